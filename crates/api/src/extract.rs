@@ -1,0 +1,150 @@
+//! Extractors: the authenticated tenant, request metadata and a JSON body with
+//! problem+json errors (400 malformed, 413 too large, 415 wrong type, 422 wrong shape).
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use kensa_domain::tenant::{RequestMeta, TenantCtx};
+use kensa_domain::{DomainError, FieldError};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::observe::RequestId;
+use crate::state::AppState;
+
+pub const JSON_LIMIT: usize = 1024 * 1024;
+
+pub fn request_meta(req: &HttpRequest) -> RequestMeta {
+    RequestMeta {
+        client_ip: req.peer_addr().map(|a| a.ip().to_string()),
+        request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+    }
+}
+
+pub fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| DomainError::internal("app state missing").into())
+}
+
+/// The bearer token of the request, if any.
+pub fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else { return Ok(None) };
+    let value = value.to_str().map_err(|_| ApiError::BadRequest("Authorization header is not ASCII".into()))?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(Some(token.trim().to_owned()))
+        }
+        _ => Err(DomainError::Unauthenticated {
+            code: "invalid_token",
+            detail: "expected Authorization: Bearer <token>",
+        }
+        .into()),
+    }
+}
+
+/// Where the request came from.
+pub struct Meta(pub RequestMeta);
+
+impl FromRequest for Meta {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(Meta(request_meta(req))))
+    }
+}
+
+/// A signed-in caller. Anything else answers 401.
+pub struct Auth(pub TenantCtx);
+
+impl FromRequest for Auth {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let token = bearer(&req)?.ok_or(ApiError::MissingCredentials)?;
+            let state = app_state(&req)?;
+            let ctx = kensa_domain::auth::authenticate(&state.kensa, &token, request_meta(&req)).await?;
+            Ok(Auth(ctx))
+        })
+    }
+}
+
+/// A JSON request body of at most [`JSON_LIMIT`] bytes.
+pub struct JsonBody<T>(pub T);
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.mime_type().ok().flatten().is_some_and(|m| {
+        m.type_() == "application" && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+    })
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::UnsupportedMediaType("Content-Type: application/json"));
+            }
+            if declared.is_some_and(|n| n > JSON_LIMIT) {
+                return Err(ApiError::PayloadTooLarge(JSON_LIMIT));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("could not read the body: {e}")))?;
+                if body.len() + chunk.len() > JSON_LIMIT {
+                    return Err(ApiError::PayloadTooLarge(JSON_LIMIT));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(JsonBody)
+        })
+    }
+}
+
+/// Syntax errors are 400; a well-formed document of the wrong shape is 422 naming the field.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let field = match (missing_field(&inner.to_string()), path.as_str()) {
+                    (Some(missing), ".") => missing,
+                    (Some(missing), parent) => format!("{parent}.{missing}"),
+                    (None, ".") => "body".into(),
+                    (None, _) => path,
+                };
+                DomainError::Validation(vec![FieldError::new(
+                    field,
+                    "invalid_value",
+                    strip_position(&inner.to_string()),
+                )])
+                .into()
+            }
+            _ => ApiError::MalformedJson(strip_position(&inner.to_string())),
+        }
+    })
+}
+
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next().map(str::to_owned)
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}

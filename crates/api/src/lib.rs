@@ -1,0 +1,16 @@
+//! Kensa's REST and GraphQL API over the domain services.
+
+pub mod error;
+pub mod extract;
+pub mod graphql;
+pub mod health;
+pub mod metrics;
+pub mod observe;
+pub mod openapi;
+pub mod redis_throttle;
+pub mod request_id;
+pub mod rest;
+pub mod startup;
+pub mod state;
+
+pub use startup::Application;

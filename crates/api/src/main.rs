@@ -1,0 +1,38 @@
+//! `kensa-api`: migrates the database, serves the API and, unless
+//! `KENSA_EMBEDDED_WORKER=false`, runs the worker loop in the same process.
+
+use std::process::ExitCode;
+
+use kensa_api::Application;
+use kensa_domain::config::Settings;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    kensa_worker::telemetry::init(&settings);
+    let bind = settings.bind;
+    let app = match Application::build(settings).await {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(address = %bind, port = app.port(), "kensa-api listening");
+    match app.run_until_stopped().await {
+        Ok(()) => {
+            tracing::info!("kensa-api stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: server failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{error, health, rest};
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            );
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Kensa API", description = "Supplier security assessments (JAMA/JAPIA Cybersecurity Guidelines check sheet)."),
+    paths(
+        rest::auth::signup, rest::auth::login, rest::auth::refresh, rest::auth::logout, rest::me::me,
+        rest::users::list, rest::users::invite, rest::users::update,
+        rest::user_invitations::preview, rest::user_invitations::accept,
+        rest::audit::list,
+        health::healthz, health::readyz, health::metrics,
+    ),
+    components(schemas(error::Problem, error::ProblemField)),
+    modifiers(&BearerAuth),
+    tags((name = "auth"), (name = "users"), (name = "audit"), (name = "operations"))
+)]
+pub struct ApiDoc;
+
+/// The document as committed in `openapi/openapi.json`.
+pub fn json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(json())
+}

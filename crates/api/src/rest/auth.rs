@@ -1,0 +1,87 @@
+//! `/api/v1/auth/*`: sign-up, sign-in, token rotation, sign-out.
+
+use actix_web::{HttpResponse, web};
+use kensa_domain::auth::{self, LoginInput, SignupInput};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::dto::SessionDto;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{JsonBody, Meta};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupRequest {
+    pub organization_name: String,
+    pub name: String,
+    pub email: String,
+    /// At least 12 characters, two kinds of characters, not sequential or common.
+    pub password: String,
+    /// `ja` (default) or `en`: the language of mails.
+    pub locale: Option<String>,
+}
+
+/// Create an organization and its owner.
+#[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
+    responses((status = 201, body = SessionDto), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn signup(state: web::Data<AppState>, meta: Meta, body: JsonBody<SignupRequest>) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let input = SignupInput {
+        organization_name: b.organization_name,
+        name: b.name,
+        email: b.email,
+        password: b.password,
+        locale: b.locale,
+    };
+    let session = auth::signup(&state.kensa, input, &meta.0).await?;
+    Ok(HttpResponse::Created().json(SessionDto::from(session)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    /// Reserved for two-factor sign-in; ignored until TOTP is enabled for the account.
+    pub totp_code: Option<String>,
+}
+
+/// Sign in. After 5 failures in 15 minutes for an account or a client address, attempts
+/// answer 429 with `Retry-After`.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = SessionDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json")))]
+pub async fn login(state: web::Data<AppState>, meta: Meta, body: JsonBody<LoginRequest>) -> ApiResult<HttpResponse> {
+    let input = LoginInput { email: body.0.email, password: body.0.password };
+    let session = auth::login(&state.kensa, input, &meta.0).await?;
+    Ok(HttpResponse::Ok().json(SessionDto::from(session)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Exchange a refresh token for a new pair. Each refresh token works once; presenting a used
+/// one revokes every token of that sign-in.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = SessionDto), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    meta: Meta,
+    body: JsonBody<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let session = auth::refresh(&state.kensa, &body.0.refresh_token, &meta.0).await?;
+    Ok(HttpResponse::Ok().json(SessionDto::from(session)))
+}
+
+/// Revoke the refresh token and every token rotated from the same sign-in.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204, description = "Signed out (also when the token was unknown)")))]
+pub async fn logout(state: web::Data<AppState>, meta: Meta, body: JsonBody<RefreshRequest>) -> ApiResult<HttpResponse> {
+    auth::logout(&state.kensa, &body.0.refresh_token, &meta.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

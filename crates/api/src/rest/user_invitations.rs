@@ -1,0 +1,46 @@
+//! `/api/v1/user-invitations/{token}`: what an invited person sees and accepts, without
+//! being signed in. The token in the path is the secret; it is never logged.
+
+use actix_web::{HttpResponse, web};
+use kensa_domain::users::invitations::{self, AcceptInput};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::dto::{InvitationPreviewDto, SessionDto};
+use crate::error::{ApiResult, Problem};
+use crate::extract::{JsonBody, Meta};
+use crate::state::AppState;
+
+/// Preview an invitation: organization, email and role.
+#[utoipa::path(get, path = "/api/v1/user-invitations/{token}", tag = "users", params(("token" = String, Path)),
+    responses((status = 200, body = InvitationPreviewDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 410, body = Problem, content_type = "application/problem+json")))]
+pub async fn preview(state: web::Data<AppState>, token: web::Path<String>) -> ApiResult<HttpResponse> {
+    let preview = invitations::preview(&state.kensa, &token).await?;
+    Ok(HttpResponse::Ok().json(InvitationPreviewDto::from(preview)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitationRequest {
+    pub name: String,
+    pub password: String,
+    pub locale: Option<String>,
+}
+
+/// Accept an invitation: creates the user with the invited email and role and signs them in.
+#[utoipa::path(post, path = "/api/v1/user-invitations/{token}/accept", tag = "users", params(("token" = String, Path)),
+    request_body = AcceptInvitationRequest,
+    responses((status = 201, body = SessionDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 410, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn accept(
+    state: web::Data<AppState>,
+    meta: Meta,
+    token: web::Path<String>,
+    body: JsonBody<AcceptInvitationRequest>,
+) -> ApiResult<HttpResponse> {
+    let input = AcceptInput { name: body.0.name, password: body.0.password, locale: body.0.locale };
+    let session = invitations::accept(&state.kensa, &token, input, &meta.0).await?;
+    Ok(HttpResponse::Created().json(SessionDto::from(session)))
+}

@@ -1,0 +1,68 @@
+//! `/api/v1/users`: the organization's members (owners and admins).
+
+use actix_web::{HttpResponse, web};
+use kensa_domain::ids::UserId;
+use kensa_domain::pagination::PageRequest;
+use kensa_domain::users::{self, UserChanges};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::dto::{InvitationDto, PageQuery, RoleDto, UserDto, UserPage};
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Auth, JsonBody};
+use crate::state::AppState;
+
+/// List the organization's users.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = UserPage), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(state: web::Data<AppState>, auth: Auth, query: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let result = users::service::list(&state.kensa, auth.0.admin()?, &page).await?;
+    Ok(HttpResponse::Ok()
+        .json(UserPage { data: result.data.into_iter().map(Into::into).collect(), next_cursor: result.next_cursor }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    pub email: String,
+    pub role: RoleDto,
+}
+
+/// Invite a user by email. The mail carries a single-use link valid for 7 days; inviting the
+/// same address again replaces the earlier link. Only owners may invite owners.
+#[utoipa::path(post, path = "/api/v1/users/invitations", tag = "users", security(("bearer" = [])), request_body = InviteRequest,
+    responses((status = 201, body = InvitationDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn invite(state: web::Data<AppState>, auth: Auth, body: JsonBody<InviteRequest>) -> ApiResult<HttpResponse> {
+    let role: kensa_domain::tenant::Role = body.0.role.into();
+    let input = users::service::InviteInput { email: body.0.email, role: role.as_str().into() };
+    let invitation = users::service::invite(&state.kensa, auth.0.admin()?, input).await?;
+    Ok(HttpResponse::Created().json(InvitationDto::from(invitation)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    pub role: Option<RoleDto>,
+    /// `false` deactivates the user: sign-in stops and their sessions end at once.
+    pub active: Option<bool>,
+}
+
+/// Change a user's role or deactivate them. The last owner can be neither demoted nor
+/// deactivated (409).
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), request_body = UpdateUserRequest,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = UserDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn update(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<Uuid>,
+    body: JsonBody<UpdateUserRequest>,
+) -> ApiResult<HttpResponse> {
+    let changes = UserChanges { role: body.0.role.map(Into::into), active: body.0.active };
+    let user = users::service::update(&state.kensa, auth.0.admin()?, UserId(path.into_inner()), changes).await?;
+    Ok(HttpResponse::Ok().json(UserDto::from(user)))
+}

@@ -1,0 +1,111 @@
+//! Building and running the application: used by `main` and by the tests (on port 0).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use kensa_domain::auth::throttle::{LoginThrottle, MemoryThrottle};
+use kensa_domain::config::{ConfigError, Settings};
+use kensa_domain::{DomainError, Kensa};
+use kensa_worker::{Worker, mail};
+use tokio::sync::watch;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::rest::resource;
+use crate::state::AppState;
+use crate::{graphql, health, observe, redis_throttle, rest};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    kensa: Kensa,
+    worker: Option<Worker>,
+}
+
+async fn route_not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::RouteNotFound)
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
+}
+
+impl Application {
+    /// Connects, migrates and binds. Every failure names the setting at fault.
+    pub async fn build(settings: Settings) -> Result<Self, ConfigError> {
+        let redis = match &settings.redis_url {
+            Some(url) => Some(redis_throttle::connect(url.expose()).await?),
+            None => None,
+        };
+        let throttle: Arc<dyn LoginThrottle> = match &redis {
+            Some(conn) => Arc::new(redis_throttle::RedisThrottle::new(conn.clone(), &settings.redis_prefix)),
+            None => Arc::new(MemoryThrottle::default()),
+        };
+        let kensa = Kensa::connect(&settings, throttle).await?;
+        kensa_domain::db::migrate(&kensa.db).await.map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
+        let mailer = mail::from_settings(&settings)?;
+        let worker = settings.embedded_worker.then(|| Worker::new(kensa.clone(), mailer));
+
+        let listener = TcpListener::bind(settings.bind)
+            .map_err(|e| ConfigError::new("KENSA_BIND", format!("cannot listen on {}: {e}", settings.bind)))?;
+        let port = listener.local_addr().map_err(|e| ConfigError::new("KENSA_BIND", e.to_string()))?.port();
+        let state = web::Data::new(AppState { kensa: kensa.clone(), redis, metrics: Arc::new(Metrics::default()) });
+        let schema = web::Data::new(graphql::build_schema());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(schema.clone())
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    ApiError::from(DomainError::validation("query", "invalid_query", e.to_string())).into()
+                }))
+                .app_data(
+                    web::PathConfig::default()
+                        .error_handler(|_, _| ApiError::from(DomainError::NotFound("resource")).into()),
+                )
+                .wrap(from_fn(observe::observe))
+                .configure(rest::configure)
+                .service(resource("/healthz").route(web::get().to(health::healthz)))
+                .service(resource("/readyz").route(web::get().to(health::readyz)))
+                .service(resource("/metrics").route(web::get().to(health::metrics)))
+                .service(
+                    resource("/graphql")
+                        .route(web::post().to(graphql::execute))
+                        .route(web::get().to(graphql::graphiql)),
+                )
+                .service(resource("/docs").route(web::get().to(docs_redirect)))
+                .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from("/api/v1/openapi.json")))
+                .default_service(web::to(route_not_found))
+        })
+        .listen(listener)
+        .map_err(|e| ConfigError::new("KENSA_BIND", e.to_string()))?
+        .shutdown_timeout(30)
+        .run();
+        Ok(Self { port, server, kensa, worker })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The services, for tests that drive the worker themselves.
+    pub fn kensa(&self) -> Kensa {
+        self.kensa.clone()
+    }
+
+    /// Serves until SIGTERM or SIGINT: in-flight requests drain, then the embedded worker
+    /// finishes its current job and stops.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let (stop, stopped) = watch::channel(false);
+        let worker = self.worker.map(|w| tokio::spawn(async move { w.run(stopped).await }));
+        let result = self.server.await;
+        let _ = stop.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        result
+    }
+}

@@ -1,0 +1,98 @@
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::entities::audit_events::{self, Column, Entity};
+use crate::error::DomainResult;
+use crate::ids::{OrganizationId, UserId};
+use crate::pagination::{Page, PageRequest};
+use crate::tenant::{AdminCtx, RequestMeta};
+
+/// One audit event to write, in the same transaction as the change it describes.
+#[derive(Debug)]
+pub struct NewAuditEvent<'a> {
+    pub organization_id: Option<OrganizationId>,
+    pub actor_user_id: Option<UserId>,
+    pub action: &'static str,
+    pub target: Option<(&'static str, String)>,
+    pub meta: &'a RequestMeta,
+    pub details: serde_json::Value,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditEvent {
+    pub id: Uuid,
+    pub organization_id: Option<Uuid>,
+    pub actor_user_id: Option<Uuid>,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+    pub details: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+pub async fn record(conn: &impl ConnectionTrait, event: NewAuditEvent<'_>) -> DomainResult<()> {
+    let (target_type, target_id) = match event.target {
+        Some((t, id)) => (Some(t.to_owned()), Some(id)),
+        None => (None, None),
+    };
+    let row = audit_events::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(event.organization_id.map(|o| o.0)),
+        actor_user_id: Set(event.actor_user_id.map(|u| u.0)),
+        action: Set(event.action.to_owned()),
+        target_type: Set(target_type),
+        target_id: Set(target_id),
+        client_ip: Set(event.meta.client_ip.clone()),
+        request_id: Set(event.meta.request_id.clone()),
+        details: Set(event.details),
+        created_at: Set(crate::db::now()),
+    };
+    Entity::insert(row).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+/// Newest first; the cursor is the last id seen (ids are time-ordered UUID v7).
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    admin: AdminCtx<'_>,
+    filter: &AuditFilter,
+    page: &PageRequest,
+) -> DomainResult<Page<AuditEvent>> {
+    let mut query = Entity::find().filter(Column::OrganizationId.eq(admin.tenant().org_id().0));
+    if let Some(action) = &filter.action {
+        query = query.filter(Column::Action.eq(action.as_str()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(Column::CreatedAt.lt(to));
+    }
+    if let Some(cursor) = page.cursor {
+        query = query.filter(Column::Id.lt(cursor));
+    }
+    let rows = query.order_by_desc(Column::Id).limit(page.limit + 1).all(conn).await?;
+    Ok(Page::from_rows(rows, page.limit, |r| r.id).map(|r| AuditEvent {
+        id: r.id,
+        organization_id: r.organization_id,
+        actor_user_id: r.actor_user_id,
+        action: r.action,
+        target_type: r.target_type,
+        target_id: r.target_id,
+        client_ip: r.client_ip,
+        request_id: r.request_id,
+        details: r.details,
+        created_at: r.created_at,
+    }))
+}

@@ -1,0 +1,10 @@
+//! Sign-up, sign-in, token rotation and request authentication.
+
+pub mod password;
+mod service;
+pub(crate) mod session;
+pub mod throttle;
+pub mod tokens;
+
+pub use service::{LoginInput, SignupInput, authenticate, login, logout, refresh, signup};
+pub use session::Session;

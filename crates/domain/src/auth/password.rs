@@ -1,0 +1,152 @@
+//! Password hashing (argon2id) and the password policy.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+use crate::error::{DomainError, DomainResult, FieldError};
+
+pub const MIN_LENGTH: usize = 12;
+/// Argon2 cost grows with input; a cap keeps one request from burning a core.
+pub const MAX_LENGTH: usize = 256;
+
+/// The most common passwords of at least 12 characters, from public breach corpora.
+const COMMON: &[&str] = &[
+    "password1234",
+    "password12345",
+    "password123456",
+    "passwordpassword",
+    "qwertyuiop12",
+    "qwertyuiopasdf",
+    "iloveyou1234",
+    "1q2w3e4r5t6y",
+    "1qaz2wsx3edc",
+    "q1w2e3r4t5y6",
+    "letmein12345",
+    "welcome12345",
+    "admin1234567",
+    "administrator",
+    "changeme1234",
+    "trustno11234",
+    "football1234",
+    "baseball1234",
+    "sunshine1234",
+    "princess1234",
+    "monkey123456",
+    "dragon123456",
+    "superman1234",
+    "starwars1234",
+    "p@ssw0rd1234",
+    "p@ssword1234",
+    "passw0rd1234",
+    "qwerty123456",
+    "asdfghjkl123",
+    "zxcvbnm12345",
+    "abc123456789",
+    "password!234",
+    "welcome!2345",
+    "kensa1234567",
+];
+
+/// Hashes on a blocking thread: argon2 is deliberately slow and must not stall the runtime.
+pub async fn hash(password: &str) -> DomainResult<String> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(DomainError::internal)
+    })
+    .await
+    .map_err(DomainError::internal)?
+}
+
+/// Verifies on a blocking thread. An unparsable hash never matches.
+pub async fn verify(password: &str, hash: &str) -> bool {
+    let password = password.to_owned();
+    let hash = hash.to_owned();
+    tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A valid hash of a random password, verified against when the account does not exist so
+/// that "unknown email" and "wrong password" take the same time.
+pub async fn dummy_hash() -> &'static str {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DUMMY.get_or_init(|| async { hash(&crate::auth::tokens::random_token()).await.unwrap_or_default() }).await.as_str()
+}
+
+/// Every rule the password breaks, named by `code`.
+pub fn policy_violations(password: &str, email: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let chars: Vec<char> = password.chars().collect();
+    let mut fail = |code: &'static str, message: String| errors.push(FieldError::new("password", code, message));
+    if chars.len() < MIN_LENGTH {
+        fail("password_too_short", format!("must be at least {MIN_LENGTH} characters"));
+    }
+    if chars.len() > MAX_LENGTH {
+        fail("password_too_long", format!("must be at most {MAX_LENGTH} characters"));
+    }
+    let classes = [
+        chars.iter().any(|c| c.is_lowercase()),
+        chars.iter().any(|c| c.is_uppercase()),
+        chars.iter().any(|c| c.is_numeric()),
+        chars.iter().any(|c| !c.is_alphanumeric()),
+    ];
+    if !chars.is_empty() && classes.iter().filter(|present| **present).count() < 2 {
+        fail(
+            "password_single_character_class",
+            "must mix at least two kinds of characters (lower case, upper case, digits, symbols)".into(),
+        );
+    }
+    if is_trivial_sequence(&chars) {
+        fail(
+            "password_sequential",
+            "must not be one repeated character or a plain run such as abcdef or 123456".into(),
+        );
+    }
+    let lower = password.to_lowercase();
+    let local_part = email.split('@').next().unwrap_or_default().to_lowercase();
+    if COMMON.contains(&lower.as_str()) || (local_part.len() >= 4 && lower.contains(&local_part)) {
+        fail("password_common", "is a commonly used password or contains your email address".into());
+    }
+    errors
+}
+
+/// True when every step between neighbouring characters is the same 0, +1 or -1, or when
+/// the password is a short block repeated ("abcabcabcabc", "12121212...").
+fn is_trivial_sequence(chars: &[char]) -> bool {
+    if chars.len() < 2 {
+        return false;
+    }
+    let steps: Vec<i64> = chars.windows(2).map(|w| i64::from(u32::from(w[1])) - i64::from(u32::from(w[0]))).collect();
+    let uniform = steps.iter().all(|s| *s == steps[0]) && steps[0].abs() <= 1;
+    let repeated_block = (1..=chars.len() / 3)
+        .any(|len| chars.len().is_multiple_of(len) && chars.chunks(len).all(|chunk| chunk == &chars[..len]));
+    uniform || repeated_block
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(pw: &str) -> Vec<&'static str> {
+        policy_violations(pw, "someone@example.com").into_iter().map(|e| e.code).collect()
+    }
+
+    #[test]
+    fn a_long_mixed_password_passes() {
+        assert!(codes("correct-Horse-battery-9").is_empty());
+    }
+
+    #[test]
+    fn each_rule_is_named() {
+        assert!(codes("Short1!").contains(&"password_too_short"));
+        assert!(codes("abcdefghijklmnop").contains(&"password_single_character_class"));
+        assert!(codes("123456789012").contains(&"password_sequential"));
+        assert!(codes("Ab1Ab1Ab1Ab1").contains(&"password_sequential"));
+        assert!(codes("Password1234").contains(&"password_common"));
+        assert!(codes("someone-Was-here-1").contains(&"password_common"));
+    }
+}

@@ -1,0 +1,94 @@
+//! Access tokens (JWT, HS256 pinned) and opaque refresh tokens.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::config::Secret;
+use crate::error::DomainError;
+
+pub const ACCESS_TOKEN_TTL: Duration = Duration::minutes(15);
+pub const REFRESH_TOKEN_TTL: Duration = Duration::days(30);
+pub const AUDIENCE: &str = "kensa-api";
+pub const ISSUER: &str = "kensa";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: Uuid,
+    pub org: Uuid,
+    pub aud: String,
+    pub iss: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: Uuid,
+}
+
+/// Signing and verification keys; the secret itself is dropped after construction.
+#[derive(Clone)]
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl std::fmt::Debug for JwtKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JwtKeys([redacted])")
+    }
+}
+
+impl JwtKeys {
+    pub fn new(secret: &Secret<String>) -> Self {
+        let bytes = secret.expose().as_bytes();
+        // Only HS256 is accepted: `none` and every other algorithm fail verification.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.algorithms = vec![Algorithm::HS256];
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
+        validation.leeway = 5;
+        Self { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), validation }
+    }
+
+    pub fn issue(&self, user_id: Uuid, org_id: Uuid, now: DateTime<Utc>) -> Result<String, DomainError> {
+        let claims = Claims {
+            sub: user_id,
+            org: org_id,
+            aud: AUDIENCE.into(),
+            iss: ISSUER.into(),
+            iat: now.timestamp(),
+            exp: (now + ACCESS_TOKEN_TTL).timestamp(),
+            jti: Uuid::new_v4(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(DomainError::internal)
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, DomainError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|e| {
+            match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    DomainError::Unauthenticated { code: "token_expired", detail: "the access token has expired" }
+                }
+                _ => DomainError::Unauthenticated { code: "invalid_token", detail: "the access token is not valid" },
+            }
+        })
+    }
+}
+
+/// 256 random bits, URL-safe: refresh tokens, invitation tokens, generated secrets.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What is stored instead of a token. Tokens carry 256 bits of entropy, so a fast hash is
+/// enough: there is nothing to brute-force.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}

@@ -1,0 +1,87 @@
+//! The domain's one error type. Each variant documents the HTTP status the API gives it;
+//! the API and GraphQL translate it once, at the edge.
+
+use serde::Serialize;
+
+/// One problem with one input field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    /// Stable snake_case name of the rule that failed.
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Self { field: field.into(), code, message: message.into() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// 422: the input is well-formed but breaks a rule; every problem is listed.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// 401: missing, invalid or expired credentials.
+    #[error("{detail}")]
+    Unauthenticated { code: &'static str, detail: &'static str },
+    /// 403: authenticated, but the role does not allow this.
+    #[error("your role does not allow this action")]
+    Forbidden,
+    /// 404: absent, or belonging to another tenant (which must look the same).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 409: the request conflicts with the current state.
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    /// 410: the link existed but is expired, revoked or used.
+    #[error("{detail}")]
+    Gone { code: &'static str, detail: &'static str },
+    /// 429: throttled; retry after the given number of seconds.
+    #[error("too many attempts; retry later")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// 503: a dependency (database, Redis) is unavailable.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// 500: a bug or an infrastructure failure; logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DomainError {
+    pub fn validation(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict { code, detail: detail.into() }
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+impl From<sea_orm::DbErr> for DomainError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        match &e {
+            sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_) => Self::Unavailable("database".into()),
+            _ => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+impl<E: std::error::Error> From<sea_orm::TransactionError<E>> for DomainError
+where
+    DomainError: From<E>,
+{
+    fn from(e: sea_orm::TransactionError<E>) -> Self {
+        match e {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(inner) => inner.into(),
+        }
+    }
+}
+
+pub type DomainResult<T> = Result<T, DomainError>;

@@ -1,0 +1,152 @@
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, FromQueryResult};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::db::statement;
+use crate::entities::jobs;
+use crate::error::{DomainError, DomainResult};
+use crate::ids::JobId;
+
+pub const MAX_ATTEMPTS: i32 = 8;
+/// How long a claimed job stays reserved for its worker.
+const LEASE: Duration = Duration::minutes(5);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Mail a user invitation (payload: `{"invitation_id": …}`).
+    UserInvitationMail,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::UserInvitationMail => "user_invitation_mail",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "user_invitation_mail" => Some(JobKind::UserInvitationMail),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ClaimedJob {
+    pub id: JobId,
+    pub kind: Option<JobKind>,
+    pub raw_kind: String,
+    pub payload: serde_json::Value,
+    /// Including this one.
+    pub attempts: i32,
+}
+
+#[derive(FromQueryResult)]
+struct ClaimedRow {
+    id: Uuid,
+    kind: String,
+    payload: serde_json::Value,
+    attempts: i32,
+}
+
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    kind: JobKind,
+    payload: serde_json::Value,
+    run_at: DateTime<Utc>,
+) -> DomainResult<JobId> {
+    let id = JobId::generate();
+    let now = crate::db::now();
+    let row = jobs::ActiveModel {
+        id: Set(id.0),
+        kind: Set(kind.as_str().to_owned()),
+        payload: Set(payload),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        run_at: Set(run_at),
+        locked_until: Set(None),
+        locked_by: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    jobs::Entity::insert(row).exec_without_returning(conn).await?;
+    Ok(id)
+}
+
+/// Claims up to `limit` jobs due at `now`, including running ones whose lease expired.
+pub async fn claim_due(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    worker: &str,
+    limit: u64,
+) -> DomainResult<Vec<ClaimedJob>> {
+    let backend = db.get_database_backend();
+    let lock = if backend == DatabaseBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+    let sql = format!(
+        "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $1, locked_by = $2, updated_at = $3 \
+         WHERE id IN (SELECT id FROM jobs \
+             WHERE (status = 'pending' AND run_at <= $3) OR (status = 'running' AND locked_until < $3) \
+             ORDER BY run_at LIMIT $4 {lock}) \
+         RETURNING id, kind, payload, attempts"
+    );
+    let limit = i64::try_from(limit).map_err(DomainError::internal)?;
+    let stmt = statement(backend, &sql, vec![(now + LEASE).into(), worker.into(), now.into(), limit.into()]);
+    let rows = ClaimedRow::find_by_statement(stmt).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ClaimedJob {
+            id: JobId(r.id),
+            kind: JobKind::parse(&r.kind),
+            raw_kind: r.kind,
+            payload: r.payload,
+            attempts: r.attempts,
+        })
+        .collect())
+}
+
+pub async fn complete(db: &DatabaseConnection, id: JobId, now: DateTime<Utc>) -> DomainResult<()> {
+    let sql = "UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $1, last_error = NULL WHERE id = $2";
+    db.execute_raw(statement(db.get_database_backend(), sql, vec![now.into(), id.0.into()])).await?;
+    Ok(())
+}
+
+/// Exponential back-off: 30 s, 1 min, 2 min … capped at 1 h.
+pub fn retry_delay(attempts: i32) -> Duration {
+    let exp = u32::try_from(attempts.clamp(1, 8) - 1).unwrap_or(0);
+    Duration::seconds((30_i64 * 2_i64.pow(exp)).min(3600))
+}
+
+/// Puts the job back for a later attempt, or marks it failed after [`MAX_ATTEMPTS`].
+pub async fn fail(db: &DatabaseConnection, job: &ClaimedJob, error: &str, now: DateTime<Utc>) -> DomainResult<()> {
+    let (status, run_at) =
+        if job.attempts >= MAX_ATTEMPTS { ("failed", now) } else { ("pending", now + retry_delay(job.attempts)) };
+    let sql =
+        "UPDATE jobs SET status = $1, run_at = $2, locked_until = NULL, last_error = $3, updated_at = $4 WHERE id = $5";
+    let error: String = error.chars().take(2000).collect();
+    db.execute_raw(statement(
+        db.get_database_backend(),
+        sql,
+        vec![status.into(), run_at.into(), error.into(), now.into(), job.id.0.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Counts per status, for metrics and tests.
+pub async fn stats(db: &DatabaseConnection) -> DomainResult<Vec<(String, i64)>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        status: String,
+        n: i64,
+    }
+    let stmt = statement(
+        db.get_database_backend(),
+        "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status ORDER BY status",
+        vec![],
+    );
+    Ok(Row::find_by_statement(stmt).all(db).await?.into_iter().map(|r| (r.status, r.n)).collect())
+}

@@ -1,0 +1,58 @@
+//! Kensa's business rules and persistence. Knows no HTTP, SMTP or Redis: the API and the
+//! worker drive it through the services in each module.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+mod entities;
+pub mod error;
+pub mod ids;
+pub mod jobs;
+pub mod pagination;
+pub mod tenant;
+pub mod users;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
+use url::Url;
+
+pub use error::{DomainError, DomainResult, FieldError};
+
+/// The services' shared state: the database, token keys and the login throttle.
+#[derive(Clone)]
+pub struct Kensa {
+    pub db: DatabaseConnection,
+    pub jwt: auth::tokens::JwtKeys,
+    pub throttle: Arc<dyn auth::throttle::LoginThrottle>,
+    pub public_url: Url,
+    /// Signalled after a transaction queues a job, so an in-process worker starts at once.
+    pub job_wakeup: Arc<Notify>,
+}
+
+impl Kensa {
+    pub fn wake_worker(&self) {
+        self.job_wakeup.notify_one();
+    }
+}
+
+impl Kensa {
+    /// Connects to the database and prepares the keys. Migrations are the caller's choice:
+    /// the API runs them at start, the worker expects them done.
+    pub async fn connect(
+        settings: &config::Settings,
+        throttle: Arc<dyn auth::throttle::LoginThrottle>,
+    ) -> Result<Self, config::ConfigError> {
+        let secret = settings.resolve_jwt_secret()?;
+        let db = db::connect(settings).await?;
+        Ok(Self {
+            db,
+            jwt: auth::tokens::JwtKeys::new(&secret),
+            throttle,
+            public_url: settings.public_url.clone(),
+            job_wakeup: Arc::new(Notify::new()),
+        })
+    }
+}

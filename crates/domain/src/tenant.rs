@@ -1,0 +1,116 @@
+//! Tenant scope as a type. A [`TenantCtx`] is made only by authentication
+//! ([`crate::auth::AuthService::authenticate`]) or by a named job constructor; every
+//! repository function that touches tenant data takes one, so no query can forget the
+//! organization.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+use crate::ids::{OrganizationId, UserId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Viewer,
+    Respondent,
+    Reviewer,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Owner, Role::Admin, Role::Reviewer, Role::Respondent, Role::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Reviewer => "reviewer",
+            Role::Respondent => "respondent",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn is_admin(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
+            DomainError::validation(
+                "role",
+                "invalid_role",
+                "role must be one of owner, admin, reviewer, respondent, viewer",
+            )
+        })
+    }
+}
+
+/// Where a request came from, recorded in the audit trail.
+#[derive(Clone, Debug, Default)]
+pub struct RequestMeta {
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// Who is acting, and in which organization.
+#[derive(Clone, Debug)]
+pub struct TenantCtx {
+    org_id: OrganizationId,
+    user_id: Option<UserId>,
+    role: Role,
+    meta: RequestMeta,
+}
+
+impl TenantCtx {
+    /// Only authentication calls this.
+    pub(crate) fn authenticated(org_id: OrganizationId, user_id: UserId, role: Role, meta: RequestMeta) -> Self {
+        Self { org_id, user_id: Some(user_id), role, meta }
+    }
+
+    /// The worker acting for an organization (reminders, annual reviews). It has no user
+    /// and acts with the rights of the organization's own system.
+    pub fn for_background_job(org_id: OrganizationId) -> Self {
+        Self { org_id, user_id: None, role: Role::Admin, meta: RequestMeta::default() }
+    }
+
+    pub fn org_id(&self) -> OrganizationId {
+        self.org_id
+    }
+    pub fn user_id(&self) -> Option<UserId> {
+        self.user_id
+    }
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    pub fn meta(&self) -> &RequestMeta {
+        &self.meta
+    }
+
+    /// Proof that the caller may administer the organization (owners and admins).
+    pub fn admin(&self) -> Result<AdminCtx<'_>, DomainError> {
+        if self.role.is_admin() { Ok(AdminCtx(self)) } else { Err(DomainError::Forbidden) }
+    }
+}
+
+/// Capability: only obtainable from [`TenantCtx::admin`].
+#[derive(Clone, Copy, Debug)]
+pub struct AdminCtx<'a>(&'a TenantCtx);
+
+impl<'a> AdminCtx<'a> {
+    pub fn tenant(&self) -> &'a TenantCtx {
+        self.0
+    }
+}

@@ -1,0 +1,155 @@
+//! Accepting a user invitation, and preparing its mail for the worker.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use serde_json::json;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::model::{InvitationDelivery, InvitationPreview, Validator, required_text};
+use super::repo::{self, NewUser};
+use crate::Kensa;
+use crate::audit::{self, NewAuditEvent};
+use crate::auth::{Session, password, session, tokens};
+use crate::entities::{organizations, user_invitations, users};
+use crate::error::{DomainError, DomainResult};
+use crate::ids::{OrganizationId, UserId};
+use crate::tenant::{RequestMeta, Role};
+
+async fn usable(k: &Kensa, token: &str, now: DateTime<Utc>) -> DomainResult<user_invitations::Model> {
+    let invitation = user_invitations::Entity::find()
+        .filter(user_invitations::Column::TokenHash.eq(tokens::hash_token(token)))
+        .one(&k.db)
+        .await?
+        .ok_or(DomainError::NotFound("invitation"))?;
+    if invitation.accepted_at.is_some() {
+        return Err(DomainError::Gone { code: "invitation_used", detail: "this invitation has already been accepted" });
+    }
+    if invitation.revoked_at.is_some() {
+        return Err(DomainError::Gone {
+            code: "invitation_revoked",
+            detail: "this invitation was replaced or withdrawn",
+        });
+    }
+    if invitation.expires_at <= now {
+        return Err(DomainError::Gone {
+            code: "invitation_expired",
+            detail: "this invitation has expired; ask for a new one",
+        });
+    }
+    Ok(invitation)
+}
+
+#[instrument(skip_all)]
+pub async fn preview(k: &Kensa, token: &str) -> DomainResult<InvitationPreview> {
+    let invitation = usable(k, token, crate::db::now()).await?;
+    let org = organizations::Entity::find_by_id(invitation.organization_id)
+        .one(&k.db)
+        .await?
+        .ok_or(DomainError::NotFound("invitation"))?;
+    Ok(InvitationPreview {
+        organization_name: org.name,
+        email: invitation.email,
+        role: invitation.role.parse()?,
+        expires_at: invitation.expires_at,
+    })
+}
+
+pub struct AcceptInput {
+    pub name: String,
+    pub password: String,
+    pub locale: Option<String>,
+}
+
+/// Creates the invited user and signs them in. The invitation is consumed by a conditional
+/// update, so two concurrent accepts cannot both succeed.
+#[instrument(skip_all)]
+pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMeta) -> DomainResult<Session> {
+    let now = crate::db::now();
+    let invitation = usable(k, token, now).await?;
+    let mut v = Validator::default();
+    let name = v.check(required_text("name", &input.name, 200));
+    let locale = v.check(super::model::parse_locale(input.locale.as_deref()));
+    v.extend(password::policy_violations(&input.password, &invitation.email));
+    v.finish()?;
+    let (Some(name), Some(locale)) = (name, locale) else { return Err(DomainError::internal("validator")) };
+    if repo::find_by_email(&k.db, &invitation.email).await?.is_some() {
+        return Err(DomainError::conflict("email_taken", "a user with this email address already exists"));
+    }
+    let password_hash = password::hash(&input.password).await?;
+    let role: Role = invitation.role.parse()?;
+
+    let txn = k.db.begin().await?;
+    let consumed = user_invitations::Entity::update_many()
+        .col_expr(user_invitations::Column::AcceptedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(user_invitations::Column::Id.eq(invitation.id))
+        .filter(user_invitations::Column::AcceptedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if consumed.rows_affected != 1 {
+        return Err(DomainError::Gone { code: "invitation_used", detail: "this invitation has already been accepted" });
+    }
+    let user = repo::insert(
+        &txn,
+        NewUser {
+            organization_id: invitation.organization_id,
+            email: &invitation.email,
+            name: &name,
+            password_hash,
+            role,
+            locale: &locale,
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        NewAuditEvent {
+            organization_id: Some(OrganizationId(invitation.organization_id)),
+            actor_user_id: Some(UserId(user.id)),
+            action: "user.invitation_accepted",
+            target: Some(("user", user.id.to_string())),
+            meta,
+            details: json!({ "invitation_id": invitation.id, "role": invitation.role }),
+        },
+    )
+    .await?;
+    let session = session::start(k, &txn, user, now).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// Gives the invitation a fresh token (replacing any earlier one) and returns what the mail
+/// needs. `None` when the invitation no longer needs a mail (accepted, revoked, expired).
+/// Only the hash is stored, so the raw token never rests in the database.
+#[instrument(skip_all, fields(invitation = %invitation_id))]
+pub async fn prepare_delivery(
+    k: &Kensa,
+    invitation_id: Uuid,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<InvitationDelivery>> {
+    let Some(invitation) = user_invitations::Entity::find_by_id(invitation_id).one(&k.db).await? else {
+        return Ok(None);
+    };
+    if invitation.accepted_at.is_some() || invitation.revoked_at.is_some() || invitation.expires_at <= now {
+        return Ok(None);
+    }
+    let org = organizations::Entity::find_by_id(invitation.organization_id).one(&k.db).await?;
+    let inviter = users::Entity::find_by_id(invitation.invited_by).one(&k.db).await?;
+    let token = tokens::random_token();
+    let role = invitation.role.parse()?;
+    let (to, expires_at) = (invitation.email.clone(), invitation.expires_at);
+    let mut model: user_invitations::ActiveModel = invitation.into();
+    model.token_hash = Set(Some(tokens::hash_token(&token)));
+    user_invitations::Entity::update(model).exec(&k.db).await?;
+    let mut link = k.public_url.clone();
+    link.set_path(&format!("/join/{token}"));
+    Ok(Some(InvitationDelivery {
+        to,
+        organization_name: org.map(|o| o.name).unwrap_or_default(),
+        locale: inviter.as_ref().map(|u| u.locale.clone()).unwrap_or_else(|| "ja".into()),
+        inviter_name: inviter.map(|u| u.name).unwrap_or_default(),
+        role,
+        link: link.to_string(),
+        expires_at,
+    }))
+}

@@ -1,0 +1,8 @@
+//! Members of an organization and their invitations.
+
+pub mod invitations;
+pub mod model;
+pub mod repo;
+pub mod service;
+
+pub use model::{EmailAddress, Invitation, InvitationDelivery, InvitationPreview, Me, Organization, User, UserChanges};

@@ -1,0 +1,97 @@
+//! User and organization queries. Tenant data is only reachable through a [`TenantCtx`].
+
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::entities::{organizations, users};
+use crate::error::DomainResult;
+use crate::ids::UserId;
+use crate::pagination::PageRequest;
+use crate::tenant::{Role, TenantCtx};
+
+pub async fn find_in_org(
+    conn: &impl ConnectionTrait,
+    ctx: &TenantCtx,
+    id: UserId,
+) -> DomainResult<Option<users::Model>> {
+    Ok(users::Entity::find_by_id(id.0).filter(users::Column::OrganizationId.eq(ctx.org_id().0)).one(conn).await?)
+}
+
+pub async fn list(conn: &impl ConnectionTrait, ctx: &TenantCtx, page: &PageRequest) -> DomainResult<Vec<users::Model>> {
+    let mut query = users::Entity::find().filter(users::Column::OrganizationId.eq(ctx.org_id().0));
+    if let Some(cursor) = page.cursor {
+        query = query.filter(users::Column::Id.gt(cursor));
+    }
+    Ok(query.order_by_asc(users::Column::Id).limit(page.limit + 1).all(conn).await?)
+}
+
+pub async fn count_active_owners(conn: &impl ConnectionTrait, ctx: &TenantCtx) -> DomainResult<u64> {
+    Ok(users::Entity::find()
+        .filter(users::Column::OrganizationId.eq(ctx.org_id().0))
+        .filter(users::Column::Role.eq(Role::Owner.as_str()))
+        .filter(users::Column::Active.eq(true))
+        .count(conn)
+        .await?)
+}
+
+pub async fn organization(conn: &impl ConnectionTrait, ctx: &TenantCtx) -> DomainResult<Option<organizations::Model>> {
+    Ok(organizations::Entity::find_by_id(ctx.org_id().0).one(conn).await?)
+}
+
+/// Authentication's lookup by login name; not tenant-scoped because nobody is signed in yet.
+pub(crate) async fn find_by_email(conn: &impl ConnectionTrait, email: &str) -> DomainResult<Option<users::Model>> {
+    Ok(users::Entity::find().filter(users::Column::Email.eq(email)).one(conn).await?)
+}
+
+/// Authentication's lookup of the token's subject.
+pub(crate) async fn find_by_id(conn: &impl ConnectionTrait, id: Uuid) -> DomainResult<Option<users::Model>> {
+    Ok(users::Entity::find_by_id(id).one(conn).await?)
+}
+
+pub(crate) struct NewUser<'a> {
+    pub organization_id: Uuid,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: String,
+    pub role: Role,
+    pub locale: &'a str,
+}
+
+pub(crate) async fn insert(conn: &impl ConnectionTrait, new: NewUser<'_>) -> DomainResult<users::Model> {
+    let now = crate::db::now();
+    let row = users::Model {
+        id: Uuid::now_v7(),
+        organization_id: new.organization_id,
+        email: new.email.to_owned(),
+        name: new.name.to_owned(),
+        password_hash: new.password_hash,
+        role: new.role.as_str().to_owned(),
+        locale: new.locale.to_owned(),
+        active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    users::Entity::insert(users::ActiveModel::from(row.clone())).exec_without_returning(conn).await?;
+    Ok(row)
+}
+
+pub(crate) async fn insert_organization(conn: &impl ConnectionTrait, name: &str) -> DomainResult<organizations::Model> {
+    let row = organizations::Model { id: Uuid::now_v7(), name: name.to_owned(), created_at: crate::db::now() };
+    organizations::Entity::insert(organizations::ActiveModel::from(row.clone())).exec_without_returning(conn).await?;
+    Ok(row)
+}
+
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    row: users::Model,
+    role: Role,
+    active: bool,
+) -> DomainResult<users::Model> {
+    let mut model: users::ActiveModel = row.into();
+    model.role = Set(role.as_str().to_owned());
+    model.active = Set(active);
+    model.updated_at = Set(crate::db::now());
+    Ok(users::Entity::update(model).exec(conn).await?)
+}

@@ -1,0 +1,160 @@
+//! Organization membership: list, invite, change role, deactivate.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use serde_json::json;
+use tracing::instrument;
+
+use super::model::{EmailAddress, Invitation, Me, User, UserChanges, Validator};
+use super::repo;
+use crate::Kensa;
+use crate::audit::{self, NewAuditEvent};
+use crate::entities::{refresh_tokens, user_invitations};
+use crate::error::{DomainError, DomainResult};
+use crate::ids::UserId;
+use crate::jobs::{self, JobKind};
+use crate::pagination::{Page, PageRequest};
+use crate::tenant::{AdminCtx, Role, TenantCtx};
+
+pub const INVITATION_TTL: chrono::Duration = chrono::Duration::days(7);
+
+#[instrument(skip_all, fields(org = %ctx.org_id()))]
+pub async fn me(k: &Kensa, ctx: &TenantCtx) -> DomainResult<Me> {
+    let user_id = ctx.user_id().ok_or(DomainError::NotFound("user"))?;
+    let user = repo::find_in_org(&k.db, ctx, user_id).await?.ok_or(DomainError::NotFound("user"))?;
+    let organization = repo::organization(&k.db, ctx).await?.ok_or(DomainError::NotFound("organization"))?;
+    Ok(Me { user: User::from_row(user)?, organization: organization.into() })
+}
+
+#[instrument(skip_all, fields(org = %admin.tenant().org_id()))]
+pub async fn list(k: &Kensa, admin: AdminCtx<'_>, page: &PageRequest) -> DomainResult<Page<User>> {
+    let rows = repo::list(&k.db, admin.tenant(), page).await?;
+    let page = Page::from_rows(rows, page.limit, |r| r.id);
+    let data = page.data.into_iter().map(User::from_row).collect::<DomainResult<Vec<_>>>()?;
+    Ok(Page { data, next_cursor: page.next_cursor })
+}
+
+pub struct InviteInput {
+    pub email: String,
+    pub role: String,
+}
+
+/// Records the invitation and queues its mail in one transaction. Inviting an address that
+/// already has a pending invitation replaces it (the old link stops working).
+#[instrument(skip_all, fields(org = %admin.tenant().org_id()))]
+pub async fn invite(k: &Kensa, admin: AdminCtx<'_>, input: InviteInput) -> DomainResult<Invitation> {
+    let ctx = admin.tenant();
+    let mut v = Validator::default();
+    let email = v.check(EmailAddress::parse("email", &input.email));
+    let role = v.check(input.role.parse::<Role>().map_err(|_| {
+        crate::error::FieldError::new(
+            "role",
+            "invalid_role",
+            "must be one of owner, admin, reviewer, respondent, viewer",
+        )
+    }));
+    v.finish()?;
+    let (Some(email), Some(role)) = (email, role) else { return Err(DomainError::internal("validator")) };
+    if role == Role::Owner && ctx.role() != Role::Owner {
+        return Err(DomainError::Forbidden);
+    }
+    if repo::find_by_email(&k.db, email.as_str()).await?.is_some() {
+        return Err(DomainError::conflict("email_taken", "a user with this email address already exists"));
+    }
+    let now = crate::db::now();
+    let txn = k.db.begin().await?;
+    user_invitations::Entity::update_many()
+        .col_expr(user_invitations::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(user_invitations::Column::OrganizationId.eq(ctx.org_id().0))
+        .filter(user_invitations::Column::Email.eq(email.as_str()))
+        .filter(user_invitations::Column::AcceptedAt.is_null())
+        .filter(user_invitations::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let row = user_invitations::Model {
+        id: uuid::Uuid::now_v7(),
+        organization_id: ctx.org_id().0,
+        email: email.as_str().to_owned(),
+        role: role.as_str().to_owned(),
+        invited_by: ctx.user_id().map(|u| u.0).unwrap_or_default(),
+        token_hash: None,
+        expires_at: now + INVITATION_TTL,
+        accepted_at: None,
+        revoked_at: None,
+        created_at: now,
+    };
+    user_invitations::Entity::insert(user_invitations::ActiveModel::from(row.clone()))
+        .exec_without_returning(&txn)
+        .await?;
+    jobs::enqueue(&txn, JobKind::UserInvitationMail, json!({ "invitation_id": row.id }), now).await?;
+    audit::record(
+        &txn,
+        NewAuditEvent {
+            organization_id: Some(ctx.org_id()),
+            actor_user_id: ctx.user_id(),
+            action: "user.invited",
+            target: Some(("user_invitation", row.id.to_string())),
+            meta: ctx.meta(),
+            details: json!({ "email": row.email, "role": row.role }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    k.wake_worker();
+    Ok(Invitation { id: row.id, email: row.email, role, expires_at: row.expires_at, created_at: row.created_at })
+}
+
+/// Changes a member's role or deactivates them. Only owners grant or take away ownership,
+/// and the last active owner can be neither demoted nor deactivated.
+#[instrument(skip_all, fields(org = %admin.tenant().org_id(), user = %user_id))]
+pub async fn update(k: &Kensa, admin: AdminCtx<'_>, user_id: UserId, changes: UserChanges) -> DomainResult<User> {
+    let ctx = admin.tenant();
+    let txn = k.db.begin().await?;
+    let target = repo::find_in_org(&txn, ctx, user_id).await?.ok_or(DomainError::NotFound("user"))?;
+    let current = User::from_row(target.clone())?;
+    let role = changes.role.unwrap_or(current.role);
+    let active = changes.active.unwrap_or(current.active);
+    let touches_owner = current.role == Role::Owner || role == Role::Owner;
+    if touches_owner && role != current.role && ctx.role() != Role::Owner {
+        return Err(DomainError::Forbidden);
+    }
+    if current.role == Role::Owner && current.active && ctx.role() != Role::Owner && !active {
+        return Err(DomainError::Forbidden);
+    }
+    let loses_owner = current.role == Role::Owner && current.active && (role != Role::Owner || !active);
+    if loses_owner && repo::count_active_owners(&txn, ctx).await? <= 1 {
+        return Err(DomainError::conflict(
+            "last_owner",
+            "the organization's last owner cannot be demoted or deactivated; make another user owner first",
+        ));
+    }
+    let updated = repo::update(&txn, target, role, active).await?;
+    if current.active && !active {
+        refresh_tokens::Entity::update_many()
+            .col_expr(refresh_tokens::Column::RevokedAt, sea_orm::sea_query::Expr::value(crate::db::now()))
+            .filter(refresh_tokens::Column::UserId.eq(user_id.0))
+            .filter(refresh_tokens::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+    }
+    let action = if current.active && !active {
+        "user.deactivated"
+    } else if !current.active && active {
+        "user.reactivated"
+    } else {
+        "user.role_changed"
+    };
+    audit::record(
+        &txn,
+        NewAuditEvent {
+            organization_id: Some(ctx.org_id()),
+            actor_user_id: ctx.user_id(),
+            action,
+            target: Some(("user", user_id.to_string())),
+            meta: ctx.meta(),
+            details: json!({ "role": { "old": current.role, "new": role }, "active": { "old": current.active, "new": active } }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    User::from_row(updated)
+}

@@ -1,0 +1,115 @@
+//! Kensa's background worker: claims due jobs from the durable jobs table and carries them
+//! out (mail today; reminders, annual reviews and webhooks build on the same loop).
+
+pub mod mail;
+pub mod telemetry;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use kensa_domain::jobs::{self, ClaimedJob, JobKind};
+use kensa_domain::{DomainError, Kensa, users};
+use tokio::sync::watch;
+use tracing::{Instrument, error, info, info_span, warn};
+
+use crate::mail::{Mailer, templates};
+
+/// How often an idle worker looks for due jobs when nothing wakes it.
+const POLL_INTERVAL: Duration = Duration::from_secs(2);
+const BATCH: u64 = 50;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("mail delivery failed: {0}")]
+    Mail(String),
+    #[error("job payload is not valid: {0}")]
+    Payload(String),
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunReport {
+    pub succeeded: usize,
+    pub retried: usize,
+}
+
+#[derive(Clone)]
+pub struct Worker {
+    kensa: Kensa,
+    mailer: Arc<dyn Mailer>,
+    id: String,
+}
+
+impl Worker {
+    pub fn new(kensa: Kensa, mailer: Arc<dyn Mailer>) -> Self {
+        let id = format!("{}-{}", std::process::id(), uuid_suffix());
+        Self { kensa, mailer, id }
+    }
+
+    /// Does everything due at `now`, then returns. Tests and `kensa-worker run-once` use it.
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<RunReport, WorkerError> {
+        let mut report = RunReport::default();
+        loop {
+            let claimed = jobs::claim_due(&self.kensa.db, now, &self.id, BATCH).await?;
+            if claimed.is_empty() {
+                return Ok(report);
+            }
+            for job in claimed {
+                let span = info_span!("job", id = %job.id, kind = %job.raw_kind, attempt = job.attempts);
+                match self.execute(&job, now).instrument(span).await {
+                    Ok(()) => {
+                        jobs::complete(&self.kensa.db, job.id, now).await?;
+                        report.succeeded += 1;
+                    }
+                    Err(e) => {
+                        warn!(job = %job.id, kind = %job.raw_kind, attempt = job.attempts, error = %e, "job failed");
+                        jobs::fail(&self.kensa.db, &job, &e.to_string(), now).await?;
+                        report.retried += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Loops until `shutdown` turns true. A job in progress is finished first.
+    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
+        info!(worker = %self.id, "worker started");
+        while !*shutdown.borrow() {
+            match self.run_once(kensa_domain::db::now()).await {
+                Ok(report) if report.succeeded + report.retried > 0 => info!(?report, "jobs processed"),
+                Ok(_) => {}
+                Err(e) => error!(error = %e, "worker pass failed"),
+            }
+            tokio::select! {
+                _ = shutdown.changed() => {}
+                _ = self.kensa.job_wakeup.notified() => {}
+                _ = tokio::time::sleep(POLL_INTERVAL) => {}
+            }
+        }
+        info!(worker = %self.id, "worker stopped");
+    }
+
+    async fn execute(&self, job: &ClaimedJob, now: DateTime<Utc>) -> Result<(), WorkerError> {
+        match job.kind {
+            Some(JobKind::UserInvitationMail) => {
+                let id = job
+                    .payload
+                    .get("invitation_id")
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| WorkerError::Payload("invitation_id".into()))?;
+                match users::invitations::prepare_delivery(&self.kensa, id, now).await? {
+                    Some(delivery) => self.mailer.send(templates::user_invitation(&delivery)).await,
+                    None => Ok(()),
+                }
+            }
+            None => Err(WorkerError::Payload(format!("unknown job kind {:?}", job.raw_kind))),
+        }
+    }
+}
+
+fn uuid_suffix() -> String {
+    kensa_domain::ids::JobId::generate().to_string().chars().rev().take(8).collect()
+}

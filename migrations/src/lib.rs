@@ -1,0 +1,16 @@
+//! One set of schema migrations that runs unchanged on SQLite and PostgreSQL.
+//!
+//! Only portable column types are used (UUID, text, integer, boolean, timestamp with time
+//! zone, JSON); anything backend-specific lives in the domain's repositories.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m0001_foundation;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,1 @@
+//! Kensa end-to-end tests live in `tests/api`.

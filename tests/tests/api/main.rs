@@ -1,1 +1,15 @@
-fn main() {}
+//! The one integration-test binary: the real app over HTTP, a fresh database per test.
+
+mod audit;
+mod auth;
+mod config;
+mod graphql;
+mod helpers;
+mod isolation;
+mod operations;
+mod problems;
+mod roles;
+mod schemas;
+mod tokens;
+mod users;
+mod worker;

@@ -114,17 +114,22 @@ pub fn policy_violations(password: &str, email: &str) -> Vec<FieldError> {
     errors
 }
 
-/// True when every step between neighbouring characters is the same 0, +1 or -1, or when
-/// the password is a short block repeated ("abcabcabcabc", "12121212...").
+/// True for a run along the digits, the alphabet or a keyboard row (wrapping, either
+/// direction: "123456789012", "zyxwvutsrqpo", "qwertyuiopas"), or for a short block repeated
+/// ("aaaaaaaaaaaa", "Ab1Ab1Ab1Ab1").
 fn is_trivial_sequence(chars: &[char]) -> bool {
     if chars.len() < 2 {
         return false;
     }
-    let steps: Vec<i64> = chars.windows(2).map(|w| i64::from(u32::from(w[1])) - i64::from(u32::from(w[0]))).collect();
-    let uniform = steps.iter().all(|s| *s == steps[0]) && steps[0].abs() <= 1;
+    let lower: String = chars.iter().flat_map(|c| c.to_lowercase()).collect();
+    let runs = ["0123456789".repeat(4), "abcdefghijklmnopqrstuvwxyz".repeat(3), "qwertyuiopasdfghjklzxcvbnm".repeat(3)];
+    let along_a_run = runs.iter().any(|run| {
+        let reversed: String = run.chars().rev().collect();
+        run.contains(&lower) || reversed.contains(&lower)
+    });
     let repeated_block = (1..=chars.len() / 3)
         .any(|len| chars.len().is_multiple_of(len) && chars.chunks(len).all(|chunk| chunk == &chars[..len]));
-    uniform || repeated_block
+    along_a_run || repeated_block
 }
 
 #[cfg(test)]

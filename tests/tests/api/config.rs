@@ -1,0 +1,115 @@
+//! Settings: defaults, refusals that name the variable, and start-up failures.
+
+use std::collections::BTreeMap;
+
+use kensa_api::Application;
+use kensa_domain::config::Settings;
+
+use crate::helpers::{TestResult, base_vars};
+
+fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+fn refused(pairs: &[(&str, &str)]) -> String {
+    match Settings::from_vars(vars(pairs)) {
+        Ok(_) => panic!("{pairs:?} should be refused"),
+        Err(e) => e.variable,
+    }
+}
+
+#[test]
+fn nothing_set_gives_the_embedded_defaults() -> TestResult {
+    let s = Settings::from_vars(BTreeMap::new())?;
+    assert_eq!(s.data_dir, std::path::PathBuf::from("./data"));
+    assert_eq!(s.database_url.expose(), "sqlite://./data/kensa.db?mode=rwc");
+    assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+    assert_eq!(s.public_url.as_str(), "http://localhost:8080/");
+    assert!(s.embedded_worker && s.redis_url.is_none() && s.smtp_url.is_none() && s.jwt_secret.is_none());
+    assert_eq!(s.log, "info");
+    Ok(())
+}
+
+#[test]
+fn production_refuses_to_start_without_a_strong_jwt_secret() {
+    assert_eq!(refused(&[("KENSA_ENV", "production")]), "KENSA_JWT_SECRET");
+    assert_eq!(refused(&[("KENSA_ENV", "production"), ("KENSA_JWT_SECRET", "too-short")]), "KENSA_JWT_SECRET");
+    assert!(Settings::from_vars(vars(&[("KENSA_ENV", "production"), ("KENSA_JWT_SECRET", &"s".repeat(32))])).is_ok());
+}
+
+#[test]
+fn bad_values_are_refused_naming_the_variable() {
+    assert_eq!(refused(&[("DATABASE_URL", "mysql://db/kensa")]), "DATABASE_URL");
+    assert_eq!(refused(&[("DATABASE_URL", "not a url")]), "DATABASE_URL");
+    assert_eq!(refused(&[("KENSA_BIND", "localhost")]), "KENSA_BIND");
+    assert_eq!(refused(&[("KENSA_PUBLIC_URL", "ftp://x")]), "KENSA_PUBLIC_URL");
+    assert_eq!(refused(&[("REDIS_URL", "http://redis")]), "REDIS_URL");
+    assert_eq!(refused(&[("SMTP_URL", "::")]), "SMTP_URL");
+    assert_eq!(refused(&[("KENSA_EMBEDDED_WORKER", "maybe")]), "KENSA_EMBEDDED_WORKER");
+    assert_eq!(refused(&[("KENSA_LOG_FORMAT", "xml")]), "KENSA_LOG_FORMAT");
+    assert_eq!(refused(&[("KENSA_ENV", "staging")]), "KENSA_ENV");
+    assert_eq!(refused(&[("KENSA_JWT_SECRT", "typo")]), "KENSA_JWT_SECRT");
+}
+
+#[test]
+fn secrets_never_appear_in_debug_output() -> TestResult {
+    let secret = "a-very-secret-value-that-is-long-enough";
+    let s = Settings::from_vars(vars(&[
+        ("KENSA_JWT_SECRET", secret),
+        ("DATABASE_URL", "postgres://kensa:hunter2-password@db/kensa"),
+        ("SMTP_URL", "smtp://mailer:smtp-password@mail:25"),
+    ]))?;
+    let debug = format!("{s:?}");
+    for hidden in [secret, "hunter2-password", "smtp-password"] {
+        assert!(!debug.contains(hidden), "{hidden} leaked: {debug}");
+    }
+    Ok(())
+}
+
+#[test]
+fn a_generated_jwt_secret_is_kept_in_the_data_directory() -> TestResult {
+    let dir = std::env::temp_dir().join(format!("kensa-secret-{}", uuid::Uuid::new_v4().simple()));
+    let s = Settings::from_vars(vars(&[("KENSA_DATA_DIR", &dir.display().to_string())]))?;
+    let first = s.resolve_jwt_secret()?;
+    let second = s.resolve_jwt_secret()?;
+    assert_eq!(first.expose(), second.expose());
+    assert!(first.expose().len() >= 32);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("jwt-secret"))?.permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    std::fs::remove_dir_all(dir)?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_port_in_use_stops_the_start_naming_kensa_bind() -> TestResult {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let dir = std::env::temp_dir().join(format!("kensa-port-{}", uuid::Uuid::new_v4().simple()));
+    let mut v = base_vars(&dir);
+    v.insert("KENSA_BIND".into(), taken.local_addr()?.to_string());
+    match Application::build(Settings::from_vars(v)?).await {
+        Ok(_) => panic!("bound a port in use"),
+        Err(e) => assert_eq!(e.variable, "KENSA_BIND", "{e}"),
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_unreachable_database_stops_the_start_naming_database_url() -> TestResult {
+    let dir = std::env::temp_dir().join(format!("kensa-db-{}", uuid::Uuid::new_v4().simple()));
+    let mut v = base_vars(&dir);
+    v.insert("DATABASE_URL".into(), "postgres://kensa:secret-pw@127.0.0.1:1/kensa".into());
+    match Application::build(Settings::from_vars(v)?).await {
+        Ok(_) => panic!("started without a database"),
+        Err(e) => {
+            assert_eq!(e.variable, "DATABASE_URL", "{e}");
+            assert!(!e.to_string().contains("secret-pw"), "{e}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}

@@ -1,0 +1,336 @@
+//! `spawn_app()`: the real application on port 0 with a fresh database per test — SQLite
+//! by default, a new PostgreSQL database when `TEST_DATABASE_URL` is set, Redis when
+//! `TEST_REDIS_URL` is set.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use kensa_api::Application;
+use kensa_domain::Kensa;
+use kensa_domain::config::Settings;
+use kensa_worker::{RunReport, Worker, mail};
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+pub const PASSWORD: &str = "correct-Horse-battery-9";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub kensa: Kensa,
+    pub settings: Settings,
+    data_dir: PathBuf,
+    postgres_db: Option<(String, String)>,
+}
+
+/// A signed-in user of a fresh organization.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub email: String,
+    pub access_token: String,
+    pub refresh_token: String,
+    pub user_id: String,
+    pub org_id: String,
+}
+
+pub fn unique_email(prefix: &str) -> String {
+    format!("{prefix}-{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+/// The settings every test app starts from, as environment variables.
+pub fn base_vars(data_dir: &std::path::Path) -> BTreeMap<String, String> {
+    let mut vars = BTreeMap::new();
+    vars.insert("KENSA_DATA_DIR".into(), data_dir.display().to_string());
+    vars.insert("KENSA_BIND".into(), "127.0.0.1:0".into());
+    vars.insert("KENSA_JWT_SECRET".into(), JWT_SECRET.into());
+    vars.insert("KENSA_EMBEDDED_WORKER".into(), "false".into());
+    vars.insert("KENSA_LOG".into(), "warn".into());
+    vars.insert("KENSA_PUBLIC_URL".into(), "http://kensa.test".into());
+    vars
+}
+
+async fn fresh_postgres(admin_url: &str) -> Result<(String, String), Box<dyn std::error::Error>> {
+    let name = format!("kensa_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = sea_orm::Database::connect(admin_url).await?;
+    admin.execute_raw(Statement::from_string(admin.get_database_backend(), format!("CREATE DATABASE {name}"))).await?;
+    admin.close().await?;
+    let mut url = url::Url::parse(admin_url)?;
+    url.set_path(&format!("/{name}"));
+    Ok((url.to_string(), name))
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app after `adjust` has changed the environment it reads.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut BTreeMap<String, String>)) -> TestApp {
+    match try_spawn(adjust).await {
+        Ok(app) => app,
+        Err(e) => panic!("the test app did not start: {e}"),
+    }
+}
+
+async fn try_spawn(adjust: impl FnOnce(&mut BTreeMap<String, String>)) -> Result<TestApp, Box<dyn std::error::Error>> {
+    let data_dir = std::env::temp_dir().join(format!("kensa-test-{}", uuid::Uuid::new_v4().simple()));
+    let mut vars = base_vars(&data_dir);
+    let mut postgres_db = None;
+    if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") {
+        let (url, name) = fresh_postgres(&admin_url).await?;
+        vars.insert("DATABASE_URL".into(), url);
+        postgres_db = Some((admin_url, name));
+    }
+    if let Ok(redis_url) = std::env::var("TEST_REDIS_URL") {
+        vars.insert("REDIS_URL".into(), redis_url);
+        vars.insert("KENSA_REDIS_PREFIX".into(), format!("kensa-test-{}", uuid::Uuid::new_v4().simple()));
+    }
+    adjust(&mut vars);
+    let settings = Settings::from_vars(vars)?;
+    let app = Application::build(settings.clone()).await?;
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let kensa = app.kensa();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    Ok(TestApp { address, client, kensa, settings, data_dir, postgres_db })
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some((admin_url, name)) = self.postgres_db.take() {
+            // Runs on its own thread and runtime: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                rt.block_on(async {
+                    if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = admin.execute_raw(Statement::from_string(admin.get_database_backend(), sql)).await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A response read whole: status, headers and JSON body (`Null` when empty or not JSON).
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn content_type(&self) -> &str {
+        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// Asserts a problem+json answer with this status and code.
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.body);
+        assert_eq!(self.content_type(), "application/problem+json", "body: {}", self.body);
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert_eq!(self.body["status"], status);
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let response = match req.send().await {
+            Ok(r) => r,
+            Err(e) => panic!("request to {path} failed: {e}"),
+        };
+        Self::read(response).await
+    }
+
+    pub async fn read(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap_or_default();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.request(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn graphql(&self, token: Option<&str>, query: &str) -> Reply {
+        self.post("/graphql", token, json!({ "query": query })).await
+    }
+
+    /// Signs up a new organization and returns its owner.
+    pub async fn signup(&self, organization: &str) -> Member {
+        let email = unique_email("owner");
+        let reply = self
+            .post(
+                "/api/v1/auth/signup",
+                None,
+                json!({ "organization_name": organization, "name": "Owner", "email": email, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "signup failed: {}", reply.body);
+        member(email, &reply.body)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post("/api/v1/auth/login", None, json!({ "email": email, "password": password })).await
+    }
+
+    /// Invites `role` into `admin`'s organization, delivers the mail and accepts it.
+    pub async fn add_member(&self, admin: &Member, role: &str) -> Member {
+        let email = unique_email(role);
+        let reply = self
+            .post("/api/v1/users/invitations", Some(&admin.access_token), json!({ "email": email, "role": role }))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "invite failed: {}", reply.body);
+        self.run_worker().await;
+        let token = self.invitation_token_for(&email);
+        let reply = self
+            .post(
+                &format!("/api/v1/user-invitations/{token}/accept"),
+                None,
+                json!({ "name": role, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "accept failed: {}", reply.body);
+        member(email, &reply.body)
+    }
+
+    pub fn worker(&self) -> Worker {
+        match mail::from_settings(&self.settings) {
+            Ok(mailer) => Worker::new(self.kensa.clone(), mailer),
+            Err(e) => panic!("mailer: {e}"),
+        }
+    }
+
+    /// Runs the worker once, as `kensa-worker run-once` would, at the current time.
+    pub async fn run_worker(&self) -> RunReport {
+        self.run_worker_at(kensa_domain::db::now()).await
+    }
+
+    pub async fn run_worker_at(&self, now: chrono::DateTime<chrono::Utc>) -> RunReport {
+        match self.worker().run_once(now).await {
+            Ok(report) => report,
+            Err(e) => panic!("worker failed: {e}"),
+        }
+    }
+
+    /// Every mail in the outbox, decoded: (headers and body as text).
+    pub fn mails(&self) -> Vec<String> {
+        let dir = mail::outbox_dir(&self.settings);
+        let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .map(|raw| decode_mail(&raw))
+            .collect()
+    }
+
+    pub fn mails_to(&self, email: &str) -> Vec<String> {
+        self.mails()
+            .into_iter()
+            .filter(|m| m.to_lowercase().contains(&format!("to: {}", email.to_lowercase())))
+            .collect()
+    }
+
+    /// The token of the newest invitation link mailed to `email`.
+    pub fn invitation_token_for(&self, email: &str) -> String {
+        let mails = self.mails_to(email);
+        let tokens: Vec<String> = mails.iter().filter_map(|m| link_token(m, "/join/")).collect();
+        match tokens.last() {
+            Some(t) if tokens.len() == 1 => t.clone(),
+            _ => panic!("expected exactly one invitation mail to {email}, found {}", tokens.len()),
+        }
+    }
+
+    pub async fn execute_sql(&self, sql: &str) {
+        let backend = self.kensa.db.get_database_backend();
+        if let Err(e) = self.kensa.db.execute_raw(Statement::from_string(backend, sql.to_owned())).await {
+            panic!("{sql}: {e}");
+        }
+    }
+}
+
+pub fn member(email: String, body: &Value) -> Member {
+    Member {
+        email,
+        access_token: body["access_token"].as_str().unwrap_or_default().to_owned(),
+        refresh_token: body["refresh_token"].as_str().unwrap_or_default().to_owned(),
+        user_id: body["user"]["id"].as_str().unwrap_or_default().to_owned(),
+        org_id: body["organization"]["id"].as_str().unwrap_or_default().to_owned(),
+    }
+}
+
+/// The token that follows `marker` in a mail (`…/join/<token>`).
+pub fn link_token(mail: &str, marker: &str) -> Option<String> {
+    let start = mail.find(marker)? + marker.len();
+    Some(mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
+}
+
+/// Headers as they are, body decoded from base64 or quoted-printable.
+fn decode_mail(raw: &str) -> String {
+    use base64::Engine;
+    let raw = raw.replace("\r\n", "\n");
+    let (headers, body) = raw.split_once("\n\n").unwrap_or((&raw, ""));
+    let lower = headers.to_lowercase();
+    let body = if lower.contains("content-transfer-encoding: base64") {
+        let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(compact)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default()
+    } else if lower.contains("content-transfer-encoding: quoted-printable") {
+        decode_quoted_printable(body)
+    } else {
+        body.to_owned()
+    };
+    format!("{headers}\n\n{body}")
+}
+
+fn decode_quoted_printable(body: &str) -> String {
+    let joined = body.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len() + 1
+            && let Some(hex) = joined.get(i + 1..i + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

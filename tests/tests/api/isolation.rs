@@ -1,0 +1,144 @@
+//! The tenant-isolation matrix. Every route that needs a signed-in caller has a row: an
+//! anonymous caller gets 401, a role below the route's gets 403, and another organization
+//! gets 404 for this organization's resources (or an empty list). New routes add rows.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Member, TestApp, TestResult, spawn_app, unique_email};
+
+/// Organization A with one member per role, and organization B's owner.
+struct Fixture {
+    a: Vec<(&'static str, Member)>,
+    b_owner: Member,
+}
+
+impl Fixture {
+    async fn build(app: &TestApp) -> Self {
+        let owner = app.signup("Org A").await;
+        let mut a = vec![("owner", owner.clone())];
+        for role in ["admin", "reviewer", "respondent", "viewer"] {
+            a.push((role, app.add_member(&owner, role).await));
+        }
+        let b_owner = app.signup("Org B").await;
+        Self { a, b_owner }
+    }
+
+    fn a(&self, role: &str) -> &Member {
+        match self.a.iter().find(|(r, _)| *r == role) {
+            Some((_, m)) => m,
+            None => panic!("no {role} in the fixture"),
+        }
+    }
+}
+
+struct Row {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    /// Roles of organization A that may call it.
+    allowed: &'static [&'static str],
+    /// What organization B's owner gets: `Some(404)` for A's resources; `None` for routes
+    /// that answer about B itself (checked separately for leaks).
+    other_tenant_status: Option<u16>,
+}
+
+const ALL: &[&str] = &["owner", "admin", "reviewer", "respondent", "viewer"];
+const ADMINS: &[&str] = &["owner", "admin"];
+
+fn rows(f: &Fixture) -> Vec<Row> {
+    let a_viewer = &f.a("viewer").user_id;
+    vec![
+        Row { method: Method::GET, path: "/api/v1/me".into(), body: None, allowed: ALL, other_tenant_status: None },
+        Row {
+            method: Method::GET,
+            path: "/api/v1/users".into(),
+            body: None,
+            allowed: ADMINS,
+            other_tenant_status: None,
+        },
+        Row {
+            method: Method::POST,
+            path: "/api/v1/users/invitations".into(),
+            body: Some(json!({ "email": unique_email("matrix"), "role": "viewer" })),
+            allowed: ADMINS,
+            other_tenant_status: None,
+        },
+        Row {
+            method: Method::PATCH,
+            path: format!("/api/v1/users/{a_viewer}"),
+            body: Some(json!({ "role": "viewer" })),
+            allowed: ADMINS,
+            other_tenant_status: Some(404),
+        },
+        Row {
+            method: Method::GET,
+            path: "/api/v1/audit-events".into(),
+            body: None,
+            allowed: ADMINS,
+            other_tenant_status: None,
+        },
+    ]
+}
+
+#[tokio::test]
+async fn every_route_refuses_anonymous_wrong_role_and_other_tenant_callers() -> TestResult {
+    let app = spawn_app().await;
+    let fixture = Fixture::build(&app).await;
+    for row in rows(&fixture) {
+        let label = format!("{} {}", row.method, row.path);
+        let anonymous = app.request(row.method.clone(), &row.path, None, row.body.clone()).await;
+        assert_eq!(anonymous.status.as_u16(), 401, "{label} anonymous: {}", anonymous.body);
+
+        for (role, member) in &fixture.a {
+            let reply = app.request(row.method.clone(), &row.path, Some(&member.access_token), row.body.clone()).await;
+            if row.allowed.contains(role) {
+                assert!(reply.status.is_success(), "{label} as {role}: {} {}", reply.status, reply.body);
+            } else {
+                assert_eq!(reply.status.as_u16(), 403, "{label} as {role}: {}", reply.body);
+            }
+        }
+
+        if let Some(expected) = row.other_tenant_status {
+            let reply =
+                app.request(row.method.clone(), &row.path, Some(&fixture.b_owner.access_token), row.body.clone()).await;
+            assert_eq!(reply.status.as_u16(), expected, "{label} as another tenant: {}", reply.body);
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn lists_show_another_tenant_nothing_of_this_one() -> TestResult {
+    let app = spawn_app().await;
+    let fixture = Fixture::build(&app).await;
+    let b = Some(fixture.b_owner.access_token.as_str());
+    let a_ids: Vec<&str> = fixture.a.iter().map(|(_, m)| m.user_id.as_str()).collect();
+
+    let users = app.get("/api/v1/users", b).await;
+    let listed: Vec<&str> =
+        users.body["data"].as_array().ok_or("data")?.iter().filter_map(|u| u["id"].as_str()).collect();
+    assert_eq!(listed, vec![fixture.b_owner.user_id.as_str()]);
+
+    let audit = app.get("/api/v1/audit-events?limit=200", b).await;
+    for event in audit.body["data"].as_array().ok_or("data")? {
+        let text = event.to_string();
+        assert!(!a_ids.iter().any(|id| text.contains(id)), "B sees A's event {text}");
+    }
+
+    let me = app.get("/api/v1/me", b).await;
+    assert_eq!(me.body["organization"]["id"], fixture.b_owner.org_id.as_str());
+
+    let graphql = app.graphql(b, "{ me { organization { id } } }").await;
+    assert_eq!(graphql.body["data"]["me"]["organization"]["id"], fixture.b_owner.org_id.as_str());
+    Ok(())
+}
+
+#[tokio::test]
+async fn graphql_refuses_anonymous_callers() -> TestResult {
+    let app = spawn_app().await;
+    let reply = app.graphql(None, "{ me { user { id } } }").await;
+    assert_eq!(reply.body["errors"][0]["extensions"]["code"], "unauthenticated");
+    assert!(reply.body["data"].is_null());
+    Ok(())
+}

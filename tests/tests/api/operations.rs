@@ -1,0 +1,58 @@
+//! Health, readiness, metrics and the API documentation.
+
+use crate::helpers::{TestResult, spawn_app};
+
+#[tokio::test]
+async fn health_and_readiness_answer() -> TestResult {
+    let app = spawn_app().await;
+    let health = app.get("/healthz", None).await;
+    assert_eq!(health.status.as_u16(), 200);
+    assert_eq!(health.body["status"], "ok");
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.status.as_u16(), 200, "{}", ready.body);
+    assert_eq!(ready.body["status"], "ready");
+    Ok(())
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() -> TestResult {
+    let app = spawn_app().await;
+    app.kensa.db.clone().close().await?;
+    app.get("/readyz", None).await.assert_problem(503, "service_unavailable");
+    Ok(())
+}
+
+#[tokio::test]
+async fn metrics_count_requests_per_route_and_status() -> TestResult {
+    let app = spawn_app().await;
+    app.get("/api/v1/me", None).await;
+    app.get("/api/v1/me", None).await;
+    let text = app.client.get(app.url("/metrics")).send().await?.text().await?;
+    assert!(
+        text.contains(r#"kensa_http_requests_total{method="GET",route="/api/v1/me",status="401"} 2"#),
+        "metrics were:\n{text}"
+    );
+    assert!(text.contains("kensa_http_request_duration_seconds_bucket"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_openapi_document_and_docs_ui_are_served() -> TestResult {
+    let app = spawn_app().await;
+    let doc = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(doc.status.as_u16(), 200);
+    assert!(doc.body["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
+    assert!(doc.body["paths"]["/api/v1/auth/signup"].is_object());
+
+    let redirect = app.client.get(app.url("/docs")).send().await?;
+    assert_eq!(redirect.status().as_u16(), 308);
+    let ui = app.client.get(app.url("/docs/")).send().await?;
+    assert_eq!(ui.status().as_u16(), 200);
+    let html = ui.text().await?;
+    assert!(html.contains("swagger"), "docs page: {html}");
+    // The UI's assets are served by Kensa itself, so the docs work offline.
+    assert!(!html.contains("https://"), "docs page must not load remote assets");
+    let asset = app.client.get(app.url("/docs/swagger-ui-bundle.js")).send().await?;
+    assert_eq!(asset.status().as_u16(), 200);
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! Access-token verification: algorithm pinned, expiry, audience, issuer, signature.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+use crate::helpers::{JWT_SECRET, Member, TestApp, TestResult, spawn_app};
+
+fn claims(owner: &Member, overrides: Value) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    let mut claims = json!({
+        "sub": owner.user_id, "org": owner.org_id, "aud": "kensa-api", "iss": "kensa",
+        "iat": now, "exp": now + 600, "jti": uuid::Uuid::new_v4(),
+    });
+    if let (Some(base), Some(extra)) = (claims.as_object_mut(), overrides.as_object()) {
+        for (k, v) in extra {
+            base.insert(k.clone(), v.clone());
+        }
+    }
+    claims
+}
+
+fn sign(alg: Algorithm, claims: &Value) -> Result<String, jsonwebtoken::errors::Error> {
+    jsonwebtoken::encode(&Header::new(alg), claims, &EncodingKey::from_secret(JWT_SECRET.as_bytes()))
+}
+
+async fn me_status(app: &TestApp, token: &str) -> (u16, String) {
+    let reply = app.get("/api/v1/me", Some(token)).await;
+    (reply.status.as_u16(), reply.body["code"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn a_correctly_signed_token_is_accepted() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    let token = sign(Algorithm::HS256, &claims(&owner, json!({})))?;
+    assert_eq!(me_status(&app, &token).await.0, 200);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_unsigned_none_algorithm_token_is_rejected() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(&owner, json!({})))?);
+    for token in [format!("{header}.{payload}."), format!("{header}.{payload}")] {
+        assert_eq!(me_status(&app, &token).await, (401, "invalid_token".into()));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn another_algorithm_with_the_right_secret_is_rejected() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    for alg in [Algorithm::HS384, Algorithm::HS512] {
+        let token = sign(alg, &claims(&owner, json!({})))?;
+        assert_eq!(me_status(&app, &token).await, (401, "invalid_token".into()), "{alg:?}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_expired_token_is_rejected_as_expired() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    let past = chrono::Utc::now().timestamp() - 3600;
+    let token = sign(Algorithm::HS256, &claims(&owner, json!({ "iat": past - 900, "exp": past })))?;
+    assert_eq!(me_status(&app, &token).await, (401, "token_expired".into()));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_wrong_audience_or_issuer_is_rejected() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    for overrides in [json!({ "aud": "another-service" }), json!({ "iss": "someone-else" })] {
+        let token = sign(Algorithm::HS256, &claims(&owner, overrides.clone()))?;
+        assert_eq!(me_status(&app, &token).await, (401, "invalid_token".into()), "{overrides}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_token_signed_with_another_secret_or_tampered_is_rejected() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    let forged = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims(&owner, json!({})),
+        &EncodingKey::from_secret(b"some-other-secret-some-other-secret-0000"),
+    )?;
+    assert_eq!(me_status(&app, &forged).await, (401, "invalid_token".into()));
+    let mut tampered = owner.access_token.clone();
+    tampered.push('x');
+    assert_eq!(me_status(&app, &tampered).await, (401, "invalid_token".into()));
+    assert_eq!(me_status(&app, "not-a-jwt").await, (401, "invalid_token".into()));
+    Ok(())
+}
+
+#[tokio::test]
+async fn requests_without_a_bearer_token_are_unauthenticated() -> TestResult {
+    let app = spawn_app().await;
+    let reply = app.get("/api/v1/me", None).await;
+    reply.assert_problem(401, "unauthenticated");
+    assert_eq!(reply.headers.get("www-authenticate").and_then(|v| v.to_str().ok()), Some("Bearer"));
+    let basic = app.client.get(app.url("/api/v1/me")).header("authorization", "Basic dXNlcjpwYXNz").send().await?;
+    TestApp::read(basic).await.assert_problem(401, "invalid_token");
+    Ok(())
+}

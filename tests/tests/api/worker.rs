@@ -1,0 +1,69 @@
+//! The durable job queue: claimed once, leased, retried with back-off.
+
+use chrono::Duration;
+use kensa_domain::jobs;
+use serde_json::json;
+
+use crate::helpers::{TestResult, spawn_app, spawn_app_with, unique_email};
+
+#[tokio::test]
+async fn two_workers_never_deliver_the_same_job_twice() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    let emails: Vec<String> = (0..12).map(|_| unique_email("many")).collect();
+    for email in &emails {
+        app.post("/api/v1/users/invitations", Some(&owner.access_token), json!({ "email": email, "role": "viewer" }))
+            .await;
+    }
+    let (a, b) = (app.worker(), app.worker());
+    let now = kensa_domain::db::now();
+    let (ra, rb) = tokio::join!(a.run_once(now), b.run_once(now));
+    assert_eq!(ra?.succeeded + rb?.succeeded, emails.len());
+    assert_eq!(app.mails().len(), emails.len());
+    for email in &emails {
+        assert_eq!(app.mails_to(email).len(), 1, "{email}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_job_held_by_a_dead_worker_is_taken_over_when_its_lease_ends() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    let email = unique_email("lease");
+    app.post("/api/v1/users/invitations", Some(&owner.access_token), json!({ "email": email, "role": "viewer" })).await;
+    let now = kensa_domain::db::now();
+    // A worker claims the job and dies before finishing it.
+    let claimed = jobs::claim_due(&app.kensa.db, now, "dead-worker", 10).await?;
+    assert_eq!(claimed.len(), 1);
+
+    assert_eq!(app.run_worker_at(now + Duration::minutes(1)).await.succeeded, 0, "the lease still holds");
+    assert_eq!(app.run_worker_at(now + Duration::minutes(6)).await.succeeded, 1);
+    assert_eq!(app.mails_to(&email).len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_failed_delivery_is_retried_with_back_off_and_loses_nothing() -> TestResult {
+    let app = spawn_app_with(|vars| {
+        vars.insert("SMTP_URL".into(), "smtp://127.0.0.1:1".into());
+    })
+    .await;
+    let owner = app.signup("Acme").await;
+    app.post(
+        "/api/v1/users/invitations",
+        Some(&owner.access_token),
+        json!({ "email": unique_email("r"), "role": "viewer" }),
+    )
+    .await;
+    let now = kensa_domain::db::now();
+
+    let first = app.run_worker_at(now).await;
+    assert_eq!((first.succeeded, first.retried), (0, 1));
+    assert_eq!(jobs::stats(&app.kensa.db).await?, vec![("pending".to_owned(), 1)]);
+    assert_eq!(app.run_worker_at(now + Duration::seconds(10)).await.retried, 0, "backing off");
+    assert_eq!(app.run_worker_at(now + Duration::seconds(31)).await.retried, 1);
+    assert_eq!(jobs::retry_delay(2), Duration::seconds(60));
+    assert_eq!(jobs::stats(&app.kensa.db).await?, vec![("pending".to_owned(), 1)]);
+    Ok(())
+}

@@ -10,6 +10,7 @@ mod operations;
 mod problems;
 mod roles;
 mod schemas;
+mod smtp_sink;
 mod tokens;
 mod users;
 mod worker;

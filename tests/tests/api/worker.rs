@@ -67,3 +67,21 @@ async fn a_failed_delivery_is_retried_with_back_off_and_loses_nothing() -> TestR
     assert_eq!(jobs::stats(&app.kensa.db).await?, vec![("pending".to_owned(), 1)]);
     Ok(())
 }
+
+#[tokio::test]
+async fn mail_goes_through_smtp_when_smtp_url_is_set() -> TestResult {
+    let (sink, url) = crate::smtp_sink::SmtpSink::start().await?;
+    let app = spawn_app_with(|vars| {
+        vars.insert("SMTP_URL".into(), url);
+    })
+    .await;
+    let owner = app.signup("Acme").await;
+    let email = unique_email("smtp");
+    app.post("/api/v1/users/invitations", Some(&owner.access_token), json!({ "email": email, "role": "viewer" })).await;
+    assert_eq!(app.run_worker().await.succeeded, 1);
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].to_lowercase().contains(&format!("to: {email}")), "{}", messages[0]);
+    assert!(app.mails().is_empty(), "nothing goes to the outbox when SMTP is configured");
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! A minimal SMTP server for tests: accepts every message and keeps it in memory.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+#[derive(Clone, Default)]
+pub struct SmtpSink {
+    messages: Arc<Mutex<Vec<String>>>,
+}
+
+impl SmtpSink {
+    /// Starts listening on a free port and returns the sink and its `smtp://` URL.
+    pub async fn start() -> std::io::Result<(Self, String)> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("smtp://{}", listener.local_addr()?);
+        let sink = Self::default();
+        let accepted = sink.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let sink = accepted.clone();
+                tokio::spawn(async move {
+                    let _ = sink.serve(stream).await;
+                });
+            }
+        });
+        Ok((sink, url))
+    }
+
+    pub fn messages(&self) -> Vec<String> {
+        self.messages.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    async fn serve(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {
+        let (read, mut write) = stream.into_split();
+        let mut lines = BufReader::new(read).lines();
+        write.write_all(b"220 sink ESMTP\r\n").await?;
+        while let Some(line) = lines.next_line().await? {
+            let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+            match verb.as_str() {
+                "EHLO" | "HELO" => write.write_all(b"250-sink\r\n250 8BITMIME\r\n").await?,
+                "DATA" => {
+                    write.write_all(b"354 go ahead\r\n").await?;
+                    let mut message = String::new();
+                    while let Some(data) = lines.next_line().await? {
+                        if data == "." {
+                            break;
+                        }
+                        message.push_str(&data);
+                        message.push('\n');
+                    }
+                    if let Ok(mut messages) = self.messages.lock() {
+                        messages.push(message);
+                    }
+                    write.write_all(b"250 queued\r\n").await?;
+                }
+                "QUIT" => {
+                    write.write_all(b"221 bye\r\n").await?;
+                    return Ok(());
+                }
+                _ => write.write_all(b"250 ok\r\n").await?,
+            }
+        }
+        Ok(())
+    }
+}

@@ -111,11 +111,20 @@ RECOVERED_LAYOUT = {
     # No.39: line 1 = criteria[0] (parallel to No.38's criteria line),
     #        line 2 = scope, line 3 = frequency.
     39: {"question_from_criteria": True,
-         "classes": ["criteria", "scope", "frequency"]},
+         "classes": ["criteria", "scope", "frequency"],
+         "text_note": "The seed has no question line for No.39; the question repeats its "
+                      "criteria text verbatim."},
     # No.40: only a timing line survives -> frequency; question and criteria
     #        cells are lost.
     40: {"question_from_criteria": False,
-         "classes": ["frequency"]},
+         "classes": ["frequency"],
+         # Templates require a question; this one is editorial and says so in
+         # its own text, so nobody mistakes it for the guideline's wording.
+         "editorial_question": "教育・訓練の効果を確認している（原文欠落のため編集部で補記）",
+         "text_note": "Only the frequency line survives in the seed; the question is "
+                      "editorial (the effectiveness check of the incident training of "
+                      "No.38/39) and the criteria are lost. Restore from the official "
+                      "check sheet."},
 }
 
 # Levels chosen where the seed gives none.  Must be exactly one Lv1, two Lv2
@@ -407,7 +416,10 @@ def recover(sections):
                             "lines": seg, "line_numbers": segl,
                             "classes": lay["classes"],
                             "question_from_criteria":
-                                lay["question_from_criteria"]})
+                                lay["question_from_criteria"],
+                            "editorial_question":
+                                lay.get("editorial_question", ""),
+                            "text_note": lay["text_note"]})
             it["extra"] = it["extra"][:starts[0]]
             it["extra_lines"] = it["extra_lines"][:starts[0]]
             sec["items"][idx + 1:idx + 1] = new
@@ -422,7 +434,7 @@ def build_item(it):
         for ln, cls in zip(it["lines"], it["classes"]):
             buckets[cls].append(ln)
         question = buckets["criteria"][0] if it["question_from_criteria"] \
-            else ""
+            else it["editorial_question"]
         level = 0
     else:
         classes = classify(no, it["extra"])
@@ -445,6 +457,8 @@ def build_item(it):
                  "scope": buckets["scope"],
                  "frequency": buckets["frequency"],
                  "notes": buckets["notes"]})
+    if it.get("recovered"):
+        head["text_note"] = it["text_note"]
     return head
 
 
@@ -551,7 +565,9 @@ def build_anomalies(cats, sections, info, explicit):
         "frequency: the timing of the training's effectiveness check). No "
         "question text survives for either item: No.39's question is set "
         "to its criteria[0] text verbatim (a copy, not reworded); No.40's "
-        "question is \"\" and its criteria list is empty. Levels inferred "
+        "question is editorial, marked as such in its own text and in "
+        "text_note (a template needs a question), and its criteria list is "
+        "empty. Levels inferred "
         "(see level_reason). Both questions should be restored from the "
         "official check sheet.")
 

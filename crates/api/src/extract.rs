@@ -71,8 +71,8 @@ impl FromRequest for Auth {
     }
 }
 
-/// A JSON request body of at most [`JSON_LIMIT`] bytes.
-pub struct JsonBody<T>(pub T);
+/// A JSON request body of at most `LIMIT` bytes (1 MiB unless a route says otherwise).
+pub struct JsonBody<T, const LIMIT: usize = JSON_LIMIT>(pub T);
 
 fn is_json(req: &HttpRequest) -> bool {
     req.mime_type().ok().flatten().is_some_and(|m| {
@@ -80,7 +80,7 @@ fn is_json(req: &HttpRequest) -> bool {
     })
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for JsonBody<T, LIMIT> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
@@ -95,19 +95,37 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             if !json {
                 return Err(ApiError::UnsupportedMediaType("Content-Type: application/json"));
             }
-            if declared.is_some_and(|n| n > JSON_LIMIT) {
-                return Err(ApiError::PayloadTooLarge(JSON_LIMIT));
+            if declared.is_some_and(|n| n > LIMIT) {
+                return Err(ApiError::PayloadTooLarge(LIMIT));
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("could not read the body: {e}")))?;
-                if body.len() + chunk.len() > JSON_LIMIT {
-                    return Err(ApiError::PayloadTooLarge(JSON_LIMIT));
+                if body.len() + chunk.len() > LIMIT {
+                    return Err(ApiError::PayloadTooLarge(LIMIT));
                 }
                 body.extend_from_slice(&chunk);
             }
             parse_json(&body).map(JsonBody)
         })
+    }
+}
+
+/// A JSON body that may be left out entirely (no `Content-Type`, no bytes); when present it
+/// is held to the same rules as [`JsonBody`].
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let absent = req.headers().get(header::CONTENT_TYPE).is_none()
+            && req.headers().get(header::CONTENT_LENGTH).is_none_or(|v| v.as_bytes() == b"0");
+        if absent {
+            return Box::pin(std::future::ready(Ok(OptionalJsonBody(None))));
+        }
+        let body = JsonBody::<T>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|b| OptionalJsonBody(Some(b.0))) })
     }
 }
 

@@ -26,12 +26,14 @@ impl Modify for BearerAuth {
         rest::auth::signup, rest::auth::login, rest::auth::refresh, rest::auth::logout, rest::me::me,
         rest::users::list, rest::users::invite, rest::users::update,
         rest::user_invitations::preview, rest::user_invitations::accept,
+        rest::templates::list, rest::templates::get, rest::templates::export, rest::templates::create,
+        rest::templates::clone, rest::templates::update,
         rest::audit::list,
         health::healthz, health::readyz, health::metrics,
     ),
     components(schemas(error::Problem, error::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "users"), (name = "audit"), (name = "operations"))
+    tags((name = "auth"), (name = "users"), (name = "templates"), (name = "audit"), (name = "operations"))
 )]
 pub struct ApiDoc;
 

@@ -46,7 +46,12 @@ impl Application {
             None => Arc::new(MemoryThrottle::default()),
         };
         let kensa = Kensa::connect(&settings, throttle).await?;
+        let started = std::time::Instant::now();
         kensa_domain::db::migrate(&kensa.db).await.map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
+        let loaded = kensa_domain::templates::catalog::ensure_builtins(&kensa.db)
+            .await
+            .map_err(|e| ConfigError::new("DATABASE_URL", format!("loading the built-in catalog failed: {e}")))?;
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, ?loaded, "database migrated, catalog loaded");
         let mailer = mail::from_settings(&settings)?;
         let worker = settings.embedded_worker.then(|| Worker::new(kensa.clone(), mailer));
 

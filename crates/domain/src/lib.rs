@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod jobs;
 pub mod pagination;
+pub mod templates;
 pub mod tenant;
 pub mod users;
 

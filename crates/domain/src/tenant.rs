@@ -99,6 +99,16 @@ impl TenantCtx {
         &self.meta
     }
 
+    /// Proof that the caller may edit the organization's checklists and review answers
+    /// (owners, admins and reviewers).
+    pub fn editor(&self) -> Result<EditorCtx<'_>, DomainError> {
+        if matches!(self.role, Role::Owner | Role::Admin | Role::Reviewer) {
+            Ok(EditorCtx(self))
+        } else {
+            Err(DomainError::Forbidden)
+        }
+    }
+
     /// Proof that the caller may administer the organization (owners and admins).
     pub fn admin(&self) -> Result<AdminCtx<'_>, DomainError> {
         if self.role.is_admin() { Ok(AdminCtx(self)) } else { Err(DomainError::Forbidden) }
@@ -110,6 +120,16 @@ impl TenantCtx {
 pub struct AdminCtx<'a>(&'a TenantCtx);
 
 impl<'a> AdminCtx<'a> {
+    pub fn tenant(&self) -> &'a TenantCtx {
+        self.0
+    }
+}
+
+/// Capability: only obtainable from [`TenantCtx::editor`].
+#[derive(Clone, Copy, Debug)]
+pub struct EditorCtx<'a>(&'a TenantCtx);
+
+impl<'a> EditorCtx<'a> {
     pub fn tenant(&self) -> &'a TenantCtx {
         self.0
     }

@@ -11,6 +11,8 @@ use crate::helpers::{Member, TestApp, TestResult, spawn_app, unique_email};
 struct Fixture {
     a: Vec<(&'static str, Member)>,
     b_owner: Member,
+    builtin_template: String,
+    a_template: String,
 }
 
 impl Fixture {
@@ -21,7 +23,13 @@ impl Fixture {
             a.push((role, app.add_member(&owner, role).await));
         }
         let b_owner = app.signup("Org B").await;
-        Self { a, b_owner }
+        let templates = app.get("/api/v1/templates", Some(&owner.access_token)).await;
+        let builtin_template = templates.body["data"][0]["id"].as_str().unwrap_or_default().to_owned();
+        let clone = app
+            .post(&format!("/api/v1/templates/{builtin_template}/clone"), Some(&owner.access_token), json!({}))
+            .await;
+        let a_template = clone.body["id"].as_str().unwrap_or_default().to_owned();
+        Self { a, b_owner, builtin_template, a_template }
     }
 
     fn a(&self, role: &str) -> &Member {
@@ -35,7 +43,8 @@ impl Fixture {
 struct Row {
     method: Method,
     path: String,
-    body: Option<Value>,
+    /// Made afresh for every call, so that creations do not collide.
+    body: Option<fn() -> Value>,
     /// Roles of organization A that may call it.
     allowed: &'static [&'static str],
     /// What organization B's owner gets: `Some(404)` for A's resources; `None` for routes
@@ -45,39 +54,51 @@ struct Row {
 
 const ALL: &[&str] = &["owner", "admin", "reviewer", "respondent", "viewer"];
 const ADMINS: &[&str] = &["owner", "admin"];
+const EDITORS: &[&str] = &["owner", "admin", "reviewer"];
+
+fn small_template() -> Value {
+    json!({
+        "key": format!("t-{}", uuid::Uuid::new_v4().simple()), "name": "T", "guideline_version": "1",
+        "categories": [{ "number": 1, "name": "C", "sections": [{ "code": "1", "items": [{ "no": 1, "level": 1, "question": "Q?" }] }] }]
+    })
+}
+
+fn row(
+    method: Method,
+    path: String,
+    body: Option<fn() -> Value>,
+    allowed: &'static [&'static str],
+    other: Option<u16>,
+) -> Row {
+    Row { method, path, body, allowed, other_tenant_status: other }
+}
 
 fn rows(f: &Fixture) -> Vec<Row> {
+    use Method as M;
     let a_viewer = &f.a("viewer").user_id;
+    let (builtin, a_template) = (&f.builtin_template, &f.a_template);
+    let invite: fn() -> Value = || json!({ "email": unique_email("matrix"), "role": "viewer" });
     vec![
-        Row { method: Method::GET, path: "/api/v1/me".into(), body: None, allowed: ALL, other_tenant_status: None },
-        Row {
-            method: Method::GET,
-            path: "/api/v1/users".into(),
-            body: None,
-            allowed: ADMINS,
-            other_tenant_status: None,
-        },
-        Row {
-            method: Method::POST,
-            path: "/api/v1/users/invitations".into(),
-            body: Some(json!({ "email": unique_email("matrix"), "role": "viewer" })),
-            allowed: ADMINS,
-            other_tenant_status: None,
-        },
-        Row {
-            method: Method::PATCH,
-            path: format!("/api/v1/users/{a_viewer}"),
-            body: Some(json!({ "role": "viewer" })),
-            allowed: ADMINS,
-            other_tenant_status: Some(404),
-        },
-        Row {
-            method: Method::GET,
-            path: "/api/v1/audit-events".into(),
-            body: None,
-            allowed: ADMINS,
-            other_tenant_status: None,
-        },
+        row(M::GET, "/api/v1/me".into(), None, ALL, None),
+        row(M::GET, "/api/v1/users".into(), None, ADMINS, None),
+        row(M::POST, "/api/v1/users/invitations".into(), Some(invite), ADMINS, None),
+        row(M::PATCH, format!("/api/v1/users/{a_viewer}"), Some(|| json!({ "role": "viewer" })), ADMINS, Some(404)),
+        row(M::GET, "/api/v1/audit-events".into(), None, ADMINS, None),
+        row(M::GET, "/api/v1/templates".into(), None, ALL, None),
+        // Built-ins are everyone's.
+        row(M::GET, format!("/api/v1/templates/{builtin}"), None, ALL, Some(200)),
+        row(M::GET, format!("/api/v1/templates/{a_template}"), None, ALL, Some(404)),
+        row(M::GET, format!("/api/v1/templates/{a_template}/export"), None, ALL, Some(404)),
+        row(M::POST, "/api/v1/templates".into(), Some(small_template), EDITORS, None),
+        row(M::POST, format!("/api/v1/templates/{builtin}/clone"), Some(|| json!({})), EDITORS, Some(201)),
+        row(M::POST, format!("/api/v1/templates/{a_template}/clone"), Some(|| json!({})), EDITORS, Some(404)),
+        row(
+            M::PATCH,
+            format!("/api/v1/templates/{a_template}"),
+            Some(|| json!({ "name": "renamed" })),
+            EDITORS,
+            Some(404),
+        ),
     ]
 }
 
@@ -87,11 +108,12 @@ async fn every_route_refuses_anonymous_wrong_role_and_other_tenant_callers() -> 
     let fixture = Fixture::build(&app).await;
     for row in rows(&fixture) {
         let label = format!("{} {}", row.method, row.path);
-        let anonymous = app.request(row.method.clone(), &row.path, None, row.body.clone()).await;
+        let anonymous = app.request(row.method.clone(), &row.path, None, row.body.map(|b| b())).await;
         assert_eq!(anonymous.status.as_u16(), 401, "{label} anonymous: {}", anonymous.body);
 
         for (role, member) in &fixture.a {
-            let reply = app.request(row.method.clone(), &row.path, Some(&member.access_token), row.body.clone()).await;
+            let reply =
+                app.request(row.method.clone(), &row.path, Some(&member.access_token), row.body.map(|b| b())).await;
             if row.allowed.contains(role) {
                 assert!(reply.status.is_success(), "{label} as {role}: {} {}", reply.status, reply.body);
             } else {
@@ -100,8 +122,9 @@ async fn every_route_refuses_anonymous_wrong_role_and_other_tenant_callers() -> 
         }
 
         if let Some(expected) = row.other_tenant_status {
-            let reply =
-                app.request(row.method.clone(), &row.path, Some(&fixture.b_owner.access_token), row.body.clone()).await;
+            let reply = app
+                .request(row.method.clone(), &row.path, Some(&fixture.b_owner.access_token), row.body.map(|b| b()))
+                .await;
             assert_eq!(reply.status.as_u16(), expected, "{label} as another tenant: {}", reply.body);
         }
     }
@@ -125,6 +148,14 @@ async fn lists_show_another_tenant_nothing_of_this_one() -> TestResult {
         let text = event.to_string();
         assert!(!a_ids.iter().any(|id| text.contains(id)), "B sees A's event {text}");
     }
+
+    let templates = app.get("/api/v1/templates", b).await;
+    let ids: Vec<&str> =
+        templates.body["data"].as_array().ok_or("data")?.iter().filter_map(|t| t["id"].as_str()).collect();
+    assert!(ids.contains(&fixture.builtin_template.as_str()), "built-ins are visible to everyone");
+    assert!(!ids.contains(&fixture.a_template.as_str()), "B sees A's template");
+    let gql = app.graphql(b, &format!(r#"{{ template(id: "{}") {{ id }} }}"#, fixture.a_template)).await;
+    assert_eq!(gql.body["errors"][0]["extensions"]["code"], "not_found");
 
     let me = app.get("/api/v1/me", b).await;
     assert_eq!(me.body["organization"]["id"], fixture.b_owner.org_id.as_str());

@@ -2,6 +2,7 @@
 
 mod audit;
 mod auth;
+mod catalog;
 mod config;
 mod graphql;
 mod helpers;
@@ -11,6 +12,7 @@ mod problems;
 mod roles;
 mod schemas;
 mod smtp_sink;
+mod templates;
 mod tokens;
 mod users;
 mod worker;

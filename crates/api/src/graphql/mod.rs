@@ -1,12 +1,13 @@
 //! GraphQL at `POST /graphql` (GraphiQL on `GET /graphql`). Resolvers call the same domain
 //! services as REST and report the same stable codes in `extensions.code`.
 
+mod mutation;
 mod query;
 mod types;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{EmptyMutation, EmptySubscription, ErrorExtensions, Schema};
+use async_graphql::{EmptySubscription, ErrorExtensions, Schema};
 use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
 use kensa_domain::tenant::TenantCtx;
 
@@ -14,10 +15,10 @@ use crate::error::ApiError;
 use crate::extract::{bearer, request_meta};
 use crate::state::AppState;
 
-pub type KensaSchema = Schema<query::Query, EmptyMutation, EmptySubscription>;
+pub type KensaSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
 pub fn build_schema() -> KensaSchema {
-    Schema::build(query::Query, EmptyMutation, EmptySubscription).limit_depth(16).limit_complexity(1000).finish()
+    Schema::build(query::Query, mutation::Mutation, EmptySubscription).limit_depth(16).limit_complexity(1000).finish()
 }
 
 /// The SDL as committed in `openapi/schema.graphql`.

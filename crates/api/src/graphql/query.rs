@@ -1,5 +1,8 @@
-use async_graphql::{Context, Object};
+use async_graphql::{Context, Json, Object, SimpleObject};
+use kensa_domain::pagination::PageRequest;
+use kensa_domain::templates::{self, TemplateDocument, TemplateSummary, TemplateView, TreeFilter};
 use kensa_domain::{Kensa, users};
+use uuid::Uuid;
 
 use super::types::MeGql;
 use super::{Caller, to_graphql};
@@ -7,12 +10,54 @@ use crate::error::ApiError;
 
 pub struct Query;
 
+fn gql<E: Into<ApiError>>(e: E) -> async_graphql::Error {
+    to_graphql(e.into())
+}
+
+#[derive(SimpleObject)]
+pub struct TemplatePage {
+    pub data: Vec<TemplateSummary>,
+    pub next_cursor: Option<String>,
+}
+
 #[Object]
 impl Query {
     /// The signed-in user, their organization and role.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<MeGql> {
         let tenant = ctx.data::<Caller>()?.require()?;
         let kensa = ctx.data::<Kensa>()?;
-        users::service::me(kensa, tenant).await.map(Into::into).map_err(|e| to_graphql(ApiError::from(e)))
+        users::service::me(kensa, tenant).await.map(Into::into).map_err(gql)
+    }
+
+    /// Built-in templates (latest version of each) and the organization's own.
+    async fn templates(
+        &self,
+        ctx: &Context<'_>,
+        limit: Option<u64>,
+        cursor: Option<String>,
+    ) -> async_graphql::Result<TemplatePage> {
+        let tenant = ctx.data::<Caller>()?.require()?;
+        let page = PageRequest::parse(limit, cursor.as_deref()).map_err(gql)?;
+        let result = templates::service::list(ctx.data::<Kensa>()?, tenant, &page).await.map_err(gql)?;
+        Ok(TemplatePage { data: result.data, next_cursor: result.next_cursor })
+    }
+
+    /// One template with its tree, optionally only up to a level or for one category.
+    async fn template(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        max_level: Option<i64>,
+        category: Option<i64>,
+    ) -> async_graphql::Result<TemplateView> {
+        let tenant = ctx.data::<Caller>()?.require()?;
+        let filter = TreeFilter::parse(max_level, category).map_err(gql)?;
+        templates::service::get(ctx.data::<Kensa>()?, tenant, id, filter).await.map_err(gql)
+    }
+
+    /// The template as an importable document (JSON), as `GET /api/v1/templates/{id}/export`.
+    async fn template_export(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Json<TemplateDocument>> {
+        let tenant = ctx.data::<Caller>()?.require()?;
+        templates::service::export(ctx.data::<Kensa>()?, tenant, id).await.map(Json).map_err(gql)
     }
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod dto;
 pub mod me;
+pub mod templates;
 pub mod user_invitations;
 pub mod users;
 
@@ -34,6 +35,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/users/{id}").route(web::patch().to(users::update)))
             .service(resource("/user-invitations/{token}").route(web::get().to(user_invitations::preview)))
             .service(resource("/user-invitations/{token}/accept").route(web::post().to(user_invitations::accept)))
+            .service(
+                resource("/templates").route(web::get().to(templates::list)).route(web::post().to(templates::create)),
+            )
+            .service(
+                resource("/templates/{id}")
+                    .route(web::get().to(templates::get))
+                    .route(web::patch().to(templates::update)),
+            )
+            .service(resource("/templates/{id}/export").route(web::get().to(templates::export)))
+            .service(resource("/templates/{id}/clone").route(web::post().to(templates::clone)))
             .service(resource("/audit-events").route(web::get().to(audit::list)))
             .service(resource("/openapi.json").route(web::get().to(crate::openapi::serve))),
     );

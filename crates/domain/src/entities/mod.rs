@@ -5,5 +5,6 @@ pub mod audit_events;
 pub mod jobs;
 pub mod organizations;
 pub mod refresh_tokens;
+pub mod templates;
 pub mod user_invitations;
 pub mod users;

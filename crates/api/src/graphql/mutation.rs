@@ -1,0 +1,76 @@
+use async_graphql::{Context, Json, Object};
+use kensa_domain::Kensa;
+use kensa_domain::templates::{self, AnswerScale, Category, CloneInput, TemplateDocument, TemplatePatch, TemplateView};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Caller, to_graphql};
+use crate::error::ApiError;
+
+pub struct Mutation;
+
+fn gql<E: Into<ApiError>>(e: E) -> async_graphql::Error {
+    to_graphql(e.into())
+}
+
+/// The fields `updateTemplate` may replace, as in `PATCH /api/v1/templates/{id}`.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TemplatePatchInput {
+    key: Option<String>,
+    name: Option<String>,
+    name_en: Option<String>,
+    guideline_version: Option<String>,
+    language: Option<String>,
+    answer_scale: Option<AnswerScale>,
+    categories: Option<Vec<Category>>,
+}
+
+#[Object]
+impl Mutation {
+    /// Import a custom template (the document shape of `POST /api/v1/templates`).
+    async fn import_template(
+        &self,
+        ctx: &Context<'_>,
+        document: Json<TemplateDocument>,
+    ) -> async_graphql::Result<TemplateView> {
+        let tenant = ctx.data::<Caller>()?.require()?;
+        let editor = tenant.editor().map_err(gql)?;
+        templates::service::import(ctx.data::<Kensa>()?, editor, document.0).await.map_err(gql)
+    }
+
+    /// Copy a template into the organization.
+    async fn clone_template(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        key: Option<String>,
+        name: Option<String>,
+    ) -> async_graphql::Result<TemplateView> {
+        let tenant = ctx.data::<Caller>()?.require()?;
+        let editor = tenant.editor().map_err(gql)?;
+        templates::service::clone(ctx.data::<Kensa>()?, editor, id, CloneInput { key, name }).await.map_err(gql)
+    }
+
+    /// Edit an unused custom template.
+    async fn update_template(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        patch: Json<TemplatePatchInput>,
+    ) -> async_graphql::Result<TemplateView> {
+        let tenant = ctx.data::<Caller>()?.require()?;
+        let editor = tenant.editor().map_err(gql)?;
+        let p = patch.0;
+        let patch = TemplatePatch {
+            key: p.key,
+            name: p.name,
+            name_en: p.name_en,
+            guideline_version: p.guideline_version,
+            language: p.language,
+            answer_scale: p.answer_scale,
+            categories: p.categories,
+        };
+        templates::service::update(ctx.data::<Kensa>()?, editor, id, patch).await.map_err(gql)
+    }
+}

@@ -15,7 +15,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    kensa_worker::telemetry::init(&settings);
+    let _log_guard = kensa_worker::telemetry::init(&settings);
     let bind = settings.bind;
     let app = match Application::build(settings).await {
         Ok(app) => app,

@@ -31,6 +31,7 @@ pub struct Kensa {
     pub public_url: Url,
     /// Signalled after a transaction queues a job, so an in-process worker starts at once.
     pub job_wakeup: Arc<Notify>,
+    pub principals: Arc<auth::principal_cache::PrincipalCache>,
 }
 
 impl Kensa {
@@ -54,6 +55,7 @@ impl Kensa {
             throttle,
             public_url: settings.public_url.clone(),
             job_wakeup: Arc::new(Notify::new()),
+            principals: Arc::default(),
         })
     }
 }

@@ -72,18 +72,26 @@ pub struct TenantCtx {
     user_id: Option<UserId>,
     role: Role,
     meta: RequestMeta,
+    /// The signed-in user and organization as authentication saw them.
+    principal: Option<std::sync::Arc<crate::users::Me>>,
 }
 
 impl TenantCtx {
     /// Only authentication calls this.
-    pub(crate) fn authenticated(org_id: OrganizationId, user_id: UserId, role: Role, meta: RequestMeta) -> Self {
-        Self { org_id, user_id: Some(user_id), role, meta }
+    pub(crate) fn authenticated(
+        org_id: OrganizationId,
+        user_id: UserId,
+        role: Role,
+        meta: RequestMeta,
+        principal: Option<std::sync::Arc<crate::users::Me>>,
+    ) -> Self {
+        Self { org_id, user_id: Some(user_id), role, meta, principal }
     }
 
     /// The worker acting for an organization (reminders, annual reviews). It has no user
     /// and acts with the rights of the organization's own system.
     pub fn for_background_job(org_id: OrganizationId) -> Self {
-        Self { org_id, user_id: None, role: Role::Admin, meta: RequestMeta::default() }
+        Self { org_id, user_id: None, role: Role::Admin, meta: RequestMeta::default(), principal: None }
     }
 
     pub fn org_id(&self) -> OrganizationId {
@@ -97,6 +105,9 @@ impl TenantCtx {
     }
     pub fn meta(&self) -> &RequestMeta {
         &self.meta
+    }
+    pub fn principal(&self) -> Option<&crate::users::Me> {
+        self.principal.as_deref()
     }
 
     /// Proof that the caller may edit the organization's checklists and review answers

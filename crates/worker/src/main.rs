@@ -42,7 +42,7 @@ async fn main() -> ExitCode {
 async fn run(args: &[String]) -> Result<(), String> {
     let command = parse_args(args)?;
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
-    telemetry::init(&settings);
+    let _log_guard = telemetry::init(&settings);
     let kensa =
         Kensa::connect(&settings, std::sync::Arc::new(MemoryThrottle::default())).await.map_err(|e| e.to_string())?;
     let worker = Worker::new(kensa, mail::from_settings(&settings).map_err(|e| e.to_string())?);

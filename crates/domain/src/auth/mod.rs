@@ -1,6 +1,7 @@
 //! Sign-up, sign-in, token rotation and request authentication.
 
 pub mod password;
+pub mod principal_cache;
 mod service;
 pub(crate) mod session;
 pub mod throttle;

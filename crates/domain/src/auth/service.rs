@@ -13,6 +13,7 @@ use crate::ids::{OrganizationId, UserId};
 use crate::tenant::{RequestMeta, Role, TenantCtx};
 use crate::users::model::{EmailAddress, Validator, parse_locale, required_text};
 use crate::users::repo::{self as users_repo, NewUser};
+use crate::users::{Me, User};
 
 const INVALID_CREDENTIALS: DomainError =
     DomainError::Unauthenticated { code: "invalid_credentials", detail: "email or password is incorrect" };
@@ -248,14 +249,34 @@ pub async fn logout(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Domai
     Ok(())
 }
 
-/// Turns a bearer token into a tenant context. The user row is read on every request so
-/// that deactivation and role changes take effect at once, not when the token expires.
+/// Turns a bearer token into a tenant context. Who the subject is comes from the principal
+/// cache (at most a few seconds old) or the database, so that deactivation and role
+/// changes take effect without waiting for the token to expire.
 pub async fn authenticate(k: &Kensa, bearer: &str, meta: RequestMeta) -> DomainResult<TenantCtx> {
+    const INVALID: DomainError =
+        DomainError::Unauthenticated { code: "invalid_token", detail: "the access token is not valid" };
     let claims = k.jwt.verify(bearer)?;
-    let user = users_repo::find_by_id(&k.db, claims.sub)
-        .await?
-        .filter(|u| u.active && u.organization_id == claims.org)
-        .ok_or(DomainError::Unauthenticated { code: "invalid_token", detail: "the access token is not valid" })?;
-    let role: Role = user.role.parse()?;
-    Ok(TenantCtx::authenticated(OrganizationId(user.organization_id), UserId(user.id), role, meta))
+    let principal = match k.principals.get(claims.sub) {
+        Some(cached) => cached,
+        None => {
+            let user = users_repo::find_by_id(&k.db, claims.sub).await?.ok_or(INVALID)?;
+            let org = crate::entities::organizations::Entity::find_by_id(user.organization_id)
+                .one(&k.db)
+                .await?
+                .ok_or(INVALID)?;
+            let me = std::sync::Arc::new(Me { user: User::from_row(user)?, organization: org.into() });
+            k.principals.put(me.clone());
+            me
+        }
+    };
+    if !principal.user.active || principal.user.organization_id != claims.org {
+        return Err(INVALID);
+    }
+    Ok(TenantCtx::authenticated(
+        OrganizationId(principal.user.organization_id),
+        UserId(principal.user.id),
+        principal.user.role,
+        meta,
+        Some(principal),
+    ))
 }

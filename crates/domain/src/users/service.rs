@@ -19,6 +19,9 @@ pub const INVITATION_TTL: chrono::Duration = chrono::Duration::days(7);
 
 #[instrument(skip_all, fields(org = %ctx.org_id()))]
 pub async fn me(k: &Kensa, ctx: &TenantCtx) -> DomainResult<Me> {
+    if let Some(principal) = ctx.principal() {
+        return Ok(principal.clone());
+    }
     let user_id = ctx.user_id().ok_or(DomainError::NotFound("user"))?;
     let user = repo::find_in_org(&k.db, ctx, user_id).await?.ok_or(DomainError::NotFound("user"))?;
     let organization = repo::organization(&k.db, ctx).await?.ok_or(DomainError::NotFound("organization"))?;
@@ -128,6 +131,7 @@ pub async fn update(k: &Kensa, admin: AdminCtx<'_>, user_id: UserId, changes: Us
         ));
     }
     let updated = repo::update(&txn, target, role, active).await?;
+    k.principals.invalidate(user_id.0);
     if current.active && !active {
         refresh_tokens::Entity::update_many()
             .col_expr(refresh_tokens::Column::RevokedAt, sea_orm::sea_query::Expr::value(crate::db::now()))
@@ -156,5 +160,8 @@ pub async fn update(k: &Kensa, admin: AdminCtx<'_>, user_id: UserId, changes: Us
     )
     .await?;
     txn.commit().await?;
+    // Again after commit: a request between the first invalidation and the commit may have
+    // cached the old row.
+    k.principals.invalidate(user_id.0);
     User::from_row(updated)
 }

@@ -7,11 +7,12 @@ pub use sea_orm_migration::prelude::*;
 
 mod m0001_foundation;
 mod m0002_templates;
+mod m0003_assessments;
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_foundation::Migration), Box::new(m0002_templates::Migration)]
+        vec![Box::new(m0001_foundation::Migration), Box::new(m0002_templates::Migration), Box::new(m0003_assessments::Migration)]
     }
 }

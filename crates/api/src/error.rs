@@ -72,6 +72,8 @@ impl ApiError {
         match self {
             ApiError::Domain(d) => match d {
                 D::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed"),
+                D::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code, "Unprocessable"),
+                D::PreconditionFailed { .. } => (StatusCode::PRECONDITION_FAILED, "precondition_failed", "Precondition failed"),
                 D::Unauthenticated { code, .. } => (StatusCode::UNAUTHORIZED, code, "Unauthorized"),
                 D::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
                 D::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "Not found"),
@@ -113,6 +115,7 @@ impl ApiError {
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
             ApiError::Domain(DomainError::Validation(errors)) => errors,
+            ApiError::Domain(DomainError::Unprocessable { errors, .. }) => errors,
             _ => &[],
         }
     }

@@ -166,3 +166,17 @@ fn strip_position(message: &str) -> String {
         None => message.to_owned(),
     }
 }
+
+/// `If-Match: "3"` (or `3`, or `W/"3"`): the assessment version the client last saw.
+pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
+    let text = value.to_str().unwrap_or_default().trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    text.trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<i32>()
+        .map(Some)
+        .map_err(|_| ApiError::BadRequest("If-Match must be the ETag of the assessment, e.g. \"3\"".into()))
+}

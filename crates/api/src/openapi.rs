@@ -28,12 +28,21 @@ impl Modify for BearerAuth {
         rest::user_invitations::preview, rest::user_invitations::accept,
         rest::templates::list, rest::templates::get, rest::templates::export, rest::templates::create,
         rest::templates::clone, rest::templates::update,
+        rest::suppliers::create, rest::suppliers::list, rest::suppliers::get, rest::suppliers::update,
+        rest::suppliers::delete, rest::suppliers::import,
+        rest::campaigns::create, rest::campaigns::list, rest::campaigns::get, rest::campaigns::cancel,
+        rest::supplier_invitations::preview, rest::supplier_invitations::accept,
+        rest::assessments::list, rest::assessments::get, rest::assessments::questions, rest::assessments::put_answer,
+        rest::assessments::post_answers, rest::assessments::submit, rest::assessments::review, rest::assessments::cancel,
+        rest::assessments::resend, rest::assessments::comments, rest::assessments::add_comment, rest::assessments::history,
+        rest::evidence::upload, rest::evidence::list, rest::evidence::download, rest::evidence::delete,
         rest::audit::list,
         health::healthz, health::readyz, health::metrics,
     ),
     components(schemas(error::Problem, error::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "users"), (name = "templates"), (name = "audit"), (name = "operations"))
+    tags((name = "auth"), (name = "users"), (name = "templates"), (name = "suppliers"), (name = "campaigns"),
+         (name = "invitations"), (name = "assessments"), (name = "evidence"), (name = "audit"), (name = "operations"))
 )]
 pub struct ApiDoc;
 

@@ -64,6 +64,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(schema.clone())
+                .app_data(web::PayloadConfig::new(crate::extract::JSON_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
                     ApiError::from(DomainError::validation("query", "invalid_query", e.to_string())).into()
                 }))

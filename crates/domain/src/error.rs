@@ -23,6 +23,13 @@ pub enum DomainError {
     /// 422: the input is well-formed but breaks a rule; every problem is listed.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// 422 with its own code: the request is valid but the resource is not ready for it
+    /// (e.g. submitting with unanswered items); every problem is listed.
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String, errors: Vec<FieldError> },
+    /// 412: `If-Match` names a version that is no longer current.
+    #[error("the resource changed since version {expected}; reload it (current version {current})")]
+    PreconditionFailed { expected: i32, current: i32 },
     /// 401: missing, invalid or expired credentials.
     #[error("{detail}")]
     Unauthenticated { code: &'static str, detail: &'static str },

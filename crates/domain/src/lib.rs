@@ -1,8 +1,10 @@
 //! Kensa's business rules and persistence. Knows no HTTP, SMTP or Redis: the API and the
 //! worker drive it through the services in each module.
 
+pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod config;
 pub mod db;
 mod entities;
@@ -10,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod jobs;
 pub mod pagination;
+pub mod suppliers;
 pub mod templates;
 pub mod tenant;
 pub mod users;
@@ -32,6 +35,9 @@ pub struct Kensa {
     /// Signalled after a transaction queues a job, so an in-process worker starts at once.
     pub job_wakeup: Arc<Notify>,
     pub principals: Arc<auth::principal_cache::PrincipalCache>,
+    pub template_contents: Arc<templates::repo::ContentCache>,
+    /// Where evidence files live.
+    pub evidence_store: Arc<dyn assessments::evidence::EvidenceStore>,
 }
 
 impl Kensa {
@@ -56,6 +62,8 @@ impl Kensa {
             public_url: settings.public_url.clone(),
             job_wakeup: Arc::new(Notify::new()),
             principals: Arc::default(),
+            template_contents: Arc::default(),
+            evidence_store: Arc::new(assessments::evidence::LocalStore::new(settings.data_dir.join("evidence"))),
         })
     }
 }

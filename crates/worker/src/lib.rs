@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use kensa_domain::jobs::{self, ClaimedJob, JobKind};
-use kensa_domain::{DomainError, Kensa, users};
+use kensa_domain::{DomainError, Kensa, assessments, users};
 use tokio::sync::watch;
 use tracing::{Instrument, error, info, info_span, warn};
 
@@ -94,20 +94,33 @@ impl Worker {
     async fn execute(&self, job: &ClaimedJob, now: DateTime<Utc>) -> Result<(), WorkerError> {
         match job.kind {
             Some(JobKind::UserInvitationMail) => {
-                let id = job
-                    .payload
-                    .get("invitation_id")
-                    .and_then(|v| v.as_str())
-                    .and_then(|s| s.parse().ok())
-                    .ok_or_else(|| WorkerError::Payload("invitation_id".into()))?;
+                let id = uuid_field(&job.payload, "invitation_id")?;
                 match users::invitations::prepare_delivery(&self.kensa, id, now).await? {
                     Some(delivery) => self.mailer.send(templates::user_invitation(&delivery)).await,
+                    None => Ok(()),
+                }
+            }
+            Some(JobKind::AssessmentInvitationMail) => {
+                let id = uuid_field(&job.payload, "invitation_id")?;
+                match assessments::invitations::prepare_invitation(&self.kensa, id, now).await? {
+                    Some(mail) => self.mailer.send(templates::assessment(&mail)).await,
+                    None => Ok(()),
+                }
+            }
+            Some(JobKind::AssessmentNoticeMail) => {
+                let id = uuid_field(&job.payload, "assessment_id")?;
+                match assessments::invitations::prepare_notice(&self.kensa, id).await? {
+                    Some(mail) => self.mailer.send(templates::assessment(&mail)).await,
                     None => Ok(()),
                 }
             }
             None => Err(WorkerError::Payload(format!("unknown job kind {:?}", job.raw_kind))),
         }
     }
+}
+
+fn uuid_field(payload: &serde_json::Value, name: &str) -> Result<uuid::Uuid, WorkerError> {
+    payload.get(name).and_then(|v| v.as_str()).and_then(|s| s.parse().ok()).ok_or_else(|| WorkerError::Payload(name.into()))
 }
 
 fn uuid_suffix() -> String {

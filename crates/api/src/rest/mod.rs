@@ -1,10 +1,15 @@
 //! REST routes under `/api/v1`. Every resource answers 405 (problem+json) for methods it
 //! does not serve.
 
+pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod dto;
+pub mod evidence;
 pub mod me;
+pub mod supplier_invitations;
+pub mod suppliers;
 pub mod templates;
 pub mod user_invitations;
 pub mod users;
@@ -45,6 +50,44 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(resource("/templates/{id}/export").route(web::get().to(templates::export)))
             .service(resource("/templates/{id}/clone").route(web::post().to(templates::clone)))
+            .service(resource("/suppliers").route(web::get().to(suppliers::list)).route(web::post().to(suppliers::create)))
+            .service(resource("/suppliers/import").route(web::post().to(suppliers::import)))
+            .service(
+                resource("/suppliers/{id}")
+                    .route(web::get().to(suppliers::get))
+                    .route(web::patch().to(suppliers::update))
+                    .route(web::delete().to(suppliers::delete)),
+            )
+            .service(resource("/campaigns").route(web::get().to(campaigns::list)).route(web::post().to(campaigns::create)))
+            .service(resource("/campaigns/{id}").route(web::get().to(campaigns::get)))
+            .service(resource("/campaigns/{id}/cancel").route(web::post().to(campaigns::cancel)))
+            .service(resource("/invitations/{token}").route(web::get().to(supplier_invitations::preview)))
+            .service(resource("/invitations/{token}/accept").route(web::post().to(supplier_invitations::accept)))
+            .service(resource("/assessments").route(web::get().to(assessments::list)))
+            .service(resource("/assessments/{id}").route(web::get().to(assessments::get)))
+            .service(resource("/assessments/{id}/questions").route(web::get().to(assessments::questions)))
+            .service(resource("/assessments/{id}/answers").route(web::post().to(assessments::post_answers)))
+            .service(resource("/assessments/{id}/answers/{no}").route(web::put().to(assessments::put_answer)))
+            .service(resource("/assessments/{id}/submit").route(web::post().to(assessments::submit)))
+            .service(resource("/assessments/{id}/review").route(web::post().to(assessments::review)))
+            .service(resource("/assessments/{id}/cancel").route(web::post().to(assessments::cancel)))
+            .service(resource("/assessments/{id}/resend-invitation").route(web::post().to(assessments::resend)))
+            .service(
+                resource("/assessments/{id}/comments")
+                    .route(web::get().to(assessments::comments))
+                    .route(web::post().to(assessments::add_comment)),
+            )
+            .service(resource("/assessments/{id}/history").route(web::get().to(assessments::history)))
+            .service(
+                resource("/assessments/{id}/evidence")
+                    .route(web::get().to(evidence::list))
+                    .route(web::post().to(evidence::upload)),
+            )
+            .service(
+                resource("/assessments/{id}/evidence/{evidence_id}")
+                    .route(web::get().to(evidence::download))
+                    .route(web::delete().to(evidence::delete)),
+            )
             .service(resource("/audit-events").route(web::get().to(audit::list)))
             .service(resource("/openapi.json").route(web::get().to(crate::openapi::serve))),
     );

@@ -8,4 +8,5 @@ pub mod throttle;
 pub mod tokens;
 
 pub use service::{LoginInput, SignupInput, authenticate, login, logout, refresh, signup};
+pub(crate) use service::{create_account, validate_signup};
 pub use session::Session;

@@ -28,9 +28,16 @@ pub struct SignupInput {
     pub locale: Option<String>,
 }
 
-/// Creates an organization and its owner, and signs the owner in.
-#[instrument(skip_all)]
-pub async fn signup(k: &Kensa, input: SignupInput, meta: &RequestMeta) -> DomainResult<Session> {
+/// Sign-up input that passed validation.
+pub(crate) struct ValidSignup {
+    org_name: String,
+    name: String,
+    email: EmailAddress,
+    locale: String,
+    password_hash: String,
+}
+
+pub(crate) async fn validate_signup(k: &Kensa, input: SignupInput) -> DomainResult<ValidSignup> {
     let mut v = Validator::default();
     let org_name = v.check(required_text("organization_name", &input.organization_name, 200));
     let name = v.check(required_text("name", &input.name, 200));
@@ -45,24 +52,33 @@ pub async fn signup(k: &Kensa, input: SignupInput, meta: &RequestMeta) -> Domain
         return Err(DomainError::conflict("email_taken", "a user with this email address already exists"));
     }
     let password_hash = password::hash(&input.password).await?;
+    Ok(ValidSignup { org_name, name, email, locale, password_hash })
+}
+
+/// Creates the organization and its owner inside `conn`'s transaction and signs them in.
+pub(crate) async fn create_account(
+    k: &Kensa,
+    conn: &impl sea_orm::ConnectionTrait,
+    valid: ValidSignup,
+    meta: &RequestMeta,
+) -> DomainResult<Session> {
     let now = crate::db::now();
-    let txn = k.db.begin().await?;
-    let org = users_repo::insert_organization(&txn, &org_name).await?;
+    let org = users_repo::insert_organization(conn, &valid.org_name).await?;
     let user = users_repo::insert(
-        &txn,
+        conn,
         NewUser {
             organization_id: org.id,
-            email: email.as_str(),
-            name: &name,
-            password_hash,
+            email: valid.email.as_str(),
+            name: &valid.name,
+            password_hash: valid.password_hash,
             role: Role::Owner,
-            locale: &locale,
+            locale: &valid.locale,
         },
     )
     .await
     .map_err(unique_email)?;
     audit::record(
-        &txn,
+        conn,
         NewAuditEvent {
             organization_id: Some(OrganizationId(org.id)),
             actor_user_id: Some(UserId(user.id)),
@@ -73,7 +89,15 @@ pub async fn signup(k: &Kensa, input: SignupInput, meta: &RequestMeta) -> Domain
         },
     )
     .await?;
-    let session = session::start(k, &txn, user, now).await?;
+    session::start(k, conn, user, now).await
+}
+
+/// Creates an organization and its owner, and signs the owner in.
+#[instrument(skip_all)]
+pub async fn signup(k: &Kensa, input: SignupInput, meta: &RequestMeta) -> DomainResult<Session> {
+    let valid = validate_signup(k, input).await?;
+    let txn = k.db.begin().await?;
+    let session = create_account(k, &txn, valid, meta).await?;
     txn.commit().await?;
     Ok(session)
 }

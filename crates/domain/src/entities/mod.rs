@@ -1,10 +1,18 @@
 //! sea-orm entities: one per table. Only this crate sees them; the API and the worker
 //! work with the domain's own types.
 
+pub mod answers;
+pub mod assessment_comments;
+pub mod assessment_events;
+pub mod assessments;
 pub mod audit_events;
+pub mod campaigns;
+pub mod evidence;
 pub mod jobs;
 pub mod organizations;
 pub mod refresh_tokens;
+pub mod supplier_invitations;
+pub mod suppliers;
 pub mod templates;
 pub mod user_invitations;
 pub mod users;

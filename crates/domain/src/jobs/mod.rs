@@ -6,4 +6,4 @@
 
 mod repo;
 
-pub use repo::{ClaimedJob, JobKind, MAX_ATTEMPTS, claim_due, complete, enqueue, fail, retry_delay, stats};
+pub use repo::{ClaimedJob, JobKind, MAX_ATTEMPTS, claim_due, complete, enqueue, fail, new_row, retry_delay, stats};

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, FromQueryResult};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, FromQueryResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -17,18 +17,26 @@ const LEASE: Duration = Duration::minutes(5);
 pub enum JobKind {
     /// Mail a user invitation (payload: `{"invitation_id": …}`).
     UserInvitationMail,
+    /// Mail a supplier its assessment invitation (payload: `{"invitation_id": …}`).
+    AssessmentInvitationMail,
+    /// Tell an already linked supplier about a new assessment (payload: `{"assessment_id": …}`).
+    AssessmentNoticeMail,
 }
 
 impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::UserInvitationMail => "user_invitation_mail",
+            JobKind::AssessmentInvitationMail => "assessment_invitation_mail",
+            JobKind::AssessmentNoticeMail => "assessment_notice_mail",
         }
     }
 
     fn parse(s: &str) -> Option<Self> {
         match s {
             "user_invitation_mail" => Some(JobKind::UserInvitationMail),
+            "assessment_invitation_mail" => Some(JobKind::AssessmentInvitationMail),
+            "assessment_notice_mail" => Some(JobKind::AssessmentNoticeMail),
             _ => None,
         }
     }
@@ -52,28 +60,33 @@ struct ClaimedRow {
     attempts: i32,
 }
 
+/// A pending job row, for callers that insert many at once.
+pub fn new_row(kind: JobKind, payload: serde_json::Value, run_at: DateTime<Utc>) -> jobs::Model {
+    let now = crate::db::now();
+    jobs::Model {
+        id: JobId::generate().0,
+        kind: kind.as_str().to_owned(),
+        payload,
+        status: "pending".into(),
+        attempts: 0,
+        run_at,
+        locked_until: None,
+        locked_by: None,
+        last_error: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
 pub async fn enqueue(
     conn: &impl ConnectionTrait,
     kind: JobKind,
     payload: serde_json::Value,
     run_at: DateTime<Utc>,
 ) -> DomainResult<JobId> {
-    let id = JobId::generate();
-    let now = crate::db::now();
-    let row = jobs::ActiveModel {
-        id: Set(id.0),
-        kind: Set(kind.as_str().to_owned()),
-        payload: Set(payload),
-        status: Set("pending".into()),
-        attempts: Set(0),
-        run_at: Set(run_at),
-        locked_until: Set(None),
-        locked_by: Set(None),
-        last_error: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    jobs::Entity::insert(row).exec_without_returning(conn).await?;
+    let row = new_row(kind, payload, run_at);
+    let id = JobId(row.id);
+    jobs::Entity::insert(jobs::ActiveModel::from(row)).exec_without_returning(conn).await?;
     Ok(id)
 }
 

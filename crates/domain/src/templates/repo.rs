@@ -117,3 +117,34 @@ pub fn document(row: &templates::Model) -> DomainResult<TemplateDocument> {
         categories: content.categories,
     })
 }
+
+/// A template's tree and scale, parsed once. Only templates in use (immutable) are cached,
+/// so an entry can never go stale.
+#[derive(Default)]
+pub struct ContentCache {
+    entries: std::sync::Mutex<std::collections::HashMap<Uuid, std::sync::Arc<(Content, AnswerScale)>>>,
+}
+
+impl ContentCache {
+    pub async fn load(
+        &self,
+        conn: &impl ConnectionTrait,
+        id: Uuid,
+    ) -> DomainResult<std::sync::Arc<(Content, AnswerScale)>> {
+        if let Some(hit) = self.entries.lock().ok().and_then(|e| e.get(&id).cloned()) {
+            return Ok(hit);
+        }
+        let row = templates::Entity::find_by_id(id).one(conn).await?.ok_or(DomainError::NotFound("template"))?;
+        let doc = document(&row)?;
+        let parsed = std::sync::Arc::new((doc.content(), doc.answer_scale));
+        if row.in_use
+            && let Ok(mut entries) = self.entries.lock()
+        {
+            if entries.len() > 10_000 {
+                entries.clear();
+            }
+            entries.insert(id, parsed.clone());
+        }
+        Ok(parsed)
+    }
+}

@@ -71,6 +71,9 @@ impl Validator {
     pub fn extend(&mut self, errors: Vec<FieldError>) {
         self.0.extend(errors);
     }
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.0
+    }
     pub fn finish(self) -> DomainResult<()> {
         if self.0.is_empty() { Ok(()) } else { Err(DomainError::Validation(self.0)) }
     }

@@ -1,6 +1,7 @@
 //! Mail texts. Each mail carries Japanese and English; the recipient's language comes first.
 
 use kensa_domain::tenant::Role;
+use kensa_domain::assessments::invitations::AssessmentMail;
 use kensa_domain::users::InvitationDelivery;
 
 use super::OutgoingMail;
@@ -39,4 +40,42 @@ pub fn user_invitation(d: &InvitationDelivery) -> OutgoingMail {
         (format!("Kensa「{}」への招待 / Invitation to Kensa", d.organization_name), format!("{ja}\n----\n\n{en}"))
     };
     OutgoingMail { to: d.to.clone(), subject, body }
+}
+
+/// An invitation to answer (with its single-use link) or, for a supplier already in Kensa,
+/// a notice of a new assessment.
+pub fn assessment(m: &AssessmentMail) -> OutgoingMail {
+    let due = m.due_date.format("%Y-%m-%d");
+    let (ja_action, en_action) = if m.invitation {
+        (
+            "次のリンクから回答を開始してください（30 日間有効、1 回のみ使用可）",
+            "Start answering with this link (valid for 30 days, single use)",
+        )
+    } else {
+        ("Kensa にサインインして回答してください", "Sign in to Kensa to answer")
+    };
+    let ja = format!(
+        "{supplier} 御中\n\n{buyer} から、サイバーセキュリティ自己評価「{template}」（レベル {level} まで）の回答依頼が届いています。\n\
+         回答期限: {due}\n\n{ja_action}:\n{link}\n",
+        supplier = m.supplier_name,
+        buyer = m.buyer_name,
+        template = m.template_name,
+        level = m.target_level,
+        link = m.link,
+    );
+    let en = format!(
+        "Dear {supplier},\n\n{buyer} asks you to complete the cybersecurity self-assessment \"{template}\" (up to level {level}).\n\
+         Due date: {due}\n\n{en_action}:\n{link}\n",
+        supplier = m.supplier_name,
+        buyer = m.buyer_name,
+        template = m.template_name,
+        level = m.target_level,
+        link = m.link,
+    );
+    let (subject, body) = if m.locale == "en" {
+        (format!("{}: security assessment due {due} / セキュリティ評価のご依頼", m.buyer_name), format!("{en}\n----\n\n{ja}"))
+    } else {
+        (format!("【{}】セキュリティ評価のご依頼（期限 {due}）/ Security assessment request", m.buyer_name), format!("{ja}\n----\n\n{en}"))
+    };
+    OutgoingMail { to: m.to.clone(), subject, body }
 }

@@ -1,0 +1,220 @@
+//! `/api/v1/assessments`: both sides' questionnaires, answers, submission, review,
+//! comments and history.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use kensa_domain::assessments::review::{CommentInput, ReviewInput};
+use kensa_domain::assessments::service::AssessmentFilter;
+use kensa_domain::assessments::{self, Answer, AnswerInput, Assessment, Comment, HistoryEvent, Question};
+use kensa_domain::pagination::PageRequest;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Auth, JsonBody, if_match};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentPage {
+    pub data: Vec<Assessment>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AssessmentQuery {
+    /// `buyer` (sent by this organization) or `supplier` (addressed to it); both by default.
+    pub role: Option<String>,
+    pub status: Option<String>,
+    pub supplier_id: Option<Uuid>,
+    pub campaign_id: Option<Uuid>,
+    pub overdue: Option<bool>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+fn with_etag(assessment: &Assessment) -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", assessment.version))).json(assessment)
+}
+
+async fn fresh(state: &AppState, auth: &Auth, id: Uuid) -> ApiResult<HttpResponse> {
+    Ok(with_etag(&assessments::service::get(&state.kensa, &auth.0, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/assessments", tag = "assessments", security(("bearer" = [])), params(AssessmentQuery),
+    responses((status = 200, body = AssessmentPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(state: web::Data<AppState>, auth: Auth, query: web::Query<AssessmentQuery>) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let filter = AssessmentFilter {
+        role: q.role,
+        status: q.status,
+        supplier_id: q.supplier_id,
+        campaign_id: q.campaign_id,
+        overdue: q.overdue,
+    };
+    let result = assessments::service::list(&state.kensa, &auth.0, &filter, &page).await?;
+    Ok(HttpResponse::Ok().json(AssessmentPage { data: result.data, next_cursor: result.next_cursor }))
+}
+
+/// The assessment with progress and the overdue flag; `ETag` is its version.
+#[utoipa::path(get, path = "/api/v1/assessments/{id}", tag = "assessments", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Assessment), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    fresh(&state, &auth, path.into_inner()).await
+}
+
+/// In-scope items (level ≤ target) with their answers.
+#[utoipa::path(get, path = "/api/v1/assessments/{id}/questions", tag = "assessments", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = Vec<Question>)))]
+pub async fn questions(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(assessments::service::questions(&state.kensa, &auth.0, path.into_inner()).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedAnswers {
+    pub answers: Vec<Answer>,
+    /// The assessment's new version (also in `ETag`).
+    pub version: i32,
+}
+
+fn saved(answers: Vec<Answer>, version: i32) -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::ETAG, format!("\"{version}\""))).json(SavedAnswers { answers, version })
+}
+
+/// Save one answer. Send `If-Match` with the ETag to refuse overwriting newer work (412).
+#[utoipa::path(put, path = "/api/v1/assessments/{id}/answers/{no}", tag = "assessments", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("no" = u32, Path)), request_body = AnswerInput,
+    responses((status = 200, body = SavedAnswers), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn put_answer(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<(Uuid, u32)>,
+    body: JsonBody<AnswerInput>,
+) -> ApiResult<HttpResponse> {
+    let (id, no) = path.into_inner();
+    let (answers, version) =
+        assessments::answers::save(&state.kensa, &auth.0, id, vec![(no, body.0)], if_match(&req)?, true).await?;
+    Ok(saved(answers, version))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkAnswer {
+    pub no: u32,
+    #[serde(flatten)]
+    pub answer: AnswerInput,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkAnswers {
+    pub answers: Vec<BulkAnswer>,
+}
+
+/// Save many answers (up to the whole checklist): validated as a whole, all saved or none,
+/// every error listed by item number (`items.12.reason`).
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/answers", tag = "assessments", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = BulkAnswers,
+    responses((status = 200, body = SavedAnswers), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn post_answers(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    body: JsonBody<BulkAnswers>,
+) -> ApiResult<HttpResponse> {
+    let inputs = body.0.answers.into_iter().map(|a| (a.no, a.answer)).collect();
+    let (answers, version) =
+        assessments::answers::save(&state.kensa, &auth.0, path.into_inner(), inputs, if_match(&req)?, false).await?;
+    Ok(saved(answers, version))
+}
+
+/// Hand the answers over to the buyer. Refused (422 `assessment_incomplete`) with every
+/// unanswered item listed.
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/submit", tag = "assessments", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Assessment), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn submit(state: web::Data<AppState>, auth: Auth, req: HttpRequest, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    assessments::answers::submit(&state.kensa, &auth.0, id, if_match(&req)?).await?;
+    fresh(&state, &auth, id).await
+}
+
+/// The buyer accepts or requests changes, with an overall comment and per-item comments
+/// the supplier sees.
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/review", tag = "assessments", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = ReviewInput,
+    responses((status = 200, body = Assessment), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn review(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    body: JsonBody<ReviewInput>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    assessments::review::review(&state.kensa, &auth.0, id, body.0, if_match(&req)?).await?;
+    fresh(&state, &auth, id).await
+}
+
+/// The buyer withdraws the assessment.
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/cancel", tag = "assessments", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Assessment), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn cancel(state: web::Data<AppState>, auth: Auth, req: HttpRequest, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let assessment = assessments::service::cancel(&state.kensa, &auth.0, path.into_inner(), if_match(&req)?).await?;
+    Ok(with_etag(&assessment))
+}
+
+/// Mail the invitation again; the earlier link stops working.
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/resend-invitation", tag = "assessments", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 202), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn resend(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    assessments::invitations::resend(&state.kensa, &auth.0, path.into_inner()).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CommentQuery {
+    pub item_no: Option<u32>,
+}
+
+/// Comments the caller may see (the supplier never sees the buyer's internal ones).
+#[utoipa::path(get, path = "/api/v1/assessments/{id}/comments", tag = "assessments", security(("bearer" = [])),
+    params(("id" = Uuid, Path), CommentQuery), responses((status = 200, body = Vec<Comment>)))]
+pub async fn comments(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<Uuid>,
+    query: web::Query<CommentQuery>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(assessments::review::comments(&state.kensa, &auth.0, path.into_inner(), query.item_no).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/comments", tag = "assessments", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = CommentInput,
+    responses((status = 201, body = Comment), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_comment(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<Uuid>,
+    body: JsonBody<CommentInput>,
+) -> ApiResult<HttpResponse> {
+    let comment = assessments::review::add_comment(&state.kensa, &auth.0, path.into_inner(), body.0).await?;
+    Ok(HttpResponse::Created().json(comment))
+}
+
+/// Every transition and answer change: who, when, old and new value.
+#[utoipa::path(get, path = "/api/v1/assessments/{id}/history", tag = "assessments", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = Vec<HistoryEvent>)))]
+pub async fn history(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(assessments::service::history(&state.kensa, &auth.0, path.into_inner()).await?))
+}

@@ -1,0 +1,51 @@
+//! `/api/v1/campaigns`: send a template to many suppliers at once.
+
+use actix_web::{HttpResponse, web};
+use kensa_domain::campaigns::{self, Campaign, CampaignInput};
+use kensa_domain::pagination::PageRequest;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::dto::PageQuery;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Auth, JsonBody};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignPage {
+    pub data: Vec<Campaign>,
+    pub next_cursor: Option<String>,
+}
+
+/// One assessment per supplier (up to 5,000), all created in one transaction; the
+/// invitations are queued in it and mailed by the worker.
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", security(("bearer" = [])), request_body = CampaignInput,
+    responses((status = 201, body = Campaign), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<CampaignInput>) -> ApiResult<HttpResponse> {
+    let campaign = campaigns::service::create(&state.kensa, auth.0.editor()?, body.0).await?;
+    Ok(HttpResponse::Created().json(campaign))
+}
+
+/// Campaigns with per-status and overdue counts.
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = CampaignPage)))]
+pub async fn list(state: web::Data<AppState>, auth: Auth, query: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let result = campaigns::service::list(&state.kensa, &auth.0, &page).await?;
+    Ok(HttpResponse::Ok().json(CampaignPage { data: result.data, next_cursor: result.next_cursor }))
+}
+
+/// A campaign with its assessments.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Campaign), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(campaigns::service::get(&state.kensa, &auth.0, path.into_inner()).await?))
+}
+
+/// Cancel every assessment of the campaign that is still open.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/cancel", tag = "campaigns", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Campaign), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn cancel(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(campaigns::service::cancel(&state.kensa, auth.0.editor()?, path.into_inner()).await?))
+}

@@ -1,0 +1,49 @@
+//! `/api/v1/invitations/{token}`: a supplier's invitation, seen without an account.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use kensa_domain::assessments::invitations::{self, AcceptNew, InvitationPreview};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::dto::SessionDto;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{Meta, app_state, bearer, parse_json, request_meta};
+use crate::state::AppState;
+
+/// Who asks, for which checklist, up to which level, by when.
+#[utoipa::path(get, path = "/api/v1/invitations/{token}", tag = "invitations", params(("token" = String, Path)),
+    responses((status = 200, body = InvitationPreview), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 410, body = Problem, content_type = "application/problem+json")))]
+pub async fn preview(state: web::Data<AppState>, token: web::Path<String>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(invitations::preview(&state.kensa, &token).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkedDto {
+    pub assessment_id: Uuid,
+}
+
+/// Accept: without a token, the body `{name, email, password, organization_name}` creates
+/// the supplier's organization and first user and returns their tokens (201); with
+/// `Authorization: Bearer`, the assessment joins the caller's organization (200).
+#[utoipa::path(post, path = "/api/v1/invitations/{token}/accept", tag = "invitations", params(("token" = String, Path)),
+    request_body(content = AcceptNew, description = "Omit when calling with a Bearer token"),
+    responses((status = 201, body = SessionDto), (status = 200, body = LinkedDto),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 410, body = Problem, content_type = "application/problem+json")))]
+pub async fn accept(req: HttpRequest, meta: Meta, token: web::Path<String>, body: web::Bytes) -> ApiResult<HttpResponse> {
+    let state = app_state(&req)?;
+    if let Some(access) = bearer(&req)? {
+        let ctx = kensa_domain::auth::authenticate(&state.kensa, &access, request_meta(&req)).await?;
+        let assessment_id = invitations::accept_existing(&state.kensa, &token, &ctx).await?;
+        return Ok(HttpResponse::Ok().json(LinkedDto { assessment_id }));
+    }
+    if body.len() > crate::extract::JSON_LIMIT {
+        return Err(ApiError::PayloadTooLarge(crate::extract::JSON_LIMIT));
+    }
+    let input: AcceptNew = parse_json(&body)?;
+    let session = invitations::accept_new(&state.kensa, &token, input, &meta.0).await?;
+    Ok(HttpResponse::Created().json(SessionDto::from(session)))
+}

@@ -1,0 +1,133 @@
+//! `/api/v1/suppliers`: the buyer's supplier registry.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use kensa_domain::pagination::PageRequest;
+use kensa_domain::suppliers::{self, ImportReport, Supplier, SupplierFilter, SupplierInput};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{Auth, JsonBody};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupplierPage {
+    pub data: Vec<Supplier>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SupplierQuery {
+    /// Part of the name or contact email, any case.
+    pub q: Option<String>,
+    pub tier: Option<String>,
+    pub target_level: Option<i32>,
+    pub tag: Option<String>,
+    /// Status of the latest assessment (`not_started`, `sent`, `in_progress`, …).
+    pub review_status: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// Register a supplier.
+#[utoipa::path(post, path = "/api/v1/suppliers", tag = "suppliers", security(("bearer" = [])), request_body = SupplierInput,
+    responses((status = 201, body = Supplier), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<SupplierInput>) -> ApiResult<HttpResponse> {
+    let supplier = suppliers::service::create(&state.kensa, auth.0.editor()?, body.0).await?;
+    Ok(HttpResponse::Created().json(supplier))
+}
+
+/// List suppliers (cursor pagination, search and filters).
+#[utoipa::path(get, path = "/api/v1/suppliers", tag = "suppliers", security(("bearer" = [])), params(SupplierQuery),
+    responses((status = 200, body = SupplierPage)))]
+pub async fn list(state: web::Data<AppState>, auth: Auth, query: web::Query<SupplierQuery>) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let filter = SupplierFilter { q: q.q, tier: q.tier, target_level: q.target_level, tag: q.tag, review_status: q.review_status };
+    let result = suppliers::service::list(&state.kensa, &auth.0, &filter, &page).await?;
+    Ok(HttpResponse::Ok().json(SupplierPage { data: result.data, next_cursor: result.next_cursor }))
+}
+
+#[utoipa::path(get, path = "/api/v1/suppliers/{id}", tag = "suppliers", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Supplier), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(suppliers::service::get(&state.kensa, &auth.0, path.into_inner()).await?))
+}
+
+/// Change any of the supplier's fields.
+#[utoipa::path(patch, path = "/api/v1/suppliers/{id}", tag = "suppliers", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = SupplierInput,
+    responses((status = 200, body = Supplier), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<Uuid>,
+    body: JsonBody<SupplierInput>,
+) -> ApiResult<HttpResponse> {
+    let supplier = suppliers::service::update(&state.kensa, auth.0.editor()?, path.into_inner(), body.0).await?;
+    Ok(HttpResponse::Ok().json(supplier))
+}
+
+/// Remove a supplier from the registry (kept for the history of its assessments).
+#[utoipa::path(delete, path = "/api/v1/suppliers/{id}", tag = "suppliers", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    suppliers::service::delete(&state.kensa, auth.0.editor()?, path.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// Import the valid rows even when others are rejected.
+    pub partial: Option<bool>,
+}
+
+pub const CSV_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Import suppliers from CSV (`text/csv`; UTF-8 with or without BOM, or Shift_JIS). Header:
+/// `name,contact_name,contact_email,tier,target_level,tags` (tags separated by `;`). A
+/// known contact email updates that supplier. With any rejected row nothing is imported
+/// (422 listing every row) unless `?partial=true`.
+#[utoipa::path(post, path = "/api/v1/suppliers/import", tag = "suppliers", security(("bearer" = [])), params(ImportQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportReport), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn import(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    query: web::Query<ImportQuery>,
+    mut payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let editor = auth.0.editor()?;
+    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !content_type.starts_with("text/csv") && !content_type.starts_with("text/plain") {
+        return Err(ApiError::UnsupportedMediaType("Content-Type: text/csv"));
+    }
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("could not read the body: {e}")))?;
+        if bytes.len() + chunk.len() > CSV_LIMIT {
+            return Err(ApiError::PayloadTooLarge(CSV_LIMIT));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let report = suppliers::import::import(&state.kensa, editor, &bytes, query.partial.unwrap_or(false)).await?;
+    if !report.applied {
+        let errors = report
+            .rejected
+            .iter()
+            .map(|r| kensa_domain::FieldError::new(format!("line {}", r.line), "rejected_row", r.reason.clone()))
+            .collect();
+        return Err(kensa_domain::DomainError::Unprocessable {
+            code: "import_rejected",
+            detail: format!("{} rows were rejected and nothing was imported; fix them or send ?partial=true", report.rejected.len()),
+            errors,
+        }
+        .into());
+    }
+    Ok(HttpResponse::Ok().json(report))
+}

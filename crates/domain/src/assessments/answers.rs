@@ -1,0 +1,192 @@
+//! Saving answers (one or many, all or nothing) and submitting.
+
+use std::collections::{BTreeSet, HashMap};
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use serde_json::json;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::access;
+use super::history::{self, NewEvent};
+use super::model::{Answer, AnswerInput};
+use super::service::{answer_view, check_version, scope, transition};
+use crate::Kensa;
+use crate::entities::answers;
+use crate::error::{DomainError, DomainResult, FieldError};
+use crate::templates::{AnswerScale, AnswerStatus};
+use crate::tenant::TenantCtx;
+
+const MAX_TEXT: usize = 10_000;
+
+/// Every rule an answer breaks, with `prefix` before each field (`items.12.`).
+fn violations(input: &AnswerInput, scale: &AnswerScale, prefix: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let f = |name: &str| format!("{prefix}{name}");
+    if !scale.entry(input.status).is_some_and(|e| e.enabled) {
+        errors.push(FieldError::new(f("status"), "status_not_allowed", format!("{} is switched off for this checklist", input.status.as_str())));
+    }
+    let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+    if input.status == AnswerStatus::NotApplicable && blank(&input.reason) {
+        errors.push(FieldError::new(f("reason"), "required", "not_applicable needs a reason"));
+    }
+    let remediable = matches!(input.status, AnswerStatus::NotImplemented | AnswerStatus::PartiallyImplemented);
+    if !remediable && (!blank(&input.remediation_plan) || input.remediation_due.is_some()) {
+        errors.push(FieldError::new(
+            f("remediation_plan"),
+            "not_allowed",
+            "a remediation plan and date belong to not_implemented or partially_implemented answers",
+        ));
+    }
+    for (name, value) in [("comment", &input.comment), ("reason", &input.reason), ("remediation_plan", &input.remediation_plan)] {
+        if value.as_deref().is_some_and(|v| v.chars().count() > MAX_TEXT) {
+            errors.push(FieldError::new(f(name), "too_long", format!("at most {MAX_TEXT} characters")));
+        }
+    }
+    errors
+}
+
+fn trimmed(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// Saves `inputs` (item number → answer) as one change: validated as a whole, all saved or
+/// none, one version bump. `single` switches error paths from `items.N.field` to `field`.
+#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id, count = inputs.len()))]
+pub async fn save(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    id: Uuid,
+    inputs: Vec<(u32, AnswerInput)>,
+    if_match: Option<i32>,
+    single: bool,
+) -> DomainResult<(Vec<Answer>, i32)> {
+    let visible = access::load(&k.db, ctx, id).await?;
+    visible.require_answerer(ctx)?;
+    check_version(&visible.row, if_match)?;
+    let next_status = visible.status()?.after_answer()?;
+    let template = k.template_contents.load(&k.db, visible.row.template_id).await?;
+    let in_scope = scope(&template.0, visible.row.target_level);
+
+    let mut errors = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (no, input) in &inputs {
+        let prefix = if single { String::new() } else { format!("items.{no}.") };
+        if !seen.insert(*no) {
+            errors.push(FieldError::new(format!("items.{no}"), "duplicate", format!("No.{no} appears twice")));
+        }
+        if !in_scope.contains(no) {
+            errors.push(FieldError::new(
+                if single { "no".to_owned() } else { format!("items.{no}") },
+                "item_not_in_scope",
+                format!("No.{no} is not in this assessment (items up to level {})", visible.row.target_level),
+            ));
+        }
+        errors.extend(violations(input, &template.1, &prefix));
+    }
+    if inputs.is_empty() {
+        errors.push(FieldError::new("answers", "required", "send at least one answer"));
+    }
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
+    }
+
+    let now = crate::db::now();
+    let numbers: Vec<i32> = inputs.iter().map(|(no, _)| i32::try_from(*no).unwrap_or_default()).collect();
+    let txn = k.db.begin().await?;
+    let version = transition(&txn, ctx, &visible.row, next_status, now).await?;
+    let existing: HashMap<i32, answers::Model> = answers::Entity::find()
+        .filter(answers::Column::AssessmentId.eq(id))
+        .filter(answers::Column::ItemNo.is_in(numbers))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|a| (a.item_no, a))
+        .collect();
+    let (mut inserts, mut events, mut saved) = (Vec::new(), Vec::new(), Vec::new());
+    for (no, input) in inputs {
+        let item_no = i32::try_from(no).map_err(DomainError::internal)?;
+        let row = answers::Model {
+            id: Uuid::now_v7(),
+            assessment_id: id,
+            item_no,
+            status: input.status.as_str().to_owned(),
+            comment: trimmed(input.comment),
+            reason: trimmed(input.reason),
+            remediation_plan: trimmed(input.remediation_plan),
+            remediation_due: input.remediation_due,
+            answered_by: ctx.user_id().map(|u| u.0),
+            created_at: now,
+            updated_at: now,
+        };
+        let new_value = json!({ "status": row.status, "comment": row.comment, "reason": row.reason,
+            "remediation_plan": row.remediation_plan, "remediation_due": row.remediation_due });
+        let old_value = match existing.get(&item_no) {
+            Some(old) => {
+                let old_value = json!({ "status": old.status, "comment": old.comment, "reason": old.reason,
+                    "remediation_plan": old.remediation_plan, "remediation_due": old.remediation_due });
+                let stored = answers::Model { id: old.id, created_at: old.created_at, ..row.clone() };
+                answers::ActiveModel::from(stored.clone()).reset_all().update(&txn).await?;
+                saved.push(answer_view(&stored)?);
+                if old_value == new_value {
+                    continue;
+                }
+                Some(old_value)
+            }
+            None => {
+                saved.push(answer_view(&row)?);
+                inserts.push(row);
+                None
+            }
+        };
+        events.push(history::row(
+            ctx,
+            NewEvent { assessment_id: id, kind: "answer_changed", item_no: Some(item_no), old_value, new_value: Some(new_value) },
+        ));
+    }
+    for chunk in inserts.chunks(300) {
+        answers::Entity::insert_many(chunk.iter().cloned().map(answers::ActiveModel::from)).exec_without_returning(&txn).await?;
+    }
+    history::record(&txn, events).await?;
+    txn.commit().await?;
+    Ok((saved, version))
+}
+
+/// The supplier hands the answers over. Refused with every unanswered item listed.
+#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
+pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>) -> DomainResult<()> {
+    let visible = access::load(&k.db, ctx, id).await?;
+    visible.require_answerer(ctx)?;
+    check_version(&visible.row, if_match)?;
+    let to = visible.status()?.submit()?;
+    let template = k.template_contents.load(&k.db, visible.row.template_id).await?;
+    let answered: HashMap<i32, answers::Model> = answers::Entity::find()
+        .filter(answers::Column::AssessmentId.eq(id))
+        .all(&k.db)
+        .await?
+        .into_iter()
+        .map(|a| (a.item_no, a))
+        .collect();
+    let mut missing = Vec::new();
+    for no in scope(&template.0, visible.row.target_level) {
+        match answered.get(&i32::try_from(no).unwrap_or_default()) {
+            None => missing.push(FieldError::new(format!("items.{no}"), "unanswered", format!("No.{no} has no answer"))),
+            Some(a) if a.status == "not_applicable" && a.reason.is_none() => {
+                missing.push(FieldError::new(format!("items.{no}.reason"), "required", "not_applicable needs a reason"))
+            }
+            Some(_) => {}
+        }
+    }
+    if !missing.is_empty() {
+        return Err(DomainError::Unprocessable {
+            code: "assessment_incomplete",
+            detail: format!("{} in-scope items are not answered; see errors", missing.len()),
+            errors: missing,
+        });
+    }
+    let txn = k.db.begin().await?;
+    transition(&txn, ctx, &visible.row, to, crate::db::now()).await?;
+    crate::suppliers::service::record(&txn, ctx, "assessment.submitted", Some(("assessment", id.to_string())), json!({})).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,255 @@
+//! Evidence files: recorded in the database (name, type, size, SHA-256, uploader), stored
+//! behind [`EvidenceStore`] so that replicas can share object storage. The local directory
+//! store is the default.
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::access;
+use super::history::{self, NewEvent};
+use crate::Kensa;
+use crate::entities::evidence;
+use crate::error::{DomainError, DomainResult, FieldError};
+use crate::tenant::TenantCtx;
+
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+pub const MAX_ASSESSMENT_BYTES: i64 = 500 * 1024 * 1024;
+
+#[async_trait]
+pub trait EvidenceStore: Send + Sync {
+    async fn put(&self, key: &str, bytes: &[u8]) -> DomainResult<()>;
+    async fn get(&self, key: &str) -> DomainResult<Vec<u8>>;
+    async fn delete(&self, key: &str) -> DomainResult<()>;
+}
+
+pub struct LocalStore {
+    root: PathBuf,
+}
+
+impl LocalStore {
+    pub fn new(root: PathBuf) -> Self {
+        Self { root }
+    }
+
+    fn path(&self, key: &str) -> DomainResult<PathBuf> {
+        // Keys are made by Kensa (`<assessment>/<evidence>`), never by clients; refuse anything else.
+        if key.split('/').any(|part| part.is_empty() || part == ".." || part.contains('\\')) {
+            return Err(DomainError::internal("invalid storage key"));
+        }
+        Ok(self.root.join(key))
+    }
+}
+
+#[async_trait]
+impl EvidenceStore for LocalStore {
+    async fn put(&self, key: &str, bytes: &[u8]) -> DomainResult<()> {
+        let path = self.path(key)?;
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent).await.map_err(DomainError::internal)?;
+        }
+        tokio::fs::write(&path, bytes).await.map_err(DomainError::internal)
+    }
+
+    async fn get(&self, key: &str) -> DomainResult<Vec<u8>> {
+        tokio::fs::read(self.path(key)?).await.map_err(|_| DomainError::NotFound("evidence"))
+    }
+
+    async fn delete(&self, key: &str) -> DomainResult<()> {
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(DomainError::internal(e)),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct Evidence {
+    pub id: Uuid,
+    pub item_no: Option<i32>,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn view(r: evidence::Model) -> Evidence {
+    Evidence {
+        id: r.id,
+        item_no: r.item_no,
+        file_name: r.file_name,
+        content_type: r.content_type,
+        size: r.size,
+        sha256: r.sha256,
+        uploaded_by: r.uploaded_by,
+        created_at: r.created_at,
+    }
+}
+
+/// Accepted types and how their bytes begin; text types must be UTF-8.
+const ALLOWED: &[(&str, &[&[u8]])] = &[
+    ("application/pdf", &[b"%PDF-"]),
+    ("image/png", &[b"\x89PNG\r\n\x1a\n"]),
+    ("image/jpeg", &[b"\xFF\xD8\xFF"]),
+    ("image/gif", &[b"GIF87a", b"GIF89a"]),
+    ("application/zip", &[b"PK\x03\x04"]),
+    ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", &[b"PK\x03\x04"]),
+    ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &[b"PK\x03\x04"]),
+    ("application/vnd.openxmlformats-officedocument.presentationml.presentation", &[b"PK\x03\x04"]),
+    ("text/plain", &[]),
+    ("text/csv", &[]),
+];
+
+/// Checks the declared type against the bytes: a PDF must start like one.
+pub fn check_content(declared: &str, bytes: &[u8]) -> Result<String, FieldError> {
+    let declared = declared.split(';').next().unwrap_or_default().trim().to_lowercase();
+    let Some((kind, magic)) = ALLOWED.iter().find(|(t, _)| *t == declared) else {
+        let allowed: Vec<&str> = ALLOWED.iter().map(|(t, _)| *t).collect();
+        return Err(FieldError::new("file", "unsupported_type", format!("content type {declared:?} is not accepted; use one of {}", allowed.join(", "))));
+    };
+    let matches = if magic.is_empty() { std::str::from_utf8(bytes).is_ok() } else { magic.iter().any(|m| bytes.starts_with(m)) };
+    if matches {
+        Ok((*kind).to_owned())
+    } else {
+        Err(FieldError::new("file", "content_mismatch", format!("the file's bytes are not {kind}")))
+    }
+}
+
+pub struct Upload {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub item_no: Option<u32>,
+}
+
+#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id, bytes = upload.bytes.len()))]
+pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> DomainResult<Evidence> {
+    let visible = access::load(&k.db, ctx, id).await?;
+    visible.require_answerer(ctx)?;
+    visible.status()?.ensure_editable()?;
+    let mut errors = Vec::new();
+    let content_type = check_content(&upload.content_type, &upload.bytes).map_err(|e| errors.push(e)).ok();
+    let name = upload.file_name.trim().rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
+    if name.is_empty() || name.chars().count() > 255 {
+        errors.push(FieldError::new("file", "invalid_name", "a file name of 1 to 255 characters is needed"));
+    }
+    if upload.bytes.is_empty() {
+        errors.push(FieldError::new("file", "empty", "the file is empty"));
+    }
+    if let Some(no) = upload.item_no {
+        let template = k.template_contents.load(&k.db, visible.row.template_id).await?;
+        if !super::service::scope(&template.0, visible.row.target_level).contains(&no) {
+            errors.push(FieldError::new("item_no", "item_not_in_scope", format!("No.{no} is not in this assessment")));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
+    }
+    let used: Vec<i64> = evidence::Entity::find()
+        .select_only()
+        .column(evidence::Column::Size)
+        .filter(evidence::Column::AssessmentId.eq(id))
+        .into_tuple()
+        .all(&k.db)
+        .await?;
+    let size = i64::try_from(upload.bytes.len()).map_err(DomainError::internal)?;
+    if used.iter().sum::<i64>() + size > MAX_ASSESSMENT_BYTES {
+        return Err(DomainError::conflict("evidence_quota_exceeded", "an assessment holds at most 500 MiB of evidence"));
+    }
+    let evidence_id = Uuid::now_v7();
+    let row = evidence::Model {
+        id: evidence_id,
+        assessment_id: id,
+        item_no: upload.item_no.map(|n| i32::try_from(n).unwrap_or_default()),
+        file_name: name,
+        content_type: content_type.unwrap_or_default(),
+        size,
+        sha256: hex::encode(Sha256::digest(&upload.bytes)),
+        storage_key: format!("{id}/{evidence_id}"),
+        uploaded_by: ctx.user_id().map(|u| u.0),
+        created_at: crate::db::now(),
+    };
+    // The file first: a row without its file would be worse than a file without its row.
+    k.evidence_store.put(&row.storage_key, &upload.bytes).await?;
+    let txn = k.db.begin().await?;
+    evidence::Entity::insert(evidence::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
+    history::record(
+        &txn,
+        vec![history::row(
+            ctx,
+            NewEvent {
+                assessment_id: id,
+                kind: "evidence_added",
+                item_no: row.item_no,
+                old_value: None,
+                new_value: Some(json!({ "evidence_id": row.id, "file_name": row.file_name, "sha256": row.sha256 })),
+            },
+        )],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view(row))
+}
+
+pub async fn list(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Vec<Evidence>> {
+    access::load(&k.db, ctx, id).await?;
+    let rows = evidence::Entity::find()
+        .filter(evidence::Column::AssessmentId.eq(id))
+        .order_by_asc(evidence::Column::Id)
+        .all(&k.db)
+        .await?;
+    Ok(rows.into_iter().map(view).collect())
+}
+
+async fn find(k: &Kensa, ctx: &TenantCtx, id: Uuid, evidence_id: Uuid) -> DomainResult<(access::Visible, evidence::Model)> {
+    let visible = access::load(&k.db, ctx, id).await?;
+    let row = evidence::Entity::find_by_id(evidence_id)
+        .filter(evidence::Column::AssessmentId.eq(id))
+        .one(&k.db)
+        .await?
+        .ok_or(DomainError::NotFound("evidence"))?;
+    Ok((visible, row))
+}
+
+pub async fn download(k: &Kensa, ctx: &TenantCtx, id: Uuid, evidence_id: Uuid) -> DomainResult<(Evidence, Vec<u8>)> {
+    let (_, row) = find(k, ctx, id, evidence_id).await?;
+    let bytes = k.evidence_store.get(&row.storage_key).await?;
+    Ok((view(row), bytes))
+}
+
+#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
+pub async fn delete(k: &Kensa, ctx: &TenantCtx, id: Uuid, evidence_id: Uuid) -> DomainResult<()> {
+    let (visible, row) = find(k, ctx, id, evidence_id).await?;
+    visible.require_answerer(ctx)?;
+    visible.status()?.ensure_editable()?;
+    let txn = k.db.begin().await?;
+    evidence::Entity::delete_by_id(row.id).exec(&txn).await?;
+    history::record(
+        &txn,
+        vec![history::row(
+            ctx,
+            NewEvent {
+                assessment_id: id,
+                kind: "evidence_deleted",
+                item_no: row.item_no,
+                old_value: Some(json!({ "evidence_id": row.id, "file_name": row.file_name })),
+                new_value: None,
+            },
+        )],
+    )
+    .await?;
+    txn.commit().await?;
+    k.evidence_store.delete(&row.storage_key).await
+}

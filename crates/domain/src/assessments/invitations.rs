@@ -1,0 +1,324 @@
+//! Supplier invitations: a single-use link per assessment, mailed by the worker (the token
+//! is made when the mail goes out and only its hash is stored), previewed without an
+//! account, accepted by creating the supplier's organization or by linking an existing one.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::model::Status;
+use crate::Kensa;
+use crate::auth::{self, Session, SignupInput, tokens};
+use crate::entities::{assessments, organizations, supplier_invitations, suppliers, templates};
+use crate::error::{DomainError, DomainResult};
+use crate::jobs::{self, JobKind};
+use crate::tenant::{RequestMeta, Role, TenantCtx};
+
+pub const INVITATION_TTL: chrono::Duration = chrono::Duration::days(30);
+
+pub(crate) fn new_row(assessment_id: Uuid, email: &str, now: DateTime<Utc>) -> supplier_invitations::Model {
+    supplier_invitations::Model {
+        id: Uuid::now_v7(),
+        assessment_id,
+        email: email.to_owned(),
+        token_hash: None,
+        expires_at: now + INVITATION_TTL,
+        accepted_at: None,
+        revoked_at: None,
+        created_at: now,
+    }
+}
+
+pub(crate) async fn revoke_pending(conn: &impl ConnectionTrait, assessment_id: Uuid, now: DateTime<Utc>) -> DomainResult<()> {
+    supplier_invitations::Entity::update_many()
+        .col_expr(supplier_invitations::Column::RevokedAt, Expr::value(now))
+        .filter(supplier_invitations::Column::AssessmentId.eq(assessment_id))
+        .filter(supplier_invitations::Column::AcceptedAt.is_null())
+        .filter(supplier_invitations::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// What an invited supplier sees before accepting.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct InvitationPreview {
+    pub buyer_name: String,
+    pub supplier_name: String,
+    pub email: String,
+    pub template_id: Uuid,
+    pub template_name: String,
+    pub target_level: i32,
+    pub due_date: NaiveDate,
+    pub expires_at: DateTime<Utc>,
+}
+
+struct Usable {
+    invitation: supplier_invitations::Model,
+    assessment: assessments::Model,
+}
+
+async fn usable(k: &Kensa, token: &str, now: DateTime<Utc>) -> DomainResult<Usable> {
+    let invitation = supplier_invitations::Entity::find()
+        .filter(supplier_invitations::Column::TokenHash.eq(tokens::hash_token(token)))
+        .one(&k.db)
+        .await?
+        .ok_or(DomainError::NotFound("invitation"))?;
+    if invitation.accepted_at.is_some() {
+        return Err(DomainError::Gone { code: "invitation_used", detail: "this invitation has already been accepted" });
+    }
+    if invitation.revoked_at.is_some() {
+        return Err(DomainError::Gone { code: "invitation_revoked", detail: "this invitation was replaced or withdrawn" });
+    }
+    if invitation.expires_at <= now {
+        return Err(DomainError::Gone { code: "invitation_expired", detail: "this invitation has expired; ask the buyer to resend it" });
+    }
+    let assessment = assessments::Entity::find_by_id(invitation.assessment_id)
+        .one(&k.db)
+        .await?
+        .ok_or(DomainError::NotFound("invitation"))?;
+    if Status::parse(&assessment.status) == Some(Status::Cancelled) {
+        return Err(DomainError::Gone { code: "invitation_revoked", detail: "the buyer cancelled this assessment" });
+    }
+    Ok(Usable { invitation, assessment })
+}
+
+#[instrument(skip_all)]
+pub async fn preview(k: &Kensa, token: &str) -> DomainResult<InvitationPreview> {
+    let u = usable(k, token, crate::db::now()).await?;
+    let buyer = organizations::Entity::find_by_id(u.assessment.buyer_organization_id).one(&k.db).await?;
+    let supplier = suppliers::Entity::find_by_id(u.assessment.supplier_id).one(&k.db).await?;
+    let template = templates::Entity::find_by_id(u.assessment.template_id).one(&k.db).await?;
+    Ok(InvitationPreview {
+        buyer_name: buyer.map(|b| b.name).unwrap_or_default(),
+        supplier_name: supplier.map(|s| s.name).unwrap_or_default(),
+        email: u.invitation.email,
+        template_id: u.assessment.template_id,
+        template_name: template.map(|t| t.name).unwrap_or_default(),
+        target_level: u.assessment.target_level,
+        due_date: u.assessment.due_date,
+        expires_at: u.invitation.expires_at,
+    })
+}
+
+/// Links the supplier record, this assessment and the supplier's other unlinked ones to
+/// `org`, and consumes the invitation; all in `conn`'s transaction.
+async fn link(conn: &impl ConnectionTrait, u: &Usable, org: Uuid, now: DateTime<Utc>) -> DomainResult<()> {
+    let consumed = supplier_invitations::Entity::update_many()
+        .col_expr(supplier_invitations::Column::AcceptedAt, Expr::value(now))
+        .filter(supplier_invitations::Column::Id.eq(u.invitation.id))
+        .filter(supplier_invitations::Column::AcceptedAt.is_null())
+        .exec(conn)
+        .await?;
+    if consumed.rows_affected != 1 {
+        return Err(DomainError::Gone { code: "invitation_used", detail: "this invitation has already been accepted" });
+    }
+    let supplier = suppliers::Entity::find_by_id(u.assessment.supplier_id).one(conn).await?.ok_or(DomainError::NotFound("invitation"))?;
+    match supplier.supplier_organization_id {
+        Some(linked) if linked != org => {
+            return Err(DomainError::conflict(
+                "supplier_already_linked",
+                "this supplier is already answered by another organization; ask the buyer",
+            ));
+        }
+        Some(_) => {}
+        None => {
+            let mut model: suppliers::ActiveModel = supplier.into();
+            model.supplier_organization_id = Set(Some(org));
+            suppliers::Entity::update(model).exec(conn).await?;
+        }
+    }
+    assessments::Entity::update_many()
+        .col_expr(assessments::Column::SupplierOrganizationId, Expr::value(org))
+        .filter(assessments::Column::SupplierId.eq(u.assessment.supplier_id))
+        .filter(assessments::Column::SupplierOrganizationId.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AcceptNew {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    pub organization_name: String,
+    pub locale: Option<String>,
+}
+
+/// Creates the supplier organization and its owner, links the assessment, signs them in.
+#[instrument(skip_all)]
+pub async fn accept_new(k: &Kensa, token: &str, input: AcceptNew, meta: &RequestMeta) -> DomainResult<Session> {
+    let now = crate::db::now();
+    let u = usable(k, token, now).await?;
+    let valid = auth::validate_signup(
+        k,
+        SignupInput {
+            organization_name: input.organization_name,
+            name: input.name,
+            email: input.email,
+            password: input.password,
+            locale: input.locale,
+        },
+    )
+    .await?;
+    let txn = k.db.begin().await?;
+    let session = auth::create_account(k, &txn, valid, meta).await?;
+    link(&txn, &u, session.organization.id, now).await?;
+    accepted_event(&txn, &u, session.organization.id, Some(session.user.id), meta).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// Links the assessment to the caller's existing organization (a supplier answering several
+/// buyers keeps one account). Owners and admins decide that for their organization.
+#[instrument(skip_all, fields(org = %ctx.org_id()))]
+pub async fn accept_existing(k: &Kensa, token: &str, ctx: &TenantCtx) -> DomainResult<Uuid> {
+    if !matches!(ctx.role(), Role::Owner | Role::Admin) {
+        return Err(DomainError::Forbidden);
+    }
+    let now = crate::db::now();
+    let u = usable(k, token, now).await?;
+    let txn = k.db.begin().await?;
+    link(&txn, &u, ctx.org_id().0, now).await?;
+    accepted_event(&txn, &u, ctx.org_id().0, ctx.user_id().map(|u| u.0), ctx.meta()).await?;
+    txn.commit().await?;
+    Ok(u.assessment.id)
+}
+
+async fn accepted_event(
+    conn: &impl ConnectionTrait,
+    u: &Usable,
+    org: Uuid,
+    user: Option<Uuid>,
+    meta: &RequestMeta,
+) -> DomainResult<()> {
+    crate::audit::record(
+        conn,
+        crate::audit::NewAuditEvent {
+            organization_id: Some(crate::ids::OrganizationId(u.assessment.buyer_organization_id)),
+            actor_user_id: None,
+            action: "supplier.invitation_accepted",
+            target: Some(("assessment", u.assessment.id.to_string())),
+            meta,
+            details: json!({ "supplier_id": u.assessment.supplier_id, "supplier_organization_id": org, "user_id": user }),
+        },
+    )
+    .await
+}
+
+/// The buyer sends the link again; the earlier link stops working.
+#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
+pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
+    let visible = super::access::load(&k.db, ctx, id).await?;
+    visible.require_reviewer(ctx)?;
+    if !visible.status()?.open() {
+        return Err(DomainError::conflict(
+            "invalid_transition",
+            format!("nothing to resend: the assessment is {}", visible.row.status),
+        ));
+    }
+    let supplier = suppliers::Entity::find_by_id(visible.row.supplier_id).one(&k.db).await?.ok_or(DomainError::NotFound("supplier"))?;
+    let now = crate::db::now();
+    let txn = k.db.begin().await?;
+    revoke_pending(&txn, id, now).await?;
+    queue_mail(&txn, &visible.row, &supplier.contact_email, now).await?;
+    crate::suppliers::service::record(&txn, ctx, "assessment.invitation_resent", Some(("assessment", id.to_string())), json!({})).await?;
+    txn.commit().await?;
+    k.wake_worker();
+    Ok(())
+}
+
+/// Queues the mail for a new assessment: an invitation while the supplier has no
+/// organization in Kensa, a notice once it has.
+pub(crate) async fn queue_mail(
+    conn: &impl ConnectionTrait,
+    assessment: &assessments::Model,
+    email: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<supplier_invitations::Model>> {
+    if assessment.supplier_organization_id.is_some() {
+        jobs::enqueue(conn, JobKind::AssessmentNoticeMail, json!({ "assessment_id": assessment.id }), now).await?;
+        return Ok(None);
+    }
+    let invitation = new_row(assessment.id, email, now);
+    supplier_invitations::Entity::insert(supplier_invitations::ActiveModel::from(invitation.clone()))
+        .exec_without_returning(conn)
+        .await?;
+    jobs::enqueue(conn, JobKind::AssessmentInvitationMail, json!({ "invitation_id": invitation.id }), now).await?;
+    Ok(Some(invitation))
+}
+
+/// What the worker needs to mail about an assessment.
+#[derive(Clone, Debug)]
+pub struct AssessmentMail {
+    pub to: String,
+    pub locale: String,
+    pub buyer_name: String,
+    pub supplier_name: String,
+    pub template_name: String,
+    pub target_level: i32,
+    pub due_date: NaiveDate,
+    pub link: String,
+    /// An invitation carries a single-use link; a notice points at the assessment.
+    pub invitation: bool,
+}
+
+async fn mail_for(k: &Kensa, assessment: &assessments::Model, to: Option<String>, link: String, invitation: bool) -> DomainResult<AssessmentMail> {
+    let buyer = organizations::Entity::find_by_id(assessment.buyer_organization_id).one(&k.db).await?;
+    let supplier = suppliers::Entity::find_by_id(assessment.supplier_id).one(&k.db).await?;
+    let template = templates::Entity::find_by_id(assessment.template_id).one(&k.db).await?;
+    Ok(AssessmentMail {
+        to: to.or_else(|| supplier.as_ref().map(|s| s.contact_email.clone())).unwrap_or_default(),
+        locale: supplier.as_ref().map(|s| s.contact_locale.clone()).unwrap_or_else(|| "ja".into()),
+        buyer_name: buyer.map(|b| b.name).unwrap_or_default(),
+        supplier_name: supplier.map(|s| s.name).unwrap_or_default(),
+        template_name: template.map(|t| t.name).unwrap_or_default(),
+        target_level: assessment.target_level,
+        due_date: assessment.due_date,
+        link,
+        invitation,
+    })
+}
+
+/// Gives the invitation a fresh token (replacing any earlier one) and returns the mail;
+/// `None` when the invitation no longer needs one.
+pub async fn prepare_invitation(k: &Kensa, invitation_id: Uuid, now: DateTime<Utc>) -> DomainResult<Option<AssessmentMail>> {
+    let Some(invitation) = supplier_invitations::Entity::find_by_id(invitation_id).one(&k.db).await? else {
+        return Ok(None);
+    };
+    if invitation.accepted_at.is_some() || invitation.revoked_at.is_some() || invitation.expires_at <= now {
+        return Ok(None);
+    }
+    let Some(assessment) = assessments::Entity::find_by_id(invitation.assessment_id).one(&k.db).await? else {
+        return Ok(None);
+    };
+    let token = tokens::random_token();
+    let to = invitation.email.clone();
+    let mut model: supplier_invitations::ActiveModel = invitation.into();
+    model.token_hash = Set(Some(tokens::hash_token(&token)));
+    supplier_invitations::Entity::update(model).exec(&k.db).await?;
+    let mut link = k.public_url.clone();
+    link.set_path(&format!("/invitations/{token}"));
+    mail_for(k, &assessment, Some(to), link.to_string(), true).await.map(Some)
+}
+
+pub async fn prepare_notice(k: &Kensa, assessment_id: Uuid) -> DomainResult<Option<AssessmentMail>> {
+    let Some(assessment) = assessments::Entity::find_by_id(assessment_id).one(&k.db).await? else {
+        return Ok(None);
+    };
+    if !Status::parse(&assessment.status).is_some_and(Status::open) {
+        return Ok(None);
+    }
+    let mut link = k.public_url.clone();
+    link.set_path(&format!("/assessments/{assessment_id}"));
+    mail_for(k, &assessment, None, link.to_string(), false).await.map(Some)
+}

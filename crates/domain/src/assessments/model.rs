@@ -1,0 +1,217 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::DomainError;
+use crate::templates::AnswerStatus;
+
+/// The assessment's state. Transitions are methods that refuse what the state machine
+/// does not allow, naming the current state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+#[cfg_attr(feature = "graphql", graphql(rename_items = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Sent,
+    InProgress,
+    Submitted,
+    ChangesRequested,
+    Accepted,
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] =
+        [Status::Sent, Status::InProgress, Status::Submitted, Status::ChangesRequested, Status::Accepted, Status::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Sent => "sent",
+            Status::InProgress => "in_progress",
+            Status::Submitted => "submitted",
+            Status::ChangesRequested => "changes_requested",
+            Status::Accepted => "accepted",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Answers and evidence can change only while the supplier is working on them.
+    pub fn editable(self) -> bool {
+        matches!(self, Status::Sent | Status::InProgress | Status::ChangesRequested)
+    }
+
+    /// Due dates are chased only while the supplier owes an answer.
+    pub fn open(self) -> bool {
+        self.editable()
+    }
+
+    fn refuse(self, what: &str) -> DomainError {
+        DomainError::conflict("invalid_transition", format!("cannot {what}: the assessment is {}", self.as_str()))
+    }
+
+    pub fn ensure_editable(self) -> Result<(), DomainError> {
+        if self.editable() {
+            Ok(())
+        } else {
+            Err(DomainError::conflict(
+                "assessment_locked",
+                format!("answers cannot change: the assessment is {} (editable only while sent, in_progress or changes_requested)", self.as_str()),
+            ))
+        }
+    }
+
+    /// The first answer moves `sent` to `in_progress`; other editable states stay.
+    pub fn after_answer(self) -> Result<Status, DomainError> {
+        self.ensure_editable()?;
+        Ok(if self == Status::Sent { Status::InProgress } else { self })
+    }
+
+    pub fn submit(self) -> Result<Status, DomainError> {
+        if self.editable() { Ok(Status::Submitted) } else { Err(self.refuse("submit")) }
+    }
+
+    pub fn accept(self) -> Result<Status, DomainError> {
+        if self == Status::Submitted { Ok(Status::Accepted) } else { Err(self.refuse("accept")) }
+    }
+
+    pub fn request_changes(self) -> Result<Status, DomainError> {
+        if self == Status::Submitted { Ok(Status::ChangesRequested) } else { Err(self.refuse("request changes")) }
+    }
+
+    pub fn cancel(self) -> Result<Status, DomainError> {
+        if self.editable() { Ok(Status::Cancelled) } else { Err(self.refuse("cancel")) }
+    }
+}
+
+/// Which side of the assessment the caller is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Buyer,
+    Supplier,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct PartyRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct Progress {
+    pub answered: usize,
+    pub total: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct Assessment {
+    pub id: Uuid,
+    pub status: Status,
+    pub template_id: Uuid,
+    pub campaign_id: Option<Uuid>,
+    pub target_level: i32,
+    pub due_date: NaiveDate,
+    /// Due date passed and not yet submitted.
+    pub overdue: bool,
+    pub buyer: PartyRef,
+    /// The supplier as the buyer registered it.
+    pub supplier: PartyRef,
+    /// The supplier's Kensa organization, once linked.
+    pub supplier_organization_id: Option<Uuid>,
+    pub progress: Progress,
+    /// Also the `ETag`; send it back in `If-Match` to write safely.
+    pub version: i32,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct Answer {
+    pub no: u32,
+    pub status: AnswerStatus,
+    pub comment: Option<String>,
+    pub reason: Option<String>,
+    pub remediation_plan: Option<String>,
+    pub remediation_due: Option<NaiveDate>,
+    pub answered_by: Option<Uuid>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An answer as a client sends it.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AnswerInput {
+    pub status: AnswerStatus,
+    pub comment: Option<String>,
+    /// Required for `not_applicable`.
+    pub reason: Option<String>,
+    /// Only for `not_implemented` and `partially_implemented`.
+    pub remediation_plan: Option<String>,
+    /// Only for `not_implemented` and `partially_implemented`.
+    pub remediation_due: Option<NaiveDate>,
+}
+
+/// One in-scope item with its current answer.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct Question {
+    pub no: u32,
+    pub level: u8,
+    pub level_inferred: bool,
+    pub category: u32,
+    pub category_name: String,
+    pub section: String,
+    pub question: String,
+    pub criteria: Vec<String>,
+    pub scope: Vec<String>,
+    pub frequency: Vec<String>,
+    pub notes: Vec<String>,
+    pub answer: Option<Answer>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct Comment {
+    pub id: Uuid,
+    pub item_no: Option<i32>,
+    pub author_user_id: Option<Uuid>,
+    pub author_organization_id: Uuid,
+    /// `shared` with the supplier or `internal` to the buyer.
+    pub visibility: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct HistoryEvent {
+    pub id: Uuid,
+    /// `created`, `status_changed`, `answer_changed`, `comment_added`, `evidence_added`, `evidence_deleted`.
+    pub kind: String,
+    pub item_no: Option<i32>,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_organization_id: Option<Uuid>,
+    #[cfg_attr(feature = "graphql", graphql(skip))]
+    pub old_value: Option<serde_json::Value>,
+    #[cfg_attr(feature = "graphql", graphql(skip))]
+    pub new_value: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,183 @@
+//! The buyer's review, and the per-item comment threads of both sides.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use serde::Deserialize;
+use serde_json::json;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::access::{self, Visible};
+use super::history::{self, NewEvent};
+use super::model::{Comment, Side};
+use super::service::{check_version, transition};
+use crate::Kensa;
+use crate::entities::assessment_comments;
+use crate::error::{DomainError, DomainResult, FieldError};
+use crate::tenant::TenantCtx;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+#[cfg_attr(feature = "graphql", graphql(rename_items = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Accept,
+    RequestChanges,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ItemComment {
+    pub no: u32,
+    pub comment: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReviewInput {
+    pub decision: Decision,
+    /// Shared with the supplier.
+    pub comment: Option<String>,
+    /// Per-item remarks, shared with the supplier.
+    #[serde(default)]
+    pub items: Vec<ItemComment>,
+}
+
+const MAX_COMMENT: usize = 10_000;
+
+fn comment_row(visible: &Visible, ctx: &TenantCtx, item_no: Option<i32>, visibility: &str, body: &str) -> assessment_comments::Model {
+    assessment_comments::Model {
+        id: Uuid::now_v7(),
+        assessment_id: visible.row.id,
+        item_no,
+        author_user_id: ctx.user_id().map(|u| u.0),
+        author_organization_id: ctx.org_id().0,
+        visibility: visibility.to_owned(),
+        body: body.trim().to_owned(),
+        created_at: crate::db::now(),
+    }
+}
+
+fn view(r: assessment_comments::Model) -> Comment {
+    Comment {
+        id: r.id,
+        item_no: r.item_no,
+        author_user_id: r.author_user_id,
+        author_organization_id: r.author_organization_id,
+        visibility: r.visibility,
+        body: r.body,
+        created_at: r.created_at,
+    }
+}
+
+async fn store_comments(conn: &impl ConnectionTrait, ctx: &TenantCtx, rows: Vec<assessment_comments::Model>) -> DomainResult<()> {
+    let events = rows
+        .iter()
+        .filter(|c| c.visibility == "shared")
+        .map(|c| {
+            history::row(
+                ctx,
+                NewEvent {
+                    assessment_id: c.assessment_id,
+                    kind: "comment_added",
+                    item_no: c.item_no,
+                    old_value: None,
+                    new_value: Some(json!({ "comment_id": c.id })),
+                },
+            )
+        })
+        .collect();
+    for row in rows {
+        assessment_comments::Entity::insert(assessment_comments::ActiveModel::from(row)).exec_without_returning(conn).await?;
+    }
+    history::record(conn, events).await
+}
+
+#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
+pub async fn review(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: ReviewInput, if_match: Option<i32>) -> DomainResult<()> {
+    let visible = access::load(&k.db, ctx, id).await?;
+    visible.require_reviewer(ctx)?;
+    check_version(&visible.row, if_match)?;
+    let status = visible.status()?;
+    let to = match input.decision {
+        Decision::Accept => status.accept()?,
+        Decision::RequestChanges => status.request_changes()?,
+    };
+    let mut errors = Vec::new();
+    let mut comments = Vec::new();
+    if let Some(text) = input.comment.as_deref().filter(|c| !c.trim().is_empty()) {
+        if text.chars().count() > MAX_COMMENT {
+            errors.push(FieldError::new("comment", "too_long", format!("at most {MAX_COMMENT} characters")));
+        }
+        comments.push(comment_row(&visible, ctx, None, "shared", text));
+    }
+    for (i, item) in input.items.iter().enumerate() {
+        if item.comment.trim().is_empty() || item.comment.chars().count() > MAX_COMMENT {
+            errors.push(FieldError::new(format!("items[{i}].comment"), "invalid_value", "1 to 10,000 characters"));
+        }
+        comments.push(comment_row(&visible, ctx, Some(i32::try_from(item.no).unwrap_or_default()), "shared", &item.comment));
+    }
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
+    }
+    let txn = k.db.begin().await?;
+    transition(&txn, ctx, &visible.row, to, crate::db::now()).await?;
+    store_comments(&txn, ctx, comments).await?;
+    let action = if to == super::model::Status::Accepted { "assessment.accepted" } else { "assessment.changes_requested" };
+    crate::suppliers::service::record(&txn, ctx, action, Some(("assessment", id.to_string())), json!({})).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CommentInput {
+    /// The item discussed; none for the assessment as a whole.
+    pub item_no: Option<u32>,
+    pub body: String,
+    /// `shared` (default) or, for the buyer only, `internal`.
+    pub visibility: Option<String>,
+}
+
+#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
+pub async fn add_comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: CommentInput) -> DomainResult<Comment> {
+    let visible = access::load(&k.db, ctx, id).await?;
+    visible.require_participant(ctx)?;
+    let visibility = input.visibility.unwrap_or_else(|| "shared".into());
+    let mut errors = Vec::new();
+    match (visibility.as_str(), visible.side) {
+        ("shared", _) | ("internal", Side::Buyer) => {}
+        ("internal", Side::Supplier) => {
+            errors.push(FieldError::new("visibility", "not_allowed", "internal comments are the buyer's"))
+        }
+        _ => errors.push(FieldError::new("visibility", "invalid_value", "must be shared or internal")),
+    }
+    if input.body.trim().is_empty() || input.body.chars().count() > MAX_COMMENT {
+        errors.push(FieldError::new("body", "invalid_value", "1 to 10,000 characters"));
+    }
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
+    }
+    let row = comment_row(&visible, ctx, input.item_no.map(|n| i32::try_from(n).unwrap_or_default()), &visibility, &input.body);
+    let txn = k.db.begin().await?;
+    store_comments(&txn, ctx, vec![row.clone()]).await?;
+    txn.commit().await?;
+    Ok(view(row))
+}
+
+/// Comments the caller may see: the supplier never sees internal ones.
+#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
+pub async fn comments(k: &Kensa, ctx: &TenantCtx, id: Uuid, item_no: Option<u32>) -> DomainResult<Vec<Comment>> {
+    let visible = access::load(&k.db, ctx, id).await?;
+    let mut query = assessment_comments::Entity::find().filter(assessment_comments::Column::AssessmentId.eq(id));
+    if visible.side == Side::Supplier {
+        query = query.filter(assessment_comments::Column::Visibility.eq("shared"));
+    }
+    if let Some(no) = item_no {
+        query = query.filter(assessment_comments::Column::ItemNo.eq(i32::try_from(no).unwrap_or_default()));
+    }
+    Ok(query.order_by_asc(assessment_comments::Column::Id).all(&k.db).await?.into_iter().map(view).collect())
+}

@@ -1,0 +1,326 @@
+//! Creating a campaign makes one assessment per supplier and queues every invitation in the
+//! same transaction: the request never waits for mail, and no assessment exists without
+//! its invitation.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tracing::instrument;
+use uuid::Uuid;
+
+use crate::Kensa;
+use crate::assessments::model::Status;
+use crate::assessments::service::{is_overdue, today, transition};
+use crate::assessments::{history, invitations};
+use crate::entities::{assessments, campaigns, jobs as job_rows, supplier_invitations, suppliers, templates};
+use crate::error::{DomainError, DomainResult, FieldError};
+use crate::jobs::JobKind;
+use crate::pagination::{Page, PageRequest};
+use crate::suppliers::repo as suppliers_repo;
+use crate::tenant::{EditorCtx, TenantCtx};
+use crate::users::model::required_text;
+
+pub const MAX_SUPPLIERS: usize = 5_000;
+
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CampaignInput {
+    pub name: String,
+    pub template_id: Uuid,
+    /// `YYYY-MM-DD`, after today.
+    pub due_date: NaiveDate,
+    pub supplier_ids: Vec<Uuid>,
+    /// For every supplier; otherwise each supplier's own target level.
+    pub target_level: Option<i32>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct CampaignAssessment {
+    pub id: Uuid,
+    pub supplier_id: Uuid,
+    pub supplier_name: String,
+    pub status: Status,
+    pub overdue: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct Campaign {
+    pub id: Uuid,
+    pub name: String,
+    pub template_id: Uuid,
+    pub due_date: NaiveDate,
+    pub target_level: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// Assessments per status.
+    pub counts: BTreeMap<String, usize>,
+    pub overdue: usize,
+    pub assessment_count: usize,
+    /// Present in the detail view only.
+    pub assessments: Option<Vec<CampaignAssessment>>,
+}
+
+fn validate(input: &CampaignInput) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Err(e) = required_text("name", &input.name, 200) {
+        errors.push(e);
+    }
+    if input.due_date <= today() {
+        errors.push(FieldError::new("due_date", "not_in_future", "the due date must be after today"));
+    }
+    if input.target_level.is_some_and(|l| !(1..=3).contains(&l)) {
+        errors.push(FieldError::new("target_level", "out_of_range", "must be 1, 2 or 3"));
+    }
+    if input.supplier_ids.is_empty() || input.supplier_ids.len() > MAX_SUPPLIERS {
+        errors.push(FieldError::new("supplier_ids", "out_of_range", format!("1 to {MAX_SUPPLIERS} suppliers")));
+    }
+    let mut seen = BTreeSet::new();
+    for (i, id) in input.supplier_ids.iter().enumerate() {
+        if !seen.insert(*id) {
+            errors.push(FieldError::new(format!("supplier_ids[{i}]"), "duplicate", "listed twice"));
+        }
+    }
+    errors
+}
+
+#[instrument(skip_all, fields(org = %editor.tenant().org_id(), suppliers = input.supplier_ids.len()))]
+pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> DomainResult<Campaign> {
+    let ctx = editor.tenant();
+    let mut errors = validate(&input);
+    let template = crate::templates::repo::find_visible(&k.db, ctx, input.template_id).await?;
+    if template.is_none() {
+        errors.push(FieldError::new("template_id", "not_found", "no such template"));
+    }
+    let found: HashMap<Uuid, suppliers::Model> =
+        suppliers_repo::find_many(&k.db, ctx, &input.supplier_ids).await?.into_iter().map(|s| (s.id, s)).collect();
+    for (i, id) in input.supplier_ids.iter().enumerate() {
+        if !found.contains_key(id) {
+            errors.push(FieldError::new(format!("supplier_ids[{i}]"), "not_found", format!("no supplier {id}")));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
+    }
+    let now = crate::db::now();
+    let campaign = campaigns::Model {
+        id: Uuid::now_v7(),
+        organization_id: ctx.org_id().0,
+        name: input.name.trim().to_owned(),
+        template_id: input.template_id,
+        due_date: input.due_date,
+        target_level: input.target_level,
+        created_by: ctx.user_id().map(|u| u.0),
+        cancelled_at: None,
+        created_at: now,
+    };
+    let mut rows = Vec::with_capacity(input.supplier_ids.len());
+    let (mut invitations, mut jobs, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    for supplier_id in &input.supplier_ids {
+        let supplier = &found[supplier_id];
+        let row = assessments::Model {
+            id: Uuid::now_v7(),
+            buyer_organization_id: ctx.org_id().0,
+            supplier_id: supplier.id,
+            supplier_organization_id: supplier.supplier_organization_id,
+            campaign_id: Some(campaign.id),
+            template_id: input.template_id,
+            target_level: input.target_level.unwrap_or(supplier.target_level),
+            due_date: input.due_date,
+            status: Status::Sent.as_str().into(),
+            version: 1,
+            submitted_at: None,
+            accepted_at: None,
+            cancelled_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let (kind, payload) = if row.supplier_organization_id.is_some() {
+            (JobKind::AssessmentNoticeMail, json!({ "assessment_id": row.id }))
+        } else {
+            let invitation = invitations::new_row(row.id, &supplier.contact_email, now);
+            let payload = json!({ "invitation_id": invitation.id });
+            invitations.push(invitation);
+            (JobKind::AssessmentInvitationMail, payload)
+        };
+        jobs.push(crate::jobs::new_row(kind, payload, now));
+        events.push(history::row(
+            ctx,
+            history::NewEvent {
+                assessment_id: row.id,
+                kind: "created",
+                item_no: None,
+                old_value: None,
+                new_value: Some(json!({ "status": "sent", "campaign_id": campaign.id })),
+            },
+        ));
+        rows.push(row);
+    }
+
+    let txn = k.db.begin().await?;
+    campaigns::Entity::insert(campaigns::ActiveModel::from(campaign.clone())).exec_without_returning(&txn).await?;
+    templates::Entity::update_many()
+        .col_expr(templates::Column::InUse, Expr::value(true))
+        .filter(templates::Column::Id.eq(input.template_id))
+        .exec(&txn)
+        .await?;
+    for chunk in rows.chunks(500) {
+        assessments::Entity::insert_many(chunk.iter().cloned().map(assessments::ActiveModel::from)).exec_without_returning(&txn).await?;
+    }
+    for chunk in invitations.chunks(500) {
+        supplier_invitations::Entity::insert_many(chunk.iter().cloned().map(supplier_invitations::ActiveModel::from))
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for chunk in jobs.chunks(500) {
+        job_rows::Entity::insert_many(chunk.iter().cloned().map(job_rows::ActiveModel::from)).exec_without_returning(&txn).await?;
+    }
+    history::record(&txn, events).await?;
+    for chunk in input.supplier_ids.chunks(500) {
+        suppliers::Entity::update_many()
+            .col_expr(suppliers::Column::ReviewStatus, Expr::value(Status::Sent.as_str()))
+            .filter(suppliers::Column::Id.is_in(chunk.to_vec()))
+            .exec(&txn)
+            .await?;
+    }
+    crate::suppliers::service::record(
+        &txn,
+        ctx,
+        "campaign.created",
+        Some(("campaign", campaign.id.to_string())),
+        json!({ "name": campaign.name, "suppliers": rows.len(), "template_id": campaign.template_id }),
+    )
+    .await?;
+    txn.commit().await?;
+    k.wake_worker();
+    get(k, ctx, campaign.id).await
+}
+
+async fn summarise(k: &Kensa, campaign: campaigns::Model, detail: bool) -> DomainResult<Campaign> {
+    let rows = assessments::Entity::find()
+        .filter(assessments::Column::CampaignId.eq(campaign.id))
+        .order_by_asc(assessments::Column::Id)
+        .all(&k.db)
+        .await?;
+    let today = today();
+    let mut counts: BTreeMap<String, usize> = Status::ALL.iter().map(|s| (s.as_str().to_owned(), 0)).collect();
+    let mut overdue = 0;
+    for r in &rows {
+        *counts.entry(r.status.clone()).or_default() += 1;
+        if Status::parse(&r.status).is_some_and(|s| is_overdue(s, r.due_date, today)) {
+            overdue += 1;
+        }
+    }
+    let assessments = if detail {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.supplier_id).collect();
+        let mut names: HashMap<Uuid, String> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let found: Vec<(Uuid, String)> = suppliers::Entity::find()
+                .select_only()
+                .column(suppliers::Column::Id)
+                .column(suppliers::Column::Name)
+                .filter(suppliers::Column::Id.is_in(chunk.to_vec()))
+                .into_tuple()
+                .all(&k.db)
+                .await?;
+            names.extend(found);
+        }
+        Some(
+            rows.iter()
+                .map(|r| {
+                    let status = Status::parse(&r.status).unwrap_or(Status::Cancelled);
+                    CampaignAssessment {
+                        id: r.id,
+                        supplier_id: r.supplier_id,
+                        supplier_name: names.get(&r.supplier_id).cloned().unwrap_or_default(),
+                        status,
+                        overdue: is_overdue(status, r.due_date, today),
+                    }
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    Ok(Campaign {
+        id: campaign.id,
+        name: campaign.name,
+        template_id: campaign.template_id,
+        due_date: campaign.due_date,
+        target_level: campaign.target_level,
+        created_at: campaign.created_at,
+        cancelled_at: campaign.cancelled_at,
+        counts,
+        overdue,
+        assessment_count: rows.len(),
+        assessments,
+    })
+}
+
+async fn find(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<campaigns::Model> {
+    campaigns::Entity::find_by_id(id)
+        .filter(campaigns::Column::OrganizationId.eq(ctx.org_id().0))
+        .one(&k.db)
+        .await?
+        .ok_or(DomainError::NotFound("campaign"))
+}
+
+#[instrument(skip_all, fields(org = %ctx.org_id(), campaign = %id))]
+pub async fn get(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Campaign> {
+    summarise(k, find(k, ctx, id).await?, true).await
+}
+
+#[instrument(skip_all, fields(org = %ctx.org_id()))]
+pub async fn list(k: &Kensa, ctx: &TenantCtx, page: &PageRequest) -> DomainResult<Page<Campaign>> {
+    let mut query = campaigns::Entity::find().filter(campaigns::Column::OrganizationId.eq(ctx.org_id().0));
+    if let Some(cursor) = page.cursor {
+        query = query.filter(campaigns::Column::Id.gt(cursor));
+    }
+    let rows = query.order_by_asc(campaigns::Column::Id).limit(page.limit + 1).all(&k.db).await?;
+    let page_rows = Page::from_rows(rows, page.limit, |r| r.id);
+    let mut data = Vec::with_capacity(page_rows.data.len());
+    for row in page_rows.data {
+        data.push(summarise(k, row, false).await?);
+    }
+    Ok(Page { data, next_cursor: page_rows.next_cursor })
+}
+
+/// Cancels every assessment of the campaign that is still open; submitted and accepted
+/// ones keep their state.
+#[instrument(skip_all, fields(org = %editor.tenant().org_id(), campaign = %id))]
+pub async fn cancel(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<Campaign> {
+    let ctx = editor.tenant();
+    let campaign = find(k, ctx, id).await?;
+    if campaign.cancelled_at.is_some() {
+        return Err(DomainError::conflict("invalid_transition", "the campaign is already cancelled"));
+    }
+    let now = crate::db::now();
+    let open: Vec<assessments::Model> = assessments::Entity::find()
+        .filter(assessments::Column::CampaignId.eq(id))
+        .all(&k.db)
+        .await?
+        .into_iter()
+        .filter(|r| Status::parse(&r.status).is_some_and(Status::open))
+        .collect();
+    let txn = k.db.begin().await?;
+    campaigns::Entity::update_many()
+        .col_expr(campaigns::Column::CancelledAt, Expr::value(now))
+        .filter(campaigns::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    for row in &open {
+        transition(&txn, ctx, row, Status::Cancelled, now).await?;
+        invitations::revoke_pending(&txn, row.id, now).await?;
+    }
+    crate::suppliers::service::record(&txn, ctx, "campaign.cancelled", Some(("campaign", id.to_string())), json!({ "cancelled": open.len() })).await?;
+    txn.commit().await?;
+    get(k, ctx, id).await
+}

@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "suppliers")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: String,
+    pub contact_name: Option<String>,
+    pub contact_email: String,
+    pub contact_locale: String,
+    pub tier: Option<String>,
+    pub target_level: i32,
+    pub review_interval_months: i32,
+    pub tags: Json,
+    pub search_text: String,
+    pub tag_text: String,
+    pub supplier_organization_id: Option<Uuid>,
+    /// Status of the supplier's latest assessment, kept in step by the services.
+    pub review_status: String,
+    pub deleted_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,176 @@
+//! `POST /api/v1/suppliers/import`: a CSV of suppliers, UTF-8 (with or without BOM) or
+//! Shift_JIS as Japanese procurement systems export it. Rows with a known contact email
+//! update that supplier; others create one. Any rejected row means nothing is imported,
+//! unless the caller asks for a partial import.
+
+use std::collections::HashMap;
+
+use sea_orm::{ActiveModelTrait, EntityTrait, TransactionTrait};
+use serde::Serialize;
+use serde_json::json;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::model::{Supplier, SupplierFields, SupplierInput};
+use super::repo;
+use crate::Kensa;
+use crate::entities::suppliers;
+use crate::error::{DomainError, DomainResult, FieldError};
+use crate::tenant::EditorCtx;
+
+pub const MAX_ROWS: usize = 10_000;
+pub const HEADER: [&str; 6] = ["name", "contact_name", "contact_email", "tier", "target_level", "tags"];
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RejectedRow {
+    /// Line number in the file (the header is line 1).
+    pub line: usize,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+    pub rejected: Vec<RejectedRow>,
+    /// False when rejected rows stopped the whole import.
+    pub applied: bool,
+}
+
+/// UTF-8 (a BOM is dropped) or, failing that, Shift_JIS (Windows-31J).
+pub fn decode(bytes: &[u8]) -> Result<String, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.to_owned());
+    }
+    let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
+    if had_errors { Err("the file is neither UTF-8 nor Shift_JIS".into()) } else { Ok(text.into_owned()) }
+}
+
+struct ParsedRow {
+    line: usize,
+    fields: SupplierFields,
+}
+
+fn parse_rows(text: &str) -> DomainResult<(Vec<ParsedRow>, Vec<RejectedRow>)> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| DomainError::validation("file", "invalid_csv", e.to_string()))?
+        .iter()
+        .map(|h| h.to_lowercase())
+        .collect();
+    let position: HashMap<&str, usize> =
+        HEADER.iter().filter_map(|name| header.iter().position(|h| h == name).map(|i| (*name, i))).collect();
+    let missing: Vec<&str> = ["name", "contact_email"].into_iter().filter(|n| !position.contains_key(n)).collect();
+    if !missing.is_empty() {
+        return Err(DomainError::validation(
+            "file",
+            "invalid_header",
+            format!("the header must name {} (columns: {})", missing.join(", "), HEADER.join(",")),
+        ));
+    }
+    let (mut rows, mut rejected) = (Vec::new(), Vec::new());
+    for (index, record) in reader.records().enumerate() {
+        let line = index + 2;
+        if index >= MAX_ROWS {
+            return Err(DomainError::validation("file", "too_many_rows", format!("at most {MAX_ROWS} rows")));
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                rejected.push(RejectedRow { line, reason: e.to_string() });
+                continue;
+            }
+        };
+        let get = |name: &str| position.get(name).and_then(|i| record.get(*i)).map(str::to_owned).filter(|v| !v.is_empty());
+        let target_level = match get("target_level").map(|v| v.parse::<i32>()) {
+            Some(Err(_)) => {
+                rejected.push(RejectedRow { line, reason: "target_level: must be 1, 2 or 3".into() });
+                continue;
+            }
+            Some(Ok(level)) => Some(level),
+            None => None,
+        };
+        let input = SupplierInput {
+            name: Some(get("name").unwrap_or_default()),
+            contact_name: get("contact_name"),
+            contact_email: Some(get("contact_email").unwrap_or_default()),
+            tier: get("tier"),
+            target_level,
+            tags: get("tags").map(|t| t.split([';', ',']).map(str::to_owned).collect()),
+            ..SupplierInput::default()
+        };
+        match SupplierFields::parse(input, None, "") {
+            Ok(fields) => rows.push(ParsedRow { line, fields }),
+            Err(errors) => rejected.push(RejectedRow { line, reason: reasons(&errors) }),
+        }
+    }
+    Ok((rows, rejected))
+}
+
+fn reasons(errors: &[FieldError]) -> String {
+    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+}
+
+#[instrument(skip_all, fields(org = %editor.tenant().org_id(), bytes = bytes.len()))]
+pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: bool) -> DomainResult<ImportReport> {
+    let ctx = editor.tenant();
+    let text = decode(bytes).map_err(|e| DomainError::validation("file", "invalid_encoding", e))?;
+    let (rows, mut rejected) = parse_rows(&text)?;
+    // The same email twice in one file: the later row is refused rather than silently winning.
+    let mut first_line: HashMap<String, usize> = HashMap::new();
+    let mut unique = Vec::with_capacity(rows.len());
+    for row in rows {
+        match first_line.get(&row.fields.contact_email) {
+            Some(first) => rejected.push(RejectedRow {
+                line: row.line,
+                reason: format!("contact_email: already on line {first}"),
+            }),
+            None => {
+                first_line.insert(row.fields.contact_email.clone(), row.line);
+                unique.push(row);
+            }
+        }
+    }
+    rejected.sort_by_key(|r| r.line);
+    if !rejected.is_empty() && !partial {
+        return Ok(ImportReport { created: 0, updated: 0, rejected, applied: false });
+    }
+    let existing: HashMap<String, suppliers::Model> =
+        repo::all_by_email(&k.db, ctx).await?.into_iter().map(|s| (s.contact_email.clone(), s)).collect();
+    let now = crate::db::now();
+    let (mut created, mut updated) = (Vec::new(), Vec::new());
+    for row in unique {
+        match existing.get(&row.fields.contact_email) {
+            Some(current) => updated.push(repo::with_fields(current.clone(), ctx, &row.fields, now)),
+            None => created.push(repo::row(ctx, Uuid::now_v7(), &row.fields, now)),
+        }
+    }
+    let txn = k.db.begin().await?;
+    for chunk in created.chunks(500) {
+        suppliers::Entity::insert_many(chunk.iter().cloned().map(suppliers::ActiveModel::from))
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for row in &updated {
+        suppliers::Entity::update(suppliers::ActiveModel::from(row.clone()).reset_all()).exec(&txn).await?;
+    }
+    super::service::record(
+        &txn,
+        ctx,
+        "supplier.imported",
+        None,
+        json!({ "created": created.len(), "updated": updated.len(), "rejected": rejected.len() }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ImportReport { created: created.len(), updated: updated.len(), rejected, applied: true })
+}
+
+/// The suppliers as they are after an import, for callers that want them.
+pub fn summarise(rows: Vec<suppliers::Model>) -> Vec<Supplier> {
+    rows.into_iter().map(Supplier::from).collect()
+}

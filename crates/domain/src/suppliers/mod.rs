@@ -1,0 +1,9 @@
+//! The buyer's supplier registry.
+
+pub mod import;
+pub mod model;
+pub mod repo;
+pub mod service;
+
+pub use import::ImportReport;
+pub use model::{Supplier, SupplierFilter, SupplierInput};

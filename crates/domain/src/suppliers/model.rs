@@ -1,0 +1,176 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::entities::suppliers;
+use crate::error::{DomainResult, FieldError};
+use crate::users::model::{EmailAddress, Validator, parse_locale, required_text};
+
+pub const MAX_TAGS: usize = 20;
+
+/// A buyer's record of one supplier relationship.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct Supplier {
+    pub id: Uuid,
+    pub name: String,
+    pub contact_name: Option<String>,
+    pub contact_email: String,
+    /// Language of the mails to the contact: `ja` or `en`.
+    pub contact_locale: String,
+    pub tier: Option<String>,
+    pub target_level: i32,
+    pub review_interval_months: i32,
+    pub tags: Vec<String>,
+    /// The supplier's own Kensa organization, once it accepted an invitation.
+    pub organization_id: Option<Uuid>,
+    /// Status of the latest assessment: `not_started`, `sent`, `in_progress`, `submitted`,
+    /// `changes_requested`, `accepted` or `cancelled`.
+    pub review_status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<suppliers::Model> for Supplier {
+    fn from(r: suppliers::Model) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            contact_name: r.contact_name,
+            contact_email: r.contact_email,
+            contact_locale: r.contact_locale,
+            tier: r.tier,
+            target_level: r.target_level,
+            review_interval_months: r.review_interval_months,
+            tags: serde_json::from_value(r.tags).unwrap_or_default(),
+            organization_id: r.supplier_organization_id,
+            review_status: r.review_status,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// Fields of a supplier as a client sends them (create: all required ones; update: any).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SupplierInput {
+    pub name: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_locale: Option<String>,
+    pub tier: Option<String>,
+    /// 1–3; defaults to 1 (expected of every company).
+    pub target_level: Option<i32>,
+    /// 1–60 months; defaults to 12.
+    pub review_interval_months: Option<i32>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// A validated supplier, ready to store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SupplierFields {
+    pub name: String,
+    pub contact_name: Option<String>,
+    pub contact_email: String,
+    pub contact_locale: String,
+    pub tier: Option<String>,
+    pub target_level: i32,
+    pub review_interval_months: i32,
+    pub tags: Vec<String>,
+}
+
+impl SupplierFields {
+    /// Applies `input` over `base` (or over the defaults) and checks the result; every problem
+    /// is reported, with `prefix` before each field name (`line 7.`).
+    pub fn parse(input: SupplierInput, base: Option<&SupplierFields>, prefix: &str) -> Result<Self, Vec<FieldError>> {
+        let mut v = Validator::default();
+        let f = |name: &str| format!("{prefix}{name}");
+        let name = match (input.name, base) {
+            (Some(n), _) => v.check(required_text(&f("name"), &n, 200)),
+            (None, Some(b)) => Some(b.name.clone()),
+            (None, None) => v.check(Err(FieldError::new(f("name"), "required", "must not be empty"))),
+        };
+        let contact_email = match (input.contact_email, base) {
+            (Some(e), _) => v.check(EmailAddress::parse(&f("contact_email"), &e)).map(|e| e.as_str().to_owned()),
+            (None, Some(b)) => Some(b.contact_email.clone()),
+            (None, None) => v.check(Err(FieldError::new(f("contact_email"), "required", "must be a valid email address"))),
+        };
+        let contact_locale = match (input.contact_locale, base) {
+            (Some(l), _) => v.check(parse_locale(Some(&l)).map_err(|e| FieldError { field: f("contact_locale"), ..e })),
+            (None, Some(b)) => Some(b.contact_locale.clone()),
+            (None, None) => Some("ja".into()),
+        };
+        let optional_text = |value: Option<String>, old: Option<Option<String>>, field: &str, v: &mut Validator| match value {
+            Some(t) if t.trim().is_empty() => Some(None),
+            Some(t) => v.check(required_text(&f(field), &t, 200)).map(Some),
+            None => Some(old.flatten()),
+        };
+        let contact_name = optional_text(input.contact_name, base.map(|b| b.contact_name.clone()), "contact_name", &mut v);
+        let tier = optional_text(input.tier, base.map(|b| b.tier.clone()), "tier", &mut v);
+        let target_level = input.target_level.or(base.map(|b| b.target_level)).unwrap_or(1);
+        if !(1..=3).contains(&target_level) {
+            v.check::<()>(Err(FieldError::new(f("target_level"), "out_of_range", "must be 1, 2 or 3")));
+        }
+        let interval = input.review_interval_months.or(base.map(|b| b.review_interval_months)).unwrap_or(12);
+        if !(1..=60).contains(&interval) {
+            v.check::<()>(Err(FieldError::new(f("review_interval_months"), "out_of_range", "must be between 1 and 60")));
+        }
+        let mut tags = input.tags.or(base.map(|b| b.tags.clone())).unwrap_or_default();
+        tags = tags.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+        tags.sort();
+        tags.dedup();
+        if tags.len() > MAX_TAGS || tags.iter().any(|t| t.chars().count() > 50 || t.contains('|')) {
+            v.check::<()>(Err(FieldError::new(
+                f("tags"),
+                "invalid_tags",
+                format!("at most {MAX_TAGS} tags of at most 50 characters, without '|'"),
+            )));
+        }
+        let errors = v.into_errors();
+        match (name, contact_email, contact_locale, contact_name, tier) {
+            (Some(name), Some(contact_email), Some(contact_locale), Some(contact_name), Some(tier)) if errors.is_empty() => {
+                Ok(Self { name, contact_name, contact_email, contact_locale, tier, target_level, review_interval_months: interval, tags })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    pub fn of(s: &Supplier) -> Self {
+        Self {
+            name: s.name.clone(),
+            contact_name: s.contact_name.clone(),
+            contact_email: s.contact_email.clone(),
+            contact_locale: s.contact_locale.clone(),
+            tier: s.tier.clone(),
+            target_level: s.target_level,
+            review_interval_months: s.review_interval_months,
+            tags: s.tags.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SupplierFilter {
+    /// Part of the name or contact email, any case.
+    pub q: Option<String>,
+    pub tier: Option<String>,
+    pub target_level: Option<i32>,
+    pub tag: Option<String>,
+    pub review_status: Option<String>,
+}
+
+pub fn validate_filter(filter: &SupplierFilter) -> DomainResult<()> {
+    let mut v = Validator::default();
+    if filter.target_level.is_some_and(|l| !(1..=3).contains(&l)) {
+        v.check::<()>(Err(FieldError::new("target_level", "out_of_range", "must be 1, 2 or 3")));
+    }
+    const STATUSES: &[&str] =
+        &["not_started", "sent", "in_progress", "submitted", "changes_requested", "accepted", "cancelled"];
+    if filter.review_status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+        v.check::<()>(Err(FieldError::new("review_status", "invalid_value", format!("must be one of {}", STATUSES.join(", ")))));
+    }
+    v.finish()
+}

@@ -1,0 +1,104 @@
+//! Supplier queries, always within the buyer organization of the [`TenantCtx`].
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::model::{SupplierFields, SupplierFilter};
+use crate::entities::suppliers;
+use crate::error::DomainResult;
+use crate::pagination::PageRequest;
+use crate::tenant::TenantCtx;
+
+fn scoped(ctx: &TenantCtx) -> sea_orm::Select<suppliers::Entity> {
+    suppliers::Entity::find()
+        .filter(suppliers::Column::OrganizationId.eq(ctx.org_id().0))
+        .filter(suppliers::Column::DeletedAt.is_null())
+}
+
+pub async fn find(conn: &impl ConnectionTrait, ctx: &TenantCtx, id: Uuid) -> DomainResult<Option<suppliers::Model>> {
+    Ok(scoped(ctx).filter(suppliers::Column::Id.eq(id)).one(conn).await?)
+}
+
+pub async fn find_many(conn: &impl ConnectionTrait, ctx: &TenantCtx, ids: &[Uuid]) -> DomainResult<Vec<suppliers::Model>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        found.extend(scoped(ctx).filter(suppliers::Column::Id.is_in(chunk.to_vec())).all(conn).await?);
+    }
+    Ok(found)
+}
+
+pub async fn find_by_email(conn: &impl ConnectionTrait, ctx: &TenantCtx, email: &str) -> DomainResult<Option<suppliers::Model>> {
+    Ok(scoped(ctx).filter(suppliers::Column::ContactEmail.eq(email)).one(conn).await?)
+}
+
+pub async fn all_by_email(conn: &impl ConnectionTrait, ctx: &TenantCtx) -> DomainResult<Vec<suppliers::Model>> {
+    Ok(scoped(ctx).all(conn).await?)
+}
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    ctx: &TenantCtx,
+    filter: &SupplierFilter,
+    page: &PageRequest,
+) -> DomainResult<Vec<suppliers::Model>> {
+    use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+    let mut query = scoped(ctx);
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = LikeExpr::new(format!("%{}%", like_escape(&q.to_lowercase()))).escape('\\');
+        query = query.filter(Expr::col(suppliers::Column::SearchText).like(pattern));
+    }
+    if let Some(tier) = &filter.tier {
+        query = query.filter(suppliers::Column::Tier.eq(tier.as_str()));
+    }
+    if let Some(level) = filter.target_level {
+        query = query.filter(suppliers::Column::TargetLevel.eq(level));
+    }
+    if let Some(tag) = &filter.tag {
+        let pattern = LikeExpr::new(format!("%|{}|%", like_escape(tag))).escape('\\');
+        query = query.filter(Expr::col(suppliers::Column::TagText).like(pattern));
+    }
+    if let Some(status) = &filter.review_status {
+        query = query.filter(suppliers::Column::ReviewStatus.eq(status.as_str()));
+    }
+    if let Some(cursor) = page.cursor {
+        query = query.filter(suppliers::Column::Id.gt(cursor));
+    }
+    Ok(query.order_by_asc(suppliers::Column::Id).limit(page.limit + 1).all(conn).await?)
+}
+
+pub fn row(ctx: &TenantCtx, id: Uuid, f: &SupplierFields, now: chrono::DateTime<chrono::Utc>) -> suppliers::Model {
+    suppliers::Model {
+        id,
+        organization_id: ctx.org_id().0,
+        name: f.name.clone(),
+        contact_name: f.contact_name.clone(),
+        contact_email: f.contact_email.clone(),
+        contact_locale: f.contact_locale.clone(),
+        tier: f.tier.clone(),
+        target_level: f.target_level,
+        review_interval_months: f.review_interval_months,
+        tags: serde_json::json!(f.tags),
+        search_text: format!("{} {}", f.name.to_lowercase(), f.contact_email),
+        tag_text: format!("|{}|", f.tags.join("|")),
+        supplier_organization_id: None,
+        review_status: "not_started".into(),
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// The stored row with `fields` applied; links and status are kept.
+pub fn with_fields(existing: suppliers::Model, ctx: &TenantCtx, f: &SupplierFields, now: chrono::DateTime<chrono::Utc>) -> suppliers::Model {
+    let fresh = row(ctx, existing.id, f, now);
+    suppliers::Model {
+        supplier_organization_id: existing.supplier_organization_id,
+        review_status: existing.review_status,
+        created_at: existing.created_at,
+        ..fresh
+    }
+}

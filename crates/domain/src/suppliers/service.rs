@@ -1,0 +1,100 @@
+//! The supplier registry: create, list, get, update, soft-delete.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
+use serde_json::json;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::model::{Supplier, SupplierFields, SupplierFilter, SupplierInput, validate_filter};
+use super::repo;
+use crate::Kensa;
+use crate::audit::{self, NewAuditEvent};
+use crate::entities::suppliers;
+use crate::error::{DomainError, DomainResult};
+use crate::pagination::{Page, PageRequest};
+use crate::tenant::{EditorCtx, TenantCtx};
+
+pub(crate) async fn record(
+    conn: &impl sea_orm::ConnectionTrait,
+    ctx: &TenantCtx,
+    action: &'static str,
+    target: Option<(&'static str, String)>,
+    details: serde_json::Value,
+) -> DomainResult<()> {
+    audit::record(
+        conn,
+        NewAuditEvent {
+            organization_id: Some(ctx.org_id()),
+            actor_user_id: ctx.user_id(),
+            action,
+            target,
+            meta: ctx.meta(),
+            details,
+        },
+    )
+    .await
+}
+
+fn email_taken(email: &str) -> DomainError {
+    DomainError::conflict("supplier_email_taken", format!("a supplier with contact email {email} is already registered"))
+}
+
+#[instrument(skip_all, fields(org = %editor.tenant().org_id()))]
+pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: SupplierInput) -> DomainResult<Supplier> {
+    let ctx = editor.tenant();
+    let fields = SupplierFields::parse(input, None, "").map_err(DomainError::Validation)?;
+    if repo::find_by_email(&k.db, ctx, &fields.contact_email).await?.is_some() {
+        return Err(email_taken(&fields.contact_email));
+    }
+    let row = repo::row(ctx, Uuid::now_v7(), &fields, crate::db::now());
+    let txn = k.db.begin().await?;
+    suppliers::Entity::insert(suppliers::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
+    record(&txn, ctx, "supplier.created", Some(("supplier", row.id.to_string())), json!({ "name": row.name })).await?;
+    txn.commit().await?;
+    Ok(row.into())
+}
+
+#[instrument(skip_all, fields(org = %ctx.org_id()))]
+pub async fn list(k: &Kensa, ctx: &TenantCtx, filter: &SupplierFilter, page: &PageRequest) -> DomainResult<Page<Supplier>> {
+    validate_filter(filter)?;
+    let rows = repo::list(&k.db, ctx, filter, page).await?;
+    Ok(Page::from_rows(rows, page.limit, |r| r.id).map(Supplier::from))
+}
+
+#[instrument(skip_all, fields(org = %ctx.org_id(), supplier = %id))]
+pub async fn get(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Supplier> {
+    repo::find(&k.db, ctx, id).await?.map(Supplier::from).ok_or(DomainError::NotFound("supplier"))
+}
+
+#[instrument(skip_all, fields(org = %editor.tenant().org_id(), supplier = %id))]
+pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierInput) -> DomainResult<Supplier> {
+    let ctx = editor.tenant();
+    let existing = repo::find(&k.db, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
+    let current = SupplierFields::of(&Supplier::from(existing.clone()));
+    let fields = SupplierFields::parse(input, Some(&current), "").map_err(DomainError::Validation)?;
+    if fields.contact_email != current.contact_email
+        && repo::find_by_email(&k.db, ctx, &fields.contact_email).await?.is_some()
+    {
+        return Err(email_taken(&fields.contact_email));
+    }
+    let row = repo::with_fields(existing, ctx, &fields, crate::db::now());
+    let txn = k.db.begin().await?;
+    suppliers::Entity::update(suppliers::ActiveModel::from(row.clone()).reset_all()).exec(&txn).await?;
+    record(&txn, ctx, "supplier.updated", Some(("supplier", id.to_string())), json!({ "name": row.name })).await?;
+    txn.commit().await?;
+    Ok(row.into())
+}
+
+/// Soft delete: the record stays for the history of its assessments.
+#[instrument(skip_all, fields(org = %editor.tenant().org_id(), supplier = %id))]
+pub async fn delete(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<()> {
+    let ctx = editor.tenant();
+    let existing = repo::find(&k.db, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
+    let txn = k.db.begin().await?;
+    let mut model: suppliers::ActiveModel = existing.into();
+    model.deleted_at = Set(Some(crate::db::now()));
+    suppliers::Entity::update(model).exec(&txn).await?;
+    record(&txn, ctx, "supplier.deleted", Some(("supplier", id.to_string())), json!({})).await?;
+    txn.commit().await?;
+    Ok(())
+}

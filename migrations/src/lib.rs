@@ -13,6 +13,10 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_foundation::Migration), Box::new(m0002_templates::Migration), Box::new(m0003_assessments::Migration)]
+        vec![
+            Box::new(m0001_foundation::Migration),
+            Box::new(m0002_templates::Migration),
+            Box::new(m0003_assessments::Migration),
+        ]
     }
 }

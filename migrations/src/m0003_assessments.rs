@@ -59,7 +59,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager.create_index(index("suppliers", "suppliers_org_idx", &["organization_id", "id"], false)).await?;
-        manager.create_index(index("suppliers", "suppliers_email_idx", &["organization_id", "contact_email"], false)).await?;
+        manager
+            .create_index(index("suppliers", "suppliers_email_idx", &["organization_id", "contact_email"], false))
+            .await?;
 
         manager
             .create_table(
@@ -104,9 +106,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("assessments", "assessments_buyer_idx", &["buyer_organization_id", "id"], false)).await?;
         manager
-            .create_index(index("assessments", "assessments_supplier_org_idx", &["supplier_organization_id", "id"], false))
+            .create_index(index("assessments", "assessments_buyer_idx", &["buyer_organization_id", "id"], false))
+            .await?;
+        manager
+            .create_index(index(
+                "assessments",
+                "assessments_supplier_org_idx",
+                &["supplier_organization_id", "id"],
+                false,
+            ))
             .await?;
         manager.create_index(index("assessments", "assessments_campaign_idx", &["campaign_id"], false)).await?;
         manager.create_index(index("assessments", "assessments_supplier_idx", &["supplier_id"], false)).await?;
@@ -131,7 +140,12 @@ impl MigrationTrait for Migration {
             .create_index(index("supplier_invitations", "supplier_invitations_hash_key", &["token_hash"], true))
             .await?;
         manager
-            .create_index(index("supplier_invitations", "supplier_invitations_assessment_idx", &["assessment_id"], false))
+            .create_index(index(
+                "supplier_invitations",
+                "supplier_invitations_assessment_idx",
+                &["assessment_id"],
+                false,
+            ))
             .await?;
 
         manager
@@ -153,7 +167,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index("answers", "answers_assessment_item_key", &["assessment_id", "item_no"], true)).await?;
+        manager
+            .create_index(index("answers", "answers_assessment_item_key", &["assessment_id", "item_no"], true))
+            .await?;
 
         manager
             .create_table(

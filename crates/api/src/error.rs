@@ -73,7 +73,9 @@ impl ApiError {
             ApiError::Domain(d) => match d {
                 D::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed"),
                 D::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code, "Unprocessable"),
-                D::PreconditionFailed { .. } => (StatusCode::PRECONDITION_FAILED, "precondition_failed", "Precondition failed"),
+                D::PreconditionFailed { .. } => {
+                    (StatusCode::PRECONDITION_FAILED, "precondition_failed", "Precondition failed")
+                }
                 D::Unauthenticated { code, .. } => (StatusCode::UNAUTHORIZED, code, "Unauthorized"),
                 D::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
                 D::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "Not found"),

@@ -120,7 +120,11 @@ impl Worker {
 }
 
 fn uuid_field(payload: &serde_json::Value, name: &str) -> Result<uuid::Uuid, WorkerError> {
-    payload.get(name).and_then(|v| v.as_str()).and_then(|s| s.parse().ok()).ok_or_else(|| WorkerError::Payload(name.into()))
+    payload
+        .get(name)
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| WorkerError::Payload(name.into()))
 }
 
 fn uuid_suffix() -> String {

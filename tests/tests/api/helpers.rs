@@ -334,3 +334,103 @@ fn decode_quoted_printable(body: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// A due date `days` from today, as the API takes it.
+pub fn due_in(days: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
+}
+
+impl TestApp {
+    pub async fn builtin_template(&self, member: &Member) -> String {
+        let list = self.get("/api/v1/templates", Some(&member.access_token)).await;
+        list.body["data"]
+            .as_array()
+            .and_then(|d| d.iter().find(|t| t["key"] == "jama-japia"))
+            .and_then(|t| t["id"].as_str())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no built-in template: {}", list.body))
+    }
+
+    pub async fn create_supplier(&self, buyer: &Member, name: &str, level: u8) -> (String, String) {
+        let email = unique_email(&name.to_lowercase().replace(' ', "-"));
+        let reply = self
+            .post(
+                "/api/v1/suppliers",
+                Some(&buyer.access_token),
+                json!({ "name": name, "contact_name": "Contact", "contact_email": email, "target_level": level, "tier": "tier1" }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "create supplier: {}", reply.body);
+        (reply.body["id"].as_str().unwrap_or_default().to_owned(), email)
+    }
+
+    /// Sends the built-in check sheet to the suppliers; returns the campaign.
+    pub async fn create_campaign(&self, buyer: &Member, supplier_ids: &[String], target_level: Option<u8>) -> Value {
+        let template = self.builtin_template(buyer).await;
+        let mut body = json!({ "name": "FY2026 review", "template_id": template, "due_date": due_in(30), "supplier_ids": supplier_ids });
+        if let Some(level) = target_level {
+            body["target_level"] = json!(level);
+        }
+        let reply = self.post("/api/v1/campaigns", Some(&buyer.access_token), body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "create campaign: {}", reply.body);
+        reply.body
+    }
+
+    /// The token of the newest supplier invitation mailed to `email`.
+    pub fn supplier_token_for(&self, email: &str) -> String {
+        let tokens: Vec<String> = self.mails_to(email).iter().filter_map(|m| link_token(m, "/invitations/")).collect();
+        match tokens.as_slice() {
+            [token] => token.clone(),
+            _ => panic!("expected one supplier invitation to {email}, found {}", tokens.len()),
+        }
+    }
+
+    /// Accepts a supplier invitation by creating the supplier's organization.
+    pub async fn accept_as_new_supplier(&self, token: &str, organization: &str) -> Member {
+        let email = unique_email("supplier");
+        let reply = self
+            .post(
+                &format!("/api/v1/invitations/{token}/accept"),
+                None,
+                json!({ "name": "Sato", "email": email, "password": PASSWORD, "organization_name": organization }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "accept: {}", reply.body);
+        member(email, &reply.body)
+    }
+
+    /// A buyer with one supplier that accepted its invitation: (buyer, supplier, assessment id).
+    pub async fn invited_supplier(&self, level: u8) -> (Member, Member, String) {
+        let buyer = self.signup("Buyer Motors").await;
+        let (supplier_id, email) = self.create_supplier(&buyer, "Parts Co", level).await;
+        let campaign = self.create_campaign(&buyer, &[supplier_id], None).await;
+        self.run_worker().await;
+        let token = self.supplier_token_for(&email);
+        let supplier = self.accept_as_new_supplier(&token, "Parts Co KK").await;
+        let assessment = campaign["assessments"][0]["id"].as_str().unwrap_or_default().to_owned();
+        (buyer, supplier, assessment)
+    }
+
+    /// In-scope item numbers of an assessment.
+    pub async fn scope_of(&self, member: &Member, assessment: &str) -> Vec<u64> {
+        let questions =
+            self.get(&format!("/api/v1/assessments/{assessment}/questions"), Some(&member.access_token)).await;
+        questions.body.as_array().map(|q| q.iter().filter_map(|i| i["no"].as_u64()).collect()).unwrap_or_default()
+    }
+
+    /// Answers every in-scope item `implemented` in one bulk request.
+    pub async fn answer_all(&self, supplier: &Member, assessment: &str) -> Reply {
+        let answers: Vec<Value> = self
+            .scope_of(supplier, assessment)
+            .await
+            .into_iter()
+            .map(|no| json!({ "no": no, "status": "implemented" }))
+            .collect();
+        self.post(
+            &format!("/api/v1/assessments/{assessment}/answers"),
+            Some(&supplier.access_token),
+            json!({ "answers": answers }),
+        )
+        .await
+    }
+}

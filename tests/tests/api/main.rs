@@ -1,9 +1,12 @@
 //! The one integration-test binary: the real app over HTTP, a fresh database per test.
 
+mod answering;
 mod audit;
 mod auth;
+mod campaigns;
 mod catalog;
 mod config;
+mod evidence;
 mod graphql;
 mod helpers;
 mod isolation;
@@ -12,6 +15,7 @@ mod problems;
 mod roles;
 mod schemas;
 mod smtp_sink;
+mod suppliers;
 mod templates;
 mod tokens;
 mod users;

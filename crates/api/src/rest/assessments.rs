@@ -43,7 +43,11 @@ async fn fresh(state: &AppState, auth: &Auth, id: Uuid) -> ApiResult<HttpRespons
 
 #[utoipa::path(get, path = "/api/v1/assessments", tag = "assessments", security(("bearer" = [])), params(AssessmentQuery),
     responses((status = 200, body = AssessmentPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn list(state: web::Data<AppState>, auth: Auth, query: web::Query<AssessmentQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    auth: Auth,
+    query: web::Query<AssessmentQuery>,
+) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let filter = AssessmentFilter {
@@ -141,7 +145,12 @@ pub async fn post_answers(
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Assessment), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn submit(state: web::Data<AppState>, auth: Auth, req: HttpRequest, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn submit(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     assessments::answers::submit(&state.kensa, &auth.0, id, if_match(&req)?).await?;
     fresh(&state, &auth, id).await
@@ -168,7 +177,12 @@ pub async fn review(
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/cancel", tag = "assessments", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Assessment), (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn cancel(state: web::Data<AppState>, auth: Auth, req: HttpRequest, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn cancel(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let assessment = assessments::service::cancel(&state.kensa, &auth.0, path.into_inner(), if_match(&req)?).await?;
     Ok(with_etag(&assessment))
 }
@@ -196,7 +210,8 @@ pub async fn comments(
     path: web::Path<Uuid>,
     query: web::Query<CommentQuery>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(assessments::review::comments(&state.kensa, &auth.0, path.into_inner(), query.item_no).await?))
+    Ok(HttpResponse::Ok()
+        .json(assessments::review::comments(&state.kensa, &auth.0, path.into_inner(), query.item_no).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/comments", tag = "assessments", security(("bearer" = [])),

@@ -31,7 +31,12 @@ pub struct EvidenceForm {
     responses((status = 201, body = Evidence), (status = 413, body = Problem, content_type = "application/problem+json"),
               (status = 415, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn upload(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>, mut form: Multipart) -> ApiResult<HttpResponse> {
+pub async fn upload(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<Uuid>,
+    mut form: Multipart,
+) -> ApiResult<HttpResponse> {
     let mut file: Option<(String, String, Vec<u8>)> = None;
     let mut item_no = None;
     while let Some(field) = form.next().await {
@@ -58,8 +63,9 @@ pub async fn upload(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid
             _ => {}
         }
     }
-    let (file_name, content_type, bytes) =
-        file.ok_or_else(|| ApiError::from(DomainError::validation("file", "required", "send the file in the field `file`")))?;
+    let (file_name, content_type, bytes) = file.ok_or_else(|| {
+        ApiError::from(DomainError::validation("file", "required", "send the file in the field `file`"))
+    })?;
     let upload = Upload { file_name, content_type, bytes, item_no };
     let saved = evidence::upload(&state.kensa, &auth.0, path.into_inner(), upload).await?;
     Ok(HttpResponse::Created().json(saved))
@@ -75,7 +81,11 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>)
 #[utoipa::path(get, path = "/api/v1/assessments/{id}/evidence/{evidence_id}", tag = "evidence", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("evidence_id" = Uuid, Path)),
     responses((status = 200, description = "The file"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn download(state: web::Data<AppState>, auth: Auth, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
+pub async fn download(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
     let (id, evidence_id) = path.into_inner();
     let (meta, bytes) = evidence::download(&state.kensa, &auth.0, id, evidence_id).await?;
     let disposition = ContentDisposition {

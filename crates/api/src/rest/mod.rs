@@ -50,7 +50,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(resource("/templates/{id}/export").route(web::get().to(templates::export)))
             .service(resource("/templates/{id}/clone").route(web::post().to(templates::clone)))
-            .service(resource("/suppliers").route(web::get().to(suppliers::list)).route(web::post().to(suppliers::create)))
+            .service(
+                resource("/suppliers").route(web::get().to(suppliers::list)).route(web::post().to(suppliers::create)),
+            )
             .service(resource("/suppliers/import").route(web::post().to(suppliers::import)))
             .service(
                 resource("/suppliers/{id}")
@@ -58,7 +60,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::patch().to(suppliers::update))
                     .route(web::delete().to(suppliers::delete)),
             )
-            .service(resource("/campaigns").route(web::get().to(campaigns::list)).route(web::post().to(campaigns::create)))
+            .service(
+                resource("/campaigns").route(web::get().to(campaigns::list)).route(web::post().to(campaigns::create)),
+            )
             .service(resource("/campaigns/{id}").route(web::get().to(campaigns::get)))
             .service(resource("/campaigns/{id}/cancel").route(web::post().to(campaigns::cancel)))
             .service(resource("/invitations/{token}").route(web::get().to(supplier_invitations::preview)))

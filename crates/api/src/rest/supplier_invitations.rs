@@ -33,7 +33,12 @@ pub struct LinkedDto {
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 410, body = Problem, content_type = "application/problem+json")))]
-pub async fn accept(req: HttpRequest, meta: Meta, token: web::Path<String>, body: web::Bytes) -> ApiResult<HttpResponse> {
+pub async fn accept(
+    req: HttpRequest,
+    meta: Meta,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
     let state = app_state(&req)?;
     if let Some(access) = bearer(&req)? {
         let ctx = kensa_domain::auth::authenticate(&state.kensa, &access, request_meta(&req)).await?;

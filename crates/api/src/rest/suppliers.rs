@@ -46,7 +46,13 @@ pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<Suppl
 pub async fn list(state: web::Data<AppState>, auth: Auth, query: web::Query<SupplierQuery>) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
-    let filter = SupplierFilter { q: q.q, tier: q.tier, target_level: q.target_level, tag: q.tag, review_status: q.review_status };
+    let filter = SupplierFilter {
+        q: q.q,
+        tier: q.tier,
+        target_level: q.target_level,
+        tag: q.tag,
+        review_status: q.review_status,
+    };
     let result = suppliers::service::list(&state.kensa, &auth.0, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(SupplierPage { data: result.data, next_cursor: result.next_cursor }))
 }
@@ -124,7 +130,10 @@ pub async fn import(
             .collect();
         return Err(kensa_domain::DomainError::Unprocessable {
             code: "import_rejected",
-            detail: format!("{} rows were rejected and nothing was imported; fix them or send ?partial=true", report.rejected.len()),
+            detail: format!(
+                "{} rows were rejected and nothing was imported; fix them or send ?partial=true",
+                report.rejected.len()
+            ),
             errors,
         }
         .into());

@@ -23,7 +23,8 @@ pub struct Visible {
 
 impl Visible {
     pub fn status(&self) -> DomainResult<Status> {
-        Status::parse(&self.row.status).ok_or_else(|| DomainError::internal(format!("stored status {:?}", self.row.status)))
+        Status::parse(&self.row.status)
+            .ok_or_else(|| DomainError::internal(format!("stored status {:?}", self.row.status)))
     }
 
     /// Suppliers' respondents, admins and owners answer; everyone else reads.

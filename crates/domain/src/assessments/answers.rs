@@ -24,7 +24,11 @@ fn violations(input: &AnswerInput, scale: &AnswerScale, prefix: &str) -> Vec<Fie
     let mut errors = Vec::new();
     let f = |name: &str| format!("{prefix}{name}");
     if !scale.entry(input.status).is_some_and(|e| e.enabled) {
-        errors.push(FieldError::new(f("status"), "status_not_allowed", format!("{} is switched off for this checklist", input.status.as_str())));
+        errors.push(FieldError::new(
+            f("status"),
+            "status_not_allowed",
+            format!("{} is switched off for this checklist", input.status.as_str()),
+        ));
     }
     let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
     if input.status == AnswerStatus::NotApplicable && blank(&input.reason) {
@@ -38,7 +42,9 @@ fn violations(input: &AnswerInput, scale: &AnswerScale, prefix: &str) -> Vec<Fie
             "a remediation plan and date belong to not_implemented or partially_implemented answers",
         ));
     }
-    for (name, value) in [("comment", &input.comment), ("reason", &input.reason), ("remediation_plan", &input.remediation_plan)] {
+    for (name, value) in
+        [("comment", &input.comment), ("reason", &input.reason), ("remediation_plan", &input.remediation_plan)]
+    {
         if value.as_deref().is_some_and(|v| v.chars().count() > MAX_TEXT) {
             errors.push(FieldError::new(f(name), "too_long", format!("at most {MAX_TEXT} characters")));
         }
@@ -141,11 +147,19 @@ pub async fn save(
         };
         events.push(history::row(
             ctx,
-            NewEvent { assessment_id: id, kind: "answer_changed", item_no: Some(item_no), old_value, new_value: Some(new_value) },
+            NewEvent {
+                assessment_id: id,
+                kind: "answer_changed",
+                item_no: Some(item_no),
+                old_value,
+                new_value: Some(new_value),
+            },
         ));
     }
     for chunk in inserts.chunks(300) {
-        answers::Entity::insert_many(chunk.iter().cloned().map(answers::ActiveModel::from)).exec_without_returning(&txn).await?;
+        answers::Entity::insert_many(chunk.iter().cloned().map(answers::ActiveModel::from))
+            .exec_without_returning(&txn)
+            .await?;
     }
     history::record(&txn, events).await?;
     txn.commit().await?;
@@ -170,7 +184,9 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>)
     let mut missing = Vec::new();
     for no in scope(&template.0, visible.row.target_level) {
         match answered.get(&i32::try_from(no).unwrap_or_default()) {
-            None => missing.push(FieldError::new(format!("items.{no}"), "unanswered", format!("No.{no} has no answer"))),
+            None => {
+                missing.push(FieldError::new(format!("items.{no}"), "unanswered", format!("No.{no} has no answer")))
+            }
             Some(a) if a.status == "not_applicable" && a.reason.is_none() => {
                 missing.push(FieldError::new(format!("items.{no}.reason"), "required", "not_applicable needs a reason"))
             }
@@ -186,7 +202,14 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>)
     }
     let txn = k.db.begin().await?;
     transition(&txn, ctx, &visible.row, to, crate::db::now()).await?;
-    crate::suppliers::service::record(&txn, ctx, "assessment.submitted", Some(("assessment", id.to_string())), json!({})).await?;
+    crate::suppliers::service::record(
+        &txn,
+        ctx,
+        "assessment.submitted",
+        Some(("assessment", id.to_string())),
+        json!({}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

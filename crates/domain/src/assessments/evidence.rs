@@ -117,9 +117,14 @@ pub fn check_content(declared: &str, bytes: &[u8]) -> Result<String, FieldError>
     let declared = declared.split(';').next().unwrap_or_default().trim().to_lowercase();
     let Some((kind, magic)) = ALLOWED.iter().find(|(t, _)| *t == declared) else {
         let allowed: Vec<&str> = ALLOWED.iter().map(|(t, _)| *t).collect();
-        return Err(FieldError::new("file", "unsupported_type", format!("content type {declared:?} is not accepted; use one of {}", allowed.join(", "))));
+        return Err(FieldError::new(
+            "file",
+            "unsupported_type",
+            format!("content type {declared:?} is not accepted; use one of {}", allowed.join(", ")),
+        ));
     };
-    let matches = if magic.is_empty() { std::str::from_utf8(bytes).is_ok() } else { magic.iter().any(|m| bytes.starts_with(m)) };
+    let matches =
+        if magic.is_empty() { std::str::from_utf8(bytes).is_ok() } else { magic.iter().any(|m| bytes.starts_with(m)) };
     if matches {
         Ok((*kind).to_owned())
     } else {
@@ -166,7 +171,10 @@ pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> Dom
         .await?;
     let size = i64::try_from(upload.bytes.len()).map_err(DomainError::internal)?;
     if used.iter().sum::<i64>() + size > MAX_ASSESSMENT_BYTES {
-        return Err(DomainError::conflict("evidence_quota_exceeded", "an assessment holds at most 500 MiB of evidence"));
+        return Err(DomainError::conflict(
+            "evidence_quota_exceeded",
+            "an assessment holds at most 500 MiB of evidence",
+        ));
     }
     let evidence_id = Uuid::now_v7();
     let row = evidence::Model {
@@ -213,7 +221,12 @@ pub async fn list(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Vec<Evid
     Ok(rows.into_iter().map(view).collect())
 }
 
-async fn find(k: &Kensa, ctx: &TenantCtx, id: Uuid, evidence_id: Uuid) -> DomainResult<(access::Visible, evidence::Model)> {
+async fn find(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    id: Uuid,
+    evidence_id: Uuid,
+) -> DomainResult<(access::Visible, evidence::Model)> {
     let visible = access::load(&k.db, ctx, id).await?;
     let row = evidence::Entity::find_by_id(evidence_id)
         .filter(evidence::Column::AssessmentId.eq(id))

@@ -33,7 +33,11 @@ pub(crate) fn new_row(assessment_id: Uuid, email: &str, now: DateTime<Utc>) -> s
     }
 }
 
-pub(crate) async fn revoke_pending(conn: &impl ConnectionTrait, assessment_id: Uuid, now: DateTime<Utc>) -> DomainResult<()> {
+pub(crate) async fn revoke_pending(
+    conn: &impl ConnectionTrait,
+    assessment_id: Uuid,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
     supplier_invitations::Entity::update_many()
         .col_expr(supplier_invitations::Column::RevokedAt, Expr::value(now))
         .filter(supplier_invitations::Column::AssessmentId.eq(assessment_id))
@@ -74,10 +78,16 @@ async fn usable(k: &Kensa, token: &str, now: DateTime<Utc>) -> DomainResult<Usab
         return Err(DomainError::Gone { code: "invitation_used", detail: "this invitation has already been accepted" });
     }
     if invitation.revoked_at.is_some() {
-        return Err(DomainError::Gone { code: "invitation_revoked", detail: "this invitation was replaced or withdrawn" });
+        return Err(DomainError::Gone {
+            code: "invitation_revoked",
+            detail: "this invitation was replaced or withdrawn",
+        });
     }
     if invitation.expires_at <= now {
-        return Err(DomainError::Gone { code: "invitation_expired", detail: "this invitation has expired; ask the buyer to resend it" });
+        return Err(DomainError::Gone {
+            code: "invitation_expired",
+            detail: "this invitation has expired; ask the buyer to resend it",
+        });
     }
     let assessment = assessments::Entity::find_by_id(invitation.assessment_id)
         .one(&k.db)
@@ -119,7 +129,10 @@ async fn link(conn: &impl ConnectionTrait, u: &Usable, org: Uuid, now: DateTime<
     if consumed.rows_affected != 1 {
         return Err(DomainError::Gone { code: "invitation_used", detail: "this invitation has already been accepted" });
     }
-    let supplier = suppliers::Entity::find_by_id(u.assessment.supplier_id).one(conn).await?.ok_or(DomainError::NotFound("invitation"))?;
+    let supplier = suppliers::Entity::find_by_id(u.assessment.supplier_id)
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound("invitation"))?;
     match supplier.supplier_organization_id {
         Some(linked) if linked != org => {
             return Err(DomainError::conflict(
@@ -226,12 +239,22 @@ pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
             format!("nothing to resend: the assessment is {}", visible.row.status),
         ));
     }
-    let supplier = suppliers::Entity::find_by_id(visible.row.supplier_id).one(&k.db).await?.ok_or(DomainError::NotFound("supplier"))?;
+    let supplier = suppliers::Entity::find_by_id(visible.row.supplier_id)
+        .one(&k.db)
+        .await?
+        .ok_or(DomainError::NotFound("supplier"))?;
     let now = crate::db::now();
     let txn = k.db.begin().await?;
     revoke_pending(&txn, id, now).await?;
     queue_mail(&txn, &visible.row, &supplier.contact_email, now).await?;
-    crate::suppliers::service::record(&txn, ctx, "assessment.invitation_resent", Some(("assessment", id.to_string())), json!({})).await?;
+    crate::suppliers::service::record(
+        &txn,
+        ctx,
+        "assessment.invitation_resent",
+        Some(("assessment", id.to_string())),
+        json!({}),
+    )
+    .await?;
     txn.commit().await?;
     k.wake_worker();
     Ok(())
@@ -272,7 +295,13 @@ pub struct AssessmentMail {
     pub invitation: bool,
 }
 
-async fn mail_for(k: &Kensa, assessment: &assessments::Model, to: Option<String>, link: String, invitation: bool) -> DomainResult<AssessmentMail> {
+async fn mail_for(
+    k: &Kensa,
+    assessment: &assessments::Model,
+    to: Option<String>,
+    link: String,
+    invitation: bool,
+) -> DomainResult<AssessmentMail> {
     let buyer = organizations::Entity::find_by_id(assessment.buyer_organization_id).one(&k.db).await?;
     let supplier = suppliers::Entity::find_by_id(assessment.supplier_id).one(&k.db).await?;
     let template = templates::Entity::find_by_id(assessment.template_id).one(&k.db).await?;
@@ -291,7 +320,11 @@ async fn mail_for(k: &Kensa, assessment: &assessments::Model, to: Option<String>
 
 /// Gives the invitation a fresh token (replacing any earlier one) and returns the mail;
 /// `None` when the invitation no longer needs one.
-pub async fn prepare_invitation(k: &Kensa, invitation_id: Uuid, now: DateTime<Utc>) -> DomainResult<Option<AssessmentMail>> {
+pub async fn prepare_invitation(
+    k: &Kensa,
+    invitation_id: Uuid,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<AssessmentMail>> {
     let Some(invitation) = supplier_invitations::Entity::find_by_id(invitation_id).one(&k.db).await? else {
         return Ok(None);
     };

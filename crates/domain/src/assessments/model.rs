@@ -22,8 +22,14 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] =
-        [Status::Sent, Status::InProgress, Status::Submitted, Status::ChangesRequested, Status::Accepted, Status::Cancelled];
+    pub const ALL: [Status; 6] = [
+        Status::Sent,
+        Status::InProgress,
+        Status::Submitted,
+        Status::ChangesRequested,
+        Status::Accepted,
+        Status::Cancelled,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -60,7 +66,10 @@ impl Status {
         } else {
             Err(DomainError::conflict(
                 "assessment_locked",
-                format!("answers cannot change: the assessment is {} (editable only while sent, in_progress or changes_requested)", self.as_str()),
+                format!(
+                    "answers cannot change: the assessment is {} (editable only while sent, in_progress or changes_requested)",
+                    self.as_str()
+                ),
             ))
         }
     }

@@ -47,7 +47,13 @@ pub struct ReviewInput {
 
 const MAX_COMMENT: usize = 10_000;
 
-fn comment_row(visible: &Visible, ctx: &TenantCtx, item_no: Option<i32>, visibility: &str, body: &str) -> assessment_comments::Model {
+fn comment_row(
+    visible: &Visible,
+    ctx: &TenantCtx,
+    item_no: Option<i32>,
+    visibility: &str,
+    body: &str,
+) -> assessment_comments::Model {
     assessment_comments::Model {
         id: Uuid::now_v7(),
         assessment_id: visible.row.id,
@@ -72,7 +78,11 @@ fn view(r: assessment_comments::Model) -> Comment {
     }
 }
 
-async fn store_comments(conn: &impl ConnectionTrait, ctx: &TenantCtx, rows: Vec<assessment_comments::Model>) -> DomainResult<()> {
+async fn store_comments(
+    conn: &impl ConnectionTrait,
+    ctx: &TenantCtx,
+    rows: Vec<assessment_comments::Model>,
+) -> DomainResult<()> {
     let events = rows
         .iter()
         .filter(|c| c.visibility == "shared")
@@ -90,13 +100,21 @@ async fn store_comments(conn: &impl ConnectionTrait, ctx: &TenantCtx, rows: Vec<
         })
         .collect();
     for row in rows {
-        assessment_comments::Entity::insert(assessment_comments::ActiveModel::from(row)).exec_without_returning(conn).await?;
+        assessment_comments::Entity::insert(assessment_comments::ActiveModel::from(row))
+            .exec_without_returning(conn)
+            .await?;
     }
     history::record(conn, events).await
 }
 
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
-pub async fn review(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: ReviewInput, if_match: Option<i32>) -> DomainResult<()> {
+pub async fn review(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    id: Uuid,
+    input: ReviewInput,
+    if_match: Option<i32>,
+) -> DomainResult<()> {
     let visible = access::load(&k.db, ctx, id).await?;
     visible.require_reviewer(ctx)?;
     check_version(&visible.row, if_match)?;
@@ -117,7 +135,13 @@ pub async fn review(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: ReviewInput, if
         if item.comment.trim().is_empty() || item.comment.chars().count() > MAX_COMMENT {
             errors.push(FieldError::new(format!("items[{i}].comment"), "invalid_value", "1 to 10,000 characters"));
         }
-        comments.push(comment_row(&visible, ctx, Some(i32::try_from(item.no).unwrap_or_default()), "shared", &item.comment));
+        comments.push(comment_row(
+            &visible,
+            ctx,
+            Some(i32::try_from(item.no).unwrap_or_default()),
+            "shared",
+            &item.comment,
+        ));
     }
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
@@ -125,7 +149,8 @@ pub async fn review(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: ReviewInput, if
     let txn = k.db.begin().await?;
     transition(&txn, ctx, &visible.row, to, crate::db::now()).await?;
     store_comments(&txn, ctx, comments).await?;
-    let action = if to == super::model::Status::Accepted { "assessment.accepted" } else { "assessment.changes_requested" };
+    let action =
+        if to == super::model::Status::Accepted { "assessment.accepted" } else { "assessment.changes_requested" };
     crate::suppliers::service::record(&txn, ctx, action, Some(("assessment", id.to_string())), json!({})).await?;
     txn.commit().await?;
     Ok(())
@@ -161,7 +186,13 @@ pub async fn add_comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: CommentInp
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
-    let row = comment_row(&visible, ctx, input.item_no.map(|n| i32::try_from(n).unwrap_or_default()), &visibility, &input.body);
+    let row = comment_row(
+        &visible,
+        ctx,
+        input.item_no.map(|n| i32::try_from(n).unwrap_or_default()),
+        &visibility,
+        &input.body,
+    );
     let txn = k.db.begin().await?;
     store_comments(&txn, ctx, vec![row.clone()]).await?;
     txn.commit().await?;

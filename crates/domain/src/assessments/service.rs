@@ -94,7 +94,10 @@ async fn views(k: &Kensa, rows: Vec<assessments::Model>) -> DomainResult<Vec<Ass
             target_level: r.target_level,
             due_date: r.due_date,
             overdue: is_overdue(status, r.due_date, today),
-            buyer: PartyRef { id: r.buyer_organization_id, name: orgs.get(&r.buyer_organization_id).cloned().unwrap_or_default() },
+            buyer: PartyRef {
+                id: r.buyer_organization_id,
+                name: orgs.get(&r.buyer_organization_id).cloned().unwrap_or_default(),
+            },
             supplier: PartyRef { id: r.supplier_id, name: names.get(&r.supplier_id).cloned().unwrap_or_default() },
             supplier_organization_id: r.supplier_organization_id,
             progress: Progress { answered, total: in_scope.len() },
@@ -123,7 +126,12 @@ pub struct AssessmentFilter {
 }
 
 #[instrument(skip_all, fields(org = %ctx.org_id()))]
-pub async fn list(k: &Kensa, ctx: &TenantCtx, filter: &AssessmentFilter, page: &PageRequest) -> DomainResult<Page<Assessment>> {
+pub async fn list(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    filter: &AssessmentFilter,
+    page: &PageRequest,
+) -> DomainResult<Page<Assessment>> {
     let mut errors = Vec::new();
     let mut query = assessments::Entity::find();
     query = match filter.role.as_deref() {
@@ -153,7 +161,8 @@ pub async fn list(k: &Kensa, ctx: &TenantCtx, filter: &AssessmentFilter, page: &
     let open = [Status::Sent.as_str(), Status::InProgress.as_str(), Status::ChangesRequested.as_str()];
     match filter.overdue {
         Some(true) => {
-            query = query.filter(assessments::Column::Status.is_in(open)).filter(assessments::Column::DueDate.lt(today()))
+            query =
+                query.filter(assessments::Column::Status.is_in(open)).filter(assessments::Column::DueDate.lt(today()))
         }
         Some(false) => {
             query = query.filter(
@@ -241,7 +250,10 @@ pub(crate) async fn transition(
         .exec(conn)
         .await?;
     if result.rows_affected != 1 {
-        return Err(DomainError::conflict("concurrent_update", "the assessment changed meanwhile; reload it and retry"));
+        return Err(DomainError::conflict(
+            "concurrent_update",
+            "the assessment changed meanwhile; reload it and retry",
+        ));
     }
     if row.status != to.as_str() {
         history::record(
@@ -270,7 +282,9 @@ pub(crate) async fn transition(
 /// `If-Match`, when sent, must name the current version.
 pub fn check_version(row: &assessments::Model, if_match: Option<i32>) -> DomainResult<()> {
     match if_match {
-        Some(expected) if expected != row.version => Err(DomainError::PreconditionFailed { expected, current: row.version }),
+        Some(expected) if expected != row.version => {
+            Err(DomainError::PreconditionFailed { expected, current: row.version })
+        }
         _ => Ok(()),
     }
 }
@@ -286,7 +300,14 @@ pub async fn cancel(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>)
     let txn = k.db.begin().await?;
     transition(&txn, ctx, &visible.row, to, now).await?;
     super::invitations::revoke_pending(&txn, id, now).await?;
-    crate::suppliers::service::record(&txn, ctx, "assessment.cancelled", Some(("assessment", id.to_string())), json!({})).await?;
+    crate::suppliers::service::record(
+        &txn,
+        ctx,
+        "assessment.cancelled",
+        Some(("assessment", id.to_string())),
+        json!({}),
+    )
+    .await?;
     txn.commit().await?;
     get(k, ctx, id).await
 }

@@ -173,7 +173,9 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
         .exec(&txn)
         .await?;
     for chunk in rows.chunks(500) {
-        assessments::Entity::insert_many(chunk.iter().cloned().map(assessments::ActiveModel::from)).exec_without_returning(&txn).await?;
+        assessments::Entity::insert_many(chunk.iter().cloned().map(assessments::ActiveModel::from))
+            .exec_without_returning(&txn)
+            .await?;
     }
     for chunk in invitations.chunks(500) {
         supplier_invitations::Entity::insert_many(chunk.iter().cloned().map(supplier_invitations::ActiveModel::from))
@@ -181,7 +183,9 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
             .await?;
     }
     for chunk in jobs.chunks(500) {
-        job_rows::Entity::insert_many(chunk.iter().cloned().map(job_rows::ActiveModel::from)).exec_without_returning(&txn).await?;
+        job_rows::Entity::insert_many(chunk.iter().cloned().map(job_rows::ActiveModel::from))
+            .exec_without_returning(&txn)
+            .await?;
     }
     history::record(&txn, events).await?;
     for chunk in input.supplier_ids.chunks(500) {
@@ -320,7 +324,14 @@ pub async fn cancel(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<
         transition(&txn, ctx, row, Status::Cancelled, now).await?;
         invitations::revoke_pending(&txn, row.id, now).await?;
     }
-    crate::suppliers::service::record(&txn, ctx, "campaign.cancelled", Some(("campaign", id.to_string())), json!({ "cancelled": open.len() })).await?;
+    crate::suppliers::service::record(
+        &txn,
+        ctx,
+        "campaign.cancelled",
+        Some(("campaign", id.to_string())),
+        json!({ "cancelled": open.len() }),
+    )
+    .await?;
     txn.commit().await?;
     get(k, ctx, id).await
 }

@@ -85,7 +85,8 @@ fn parse_rows(text: &str) -> DomainResult<(Vec<ParsedRow>, Vec<RejectedRow>)> {
                 continue;
             }
         };
-        let get = |name: &str| position.get(name).and_then(|i| record.get(*i)).map(str::to_owned).filter(|v| !v.is_empty());
+        let get =
+            |name: &str| position.get(name).and_then(|i| record.get(*i)).map(str::to_owned).filter(|v| !v.is_empty());
         let target_level = match get("target_level").map(|v| v.parse::<i32>()) {
             Some(Err(_)) => {
                 rejected.push(RejectedRow { line, reason: "target_level: must be 1, 2 or 3".into() });
@@ -125,10 +126,9 @@ pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: boo
     let mut unique = Vec::with_capacity(rows.len());
     for row in rows {
         match first_line.get(&row.fields.contact_email) {
-            Some(first) => rejected.push(RejectedRow {
-                line: row.line,
-                reason: format!("contact_email: already on line {first}"),
-            }),
+            Some(first) => {
+                rejected.push(RejectedRow { line: row.line, reason: format!("contact_email: already on line {first}") })
+            }
             None => {
                 first_line.insert(row.fields.contact_email.clone(), row.line);
                 unique.push(row);

@@ -96,19 +96,23 @@ impl SupplierFields {
         let contact_email = match (input.contact_email, base) {
             (Some(e), _) => v.check(EmailAddress::parse(&f("contact_email"), &e)).map(|e| e.as_str().to_owned()),
             (None, Some(b)) => Some(b.contact_email.clone()),
-            (None, None) => v.check(Err(FieldError::new(f("contact_email"), "required", "must be a valid email address"))),
+            (None, None) => {
+                v.check(Err(FieldError::new(f("contact_email"), "required", "must be a valid email address")))
+            }
         };
         let contact_locale = match (input.contact_locale, base) {
             (Some(l), _) => v.check(parse_locale(Some(&l)).map_err(|e| FieldError { field: f("contact_locale"), ..e })),
             (None, Some(b)) => Some(b.contact_locale.clone()),
             (None, None) => Some("ja".into()),
         };
-        let optional_text = |value: Option<String>, old: Option<Option<String>>, field: &str, v: &mut Validator| match value {
-            Some(t) if t.trim().is_empty() => Some(None),
-            Some(t) => v.check(required_text(&f(field), &t, 200)).map(Some),
-            None => Some(old.flatten()),
-        };
-        let contact_name = optional_text(input.contact_name, base.map(|b| b.contact_name.clone()), "contact_name", &mut v);
+        let optional_text =
+            |value: Option<String>, old: Option<Option<String>>, field: &str, v: &mut Validator| match value {
+                Some(t) if t.trim().is_empty() => Some(None),
+                Some(t) => v.check(required_text(&f(field), &t, 200)).map(Some),
+                None => Some(old.flatten()),
+            };
+        let contact_name =
+            optional_text(input.contact_name, base.map(|b| b.contact_name.clone()), "contact_name", &mut v);
         let tier = optional_text(input.tier, base.map(|b| b.tier.clone()), "tier", &mut v);
         let target_level = input.target_level.or(base.map(|b| b.target_level)).unwrap_or(1);
         if !(1..=3).contains(&target_level) {
@@ -116,7 +120,11 @@ impl SupplierFields {
         }
         let interval = input.review_interval_months.or(base.map(|b| b.review_interval_months)).unwrap_or(12);
         if !(1..=60).contains(&interval) {
-            v.check::<()>(Err(FieldError::new(f("review_interval_months"), "out_of_range", "must be between 1 and 60")));
+            v.check::<()>(Err(FieldError::new(
+                f("review_interval_months"),
+                "out_of_range",
+                "must be between 1 and 60",
+            )));
         }
         let mut tags = input.tags.or(base.map(|b| b.tags.clone())).unwrap_or_default();
         tags = tags.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
@@ -131,8 +139,19 @@ impl SupplierFields {
         }
         let errors = v.into_errors();
         match (name, contact_email, contact_locale, contact_name, tier) {
-            (Some(name), Some(contact_email), Some(contact_locale), Some(contact_name), Some(tier)) if errors.is_empty() => {
-                Ok(Self { name, contact_name, contact_email, contact_locale, tier, target_level, review_interval_months: interval, tags })
+            (Some(name), Some(contact_email), Some(contact_locale), Some(contact_name), Some(tier))
+                if errors.is_empty() =>
+            {
+                Ok(Self {
+                    name,
+                    contact_name,
+                    contact_email,
+                    contact_locale,
+                    tier,
+                    target_level,
+                    review_interval_months: interval,
+                    tags,
+                })
             }
             _ => Err(errors),
         }
@@ -170,7 +189,11 @@ pub fn validate_filter(filter: &SupplierFilter) -> DomainResult<()> {
     const STATUSES: &[&str] =
         &["not_started", "sent", "in_progress", "submitted", "changes_requested", "accepted", "cancelled"];
     if filter.review_status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
-        v.check::<()>(Err(FieldError::new("review_status", "invalid_value", format!("must be one of {}", STATUSES.join(", ")))));
+        v.check::<()>(Err(FieldError::new(
+            "review_status",
+            "invalid_value",
+            format!("must be one of {}", STATUSES.join(", ")),
+        )));
     }
     v.finish()
 }

@@ -19,7 +19,11 @@ pub async fn find(conn: &impl ConnectionTrait, ctx: &TenantCtx, id: Uuid) -> Dom
     Ok(scoped(ctx).filter(suppliers::Column::Id.eq(id)).one(conn).await?)
 }
 
-pub async fn find_many(conn: &impl ConnectionTrait, ctx: &TenantCtx, ids: &[Uuid]) -> DomainResult<Vec<suppliers::Model>> {
+pub async fn find_many(
+    conn: &impl ConnectionTrait,
+    ctx: &TenantCtx,
+    ids: &[Uuid],
+) -> DomainResult<Vec<suppliers::Model>> {
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         found.extend(scoped(ctx).filter(suppliers::Column::Id.is_in(chunk.to_vec())).all(conn).await?);
@@ -27,7 +31,11 @@ pub async fn find_many(conn: &impl ConnectionTrait, ctx: &TenantCtx, ids: &[Uuid
     Ok(found)
 }
 
-pub async fn find_by_email(conn: &impl ConnectionTrait, ctx: &TenantCtx, email: &str) -> DomainResult<Option<suppliers::Model>> {
+pub async fn find_by_email(
+    conn: &impl ConnectionTrait,
+    ctx: &TenantCtx,
+    email: &str,
+) -> DomainResult<Option<suppliers::Model>> {
     Ok(scoped(ctx).filter(suppliers::Column::ContactEmail.eq(email)).one(conn).await?)
 }
 
@@ -93,7 +101,12 @@ pub fn row(ctx: &TenantCtx, id: Uuid, f: &SupplierFields, now: chrono::DateTime<
 }
 
 /// The stored row with `fields` applied; links and status are kept.
-pub fn with_fields(existing: suppliers::Model, ctx: &TenantCtx, f: &SupplierFields, now: chrono::DateTime<chrono::Utc>) -> suppliers::Model {
+pub fn with_fields(
+    existing: suppliers::Model,
+    ctx: &TenantCtx,
+    f: &SupplierFields,
+    now: chrono::DateTime<chrono::Utc>,
+) -> suppliers::Model {
     let fresh = row(ctx, existing.id, f, now);
     suppliers::Model {
         supplier_organization_id: existing.supplier_organization_id,

@@ -36,7 +36,10 @@ pub(crate) async fn record(
 }
 
 fn email_taken(email: &str) -> DomainError {
-    DomainError::conflict("supplier_email_taken", format!("a supplier with contact email {email} is already registered"))
+    DomainError::conflict(
+        "supplier_email_taken",
+        format!("a supplier with contact email {email} is already registered"),
+    )
 }
 
 #[instrument(skip_all, fields(org = %editor.tenant().org_id()))]
@@ -55,7 +58,12 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: SupplierInput) -> D
 }
 
 #[instrument(skip_all, fields(org = %ctx.org_id()))]
-pub async fn list(k: &Kensa, ctx: &TenantCtx, filter: &SupplierFilter, page: &PageRequest) -> DomainResult<Page<Supplier>> {
+pub async fn list(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    filter: &SupplierFilter,
+    page: &PageRequest,
+) -> DomainResult<Page<Supplier>> {
     validate_filter(filter)?;
     let rows = repo::list(&k.db, ctx, filter, page).await?;
     Ok(Page::from_rows(rows, page.limit, |r| r.id).map(Supplier::from))

@@ -1,7 +1,7 @@
 //! Mail texts. Each mail carries Japanese and English; the recipient's language comes first.
 
-use kensa_domain::tenant::Role;
 use kensa_domain::assessments::invitations::AssessmentMail;
+use kensa_domain::tenant::Role;
 use kensa_domain::users::InvitationDelivery;
 
 use super::OutgoingMail;
@@ -73,9 +73,15 @@ pub fn assessment(m: &AssessmentMail) -> OutgoingMail {
         link = m.link,
     );
     let (subject, body) = if m.locale == "en" {
-        (format!("{}: security assessment due {due} / セキュリティ評価のご依頼", m.buyer_name), format!("{en}\n----\n\n{ja}"))
+        (
+            format!("{}: security assessment due {due} / セキュリティ評価のご依頼", m.buyer_name),
+            format!("{en}\n----\n\n{ja}"),
+        )
     } else {
-        (format!("【{}】セキュリティ評価のご依頼（期限 {due}）/ Security assessment request", m.buyer_name), format!("{ja}\n----\n\n{en}"))
+        (
+            format!("【{}】セキュリティ評価のご依頼（期限 {due}）/ Security assessment request", m.buyer_name),
+            format!("{ja}\n----\n\n{en}"),
+        )
     };
     OutgoingMail { to: m.to.clone(), subject, body }
 }

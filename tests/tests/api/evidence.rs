@@ -1,0 +1,129 @@
+//! Evidence files.
+
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+
+use crate::helpers::{TestApp, TestResult, spawn_app};
+
+fn pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec()
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    name: &str,
+    mime: &str,
+    bytes: Vec<u8>,
+    item: Option<u64>,
+) -> crate::helpers::Reply {
+    let mut form = Form::new().part(
+        "file",
+        Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).unwrap_or_else(|_| Part::bytes(vec![])),
+    );
+    if let Some(no) = item {
+        form = form.text("item_no", no.to_string());
+    }
+    match app
+        .client
+        .post(app.url(&format!("/api/v1/assessments/{id}/evidence")))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+    {
+        Ok(r) => TestApp::read(r).await,
+        Err(e) => panic!("upload failed: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn evidence_is_uploaded_listed_downloaded_and_deleted() -> TestResult {
+    let app = spawn_app().await;
+    let (buyer, supplier, id) = app.invited_supplier(1).await;
+    let scope = app.scope_of(&supplier, &id).await;
+    let saved = upload(&app, &supplier.access_token, &id, "policy.pdf", "application/pdf", pdf(), Some(scope[0])).await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.body);
+    assert_eq!(saved.body["size"], pdf().len());
+    assert_eq!(saved.body["item_no"], scope[0]);
+    let sha = saved.body["sha256"].as_str().ok_or("sha")?.to_owned();
+    let evidence_id = saved.body["id"].as_str().ok_or("id")?;
+
+    let listed = app.get(&format!("/api/v1/assessments/{id}/evidence"), Some(&buyer.access_token)).await;
+    assert_eq!(listed.body.as_array().map(Vec::len), Some(1));
+    let download = app
+        .client
+        .get(app.url(&format!("/api/v1/assessments/{id}/evidence/{evidence_id}")))
+        .bearer_auth(&buyer.access_token)
+        .send()
+        .await?;
+    assert_eq!(download.status(), StatusCode::OK);
+    let disposition =
+        download.headers().get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(disposition.starts_with("attachment") && disposition.contains("policy.pdf"), "{disposition}");
+    assert_eq!(download.bytes().await?.to_vec(), pdf());
+
+    // The buyer cannot delete; the supplier can while answers are editable.
+    let refused = app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/assessments/{id}/evidence/{evidence_id}"),
+            Some(&buyer.access_token),
+            None,
+        )
+        .await;
+    refused.assert_problem(403, "forbidden");
+    let deleted = app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/assessments/{id}/evidence/{evidence_id}"),
+            Some(&supplier.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    app.get(&format!("/api/v1/assessments/{id}/evidence/{evidence_id}"), Some(&buyer.access_token))
+        .await
+        .assert_problem(404, "not_found");
+    let history = app.get(&format!("/api/v1/assessments/{id}/history"), Some(&buyer.access_token)).await;
+    let kinds: Vec<&str> =
+        history.body.as_array().ok_or("history")?.iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert!(kinds.contains(&"evidence_added") && kinds.contains(&"evidence_deleted"), "{kinds:?}");
+    assert!(history.body.to_string().contains(&sha));
+    Ok(())
+}
+
+#[tokio::test]
+async fn evidence_whose_bytes_do_not_match_its_type_is_refused() -> TestResult {
+    let app = spawn_app().await;
+    let (_, supplier, id) = app.invited_supplier(1).await;
+    let fake = upload(
+        &app,
+        &supplier.access_token,
+        &id,
+        "policy.pdf",
+        "application/pdf",
+        b"MZ\x90\x00 not a pdf".to_vec(),
+        None,
+    )
+    .await;
+    fake.assert_problem(422, "validation_failed");
+    assert_eq!(fake.body["errors"][0]["code"], "content_mismatch");
+    let exe =
+        upload(&app, &supplier.access_token, &id, "tool.exe", "application/x-msdownload", b"MZ".to_vec(), None).await;
+    exe.assert_problem(422, "validation_failed");
+    assert_eq!(exe.body["errors"][0]["code"], "unsupported_type");
+    let big = upload(
+        &app,
+        &supplier.access_token,
+        &id,
+        "big.pdf",
+        "application/pdf",
+        [pdf(), vec![b' '; 20 * 1024 * 1024]].concat(),
+        None,
+    )
+    .await;
+    big.assert_problem(413, "payload_too_large");
+    Ok(())
+}

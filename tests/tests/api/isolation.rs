@@ -201,10 +201,14 @@ async fn parties(app: &TestApp) -> Parties {
         members.push(("A", role, app.add_member(&a_owner, role).await));
         members.push(("S", role, app.add_member(&s_owner, role).await));
     }
-    let supplier_record =
-        app.get("/api/v1/suppliers", Some(&a_owner.access_token)).await.body["data"][0]["id"].as_str().unwrap_or_default().to_owned();
-    let campaign =
-        app.get("/api/v1/campaigns", Some(&a_owner.access_token)).await.body["data"][0]["id"].as_str().unwrap_or_default().to_owned();
+    let supplier_record = app.get("/api/v1/suppliers", Some(&a_owner.access_token)).await.body["data"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let campaign = app.get("/api/v1/campaigns", Some(&a_owner.access_token)).await.body["data"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec())
@@ -287,7 +291,12 @@ async fn assessment_routes_answer_each_party_as_its_role_allows() -> TestResult 
         (Method::POST, format!("/api/v1/assessments/{x}/comments"), Some(comment), participants),
         (Method::POST, format!("/api/v1/assessments/{x}/resend-invitation"), Some(|| json!({})), buyer_reviewers),
         (Method::GET, format!("/api/v1/suppliers/{sup}"), None, buyer_readers),
-        (Method::PATCH, format!("/api/v1/suppliers/{sup}"), Some(|| json!({ "tier": "tier1" })), buyer_editors_of_registry),
+        (
+            Method::PATCH,
+            format!("/api/v1/suppliers/{sup}"),
+            Some(|| json!({ "tier": "tier1" })),
+            buyer_editors_of_registry,
+        ),
         (Method::GET, format!("/api/v1/campaigns/{c}"), None, buyer_readers),
     ];
     for (method, path, body, rule) in rows {
@@ -316,11 +325,17 @@ async fn strangers_cannot_upload_delete_cancel_or_review_and_see_no_lists() -> T
     let p = parties(&app).await;
     let b = Some(p.b_owner.access_token.as_str());
     let x = &p.assessment;
-    app.request(Method::DELETE, &format!("/api/v1/assessments/{x}/evidence/{}", p.evidence), b, None).await.assert_problem(404, "not_found");
+    app.request(Method::DELETE, &format!("/api/v1/assessments/{x}/evidence/{}", p.evidence), b, None)
+        .await
+        .assert_problem(404, "not_found");
     app.post(&format!("/api/v1/assessments/{x}/cancel"), b, json!({})).await.assert_problem(404, "not_found");
-    app.post(&format!("/api/v1/assessments/{x}/review"), b, json!({ "decision": "accept" })).await.assert_problem(404, "not_found");
+    app.post(&format!("/api/v1/assessments/{x}/review"), b, json!({ "decision": "accept" }))
+        .await
+        .assert_problem(404, "not_found");
     app.post(&format!("/api/v1/assessments/{x}/submit"), b, json!({})).await.assert_problem(404, "not_found");
-    app.request(Method::DELETE, &format!("/api/v1/suppliers/{}", p.supplier_record), b, None).await.assert_problem(404, "not_found");
+    app.request(Method::DELETE, &format!("/api/v1/suppliers/{}", p.supplier_record), b, None)
+        .await
+        .assert_problem(404, "not_found");
     app.post(&format!("/api/v1/campaigns/{}/cancel", p.campaign), b, json!({})).await.assert_problem(404, "not_found");
     for path in ["/api/v1/assessments", "/api/v1/suppliers", "/api/v1/campaigns"] {
         let list = app.get(path, b).await;

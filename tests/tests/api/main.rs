@@ -8,6 +8,7 @@ mod catalog;
 mod config;
 mod evidence;
 mod graphql;
+mod graphql_flow;
 mod helpers;
 mod isolation;
 mod operations;

@@ -4,6 +4,7 @@
 mod mutation;
 mod query;
 mod types;
+mod workflow;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
@@ -18,7 +19,10 @@ use crate::state::AppState;
 pub type KensaSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
 pub fn build_schema() -> KensaSchema {
-    Schema::build(query::Query, mutation::Mutation, EmptySubscription).limit_depth(16).limit_complexity(1000).finish()
+    Schema::build(query::Query::default(), mutation::Mutation::default(), EmptySubscription)
+        .limit_depth(16)
+        .limit_complexity(1000)
+        .finish()
 }
 
 /// The SDL as committed in `openapi/schema.graphql`.
@@ -82,7 +86,7 @@ pub async fn execute(
         Ok(None) => Ok(None),
         Err(e) => Err((e.code().to_owned(), e.public_detail().unwrap_or_default())),
     };
-    let request = body.into_inner().data(state.kensa.clone()).data(Caller(caller));
+    let request = body.into_inner().data(state.kensa.clone()).data(Caller(caller)).data(request_meta(&req));
     schema.execute(request).await.into()
 }
 

@@ -7,7 +7,12 @@ use uuid::Uuid;
 use super::{Caller, to_graphql};
 use crate::error::ApiError;
 
-pub struct Mutation;
+#[derive(Default)]
+pub struct TemplateMutation;
+
+/// The whole mutation root.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(TemplateMutation, super::workflow::WorkflowMutation);
 
 fn gql<E: Into<ApiError>>(e: E) -> async_graphql::Error {
     to_graphql(e.into())
@@ -27,7 +32,7 @@ pub struct TemplatePatchInput {
 }
 
 #[Object]
-impl Mutation {
+impl TemplateMutation {
     /// Import a custom template (the document shape of `POST /api/v1/templates`).
     async fn import_template(
         &self,

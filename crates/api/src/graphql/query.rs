@@ -8,7 +8,12 @@ use super::types::MeGql;
 use super::{Caller, to_graphql};
 use crate::error::ApiError;
 
-pub struct Query;
+#[derive(Default)]
+pub struct CoreQuery;
+
+/// The whole query root.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Query(CoreQuery, super::workflow::WorkflowQuery);
 
 fn gql<E: Into<ApiError>>(e: E) -> async_graphql::Error {
     to_graphql(e.into())
@@ -21,7 +26,7 @@ pub struct TemplatePage {
 }
 
 #[Object]
-impl Query {
+impl CoreQuery {
     /// The signed-in user, their organization and role.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<MeGql> {
         let tenant = ctx.data::<Caller>()?.require()?;

@@ -156,7 +156,7 @@ async fn link(conn: &impl ConnectionTrait, u: &Usable, org: Uuid, now: DateTime<
     Ok(())
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceptNew {

@@ -26,7 +26,7 @@ use crate::users::model::required_text;
 
 pub const MAX_SUPPLIERS: usize = 5_000;
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CampaignInput {

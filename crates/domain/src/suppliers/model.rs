@@ -53,7 +53,7 @@ impl From<suppliers::Model> for Supplier {
 }
 
 /// Fields of a supplier as a client sends them (create: all required ones; update: any).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SupplierInput {

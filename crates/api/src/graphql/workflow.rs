@@ -59,6 +59,8 @@ pub struct WorkflowQuery;
 
 #[Object]
 impl WorkflowQuery {
+    /// The buyer's supplier registry, searched and filtered as `GET /api/v1/suppliers`.
+    #[allow(clippy::too_many_arguments)]
     async fn suppliers(
         &self,
         ctx: &Context<'_>,

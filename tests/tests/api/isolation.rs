@@ -232,6 +232,8 @@ async fn parties(app: &TestApp) -> Parties {
 }
 
 type Rule = fn(&str, &str) -> Expect;
+/// method, path, body, who may call it.
+type PartyRow = (Method, String, Option<fn() -> Value>, Rule);
 
 fn readable_by_both(_: &str, _: &str) -> Expect {
     Expect::Ok
@@ -279,7 +281,7 @@ async fn assessment_routes_answer_each_party_as_its_role_allows() -> TestResult 
     let one_answer: fn() -> Value = || json!({ "status": "implemented" });
     let bulk: fn() -> Value = || json!({ "answers": [{ "no": 1, "status": "implemented" }] });
     let comment: fn() -> Value = || json!({ "body": "A question" });
-    let rows: Vec<(Method, String, Option<fn() -> Value>, Rule)> = vec![
+    let rows: Vec<PartyRow> = vec![
         (Method::GET, format!("/api/v1/assessments/{x}"), None, readable_by_both),
         (Method::GET, format!("/api/v1/assessments/{x}/questions"), None, readable_by_both),
         (Method::GET, format!("/api/v1/assessments/{x}/comments"), None, readable_by_both),

@@ -61,6 +61,7 @@ def main():
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--suppliers", type=int, default=5000)
     parser.add_argument("--out", default="/tmp/kensa-bench")
+    parser.add_argument("--writers", type=int, default=8, help="suppliers that accept, one per wrk connection")
     args = parser.parse_args()
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -90,32 +91,45 @@ def main():
                     {"name": "Bench", "template_id": template, "due_date": due, "supplier_ids": ids}, token)
     print(f"campaign for {len(ids)} suppliers: {time.perf_counter() - started:.2f} s ({campaign['assessment_count']} assessments)")
 
-    first = campaign["assessments"][0]
-    deadline = time.time() + 120
-    invite = None
-    while invite is None and time.time() < deadline:
-        invite = outbox_token(args.data_dir, "s0-" + run)
+    deadline = time.time() + 300
+    while len(list(pathlib.Path(args.data_dir, "outbox").glob("*.eml"))) < len(ids) and time.time() < deadline:
+        time.sleep(0.5)  # the embedded worker is mailing the invitations
+    print(f"outbox: {len(list(pathlib.Path(args.data_dir, 'outbox').glob('*.eml')))} mails")
+
+    # Each wrk connection writes its own supplier's assessment, as real suppliers do.
+    paths, tokens, body = [], [], None
+    for i in range(args.writers):
+        invite = outbox_token(args.data_dir, f"s{i}-{run}@")
         if invite is None:
-            time.sleep(0.5)  # the embedded worker is mailing 5,000 invitations
-    if invite is None:
-        raise SystemExit("no invitation mail for supplier 0 in the outbox")
-    supplier = call(args.base, "POST", f"/api/v1/invitations/{invite}/accept", {
-        "name": "Sato", "email": f"sato-{run}@bench.example", "password": PASSWORD, "organization_name": "Bench Supplier"})
-    assessment = call(args.base, "GET", "/api/v1/assessments?role=supplier", token=supplier["access_token"])["data"][0]["id"]
-    questions = call(args.base, "GET", f"/api/v1/assessments/{assessment}/questions", token=supplier["access_token"])
-    statuses = ["implemented", "partially_implemented", "not_implemented"]
-    answers = [{"no": q["no"], "status": statuses[i % 3], "comment": "bench"} for i, q in enumerate(questions)]
-    body = json.dumps({"answers": answers})
+            raise SystemExit(f"no invitation mail for supplier {i}")
+        supplier = call(args.base, "POST", f"/api/v1/invitations/{invite}/accept", {
+            "name": "Sato", "email": f"sato{i}-{run}@bench.example", "password": PASSWORD,
+            "organization_name": f"Bench Supplier {i}"})
+        access = supplier["access_token"]
+        assessment = call(args.base, "GET", "/api/v1/assessments?role=supplier", token=access)["data"][0]["id"]
+        if body is None:
+            questions = call(args.base, "GET", f"/api/v1/assessments/{assessment}/questions", token=access)
+            statuses = ["implemented", "partially_implemented", "not_implemented"]
+            answers = [{"no": q["no"], "status": statuses[j % 3], "comment": "bench"} for j, q in enumerate(questions)]
+            body = json.dumps({"answers": answers})
+            print(f"{len(answers)} answers per request")
+        paths.append(f"/api/v1/assessments/{assessment}/answers")
+        tokens.append(access)
     (out / "answers.json").write_text(body)
     lua = (
-        'wrk.method = "POST"\n'
-        f"wrk.body = [[{body}]]\n"
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        f'wrk.headers["Authorization"] = "Bearer {supplier["access_token"]}"\n'
+        "local paths = {" + ",".join(f'"{p}"' for p in paths) + "}\n"
+        "local tokens = {" + ",".join(f'"{t}"' for t in tokens) + "}\n"
+        "local counter = 0\n"
+        "function setup(thread)\n  counter = counter + 1\n  thread:set(\"id\", counter)\nend\n"
+        "function init(args)\n  wrk.method = \"POST\"\n"
+        f"  wrk.body = [[{body}]]\n"
+        "  wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+        "  wrk.headers[\"Authorization\"] = \"Bearer \" .. tokens[id]\n"
+        "  wrk.path = paths[id]\nend\n"
+        "function request()\n  return wrk.format(nil, wrk.path)\nend\n"
     )
     (out / "bulk.lua").write_text(lua)
-    print(f"{len(answers)} answers per request; first assessment {first['id']}")
-    print(f"wrk -t2 -c8 -d20s --latency -s {out / 'bulk.lua'} {args.base}/api/v1/assessments/{assessment}/answers")
+    print(f"wrk -t{args.writers} -c{args.writers} -d20s --latency -s {out / 'bulk.lua'} {args.base}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
@@ -50,6 +51,12 @@ fn violations(input: &AnswerInput, scale: &AnswerScale, prefix: &str) -> Vec<Fie
         }
     }
     errors
+}
+
+/// What the history keeps of an answer.
+fn snapshot(a: &answers::Model) -> serde_json::Value {
+    json!({ "status": a.status, "comment": a.comment, "reason": a.reason,
+        "remediation_plan": a.remediation_plan, "remediation_due": a.remediation_due })
 }
 
 fn trimmed(v: Option<String>) -> Option<String> {
@@ -109,11 +116,12 @@ pub async fn save(
         .into_iter()
         .map(|a| (a.item_no, a))
         .collect();
-    let (mut inserts, mut events, mut saved) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut rows, mut events, mut saved) = (Vec::new(), Vec::new(), Vec::new());
     for (no, input) in inputs {
         let item_no = i32::try_from(no).map_err(DomainError::internal)?;
+        let old = existing.get(&item_no);
         let row = answers::Model {
-            id: Uuid::now_v7(),
+            id: old.map_or_else(Uuid::now_v7, |o| o.id),
             assessment_id: id,
             item_no,
             status: input.status.as_str().to_owned(),
@@ -122,42 +130,35 @@ pub async fn save(
             remediation_plan: trimmed(input.remediation_plan),
             remediation_due: input.remediation_due,
             answered_by: ctx.user_id().map(|u| u.0),
-            created_at: now,
+            created_at: old.map_or(now, |o| o.created_at),
             updated_at: now,
         };
-        let new_value = json!({ "status": row.status, "comment": row.comment, "reason": row.reason,
-            "remediation_plan": row.remediation_plan, "remediation_due": row.remediation_due });
-        let old_value = match existing.get(&item_no) {
-            Some(old) => {
-                let old_value = json!({ "status": old.status, "comment": old.comment, "reason": old.reason,
-                    "remediation_plan": old.remediation_plan, "remediation_due": old.remediation_due });
-                let stored = answers::Model { id: old.id, created_at: old.created_at, ..row.clone() };
-                answers::ActiveModel::from(stored.clone()).reset_all().update(&txn).await?;
-                saved.push(answer_view(&stored)?);
-                if old_value == new_value {
-                    continue;
-                }
-                Some(old_value)
-            }
-            None => {
-                saved.push(answer_view(&row)?);
-                inserts.push(row);
-                None
-            }
-        };
-        events.push(history::row(
-            ctx,
-            NewEvent {
-                assessment_id: id,
-                kind: "answer_changed",
-                item_no: Some(item_no),
-                old_value,
-                new_value: Some(new_value),
-            },
-        ));
+        let old_value = old.map(snapshot);
+        let new_value = snapshot(&row);
+        saved.push(answer_view(&row)?);
+        if old_value.as_ref() != Some(&new_value) {
+            events.push(history::row(
+                ctx,
+                NewEvent { assessment_id: id, kind: "answer_changed", item_no: Some(item_no), old_value, new_value: Some(new_value) },
+            ));
+        }
+        rows.push(row);
     }
-    for chunk in inserts.chunks(300) {
+    // One statement per chunk: insert new answers, overwrite existing ones in place.
+    let on_conflict = OnConflict::columns([answers::Column::AssessmentId, answers::Column::ItemNo])
+        .update_columns([
+            answers::Column::Status,
+            answers::Column::Comment,
+            answers::Column::Reason,
+            answers::Column::RemediationPlan,
+            answers::Column::RemediationDue,
+            answers::Column::AnsweredBy,
+            answers::Column::UpdatedAt,
+        ])
+        .to_owned();
+    for chunk in rows.chunks(300) {
         answers::Entity::insert_many(chunk.iter().cloned().map(answers::ActiveModel::from))
+            .on_conflict(on_conflict.clone())
             .exec_without_returning(&txn)
             .await?;
     }

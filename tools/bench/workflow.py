@@ -55,6 +55,15 @@ def outbox_token(data_dir, to):
     return None
 
 
+def rss(pid):
+    if not pid:
+        return ""
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS"):
+            return f" (server RSS {int(line.split()[1]) / 1024:.1f} MiB)"
+    return ""
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", default="http://127.0.0.1:18081")
@@ -62,6 +71,7 @@ def main():
     parser.add_argument("--suppliers", type=int, default=5000)
     parser.add_argument("--out", default="/tmp/kensa-bench")
     parser.add_argument("--writers", type=int, default=8, help="suppliers that accept, one per wrk connection")
+    parser.add_argument("--pid", type=int, help="server process, to report its memory")
     args = parser.parse_args()
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -75,7 +85,7 @@ def main():
     rows += [f"Supplier {i},Contact {i},s{i}-{run}@bench.example,tier{1 + i % 3},3,bench" for i in range(args.suppliers)]
     started = time.perf_counter()
     report = call(args.base, "POST", "/api/v1/suppliers/import", "\n".join(rows).encode(), token, "text/csv")
-    print(f"import {args.suppliers} suppliers: {time.perf_counter() - started:.2f} s ({report['created']} created)")
+    print(f"import {args.suppliers} suppliers: {time.perf_counter() - started:.2f} s ({report['created']} created){rss(args.pid)}")
 
     ids, cursor = [], None
     while True:
@@ -89,12 +99,12 @@ def main():
     started = time.perf_counter()
     campaign = call(args.base, "POST", "/api/v1/campaigns",
                     {"name": "Bench", "template_id": template, "due_date": due, "supplier_ids": ids}, token)
-    print(f"campaign for {len(ids)} suppliers: {time.perf_counter() - started:.2f} s ({campaign['assessment_count']} assessments)")
+    print(f"campaign for {len(ids)} suppliers: {time.perf_counter() - started:.2f} s ({campaign['assessment_count']} assessments){rss(args.pid)}")
 
     deadline = time.time() + 300
     while len(list(pathlib.Path(args.data_dir, "outbox").glob("*.eml"))) < len(ids) and time.time() < deadline:
         time.sleep(0.5)  # the embedded worker is mailing the invitations
-    print(f"outbox: {len(list(pathlib.Path(args.data_dir, 'outbox').glob('*.eml')))} mails")
+    print(f"outbox: {len(list(pathlib.Path(args.data_dir, 'outbox').glob('*.eml')))} mails{rss(args.pid)}")
 
     # Each wrk connection writes its own supplier's assessment, as real suppliers do.
     paths, tokens, body = [], [], None

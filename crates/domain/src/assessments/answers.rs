@@ -139,7 +139,13 @@ pub async fn save(
         if old_value.as_ref() != Some(&new_value) {
             events.push(history::row(
                 ctx,
-                NewEvent { assessment_id: id, kind: "answer_changed", item_no: Some(item_no), old_value, new_value: Some(new_value) },
+                NewEvent {
+                    assessment_id: id,
+                    kind: "answer_changed",
+                    item_no: Some(item_no),
+                    old_value,
+                    new_value: Some(new_value),
+                },
             ));
         }
         rows.push(row);
@@ -203,14 +209,8 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>)
     }
     let txn = k.db.begin().await?;
     transition(&txn, ctx, &visible.row, to, crate::db::now()).await?;
-    crate::suppliers::service::record(
-        &txn,
-        ctx,
-        "assessment.submitted",
-        Some(("assessment", id.to_string())),
-        json!({}),
-    )
-    .await?;
+    crate::audit::record_action(&txn, ctx, "assessment.submitted", Some(("assessment", id.to_string())), json!({}))
+        .await?;
     txn.commit().await?;
     Ok(())
 }

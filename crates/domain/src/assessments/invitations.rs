@@ -247,7 +247,7 @@ pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
     let txn = k.db.begin().await?;
     revoke_pending(&txn, id, now).await?;
     queue_mail(&txn, &visible.row, &supplier.contact_email, now).await?;
-    crate::suppliers::service::record(
+    crate::audit::record_action(
         &txn,
         ctx,
         "assessment.invitation_resent",

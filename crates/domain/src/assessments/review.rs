@@ -151,7 +151,7 @@ pub async fn review(
     store_comments(&txn, ctx, comments).await?;
     let action =
         if to == super::model::Status::Accepted { "assessment.accepted" } else { "assessment.changes_requested" };
-    crate::suppliers::service::record(&txn, ctx, action, Some(("assessment", id.to_string())), json!({})).await?;
+    crate::audit::record_action(&txn, ctx, action, Some(("assessment", id.to_string())), json!({})).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -300,14 +300,8 @@ pub async fn cancel(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>)
     let txn = k.db.begin().await?;
     transition(&txn, ctx, &visible.row, to, now).await?;
     super::invitations::revoke_pending(&txn, id, now).await?;
-    crate::suppliers::service::record(
-        &txn,
-        ctx,
-        "assessment.cancelled",
-        Some(("assessment", id.to_string())),
-        json!({}),
-    )
-    .await?;
+    crate::audit::record_action(&txn, ctx, "assessment.cancelled", Some(("assessment", id.to_string())), json!({}))
+        .await?;
     txn.commit().await?;
     get(k, ctx, id).await
 }

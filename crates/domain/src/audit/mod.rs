@@ -2,4 +2,4 @@
 
 mod repo;
 
-pub use repo::{AuditEvent, AuditFilter, NewAuditEvent, list, record};
+pub use repo::{AuditEvent, AuditFilter, NewAuditEvent, list, record, record_action};

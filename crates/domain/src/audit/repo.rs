@@ -96,3 +96,25 @@ pub async fn list(
         created_at: r.created_at,
     }))
 }
+
+/// The audit event of an action taken by the context's user, in the context's organization.
+pub async fn record_action(
+    conn: &impl ConnectionTrait,
+    ctx: &crate::tenant::TenantCtx,
+    action: &'static str,
+    target: Option<(&'static str, String)>,
+    details: serde_json::Value,
+) -> DomainResult<()> {
+    record(
+        conn,
+        NewAuditEvent {
+            organization_id: Some(ctx.org_id()),
+            actor_user_id: ctx.user_id(),
+            action,
+            target,
+            meta: ctx.meta(),
+            details,
+        },
+    )
+    .await
+}

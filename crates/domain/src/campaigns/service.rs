@@ -195,7 +195,7 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
             .exec(&txn)
             .await?;
     }
-    crate::suppliers::service::record(
+    crate::audit::record_action(
         &txn,
         ctx,
         "campaign.created",
@@ -324,7 +324,7 @@ pub async fn cancel(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<
         transition(&txn, ctx, row, Status::Cancelled, now).await?;
         invitations::revoke_pending(&txn, row.id, now).await?;
     }
-    crate::suppliers::service::record(
+    crate::audit::record_action(
         &txn,
         ctx,
         "campaign.cancelled",

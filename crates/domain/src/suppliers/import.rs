@@ -158,7 +158,7 @@ pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: boo
     for row in &updated {
         suppliers::Entity::update(suppliers::ActiveModel::from(row.clone()).reset_all()).exec(&txn).await?;
     }
-    super::service::record(
+    crate::audit::record_action(
         &txn,
         ctx,
         "supplier.imported",

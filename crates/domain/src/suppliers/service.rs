@@ -8,32 +8,11 @@ use uuid::Uuid;
 use super::model::{Supplier, SupplierFields, SupplierFilter, SupplierInput, validate_filter};
 use super::repo;
 use crate::Kensa;
-use crate::audit::{self, NewAuditEvent};
+use crate::audit::record_action as record;
 use crate::entities::suppliers;
 use crate::error::{DomainError, DomainResult};
 use crate::pagination::{Page, PageRequest};
 use crate::tenant::{EditorCtx, TenantCtx};
-
-pub(crate) async fn record(
-    conn: &impl sea_orm::ConnectionTrait,
-    ctx: &TenantCtx,
-    action: &'static str,
-    target: Option<(&'static str, String)>,
-    details: serde_json::Value,
-) -> DomainResult<()> {
-    audit::record(
-        conn,
-        NewAuditEvent {
-            organization_id: Some(ctx.org_id()),
-            actor_user_id: ctx.user_id(),
-            action,
-            target,
-            meta: ctx.meta(),
-            details,
-        },
-    )
-    .await
-}
 
 fn email_taken(email: &str) -> DomainError {
     DomainError::conflict(

@@ -139,7 +139,12 @@ def main():
         "function request()\n  return wrk.format(nil, wrk.path)\nend\n"
     )
     (out / "bulk.lua").write_text(lua)
+    # The same connections saving one answer each (PUT …/answers/1).
+    single = lua.replace(f"  wrk.body = [[{body}]]\n", '  wrk.body = [[{"status":"implemented","comment":"bench"}]]\n')
+    single = single.replace('wrk.method = \"POST\"', 'wrk.method = \"PUT\"').replace("wrk.path = paths[id]", 'wrk.path = paths[id] .. "/1"')
+    (out / "single.lua").write_text(single)
     print(f"wrk -t{args.writers} -c{args.writers} -d20s --latency -s {out / 'bulk.lua'} {args.base}")
+    print(f"wrk -t{args.writers} -c{args.writers} -d20s --latency -s {out / 'single.lua'} {args.base}")
 
 
 if __name__ == "__main__":

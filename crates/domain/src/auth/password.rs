@@ -50,10 +50,10 @@ const COMMON: &[&str] = &[
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Argon2 runs on a few dedicated threads, not on tokio's blocking pool: each hash takes
-/// 19 MiB, and the allocator keeps that much per thread that ever hashed. With the blocking
-/// pool's many threads, eight sign-ups left the API at 210 MiB; with two threads the
-/// memory stays bounded (and the runtime never stalls on a hash).
+/// Argon2 runs on a few dedicated threads (one per core, at most four), not on tokio's
+/// blocking pool of up to 512 threads: each hash takes 19 MiB, so a flood of sign-ins could
+/// otherwise hold gigabytes at once. Here at most `threads × 19 MiB` is in use, and the
+/// async runtime never stalls on a hash.
 fn hashing_pool() -> Option<&'static std::sync::Mutex<std::sync::mpsc::Sender<Job>>> {
     static POOL: std::sync::OnceLock<Option<std::sync::Mutex<std::sync::mpsc::Sender<Job>>>> =
         std::sync::OnceLock::new();

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod redis_throttle;
 pub mod request_id;
 pub mod rest;
+pub mod s3_store;
 pub mod startup;
 pub mod state;
 

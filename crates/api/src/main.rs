@@ -13,6 +13,7 @@ use kensa_domain::config::Settings;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    kensa_api::s3_store::install_crypto_provider();
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(e) => {

@@ -45,7 +45,10 @@ impl Application {
             Some(conn) => Arc::new(redis_throttle::RedisThrottle::new(conn.clone(), &settings.redis_prefix)),
             None => Arc::new(MemoryThrottle::default()),
         };
-        let kensa = Kensa::connect(&settings, throttle).await?;
+        let mut kensa = Kensa::connect(&settings, throttle).await?;
+        if let Some(s3) = &settings.s3 {
+            kensa.evidence_store = Arc::new(crate::s3_store::S3Store::new(s3)?);
+        }
         let started = std::time::Instant::now();
         kensa_domain::db::migrate(&kensa.db).await.map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
         let loaded = kensa_domain::templates::catalog::ensure_builtins(&kensa.db)

@@ -58,6 +58,18 @@ pub struct Settings {
     pub embedded_worker: bool,
     pub log: String,
     pub log_format: LogFormat,
+    /// Evidence in S3-compatible object storage; `None` keeps files under the data directory.
+    pub s3: Option<S3Settings>,
+}
+
+#[derive(Clone, Debug)]
+pub struct S3Settings {
+    /// e.g. `https://s3.eu-central-1.amazonaws.com` or `http://minio:9000`; path-style requests.
+    pub endpoint: Url,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: Secret<String>,
 }
 
 /// A configuration problem, displayed as `VARIABLE: what is wrong`.
@@ -89,6 +101,11 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_LOG",
     "KENSA_LOG_FORMAT",
     "KENSA_ENV",
+    "KENSA_S3_ENDPOINT",
+    "KENSA_S3_BUCKET",
+    "KENSA_S3_REGION",
+    "KENSA_S3_ACCESS_KEY_ID",
+    "KENSA_S3_SECRET_ACCESS_KEY",
 ];
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -167,7 +184,23 @@ impl Settings {
                 return Err(ConfigError::new("KENSA_LOG_FORMAT", format!("expected pretty or json, got {other:?}")));
             }
         };
+        let s3 = match get("KENSA_S3_ENDPOINT") {
+            None => None,
+            Some(endpoint) => {
+                let endpoint = parse_url("KENSA_S3_ENDPOINT", &endpoint, &["http", "https"])?;
+                let required =
+                    |key: &str| get(key).ok_or_else(|| ConfigError::new(key, "required when KENSA_S3_ENDPOINT is set"));
+                Some(S3Settings {
+                    endpoint,
+                    bucket: required("KENSA_S3_BUCKET")?,
+                    region: get("KENSA_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                    access_key_id: required("KENSA_S3_ACCESS_KEY_ID")?,
+                    secret_access_key: Secret::new(required("KENSA_S3_SECRET_ACCESS_KEY")?),
+                })
+            }
+        };
         Ok(Self {
+            s3,
             env,
             data_dir,
             database_url: Secret::new(database_url),

@@ -49,6 +49,12 @@ fn bad_values_are_refused_naming_the_variable() {
     assert_eq!(refused(&[("KENSA_LOG_FORMAT", "xml")]), "KENSA_LOG_FORMAT");
     assert_eq!(refused(&[("KENSA_ENV", "staging")]), "KENSA_ENV");
     assert_eq!(refused(&[("KENSA_JWT_SECRT", "typo")]), "KENSA_JWT_SECRT");
+    assert_eq!(refused(&[("KENSA_S3_ENDPOINT", "http://s3.local")]), "KENSA_S3_BUCKET");
+    assert_eq!(
+        refused(&[("KENSA_S3_ENDPOINT", "http://s3.local"), ("KENSA_S3_BUCKET", "b")]),
+        "KENSA_S3_ACCESS_KEY_ID"
+    );
+    assert_eq!(refused(&[("KENSA_S3_ENDPOINT", "s3.local")]), "KENSA_S3_ENDPOINT");
 }
 
 #[test]
@@ -58,9 +64,13 @@ fn secrets_never_appear_in_debug_output() -> TestResult {
         ("KENSA_JWT_SECRET", secret),
         ("DATABASE_URL", "postgres://kensa:hunter2-password@db/kensa"),
         ("SMTP_URL", "smtp://mailer:smtp-password@mail:25"),
+        ("KENSA_S3_ENDPOINT", "http://s3.local"),
+        ("KENSA_S3_BUCKET", "evidence"),
+        ("KENSA_S3_ACCESS_KEY_ID", "AKID"),
+        ("KENSA_S3_SECRET_ACCESS_KEY", "s3-secret-key"),
     ]))?;
     let debug = format!("{s:?}");
-    for hidden in [secret, "hunter2-password", "smtp-password"] {
+    for hidden in [secret, "hunter2-password", "smtp-password", "s3-secret-key"] {
         assert!(!debug.contains(hidden), "{hidden} leaked: {debug}");
     }
     Ok(())

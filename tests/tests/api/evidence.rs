@@ -127,3 +127,48 @@ async fn evidence_whose_bytes_do_not_match_its_type_is_refused() -> TestResult {
     big.assert_problem(413, "payload_too_large");
     Ok(())
 }
+
+#[tokio::test]
+async fn evidence_goes_to_object_storage_when_configured() -> TestResult {
+    let Ok(endpoint) = std::env::var("TEST_S3_ENDPOINT") else {
+        eprintln!("TEST_S3_ENDPOINT not set: the S3 store is exercised in CI's second pass");
+        return Ok(());
+    };
+    let app = spawn_app().await;
+    let (buyer, supplier, id) = app.invited_supplier(1).await;
+    let saved = upload(&app, &supplier.access_token, &id, "policy.pdf", "application/pdf", pdf(), None).await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.body);
+    let evidence_id = saved.body["id"].as_str().ok_or("id")?;
+    assert!(!app.settings.data_dir.join("evidence").exists(), "nothing is written locally");
+    // The object, read straight from the bucket (signed like any S3 client would).
+    use kensa_domain::assessments::evidence::EvidenceStore;
+    let store = kensa_api::s3_store::S3Store::new(app.settings.s3.as_ref().ok_or("no S3 settings")?)?;
+    let key = format!("{id}/{evidence_id}");
+    assert_eq!(store.get(&key).await?, pdf());
+    let anonymous = reqwest::get(format!(
+        "{}/{}/{key}",
+        endpoint.trim_end_matches('/'),
+        app.settings.s3.as_ref().map(|s| s.bucket.as_str()).unwrap_or_default()
+    ))
+    .await?;
+    assert_eq!(anonymous.status(), StatusCode::FORBIDDEN, "the bucket is not public");
+
+    let download = app
+        .client
+        .get(app.url(&format!("/api/v1/assessments/{id}/evidence/{evidence_id}")))
+        .bearer_auth(&buyer.access_token)
+        .send()
+        .await?;
+    assert_eq!(download.bytes().await?.to_vec(), pdf());
+    let deleted = app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/assessments/{id}/evidence/{evidence_id}"),
+            Some(&supplier.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert!(matches!(store.get(&key).await, Err(kensa_domain::DomainError::NotFound(_))), "deleted from the bucket");
+    Ok(())
+}

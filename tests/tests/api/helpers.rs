@@ -76,6 +76,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut BTreeMap<String, String>)) 
 }
 
 async fn try_spawn(adjust: impl FnOnce(&mut BTreeMap<String, String>)) -> Result<TestApp, Box<dyn std::error::Error>> {
+    kensa_api::s3_store::install_crypto_provider();
     let data_dir = std::env::temp_dir().join(format!("kensa-test-{}", uuid::Uuid::new_v4().simple()));
     let mut vars = base_vars(&data_dir);
     let mut postgres_db = None;
@@ -87,6 +88,18 @@ async fn try_spawn(adjust: impl FnOnce(&mut BTreeMap<String, String>)) -> Result
     if let Ok(redis_url) = std::env::var("TEST_REDIS_URL") {
         vars.insert("REDIS_URL".into(), redis_url);
         vars.insert("KENSA_REDIS_PREFIX".into(), format!("kensa-test-{}", uuid::Uuid::new_v4().simple()));
+    }
+    if let Ok(endpoint) = std::env::var("TEST_S3_ENDPOINT") {
+        // A fresh bucket per test in an S3-compatible server (moto in CI).
+        let bucket = format!("kensa-test-{}", uuid::Uuid::new_v4().simple());
+        let created = reqwest::Client::new().put(format!("{}/{bucket}", endpoint.trim_end_matches('/'))).send().await?;
+        if !created.status().is_success() {
+            return Err(format!("creating bucket {bucket}: {}", created.status()).into());
+        }
+        vars.insert("KENSA_S3_ENDPOINT".into(), endpoint);
+        vars.insert("KENSA_S3_BUCKET".into(), bucket);
+        vars.insert("KENSA_S3_ACCESS_KEY_ID".into(), "kensa-test".into());
+        vars.insert("KENSA_S3_SECRET_ACCESS_KEY".into(), "kensa-test-secret".into());
     }
     adjust(&mut vars);
     let settings = Settings::from_vars(vars)?;

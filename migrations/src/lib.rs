@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_templates;
 mod m0003_assessments;
+mod util;
 
 pub struct Migrator;
 

@@ -3,28 +3,14 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::util::{fk, index};
+
 pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m0001_foundation"
     }
-}
-
-fn fk(from: (&'static str, &'static str), to: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from.0, from.1).to(to, "id").on_delete(ForeignKeyAction::Cascade).to_owned()
-}
-
-fn index(table: &'static str, name: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(name).table(table);
-    for col in cols {
-        stmt.col(*col);
-    }
-    if unique {
-        stmt.unique();
-    }
-    stmt.to_owned()
 }
 
 #[async_trait::async_trait]
@@ -55,7 +41,7 @@ impl MigrationTrait for Migration {
                     .col(boolean("active"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
-                    .foreign_key(&mut fk(("users", "organization_id"), "organizations"))
+                    .foreign_key(&mut fk("users", "organization_id", "organizations"))
                     .to_owned(),
             )
             .await?;
@@ -74,7 +60,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null("used_at"))
                     .col(timestamp_with_time_zone_null("revoked_at"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(&mut fk(("refresh_tokens", "user_id"), "users"))
+                    .foreign_key(&mut fk("refresh_tokens", "user_id", "users"))
                     .to_owned(),
             )
             .await?;
@@ -95,7 +81,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null("accepted_at"))
                     .col(timestamp_with_time_zone_null("revoked_at"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(&mut fk(("user_invitations", "organization_id"), "organizations"))
+                    .foreign_key(&mut fk("user_invitations", "organization_id", "organizations"))
                     .to_owned(),
             )
             .await?;

@@ -74,21 +74,7 @@ async fn usable(k: &Kensa, token: &str, now: DateTime<Utc>) -> DomainResult<Usab
         .one(&k.db)
         .await?
         .ok_or(DomainError::NotFound("invitation"))?;
-    if invitation.accepted_at.is_some() {
-        return Err(DomainError::Gone { code: "invitation_used", detail: "this invitation has already been accepted" });
-    }
-    if invitation.revoked_at.is_some() {
-        return Err(DomainError::Gone {
-            code: "invitation_revoked",
-            detail: "this invitation was replaced or withdrawn",
-        });
-    }
-    if invitation.expires_at <= now {
-        return Err(DomainError::Gone {
-            code: "invitation_expired",
-            detail: "this invitation has expired; ask the buyer to resend it",
-        });
-    }
+    tokens::ensure_link_usable(invitation.accepted_at, invitation.revoked_at, invitation.expires_at, now)?;
     let assessment = assessments::Entity::find_by_id(invitation.assessment_id)
         .one(&k.db)
         .await?

@@ -92,3 +92,28 @@ pub fn random_token() -> String {
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
+
+/// Whether a single-use link still works: not used, not revoked, not expired (410 otherwise).
+pub fn ensure_link_usable(
+    accepted_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    if accepted_at.is_some() {
+        return Err(DomainError::Gone { code: "invitation_used", detail: "this invitation has already been accepted" });
+    }
+    if revoked_at.is_some() {
+        return Err(DomainError::Gone {
+            code: "invitation_revoked",
+            detail: "this invitation was replaced or withdrawn",
+        });
+    }
+    if expires_at <= now {
+        return Err(DomainError::Gone {
+            code: "invitation_expired",
+            detail: "this invitation has expired; ask for a new one",
+        });
+    }
+    Ok(())
+}

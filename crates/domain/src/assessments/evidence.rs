@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -191,7 +191,7 @@ pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> Dom
     };
     // The file first: a row without its file would be worse than a file without its row.
     k.evidence_store.put(&row.storage_key, &upload.bytes).await?;
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     evidence::Entity::insert(evidence::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
     history::record(
         &txn,
@@ -247,7 +247,7 @@ pub async fn delete(k: &Kensa, ctx: &TenantCtx, id: Uuid, evidence_id: Uuid) -> 
     let (visible, row) = find(k, ctx, id, evidence_id).await?;
     visible.require_answerer(ctx)?;
     visible.status()?.ensure_editable()?;
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     evidence::Entity::delete_by_id(row.id).exec(&txn).await?;
     history::record(
         &txn,

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::instrument;
@@ -169,7 +169,7 @@ pub async fn accept_new(k: &Kensa, token: &str, input: AcceptNew, meta: &Request
         },
     )
     .await?;
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     let session = auth::create_account(k, &txn, valid, meta).await?;
     link(&txn, &u, session.organization.id, now).await?;
     accepted_event(&txn, &u, session.organization.id, Some(session.user.id), meta).await?;
@@ -186,7 +186,7 @@ pub async fn accept_existing(k: &Kensa, token: &str, ctx: &TenantCtx) -> DomainR
     }
     let now = crate::db::now();
     let u = usable(k, token, now).await?;
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     link(&txn, &u, ctx.org_id().0, now).await?;
     accepted_event(&txn, &u, ctx.org_id().0, ctx.user_id().map(|u| u.0), ctx.meta()).await?;
     txn.commit().await?;
@@ -230,7 +230,7 @@ pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
         .await?
         .ok_or(DomainError::NotFound("supplier"))?;
     let now = crate::db::now();
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     revoke_pending(&txn, id, now).await?;
     queue_mail(&txn, &visible.row, &supplier.contact_email, now).await?;
     crate::audit::record_action(

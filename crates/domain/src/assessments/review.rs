@@ -1,6 +1,6 @@
 //! The buyer's review, and the per-item comment threads of both sides.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::instrument;
@@ -146,7 +146,7 @@ pub async fn review(
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     transition(&txn, ctx, &visible.row, to, crate::db::now()).await?;
     store_comments(&txn, ctx, comments).await?;
     let action =
@@ -193,7 +193,7 @@ pub async fn add_comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: CommentInp
         &visibility,
         &input.body,
     );
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     store_comments(&txn, ctx, vec![row.clone()]).await?;
     txn.commit().await?;
     Ok(view(row))

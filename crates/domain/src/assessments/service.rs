@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
@@ -297,7 +297,7 @@ pub async fn cancel(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>)
     check_version(&visible.row, if_match)?;
     let to = visible.status()?.cancel()?;
     let now = crate::db::now();
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     transition(&txn, ctx, &visible.row, to, now).await?;
     super::invitations::revoke_pending(&txn, id, now).await?;
     crate::audit::record_action(&txn, ctx, "assessment.cancelled", Some(("assessment", id.to_string())), json!({}))

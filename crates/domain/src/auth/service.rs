@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::json;
 use tracing::instrument;
 
@@ -96,7 +96,7 @@ pub(crate) async fn create_account(
 #[instrument(skip_all)]
 pub async fn signup(k: &Kensa, input: SignupInput, meta: &RequestMeta) -> DomainResult<Session> {
     let valid = validate_signup(k, input).await?;
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     let session = create_account(k, &txn, valid, meta).await?;
     txn.commit().await?;
     Ok(session)
@@ -158,7 +158,7 @@ pub async fn login(k: &Kensa, input: LoginInput, meta: &RequestMeta) -> DomainRe
     };
     k.throttle.reset(&keys[0]).await?;
     let now = crate::db::now();
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     audit::record(
         &txn,
         NewAuditEvent {
@@ -190,7 +190,7 @@ pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Doma
         return Err(INVALID_REFRESH);
     }
     let user = users_repo::find_by_id(&k.db, row.user_id).await?.filter(|u| u.active).ok_or(INVALID_REFRESH)?;
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     let consumed = refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
         .filter(refresh_tokens::Column::Id.eq(row.id))

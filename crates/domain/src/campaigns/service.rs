@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::instrument;
@@ -165,7 +165,7 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
         rows.push(row);
     }
 
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     campaigns::Entity::insert(campaigns::ActiveModel::from(campaign.clone())).exec_without_returning(&txn).await?;
     templates::Entity::update_many()
         .col_expr(templates::Column::InUse, Expr::value(true))
@@ -314,7 +314,7 @@ pub async fn cancel(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<
         .into_iter()
         .filter(|r| Status::parse(&r.status).is_some_and(Status::open))
         .collect();
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     campaigns::Entity::update_many()
         .col_expr(campaigns::Column::CancelledAt, Expr::value(now))
         .filter(campaigns::Column::Id.eq(id))

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ActiveModelTrait, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait};
 use serde::Serialize;
 use serde_json::json;
 use tracing::instrument;
@@ -149,7 +149,7 @@ pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: boo
             None => created.push(repo::row(ctx, Uuid::now_v7(), &row.fields, now)),
         }
     }
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     for chunk in created.chunks(500) {
         suppliers::Entity::insert_many(chunk.iter().cloned().map(suppliers::ActiveModel::from))
             .exec_without_returning(&txn)

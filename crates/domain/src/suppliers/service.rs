@@ -1,6 +1,6 @@
 //! The supplier registry: create, list, get, update, soft-delete.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
@@ -29,7 +29,7 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: SupplierInput) -> D
         return Err(email_taken(&fields.contact_email));
     }
     let row = repo::row(ctx, Uuid::now_v7(), &fields, crate::db::now());
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     suppliers::Entity::insert(suppliers::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
     record(&txn, ctx, "supplier.created", Some(("supplier", row.id.to_string())), json!({ "name": row.name })).await?;
     txn.commit().await?;
@@ -65,7 +65,7 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierI
         return Err(email_taken(&fields.contact_email));
     }
     let row = repo::with_fields(existing, ctx, &fields, crate::db::now());
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     suppliers::Entity::update(suppliers::ActiveModel::from(row.clone()).reset_all()).exec(&txn).await?;
     record(&txn, ctx, "supplier.updated", Some(("supplier", id.to_string())), json!({ "name": row.name })).await?;
     txn.commit().await?;
@@ -77,7 +77,7 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierI
 pub async fn delete(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<()> {
     let ctx = editor.tenant();
     let existing = repo::find(&k.db, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     let mut model: suppliers::ActiveModel = existing.into();
     model.deleted_at = Set(Some(crate::db::now()));
     suppliers::Entity::update(model).exec(&txn).await?;

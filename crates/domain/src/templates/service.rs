@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::json;
 use tracing::instrument;
@@ -160,7 +160,7 @@ async fn insert_custom(
         ));
     }
     let row = repo::new_row(doc, Some(ctx), 1, None, source)?;
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     templates::Entity::insert(templates::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
     audit::record(
         &txn,
@@ -250,7 +250,7 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, patch: TemplateP
         ));
     }
     let fresh = repo::new_row(&doc, Some(ctx), row.version, None, row.source_template_id)?;
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     // Conditional on `in_use` still being false: an assessment created meanwhile wins.
     let updated = templates::Entity::update_many()
         .set(templates::ActiveModel {

@@ -1,7 +1,7 @@
 //! Accepting a user invitation, and preparing its mail for the worker.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
@@ -65,7 +65,7 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
     let password_hash = password::hash(&input.password).await?;
     let role: Role = invitation.role.parse()?;
 
-    let txn = k.db.begin().await?;
+    let (_write, txn) = k.begin_write().await?;
     let consumed = user_invitations::Entity::update_many()
         .col_expr(user_invitations::Column::AcceptedAt, sea_orm::sea_query::Expr::value(now))
         .filter(user_invitations::Column::Id.eq(invitation.id))

@@ -22,6 +22,9 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        // Clients choose the method token; only the standard ones become label values.
+        const METHODS: [&str; 9] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT", "TRACE"];
+        let method = if METHODS.contains(&method) { method } else { "OTHER" };
         let seconds = elapsed.as_secs_f64();
         let Ok(mut series) = self.series.lock() else { return };
         let entry = series.entry((method.to_owned(), route.to_owned(), status)).or_default();

@@ -68,6 +68,17 @@ impl DomainError {
     pub fn internal(e: impl std::fmt::Display) -> Self {
         Self::Internal(e.to_string())
     }
+
+    /// A unique index refused the write (a race the service's own check lost): report the
+    /// conflict it is instead of an internal error.
+    pub fn on_unique(self, code: &'static str, detail: &str) -> Self {
+        match &self {
+            Self::Internal(msg) if msg.to_lowercase().contains("unique") || msg.contains("duplicate key") => {
+                Self::conflict(code, detail)
+            }
+            _ => self,
+        }
+    }
 }
 
 impl From<sea_orm::DbErr> for DomainError {

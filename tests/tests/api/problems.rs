@@ -122,3 +122,16 @@ async fn every_response_carries_a_request_id_and_errors_quote_it() -> TestResult
     assert_ne!(response.headers().get("x-request-id").ok_or("none")?.to_str()?, "bad id\twith spaces");
     Ok(())
 }
+
+#[tokio::test]
+async fn graphql_bodies_are_capped_before_authentication() -> TestResult {
+    let app = spawn_app().await;
+    let huge = format!(r#"{{"query": "{{ me {{ role }} }}", "padding": "{}"}}"#, "x".repeat(9 * 1024 * 1024));
+    let response =
+        app.client.post(app.url("/graphql")).header("content-type", "application/json").body(huge).send().await?;
+    TestApp::read(response).await.assert_problem(413, "payload_too_large");
+    let garbage =
+        app.client.post(app.url("/graphql")).header("content-type", "application/json").body("{nope").send().await?;
+    TestApp::read(garbage).await.assert_problem(400, "malformed_json");
+    Ok(())
+}

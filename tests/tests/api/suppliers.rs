@@ -166,3 +166,33 @@ async fn a_csv_with_a_bad_row_imports_nothing_unless_partial() -> TestResult {
     header_only.assert_problem(422, "validation_failed");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_csv_update_keeps_what_the_file_does_not_say() -> TestResult {
+    let app = spawn_app().await;
+    let buyer = app.signup("Buyer").await;
+    let token = Some(buyer.access_token.as_str());
+    let created = app
+        .post(
+            "/api/v1/suppliers",
+            token,
+            json!({ "name": "Old", "contact_email": "keep@example.com", "contact_locale": "en", "tier": "tier1",
+                    "review_interval_months": 24, "tags": ["x"], "target_level": 2 }),
+        )
+        .await;
+    let id = created.body["id"].as_str().ok_or("id")?;
+    let reply = import(&app, &buyer.access_token, b"name,contact_email\nRenamed,keep@example.com\n".to_vec(), "").await;
+    assert_eq!(reply.body["updated"], 1, "{}", reply.body);
+    let after = app.get(&format!("/api/v1/suppliers/{id}"), token).await;
+    assert_eq!(after.body["name"], "Renamed");
+    for (field, value) in [
+        ("contact_locale", json!("en")),
+        ("tier", json!("tier1")),
+        ("review_interval_months", json!(24)),
+        ("tags", json!(["x"])),
+        ("target_level", json!(2)),
+    ] {
+        assert_eq!(after.body[field], value, "{field} was overwritten");
+    }
+    Ok(())
+}

@@ -9,7 +9,7 @@ mod workflow;
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{EmptySubscription, ErrorExtensions, Schema};
-use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
+use async_graphql_actix_web::GraphQLResponse;
 use kensa_domain::tenant::TenantCtx;
 
 use crate::error::ApiError;
@@ -31,6 +31,7 @@ pub fn sdl() -> String {
 }
 
 /// The caller as authentication saw it: signed in, anonymous, or a rejected token.
+#[derive(Clone)]
 pub(crate) struct Caller(Result<Option<TenantCtx>, (String, String)>);
 
 impl Caller {
@@ -70,12 +71,19 @@ pub(crate) fn to_graphql(e: ApiError) -> async_graphql::Error {
     })
 }
 
+/// GraphQL bodies carry template documents and whole answer sets, so they get the template
+/// limit, and are read (and capped) before anyone is authenticated.
+pub const BODY_LIMIT: usize = crate::rest::templates::TEMPLATE_LIMIT;
+
 pub async fn execute(
     state: web::Data<AppState>,
     schema: web::Data<KensaSchema>,
     req: HttpRequest,
-    body: GraphQLRequest,
-) -> GraphQLResponse {
+    payload: web::Payload,
+) -> Result<GraphQLResponse, ApiError> {
+    let bytes = crate::extract::read_body(&req, payload, BODY_LIMIT).await?;
+    let batch: async_graphql::BatchRequest =
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     let caller = match bearer(&req) {
         Ok(Some(token)) => {
             kensa_domain::auth::authenticate(&state.kensa, &token, request_meta(&req)).await.map(Some).map_err(|e| {
@@ -86,8 +94,8 @@ pub async fn execute(
         Ok(None) => Ok(None),
         Err(e) => Err((e.code().to_owned(), e.public_detail().unwrap_or_default())),
     };
-    let request = body.into_inner().data(state.kensa.clone()).data(Caller(caller)).data(request_meta(&req));
-    schema.execute(request).await.into()
+    let batch = batch.data(state.kensa.clone()).data(Caller(caller)).data(request_meta(&req));
+    Ok(schema.execute_batch(batch).await.into())
 }
 
 pub async fn graphiql() -> HttpResponse {

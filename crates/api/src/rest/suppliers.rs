@@ -1,7 +1,6 @@
 //! `/api/v1/suppliers`: the buyer's supplier registry.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 use kensa_domain::pagination::PageRequest;
 use kensa_domain::suppliers::{self, ImportReport, Supplier, SupplierFilter, SupplierInput};
 use serde::{Deserialize, Serialize};
@@ -106,21 +105,14 @@ pub async fn import(
     auth: Auth,
     req: HttpRequest,
     query: web::Query<ImportQuery>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let editor = auth.0.editor()?;
     let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !content_type.starts_with("text/csv") && !content_type.starts_with("text/plain") {
         return Err(ApiError::UnsupportedMediaType("Content-Type: text/csv"));
     }
-    let mut bytes = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("could not read the body: {e}")))?;
-        if bytes.len() + chunk.len() > CSV_LIMIT {
-            return Err(ApiError::PayloadTooLarge(CSV_LIMIT));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
+    let bytes = crate::extract::read_body(&req, payload, CSV_LIMIT).await?;
     let report = suppliers::import::import(&state.kensa, editor, &bytes, query.partial.unwrap_or(false)).await?;
     if !report.applied {
         let errors = report

@@ -112,6 +112,29 @@ const ALLOWED: &[(&str, &[&[u8]])] = &[
     ("text/csv", &[]),
 ];
 
+/// Inside a write transaction: the assessment must still be editable; its version moves on,
+/// so evidence changes race neither a submission nor a stale `If-Match`.
+async fn touch_editable(conn: &impl sea_orm::ConnectionTrait, id: Uuid) -> DomainResult<()> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let editable =
+        [super::model::Status::Sent, super::model::Status::InProgress, super::model::Status::ChangesRequested]
+            .map(|s| s.as_str());
+    let result = crate::entities::assessments::Entity::update_many()
+        .col_expr(
+            crate::entities::assessments::Column::Version,
+            Expr::col(crate::entities::assessments::Column::Version).add(1),
+        )
+        .filter(crate::entities::assessments::Column::Id.eq(id))
+        .filter(crate::entities::assessments::Column::Status.is_in(editable))
+        .exec(conn)
+        .await?;
+    if result.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(DomainError::conflict("assessment_locked", "evidence cannot change: the assessment is no longer editable"))
+    }
+}
+
 /// Checks the declared type against the bytes: a PDF must start like one.
 pub fn check_content(declared: &str, bytes: &[u8]) -> Result<String, FieldError> {
     let declared = declared.split(';').next().unwrap_or_default().trim().to_lowercase();
@@ -162,20 +185,7 @@ pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> Dom
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
-    let used: Vec<i64> = evidence::Entity::find()
-        .select_only()
-        .column(evidence::Column::Size)
-        .filter(evidence::Column::AssessmentId.eq(id))
-        .into_tuple()
-        .all(&k.db)
-        .await?;
     let size = i64::try_from(upload.bytes.len()).map_err(DomainError::internal)?;
-    if used.iter().sum::<i64>() + size > MAX_ASSESSMENT_BYTES {
-        return Err(DomainError::conflict(
-            "evidence_quota_exceeded",
-            "an assessment holds at most 500 MiB of evidence",
-        ));
-    }
     let evidence_id = Uuid::now_v7();
     let row = evidence::Model {
         id: evidence_id,
@@ -191,7 +201,30 @@ pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> Dom
     };
     // The file first: a row without its file would be worse than a file without its row.
     k.evidence_store.put(&row.storage_key, &upload.bytes).await?;
+    let stored = record_upload(k, ctx, id, &row).await;
+    if stored.is_err() {
+        let _ = k.evidence_store.delete(&row.storage_key).await;
+    }
+    stored.map(|()| view(row))
+}
+
+/// The row, the quota check and the version bump, in one write transaction.
+async fn record_upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, row: &evidence::Model) -> DomainResult<()> {
     let (_write, txn) = k.begin_write().await?;
+    touch_editable(&txn, id).await?;
+    let used: Vec<i64> = evidence::Entity::find()
+        .select_only()
+        .column(evidence::Column::Size)
+        .filter(evidence::Column::AssessmentId.eq(id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    if used.iter().sum::<i64>() + row.size > MAX_ASSESSMENT_BYTES {
+        return Err(DomainError::conflict(
+            "evidence_quota_exceeded",
+            "an assessment holds at most 500 MiB of evidence",
+        ));
+    }
     evidence::Entity::insert(evidence::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
     history::record(
         &txn,
@@ -208,7 +241,7 @@ pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> Dom
     )
     .await?;
     txn.commit().await?;
-    Ok(view(row))
+    Ok(())
 }
 
 pub async fn list(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Vec<Evidence>> {
@@ -248,6 +281,7 @@ pub async fn delete(k: &Kensa, ctx: &TenantCtx, id: Uuid, evidence_id: Uuid) -> 
     visible.require_answerer(ctx)?;
     visible.status()?.ensure_editable()?;
     let (_write, txn) = k.begin_write().await?;
+    touch_editable(&txn, id).await?;
     evidence::Entity::delete_by_id(row.id).exec(&txn).await?;
     history::record(
         &txn,

@@ -106,10 +106,18 @@ pub async fn preview(k: &Kensa, token: &str) -> DomainResult<InvitationPreview> 
 /// Links the supplier record, this assessment and the supplier's other unlinked ones to
 /// `org`, and consumes the invitation; all in `conn`'s transaction.
 async fn link(conn: &impl ConnectionTrait, u: &Usable, org: Uuid, now: DateTime<Utc>) -> DomainResult<()> {
+    if org == u.assessment.buyer_organization_id {
+        return Err(DomainError::conflict(
+            "cannot_link_buyer",
+            "this invitation is for the supplier; the buying organization cannot accept it for itself",
+        ));
+    }
     let consumed = supplier_invitations::Entity::update_many()
         .col_expr(supplier_invitations::Column::AcceptedAt, Expr::value(now))
         .filter(supplier_invitations::Column::Id.eq(u.invitation.id))
         .filter(supplier_invitations::Column::AcceptedAt.is_null())
+        .filter(supplier_invitations::Column::RevokedAt.is_null())
+        .filter(supplier_invitations::Column::ExpiresAt.gt(now))
         .exec(conn)
         .await?;
     if consumed.rows_affected != 1 {
@@ -128,9 +136,19 @@ async fn link(conn: &impl ConnectionTrait, u: &Usable, org: Uuid, now: DateTime<
         }
         Some(_) => {}
         None => {
-            let mut model: suppliers::ActiveModel = supplier.into();
-            model.supplier_organization_id = Set(Some(org));
-            suppliers::Entity::update(model).exec(conn).await?;
+            // Conditional: a second organization accepting at the same moment finds it taken.
+            let linked = suppliers::Entity::update_many()
+                .col_expr(suppliers::Column::SupplierOrganizationId, Expr::value(org))
+                .filter(suppliers::Column::Id.eq(supplier.id))
+                .filter(suppliers::Column::SupplierOrganizationId.is_null())
+                .exec(conn)
+                .await?;
+            if linked.rows_affected != 1 {
+                return Err(DomainError::conflict(
+                    "supplier_already_linked",
+                    "this supplier is already answered by another organization; ask the buyer",
+                ));
+            }
         }
     }
     assessments::Entity::update_many()

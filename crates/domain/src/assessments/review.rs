@@ -47,6 +47,11 @@ pub struct ReviewInput {
 
 const MAX_COMMENT: usize = 10_000;
 
+async fn in_scope(k: &Kensa, visible: &Visible) -> DomainResult<std::collections::BTreeSet<u32>> {
+    let template = k.template_contents.load(&k.db, visible.row.template_id).await?;
+    Ok(super::service::scope(&template.0, visible.row.target_level))
+}
+
 fn comment_row(
     visible: &Visible,
     ctx: &TenantCtx,
@@ -125,6 +130,7 @@ pub async fn review(
     };
     let mut errors = Vec::new();
     let mut comments = Vec::new();
+    let in_scope = in_scope(k, &visible).await?;
     if let Some(text) = input.comment.as_deref().filter(|c| !c.trim().is_empty()) {
         if text.chars().count() > MAX_COMMENT {
             errors.push(FieldError::new("comment", "too_long", format!("at most {MAX_COMMENT} characters")));
@@ -134,6 +140,13 @@ pub async fn review(
     for (i, item) in input.items.iter().enumerate() {
         if item.comment.trim().is_empty() || item.comment.chars().count() > MAX_COMMENT {
             errors.push(FieldError::new(format!("items[{i}].comment"), "invalid_value", "1 to 10,000 characters"));
+        }
+        if !in_scope.contains(&item.no) {
+            errors.push(FieldError::new(
+                format!("items[{i}].no"),
+                "item_not_in_scope",
+                format!("No.{} is not in this assessment", item.no),
+            ));
         }
         comments.push(comment_row(
             &visible,
@@ -182,6 +195,11 @@ pub async fn add_comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: CommentInp
     }
     if input.body.trim().is_empty() || input.body.chars().count() > MAX_COMMENT {
         errors.push(FieldError::new("body", "invalid_value", "1 to 10,000 characters"));
+    }
+    if let Some(no) = input.item_no
+        && !in_scope(k, &visible).await?.contains(&no)
+    {
+        errors.push(FieldError::new("item_no", "item_not_in_scope", format!("No.{no} is not in this assessment")));
     }
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));

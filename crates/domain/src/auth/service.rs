@@ -105,12 +105,7 @@ pub async fn signup(k: &Kensa, input: SignupInput, meta: &RequestMeta) -> Domain
 /// A race between two sign-ups with one address ends at the unique index: report it as the
 /// conflict it is.
 fn unique_email(e: DomainError) -> DomainError {
-    match &e {
-        DomainError::Internal(msg) if msg.to_lowercase().contains("unique") => {
-            DomainError::conflict("email_taken", "a user with this email address already exists")
-        }
-        _ => e,
-    }
+    e.on_unique("email_taken", "a user with this email address already exists")
 }
 
 pub struct LoginInput {
@@ -195,6 +190,7 @@ pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Doma
         .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
         .filter(refresh_tokens::Column::Id.eq(row.id))
         .filter(refresh_tokens::Column::UsedAt.is_null())
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
     if consumed.rows_affected != 1 {

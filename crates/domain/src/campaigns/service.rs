@@ -307,19 +307,24 @@ pub async fn cancel(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<
         return Err(DomainError::conflict("invalid_transition", "the campaign is already cancelled"));
     }
     let now = crate::db::now();
+    let (_write, txn) = k.begin_write().await?;
+    let marked = campaigns::Entity::update_many()
+        .col_expr(campaigns::Column::CancelledAt, Expr::value(now))
+        .filter(campaigns::Column::Id.eq(id))
+        .filter(campaigns::Column::CancelledAt.is_null())
+        .exec(&txn)
+        .await?;
+    if marked.rows_affected != 1 {
+        return Err(DomainError::conflict("invalid_transition", "the campaign is already cancelled"));
+    }
+    // Read inside the transaction, so that answers saved meanwhile do not trip the version check.
     let open: Vec<assessments::Model> = assessments::Entity::find()
         .filter(assessments::Column::CampaignId.eq(id))
-        .all(&k.db)
+        .all(&txn)
         .await?
         .into_iter()
         .filter(|r| Status::parse(&r.status).is_some_and(Status::open))
         .collect();
-    let (_write, txn) = k.begin_write().await?;
-    campaigns::Entity::update_many()
-        .col_expr(campaigns::Column::CancelledAt, Expr::value(now))
-        .filter(campaigns::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
     for row in &open {
         transition(&txn, ctx, row, Status::Cancelled, now).await?;
         invitations::revoke_pending(&txn, row.id, now).await?;

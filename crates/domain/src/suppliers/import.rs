@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ActiveModelTrait, EntityTrait};
+use sea_orm::EntityTrait;
 use serde::Serialize;
 use serde_json::json;
 use tracing::instrument;
@@ -51,6 +51,9 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
 
 struct ParsedRow {
     line: usize,
+    /// Kept to apply over an existing supplier: columns the file leaves out or empty keep
+    /// the stored values.
+    input: SupplierInput,
     fields: SupplierFields,
 }
 
@@ -104,8 +107,8 @@ fn parse_rows(text: &str) -> DomainResult<(Vec<ParsedRow>, Vec<RejectedRow>)> {
             tags: get("tags").map(|t| t.split([';', ',']).map(str::to_owned).collect()),
             ..SupplierInput::default()
         };
-        match SupplierFields::parse(input, None, "") {
-            Ok(fields) => rows.push(ParsedRow { line, fields }),
+        match SupplierFields::parse(input.clone(), None, "") {
+            Ok(fields) => rows.push(ParsedRow { line, input, fields }),
             Err(errors) => rejected.push(RejectedRow { line, reason: reasons(&errors) }),
         }
     }
@@ -139,24 +142,28 @@ pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: boo
     if !rejected.is_empty() && !partial {
         return Ok(ImportReport { created: 0, updated: 0, rejected, applied: false });
     }
-    let existing: HashMap<String, suppliers::Model> =
-        repo::all_by_email(&k.db, ctx).await?.into_iter().map(|s| (s.contact_email.clone(), s)).collect();
     let now = crate::db::now();
+    let (_write, txn) = k.begin_write().await?;
+    let existing: HashMap<String, suppliers::Model> =
+        repo::all_by_email(&txn, ctx).await?.into_iter().map(|s| (s.contact_email.clone(), s)).collect();
     let (mut created, mut updated) = (Vec::new(), Vec::new());
     for row in unique {
         match existing.get(&row.fields.contact_email) {
-            Some(current) => updated.push(repo::with_fields(current.clone(), ctx, &row.fields, now)),
+            Some(current) => {
+                let base = SupplierFields::of(&Supplier::from(current.clone()));
+                let fields = SupplierFields::parse(row.input, Some(&base), "").map_err(DomainError::Validation)?;
+                updated.push((current.id, fields));
+            }
             None => created.push(repo::row(ctx, Uuid::now_v7(), &row.fields, now)),
         }
     }
-    let (_write, txn) = k.begin_write().await?;
     for chunk in created.chunks(500) {
         suppliers::Entity::insert_many(chunk.iter().cloned().map(suppliers::ActiveModel::from))
             .exec_without_returning(&txn)
             .await?;
     }
-    for row in &updated {
-        suppliers::Entity::update(suppliers::ActiveModel::from(row.clone()).reset_all()).exec(&txn).await?;
+    for (id, fields) in &updated {
+        repo::update_fields(&txn, ctx, *id, fields, now).await?;
     }
     crate::audit::record_action(
         &txn,
@@ -168,9 +175,4 @@ pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: boo
     .await?;
     txn.commit().await?;
     Ok(ImportReport { created: created.len(), updated: updated.len(), rejected, applied: true })
-}
-
-/// The suppliers as they are after an import, for callers that want them.
-pub fn summarise(rows: Vec<suppliers::Model>) -> Vec<Supplier> {
-    rows.into_iter().map(Supplier::from).collect()
 }

@@ -100,18 +100,32 @@ pub fn row(ctx: &TenantCtx, id: Uuid, f: &SupplierFields, now: chrono::DateTime<
     }
 }
 
-/// The stored row with `fields` applied; links and status are kept.
-pub fn with_fields(
-    existing: suppliers::Model,
+/// Writes the editable fields only (never the link, status or deletion), and only while the
+/// supplier exists: a concurrent delete or invitation acceptance is not undone.
+pub async fn update_fields(
+    conn: &impl ConnectionTrait,
     ctx: &TenantCtx,
+    id: Uuid,
     f: &SupplierFields,
     now: chrono::DateTime<chrono::Utc>,
-) -> suppliers::Model {
-    let fresh = row(ctx, existing.id, f, now);
-    suppliers::Model {
-        supplier_organization_id: existing.supplier_organization_id,
-        review_status: existing.review_status,
-        created_at: existing.created_at,
-        ..fresh
-    }
+) -> DomainResult<bool> {
+    use sea_orm::sea_query::Expr;
+    let result = suppliers::Entity::update_many()
+        .col_expr(suppliers::Column::Name, Expr::value(f.name.clone()))
+        .col_expr(suppliers::Column::ContactName, Expr::value(f.contact_name.clone()))
+        .col_expr(suppliers::Column::ContactEmail, Expr::value(f.contact_email.clone()))
+        .col_expr(suppliers::Column::ContactLocale, Expr::value(f.contact_locale.clone()))
+        .col_expr(suppliers::Column::Tier, Expr::value(f.tier.clone()))
+        .col_expr(suppliers::Column::TargetLevel, Expr::value(f.target_level))
+        .col_expr(suppliers::Column::ReviewIntervalMonths, Expr::value(f.review_interval_months))
+        .col_expr(suppliers::Column::Tags, Expr::value(serde_json::json!(f.tags)))
+        .col_expr(suppliers::Column::SearchText, Expr::value(format!("{} {}", f.name.to_lowercase(), f.contact_email)))
+        .col_expr(suppliers::Column::TagText, Expr::value(format!("|{}|", f.tags.join("|"))))
+        .col_expr(suppliers::Column::UpdatedAt, Expr::value(now))
+        .filter(suppliers::Column::Id.eq(id))
+        .filter(suppliers::Column::OrganizationId.eq(ctx.org_id().0))
+        .filter(suppliers::Column::DeletedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
 }

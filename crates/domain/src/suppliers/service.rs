@@ -1,6 +1,6 @@
 //! The supplier registry: create, list, get, update, soft-delete.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
@@ -25,11 +25,11 @@ fn email_taken(email: &str) -> DomainError {
 pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: SupplierInput) -> DomainResult<Supplier> {
     let ctx = editor.tenant();
     let fields = SupplierFields::parse(input, None, "").map_err(DomainError::Validation)?;
-    if repo::find_by_email(&k.db, ctx, &fields.contact_email).await?.is_some() {
-        return Err(email_taken(&fields.contact_email));
-    }
     let row = repo::row(ctx, Uuid::now_v7(), &fields, crate::db::now());
     let (_write, txn) = k.begin_write().await?;
+    if repo::find_by_email(&txn, ctx, &fields.contact_email).await?.is_some() {
+        return Err(email_taken(&fields.contact_email));
+    }
     suppliers::Entity::insert(suppliers::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
     record(&txn, ctx, "supplier.created", Some(("supplier", row.id.to_string())), json!({ "name": row.name })).await?;
     txn.commit().await?;
@@ -56,18 +56,20 @@ pub async fn get(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Supplier>
 #[instrument(skip_all, fields(org = %editor.tenant().org_id(), supplier = %id))]
 pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierInput) -> DomainResult<Supplier> {
     let ctx = editor.tenant();
-    let existing = repo::find(&k.db, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
-    let current = SupplierFields::of(&Supplier::from(existing.clone()));
+    let (_write, txn) = k.begin_write().await?;
+    let existing = repo::find(&txn, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
+    let current = SupplierFields::of(&Supplier::from(existing));
     let fields = SupplierFields::parse(input, Some(&current), "").map_err(DomainError::Validation)?;
     if fields.contact_email != current.contact_email
-        && repo::find_by_email(&k.db, ctx, &fields.contact_email).await?.is_some()
+        && repo::find_by_email(&txn, ctx, &fields.contact_email).await?.is_some()
     {
         return Err(email_taken(&fields.contact_email));
     }
-    let row = repo::with_fields(existing, ctx, &fields, crate::db::now());
-    let (_write, txn) = k.begin_write().await?;
-    suppliers::Entity::update(suppliers::ActiveModel::from(row.clone()).reset_all()).exec(&txn).await?;
-    record(&txn, ctx, "supplier.updated", Some(("supplier", id.to_string())), json!({ "name": row.name })).await?;
+    if !repo::update_fields(&txn, ctx, id, &fields, crate::db::now()).await? {
+        return Err(DomainError::NotFound("supplier"));
+    }
+    record(&txn, ctx, "supplier.updated", Some(("supplier", id.to_string())), json!({ "name": fields.name })).await?;
+    let row = repo::find(&txn, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
     txn.commit().await?;
     Ok(row.into())
 }
@@ -76,8 +78,8 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierI
 #[instrument(skip_all, fields(org = %editor.tenant().org_id(), supplier = %id))]
 pub async fn delete(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<()> {
     let ctx = editor.tenant();
-    let existing = repo::find(&k.db, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
     let (_write, txn) = k.begin_write().await?;
+    let existing = repo::find(&txn, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
     let mut model: suppliers::ActiveModel = existing.into();
     model.deleted_at = Set(Some(crate::db::now()));
     suppliers::Entity::update(model).exec(&txn).await?;

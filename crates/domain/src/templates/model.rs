@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::FieldError;
 
 pub const MAX_ITEMS: usize = 2_000;
+/// Item numbers are stored as 32-bit integers; anything near that is a mistake anyway.
+pub const MAX_ITEM_NO: u32 = 1_000_000;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -334,8 +336,12 @@ impl TemplateDocument {
                 for (ii, item) in section.items.iter().enumerate() {
                     count += 1;
                     let ipath = format!("{spath}.items[{ii}]");
-                    if item.no == 0 {
-                        errors.push(FieldError::new(format!("{ipath}.no"), "out_of_range", "item numbers start at 1"));
+                    if item.no == 0 || item.no > MAX_ITEM_NO {
+                        errors.push(FieldError::new(
+                            format!("{ipath}.no"),
+                            "out_of_range",
+                            format!("item numbers run from 1 to {MAX_ITEM_NO}"),
+                        ));
                     }
                     if let Some(first) = item_numbers.insert(item.no, ipath.clone()) {
                         errors.push(FieldError::new(

@@ -140,7 +140,8 @@ impl ContentCache {
         if row.in_use
             && let Ok(mut entries) = self.entries.lock()
         {
-            if entries.len() > 10_000 {
+            // Documents can be megabytes: keep a few hundred at most (a miss only costs a parse).
+            if entries.len() >= 256 {
                 entries.clear();
             }
             entries.insert(id, parsed.clone());

@@ -161,7 +161,12 @@ async fn insert_custom(
     }
     let row = repo::new_row(doc, Some(ctx), 1, None, source)?;
     let (_write, txn) = k.begin_write().await?;
-    templates::Entity::insert(templates::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
+    templates::Entity::insert(templates::ActiveModel::from(row.clone())).exec_without_returning(&txn).await.map_err(
+        |e| {
+            DomainError::from(e)
+                .on_unique("template_key_taken", "your organization already has a template with this key")
+        },
+    )?;
     audit::record(
         &txn,
         NewAuditEvent {
@@ -268,7 +273,11 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, patch: TemplateP
         .filter(templates::Column::Id.eq(row.id))
         .filter(templates::Column::InUse.eq(false))
         .exec(&txn)
-        .await?;
+        .await
+        .map_err(|e| {
+            DomainError::from(e)
+                .on_unique("template_key_taken", "your organization already has a template with this key")
+        })?;
     if updated.rows_affected != 1 {
         return Err(DomainError::conflict(
             "template_in_use",

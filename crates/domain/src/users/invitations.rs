@@ -70,6 +70,8 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
         .col_expr(user_invitations::Column::AcceptedAt, sea_orm::sea_query::Expr::value(now))
         .filter(user_invitations::Column::Id.eq(invitation.id))
         .filter(user_invitations::Column::AcceptedAt.is_null())
+        .filter(user_invitations::Column::RevokedAt.is_null())
+        .filter(user_invitations::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
     if consumed.rows_affected != 1 {
@@ -86,7 +88,8 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
             locale: &locale,
         },
     )
-    .await?;
+    .await
+    .map_err(|e| e.on_unique("email_taken", "a user with this email address already exists"))?;
     audit::record(
         &txn,
         NewAuditEvent {

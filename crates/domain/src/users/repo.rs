@@ -1,8 +1,6 @@
 //! User and organization queries. Tenant data is only reachable through a [`TenantCtx`].
 
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::entities::{organizations, users};
@@ -27,13 +25,18 @@ pub async fn list(conn: &impl ConnectionTrait, ctx: &TenantCtx, page: &PageReque
     Ok(query.order_by_asc(users::Column::Id).limit(page.limit + 1).all(conn).await?)
 }
 
+/// Counts the active owners, locking their rows (`FOR UPDATE` on PostgreSQL; SQLite's
+/// immediate write transactions are serial already): two admins demoting the two last
+/// owners at once must not both see "another owner remains".
 pub async fn count_active_owners(conn: &impl ConnectionTrait, ctx: &TenantCtx) -> DomainResult<u64> {
-    Ok(users::Entity::find()
+    let owners = users::Entity::find()
         .filter(users::Column::OrganizationId.eq(ctx.org_id().0))
         .filter(users::Column::Role.eq(Role::Owner.as_str()))
         .filter(users::Column::Active.eq(true))
-        .count(conn)
-        .await?)
+        .lock_exclusive()
+        .all(conn)
+        .await?;
+    Ok(owners.len() as u64)
 }
 
 pub async fn organization(conn: &impl ConnectionTrait, ctx: &TenantCtx) -> DomainResult<Option<organizations::Model>> {

@@ -120,7 +120,7 @@ pub async fn update(k: &Kensa, admin: AdminCtx<'_>, user_id: UserId, changes: Us
     if touches_owner && role != current.role && ctx.role() != Role::Owner {
         return Err(DomainError::Forbidden);
     }
-    if current.role == Role::Owner && current.active && ctx.role() != Role::Owner && !active {
+    if current.role == Role::Owner && current.active != active && ctx.role() != Role::Owner {
         return Err(DomainError::Forbidden);
     }
     let loses_owner = current.role == Role::Owner && current.active && (role != Role::Owner || !active);

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_templates;
 mod m0003_assessments;
+mod m0004_supplier_email_unique;
 mod util;
 
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_templates::Migration),
             Box::new(m0003_assessments::Migration),
+            Box::new(m0004_supplier_email_unique::Migration),
         ]
     }
 }

@@ -51,6 +51,11 @@ async fn a_buyer_registers_lists_updates_and_deletes_suppliers() -> TestResult {
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     app.get(&format!("/api/v1/suppliers/{id}"), token).await.assert_problem(404, "not_found");
     assert_eq!(names(&app.get("/api/v1/suppliers", token).await.body), vec!["Kanto Denki"]);
+    // A deleted record no longer holds its email.
+    let again = app
+        .post("/api/v1/suppliers", token, json!({ "name": "Tokai Seiki", "contact_email": "ito@tokai.example" }))
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
     Ok(())
 }
 

@@ -160,7 +160,13 @@ pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: boo
     for chunk in created.chunks(500) {
         suppliers::Entity::insert_many(chunk.iter().cloned().map(suppliers::ActiveModel::from))
             .exec_without_returning(&txn)
-            .await?;
+            .await
+            .map_err(|e| {
+                DomainError::from(e).on_unique(
+                    "supplier_email_taken",
+                    "another import or request registered one of these emails meanwhile; retry",
+                )
+            })?;
     }
     for (id, fields) in &updated {
         repo::update_fields(&txn, ctx, *id, fields, now).await?;

@@ -30,7 +30,12 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: SupplierInput) -> D
     if repo::find_by_email(&txn, ctx, &fields.contact_email).await?.is_some() {
         return Err(email_taken(&fields.contact_email));
     }
-    suppliers::Entity::insert(suppliers::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
+    suppliers::Entity::insert(suppliers::ActiveModel::from(row.clone())).exec_without_returning(&txn).await.map_err(
+        |e| {
+            DomainError::from(e)
+                .on_unique("supplier_email_taken", "a supplier with this contact email is already registered")
+        },
+    )?;
     record(&txn, ctx, "supplier.created", Some(("supplier", row.id.to_string())), json!({ "name": row.name })).await?;
     txn.commit().await?;
     Ok(row.into())
@@ -65,7 +70,10 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierI
     {
         return Err(email_taken(&fields.contact_email));
     }
-    if !repo::update_fields(&txn, ctx, id, &fields, crate::db::now()).await? {
+    let updated = repo::update_fields(&txn, ctx, id, &fields, crate::db::now())
+        .await
+        .map_err(|e| e.on_unique("supplier_email_taken", "a supplier with this contact email is already registered"))?;
+    if !updated {
         return Err(DomainError::NotFound("supplier"));
     }
     record(&txn, ctx, "supplier.updated", Some(("supplier", id.to_string())), json!({ "name": fields.name })).await?;

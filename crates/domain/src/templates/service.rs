@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::model::{Anomaly, AnswerScale, Category, Content, TemplateDocument};
 use super::repo;
 use crate::Kensa;
-use crate::audit::{self, NewAuditEvent};
+use crate::audit;
 use crate::entities::templates;
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::pagination::{Page, PageRequest};
@@ -167,16 +167,12 @@ async fn insert_custom(
                 .on_unique("template_key_taken", "your organization already has a template with this key")
         },
     )?;
-    audit::record(
+    audit::record_action(
         &txn,
-        NewAuditEvent {
-            organization_id: Some(ctx.org_id()),
-            actor_user_id: ctx.user_id(),
-            action,
-            target: Some(("template", row.id.to_string())),
-            meta: ctx.meta(),
-            details: json!({ "key": row.key, "item_count": row.item_count, "source_template_id": source }),
-        },
+        ctx,
+        action,
+        Some(("template", row.id.to_string())),
+        json!({ "key": row.key, "item_count": row.item_count, "source_template_id": source }),
     )
     .await?;
     txn.commit().await?;
@@ -284,16 +280,12 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, patch: TemplateP
             "this template was just put to use by an assessment: clone it",
         ));
     }
-    audit::record(
+    audit::record_action(
         &txn,
-        NewAuditEvent {
-            organization_id: Some(ctx.org_id()),
-            actor_user_id: ctx.user_id(),
-            action: "template.updated",
-            target: Some(("template", row.id.to_string())),
-            meta: ctx.meta(),
-            details: json!({ "key": fresh.key, "item_count": fresh.item_count }),
-        },
+        ctx,
+        "template.updated",
+        Some(("template", row.id.to_string())),
+        json!({ "key": fresh.key, "item_count": fresh.item_count }),
     )
     .await?;
     txn.commit().await?;

@@ -7,7 +7,7 @@ use tracing::instrument;
 use super::model::{EmailAddress, Invitation, Me, User, UserChanges, Validator};
 use super::repo;
 use crate::Kensa;
-use crate::audit::{self, NewAuditEvent};
+use crate::audit;
 use crate::entities::{refresh_tokens, user_invitations};
 use crate::error::{DomainError, DomainResult};
 use crate::ids::UserId;
@@ -89,16 +89,12 @@ pub async fn invite(k: &Kensa, admin: AdminCtx<'_>, input: InviteInput) -> Domai
         .exec_without_returning(&txn)
         .await?;
     jobs::enqueue(&txn, JobKind::UserInvitationMail, json!({ "invitation_id": row.id }), now).await?;
-    audit::record(
+    audit::record_action(
         &txn,
-        NewAuditEvent {
-            organization_id: Some(ctx.org_id()),
-            actor_user_id: ctx.user_id(),
-            action: "user.invited",
-            target: Some(("user_invitation", row.id.to_string())),
-            meta: ctx.meta(),
-            details: json!({ "email": row.email, "role": row.role }),
-        },
+        ctx,
+        "user.invited",
+        Some(("user_invitation", row.id.to_string())),
+        json!({ "email": row.email, "role": row.role }),
     )
     .await?;
     txn.commit().await?;
@@ -147,16 +143,12 @@ pub async fn update(k: &Kensa, admin: AdminCtx<'_>, user_id: UserId, changes: Us
     } else {
         "user.role_changed"
     };
-    audit::record(
+    audit::record_action(
         &txn,
-        NewAuditEvent {
-            organization_id: Some(ctx.org_id()),
-            actor_user_id: ctx.user_id(),
-            action,
-            target: Some(("user", user_id.to_string())),
-            meta: ctx.meta(),
-            details: json!({ "role": { "old": current.role, "new": role }, "active": { "old": current.active, "new": active } }),
-        },
+        ctx,
+        action,
+        Some(("user", user_id.to_string())),
+        json!({ "role": { "old": current.role, "new": role }, "active": { "old": current.active, "new": active } }),
     )
     .await?;
     txn.commit().await?;

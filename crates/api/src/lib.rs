@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod observe;
 pub mod openapi;
 pub mod redis_throttle;
+pub mod redis_wake;
 pub mod request_id;
 pub mod rest;
 pub mod s3_store;

@@ -24,6 +24,8 @@ pub struct Application {
     server: Server,
     kensa: Kensa,
     worker: Option<Worker>,
+    /// Where the embedded worker hears other replicas' wake-ups.
+    wakeups: Option<(String, String)>,
 }
 
 async fn route_not_found() -> Result<HttpResponse, ApiError> {
@@ -46,6 +48,10 @@ impl Application {
             None => Arc::new(MemoryThrottle::default()),
         };
         let mut kensa = Kensa::connect(&settings, throttle).await?;
+        if let Some(conn) = &redis {
+            let channel = kensa_worker::wakeups::channel(&settings.redis_prefix);
+            kensa.remote_wakeup = Some(Arc::new(crate::redis_wake::RedisWake::new(conn.clone(), channel)));
+        }
         if let Some(s3) = &settings.s3 {
             kensa.evidence_store = Arc::new(crate::s3_store::S3Store::new(s3)?);
         }
@@ -93,7 +99,11 @@ impl Application {
         .map_err(|e| ConfigError::new("KENSA_BIND", e.to_string()))?
         .shutdown_timeout(30)
         .run();
-        Ok(Self { port, server, kensa, worker })
+        let wakeups = settings
+            .redis_url
+            .as_ref()
+            .map(|url| (url.expose().clone(), kensa_worker::wakeups::channel(&settings.redis_prefix)));
+        Ok(Self { port, server, kensa, worker, wakeups })
     }
 
     pub fn port(&self) -> u16 {
@@ -109,6 +119,15 @@ impl Application {
     /// finishes its current job and stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = watch::channel(false);
+        if let (Some((url, channel)), Some(_)) = (self.wakeups, &self.worker) {
+            tokio::spawn(kensa_worker::wakeups::listen(
+                url,
+                channel,
+                self.kensa.job_wakeup.clone(),
+                stopped.clone(),
+                None,
+            ));
+        }
         let worker = self.worker.map(|w| tokio::spawn(async move { w.run(stopped).await }));
         let result = self.server.await;
         let _ = stop.send(true);

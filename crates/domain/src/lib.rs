@@ -25,6 +25,11 @@ use url::Url;
 
 pub use error::{DomainError, DomainResult, FieldError};
 
+/// A wake-up for workers in other processes (Redis pub/sub in production).
+pub trait WakeSignal: Send + Sync {
+    fn wake(&self);
+}
+
 /// The services' shared state: the database, token keys and the login throttle.
 #[derive(Clone)]
 pub struct Kensa {
@@ -34,6 +39,8 @@ pub struct Kensa {
     pub public_url: Url,
     /// Signalled after a transaction queues a job, so an in-process worker starts at once.
     pub job_wakeup: Arc<Notify>,
+    /// Tells workers in other processes (through Redis) that jobs are waiting.
+    pub remote_wakeup: Option<Arc<dyn WakeSignal>>,
     pub principals: Arc<auth::principal_cache::PrincipalCache>,
     pub template_contents: Arc<templates::repo::ContentCache>,
     /// Where evidence files live.
@@ -64,8 +71,13 @@ impl Kensa {
         Ok((guard, txn))
     }
 
+    /// Called after committing a transaction that queued jobs. Only a hint: workers poll
+    /// anyway, so a lost signal delays a job by one poll interval, never loses it.
     pub fn wake_worker(&self) {
         self.job_wakeup.notify_one();
+        if let Some(remote) = &self.remote_wakeup {
+            remote.wake();
+        }
     }
 }
 
@@ -84,6 +96,7 @@ impl Kensa {
             throttle,
             public_url: settings.public_url.clone(),
             job_wakeup: Arc::new(Notify::new()),
+            remote_wakeup: None,
             principals: Arc::default(),
             template_contents: Arc::default(),
             evidence_store: Arc::new(assessments::evidence::LocalStore::new(settings.data_dir.join("evidence"))),

@@ -3,6 +3,7 @@
 
 pub mod mail;
 pub mod telemetry;
+pub mod wakeups;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,12 +41,25 @@ pub struct Worker {
     kensa: Kensa,
     mailer: Arc<dyn Mailer>,
     id: String,
+    poll_interval: Duration,
+    /// Told about every pass that did something (tests wait on it instead of sleeping).
+    reports: Option<tokio::sync::mpsc::UnboundedSender<RunReport>>,
 }
 
 impl Worker {
     pub fn new(kensa: Kensa, mailer: Arc<dyn Mailer>) -> Self {
         let id = format!("{}-{}", std::process::id(), uuid_suffix());
-        Self { kensa, mailer, id }
+        Self { kensa, mailer, id, poll_interval: POLL_INTERVAL, reports: None }
+    }
+
+    pub fn with_poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+
+    pub fn with_reports(mut self, reports: tokio::sync::mpsc::UnboundedSender<RunReport>) -> Self {
+        self.reports = Some(reports);
+        self
     }
 
     /// Does everything due at `now`, then returns. Tests and `kensa-worker run-once` use it.
@@ -78,14 +92,19 @@ impl Worker {
         info!(worker = %self.id, "worker started");
         while !*shutdown.borrow() {
             match self.run_once(kensa_domain::db::now()).await {
-                Ok(report) if report.succeeded + report.retried > 0 => info!(?report, "jobs processed"),
+                Ok(report) if report.succeeded + report.retried > 0 => {
+                    info!(?report, "jobs processed");
+                    if let Some(reports) = &self.reports {
+                        let _ = reports.send(report);
+                    }
+                }
                 Ok(_) => {}
                 Err(e) => error!(error = %e, "worker pass failed"),
             }
             tokio::select! {
                 _ = shutdown.changed() => {}
                 _ = self.kensa.job_wakeup.notified() => {}
-                _ = tokio::time::sleep(POLL_INTERVAL) => {}
+                _ = tokio::time::sleep(self.poll_interval) => {}
             }
         }
         info!(worker = %self.id, "worker stopped");

@@ -50,6 +50,7 @@ async fn run(args: &[String]) -> Result<(), String> {
     let _log_guard = telemetry::init(&settings);
     let kensa =
         Kensa::connect(&settings, std::sync::Arc::new(MemoryThrottle::default())).await.map_err(|e| e.to_string())?;
+    let wakeup = kensa.job_wakeup.clone();
     let worker = Worker::new(kensa, mail::from_settings(&settings).map_err(|e| e.to_string())?);
     match command {
         Command::RunOnce(now) => {
@@ -59,6 +60,10 @@ async fn run(args: &[String]) -> Result<(), String> {
         }
         Command::Run => {
             let (tx, rx) = tokio::sync::watch::channel(false);
+            if let Some(url) = &settings.redis_url {
+                let channel = kensa_worker::wakeups::channel(&settings.redis_prefix);
+                tokio::spawn(kensa_worker::wakeups::listen(url.expose().clone(), channel, wakeup, rx.clone(), None));
+            }
             tokio::spawn(async move {
                 shutdown_signal().await;
                 let _ = tx.send(true);

@@ -85,3 +85,46 @@ async fn mail_goes_through_smtp_when_smtp_url_is_set() -> TestResult {
     assert!(app.mails().is_empty(), "nothing goes to the outbox when SMTP is configured");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_separate_worker_wakes_on_redis_instead_of_waiting_for_its_poll() -> TestResult {
+    let Ok(redis_url) = std::env::var("TEST_REDIS_URL") else {
+        eprintln!("TEST_REDIS_URL not set: wake-ups through Redis are exercised in CI's second pass");
+        return Ok(());
+    };
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    // A worker as a separate process would have it: its own services and notifier, and a
+    // poll interval so long that only a wake-up can explain a prompt delivery.
+    let kensa = kensa_domain::Kensa::connect(
+        &app.settings,
+        std::sync::Arc::new(kensa_domain::auth::throttle::MemoryThrottle::default()),
+    )
+    .await?;
+    let (reports_tx, mut reports) = tokio::sync::mpsc::unbounded_channel();
+    let worker = kensa_worker::Worker::new(kensa.clone(), kensa_worker::mail::from_settings(&app.settings)?)
+        .with_poll_interval(std::time::Duration::from_secs(3600))
+        .with_reports(reports_tx);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let (ready_tx, ready) = tokio::sync::oneshot::channel();
+    let channel = kensa_worker::wakeups::channel(&app.settings.redis_prefix);
+    tokio::spawn(kensa_worker::wakeups::listen(
+        redis_url,
+        channel,
+        kensa.job_wakeup.clone(),
+        stopped.clone(),
+        Some(ready_tx),
+    ));
+    ready.await?;
+    let running = tokio::spawn(async move { worker.run(stopped).await });
+
+    let email = unique_email("woken");
+    app.post("/api/v1/users/invitations", Some(&owner.access_token), json!({ "email": email, "role": "viewer" })).await;
+    let report =
+        tokio::time::timeout(std::time::Duration::from_secs(20), reports.recv()).await?.ok_or("worker stopped")?;
+    assert_eq!(report.succeeded, 1);
+    assert_eq!(app.mails_to(&email).len(), 1);
+    let _ = stop.send(true);
+    running.await?;
+    Ok(())
+}

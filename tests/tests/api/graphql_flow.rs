@@ -108,6 +108,28 @@ async fn suppliers_campaigns_answers_and_review_work_over_graphql() -> TestResul
     )
     .await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "forbidden");
+    let pdf = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b"%PDF-1.4 evidence");
+    let upload = "mutation($id: UUID!, $c: String!, $t: String!) { uploadEvidence(assessmentId: $id, fileName: \"policy.pdf\", contentType: $t, contentBase64: $c, itemNo: 1) { id size } }";
+    let uploaded = gql(&app, s, upload, json!({ "id": assessment, "c": pdf, "t": "application/pdf" })).await;
+    let evidence_id = ok(&uploaded)["uploadEvidence"]["id"].as_str().ok_or("evidence")?.to_owned();
+    assert_eq!(ok(&uploaded)["uploadEvidence"]["size"], 17);
+    let mismatch = gql(&app, s, upload, json!({ "id": assessment, "c": "TVo=", "t": "application/pdf" })).await;
+    assert_eq!(mismatch["errors"][0]["extensions"]["code"], "validation_failed");
+    let listed_evidence =
+        gql(&app, b, "query($id: UUID!) { assessmentEvidence(id: $id) { fileName } }", json!({ "id": assessment }))
+            .await;
+    assert_eq!(ok(&listed_evidence)["assessmentEvidence"][0]["fileName"], "policy.pdf");
+    let removed = gql(
+        &app,
+        s,
+        "mutation($id: UUID!, $e: UUID!) { deleteEvidence(assessmentId: $id, evidenceId: $e) }",
+        json!({ "id": assessment, "e": evidence_id }),
+    )
+    .await;
+    assert_eq!(ok(&removed)["deleteEvidence"], true);
+    let kept = gql(&app, s, upload, json!({ "id": assessment, "c": pdf, "t": "application/pdf" })).await;
+    ok(&kept);
+
     let fixed = gql(
         &app,
         s,
@@ -122,6 +144,10 @@ async fn suppliers_campaigns_answers_and_review_work_over_graphql() -> TestResul
         json!({ "id": assessment, "i": { "decision": "accept" } })).await;
     assert_eq!(ok(&done)["reviewAssessment"]["status"], "accepted");
     assert_eq!(ok(&done)["reviewAssessment"]["progress"]["answered"], 50);
+
+    // Evidence is locked once the buyer accepted.
+    let locked = gql(&app, s, upload, json!({ "id": assessment, "c": pdf, "t": "application/pdf" })).await;
+    assert_eq!(locked["errors"][0]["extensions"]["code"], "assessment_locked");
 
     let listed = gql(
         &app,

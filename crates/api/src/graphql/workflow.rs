@@ -308,6 +308,37 @@ impl WorkflowMutation {
         Ok(true)
     }
 
+    /// Upload evidence as base64 (GraphQL bodies are capped at 8 MiB, so files up to about
+    /// 6 MiB; larger ones through the REST multipart upload). Same checks as REST.
+    async fn upload_evidence(
+        &self,
+        ctx: &Context<'_>,
+        assessment_id: Uuid,
+        file_name: String,
+        content_type: String,
+        content_base64: String,
+        item_no: Option<u32>,
+    ) -> async_graphql::Result<Evidence> {
+        use base64::Engine;
+        let (k, t) = caller(ctx)?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(content_base64.trim()).map_err(|_| {
+            gql(kensa_domain::DomainError::validation("content_base64", "invalid_value", "not valid base64"))
+        })?;
+        let upload = evidence::Upload { file_name, content_type, bytes, item_no };
+        evidence::upload(k, t, assessment_id, upload).await.map_err(gql)
+    }
+
+    async fn delete_evidence(
+        &self,
+        ctx: &Context<'_>,
+        assessment_id: Uuid,
+        evidence_id: Uuid,
+    ) -> async_graphql::Result<bool> {
+        let (k, t) = caller(ctx)?;
+        evidence::delete(k, t, assessment_id, evidence_id).await.map_err(gql)?;
+        Ok(true)
+    }
+
     async fn add_comment(
         &self,
         ctx: &Context<'_>,

@@ -9,6 +9,15 @@ fn pdf() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec()
 }
 
+async fn download(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    evidence_id: &str,
+) -> Result<reqwest::Response, reqwest::Error> {
+    app.client.get(app.url(&format!("/api/v1/assessments/{id}/evidence/{evidence_id}"))).bearer_auth(token).send().await
+}
+
 async fn upload(
     app: &TestApp,
     token: &str,
@@ -52,12 +61,7 @@ async fn evidence_is_uploaded_listed_downloaded_and_deleted() -> TestResult {
 
     let listed = app.get(&format!("/api/v1/assessments/{id}/evidence"), Some(&buyer.access_token)).await;
     assert_eq!(listed.body.as_array().map(Vec::len), Some(1));
-    let download = app
-        .client
-        .get(app.url(&format!("/api/v1/assessments/{id}/evidence/{evidence_id}")))
-        .bearer_auth(&buyer.access_token)
-        .send()
-        .await?;
+    let download = download(&app, &buyer.access_token, &id, evidence_id).await?;
     assert_eq!(download.status(), StatusCode::OK);
     let disposition =
         download.headers().get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
@@ -65,23 +69,11 @@ async fn evidence_is_uploaded_listed_downloaded_and_deleted() -> TestResult {
     assert_eq!(download.bytes().await?.to_vec(), pdf());
 
     // The buyer cannot delete; the supplier can while answers are editable.
-    let refused = app
-        .request(
-            reqwest::Method::DELETE,
-            &format!("/api/v1/assessments/{id}/evidence/{evidence_id}"),
-            Some(&buyer.access_token),
-            None,
-        )
-        .await;
+    let refused =
+        app.delete(&format!("/api/v1/assessments/{id}/evidence/{evidence_id}"), Some(&buyer.access_token)).await;
     refused.assert_problem(403, "forbidden");
-    let deleted = app
-        .request(
-            reqwest::Method::DELETE,
-            &format!("/api/v1/assessments/{id}/evidence/{evidence_id}"),
-            Some(&supplier.access_token),
-            None,
-        )
-        .await;
+    let deleted =
+        app.delete(&format!("/api/v1/assessments/{id}/evidence/{evidence_id}"), Some(&supplier.access_token)).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     app.get(&format!("/api/v1/assessments/{id}/evidence/{evidence_id}"), Some(&buyer.access_token))
         .await
@@ -153,21 +145,10 @@ async fn evidence_goes_to_object_storage_when_configured() -> TestResult {
     .await?;
     assert_eq!(anonymous.status(), StatusCode::FORBIDDEN, "the bucket is not public");
 
-    let download = app
-        .client
-        .get(app.url(&format!("/api/v1/assessments/{id}/evidence/{evidence_id}")))
-        .bearer_auth(&buyer.access_token)
-        .send()
-        .await?;
+    let download = download(&app, &buyer.access_token, &id, evidence_id).await?;
     assert_eq!(download.bytes().await?.to_vec(), pdf());
-    let deleted = app
-        .request(
-            reqwest::Method::DELETE,
-            &format!("/api/v1/assessments/{id}/evidence/{evidence_id}"),
-            Some(&supplier.access_token),
-            None,
-        )
-        .await;
+    let deleted =
+        app.delete(&format!("/api/v1/assessments/{id}/evidence/{evidence_id}"), Some(&supplier.access_token)).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert!(matches!(store.get(&key).await, Err(kensa_domain::DomainError::NotFound(_))), "deleted from the bucket");
     Ok(())

@@ -327,17 +327,13 @@ async fn strangers_cannot_upload_delete_cancel_or_review_and_see_no_lists() -> T
     let p = parties(&app).await;
     let b = Some(p.b_owner.access_token.as_str());
     let x = &p.assessment;
-    app.request(Method::DELETE, &format!("/api/v1/assessments/{x}/evidence/{}", p.evidence), b, None)
-        .await
-        .assert_problem(404, "not_found");
+    app.delete(&format!("/api/v1/assessments/{x}/evidence/{}", p.evidence), b).await.assert_problem(404, "not_found");
     app.post(&format!("/api/v1/assessments/{x}/cancel"), b, json!({})).await.assert_problem(404, "not_found");
     app.post(&format!("/api/v1/assessments/{x}/review"), b, json!({ "decision": "accept" }))
         .await
         .assert_problem(404, "not_found");
     app.post(&format!("/api/v1/assessments/{x}/submit"), b, json!({})).await.assert_problem(404, "not_found");
-    app.request(Method::DELETE, &format!("/api/v1/suppliers/{}", p.supplier_record), b, None)
-        .await
-        .assert_problem(404, "not_found");
+    app.delete(&format!("/api/v1/suppliers/{}", p.supplier_record), b).await.assert_problem(404, "not_found");
     app.post(&format!("/api/v1/campaigns/{}/cancel", p.campaign), b, json!({})).await.assert_problem(404, "not_found");
     for path in ["/api/v1/assessments", "/api/v1/suppliers", "/api/v1/campaigns"] {
         let list = app.get(path, b).await;

@@ -47,7 +47,7 @@ async fn a_buyer_registers_lists_updates_and_deletes_suppliers() -> TestResult {
     assert_eq!(updated.body["target_level"], 3);
     assert_eq!(updated.body["name"], "Tokai Seiki");
 
-    let deleted = app.request(reqwest::Method::DELETE, &format!("/api/v1/suppliers/{id}"), token, None).await;
+    let deleted = app.delete(&format!("/api/v1/suppliers/{id}"), token).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     app.get(&format!("/api/v1/suppliers/{id}"), token).await.assert_problem(404, "not_found");
     assert_eq!(names(&app.get("/api/v1/suppliers", token).await.body), vec!["Kanto Denki"]);

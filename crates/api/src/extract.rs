@@ -7,7 +7,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use kensa_domain::tenant::{RequestMeta, TenantCtx};
-use kensa_domain::{DomainError, FieldError};
+use kensa_domain::DomainError;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -147,35 +147,12 @@ pub async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usiz
     Ok(body)
 }
 
-/// Syntax errors are 400; a well-formed document of the wrong shape is 422 naming the field.
+/// Syntax errors are 400; a well-formed document that breaks the text rule or has the wrong
+/// shape is 422 listing every problem with its path (see [`crate::input`]).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let field = match (missing_field(&inner.to_string()), path.as_str()) {
-                    (Some(missing), ".") => missing,
-                    (Some(missing), parent) => format!("{parent}.{missing}"),
-                    (None, ".") => "body".into(),
-                    (None, _) => path,
-                };
-                DomainError::Validation(vec![FieldError::new(
-                    field,
-                    "invalid_value",
-                    strip_position(&inner.to_string()),
-                )])
-                .into()
-            }
-            _ => ApiError::MalformedJson(strip_position(&inner.to_string())),
-        }
-    })
-}
-
-fn missing_field(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("missing field `")?;
-    rest.split('`').next().map(str::to_owned)
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(strip_position(&e.to_string())))?;
+    crate::input::from_value("", value).map_err(|errors| DomainError::Validation(errors).into())
 }
 
 fn strip_position(message: &str) -> String {
@@ -197,4 +174,62 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
         .parse::<i32>()
         .map(Some)
         .map_err(|_| ApiError::BadRequest("If-Match must be the ETag of the assessment, e.g. \"3\"".into()))
+}
+
+/// A query string as `T`: every parameter is held to the text rule of the domain, and every
+/// unusable one is named (`422` with `errors: [{field: "limit", …}]`), not just the first.
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// Parses a query string, naming each parameter that breaks the text rule or does not fit `T`
+/// (each is tried on its own: every query type of the API has only optional fields).
+pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
+    let mut errors: Vec<kensa_domain::FieldError> = pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            let field = k.escape_default().to_string();
+            kensa_domain::text::check_chars(&field, k).and_then(|()| kensa_domain::text::check_chars(&field, v)).err()
+        })
+        .collect();
+    let whole = web::Query::<T>::from_query(raw);
+    match whole {
+        Ok(query) if errors.is_empty() => return Ok(query.into_inner()),
+        Ok(_) => {}
+        Err(e) => {
+            for (k, v) in &pairs {
+                let alone = url::form_urlencoded::Serializer::new(String::new()).append_pair(k, v).finish();
+                if let Err(e) = web::Query::<T>::from_query(&alone)
+                    && !errors.iter().any(|f| &f.field == k)
+                {
+                    let message = e.to_string().replace("Query deserialize error: ", "");
+                    errors.push(kensa_domain::FieldError::new(k.clone(), "invalid_value", message));
+                }
+            }
+            if errors.is_empty() {
+                errors.push(kensa_domain::FieldError::new("query", "invalid_query", e.to_string()));
+            }
+        }
+    }
+    Err(DomainError::Validation(errors).into())
 }

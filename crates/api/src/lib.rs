@@ -4,6 +4,7 @@ pub mod error;
 pub mod extract;
 pub mod graphql;
 pub mod health;
+pub mod input;
 pub mod metrics;
 pub mod observe;
 pub mod openapi;
@@ -14,5 +15,6 @@ pub mod rest;
 pub mod s3_store;
 pub mod startup;
 pub mod state;
+pub mod text_guard;
 
 pub use startup::Application;

@@ -81,6 +81,7 @@ impl Application {
                     web::PathConfig::default()
                         .error_handler(|_, _| ApiError::from(DomainError::NotFound("resource")).into()),
                 )
+                .wrap(from_fn(crate::text_guard::reject_control_characters))
                 .wrap(from_fn(observe::observe))
                 .configure(rest::configure)
                 .service(resource("/healthz").route(web::get().to(health::healthz)))

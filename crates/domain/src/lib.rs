@@ -15,6 +15,7 @@ pub mod pagination;
 pub mod suppliers;
 pub mod templates;
 pub mod tenant;
+pub mod text;
 pub mod users;
 
 use std::sync::Arc;

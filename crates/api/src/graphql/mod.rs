@@ -3,6 +3,7 @@
 
 mod mutation;
 mod query;
+mod text_guard;
 mod types;
 mod workflow;
 
@@ -22,6 +23,7 @@ pub fn build_schema() -> KensaSchema {
     Schema::build(query::Query::default(), mutation::Mutation::default(), EmptySubscription)
         .limit_depth(16)
         .limit_complexity(1000)
+        .extension(text_guard::TextGuard)
         .finish()
 }
 
@@ -52,16 +54,18 @@ pub(crate) fn to_graphql(e: ApiError) -> async_graphql::Error {
     use actix_web::ResponseError;
     let status = e.status_code().as_u16();
     let code = e.code();
-    let fields: Vec<(String, String)> = e.field_errors().iter().map(|f| (f.field.clone(), f.message.clone())).collect();
+    let fields: Vec<(String, &str, String)> =
+        e.field_errors().iter().map(|f| (f.field.clone(), f.code, f.message.clone())).collect();
     async_graphql::Error::new(e.public_detail().unwrap_or_default()).extend_with(|_, ext| {
         ext.set("code", code);
         ext.set("status", status);
         if !fields.is_empty() {
             let list: Vec<async_graphql::Value> = fields
                 .iter()
-                .map(|(field, message)| {
+                .map(|(field, code, message)| {
                     let mut map = async_graphql::indexmap::IndexMap::new();
                     map.insert(async_graphql::Name::new("field"), async_graphql::Value::from(field.as_str()));
+                    map.insert(async_graphql::Name::new("code"), async_graphql::Value::from(*code));
                     map.insert(async_graphql::Name::new("message"), async_graphql::Value::from(message.as_str()));
                     async_graphql::Value::Object(map)
                 })

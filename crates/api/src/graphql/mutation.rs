@@ -37,11 +37,12 @@ impl TemplateMutation {
     async fn import_template(
         &self,
         ctx: &Context<'_>,
-        document: Json<TemplateDocument>,
+        document: Json<serde_json::Value>,
     ) -> async_graphql::Result<TemplateView> {
         let tenant = ctx.data::<Caller>()?.require()?;
+        let document: TemplateDocument = crate::input::graphql_arg("document", document)?;
         let editor = tenant.editor().map_err(gql)?;
-        templates::service::import(ctx.data::<Kensa>()?, editor, document.0).await.map_err(gql)
+        templates::service::import(ctx.data::<Kensa>()?, editor, document).await.map_err(gql)
     }
 
     /// Copy a template into the organization.
@@ -62,11 +63,12 @@ impl TemplateMutation {
         &self,
         ctx: &Context<'_>,
         id: Uuid,
-        patch: Json<TemplatePatchInput>,
+        patch: Json<serde_json::Value>,
     ) -> async_graphql::Result<TemplateView> {
         let tenant = ctx.data::<Caller>()?.require()?;
+        let patch: TemplatePatchInput = crate::input::graphql_arg("patch", patch)?;
         let editor = tenant.editor().map_err(gql)?;
-        let p = patch.0;
+        let p = patch;
         let patch = TemplatePatch {
             key: p.key,
             name: p.name,

@@ -13,10 +13,12 @@ use kensa_domain::suppliers::{self, Supplier, SupplierFilter, SupplierInput};
 use kensa_domain::tenant::TenantCtx;
 use kensa_domain::{Kensa, auth};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Caller, to_graphql};
 use crate::error::ApiError;
+use crate::input::graphql_arg;
 
 fn gql<E: Into<ApiError>>(e: E) -> async_graphql::Error {
     to_graphql(e.into())
@@ -177,19 +179,21 @@ pub struct WorkflowMutation;
 
 #[Object]
 impl WorkflowMutation {
-    async fn create_supplier(&self, ctx: &Context<'_>, input: Json<SupplierInput>) -> async_graphql::Result<Supplier> {
+    async fn create_supplier(&self, ctx: &Context<'_>, input: Json<Value>) -> async_graphql::Result<Supplier> {
         let (k, t) = caller(ctx)?;
-        suppliers::service::create(k, t.editor().map_err(gql)?, input.0).await.map_err(gql)
+        let input: SupplierInput = graphql_arg("input", input)?;
+        suppliers::service::create(k, t.editor().map_err(gql)?, input).await.map_err(gql)
     }
 
     async fn update_supplier(
         &self,
         ctx: &Context<'_>,
         id: Uuid,
-        input: Json<SupplierInput>,
+        input: Json<Value>,
     ) -> async_graphql::Result<Supplier> {
         let (k, t) = caller(ctx)?;
-        suppliers::service::update(k, t.editor().map_err(gql)?, id, input.0).await.map_err(gql)
+        let input: SupplierInput = graphql_arg("input", input)?;
+        suppliers::service::update(k, t.editor().map_err(gql)?, id, input).await.map_err(gql)
     }
 
     async fn delete_supplier(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<bool> {
@@ -198,9 +202,10 @@ impl WorkflowMutation {
         Ok(true)
     }
 
-    async fn create_campaign(&self, ctx: &Context<'_>, input: Json<CampaignInput>) -> async_graphql::Result<Campaign> {
+    async fn create_campaign(&self, ctx: &Context<'_>, input: Json<Value>) -> async_graphql::Result<Campaign> {
         let (k, t) = caller(ctx)?;
-        campaigns::service::create(k, t.editor().map_err(gql)?, input.0).await.map_err(gql)
+        let input: CampaignInput = graphql_arg("input", input)?;
+        campaigns::service::create(k, t.editor().map_err(gql)?, input).await.map_err(gql)
     }
 
     async fn cancel_campaign(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Campaign> {
@@ -214,8 +219,9 @@ impl WorkflowMutation {
         &self,
         ctx: &Context<'_>,
         token: String,
-        input: Option<Json<AcceptNew>>,
+        input: Option<Json<Value>>,
     ) -> async_graphql::Result<AcceptedInvitation> {
+        let input: Option<AcceptNew> = input.map(|i| graphql_arg("input", i)).transpose()?;
         let k = ctx.data::<Kensa>()?;
         let caller = ctx.data::<Caller>()?;
         if let Ok(tenant) = caller.require() {
@@ -231,7 +237,7 @@ impl WorkflowMutation {
             gql(kensa_domain::DomainError::validation("input", "required", "send the new account's details"))
         })?;
         let meta = ctx.data::<kensa_domain::tenant::RequestMeta>().cloned().unwrap_or_default();
-        let session: auth::Session = invitations::accept_new(k, &token, input.0, &meta).await.map_err(gql)?;
+        let session: auth::Session = invitations::accept_new(k, &token, input, &meta).await.map_err(gql)?;
         Ok(AcceptedInvitation {
             assessment_id: None,
             access_token: Some(session.access_token.clone()),
@@ -245,12 +251,13 @@ impl WorkflowMutation {
         ctx: &Context<'_>,
         assessment_id: Uuid,
         no: u32,
-        answer: Json<AnswerInput>,
+        answer: Json<Value>,
         if_match: Option<i32>,
     ) -> async_graphql::Result<SavedAnswers> {
         let (k, t) = caller(ctx)?;
+        let answer: AnswerInput = graphql_arg("answer", answer)?;
         let (answers, version) =
-            assessments::answers::save(k, t, assessment_id, vec![(no, answer.0)], if_match, true).await.map_err(gql)?;
+            assessments::answers::save(k, t, assessment_id, vec![(no, answer)], if_match, true).await.map_err(gql)?;
         Ok(SavedAnswers { answers, version })
     }
 
@@ -259,11 +266,12 @@ impl WorkflowMutation {
         &self,
         ctx: &Context<'_>,
         assessment_id: Uuid,
-        answers: Json<Vec<BulkAnswer>>,
+        answers: Json<Value>,
         if_match: Option<i32>,
     ) -> async_graphql::Result<SavedAnswers> {
         let (k, t) = caller(ctx)?;
-        let inputs = answers.0.into_iter().map(|a| (a.no, a.answer)).collect();
+        let answers: Vec<BulkAnswer> = graphql_arg("answers", answers)?;
+        let inputs = answers.into_iter().map(|a| (a.no, a.answer)).collect();
         let (answers, version) =
             assessments::answers::save(k, t, assessment_id, inputs, if_match, false).await.map_err(gql)?;
         Ok(SavedAnswers { answers, version })
@@ -284,11 +292,12 @@ impl WorkflowMutation {
         &self,
         ctx: &Context<'_>,
         id: Uuid,
-        input: Json<ReviewInput>,
+        input: Json<Value>,
         if_match: Option<i32>,
     ) -> async_graphql::Result<Assessment> {
         let (k, t) = caller(ctx)?;
-        assessments::review::review(k, t, id, input.0, if_match).await.map_err(gql)?;
+        let input: ReviewInput = graphql_arg("input", input)?;
+        assessments::review::review(k, t, id, input, if_match).await.map_err(gql)?;
         assessments::service::get(k, t, id).await.map_err(gql)
     }
 
@@ -343,9 +352,10 @@ impl WorkflowMutation {
         &self,
         ctx: &Context<'_>,
         assessment_id: Uuid,
-        input: Json<CommentInput>,
+        input: Json<Value>,
     ) -> async_graphql::Result<Comment> {
         let (k, t) = caller(ctx)?;
-        assessments::review::add_comment(k, t, assessment_id, input.0).await.map_err(gql)
+        let input: CommentInput = graphql_arg("input", input)?;
+        assessments::review::add_comment(k, t, assessment_id, input).await.map_err(gql)
     }
 }

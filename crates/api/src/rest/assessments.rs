@@ -46,7 +46,7 @@ async fn fresh(state: &AppState, auth: &Auth, id: Uuid) -> ApiResult<HttpRespons
 pub async fn list(
     state: web::Data<AppState>,
     auth: Auth,
-    query: web::Query<AssessmentQuery>,
+    query: crate::extract::Query<AssessmentQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
@@ -208,7 +208,7 @@ pub async fn comments(
     state: web::Data<AppState>,
     auth: Auth,
     path: web::Path<Uuid>,
-    query: web::Query<CommentQuery>,
+    query: crate::extract::Query<CommentQuery>,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok()
         .json(assessments::review::comments(&state.kensa, &auth.0, path.into_inner(), query.item_no).await?))

@@ -43,11 +43,14 @@ fn violations(input: &AnswerInput, scale: &AnswerScale, prefix: &str) -> Vec<Fie
             "a remediation plan and date belong to not_implemented or partially_implemented answers",
         ));
     }
+    if let Some(Err(e)) = input.remediation_due.map(|d| crate::text::date(&f("remediation_due"), d)) {
+        errors.push(e);
+    }
     for (name, value) in
         [("comment", &input.comment), ("reason", &input.reason), ("remediation_plan", &input.remediation_plan)]
     {
-        if value.as_deref().is_some_and(|v| v.chars().count() > MAX_TEXT) {
-            errors.push(FieldError::new(f(name), "too_long", format!("at most {MAX_TEXT} characters")));
+        if let Some(Err(e)) = value.as_deref().map(|v| crate::text::multi_line(&f(name), v, MAX_TEXT)) {
+            errors.push(e);
         }
     }
     errors

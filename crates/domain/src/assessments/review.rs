@@ -132,14 +132,16 @@ pub async fn review(
     let mut comments = Vec::new();
     let in_scope = in_scope(k, &visible).await?;
     if let Some(text) = input.comment.as_deref().filter(|c| !c.trim().is_empty()) {
-        if text.chars().count() > MAX_COMMENT {
-            errors.push(FieldError::new("comment", "too_long", format!("at most {MAX_COMMENT} characters")));
+        if let Err(e) = crate::text::multi_line("comment", text, MAX_COMMENT) {
+            errors.push(e);
         }
         comments.push(comment_row(&visible, ctx, None, "shared", text));
     }
     for (i, item) in input.items.iter().enumerate() {
         if item.comment.trim().is_empty() || item.comment.chars().count() > MAX_COMMENT {
             errors.push(FieldError::new(format!("items[{i}].comment"), "invalid_value", "1 to 10,000 characters"));
+        } else if let Err(e) = crate::text::check_chars(&format!("items[{i}].comment"), &item.comment) {
+            errors.push(e);
         }
         if !in_scope.contains(&item.no) {
             errors.push(FieldError::new(
@@ -195,6 +197,8 @@ pub async fn add_comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: CommentInp
     }
     if input.body.trim().is_empty() || input.body.chars().count() > MAX_COMMENT {
         errors.push(FieldError::new("body", "invalid_value", "1 to 10,000 characters"));
+    } else if let Err(e) = crate::text::check_chars("body", &input.body) {
+        errors.push(e);
     }
     if let Some(no) = input.item_no
         && !in_scope(k, &visible).await?.contains(&no)

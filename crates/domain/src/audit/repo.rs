@@ -69,6 +69,14 @@ pub async fn list(
     filter: &AuditFilter,
     page: &PageRequest,
 ) -> DomainResult<Page<AuditEvent>> {
+    let mut v = crate::users::model::Validator::default();
+    for (field, at) in [("from", filter.from), ("to", filter.to)] {
+        v.check(at.map(|at| crate::text::datetime(field, at)).transpose());
+    }
+    if let Some(action) = &filter.action {
+        v.check(crate::text::one_line("action", action, 100));
+    }
+    v.finish()?;
     let mut query = Entity::find().filter(Column::OrganizationId.eq(admin.tenant().org_id().0));
     if let Some(action) = &filter.action {
         query = query.filter(Column::Action.eq(action.as_str()));

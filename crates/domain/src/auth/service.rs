@@ -11,7 +11,7 @@ use crate::entities::refresh_tokens;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{OrganizationId, UserId};
 use crate::tenant::{RequestMeta, Role, TenantCtx};
-use crate::users::model::{EmailAddress, Validator, parse_locale, required_text};
+use crate::users::model::{EmailAddress, Validator, parse_locale};
 use crate::users::repo::{self as users_repo, NewUser};
 use crate::users::{Me, User};
 
@@ -39,8 +39,8 @@ pub(crate) struct ValidSignup {
 
 pub(crate) async fn validate_signup(k: &Kensa, input: SignupInput) -> DomainResult<ValidSignup> {
     let mut v = Validator::default();
-    let org_name = v.check(required_text("organization_name", &input.organization_name, 200));
-    let name = v.check(required_text("name", &input.name, 200));
+    let org_name = v.check(crate::text::name("organization_name", &input.organization_name));
+    let name = v.check(crate::text::name("name", &input.name));
     let email = v.check(EmailAddress::parse("email", &input.email));
     let locale = v.check(parse_locale(input.locale.as_deref()));
     v.extend(password::policy_violations(&input.password, &input.email));
@@ -117,7 +117,8 @@ pub struct LoginInput {
 /// cost the same hash verification as known ones, so timing does not reveal them.
 #[instrument(skip_all)]
 pub async fn login(k: &Kensa, input: LoginInput, meta: &RequestMeta) -> DomainResult<Session> {
-    let email = input.email.trim().to_lowercase();
+    let email = EmailAddress::parse("email", &input.email).map_err(|e| DomainError::Validation(vec![e]))?;
+    let email = email.as_str();
     let keys = [format!("login:acct:{email}"), format!("login:ip:{}", meta.client_ip.as_deref().unwrap_or("unknown"))];
     for key in &keys {
         if let Some(retry_after_secs) = k.throttle.blocked_for(key).await? {

@@ -22,7 +22,6 @@ use crate::jobs::JobKind;
 use crate::pagination::{Page, PageRequest};
 use crate::suppliers::repo as suppliers_repo;
 use crate::tenant::{EditorCtx, TenantCtx};
-use crate::users::model::required_text;
 
 pub const MAX_SUPPLIERS: usize = 5_000;
 
@@ -71,10 +70,12 @@ pub struct Campaign {
 
 fn validate(input: &CampaignInput) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    if let Err(e) = required_text("name", &input.name, 200) {
+    if let Err(e) = crate::text::name("name", &input.name) {
         errors.push(e);
     }
-    if input.due_date <= today() {
+    if let Err(e) = crate::text::date("due_date", input.due_date) {
+        errors.push(e);
+    } else if input.due_date <= today() {
         errors.push(FieldError::new("due_date", "not_in_future", "the due date must be after today"));
     }
     if input.target_level.is_some_and(|l| !(1..=3).contains(&l)) {

@@ -4,7 +4,8 @@ use uuid::Uuid;
 
 use crate::entities::suppliers;
 use crate::error::{DomainResult, FieldError};
-use crate::users::model::{EmailAddress, Validator, parse_locale, required_text};
+use crate::text;
+use crate::users::model::{EmailAddress, Validator, parse_locale};
 
 pub const MAX_TAGS: usize = 20;
 
@@ -89,7 +90,7 @@ impl SupplierFields {
         let mut v = Validator::default();
         let f = |name: &str| format!("{prefix}{name}");
         let name = match (input.name, base) {
-            (Some(n), _) => v.check(required_text(&f("name"), &n, 200)),
+            (Some(n), _) => v.check(text::name(&f("name"), &n)),
             (None, Some(b)) => Some(b.name.clone()),
             (None, None) => v.check(Err(FieldError::new(f("name"), "required", "must not be empty"))),
         };
@@ -105,15 +106,19 @@ impl SupplierFields {
             (None, Some(b)) => Some(b.contact_locale.clone()),
             (None, None) => Some("ja".into()),
         };
-        let optional_text =
-            |value: Option<String>, old: Option<Option<String>>, field: &str, v: &mut Validator| match value {
-                Some(t) if t.trim().is_empty() => Some(None),
-                Some(t) => v.check(required_text(&f(field), &t, 200)).map(Some),
-                None => Some(old.flatten()),
-            };
+        let optional_text = |value: Option<String>,
+                             old: Option<Option<String>>,
+                             field: &str,
+                             rule: &dyn Fn(&str, &str) -> Result<String, FieldError>,
+                             v: &mut Validator| match value {
+            Some(t) if t.trim().is_empty() && !t.contains(|c: char| c.is_control()) => Some(None),
+            Some(t) => v.check(rule(&f(field), &t)).map(Some),
+            None => Some(old.flatten()),
+        };
         let contact_name =
-            optional_text(input.contact_name, base.map(|b| b.contact_name.clone()), "contact_name", &mut v);
-        let tier = optional_text(input.tier, base.map(|b| b.tier.clone()), "tier", &mut v);
+            optional_text(input.contact_name, base.map(|b| b.contact_name.clone()), "contact_name", &text::name, &mut v);
+        let one_line = |field: &str, raw: &str| text::one_line(field, raw, text::NAME_MAX);
+        let tier = optional_text(input.tier, base.map(|b| b.tier.clone()), "tier", &one_line, &mut v);
         let target_level = input.target_level.or(base.map(|b| b.target_level)).unwrap_or(1);
         if !(1..=3).contains(&target_level) {
             v.check::<()>(Err(FieldError::new(f("target_level"), "out_of_range", "must be 1, 2 or 3")));
@@ -130,11 +135,11 @@ impl SupplierFields {
         tags = tags.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
         tags.sort();
         tags.dedup();
-        if tags.len() > MAX_TAGS || tags.iter().any(|t| t.chars().count() > 50 || t.contains('|')) {
+        if tags.len() > MAX_TAGS || tags.iter().any(|t| t.contains('|') || text::one_line("tag", t, 50).is_err()) {
             v.check::<()>(Err(FieldError::new(
                 f("tags"),
                 "invalid_tags",
-                format!("at most {MAX_TAGS} tags of at most 50 characters, without '|'"),
+                format!("at most {MAX_TAGS} one-line tags of at most 50 characters, without '|'"),
             )));
         }
         let errors = v.into_errors();

@@ -286,7 +286,11 @@ impl TemplateDocument {
         if !self.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
             errors.push(FieldError::new("key", "invalid_key", "use letters, digits, '-', '_' and '.' only"));
         }
-        required(&mut errors, "name".into(), &self.name, 200);
+        for (field, name) in [("name", Some(&self.name)), ("name_en", self.name_en.as_ref())] {
+            if let Some(Err(e)) = name.map(|n| crate::text::name(field, n)) {
+                errors.push(e);
+            }
+        }
         required(&mut errors, "guideline_version".into(), &self.guideline_version, 50);
         if !["ja", "en"].contains(&self.language.as_str()) {
             errors.push(FieldError::new("language", "invalid_locale", "must be ja or en"));

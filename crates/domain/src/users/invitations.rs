@@ -6,7 +6,7 @@ use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::model::{InvitationDelivery, InvitationPreview, Validator, required_text};
+use super::model::{InvitationDelivery, InvitationPreview, Validator};
 use super::repo::{self, NewUser};
 use crate::Kensa;
 use crate::audit::{self, NewAuditEvent};
@@ -54,7 +54,7 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
     let now = crate::db::now();
     let invitation = usable(k, token, now).await?;
     let mut v = Validator::default();
-    let name = v.check(required_text("name", &input.name, 200));
+    let name = v.check(crate::text::name("name", &input.name));
     let locale = v.check(super::model::parse_locale(input.locale.as_deref()));
     v.extend(password::policy_violations(&input.password, &invitation.email));
     v.finish()?;

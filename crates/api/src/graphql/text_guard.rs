@@ -1,0 +1,75 @@
+//! Holds every string a GraphQL request carries — variables and literal arguments alike — to
+//! the domain's text rule before anything runs ([`kensa_domain::text::check_chars`]): NUL and
+//! other control characters but TAB, LF and CR are refused with `invalid_characters`, naming
+//! the variable (`variables.input.name`) or argument (`acceptInvitation.token`).
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{Pos, ServerResult, Variables};
+use kensa_domain::{DomainError, FieldError};
+
+use crate::input::text_problems;
+
+pub struct TextGuard;
+
+impl ExtensionFactory for TextGuard {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(TextGuard)
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or_default()
+}
+
+fn walk(set: &SelectionSet, out: &mut Vec<FieldError>) {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => {
+                for (name, value) in &field.node.arguments {
+                    let prefix = format!("{}.{}", field.node.name.node, name.node);
+                    out.extend(text_problems(&prefix, &json(&value.node)));
+                }
+                walk(&field.node.selection_set.node, out);
+            }
+            Selection::InlineFragment(fragment) => walk(&fragment.node.selection_set.node, out),
+            Selection::FragmentSpread(_) => {}
+        }
+    }
+}
+
+/// Every string of the request that breaks the text rule.
+pub fn problems(document: &ExecutableDocument, variables: &Variables) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    for (name, value) in variables.iter() {
+        out.extend(text_problems(&format!("variables.{name}"), &json(value)));
+    }
+    for (_, operation) in document.operations.iter() {
+        walk(&operation.node.selection_set.node, &mut out);
+    }
+    for fragment in document.fragments.values() {
+        walk(&fragment.node.selection_set.node, &mut out);
+    }
+    out.truncate(crate::input::MAX_ERRORS);
+    out
+}
+
+#[async_trait::async_trait]
+impl Extension for TextGuard {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let found = problems(&document, variables);
+        if found.is_empty() {
+            return Ok(document);
+        }
+        Err(super::to_graphql(DomainError::Validation(found).into()).into_server_error(Pos::default()))
+    }
+}

@@ -10,6 +10,7 @@ mod evidence;
 mod graphql;
 mod graphql_flow;
 mod helpers;
+mod input_rules;
 mod isolation;
 mod operations;
 mod problems;

@@ -6,8 +6,8 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
-use kensa_domain::tenant::{RequestMeta, TenantCtx};
 use kensa_domain::DomainError;
+use kensa_domain::tenant::{RequestMeta, TenantCtx};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;

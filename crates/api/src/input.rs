@@ -182,7 +182,8 @@ impl Shape {
                 break;
             }
             self.attempts += 1;
-            let mut probe = Shape { value: self.value.clone(), removed: HashMap::new(), known: Vec::new(), attempts: 0 };
+            let mut probe =
+                Shape { value: self.value.clone(), removed: HashMap::new(), known: Vec::new(), attempts: 0 };
             let mut path = at.to_vec();
             path.push(Seg::Key(key.clone()));
             probe.remove(&path);
@@ -360,7 +361,8 @@ mod tests {
 
     #[test]
     fn fields_flattened_into_an_element_are_still_named() {
-        let body = json!([{"no": 1, "status": "yes"}, {"no": 2, "status": "maybe"}, {"no": 3, "status": "no", "due": "x"}]);
+        let body =
+            json!([{"no": 1, "status": "yes"}, {"no": 2, "status": "maybe"}, {"no": 3, "status": "no", "due": "x"}]);
         let got: Vec<String> = match from_value::<Vec<Flat>>("answers", body) {
             Ok(_) => Vec::new(),
             Err(errors) => errors.into_iter().map(|e| e.field).collect(),

@@ -112,7 +112,9 @@ mod tests {
     #[test]
     fn names_are_one_line_without_hidden_characters_or_links() {
         assert!(name("n", "  Acme Parts  ").is_ok_and(|n| n == "Acme Parts"));
-        for bad in ["a\nb", "a\rb", "a\tb", "a\u{0}b", "a\u{202e}b", "a\u{200b}b", "a\u{2028}b", "see https://x.example"] {
+        for bad in
+            ["a\nb", "a\rb", "a\tb", "a\u{0}b", "a\u{202e}b", "a\u{200b}b", "a\u{2028}b", "see https://x.example"]
+        {
             assert!(name("n", bad).is_err(), "{bad:?}");
         }
         assert!(name("n", &"x".repeat(201)).is_err());

@@ -3,9 +3,13 @@
 //! at once with its path — on SQLite and PostgreSQL alike, never a 500.
 
 use reqwest::{Method, StatusCode};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::{Member, PASSWORD, Reply, TestApp, TestResult, due_in, spawn_app, unique_email};
+
+/// What is sent, how, where, by whom, and the field the 422 must name.
+type Case<'a> = (&'a str, Method, String, Option<&'a str>, Value, &'a str);
 
 /// The fields a 422 names, each with its code.
 fn named(reply: &Reply) -> Vec<(String, String)> {
@@ -13,7 +17,9 @@ fn named(reply: &Reply) -> Vec<(String, String)> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|e| (e["field"].as_str().unwrap_or_default().to_owned(), e["code"].as_str().unwrap_or_default().to_owned()))
+        .map(|e| {
+            (e["field"].as_str().unwrap_or_default().to_owned(), e["code"].as_str().unwrap_or_default().to_owned())
+        })
         .collect()
 }
 
@@ -56,34 +62,101 @@ async fn a_nul_byte_in_any_text_field_answers_422_naming_the_field_never_500() -
     let (b, s) = (Some(buyer.access_token.as_str()), Some(supplier.access_token.as_str()));
     let template = app.builtin_template(&buyer).await;
     let supplier_id = app.create_supplier(&buyer, "Nul Parts", 1).await.0;
-    let signup = json!({ "organization_name": "Acme\u{0}", "name": "Aki", "email": unique_email("nul"), "password": PASSWORD });
+    let signup =
+        json!({ "organization_name": "Acme\u{0}", "name": "Aki", "email": unique_email("nul"), "password": PASSWORD });
     let document = json!({ "key": "nul", "name": "Basics", "guideline_version": "1", "language": "en",
         "categories": [{ "number": 1, "name": "Policy", "purpose": "p", "sections": [{ "code": "1", "requirement": "r",
             "items": [{ "no": 1, "level": 1, "question": "Q\u{0}?" }] }] }] });
-    let cases: Vec<(&str, Method, String, Option<&str>, Value, &str)> = vec![
+    let cases: Vec<Case> = vec![
         ("sign-up", Method::POST, "/api/v1/auth/signup".into(), None, signup, "organization_name"),
-        ("login email", Method::POST, "/api/v1/auth/login".into(), None,
-            json!({ "email": "a\u{0}@example.com", "password": PASSWORD }), "email"),
-        ("login password", Method::POST, "/api/v1/auth/login".into(), None,
-            json!({ "email": buyer.email, "password": "x\u{0}" }), "password"),
-        ("supplier create", Method::POST, "/api/v1/suppliers".into(), b,
-            json!({ "name": "Parts\u{0}", "contact_email": unique_email("c") }), "name"),
-        ("supplier update", Method::PATCH, format!("/api/v1/suppliers/{supplier_id}"), b,
-            json!({ "tier": "t\u{0}" }), "tier"),
-        ("campaign create", Method::POST, "/api/v1/campaigns".into(), b,
-            json!({ "name": "FY\u{0}", "template_id": template, "due_date": due_in(30), "supplier_ids": [supplier_id] }), "name"),
-        ("answer save", Method::PUT, format!("/api/v1/assessments/{assessment}/answers/{no}"), s,
-            json!({ "status": "implemented", "comment": "ok\u{0}" }), "comment"),
-        ("answers bulk", Method::POST, format!("/api/v1/assessments/{assessment}/answers"), s,
-            json!({ "answers": [{ "no": no, "status": "implemented", "comment": "\u{0}" }] }), "answers[0].comment"),
-        ("comment", Method::POST, format!("/api/v1/assessments/{assessment}/comments"), s,
-            json!({ "body": "see \u{0}" }), "body"),
-        ("template import", Method::POST, "/api/v1/templates".into(), b, document,
-            "categories[0].sections[0].items[0].question"),
-        ("user invitation", Method::POST, "/api/v1/users/invitations".into(), b,
-            json!({ "email": "x\u{0}@example.com", "role": "viewer" }), "email"),
-        ("invitation accept", Method::POST, "/api/v1/invitations/nope/accept".into(), None,
-            json!({ "name": "N\u{0}", "email": unique_email("a"), "password": PASSWORD, "organization_name": "O" }), "name"),
+        (
+            "login email",
+            Method::POST,
+            "/api/v1/auth/login".into(),
+            None,
+            json!({ "email": "a\u{0}@example.com", "password": PASSWORD }),
+            "email",
+        ),
+        (
+            "login password",
+            Method::POST,
+            "/api/v1/auth/login".into(),
+            None,
+            json!({ "email": buyer.email, "password": "x\u{0}" }),
+            "password",
+        ),
+        (
+            "supplier create",
+            Method::POST,
+            "/api/v1/suppliers".into(),
+            b,
+            json!({ "name": "Parts\u{0}", "contact_email": unique_email("c") }),
+            "name",
+        ),
+        (
+            "supplier update",
+            Method::PATCH,
+            format!("/api/v1/suppliers/{supplier_id}"),
+            b,
+            json!({ "tier": "t\u{0}" }),
+            "tier",
+        ),
+        (
+            "campaign create",
+            Method::POST,
+            "/api/v1/campaigns".into(),
+            b,
+            json!({ "name": "FY\u{0}", "template_id": template, "due_date": due_in(30), "supplier_ids": [supplier_id] }),
+            "name",
+        ),
+        (
+            "answer save",
+            Method::PUT,
+            format!("/api/v1/assessments/{assessment}/answers/{no}"),
+            s,
+            json!({ "status": "implemented", "comment": "ok\u{0}" }),
+            "comment",
+        ),
+        (
+            "answers bulk",
+            Method::POST,
+            format!("/api/v1/assessments/{assessment}/answers"),
+            s,
+            json!({ "answers": [{ "no": no, "status": "implemented", "comment": "\u{0}" }] }),
+            "answers[0].comment",
+        ),
+        (
+            "comment",
+            Method::POST,
+            format!("/api/v1/assessments/{assessment}/comments"),
+            s,
+            json!({ "body": "see \u{0}" }),
+            "body",
+        ),
+        (
+            "template import",
+            Method::POST,
+            "/api/v1/templates".into(),
+            b,
+            document,
+            "categories[0].sections[0].items[0].question",
+        ),
+        (
+            "user invitation",
+            Method::POST,
+            "/api/v1/users/invitations".into(),
+            b,
+            json!({ "email": "x\u{0}@example.com", "role": "viewer" }),
+            "email",
+        ),
+        (
+            "invitation accept",
+            Method::POST,
+            "/api/v1/invitations/nope/accept".into(),
+            None,
+            json!({ "name": "N\u{0}", "email": unique_email("a"), "password": PASSWORD, "organization_name": "O" }),
+            "name",
+        ),
     ];
     for (what, method, path, token, body, field) in cases {
         let reply = app.request(method, &path, token, Some(body)).await;
@@ -114,7 +187,8 @@ async fn graphql_strings_with_control_characters_are_refused_naming_the_argument
     assert_eq!(error["errors"][0]["code"], "invalid_characters", "{}", literal.body);
     let query = "mutation($i: JSON!) { createSupplier(input: $i) { id } }";
     let variables = json!({ "i": { "name": "Parts\u{0}", "contact_email": unique_email("g") } });
-    let reply = app.post("/graphql", Some(&buyer.access_token), json!({ "query": query, "variables": variables })).await;
+    let reply =
+        app.post("/graphql", Some(&buyer.access_token), json!({ "query": query, "variables": variables })).await;
     let error = &reply.body["errors"][0]["extensions"];
     assert_eq!(error["errors"][0]["field"], "variables.i.name", "{}", reply.body);
     assert_eq!(error["errors"][0]["code"], "invalid_characters", "{}", reply.body);
@@ -131,7 +205,9 @@ async fn dates_outside_the_years_1900_to_9999_answer_422_naming_the_field() -> T
             Method::PUT,
             &format!("/api/v1/assessments/{assessment}/answers/{no}"),
             Some(&supplier.access_token),
-            Some(json!({ "status": "not_implemented", "remediation_plan": "later", "remediation_due": "-200000-01-01" })),
+            Some(
+                json!({ "status": "not_implemented", "remediation_plan": "later", "remediation_due": "-200000-01-01" }),
+            ),
         )
         .await;
     assert_names(&answer, "remediation_due", "remediation_due", "out_of_range");
@@ -183,7 +259,8 @@ async fn a_body_with_three_bad_fields_lists_all_three_with_their_paths() -> Test
 
     let query = "mutation($a: UUID!, $x: JSON!) { saveAnswers(assessmentId: $a, answers: $x) { version } }";
     let variables = json!({ "a": assessment, "x": answers["answers"] });
-    let gql = app.post("/graphql", Some(&supplier.access_token), json!({ "query": query, "variables": variables })).await;
+    let gql =
+        app.post("/graphql", Some(&supplier.access_token), json!({ "query": query, "variables": variables })).await;
     let listed: Vec<&str> = gql.body["errors"][0]["extensions"]["errors"]
         .as_array()
         .into_iter()
@@ -215,15 +292,24 @@ async fn names_are_one_line_without_hidden_characters_or_links() -> TestResult {
             .await;
         assert_names(&signup, "signup organization", "organization_name", code);
         assert_names(&signup, "signup user", "name", code);
-        let supplier = app.post("/api/v1/suppliers", b, json!({ "name": name, "contact_email": unique_email("s") })).await;
+        let supplier =
+            app.post("/api/v1/suppliers", b, json!({ "name": name, "contact_email": unique_email("s") })).await;
         assert_names(&supplier, "supplier", "name", code);
-        let campaign = app.post("/api/v1/campaigns", b, json!({ "name": name, "template_id": uuid::Uuid::nil(),
-            "due_date": due_in(10), "supplier_ids": [uuid::Uuid::nil()] })).await;
+        let campaign = app
+            .post(
+                "/api/v1/campaigns",
+                b,
+                json!({ "name": name, "template_id": uuid::Uuid::nil(),
+            "due_date": due_in(10), "supplier_ids": [uuid::Uuid::nil()] }),
+            )
+            .await;
         assert_names(&campaign, "campaign", "name", code);
     }
-    let long = app.post("/api/v1/suppliers", b, json!({ "name": "x".repeat(201), "contact_email": unique_email("s") })).await;
+    let long =
+        app.post("/api/v1/suppliers", b, json!({ "name": "x".repeat(201), "contact_email": unique_email("s") })).await;
     assert_names(&long, "long supplier name", "name", "too_long");
-    let trimmed = app.post("/api/v1/suppliers", b, json!({ "name": "  Parts Co  ", "contact_email": unique_email("s") })).await;
+    let trimmed =
+        app.post("/api/v1/suppliers", b, json!({ "name": "  Parts Co  ", "contact_email": unique_email("s") })).await;
     assert_eq!(trimmed.body["name"], "Parts Co", "{}", trimmed.body);
     Ok(())
 }
@@ -273,7 +359,11 @@ async fn implausible_email_addresses_are_refused_everywhere() -> TestResult {
     ];
     for email in bad {
         let signup = app
-            .post("/api/v1/auth/signup", None, json!({ "organization_name": "O", "name": "N", "email": email, "password": PASSWORD }))
+            .post(
+                "/api/v1/auth/signup",
+                None,
+                json!({ "organization_name": "O", "name": "N", "email": email, "password": PASSWORD }),
+            )
             .await;
         assert_names(&signup, email, "email", "invalid_email");
         let invite = app.post("/api/v1/users/invitations", b, json!({ "email": email, "role": "viewer" })).await;
@@ -283,5 +373,39 @@ async fn implausible_email_addresses_are_refused_everywhere() -> TestResult {
         let login = app.login(email, PASSWORD).await;
         assert_names(&login, email, "email", "invalid_email");
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_unusable_query_parameter_is_named() -> TestResult {
+    let app = spawn_app().await;
+    let buyer = app.signup("Buyer").await;
+    let reply = app.get("/api/v1/suppliers?limit=many&target_level=high&q=ok", Some(&buyer.access_token)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    let mut fields: Vec<String> = named(&reply).into_iter().map(|(f, _)| f).collect();
+    fields.sort();
+    assert_eq!(fields, ["limit", "target_level"], "{}", reply.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_login_with_an_overlong_email_is_refused_before_anything_is_recorded() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    let huge = format!("{}@example.com", "a".repeat(100_000));
+    let reply = app.login(&huge, "wrong-password-123").await;
+    assert_names(&reply, "overlong login", "email", "invalid_email");
+    let known = app.login(&owner.email, "wrong-password-123").await;
+    assert_eq!(known.status, StatusCode::UNAUTHORIZED, "a plausible address is checked: {}", known.body);
+    let stored: usize = app
+        .kensa
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.kensa.db.get_database_backend(),
+            "SELECT id FROM audit_events WHERE CAST(details AS TEXT) LIKE '%aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa%'",
+        ))
+        .await?
+        .len();
+    assert_eq!(stored, 0, "no record holds the submitted address");
     Ok(())
 }

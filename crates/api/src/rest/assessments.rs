@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, JsonBody, if_match};
+use crate::extract::{Auth, JsonBody, Query, if_match};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -43,11 +43,7 @@ async fn fresh(state: &AppState, auth: &Auth, id: Uuid) -> ApiResult<HttpRespons
 
 #[utoipa::path(get, path = "/api/v1/assessments", tag = "assessments", security(("bearer" = [])), params(AssessmentQuery),
     responses((status = 200, body = AssessmentPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn list(
-    state: web::Data<AppState>,
-    auth: Auth,
-    query: crate::extract::Query<AssessmentQuery>,
-) -> ApiResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<AssessmentQuery>) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let filter = AssessmentFilter {
@@ -208,7 +204,7 @@ pub async fn comments(
     state: web::Data<AppState>,
     auth: Auth,
     path: web::Path<Uuid>,
-    query: crate::extract::Query<CommentQuery>,
+    query: Query<CommentQuery>,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok()
         .json(assessments::review::comments(&state.kensa, &auth.0, path.into_inner(), query.item_no).await?))

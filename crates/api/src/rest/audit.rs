@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 
 use super::dto::AuditEventPage;
 use crate::error::{ApiResult, Problem};
-use crate::extract::Auth;
+use crate::extract::{Auth, Query};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -27,7 +27,7 @@ pub struct AuditQuery {
 /// The organization's audit trail, newest first.
 #[utoipa::path(get, path = "/api/v1/audit-events", tag = "audit", security(("bearer" = [])), params(AuditQuery),
     responses((status = 200, body = AuditEventPage), (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn list(state: web::Data<AppState>, auth: Auth, query: crate::extract::Query<AuditQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<AuditQuery>) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let filter = AuditFilter { action: q.action, from: q.from, to: q.to };

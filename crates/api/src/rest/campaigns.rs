@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::dto::PageQuery;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, Query};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -30,7 +30,7 @@ pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<Campa
 /// Campaigns with per-status and overdue counts.
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = CampaignPage)))]
-pub async fn list(state: web::Data<AppState>, auth: Auth, query: crate::extract::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<PageQuery>) -> ApiResult<HttpResponse> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let result = campaigns::service::list(&state.kensa, &auth.0, &page).await?;
     Ok(HttpResponse::Ok().json(CampaignPage { data: result.data, next_cursor: result.next_cursor }))

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, Query};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -42,7 +42,7 @@ pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<Suppl
 /// List suppliers (cursor pagination, search and filters).
 #[utoipa::path(get, path = "/api/v1/suppliers", tag = "suppliers", security(("bearer" = [])), params(SupplierQuery),
     responses((status = 200, body = SupplierPage)))]
-pub async fn list(state: web::Data<AppState>, auth: Auth, query: crate::extract::Query<SupplierQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<SupplierQuery>) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let filter = SupplierFilter {
@@ -104,7 +104,7 @@ pub async fn import(
     state: web::Data<AppState>,
     auth: Auth,
     req: HttpRequest,
-    query: crate::extract::Query<ImportQuery>,
+    query: Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let editor = auth.0.editor()?;

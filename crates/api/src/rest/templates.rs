@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::dto::PageQuery;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, JsonBody, OptionalJsonBody};
+use crate::extract::{Auth, JsonBody, OptionalJsonBody, Query};
 use crate::state::AppState;
 
 /// Template documents can be large: up to 2,000 items.
@@ -24,7 +24,7 @@ pub struct TemplatePage {
 /// Built-in templates (latest version of each) and the organization's own.
 #[utoipa::path(get, path = "/api/v1/templates", tag = "templates", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = TemplatePage), (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn list(state: web::Data<AppState>, auth: Auth, query: crate::extract::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<PageQuery>) -> ApiResult<HttpResponse> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let result = templates::service::list(&state.kensa, &auth.0, &page).await?;
     Ok(HttpResponse::Ok().json(TemplatePage { data: result.data, next_cursor: result.next_cursor }))
@@ -47,7 +47,7 @@ pub async fn get(
     state: web::Data<AppState>,
     auth: Auth,
     path: web::Path<Uuid>,
-    query: crate::extract::Query<TreeQuery>,
+    query: Query<TreeQuery>,
 ) -> ApiResult<HttpResponse> {
     let filter = TreeFilter::parse(query.max_level, query.category)?;
     let view = templates::service::get(&state.kensa, &auth.0, path.into_inner(), filter).await?;

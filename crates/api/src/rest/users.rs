@@ -10,13 +10,13 @@ use uuid::Uuid;
 
 use super::dto::{InvitationDto, PageQuery, RoleDto, UserDto, UserPage};
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, Query};
 use crate::state::AppState;
 
 /// List the organization's users.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = UserPage), (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn list(state: web::Data<AppState>, auth: Auth, query: crate::extract::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<PageQuery>) -> ApiResult<HttpResponse> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let result = users::service::list(&state.kensa, auth.0.admin()?, &page).await?;
     Ok(HttpResponse::Ok()

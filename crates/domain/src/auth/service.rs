@@ -117,8 +117,7 @@ pub struct LoginInput {
 /// cost the same hash verification as known ones, so timing does not reveal them.
 #[instrument(skip_all)]
 pub async fn login(k: &Kensa, input: LoginInput, meta: &RequestMeta) -> DomainResult<Session> {
-    let email = EmailAddress::parse("email", &input.email).map_err(|e| DomainError::Validation(vec![e]))?;
-    let email = email.as_str();
+    let email = EmailAddress::parse("email", &input.email).map_err(|e| DomainError::Validation(vec![e]))?.into_string();
     let keys = [format!("login:acct:{email}"), format!("login:ip:{}", meta.client_ip.as_deref().unwrap_or("unknown"))];
     for key in &keys {
         if let Some(retry_after_secs) = k.throttle.blocked_for(key).await? {

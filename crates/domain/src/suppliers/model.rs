@@ -115,8 +115,13 @@ impl SupplierFields {
             Some(t) => v.check(rule(&f(field), &t)).map(Some),
             None => Some(old.flatten()),
         };
-        let contact_name =
-            optional_text(input.contact_name, base.map(|b| b.contact_name.clone()), "contact_name", &text::name, &mut v);
+        let contact_name = optional_text(
+            input.contact_name,
+            base.map(|b| b.contact_name.clone()),
+            "contact_name",
+            &text::name,
+            &mut v,
+        );
         let one_line = |field: &str, raw: &str| text::one_line(field, raw, text::NAME_MAX);
         let tier = optional_text(input.tier, base.map(|b| b.tier.clone()), "tier", &one_line, &mut v);
         let target_level = input.target_level.or(base.map(|b| b.target_level)).unwrap_or(1);

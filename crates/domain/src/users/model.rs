@@ -24,12 +24,17 @@ impl EmailAddress {
         let folded: String = raw.nfkc().collect::<String>().trim().to_lowercase();
         match email_problem(&folded) {
             None => Ok(Self(folded)),
-            Some(problem) => Err(FieldError::new(field, "invalid_email", format!("must be a valid email address: {problem}"))),
+            Some(problem) => {
+                Err(FieldError::new(field, "invalid_email", format!("must be a valid email address: {problem}")))
+            }
         }
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
     }
 }
 

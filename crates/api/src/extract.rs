@@ -152,7 +152,7 @@ pub async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usiz
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(strip_position(&e.to_string())))?;
-    crate::input::from_value("", value).map_err(|errors| DomainError::Validation(errors).into())
+    crate::input::from_body(body, value).map_err(|errors| DomainError::Validation(errors).into())
 }
 
 fn strip_position(message: &str) -> String {

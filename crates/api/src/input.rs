@@ -88,7 +88,32 @@ pub fn text_problems(prefix: &str, value: &Value) -> Vec<FieldError> {
 
 /// Deserializes `value` into `T`, or lists every problem in it (text rule and shape).
 pub fn from_value<T: DeserializeOwned>(prefix: &str, value: Value) -> Result<T, Vec<FieldError>> {
-    let mut errors = text_problems(prefix, &value);
+    let errors = text_problems(prefix, &value);
+    diagnose(prefix, value, errors)
+}
+
+/// [`from_value`] for a request body: a valid document is deserialized by value, moving its
+/// strings instead of copying them (a large template costs one copy in memory, not two); only
+/// an invalid one is parsed again from `body` to find every problem.
+pub fn from_body<T: DeserializeOwned>(body: &[u8], value: Value) -> Result<T, Vec<FieldError>> {
+    let errors = text_problems("", &value);
+    if !errors.is_empty() {
+        return diagnose("", value, errors);
+    }
+    match T::deserialize(value) {
+        Ok(parsed) => Ok(parsed),
+        Err(first) => match serde_json::from_slice(body) {
+            Ok(again) => diagnose("", again, Vec::new()),
+            Err(_) => Err(vec![FieldError::new("body", "invalid_value", first.to_string())]),
+        },
+    }
+}
+
+fn diagnose<T: DeserializeOwned>(
+    prefix: &str,
+    value: Value,
+    mut errors: Vec<FieldError>,
+) -> Result<T, Vec<FieldError>> {
     let mut shape = Shape { value, removed: HashMap::new(), known: Vec::new(), attempts: 0 };
     while shape.attempts < MAX_ATTEMPTS {
         shape.attempts += 1;

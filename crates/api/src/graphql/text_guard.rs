@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Pos, ServerResult, Variables};
+use async_graphql::{Pos, ServerResult, Value, Variables};
+use kensa_domain::text::check_chars;
 use kensa_domain::{DomainError, FieldError};
-
-use crate::input::text_problems;
 
 pub struct TextGuard;
 
@@ -20,8 +19,29 @@ impl ExtensionFactory for TextGuard {
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
-    serde_json::to_value(value).unwrap_or_default()
+/// Walks a GraphQL value in place (no copy: variables can be megabytes).
+fn strings(path: String, value: &Value, out: &mut Vec<FieldError>) {
+    if out.len() >= crate::input::MAX_ERRORS {
+        return;
+    }
+    match value {
+        Value::String(s) => {
+            if let Err(e) = check_chars(&path, s) {
+                out.push(e);
+            }
+        }
+        Value::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                strings(format!("{path}[{i}]"), item, out);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                strings(format!("{path}.{key}"), item, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn walk(set: &SelectionSet, out: &mut Vec<FieldError>) {
@@ -29,8 +49,9 @@ fn walk(set: &SelectionSet, out: &mut Vec<FieldError>) {
         match &item.node {
             Selection::Field(field) => {
                 for (name, value) in &field.node.arguments {
-                    let prefix = format!("{}.{}", field.node.name.node, name.node);
-                    out.extend(text_problems(&prefix, &json(&value.node)));
+                    // Literals are part of the (bounded) query text; variables are checked apart.
+                    let literal = value.node.clone().into_const_with(|_| Ok::<_, ()>(Value::Null)).unwrap_or_default();
+                    strings(format!("{}.{}", field.node.name.node, name.node), &literal, out);
                 }
                 walk(&field.node.selection_set.node, out);
             }
@@ -44,7 +65,7 @@ fn walk(set: &SelectionSet, out: &mut Vec<FieldError>) {
 pub fn problems(document: &ExecutableDocument, variables: &Variables) -> Vec<FieldError> {
     let mut out = Vec::new();
     for (name, value) in variables.iter() {
-        out.extend(text_problems(&format!("variables.{name}"), &json(value)));
+        strings(format!("variables.{name}"), value, &mut out);
     }
     for (_, operation) in document.operations.iter() {
         walk(&operation.node.selection_set.node, &mut out);

@@ -10,7 +10,8 @@
 //!    then shows up as "missing", which removes its enclosing object or array element (so
 //!    `answers[4]` is still checked after `answers[3]` failed). This needs no per-type code,
 //!    keeps the input types and their OpenAPI schemas exactly as they are (enums stay enums),
-//!    and is bounded: at most [`MAX_ERRORS`] problems and [`MAX_ATTEMPTS`] tries.
+//!    and is bounded: at most [`MAX_ERRORS`] problems and [`MAX_ATTEMPTS`] tries, fewer for
+//!    a large document (each try walks it again).
 //!
 //! Serde checks missing fields of an object after all of its present fields, so when a
 //! required field is absent the others are still reported; a second absent field of the same
@@ -26,6 +27,27 @@ use serde_json::Value;
 pub const MAX_ERRORS: usize = 50;
 /// The most deserialization attempts spent on one document.
 pub const MAX_ATTEMPTS: usize = 64;
+/// Values visited over all attempts, at most (about): a 1 MiB document of small values gets
+/// the minimum of 4 attempts, a typical request body all 64.
+const WORK: usize = 500_000;
+
+/// The number of values in `value`, counting no further than `limit`.
+fn nodes(value: &Value, limit: usize) -> usize {
+    fn count(value: &Value, seen: &mut usize, limit: usize) {
+        *seen += 1;
+        if *seen >= limit {
+            return;
+        }
+        match value {
+            Value::Array(items) => items.iter().for_each(|v| count(v, seen, limit)),
+            Value::Object(map) => map.values().for_each(|v| count(v, seen, limit)),
+            _ => {}
+        }
+    }
+    let mut seen = 0;
+    count(value, &mut seen, limit);
+    seen
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Seg {
@@ -114,8 +136,10 @@ fn diagnose<T: DeserializeOwned>(
     value: Value,
     mut errors: Vec<FieldError>,
 ) -> Result<T, Vec<FieldError>> {
-    let mut shape = Shape { value, removed: HashMap::new(), known: Vec::new(), attempts: 0 };
-    while shape.attempts < MAX_ATTEMPTS {
+    // Each attempt walks the document again: a large one gets fewer attempts.
+    let budget = (WORK / nodes(&value, WORK).max(1)).clamp(4, MAX_ATTEMPTS);
+    let mut shape = Shape { value, removed: HashMap::new(), known: Vec::new(), attempts: 0, budget };
+    while shape.attempts < shape.budget {
         shape.attempts += 1;
         let failure = match serde_path_to_error::deserialize::<_, T>(&shape.value) {
             Ok(parsed) if errors.is_empty() => return Ok(parsed),
@@ -175,6 +199,7 @@ struct Shape {
     /// Removed or reported paths (the client's positions).
     known: Vec<Vec<Seg>>,
     attempts: usize,
+    budget: usize,
 }
 
 impl Shape {
@@ -203,12 +228,12 @@ impl Shape {
         }
         let keys: Vec<String> = map.keys().cloned().collect();
         for key in keys {
-            if self.attempts >= MAX_ATTEMPTS {
+            if self.attempts >= self.budget {
                 break;
             }
             self.attempts += 1;
             let mut probe =
-                Shape { value: self.value.clone(), removed: HashMap::new(), known: Vec::new(), attempts: 0 };
+                Shape { value: self.value.clone(), removed: HashMap::new(), known: Vec::new(), attempts: 0, budget: 0 };
             let mut path = at.to_vec();
             path.push(Seg::Key(key.clone()));
             probe.remove(&path);

@@ -20,13 +20,14 @@ pub async fn preview(state: web::Data<AppState>, token: web::Path<String>) -> Ap
     Ok(HttpResponse::Ok().json(InvitationPreviewDto::from(preview)))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitationRequest {
     pub name: String,
     pub password: String,
     pub locale: Option<String>,
 }
+kensa_domain::redacted_debug!(AcceptInvitationRequest { name, locale } secret { password });
 
 /// Accept an invitation: creates the user with the invited email and role and signs them in.
 #[utoipa::path(post, path = "/api/v1/user-invitations/{token}/accept", tag = "users", params(("token" = String, Path)),
@@ -43,4 +44,24 @@ pub async fn accept(
     let input = AcceptInput { name: body.0.name, password: body.0.password, locale: body.0.locale };
     let session = invitations::accept(&state.kensa, &token, input, &meta.0).await?;
     Ok(HttpResponse::Created().json(SessionDto::from(session)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_debug_output_never_shows_the_password() {
+        let body = AcceptInvitationRequest { name: "B".into(), password: "hunter2-Secret-pw".into(), locale: None };
+        let domain = kensa_domain::assessments::invitations::AcceptNew {
+            name: "B".into(),
+            email: "b@example.com".into(),
+            password: "hunter2-Secret-pw".into(),
+            organization_name: "B KK".into(),
+            locale: None,
+        };
+        for printed in [format!("{body:?}"), format!("{domain:?}")] {
+            assert!(!printed.contains("hunter2"), "{printed}");
+        }
+    }
 }

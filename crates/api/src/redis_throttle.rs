@@ -43,8 +43,7 @@ if n == nil then
   redis.call('HSET', KEYS[1], 'n', 0)
   redis.call('PEXPIRE', KEYS[1], window)
 end
-local wait = 0
-if untl > now then wait = untl - now end
+local blocked = untl > now
 n = n + 1
 redis.call('HSET', KEYS[1], 'n', n)
 if n >= free then
@@ -54,12 +53,16 @@ if n >= free then
     local u = math.max(untl, now + d)
     redis.call('HSET', KEYS[1], 'until', u)
     redis.call('PEXPIRE', KEYS[1], u - now + window)
+    untl = u
   else
     local ttl = redis.call('PTTL', KEYS[1])
     if ttl < 0 then ttl = window; redis.call('PEXPIRE', KEYS[1], window) end
-    redis.call('HSET', KEYS[1], 'until', now + ttl)
+    if not blocked then untl = now + ttl end
+    redis.call('HSET', KEYS[1], 'until', untl)
   end
 end
+local wait = 0
+if blocked then wait = math.max(1, untl - now) end
 return {n, wait}
 ";
 

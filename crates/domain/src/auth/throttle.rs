@@ -155,7 +155,7 @@ impl LoginThrottle for MemoryThrottle {
             if entry.expires <= now {
                 *entry = Entry { count: 0, until: None, expires: now + policy.window };
             }
-            let blocked = entry.until.filter(|until| *until > now);
+            let blocked = entry.until.is_some_and(|until| until > now);
             entry.count = entry.count.saturating_add(1);
             if entry.count >= policy.free {
                 match policy.backoff {
@@ -167,7 +167,9 @@ impl LoginThrottle for MemoryThrottle {
                     None => entry.until = Some(entry.expires),
                 }
             }
-            Attempt { count: entry.count, retry_after_secs: blocked.map(|until| ceil_secs(until - now)) }
+            // A refused attempt reports the delay as it stands after this attempt raised it.
+            let retry_after_secs = entry.until.filter(|_| blocked).map(|until| ceil_secs(until.saturating_duration_since(now)));
+            Attempt { count: entry.count, retry_after_secs }
         })
     }
 

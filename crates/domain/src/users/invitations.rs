@@ -117,8 +117,8 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
 fn already_registered() -> DomainError {
     DomainError::conflict(
         "email_taken",
-        "this email address already has a Kensa account in another organization; an address can belong to one \
-         organization only, so ask the inviting admin to invite another address",
+        "this email address already has a Kensa account; an address can belong to one organization only, so sign \
+         in with it or ask the inviting admin to invite another address",
     )
 }
 

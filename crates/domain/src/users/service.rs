@@ -65,7 +65,7 @@ pub async fn invite(k: &Kensa, admin: AdminCtx<'_>, input: InviteInput) -> Domai
     // Only this organization's own members are reported: whether the address has an account
     // in another organization is not the admin's to learn (the invitee hears it on accepting).
     if repo::find_by_email(&k.db, email.as_str()).await?.is_some_and(|u| u.organization_id == ctx.org_id().0) {
-        return Err(DomainError::conflict("already_member", "this address is already a member of your organization"));
+        return Err(DomainError::conflict("email_taken", "this address is already a member of your organization"));
     }
     let now = crate::db::now();
     let (_write, txn) = k.begin_write().await?;

@@ -101,7 +101,12 @@ impl AuthLimits {
 
 impl Default for AuthLimits {
     fn default() -> Self {
-        Self { trusted_proxies: Vec::new(), signups_per_address_per_hour: 20, signups_per_hour: 1000, password_queue: 16 }
+        Self {
+            trusted_proxies: Vec::new(),
+            signups_per_address_per_hour: 20,
+            signups_per_hour: 1000,
+            password_queue: 16,
+        }
     }
 }
 
@@ -323,14 +328,14 @@ fn parse_auth_limits(get: &dyn Fn(&str) -> Option<String>) -> Result<AuthLimits,
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| {
-                s.parse::<ipnet::IpNet>()
-                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| {
+                s.parse::<ipnet::IpNet>().or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)).map_err(
+                    |_| {
                         ConfigError::new(
                             "KENSA_TRUSTED_PROXIES",
                             format!("expected addresses or CIDRs separated by commas, got {s:?}"),
                         )
-                    })
+                    },
+                )
             })
             .collect::<Result<_, _>>()?,
     };

@@ -117,7 +117,9 @@ async fn failures_from_one_address_slow_it_down_but_never_lock_out_the_owner_els
     let owner = app.signup("Acme").await;
     let wrong = json!({ "email": owner.email, "password": WRONG });
     for _ in 0..5 {
-        post_from(&app, "192.0.2.1", "/api/v1/auth/login", wrong.clone()).await.assert_problem(401, "invalid_credentials");
+        post_from(&app, "192.0.2.1", "/api/v1/auth/login", wrong.clone())
+            .await
+            .assert_problem(401, "invalid_credentials");
     }
     let mut waits = Vec::new();
     for _ in 0..3 {
@@ -128,14 +130,15 @@ async fn failures_from_one_address_slow_it_down_but_never_lock_out_the_owner_els
     assert!(waits.windows(2).all(|w| w[1] > w[0]), "Retry-After does not grow: {waits:?}");
 
     let owner_elsewhere =
-        post_from(&app, "192.0.2.2", "/api/v1/auth/login", json!({ "email": owner.email, "password": PASSWORD }))
-            .await;
+        post_from(&app, "192.0.2.2", "/api/v1/auth/login", json!({ "email": owner.email, "password": PASSWORD })).await;
     assert_eq!(owner_elsewhere.status, StatusCode::OK, "{}", owner_elsewhere.body);
 
     // The owner hears about it once, however long the attack goes on.
     app.run_worker().await;
     for _ in 0..5 {
-        post_from(&app, "192.0.2.3", "/api/v1/auth/login", wrong.clone()).await.assert_problem(401, "invalid_credentials");
+        post_from(&app, "192.0.2.3", "/api/v1/auth/login", wrong.clone())
+            .await
+            .assert_problem(401, "invalid_credentials");
     }
     app.run_worker().await;
     let notices: Vec<String> =
@@ -214,7 +217,11 @@ async fn inviting_an_address_of_another_organization_answers_like_any_invitation
     let elsewhere = app.signup("Other Org").await;
     let admin = app.signup("Acme").await;
     let taken = app
-        .post("/api/v1/users/invitations", Some(&admin.access_token), json!({ "email": elsewhere.email, "role": "viewer" }))
+        .post(
+            "/api/v1/users/invitations",
+            Some(&admin.access_token),
+            json!({ "email": elsewhere.email, "role": "viewer" }),
+        )
         .await;
     let fresh = app
         .post(

@@ -23,10 +23,13 @@ pub struct SignupRequest {
 }
 kensa_domain::redacted_debug!(SignupRequest { organization_name, name, email, locale } secret { password });
 
-/// Create an organization and its owner.
+/// Create an organization and its owner. Throttled per client address and overall (429 with
+/// `Retry-After`); when too many password hashes are waiting, shed with 503 and `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
     responses((status = 201, body = SessionDto), (status = 409, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json"),
+              (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn signup(state: web::Data<AppState>, meta: Meta, body: JsonBody<SignupRequest>) -> ApiResult<HttpResponse> {
     let b = body.0;
     let input = SignupInput {
@@ -50,11 +53,15 @@ pub struct LoginRequest {
 }
 kensa_domain::redacted_debug!(LoginRequest { email } secret { password, totp_code });
 
-/// Sign in. After 5 failures in 15 minutes for an account or a client address, attempts
-/// answer 429 with `Retry-After`.
+/// Sign in. After 5 attempts for one account from one client address (20 from one address
+/// across accounts), each further attempt must wait twice as long as the last: earlier ones
+/// answer 429 with `Retry-After` without checking the password. `email` is at most 254
+/// bytes and `password` at most 256 characters (422).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = SessionDto), (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 429, body = Problem, content_type = "application/problem+json")))]
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json"),
+              (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn login(state: web::Data<AppState>, meta: Meta, body: JsonBody<LoginRequest>) -> ApiResult<HttpResponse> {
     let input = LoginInput { email: body.0.email, password: body.0.password };
     let session = auth::login(&state.kensa, input, &meta.0).await?;

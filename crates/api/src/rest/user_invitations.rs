@@ -30,11 +30,16 @@ pub struct AcceptInvitationRequest {
 kensa_domain::redacted_debug!(AcceptInvitationRequest { name, locale } secret { password });
 
 /// Accept an invitation: creates the user with the invited email and role and signs them in.
+/// 409 `email_taken` when the address already has an account (in any organization); 429 and
+/// 503 as for sign-up.
 #[utoipa::path(post, path = "/api/v1/user-invitations/{token}/accept", tag = "users", params(("token" = String, Path)),
     request_body = AcceptInvitationRequest,
     responses((status = 201, body = SessionDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 410, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json"),
+              (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn accept(
     state: web::Data<AppState>,
     meta: Meta,

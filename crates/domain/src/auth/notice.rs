@@ -41,7 +41,13 @@ pub struct LoginNotice {
 }
 
 /// `None` when the user no longer exists or is deactivated.
-pub async fn prepare(k: &Kensa, user_id: Uuid, failures: u64, address: &str, at: DateTime<Utc>) -> DomainResult<Option<LoginNotice>> {
+pub async fn prepare(
+    k: &Kensa,
+    user_id: Uuid,
+    failures: u64,
+    address: &str,
+    at: DateTime<Utc>,
+) -> DomainResult<Option<LoginNotice>> {
     let Some(user) = users::Entity::find_by_id(user_id).one(&k.db).await? else { return Ok(None) };
     if !user.active {
         return Ok(None);

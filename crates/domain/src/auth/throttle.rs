@@ -52,8 +52,7 @@ pub const LOGIN_PER_ADDRESS: Policy = Policy {
 
 /// Failed sign-ins to one account from anywhere, counted only to tell its owner.
 pub const FAILURES_BEFORE_NOTICE: u64 = 5;
-pub const ACCOUNT_FAILURES: Policy =
-    Policy { free: u64::MAX, window: Duration::from_secs(15 * 60), backoff: None };
+pub const ACCOUNT_FAILURES: Policy = Policy { free: u64::MAX, window: Duration::from_secs(15 * 60), backoff: None };
 /// At most one "repeated failed sign-ins" mail per account in this interval.
 pub const NOTICE_INTERVAL: Duration = Duration::from_secs(60 * 60);
 
@@ -160,7 +159,8 @@ impl LoginThrottle for MemoryThrottle {
             if entry.count >= policy.free {
                 match policy.backoff {
                     Some((base, cap)) => {
-                        let until = (now + backoff_delay(entry.count, policy, base, cap)).max(entry.until.unwrap_or(now));
+                        let until =
+                            (now + backoff_delay(entry.count, policy, base, cap)).max(entry.until.unwrap_or(now));
                         entry.until = Some(until);
                         entry.expires = until + policy.window;
                     }
@@ -168,7 +168,8 @@ impl LoginThrottle for MemoryThrottle {
                 }
             }
             // A refused attempt reports the delay as it stands after this attempt raised it.
-            let retry_after_secs = entry.until.filter(|_| blocked).map(|until| ceil_secs(until.saturating_duration_since(now)));
+            let retry_after_secs =
+                entry.until.filter(|_| blocked).map(|until| ceil_secs(until.saturating_duration_since(now)));
             Attempt { count: entry.count, retry_after_secs }
         })
     }

@@ -114,7 +114,10 @@ pub fn login_failures(n: &LoginNotice) -> OutgoingMail {
     let (subject, body) = if n.locale == "en" {
         ("Failed sign-ins to your Kensa account / サインイン失敗のお知らせ".to_owned(), format!("{en}\n----\n\n{ja}"))
     } else {
-        ("【Kensa】サインイン失敗のお知らせ / Failed sign-ins to your account".to_owned(), format!("{ja}\n----\n\n{en}"))
+        (
+            "【Kensa】サインイン失敗のお知らせ / Failed sign-ins to your account".to_owned(),
+            format!("{ja}\n----\n\n{en}"),
+        )
     };
     OutgoingMail { to: n.to.clone(), subject, body }
 }

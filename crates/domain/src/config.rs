@@ -369,3 +369,31 @@ fn parse_database_url(raw: &str) -> Result<String, ConfigError> {
     parse_url("DATABASE_URL", raw, &["postgres", "postgresql"])?;
     Ok(raw.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(proxies: &str) -> Result<AuthLimits, ConfigError> {
+        let vars = BTreeMap::from([("KENSA_TRUSTED_PROXIES".to_owned(), proxies.to_owned())]);
+        Settings::from_vars(vars).map(|s| s.auth)
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() -> Result<(), ConfigError> {
+        let auth = limits("10.0.0.0/8, ::1")?;
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().ok();
+        // A trusted proxy relays: the right-most untrusted hop is the client.
+        assert_eq!(auth.client_address(ip("10.0.0.5"), &["6.6.6.6, 203.0.113.9, 10.0.0.7"]), ip("203.0.113.9"));
+        // Anyone else's header is ignored.
+        assert_eq!(auth.client_address(ip("198.51.100.1"), &["203.0.113.9"]), ip("198.51.100.1"));
+        // A garbled hop stops the walk at the last address known good.
+        assert_eq!(auth.client_address(ip("::1"), &["nonsense"]), ip("::1"));
+        Ok(())
+    }
+
+    #[test]
+    fn a_malformed_proxy_list_names_the_variable() {
+        assert!(limits("10.0.0.0/33").is_err_and(|e| e.variable == "KENSA_TRUSTED_PROXIES"));
+    }
+}

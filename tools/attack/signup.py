@@ -9,6 +9,12 @@ the server's peak RSS.
 
     python3 tools/attack/signup.py target/release/kensa-api [--requests 600] [--concurrency 32]
 
+A distributed flood (each sign-up from another address) can be simulated against a build
+that trusts a proxy at 127.0.0.1:
+
+    python3 tools/attack/signup.py target/release/kensa-api --addresses 600 \
+        --env KENSA_TRUSTED_PROXIES=127.0.0.1
+
 Python standard library only.
 """
 
@@ -34,10 +40,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def post(conn, path, body):
+def post(conn, path, body, forwarded_for=None):
     data = json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
+    if forwarded_for:
+        headers["X-Forwarded-For"] = forwarded_for
     started = time.perf_counter()
-    conn.request("POST", path, body=data, headers={"Content-Type": "application/json"})
+    conn.request("POST", path, body=data, headers=headers)
     response = conn.getresponse()
     response.read()
     return response.status, time.perf_counter() - started
@@ -86,12 +95,17 @@ def main():
     parser.add_argument("binary", help="path to the kensa-api binary to attack")
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--addresses", type=int, default=0,
+                        help="send X-Forwarded-For from this many distinct addresses (0: none)")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra environment for the server (repeatable)")
     args = parser.parse_args()
 
     port = free_port()
     data_dir = tempfile.mkdtemp(prefix="kensa-attack-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KENSA_") and k not in ("DATABASE_URL", "REDIS_URL", "SMTP_URL")}
     env.update({"KENSA_DATA_DIR": data_dir, "KENSA_BIND": f"127.0.0.1:{port}", "KENSA_LOG": "error"})
+    env.update(dict(item.split("=", 1) for item in args.env))
     proc = subprocess.Popen([os.path.abspath(args.binary)], env=env, cwd=data_dir,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -115,8 +129,12 @@ def main():
                     if remaining[0] == 0:
                         return
                     remaining[0] -= 1
+                    n = remaining[0]
+                source = None
+                if args.addresses:
+                    source = f"198.18.{(n % args.addresses) // 256}.{(n % args.addresses) % 256}"
                 try:
-                    status, _ = post(c, "/api/v1/auth/signup", signup_body("flood"))
+                    status, _ = post(c, "/api/v1/auth/signup", signup_body("flood"), source)
                 except OSError:
                     status = "error"
                     c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -152,7 +170,8 @@ def main():
         logins = ", ".join(f"{k}: {v}" for k, v in sorted(login_statuses.items(), key=lambda kv: str(kv[0])))
         print(f"| measure | `{os.path.basename(args.binary)}` |")
         print("|---|---|")
-        print(f"| sign-ups sent (one address, {args.concurrency} connections) | {args.requests} |")
+        sources = f"{args.addresses} addresses" if args.addresses else "one address"
+        print(f"| sign-ups sent ({sources}, {args.concurrency} connections) | {args.requests} |")
         print(f"| sign-up answers | {answered} |")
         print(f"| flood duration | {flood_secs:.1f} s |")
         print(f"| sign-in latency, idle (median of 5) | {ms(statistics.median(idle))} |")

@@ -16,9 +16,20 @@ use crate::state::AppState;
 
 pub const JSON_LIMIT: usize = 1024 * 1024;
 
+/// Where the request came from: the peer address, or what trusted proxies
+/// (`KENSA_TRUSTED_PROXIES`) say in `X-Forwarded-For`.
 pub fn request_meta(req: &HttpRequest) -> RequestMeta {
+    let peer = req.peer_addr().map(|a| a.ip());
+    let client_ip = match req.app_data::<web::Data<AppState>>() {
+        Some(state) if !state.kensa.auth_limits.trusted_proxies.is_empty() => {
+            let forwarded: Vec<&str> =
+                req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).collect();
+            state.kensa.auth_limits.client_address(peer, &forwarded)
+        }
+        _ => peer,
+    };
     RequestMeta {
-        client_ip: req.peer_addr().map(|a| a.ip().to_string()),
+        client_ip: client_ip.map(|ip| ip.to_string()),
         request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
     }
 }

@@ -1,11 +1,12 @@
-//! Login throttle counters in Redis, shared by every API replica. A counter is created by
-//! the first failure and expires with the window.
+//! Throttle counters in Redis, shared by every API replica. Each reservation is one Lua
+//! script, so counting an attempt and deciding on it are a single atomic step on the server
+//! (no check-then-count race between replicas or concurrent requests).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use kensa_domain::DomainError;
-use kensa_domain::auth::throttle::{LoginThrottle, MAX_FAILURES, WINDOW};
+use kensa_domain::auth::throttle::{Attempt, LoginThrottle, Policy};
 use kensa_domain::config::ConfigError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
@@ -20,7 +21,7 @@ impl RedisThrottle {
     }
 
     fn key(&self, key: &str) -> String {
-        format!("{}:{key}", self.prefix)
+        format!("{}:throttle:{key}", self.prefix)
     }
 }
 
@@ -28,36 +29,79 @@ fn unavailable(_: redis::RedisError) -> DomainError {
     DomainError::Unavailable("redis".into())
 }
 
+/// KEYS[1] a hash {n, until}; ARGV: free, window ms, base ms (0 = no backoff), cap ms.
+/// Time is Redis's own clock, so replicas with skewed clocks agree. Mirrors
+/// `MemoryThrottle::reserve`. Returns {count, retry-after ms (0 = allowed)}.
+const RESERVE: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local free, window, base, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local v = redis.call('HMGET', KEYS[1], 'n', 'until')
+local n, untl = tonumber(v[1]), tonumber(v[2]) or 0
+if n == nil then
+  n = 0
+  redis.call('HSET', KEYS[1], 'n', 0)
+  redis.call('PEXPIRE', KEYS[1], window)
+end
+local blocked = untl > now
+n = n + 1
+redis.call('HSET', KEYS[1], 'n', n)
+if n >= free then
+  if base > 0 then
+    local exp = math.min(n - free, 30)
+    local d = math.min(cap, base * (2 ^ exp))
+    local u = math.max(untl, now + d)
+    redis.call('HSET', KEYS[1], 'until', u)
+    redis.call('PEXPIRE', KEYS[1], u - now + window)
+    untl = u
+  else
+    local ttl = redis.call('PTTL', KEYS[1])
+    if ttl < 0 then ttl = window; redis.call('PEXPIRE', KEYS[1], window) end
+    if not blocked then untl = now + ttl end
+    redis.call('HSET', KEYS[1], 'until', untl)
+  end
+end
+local wait = 0
+if blocked then wait = math.max(1, untl - now) end
+return {n, wait}
+";
+
+/// Decrements the count of an existing key, never below zero.
+const RELEASE: &str = r"
+local n = tonumber(redis.call('HGET', KEYS[1], 'n'))
+if n ~= nil and n > 0 then redis.call('HSET', KEYS[1], 'n', n - 1) end
+return 0
+";
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 #[async_trait]
 impl LoginThrottle for RedisThrottle {
-    async fn blocked_for(&self, key: &str) -> Result<Option<u64>, DomainError> {
+    async fn reserve(&self, key: &str, policy: &Policy) -> Result<Attempt, DomainError> {
         let mut conn = self.conn.clone();
-        let key = self.key(key);
-        let (count, ttl): (Option<u64>, i64) = redis::pipe()
-            .cmd("GET")
-            .arg(&key)
-            .cmd("TTL")
-            .arg(&key)
+        let (base, cap) = policy.backoff.map_or((0, 0), |(b, c)| (millis(b), millis(c)));
+        let (count, wait_ms): (u64, u64) = redis::cmd("EVAL")
+            .arg(RESERVE)
+            .arg(1)
+            .arg(self.key(key))
+            .arg(policy.free)
+            .arg(millis(policy.window))
+            .arg(base)
+            .arg(cap)
             .query_async(&mut conn)
             .await
             .map_err(unavailable)?;
-        Ok(match count {
-            Some(n) if n >= MAX_FAILURES => Some(u64::try_from(ttl).unwrap_or(1).max(1)),
-            _ => None,
-        })
+        Ok(Attempt { count, retry_after_secs: (wait_ms > 0).then(|| wait_ms.div_ceil(1000).max(1)) })
     }
 
-    async fn record_failure(&self, key: &str) -> Result<(), DomainError> {
+    async fn release(&self, key: &str) -> Result<(), DomainError> {
         let mut conn = self.conn.clone();
-        let key = self.key(key);
-        let _: (u64, i64) = redis::pipe()
-            .atomic()
-            .cmd("INCR")
-            .arg(&key)
-            .cmd("EXPIRE")
-            .arg(&key)
-            .arg(WINDOW.as_secs())
-            .arg("NX")
+        let _: i64 = redis::cmd("EVAL")
+            .arg(RELEASE)
+            .arg(1)
+            .arg(self.key(key))
             .query_async(&mut conn)
             .await
             .map_err(unavailable)?;
@@ -68,6 +112,20 @@ impl LoginThrottle for RedisThrottle {
         let mut conn = self.conn.clone();
         let _: i64 = redis::cmd("DEL").arg(self.key(key)).query_async(&mut conn).await.map_err(unavailable)?;
         Ok(())
+    }
+
+    async fn first_in(&self, key: &str, interval: Duration) -> Result<bool, DomainError> {
+        let mut conn = self.conn.clone();
+        let set: Option<String> = redis::cmd("SET")
+            .arg(self.key(key))
+            .arg(1)
+            .arg("NX")
+            .arg("PX")
+            .arg(millis(interval))
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(set.is_some())
     }
 }
 

@@ -60,6 +60,54 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Evidence in S3-compatible object storage; `None` keeps files under the data directory.
     pub s3: Option<S3Settings>,
+    /// Anonymous sign-up and password hashing limits.
+    pub auth: AuthLimits,
+}
+
+/// Limits on what anonymous callers may make the server do (see README, Authentication).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthLimits {
+    /// Reverse proxies whose `X-Forwarded-For` names the client; nobody else's is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Accounts created (sign-up, invitation acceptance) per client address per hour.
+    pub signups_per_address_per_hour: u64,
+    /// Accounts created per hour across all addresses (per Redis, or per process).
+    pub signups_per_hour: u64,
+    /// Password hashes that may wait for a hashing thread; beyond, sign-ups get 503.
+    pub password_queue: usize,
+}
+
+impl AuthLimits {
+    /// The client's address: the peer's, unless the peer is a trusted proxy, in which case
+    /// `X-Forwarded-For` is read from the right, skipping trusted proxies, up to the first
+    /// address that is not one (anything left of it could be forged by the client).
+    pub fn client_address(&self, peer: Option<std::net::IpAddr>, forwarded_for: &[&str]) -> Option<std::net::IpAddr> {
+        let trusted = |ip: &std::net::IpAddr| self.trusted_proxies.iter().any(|net| net.contains(ip));
+        let mut client = peer?;
+        if !trusted(&client) {
+            return Some(client);
+        }
+        let hops = forwarded_for.iter().flat_map(|h| h.split(',')).map(str::trim).collect::<Vec<_>>();
+        for hop in hops.into_iter().rev() {
+            let Ok(ip) = hop.parse::<std::net::IpAddr>() else { break };
+            client = ip;
+            if !trusted(&client) {
+                break;
+            }
+        }
+        Some(client)
+    }
+}
+
+impl Default for AuthLimits {
+    fn default() -> Self {
+        Self {
+            trusted_proxies: Vec::new(),
+            signups_per_address_per_hour: 20,
+            signups_per_hour: 1000,
+            password_queue: 16,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -106,6 +154,10 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_S3_REGION",
     "KENSA_S3_ACCESS_KEY_ID",
     "KENSA_S3_SECRET_ACCESS_KEY",
+    "KENSA_TRUSTED_PROXIES",
+    "KENSA_SIGNUPS_PER_ADDRESS_PER_HOUR",
+    "KENSA_SIGNUPS_PER_HOUR",
+    "KENSA_PASSWORD_QUEUE",
 ];
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -199,7 +251,9 @@ impl Settings {
                 })
             }
         };
+        let auth = parse_auth_limits(&get)?;
         Ok(Self {
+            auth,
             s3,
             env,
             data_dir,
@@ -255,6 +309,48 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
     std::fs::write(path, contents)
 }
 
+fn parse_auth_limits(get: &dyn Fn(&str) -> Option<String>) -> Result<AuthLimits, ConfigError> {
+    let defaults = AuthLimits::default();
+    let number = |key: &str, default: u64| -> Result<u64, ConfigError> {
+        match get(key) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ConfigError::new(key, format!("expected a positive whole number, got {raw:?}"))),
+        }
+    };
+    let trusted_proxies = match get("KENSA_TRUSTED_PROXIES") {
+        None => Vec::new(),
+        Some(raw) => raw
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<ipnet::IpNet>().or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)).map_err(
+                    |_| {
+                        ConfigError::new(
+                            "KENSA_TRUSTED_PROXIES",
+                            format!("expected addresses or CIDRs separated by commas, got {s:?}"),
+                        )
+                    },
+                )
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    Ok(AuthLimits {
+        trusted_proxies,
+        signups_per_address_per_hour: number(
+            "KENSA_SIGNUPS_PER_ADDRESS_PER_HOUR",
+            defaults.signups_per_address_per_hour,
+        )?,
+        signups_per_hour: number("KENSA_SIGNUPS_PER_HOUR", defaults.signups_per_hour)?,
+        password_queue: usize::try_from(number("KENSA_PASSWORD_QUEUE", defaults.password_queue as u64)?)
+            .unwrap_or(defaults.password_queue),
+    })
+}
+
 fn parse_url(variable: &str, raw: &str, schemes: &[&str]) -> Result<Url, ConfigError> {
     let url = Url::parse(raw).map_err(|e| ConfigError::new(variable, format!("not a valid URL ({e})")))?;
     if !schemes.contains(&url.scheme()) {
@@ -272,4 +368,32 @@ fn parse_database_url(raw: &str) -> Result<String, ConfigError> {
     }
     parse_url("DATABASE_URL", raw, &["postgres", "postgresql"])?;
     Ok(raw.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(proxies: &str) -> Result<AuthLimits, ConfigError> {
+        let vars = BTreeMap::from([("KENSA_TRUSTED_PROXIES".to_owned(), proxies.to_owned())]);
+        Settings::from_vars(vars).map(|s| s.auth)
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() -> Result<(), ConfigError> {
+        let auth = limits("10.0.0.0/8, ::1")?;
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().ok();
+        // A trusted proxy relays: the right-most untrusted hop is the client.
+        assert_eq!(auth.client_address(ip("10.0.0.5"), &["6.6.6.6, 203.0.113.9, 10.0.0.7"]), ip("203.0.113.9"));
+        // Anyone else's header is ignored.
+        assert_eq!(auth.client_address(ip("198.51.100.1"), &["203.0.113.9"]), ip("198.51.100.1"));
+        // A garbled hop stops the walk at the last address known good.
+        assert_eq!(auth.client_address(ip("::1"), &["nonsense"]), ip("::1"));
+        Ok(())
+    }
+
+    #[test]
+    fn a_malformed_proxy_list_names_the_variable() {
+        assert!(limits("10.0.0.0/33").is_err_and(|e| e.variable == "KENSA_TRUSTED_PROXIES"));
+    }
 }

@@ -43,6 +43,10 @@ pub struct Kensa {
     /// Tells workers in other processes (through Redis) that jobs are waiting.
     pub remote_wakeup: Option<Arc<dyn WakeSignal>>,
     pub principals: Arc<auth::principal_cache::PrincipalCache>,
+    /// Argon2 on dedicated threads behind bounded queues.
+    pub passwords: Arc<auth::password::PasswordHasher>,
+    /// Sign-up limits and trusted proxies.
+    pub auth_limits: config::AuthLimits,
     pub template_contents: Arc<templates::repo::ContentCache>,
     /// Where evidence files live.
     pub evidence_store: Arc<dyn assessments::evidence::EvidenceStore>,
@@ -99,6 +103,8 @@ impl Kensa {
             job_wakeup: Arc::new(Notify::new()),
             remote_wakeup: None,
             principals: Arc::default(),
+            passwords: Arc::new(auth::password::PasswordHasher::new(settings.auth.password_queue)),
+            auth_limits: settings.auth.clone(),
             template_contents: Arc::default(),
             evidence_store: Arc::new(assessments::evidence::LocalStore::new(settings.data_dir.join("evidence"))),
             sqlite_writer: settings.is_sqlite().then(Arc::default),

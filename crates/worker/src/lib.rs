@@ -133,6 +133,20 @@ impl Worker {
                     None => Ok(()),
                 }
             }
+            Some(JobKind::LoginFailureNoticeMail) => {
+                let id = uuid_field(&job.payload, "user_id")?;
+                let failures = job.payload.get("failures").and_then(serde_json::Value::as_u64).unwrap_or_default();
+                let address = job.payload.get("address").and_then(|v| v.as_str()).unwrap_or("unknown");
+                let at = job
+                    .payload
+                    .get("at")
+                    .and_then(|v| serde_json::from_value::<DateTime<Utc>>(v.clone()).ok())
+                    .unwrap_or(now);
+                match kensa_domain::auth::notice::prepare(&self.kensa, id, failures, address, at).await? {
+                    Some(notice) => self.mailer.send(templates::login_failures(&notice)).await,
+                    None => Ok(()),
+                }
+            }
             None => Err(WorkerError::Payload(format!("unknown job kind {:?}", job.raw_kind))),
         }
     }

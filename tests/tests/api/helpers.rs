@@ -50,6 +50,8 @@ pub fn base_vars(data_dir: &std::path::Path) -> BTreeMap<String, String> {
     vars.insert("KENSA_EMBEDDED_WORKER".into(), "false".into());
     vars.insert("KENSA_LOG".into(), "warn".into());
     vars.insert("KENSA_PUBLIC_URL".into(), "http://kensa.test".into());
+    // Every test client is 127.0.0.1; tests of the sign-up throttle set their own allowance.
+    vars.insert("KENSA_SIGNUPS_PER_ADDRESS_PER_HOUR".into(), "1000".into());
     vars
 }
 

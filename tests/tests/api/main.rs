@@ -3,6 +3,7 @@
 mod answering;
 mod audit;
 mod auth;
+mod auth_hardening;
 mod campaigns;
 mod catalog;
 mod config;

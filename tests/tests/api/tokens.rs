@@ -7,11 +7,17 @@ use serde_json::{Value, json};
 
 use crate::helpers::{JWT_SECRET, Member, TestApp, TestResult, spawn_app};
 
+/// The session id (`sid`) of a token the server issued.
+fn session_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).and_then(|p| URL_SAFE_NO_PAD.decode(p).ok()).unwrap_or_default();
+    serde_json::from_slice::<Value>(&payload).map(|c| c["sid"].clone()).unwrap_or(Value::Null)
+}
+
 fn claims(owner: &Member, overrides: Value) -> Value {
     let now = chrono::Utc::now().timestamp();
     let mut claims = json!({
         "sub": owner.user_id, "org": owner.org_id, "aud": "kensa-api", "iss": "kensa",
-        "iat": now, "exp": now + 600, "jti": uuid::Uuid::new_v4(),
+        "iat": now, "exp": now + 600, "jti": uuid::Uuid::new_v4(), "sid": session_of(&owner.access_token),
     });
     if let (Some(base), Some(extra)) = (claims.as_object_mut(), overrides.as_object()) {
         for (k, v) in extra {

@@ -10,7 +10,7 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::{JsonBody, Meta};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     pub organization_name: String,
@@ -21,11 +21,15 @@ pub struct SignupRequest {
     /// `ja` (default) or `en`: the language of mails.
     pub locale: Option<String>,
 }
+kensa_domain::redacted_debug!(SignupRequest { organization_name, name, email, locale } secret { password });
 
-/// Create an organization and its owner.
+/// Create an organization and its owner. Throttled per client address and overall (429 with
+/// `Retry-After`); when too many password hashes are waiting, shed with 503 and `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
     responses((status = 201, body = SessionDto), (status = 409, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json"),
+              (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn signup(state: web::Data<AppState>, meta: Meta, body: JsonBody<SignupRequest>) -> ApiResult<HttpResponse> {
     let b = body.0;
     let input = SignupInput {
@@ -39,7 +43,7 @@ pub async fn signup(state: web::Data<AppState>, meta: Meta, body: JsonBody<Signu
     Ok(HttpResponse::Created().json(SessionDto::from(session)))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
@@ -47,23 +51,29 @@ pub struct LoginRequest {
     /// Reserved for two-factor sign-in; ignored until TOTP is enabled for the account.
     pub totp_code: Option<String>,
 }
+kensa_domain::redacted_debug!(LoginRequest { email } secret { password, totp_code });
 
-/// Sign in. After 5 failures in 15 minutes for an account or a client address, attempts
-/// answer 429 with `Retry-After`.
+/// Sign in. After 5 attempts for one account from one client address (20 from one address
+/// across accounts), each further attempt must wait twice as long as the last: earlier ones
+/// answer 429 with `Retry-After` without checking the password. `email` is at most 254
+/// bytes and `password` at most 256 characters (422).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = SessionDto), (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 429, body = Problem, content_type = "application/problem+json")))]
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json"),
+              (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn login(state: web::Data<AppState>, meta: Meta, body: JsonBody<LoginRequest>) -> ApiResult<HttpResponse> {
     let input = LoginInput { email: body.0.email, password: body.0.password };
     let session = auth::login(&state.kensa, input, &meta.0).await?;
     Ok(HttpResponse::Ok().json(SessionDto::from(session)))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }
+kensa_domain::redacted_debug!(RefreshRequest {} secret { refresh_token });
 
 /// Exchange a refresh token for a new pair. Each refresh token works once; presenting a used
 /// one revokes every token of that sign-in.
@@ -84,4 +94,32 @@ pub async fn refresh(
 pub async fn logout(state: web::Data<AppState>, meta: Meta, body: JsonBody<RefreshRequest>) -> ApiResult<HttpResponse> {
     auth::logout(&state.kensa, &body.0.refresh_token, &meta.0).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_debug_output_never_shows_passwords_or_tokens() {
+        let signup = SignupRequest {
+            organization_name: "Acme".into(),
+            name: "A".into(),
+            email: "a@example.com".into(),
+            password: "hunter2-Secret-pw".into(),
+            locale: None,
+        };
+        let login = LoginRequest {
+            email: "a@example.com".into(),
+            password: "hunter2-Secret-pw".into(),
+            totp_code: Some("123456".into()),
+        };
+        let refresh = RefreshRequest { refresh_token: "hunter2-Secret-pw".into() };
+        for printed in [format!("{signup:?}"), format!("{login:?}"), format!("{refresh:?}")] {
+            assert!(!printed.contains("hunter2"), "{printed}");
+            assert!(printed.contains("[redacted]"), "{printed}");
+        }
+        assert!(!format!("{login:?}").contains("123456"));
+        assert!(format!("{login:?}").contains("a@example.com"));
+    }
 }

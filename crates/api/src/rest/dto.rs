@@ -82,7 +82,7 @@ impl From<users::Organization> for OrganizationDto {
 }
 
 /// Tokens for a signed-in session.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct SessionDto {
     /// JWT for `Authorization: Bearer`; expires after `expires_in` seconds.
     pub access_token: String,
@@ -93,6 +93,8 @@ pub struct SessionDto {
     pub user: UserDto,
     pub organization: OrganizationDto,
 }
+
+kensa_domain::redacted_debug!(SessionDto { token_type, expires_in, user, organization } secret { access_token, refresh_token });
 
 impl From<auth::Session> for SessionDto {
     fn from(s: auth::Session) -> Self {

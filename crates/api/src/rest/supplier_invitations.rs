@@ -32,7 +32,9 @@ pub struct LinkedDto {
     responses((status = 201, body = SessionDto), (status = 200, body = LinkedDto),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"),
-              (status = 410, body = Problem, content_type = "application/problem+json")))]
+              (status = 410, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json"),
+              (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn accept(
     req: HttpRequest,
     meta: Meta,

@@ -20,20 +20,26 @@ pub async fn preview(state: web::Data<AppState>, token: web::Path<String>) -> Ap
     Ok(HttpResponse::Ok().json(InvitationPreviewDto::from(preview)))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitationRequest {
     pub name: String,
     pub password: String,
     pub locale: Option<String>,
 }
+kensa_domain::redacted_debug!(AcceptInvitationRequest { name, locale } secret { password });
 
 /// Accept an invitation: creates the user with the invited email and role and signs them in.
+/// 409 `email_taken` when the address already has an account (in any organization); 429 and
+/// 503 as for sign-up.
 #[utoipa::path(post, path = "/api/v1/user-invitations/{token}/accept", tag = "users", params(("token" = String, Path)),
     request_body = AcceptInvitationRequest,
     responses((status = 201, body = SessionDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 410, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json"),
+              (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn accept(
     state: web::Data<AppState>,
     meta: Meta,
@@ -43,4 +49,24 @@ pub async fn accept(
     let input = AcceptInput { name: body.0.name, password: body.0.password, locale: body.0.locale };
     let session = invitations::accept(&state.kensa, &token, input, &meta.0).await?;
     Ok(HttpResponse::Created().json(SessionDto::from(session)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_debug_output_never_shows_the_password() {
+        let body = AcceptInvitationRequest { name: "B".into(), password: "hunter2-Secret-pw".into(), locale: None };
+        let domain = kensa_domain::assessments::invitations::AcceptNew {
+            name: "B".into(),
+            email: "b@example.com".into(),
+            password: "hunter2-Secret-pw".into(),
+            organization_name: "B KK".into(),
+            locale: None,
+        };
+        for printed in [format!("{body:?}"), format!("{domain:?}")] {
+            assert!(!printed.contains("hunter2"), "{printed}");
+        }
+    }
 }

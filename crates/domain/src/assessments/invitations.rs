@@ -160,7 +160,7 @@ async fn link(conn: &impl ConnectionTrait, u: &Usable, org: Uuid, now: DateTime<
     Ok(())
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceptNew {
@@ -170,10 +170,12 @@ pub struct AcceptNew {
     pub organization_name: String,
     pub locale: Option<String>,
 }
+crate::redacted_debug!(AcceptNew { name, email, organization_name, locale } secret { password });
 
 /// Creates the supplier organization and its owner, links the assessment, signs them in.
 #[instrument(skip_all)]
 pub async fn accept_new(k: &Kensa, token: &str, input: AcceptNew, meta: &RequestMeta) -> DomainResult<Session> {
+    auth::reserve_account_creation(k, meta).await?;
     let now = crate::db::now();
     let u = usable(k, token, now).await?;
     let valid = auth::validate_signup(

@@ -2,7 +2,9 @@
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier};
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
 
 use crate::error::{DomainError, DomainResult, FieldError};
 
@@ -50,79 +52,162 @@ const COMMON: &[&str] = &[
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// Which queue a hash waits in. Sign-in has its own queue and is served first, so a flood of
+/// sign-ups (which hash a new password) cannot delay a legitimate sign-in by more than the
+/// hash in progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    SignIn,
+    NewPassword,
+}
+
+struct Queues {
+    sign_in: VecDeque<Job>,
+    new_password: VecDeque<Job>,
+    closed: bool,
+}
+
+struct Shared {
+    queues: Mutex<Queues>,
+    ready: Condvar,
+}
+
 /// Argon2 runs on a few dedicated threads (one per core, at most four), not on tokio's
-/// blocking pool of up to 512 threads: each hash takes 19 MiB, so a flood of sign-ins could
-/// otherwise hold gigabytes at once. Here at most `threads × 19 MiB` is in use, and the
-/// async runtime never stalls on a hash.
-fn hashing_pool() -> Option<&'static std::sync::Mutex<std::sync::mpsc::Sender<Job>>> {
-    static POOL: std::sync::OnceLock<Option<std::sync::Mutex<std::sync::mpsc::Sender<Job>>>> =
-        std::sync::OnceLock::new();
-    POOL.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel::<Job>();
-        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
-        for i in 0..threads {
-            let rx = rx.clone();
-            let spawned = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || {
-                loop {
-                    let job = match rx.lock() {
-                        Ok(guard) => guard.recv(),
-                        Err(_) => return,
-                    };
-                    match job {
-                        Ok(job) => job(),
-                        Err(_) => return,
-                    }
-                }
-            });
-            if spawned.is_err() {
-                return None;
+/// blocking pool of up to 512 threads: each hash takes 19 MiB, so a flood could otherwise
+/// hold gigabytes at once, and the async runtime never stalls on a hash. Waiting hashes are
+/// bounded per lane (`KENSA_PASSWORD_QUEUE` for new passwords, four times that for sign-in):
+/// past it the request is shed with 503 and `Retry-After` instead of queueing without end.
+pub struct PasswordHasher {
+    shared: Arc<Shared>,
+    new_password_depth: usize,
+    sign_in_depth: usize,
+    threads: usize,
+    dummy: tokio::sync::OnceCell<String>,
+}
+
+impl std::fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasher").field("threads", &self.threads).finish_non_exhaustive()
+    }
+}
+
+impl PasswordHasher {
+    pub fn new(queue_depth: usize) -> Self {
+        let shared = Arc::new(Shared {
+            queues: Mutex::new(Queues { sign_in: VecDeque::new(), new_password: VecDeque::new(), closed: false }),
+            ready: Condvar::new(),
+        });
+        let wanted = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+        let mut threads = 0;
+        for i in 0..wanted {
+            let shared = shared.clone();
+            let spawned = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || worker(&shared));
+            if spawned.is_ok() {
+                threads += 1;
             }
         }
-        Some(std::sync::Mutex::new(tx))
-    })
-    .as_ref()
+        Self {
+            shared,
+            new_password_depth: queue_depth,
+            sign_in_depth: queue_depth.saturating_mul(4),
+            threads,
+            dummy: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    async fn run<T: Send + 'static>(&self, lane: Lane, f: impl FnOnce() -> T + Send + 'static) -> DomainResult<T> {
+        if self.threads == 0 {
+            return Err(DomainError::internal("no password hashing threads"));
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(f());
+        });
+        {
+            let mut queues = self.shared.queues.lock().map_err(|_| DomainError::internal("hashing queue poisoned"))?;
+            let (queue, depth) = match lane {
+                Lane::SignIn => (&mut queues.sign_in, self.sign_in_depth),
+                Lane::NewPassword => (&mut queues.new_password, self.new_password_depth),
+            };
+            if queue.len() >= depth {
+                // About how long the work already waiting takes (~50 ms a hash per thread).
+                let retry_after_secs = (queue.len() / (self.threads * 20)).max(1) as u64;
+                return Err(DomainError::Overloaded { retry_after_secs });
+            }
+            queue.push_back(job);
+        }
+        self.shared.ready.notify_one();
+        rx.await.map_err(DomainError::internal)
+    }
+
+    /// Hashes a new password (sign-up, invitation acceptance).
+    pub async fn hash(&self, password: &str) -> DomainResult<String> {
+        let password = password.to_owned();
+        self.run(Lane::NewPassword, move || {
+            Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(DomainError::internal)
+        })
+        .await?
+    }
+
+    /// Checks a sign-in. An unparsable hash never matches.
+    pub async fn verify(&self, password: &str, hash: &str) -> DomainResult<bool> {
+        let password = password.to_owned();
+        let hash = hash.to_owned();
+        self.run(Lane::SignIn, move || match PasswordHash::new(&hash) {
+            Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+            Err(_) => false,
+        })
+        .await
+    }
+
+    /// A valid hash of a random password, verified against when the account does not exist
+    /// so that "unknown email" and "wrong password" take the same time.
+    pub async fn dummy_hash(&self) -> DomainResult<&str> {
+        self.dummy
+            .get_or_try_init(|| async {
+                let password = crate::auth::tokens::random_token();
+                self.run(Lane::SignIn, move || {
+                    Argon2::default()
+                        .hash_password(password.as_bytes())
+                        .map(|h| h.to_string())
+                        .map_err(DomainError::internal)
+                })
+                .await?
+            })
+            .await
+            .map(String::as_str)
+    }
 }
 
-async fn on_hashing_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> DomainResult<T> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let job: Job = Box::new(move || {
-        let _ = tx.send(f());
-    });
-    let sender = hashing_pool().ok_or_else(|| DomainError::internal("no password hashing threads"))?;
-    sender
-        .lock()
-        .map_err(|_| DomainError::internal("hashing pool poisoned"))?
-        .send(job)
-        .map_err(DomainError::internal)?;
-    rx.await.map_err(DomainError::internal)
+impl Drop for PasswordHasher {
+    fn drop(&mut self) {
+        if let Ok(mut queues) = self.shared.queues.lock() {
+            queues.closed = true;
+        }
+        self.shared.ready.notify_all();
+    }
 }
 
-pub async fn hash(password: &str) -> DomainResult<String> {
-    let password = password.to_owned();
-    on_hashing_thread(move || {
-        Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(DomainError::internal)
-    })
-    .await?
-}
-
-/// An unparsable hash never matches.
-pub async fn verify(password: &str, hash: &str) -> bool {
-    let password = password.to_owned();
-    let hash = hash.to_owned();
-    on_hashing_thread(move || match PasswordHash::new(&hash) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// A valid hash of a random password, verified against when the account does not exist so
-/// that "unknown email" and "wrong password" take the same time.
-pub async fn dummy_hash() -> &'static str {
-    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    DUMMY.get_or_init(|| async { hash(&crate::auth::tokens::random_token()).await.unwrap_or_default() }).await.as_str()
+/// Takes sign-in work first, then new passwords; ends when the hasher is dropped.
+fn worker(shared: &Shared) {
+    loop {
+        let job = {
+            let Ok(mut queues) = shared.queues.lock() else { return };
+            loop {
+                if let Some(job) = queues.sign_in.pop_front().or_else(|| queues.new_password.pop_front()) {
+                    break job;
+                }
+                if queues.closed {
+                    return;
+                }
+                queues = match shared.ready.wait(queues) {
+                    Ok(q) => q,
+                    Err(_) => return,
+                };
+            }
+        };
+        job();
+    }
 }
 
 /// Every rule the password breaks, named by `code`.

@@ -4,7 +4,8 @@ use serde_json::json;
 use tracing::instrument;
 
 use super::session::{self, Session};
-use super::{password, tokens};
+use super::throttle::{self, Policy};
+use super::{notice, password, tokens};
 use crate::Kensa;
 use crate::audit::{self, NewAuditEvent};
 use crate::entities::refresh_tokens;
@@ -20,6 +21,9 @@ const INVALID_CREDENTIALS: DomainError =
 const INVALID_REFRESH: DomainError =
     DomainError::Unauthenticated { code: "invalid_refresh_token", detail: "the refresh token is not valid" };
 
+const SESSION_REVOKED: DomainError =
+    DomainError::Unauthenticated { code: "session_revoked", detail: "this sign-in has ended; sign in again" };
+
 pub struct SignupInput {
     pub organization_name: String,
     pub name: String,
@@ -27,6 +31,7 @@ pub struct SignupInput {
     pub password: String,
     pub locale: Option<String>,
 }
+crate::redacted_debug!(SignupInput { organization_name, name, email, locale } secret { password });
 
 /// Sign-up input that passed validation.
 pub(crate) struct ValidSignup {
@@ -35,6 +40,22 @@ pub(crate) struct ValidSignup {
     email: EmailAddress,
     locale: String,
     password_hash: String,
+}
+crate::redacted_debug!(ValidSignup { org_name, name, email, locale } secret { password_hash });
+
+const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Reserves one anonymous account creation (sign-up or accepting an invitation as a new
+/// user) for the caller's address and across all callers, before any password is hashed.
+/// Past either allowance: 429 with `Retry-After`.
+pub(crate) async fn reserve_account_creation(k: &Kensa, meta: &RequestMeta) -> DomainResult<()> {
+    let limits = &k.auth_limits;
+    let address = throttle::address_key(meta.client_ip.as_deref());
+    let per_address = Policy { free: limits.signups_per_address_per_hour, window: HOUR, backoff: None };
+    k.throttle.reserve(&format!("signup:addr:{address}"), &per_address).await?.allowed()?;
+    let global = Policy { free: limits.signups_per_hour, window: HOUR, backoff: None };
+    k.throttle.reserve("signup:all", &global).await?.allowed()?;
+    Ok(())
 }
 
 pub(crate) async fn validate_signup(k: &Kensa, input: SignupInput) -> DomainResult<ValidSignup> {
@@ -51,7 +72,7 @@ pub(crate) async fn validate_signup(k: &Kensa, input: SignupInput) -> DomainResu
     if users_repo::find_by_email(&k.db, email.as_str()).await?.is_some() {
         return Err(DomainError::conflict("email_taken", "a user with this email address already exists"));
     }
-    let password_hash = password::hash(&input.password).await?;
+    let password_hash = k.passwords.hash(&input.password).await?;
     Ok(ValidSignup { org_name, name, email, locale, password_hash })
 }
 
@@ -95,6 +116,7 @@ pub(crate) async fn create_account(
 /// Creates an organization and its owner, and signs the owner in.
 #[instrument(skip_all)]
 pub async fn signup(k: &Kensa, input: SignupInput, meta: &RequestMeta) -> DomainResult<Session> {
+    reserve_account_creation(k, meta).await?;
     let valid = validate_signup(k, input).await?;
     let (_write, txn) = k.begin_write().await?;
     let session = create_account(k, &txn, valid, meta).await?;
@@ -112,46 +134,70 @@ pub struct LoginInput {
     pub email: String,
     pub password: String,
 }
+crate::redacted_debug!(LoginInput { email } secret { password });
 
-/// Checks the password, throttling per account and per client address. Unknown accounts
-/// cost the same hash verification as known ones, so timing does not reveal them.
+/// The submitted login name, trimmed and lower-cased; longer than any address can be, it is
+/// refused before anything is counted or recorded (an attacker's megabyte "email" never
+/// reaches a throttle key or the audit trail).
+fn login_name(input: &LoginInput) -> DomainResult<String> {
+    let email = input.email.trim().to_lowercase();
+    let mut v = Validator::default();
+    if email.len() > 254 {
+        v.check::<()>(Err(crate::error::FieldError::new("email", "too_long", "must be at most 254 bytes")));
+    }
+    if input.password.chars().count() > password::MAX_LENGTH {
+        v.check::<()>(Err(crate::error::FieldError::new(
+            "password",
+            "too_long",
+            format!("must be at most {} characters", password::MAX_LENGTH),
+        )));
+    }
+    v.finish()?;
+    Ok(email)
+}
+
+/// Checks the password. Each attempt is reserved before the password is looked at, per
+/// (account, client address) and per client address, so concurrent guesses cannot outrun
+/// the count; past the free attempts each one waits twice as long as the last (see
+/// [`throttle`]). Unknown accounts cost the same hash verification as known ones, so timing
+/// does not reveal them.
 #[instrument(skip_all)]
 pub async fn login(k: &Kensa, input: LoginInput, meta: &RequestMeta) -> DomainResult<Session> {
-    let email = EmailAddress::parse("email", &input.email).map_err(|e| DomainError::Validation(vec![e]))?.into_string();
-    let keys = [format!("login:acct:{email}"), format!("login:ip:{}", meta.client_ip.as_deref().unwrap_or("unknown"))];
-    for key in &keys {
-        if let Some(retry_after_secs) = k.throttle.blocked_for(key).await? {
-            return Err(DomainError::TooManyRequests { retry_after_secs });
-        }
-    }
+    let email = login_name(&input)?;
+    let email = EmailAddress::parse("email", &email).map_err(|e| DomainError::Validation(vec![e]))?.into_string();
+    let account = throttle::account_key(&email);
+    let address = throttle::address_key(meta.client_ip.as_deref());
+    let pair_key = format!("login:pair:{account}:{address}");
+    let address_key = format!("login:addr:{address}");
+    k.throttle.reserve(&pair_key, &throttle::LOGIN_PER_ACCOUNT_AND_ADDRESS).await?.allowed()?;
+    k.throttle.reserve(&address_key, &throttle::LOGIN_PER_ADDRESS).await?.allowed()?;
     let user = users_repo::find_by_email(&k.db, &email).await?;
-    let hash = match &user {
-        Some(u) => u.password_hash.clone(),
-        None => password::dummy_hash().await.to_owned(),
+    let checked = match &user {
+        Some(u) => k.passwords.verify(&input.password, &u.password_hash).await,
+        None => match k.passwords.dummy_hash().await {
+            Ok(dummy) => k.passwords.verify(&input.password, dummy).await,
+            Err(e) => Err(e),
+        },
     };
-    let password_ok = password::verify(&input.password, &hash).await;
+    let password_ok = match checked {
+        Ok(ok) => ok,
+        Err(e) => {
+            // Shed before any guess was evaluated: the attempt does not count.
+            k.throttle.release(&pair_key).await?;
+            k.throttle.release(&address_key).await?;
+            return Err(e);
+        }
+    };
     let user = match user {
         Some(user) if password_ok && user.active => user,
         other => {
-            for key in &keys {
-                k.throttle.record_failure(key).await?;
-            }
-            audit::record(
-                &k.db,
-                NewAuditEvent {
-                    organization_id: other.as_ref().map(|u| OrganizationId(u.organization_id)),
-                    actor_user_id: other.as_ref().map(|u| UserId(u.id)),
-                    action: "auth.login_failed",
-                    target: other.as_ref().map(|u| ("user", u.id.to_string())),
-                    meta,
-                    details: json!({ "email": email, "reason": if other.is_some() && password_ok { "inactive" } else { "bad_credentials" } }),
-                },
-            )
-            .await?;
+            let reason = if other.is_some() && password_ok { "inactive" } else { "bad_credentials" };
+            record_failure(k, other.as_ref(), &email, &account, reason, meta).await?;
             return Err(INVALID_CREDENTIALS);
         }
     };
-    k.throttle.reset(&keys[0]).await?;
+    k.throttle.reset(&pair_key).await?;
+    k.throttle.release(&address_key).await?;
     let now = crate::db::now();
     let (_write, txn) = k.begin_write().await?;
     audit::record(
@@ -169,6 +215,38 @@ pub async fn login(k: &Kensa, input: LoginInput, meta: &RequestMeta) -> DomainRe
     let session = session::start(k, &txn, user, now).await?;
     txn.commit().await?;
     Ok(session)
+}
+
+/// Audits a failed sign-in (the login name is at most 254 bytes here) and, once an existing
+/// account has seen repeated failures, queues one notice mail to its owner per interval.
+async fn record_failure(
+    k: &Kensa,
+    user: Option<&crate::entities::users::Model>,
+    email: &str,
+    account: &str,
+    reason: &str,
+    meta: &RequestMeta,
+) -> DomainResult<()> {
+    let failures = k.throttle.reserve(&format!("login:failures:{account}"), &throttle::ACCOUNT_FAILURES).await?.count;
+    audit::record(
+        &k.db,
+        NewAuditEvent {
+            organization_id: user.map(|u| OrganizationId(u.organization_id)),
+            actor_user_id: user.map(|u| UserId(u.id)),
+            action: "auth.login_failed",
+            target: user.map(|u| ("user", u.id.to_string())),
+            meta,
+            details: json!({ "email": email, "reason": reason }),
+        },
+    )
+    .await?;
+    if let Some(user) = user
+        && failures >= throttle::FAILURES_BEFORE_NOTICE
+        && k.throttle.first_in(&format!("login:notice:{account}"), throttle::NOTICE_INTERVAL).await?
+    {
+        notice::queue(k, user, failures, meta).await?;
+    }
+    Ok(())
 }
 
 /// Rotates a refresh token. Presenting one that was already used means it leaked: the whole
@@ -237,6 +315,7 @@ async fn revoke_family(k: &Kensa, family: uuid::Uuid, now: DateTime<Utc>) -> Dom
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(&k.db)
         .await?;
+    k.principals.invalidate_session(family);
     Ok(())
 }
 
@@ -269,6 +348,24 @@ pub async fn logout(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Domai
     Ok(())
 }
 
+/// Whether the sign-in `sid` of `user_id` still has a live refresh token (cached a few
+/// seconds, like the principal).
+async fn session_open(k: &Kensa, sid: uuid::Uuid, user_id: uuid::Uuid) -> DomainResult<bool> {
+    if let Some(open) = k.principals.session_open(sid) {
+        return Ok(open);
+    }
+    let live = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::FamilyId.eq(sid))
+        .filter(refresh_tokens::Column::UserId.eq(user_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .filter(refresh_tokens::Column::ExpiresAt.gt(crate::db::now()))
+        .one(&k.db)
+        .await?
+        .is_some();
+    k.principals.put_session(sid, user_id, live);
+    Ok(live)
+}
+
 /// Turns a bearer token into a tenant context. Who the subject is comes from the principal
 /// cache (at most a few seconds old) or the database, so that deactivation and role
 /// changes take effect without waiting for the token to expire.
@@ -291,6 +388,9 @@ pub async fn authenticate(k: &Kensa, bearer: &str, meta: RequestMeta) -> DomainR
     };
     if !principal.user.active || principal.user.organization_id != claims.org {
         return Err(INVALID);
+    }
+    if !session_open(k, claims.sid, claims.sub).await? {
+        return Err(SESSION_REVOKED);
     }
     Ok(TenantCtx::authenticated(
         OrganizationId(principal.user.organization_id),

@@ -11,7 +11,7 @@ use crate::entities::{organizations, refresh_tokens, users};
 use crate::error::{DomainError, DomainResult};
 use crate::users::{Organization, User};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct Session {
     pub access_token: String,
     pub refresh_token: String,
@@ -20,6 +20,20 @@ pub struct Session {
     pub expires_in: i64,
     pub user: User,
     pub organization: Organization,
+}
+
+/// The tokens are bearer credentials: never in a log line.
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("access_token", &"[redacted]")
+            .field("refresh_token", &"[redacted]")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("user", &self.user)
+            .field("organization", &self.organization)
+            .finish()
+    }
 }
 
 pub(crate) async fn start(
@@ -56,11 +70,41 @@ pub(crate) async fn issue(
     };
     refresh_tokens::Entity::insert(refresh_tokens::ActiveModel::from(row)).exec_without_returning(conn).await?;
     Ok(Session {
-        access_token: k.jwt.issue(user.id, user.organization_id, now)?,
+        access_token: k.jwt.issue(user.id, user.organization_id, family, now)?,
         refresh_token,
         token_type: "Bearer",
         expires_in: ACCESS_TOKEN_TTL.num_seconds(),
         user: User::from_row(user)?,
         organization: organization.into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_both_tokens() {
+        let now = chrono::Utc::now();
+        let session = Session {
+            access_token: "access-secret-value".into(),
+            refresh_token: "refresh-secret-value".into(),
+            token_type: "Bearer",
+            expires_in: 900,
+            user: User {
+                id: Uuid::nil(),
+                organization_id: Uuid::nil(),
+                email: "a@example.com".into(),
+                name: "A".into(),
+                role: crate::tenant::Role::Owner,
+                locale: "ja".into(),
+                active: true,
+                created_at: now,
+            },
+            organization: Organization { id: Uuid::nil(), name: "Acme".into(), created_at: now },
+        };
+        let printed = format!("{session:?}");
+        assert!(!printed.contains("secret-value"), "{printed}");
+        assert!(printed.contains("[redacted]"));
+    }
 }

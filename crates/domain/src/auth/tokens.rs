@@ -26,6 +26,9 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub jti: Uuid,
+    /// The session (refresh-token family) the token was issued in: ending the session ends
+    /// the access token too, within the principal cache's few seconds.
+    pub sid: Uuid,
 }
 
 /// Signing and verification keys; the secret itself is dropped after construction.
@@ -55,7 +58,7 @@ impl JwtKeys {
         Self { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), validation }
     }
 
-    pub fn issue(&self, user_id: Uuid, org_id: Uuid, now: DateTime<Utc>) -> Result<String, DomainError> {
+    pub fn issue(&self, user_id: Uuid, org_id: Uuid, sid: Uuid, now: DateTime<Utc>) -> Result<String, DomainError> {
         let claims = Claims {
             sub: user_id,
             org: org_id,
@@ -64,6 +67,7 @@ impl JwtKeys {
             iat: now.timestamp(),
             exp: (now + ACCESS_TOKEN_TTL).timestamp(),
             jti: Uuid::new_v4(),
+            sid,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(DomainError::internal)
     }

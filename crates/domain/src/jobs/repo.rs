@@ -21,6 +21,9 @@ pub enum JobKind {
     AssessmentInvitationMail,
     /// Tell an already linked supplier about a new assessment (payload: `{"assessment_id": …}`).
     AssessmentNoticeMail,
+    /// Tell a user their account saw repeated failed sign-ins (payload: `{"user_id": …,
+    /// "failures": n, "address": "…"}`).
+    LoginFailureNoticeMail,
 }
 
 impl JobKind {
@@ -29,6 +32,7 @@ impl JobKind {
             JobKind::UserInvitationMail => "user_invitation_mail",
             JobKind::AssessmentInvitationMail => "assessment_invitation_mail",
             JobKind::AssessmentNoticeMail => "assessment_notice_mail",
+            JobKind::LoginFailureNoticeMail => "login_failure_notice_mail",
         }
     }
 
@@ -37,6 +41,7 @@ impl JobKind {
             "user_invitation_mail" => Some(JobKind::UserInvitationMail),
             "assessment_invitation_mail" => Some(JobKind::AssessmentInvitationMail),
             "assessment_notice_mail" => Some(JobKind::AssessmentNoticeMail),
+            "login_failure_notice_mail" => Some(JobKind::LoginFailureNoticeMail),
             _ => None,
         }
     }

@@ -46,11 +46,14 @@ pub struct AcceptInput {
     pub password: String,
     pub locale: Option<String>,
 }
+crate::redacted_debug!(AcceptInput { name, locale } secret { password });
 
 /// Creates the invited user and signs them in. The invitation is consumed by a conditional
-/// update, so two concurrent accepts cannot both succeed.
+/// update, so two concurrent accepts cannot both succeed. The inviting admin was not told
+/// whether the address already had an account (in any organization); the invitee is, here.
 #[instrument(skip_all)]
 pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMeta) -> DomainResult<Session> {
+    crate::auth::reserve_account_creation(k, meta).await?;
     let now = crate::db::now();
     let invitation = usable(k, token, now).await?;
     let mut v = Validator::default();
@@ -60,9 +63,9 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
     v.finish()?;
     let (Some(name), Some(locale)) = (name, locale) else { return Err(DomainError::internal("validator")) };
     if repo::find_by_email(&k.db, &invitation.email).await?.is_some() {
-        return Err(DomainError::conflict("email_taken", "a user with this email address already exists"));
+        return Err(already_registered());
     }
-    let password_hash = password::hash(&input.password).await?;
+    let password_hash = k.passwords.hash(&input.password).await?;
     let role: Role = invitation.role.parse()?;
 
     let (_write, txn) = k.begin_write().await?;
@@ -89,7 +92,10 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
         },
     )
     .await
-    .map_err(|e| e.on_unique("email_taken", "a user with this email address already exists"))?;
+    .map_err(|e| match e.on_unique("email_taken", "") {
+        DomainError::Conflict { .. } => already_registered(),
+        other => other,
+    })?;
     audit::record(
         &txn,
         NewAuditEvent {
@@ -105,6 +111,15 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
     let session = session::start(k, &txn, user, now).await?;
     txn.commit().await?;
     Ok(session)
+}
+
+/// A Kensa account belongs to one organization, and this address already has one.
+fn already_registered() -> DomainError {
+    DomainError::conflict(
+        "email_taken",
+        "this email address already has a Kensa account; an address can belong to one organization only, so sign \
+         in with it or ask the inviting admin to invite another address",
+    )
 }
 
 /// Gives the invitation a fresh token (replacing any earlier one) and returns what the mail

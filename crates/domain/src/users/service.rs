@@ -42,7 +42,9 @@ pub struct InviteInput {
 }
 
 /// Records the invitation and queues its mail in one transaction. Inviting an address that
-/// already has a pending invitation replaces it (the old link stops working).
+/// already has a pending invitation replaces it (the old link stops working). An address
+/// with an account in another organization is invited like any other: answering otherwise
+/// would tell any admin which addresses use Kensa elsewhere.
 #[instrument(skip_all, fields(org = %admin.tenant().org_id()))]
 pub async fn invite(k: &Kensa, admin: AdminCtx<'_>, input: InviteInput) -> DomainResult<Invitation> {
     let ctx = admin.tenant();
@@ -60,8 +62,10 @@ pub async fn invite(k: &Kensa, admin: AdminCtx<'_>, input: InviteInput) -> Domai
     if role == Role::Owner && ctx.role() != Role::Owner {
         return Err(DomainError::Forbidden);
     }
-    if repo::find_by_email(&k.db, email.as_str()).await?.is_some() {
-        return Err(DomainError::conflict("email_taken", "a user with this email address already exists"));
+    // Only this organization's own members are reported: whether the address has an account
+    // in another organization is not the admin's to learn (the invitee hears it on accepting).
+    if repo::find_by_email(&k.db, email.as_str()).await?.is_some_and(|u| u.organization_id == ctx.org_id().0) {
+        return Err(DomainError::conflict("email_taken", "this address is already a member of your organization"));
     }
     let now = crate::db::now();
     let (_write, txn) = k.begin_write().await?;

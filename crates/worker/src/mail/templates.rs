@@ -1,6 +1,7 @@
 //! Mail texts. Each mail carries Japanese and English; the recipient's language comes first.
 
 use kensa_domain::assessments::invitations::AssessmentMail;
+use kensa_domain::auth::notice::LoginNotice;
 use kensa_domain::tenant::Role;
 use kensa_domain::users::InvitationDelivery;
 
@@ -84,4 +85,39 @@ pub fn assessment(m: &AssessmentMail) -> OutgoingMail {
         )
     };
     OutgoingMail { to: m.to.clone(), subject, body }
+}
+
+/// Repeated failed sign-ins to the recipient's account. Says what happened and what to do;
+/// it carries no link that signs anyone in.
+pub fn login_failures(n: &LoginNotice) -> OutgoingMail {
+    let at = n.at.format("%Y-%m-%d %H:%M UTC");
+    let ja = format!(
+        "Kensa のアカウント（{to}）に対して、サインインの失敗が繰り返されています（{failures} 回、最後は {at}、接続元 {address}）。\n\n\
+         ご自身の操作であれば対応は不要です。心当たりがない場合、第三者がパスワードを推測している可能性があります。\n\
+         アカウントはロックされていません。試行は接続元ごとに遅延されます。\n\
+         パスワードが推測されにくいものか確認し、必要なら変更してください: {url}\n",
+        to = n.to,
+        failures = n.failures,
+        address = n.address,
+        url = n.sign_in_url,
+    );
+    let en = format!(
+        "Your Kensa account ({to}) has seen repeated failed sign-ins ({failures}, the last at {at} from {address}).\n\n\
+         If that was you, nothing needs doing. If not, someone may be guessing your password.\n\
+         Your account is not locked: attempts are slowed down per client address.\n\
+         Make sure your password is not guessable, and change it if in doubt: {url}\n",
+        to = n.to,
+        failures = n.failures,
+        address = n.address,
+        url = n.sign_in_url,
+    );
+    let (subject, body) = if n.locale == "en" {
+        ("Failed sign-ins to your Kensa account / サインイン失敗のお知らせ".to_owned(), format!("{en}\n----\n\n{ja}"))
+    } else {
+        (
+            "【Kensa】サインイン失敗のお知らせ / Failed sign-ins to your account".to_owned(),
+            format!("{ja}\n----\n\n{en}"),
+        )
+    };
+    OutgoingMail { to: n.to.clone(), subject, body }
 }

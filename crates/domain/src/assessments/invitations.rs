@@ -3,7 +3,7 @@
 //! account, accepted by creating the supplier's organization or by linking an existing one.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -18,15 +18,32 @@ use crate::error::{DomainError, DomainResult};
 use crate::jobs::{self, JobKind};
 use crate::tenant::{RequestMeta, Role, TenantCtx};
 
-pub const INVITATION_TTL: chrono::Duration = chrono::Duration::days(30);
+/// A link outlives the due date by this much, so a supplier that is a little late can
+/// still start answering (the overdue reminders point at the same link).
+pub const INVITATION_GRACE: chrono::Duration = chrono::Duration::days(14);
+/// However close (or past) the due date, a link mailed now works at least this long.
+pub const INVITATION_MIN_LIFETIME: chrono::Duration = chrono::Duration::days(7);
 
-pub(crate) fn new_row(assessment_id: Uuid, email: &str, now: DateTime<Utc>) -> supplier_invitations::Model {
+/// When a link sent at `now` for an assessment due on `due` stops working: the end of the
+/// due date (UTC) plus [`INVITATION_GRACE`], and never sooner than [`INVITATION_MIN_LIFETIME`]
+/// after sending.
+pub fn link_expiry(due: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
+    let end_of_due = due.succ_opt().unwrap_or(due).and_time(chrono::NaiveTime::MIN).and_utc();
+    (end_of_due + INVITATION_GRACE).max(now + INVITATION_MIN_LIFETIME)
+}
+
+pub(crate) fn new_row(
+    assessment_id: Uuid,
+    due: NaiveDate,
+    email: &str,
+    now: DateTime<Utc>,
+) -> supplier_invitations::Model {
     supplier_invitations::Model {
         id: Uuid::now_v7(),
         assessment_id,
         email: email.to_owned(),
         token_hash: None,
-        expires_at: now + INVITATION_TTL,
+        expires_at: link_expiry(due, now),
         accepted_at: None,
         revoked_at: None,
         created_at: now,
@@ -46,6 +63,49 @@ pub(crate) async fn revoke_pending(
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// Revokes every outstanding link of the supplier's assessments: its contact changed or the
+/// record was deleted, so whoever holds an old link is no longer the person the buyer means.
+pub(crate) async fn revoke_for_supplier(
+    conn: &impl ConnectionTrait,
+    supplier_id: Uuid,
+    now: DateTime<Utc>,
+) -> DomainResult<u64> {
+    let of_supplier = Query::select()
+        .column(assessments::Column::Id)
+        .from(assessments::Entity)
+        .and_where(assessments::Column::SupplierId.eq(supplier_id))
+        .to_owned();
+    let revoked = supplier_invitations::Entity::update_many()
+        .col_expr(supplier_invitations::Column::RevokedAt, Expr::value(now))
+        .filter(supplier_invitations::Column::AssessmentId.in_subquery(of_supplier))
+        .filter(supplier_invitations::Column::AcceptedAt.is_null())
+        .filter(supplier_invitations::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(revoked.rows_affected)
+}
+
+/// A fresh invitation to `supplier`'s (new) contact for each of its assessments that is
+/// still open and not yet answered by an organization; returns how many were queued.
+pub(crate) async fn reinvite_open(
+    conn: &impl ConnectionTrait,
+    supplier: &suppliers::Model,
+    now: DateTime<Utc>,
+) -> DomainResult<usize> {
+    let waiting: Vec<assessments::Model> = assessments::Entity::find()
+        .filter(assessments::Column::SupplierId.eq(supplier.id))
+        .filter(assessments::Column::SupplierOrganizationId.is_null())
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter(|a| Status::parse(&a.status).is_some_and(Status::open))
+        .collect();
+    for assessment in &waiting {
+        queue_mail(conn, assessment, &supplier.contact_email, now).await?;
+    }
+    Ok(waiting.len())
 }
 
 /// What an invited supplier sees before accepting.
@@ -276,7 +336,7 @@ pub(crate) async fn queue_mail(
         jobs::enqueue(conn, JobKind::AssessmentNoticeMail, json!({ "assessment_id": assessment.id }), now).await?;
         return Ok(None);
     }
-    let invitation = new_row(assessment.id, email, now);
+    let invitation = new_row(assessment.id, assessment.due_date, email, now);
     supplier_invitations::Entity::insert(supplier_invitations::ActiveModel::from(invitation.clone()))
         .exec_without_returning(conn)
         .await?;
@@ -297,6 +357,8 @@ pub struct AssessmentMail {
     pub link: String,
     /// An invitation carries a single-use link; a notice points at the assessment.
     pub invitation: bool,
+    /// When an invitation's link stops working.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 async fn mail_for(
@@ -319,6 +381,7 @@ async fn mail_for(
         due_date: assessment.due_date,
         link,
         invitation,
+        expires_at: None,
     })
 }
 
@@ -332,20 +395,28 @@ pub async fn prepare_invitation(
     let Some(invitation) = supplier_invitations::Entity::find_by_id(invitation_id).one(&k.db).await? else {
         return Ok(None);
     };
-    if invitation.accepted_at.is_some() || invitation.revoked_at.is_some() || invitation.expires_at <= now {
+    if invitation.accepted_at.is_some() || invitation.revoked_at.is_some() {
         return Ok(None);
     }
     let Some(assessment) = assessments::Entity::find_by_id(invitation.assessment_id).one(&k.db).await? else {
         return Ok(None);
     };
+    if !Status::parse(&assessment.status).is_some_and(Status::open) {
+        return Ok(None);
+    }
     let token = tokens::random_token();
     let to = invitation.email.clone();
+    // Counted from the moment the link goes out: a mail delayed by retries still gets its week.
+    let expires_at = link_expiry(assessment.due_date, now).max(invitation.expires_at);
     let mut model: supplier_invitations::ActiveModel = invitation.into();
     model.token_hash = Set(Some(tokens::hash_token(&token)));
+    model.expires_at = Set(expires_at);
     supplier_invitations::Entity::update(model).exec(&k.db).await?;
     let mut link = k.public_url.clone();
     link.set_path(&format!("/invitations/{token}"));
-    mail_for(k, &assessment, Some(to), link.to_string(), true).await.map(Some)
+    let mut mail = mail_for(k, &assessment, Some(to), link.to_string(), true).await?;
+    mail.expires_at = Some(expires_at);
+    Ok(Some(mail))
 }
 
 pub async fn prepare_notice(k: &Kensa, assessment_id: Uuid) -> DomainResult<Option<AssessmentMail>> {

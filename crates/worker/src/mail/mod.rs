@@ -45,9 +45,15 @@ pub struct FileMailer {
 /// (quoted-printable when 8-bit would make lines too long).
 fn build(from: &Mailbox, mail: &OutgoingMail, encoding: ContentTransferEncoding) -> Result<Message, WorkerError> {
     let address: Address = mail.to.trim().parse().map_err(|e| WorkerError::Mail(format!("recipient: {e}")))?;
-    let body = Body::new_with_encoding(mail.body.clone(), encoding)
-        .or_else(|_| Body::new_with_encoding(mail.body.clone(), ContentTransferEncoding::QuotedPrintable))
-        .map_err(|_| WorkerError::Mail("the body cannot be encoded".into()))?;
+    let body = match encoding {
+        ContentTransferEncoding::EightBit => eight_bit(&mail.body),
+        _ => None,
+    };
+    let body = match body {
+        Some(body) => body,
+        None => Body::new_with_encoding(mail.body.clone(), ContentTransferEncoding::QuotedPrintable)
+            .map_err(|_| WorkerError::Mail("the body cannot be encoded".into()))?,
+    };
     Message::builder()
         .from(from.clone())
         .to(Mailbox::new(None, address))
@@ -55,6 +61,21 @@ fn build(from: &Mailbox, mail: &OutgoingMail, encoding: ContentTransferEncoding)
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .map_err(|e| WorkerError::Mail(e.to_string()))
+}
+
+/// The text as an 8-bit body (RFC 2045 §2.8: CRLF line ends, lines of at most 998 octets,
+/// no NUL or bare CR), or `None` when it does not qualify. lettre's own chooser only picks
+/// 8-bit for lines under 76 octets, which Japanese text exceeds in a dozen characters.
+fn eight_bit(text: &str) -> Option<Body> {
+    let mut out = String::with_capacity(text.len() + text.len() / 32);
+    for line in text.split('\n') {
+        if line.len() > 998 || line.contains(['\0', '\r']) {
+            return None;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    Some(Body::dangerous_pre_encoded(out.into_bytes(), ContentTransferEncoding::EightBit))
 }
 
 #[async_trait]

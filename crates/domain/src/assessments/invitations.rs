@@ -10,10 +10,11 @@ use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
+use super::claims;
 use super::model::Status;
 use crate::Kensa;
 use crate::auth::{self, Session, SignupInput, tokens};
-use crate::entities::{assessments, organizations, supplier_invitations, suppliers, templates};
+use crate::entities::{assessments, organizations, supplier_invitations, suppliers, templates, users};
 use crate::error::{DomainError, DomainResult};
 use crate::jobs::{self, JobKind};
 use crate::tenant::{RequestMeta, Role, TenantCtx};
@@ -163,14 +164,56 @@ pub async fn preview(k: &Kensa, token: &str) -> DomainResult<InvitationPreview> 
     })
 }
 
-/// Links the supplier record, this assessment and the supplier's other unlinked ones to
-/// `org`, and consumes the invitation; all in `conn`'s transaction.
+fn buyer_cannot_accept() -> DomainError {
+    DomainError::conflict(
+        "cannot_link_buyer",
+        "this invitation is for the supplier; the buying organization cannot accept it for itself",
+    )
+}
+
+fn already_linked() -> DomainError {
+    DomainError::conflict(
+        "supplier_already_linked",
+        "this supplier is already answered by another organization; ask the buyer",
+    )
+}
+
+/// Links the supplier record and its unlinked assessments to `org`, in `conn`'s
+/// transaction. Conditional: a second organization linking at the same moment finds it taken.
+pub(crate) async fn link_supplier(conn: &impl ConnectionTrait, supplier_id: Uuid, org: Uuid) -> DomainResult<()> {
+    let supplier = suppliers::Entity::find_by_id(supplier_id).one(conn).await?.ok_or(DomainError::NotFound("invitation"))?;
+    if supplier.organization_id == org {
+        return Err(buyer_cannot_accept());
+    }
+    match supplier.supplier_organization_id {
+        Some(linked) if linked != org => return Err(already_linked()),
+        Some(_) => {}
+        None => {
+            let linked = suppliers::Entity::update_many()
+                .col_expr(suppliers::Column::SupplierOrganizationId, Expr::value(org))
+                .filter(suppliers::Column::Id.eq(supplier.id))
+                .filter(suppliers::Column::SupplierOrganizationId.is_null())
+                .exec(conn)
+                .await?;
+            if linked.rows_affected != 1 {
+                return Err(already_linked());
+            }
+        }
+    }
+    assessments::Entity::update_many()
+        .col_expr(assessments::Column::SupplierOrganizationId, Expr::value(org))
+        .filter(assessments::Column::SupplierId.eq(supplier_id))
+        .filter(assessments::Column::SupplierOrganizationId.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Consumes the invitation and links the supplier to `org`; claims still waiting for the
+/// buyer are closed, the contact having answered for itself. All in `conn`'s transaction.
 async fn link(conn: &impl ConnectionTrait, u: &Usable, org: Uuid, now: DateTime<Utc>) -> DomainResult<()> {
     if org == u.assessment.buyer_organization_id {
-        return Err(DomainError::conflict(
-            "cannot_link_buyer",
-            "this invitation is for the supplier; the buying organization cannot accept it for itself",
-        ));
+        return Err(buyer_cannot_accept());
     }
     let consumed = supplier_invitations::Entity::update_many()
         .col_expr(supplier_invitations::Column::AcceptedAt, Expr::value(now))
@@ -183,41 +226,61 @@ async fn link(conn: &impl ConnectionTrait, u: &Usable, org: Uuid, now: DateTime<
     if consumed.rows_affected != 1 {
         return Err(DomainError::Gone { code: "invitation_used", detail: "this invitation has already been accepted" });
     }
-    let supplier = suppliers::Entity::find_by_id(u.assessment.supplier_id)
-        .one(conn)
-        .await?
-        .ok_or(DomainError::NotFound("invitation"))?;
-    match supplier.supplier_organization_id {
-        Some(linked) if linked != org => {
-            return Err(DomainError::conflict(
-                "supplier_already_linked",
-                "this supplier is already answered by another organization; ask the buyer",
-            ));
-        }
-        Some(_) => {}
-        None => {
-            // Conditional: a second organization accepting at the same moment finds it taken.
-            let linked = suppliers::Entity::update_many()
-                .col_expr(suppliers::Column::SupplierOrganizationId, Expr::value(org))
-                .filter(suppliers::Column::Id.eq(supplier.id))
-                .filter(suppliers::Column::SupplierOrganizationId.is_null())
-                .exec(conn)
-                .await?;
-            if linked.rows_affected != 1 {
-                return Err(DomainError::conflict(
-                    "supplier_already_linked",
-                    "this supplier is already answered by another organization; ask the buyer",
-                ));
-            }
-        }
+    link_supplier(conn, u.assessment.supplier_id, org).await?;
+    claims::supersede_for_supplier(conn, u.assessment.supplier_id, now).await
+}
+
+/// How an acceptance ended: linked at once, or waiting for the buyer because the accepting
+/// address is not the invited contact's (see [`claims`]).
+#[derive(Clone, Debug)]
+pub enum Acceptance<T> {
+    Linked(T),
+    PendingConfirmation { claim_id: Uuid },
+}
+
+/// Who is accepting, for the contact check and the claim record.
+struct Acceptor<'a> {
+    org: Uuid,
+    user: Option<Uuid>,
+    name: String,
+    email: String,
+    meta: &'a RequestMeta,
+}
+
+/// Links when `who` is the invited contact (or already answers for this supplier), opens a
+/// claim otherwise. In `conn`'s transaction.
+async fn link_or_claim(
+    conn: &impl ConnectionTrait,
+    u: &Usable,
+    who: Acceptor<'_>,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<Uuid>> {
+    if who.org == u.assessment.buyer_organization_id {
+        return Err(buyer_cannot_accept());
     }
-    assessments::Entity::update_many()
-        .col_expr(assessments::Column::SupplierOrganizationId, Expr::value(org))
-        .filter(assessments::Column::SupplierId.eq(u.assessment.supplier_id))
-        .filter(assessments::Column::SupplierOrganizationId.is_null())
-        .exec(conn)
-        .await?;
-    Ok(())
+    let supplier =
+        suppliers::Entity::find_by_id(u.assessment.supplier_id).one(conn).await?.ok_or(DomainError::NotFound("invitation"))?;
+    let answers_already = supplier.supplier_organization_id == Some(who.org);
+    if answers_already || claims::same_contact(&u.invitation.email, &who.email) {
+        link(conn, u, who.org, now).await?;
+        accepted_event(conn, u, who.org, who.user, who.meta).await?;
+        return Ok(None);
+    }
+    if supplier.supplier_organization_id.is_some() {
+        return Err(already_linked());
+    }
+    let claim = claims::NewClaim {
+        buyer_organization_id: u.assessment.buyer_organization_id,
+        supplier_id: supplier.id,
+        assessment_id: u.assessment.id,
+        invitation_id: u.invitation.id,
+        claimant_organization_id: who.org,
+        claimant_user_id: who.user,
+        claimant_name: who.name,
+        claimant_email: who.email,
+        meta: who.meta,
+    };
+    claims::open(conn, claim, now).await.map(Some)
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -231,9 +294,16 @@ pub struct AcceptNew {
     pub locale: Option<String>,
 }
 
-/// Creates the supplier organization and its owner, links the assessment, signs them in.
+/// Creates the supplier organization and its owner and, when the address is the invited
+/// contact's, links the assessment and signs them in. Otherwise the account still exists
+/// (its owner can sign in) but sees nothing until the buyer approves the claim.
 #[instrument(skip_all)]
-pub async fn accept_new(k: &Kensa, token: &str, input: AcceptNew, meta: &RequestMeta) -> DomainResult<Session> {
+pub async fn accept_new(
+    k: &Kensa,
+    token: &str,
+    input: AcceptNew,
+    meta: &RequestMeta,
+) -> DomainResult<Acceptance<Session>> {
     let now = crate::db::now();
     let u = usable(k, token, now).await?;
     let valid = auth::validate_signup(
@@ -249,26 +319,50 @@ pub async fn accept_new(k: &Kensa, token: &str, input: AcceptNew, meta: &Request
     .await?;
     let (_write, txn) = k.begin_write().await?;
     let session = auth::create_account(k, &txn, valid, meta).await?;
-    link(&txn, &u, session.organization.id, now).await?;
-    accepted_event(&txn, &u, session.organization.id, Some(session.user.id), meta).await?;
+    let who = Acceptor {
+        org: session.organization.id,
+        user: Some(session.user.id),
+        name: session.user.name.clone(),
+        email: session.user.email.clone(),
+        meta,
+    };
+    let claim = link_or_claim(&txn, &u, who, now).await?;
     txn.commit().await?;
-    Ok(session)
+    match claim {
+        None => Ok(Acceptance::Linked(session)),
+        Some(claim_id) => {
+            k.wake_worker();
+            Ok(Acceptance::PendingConfirmation { claim_id })
+        }
+    }
 }
 
 /// Links the assessment to the caller's existing organization (a supplier answering several
-/// buyers keeps one account). Owners and admins decide that for their organization.
+/// buyers keeps one account), or opens a claim when the caller's address is not the invited
+/// contact's. Owners and admins decide that for their organization.
 #[instrument(skip_all, fields(org = %ctx.org_id()))]
-pub async fn accept_existing(k: &Kensa, token: &str, ctx: &TenantCtx) -> DomainResult<Uuid> {
+pub async fn accept_existing(k: &Kensa, token: &str, ctx: &TenantCtx) -> DomainResult<Acceptance<Uuid>> {
     if !matches!(ctx.role(), Role::Owner | Role::Admin) {
         return Err(DomainError::Forbidden);
     }
     let now = crate::db::now();
     let u = usable(k, token, now).await?;
+    let user = match ctx.user_id() {
+        Some(id) => users::Entity::find_by_id(id.0).one(&k.db).await?,
+        None => None,
+    };
+    let (name, email) = user.map(|u| (u.name, u.email)).unwrap_or_default();
+    let who = Acceptor { org: ctx.org_id().0, user: ctx.user_id().map(|u| u.0), name, email, meta: ctx.meta() };
     let (_write, txn) = k.begin_write().await?;
-    link(&txn, &u, ctx.org_id().0, now).await?;
-    accepted_event(&txn, &u, ctx.org_id().0, ctx.user_id().map(|u| u.0), ctx.meta()).await?;
+    let claim = link_or_claim(&txn, &u, who, now).await?;
     txn.commit().await?;
-    Ok(u.assessment.id)
+    match claim {
+        None => Ok(Acceptance::Linked(u.assessment.id)),
+        Some(claim_id) => {
+            k.wake_worker();
+            Ok(Acceptance::PendingConfirmation { claim_id })
+        }
+    }
 }
 
 async fn accepted_event(

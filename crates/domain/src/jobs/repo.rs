@@ -21,6 +21,9 @@ pub enum JobKind {
     AssessmentInvitationMail,
     /// Tell an already linked supplier about a new assessment (payload: `{"assessment_id": …}`).
     AssessmentNoticeMail,
+    /// Tell one of the buyer's owners or admins that an invitation was claimed by someone
+    /// other than the invited contact (payload: `{"claim_id": …, "user_id": …}`).
+    SupplierClaimMail,
 }
 
 impl JobKind {
@@ -29,6 +32,7 @@ impl JobKind {
             JobKind::UserInvitationMail => "user_invitation_mail",
             JobKind::AssessmentInvitationMail => "assessment_invitation_mail",
             JobKind::AssessmentNoticeMail => "assessment_notice_mail",
+            JobKind::SupplierClaimMail => "supplier_claim_mail",
         }
     }
 
@@ -37,6 +41,7 @@ impl JobKind {
             "user_invitation_mail" => Some(JobKind::UserInvitationMail),
             "assessment_invitation_mail" => Some(JobKind::AssessmentInvitationMail),
             "assessment_notice_mail" => Some(JobKind::AssessmentNoticeMail),
+            "supplier_claim_mail" => Some(JobKind::SupplierClaimMail),
             _ => None,
         }
     }

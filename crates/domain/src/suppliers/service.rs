@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::model::{Supplier, SupplierFields, SupplierFilter, SupplierInput, validate_filter};
 use super::repo;
 use crate::Kensa;
-use crate::assessments::invitations;
+use crate::assessments::{claims, invitations};
 use crate::audit::record_action as record;
 use crate::entities::suppliers;
 use crate::error::{DomainError, DomainResult};
@@ -84,6 +84,7 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierI
         // Links mailed to the old address must not let their holder become this supplier.
         let now = crate::db::now();
         let revoked = invitations::revoke_for_supplier(&txn, id, now).await?;
+        claims::supersede_for_supplier(&txn, id, now).await?;
         let reinvited = invitations::reinvite_open(&txn, &row, now).await?;
         record(
             &txn,
@@ -113,6 +114,7 @@ pub async fn delete(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<
     model.deleted_at = Set(Some(now));
     suppliers::Entity::update(model).exec(&txn).await?;
     invitations::revoke_for_supplier(&txn, id, now).await?;
+    claims::supersede_for_supplier(&txn, id, now).await?;
     record(&txn, ctx, "supplier.deleted", Some(("supplier", id.to_string())), json!({})).await?;
     txn.commit().await?;
     Ok(())

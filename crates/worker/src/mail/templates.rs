@@ -6,6 +6,7 @@
 //! subjects carry no user text at all (see [`super::safe`]).
 
 use chrono::{DateTime, Utc};
+use kensa_domain::assessments::claims::ClaimMail;
 use kensa_domain::assessments::invitations::AssessmentMail;
 use kensa_domain::tenant::Role;
 use kensa_domain::users::InvitationDelivery;
@@ -108,4 +109,41 @@ pub fn assessment(m: &AssessmentMail) -> OutgoingMail {
         format!("Kensa: セキュリティ自己評価のご依頼（期限 {due}）/ Security self-assessment request, due {due}")
     };
     OutgoingMail { to: m.to.clone(), subject, body: bilingual(&m.locale, ja, en) }
+}
+
+/// To the buyer's owners and admins: someone who is not the invited contact accepted an
+/// invitation, and waits for their decision.
+pub fn supplier_claim(m: &ClaimMail) -> OutgoingMail {
+    let c = &m.claim;
+    let at = utc(c.created_at);
+    let ja = format!(
+        "Kensa からのお知らせです。取引先への招待リンクが、招待先とは別のアドレスの人によって受諾されました。\n\
+         転送されたリンクの可能性があるため、まだ取引先には紐付けていません。承認するか拒否してください。\n\n\
+         取引先: {supplier}\n招待先のアドレス: {invited}\n受諾した人: {name}\n受諾した人のアドレス: {email}\n\
+         受諾した組織: {org}\n受諾日時: {at}\n\n次の Kensa のページで確認してください:\n{link}\n\n{NOTE_JA}\n",
+        supplier = quote_ja(&c.supplier_name),
+        invited = quote_ja(&c.invited_email),
+        name = quote_ja(&c.claimant_name),
+        email = quote_ja(&c.claimant_email),
+        org = quote_ja(&c.claimant_organization_name),
+        link = m.link,
+    );
+    let en = format!(
+        "This is a message from Kensa. A supplier invitation was accepted by someone whose address is not the invited contact's.\n\
+         The link may have been forwarded, so the supplier has not been linked yet. Approve or reject the claim.\n\n\
+         Supplier: {supplier}\nInvited address: {invited}\nClaimed by: {name}\nClaimant's address: {email}\n\
+         Claimant's organization: {org}\nClaimed at: {at}\n\nReview it in Kensa:\n{link}\n\n{NOTE_EN}\n",
+        supplier = quote_en(&c.supplier_name),
+        invited = quote_en(&c.invited_email),
+        name = quote_en(&c.claimant_name),
+        email = quote_en(&c.claimant_email),
+        org = quote_en(&c.claimant_organization_name),
+        link = m.link,
+    );
+    let subject = if m.locale == "en" {
+        "Kensa: a supplier invitation needs your confirmation / 招待リンクの確認のお願い"
+    } else {
+        "Kensa: 招待リンクの確認のお願い / A supplier invitation needs your confirmation"
+    };
+    OutgoingMail { to: m.to.clone(), subject: subject.to_owned(), body: bilingual(&m.locale, ja, en) }
 }

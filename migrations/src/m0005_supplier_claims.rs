@@ -44,7 +44,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("supplier_claims", "supplier_claims_buyer_idx", &["buyer_organization_id", "id"], false))
+            .create_index(index(
+                "supplier_claims",
+                "supplier_claims_buyer_idx",
+                &["buyer_organization_id", "id"],
+                false,
+            ))
             .await?;
         manager.create_index(index("supplier_claims", "supplier_claims_supplier_idx", &["supplier_id"], false)).await?;
         Ok(())

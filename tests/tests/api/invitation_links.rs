@@ -31,7 +31,8 @@ async fn invited(app: &TestApp, due_days: i64) -> Result<(Member, String, String
 /// Asserts that both the preview and the acceptance of `token` answer 410 `code`.
 async fn assert_link_gone(app: &TestApp, token: &str, code: &str) {
     app.get(&format!("/api/v1/invitations/{token}"), None).await.assert_problem(410, code);
-    let accept = json!({ "name": "Mallory", "email": unique_email("mallory"), "password": PASSWORD, "organization_name": "M" });
+    let accept =
+        json!({ "name": "Mallory", "email": unique_email("mallory"), "password": PASSWORD, "organization_name": "M" });
     app.post(&format!("/api/v1/invitations/{token}/accept"), None, accept).await.assert_problem(410, code);
 }
 
@@ -42,7 +43,11 @@ async fn changing_the_contact_email_revokes_the_old_link_and_invites_the_new_add
     let new_email = unique_email("corrected");
 
     let updated = app
-        .patch(&format!("/api/v1/suppliers/{supplier_id}"), Some(&buyer.access_token), json!({ "contact_email": new_email }))
+        .patch(
+            &format!("/api/v1/suppliers/{supplier_id}"),
+            Some(&buyer.access_token),
+            json!({ "contact_email": new_email }),
+        )
         .await;
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
 

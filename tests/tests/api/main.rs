@@ -18,6 +18,7 @@ mod problems;
 mod roles;
 mod schemas;
 mod smtp_sink;
+mod supplier_claims;
 mod suppliers;
 mod templates;
 mod tokens;

@@ -2,8 +2,9 @@
 //! codes as REST. Inputs take the REST bodies as `JSON` values.
 
 use async_graphql::{Context, Json, Object, SimpleObject};
-use kensa_domain::assessments::evidence::{self, Evidence};
+use kensa_domain::Kensa;
 use kensa_domain::assessments::claims::{self, ClaimStatus, SupplierClaim};
+use kensa_domain::assessments::evidence::{self, Evidence};
 use kensa_domain::assessments::invitations::{self, AcceptNew, Acceptance, InvitationPreview};
 use kensa_domain::assessments::review::{CommentInput, ReviewInput};
 use kensa_domain::assessments::service::AssessmentFilter;
@@ -12,7 +13,6 @@ use kensa_domain::campaigns::{self, Campaign, CampaignInput};
 use kensa_domain::pagination::PageRequest;
 use kensa_domain::suppliers::{self, Supplier, SupplierFilter, SupplierInput};
 use kensa_domain::tenant::TenantCtx;
-use kensa_domain::Kensa;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

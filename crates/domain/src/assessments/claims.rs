@@ -182,7 +182,9 @@ pub(crate) async fn open(conn: &impl ConnectionTrait, c: NewClaim<'_>, now: Date
         decided_at: None,
         decided_by: None,
     };
-    supplier_claims::Entity::insert(supplier_claims::ActiveModel::from(row.clone())).exec_without_returning(conn).await?;
+    supplier_claims::Entity::insert(supplier_claims::ActiveModel::from(row.clone()))
+        .exec_without_returning(conn)
+        .await?;
     let deciders: Vec<Uuid> = users::Entity::find()
         .select_only()
         .column(users::Column::Id)
@@ -352,9 +354,16 @@ pub async fn approve(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<S
         .exec(&txn)
         .await?;
     supersede_for_supplier(&txn, claim.supplier_id, now).await?;
-    let details = json!({ "supplier_id": claim.supplier_id, "supplier_organization_id": claim.claimant_organization_id });
-    crate::audit::record_action(&txn, admin.tenant(), "supplier.claim_approved", Some(("supplier_claim", id.to_string())), details)
-        .await?;
+    let details =
+        json!({ "supplier_id": claim.supplier_id, "supplier_organization_id": claim.claimant_organization_id });
+    crate::audit::record_action(
+        &txn,
+        admin.tenant(),
+        "supplier.claim_approved",
+        Some(("supplier_claim", id.to_string())),
+        details,
+    )
+    .await?;
     let claim = find(&txn, admin, id).await?;
     txn.commit().await?;
     describe(&k.db, vec![claim]).await?.pop().ok_or(DomainError::NotFound("supplier_claim"))
@@ -375,9 +384,16 @@ pub async fn reject(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<Su
         .filter(supplier_invitations::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
-    let details = json!({ "supplier_id": claim.supplier_id, "claimant_organization_id": claim.claimant_organization_id });
-    crate::audit::record_action(&txn, admin.tenant(), "supplier.claim_rejected", Some(("supplier_claim", id.to_string())), details)
-        .await?;
+    let details =
+        json!({ "supplier_id": claim.supplier_id, "claimant_organization_id": claim.claimant_organization_id });
+    crate::audit::record_action(
+        &txn,
+        admin.tenant(),
+        "supplier.claim_rejected",
+        Some(("supplier_claim", id.to_string())),
+        details,
+    )
+    .await?;
     let claim = find(&txn, admin, id).await?;
     txn.commit().await?;
     describe(&k.db, vec![claim]).await?.pop().ok_or(DomainError::NotFound("supplier_claim"))
@@ -406,4 +422,19 @@ pub async fn prepare_mail(k: &Kensa, claim_id: Uuid, user_id: Uuid) -> DomainRes
     let mut link = k.public_url.clone();
     link.set_path(&format!("/supplier-claims/{claim_id}"));
     Ok(Some(ClaimMail { to: user.email, locale: user.locale, claim, link: link.to_string() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_contact;
+
+    #[test]
+    fn the_contact_is_the_invited_address_or_its_company_domain() {
+        assert!(same_contact("Sato@Parts.example", "sato@parts.example"));
+        assert!(same_contact("sato@parts.example", "suzuki@PARTS.example"));
+        assert!(!same_contact("sato@parts.example", "sato@parts.example.evil"));
+        assert!(!same_contact("sato@gmail.com", "mallory@gmail.com"));
+        assert!(same_contact("sato@gmail.com", "SATO@gmail.com"));
+        assert!(!same_contact("sato@parts.example", ""));
+    }
 }

@@ -181,7 +181,8 @@ fn already_linked() -> DomainError {
 /// Links the supplier record and its unlinked assessments to `org`, in `conn`'s
 /// transaction. Conditional: a second organization linking at the same moment finds it taken.
 pub(crate) async fn link_supplier(conn: &impl ConnectionTrait, supplier_id: Uuid, org: Uuid) -> DomainResult<()> {
-    let supplier = suppliers::Entity::find_by_id(supplier_id).one(conn).await?.ok_or(DomainError::NotFound("invitation"))?;
+    let supplier =
+        suppliers::Entity::find_by_id(supplier_id).one(conn).await?.ok_or(DomainError::NotFound("invitation"))?;
     if supplier.organization_id == org {
         return Err(buyer_cannot_accept());
     }
@@ -258,8 +259,10 @@ async fn link_or_claim(
     if who.org == u.assessment.buyer_organization_id {
         return Err(buyer_cannot_accept());
     }
-    let supplier =
-        suppliers::Entity::find_by_id(u.assessment.supplier_id).one(conn).await?.ok_or(DomainError::NotFound("invitation"))?;
+    let supplier = suppliers::Entity::find_by_id(u.assessment.supplier_id)
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound("invitation"))?;
     let answers_already = supplier.supplier_organization_id == Some(who.org);
     if answers_already || claims::same_contact(&u.invitation.email, &who.email) {
         link(conn, u, who.org, now).await?;

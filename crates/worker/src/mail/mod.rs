@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use kensa_domain::config::Settings;
-use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::header::{ContentTransferEncoding, ContentType, MIME_VERSION_1_0};
 use lettre::message::{Body, Mailbox};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -58,6 +58,8 @@ fn build(from: &Mailbox, mail: &OutgoingMail, encoding: ContentTransferEncoding)
         .from(from.clone())
         .to(Mailbox::new(None, address))
         .subject(safe::header_text(&mail.subject))
+        // Content-Transfer-Encoding means something only under MIME-Version: 1.0.
+        .header(MIME_VERSION_1_0)
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .map_err(|e| WorkerError::Mail(e.to_string()))

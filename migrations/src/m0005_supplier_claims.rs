@@ -52,6 +52,13 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         manager.create_index(index("supplier_claims", "supplier_claims_supplier_idx", &["supplier_id"], false)).await?;
+        // One waiting claim per invitation, even when two arrive at the same moment.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX supplier_claims_pending_key ON supplier_claims (invitation_id) WHERE status = 'pending'",
+            )
+            .await?;
         Ok(())
     }
 

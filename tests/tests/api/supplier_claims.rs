@@ -136,6 +136,11 @@ async fn the_invited_contact_still_links_at_once_while_a_claim_waits() -> TestRe
     let app = spawn_app().await;
     let (buyer, supplier_id, token) = invited_supplier_link(&app).await;
     let claim_id = claim_as_new_account(&app, &token, &stranger_email("mallory")).await?;
+    // One claim waits at a time; a second stranger is turned away (and no account is made).
+    let second = stranger_email("trudy");
+    let body = json!({ "name": "Trudy", "email": second, "password": PASSWORD, "organization_name": "T" });
+    app.post(&format!("/api/v1/invitations/{token}/accept"), None, body).await.assert_problem(409, "claim_pending");
+    assert_eq!(app.login(&second, PASSWORD).await.status, StatusCode::UNAUTHORIZED);
 
     // Someone at the contact's own domain (example.com) accepts: linked, the claim closes.
     let contact = app.accept_as_new_supplier(&token, "Parts Co KK").await;

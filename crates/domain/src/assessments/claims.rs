@@ -161,11 +161,9 @@ pub(crate) async fn open(conn: &impl ConnectionTrait, c: NewClaim<'_>, now: Date
         .filter(supplier_claims::Column::Status.eq(ClaimStatus::Pending.as_str()))
         .one(conn)
         .await?;
+    const PENDING: &str = "this invitation is already waiting for the buyer's confirmation";
     if waiting.is_some() {
-        return Err(DomainError::conflict(
-            "claim_pending",
-            "this invitation is already waiting for the buyer's confirmation",
-        ));
+        return Err(DomainError::conflict("claim_pending", PENDING));
     }
     let row = supplier_claims::Model {
         id: Uuid::now_v7(),
@@ -184,7 +182,8 @@ pub(crate) async fn open(conn: &impl ConnectionTrait, c: NewClaim<'_>, now: Date
     };
     supplier_claims::Entity::insert(supplier_claims::ActiveModel::from(row.clone()))
         .exec_without_returning(conn)
-        .await?;
+        .await
+        .map_err(|e| DomainError::from(e).on_unique("claim_pending", PENDING))?;
     let deciders: Vec<Uuid> = users::Entity::find()
         .select_only()
         .column(users::Column::Id)

@@ -9,6 +9,7 @@ mod m0001_foundation;
 mod m0002_templates;
 mod m0003_assessments;
 mod m0004_supplier_email_unique;
+mod m0005_supplier_claims;
 mod util;
 
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_templates::Migration),
             Box::new(m0003_assessments::Migration),
             Box::new(m0004_supplier_email_unique::Migration),
+            Box::new(m0005_supplier_claims::Migration),
         ]
     }
 }

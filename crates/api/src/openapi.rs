@@ -32,6 +32,7 @@ impl Modify for BearerAuth {
         rest::suppliers::delete, rest::suppliers::import,
         rest::campaigns::create, rest::campaigns::list, rest::campaigns::get, rest::campaigns::cancel,
         rest::supplier_invitations::preview, rest::supplier_invitations::accept,
+        rest::supplier_claims::list, rest::supplier_claims::approve, rest::supplier_claims::reject,
         rest::assessments::list, rest::assessments::get, rest::assessments::questions, rest::assessments::put_answer,
         rest::assessments::post_answers, rest::assessments::submit, rest::assessments::review, rest::assessments::cancel,
         rest::assessments::resend, rest::assessments::comments, rest::assessments::add_comment, rest::assessments::history,

@@ -147,6 +147,14 @@ impl Worker {
                     None => Ok(()),
                 }
             }
+            Some(JobKind::SupplierClaimMail) => {
+                let claim = uuid_field(&job.payload, "claim_id")?;
+                let user = uuid_field(&job.payload, "user_id")?;
+                match assessments::claims::prepare_mail(&self.kensa, claim, user).await? {
+                    Some(mail) => self.mailer.send(templates::supplier_claim(&mail)).await,
+                    None => Ok(()),
+                }
+            }
             None => Err(WorkerError::Payload(format!("unknown job kind {:?}", job.raw_kind))),
         }
     }

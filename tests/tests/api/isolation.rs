@@ -84,6 +84,7 @@ fn rows(f: &Fixture) -> Vec<Row> {
         row(M::POST, "/api/v1/users/invitations".into(), Some(invite), ADMINS, None),
         row(M::PATCH, format!("/api/v1/users/{a_viewer}"), Some(|| json!({ "role": "viewer" })), ADMINS, Some(404)),
         row(M::GET, "/api/v1/audit-events".into(), None, ADMINS, None),
+        row(M::GET, "/api/v1/supplier-claims".into(), None, ADMINS, None),
         row(M::GET, "/api/v1/templates".into(), None, ALL, None),
         // Built-ins are everyone's.
         row(M::GET, format!("/api/v1/templates/{builtin}"), None, ALL, Some(200)),
@@ -162,6 +163,38 @@ async fn lists_show_another_tenant_nothing_of_this_one() -> TestResult {
 
     let graphql = app.graphql(b, "{ me { organization { id } } }").await;
     assert_eq!(graphql.body["data"]["me"]["organization"]["id"], fixture.b_owner.org_id.as_str());
+    Ok(())
+}
+
+#[tokio::test]
+async fn supplier_claim_decisions_refuse_anonymous_lower_roles_and_other_tenants() -> TestResult {
+    use crate::supplier_claims::{claim_as_new_account, invited_supplier_link};
+    let app = spawn_app().await;
+    let (owner, _, token) = invited_supplier_link(&app).await;
+    let claim = claim_as_new_account(&app, &token, "claimant@elsewhere.example").await?;
+    let b_owner = app.signup("Org B").await;
+    for verb in ["approve", "reject"] {
+        let path = format!("/api/v1/supplier-claims/{claim}/{verb}");
+        app.post(&path, None, json!({})).await.assert_problem(401, "unauthenticated");
+        for role in ["reviewer", "respondent", "viewer"] {
+            let member = app.add_member(&owner, role).await;
+            app.post(&path, Some(&member.access_token), json!({})).await.assert_problem(403, "forbidden");
+        }
+        app.post(&path, Some(&b_owner.access_token), json!({})).await.assert_problem(404, "not_found");
+        let gql = app
+            .graphql(
+                Some(&b_owner.access_token),
+                &format!(r#"mutation {{ {verb}SupplierClaim(id: "{claim}") {{ id }} }}"#),
+            )
+            .await;
+        assert_eq!(gql.body["errors"][0]["extensions"]["code"], "not_found", "{}", gql.body);
+    }
+    let b_list = app.get("/api/v1/supplier-claims", Some(&b_owner.access_token)).await;
+    assert_eq!(b_list.body["data"], json!([]), "B sees A's claims: {}", b_list.body);
+    let admin = app.add_member(&owner, "admin").await;
+    let decided =
+        app.post(&format!("/api/v1/supplier-claims/{claim}/reject"), Some(&admin.access_token), json!({})).await;
+    assert_eq!(decided.status.as_u16(), 200, "{}", decided.body);
     Ok(())
 }
 

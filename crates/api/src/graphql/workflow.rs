@@ -2,8 +2,10 @@
 //! codes as REST. Inputs take the REST bodies as `JSON` values.
 
 use async_graphql::{Context, Json, Object, SimpleObject};
+use kensa_domain::Kensa;
+use kensa_domain::assessments::claims::{self, ClaimStatus, SupplierClaim};
 use kensa_domain::assessments::evidence::{self, Evidence};
-use kensa_domain::assessments::invitations::{self, AcceptNew, InvitationPreview};
+use kensa_domain::assessments::invitations::{self, AcceptNew, Acceptance, InvitationPreview};
 use kensa_domain::assessments::review::{CommentInput, ReviewInput};
 use kensa_domain::assessments::service::AssessmentFilter;
 use kensa_domain::assessments::{self, Answer, AnswerInput, Assessment, Comment, HistoryEvent, Question};
@@ -11,7 +13,6 @@ use kensa_domain::campaigns::{self, Campaign, CampaignInput};
 use kensa_domain::pagination::PageRequest;
 use kensa_domain::suppliers::{self, Supplier, SupplierFilter, SupplierInput};
 use kensa_domain::tenant::TenantCtx;
-use kensa_domain::{Kensa, auth};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -151,19 +152,57 @@ impl WorkflowQuery {
         evidence::list(k, t, id).await.map_err(gql)
     }
 
+    /// Invitations accepted by someone other than the invited contact, as
+    /// `GET /api/v1/supplier-claims` (owners and admins of the buyer).
+    async fn supplier_claims(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<ClaimStatus>,
+        limit: Option<u64>,
+        cursor: Option<String>,
+    ) -> async_graphql::Result<SupplierClaimPage> {
+        let (k, t) = caller(ctx)?;
+        let result = claims::list(k, t.admin().map_err(gql)?, status, &page(limit, cursor)?).await.map_err(gql)?;
+        Ok(SupplierClaimPage { data: result.data, next_cursor: result.next_cursor })
+    }
+
     /// An invitation's preview; needs no sign-in.
     async fn invitation(&self, ctx: &Context<'_>, token: String) -> async_graphql::Result<InvitationPreview> {
         invitations::preview(ctx.data::<Kensa>()?, &token).await.map_err(gql)
     }
 }
 
-/// The tokens of a new supplier account, or the assessment linked to the caller's.
+/// The tokens of a new supplier account, or the assessment linked to the caller's; or,
+/// when the accepting address is not the invited contact's, `status: "pending_confirmation"`
+/// and the claim the buyer will decide.
 #[derive(SimpleObject)]
 pub struct AcceptedInvitation {
+    /// `linked` or `pending_confirmation`.
+    pub status: String,
+    pub claim_id: Option<Uuid>,
     pub assessment_id: Option<Uuid>,
     pub access_token: Option<String>,
     pub refresh_token: Option<String>,
     pub organization_id: Option<Uuid>,
+}
+
+impl AcceptedInvitation {
+    fn pending(claim_id: Uuid) -> Self {
+        Self {
+            status: "pending_confirmation".into(),
+            claim_id: Some(claim_id),
+            assessment_id: None,
+            access_token: None,
+            refresh_token: None,
+            organization_id: None,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct SupplierClaimPage {
+    pub data: Vec<SupplierClaim>,
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -225,25 +264,45 @@ impl WorkflowMutation {
         let k = ctx.data::<Kensa>()?;
         let caller = ctx.data::<Caller>()?;
         if let Ok(tenant) = caller.require() {
-            let id = invitations::accept_existing(k, &token, tenant).await.map_err(gql)?;
-            return Ok(AcceptedInvitation {
-                assessment_id: Some(id),
-                access_token: None,
-                refresh_token: None,
-                organization_id: Some(tenant.org_id().0),
+            return Ok(match invitations::accept_existing(k, &token, tenant).await.map_err(gql)? {
+                Acceptance::Linked(id) => AcceptedInvitation {
+                    status: "linked".into(),
+                    claim_id: None,
+                    assessment_id: Some(id),
+                    access_token: None,
+                    refresh_token: None,
+                    organization_id: Some(tenant.org_id().0),
+                },
+                Acceptance::PendingConfirmation { claim_id } => AcceptedInvitation::pending(claim_id),
             });
         }
         let input = input.ok_or_else(|| {
             gql(kensa_domain::DomainError::validation("input", "required", "send the new account's details"))
         })?;
         let meta = ctx.data::<kensa_domain::tenant::RequestMeta>().cloned().unwrap_or_default();
-        let session: auth::Session = invitations::accept_new(k, &token, input, &meta).await.map_err(gql)?;
-        Ok(AcceptedInvitation {
-            assessment_id: None,
-            access_token: Some(session.access_token.clone()),
-            refresh_token: Some(session.refresh_token.clone()),
-            organization_id: Some(session.organization.id),
+        Ok(match invitations::accept_new(k, &token, input, &meta).await.map_err(gql)? {
+            Acceptance::Linked(session) => AcceptedInvitation {
+                status: "linked".into(),
+                claim_id: None,
+                assessment_id: None,
+                access_token: Some(session.access_token.clone()),
+                refresh_token: Some(session.refresh_token.clone()),
+                organization_id: Some(session.organization.id),
+            },
+            Acceptance::PendingConfirmation { claim_id } => AcceptedInvitation::pending(claim_id),
         })
+    }
+
+    /// Approve a claim (owners and admins of the buyer): as `POST /api/v1/supplier-claims/{id}/approve`.
+    async fn approve_supplier_claim(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<SupplierClaim> {
+        let (k, t) = caller(ctx)?;
+        claims::approve(k, t.admin().map_err(gql)?, id).await.map_err(gql)
+    }
+
+    /// Reject a claim: the supplier stays unlinked and the link is revoked.
+    async fn reject_supplier_claim(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<SupplierClaim> {
+        let (k, t) = caller(ctx)?;
+        claims::reject(k, t.admin().map_err(gql)?, id).await.map_err(gql)
     }
 
     async fn save_answer(

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod dto;
 pub mod evidence;
 pub mod me;
+pub mod supplier_claims;
 pub mod supplier_invitations;
 pub mod suppliers;
 pub mod templates;
@@ -67,6 +68,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/campaigns/{id}/cancel").route(web::post().to(campaigns::cancel)))
             .service(resource("/invitations/{token}").route(web::get().to(supplier_invitations::preview)))
             .service(resource("/invitations/{token}/accept").route(web::post().to(supplier_invitations::accept)))
+            .service(resource("/supplier-claims").route(web::get().to(supplier_claims::list)))
+            .service(resource("/supplier-claims/{id}/approve").route(web::post().to(supplier_claims::approve)))
+            .service(resource("/supplier-claims/{id}/reject").route(web::post().to(supplier_claims::reject)))
             .service(resource("/assessments").route(web::get().to(assessments::list)))
             .service(resource("/assessments/{id}").route(web::get().to(assessments::get)))
             .service(resource("/assessments/{id}/questions").route(web::get().to(assessments::questions)))

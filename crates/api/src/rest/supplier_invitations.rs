@@ -1,7 +1,7 @@
 //! `/api/v1/invitations/{token}`: a supplier's invitation, seen without an account.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use kensa_domain::assessments::invitations::{self, AcceptNew, InvitationPreview};
+use kensa_domain::assessments::invitations::{self, AcceptNew, Acceptance, InvitationPreview};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -24,12 +24,28 @@ pub struct LinkedDto {
     pub assessment_id: Uuid,
 }
 
+/// The accepting address is not the invited contact's: the buyer confirms first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingDto {
+    /// Always `pending_confirmation`.
+    pub status: &'static str,
+    pub claim_id: Uuid,
+}
+
+fn pending(claim_id: Uuid) -> HttpResponse {
+    HttpResponse::Accepted().json(PendingDto { status: "pending_confirmation", claim_id })
+}
+
 /// Accept: without a token, the body `{name, email, password, organization_name}` creates
 /// the supplier's organization and first user and returns their tokens (201); with
-/// `Authorization: Bearer`, the assessment joins the caller's organization (200).
+/// `Authorization: Bearer`, the assessment joins the caller's organization (200). When the
+/// new account's (or the caller's) address is neither the invited contact's nor in its
+/// domain, nothing is linked: the answer is 202 `pending_confirmation` and the buyer's
+/// owners and admins decide (`/api/v1/supplier-claims`); a new account is created all the
+/// same and can sign in.
 #[utoipa::path(post, path = "/api/v1/invitations/{token}/accept", tag = "invitations", params(("token" = String, Path)),
     request_body(content = AcceptNew, description = "Omit when calling with a Bearer token"),
-    responses((status = 201, body = SessionDto), (status = 200, body = LinkedDto),
+    responses((status = 201, body = SessionDto), (status = 200, body = LinkedDto), (status = 202, body = PendingDto),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 410, body = Problem, content_type = "application/problem+json"),
@@ -44,13 +60,17 @@ pub async fn accept(
     let state = app_state(&req)?;
     if let Some(access) = bearer(&req)? {
         let ctx = kensa_domain::auth::authenticate(&state.kensa, &access, request_meta(&req)).await?;
-        let assessment_id = invitations::accept_existing(&state.kensa, &token, &ctx).await?;
-        return Ok(HttpResponse::Ok().json(LinkedDto { assessment_id }));
+        return Ok(match invitations::accept_existing(&state.kensa, &token, &ctx).await? {
+            Acceptance::Linked(assessment_id) => HttpResponse::Ok().json(LinkedDto { assessment_id }),
+            Acceptance::PendingConfirmation { claim_id } => pending(claim_id),
+        });
     }
     if body.len() > crate::extract::JSON_LIMIT {
         return Err(ApiError::PayloadTooLarge(crate::extract::JSON_LIMIT));
     }
     let input: AcceptNew = parse_json(&body)?;
-    let session = invitations::accept_new(&state.kensa, &token, input, &meta.0).await?;
-    Ok(HttpResponse::Created().json(SessionDto::from(session)))
+    Ok(match invitations::accept_new(&state.kensa, &token, input, &meta.0).await? {
+        Acceptance::Linked(session) => HttpResponse::Created().json(SessionDto::from(session)),
+        Acceptance::PendingConfirmation { claim_id } => pending(claim_id),
+    })
 }

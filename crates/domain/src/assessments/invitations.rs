@@ -3,30 +3,48 @@
 //! account, accepted by creating the supplier's organization or by linking an existing one.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
+use super::claims;
 use super::model::Status;
 use crate::Kensa;
 use crate::auth::{self, Session, SignupInput, tokens};
-use crate::entities::{assessments, organizations, supplier_invitations, suppliers, templates};
+use crate::entities::{assessments, organizations, supplier_invitations, suppliers, templates, users};
 use crate::error::{DomainError, DomainResult};
 use crate::jobs::{self, JobKind};
 use crate::tenant::{RequestMeta, Role, TenantCtx};
 
-pub const INVITATION_TTL: chrono::Duration = chrono::Duration::days(30);
+/// A link outlives the due date by this much, so a supplier that is a little late can
+/// still start answering (the overdue reminders point at the same link).
+pub const INVITATION_GRACE: chrono::Duration = chrono::Duration::days(14);
+/// However close (or past) the due date, a link mailed now works at least this long.
+pub const INVITATION_MIN_LIFETIME: chrono::Duration = chrono::Duration::days(7);
 
-pub(crate) fn new_row(assessment_id: Uuid, email: &str, now: DateTime<Utc>) -> supplier_invitations::Model {
+/// When a link sent at `now` for an assessment due on `due` stops working: the end of the
+/// due date (UTC) plus [`INVITATION_GRACE`], and never sooner than [`INVITATION_MIN_LIFETIME`]
+/// after sending.
+pub fn link_expiry(due: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
+    let end_of_due = due.succ_opt().unwrap_or(due).and_time(chrono::NaiveTime::MIN).and_utc();
+    (end_of_due + INVITATION_GRACE).max(now + INVITATION_MIN_LIFETIME)
+}
+
+pub(crate) fn new_row(
+    assessment_id: Uuid,
+    due: NaiveDate,
+    email: &str,
+    now: DateTime<Utc>,
+) -> supplier_invitations::Model {
     supplier_invitations::Model {
         id: Uuid::now_v7(),
         assessment_id,
         email: email.to_owned(),
         token_hash: None,
-        expires_at: now + INVITATION_TTL,
+        expires_at: link_expiry(due, now),
         accepted_at: None,
         revoked_at: None,
         created_at: now,
@@ -46,6 +64,49 @@ pub(crate) async fn revoke_pending(
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// Revokes every outstanding link of the supplier's assessments: its contact changed or the
+/// record was deleted, so whoever holds an old link is no longer the person the buyer means.
+pub(crate) async fn revoke_for_supplier(
+    conn: &impl ConnectionTrait,
+    supplier_id: Uuid,
+    now: DateTime<Utc>,
+) -> DomainResult<u64> {
+    let of_supplier = Query::select()
+        .column(assessments::Column::Id)
+        .from(assessments::Entity)
+        .and_where(assessments::Column::SupplierId.eq(supplier_id))
+        .to_owned();
+    let revoked = supplier_invitations::Entity::update_many()
+        .col_expr(supplier_invitations::Column::RevokedAt, Expr::value(now))
+        .filter(supplier_invitations::Column::AssessmentId.in_subquery(of_supplier))
+        .filter(supplier_invitations::Column::AcceptedAt.is_null())
+        .filter(supplier_invitations::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(revoked.rows_affected)
+}
+
+/// A fresh invitation to `supplier`'s (new) contact for each of its assessments that is
+/// still open and not yet answered by an organization; returns how many were queued.
+pub(crate) async fn reinvite_open(
+    conn: &impl ConnectionTrait,
+    supplier: &suppliers::Model,
+    now: DateTime<Utc>,
+) -> DomainResult<usize> {
+    let waiting: Vec<assessments::Model> = assessments::Entity::find()
+        .filter(assessments::Column::SupplierId.eq(supplier.id))
+        .filter(assessments::Column::SupplierOrganizationId.is_null())
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter(|a| Status::parse(&a.status).is_some_and(Status::open))
+        .collect();
+    for assessment in &waiting {
+        queue_mail(conn, assessment, &supplier.contact_email, now).await?;
+    }
+    Ok(waiting.len())
 }
 
 /// What an invited supplier sees before accepting.
@@ -103,14 +164,57 @@ pub async fn preview(k: &Kensa, token: &str) -> DomainResult<InvitationPreview> 
     })
 }
 
-/// Links the supplier record, this assessment and the supplier's other unlinked ones to
-/// `org`, and consumes the invitation; all in `conn`'s transaction.
+fn buyer_cannot_accept() -> DomainError {
+    DomainError::conflict(
+        "cannot_link_buyer",
+        "this invitation is for the supplier; the buying organization cannot accept it for itself",
+    )
+}
+
+fn already_linked() -> DomainError {
+    DomainError::conflict(
+        "supplier_already_linked",
+        "this supplier is already answered by another organization; ask the buyer",
+    )
+}
+
+/// Links the supplier record and its unlinked assessments to `org`, in `conn`'s
+/// transaction. Conditional: a second organization linking at the same moment finds it taken.
+pub(crate) async fn link_supplier(conn: &impl ConnectionTrait, supplier_id: Uuid, org: Uuid) -> DomainResult<()> {
+    let supplier =
+        suppliers::Entity::find_by_id(supplier_id).one(conn).await?.ok_or(DomainError::NotFound("invitation"))?;
+    if supplier.organization_id == org {
+        return Err(buyer_cannot_accept());
+    }
+    match supplier.supplier_organization_id {
+        Some(linked) if linked != org => return Err(already_linked()),
+        Some(_) => {}
+        None => {
+            let linked = suppliers::Entity::update_many()
+                .col_expr(suppliers::Column::SupplierOrganizationId, Expr::value(org))
+                .filter(suppliers::Column::Id.eq(supplier.id))
+                .filter(suppliers::Column::SupplierOrganizationId.is_null())
+                .exec(conn)
+                .await?;
+            if linked.rows_affected != 1 {
+                return Err(already_linked());
+            }
+        }
+    }
+    assessments::Entity::update_many()
+        .col_expr(assessments::Column::SupplierOrganizationId, Expr::value(org))
+        .filter(assessments::Column::SupplierId.eq(supplier_id))
+        .filter(assessments::Column::SupplierOrganizationId.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Consumes the invitation and links the supplier to `org`; claims still waiting for the
+/// buyer are closed, the contact having answered for itself. All in `conn`'s transaction.
 async fn link(conn: &impl ConnectionTrait, u: &Usable, org: Uuid, now: DateTime<Utc>) -> DomainResult<()> {
     if org == u.assessment.buyer_organization_id {
-        return Err(DomainError::conflict(
-            "cannot_link_buyer",
-            "this invitation is for the supplier; the buying organization cannot accept it for itself",
-        ));
+        return Err(buyer_cannot_accept());
     }
     let consumed = supplier_invitations::Entity::update_many()
         .col_expr(supplier_invitations::Column::AcceptedAt, Expr::value(now))
@@ -123,41 +227,63 @@ async fn link(conn: &impl ConnectionTrait, u: &Usable, org: Uuid, now: DateTime<
     if consumed.rows_affected != 1 {
         return Err(DomainError::Gone { code: "invitation_used", detail: "this invitation has already been accepted" });
     }
+    link_supplier(conn, u.assessment.supplier_id, org).await?;
+    claims::supersede_for_supplier(conn, u.assessment.supplier_id, now).await
+}
+
+/// How an acceptance ended: linked at once, or waiting for the buyer because the accepting
+/// address is not the invited contact's (see [`claims`]).
+#[derive(Clone, Debug)]
+pub enum Acceptance<T> {
+    Linked(T),
+    PendingConfirmation { claim_id: Uuid },
+}
+
+/// Who is accepting, for the contact check and the claim record.
+struct Acceptor<'a> {
+    org: Uuid,
+    user: Option<Uuid>,
+    name: String,
+    email: String,
+    meta: &'a RequestMeta,
+}
+
+/// Links when `who` is the invited contact (or already answers for this supplier), opens a
+/// claim otherwise. In `conn`'s transaction.
+async fn link_or_claim(
+    conn: &impl ConnectionTrait,
+    u: &Usable,
+    who: Acceptor<'_>,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<Uuid>> {
+    if who.org == u.assessment.buyer_organization_id {
+        return Err(buyer_cannot_accept());
+    }
     let supplier = suppliers::Entity::find_by_id(u.assessment.supplier_id)
         .one(conn)
         .await?
         .ok_or(DomainError::NotFound("invitation"))?;
-    match supplier.supplier_organization_id {
-        Some(linked) if linked != org => {
-            return Err(DomainError::conflict(
-                "supplier_already_linked",
-                "this supplier is already answered by another organization; ask the buyer",
-            ));
-        }
-        Some(_) => {}
-        None => {
-            // Conditional: a second organization accepting at the same moment finds it taken.
-            let linked = suppliers::Entity::update_many()
-                .col_expr(suppliers::Column::SupplierOrganizationId, Expr::value(org))
-                .filter(suppliers::Column::Id.eq(supplier.id))
-                .filter(suppliers::Column::SupplierOrganizationId.is_null())
-                .exec(conn)
-                .await?;
-            if linked.rows_affected != 1 {
-                return Err(DomainError::conflict(
-                    "supplier_already_linked",
-                    "this supplier is already answered by another organization; ask the buyer",
-                ));
-            }
-        }
+    let answers_already = supplier.supplier_organization_id == Some(who.org);
+    if answers_already || claims::same_contact(&u.invitation.email, &who.email) {
+        link(conn, u, who.org, now).await?;
+        accepted_event(conn, u, who.org, who.user, who.meta).await?;
+        return Ok(None);
     }
-    assessments::Entity::update_many()
-        .col_expr(assessments::Column::SupplierOrganizationId, Expr::value(org))
-        .filter(assessments::Column::SupplierId.eq(u.assessment.supplier_id))
-        .filter(assessments::Column::SupplierOrganizationId.is_null())
-        .exec(conn)
-        .await?;
-    Ok(())
+    if supplier.supplier_organization_id.is_some() {
+        return Err(already_linked());
+    }
+    let claim = claims::NewClaim {
+        buyer_organization_id: u.assessment.buyer_organization_id,
+        supplier_id: supplier.id,
+        assessment_id: u.assessment.id,
+        invitation_id: u.invitation.id,
+        claimant_organization_id: who.org,
+        claimant_user_id: who.user,
+        claimant_name: who.name,
+        claimant_email: who.email,
+        meta: who.meta,
+    };
+    claims::open(conn, claim, now).await.map(Some)
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -172,9 +298,16 @@ pub struct AcceptNew {
 }
 crate::redacted_debug!(AcceptNew { name, email, organization_name, locale } secret { password });
 
-/// Creates the supplier organization and its owner, links the assessment, signs them in.
+/// Creates the supplier organization and its owner and, when the address is the invited
+/// contact's, links the assessment and signs them in. Otherwise the account still exists
+/// (its owner can sign in) but sees nothing until the buyer approves the claim.
 #[instrument(skip_all)]
-pub async fn accept_new(k: &Kensa, token: &str, input: AcceptNew, meta: &RequestMeta) -> DomainResult<Session> {
+pub async fn accept_new(
+    k: &Kensa,
+    token: &str,
+    input: AcceptNew,
+    meta: &RequestMeta,
+) -> DomainResult<Acceptance<Session>> {
     auth::reserve_account_creation(k, meta).await?;
     let now = crate::db::now();
     let u = usable(k, token, now).await?;
@@ -191,26 +324,50 @@ pub async fn accept_new(k: &Kensa, token: &str, input: AcceptNew, meta: &Request
     .await?;
     let (_write, txn) = k.begin_write().await?;
     let session = auth::create_account(k, &txn, valid, meta).await?;
-    link(&txn, &u, session.organization.id, now).await?;
-    accepted_event(&txn, &u, session.organization.id, Some(session.user.id), meta).await?;
+    let who = Acceptor {
+        org: session.organization.id,
+        user: Some(session.user.id),
+        name: session.user.name.clone(),
+        email: session.user.email.clone(),
+        meta,
+    };
+    let claim = link_or_claim(&txn, &u, who, now).await?;
     txn.commit().await?;
-    Ok(session)
+    match claim {
+        None => Ok(Acceptance::Linked(session)),
+        Some(claim_id) => {
+            k.wake_worker();
+            Ok(Acceptance::PendingConfirmation { claim_id })
+        }
+    }
 }
 
 /// Links the assessment to the caller's existing organization (a supplier answering several
-/// buyers keeps one account). Owners and admins decide that for their organization.
+/// buyers keeps one account), or opens a claim when the caller's address is not the invited
+/// contact's. Owners and admins decide that for their organization.
 #[instrument(skip_all, fields(org = %ctx.org_id()))]
-pub async fn accept_existing(k: &Kensa, token: &str, ctx: &TenantCtx) -> DomainResult<Uuid> {
+pub async fn accept_existing(k: &Kensa, token: &str, ctx: &TenantCtx) -> DomainResult<Acceptance<Uuid>> {
     if !matches!(ctx.role(), Role::Owner | Role::Admin) {
         return Err(DomainError::Forbidden);
     }
     let now = crate::db::now();
     let u = usable(k, token, now).await?;
+    let user = match ctx.user_id() {
+        Some(id) => users::Entity::find_by_id(id.0).one(&k.db).await?,
+        None => None,
+    };
+    let (name, email) = user.map(|u| (u.name, u.email)).unwrap_or_default();
+    let who = Acceptor { org: ctx.org_id().0, user: ctx.user_id().map(|u| u.0), name, email, meta: ctx.meta() };
     let (_write, txn) = k.begin_write().await?;
-    link(&txn, &u, ctx.org_id().0, now).await?;
-    accepted_event(&txn, &u, ctx.org_id().0, ctx.user_id().map(|u| u.0), ctx.meta()).await?;
+    let claim = link_or_claim(&txn, &u, who, now).await?;
     txn.commit().await?;
-    Ok(u.assessment.id)
+    match claim {
+        None => Ok(Acceptance::Linked(u.assessment.id)),
+        Some(claim_id) => {
+            k.wake_worker();
+            Ok(Acceptance::PendingConfirmation { claim_id })
+        }
+    }
 }
 
 async fn accepted_event(
@@ -278,7 +435,7 @@ pub(crate) async fn queue_mail(
         jobs::enqueue(conn, JobKind::AssessmentNoticeMail, json!({ "assessment_id": assessment.id }), now).await?;
         return Ok(None);
     }
-    let invitation = new_row(assessment.id, email, now);
+    let invitation = new_row(assessment.id, assessment.due_date, email, now);
     supplier_invitations::Entity::insert(supplier_invitations::ActiveModel::from(invitation.clone()))
         .exec_without_returning(conn)
         .await?;
@@ -299,6 +456,8 @@ pub struct AssessmentMail {
     pub link: String,
     /// An invitation carries a single-use link; a notice points at the assessment.
     pub invitation: bool,
+    /// When an invitation's link stops working.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 async fn mail_for(
@@ -321,6 +480,7 @@ async fn mail_for(
         due_date: assessment.due_date,
         link,
         invitation,
+        expires_at: None,
     })
 }
 
@@ -334,20 +494,28 @@ pub async fn prepare_invitation(
     let Some(invitation) = supplier_invitations::Entity::find_by_id(invitation_id).one(&k.db).await? else {
         return Ok(None);
     };
-    if invitation.accepted_at.is_some() || invitation.revoked_at.is_some() || invitation.expires_at <= now {
+    if invitation.accepted_at.is_some() || invitation.revoked_at.is_some() {
         return Ok(None);
     }
     let Some(assessment) = assessments::Entity::find_by_id(invitation.assessment_id).one(&k.db).await? else {
         return Ok(None);
     };
+    if !Status::parse(&assessment.status).is_some_and(Status::open) {
+        return Ok(None);
+    }
     let token = tokens::random_token();
     let to = invitation.email.clone();
+    // Counted from the moment the link goes out: a mail delayed by retries still gets its week.
+    let expires_at = link_expiry(assessment.due_date, now).max(invitation.expires_at);
     let mut model: supplier_invitations::ActiveModel = invitation.into();
     model.token_hash = Set(Some(tokens::hash_token(&token)));
+    model.expires_at = Set(expires_at);
     supplier_invitations::Entity::update(model).exec(&k.db).await?;
     let mut link = k.public_url.clone();
     link.set_path(&format!("/invitations/{token}"));
-    mail_for(k, &assessment, Some(to), link.to_string(), true).await.map(Some)
+    let mut mail = mail_for(k, &assessment, Some(to), link.to_string(), true).await?;
+    mail.expires_at = Some(expires_at);
+    Ok(Some(mail))
 }
 
 pub async fn prepare_notice(k: &Kensa, assessment_id: Uuid) -> DomainResult<Option<AssessmentMail>> {

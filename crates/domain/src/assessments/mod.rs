@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod answers;
+pub mod claims;
 pub mod evidence;
 pub mod history;
 pub mod invitations;

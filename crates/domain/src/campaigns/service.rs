@@ -147,7 +147,7 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
         let (kind, payload) = if row.supplier_organization_id.is_some() {
             (JobKind::AssessmentNoticeMail, json!({ "assessment_id": row.id }))
         } else {
-            let invitation = invitations::new_row(row.id, &supplier.contact_email, now);
+            let invitation = invitations::new_row(row.id, row.due_date, &supplier.contact_email, now);
             let payload = json!({ "invitation_id": invitation.id });
             invitations.push(invitation);
             (JobKind::AssessmentInvitationMail, payload)

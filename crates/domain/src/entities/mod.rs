@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod jobs;
 pub mod organizations;
 pub mod refresh_tokens;
+pub mod supplier_claims;
 pub mod supplier_invitations;
 pub mod suppliers;
 pub mod templates;

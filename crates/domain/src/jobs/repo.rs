@@ -24,6 +24,9 @@ pub enum JobKind {
     /// Tell a user their account saw repeated failed sign-ins (payload: `{"user_id": …,
     /// "failures": n, "address": "…"}`).
     LoginFailureNoticeMail,
+    /// Tell one of the buyer's owners or admins that an invitation was claimed by someone
+    /// other than the invited contact (payload: `{"claim_id": …, "user_id": …}`).
+    SupplierClaimMail,
 }
 
 impl JobKind {
@@ -33,6 +36,7 @@ impl JobKind {
             JobKind::AssessmentInvitationMail => "assessment_invitation_mail",
             JobKind::AssessmentNoticeMail => "assessment_notice_mail",
             JobKind::LoginFailureNoticeMail => "login_failure_notice_mail",
+            JobKind::SupplierClaimMail => "supplier_claim_mail",
         }
     }
 
@@ -42,6 +46,7 @@ impl JobKind {
             "assessment_invitation_mail" => Some(JobKind::AssessmentInvitationMail),
             "assessment_notice_mail" => Some(JobKind::AssessmentNoticeMail),
             "login_failure_notice_mail" => Some(JobKind::LoginFailureNoticeMail),
+            "supplier_claim_mail" => Some(JobKind::SupplierClaimMail),
             _ => None,
         }
     }

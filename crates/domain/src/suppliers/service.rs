@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::model::{Supplier, SupplierFields, SupplierFilter, SupplierInput, validate_filter};
 use super::repo;
 use crate::Kensa;
+use crate::assessments::{claims, invitations};
 use crate::audit::record_action as record;
 use crate::entities::suppliers;
 use crate::error::{DomainError, DomainResult};
@@ -78,19 +79,42 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierI
     }
     record(&txn, ctx, "supplier.updated", Some(("supplier", id.to_string())), json!({ "name": fields.name })).await?;
     let row = repo::find(&txn, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
+    let contact_changed = fields.contact_email != current.contact_email;
+    if contact_changed {
+        // Links mailed to the old address must not let their holder become this supplier.
+        let now = crate::db::now();
+        let revoked = invitations::revoke_for_supplier(&txn, id, now).await?;
+        claims::supersede_for_supplier(&txn, id, now).await?;
+        let reinvited = invitations::reinvite_open(&txn, &row, now).await?;
+        record(
+            &txn,
+            ctx,
+            "supplier.contact_changed",
+            Some(("supplier", id.to_string())),
+            json!({ "revoked_links": revoked, "new_invitations": reinvited }),
+        )
+        .await?;
+    }
     txn.commit().await?;
+    if contact_changed {
+        k.wake_worker();
+    }
     Ok(row.into())
 }
 
-/// Soft delete: the record stays for the history of its assessments.
+/// Soft delete: the record stays for the history of its assessments; its outstanding
+/// invitation links stop working.
 #[instrument(skip_all, fields(org = %editor.tenant().org_id(), supplier = %id))]
 pub async fn delete(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<()> {
     let ctx = editor.tenant();
     let (_write, txn) = k.begin_write().await?;
     let existing = repo::find(&txn, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
+    let now = crate::db::now();
     let mut model: suppliers::ActiveModel = existing.into();
-    model.deleted_at = Set(Some(crate::db::now()));
+    model.deleted_at = Set(Some(now));
     suppliers::Entity::update(model).exec(&txn).await?;
+    invitations::revoke_for_supplier(&txn, id, now).await?;
+    claims::supersede_for_supplier(&txn, id, now).await?;
     record(&txn, ctx, "supplier.deleted", Some(("supplier", id.to_string())), json!({})).await?;
     txn.commit().await?;
     Ok(())

@@ -6,6 +6,7 @@ mod auth;
 mod campaigns;
 mod catalog;
 mod config;
+mod consistency;
 mod evidence;
 mod graphql;
 mod graphql_flow;

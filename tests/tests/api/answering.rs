@@ -65,7 +65,8 @@ async fn the_whole_flow_from_answer_to_acceptance() -> TestResult {
     assert_eq!(review.body["status"], "changes_requested");
 
     let seen = app.get(&format!("/api/v1/assessments/{id}/comments"), s).await;
-    let bodies: Vec<&str> = seen.body["data"].as_array().ok_or("comments")?.iter().filter_map(|c| c["body"].as_str()).collect();
+    let bodies: Vec<&str> =
+        seen.body["data"].as_array().ok_or("comments")?.iter().filter_map(|c| c["body"].as_str()).collect();
     assert!(bodies.contains(&"Which systems are covered?") && bodies.contains(&"Please clarify item 2"), "{bodies:?}");
     assert!(!bodies.contains(&"Their MFA story is thin"), "the supplier must not see internal comments");
     let buyer_view = app.get(&format!("/api/v1/assessments/{id}/comments"), b).await;

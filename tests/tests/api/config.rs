@@ -123,3 +123,16 @@ async fn an_unreachable_database_stops_the_start_naming_database_url() -> TestRe
     let _ = std::fs::remove_dir_all(dir);
     Ok(())
 }
+
+#[test]
+fn logs_written_to_a_pipe_carry_no_colour_codes() -> TestResult {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_log-probe"))
+        .env_clear()
+        .env("KENSA_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .output()?;
+    let logs = String::from_utf8(output.stderr)?;
+    assert!(output.status.success() && logs.contains("log probe"), "{logs}");
+    assert!(!logs.contains('\u{1b}'), "colour codes in piped logs: {logs:?}");
+    Ok(())
+}

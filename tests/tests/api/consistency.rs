@@ -66,7 +66,9 @@ async fn questions_history_comments_and_evidence_answer_pages_like_every_other_l
     assert_eq!(Some(&history), whole.body["data"].as_array(), "paging lost or repeated events");
     assert!(history.iter().filter(|e| e["kind"] == "evidence_added").count() == 3, "{history:?}");
 
-    app.get(&format!("/api/v1/assessments/{id}/history?limit=0"), Some(s)).await.assert_problem(422, "validation_failed");
+    app.get(&format!("/api/v1/assessments/{id}/history?limit=0"), Some(s))
+        .await
+        .assert_problem(422, "validation_failed");
     app.get(&format!("/api/v1/assessments/{id}/evidence?cursor=nonsense"), Some(s))
         .await
         .assert_problem(422, "validation_failed");
@@ -111,8 +113,12 @@ async fn the_csv_import_takes_the_contact_language_in_utf8_and_shift_jis() -> Te
     assert_eq!(locale_of(&list.body, "kato@hokuriku.example").as_deref(), Some("ja"));
 
     // The invitation is written in the contact's language first.
-    let ids: Vec<String> =
-        list.body["data"].as_array().ok_or("data")?.iter().filter_map(|s| s["id"].as_str().map(str::to_owned)).collect();
+    let ids: Vec<String> = list.body["data"]
+        .as_array()
+        .ok_or("data")?
+        .iter()
+        .filter_map(|s| s["id"].as_str().map(str::to_owned))
+        .collect();
     app.create_campaign(&buyer, &ids, None).await;
     app.run_worker().await;
     for (email, english_first) in [("smith@global.example", true), ("ito@tokai.example", false)] {

@@ -242,8 +242,7 @@ pub async fn comments(
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
-    let result =
-        assessments::review::comments_page(&state.kensa, &auth.0, path.into_inner(), q.item_no, &page).await?;
+    let result = assessments::review::comments_page(&state.kensa, &auth.0, path.into_inner(), q.item_no, &page).await?;
     Ok(HttpResponse::Ok().json(CommentPage { data: result.data, next_cursor: result.next_cursor }))
 }
 

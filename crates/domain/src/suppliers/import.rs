@@ -21,7 +21,8 @@ use crate::tenant::EditorCtx;
 pub const MAX_ROWS: usize = 10_000;
 /// The CSV columns, in the order Kensa writes them; the one list for import and export.
 /// `contact_locale` (`ja` or `en`, empty → `ja`) is the language of the mails to the contact.
-pub const HEADER: [&str; 7] = ["name", "contact_name", "contact_email", "contact_locale", "tier", "target_level", "tags"];
+pub const HEADER: [&str; 7] =
+    ["name", "contact_name", "contact_email", "contact_locale", "tier", "target_level", "tags"];
 
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -60,6 +60,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Evidence in S3-compatible object storage; `None` keeps files under the data directory.
     pub s3: Option<S3Settings>,
+    /// How long start-up waits for PostgreSQL to answer before it gives up naming host and port.
+    pub db_connect_timeout: std::time::Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -106,6 +108,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_S3_REGION",
     "KENSA_S3_ACCESS_KEY_ID",
     "KENSA_S3_SECRET_ACCESS_KEY",
+    "KENSA_DB_CONNECT_TIMEOUT",
 ];
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -199,7 +202,20 @@ impl Settings {
                 })
             }
         };
+        let db_connect_timeout = match get("KENSA_DB_CONNECT_TIMEOUT") {
+            None => std::time::Duration::from_secs(3),
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(secs @ 1..=60) => std::time::Duration::from_secs(secs),
+                _ => {
+                    return Err(ConfigError::new(
+                        "KENSA_DB_CONNECT_TIMEOUT",
+                        format!("expected whole seconds from 1 to 60, got {raw:?}"),
+                    ));
+                }
+            },
+        };
         Ok(Self {
+            db_connect_timeout,
             s3,
             env,
             data_dir,
@@ -231,7 +247,7 @@ impl Settings {
                 return Ok(Secret::new(secret));
             }
         }
-        std::fs::create_dir_all(&self.data_dir).map_err(io_err)?;
+        private_dir(&self.data_dir).map_err(io_err)?;
         let secret = crate::auth::tokens::random_token();
         write_private(&path, &secret).map_err(io_err)?;
         Ok(Secret::new(secret))
@@ -253,6 +269,46 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
 #[cfg(not(unix))]
 fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(path, contents)
+}
+
+/// Local state (SQLite file, generated JWT secret, mail outbox, evidence) is for the service
+/// account only: creates `dir` and its missing parents 0700, or tightens an existing `dir`
+/// that others may read. Returns the mode it had when it was tightened, for a log line.
+#[cfg(unix)]
+pub fn private_dir(dir: &std::path::Path) -> std::io::Result<Option<u32>> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+            Ok(Some(meta.permissions().mode() & 0o777))
+        }
+        Ok(_) => Ok(None),
+        Err(_) => std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map(|()| None),
+    }
+}
+
+/// Tightens an existing file to 0600 (a missing one is left alone); returns the old mode
+/// when it changed.
+#[cfg(unix)]
+pub fn private_file(path: &std::path::Path) -> std::io::Result<Option<u32>> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+            Ok(Some(meta.permissions().mode() & 0o777))
+        }
+        _ => Ok(None),
+    }
+}
+
+#[cfg(not(unix))]
+pub fn private_dir(dir: &std::path::Path) -> std::io::Result<Option<u32>> {
+    std::fs::create_dir_all(dir).map(|()| None)
+}
+
+#[cfg(not(unix))]
+pub fn private_file(_path: &std::path::Path) -> std::io::Result<Option<u32>> {
+    Ok(None)
 }
 
 fn parse_url(variable: &str, raw: &str, schemes: &[&str]) -> Result<Url, ConfigError> {

@@ -60,6 +60,13 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Evidence in S3-compatible object storage; `None` keeps files under the data directory.
     pub s3: Option<S3Settings>,
+    /// A second listener that serves only `GET /metrics` (then not served on `bind`).
+    pub metrics_bind: Option<SocketAddr>,
+    /// When set, `GET /metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret<String>>,
+    /// `/docs` and `/api/v1/openapi.json` on the public port: on in development, off in
+    /// production unless `KENSA_PUBLIC_DOCS=true`.
+    pub public_docs: bool,
     /// How long start-up waits for PostgreSQL to answer before it gives up naming host and port.
     pub db_connect_timeout: std::time::Duration,
 }
@@ -109,7 +116,13 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_S3_ACCESS_KEY_ID",
     "KENSA_S3_SECRET_ACCESS_KEY",
     "KENSA_DB_CONNECT_TIMEOUT",
+    "KENSA_METRICS_BIND",
+    "KENSA_METRICS_TOKEN",
+    "KENSA_PUBLIC_DOCS",
 ];
+
+/// A metrics token shorter than this is refused: it guards a port reachable by anyone.
+pub const MIN_METRICS_TOKEN_BYTES: usize = 16;
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -214,7 +227,35 @@ impl Settings {
                 }
             },
         };
+        let metrics_bind = get("KENSA_METRICS_BIND")
+            .map(|raw| {
+                raw.parse::<SocketAddr>().map_err(|_| {
+                    ConfigError::new(
+                        "KENSA_METRICS_BIND",
+                        format!("expected an address such as 127.0.0.1:9090, got {raw:?}"),
+                    )
+                })
+            })
+            .transpose()?;
+        let metrics_token = get("KENSA_METRICS_TOKEN").map(Secret::new);
+        if metrics_token.as_ref().is_some_and(|t| t.expose().len() < MIN_METRICS_TOKEN_BYTES) {
+            return Err(ConfigError::new(
+                "KENSA_METRICS_TOKEN",
+                format!("must be at least {MIN_METRICS_TOKEN_BYTES} bytes"),
+            ));
+        }
+        let public_docs = match get("KENSA_PUBLIC_DOCS").as_deref() {
+            None => env == Environment::Development,
+            Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(other) => {
+                return Err(ConfigError::new("KENSA_PUBLIC_DOCS", format!("expected true or false, got {other:?}")));
+            }
+        };
         Ok(Self {
+            metrics_bind,
+            metrics_token,
+            public_docs,
             db_connect_timeout,
             s3,
             env,
@@ -251,6 +292,12 @@ impl Settings {
         let secret = crate::auth::tokens::random_token();
         write_private(&path, &secret).map_err(io_err)?;
         Ok(Secret::new(secret))
+    }
+
+    /// Whether the public port answers `GET /metrics`: not when a separate metrics listener
+    /// is configured, and in production only behind `KENSA_METRICS_TOKEN`.
+    pub fn metrics_on_public_port(&self) -> bool {
+        self.metrics_bind.is_none() && (self.env == Environment::Development || self.metrics_token.is_some())
     }
 
     pub fn is_sqlite(&self) -> bool {

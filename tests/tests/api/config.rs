@@ -56,6 +56,9 @@ fn bad_values_are_refused_naming_the_variable() {
     );
     assert_eq!(refused(&[("KENSA_S3_ENDPOINT", "s3.local")]), "KENSA_S3_ENDPOINT");
     assert_eq!(refused(&[("KENSA_DB_CONNECT_TIMEOUT", "0")]), "KENSA_DB_CONNECT_TIMEOUT");
+    assert_eq!(refused(&[("KENSA_METRICS_BIND", "9090")]), "KENSA_METRICS_BIND");
+    assert_eq!(refused(&[("KENSA_METRICS_TOKEN", "short")]), "KENSA_METRICS_TOKEN");
+    assert_eq!(refused(&[("KENSA_PUBLIC_DOCS", "maybe")]), "KENSA_PUBLIC_DOCS");
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod helpers;
 mod isolation;
 mod operations;
 mod problems;
+mod production;
 mod roles;
 mod schemas;
 mod smtp_sink;

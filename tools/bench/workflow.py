@@ -118,7 +118,7 @@ def main():
         access = supplier["access_token"]
         assessment = call(args.base, "GET", "/api/v1/assessments?role=supplier", token=access)["data"][0]["id"]
         if body is None:
-            questions = call(args.base, "GET", f"/api/v1/assessments/{assessment}/questions", token=access)
+            questions = call(args.base, "GET", f"/api/v1/assessments/{assessment}/questions", token=access)["data"]
             statuses = ["implemented", "partially_implemented", "not_implemented"]
             answers = [{"no": q["no"], "status": statuses[j % 3], "comment": "bench"} for j, q in enumerate(questions)]
             body = json.dumps({"answers": answers})

@@ -1,6 +1,7 @@
 //! Kensa's REST and GraphQL API over the domain services.
 
 pub mod error;
+pub mod exposure;
 pub mod extract;
 pub mod graphql;
 pub mod health;

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::error::ApiError;
+use crate::exposure::{self, Exposure};
 use crate::metrics::Metrics;
 use crate::rest::resource;
 use crate::state::AppState;
@@ -22,6 +23,8 @@ use crate::{graphql, health, observe, redis_throttle, rest};
 pub struct Application {
     port: u16,
     server: Server,
+    /// The `KENSA_METRICS_BIND` listener and its port.
+    metrics_server: Option<(Server, u16)>,
     kensa: Kensa,
     worker: Option<Worker>,
     /// Where the embedded worker hears other replicas' wake-ups.
@@ -69,9 +72,19 @@ impl Application {
         let port = listener.local_addr().map_err(|e| ConfigError::new("KENSA_BIND", e.to_string()))?.port();
         let state = web::Data::new(AppState { kensa: kensa.clone(), redis, metrics: Arc::new(Metrics::default()) });
         let schema = web::Data::new(graphql::build_schema());
+        let exposure = web::Data::new(Exposure::from_settings(&settings));
+        let (public_docs, public_metrics) = (settings.public_docs, settings.metrics_on_public_port());
+        if !public_metrics && settings.metrics_bind.is_none() {
+            tracing::info!("GET /metrics is not served: set KENSA_METRICS_BIND or KENSA_METRICS_TOKEN");
+        }
+        let metrics_server = match settings.metrics_bind {
+            Some(bind) => Some(metrics_server(bind, state.clone(), exposure.clone())?),
+            None => None,
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(exposure.clone())
                 .app_data(schema.clone())
                 .app_data(web::PayloadConfig::new(crate::extract::JSON_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
@@ -83,17 +96,26 @@ impl Application {
                 )
                 .wrap(from_fn(crate::text_guard::reject_control_characters))
                 .wrap(from_fn(observe::observe))
+                .wrap(from_fn(exposure::headers))
                 .configure(rest::configure)
                 .service(resource("/healthz").route(web::get().to(health::healthz)))
                 .service(resource("/readyz").route(web::get().to(health::readyz)))
-                .service(resource("/metrics").route(web::get().to(health::metrics)))
+                .configure(|cfg| {
+                    if public_metrics {
+                        cfg.service(resource("/metrics").route(web::get().to(exposure::metrics)));
+                    }
+                })
                 .service(
                     resource("/graphql")
                         .route(web::post().to(graphql::execute))
                         .route(web::get().to(graphql::graphiql)),
                 )
-                .service(resource("/docs").route(web::get().to(docs_redirect)))
-                .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from("/api/v1/openapi.json")))
+                .configure(|cfg| {
+                    if public_docs {
+                        cfg.service(resource("/docs").route(web::get().to(docs_redirect)))
+                            .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from("/api/v1/openapi.json")));
+                    }
+                })
                 .default_service(web::to(route_not_found))
         })
         .listen(listener)
@@ -104,11 +126,16 @@ impl Application {
             .redis_url
             .as_ref()
             .map(|url| (url.expose().clone(), kensa_worker::wakeups::channel(&settings.redis_prefix)));
-        Ok(Self { port, server, kensa, worker, wakeups })
+        Ok(Self { port, server, metrics_server, kensa, worker, wakeups })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the `KENSA_METRICS_BIND` listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(_, port)| *port)
     }
 
     /// The services, for tests that drive the worker themselves.
@@ -130,11 +157,44 @@ impl Application {
             ));
         }
         let worker = self.worker.map(|w| tokio::spawn(async move { w.run(stopped).await }));
+        let metrics = self.metrics_server.map(|(server, _)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
         let result = self.server.await;
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
         let _ = stop.send(true);
         if let Some(worker) = worker {
             let _ = worker.await;
         }
         result
     }
+}
+
+/// The `KENSA_METRICS_BIND` listener: `GET /metrics` only, for a scraper on a private network.
+fn metrics_server(
+    bind: std::net::SocketAddr,
+    state: web::Data<AppState>,
+    exposure: web::Data<Exposure>,
+) -> Result<(Server, u16), ConfigError> {
+    let listener = TcpListener::bind(bind)
+        .map_err(|e| ConfigError::new("KENSA_METRICS_BIND", format!("cannot listen on {bind}: {e}")))?;
+    let port = listener.local_addr().map_err(|e| ConfigError::new("KENSA_METRICS_BIND", e.to_string()))?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(exposure.clone())
+            .wrap(from_fn(exposure::headers))
+            .service(resource("/metrics").route(web::get().to(exposure::metrics)))
+            .default_service(web::to(route_not_found))
+    })
+    .workers(1)
+    .listen(listener)
+    .map_err(|e| ConfigError::new("KENSA_METRICS_BIND", e.to_string()))?
+    .shutdown_timeout(5)
+    .run();
+    Ok((server, port))
 }

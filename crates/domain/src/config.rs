@@ -60,6 +60,15 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Evidence in S3-compatible object storage; `None` keeps files under the data directory.
     pub s3: Option<S3Settings>,
+    /// A second listener that serves only `GET /metrics` (then not served on `bind`).
+    pub metrics_bind: Option<SocketAddr>,
+    /// When set, `GET /metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret<String>>,
+    /// `/docs` and `/api/v1/openapi.json` on the public port: on in development, off in
+    /// production unless `KENSA_PUBLIC_DOCS=true`.
+    pub public_docs: bool,
+    /// How long start-up waits for PostgreSQL to answer before it gives up naming host and port.
+    pub db_connect_timeout: std::time::Duration,
     /// Anonymous sign-up and password hashing limits.
     pub auth: AuthLimits,
 }
@@ -158,7 +167,14 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_SIGNUPS_PER_ADDRESS_PER_HOUR",
     "KENSA_SIGNUPS_PER_HOUR",
     "KENSA_PASSWORD_QUEUE",
+    "KENSA_DB_CONNECT_TIMEOUT",
+    "KENSA_METRICS_BIND",
+    "KENSA_METRICS_TOKEN",
+    "KENSA_PUBLIC_DOCS",
 ];
+
+/// A metrics token shorter than this is refused: it guards a port reachable by anyone.
+pub const MIN_METRICS_TOKEN_BYTES: usize = 16;
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -252,8 +268,49 @@ impl Settings {
             }
         };
         let auth = parse_auth_limits(&get)?;
+        let db_connect_timeout = match get("KENSA_DB_CONNECT_TIMEOUT") {
+            None => std::time::Duration::from_secs(3),
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(secs @ 1..=60) => std::time::Duration::from_secs(secs),
+                _ => {
+                    return Err(ConfigError::new(
+                        "KENSA_DB_CONNECT_TIMEOUT",
+                        format!("expected whole seconds from 1 to 60, got {raw:?}"),
+                    ));
+                }
+            },
+        };
+        let metrics_bind = get("KENSA_METRICS_BIND")
+            .map(|raw| {
+                raw.parse::<SocketAddr>().map_err(|_| {
+                    ConfigError::new(
+                        "KENSA_METRICS_BIND",
+                        format!("expected an address such as 127.0.0.1:9090, got {raw:?}"),
+                    )
+                })
+            })
+            .transpose()?;
+        let metrics_token = get("KENSA_METRICS_TOKEN").map(Secret::new);
+        if metrics_token.as_ref().is_some_and(|t| t.expose().len() < MIN_METRICS_TOKEN_BYTES) {
+            return Err(ConfigError::new(
+                "KENSA_METRICS_TOKEN",
+                format!("must be at least {MIN_METRICS_TOKEN_BYTES} bytes"),
+            ));
+        }
+        let public_docs = match get("KENSA_PUBLIC_DOCS").as_deref() {
+            None => env == Environment::Development,
+            Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(other) => {
+                return Err(ConfigError::new("KENSA_PUBLIC_DOCS", format!("expected true or false, got {other:?}")));
+            }
+        };
         Ok(Self {
             auth,
+            metrics_bind,
+            metrics_token,
+            public_docs,
+            db_connect_timeout,
             s3,
             env,
             data_dir,
@@ -285,10 +342,16 @@ impl Settings {
                 return Ok(Secret::new(secret));
             }
         }
-        std::fs::create_dir_all(&self.data_dir).map_err(io_err)?;
+        private_dir(&self.data_dir).map_err(io_err)?;
         let secret = crate::auth::tokens::random_token();
         write_private(&path, &secret).map_err(io_err)?;
         Ok(Secret::new(secret))
+    }
+
+    /// Whether the public port answers `GET /metrics`: not when a separate metrics listener
+    /// is configured, and in production only behind `KENSA_METRICS_TOKEN`.
+    pub fn metrics_on_public_port(&self) -> bool {
+        self.metrics_bind.is_none() && (self.env == Environment::Development || self.metrics_token.is_some())
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -349,6 +412,44 @@ fn parse_auth_limits(get: &dyn Fn(&str) -> Option<String>) -> Result<AuthLimits,
         password_queue: usize::try_from(number("KENSA_PASSWORD_QUEUE", defaults.password_queue as u64)?)
             .unwrap_or(defaults.password_queue),
     })
+/// Local state (SQLite file, generated JWT secret, mail outbox, evidence) is for the service
+/// account only: creates `dir` and its missing parents 0700, or tightens an existing `dir`
+/// that others may read. Returns the mode it had when it was tightened, for a log line.
+#[cfg(unix)]
+pub fn private_dir(dir: &std::path::Path) -> std::io::Result<Option<u32>> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+            Ok(Some(meta.permissions().mode() & 0o777))
+        }
+        Ok(_) => Ok(None),
+        Err(_) => std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map(|()| None),
+    }
+}
+
+/// Tightens an existing file to 0600 (a missing one is left alone); returns the old mode
+/// when it changed.
+#[cfg(unix)]
+pub fn private_file(path: &std::path::Path) -> std::io::Result<Option<u32>> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+            Ok(Some(meta.permissions().mode() & 0o777))
+        }
+        _ => Ok(None),
+    }
+}
+
+#[cfg(not(unix))]
+pub fn private_dir(dir: &std::path::Path) -> std::io::Result<Option<u32>> {
+    std::fs::create_dir_all(dir).map(|()| None)
+}
+
+#[cfg(not(unix))]
+pub fn private_file(_path: &std::path::Path) -> std::io::Result<Option<u32>> {
+    Ok(None)
 }
 
 fn parse_url(variable: &str, raw: &str, schemes: &[&str]) -> Result<Url, ConfigError> {

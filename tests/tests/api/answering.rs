@@ -65,11 +65,12 @@ async fn the_whole_flow_from_answer_to_acceptance() -> TestResult {
     assert_eq!(review.body["status"], "changes_requested");
 
     let seen = app.get(&format!("/api/v1/assessments/{id}/comments"), s).await;
-    let bodies: Vec<&str> = seen.body.as_array().ok_or("comments")?.iter().filter_map(|c| c["body"].as_str()).collect();
+    let bodies: Vec<&str> =
+        seen.body["data"].as_array().ok_or("comments")?.iter().filter_map(|c| c["body"].as_str()).collect();
     assert!(bodies.contains(&"Which systems are covered?") && bodies.contains(&"Please clarify item 2"), "{bodies:?}");
     assert!(!bodies.contains(&"Their MFA story is thin"), "the supplier must not see internal comments");
     let buyer_view = app.get(&format!("/api/v1/assessments/{id}/comments"), b).await;
-    assert_eq!(buyer_view.body.as_array().map(Vec::len), Some(3));
+    assert_eq!(buyer_view.body["data"].as_array().map(Vec::len), Some(3));
 
     let reply = app
         .post(
@@ -95,8 +96,8 @@ async fn the_whole_flow_from_answer_to_acceptance() -> TestResult {
     assert_eq!(accepted.body["status"], "accepted");
     assert!(accepted.body["accepted_at"].is_string());
 
-    let history = app.get(&format!("/api/v1/assessments/{id}/history"), s).await;
-    let events = history.body.as_array().ok_or("history")?;
+    let history = app.get(&format!("/api/v1/assessments/{id}/history?limit=200"), s).await;
+    let events = history.body["data"].as_array().ok_or("history")?;
     let statuses: Vec<&str> =
         events.iter().filter(|e| e["kind"] == "status_changed").filter_map(|e| e["new_value"].as_str()).collect();
     assert_eq!(statuses, vec!["in_progress", "submitted", "changes_requested", "submitted", "accepted"]);

@@ -55,6 +55,10 @@ fn bad_values_are_refused_naming_the_variable() {
         "KENSA_S3_ACCESS_KEY_ID"
     );
     assert_eq!(refused(&[("KENSA_S3_ENDPOINT", "s3.local")]), "KENSA_S3_ENDPOINT");
+    assert_eq!(refused(&[("KENSA_DB_CONNECT_TIMEOUT", "0")]), "KENSA_DB_CONNECT_TIMEOUT");
+    assert_eq!(refused(&[("KENSA_METRICS_BIND", "9090")]), "KENSA_METRICS_BIND");
+    assert_eq!(refused(&[("KENSA_METRICS_TOKEN", "short")]), "KENSA_METRICS_TOKEN");
+    assert_eq!(refused(&[("KENSA_PUBLIC_DOCS", "maybe")]), "KENSA_PUBLIC_DOCS");
 }
 
 #[test]
@@ -95,6 +99,29 @@ fn a_generated_jwt_secret_is_kept_in_the_data_directory() -> TestResult {
 }
 
 #[tokio::test]
+async fn a_silent_database_host_stops_the_start_within_the_connect_timeout() -> TestResult {
+    // A listener that never answers the PostgreSQL handshake stands in for a host that
+    // accepts connections but hangs; a black-holed address would time out the same way.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let address = silent.local_addr()?;
+    let dir = std::env::temp_dir().join(format!("kensa-db-{}", uuid::Uuid::new_v4().simple()));
+    let mut v = base_vars(&dir);
+    v.insert("DATABASE_URL".into(), format!("postgres://kensa:secret-pw@{address}/kensa"));
+    v.insert("KENSA_DB_CONNECT_TIMEOUT".into(), "1".into());
+    let started = std::time::Instant::now();
+    match Application::build(Settings::from_vars(v)?).await {
+        Ok(_) => panic!("started without a database"),
+        Err(e) => {
+            assert_eq!(e.variable, "DATABASE_URL", "{e}");
+            assert!(e.to_string().contains(&address.to_string()) && !e.to_string().contains("secret-pw"), "{e}");
+        }
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "took {:?}", started.elapsed());
+    let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_port_in_use_stops_the_start_naming_kensa_bind() -> TestResult {
     let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
     let dir = std::env::temp_dir().join(format!("kensa-port-{}", uuid::Uuid::new_v4().simple()));
@@ -113,13 +140,29 @@ async fn an_unreachable_database_stops_the_start_naming_database_url() -> TestRe
     let dir = std::env::temp_dir().join(format!("kensa-db-{}", uuid::Uuid::new_v4().simple()));
     let mut v = base_vars(&dir);
     v.insert("DATABASE_URL".into(), "postgres://kensa:secret-pw@127.0.0.1:1/kensa".into());
+    let started = std::time::Instant::now();
     match Application::build(Settings::from_vars(v)?).await {
         Ok(_) => panic!("started without a database"),
         Err(e) => {
             assert_eq!(e.variable, "DATABASE_URL", "{e}");
             assert!(!e.to_string().contains("secret-pw"), "{e}");
+            assert!(e.to_string().contains("127.0.0.1:1"), "the message must name host and port: {e}");
         }
     }
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
     let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}
+
+#[test]
+fn logs_written_to_a_pipe_carry_no_colour_codes() -> TestResult {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_log-probe"))
+        .env_clear()
+        .env("KENSA_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .output()?;
+    let logs = String::from_utf8(output.stderr)?;
+    assert!(output.status.success() && logs.contains("log probe"), "{logs}");
+    assert!(!logs.contains('\u{1b}'), "colour codes in piped logs: {logs:?}");
     Ok(())
 }

@@ -60,7 +60,7 @@ async fn evidence_is_uploaded_listed_downloaded_and_deleted() -> TestResult {
     let evidence_id = saved.body["id"].as_str().ok_or("id")?;
 
     let listed = app.get(&format!("/api/v1/assessments/{id}/evidence"), Some(&buyer.access_token)).await;
-    assert_eq!(listed.body.as_array().map(Vec::len), Some(1));
+    assert_eq!(listed.body["data"].as_array().map(Vec::len), Some(1));
     let download = download(&app, &buyer.access_token, &id, evidence_id).await?;
     assert_eq!(download.status(), StatusCode::OK);
     let disposition =
@@ -80,7 +80,7 @@ async fn evidence_is_uploaded_listed_downloaded_and_deleted() -> TestResult {
         .assert_problem(404, "not_found");
     let history = app.get(&format!("/api/v1/assessments/{id}/history"), Some(&buyer.access_token)).await;
     let kinds: Vec<&str> =
-        history.body.as_array().ok_or("history")?.iter().filter_map(|e| e["kind"].as_str()).collect();
+        history.body["data"].as_array().ok_or("history")?.iter().filter_map(|e| e["kind"].as_str()).collect();
     assert!(kinds.contains(&"evidence_added") && kinds.contains(&"evidence_deleted"), "{kinds:?}");
     assert!(history.body.to_string().contains(&sha));
     Ok(())

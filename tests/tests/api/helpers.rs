@@ -434,7 +434,10 @@ impl TestApp {
     pub async fn scope_of(&self, member: &Member, assessment: &str) -> Vec<u64> {
         let questions =
             self.get(&format!("/api/v1/assessments/{assessment}/questions"), Some(&member.access_token)).await;
-        questions.body.as_array().map(|q| q.iter().filter_map(|i| i["no"].as_u64()).collect()).unwrap_or_default()
+        questions.body["data"]
+            .as_array()
+            .map(|q| q.iter().filter_map(|i| i["no"].as_u64()).collect())
+            .unwrap_or_default()
     }
 
     /// Answers every in-scope item `implemented` in one bulk request.

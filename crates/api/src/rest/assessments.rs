@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::dto::PageQuery;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, JsonBody, Query, if_match};
 use crate::state::AppState;
@@ -64,11 +65,34 @@ pub async fn get(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) 
     fresh(&state, &auth, path.into_inner()).await
 }
 
-/// In-scope items (level ≤ target) with their answers.
+/// The questionnaire: every in-scope item at once. A template is bounded (at most a few
+/// hundred items) and a client renders the whole sheet, so this list is not paged and
+/// `next_cursor` is always null; the shape matches every other list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionList {
+    pub data: Vec<Question>,
+    /// Always null: every in-scope item is in `data`.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentPage {
+    pub data: Vec<Comment>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryPage {
+    pub data: Vec<HistoryEvent>,
+    pub next_cursor: Option<String>,
+}
+
+/// In-scope items (level ≤ target) with their answers, all in one answer (`next_cursor` null).
 #[utoipa::path(get, path = "/api/v1/assessments/{id}/questions", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses((status = 200, body = Vec<Question>)))]
+    params(("id" = Uuid, Path)), responses((status = 200, body = QuestionList)))]
 pub async fn questions(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(assessments::service::questions(&state.kensa, &auth.0, path.into_inner()).await?))
+    let data = assessments::service::questions(&state.kensa, &auth.0, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(QuestionList { data, next_cursor: None }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -195,19 +219,27 @@ pub async fn resend(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CommentQuery {
     pub item_no: Option<u32>,
+    /// 1–200, default 50.
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
-/// Comments the caller may see (the supplier never sees the buyer's internal ones).
+/// Comments the caller may see (the supplier never sees the buyer's internal ones), oldest
+/// first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/assessments/{id}/comments", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path), CommentQuery), responses((status = 200, body = Vec<Comment>)))]
+    params(("id" = Uuid, Path), CommentQuery), responses((status = 200, body = CommentPage),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn comments(
     state: web::Data<AppState>,
     auth: Auth,
     path: web::Path<Uuid>,
     query: Query<CommentQuery>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok()
-        .json(assessments::review::comments(&state.kensa, &auth.0, path.into_inner(), query.item_no).await?))
+    let q = query.into_inner();
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let result = assessments::review::comments_page(&state.kensa, &auth.0, path.into_inner(), q.item_no, &page).await?;
+    Ok(HttpResponse::Ok().json(CommentPage { data: result.data, next_cursor: result.next_cursor }))
 }
 
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/comments", tag = "assessments", security(("bearer" = [])),
@@ -223,9 +255,18 @@ pub async fn add_comment(
     Ok(HttpResponse::Created().json(comment))
 }
 
-/// Every transition and answer change: who, when, old and new value.
+/// Every transition and answer change: who, when, old and new value; oldest first, a page
+/// at a time.
 #[utoipa::path(get, path = "/api/v1/assessments/{id}/history", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses((status = 200, body = Vec<HistoryEvent>)))]
-pub async fn history(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(assessments::service::history(&state.kensa, &auth.0, path.into_inner()).await?))
+    params(("id" = Uuid, Path), PageQuery), responses((status = 200, body = HistoryPage),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn history(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let result = assessments::service::history_page(&state.kensa, &auth.0, path.into_inner(), &page).await?;
+    Ok(HttpResponse::Ok().json(HistoryPage { data: result.data, next_cursor: result.next_cursor }))
 }

@@ -6,9 +6,12 @@ use actix_web::{HttpResponse, web};
 use futures_util::StreamExt;
 use kensa_domain::DomainError;
 use kensa_domain::assessments::evidence::{self, Evidence, MAX_FILE_BYTES, Upload};
+use kensa_domain::pagination::PageRequest;
+use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::dto::PageQuery;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Auth;
 use crate::state::AppState;
@@ -71,10 +74,25 @@ pub async fn upload(
     Ok(HttpResponse::Created().json(saved))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidencePage {
+    pub data: Vec<Evidence>,
+    pub next_cursor: Option<String>,
+}
+
+/// The assessment's files, oldest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/assessments/{id}/evidence", tag = "evidence", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses((status = 200, body = Vec<Evidence>)))]
-pub async fn list(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(evidence::list(&state.kensa, &auth.0, path.into_inner()).await?))
+    params(("id" = Uuid, Path), PageQuery), responses((status = 200, body = EvidencePage),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let result = evidence::list_page(&state.kensa, &auth.0, path.into_inner(), &page).await?;
+    Ok(HttpResponse::Ok().json(EvidencePage { data: result.data, next_cursor: result.next_cursor }))
 }
 
 /// Download a file, always as an attachment.

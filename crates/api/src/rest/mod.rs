@@ -97,6 +97,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::delete().to(evidence::delete)),
             )
             .service(resource("/audit-events").route(web::get().to(audit::list)))
-            .service(resource("/openapi.json").route(web::get().to(crate::openapi::serve))),
+            .service(resource("/openapi.json").route(web::get().to(crate::exposure::openapi))),
     );
 }

@@ -18,6 +18,7 @@ use super::history::{self, NewEvent};
 use crate::Kensa;
 use crate::entities::evidence;
 use crate::error::{DomainError, DomainResult, FieldError};
+use crate::pagination::{Page, PageRequest};
 use crate::tenant::TenantCtx;
 
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
@@ -252,6 +253,17 @@ pub async fn list(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Vec<Evid
         .all(&k.db)
         .await?;
     Ok(rows.into_iter().map(view).collect())
+}
+
+/// The same a page at a time, oldest first (REST).
+pub async fn list_page(k: &Kensa, ctx: &TenantCtx, id: Uuid, page: &PageRequest) -> DomainResult<Page<Evidence>> {
+    access::load(&k.db, ctx, id).await?;
+    let mut query = evidence::Entity::find().filter(evidence::Column::AssessmentId.eq(id));
+    if let Some(cursor) = page.cursor {
+        query = query.filter(evidence::Column::Id.gt(cursor));
+    }
+    let rows = query.order_by_asc(evidence::Column::Id).limit(page.limit + 1).all(&k.db).await?;
+    Ok(Page::from_rows(rows, page.limit, |r| r.id).map(view))
 }
 
 async fn find(

@@ -1,6 +1,6 @@
 //! The buyer's review, and the per-item comment threads of both sides.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::instrument;
@@ -13,6 +13,7 @@ use super::service::{check_version, transition};
 use crate::Kensa;
 use crate::entities::assessment_comments;
 use crate::error::{DomainError, DomainResult, FieldError};
+use crate::pagination::{Page, PageRequest};
 use crate::tenant::TenantCtx;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,6 +225,33 @@ pub async fn add_comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: CommentInp
 /// Comments the caller may see: the supplier never sees internal ones.
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
 pub async fn comments(k: &Kensa, ctx: &TenantCtx, id: Uuid, item_no: Option<u32>) -> DomainResult<Vec<Comment>> {
+    let query = comments_query(k, ctx, id, item_no).await?;
+    Ok(query.order_by_asc(assessment_comments::Column::Id).all(&k.db).await?.into_iter().map(view).collect())
+}
+
+/// The same a page at a time, oldest first (REST): a discussion can grow without bound.
+#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
+pub async fn comments_page(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    id: Uuid,
+    item_no: Option<u32>,
+    page: &PageRequest,
+) -> DomainResult<Page<Comment>> {
+    let mut query = comments_query(k, ctx, id, item_no).await?;
+    if let Some(cursor) = page.cursor {
+        query = query.filter(assessment_comments::Column::Id.gt(cursor));
+    }
+    let rows = query.order_by_asc(assessment_comments::Column::Id).limit(page.limit + 1).all(&k.db).await?;
+    Ok(Page::from_rows(rows, page.limit, |r| r.id).map(view))
+}
+
+async fn comments_query(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    id: Uuid,
+    item_no: Option<u32>,
+) -> DomainResult<sea_orm::Select<assessment_comments::Entity>> {
     let visible = access::load(&k.db, ctx, id).await?;
     let mut query = assessment_comments::Entity::find().filter(assessment_comments::Column::AssessmentId.eq(id));
     if visible.side == Side::Supplier {
@@ -232,5 +260,5 @@ pub async fn comments(k: &Kensa, ctx: &TenantCtx, id: Uuid, item_no: Option<u32>
     if let Some(no) = item_no {
         query = query.filter(assessment_comments::Column::ItemNo.eq(i32::try_from(no).unwrap_or_default()));
     }
-    Ok(query.order_by_asc(assessment_comments::Column::Id).all(&k.db).await?.into_iter().map(view).collect())
+    Ok(query)
 }

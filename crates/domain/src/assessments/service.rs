@@ -311,3 +311,15 @@ pub async fn history(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Vec<s
     access::load(&k.db, ctx, id).await?;
     history::list(&k.db, id).await
 }
+
+/// The history a page at a time (REST).
+#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
+pub async fn history_page(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    id: Uuid,
+    page: &PageRequest,
+) -> DomainResult<Page<super::model::HistoryEvent>> {
+    access::load(&k.db, ctx, id).await?;
+    history::page(&k.db, id, page).await
+}

@@ -19,7 +19,10 @@ use crate::error::{DomainError, DomainResult, FieldError};
 use crate::tenant::EditorCtx;
 
 pub const MAX_ROWS: usize = 10_000;
-pub const HEADER: [&str; 6] = ["name", "contact_name", "contact_email", "tier", "target_level", "tags"];
+/// The CSV columns, in the order Kensa writes them; the one list for import and export.
+/// `contact_locale` (`ja` or `en`, empty → `ja`) is the language of the mails to the contact.
+pub const HEADER: [&str; 7] =
+    ["name", "contact_name", "contact_email", "contact_locale", "tier", "target_level", "tags"];
 
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -102,6 +105,7 @@ fn parse_rows(text: &str) -> DomainResult<(Vec<ParsedRow>, Vec<RejectedRow>)> {
             name: Some(get("name").unwrap_or_default()),
             contact_name: get("contact_name"),
             contact_email: Some(get("contact_email").unwrap_or_default()),
+            contact_locale: get("contact_locale").map(|l| l.to_lowercase()),
             tier: get("tier"),
             target_level,
             tags: get("tags").map(|t| t.split([';', ',']).map(str::to_owned).collect()),

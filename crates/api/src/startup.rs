@@ -69,10 +69,12 @@ impl Application {
         let port = listener.local_addr().map_err(|e| ConfigError::new("KENSA_BIND", e.to_string()))?.port();
         let state = web::Data::new(AppState { kensa: kensa.clone(), redis, metrics: Arc::new(Metrics::default()) });
         let schema = web::Data::new(graphql::build_schema());
+        let graphql_guard = web::Data::new(graphql::GraphqlGuard::new(settings.graphql.clone()));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(schema.clone())
+                .app_data(graphql_guard.clone())
                 .app_data(web::PayloadConfig::new(crate::extract::JSON_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
                     ApiError::from(DomainError::validation("query", "invalid_query", e.to_string())).into()

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use url::Url;
 
@@ -60,6 +61,22 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Evidence in S3-compatible object storage; `None` keeps files under the data directory.
     pub s3: Option<S3Settings>,
+    /// GraphQL's own switches and bounds.
+    pub graphql: GraphqlSettings,
+}
+
+/// What `POST /graphql` and `GET /graphql` expose and how much work one request may cause.
+#[derive(Clone, Debug)]
+pub struct GraphqlSettings {
+    /// `__schema` / `__type` for signed-in callers (`KENSA_GRAPHQL_INTROSPECTION`): on in
+    /// development, off in production unless enabled. Anonymous callers never get it.
+    pub introspection: bool,
+    /// GraphiQL on `GET /graphql` (`KENSA_GRAPHIQL`): same default as introspection.
+    pub graphiql: bool,
+    /// How long one request may execute (`KENSA_GRAPHQL_TIMEOUT_MS`, default 10 s).
+    pub timeout: Duration,
+    /// Requests executing at once per process (`KENSA_GRAPHQL_CONCURRENCY`, default 2 × cores).
+    pub concurrency: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -106,6 +123,10 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_S3_REGION",
     "KENSA_S3_ACCESS_KEY_ID",
     "KENSA_S3_SECRET_ACCESS_KEY",
+    "KENSA_GRAPHQL_INTROSPECTION",
+    "KENSA_GRAPHIQL",
+    "KENSA_GRAPHQL_TIMEOUT_MS",
+    "KENSA_GRAPHQL_CONCURRENCY",
 ];
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -199,8 +220,10 @@ impl Settings {
                 })
             }
         };
+        let graphql = graphql_settings(env, &get)?;
         Ok(Self {
             s3,
+            graphql,
             env,
             data_dir,
             database_url: Secret::new(database_url),
@@ -240,6 +263,30 @@ impl Settings {
     pub fn is_sqlite(&self) -> bool {
         self.database_url.expose().starts_with("sqlite:")
     }
+}
+
+fn graphql_settings(env: Environment, get: &dyn Fn(&str) -> Option<String>) -> Result<GraphqlSettings, ConfigError> {
+    let flag = |key: &str| match get(key).as_deref() {
+        None => Ok(env == Environment::Development),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(other) => Err(ConfigError::new(key, format!("expected true or false, got {other:?}"))),
+    };
+    let number = |key: &str, default: u64, max: u64| match get(key) {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| ConfigError::new(key, format!("expected a whole number from 1 to {max}, got {raw:?}"))),
+    };
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    Ok(GraphqlSettings {
+        introspection: flag("KENSA_GRAPHQL_INTROSPECTION")?,
+        graphiql: flag("KENSA_GRAPHIQL")?,
+        timeout: Duration::from_millis(number("KENSA_GRAPHQL_TIMEOUT_MS", 10_000, 300_000)?),
+        concurrency: number("KENSA_GRAPHQL_CONCURRENCY", 2 * cores, 1_024)? as usize,
+    })
 }
 
 #[cfg(unix)]

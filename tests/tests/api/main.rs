@@ -9,6 +9,7 @@ mod config;
 mod evidence;
 mod graphql;
 mod graphql_flow;
+mod graphql_limits;
 mod helpers;
 mod isolation;
 mod operations;

@@ -16,6 +16,9 @@ pub const SIGNED_IN_BODY_LIMIT: usize = crate::rest::templates::TEMPLATE_LIMIT;
 /// JSON values (objects, arrays, scalars) in one body: a 2,000-item template is about
 /// 50,000; an 8 MiB array of zeros would be four million.
 pub const MAX_JSON_VALUES: usize = 200_000;
+/// Length of one query document: parsing is the first cost of a request, and large values
+/// (documents, answers, files) belong in `variables`. GraphiQL's introspection query is 2 KiB.
+pub const MAX_QUERY_BYTES: usize = 64 * 1024;
 /// Nesting of `{`, `(`, `[` in a query text: the parser recurses on it.
 pub const MAX_QUERY_NESTING: usize = 64;
 /// Operations per batch.
@@ -121,6 +124,13 @@ pub fn check_batch(requests: &[async_graphql::Request], caller: Caller) -> Resul
 fn check_request(request: &async_graphql::Request, caller: Caller) -> Result<Verdict, Refusal> {
     if request.variables.len() > MAX_VARIABLES {
         return Err(Refusal::new(400, "too_many_variables", format!("at most {MAX_VARIABLES} variables")));
+    }
+    if request.query.len() > MAX_QUERY_BYTES {
+        return Err(Refusal::new(
+            413,
+            "query_too_large",
+            format!("a query document may be at most {MAX_QUERY_BYTES} bytes; pass large values as variables"),
+        ));
     }
     if nesting(&request.query) > MAX_QUERY_NESTING {
         return Err(Refusal::new(400, "query_too_deep", format!("brackets nest more than {MAX_QUERY_NESTING} deep")));

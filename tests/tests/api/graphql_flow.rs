@@ -44,8 +44,13 @@ async fn suppliers_campaigns_answers_and_review_work_over_graphql() -> TestResul
     assert_eq!(ok(&preview)["invitation"]["buyerName"], "GQL Buyer");
     // Anonymous GraphQL serves the preview only: a new account is made over REST.
     let new_account = json!({ "name": "Sato", "email": unique_email("s"), "password": PASSWORD, "organization_name": "GQL Parts KK" });
-    let refused = gql(&app, None, "mutation($t: String!, $i: JSON) { acceptInvitation(token: $t, input: $i) { accessToken } }",
-        json!({ "t": token, "i": new_account })).await;
+    let refused = gql(
+        &app,
+        None,
+        "mutation($t: String!, $i: JSON) { acceptInvitation(token: $t, input: $i) { accessToken } }",
+        json!({ "t": token, "i": new_account }),
+    )
+    .await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "unauthenticated");
     let accepted = app.post(&format!("/api/v1/invitations/{token}/accept"), None, new_account).await;
     let supplier_token = accepted.body["access_token"].as_str().ok_or("token")?.to_owned();

@@ -92,7 +92,9 @@ async fn a_document_of_450_aliases_is_refused_before_it_runs() -> TestResult {
     assert_eq!(anonymous.status.as_u16(), 413);
     send(&app, Some(&owner.access_token), &query).await?.assert_problem(400, "too_many_aliases");
     let me: String = (0..21).map(|i| format!("m{i}: __typename ")).collect();
-    send(&app, Some(&owner.access_token), &op(&format!("{{ {me} }}"))).await?.assert_problem(400, "too_many_root_fields");
+    send(&app, Some(&owner.access_token), &op(&format!("{{ {me} }}")))
+        .await?
+        .assert_problem(400, "too_many_root_fields");
     let fine: String = (0..20).map(|i| format!("m{i}: __typename ")).collect();
     let reply = send(&app, Some(&owner.access_token), &op(&format!("{{ {fine} }}"))).await?;
     assert_eq!(reply.body["data"]["m19"], "Query", "{}", reply.body);
@@ -112,7 +114,9 @@ async fn a_9000_comment_mutation_document_is_refused_and_nothing_is_written() ->
 
     // Eleven mutation fields spread over a batch: refused whole, none runs.
     let supplier = |i: u32| {
-        format!(r#"s{i}: createSupplier(input: {{name: "S{i}", contact_email: "s{i}@example.com", target_level: 1}}) {{ id }} "#)
+        format!(
+            r#"s{i}: createSupplier(input: {{name: "S{i}", contact_email: "s{i}@example.com", target_level: 1}}) {{ id }} "#
+        )
     };
     let six: String = (0..6).map(supplier).collect();
     let five: String = (6..11).map(supplier).collect();
@@ -166,7 +170,9 @@ async fn a_viewers_batch_of_template_trees_is_refused_by_cost() -> TestResult {
 
     // Pages cost their `limit` × their fields: three pages of 200 are over, of 20 are fine.
     let fields = "data { id name contactName contactEmail tier targetLevel tags organizationId reviewStatus createdAt updatedAt }";
-    let pages = format!("{{ a: suppliers(limit: 200) {{ {fields} }} b: suppliers(limit: 200) {{ {fields} }} c: suppliers(limit: 200) {{ {fields} }} }}");
+    let pages = format!(
+        "{{ a: suppliers(limit: 200) {{ {fields} }} b: suppliers(limit: 200) {{ {fields} }} c: suppliers(limit: 200) {{ {fields} }} }}"
+    );
     assert_eq!(first_code(&send(&app, v, &op(&pages)).await?.body), "query_too_complex");
     let small = send(&app, v, &op(&pages.replace("200", "20"))).await?;
     assert!(small.body["errors"].is_null(), "{}", small.body);
@@ -267,8 +273,10 @@ async fn a_request_over_the_time_limit_answers_503() -> TestResult {
     let owner = app.signup("Acme").await;
     // Five imports one after the other take far longer than a millisecond.
     let batch: Vec<Value> = (0..5)
-        .map(|i| json!({ "query": "mutation($d: JSON!) { importTemplate(document: $d) { id } }",
-            "variables": { "d": big_template(&format!("slow{i}"), 1500) } }))
+        .map(|i| {
+            json!({ "query": "mutation($d: JSON!) { importTemplate(document: $d) { id } }",
+            "variables": { "d": big_template(&format!("slow{i}"), 1500) } })
+        })
         .collect();
     let reply = send(&app, Some(&owner.access_token), &json!(batch)).await?;
     reply.assert_problem(503, "query_timeout");

@@ -61,12 +61,18 @@ impl Extension for CostCheck {
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
         if result.depth > MAX_DEPTH {
-            return Err(refused("query_too_deep", format!("the query nests {} deep; at most {MAX_DEPTH}", result.depth)));
+            return Err(refused(
+                "query_too_deep",
+                format!("the query nests {} deep; at most {MAX_DEPTH}", result.depth),
+            ));
         }
         if result.complexity > MAX_OPERATION_COST {
             return Err(refused(
                 "query_too_complex",
-                format!("the operation costs {}; at most {MAX_OPERATION_COST} (ask for smaller pages or fewer fields)", result.complexity),
+                format!(
+                    "the operation costs {}; at most {MAX_OPERATION_COST} (ask for smaller pages or fewer fields)",
+                    result.complexity
+                ),
             ));
         }
         if let Some(budget) = ctx.data_opt::<RequestBudget>()

@@ -39,9 +39,8 @@ impl GraphqlGuard {
     /// A slot to execute in, or 503 `overloaded` (with `Retry-After`) when too many wait or
     /// the wait is too long.
     pub async fn slot(&self) -> Result<OwnedSemaphorePermit, Refusal> {
-        let overloaded = || {
-            Refusal::new(503, "overloaded", "too many GraphQL requests are running; retry shortly").retry_after(1)
-        };
+        let overloaded =
+            || Refusal::new(503, "overloaded", "too many GraphQL requests are running; retry shortly").retry_after(1);
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
             return Ok(permit);
         }

@@ -50,8 +50,7 @@ pub async fn execute(
     let bytes = read_body(&req, payload, body_limit).await?;
     limits::check_json_values(&bytes)?;
     let _slot = guard.slot().await?;
-    let batch: BatchRequest =
-        serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let batch: BatchRequest = serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     drop(bytes);
     let (requests, is_batch) = match batch {
         BatchRequest::Single(request) => (vec![request], false),
@@ -89,8 +88,7 @@ pub async fn execute(
         }
         responses
     };
-    let mut responses = match tokio::time::timeout(guard.settings.timeout, AssertUnwindSafe(run).catch_unwind()).await
-    {
+    let mut responses = match tokio::time::timeout(guard.settings.timeout, AssertUnwindSafe(run).catch_unwind()).await {
         Err(_) => {
             let limit = guard.settings.timeout.as_millis();
             return Err(Refusal::new(503, "query_timeout", format!("the request ran longer than {limit} ms"))
@@ -104,7 +102,9 @@ pub async fn execute(
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "panic".into());
             refusal::log_internal(&format!("panic: {message}"));
-            (0..count).map(|_| Response::from_errors(vec![graphql_error("internal_error", 500, INTERNAL_MESSAGE)])).collect()
+            (0..count)
+                .map(|_| Response::from_errors(vec![graphql_error("internal_error", 500, INTERNAL_MESSAGE)]))
+                .collect()
         }
         Ok(Ok(responses)) => responses,
     };

@@ -88,4 +88,3 @@ pub(crate) fn to_graphql(e: ApiError) -> async_graphql::Error {
         }
     })
 }
-

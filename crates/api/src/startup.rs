@@ -81,11 +81,13 @@ impl Application {
             Some(bind) => Some(metrics_server(bind, state.clone(), exposure.clone())?),
             None => None,
         };
+        let graphql_guard = web::Data::new(graphql::GraphqlGuard::new(settings.graphql.clone()));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(exposure.clone())
                 .app_data(schema.clone())
+                .app_data(graphql_guard.clone())
                 .app_data(web::PayloadConfig::new(crate::extract::JSON_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
                     ApiError::from(DomainError::validation("query", "invalid_query", e.to_string())).into()

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use url::Url;
 
@@ -60,6 +61,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Evidence in S3-compatible object storage; `None` keeps files under the data directory.
     pub s3: Option<S3Settings>,
+    /// GraphQL's own switches and bounds.
+    pub graphql: GraphqlSettings,
     /// A second listener that serves only `GET /metrics` (then not served on `bind`).
     pub metrics_bind: Option<SocketAddr>,
     /// When set, `GET /metrics` requires `Authorization: Bearer <token>`.
@@ -119,6 +122,20 @@ impl Default for AuthLimits {
     }
 }
 
+/// What `POST /graphql` and `GET /graphql` expose and how much work one request may cause.
+#[derive(Clone, Debug)]
+pub struct GraphqlSettings {
+    /// `__schema` / `__type` for signed-in callers (`KENSA_GRAPHQL_INTROSPECTION`): on in
+    /// development, off in production unless enabled. Anonymous callers never get it.
+    pub introspection: bool,
+    /// GraphiQL on `GET /graphql` (`KENSA_GRAPHIQL`): same default as introspection.
+    pub graphiql: bool,
+    /// How long one request may execute (`KENSA_GRAPHQL_TIMEOUT_MS`, default 10 s).
+    pub timeout: Duration,
+    /// Requests executing at once per process (`KENSA_GRAPHQL_CONCURRENCY`, default 2 × cores).
+    pub concurrency: usize,
+}
+
 #[derive(Clone, Debug)]
 pub struct S3Settings {
     /// e.g. `https://s3.eu-central-1.amazonaws.com` or `http://minio:9000`; path-style requests.
@@ -171,6 +188,10 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_METRICS_BIND",
     "KENSA_METRICS_TOKEN",
     "KENSA_PUBLIC_DOCS",
+    "KENSA_GRAPHQL_INTROSPECTION",
+    "KENSA_GRAPHIQL",
+    "KENSA_GRAPHQL_TIMEOUT_MS",
+    "KENSA_GRAPHQL_CONCURRENCY",
 ];
 
 /// A metrics token shorter than this is refused: it guards a port reachable by anyone.
@@ -305,6 +326,7 @@ impl Settings {
                 return Err(ConfigError::new("KENSA_PUBLIC_DOCS", format!("expected true or false, got {other:?}")));
             }
         };
+        let graphql = graphql_settings(env, &get)?;
         Ok(Self {
             auth,
             metrics_bind,
@@ -312,6 +334,7 @@ impl Settings {
             public_docs,
             db_connect_timeout,
             s3,
+            graphql,
             env,
             data_dir,
             database_url: Secret::new(database_url),
@@ -357,6 +380,30 @@ impl Settings {
     pub fn is_sqlite(&self) -> bool {
         self.database_url.expose().starts_with("sqlite:")
     }
+}
+
+fn graphql_settings(env: Environment, get: &dyn Fn(&str) -> Option<String>) -> Result<GraphqlSettings, ConfigError> {
+    let flag = |key: &str| match get(key).as_deref() {
+        None => Ok(env == Environment::Development),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(other) => Err(ConfigError::new(key, format!("expected true or false, got {other:?}"))),
+    };
+    let number = |key: &str, default: u64, max: u64| match get(key) {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| ConfigError::new(key, format!("expected a whole number from 1 to {max}, got {raw:?}"))),
+    };
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    Ok(GraphqlSettings {
+        introspection: flag("KENSA_GRAPHQL_INTROSPECTION")?,
+        graphiql: flag("KENSA_GRAPHIQL")?,
+        timeout: Duration::from_millis(number("KENSA_GRAPHQL_TIMEOUT_MS", 10_000, 300_000)?),
+        concurrency: number("KENSA_GRAPHQL_CONCURRENCY", 2 * cores, 1_024)? as usize,
+    })
 }
 
 #[cfg(unix)]

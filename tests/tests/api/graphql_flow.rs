@@ -42,9 +42,18 @@ async fn suppliers_campaigns_answers_and_review_work_over_graphql() -> TestResul
     )
     .await;
     assert_eq!(ok(&preview)["invitation"]["buyerName"], "GQL Buyer");
-    let accepted = gql(&app, None, "mutation($t: String!, $i: JSON) { acceptInvitation(token: $t, input: $i) { accessToken organizationId } }",
-        json!({ "t": token, "i": { "name": "Sato", "email": unique_email("s"), "password": PASSWORD, "organization_name": "GQL Parts KK" } })).await;
-    let supplier_token = ok(&accepted)["acceptInvitation"]["accessToken"].as_str().ok_or("token")?.to_owned();
+    // Anonymous GraphQL serves the preview only: a new account is made over REST.
+    let new_account = json!({ "name": "Sato", "email": unique_email("s"), "password": PASSWORD, "organization_name": "GQL Parts KK" });
+    let refused = gql(
+        &app,
+        None,
+        "mutation($t: String!, $i: JSON) { acceptInvitation(token: $t, input: $i) { accessToken } }",
+        json!({ "t": token, "i": new_account }),
+    )
+    .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "unauthenticated");
+    let accepted = app.post(&format!("/api/v1/invitations/{token}/accept"), None, new_account).await;
+    let supplier_token = accepted.body["access_token"].as_str().ok_or("token")?.to_owned();
     let s = Some(supplier_token.as_str());
 
     let questions =

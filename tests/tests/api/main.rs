@@ -11,6 +11,7 @@ mod consistency;
 mod evidence;
 mod graphql;
 mod graphql_flow;
+mod graphql_limits;
 mod helpers;
 mod input_rules;
 mod invitation_links;

@@ -1,28 +1,39 @@
 //! GraphQL at `POST /graphql` (GraphiQL on `GET /graphql`). Resolvers call the same domain
 //! services as REST and report the same stable codes in `extensions.code`.
 
+//!
+//! Everything a caller controls is bounded (see `limits`): body size (before
+//! authentication for anonymous callers), batch size, aliases, root fields, mutations,
+//! variables, cost and depth (`cost`), time and concurrency (`guard`). Anonymous callers
+//! get the invitation preview only.
+
+pub mod cost;
+pub mod guard;
+mod http;
+pub mod limits;
 mod mutation;
 mod query;
 mod text_guard;
+pub mod refusal;
 mod types;
 mod workflow;
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{EmptySubscription, ErrorExtensions, Schema};
-use async_graphql_actix_web::GraphQLResponse;
 use kensa_domain::tenant::TenantCtx;
 
 use crate::error::ApiError;
-use crate::extract::{bearer, request_meta};
-use crate::state::AppState;
+
+pub use guard::GraphqlGuard;
+pub use http::{execute, graphiql};
 
 pub type KensaSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
+/// Depth and cost are checked by [`cost::CostLimits`] (which answers with stable codes), not
+/// by async-graphql's `limit_depth`/`limit_complexity` (which answer without one).
 pub fn build_schema() -> KensaSchema {
     Schema::build(query::Query::default(), mutation::Mutation::default(), EmptySubscription)
-        .limit_depth(16)
-        .limit_complexity(1000)
+        .limit_directives(8)
+        .extension(cost::CostLimits)
         .extension(text_guard::TextGuard)
         .finish()
 }
@@ -37,6 +48,10 @@ pub fn sdl() -> String {
 pub(crate) struct Caller(Result<Option<TenantCtx>, (String, String)>);
 
 impl Caller {
+    pub(crate) fn signed_in(&self) -> bool {
+        matches!(self.0, Ok(Some(_)))
+    }
+
     pub(crate) fn require(&self) -> async_graphql::Result<&TenantCtx> {
         match &self.0 {
             Ok(Some(ctx)) => Ok(ctx),
@@ -54,6 +69,9 @@ pub(crate) fn to_graphql(e: ApiError) -> async_graphql::Error {
     use actix_web::ResponseError;
     let status = e.status_code().as_u16();
     let code = e.code();
+    if let ApiError::Domain(kensa_domain::DomainError::Internal(message)) = &e {
+        refusal::log_internal(message);
+    }
     let fields: Vec<(String, &str, String)> =
         e.field_errors().iter().map(|f| (f.field.clone(), f.code, f.message.clone())).collect();
     async_graphql::Error::new(e.public_detail().unwrap_or_default()).extend_with(|_, ext| {
@@ -73,37 +91,4 @@ pub(crate) fn to_graphql(e: ApiError) -> async_graphql::Error {
             ext.set("errors", async_graphql::Value::List(list));
         }
     })
-}
-
-/// GraphQL bodies carry template documents and whole answer sets, so they get the template
-/// limit, and are read (and capped) before anyone is authenticated.
-pub const BODY_LIMIT: usize = crate::rest::templates::TEMPLATE_LIMIT;
-
-pub async fn execute(
-    state: web::Data<AppState>,
-    schema: web::Data<KensaSchema>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> Result<GraphQLResponse, ApiError> {
-    let bytes = crate::extract::read_body(&req, payload, BODY_LIMIT).await?;
-    let batch: async_graphql::BatchRequest =
-        serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
-    let caller = match bearer(&req) {
-        Ok(Some(token)) => {
-            kensa_domain::auth::authenticate(&state.kensa, &token, request_meta(&req)).await.map(Some).map_err(|e| {
-                let e = ApiError::from(e);
-                (e.code().to_owned(), e.public_detail().unwrap_or_default())
-            })
-        }
-        Ok(None) => Ok(None),
-        Err(e) => Err((e.code().to_owned(), e.public_detail().unwrap_or_default())),
-    };
-    let batch = batch.data(state.kensa.clone()).data(Caller(caller)).data(request_meta(&req));
-    Ok(schema.execute_batch(batch).await.into())
-}
-
-pub async fn graphiql() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(GraphiQLSource::build().endpoint("/graphql").finish())
 }

@@ -35,6 +35,7 @@ impl CoreQuery {
     }
 
     /// Built-in templates (latest version of each) and the organization's own.
+    #[graphql(complexity = "super::cost::page(limit, child_complexity)")]
     async fn templates(
         &self,
         ctx: &Context<'_>,
@@ -61,6 +62,7 @@ impl CoreQuery {
     }
 
     /// The template as an importable document (JSON), as `GET /api/v1/templates/{id}/export`.
+    #[graphql(complexity = "super::cost::TEMPLATE_DOCUMENT_COST")]
     async fn template_export(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Json<TemplateDocument>> {
         let tenant = ctx.data::<Caller>()?.require()?;
         templates::service::export(ctx.data::<Kensa>()?, tenant, id).await.map(Json).map_err(gql)

@@ -64,6 +64,7 @@ pub struct WorkflowQuery;
 impl WorkflowQuery {
     /// The buyer's supplier registry, searched and filtered as `GET /api/v1/suppliers`.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::cost::page(limit, child_complexity)")]
     async fn suppliers(
         &self,
         ctx: &Context<'_>,
@@ -86,6 +87,7 @@ impl WorkflowQuery {
         suppliers::service::get(k, t, id).await.map_err(gql)
     }
 
+    #[graphql(complexity = "super::cost::page(limit, child_complexity)")]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
@@ -104,6 +106,7 @@ impl WorkflowQuery {
 
     /// Both sides' assessments; `role` is `buyer` or `supplier`.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::cost::page(limit, child_complexity)")]
     async fn assessments(
         &self,
         ctx: &Context<'_>,
@@ -126,12 +129,14 @@ impl WorkflowQuery {
         assessments::service::get(k, t, id).await.map_err(gql)
     }
 
+    #[graphql(complexity = "super::cost::NOMINAL_LIST * child_complexity")]
     async fn assessment_questions(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Vec<Question>> {
         let (k, t) = caller(ctx)?;
         assessments::service::questions(k, t, id).await.map_err(gql)
     }
 
     /// The supplier never sees the buyer's internal comments.
+    #[graphql(complexity = "super::cost::NOMINAL_LIST * child_complexity")]
     async fn assessment_comments(
         &self,
         ctx: &Context<'_>,
@@ -142,11 +147,13 @@ impl WorkflowQuery {
         assessments::review::comments(k, t, id, item_no).await.map_err(gql)
     }
 
+    #[graphql(complexity = "super::cost::NOMINAL_LIST * child_complexity")]
     async fn assessment_history(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Vec<HistoryEvent>> {
         let (k, t) = caller(ctx)?;
         assessments::service::history(k, t, id).await.map_err(gql)
     }
 
+    #[graphql(complexity = "super::cost::NOMINAL_LIST * child_complexity")]
     async fn assessment_evidence(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Vec<Evidence>> {
         let (k, t) = caller(ctx)?;
         evidence::list(k, t, id).await.map_err(gql)

@@ -48,6 +48,8 @@ pub struct Section {
     pub code: String,
     #[serde(default)]
     pub requirement: String,
+    // GraphQL cost: the built-in averages 4 items a section (see the api's `graphql::cost`).
+    #[cfg_attr(feature = "graphql", graphql(complexity = "3 * child_complexity"))]
     pub items: Vec<Item>,
 }
 
@@ -62,6 +64,8 @@ pub struct Category {
     pub name_en: Option<String>,
     #[serde(default)]
     pub purpose: String,
+    // GraphQL cost: the built-in averages 1.6 sections a category.
+    #[cfg_attr(feature = "graphql", graphql(complexity = "2 * child_complexity"))]
     pub sections: Vec<Section>,
 }
 

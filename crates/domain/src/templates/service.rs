@@ -49,6 +49,8 @@ pub struct TemplateView {
     pub summary: TemplateSummary,
     pub answer_scale: AnswerScale,
     pub anomalies: Vec<Anomaly>,
+    // GraphQL cost: 24 categories, as the built-in.
+    #[cfg_attr(feature = "graphql", graphql(complexity = "24 * child_complexity"))]
     pub categories: Vec<Category>,
     /// Items in `categories` after the filters.
     pub filtered_item_count: usize,

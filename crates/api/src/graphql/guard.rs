@@ -1,0 +1,85 @@
+//! Per-process protection of `POST /graphql`: a bounded number of requests execute at once
+//! (the rest wait briefly, then are shed with 503), and anonymous callers are rate-limited
+//! per client address. Both live in memory: with several replicas the bounds are per
+//! replica, which is what protects each one's memory and database pool.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use kensa_domain::config::GraphqlSettings;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::limits::ANONYMOUS_PER_MINUTE;
+use super::refusal::Refusal;
+
+/// How long a request waits for a free slot before it is shed.
+pub const QUEUE_WAIT: Duration = Duration::from_secs(2);
+/// Requests that may wait per slot; beyond, new ones are shed at once.
+pub const QUEUE_PER_SLOT: usize = 4;
+const WINDOW: Duration = Duration::from_secs(60);
+/// Addresses remembered before expired windows are swept (and, if all are live, forgotten).
+const MAX_ADDRESSES: usize = 100_000;
+
+pub struct GraphqlGuard {
+    pub settings: GraphqlSettings,
+    slots: std::sync::Arc<Semaphore>,
+    waiting: AtomicUsize,
+    anonymous: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl GraphqlGuard {
+    pub fn new(settings: GraphqlSettings) -> Self {
+        let slots = std::sync::Arc::new(Semaphore::new(settings.concurrency));
+        Self { settings, slots, waiting: AtomicUsize::new(0), anonymous: Mutex::new(HashMap::new()) }
+    }
+
+    /// A slot to execute in, or 503 `overloaded` (with `Retry-After`) when too many wait or
+    /// the wait is too long.
+    pub async fn slot(&self) -> Result<OwnedSemaphorePermit, Refusal> {
+        let overloaded =
+            || Refusal::new(503, "overloaded", "too many GraphQL requests are running; retry shortly").retry_after(1);
+        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= QUEUE_PER_SLOT * self.settings.concurrency {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(overloaded());
+        }
+        let acquired = tokio::time::timeout(QUEUE_WAIT, self.slots.clone().acquire_owned()).await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        match acquired {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(overloaded()),
+        }
+    }
+
+    /// Counts one anonymous request from `address`: 429 with `Retry-After` past the limit.
+    pub fn anonymous_request(&self, address: Option<IpAddr>, now: Instant) -> Result<(), Refusal> {
+        let Some(address) = address else { return Ok(()) };
+        let mut windows = self.anonymous.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if windows.len() >= MAX_ADDRESSES {
+            windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
+            if windows.len() >= MAX_ADDRESSES {
+                windows.clear();
+            }
+        }
+        let entry = windows.entry(address).or_insert((now, 0));
+        if now.duration_since(entry.0) >= WINDOW {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        if entry.1 > ANONYMOUS_PER_MINUTE {
+            let retry = WINDOW.saturating_sub(now.duration_since(entry.0)).as_secs().max(1);
+            return Err(Refusal::new(
+                429,
+                "too_many_requests",
+                format!("at most {ANONYMOUS_PER_MINUTE} anonymous GraphQL requests per minute and address"),
+            )
+            .retry_after(retry));
+        }
+        Ok(())
+    }
+}

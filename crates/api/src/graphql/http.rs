@@ -1,0 +1,132 @@
+//! `POST /graphql` and `GET /graphql`. The order matters: the caller is known from the
+//! `Authorization` header before the body is read (anonymous bodies get the small limit and
+//! the rate limit), the body's JSON is counted before it is parsed, the request waits for
+//! an execution slot before it is parsed, and every operation of a batch runs one after
+//! the other within the time limit.
+
+use std::panic::AssertUnwindSafe;
+use std::time::Instant;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{BatchRequest, BatchResponse, Pos, Response};
+use futures_util::FutureExt;
+
+use super::cost::RequestBudget;
+use super::limits::{self, ANONYMOUS_BODY_LIMIT, SIGNED_IN_BODY_LIMIT, Verdict};
+use super::refusal::{self, INTERNAL_MESSAGE, Refusal, graphql_error};
+use super::{Caller, GraphqlGuard, KensaSchema};
+use crate::error::ApiError;
+use crate::extract::{bearer, read_body, request_meta};
+use crate::state::AppState;
+
+async fn authenticate(state: &AppState, req: &HttpRequest) -> Caller {
+    let result = match bearer(req) {
+        Ok(Some(token)) => {
+            kensa_domain::auth::authenticate(&state.kensa, &token, request_meta(req)).await.map(Some).map_err(|e| {
+                let e = ApiError::from(e);
+                (e.code().to_owned(), e.public_detail().unwrap_or_default())
+            })
+        }
+        Ok(None) => Ok(None),
+        Err(e) => Err((e.code().to_owned(), e.public_detail().unwrap_or_default())),
+    };
+    Caller(result)
+}
+
+pub async fn execute(
+    state: web::Data<AppState>,
+    schema: web::Data<KensaSchema>,
+    guard: web::Data<GraphqlGuard>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, actix_web::Error> {
+    let caller = authenticate(&state, &req).await;
+    let signed_in = caller.signed_in();
+    if !signed_in {
+        guard.anonymous_request(req.peer_addr().map(|a| a.ip()), Instant::now())?;
+    }
+    let body_limit = if signed_in { SIGNED_IN_BODY_LIMIT } else { ANONYMOUS_BODY_LIMIT };
+    let bytes = read_body(&req, payload, body_limit).await?;
+    limits::check_json_values(&bytes)?;
+    let _slot = guard.slot().await?;
+    let batch: BatchRequest = serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    drop(bytes);
+    let (requests, is_batch) = match batch {
+        BatchRequest::Single(request) => (vec![request], false),
+        BatchRequest::Batch(requests) => (requests, true),
+    };
+    let introspection = signed_in && guard.settings.introspection;
+    let verdicts = limits::check_batch(&requests, limits::Caller { signed_in, introspection })?;
+
+    let meta = request_meta(&req);
+    let request_id = meta.request_id.clone().unwrap_or_default();
+    let budget = RequestBudget::default();
+    let count = requests.len();
+    let kensa = state.kensa.clone();
+    // One operation after the other: a batch never holds more than one database
+    // connection, and an operation sees the writes of the ones before it.
+    let run = async move {
+        let mut responses = Vec::with_capacity(count);
+        for (request, verdict) in requests.into_iter().zip(verdicts) {
+            let response = match verdict {
+                Verdict::Refused(error) => Response::from_errors(vec![error]),
+                Verdict::Anonymous => match caller.require() {
+                    Err(e) => Response::from_errors(vec![e.into_server_error(Pos::default())]),
+                    Ok(_) => Response::from_errors(vec![graphql_error("unauthenticated", 401, "sign in")]),
+                },
+                Verdict::Allowed { .. } => {
+                    let mut request =
+                        request.data(kensa.clone()).data(caller.clone()).data(meta.clone()).data(budget.clone());
+                    if !introspection {
+                        request = request.disable_introspection();
+                    }
+                    schema.execute(request).await
+                }
+            };
+            responses.push(response);
+        }
+        responses
+    };
+    let mut responses = match tokio::time::timeout(guard.settings.timeout, AssertUnwindSafe(run).catch_unwind()).await {
+        Err(_) => {
+            let limit = guard.settings.timeout.as_millis();
+            return Err(Refusal::new(503, "query_timeout", format!("the request ran longer than {limit} ms"))
+                .retry_after(1)
+                .into());
+        }
+        Ok(Err(panic)) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".into());
+            refusal::log_internal(&format!("panic: {message}"));
+            (0..count)
+                .map(|_| Response::from_errors(vec![graphql_error("internal_error", 500, INTERNAL_MESSAGE)]))
+                .collect()
+        }
+        Ok(Ok(responses)) => responses,
+    };
+    for response in &mut responses {
+        refusal::finish(response, &request_id);
+    }
+    let body = match (is_batch, responses.pop()) {
+        (false, Some(single)) => BatchResponse::Single(single),
+        (_, last) => {
+            responses.extend(last);
+            BatchResponse::Batch(responses)
+        }
+    };
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// GraphiQL, unless switched off (the default in production): then the route is absent.
+pub async fn graphiql(guard: web::Data<GraphqlGuard>) -> Result<HttpResponse, ApiError> {
+    if !guard.settings.graphiql {
+        return Err(ApiError::RouteNotFound);
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(GraphiQLSource::build().endpoint("/graphql").finish()))
+}

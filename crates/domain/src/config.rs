@@ -115,7 +115,10 @@ pub const MIN_JWT_SECRET_BYTES: usize = 32;
 /// has no line here, so a new setting cannot be missing from the help.
 pub const VARIABLE_HELP: &[(&str, &str)] = &[
     ("KENSA_DATA_DIR", "local state: SQLite file, generated JWT secret, mail outbox [default: ./data]"),
-    ("DATABASE_URL", "sqlite://... or postgres://user:pass@host/db [default: sqlite://$KENSA_DATA_DIR/kensa.db?mode=rwc]"),
+    (
+        "DATABASE_URL",
+        "sqlite://... or postgres://user:pass@host/db [default: sqlite://$KENSA_DATA_DIR/kensa.db?mode=rwc]",
+    ),
     ("KENSA_BIND", "listen address [default: 127.0.0.1:8080]"),
     ("KENSA_PUBLIC_URL", "base of links in mails [default: http://localhost:8080]"),
     ("REDIS_URL", "shared login throttle and worker wake-ups [default: unset, in-process]"),

@@ -19,7 +19,12 @@ pub async fn organization_count(k: &Kensa) -> DomainResult<u64> {
 }
 
 /// Sets the due date of one of the editor's organization's assessments (demo data only).
-pub async fn backdate_due_date(k: &Kensa, editor: EditorCtx<'_>, assessment_id: Uuid, due: NaiveDate) -> DomainResult<()> {
+pub async fn backdate_due_date(
+    k: &Kensa,
+    editor: EditorCtx<'_>,
+    assessment_id: Uuid,
+    due: NaiveDate,
+) -> DomainResult<()> {
     let (_write, txn) = k.begin_write().await?;
     let updated = assessments::Entity::update_many()
         .col_expr(assessments::Column::DueDate, Expr::value(due))

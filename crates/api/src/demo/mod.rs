@@ -150,21 +150,21 @@ pub async fn run(k: &Kensa, mailer: Arc<dyn Mailer>, force: bool) -> Result<Demo
     )
     .await?;
 
-    // The real worker sends the invitations and makes their tokens.
-    let capture = Arc::new(Capture { deliver: mailer, sent: Mutex::default() });
-    Worker::new(k.clone(), capture.clone()).run_once(kensa_domain::db::now()).await?;
-    let tokens: BTreeMap<String, String> =
-        capture.sent.lock().await.iter().filter_map(|m| Some((m.to.to_lowercase(), token_in(&m.body)?))).collect();
-
     let detail = campaigns::get(k, &ctx, campaign.id).await?;
     let by_supplier: BTreeMap<Uuid, Uuid> =
         detail.assessments.unwrap_or_default().iter().map(|a| (a.supplier_id, a.id)).collect();
-    for (i, (s, supplier_id)) in data::SUPPLIERS.iter().zip(&supplier_ids).enumerate() {
-        let assessment = *by_supplier
-            .get(supplier_id)
-            .ok_or_else(|| DemoError::Missing(format!("no assessment for {}", s.name)))?;
-        let email = data::email(s.mailbox, tag);
-        let token = tokens.get(&email).ok_or_else(|| DemoError::Missing(format!("no invitation mailed to {email}")))?;
+    let cast: Vec<(&DemoSupplier, String, Uuid)> = data::SUPPLIERS
+        .iter()
+        .zip(&supplier_ids)
+        .map(|(s, id)| {
+            let assessment =
+                by_supplier.get(id).copied().ok_or_else(|| DemoError::Missing(format!("no assessment for {}", s.name)));
+            assessment.map(|a| (s, data::email(s.mailbox, tag), a))
+        })
+        .collect::<Result<_, _>>()?;
+    let tokens = invitation_tokens(k, &ctx, mailer, &cast).await?;
+    for (i, (s, email, assessment)) in cast.into_iter().enumerate() {
+        let token = tokens.get(&email).map(String::as_str);
         play(k, &ctx, Player { index: i, supplier: s, email, token, assessment, password: &password }).await?;
     }
 
@@ -180,11 +180,43 @@ pub async fn run(k: &Kensa, mailer: Arc<dyn Mailer>, force: bool) -> Result<Demo
     })
 }
 
+/// The invitation token of every supplier whose stage needs its acceptance. The real worker
+/// sends the invitations and makes the tokens; a running server's worker may take some of
+/// those jobs first (its mails go to the outbox, out of the demo's sight), so any missing
+/// invitation is sent again until the demo has seen it.
+async fn invitation_tokens(
+    k: &Kensa,
+    buyer: &TenantCtx,
+    mailer: Arc<dyn Mailer>,
+    cast: &[(&DemoSupplier, String, Uuid)],
+) -> Result<BTreeMap<String, String>, DemoError> {
+    let capture = Arc::new(Capture { deliver: mailer, sent: Mutex::default() });
+    let worker = Worker::new(k.clone(), capture.clone());
+    let needed = |s: &DemoSupplier| !matches!(s.stage, Stage::Sent | Stage::CancelledUnanswered);
+    for attempt in 0..5 {
+        worker.run_once(kensa_domain::db::now()).await?;
+        let tokens: BTreeMap<String, String> =
+            capture.sent.lock().await.iter().filter_map(|m| Some((m.to.to_lowercase(), token_in(&m.body)?))).collect();
+        let missing: Vec<_> = cast.iter().filter(|(s, email, _)| needed(s) && !tokens.contains_key(email)).collect();
+        if missing.is_empty() {
+            return Ok(tokens);
+        }
+        if attempt == 4 {
+            break;
+        }
+        for (_, _, assessment) in missing {
+            invitations::resend(k, buyer, *assessment).await?;
+        }
+    }
+    Err(DemoError::Missing("another worker kept taking the demo's invitation mails; try again".into()))
+}
+
 struct Player<'a> {
     index: usize,
     supplier: &'a DemoSupplier,
     email: String,
-    token: &'a str,
+    /// Present for every stage that needs the invitation accepted.
+    token: Option<&'a str>,
     assessment: Uuid,
     password: &'a str,
 }
@@ -200,9 +232,10 @@ async fn play(k: &Kensa, buyer: &TenantCtx, p: Player<'_>) -> Result<(), DemoErr
         }
         _ => {}
     }
+    let token = p.token.ok_or_else(|| DemoError::Missing(format!("no invitation mailed to {}", p.email)))?;
     let session = invitations::accept_new(
         k,
-        p.token,
+        token,
         AcceptNew {
             name: p.supplier.contact.into(),
             email: p.email.clone(),

@@ -5,8 +5,10 @@ sheet (v2.x).
 
 Usage (from the repository root):
 
-    python3 tools/catalog/extract.py /work/shared/seeds/000_d7f3e3d58768f443.txt \
-        > crates/domain/catalog/jama-japia.json
+    python3 tools/catalog/extract.py > crates/domain/catalog/jama-japia.json
+
+The seed is committed as crates/domain/catalog/source/jama-japia-checksheet.txt
+(the default input; another path may be given as the first argument).
 
 The output is deterministic.  Every manual decision is an explicit table in
 this file (see "MANUAL DECISIONS" below); a summary and the anomaly list are
@@ -46,8 +48,13 @@ Items 39/40 (no "No." lines in the seed) are laid out by RECOVERED_LAYOUT.
 
 import collections
 import json
+import os
 import re
 import sys
+
+# The committed seed text the catalog is generated from (and tested against).
+DEFAULT_SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "crates", "domain",
+                            "catalog", "source", "jama-japia-checksheet.txt")
 
 # ---------------------------------------------------------------------------
 # Whitespace normalisation: strip, collapse runs of spaces/tabs to one space.
@@ -463,7 +470,7 @@ def build_item(it):
 
 
 def main():
-    path = sys.argv[1]
+    path = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_SEED
     sections, info = parse(path)
     # explicit level counts before recovery/inference
     explicit = collections.Counter(

@@ -1,5 +1,7 @@
 //! Kensa's REST and GraphQL API over the domain services.
 
+pub mod cli;
+pub mod demo;
 pub mod error;
 pub mod exposure;
 pub mod extract;

@@ -1,5 +1,6 @@
-//! `kensa-api`: migrates the database, serves the API and, unless
-//! `KENSA_EMBEDDED_WORKER=false`, runs the worker loop in the same process.
+//! `kensa-api`: `serve` (the default) migrates the database, serves the API and, unless
+//! `KENSA_EMBEDDED_WORKER=false`, runs the worker loop in the same process; `migrate`,
+//! `demo` and `export-schemas` do one thing and exit. See `kensa-api --help`.
 
 use std::process::ExitCode;
 
@@ -9,26 +10,64 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use kensa_api::Application;
+use kensa_api::cli::{self, Command};
 use kensa_domain::config::Settings;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // Parsed before anything else: `--help` and bad flags exit here (0 and 2), before the
+    // settings are read or ./data is created.
+    let command = match cli::try_parse_from(std::env::args_os()) {
+        Ok(cli) => cli.subcommand(),
+        Err(e) => e.exit(),
+    };
+    if let Command::ExportSchemas { dir } = &command {
+        return match cli::export_schemas(dir) {
+            Ok(written) => {
+                written.iter().for_each(|path| println!("wrote {}", path.display()));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        };
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(run(command))
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+async fn run(command: Command) -> ExitCode {
     kensa_api::s3_store::install_crypto_provider();
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return fail(e),
     };
     let _log_guard = kensa_worker::telemetry::init(&settings);
+    match command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => match cli::prepare(&settings).await {
+            Ok(_) => {
+                println!("database migrated, built-in catalog loaded");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        Command::Demo { force } => demo(settings, force).await,
+        // Handled before the runtime starts.
+        Command::ExportSchemas { .. } => ExitCode::SUCCESS,
+    }
+}
+
+async fn serve(settings: Settings) -> ExitCode {
     let bind = settings.bind;
     let app = match Application::build(settings).await {
         Ok(app) => app,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return fail(e),
     };
     tracing::info!(address = %bind, port = app.port(), "kensa-api listening");
     match app.run_until_stopped().await {
@@ -36,9 +75,24 @@ async fn main() -> ExitCode {
             tracing::info!("kensa-api stopped");
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("error: server failed: {e}");
-            ExitCode::FAILURE
+        Err(e) => fail(format!("server failed: {e}")),
+    }
+}
+
+async fn demo(settings: Settings, force: bool) -> ExitCode {
+    let kensa = match cli::prepare(&settings).await {
+        Ok(kensa) => kensa,
+        Err(e) => return fail(e),
+    };
+    let mailer = match kensa_worker::mail::from_settings(&settings) {
+        Ok(mailer) => mailer,
+        Err(e) => return fail(e),
+    };
+    match kensa_api::demo::run(&kensa, mailer, force).await {
+        Ok(report) => {
+            println!("{}", kensa_api::demo::summary(&report, settings.public_url.as_str().trim_end_matches('/')));
+            ExitCode::SUCCESS
         }
+        Err(e) => fail(e),
     }
 }

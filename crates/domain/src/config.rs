@@ -199,6 +199,44 @@ pub const MIN_METRICS_TOKEN_BYTES: usize = 16;
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
+/// What each of [`KNOWN_VARIABLES`] means, for both binaries' `--help` (the README's
+/// configuration table says the same at more length). A test fails when a known variable
+/// has no line here, so a new setting cannot be missing from the help.
+pub const VARIABLE_HELP: &[(&str, &str)] = &[
+    ("KENSA_DATA_DIR", "local state: SQLite file, generated JWT secret, mail outbox [default: ./data]"),
+    (
+        "DATABASE_URL",
+        "sqlite://... or postgres://user:pass@host/db [default: sqlite://$KENSA_DATA_DIR/kensa.db?mode=rwc]",
+    ),
+    ("KENSA_BIND", "listen address [default: 127.0.0.1:8080]"),
+    ("KENSA_PUBLIC_URL", "base of links in mails [default: http://localhost:8080]"),
+    ("REDIS_URL", "shared login throttle and worker wake-ups [default: unset, in-process]"),
+    ("KENSA_REDIS_PREFIX", "prefix of every Redis key [default: kensa]"),
+    ("SMTP_URL", "smtp://host:port, smtps://user:pass@host [default: unset, .eml files in $KENSA_DATA_DIR/outbox]"),
+    ("KENSA_MAIL_FROM", "sender of every mail [default: Kensa <no-reply@kensa.localhost>]"),
+    ("KENSA_JWT_SECRET", "HS256 key, at least 32 bytes; required in production [default: generated into the data dir]"),
+    ("KENSA_EMBEDDED_WORKER", "the API process also runs the worker loop [default: true]"),
+    ("KENSA_LOG", "log filter in tracing syntax [default: info]"),
+    ("KENSA_LOG_FORMAT", "pretty or json [default: pretty]"),
+    ("KENSA_ENV", "development or production [default: development]"),
+    ("KENSA_S3_ENDPOINT", "S3-compatible storage for evidence [default: unset, files in $KENSA_DATA_DIR/evidence]"),
+    ("KENSA_S3_BUCKET", "bucket (required with KENSA_S3_ENDPOINT)"),
+    ("KENSA_S3_REGION", "signing region [default: us-east-1]"),
+    ("KENSA_S3_ACCESS_KEY_ID", "access key (required with KENSA_S3_ENDPOINT)"),
+    ("KENSA_S3_SECRET_ACCESS_KEY", "secret key (required with KENSA_S3_ENDPOINT)"),
+];
+
+/// The "Environment" section of `--help`: every known variable with its meaning.
+pub fn environment_help() -> String {
+    let width = KNOWN_VARIABLES.iter().map(|v| v.len()).max().unwrap_or(0);
+    let mut help = String::from("Environment (read once at start; an unknown KENSA_* variable is refused):\n");
+    for name in KNOWN_VARIABLES {
+        let meaning = VARIABLE_HELP.iter().find(|(n, _)| n == name).map_or("see README.md", |(_, m)| *m);
+        help.push_str(&format!("  {name:<width$}  {meaning}\n"));
+    }
+    help
+}
+
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(std::env::vars().collect())

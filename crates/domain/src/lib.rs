@@ -7,6 +7,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod config;
 pub mod db;
+pub mod demo;
 mod entities;
 pub mod error;
 pub mod ids;

@@ -1,6 +1,7 @@
 //! Kensa's background worker: claims due jobs from the durable jobs table and carries them
 //! out (mail today; reminders, annual reviews and webhooks build on the same loop).
 
+pub mod cli;
 pub mod mail;
 pub mod telemetry;
 pub mod wakeups;

@@ -8,34 +8,26 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use chrono::{DateTime, Utc};
 use kensa_domain::Kensa;
 use kensa_domain::auth::throttle::MemoryThrottle;
 use kensa_domain::config::Settings;
+use kensa_worker::cli::{self, Command};
 use kensa_worker::{Worker, mail, telemetry};
 
-enum Command {
-    Run,
-    RunOnce(DateTime<Utc>),
-}
-
-const USAGE: &str = "usage: kensa-worker run | kensa-worker run-once [--now <RFC 3339 time>]";
-
-fn parse_args(args: &[String]) -> Result<Command, String> {
-    match args {
-        [cmd] if cmd == "run" => Ok(Command::Run),
-        [cmd] if cmd == "run-once" => Ok(Command::RunOnce(kensa_domain::db::now())),
-        [cmd, flag, when] if cmd == "run-once" && flag == "--now" => DateTime::parse_from_rfc3339(when)
-            .map(|t| Command::RunOnce(t.with_timezone(&Utc)))
-            .map_err(|e| format!("--now: not an RFC 3339 time ({e})")),
-        _ => Err(USAGE.into()),
-    }
-}
-
-#[tokio::main]
-async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args).await {
+fn main() -> ExitCode {
+    // Parsed before anything else: `--help` and bad arguments exit here (0 and 2).
+    let command = match cli::try_parse_from(std::env::args_os()) {
+        Ok(cli) => cli.command,
+        Err(e) => e.exit(),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -44,8 +36,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(args: &[String]) -> Result<(), String> {
-    let command = parse_args(args)?;
+async fn run(command: Command) -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
     let _log_guard = telemetry::init(&settings);
     let kensa =
@@ -53,7 +44,8 @@ async fn run(args: &[String]) -> Result<(), String> {
     let wakeup = kensa.job_wakeup.clone();
     let worker = Worker::new(kensa, mail::from_settings(&settings).map_err(|e| e.to_string())?);
     match command {
-        Command::RunOnce(now) => {
+        Command::RunOnce { now } => {
+            let now = now.unwrap_or_else(kensa_domain::db::now);
             let report = worker.run_once(now).await.map_err(|e| e.to_string())?;
             println!("{} succeeded, {} retried", report.succeeded, report.retried);
             Ok(())

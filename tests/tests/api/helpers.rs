@@ -456,3 +456,20 @@ impl TestApp {
         .await
     }
 }
+
+/// The address of an external service a test needs (`TEST_S3_ENDPOINT`, `TEST_REDIS_URL`).
+/// Unset, the test is skipped on a developer's machine but FAILS under `CI=true`: a test
+/// that CI cannot run must not pass there. (`.ci/run`'s first pass, which starts no
+/// services, names these tests in `--skip`; its second pass provides them.)
+pub fn external_service(variable: &str) -> Result<Option<String>, String> {
+    match std::env::var(variable) {
+        Ok(value) if !value.trim().is_empty() => Ok(Some(value)),
+        _ if std::env::var("CI").is_ok_and(|ci| ci == "true" || ci == "1") => {
+            Err(format!("{variable} is not set, and CI=true: this test needs that service in CI"))
+        }
+        _ => {
+            eprintln!("{variable} not set: skipped here; CI runs this test with the service");
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The `kensa-api` command line. It lives in the library so the tests can parse it with
+//! `try_parse_from`; `main` only dispatches. Parsing happens before the settings are read, so
+//! `--help` and a mistyped flag never create `./data` or open a port.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use kensa_domain::Kensa;
+use kensa_domain::auth::throttle::MemoryThrottle;
+use kensa_domain::config::{ConfigError, Settings};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kensa-api",
+    version,
+    about = "Kensa: supplier security assessments over REST and GraphQL",
+    long_about = "Kensa: supplier security assessments over REST and GraphQL.\n\n\
+        Without a subcommand it serves (`serve`): migrates the database, loads the built-in \
+        check sheet, listens on KENSA_BIND and, unless KENSA_EMBEDDED_WORKER=false, runs the \
+        worker loop in the same process."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
+pub enum Command {
+    /// Migrate, then serve the API until SIGTERM or Ctrl-C (the default).
+    Serve,
+    /// Migrate the database and load the built-in check sheet, then exit.
+    Migrate,
+    /// Fill a fresh database with a demo: a buyer, 20 suppliers, assessments in every state.
+    Demo {
+        /// Add the demo even though the database already holds organizations.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write openapi.json and schema.graphql from the code (a test fails when they drift).
+    ExportSchemas {
+        /// Directory to write into.
+        #[arg(default_value = "openapi")]
+        dir: PathBuf,
+    },
+}
+
+impl Cli {
+    /// The subcommand, `serve` when none was given (so `cargo run --release` serves).
+    pub fn subcommand(&self) -> Command {
+        self.command.clone().unwrap_or(Command::Serve)
+    }
+}
+
+/// The clap command with the environment variables appended to the help.
+pub fn command() -> clap::Command {
+    <Cli as CommandFactory>::command().after_help(kensa_domain::config::environment_help())
+}
+
+/// Parses `args` (the program name first). `--help` and `--version` come back as errors of
+/// the kinds `DisplayHelp`/`DisplayVersion` with exit code 0; bad arguments with code 2.
+pub fn try_parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let matches = command().try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
+}
+
+/// Writes the committed schema files into `dir`.
+pub fn export_schemas(dir: &std::path::Path) -> Result<Vec<PathBuf>, String> {
+    let files = [("openapi.json", crate::openapi::json()), ("schema.graphql", crate::graphql::sdl())];
+    let mut written = Vec::new();
+    for (name, contents) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Connects, migrates and loads the built-in catalog: what `serve` does before listening,
+/// and all that `migrate` does. Evidence goes where the server would put it.
+pub async fn prepare(settings: &Settings) -> Result<Kensa, ConfigError> {
+    let mut kensa = Kensa::connect(settings, Arc::new(MemoryThrottle::default())).await?;
+    if let Some(s3) = &settings.s3 {
+        kensa.evidence_store = Arc::new(crate::s3_store::S3Store::new(s3)?);
+    }
+    kensa_domain::db::migrate(&kensa.db).await.map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
+    kensa_domain::templates::catalog::ensure_builtins(&kensa.db)
+        .await
+        .map_err(|e| ConfigError::new("DATABASE_URL", format!("loading the built-in catalog failed: {e}")))?;
+    Ok(kensa)
+}

@@ -1,0 +1,40 @@
+//! The little that `kensa-api demo` needs beyond the services: whether the database is
+//! fresh, and an overdue assessment. The services rightly refuse a due date in the past and
+//! read the real clock, so an assessment can only become overdue by waiting; the demo
+//! instead moves one fresh assessment's due date back, scoped to the buyer like any write.
+
+use chrono::NaiveDate;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::Kensa;
+use crate::entities::{assessments, organizations};
+use crate::error::{DomainError, DomainResult};
+use crate::tenant::EditorCtx;
+
+/// How many organizations exist: the demo refuses to mix its data into a used database.
+pub async fn organization_count(k: &Kensa) -> DomainResult<u64> {
+    Ok(organizations::Entity::find().count(&k.db).await?)
+}
+
+/// Sets the due date of one of the editor's organization's assessments (demo data only).
+pub async fn backdate_due_date(
+    k: &Kensa,
+    editor: EditorCtx<'_>,
+    assessment_id: Uuid,
+    due: NaiveDate,
+) -> DomainResult<()> {
+    let (_write, txn) = k.begin_write().await?;
+    let updated = assessments::Entity::update_many()
+        .col_expr(assessments::Column::DueDate, Expr::value(due))
+        .filter(assessments::Column::Id.eq(assessment_id))
+        .filter(assessments::Column::BuyerOrganizationId.eq(editor.tenant().org_id().0))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(DomainError::NotFound("assessment"));
+    }
+    txn.commit().await?;
+    Ok(())
+}

@@ -224,6 +224,27 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
     ("KENSA_S3_REGION", "signing region [default: us-east-1]"),
     ("KENSA_S3_ACCESS_KEY_ID", "access key (required with KENSA_S3_ENDPOINT)"),
     ("KENSA_S3_SECRET_ACCESS_KEY", "secret key (required with KENSA_S3_ENDPOINT)"),
+    (
+        "KENSA_TRUSTED_PROXIES",
+        "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed [default: none]",
+    ),
+    ("KENSA_SIGNUPS_PER_ADDRESS_PER_HOUR", "accounts created per client address per hour [default: 20]"),
+    ("KENSA_SIGNUPS_PER_HOUR", "accounts created per hour across all addresses [default: 1000]"),
+    ("KENSA_PASSWORD_QUEUE", "new-password hashes that may wait for a hashing thread; beyond, 503 [default: 16]"),
+    ("KENSA_DB_CONNECT_TIMEOUT", "seconds start-up waits for PostgreSQL, 1-60 [default: 3]"),
+    ("KENSA_METRICS_BIND", "a second listener serving only /metrics [default: unset]"),
+    ("KENSA_METRICS_TOKEN", "bearer token /metrics requires, at least 16 bytes [default: unset]"),
+    (
+        "KENSA_PUBLIC_DOCS",
+        "/docs and /api/v1/openapi.json on the public port [default: true in development, false in production]",
+    ),
+    (
+        "KENSA_GRAPHQL_INTROSPECTION",
+        "GraphQL introspection for signed-in callers [default: true in development, false in production]",
+    ),
+    ("KENSA_GRAPHIQL", "GraphiQL on GET /graphql [default: true in development, false in production]"),
+    ("KENSA_GRAPHQL_TIMEOUT_MS", "how long one GraphQL request may execute, 1-300000 [default: 10000]"),
+    ("KENSA_GRAPHQL_CONCURRENCY", "GraphQL requests executing at once per process [default: 2 x CPU cores]"),
 ];
 
 /// The "Environment" section of `--help`: every known variable with its meaning.
@@ -497,6 +518,8 @@ fn parse_auth_limits(get: &dyn Fn(&str) -> Option<String>) -> Result<AuthLimits,
         password_queue: usize::try_from(number("KENSA_PASSWORD_QUEUE", defaults.password_queue as u64)?)
             .unwrap_or(defaults.password_queue),
     })
+}
+
 /// Local state (SQLite file, generated JWT secret, mail outbox, evidence) is for the service
 /// account only: creates `dir` and its missing parents 0700, or tightens an existing `dir`
 /// that others may read. Returns the mode it had when it was tightened, for a log line.

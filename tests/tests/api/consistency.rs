@@ -123,7 +123,10 @@ async fn the_csv_import_takes_the_contact_language_in_utf8_and_shift_jis() -> Te
     app.run_worker().await;
     for (email, english_first) in [("smith@global.example", true), ("ito@tokai.example", false)] {
         let mail = app.mails_to(email).pop().ok_or("no invitation mail")?;
-        let (en, ja) = (mail.find("Dear").ok_or("no English part")?, mail.find("御中").ok_or("no Japanese part")?);
+        let (en, ja) = (
+            mail.find("This is a message from Kensa").ok_or("no English part")?,
+            mail.find("Kensa からのお知らせです").ok_or("no Japanese part")?,
+        );
         assert_eq!(en < ja, english_first, "{email}: {mail}");
     }
 

@@ -246,6 +246,10 @@ async fn play(k: &Kensa, buyer: &TenantCtx, p: Player<'_>) -> Result<(), DemoErr
         &RequestMeta::default(),
     )
     .await?;
+    // The demo accepts as the invited contact, so the link is immediate, never a claim.
+    let invitations::Acceptance::Linked(session) = session else {
+        return Err(DemoError::Missing(format!("the invitation to {} became a claim", p.email)));
+    };
     let supplier = signed_in(k, &session.access_token).await?;
     let questions = assessments::questions(k, &supplier, id).await?;
     let today = assessments::today();

@@ -13,8 +13,8 @@ mod http;
 pub mod limits;
 mod mutation;
 mod query;
-mod text_guard;
 pub mod refusal;
+mod text_guard;
 mod types;
 mod workflow;
 

@@ -143,7 +143,7 @@ fn login_name(input: &LoginInput) -> DomainResult<String> {
     let email = input.email.trim().to_lowercase();
     let mut v = Validator::default();
     if email.len() > 254 {
-        v.check::<()>(Err(crate::error::FieldError::new("email", "too_long", "must be at most 254 bytes")));
+        v.check::<()>(Err(crate::error::FieldError::new("email", "invalid_email", "must be at most 254 bytes")));
     }
     if input.password.chars().count() > password::MAX_LENGTH {
         v.check::<()>(Err(crate::error::FieldError::new(

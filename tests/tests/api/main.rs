@@ -17,6 +17,7 @@ mod roles;
 mod schemas;
 mod smtp_sink;
 mod suppliers;
+mod template_bounds;
 mod templates;
 mod tokens;
 mod users;

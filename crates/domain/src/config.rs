@@ -60,6 +60,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Evidence in S3-compatible object storage; `None` keeps files under the data directory.
     pub s3: Option<S3Settings>,
+    /// Evidence uploads received at once by this process (`KENSA_MAX_CONCURRENT_UPLOADS`).
+    pub max_concurrent_uploads: usize,
+    /// Evidence an organization may hold, in MiB (`KENSA_ORG_STORAGE_QUOTA_MB`).
+    pub org_storage_quota_mb: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -106,6 +110,8 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_S3_REGION",
     "KENSA_S3_ACCESS_KEY_ID",
     "KENSA_S3_SECRET_ACCESS_KEY",
+    "KENSA_MAX_CONCURRENT_UPLOADS",
+    "KENSA_ORG_STORAGE_QUOTA_MB",
 ];
 
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -199,8 +205,12 @@ impl Settings {
                 })
             }
         };
+        let max_concurrent_uploads = positive(&get, "KENSA_MAX_CONCURRENT_UPLOADS", 8)?;
+        let org_storage_quota_mb = positive(&get, "KENSA_ORG_STORAGE_QUOTA_MB", 5_120)?;
         Ok(Self {
             s3,
+            max_concurrent_uploads: usize::try_from(max_concurrent_uploads).unwrap_or(usize::MAX),
+            org_storage_quota_mb,
             env,
             data_dir,
             database_url: Secret::new(database_url),
@@ -253,6 +263,18 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
 #[cfg(not(unix))]
 fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(path, contents)
+}
+
+/// A whole number of at least 1, or `default` when unset.
+fn positive(get: &impl Fn(&str) -> Option<String>, variable: &str, default: u64) -> Result<u64, ConfigError> {
+    match get(variable) {
+        None => Ok(default),
+        Some(raw) => {
+            raw.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                ConfigError::new(variable, format!("expected a whole number of at least 1, got {raw:?}"))
+            })
+        }
+    }
 }
 
 fn parse_url(variable: &str, raw: &str, schemes: &[&str]) -> Result<Url, ConfigError> {

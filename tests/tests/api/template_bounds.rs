@@ -74,7 +74,8 @@ async fn too_many_sections_and_categories_are_refused_on_edit_too() -> TestResul
     let many: Vec<Value> = (0..101)
         .map(|i| json!({ "number": i + 1, "name": "C", "sections": [{ "code": format!("c{i}"), "items": [{ "no": i + 1, "level": 1, "question": "Q" }] }] }))
         .collect();
-    let reply = app.patch(&format!("/api/v1/templates/{id}"), Some(&owner.access_token), json!({ "categories": many })).await;
+    let reply =
+        app.patch(&format!("/api/v1/templates/{id}"), Some(&owner.access_token), json!({ "categories": many })).await;
     reply.assert_problem(422, "validation_failed");
     assert!(errors(&reply.body).contains(&("categories".into(), "too_many".into())), "{}", reply.body);
     Ok(())

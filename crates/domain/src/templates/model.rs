@@ -284,12 +284,21 @@ impl Content {
                 + lines(&i.frequency)
                 + lines(&i.notes)
         };
-        let section = |s: &Section| size_of::<Section>() + s.code.len() + s.requirement.len() + s.items.iter().map(item).sum::<usize>();
-        let category = |c: &Category| {
-            size_of::<Category>() + c.name.len() + opt(&c.name_en) + c.purpose.len() + c.sections.iter().map(section).sum::<usize>()
+        let section = |s: &Section| {
+            size_of::<Section>() + s.code.len() + s.requirement.len() + s.items.iter().map(item).sum::<usize>()
         };
-        let anomalies: usize =
-            self.anomalies.iter().map(|a| size_of::<Anomaly>() + a.description.len() + a.items.len() * size_of::<u32>()).sum();
+        let category = |c: &Category| {
+            size_of::<Category>()
+                + c.name.len()
+                + opt(&c.name_en)
+                + c.purpose.len()
+                + c.sections.iter().map(section).sum::<usize>()
+        };
+        let anomalies: usize = self
+            .anomalies
+            .iter()
+            .map(|a| size_of::<Anomaly>() + a.description.len() + a.items.len() * size_of::<u32>())
+            .sum();
         size_of::<Content>() + opt(&self.source) + anomalies + self.categories.iter().map(category).sum::<usize>()
     }
 

@@ -153,7 +153,10 @@ impl ContentCache {
     pub fn with_budget(budget: u64) -> Self {
         // The built-in check sheet parses to about 150 KB: budget / 64 KB entries is a fair guess.
         let estimated = usize::try_from(budget / 65_536).unwrap_or(512).max(16);
-        Self { budget, entries: std::sync::Mutex::new(quick_cache::unsync::Cache::with_weighter(estimated, budget, ByBytes)) }
+        Self {
+            budget,
+            entries: std::sync::Mutex::new(quick_cache::unsync::Cache::with_weighter(estimated, budget, ByBytes)),
+        }
     }
 
     /// Bytes held now, by the cache's own accounting.

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 mod entities;
 pub mod error;
+pub mod export;
 pub mod ids;
 pub mod jobs;
 pub mod pagination;

@@ -17,6 +17,7 @@ mod problems;
 mod roles;
 mod schemas;
 mod smtp_sink;
+mod supplier_export;
 mod suppliers;
 mod template_bounds;
 mod templates;

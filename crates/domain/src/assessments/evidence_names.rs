@@ -107,7 +107,7 @@ mod tests {
         assert_eq!(sanitise("a\r\nb\0c\u{200B}d\u{FEFF}.pdf", "application/pdf"), "abcd.pdf");
         assert_eq!(sanitise("  \u{2066}\u{2069} ", "application/pdf"), "file.pdf");
         assert_eq!(sanitise("x<y>:\"z\".pdf", "application/pdf"), "x_y___z_.pdf");
-        assert_eq!(sanitise("two   spaces\ttab.pdf", "application/pdf"), "two spaces tab.pdf");
+        assert_eq!(sanitise("two   spaces\u{3000}wide\ttab.pdf", "application/pdf"), "two spaces widetab.pdf");
     }
 
     #[test]

@@ -82,8 +82,8 @@ impl ApiError {
                 D::Conflict { code, .. } => (StatusCode::CONFLICT, code, "Conflict"),
                 D::Gone { code, .. } => (StatusCode::GONE, code, "Gone"),
                 D::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "Too many requests"),
+                D::Overloaded { code, .. } => (StatusCode::SERVICE_UNAVAILABLE, code, "Service unavailable"),
                 D::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "Service unavailable"),
-                D::Overloaded { .. } => (StatusCode::SERVICE_UNAVAILABLE, "overloaded", "Service overloaded"),
                 D::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Internal server error"),
             },
             ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json", "Malformed JSON"),
@@ -153,7 +153,7 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE)));
         if let ApiError::Domain(
-            DomainError::TooManyRequests { retry_after_secs } | DomainError::Overloaded { retry_after_secs },
+            DomainError::TooManyRequests { retry_after_secs } | DomainError::Overloaded { retry_after_secs, .. },
         ) = self
         {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));

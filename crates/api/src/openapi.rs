@@ -29,7 +29,7 @@ impl Modify for BearerAuth {
         rest::templates::list, rest::templates::get, rest::templates::export, rest::templates::create,
         rest::templates::clone, rest::templates::update,
         rest::suppliers::create, rest::suppliers::list, rest::suppliers::get, rest::suppliers::update,
-        rest::suppliers::delete, rest::suppliers::import,
+        rest::suppliers::delete, rest::suppliers::import, rest::suppliers::export,
         rest::campaigns::create, rest::campaigns::list, rest::campaigns::get, rest::campaigns::cancel,
         rest::supplier_invitations::preview, rest::supplier_invitations::accept,
         rest::supplier_claims::list, rest::supplier_claims::approve, rest::supplier_claims::reject,

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use hmac::{Hmac, Mac};
 use kensa_domain::assessments::evidence::EvidenceStore;
+use kensa_domain::assessments::staging::Staged;
 use kensa_domain::config::{ConfigError, S3Settings, Secret};
 use kensa_domain::{DomainError, DomainResult};
 use sha2::{Digest, Sha256};
@@ -105,9 +106,23 @@ impl S3Store {
     }
 
     async fn send(&self, method: reqwest::Method, key: &str, body: Vec<u8>) -> DomainResult<reqwest::Response> {
+        let hash = sha256_hex(&body);
+        let length = body.len();
+        self.send_body(method, key, &hash, body.into(), length).await
+    }
+
+    async fn send_body(
+        &self,
+        method: reqwest::Method,
+        key: &str,
+        payload_hash: &str,
+        body: reqwest::Body,
+        length: usize,
+    ) -> DomainResult<reqwest::Response> {
         let url = self.url(key);
-        let headers = self.sign(method.as_str(), &url, &sha256_hex(&body), Utc::now());
-        let mut request = self.client.request(method, url);
+        let headers = self.sign(method.as_str(), &url, payload_hash, Utc::now());
+        // A streamed body would otherwise go chunked, which S3 refuses without its own framing.
+        let mut request = self.client.request(method, url).header(reqwest::header::CONTENT_LENGTH, length);
         for (name, value) in headers {
             request = request.header(name, value);
         }
@@ -125,8 +140,12 @@ fn failed(what: &str, status: reqwest::StatusCode) -> DomainError {
 
 #[async_trait]
 impl EvidenceStore for S3Store {
-    async fn put(&self, key: &str, bytes: &[u8]) -> DomainResult<()> {
-        let response = self.send(reqwest::Method::PUT, key, bytes.to_vec()).await?;
+    /// One PUT streamed from the staged file: its SHA-256, computed while it arrived, is the
+    /// signed payload hash, and its length is sent so S3 needs no chunked encoding.
+    async fn put(&self, key: &str, file: &Staged) -> DomainResult<()> {
+        let opened = tokio::fs::File::open(file.path()).await.map_err(DomainError::internal)?;
+        let body = reqwest::Body::from(opened);
+        let response = self.send_body(reqwest::Method::PUT, key, &file.sha256, body, file.size).await?;
         if response.status().is_success() { Ok(()) } else { Err(failed("PUT", response.status())) }
     }
 

@@ -61,6 +61,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Evidence in S3-compatible object storage; `None` keeps files under the data directory.
     pub s3: Option<S3Settings>,
+    /// Evidence uploads received at once by this process (`KENSA_MAX_CONCURRENT_UPLOADS`).
+    pub max_concurrent_uploads: usize,
+    /// Evidence an organization may hold, in MiB (`KENSA_ORG_STORAGE_QUOTA_MB`).
+    pub org_storage_quota_mb: u64,
     /// GraphQL's own switches and bounds.
     pub graphql: GraphqlSettings,
     /// A second listener that serves only `GET /metrics` (then not served on `bind`).
@@ -192,6 +196,8 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_GRAPHIQL",
     "KENSA_GRAPHQL_TIMEOUT_MS",
     "KENSA_GRAPHQL_CONCURRENCY",
+    "KENSA_MAX_CONCURRENT_UPLOADS",
+    "KENSA_ORG_STORAGE_QUOTA_MB",
 ];
 
 /// A metrics token shorter than this is refused: it guards a port reachable by anyone.
@@ -244,6 +250,8 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
     ),
     ("KENSA_GRAPHIQL", "GraphiQL on GET /graphql [default: true in development, false in production]"),
     ("KENSA_GRAPHQL_TIMEOUT_MS", "how long one GraphQL request may execute, 1-300000 [default: 10000]"),
+    ("KENSA_MAX_CONCURRENT_UPLOADS", "evidence uploads one process receives at once; beyond, 503 [default: 8]"),
+    ("KENSA_ORG_STORAGE_QUOTA_MB", "evidence an organization may hold, MiB [default: 5120]"),
     ("KENSA_GRAPHQL_CONCURRENCY", "GraphQL requests executing at once per process [default: 2 x CPU cores]"),
 ];
 
@@ -386,6 +394,8 @@ impl Settings {
             }
         };
         let graphql = graphql_settings(env, &get)?;
+        let max_concurrent_uploads = positive(&get, "KENSA_MAX_CONCURRENT_UPLOADS", 8)?;
+        let org_storage_quota_mb = positive(&get, "KENSA_ORG_STORAGE_QUOTA_MB", 5_120)?;
         Ok(Self {
             auth,
             metrics_bind,
@@ -394,6 +404,8 @@ impl Settings {
             db_connect_timeout,
             s3,
             graphql,
+            max_concurrent_uploads: usize::try_from(max_concurrent_uploads).unwrap_or(usize::MAX),
+            org_storage_quota_mb,
             env,
             data_dir,
             database_url: Secret::new(database_url),
@@ -558,6 +570,18 @@ pub fn private_dir(dir: &std::path::Path) -> std::io::Result<Option<u32>> {
 #[cfg(not(unix))]
 pub fn private_file(_path: &std::path::Path) -> std::io::Result<Option<u32>> {
     Ok(None)
+}
+
+/// A whole number of at least 1, or `default` when unset.
+fn positive(get: &impl Fn(&str) -> Option<String>, variable: &str, default: u64) -> Result<u64, ConfigError> {
+    match get(variable) {
+        None => Ok(default),
+        Some(raw) => {
+            raw.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                ConfigError::new(variable, format!("expected a whole number of at least 1, got {raw:?}"))
+            })
+        }
+    }
 }
 
 fn parse_url(variable: &str, raw: &str, schemes: &[&str]) -> Result<Url, ConfigError> {

@@ -48,10 +48,10 @@ pub enum DomainError {
     /// 429: throttled; retry after the given number of seconds.
     #[error("too many attempts; retry later")]
     TooManyRequests { retry_after_secs: u64 },
-    /// 503 with `Retry-After`: too much work is waiting (e.g. the password hashing queue is
-    /// full); the request was shed before doing any.
-    #[error("the server is busy; retry after {retry_after_secs} s")]
-    Overloaded { retry_after_secs: u64 },
+    /// 503 with `Retry-After`: this process is at a bound it sets itself (e.g. concurrent
+    /// uploads); the request was not started.
+    #[error("{detail}")]
+    Overloaded { code: &'static str, detail: &'static str, retry_after_secs: u64 },
     /// 503: a dependency (database, Redis) is unavailable.
     #[error("service unavailable: {0}")]
     Unavailable(String),

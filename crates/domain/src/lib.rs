@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 mod entities;
 pub mod error;
+pub mod export;
 pub mod ids;
 pub mod jobs;
 pub mod pagination;
@@ -51,6 +52,8 @@ pub struct Kensa {
     pub template_contents: Arc<templates::repo::ContentCache>,
     /// Where evidence files live.
     pub evidence_store: Arc<dyn assessments::evidence::EvidenceStore>,
+    /// Bounds on evidence uploads: concurrent ones, staging directory, organization quota.
+    pub uploads: Arc<assessments::evidence::UploadLimits>,
     /// SQLite has one writer: write transactions queue here instead of in SQLite's
     /// busy handler, which sleeps with back-off (a p99 of 300 ms under 8 writers).
     sqlite_writer: Option<Arc<tokio::sync::Mutex<()>>>,
@@ -108,6 +111,11 @@ impl Kensa {
             auth_limits: settings.auth.clone(),
             template_contents: Arc::default(),
             evidence_store: Arc::new(assessments::evidence::LocalStore::new(settings.data_dir.join("evidence"))),
+            uploads: Arc::new(assessments::evidence::UploadLimits::new(
+                settings.data_dir.join("uploads"),
+                settings.max_concurrent_uploads,
+                settings.org_storage_quota_mb,
+            )),
             sqlite_writer: settings.is_sqlite().then(Arc::default),
         })
     }

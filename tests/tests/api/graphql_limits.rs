@@ -27,9 +27,15 @@ fn big_template(key: &str, items: u32) -> Value {
     let items: Vec<Value> = (1..=items)
         .map(|no| json!({ "no": no, "level": 1, "question": format!("Question {no}?"), "criteria": ["written down"] }))
         .collect();
+    // Sections hold at most 500 items (the template bounds), so a big template spreads out.
+    let sections: Vec<Value> = items
+        .chunks(500)
+        .enumerate()
+        .map(|(i, chunk)| json!({ "code": format!("1-{}", i + 1), "items": chunk }))
+        .collect();
     json!({
         "key": key, "name": "Big", "guideline_version": "1", "language": "en",
-        "categories": [{ "number": 1, "name": "All", "sections": [{ "code": "1", "items": items }] }]
+        "categories": [{ "number": 1, "name": "All", "sections": sections }]
     })
 }
 

@@ -86,6 +86,7 @@ fn rows(f: &Fixture) -> Vec<Row> {
         row(M::GET, "/api/v1/audit-events".into(), None, ADMINS, None),
         row(M::GET, "/api/v1/supplier-claims".into(), None, ADMINS, None),
         row(M::GET, "/api/v1/templates".into(), None, ALL, None),
+        row(M::GET, "/api/v1/suppliers/export".into(), None, ALL, None),
         // Built-ins are everyone's.
         row(M::GET, format!("/api/v1/templates/{builtin}"), None, ALL, Some(200)),
         row(M::GET, format!("/api/v1/templates/{a_template}"), None, ALL, Some(404)),
@@ -375,6 +376,14 @@ async fn strangers_cannot_upload_delete_cancel_or_review_and_see_no_lists() -> T
     // The supplier's organization sees its assessment but nothing of the buyer's registry.
     let s_owner = &p.members.iter().find(|(o, r, _)| *o == "S" && *r == "owner").ok_or("S owner")?.2;
     let s = Some(s_owner.access_token.as_str());
+    let a_owner = &p.members.iter().find(|(o, r, _)| *o == "A" && *r == "owner").ok_or("A owner")?.2;
+    let export_lines = |token: &str| {
+        let request = app.client.get(app.url("/api/v1/suppliers/export")).bearer_auth(token.to_owned()).send();
+        async move { request.await?.text().await.map(|t| t.lines().count()) }
+    };
+    assert_eq!(export_lines(&a_owner.access_token).await?, 2, "the buyer's export has its supplier");
+    assert_eq!(export_lines(&p.b_owner.access_token).await?, 1, "a stranger's export is its own: a header");
+    assert_eq!(export_lines(&s_owner.access_token).await?, 1, "the supplier's export is its own");
     assert_eq!(app.get("/api/v1/suppliers", s).await.body["data"].as_array().map(Vec::len), Some(0));
     assert_eq!(app.get("/api/v1/campaigns", s).await.body["data"].as_array().map(Vec::len), Some(0));
     let theirs = app.get("/api/v1/assessments", s).await;

@@ -163,7 +163,7 @@ async fn an_import_over_2000_items_is_refused() -> TestResult {
     doc["categories"][0]["sections"][0]["items"] = Value::Array(items);
     let reply = app.post("/api/v1/templates", Some(&owner.access_token), doc).await;
     reply.assert_problem(422, "validation_failed");
-    assert!(reply.body["errors"].as_array().ok_or("errors")?.iter().any(|e| e["code"] == "too_many_items"));
+    assert!(reply.body["errors"].as_array().ok_or("errors")?.iter().any(|e| e["code"] == "too_many"));
     Ok(())
 }
 

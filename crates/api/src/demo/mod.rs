@@ -266,10 +266,22 @@ async fn play(k: &Kensa, buyer: &TenantCtx, p: Player<'_>) -> Result<(), DemoErr
             assessments::cancel(k, buyer, id, None).await?;
         }
         _ => {
+            let file = kensa_domain::assessments::staging::Stager::from_bytes(
+                &k.uploads.staging_dir,
+                data::POLICY_PDF,
+                evidence::MAX_FILE_BYTES,
+            )
+            .await
+            .map_err(|e| match e {
+                kensa_domain::assessments::staging::StageError::TooLarge(limit) => {
+                    DemoError::Missing(format!("the demo PDF is over {limit} bytes"))
+                }
+                kensa_domain::assessments::staging::StageError::Failed(e) => DemoError::Domain(e),
+            })?;
             let upload = evidence::Upload {
                 file_name: "information-security-policy.pdf".into(),
                 content_type: "application/pdf".into(),
-                bytes: data::POLICY_PDF.to_vec(),
+                file,
                 item_no: questions.first().map(|q| q.no),
             };
             evidence::upload(k, &supplier, id, upload).await?;

@@ -399,7 +399,21 @@ impl WorkflowMutation {
         let bytes = base64::engine::general_purpose::STANDARD.decode(content_base64.trim()).map_err(|_| {
             gql(kensa_domain::DomainError::validation("content_base64", "invalid_value", "not valid base64"))
         })?;
-        let upload = evidence::Upload { file_name, content_type, bytes, item_no };
+        let _slot = evidence::admit(k, t, assessment_id).await.map_err(gql)?;
+        let file = kensa_domain::assessments::staging::Stager::from_bytes(
+            &k.uploads.staging_dir,
+            &bytes,
+            evidence::MAX_FILE_BYTES,
+        )
+        .await
+        .map_err(|e| match e {
+            kensa_domain::assessments::staging::StageError::TooLarge(limit) => {
+                gql(crate::error::ApiError::PayloadTooLarge(limit))
+            }
+            kensa_domain::assessments::staging::StageError::Failed(e) => gql(e),
+        })?;
+        drop(bytes);
+        let upload = evidence::Upload { file_name, content_type, file, item_no };
         evidence::upload(k, t, assessment_id, upload).await.map_err(gql)
     }
 

@@ -1,11 +1,23 @@
 //! `/api/v1/assessments/{id}/evidence`: files that back the answers.
+//!
+//! An upload is bounded before and while it is read: the caller must be allowed to add
+//! evidence (checked before the body), a process-wide number of uploads run at once (503
+//! with `Retry-After` beyond), the body is counted as it arrives (the file's 20 MiB plus
+//! 64 KiB for the other parts and the framing; 413 beyond), a form has at most
+//! [`MAX_PARTS`] parts and one file (`too_many_parts`, `too_many_files`), and the file goes
+//! to a temporary file as it arrives (hashed and checked on the way), never into memory whole.
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use actix_multipart::Multipart;
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
+use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use kensa_domain::DomainError;
 use kensa_domain::assessments::evidence::{self, Evidence, MAX_FILE_BYTES, Upload};
+use kensa_domain::assessments::evidence_names;
+use kensa_domain::assessments::staging::{StageError, Staged, Stager};
 use kensa_domain::pagination::PageRequest;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -15,6 +27,13 @@ use super::dto::PageQuery;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Auth;
 use crate::state::AppState;
+
+/// Parts a form may have: the file, `item_no` and a few small fields some clients add.
+pub const MAX_PARTS: usize = 8;
+/// Bytes of any part other than the file.
+pub const MAX_FIELD_BYTES: usize = 1024;
+/// A whole upload body: the file plus room for the other parts and the multipart framing.
+pub const MAX_BODY_BYTES: usize = MAX_FILE_BYTES + 64 * 1024;
 
 /// The multipart form of an upload.
 #[derive(ToSchema)]
@@ -27,50 +46,132 @@ pub struct EvidenceForm {
     item_no: Option<u32>,
 }
 
+fn malformed(e: impl std::fmt::Display) -> ApiError {
+    ApiError::BadRequest(format!("malformed multipart body: {e}"))
+}
+
+fn too_many(code: &'static str, detail: String) -> ApiError {
+    DomainError::Unprocessable { code, detail, errors: Vec::new() }.into()
+}
+
+/// The body as it arrives, cut off (and `over` set) past [`MAX_BODY_BYTES`].
+fn counted(
+    payload: web::Payload,
+    over: Rc<Cell<bool>>,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> {
+    let mut seen = 0usize;
+    payload.map(move |chunk| {
+        let chunk = chunk?;
+        seen += chunk.len();
+        if seen > MAX_BODY_BYTES {
+            over.set(true);
+            return Err(actix_web::error::PayloadError::Overflow);
+        }
+        Ok(chunk)
+    })
+}
+
+/// What the form held: (file name, declared type, staged file) and the item number.
+async fn read_form(
+    state: &AppState,
+    mut form: Multipart,
+    over: &Cell<bool>,
+) -> ApiResult<(Option<(String, String, Staged)>, Option<u32>)> {
+    let too_large = |e: actix_multipart::MultipartError| {
+        if over.get() { ApiError::PayloadTooLarge(MAX_BODY_BYTES) } else { malformed(e) }
+    };
+    let mut file = None;
+    let mut item_no = None;
+    let mut parts = 0;
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(too_large)?;
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(too_many("too_many_parts", format!("a form has at most {MAX_PARTS} parts")));
+        }
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            if file.is_some() {
+                return Err(too_many("too_many_files", "send one file per upload, in the field `file`".into()));
+            }
+            let disposition = field.content_disposition();
+            let file_name = disposition
+                .and_then(|d| d.get_filename().map(str::to_owned))
+                .or_else(|| {
+                    disposition
+                        .and_then(|d| d.get_filename_ext())
+                        .map(|v| String::from_utf8_lossy(&v.value).into_owned())
+                })
+                .unwrap_or_default();
+            let content_type = field.content_type().map(|m| m.essence_str().to_owned()).unwrap_or_default();
+            let mut stager = Stager::new(&state.kensa.uploads.staging_dir, MAX_FILE_BYTES).await?;
+            while let Some(chunk) = field.next().await {
+                match stager.write(&chunk.map_err(too_large)?).await {
+                    Ok(()) => {}
+                    Err(StageError::TooLarge(limit)) => return Err(ApiError::PayloadTooLarge(limit)),
+                    Err(StageError::Failed(e)) => return Err(e.into()),
+                }
+            }
+            file = Some((file_name, content_type, stager.finish().await?));
+            continue;
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(too_large)?;
+            if bytes.len() + chunk.len() > MAX_FIELD_BYTES {
+                return Err(DomainError::validation(
+                    &name,
+                    "too_long",
+                    format!("a form field other than `file` holds at most {MAX_FIELD_BYTES} bytes"),
+                )
+                .into());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if name == "item_no" {
+            let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+            item_no = Some(text.parse::<u32>().map_err(|_| {
+                ApiError::from(DomainError::validation("item_no", "invalid_value", "must be an item number"))
+            })?);
+        }
+    }
+    Ok((file, item_no))
+}
+
 /// Upload a file (multipart field `file`, optional field `item_no`). Allowed while answers
-/// are editable; the declared type is checked against the bytes.
+/// are editable; the declared type is checked against the bytes and the stored name is
+/// sanitised (see the README). Bounds: 20 MiB a file, 64 KiB more for the rest of the body,
+/// 8 parts, one file, 1 KiB a non-file field, 500 MiB an assessment, the organizations'
+/// quota (`KENSA_ORG_STORAGE_QUOTA_MB`), and a number of uploads at once per process.
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/evidence", tag = "evidence", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body(content = EvidenceForm, content_type = "multipart/form-data"),
-    responses((status = 201, body = Evidence), (status = 413, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = Evidence), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 413, body = Problem, content_type = "application/problem+json"),
               (status = 415, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn upload(
     state: web::Data<AppState>,
     auth: Auth,
     path: web::Path<Uuid>,
-    mut form: Multipart,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let mut file: Option<(String, String, Vec<u8>)> = None;
-    let mut item_no = None;
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(|e| ApiError::BadRequest(format!("malformed multipart body: {e}")))?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.content_disposition().and_then(|d| d.get_filename()).unwrap_or_default().to_owned();
-        let content_type = field.content_type().map(|m| m.essence_str().to_owned()).unwrap_or_default();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("malformed multipart body: {e}")))?;
-            if bytes.len() + chunk.len() > MAX_FILE_BYTES {
-                return Err(ApiError::PayloadTooLarge(MAX_FILE_BYTES));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "file" => file = Some((file_name, content_type, bytes)),
-            "item_no" => {
-                let text = String::from_utf8_lossy(&bytes).trim().to_owned();
-                item_no = Some(text.parse::<u32>().map_err(|_| {
-                    ApiError::from(DomainError::validation("item_no", "invalid_value", "must be an item number"))
-                })?);
-            }
-            _ => {}
-        }
+    let id = path.into_inner();
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
     }
-    let (file_name, content_type, bytes) = file.ok_or_else(|| {
+    let _slot = evidence::admit(&state.kensa, &auth.0, id).await?;
+    let over = Rc::new(Cell::new(false));
+    let form = Multipart::new(req.headers(), counted(payload, over.clone()));
+    let (file, item_no) = read_form(&state, form, &over).await?;
+    let (file_name, content_type, file) = file.ok_or_else(|| {
         ApiError::from(DomainError::validation("file", "required", "send the file in the field `file`"))
     })?;
-    let upload = Upload { file_name, content_type, bytes, item_no };
-    let saved = evidence::upload(&state.kensa, &auth.0, path.into_inner(), upload).await?;
+    let upload = Upload { file_name, content_type, file, item_no };
+    let saved = evidence::upload(&state.kensa, &auth.0, id, upload).await?;
     Ok(HttpResponse::Created().json(saved))
 }
 
@@ -95,7 +196,25 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(EvidencePage { data: result.data, next_cursor: result.next_cursor }))
 }
 
-/// Download a file, always as an attachment.
+/// `attachment; filename="<ASCII>"; filename*=UTF-8''<percent-encoded>` (RFC 6266, RFC 5987):
+/// the name is already sanitised (no control characters), and the plain `filename` is
+/// printable ASCII, so the header is valid for any stored name.
+fn attachment(name: &str) -> ContentDisposition {
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(evidence_names::ascii_fallback(name)),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: name.as_bytes().to_vec(),
+            }),
+        ],
+    }
+}
+
+/// Download a file, always as an attachment (`Content-Disposition` per RFC 6266 with an
+/// ASCII `filename` and the UTF-8 `filename*`).
 #[utoipa::path(get, path = "/api/v1/assessments/{id}/evidence/{evidence_id}", tag = "evidence", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("evidence_id" = Uuid, Path)),
     responses((status = 200, description = "The file"), (status = 404, body = Problem, content_type = "application/problem+json")))]
@@ -106,10 +225,7 @@ pub async fn download(
 ) -> ApiResult<HttpResponse> {
     let (id, evidence_id) = path.into_inner();
     let (meta, bytes) = evidence::download(&state.kensa, &auth.0, id, evidence_id).await?;
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(meta.file_name.clone())],
-    };
+    let disposition = attachment(&meta.file_name);
     Ok(HttpResponse::Ok()
         .content_type(meta.content_type)
         .insert_header((header::CONTENT_DISPOSITION, disposition))

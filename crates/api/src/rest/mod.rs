@@ -55,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 resource("/suppliers").route(web::get().to(suppliers::list)).route(web::post().to(suppliers::create)),
             )
             .service(resource("/suppliers/import").route(web::post().to(suppliers::import)))
+            .service(resource("/suppliers/export").route(web::get().to(suppliers::export)))
             .service(
                 resource("/suppliers/{id}")
                     .route(web::get().to(suppliers::get))

@@ -85,6 +85,20 @@ pub async fn delete(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Every supplier as CSV: the import's columns, UTF-8 with a byte-order mark, cells that a
+/// spreadsheet would run as formulas (`=`, `+`, `-`, `@`, TAB, CR) prefixed with `'`. The
+/// import takes the file back unchanged.
+#[utoipa::path(get, path = "/api/v1/suppliers/export", tag = "suppliers", security(("bearer" = [])),
+    responses((status = 200, description = "The registry as CSV", content_type = "text/csv", body = String),
+              (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn export(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
+    let bytes = suppliers::export::export(&state.kensa, &auth.0).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("content-disposition", "attachment; filename=\"suppliers.csv\""))
+        .body(bytes))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ImportQuery {
     /// Import the valid rows even when others are rejected.

@@ -3,18 +3,20 @@
 //! store is the default.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use tracing::instrument;
 use uuid::Uuid;
 
 use super::access;
+use super::evidence_names;
 use super::history::{self, NewEvent};
+use super::staging::Staged;
 use crate::Kensa;
 use crate::entities::evidence;
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -24,9 +26,48 @@ use crate::tenant::TenantCtx;
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 pub const MAX_ASSESSMENT_BYTES: i64 = 500 * 1024 * 1024;
 
+/// What bounds uploads in this process and per organization.
+pub struct UploadLimits {
+    /// Where files wait (under the data directory) while they are received and checked.
+    pub staging_dir: PathBuf,
+    /// Uploads received at once; more answer 503 with `Retry-After` (`KENSA_MAX_CONCURRENT_UPLOADS`).
+    slots: Arc<tokio::sync::Semaphore>,
+    /// Evidence an organization may hold, as buyer or as supplier (`KENSA_ORG_STORAGE_QUOTA_MB`).
+    pub org_quota_bytes: i64,
+}
+
+impl UploadLimits {
+    pub fn new(staging_dir: PathBuf, concurrent: usize, org_quota_mb: u64) -> Self {
+        Self {
+            staging_dir,
+            slots: Arc::new(tokio::sync::Semaphore::new(concurrent)),
+            org_quota_bytes: i64::try_from(org_quota_mb.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX),
+        }
+    }
+}
+
+/// One of the process's upload slots, held while a file is received and stored.
+pub struct UploadSlot(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
+
+/// Before a byte of the body is read: the caller may add evidence to this assessment now,
+/// and a slot is free. Non-answerers and locked assessments are refused without reading
+/// the upload; a full house answers 503 with `Retry-After`.
+pub async fn admit(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<UploadSlot> {
+    let slot = k.uploads.slots.clone().try_acquire_owned().map_err(|_| DomainError::Overloaded {
+        code: "uploads_busy",
+        detail: "too many uploads are in progress; retry shortly",
+        retry_after_secs: 5,
+    })?;
+    let visible = access::load(&k.db, ctx, id).await?;
+    visible.require_answerer(ctx)?;
+    visible.status()?.ensure_editable()?;
+    Ok(UploadSlot(slot))
+}
+
 #[async_trait]
 pub trait EvidenceStore: Send + Sync {
-    async fn put(&self, key: &str, bytes: &[u8]) -> DomainResult<()>;
+    /// Stores the staged file under `key` (its size and SHA-256 are known).
+    async fn put(&self, key: &str, file: &Staged) -> DomainResult<()>;
     async fn get(&self, key: &str) -> DomainResult<Vec<u8>>;
     async fn delete(&self, key: &str) -> DomainResult<()>;
 }
@@ -51,12 +92,16 @@ impl LocalStore {
 
 #[async_trait]
 impl EvidenceStore for LocalStore {
-    async fn put(&self, key: &str, bytes: &[u8]) -> DomainResult<()> {
+    async fn put(&self, key: &str, file: &Staged) -> DomainResult<()> {
         let path = self.path(key)?;
         if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent).await.map_err(DomainError::internal)?;
         }
-        tokio::fs::write(&path, bytes).await.map_err(DomainError::internal)
+        // The staging directory is on the same file system as a rule: a link costs no copy.
+        if tokio::fs::hard_link(file.path(), &path).await.is_ok() {
+            return Ok(());
+        }
+        tokio::fs::copy(file.path(), &path).await.map(|_| ()).map_err(DomainError::internal)
     }
 
     async fn get(&self, key: &str) -> DomainResult<Vec<u8>> {
@@ -86,11 +131,12 @@ pub struct Evidence {
     pub created_at: DateTime<Utc>,
 }
 
+/// Names are sanitised on the way out too: rows stored before the rules still read clean.
 fn view(r: evidence::Model) -> Evidence {
     Evidence {
         id: r.id,
         item_no: r.item_no,
-        file_name: r.file_name,
+        file_name: evidence_names::sanitise(&r.file_name, &r.content_type),
         content_type: r.content_type,
         size: r.size,
         sha256: r.sha256,
@@ -136,8 +182,9 @@ async fn touch_editable(conn: &impl sea_orm::ConnectionTrait, id: Uuid) -> Domai
     }
 }
 
-/// Checks the declared type against the bytes: a PDF must start like one.
-pub fn check_content(declared: &str, bytes: &[u8]) -> Result<String, FieldError> {
+/// Checks the declared type against the bytes: a PDF must start like one (`head` is the
+/// file's first bytes), a text must be UTF-8 throughout (`utf8`).
+pub fn check_content(declared: &str, head: &[u8], utf8: bool) -> Result<String, FieldError> {
     let declared = declared.split(';').next().unwrap_or_default().trim().to_lowercase();
     let Some((kind, magic)) = ALLOWED.iter().find(|(t, _)| *t == declared) else {
         let allowed: Vec<&str> = ALLOWED.iter().map(|(t, _)| *t).collect();
@@ -147,8 +194,7 @@ pub fn check_content(declared: &str, bytes: &[u8]) -> Result<String, FieldError>
             format!("content type {declared:?} is not accepted; use one of {}", allowed.join(", ")),
         ));
     };
-    let matches =
-        if magic.is_empty() { std::str::from_utf8(bytes).is_ok() } else { magic.iter().any(|m| bytes.starts_with(m)) };
+    let matches = if magic.is_empty() { utf8 } else { magic.iter().any(|m| head.starts_with(m)) };
     if matches {
         Ok((*kind).to_owned())
     } else {
@@ -159,22 +205,19 @@ pub fn check_content(declared: &str, bytes: &[u8]) -> Result<String, FieldError>
 pub struct Upload {
     pub file_name: String,
     pub content_type: String,
-    pub bytes: Vec<u8>,
+    pub file: Staged,
     pub item_no: Option<u32>,
 }
 
-#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id, bytes = upload.bytes.len()))]
+#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id, bytes = upload.file.size))]
 pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> DomainResult<Evidence> {
     let visible = access::load(&k.db, ctx, id).await?;
     visible.require_answerer(ctx)?;
     visible.status()?.ensure_editable()?;
     let mut errors = Vec::new();
-    let content_type = check_content(&upload.content_type, &upload.bytes).map_err(|e| errors.push(e)).ok();
-    let name = upload.file_name.trim().rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
-    if name.is_empty() || name.chars().count() > 255 {
-        errors.push(FieldError::new("file", "invalid_name", "a file name of 1 to 255 characters is needed"));
-    }
-    if upload.bytes.is_empty() {
+    let file = &upload.file;
+    let content_type = check_content(&upload.content_type, &file.head, file.utf8).map_err(|e| errors.push(e)).ok();
+    if file.size == 0 {
         errors.push(FieldError::new("file", "empty", "the file is empty"));
     }
     if let Some(no) = upload.item_no {
@@ -183,49 +226,111 @@ pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> Dom
             errors.push(FieldError::new("item_no", "item_not_in_scope", format!("No.{no} is not in this assessment")));
         }
     }
-    if !errors.is_empty() {
+    let Some(content_type) = content_type.filter(|_| errors.is_empty()) else {
         return Err(DomainError::Validation(errors));
-    }
-    let size = i64::try_from(upload.bytes.len()).map_err(DomainError::internal)?;
+    };
+    let size = i64::try_from(file.size).map_err(DomainError::internal)?;
     let evidence_id = Uuid::now_v7();
     let row = evidence::Model {
         id: evidence_id,
         assessment_id: id,
         item_no: upload.item_no.map(|n| i32::try_from(n).unwrap_or_default()),
-        file_name: name,
-        content_type: content_type.unwrap_or_default(),
+        file_name: evidence_names::sanitise(&upload.file_name, &content_type),
+        content_type,
         size,
-        sha256: hex::encode(Sha256::digest(&upload.bytes)),
+        sha256: file.sha256.clone(),
         storage_key: format!("{id}/{evidence_id}"),
         uploaded_by: ctx.user_id().map(|u| u.0),
         created_at: crate::db::now(),
     };
+    let organizations = [visible.row.buyer_organization_id, ctx.org_id().0];
+    // Refuse early when the quotas are already spent (checked again in the transaction).
+    check_quotas(k, &k.db, id, &organizations, size).await?;
     // The file first: a row without its file would be worse than a file without its row.
-    k.evidence_store.put(&row.storage_key, &upload.bytes).await?;
-    let stored = record_upload(k, ctx, id, &row).await;
+    k.evidence_store.put(&row.storage_key, file).await?;
+    let stored = record_upload(k, ctx, id, &organizations, &row).await;
     if stored.is_err() {
         let _ = k.evidence_store.delete(&row.storage_key).await;
     }
     stored.map(|()| view(row))
 }
 
-/// The row, the quota check and the version bump, in one write transaction.
-async fn record_upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, row: &evidence::Model) -> DomainResult<()> {
-    let (_write, txn) = k.begin_write().await?;
-    touch_editable(&txn, id).await?;
+/// Bytes of evidence in the assessments an organization sends or answers.
+async fn organization_usage(conn: &impl sea_orm::ConnectionTrait, org: Uuid) -> DomainResult<i64> {
+    use crate::entities::assessments;
+    use sea_orm::sea_query::Expr;
+    let theirs = assessments::Entity::find()
+        .select_only()
+        .column(assessments::Column::Id)
+        .filter(
+            sea_orm::Condition::any()
+                .add(assessments::Column::BuyerOrganizationId.eq(org))
+                .add(assessments::Column::SupplierOrganizationId.eq(org)),
+        )
+        .into_query();
+    let total: Option<i64> = evidence::Entity::find()
+        .select_only()
+        // PostgreSQL sums bigints as numeric: cast back.
+        .column_as(Expr::cust("CAST(COALESCE(SUM(size), 0) AS BIGINT)"), "total")
+        .filter(evidence::Column::AssessmentId.in_subquery(theirs))
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(total.unwrap_or_default())
+}
+
+/// The assessment's 500 MiB and each organization's quota (the buyer's, whose assessment
+/// holds the file, and the uploader's): 409 `evidence_quota_exceeded` or
+/// `storage_quota_exceeded`.
+async fn check_quotas(
+    k: &Kensa,
+    conn: &impl sea_orm::ConnectionTrait,
+    id: Uuid,
+    organizations: &[Uuid],
+    size: i64,
+) -> DomainResult<()> {
     let used: Vec<i64> = evidence::Entity::find()
         .select_only()
         .column(evidence::Column::Size)
         .filter(evidence::Column::AssessmentId.eq(id))
         .into_tuple()
-        .all(&txn)
+        .all(conn)
         .await?;
-    if used.iter().sum::<i64>() + row.size > MAX_ASSESSMENT_BYTES {
+    if used.iter().sum::<i64>() + size > MAX_ASSESSMENT_BYTES {
         return Err(DomainError::conflict(
             "evidence_quota_exceeded",
             "an assessment holds at most 500 MiB of evidence",
         ));
     }
+    let quota = k.uploads.org_quota_bytes;
+    for (i, org) in organizations.iter().enumerate() {
+        if organizations[..i].contains(org) {
+            continue;
+        }
+        if organization_usage(conn, *org).await? + size > quota {
+            let whose = if i == 0 { "the buying organization" } else { "your organization" };
+            return Err(DomainError::conflict(
+                "storage_quota_exceeded",
+                format!("{whose} has used its evidence storage quota of {} MiB", quota / (1024 * 1024)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The row, the quota checks and the version bump, in one write transaction. (On PostgreSQL,
+/// uploads racing into different assessments may overshoot an organization's quota by at
+/// most the files in flight: `KENSA_MAX_CONCURRENT_UPLOADS` × 20 MiB per replica.)
+async fn record_upload(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    id: Uuid,
+    organizations: &[Uuid],
+    row: &evidence::Model,
+) -> DomainResult<()> {
+    let (_write, txn) = k.begin_write().await?;
+    touch_editable(&txn, id).await?;
+    check_quotas(k, &txn, id, organizations, row.size).await?;
     evidence::Entity::insert(evidence::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
     history::record(
         &txn,

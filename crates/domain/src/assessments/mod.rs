@@ -4,10 +4,12 @@ pub mod access;
 pub mod answers;
 pub mod claims;
 pub mod evidence;
+pub mod evidence_names;
 pub mod history;
 pub mod invitations;
 pub mod model;
 pub mod review;
 pub mod service;
+pub mod staging;
 
 pub use model::{Answer, AnswerInput, Assessment, Comment, HistoryEvent, Question, Status};

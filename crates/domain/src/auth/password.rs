@@ -132,7 +132,11 @@ impl PasswordHasher {
             if queue.len() >= depth {
                 // About how long the work already waiting takes (~50 ms a hash per thread).
                 let retry_after_secs = (queue.len() / (self.threads * 20)).max(1) as u64;
-                return Err(DomainError::Overloaded { retry_after_secs });
+                return Err(DomainError::Overloaded {
+                    code: "overloaded",
+                    detail: "the server is busy hashing passwords; retry shortly",
+                    retry_after_secs,
+                });
             }
             queue.push_back(job);
         }

@@ -91,8 +91,14 @@ fn parse_rows(text: &str) -> DomainResult<(Vec<ParsedRow>, Vec<RejectedRow>)> {
                 continue;
             }
         };
-        let get =
-            |name: &str| position.get(name).and_then(|i| record.get(*i)).map(str::to_owned).filter(|v| !v.is_empty());
+        // A cell Kensa's export neutralised (`'=…`) reads back as the value it was.
+        let get = |name: &str| {
+            position
+                .get(name)
+                .and_then(|i| record.get(*i))
+                .map(|v| crate::export::restore_cell(v).to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let target_level = match get("target_level").map(|v| v.parse::<i32>()) {
             Some(Err(_)) => {
                 rejected.push(RejectedRow { line, reason: "target_level: must be 1, 2 or 3".into() });

@@ -1,5 +1,6 @@
 //! The buyer's supplier registry.
 
+pub mod export;
 pub mod import;
 pub mod model;
 pub mod repo;

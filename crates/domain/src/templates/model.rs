@@ -10,6 +10,28 @@ pub const MAX_ITEMS: usize = 2_000;
 /// Item numbers are stored as 32-bit integers; anything near that is a mistake anyway.
 pub const MAX_ITEM_NO: u32 = 1_000_000;
 
+/// Bounds on every list and string of a template document. The built-in check sheet uses a
+/// fraction of each (24 categories, 6 sections, 10 items a section, 15 lines, 282 characters),
+/// so a real checklist never meets them; an attacker's million one-character criteria do.
+/// Whole documents are further bounded in bytes by the API (`TEMPLATE_DOCUMENT_LIMIT`).
+pub mod limits {
+    pub const CATEGORIES: usize = 100;
+    pub const SECTIONS_PER_CATEGORY: usize = 100;
+    pub const ITEMS_PER_SECTION: usize = 500;
+    /// Lines of `criteria`, `scope`, `frequency` and `notes`, each.
+    pub const LINES_PER_ITEM: usize = 50;
+    pub const LINE_CHARS: usize = 1_000;
+    pub const QUESTION_CHARS: usize = 4_000;
+    /// `level_reason`, `text_note`, a category's `purpose`, a section's `requirement`.
+    pub const NOTE_CHARS: usize = 4_000;
+    pub const NAME_CHARS: usize = 200;
+    pub const SOURCE_CHARS: usize = 1_000;
+    pub const ANOMALIES: usize = 200;
+    pub const ITEMS_PER_ANOMALY: usize = 2_000;
+    pub const SCALE_ENTRIES: usize = 8;
+    pub const LABEL_CHARS: usize = 100;
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
@@ -189,7 +211,10 @@ impl AnswerScale {
                 errors.push(FieldError::new(field.clone(), "invalid_scale", rule));
             }
             if e.label_ja.trim().is_empty() || e.label_en.trim().is_empty() {
-                errors.push(FieldError::new(field, "required", "labels must not be empty"));
+                errors.push(FieldError::new(field.clone(), "required", "labels must not be empty"));
+            }
+            for (name, label) in [("label_ja", &e.label_ja), ("label_en", &e.label_en)] {
+                bounded(&mut errors, format!("{field}.{name}"), label, limits::LABEL_CHARS);
             }
         }
         errors
@@ -240,6 +265,47 @@ impl Content {
         self.items().count()
     }
 
+    /// About how many bytes the parsed tree holds in memory (structs, strings, vectors): what
+    /// the template cache counts against its budget.
+    pub fn approx_bytes(&self) -> usize {
+        use std::mem::size_of;
+        fn text(s: &str) -> usize {
+            size_of::<String>() + s.len()
+        }
+        fn opt(s: &Option<String>) -> usize {
+            s.as_deref().map_or(0, str::len)
+        }
+        fn lines(l: &[String]) -> usize {
+            l.iter().map(|s| text(s)).sum()
+        }
+        let item = |i: &Item| {
+            size_of::<Item>()
+                + i.question.len()
+                + opt(&i.level_reason)
+                + opt(&i.text_note)
+                + lines(&i.criteria)
+                + lines(&i.scope)
+                + lines(&i.frequency)
+                + lines(&i.notes)
+        };
+        let section = |s: &Section| {
+            size_of::<Section>() + s.code.len() + s.requirement.len() + s.items.iter().map(item).sum::<usize>()
+        };
+        let category = |c: &Category| {
+            size_of::<Category>()
+                + c.name.len()
+                + opt(&c.name_en)
+                + c.purpose.len()
+                + c.sections.iter().map(section).sum::<usize>()
+        };
+        let anomalies: usize = self
+            .anomalies
+            .iter()
+            .map(|a| size_of::<Anomaly>() + a.description.len() + a.items.len() * size_of::<u32>())
+            .sum();
+        size_of::<Content>() + opt(&self.source) + anomalies + self.categories.iter().map(category).sum::<usize>()
+    }
+
     /// Items per level, `{"1": n, "2": n, "3": n}`.
     pub fn level_counts(&self) -> BTreeMap<String, usize> {
         let mut counts: BTreeMap<String, usize> = (1..=3).map(|l| (l.to_string(), 0)).collect();
@@ -276,15 +342,68 @@ impl Content {
 fn required(errors: &mut Vec<FieldError>, path: String, value: &str, max: usize) {
     if value.trim().is_empty() {
         errors.push(FieldError::new(path, "required", "must not be empty"));
-    } else if value.chars().count() > max {
+    } else {
+        bounded(errors, path, value, max);
+    }
+}
+
+/// `too_long` when `value` has more than `max` characters.
+fn bounded(errors: &mut Vec<FieldError>, path: String, value: &str, max: usize) {
+    // Counting stops at the bound: a multi-megabyte string costs no more than a short one.
+    if value.chars().nth(max).is_some() {
         errors.push(FieldError::new(path, "too_long", format!("must be at most {max} characters")));
+    }
+}
+
+/// `too_many` when `list` has more than `max` entries; `true` when it is within the bound,
+/// so callers look inside only lists of sane length (one error, not a million).
+fn counted<T>(errors: &mut Vec<FieldError>, path: &str, list: &[T], max: usize) -> bool {
+    if list.len() > max {
+        errors.push(FieldError::new(path, "too_many", format!("at most {max} entries, got {}", list.len())));
+        return false;
+    }
+    true
+}
+
+/// A list of text lines (`criteria`, `scope`…): bounded in count and in each line's length.
+fn lines(errors: &mut Vec<FieldError>, path: String, list: &[String]) {
+    if counted(errors, &path, list, limits::LINES_PER_ITEM) {
+        for (i, line) in list.iter().enumerate() {
+            bounded(errors, format!("{path}[{i}]"), line, limits::LINE_CHARS);
+        }
+    }
+}
+
+fn item_violations(errors: &mut Vec<FieldError>, ipath: &str, item: &Item) {
+    if item.no == 0 || item.no > MAX_ITEM_NO {
+        errors.push(FieldError::new(
+            format!("{ipath}.no"),
+            "out_of_range",
+            format!("item numbers run from 1 to {MAX_ITEM_NO}"),
+        ));
+    }
+    if !(1..=3).contains(&item.level) {
+        errors.push(FieldError::new(format!("{ipath}.level"), "out_of_range", "level must be 1, 2 or 3"));
+    }
+    required(errors, format!("{ipath}.question"), &item.question, limits::QUESTION_CHARS);
+    for (name, text) in [("level_reason", &item.level_reason), ("text_note", &item.text_note)] {
+        if let Some(text) = text {
+            bounded(errors, format!("{ipath}.{name}"), text, limits::NOTE_CHARS);
+        }
+    }
+    for (name, list) in
+        [("criteria", &item.criteria), ("scope", &item.scope), ("frequency", &item.frequency), ("notes", &item.notes)]
+    {
+        lines(errors, format!("{ipath}.{name}"), list);
     }
 }
 
 impl TemplateDocument {
     /// Every problem in the document, each with its path
-    /// (`categories[2].sections[0].items[5].level`).
+    /// (`categories[2].sections[0].items[5].level`). Lists over their bound are reported once
+    /// and not looked into.
     pub fn violations(&self) -> Vec<FieldError> {
+        use limits::*;
         let mut errors = Vec::new();
         required(&mut errors, "key".into(), &self.key, 100);
         if !self.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
@@ -299,14 +418,31 @@ impl TemplateDocument {
         if !["ja", "en"].contains(&self.language.as_str()) {
             errors.push(FieldError::new("language", "invalid_locale", "must be ja or en"));
         }
-        errors.extend(self.answer_scale.violations("answer_scale"));
+        if let Some(source) = &self.source {
+            bounded(&mut errors, "source".into(), source, SOURCE_CHARS);
+        }
+        if counted(&mut errors, "answer_scale.statuses", &self.answer_scale.statuses, SCALE_ENTRIES) {
+            errors.extend(self.answer_scale.violations("answer_scale"));
+        }
+        if counted(&mut errors, "anomalies", &self.anomalies, ANOMALIES) {
+            for (i, anomaly) in self.anomalies.iter().enumerate() {
+                counted(&mut errors, &format!("anomalies[{i}].items"), &anomaly.items, ITEMS_PER_ANOMALY);
+                bounded(&mut errors, format!("anomalies[{i}].description"), &anomaly.description, NOTE_CHARS);
+            }
+        }
         if self.categories.is_empty() {
             errors.push(FieldError::new("categories", "required", "a template needs at least one category"));
+        }
+        if !counted(&mut errors, "categories", &self.categories, CATEGORIES) {
+            return errors;
         }
         let mut numbers = BTreeSet::new();
         let mut codes = BTreeSet::new();
         let mut item_numbers: BTreeMap<u32, String> = BTreeMap::new();
-        let mut count = 0usize;
+        let count = self.categories.iter().flat_map(|c| &c.sections).map(|s| s.items.len()).sum::<usize>();
+        if count > MAX_ITEMS {
+            errors.push(FieldError::new("categories", "too_many", format!("at most {MAX_ITEMS} items, got {count}")));
+        }
         for (ci, category) in self.categories.iter().enumerate() {
             let cpath = format!("categories[{ci}]");
             if !numbers.insert(category.number) {
@@ -316,13 +452,20 @@ impl TemplateDocument {
                     format!("category {} appears twice", category.number),
                 ));
             }
-            required(&mut errors, format!("{cpath}.name"), &category.name, 200);
+            required(&mut errors, format!("{cpath}.name"), &category.name, NAME_CHARS);
+            if let Some(name_en) = &category.name_en {
+                bounded(&mut errors, format!("{cpath}.name_en"), name_en, NAME_CHARS);
+            }
+            bounded(&mut errors, format!("{cpath}.purpose"), &category.purpose, NOTE_CHARS);
             if category.sections.is_empty() {
                 errors.push(FieldError::new(
                     format!("{cpath}.sections"),
                     "required",
                     "a category needs at least one section",
                 ));
+            }
+            if !counted(&mut errors, &format!("{cpath}.sections"), &category.sections, SECTIONS_PER_CATEGORY) {
+                continue;
             }
             for (si, section) in category.sections.iter().enumerate() {
                 let spath = format!("{cpath}.sections[{si}]");
@@ -334,6 +477,7 @@ impl TemplateDocument {
                         format!("section {} appears twice", section.code),
                     ));
                 }
+                bounded(&mut errors, format!("{spath}.requirement"), &section.requirement, NOTE_CHARS);
                 if section.items.is_empty() {
                     errors.push(FieldError::new(
                         format!("{spath}.items"),
@@ -341,16 +485,12 @@ impl TemplateDocument {
                         "a section needs at least one item",
                     ));
                 }
+                if !counted(&mut errors, &format!("{spath}.items"), &section.items, ITEMS_PER_SECTION) {
+                    continue;
+                }
                 for (ii, item) in section.items.iter().enumerate() {
-                    count += 1;
                     let ipath = format!("{spath}.items[{ii}]");
-                    if item.no == 0 || item.no > MAX_ITEM_NO {
-                        errors.push(FieldError::new(
-                            format!("{ipath}.no"),
-                            "out_of_range",
-                            format!("item numbers run from 1 to {MAX_ITEM_NO}"),
-                        ));
-                    }
+                    item_violations(&mut errors, &ipath, item);
                     if let Some(first) = item_numbers.insert(item.no, ipath.clone()) {
                         errors.push(FieldError::new(
                             format!("{ipath}.no"),
@@ -358,23 +498,8 @@ impl TemplateDocument {
                             format!("item number {} is already used at {first}", item.no),
                         ));
                     }
-                    if !(1..=3).contains(&item.level) {
-                        errors.push(FieldError::new(
-                            format!("{ipath}.level"),
-                            "out_of_range",
-                            "level must be 1, 2 or 3",
-                        ));
-                    }
-                    required(&mut errors, format!("{ipath}.question"), &item.question, 4_000);
                 }
             }
-        }
-        if count > MAX_ITEMS {
-            errors.push(FieldError::new(
-                "categories",
-                "too_many_items",
-                format!("at most {MAX_ITEMS} items, got {count}"),
-            ));
         }
         errors
     }

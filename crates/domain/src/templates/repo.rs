@@ -118,34 +118,130 @@ pub fn document(row: &templates::Model) -> DomainResult<TemplateDocument> {
     })
 }
 
+/// What the cache holds per template: its tree and scale, parsed.
+pub type Parsed = std::sync::Arc<(Content, AnswerScale)>;
+
+/// Bytes of parsed templates the cache may hold (a miss only costs a parse).
+pub const CACHE_BUDGET_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Weighs an entry by the bytes its tree holds, so the budget bounds memory, not a count
+/// of entries that may each be megabytes.
+#[derive(Clone)]
+struct ByBytes;
+
+impl quick_cache::Weighter<Uuid, (Parsed, u64)> for ByBytes {
+    fn weight(&self, _: &Uuid, value: &(Parsed, u64)) -> u64 {
+        value.1
+    }
+}
+
 /// A template's tree and scale, parsed once. Only templates in use (immutable) are cached,
-/// so an entry can never go stale.
-#[derive(Default)]
+/// so an entry can never go stale. Bounded by bytes (`CACHE_BUDGET_BYTES`, S3-FIFO eviction
+/// by quick_cache); an entry larger than the whole budget is not cached at all.
 pub struct ContentCache {
-    entries: std::sync::Mutex<std::collections::HashMap<Uuid, std::sync::Arc<(Content, AnswerScale)>>>,
+    budget: u64,
+    entries: std::sync::Mutex<quick_cache::unsync::Cache<Uuid, (Parsed, u64), ByBytes>>,
+}
+
+impl Default for ContentCache {
+    fn default() -> Self {
+        Self::with_budget(CACHE_BUDGET_BYTES)
+    }
 }
 
 impl ContentCache {
-    pub async fn load(
-        &self,
-        conn: &impl ConnectionTrait,
-        id: Uuid,
-    ) -> DomainResult<std::sync::Arc<(Content, AnswerScale)>> {
-        if let Some(hit) = self.entries.lock().ok().and_then(|e| e.get(&id).cloned()) {
+    pub fn with_budget(budget: u64) -> Self {
+        // The built-in check sheet parses to about 150 KB: budget / 64 KB entries is a fair guess.
+        let estimated = usize::try_from(budget / 65_536).unwrap_or(512).max(16);
+        Self {
+            budget,
+            entries: std::sync::Mutex::new(quick_cache::unsync::Cache::with_weighter(estimated, budget, ByBytes)),
+        }
+    }
+
+    /// Bytes held now, by the cache's own accounting.
+    pub fn weight(&self) -> u64 {
+        self.entries.lock().map(|e| e.weight()).unwrap_or_default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or_default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Keeps `parsed` if it fits the budget at all; older entries make room.
+    pub fn insert(&self, id: Uuid, parsed: Parsed) {
+        let bytes = u64::try_from(parsed.0.approx_bytes()).unwrap_or(u64::MAX);
+        if bytes > self.budget {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(id, (parsed, bytes));
+        }
+    }
+
+    pub async fn load(&self, conn: &impl ConnectionTrait, id: Uuid) -> DomainResult<Parsed> {
+        if let Some(hit) = self.entries.lock().ok().and_then(|e| e.get(&id).map(|(p, _)| p.clone())) {
             return Ok(hit);
         }
         let row = templates::Entity::find_by_id(id).one(conn).await?.ok_or(DomainError::NotFound("template"))?;
         let doc = document(&row)?;
         let parsed = std::sync::Arc::new((doc.content(), doc.answer_scale));
-        if row.in_use
-            && let Ok(mut entries) = self.entries.lock()
-        {
-            // Documents can be megabytes: keep a few hundred at most (a miss only costs a parse).
-            if entries.len() >= 256 {
-                entries.clear();
-            }
-            entries.insert(id, parsed.clone());
+        if row.in_use {
+            self.insert(id, parsed.clone());
         }
         Ok(parsed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::templates::model::{Category, Item, Section};
+
+    fn parsed(criteria: usize) -> Parsed {
+        let item = Item {
+            no: 1,
+            level: 1,
+            level_inferred: false,
+            level_reason: None,
+            question: "q".into(),
+            criteria: vec!["a".into(); criteria],
+            scope: vec![],
+            frequency: vec![],
+            notes: vec![],
+            text_note: None,
+        };
+        let section = Section { code: "1".into(), requirement: String::new(), items: vec![item] };
+        let category =
+            Category { number: 1, name: "c".into(), name_en: None, purpose: String::new(), sections: vec![section] };
+        std::sync::Arc::new((
+            Content { source: None, anomalies: vec![], categories: vec![category] },
+            AnswerScale::default(),
+        ))
+    }
+
+    #[test]
+    fn the_cache_holds_at_most_its_budget_in_bytes() {
+        let one = parsed(1_000);
+        let bytes = u64::try_from(one.0.approx_bytes()).unwrap_or(u64::MAX);
+        let cache = ContentCache::with_budget(bytes * 3);
+        for _ in 0..10 {
+            cache.insert(Uuid::now_v7(), parsed(1_000));
+        }
+        assert!(cache.weight() <= bytes * 3, "{} > {}", cache.weight(), bytes * 3);
+        assert!(cache.len() <= 3 && !cache.is_empty(), "{}", cache.len());
+    }
+
+    #[test]
+    fn an_entry_larger_than_the_budget_is_not_cached() {
+        let cache = ContentCache::with_budget(10_000);
+        cache.insert(Uuid::now_v7(), parsed(1_000_000));
+        assert!(cache.is_empty());
+        cache.insert(Uuid::now_v7(), parsed(1));
+        assert_eq!(cache.len(), 1);
     }
 }

@@ -1,0 +1,180 @@
+//! An upload on its way in: written to a temporary file under the data directory while its
+//! SHA-256, size, first bytes and UTF-8 validity are computed, so that no upload is ever held
+//! in memory whole (the store then takes the file). `tempfile` gives a private (0600) file
+//! created exclusively, and removes it however the request ends.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+use crate::error::{DomainError, DomainResult};
+
+/// How many leading bytes are kept to check a type's signature ("magic bytes").
+const HEAD_BYTES: usize = 16;
+
+/// Why a chunk was not taken.
+#[derive(Debug)]
+pub enum StageError {
+    /// The file exceeds the limit (bytes): answer 413.
+    TooLarge(usize),
+    Failed(DomainError),
+}
+
+impl From<DomainError> for StageError {
+    fn from(e: DomainError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+/// A file being received.
+pub struct Stager {
+    file: tokio::fs::File,
+    path: tempfile::TempPath,
+    hasher: Sha256,
+    size: usize,
+    limit: usize,
+    head: Vec<u8>,
+    utf8: Utf8Check,
+}
+
+/// A file received whole, ready for the store. Its temporary file goes when this is dropped.
+pub struct Staged {
+    path: tempfile::TempPath,
+    pub size: usize,
+    pub sha256: String,
+    pub head: Vec<u8>,
+    /// The whole file is valid UTF-8 (what text types require).
+    pub utf8: bool,
+}
+
+impl Staged {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Stager {
+    /// A new temporary file in `dir` (created if missing) for at most `limit` bytes.
+    pub async fn new(dir: &Path, limit: usize) -> DomainResult<Self> {
+        tokio::fs::create_dir_all(dir).await.map_err(|e| io("creating the upload directory", dir, e))?;
+        let dir: PathBuf = dir.to_owned();
+        let named = tokio::task::spawn_blocking(move || tempfile::Builder::new().prefix("upload-").tempfile_in(&dir))
+            .await
+            .map_err(DomainError::internal)?
+            .map_err(|e| DomainError::internal(format!("creating an upload file: {e}")))?;
+        let (file, path) = named.into_parts();
+        Ok(Self {
+            file: tokio::fs::File::from_std(file),
+            path,
+            hasher: Sha256::new(),
+            size: 0,
+            limit,
+            head: Vec::with_capacity(HEAD_BYTES),
+            utf8: Utf8Check::default(),
+        })
+    }
+
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), StageError> {
+        if self.size + chunk.len() > self.limit {
+            return Err(StageError::TooLarge(self.limit));
+        }
+        self.size += chunk.len();
+        if self.head.len() < HEAD_BYTES {
+            let take = (HEAD_BYTES - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        self.hasher.update(chunk);
+        self.utf8.feed(chunk);
+        self.file.write_all(chunk).await.map_err(|e| StageError::Failed(io("writing an upload", &self.path, e)))
+    }
+
+    pub async fn finish(mut self) -> DomainResult<Staged> {
+        self.file.flush().await.map_err(|e| io("writing an upload", &self.path, e))?;
+        self.file.sync_all().await.map_err(|e| io("writing an upload", &self.path, e))?;
+        Ok(Staged {
+            path: self.path,
+            size: self.size,
+            sha256: hex::encode(self.hasher.finalize()),
+            head: self.head,
+            utf8: self.utf8.finish(),
+        })
+    }
+
+    /// Stages bytes already in memory (GraphQL's base64 uploads).
+    pub async fn from_bytes(dir: &Path, bytes: &[u8], limit: usize) -> Result<Staged, StageError> {
+        let mut stager = Self::new(dir, limit).await?;
+        stager.write(bytes).await?;
+        Ok(stager.finish().await?)
+    }
+}
+
+fn io(what: &str, path: &Path, e: std::io::Error) -> DomainError {
+    DomainError::internal(format!("{what} ({}): {e}", path.display()))
+}
+
+/// UTF-8 validation over chunks that may split a character.
+#[derive(Default)]
+struct Utf8Check {
+    failed: bool,
+    /// The start of a character cut by the chunk boundary (at most 3 bytes).
+    carry: Vec<u8>,
+}
+
+impl Utf8Check {
+    fn feed(&mut self, mut rest: &[u8]) {
+        if self.failed {
+            return;
+        }
+        // Complete the cut character byte by byte (at most 3 more).
+        while !self.carry.is_empty() {
+            let Some((&byte, tail)) = rest.split_first() else { return };
+            self.carry.push(byte);
+            rest = tail;
+            match std::str::from_utf8(&self.carry) {
+                Ok(_) => self.carry.clear(),
+                Err(e) if e.error_len().is_none() => {}
+                Err(_) => {
+                    self.failed = true;
+                    return;
+                }
+            }
+        }
+        match std::str::from_utf8(rest) {
+            Ok(_) => {}
+            Err(e) if e.error_len().is_none() => self.carry = rest[e.valid_up_to()..].to_vec(),
+            Err(_) => self.failed = true,
+        }
+    }
+
+    fn finish(self) -> bool {
+        !self.failed && self.carry.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Utf8Check;
+
+    fn check(chunks: &[&[u8]]) -> bool {
+        let mut c = Utf8Check::default();
+        for chunk in chunks {
+            c.feed(chunk);
+        }
+        c.finish()
+    }
+
+    #[test]
+    fn utf8_is_checked_across_chunk_boundaries() {
+        let text = "検査 report, ok".as_bytes();
+        for cut in 0..text.len() {
+            assert!(check(&[&text[..cut], &text[cut..]]), "cut at {cut}");
+            for cut2 in cut..text.len() {
+                assert!(check(&[&text[..cut], &text[cut..cut2], &text[cut2..]]), "cuts at {cut}, {cut2}");
+            }
+        }
+        assert!(!check(&[b"ok \xFF"]));
+        assert!(!check(&[&text[..1], b"\xE6"]), "a truncated character at the end");
+        assert!(!check(&[b"\xE6", b"\x41"]), "a broken sequence across chunks");
+    }
+}

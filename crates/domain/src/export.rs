@@ -1,0 +1,86 @@
+//! Cells of every CSV (and, later, spreadsheet) file Kensa writes.
+//!
+//! A spreadsheet runs a cell that begins with `=`, `+`, `-` or `@` as a formula, and TAB or
+//! CR can make a cell begin with one after the program trims it; a supplier named
+//! `=HYPERLINK("https://evil.example", "Click")` would become a live link in the buyer's
+//! Excel. Following OWASP's rule, such cells are written with a leading `'`, which
+//! spreadsheets show as text. A cell that already begins with `'` and a formula character
+//! gets one more `'`, so that [`restore_cell`] (used by Kensa's own imports) gives back
+//! exactly the value that was exported.
+
+use std::borrow::Cow;
+
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+fn escaped(value: &str) -> bool {
+    let rest = value.trim_start_matches('\'');
+    rest.len() < value.len() && rest.starts_with(FORMULA_STARTS)
+}
+
+/// The cell as written: `'` before a value a spreadsheet would evaluate.
+pub fn neutralise_cell(value: &str) -> Cow<'_, str> {
+    if value.starts_with(FORMULA_STARTS) || escaped(value) {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+/// The value of a cell written by [`neutralise_cell`]: one leading `'` before a formula
+/// character (or before more such quotes) is removed; anything else is kept as it is.
+pub fn restore_cell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) || escaped(rest) => rest,
+        _ => cell,
+    }
+}
+
+/// A whole CSV file: UTF-8 with a byte-order mark (so Excel reads Japanese correctly),
+/// CRLF line ends, every cell neutralised.
+pub fn csv_document<I, R, C>(header: &[&str], rows: I) -> Result<Vec<u8>, crate::DomainError>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator<Item = C>,
+    C: AsRef<str>,
+{
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(b"\xEF\xBB\xBF".to_vec());
+    writer.write_record(header).map_err(crate::DomainError::internal)?;
+    for row in rows {
+        let cells: Vec<String> = row.into_iter().map(|c| neutralise_cell(c.as_ref()).into_owned()).collect();
+        writer.write_record(&cells).map_err(crate::DomainError::internal)?;
+    }
+    writer.into_inner().map_err(crate::DomainError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_prefixed_and_restored_exactly() {
+        for (value, cell) in [
+            ("=HYPERLINK(\"https://evil.example\")", "'=HYPERLINK(\"https://evil.example\")"),
+            ("+81 3 1234", "'+81 3 1234"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("'=x", "''=x"),
+            ("''-x", "'''-x"),
+            ("'quoted'", "'quoted'"),
+            ("Tokai Seiki", "Tokai Seiki"),
+            ("東海精機", "東海精機"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise_cell(value), cell, "{value:?}");
+            assert_eq!(restore_cell(cell), value, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn a_document_starts_with_a_bom_and_neutralises_every_cell() -> Result<(), crate::DomainError> {
+        let bytes = csv_document(&["name", "tier"], [["=1+1", "tier1"]])?;
+        assert_eq!(bytes, b"\xEF\xBB\xBFname,tier\r\n'=1+1,tier1\r\n");
+        Ok(())
+    }
+}

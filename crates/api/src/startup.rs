@@ -64,6 +64,15 @@ impl Application {
             .await
             .map_err(|e| ConfigError::new("DATABASE_URL", format!("loading the built-in catalog failed: {e}")))?;
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, ?loaded, "database migrated, catalog loaded");
+        // Uploads staged by a process that died mid-request; an hour is longer than any upload.
+        match kensa_domain::assessments::staging::sweep_stale(
+            &kensa.uploads.staging_dir,
+            std::time::Duration::from_secs(3600),
+        ) {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "removed stale staged uploads"),
+            Err(e) => tracing::warn!(error = %e, "could not sweep the upload staging directory"),
+        }
         let mailer = mail::from_settings(&settings)?;
         let worker = settings.embedded_worker.then(|| Worker::new(kensa.clone(), mailer));
 

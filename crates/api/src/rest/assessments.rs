@@ -264,7 +264,7 @@ pub async fn history(
     state: web::Data<AppState>,
     auth: Auth,
     path: web::Path<Uuid>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let result = assessments::service::history_page(&state.kensa, &auth.0, path.into_inner(), &page).await?;

@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::dto::PageQuery;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::Auth;
+use crate::extract::{Auth, Query};
 use crate::state::AppState;
 
 /// Parts a form may have: the file, `item_no` and a few small fields some clients add.
@@ -189,7 +189,7 @@ pub async fn list(
     state: web::Data<AppState>,
     auth: Auth,
     path: web::Path<Uuid>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let result = evidence::list_page(&state.kensa, &auth.0, path.into_inner(), &page).await?;

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiResult, Problem};
-use crate::extract::Auth;
+use crate::extract::{Auth, Query};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -33,7 +33,7 @@ pub struct ClaimQuery {
 #[utoipa::path(get, path = "/api/v1/supplier-claims", tag = "invitations", security(("bearer" = [])), params(ClaimQuery),
     responses((status = 200, body = SupplierClaimPage), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn list(state: web::Data<AppState>, auth: Auth, query: web::Query<ClaimQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<ClaimQuery>) -> ApiResult<HttpResponse> {
     let admin = auth.0.admin()?;
     let status = query.status.as_deref().map(ClaimStatus::parse_filter).transpose()?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;

@@ -232,37 +232,31 @@ pub(crate) async fn supersede_for_supplier(
     Ok(())
 }
 
+/// One text column of the rows with these ids, by id (one query per table, not per claim).
+async fn names<C>(conn: &impl ConnectionTrait, id: C, text: C, ids: Vec<Uuid>) -> DomainResult<HashMap<Uuid, String>>
+where
+    C: ColumnTrait,
+    C::EntityName: EntityTrait,
+{
+    Ok(<C::EntityName as EntityTrait>::find()
+        .select_only()
+        .columns([id, text])
+        .filter(id.is_in(ids))
+        .into_tuple::<(Uuid, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 async fn describe(conn: &impl ConnectionTrait, rows: Vec<supplier_claims::Model>) -> DomainResult<Vec<SupplierClaim>> {
     let supplier_ids: Vec<Uuid> = rows.iter().map(|r| r.supplier_id).collect();
     let org_ids: Vec<Uuid> = rows.iter().map(|r| r.claimant_organization_id).collect();
     let invitation_ids: Vec<Uuid> = rows.iter().map(|r| r.invitation_id).collect();
-    let suppliers: HashMap<Uuid, String> = suppliers::Entity::find()
-        .select_only()
-        .columns([suppliers::Column::Id, suppliers::Column::Name])
-        .filter(suppliers::Column::Id.is_in(supplier_ids))
-        .into_tuple()
-        .all(conn)
-        .await?
-        .into_iter()
-        .collect();
-    let orgs: HashMap<Uuid, String> = organizations::Entity::find()
-        .select_only()
-        .columns([organizations::Column::Id, organizations::Column::Name])
-        .filter(organizations::Column::Id.is_in(org_ids))
-        .into_tuple()
-        .all(conn)
-        .await?
-        .into_iter()
-        .collect();
-    let invited: HashMap<Uuid, String> = supplier_invitations::Entity::find()
-        .select_only()
-        .columns([supplier_invitations::Column::Id, supplier_invitations::Column::Email])
-        .filter(supplier_invitations::Column::Id.is_in(invitation_ids))
-        .into_tuple()
-        .all(conn)
-        .await?
-        .into_iter()
-        .collect();
+    let suppliers = names(conn, suppliers::Column::Id, suppliers::Column::Name, supplier_ids).await?;
+    let orgs = names(conn, organizations::Column::Id, organizations::Column::Name, org_ids).await?;
+    let invited =
+        names(conn, supplier_invitations::Column::Id, supplier_invitations::Column::Email, invitation_ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| SupplierClaim {

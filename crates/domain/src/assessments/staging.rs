@@ -178,3 +178,48 @@ mod tests {
         assert!(!check(&[b"\xE6", b"\x41"]), "a broken sequence across chunks");
     }
 }
+
+/// Temporary files a crashed process left behind: any `upload-*` file in `dir` older than
+/// `age`. Younger ones may belong to another replica sharing the directory, mid-upload.
+/// Returns how many were removed; a missing directory removes nothing.
+pub fn sweep_stale(dir: &Path, age: std::time::Duration) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|elapsed| elapsed > age);
+        if entry.file_name().to_string_lossy().starts_with("upload-") && stale {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod sweep_tests {
+    use super::*;
+
+    #[test]
+    fn only_old_upload_files_are_swept() -> std::io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(dir.path().join("upload-abc"), b"x")?;
+        std::fs::write(dir.path().join("keep-me"), b"x")?;
+        // Everything is younger than an hour: nothing goes.
+        assert_eq!(sweep_stale(dir.path(), std::time::Duration::from_secs(3600))?, 0);
+        // With no grace every upload file is stale, and only upload files go.
+        assert_eq!(sweep_stale(dir.path(), std::time::Duration::ZERO)?, 1);
+        assert!(dir.path().join("keep-me").exists());
+        assert!(!dir.path().join("upload-abc").exists());
+        assert_eq!(sweep_stale(&dir.path().join("missing"), std::time::Duration::ZERO)?, 0);
+        Ok(())
+    }
+}

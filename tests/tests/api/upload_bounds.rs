@@ -159,6 +159,40 @@ async fn an_organization_cannot_store_more_than_its_quota() -> TestResult {
     Ok(())
 }
 
+#[tokio::test]
+async fn one_supplier_spending_its_quota_leaves_the_buyers_other_suppliers_free_to_upload() -> TestResult {
+    let app = spawn_app_with(|vars| {
+        vars.insert("KENSA_ORG_STORAGE_QUOTA_MB".into(), "1".into());
+    })
+    .await;
+    let buyer = app.signup("Buyer Motors").await;
+    let (first_id, first_email) = app.create_supplier(&buyer, "First Parts", 1).await;
+    let (second_id, second_email) = app.create_supplier(&buyer, "Second Parts", 1).await;
+    let campaign = app.create_campaign(&buyer, &[first_id.clone(), second_id.clone()], None).await;
+    app.run_worker().await;
+    let first = app.accept_as_new_supplier(&app.supplier_token_for(&first_email), "First KK").await;
+    let second = app.accept_as_new_supplier(&app.supplier_token_for(&second_email), "Second KK").await;
+    let assessment_of = |supplier: &str| {
+        campaign["assessments"]
+            .as_array()
+            .and_then(|all| all.iter().find(|a| a["supplier_id"] == supplier))
+            .and_then(|a| a["id"].as_str())
+            .map(str::to_owned)
+            .ok_or("no assessment for the supplier")
+    };
+    let (first_assessment, second_assessment) = (assessment_of(&first_id)?, assessment_of(&second_id)?);
+    for expected in [StatusCode::CREATED, StatusCode::CONFLICT] {
+        let form = Form::new().part("file", file_part(pdf(600 * 1024)));
+        let reply = send(&first.access_token, post(&app, &first_assessment).multipart(form)).await;
+        assert_eq!(reply.status, expected, "{}", reply.body);
+    }
+    // The first supplier's files are its own: the buyer's other supplier still has room.
+    let form = Form::new().part("file", file_part(pdf(600 * 1024)));
+    let reply = send(&second.access_token, post(&app, &second_assessment).multipart(form)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    Ok(())
+}
+
 #[test]
 fn upload_settings_must_be_positive_whole_numbers() {
     for (variable, value) in [("KENSA_ORG_STORAGE_QUOTA_MB", "0"), ("KENSA_MAX_CONCURRENT_UPLOADS", "many")] {
@@ -169,4 +203,41 @@ fn upload_settings_must_be_positive_whole_numbers() {
             Ok(_) => panic!("{variable}={value} was accepted"),
         }
     }
+}
+
+#[tokio::test]
+async fn downloads_beyond_the_concurrent_bound_answer_503_until_one_is_sent() -> TestResult {
+    let app = spawn_app_with(|vars| {
+        vars.insert("KENSA_MAX_CONCURRENT_UPLOADS".into(), "1".into());
+    })
+    .await;
+    let (buyer, supplier, id) = app.invited_supplier(1).await;
+    // Larger than loopback's socket buffers: the first download cannot finish until read.
+    let form = Form::new().part("file", file_part(pdf(19 * 1024 * 1024)));
+    let uploaded = send(&supplier.access_token, post(&app, &id).multipart(form)).await;
+    assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.body);
+    let evidence = uploaded.body["id"].as_str().ok_or("evidence id")?.to_owned();
+    let url = app.url(&format!("/api/v1/assessments/{id}/evidence/{evidence}"));
+    let download = || app.client.get(&url).bearer_auth(&buyer.access_token).send();
+
+    let first = download().await?;
+    assert_eq!(first.status(), StatusCode::OK);
+    let busy = download().await?;
+    assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(busy.headers().get("retry-after").is_some(), "Retry-After missing");
+    let problem: serde_json::Value = busy.json().await?;
+    assert_eq!(problem["code"], "downloads_busy", "{problem}");
+
+    assert_eq!(first.bytes().await?.len(), 19 * 1024 * 1024);
+    // The slot is released once the body is sent; poll until the server has seen it go.
+    let mut again = download().await?;
+    for _ in 0..300 {
+        if again.status() == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        again = download().await?;
+    }
+    assert_eq!(again.status(), StatusCode::OK);
+    Ok(())
 }

@@ -4,7 +4,6 @@
 //! replica, which is what protects each one's memory and database pool.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -20,20 +19,35 @@ pub const QUEUE_WAIT: Duration = Duration::from_secs(2);
 /// Requests that may wait per slot; beyond, new ones are shed at once.
 pub const QUEUE_PER_SLOT: usize = 4;
 const WINDOW: Duration = Duration::from_secs(60);
-/// Addresses remembered before expired windows are swept (and, if all are live, forgotten).
+/// Addresses remembered before expired windows are swept (and, if all are live, the oldest
+/// half is forgotten: never all of them, which would hand every address a fresh allowance).
 const MAX_ADDRESSES: usize = 100_000;
 
 pub struct GraphqlGuard {
     pub settings: GraphqlSettings,
     slots: std::sync::Arc<Semaphore>,
     waiting: AtomicUsize,
-    anonymous: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    /// Signed-in bodies (up to 8 MiB each) being read at once: bounds the memory they hold
+    /// before an execution slot is even asked for.
+    bodies: std::sync::Arc<Semaphore>,
+    /// Keyed by the throttle's address key (trusted proxies resolved, IPv6 by /64).
+    anonymous: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
 impl GraphqlGuard {
     pub fn new(settings: GraphqlSettings) -> Self {
         let slots = std::sync::Arc::new(Semaphore::new(settings.concurrency));
-        Self { settings, slots, waiting: AtomicUsize::new(0), anonymous: Mutex::new(HashMap::new()) }
+        let bodies = std::sync::Arc::new(Semaphore::new(2 * settings.concurrency));
+        Self { settings, slots, waiting: AtomicUsize::new(0), bodies, anonymous: Mutex::new(HashMap::new()) }
+    }
+
+    /// Leave to read a signed-in body now, or 503 `overloaded` when as many as two per
+    /// execution slot are already being read.
+    pub fn body_permit(&self) -> Result<OwnedSemaphorePermit, Refusal> {
+        self.bodies.clone().try_acquire_owned().map_err(|_| {
+            Refusal::new(503, "overloaded", "too many GraphQL requests are being received; retry shortly")
+                .retry_after(1)
+        })
     }
 
     /// A slot to execute in, or 503 `overloaded` (with `Retry-After`) when too many wait or
@@ -57,13 +71,15 @@ impl GraphqlGuard {
     }
 
     /// Counts one anonymous request from `address`: 429 with `Retry-After` past the limit.
-    pub fn anonymous_request(&self, address: Option<IpAddr>, now: Instant) -> Result<(), Refusal> {
-        let Some(address) = address else { return Ok(()) };
+    pub fn anonymous_request(&self, address: String, now: Instant) -> Result<(), Refusal> {
         let mut windows = self.anonymous.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if windows.len() >= MAX_ADDRESSES {
             windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
             if windows.len() >= MAX_ADDRESSES {
-                windows.clear();
+                let mut starts: Vec<Instant> = windows.values().map(|(start, _)| *start).collect();
+                let (_, median, _) = starts.select_nth_unstable(windows.len() / 2);
+                let median = *median;
+                windows.retain(|_, (start, _)| *start > median);
             }
         }
         let entry = windows.entry(address).or_insert((now, 0));

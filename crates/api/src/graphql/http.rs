@@ -43,10 +43,15 @@ pub async fn execute(
 ) -> Result<HttpResponse, actix_web::Error> {
     let caller = authenticate(&state, &req).await;
     let signed_in = caller.signed_in();
+    let meta = request_meta(&req);
     if !signed_in {
-        guard.anonymous_request(req.peer_addr().map(|a| a.ip()), Instant::now())?;
+        let address = kensa_domain::auth::throttle::address_key(meta.client_ip.as_deref());
+        guard.anonymous_request(address, Instant::now())?;
     }
     let body_limit = if signed_in { SIGNED_IN_BODY_LIMIT } else { ANONYMOUS_BODY_LIMIT };
+    // Anonymous bodies are small (and rate-limited); signed-in ones may be 8 MiB, so how many
+    // are held at once is bounded before a byte is read.
+    let body_permit = if signed_in { Some(guard.body_permit()?) } else { None };
     let bytes = read_body(&req, payload, body_limit).await?;
     limits::check_json_values(&bytes)?;
     let _slot = guard.slot().await?;
@@ -59,7 +64,7 @@ pub async fn execute(
     let introspection = signed_in && guard.settings.introspection;
     let verdicts = limits::check_batch(&requests, limits::Caller { signed_in, introspection })?;
 
-    let meta = request_meta(&req);
+    drop(body_permit);
     let request_id = meta.request_id.clone().unwrap_or_default();
     let budget = RequestBudget::default();
     let count = requests.len();

@@ -31,6 +31,32 @@ pub struct TemplatePatchInput {
     categories: Option<Vec<Category>>,
 }
 
+/// The REST bound on a template document (4 MiB) holds for GraphQL too, whose signed-in
+/// bodies may be twice that: measured as the JSON it serialises to, without building it.
+fn template_document_size(field: &str, value: &serde_json::Value) -> async_graphql::Result<()> {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    serde_json::to_writer(&mut counter, value)?;
+    let limit = crate::rest::templates::TEMPLATE_DOCUMENT_LIMIT;
+    if counter.0 > limit {
+        return Err(gql(kensa_domain::DomainError::validation(
+            field,
+            "too_long",
+            format!("a template document may be at most {limit} bytes, got {}", counter.0),
+        )));
+    }
+    Ok(())
+}
+
 #[Object]
 impl TemplateMutation {
     /// Import a custom template (the document shape of `POST /api/v1/templates`).
@@ -40,6 +66,7 @@ impl TemplateMutation {
         document: Json<serde_json::Value>,
     ) -> async_graphql::Result<TemplateView> {
         let tenant = ctx.data::<Caller>()?.require()?;
+        template_document_size("document", &document)?;
         let document: TemplateDocument = crate::input::graphql_arg("document", document)?;
         let editor = tenant.editor().map_err(gql)?;
         templates::service::import(ctx.data::<Kensa>()?, editor, document).await.map_err(gql)
@@ -66,6 +93,7 @@ impl TemplateMutation {
         patch: Json<serde_json::Value>,
     ) -> async_graphql::Result<TemplateView> {
         let tenant = ctx.data::<Caller>()?.require()?;
+        template_document_size("patch", &patch)?;
         let patch: TemplatePatchInput = crate::input::graphql_arg("patch", patch)?;
         let editor = tenant.editor().map_err(gql)?;
         let p = patch;

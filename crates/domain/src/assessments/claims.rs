@@ -217,6 +217,26 @@ pub(crate) async fn open(conn: &impl ConnectionTrait, c: NewClaim<'_>, now: Date
 }
 
 /// Closes the supplier's pending claims without a decision (see [`ClaimStatus::Superseded`]).
+/// Closes the waiting claims that came through these links (revoked by a cancellation or a
+/// resend): nobody can approve a claim on a dead link.
+pub(crate) async fn supersede_for_invitations(
+    conn: &impl ConnectionTrait,
+    invitation_ids: Vec<Uuid>,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    if invitation_ids.is_empty() {
+        return Ok(());
+    }
+    supplier_claims::Entity::update_many()
+        .col_expr(supplier_claims::Column::Status, Expr::value(ClaimStatus::Superseded.as_str()))
+        .col_expr(supplier_claims::Column::DecidedAt, Expr::value(now))
+        .filter(supplier_claims::Column::InvitationId.is_in(invitation_ids))
+        .filter(supplier_claims::Column::Status.eq(ClaimStatus::Pending.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 pub(crate) async fn supersede_for_supplier(
     conn: &impl ConnectionTrait,
     supplier_id: Uuid,
@@ -338,14 +358,23 @@ pub async fn approve(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<S
     let (_write, txn) = k.begin_write().await?;
     let claim = find(&txn, admin, id).await?;
     decide(&txn, admin, &claim, ClaimStatus::Approved, now).await?;
-    super::invitations::link_supplier(&txn, claim.supplier_id, claim.claimant_organization_id).await?;
-    supplier_invitations::Entity::update_many()
+    // The link the claim came through must still be live: a claim outlives neither a
+    // cancelled assessment, a resend, an expiry nor another acceptance.
+    let consumed = supplier_invitations::Entity::update_many()
         .col_expr(supplier_invitations::Column::AcceptedAt, Expr::value(now))
         .filter(supplier_invitations::Column::Id.eq(claim.invitation_id))
         .filter(supplier_invitations::Column::AcceptedAt.is_null())
         .filter(supplier_invitations::Column::RevokedAt.is_null())
+        .filter(supplier_invitations::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
+    if consumed.rows_affected != 1 {
+        return Err(DomainError::Gone {
+            code: "invitation_revoked",
+            detail: "the link this claim came through no longer works; resend the invitation instead",
+        });
+    }
+    super::invitations::link_supplier(&txn, claim.supplier_id, claim.claimant_organization_id).await?;
     supersede_for_supplier(&txn, claim.supplier_id, now).await?;
     let details =
         json!({ "supplier_id": claim.supplier_id, "supplier_organization_id": claim.claimant_organization_id });

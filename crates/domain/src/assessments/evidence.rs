@@ -32,7 +32,10 @@ pub struct UploadLimits {
     pub staging_dir: PathBuf,
     /// Uploads received at once; more answer 503 with `Retry-After` (`KENSA_MAX_CONCURRENT_UPLOADS`).
     slots: Arc<tokio::sync::Semaphore>,
-    /// Evidence an organization may hold, as buyer or as supplier (`KENSA_ORG_STORAGE_QUOTA_MB`).
+    /// Downloads served at once (as many as uploads): a download holds its file in memory
+    /// until it is sent, so this bounds what downloads can take.
+    downloads: Arc<tokio::sync::Semaphore>,
+    /// Evidence an organization may hold, as the answering supplier (`KENSA_ORG_STORAGE_QUOTA_MB`).
     pub org_quota_bytes: i64,
 }
 
@@ -41,6 +44,7 @@ impl UploadLimits {
         Self {
             staging_dir,
             slots: Arc::new(tokio::sync::Semaphore::new(concurrent)),
+            downloads: Arc::new(tokio::sync::Semaphore::new(concurrent)),
             org_quota_bytes: i64::try_from(org_quota_mb.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX),
         }
     }
@@ -48,6 +52,9 @@ impl UploadLimits {
 
 /// One of the process's upload slots, held while a file is received and stored.
 pub struct UploadSlot(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
+
+/// One of the process's download slots: keep it until the file has been sent.
+pub struct DownloadSlot(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
 
 /// Before a byte of the body is read: the caller may add evidence to this assessment now,
 /// and a slot is free. Non-answerers and locked assessments are refused without reading
@@ -243,7 +250,9 @@ pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> Dom
         uploaded_by: ctx.user_id().map(|u| u.0),
         created_at: crate::db::now(),
     };
-    let organizations = [visible.row.buyer_organization_id, ctx.org_id().0];
+    // Files count against the organization that uploads them (the supplier answering), not
+    // the buyer too: one supplier could otherwise spend a buyer's quota for all the others.
+    let organizations = [ctx.org_id().0];
     // Refuse early when the quotas are already spent (checked again in the transaction).
     check_quotas(k, &k.db, id, &organizations, size).await?;
     // The file first: a row without its file would be worse than a file without its row.
@@ -255,18 +264,14 @@ pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> Dom
     stored.map(|()| view(row))
 }
 
-/// Bytes of evidence in the assessments an organization sends or answers.
+/// Bytes of evidence in the assessments an organization answers (only answerers upload).
 async fn organization_usage(conn: &impl sea_orm::ConnectionTrait, org: Uuid) -> DomainResult<i64> {
     use crate::entities::assessments;
     use sea_orm::sea_query::Expr;
     let theirs = assessments::Entity::find()
         .select_only()
         .column(assessments::Column::Id)
-        .filter(
-            sea_orm::Condition::any()
-                .add(assessments::Column::BuyerOrganizationId.eq(org))
-                .add(assessments::Column::SupplierOrganizationId.eq(org)),
-        )
+        .filter(assessments::Column::SupplierOrganizationId.eq(org))
         .into_query();
     let total: Option<i64> = evidence::Entity::find()
         .select_only()
@@ -279,9 +284,8 @@ async fn organization_usage(conn: &impl sea_orm::ConnectionTrait, org: Uuid) -> 
     Ok(total.unwrap_or_default())
 }
 
-/// The assessment's 500 MiB and each organization's quota (the buyer's, whose assessment
-/// holds the file, and the uploader's): 409 `evidence_quota_exceeded` or
-/// `storage_quota_exceeded`.
+/// The assessment's 500 MiB and the uploading organization's quota: 409
+/// `evidence_quota_exceeded` or `storage_quota_exceeded`.
 async fn check_quotas(
     k: &Kensa,
     conn: &impl sea_orm::ConnectionTrait,
@@ -308,10 +312,9 @@ async fn check_quotas(
             continue;
         }
         if organization_usage(conn, *org).await? + size > quota {
-            let whose = if i == 0 { "the buying organization" } else { "your organization" };
             return Err(DomainError::conflict(
                 "storage_quota_exceeded",
-                format!("{whose} has used its evidence storage quota of {} MiB", quota / (1024 * 1024)),
+                format!("your organization has used its evidence storage quota of {} MiB", quota / (1024 * 1024)),
             ));
         }
     }
@@ -386,10 +389,20 @@ async fn find(
     Ok((visible, row))
 }
 
-pub async fn download(k: &Kensa, ctx: &TenantCtx, id: Uuid, evidence_id: Uuid) -> DomainResult<(Evidence, Vec<u8>)> {
+pub async fn download(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    id: Uuid,
+    evidence_id: Uuid,
+) -> DomainResult<(Evidence, Vec<u8>, DownloadSlot)> {
     let (_, row) = find(k, ctx, id, evidence_id).await?;
+    let slot = k.uploads.downloads.clone().try_acquire_owned().map_err(|_| DomainError::Overloaded {
+        code: "downloads_busy",
+        detail: "too many downloads are in progress; retry shortly",
+        retry_after_secs: 2,
+    })?;
     let bytes = k.evidence_store.get(&row.storage_key).await?;
-    Ok((view(row), bytes))
+    Ok((view(row), bytes, DownloadSlot(slot)))
 }
 
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]

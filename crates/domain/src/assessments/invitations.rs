@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::instrument;
@@ -56,14 +56,24 @@ pub(crate) async fn revoke_pending(
     assessment_id: Uuid,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    supplier_invitations::Entity::update_many()
-        .col_expr(supplier_invitations::Column::RevokedAt, Expr::value(now))
+    let live: Vec<Uuid> = supplier_invitations::Entity::find()
+        .select_only()
+        .column(supplier_invitations::Column::Id)
         .filter(supplier_invitations::Column::AssessmentId.eq(assessment_id))
         .filter(supplier_invitations::Column::AcceptedAt.is_null())
         .filter(supplier_invitations::Column::RevokedAt.is_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if live.is_empty() {
+        return Ok(());
+    }
+    supplier_invitations::Entity::update_many()
+        .col_expr(supplier_invitations::Column::RevokedAt, Expr::value(now))
+        .filter(supplier_invitations::Column::Id.is_in(live.clone()))
         .exec(conn)
         .await?;
-    Ok(())
+    super::claims::supersede_for_invitations(conn, live, now).await
 }
 
 /// Revokes every outstanding link of the supplier's assessments: its contact changed or the
@@ -142,6 +152,13 @@ async fn usable(k: &Kensa, token: &str, now: DateTime<Utc>) -> DomainResult<Usab
         .ok_or(DomainError::NotFound("invitation"))?;
     if Status::parse(&assessment.status) == Some(Status::Cancelled) {
         return Err(DomainError::Gone { code: "invitation_revoked", detail: "the buyer cancelled this assessment" });
+    }
+    let supplier_deleted = suppliers::Entity::find_by_id(assessment.supplier_id)
+        .one(&k.db)
+        .await?
+        .is_none_or(|supplier| supplier.deleted_at.is_some());
+    if supplier_deleted {
+        return Err(DomainError::Gone { code: "invitation_revoked", detail: "the buyer removed this supplier" });
     }
     Ok(Usable { invitation, assessment })
 }
@@ -406,6 +423,9 @@ pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
         .one(&k.db)
         .await?
         .ok_or(DomainError::NotFound("supplier"))?;
+    if supplier.deleted_at.is_some() {
+        return Err(DomainError::conflict("supplier_deleted", "the supplier was removed; nothing to resend"));
+    }
     let now = crate::db::now();
     let (_write, txn) = k.begin_write().await?;
     revoke_pending(&txn, id, now).await?;
@@ -443,8 +463,9 @@ pub(crate) async fn queue_mail(
     Ok(Some(invitation))
 }
 
-/// What the worker needs to mail about an assessment.
-#[derive(Clone, Debug)]
+/// What the worker needs to mail about an assessment. `link` may hold a live invitation
+/// token, so `Debug` never prints it.
+#[derive(Clone)]
 pub struct AssessmentMail {
     pub to: String,
     pub locale: String,
@@ -459,6 +480,7 @@ pub struct AssessmentMail {
     /// When an invitation's link stops working.
     pub expires_at: Option<DateTime<Utc>>,
 }
+crate::redacted_debug!(AssessmentMail { to, locale, buyer_name, supplier_name, template_name, target_level, due_date, invitation, expires_at } secret { link });
 
 async fn mail_for(
     k: &Kensa,

@@ -169,8 +169,14 @@ pub async fn login(k: &Kensa, input: LoginInput, meta: &RequestMeta) -> DomainRe
     let address = throttle::address_key(meta.client_ip.as_deref());
     let pair_key = format!("login:pair:{account}:{address}");
     let address_key = format!("login:addr:{address}");
-    k.throttle.reserve(&pair_key, &throttle::LOGIN_PER_ACCOUNT_AND_ADDRESS).await?.allowed()?;
+    // The address first: a refused address creates no per-account key (so a flood of random
+    // accounts from one address cannot fill the store), and a refused pair gives its
+    // address attempt back (it evaluated nothing).
     k.throttle.reserve(&address_key, &throttle::LOGIN_PER_ADDRESS).await?.allowed()?;
+    if let Err(e) = k.throttle.reserve(&pair_key, &throttle::LOGIN_PER_ACCOUNT_AND_ADDRESS).await?.allowed() {
+        k.throttle.release(&address_key).await?;
+        return Err(e);
+    }
     let user = users_repo::find_by_email(&k.db, &email).await?;
     let checked = match &user {
         Some(u) => k.passwords.verify(&input.password, &u.password_hash).await,

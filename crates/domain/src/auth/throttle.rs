@@ -107,8 +107,8 @@ pub fn address_key(client_ip: Option<&str>) -> String {
     }
 }
 
-/// Past this many keys, expired ones are dropped; if that is not enough, the store starts
-/// over (bounded memory beats exact counts under a flood of distinct keys).
+/// Past this many keys, expired ones are dropped; if that is not enough, the half with the
+/// fewest attempts goes (bounded memory, without resetting the counters that matter).
 const MAX_ENTRIES: usize = 100_000;
 
 struct Entry {
@@ -129,7 +129,24 @@ impl MemoryThrottle {
         if entries.len() >= MAX_ENTRIES {
             entries.retain(|_, e| e.expires > now);
             if entries.len() >= MAX_ENTRIES {
-                entries.clear();
+                // Forget the half with the fewest attempts: a flood of fresh keys (one attempt
+                // each) pushes out its own kind, while the counters of an attacked account or
+                // address, which have many, stay. Clearing everything would reset those too.
+                let mut counts: Vec<u64> = entries.values().map(|e| e.count).collect();
+                let half = counts.len() / 2;
+                let (_, pivot, _) = counts.select_nth_unstable(half);
+                let pivot = *pivot;
+                let mut keep_at_pivot = entries.values().filter(|e| e.count > pivot).count();
+                entries.retain(|_, e| {
+                    if e.count > pivot {
+                        return true;
+                    }
+                    if e.count == pivot && keep_at_pivot < half {
+                        keep_at_pivot += 1;
+                        return true;
+                    }
+                    false
+                });
             }
         }
         Ok(f(&mut entries, now))

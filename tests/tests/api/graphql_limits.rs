@@ -357,3 +357,23 @@ async fn every_graphql_error_carries_the_request_id() -> TestResult {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_template_document_over_4_mib_is_refused_over_graphql_as_over_rest() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    // 2,000 items of 2,200-character questions: within every per-field bound, 4.4 MB in all.
+    let mut document = big_template("too-big", 2000);
+    let long = "q".repeat(2200);
+    for section in document["categories"][0]["sections"].as_array_mut().ok_or("sections")? {
+        for item in section["items"].as_array_mut().ok_or("items")? {
+            item["question"] = json!(long);
+        }
+    }
+    let body = json!({ "query": "mutation($d: JSON!) { importTemplate(document: $d) { id } }", "variables": { "d": document } });
+    let reply = send(&app, Some(&owner.access_token), &body).await?;
+    assert_eq!(first_code(&reply.body), "validation_failed", "{}", reply.body);
+    assert_eq!(reply.body["errors"][0]["extensions"]["errors"][0]["field"], "document", "{}", reply.body);
+    assert_eq!(reply.body["errors"][0]["extensions"]["errors"][0]["code"], "too_long", "{}", reply.body);
+    Ok(())
+}

@@ -63,10 +63,15 @@ async fn changing_the_contact_email_revokes_the_old_link_and_invites_the_new_add
 #[tokio::test]
 async fn deleting_the_supplier_revokes_its_links() -> TestResult {
     let app = spawn_app().await;
-    let (buyer, supplier_id, _, _, token) = invited(&app, 30).await?;
+    let (buyer, supplier_id, _, assessment, token) = invited(&app, 30).await?;
     let deleted = app.delete(&format!("/api/v1/suppliers/{supplier_id}"), Some(&buyer.access_token)).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
     assert_link_gone(&app, &token, "invitation_revoked").await;
+    // A resend cannot bring a live link back for a removed supplier.
+    let resent = app
+        .post(&format!("/api/v1/assessments/{assessment}/resend-invitation"), Some(&buyer.access_token), json!({}))
+        .await;
+    resent.assert_problem(409, "supplier_deleted");
     Ok(())
 }
 

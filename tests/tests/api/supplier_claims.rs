@@ -154,3 +154,44 @@ async fn the_invited_contact_still_links_at_once_while_a_claim_waits() -> TestRe
         .assert_problem(409, "claim_decided");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_resend_closes_the_waiting_claim_and_a_claim_on_a_dead_link_cannot_be_approved() -> TestResult {
+    let app = spawn_app().await;
+    let (buyer, supplier_id, token) = invited_supplier_link(&app).await;
+    let first = claim_as_new_account(&app, &token, &stranger_email("mallory")).await?;
+    let listed = app.get("/api/v1/assessments?role=buyer", Some(&buyer.access_token)).await;
+    let assessment = listed.body["data"][0]["id"].as_str().ok_or("assessment id")?.to_owned();
+
+    // The buyer resends to the right contact: the old link dies and its claim closes with it.
+    let resent = app
+        .post(&format!("/api/v1/assessments/{assessment}/resend-invitation"), Some(&buyer.access_token), json!({}))
+        .await;
+    assert!(resent.status.is_success(), "{}", resent.body);
+    let closed = app.get("/api/v1/supplier-claims", Some(&buyer.access_token)).await;
+    let claim = closed.body["data"].as_array().and_then(|all| all.iter().find(|c| c["id"] == first.as_str()));
+    assert_eq!(claim.map(|c| c["status"].clone()), Some(json!("superseded")), "{}", closed.body);
+    let approve =
+        app.post(&format!("/api/v1/supplier-claims/{first}/approve"), Some(&buyer.access_token), json!({})).await;
+    assert_eq!(approve.status, StatusCode::CONFLICT, "{}", approve.body);
+
+    // A claim whose link expired while it waited cannot be approved either.
+    app.run_worker().await;
+    let contact =
+        supplier_record(&app, &buyer, &supplier_id).await["contact_email"].as_str().unwrap_or_default().to_owned();
+    // Of the two links mailed, the resent one is the one that still previews.
+    let mut token = None;
+    for candidate in app.mails_to(&contact).iter().filter_map(|m| crate::helpers::link_token(m, "/invitations/")) {
+        if app.get(&format!("/api/v1/invitations/{candidate}"), None).await.status == StatusCode::OK {
+            token = Some(candidate);
+        }
+    }
+    let token = token.ok_or("no live resent link")?;
+    let second = claim_as_new_account(&app, &token, &stranger_email("eve")).await?;
+    app.execute_sql("UPDATE supplier_invitations SET expires_at = '2000-01-01 00:00:00+00'").await;
+    let refused =
+        app.post(&format!("/api/v1/supplier-claims/{second}/approve"), Some(&buyer.access_token), json!({})).await;
+    refused.assert_problem(410, "invitation_revoked");
+    assert!(supplier_record(&app, &buyer, &supplier_id).await["organization_id"].is_null(), "nothing was linked");
+    Ok(())
+}

@@ -242,6 +242,21 @@ mod tests {
         Ok(())
     }
 
+    #[tokio::test]
+    async fn a_flood_of_fresh_keys_cannot_reset_an_attacked_accounts_count() -> Result<(), DomainError> {
+        let t = MemoryThrottle::default();
+        let policy = &LOGIN_PER_ACCOUNT_AND_ADDRESS;
+        for _ in 0..policy.free {
+            t.reserve("victim", policy).await?;
+        }
+        for i in 0..MAX_ENTRIES + 10 {
+            t.reserve(&format!("junk-{i}"), policy).await?;
+        }
+        // Still past its free attempts: the eviction took junk, not the victim's counter.
+        assert!(t.reserve("victim", policy).await?.retry_after_secs.is_some());
+        Ok(())
+    }
+
     #[test]
     fn ipv6_clients_are_counted_by_their_64_prefix() {
         assert_eq!(address_key(Some("2001:db8:1:2:3:4:5:6")), address_key(Some("2001:db8:1:2:ffff::1")));

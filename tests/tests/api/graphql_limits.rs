@@ -377,3 +377,24 @@ async fn a_template_document_over_4_mib_is_refused_over_graphql_as_over_rest() -
     assert_eq!(reply.body["errors"][0]["extensions"]["errors"][0]["code"], "too_long", "{}", reply.body);
     Ok(())
 }
+
+#[tokio::test]
+async fn trees_of_large_custom_templates_count_the_items_they_return() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    // 1,500 items: ten times the built-in, though the static cost prices every tree alike.
+    let imported = app.post("/api/v1/templates", Some(&owner.access_token), big_template("large", 1500)).await;
+    assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.body);
+    let id = imported.body["id"].as_str().ok_or("template id")?;
+    let tree = "categories { sections { items { no question } } }";
+    let one =
+        send(&app, Some(&owner.access_token), &op(&format!(r#"{{ template(id: "{id}") {{ {tree} }} }}"#))).await?;
+    assert!(one.body["errors"].is_null(), "one large tree is fine: {}", one.body);
+
+    let two = format!(r#"{{ a: template(id: "{id}") {{ {tree} }} b: template(id: "{id}") {{ {tree} }} }}"#);
+    let reply = send(&app, Some(&owner.access_token), &op(&two)).await?;
+    assert_eq!(first_code(&reply.body), "query_too_complex", "{}", reply.body);
+    let returned = ["a", "b"].iter().filter(|k| !reply.body["data"][**k].is_null()).count();
+    assert!(returned <= 1, "at most one of the two trees is returned: {}", reply.body["data"]);
+    Ok(())
+}

@@ -27,6 +27,34 @@ pub fn page(limit: Option<u64>, child_complexity: usize) -> usize {
     limit.saturating_mul(child_complexity.max(1)).saturating_add(1)
 }
 
+/// Template items one request may return as trees or exports. The static cost model prices
+/// a tree as the built-in's 153 items; a custom template may hold 2,000, so what is actually
+/// returned is counted too: one largest template, or about thirteen of the built-in.
+pub const MAX_TREE_ITEMS_PER_REQUEST: usize = 2_000;
+
+/// Template items returned so far by one request (all operations of a batch).
+#[derive(Clone, Default)]
+pub struct TreeItems(Arc<AtomicUsize>);
+
+impl TreeItems {
+    /// Counts `items` more; past [`MAX_TREE_ITEMS_PER_REQUEST`] the field answers
+    /// `query_too_complex` instead of its tree.
+    pub fn charge(&self, items: usize) -> async_graphql::Result<()> {
+        let before = self.0.fetch_add(items, Ordering::SeqCst);
+        if before.saturating_add(items) > MAX_TREE_ITEMS_PER_REQUEST {
+            use async_graphql::ErrorExtensions;
+            let message = format!(
+                "one request may return at most {MAX_TREE_ITEMS_PER_REQUEST} template items; ask for fewer trees (or use maxLevel / category)"
+            );
+            return Err(async_graphql::Error::new(message).extend_with(|_, e| {
+                e.set("code", "query_too_complex");
+                e.set("status", 400);
+            }));
+        }
+        Ok(())
+    }
+}
+
 /// What one request has spent so far, shared by the operations of a batch.
 #[derive(Clone, Default)]
 pub struct RequestBudget(Arc<AtomicUsize>);

@@ -12,7 +12,7 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, Pos, Response};
 use futures_util::FutureExt;
 
-use super::cost::RequestBudget;
+use super::cost::{RequestBudget, TreeItems};
 use super::limits::{self, ANONYMOUS_BODY_LIMIT, SIGNED_IN_BODY_LIMIT, Verdict};
 use super::refusal::{self, INTERNAL_MESSAGE, Refusal, graphql_error};
 use super::{Caller, GraphqlGuard, KensaSchema};
@@ -67,6 +67,7 @@ pub async fn execute(
     drop(body_permit);
     let request_id = meta.request_id.clone().unwrap_or_default();
     let budget = RequestBudget::default();
+    let tree_items = TreeItems::default();
     let count = requests.len();
     let kensa = state.kensa.clone();
     // One operation after the other: a batch never holds more than one database
@@ -81,8 +82,12 @@ pub async fn execute(
                     Ok(_) => Response::from_errors(vec![graphql_error("unauthenticated", 401, "sign in")]),
                 },
                 Verdict::Allowed { .. } => {
-                    let mut request =
-                        request.data(kensa.clone()).data(caller.clone()).data(meta.clone()).data(budget.clone());
+                    let mut request = request
+                        .data(kensa.clone())
+                        .data(caller.clone())
+                        .data(meta.clone())
+                        .data(budget.clone())
+                        .data(tree_items.clone());
                     if !introspection {
                         request = request.disable_introspection();
                     }

@@ -58,13 +58,22 @@ impl CoreQuery {
     ) -> async_graphql::Result<TemplateView> {
         let tenant = ctx.data::<Caller>()?.require()?;
         let filter = TreeFilter::parse(max_level, category).map_err(gql)?;
-        templates::service::get(ctx.data::<Kensa>()?, tenant, id, filter).await.map_err(gql)
+        let view = templates::service::get(ctx.data::<Kensa>()?, tenant, id, filter).await.map_err(gql)?;
+        if let Some(items) = ctx.data_opt::<super::cost::TreeItems>() {
+            items.charge(view.filtered_item_count)?;
+        }
+        Ok(view)
     }
 
     /// The template as an importable document (JSON), as `GET /api/v1/templates/{id}/export`.
     #[graphql(complexity = "super::cost::TEMPLATE_DOCUMENT_COST")]
     async fn template_export(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Json<TemplateDocument>> {
         let tenant = ctx.data::<Caller>()?.require()?;
-        templates::service::export(ctx.data::<Kensa>()?, tenant, id).await.map(Json).map_err(gql)
+        let document = templates::service::export(ctx.data::<Kensa>()?, tenant, id).await.map_err(gql)?;
+        if let Some(items) = ctx.data_opt::<super::cost::TreeItems>() {
+            let count = document.categories.iter().flat_map(|c| &c.sections).map(|s| s.items.len()).sum();
+            items.charge(count)?;
+        }
+        Ok(Json(document))
     }
 }

@@ -61,6 +61,10 @@ pub enum ApiError {
     /// 413: the body exceeds the limit.
     #[error("the request body exceeds {0} bytes")]
     PayloadTooLarge(usize),
+    /// 413: the body holds more JSON values than any real request needs (counted before it
+    /// is parsed, so the refusal costs no memory).
+    #[error("the request body holds more than {0} JSON values")]
+    TooManyJsonValues(usize),
     /// 415: wrong `Content-Type`.
     #[error("unsupported media type: send {0}")]
     UnsupportedMediaType(&'static str),
@@ -92,6 +96,9 @@ impl ApiError {
             ApiError::RouteNotFound => (StatusCode::NOT_FOUND, "route_not_found", "Not found"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large"),
+            ApiError::TooManyJsonValues(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "too_many_json_values", "Payload too large")
+            }
             ApiError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
             }

@@ -117,6 +117,9 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for JsonBody
                 }
                 body.extend_from_slice(&chunk);
             }
+            if json_values_exceed(&body, MAX_JSON_VALUES) {
+                return Err(ApiError::TooManyJsonValues(MAX_JSON_VALUES));
+            }
             parse_json(&body).map(JsonBody)
         })
     }
@@ -156,6 +159,38 @@ pub async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usiz
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// JSON values (objects, arrays, scalars) one body may hold: a 2,000-item template is about
+/// 50,000; an array of four million zeros fits in 8 MiB and would cost gigabytes parsed.
+pub const MAX_JSON_VALUES: usize = 200_000;
+
+/// True when `body` holds more than `max` JSON values, counted without building them
+/// (strings, escapes included, are skipped whole).
+pub fn json_values_exceed(body: &[u8], max: usize) -> bool {
+    let mut values = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' | b',' => values += 1,
+            _ => continue,
+        }
+        if values > max {
+            return true;
+        }
+    }
+    false
 }
 
 /// Syntax errors are 400; a well-formed document that breaks the text rule or has the wrong

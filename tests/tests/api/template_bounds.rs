@@ -92,3 +92,19 @@ async fn a_template_document_over_4_mib_is_refused_unread() -> TestResult {
     reply.assert_problem(413, "payload_too_large");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_document_of_a_quarter_million_values_is_refused_before_it_is_parsed() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    // 1 MB of one-character criteria: under the byte limit, but parsed it would take far more.
+    let criteria = vec!["a"; 250_000];
+    let document = serde_json::json!({
+        "key": "values", "name": "Values", "guideline_version": "1", "language": "en",
+        "categories": [{ "number": 1, "name": "All", "sections": [{ "code": "1",
+            "items": [{ "no": 1, "level": 1, "question": "Q?", "criteria": criteria }] }] }]
+    });
+    let reply = app.post("/api/v1/templates", Some(&owner.access_token), document).await;
+    reply.assert_problem(413, "too_many_json_values");
+    Ok(())
+}

@@ -13,9 +13,8 @@ pub const ANONYMOUS_BODY_LIMIT: usize = 16 * 1024;
 /// Signed-in bodies carry template documents, answer sets and base64 evidence (about 6 MiB
 /// of file), as the REST template import does.
 pub const SIGNED_IN_BODY_LIMIT: usize = crate::rest::templates::TEMPLATE_LIMIT;
-/// JSON values (objects, arrays, scalars) in one body: a 2,000-item template is about
-/// 50,000; an 8 MiB array of zeros would be four million.
-pub const MAX_JSON_VALUES: usize = 200_000;
+/// JSON values (objects, arrays, scalars) in one body: the REST bound.
+pub const MAX_JSON_VALUES: usize = crate::extract::MAX_JSON_VALUES;
 /// Length of one query document: parsing is the first cost of a request, and large values
 /// (documents, answers, files) belong in `variables`. GraphiQL's introspection query is 2 KiB.
 pub const MAX_QUERY_BYTES: usize = 64 * 1024;
@@ -43,33 +42,14 @@ pub const ANONYMOUS_PER_MINUTE: u32 = 30;
 pub const ANONYMOUS_FIELDS: &[&str] = &["invitation", "__typename"];
 
 /// Counts JSON values without building them, so a huge array is refused before it takes
-/// memory. Strings are skipped whole (escapes included).
+/// memory (the same rule as REST bodies).
 pub fn check_json_values(body: &[u8]) -> Result<(), Refusal> {
-    let mut values = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in body {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' | b',' => values += 1,
-            _ => continue,
-        }
-        if values > MAX_JSON_VALUES {
-            return Err(Refusal::new(
-                413,
-                "too_many_json_values",
-                format!("the body holds more than {MAX_JSON_VALUES} JSON values"),
-            ));
-        }
+    if crate::extract::json_values_exceed(body, MAX_JSON_VALUES) {
+        return Err(Refusal::new(
+            413,
+            "too_many_json_values",
+            format!("the body holds more than {MAX_JSON_VALUES} JSON values"),
+        ));
     }
     Ok(())
 }

@@ -19,6 +19,8 @@ mod helpers;
 mod input_rules;
 mod invitation_links;
 mod isolation;
+mod isolation_coverage;
+mod isolation_parties;
 mod mail_layout;
 mod operations;
 mod problems;

@@ -1,0 +1,659 @@
+//! The two-party half of the tenant-isolation matrix: buyer A sent assessment X to supplier
+//! organization S, and B is a stranger. One table of REST rows and one of GraphQL root
+//! fields; every cell (anonymous, each role of A and S, the stranger) is checked.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Member, Reply, TestApp, TestResult, due_in, spawn_app, unique_email};
+
+/// What a caller may get from a route.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Expect {
+    Ok,
+    Forbidden,
+    NotFound,
+    /// Another tenant without the role: 403 or 404, both reveal nothing.
+    Hidden,
+}
+
+/// What the stranger B gets.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Stranger {
+    /// A's resource does not exist for B.
+    NotFound,
+    /// A list answers with B's own rows: none.
+    EmptyList,
+    /// The route acts on B's own organization (a creation, a built-in): it succeeds.
+    Own,
+}
+
+/// A request body, made afresh for every call so that creations do not collide.
+#[derive(Clone)]
+pub enum Body {
+    Json(Value),
+    Fresh(fn() -> Value),
+    Csv(&'static str),
+    Pdf,
+}
+
+type Rule = fn(&str, &str) -> Expect;
+
+pub struct PartyRow {
+    pub method: Method,
+    pub path: String,
+    body: Option<Body>,
+    rule: Rule,
+    stranger: Stranger,
+    /// The call changes state for the next caller (submit, review, cancel, delete): an
+    /// allowed caller need only get past the access check (neither 401 nor 403), since an
+    /// earlier allowed caller may already have cancelled or deleted the resource.
+    destructive: bool,
+}
+
+pub struct GraphqlRow {
+    pub field: &'static str,
+    query: String,
+    rule: Rule,
+    stranger: Stranger,
+    destructive: bool,
+}
+
+/// The ids the rows refer to.
+pub struct Ids {
+    pub assessment: String,
+    pub evidence: String,
+    pub supplier_record: String,
+    pub campaign: String,
+    pub builtin_template: String,
+    pub a_template: String,
+}
+
+impl Ids {
+    /// Placeholders, for listing the rows without a running app.
+    pub fn placeholders() -> Self {
+        let id = || uuid::Uuid::new_v4().to_string();
+        Self {
+            assessment: id(),
+            evidence: id(),
+            supplier_record: id(),
+            campaign: id(),
+            builtin_template: id(),
+            a_template: id(),
+        }
+    }
+}
+
+pub struct Parties {
+    pub members: Vec<(&'static str, &'static str, Member)>,
+    pub b_owner: Member,
+    pub ids: Ids,
+}
+
+impl Parties {
+    pub fn member(&self, org: &str, role: &str) -> Result<&Member, String> {
+        self.members.iter().find(|(o, r, _)| *o == org && *r == role).map(|m| &m.2).ok_or(format!("{org}:{role}"))
+    }
+}
+
+fn pdf_form() -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec())
+            .file_name("e.pdf")
+            .mime_str("application/pdf")
+            .unwrap_or_else(|_| reqwest::multipart::Part::bytes(vec![])),
+    )
+}
+
+/// Sends a row's request with its kind of body (JSON, CSV or a multipart PDF).
+async fn send(app: &TestApp, method: &Method, path: &str, token: Option<&str>, body: Option<&Body>) -> Reply {
+    let json = match body {
+        None => None,
+        Some(Body::Json(v)) => Some(v.clone()),
+        Some(Body::Fresh(f)) => Some(f()),
+        Some(Body::Csv(_) | Body::Pdf) => None,
+    };
+    if !matches!(body, Some(Body::Csv(_) | Body::Pdf)) {
+        return app.request(method.clone(), path, token, json).await;
+    }
+    let mut req = app.client.request(method.clone(), app.url(path));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    req = match body {
+        Some(Body::Csv(text)) => req.header("content-type", "text/csv").body(*text),
+        _ => req.multipart(pdf_form()),
+    };
+    match req.send().await {
+        Ok(r) => TestApp::read(r).await,
+        Err(e) => panic!("{method} {path}: {e}"),
+    }
+}
+
+pub async fn parties(app: &TestApp) -> Parties {
+    let (a_owner, s_owner, assessment) = app.invited_supplier(1).await;
+    let mut members = vec![("A", "owner", a_owner.clone()), ("S", "owner", s_owner.clone())];
+    for role in ["admin", "reviewer", "respondent", "viewer"] {
+        members.push(("A", role, app.add_member(&a_owner, role).await));
+        members.push(("S", role, app.add_member(&s_owner, role).await));
+    }
+    let a = Some(a_owner.access_token.as_str());
+    let first_id = |reply: Reply| reply.body["data"][0]["id"].as_str().unwrap_or_default().to_owned();
+    let supplier_record = first_id(app.get("/api/v1/suppliers", a).await);
+    let campaign = first_id(app.get("/api/v1/campaigns", a).await);
+    let builtin_template = app.builtin_template(&a_owner).await;
+    let clone = app.post(&format!("/api/v1/templates/{builtin_template}/clone"), a, json!({})).await;
+    let a_template = clone.body["id"].as_str().unwrap_or_default().to_owned();
+    let path = format!("/api/v1/assessments/{assessment}/evidence");
+    let uploaded = send(app, &Method::POST, &path, Some(&s_owner.access_token), Some(&Body::Pdf)).await;
+    let evidence = uploaded.body["id"].as_str().unwrap_or_default().to_owned();
+    let b_owner = app.signup("Stranger B").await;
+    let ids = Ids { assessment, evidence, supplier_record, campaign, builtin_template, a_template };
+    Parties { members, b_owner, ids }
+}
+
+fn readable_by_both(_: &str, _: &str) -> Expect {
+    Expect::Ok
+}
+
+fn answerers(org: &str, role: &str) -> Expect {
+    match (org, role) {
+        ("S", "owner" | "admin" | "respondent") => Expect::Ok,
+        _ => Expect::Forbidden,
+    }
+}
+
+fn participants(org: &str, role: &str) -> Expect {
+    match (org, role) {
+        ("S", "owner" | "admin" | "respondent") | ("A", "owner" | "admin" | "reviewer") => Expect::Ok,
+        _ => Expect::Forbidden,
+    }
+}
+
+fn buyer_reviewers(org: &str, role: &str) -> Expect {
+    match (org, role) {
+        ("A", "owner" | "admin" | "reviewer") => Expect::Ok,
+        _ => Expect::Forbidden,
+    }
+}
+
+fn buyer_readers(org: &str, _: &str) -> Expect {
+    if org == "A" { Expect::Ok } else { Expect::NotFound }
+}
+
+fn buyer_editors_of_registry(org: &str, role: &str) -> Expect {
+    match (org, role) {
+        ("A", "owner" | "admin" | "reviewer") => Expect::Ok,
+        ("A", _) => Expect::Forbidden,
+        (_, "owner" | "admin" | "reviewer") => Expect::NotFound,
+        _ => Expect::Hidden,
+    }
+}
+
+/// Editors of their own organization's registry or templates, whichever side they are on.
+fn editors_of_their_own(_: &str, role: &str) -> Expect {
+    match role {
+        "owner" | "admin" | "reviewer" => Expect::Ok,
+        _ => Expect::Forbidden,
+    }
+}
+
+/// Owners and admins of their own organization (supplier-claim decisions).
+fn admins_of_their_own(_: &str, role: &str) -> Expect {
+    match role {
+        "owner" | "admin" => Expect::Ok,
+        _ => Expect::Forbidden,
+    }
+}
+
+fn new_supplier() -> Value {
+    json!({ "name": "Matrix Co", "contact_name": "C", "contact_email": unique_email("matrix-supplier"), "tier": "tier1" })
+}
+
+fn new_template() -> Value {
+    json!({
+        "key": format!("t-{}", uuid::Uuid::new_v4().simple()), "name": "T", "guideline_version": "1",
+        "categories": [{ "number": 1, "name": "C", "sections": [{ "code": "1", "items": [{ "no": 1, "level": 1, "question": "Q?" }] }] }]
+    })
+}
+
+const CSV: &str = "name,contact_name,contact_email,tier,target_level,tags\nCsv Co,C,csv-matrix@example.com,tier1,1,\n";
+
+/// Every REST route that concerns an assessment, a supplier record or a campaign. Rows that
+/// change state for the next caller come last.
+pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
+    use Method as M;
+    use Stranger::{EmptyList, NotFound, Own};
+    let (x, e, sup, c) = (&ids.assessment, &ids.evidence, &ids.supplier_record, &ids.campaign);
+    let claim = uuid::Uuid::new_v4();
+    let row = |method: Method, path: String, body: Option<Body>, rule: Rule, stranger: Stranger| PartyRow {
+        method,
+        path,
+        body,
+        rule,
+        stranger,
+        destructive: false,
+    };
+    let last = |method: Method, path: String, body: Option<Body>, rule: Rule| PartyRow {
+        method,
+        path,
+        body,
+        rule,
+        stranger: NotFound,
+        destructive: true,
+    };
+    let campaign =
+        json!({ "name": "Matrix", "template_id": ids.builtin_template, "due_date": due_in(30), "supplier_ids": [sup] });
+    vec![
+        row(M::GET, "/api/v1/assessments".into(), None, readable_by_both, EmptyList),
+        row(M::GET, format!("/api/v1/assessments/{x}"), None, readable_by_both, NotFound),
+        row(M::GET, format!("/api/v1/assessments/{x}/questions"), None, readable_by_both, NotFound),
+        row(M::GET, format!("/api/v1/assessments/{x}/comments"), None, readable_by_both, NotFound),
+        row(M::GET, format!("/api/v1/assessments/{x}/history"), None, readable_by_both, NotFound),
+        row(M::GET, format!("/api/v1/assessments/{x}/evidence"), None, readable_by_both, NotFound),
+        row(M::GET, format!("/api/v1/assessments/{x}/evidence/{e}"), None, readable_by_both, NotFound),
+        row(M::POST, format!("/api/v1/assessments/{x}/evidence"), Some(Body::Pdf), answerers, NotFound),
+        row(
+            M::PUT,
+            format!("/api/v1/assessments/{x}/answers/1"),
+            Some(Body::Json(json!({ "status": "implemented" }))),
+            answerers,
+            NotFound,
+        ),
+        row(
+            M::POST,
+            format!("/api/v1/assessments/{x}/answers"),
+            Some(Body::Json(json!({ "answers": [{ "no": 1, "status": "implemented" }] }))),
+            answerers,
+            NotFound,
+        ),
+        row(
+            M::POST,
+            format!("/api/v1/assessments/{x}/comments"),
+            Some(Body::Json(json!({ "body": "A question" }))),
+            participants,
+            NotFound,
+        ),
+        row(
+            M::POST,
+            format!("/api/v1/assessments/{x}/resend-invitation"),
+            Some(Body::Json(json!({}))),
+            buyer_reviewers,
+            NotFound,
+        ),
+        row(M::GET, "/api/v1/suppliers".into(), None, readable_by_both, EmptyList),
+        row(M::POST, "/api/v1/suppliers".into(), Some(Body::Fresh(new_supplier)), editors_of_their_own, Own),
+        row(M::POST, "/api/v1/suppliers/import".into(), Some(Body::Csv(CSV)), editors_of_their_own, Own),
+        row(M::GET, format!("/api/v1/suppliers/{sup}"), None, buyer_readers, NotFound),
+        row(
+            M::PATCH,
+            format!("/api/v1/suppliers/{sup}"),
+            Some(Body::Json(json!({ "tier": "tier1" }))),
+            buyer_editors_of_registry,
+            NotFound,
+        ),
+        row(M::GET, "/api/v1/campaigns".into(), None, readable_by_both, EmptyList),
+        row(M::GET, format!("/api/v1/campaigns/{c}"), None, buyer_readers, NotFound),
+        // No claim exists here: an admin gets past the role check to a 404. The decisions on
+        // a real claim are in `isolation::supplier_claim_decisions_refuse_...`.
+        last(
+            M::POST,
+            format!("/api/v1/supplier-claims/{claim}/approve"),
+            Some(Body::Json(json!({}))),
+            admins_of_their_own,
+        ),
+        last(
+            M::POST,
+            format!("/api/v1/supplier-claims/{claim}/reject"),
+            Some(Body::Json(json!({}))),
+            admins_of_their_own,
+        ),
+        last(M::POST, "/api/v1/campaigns".into(), Some(Body::Json(campaign)), buyer_editors_of_registry),
+        last(M::POST, format!("/api/v1/assessments/{x}/submit"), Some(Body::Json(json!({}))), answerers),
+        last(
+            M::POST,
+            format!("/api/v1/assessments/{x}/review"),
+            Some(Body::Json(json!({ "decision": "accept" }))),
+            buyer_reviewers,
+        ),
+        last(M::DELETE, format!("/api/v1/assessments/{x}/evidence/{e}"), None, answerers),
+        last(M::POST, format!("/api/v1/assessments/{x}/cancel"), Some(Body::Json(json!({}))), buyer_reviewers),
+        last(M::POST, format!("/api/v1/campaigns/{c}/cancel"), Some(Body::Json(json!({}))), buyer_editors_of_registry),
+        last(M::DELETE, format!("/api/v1/suppliers/{sup}"), None, buyer_editors_of_registry),
+    ]
+}
+
+/// A JSON value written as a GraphQL input literal (object keys unquoted), for `JSON!` arguments.
+fn literal(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let fields: Vec<String> = map.iter().map(|(k, v)| format!("{k}: {}", literal(v))).collect();
+            format!("{{ {} }}", fields.join(", "))
+        }
+        Value::Array(items) => format!("[{}]", items.iter().map(literal).collect::<Vec<_>>().join(", ")),
+        other => other.to_string(),
+    }
+}
+
+/// Every GraphQL root field except the anonymous `invitation` and `acceptInvitation`, in the
+/// same shape as the REST rows.
+pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
+    use Stranger::{EmptyList, NotFound, Own};
+    let (x, e, sup, c) = (&ids.assessment, &ids.evidence, &ids.supplier_record, &ids.campaign);
+    let (builtin, a_template) = (&ids.builtin_template, &ids.a_template);
+    let claim = uuid::Uuid::new_v4();
+    let row = |field: &'static str, query: String, rule: Rule, stranger: Stranger| GraphqlRow {
+        field,
+        query,
+        rule,
+        stranger,
+        destructive: false,
+    };
+    let last = |field: &'static str, query: String, rule: Rule| GraphqlRow {
+        field,
+        query,
+        rule,
+        stranger: NotFound,
+        destructive: true,
+    };
+    let mut template = new_template();
+    template["key"] = json!("t-FRESH");
+    let template = literal(&template);
+    let campaign =
+        literal(&json!({ "name": "Matrix", "template_id": builtin, "due_date": due_in(30), "supplier_ids": [sup] }));
+    vec![
+        row("me", "{ me { user { id } } }".into(), readable_by_both, Own),
+        row("templates", "{ templates { data { id } } }".into(), readable_by_both, Own),
+        row("template", format!(r#"{{ template(id: "{builtin}") {{ id }} }}"#), readable_by_both, Own),
+        row("templateExport", format!(r#"{{ templateExport(id: "{builtin}") }}"#), readable_by_both, Own),
+        row("suppliers", "{ suppliers { data { id } } }".into(), readable_by_both, EmptyList),
+        row("supplier", format!(r#"{{ supplier(id: "{sup}") {{ id }} }}"#), buyer_readers, NotFound),
+        row("campaigns", "{ campaigns { data { id } } }".into(), readable_by_both, EmptyList),
+        row("campaign", format!(r#"{{ campaign(id: "{c}") {{ id }} }}"#), buyer_readers, NotFound),
+        row("assessments", "{ assessments { data { id } } }".into(), readable_by_both, EmptyList),
+        row("assessment", format!(r#"{{ assessment(id: "{x}") {{ id }} }}"#), readable_by_both, NotFound),
+        row(
+            "assessmentQuestions",
+            format!(r#"{{ assessmentQuestions(id: "{x}") {{ no }} }}"#),
+            readable_by_both,
+            NotFound,
+        ),
+        row(
+            "assessmentComments",
+            format!(r#"{{ assessmentComments(id: "{x}") {{ id }} }}"#),
+            readable_by_both,
+            NotFound,
+        ),
+        row("assessmentHistory", format!(r#"{{ assessmentHistory(id: "{x}") {{ id }} }}"#), readable_by_both, NotFound),
+        row(
+            "assessmentEvidence",
+            format!(r#"{{ assessmentEvidence(id: "{x}") {{ id }} }}"#),
+            readable_by_both,
+            NotFound,
+        ),
+        row("supplierClaims", "{ supplierClaims { data { id } } }".into(), admins_of_their_own, EmptyList),
+        row(
+            "importTemplate",
+            format!(r#"mutation {{ importTemplate(document: {template}) {{ id }} }}"#),
+            editors_of_their_own,
+            Own,
+        ),
+        row(
+            "cloneTemplate",
+            format!(r#"mutation {{ cloneTemplate(id: "{builtin}") {{ id }} }}"#),
+            editors_of_their_own,
+            Own,
+        ),
+        row(
+            "updateTemplate",
+            format!(r#"mutation {{ updateTemplate(id: "{a_template}", patch: {{ name: "renamed" }}) {{ id }} }}"#),
+            buyer_editors_of_registry,
+            NotFound,
+        ),
+        row(
+            "createSupplier",
+            format!(
+                r#"mutation {{ createSupplier(input: {{ name: "Gql Co", contact_name: "C", contact_email: "{}", tier: "tier1" }}) {{ id }} }}"#,
+                "gql-FRESH@example.com"
+            ),
+            editors_of_their_own,
+            Own,
+        ),
+        row(
+            "updateSupplier",
+            format!(r#"mutation {{ updateSupplier(id: "{sup}", input: {{ tier: "tier1" }}) {{ id }} }}"#),
+            buyer_editors_of_registry,
+            NotFound,
+        ),
+        row(
+            "saveAnswer",
+            format!(
+                r#"mutation {{ saveAnswer(assessmentId: "{x}", no: 1, answer: {{ status: "implemented" }}) {{ version }} }}"#
+            ),
+            answerers,
+            NotFound,
+        ),
+        row(
+            "saveAnswers",
+            format!(
+                r#"mutation {{ saveAnswers(assessmentId: "{x}", answers: [{{ no: 1, status: "implemented" }}]) {{ version }} }}"#
+            ),
+            answerers,
+            NotFound,
+        ),
+        row(
+            "uploadEvidence",
+            format!(
+                r#"mutation {{ uploadEvidence(assessmentId: "{x}", fileName: "e.pdf", contentType: "application/pdf", contentBase64: "JVBERi0xLjQgeA==") {{ id }} }}"#
+            ),
+            answerers,
+            NotFound,
+        ),
+        row(
+            "addComment",
+            format!(r#"mutation {{ addComment(assessmentId: "{x}", input: {{ body: "A question" }}) {{ id }} }}"#),
+            participants,
+            NotFound,
+        ),
+        row("resendInvitation", format!(r#"mutation {{ resendInvitation(id: "{x}") }}"#), buyer_reviewers, NotFound),
+        // The token is the scope: a signed-in owner or admin gets past the role check
+        // to the token check (here `not_found`). Anonymous GraphQL callers get only
+        // `invitation`; the anonymous accept is the REST route.
+        last(
+            "acceptInvitation",
+            r#"mutation { acceptInvitation(token: "not-a-real-token") { status } }"#.into(),
+            admins_of_their_own,
+        ),
+        last(
+            "approveSupplierClaim",
+            format!(r#"mutation {{ approveSupplierClaim(id: "{claim}") {{ id }} }}"#),
+            admins_of_their_own,
+        ),
+        last(
+            "rejectSupplierClaim",
+            format!(r#"mutation {{ rejectSupplierClaim(id: "{claim}") {{ id }} }}"#),
+            admins_of_their_own,
+        ),
+        last(
+            "createCampaign",
+            format!(r#"mutation {{ createCampaign(input: {campaign}) {{ id }} }}"#),
+            buyer_editors_of_registry,
+        ),
+        last("submitAssessment", format!(r#"mutation {{ submitAssessment(id: "{x}") {{ id }} }}"#), answerers),
+        last(
+            "reviewAssessment",
+            format!(r#"mutation {{ reviewAssessment(id: "{x}", input: {{ decision: "accept" }}) {{ id }} }}"#),
+            buyer_reviewers,
+        ),
+        last(
+            "deleteEvidence",
+            format!(r#"mutation {{ deleteEvidence(assessmentId: "{x}", evidenceId: "{e}") }}"#),
+            answerers,
+        ),
+        last("cancelAssessment", format!(r#"mutation {{ cancelAssessment(id: "{x}") {{ id }} }}"#), buyer_reviewers),
+        last(
+            "cancelCampaign",
+            format!(r#"mutation {{ cancelCampaign(id: "{c}") {{ id }} }}"#),
+            buyer_editors_of_registry,
+        ),
+        last("deleteSupplier", format!(r#"mutation {{ deleteSupplier(id: "{sup}") }}"#), buyer_editors_of_registry),
+    ]
+}
+
+/// The callers of a row in the order that keeps destructive rows meaningful: the refusals
+/// before anyone allowed has changed the resource.
+fn callers(p: &Parties, rule: Rule) -> Vec<&(&'static str, &'static str, Member)> {
+    let mut callers: Vec<_> = p.members.iter().collect();
+    callers.sort_by_key(|(org, role, _)| rule(org, role) == Expect::Ok);
+    callers
+}
+
+/// Whether a caller's status (REST) or error code (GraphQL, `ok` for no error) meets `expect`.
+fn meets(expect: Expect, destructive: bool, ok: bool, code: &str) -> bool {
+    match expect {
+        Expect::Ok if destructive => !matches!(code, "unauthenticated" | "forbidden"),
+        Expect::Ok => ok,
+        Expect::Forbidden => code == "forbidden",
+        Expect::NotFound => code == "not_found",
+        Expect::Hidden => matches!(code, "forbidden" | "not_found"),
+    }
+}
+
+/// A 422 naming a field whose referenced resource is `not_found` (another tenant's
+/// supplier in a campaign) says no more than a 404 does.
+fn refers_to_the_unknown(problem: &Value) -> bool {
+    problem["errors"].as_array().is_some_and(|errors| errors.iter().any(|e| e["code"] == "not_found"))
+}
+
+fn rest_code(reply: &Reply) -> &str {
+    match reply.status.as_u16() {
+        401 => "unauthenticated",
+        403 => "forbidden",
+        404 => "not_found",
+        422 if refers_to_the_unknown(&reply.body) => "not_found",
+        _ => "other",
+    }
+}
+
+fn graphql_code(reply: &Reply) -> &str {
+    let error = &reply.body["errors"][0]["extensions"];
+    match error["code"].as_str() {
+        Some("validation_failed") if refers_to_the_unknown(error) => "not_found",
+        Some(code) => code,
+        None => "none",
+    }
+}
+
+/// The row's query with `FRESH` made unique, so that creations do not collide.
+fn fresh(query: &str) -> String {
+    query.replace("FRESH", &uuid::Uuid::new_v4().simple().to_string())
+}
+
+#[tokio::test]
+async fn every_assessment_supplier_and_campaign_route_answers_each_party_as_its_role_allows() -> TestResult {
+    let app = spawn_app().await;
+    let p = parties(&app).await;
+    for row in party_rows(&p.ids) {
+        let (method, path, body) = (&row.method, row.path.as_str(), row.body.as_ref());
+        let anonymous = send(&app, method, path, None, body).await;
+        assert_eq!(anonymous.status.as_u16(), 401, "{method} {path} anonymous: {}", anonymous.body);
+        let stranger = send(&app, method, path, Some(&p.b_owner.access_token), body).await;
+        let stranger_ok = match row.stranger {
+            Stranger::NotFound => rest_code(&stranger) == "not_found",
+            Stranger::EmptyList => stranger.status.is_success() && stranger.body["data"] == json!([]),
+            Stranger::Own => stranger.status.is_success(),
+        };
+        assert!(stranger_ok, "{method} {path} as another tenant: {} {}", stranger.status, stranger.body);
+        for (org, role, member) in callers(&p, row.rule) {
+            let reply = send(&app, method, path, Some(&member.access_token), body).await;
+            let expect = (row.rule)(org, role);
+            assert!(
+                meets(expect, row.destructive, reply.status.is_success(), rest_code(&reply)),
+                "{method} {path} as {org}:{role} expected {expect:?}, got {} {}",
+                reply.status,
+                reply.body
+            );
+        }
+    }
+    Ok(())
+}
+
+/// An anonymous GraphQL request from loopback address 127.0.0.(2 + n / 20): anonymous
+/// GraphQL is limited to 30 requests a minute per address, and the matrix has more rows.
+async fn anonymous_graphql(app: &TestApp, n: usize, query: &str) -> Result<Reply, Box<dyn std::error::Error>> {
+    let last_octet = u8::try_from(2 + n / 20)?;
+    let client = reqwest::Client::builder().local_address(std::net::IpAddr::from([127, 0, 0, last_octet])).build()?;
+    let response = client.post(app.url("/graphql")).json(&json!({ "query": query })).send().await?;
+    Ok(TestApp::read(response).await)
+}
+
+#[tokio::test]
+async fn every_graphql_root_field_answers_each_party_as_its_role_allows() -> TestResult {
+    let app = spawn_app().await;
+    let p = parties(&app).await;
+    for (n, row) in graphql_rows(&p.ids).into_iter().enumerate() {
+        let field = row.field;
+        let anonymous = anonymous_graphql(&app, n, &fresh(&row.query)).await?;
+        assert_eq!(graphql_code(&anonymous), "unauthenticated", "{field} anonymous: {}", anonymous.body);
+        let stranger = app.graphql(Some(&p.b_owner.access_token), &fresh(&row.query)).await;
+        let stranger_ok = match row.stranger {
+            Stranger::NotFound => graphql_code(&stranger) == "not_found",
+            Stranger::EmptyList => stranger.body["data"][field]["data"] == json!([]),
+            Stranger::Own => stranger.body["errors"].is_null(),
+        };
+        assert!(stranger_ok, "{field} as another tenant: {}", stranger.body);
+        for (org, role, member) in callers(&p, row.rule) {
+            let reply = app.graphql(Some(&member.access_token), &fresh(&row.query)).await;
+            let expect = (row.rule)(org, role);
+            assert!(
+                meets(expect, row.destructive, reply.body["errors"].is_null(), graphql_code(&reply)),
+                "{field} as {org}:{role} expected {expect:?}, got {}",
+                reply.body
+            );
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn strangers_cannot_upload_delete_cancel_or_review_and_see_no_lists() -> TestResult {
+    let app = spawn_app().await;
+    let p = parties(&app).await;
+    let b = Some(p.b_owner.access_token.as_str());
+    let x = &p.ids.assessment;
+    app.delete(&format!("/api/v1/assessments/{x}/evidence/{}", p.ids.evidence), b)
+        .await
+        .assert_problem(404, "not_found");
+    app.post(&format!("/api/v1/assessments/{x}/cancel"), b, json!({})).await.assert_problem(404, "not_found");
+    app.post(&format!("/api/v1/assessments/{x}/review"), b, json!({ "decision": "accept" }))
+        .await
+        .assert_problem(404, "not_found");
+    app.post(&format!("/api/v1/assessments/{x}/submit"), b, json!({})).await.assert_problem(404, "not_found");
+    app.delete(&format!("/api/v1/suppliers/{}", p.ids.supplier_record), b).await.assert_problem(404, "not_found");
+    app.post(&format!("/api/v1/campaigns/{}/cancel", p.ids.campaign), b, json!({}))
+        .await
+        .assert_problem(404, "not_found");
+    for path in ["/api/v1/assessments", "/api/v1/suppliers", "/api/v1/campaigns"] {
+        let list = app.get(path, b).await;
+        assert_eq!(list.body["data"].as_array().map(Vec::len), Some(0), "{path}: {}", list.body);
+    }
+    // The supplier's organization sees its assessment but nothing of the buyer's registry.
+    let s_owner = p.member("S", "owner")?;
+    let s = Some(s_owner.access_token.as_str());
+    let a_owner = p.member("A", "owner")?;
+    let export_lines = |token: &str| {
+        let request = app.client.get(app.url("/api/v1/suppliers/export")).bearer_auth(token.to_owned()).send();
+        async move { request.await?.text().await.map(|t| t.lines().count()) }
+    };
+    assert_eq!(export_lines(&a_owner.access_token).await?, 2, "the buyer's export has its supplier");
+    assert_eq!(export_lines(&p.b_owner.access_token).await?, 1, "a stranger's export is its own: a header");
+    assert_eq!(export_lines(&s_owner.access_token).await?, 1, "the supplier's export is its own");
+    assert_eq!(app.get("/api/v1/suppliers", s).await.body["data"].as_array().map(Vec::len), Some(0));
+    assert_eq!(app.get("/api/v1/campaigns", s).await.body["data"].as_array().map(Vec::len), Some(0));
+    let theirs = app.get("/api/v1/assessments", s).await;
+    assert_eq!(theirs.body["data"].as_array().map(Vec::len), Some(1));
+    // A supplier cannot cancel, and a buyer viewer cannot either.
+    app.post(&format!("/api/v1/assessments/{x}/cancel"), s, json!({})).await.assert_problem(403, "forbidden");
+    Ok(())
+}

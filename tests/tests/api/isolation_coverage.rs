@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestResult, spawn_app};
 use crate::isolation::rows;
-use crate::isolation_parties::{Ids, graphql_rows, party_rows};
+use crate::isolation_graphql::graphql_rows;
+use crate::isolation_parties::{Ids, party_rows};
 
 /// REST operations that need no sign-in, and why.
 const ANONYMOUS_ROUTES: &[(&str, &str)] = &[

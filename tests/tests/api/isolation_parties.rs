@@ -1,6 +1,7 @@
 //! The two-party half of the tenant-isolation matrix: buyer A sent assessment X to supplier
-//! organization S, and B is a stranger. One table of REST rows and one of GraphQL root
-//! fields; every cell (anonymous, each role of A and S, the stranger) is checked.
+//! organization S, and B is a stranger. One table of REST rows (the GraphQL table, in
+//! `isolation_graphql`, shares the parties and rules); every cell (anonymous, each role of
+//! A and S, the stranger) is checked.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -37,7 +38,7 @@ pub enum Body {
     Pdf,
 }
 
-type Rule = fn(&str, &str) -> Expect;
+pub type Rule = fn(&str, &str) -> Expect;
 
 pub struct PartyRow {
     pub method: Method,
@@ -48,14 +49,6 @@ pub struct PartyRow {
     /// The call changes state for the next caller (submit, review, cancel, delete): an
     /// allowed caller need only get past the access check (neither 401 nor 403), since an
     /// earlier allowed caller may already have cancelled or deleted the resource.
-    destructive: bool,
-}
-
-pub struct GraphqlRow {
-    pub field: &'static str,
-    query: String,
-    rule: Rule,
-    stranger: Stranger,
     destructive: bool,
 }
 
@@ -153,36 +146,36 @@ pub async fn parties(app: &TestApp) -> Parties {
     Parties { members, b_owner, ids }
 }
 
-fn readable_by_both(_: &str, _: &str) -> Expect {
+pub fn readable_by_both(_: &str, _: &str) -> Expect {
     Expect::Ok
 }
 
-fn answerers(org: &str, role: &str) -> Expect {
+pub fn answerers(org: &str, role: &str) -> Expect {
     match (org, role) {
         ("S", "owner" | "admin" | "respondent") => Expect::Ok,
         _ => Expect::Forbidden,
     }
 }
 
-fn participants(org: &str, role: &str) -> Expect {
+pub fn participants(org: &str, role: &str) -> Expect {
     match (org, role) {
         ("S", "owner" | "admin" | "respondent") | ("A", "owner" | "admin" | "reviewer") => Expect::Ok,
         _ => Expect::Forbidden,
     }
 }
 
-fn buyer_reviewers(org: &str, role: &str) -> Expect {
+pub fn buyer_reviewers(org: &str, role: &str) -> Expect {
     match (org, role) {
         ("A", "owner" | "admin" | "reviewer") => Expect::Ok,
         _ => Expect::Forbidden,
     }
 }
 
-fn buyer_readers(org: &str, _: &str) -> Expect {
+pub fn buyer_readers(org: &str, _: &str) -> Expect {
     if org == "A" { Expect::Ok } else { Expect::NotFound }
 }
 
-fn buyer_editors_of_registry(org: &str, role: &str) -> Expect {
+pub fn buyer_editors_of_registry(org: &str, role: &str) -> Expect {
     match (org, role) {
         ("A", "owner" | "admin" | "reviewer") => Expect::Ok,
         ("A", _) => Expect::Forbidden,
@@ -192,7 +185,7 @@ fn buyer_editors_of_registry(org: &str, role: &str) -> Expect {
 }
 
 /// Editors of their own organization's registry or templates, whichever side they are on.
-fn editors_of_their_own(_: &str, role: &str) -> Expect {
+pub fn editors_of_their_own(_: &str, role: &str) -> Expect {
     match role {
         "owner" | "admin" | "reviewer" => Expect::Ok,
         _ => Expect::Forbidden,
@@ -200,7 +193,7 @@ fn editors_of_their_own(_: &str, role: &str) -> Expect {
 }
 
 /// Owners and admins of their own organization (supplier-claim decisions).
-fn admins_of_their_own(_: &str, role: &str) -> Expect {
+pub fn admins_of_their_own(_: &str, role: &str) -> Expect {
     match role {
         "owner" | "admin" => Expect::Ok,
         _ => Expect::Forbidden,
@@ -211,7 +204,7 @@ fn new_supplier() -> Value {
     json!({ "name": "Matrix Co", "contact_name": "C", "contact_email": unique_email("matrix-supplier"), "tier": "tier1" })
 }
 
-fn new_template() -> Value {
+pub fn new_template() -> Value {
     json!({
         "key": format!("t-{}", uuid::Uuid::new_v4().simple()), "name": "T", "guideline_version": "1",
         "categories": [{ "number": 1, "name": "C", "sections": [{ "code": "1", "items": [{ "no": 1, "level": 1, "question": "Q?" }] }] }]
@@ -324,193 +317,16 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
     ]
 }
 
-/// A JSON value written as a GraphQL input literal (object keys unquoted), for `JSON!` arguments.
-fn literal(value: &Value) -> String {
-    match value {
-        Value::Object(map) => {
-            let fields: Vec<String> = map.iter().map(|(k, v)| format!("{k}: {}", literal(v))).collect();
-            format!("{{ {} }}", fields.join(", "))
-        }
-        Value::Array(items) => format!("[{}]", items.iter().map(literal).collect::<Vec<_>>().join(", ")),
-        other => other.to_string(),
-    }
-}
-
-/// Every GraphQL root field except the anonymous `invitation` and `acceptInvitation`, in the
-/// same shape as the REST rows.
-pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
-    use Stranger::{EmptyList, NotFound, Own};
-    let (x, e, sup, c) = (&ids.assessment, &ids.evidence, &ids.supplier_record, &ids.campaign);
-    let (builtin, a_template) = (&ids.builtin_template, &ids.a_template);
-    let claim = uuid::Uuid::new_v4();
-    let row = |field: &'static str, query: String, rule: Rule, stranger: Stranger| GraphqlRow {
-        field,
-        query,
-        rule,
-        stranger,
-        destructive: false,
-    };
-    let last = |field: &'static str, query: String, rule: Rule| GraphqlRow {
-        field,
-        query,
-        rule,
-        stranger: NotFound,
-        destructive: true,
-    };
-    let mut template = new_template();
-    template["key"] = json!("t-FRESH");
-    let template = literal(&template);
-    let campaign =
-        literal(&json!({ "name": "Matrix", "template_id": builtin, "due_date": due_in(30), "supplier_ids": [sup] }));
-    vec![
-        row("me", "{ me { user { id } } }".into(), readable_by_both, Own),
-        row("templates", "{ templates { data { id } } }".into(), readable_by_both, Own),
-        row("template", format!(r#"{{ template(id: "{builtin}") {{ id }} }}"#), readable_by_both, Own),
-        row("templateExport", format!(r#"{{ templateExport(id: "{builtin}") }}"#), readable_by_both, Own),
-        row("suppliers", "{ suppliers { data { id } } }".into(), readable_by_both, EmptyList),
-        row("supplier", format!(r#"{{ supplier(id: "{sup}") {{ id }} }}"#), buyer_readers, NotFound),
-        row("campaigns", "{ campaigns { data { id } } }".into(), readable_by_both, EmptyList),
-        row("campaign", format!(r#"{{ campaign(id: "{c}") {{ id }} }}"#), buyer_readers, NotFound),
-        row("assessments", "{ assessments { data { id } } }".into(), readable_by_both, EmptyList),
-        row("assessment", format!(r#"{{ assessment(id: "{x}") {{ id }} }}"#), readable_by_both, NotFound),
-        row(
-            "assessmentQuestions",
-            format!(r#"{{ assessmentQuestions(id: "{x}") {{ no }} }}"#),
-            readable_by_both,
-            NotFound,
-        ),
-        row(
-            "assessmentComments",
-            format!(r#"{{ assessmentComments(id: "{x}") {{ id }} }}"#),
-            readable_by_both,
-            NotFound,
-        ),
-        row("assessmentHistory", format!(r#"{{ assessmentHistory(id: "{x}") {{ id }} }}"#), readable_by_both, NotFound),
-        row(
-            "assessmentEvidence",
-            format!(r#"{{ assessmentEvidence(id: "{x}") {{ id }} }}"#),
-            readable_by_both,
-            NotFound,
-        ),
-        row("supplierClaims", "{ supplierClaims { data { id } } }".into(), admins_of_their_own, EmptyList),
-        row(
-            "importTemplate",
-            format!(r#"mutation {{ importTemplate(document: {template}) {{ id }} }}"#),
-            editors_of_their_own,
-            Own,
-        ),
-        row(
-            "cloneTemplate",
-            format!(r#"mutation {{ cloneTemplate(id: "{builtin}") {{ id }} }}"#),
-            editors_of_their_own,
-            Own,
-        ),
-        row(
-            "updateTemplate",
-            format!(r#"mutation {{ updateTemplate(id: "{a_template}", patch: {{ name: "renamed" }}) {{ id }} }}"#),
-            buyer_editors_of_registry,
-            NotFound,
-        ),
-        row(
-            "createSupplier",
-            format!(
-                r#"mutation {{ createSupplier(input: {{ name: "Gql Co", contact_name: "C", contact_email: "{}", tier: "tier1" }}) {{ id }} }}"#,
-                "gql-FRESH@example.com"
-            ),
-            editors_of_their_own,
-            Own,
-        ),
-        row(
-            "updateSupplier",
-            format!(r#"mutation {{ updateSupplier(id: "{sup}", input: {{ tier: "tier1" }}) {{ id }} }}"#),
-            buyer_editors_of_registry,
-            NotFound,
-        ),
-        row(
-            "saveAnswer",
-            format!(
-                r#"mutation {{ saveAnswer(assessmentId: "{x}", no: 1, answer: {{ status: "implemented" }}) {{ version }} }}"#
-            ),
-            answerers,
-            NotFound,
-        ),
-        row(
-            "saveAnswers",
-            format!(
-                r#"mutation {{ saveAnswers(assessmentId: "{x}", answers: [{{ no: 1, status: "implemented" }}]) {{ version }} }}"#
-            ),
-            answerers,
-            NotFound,
-        ),
-        row(
-            "uploadEvidence",
-            format!(
-                r#"mutation {{ uploadEvidence(assessmentId: "{x}", fileName: "e.pdf", contentType: "application/pdf", contentBase64: "JVBERi0xLjQgeA==") {{ id }} }}"#
-            ),
-            answerers,
-            NotFound,
-        ),
-        row(
-            "addComment",
-            format!(r#"mutation {{ addComment(assessmentId: "{x}", input: {{ body: "A question" }}) {{ id }} }}"#),
-            participants,
-            NotFound,
-        ),
-        row("resendInvitation", format!(r#"mutation {{ resendInvitation(id: "{x}") }}"#), buyer_reviewers, NotFound),
-        // The token is the scope: a signed-in owner or admin gets past the role check
-        // to the token check (here `not_found`). Anonymous GraphQL callers get only
-        // `invitation`; the anonymous accept is the REST route.
-        last(
-            "acceptInvitation",
-            r#"mutation { acceptInvitation(token: "not-a-real-token") { status } }"#.into(),
-            admins_of_their_own,
-        ),
-        last(
-            "approveSupplierClaim",
-            format!(r#"mutation {{ approveSupplierClaim(id: "{claim}") {{ id }} }}"#),
-            admins_of_their_own,
-        ),
-        last(
-            "rejectSupplierClaim",
-            format!(r#"mutation {{ rejectSupplierClaim(id: "{claim}") {{ id }} }}"#),
-            admins_of_their_own,
-        ),
-        last(
-            "createCampaign",
-            format!(r#"mutation {{ createCampaign(input: {campaign}) {{ id }} }}"#),
-            buyer_editors_of_registry,
-        ),
-        last("submitAssessment", format!(r#"mutation {{ submitAssessment(id: "{x}") {{ id }} }}"#), answerers),
-        last(
-            "reviewAssessment",
-            format!(r#"mutation {{ reviewAssessment(id: "{x}", input: {{ decision: "accept" }}) {{ id }} }}"#),
-            buyer_reviewers,
-        ),
-        last(
-            "deleteEvidence",
-            format!(r#"mutation {{ deleteEvidence(assessmentId: "{x}", evidenceId: "{e}") }}"#),
-            answerers,
-        ),
-        last("cancelAssessment", format!(r#"mutation {{ cancelAssessment(id: "{x}") {{ id }} }}"#), buyer_reviewers),
-        last(
-            "cancelCampaign",
-            format!(r#"mutation {{ cancelCampaign(id: "{c}") {{ id }} }}"#),
-            buyer_editors_of_registry,
-        ),
-        last("deleteSupplier", format!(r#"mutation {{ deleteSupplier(id: "{sup}") }}"#), buyer_editors_of_registry),
-    ]
-}
-
 /// The callers of a row in the order that keeps destructive rows meaningful: the refusals
 /// before anyone allowed has changed the resource.
-fn callers(p: &Parties, rule: Rule) -> Vec<&(&'static str, &'static str, Member)> {
+pub fn callers(p: &Parties, rule: Rule) -> Vec<&(&'static str, &'static str, Member)> {
     let mut callers: Vec<_> = p.members.iter().collect();
     callers.sort_by_key(|(org, role, _)| rule(org, role) == Expect::Ok);
     callers
 }
 
 /// Whether a caller's status (REST) or error code (GraphQL, `ok` for no error) meets `expect`.
-fn meets(expect: Expect, destructive: bool, ok: bool, code: &str) -> bool {
+pub fn meets(expect: Expect, destructive: bool, ok: bool, code: &str) -> bool {
     match expect {
         Expect::Ok if destructive => !matches!(code, "unauthenticated" | "forbidden"),
         Expect::Ok => ok,
@@ -522,7 +338,7 @@ fn meets(expect: Expect, destructive: bool, ok: bool, code: &str) -> bool {
 
 /// A 422 naming a field whose referenced resource is `not_found` (another tenant's
 /// supplier in a campaign) says no more than a 404 does.
-fn refers_to_the_unknown(problem: &Value) -> bool {
+pub fn refers_to_the_unknown(problem: &Value) -> bool {
     problem["errors"].as_array().is_some_and(|errors| errors.iter().any(|e| e["code"] == "not_found"))
 }
 
@@ -534,20 +350,6 @@ fn rest_code(reply: &Reply) -> &str {
         422 if refers_to_the_unknown(&reply.body) => "not_found",
         _ => "other",
     }
-}
-
-fn graphql_code(reply: &Reply) -> &str {
-    let error = &reply.body["errors"][0]["extensions"];
-    match error["code"].as_str() {
-        Some("validation_failed") if refers_to_the_unknown(error) => "not_found",
-        Some(code) => code,
-        None => "none",
-    }
-}
-
-/// The row's query with `FRESH` made unique, so that creations do not collide.
-fn fresh(query: &str) -> String {
-    query.replace("FRESH", &uuid::Uuid::new_v4().simple().to_string())
 }
 
 #[tokio::test]
@@ -572,43 +374,6 @@ async fn every_assessment_supplier_and_campaign_route_answers_each_party_as_its_
                 meets(expect, row.destructive, reply.status.is_success(), rest_code(&reply)),
                 "{method} {path} as {org}:{role} expected {expect:?}, got {} {}",
                 reply.status,
-                reply.body
-            );
-        }
-    }
-    Ok(())
-}
-
-/// An anonymous GraphQL request from loopback address 127.0.0.(2 + n / 20): anonymous
-/// GraphQL is limited to 30 requests a minute per address, and the matrix has more rows.
-async fn anonymous_graphql(app: &TestApp, n: usize, query: &str) -> Result<Reply, Box<dyn std::error::Error>> {
-    let last_octet = u8::try_from(2 + n / 20)?;
-    let client = reqwest::Client::builder().local_address(std::net::IpAddr::from([127, 0, 0, last_octet])).build()?;
-    let response = client.post(app.url("/graphql")).json(&json!({ "query": query })).send().await?;
-    Ok(TestApp::read(response).await)
-}
-
-#[tokio::test]
-async fn every_graphql_root_field_answers_each_party_as_its_role_allows() -> TestResult {
-    let app = spawn_app().await;
-    let p = parties(&app).await;
-    for (n, row) in graphql_rows(&p.ids).into_iter().enumerate() {
-        let field = row.field;
-        let anonymous = anonymous_graphql(&app, n, &fresh(&row.query)).await?;
-        assert_eq!(graphql_code(&anonymous), "unauthenticated", "{field} anonymous: {}", anonymous.body);
-        let stranger = app.graphql(Some(&p.b_owner.access_token), &fresh(&row.query)).await;
-        let stranger_ok = match row.stranger {
-            Stranger::NotFound => graphql_code(&stranger) == "not_found",
-            Stranger::EmptyList => stranger.body["data"][field]["data"] == json!([]),
-            Stranger::Own => stranger.body["errors"].is_null(),
-        };
-        assert!(stranger_ok, "{field} as another tenant: {}", stranger.body);
-        for (org, role, member) in callers(&p, row.rule) {
-            let reply = app.graphql(Some(&member.access_token), &fresh(&row.query)).await;
-            let expect = (row.rule)(org, role);
-            assert!(
-                meets(expect, row.destructive, reply.body["errors"].is_null(), graphql_code(&reply)),
-                "{field} as {org}:{role} expected {expect:?}, got {}",
                 reply.body
             );
         }

@@ -20,6 +20,7 @@ mod input_rules;
 mod invitation_links;
 mod isolation;
 mod isolation_coverage;
+mod isolation_graphql;
 mod isolation_parties;
 mod mail_layout;
 mod operations;

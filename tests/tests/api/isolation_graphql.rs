@@ -1,0 +1,246 @@
+//! The GraphQL half of the two-party isolation matrix: every root field but the anonymous
+//! `invitation`, with the same parties, rules and cells as the REST rows.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Reply, TestApp, TestResult, due_in, spawn_app};
+use crate::isolation_parties::{
+    Ids, Rule, Stranger, admins_of_their_own, answerers, buyer_editors_of_registry, buyer_readers, buyer_reviewers,
+    callers, editors_of_their_own, meets, new_template, participants, parties, readable_by_both, refers_to_the_unknown,
+};
+
+pub struct GraphqlRow {
+    pub field: &'static str,
+    query: String,
+    rule: Rule,
+    stranger: Stranger,
+    destructive: bool,
+}
+
+/// A JSON value written as a GraphQL input literal (object keys unquoted), for `JSON!` arguments.
+fn literal(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let fields: Vec<String> = map.iter().map(|(k, v)| format!("{k}: {}", literal(v))).collect();
+            format!("{{ {} }}", fields.join(", "))
+        }
+        Value::Array(items) => format!("[{}]", items.iter().map(literal).collect::<Vec<_>>().join(", ")),
+        other => other.to_string(),
+    }
+}
+
+/// Every GraphQL root field except the anonymous `invitation`, in the
+/// same shape as the REST rows.
+pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
+    use Stranger::{EmptyList, NotFound, Own};
+    let (x, e, sup, c) = (&ids.assessment, &ids.evidence, &ids.supplier_record, &ids.campaign);
+    let (builtin, a_template) = (&ids.builtin_template, &ids.a_template);
+    let claim = uuid::Uuid::new_v4();
+    let row = |field: &'static str, query: String, rule: Rule, stranger: Stranger| GraphqlRow {
+        field,
+        query,
+        rule,
+        stranger,
+        destructive: false,
+    };
+    let last = |field: &'static str, query: String, rule: Rule| GraphqlRow {
+        field,
+        query,
+        rule,
+        stranger: NotFound,
+        destructive: true,
+    };
+    let mut template = new_template();
+    template["key"] = json!("t-FRESH");
+    let template = literal(&template);
+    let campaign =
+        literal(&json!({ "name": "Matrix", "template_id": builtin, "due_date": due_in(30), "supplier_ids": [sup] }));
+    vec![
+        row("me", "{ me { user { id } } }".into(), readable_by_both, Own),
+        row("templates", "{ templates { data { id } } }".into(), readable_by_both, Own),
+        row("template", format!(r#"{{ template(id: "{builtin}") {{ id }} }}"#), readable_by_both, Own),
+        row("templateExport", format!(r#"{{ templateExport(id: "{builtin}") }}"#), readable_by_both, Own),
+        row("suppliers", "{ suppliers { data { id } } }".into(), readable_by_both, EmptyList),
+        row("supplier", format!(r#"{{ supplier(id: "{sup}") {{ id }} }}"#), buyer_readers, NotFound),
+        row("campaigns", "{ campaigns { data { id } } }".into(), readable_by_both, EmptyList),
+        row("campaign", format!(r#"{{ campaign(id: "{c}") {{ id }} }}"#), buyer_readers, NotFound),
+        row("assessments", "{ assessments { data { id } } }".into(), readable_by_both, EmptyList),
+        row("assessment", format!(r#"{{ assessment(id: "{x}") {{ id }} }}"#), readable_by_both, NotFound),
+        row(
+            "assessmentQuestions",
+            format!(r#"{{ assessmentQuestions(id: "{x}") {{ no }} }}"#),
+            readable_by_both,
+            NotFound,
+        ),
+        row(
+            "assessmentComments",
+            format!(r#"{{ assessmentComments(id: "{x}") {{ id }} }}"#),
+            readable_by_both,
+            NotFound,
+        ),
+        row("assessmentHistory", format!(r#"{{ assessmentHistory(id: "{x}") {{ id }} }}"#), readable_by_both, NotFound),
+        row(
+            "assessmentEvidence",
+            format!(r#"{{ assessmentEvidence(id: "{x}") {{ id }} }}"#),
+            readable_by_both,
+            NotFound,
+        ),
+        row("supplierClaims", "{ supplierClaims { data { id } } }".into(), admins_of_their_own, EmptyList),
+        row(
+            "importTemplate",
+            format!(r#"mutation {{ importTemplate(document: {template}) {{ id }} }}"#),
+            editors_of_their_own,
+            Own,
+        ),
+        row(
+            "cloneTemplate",
+            format!(r#"mutation {{ cloneTemplate(id: "{builtin}") {{ id }} }}"#),
+            editors_of_their_own,
+            Own,
+        ),
+        row(
+            "updateTemplate",
+            format!(r#"mutation {{ updateTemplate(id: "{a_template}", patch: {{ name: "renamed" }}) {{ id }} }}"#),
+            buyer_editors_of_registry,
+            NotFound,
+        ),
+        row(
+            "createSupplier",
+            format!(
+                r#"mutation {{ createSupplier(input: {{ name: "Gql Co", contact_name: "C", contact_email: "{}", tier: "tier1" }}) {{ id }} }}"#,
+                "gql-FRESH@example.com"
+            ),
+            editors_of_their_own,
+            Own,
+        ),
+        row(
+            "updateSupplier",
+            format!(r#"mutation {{ updateSupplier(id: "{sup}", input: {{ tier: "tier1" }}) {{ id }} }}"#),
+            buyer_editors_of_registry,
+            NotFound,
+        ),
+        row(
+            "saveAnswer",
+            format!(
+                r#"mutation {{ saveAnswer(assessmentId: "{x}", no: 1, answer: {{ status: "implemented" }}) {{ version }} }}"#
+            ),
+            answerers,
+            NotFound,
+        ),
+        row(
+            "saveAnswers",
+            format!(
+                r#"mutation {{ saveAnswers(assessmentId: "{x}", answers: [{{ no: 1, status: "implemented" }}]) {{ version }} }}"#
+            ),
+            answerers,
+            NotFound,
+        ),
+        row(
+            "uploadEvidence",
+            format!(
+                r#"mutation {{ uploadEvidence(assessmentId: "{x}", fileName: "e.pdf", contentType: "application/pdf", contentBase64: "JVBERi0xLjQgeA==") {{ id }} }}"#
+            ),
+            answerers,
+            NotFound,
+        ),
+        row(
+            "addComment",
+            format!(r#"mutation {{ addComment(assessmentId: "{x}", input: {{ body: "A question" }}) {{ id }} }}"#),
+            participants,
+            NotFound,
+        ),
+        row("resendInvitation", format!(r#"mutation {{ resendInvitation(id: "{x}") }}"#), buyer_reviewers, NotFound),
+        // The token is the scope: a signed-in owner or admin gets past the role check
+        // to the token check (here `not_found`). Anonymous GraphQL callers get only
+        // `invitation`; the anonymous accept is the REST route.
+        last(
+            "acceptInvitation",
+            r#"mutation { acceptInvitation(token: "not-a-real-token") { status } }"#.into(),
+            admins_of_their_own,
+        ),
+        last(
+            "approveSupplierClaim",
+            format!(r#"mutation {{ approveSupplierClaim(id: "{claim}") {{ id }} }}"#),
+            admins_of_their_own,
+        ),
+        last(
+            "rejectSupplierClaim",
+            format!(r#"mutation {{ rejectSupplierClaim(id: "{claim}") {{ id }} }}"#),
+            admins_of_their_own,
+        ),
+        last(
+            "createCampaign",
+            format!(r#"mutation {{ createCampaign(input: {campaign}) {{ id }} }}"#),
+            buyer_editors_of_registry,
+        ),
+        last("submitAssessment", format!(r#"mutation {{ submitAssessment(id: "{x}") {{ id }} }}"#), answerers),
+        last(
+            "reviewAssessment",
+            format!(r#"mutation {{ reviewAssessment(id: "{x}", input: {{ decision: "accept" }}) {{ id }} }}"#),
+            buyer_reviewers,
+        ),
+        last(
+            "deleteEvidence",
+            format!(r#"mutation {{ deleteEvidence(assessmentId: "{x}", evidenceId: "{e}") }}"#),
+            answerers,
+        ),
+        last("cancelAssessment", format!(r#"mutation {{ cancelAssessment(id: "{x}") {{ id }} }}"#), buyer_reviewers),
+        last(
+            "cancelCampaign",
+            format!(r#"mutation {{ cancelCampaign(id: "{c}") {{ id }} }}"#),
+            buyer_editors_of_registry,
+        ),
+        last("deleteSupplier", format!(r#"mutation {{ deleteSupplier(id: "{sup}") }}"#), buyer_editors_of_registry),
+    ]
+}
+
+fn graphql_code(reply: &Reply) -> &str {
+    let error = &reply.body["errors"][0]["extensions"];
+    match error["code"].as_str() {
+        Some("validation_failed") if refers_to_the_unknown(error) => "not_found",
+        Some(code) => code,
+        None => "none",
+    }
+}
+
+/// The row's query with `FRESH` made unique, so that creations do not collide.
+fn fresh(query: &str) -> String {
+    query.replace("FRESH", &uuid::Uuid::new_v4().simple().to_string())
+}
+
+/// An anonymous GraphQL request from loopback address 127.0.0.(2 + n / 20): anonymous
+/// GraphQL is limited to 30 requests a minute per address, and the matrix has more rows.
+async fn anonymous_graphql(app: &TestApp, n: usize, query: &str) -> Result<Reply, Box<dyn std::error::Error>> {
+    let last_octet = u8::try_from(2 + n / 20)?;
+    let client = reqwest::Client::builder().local_address(std::net::IpAddr::from([127, 0, 0, last_octet])).build()?;
+    let response = client.post(app.url("/graphql")).json(&json!({ "query": query })).send().await?;
+    Ok(TestApp::read(response).await)
+}
+
+#[tokio::test]
+async fn every_graphql_root_field_answers_each_party_as_its_role_allows() -> TestResult {
+    let app = spawn_app().await;
+    let p = parties(&app).await;
+    for (n, row) in graphql_rows(&p.ids).into_iter().enumerate() {
+        let field = row.field;
+        let anonymous = anonymous_graphql(&app, n, &fresh(&row.query)).await?;
+        assert_eq!(graphql_code(&anonymous), "unauthenticated", "{field} anonymous: {}", anonymous.body);
+        let stranger = app.graphql(Some(&p.b_owner.access_token), &fresh(&row.query)).await;
+        let stranger_ok = match row.stranger {
+            Stranger::NotFound => graphql_code(&stranger) == "not_found",
+            Stranger::EmptyList => stranger.body["data"][field]["data"] == json!([]),
+            Stranger::Own => stranger.body["errors"].is_null(),
+        };
+        assert!(stranger_ok, "{field} as another tenant: {}", stranger.body);
+        for (org, role, member) in callers(&p, row.rule) {
+            let reply = app.graphql(Some(&member.access_token), &fresh(&row.query)).await;
+            let expect = (row.rule)(org, role);
+            assert!(
+                meets(expect, row.destructive, reply.body["errors"].is_null(), graphql_code(&reply)),
+                "{field} as {org}:{role} expected {expect:?}, got {}",
+                reply.body
+            );
+        }
+    }
+    Ok(())
+}

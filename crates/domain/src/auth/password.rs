@@ -358,6 +358,14 @@ mod tests {
         for pw in ["correct-Horse-battery-9", "another-Long-pass-17", "another-Long-pass-42", "Demo-0123456789abcd"] {
             assert!(codes(pw).is_empty(), "{pw}: {:?}", codes(pw));
         }
+        // The README's own sign-up and invitation examples, with what they type beside it.
+        for (pw, email, inputs) in [
+            ("correct-Horse-battery-9", "aki@acme.example", &["Aki Tanaka", "Acme Parts"][..]),
+            ("another-Long-pass-17", "rie@acme.example", &["Rie Sato"][..]),
+            ("another-Long-pass-42", "ito@tokai.example", &["Ito", "Tokai Seiki KK"][..]),
+        ] {
+            assert!(policy_violations(pw, email, inputs).is_empty(), "{pw}");
+        }
     }
 
     #[test]

@@ -363,8 +363,11 @@ mod tests {
             ("correct-Horse-battery-9", "aki@acme.example", &["Aki Tanaka", "Acme Parts"][..]),
             ("another-Long-pass-17", "rie@acme.example", &["Rie Sato"][..]),
             ("another-Long-pass-42", "ito@tokai.example", &["Ito", "Tokai Seiki KK"][..]),
+            ("attack-Password-123", "buyer-0a1b2c3d@example.com", &["Buyer", "Attack Buyer"][..]),
+            ("attack-Password-123", "respondent-0a1b2c3d@example.com", &["Supplier"][..]),
         ] {
-            assert!(policy_violations(pw, email, inputs).is_empty(), "{pw}");
+            let errors = policy_violations(pw, email, inputs);
+            assert!(errors.is_empty(), "{pw} {inputs:?}: {errors:?}");
         }
     }
 

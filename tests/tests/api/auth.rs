@@ -55,6 +55,33 @@ async fn weak_passwords_are_refused_naming_each_failed_rule() -> TestResult {
 }
 
 #[tokio::test]
+async fn breached_and_guessable_passwords_are_refused_with_zxcvbn_advice() -> TestResult {
+    let app = spawn_app().await;
+    for (password, org, rule) in [
+        // Whole entries of the breach list, whatever the case or l33t swaps.
+        ("123QweAsdZxc", "Globex", "password_common"),
+        ("TheCakeIsAlie", "Globex", "password_common"),
+        // Built from what the person typed: weak for them, fine for someone else.
+        ("AcmeTrading-2024", "Acme Trading", "password_too_weak"),
+        ("Monkey12345!", "Globex", "password_too_weak"),
+    ] {
+        let body = json!({ "organization_name": org, "name": "Sam Someone", "email": unique_email("weak"), "password": password });
+        let reply = app.post("/api/v1/auth/signup", None, body).await;
+        reply.assert_problem(422, "validation_failed");
+        let errors = reply.body["errors"].as_array().ok_or("errors")?;
+        let error = errors.iter().find(|e| e["code"] == rule);
+        assert!(error.is_some_and(|e| e["field"] == "password"), "{password}: expected {rule} in {errors:?}");
+        if rule == "password_too_weak" {
+            let message = error.and_then(|e| e["message"].as_str()).unwrap_or_default();
+            assert!(message.starts_with("is too easy to guess: "), "{password}: no advice in {message:?}");
+        }
+    }
+    let elsewhere = json!({ "organization_name": "Globex", "name": "Kim Other", "email": unique_email("strong"), "password": "AcmeTrading-2024" });
+    assert_eq!(app.post("/api/v1/auth/signup", None, elsewhere).await.status, StatusCode::CREATED);
+    Ok(())
+}
+
+#[tokio::test]
 async fn signup_lists_every_invalid_field_at_once() -> TestResult {
     let app = spawn_app().await;
     let reply = app

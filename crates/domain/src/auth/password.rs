@@ -214,8 +214,14 @@ fn worker(shared: &Shared) {
     }
 }
 
-/// Every rule the password breaks, named by `code`.
-pub fn policy_violations(password: &str, email: &str) -> Vec<FieldError> {
+/// zxcvbn scores 0 to 4; 3 is "safely unguessable" (about 10^8 guesses or more), what
+/// NIST SP 800-63B's "not easily guessed" is taken to mean here.
+const MIN_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
+
+/// Every rule the password breaks, named by `code`. `email` is the account's address and
+/// `user_inputs` the other things the person typed (name, organization): zxcvbn counts a
+/// password built from them as easy to guess.
+pub fn policy_violations(password: &str, email: &str, user_inputs: &[&str]) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let chars: Vec<char> = password.chars().collect();
     let mut fail = |code: &'static str, message: String| errors.push(FieldError::new("password", code, message));
@@ -224,6 +230,8 @@ pub fn policy_violations(password: &str, email: &str) -> Vec<FieldError> {
     }
     if chars.len() > MAX_LENGTH {
         fail("password_too_long", format!("must be at most {MAX_LENGTH} characters"));
+        // Not scored: the length alone refuses it, and scoring costs grow with length.
+        return errors;
     }
     let classes = [
         chars.iter().any(|c| c.is_lowercase()),
@@ -243,12 +251,61 @@ pub fn policy_violations(password: &str, email: &str) -> Vec<FieldError> {
             "must not be one repeated character or a plain run such as abcdef or 123456".into(),
         );
     }
+    if chars.is_empty() {
+        return errors;
+    }
     let lower = password.to_lowercase();
     let local_part = email.split('@').next().unwrap_or_default().to_lowercase();
-    if COMMON.contains(&lower.as_str()) || (local_part.len() >= 4 && lower.contains(&local_part)) {
+    let inputs = zxcvbn_inputs(email, &local_part, user_inputs);
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let estimate = zxcvbn::zxcvbn(password, &inputs);
+    if COMMON.contains(&lower.as_str())
+        || is_listed_password(&estimate, chars.len())
+        || (local_part.len() >= 4 && lower.contains(&local_part))
+    {
         fail("password_common", "is a commonly used password or contains your email address".into());
+    } else if estimate.score() < MIN_SCORE {
+        let advice = estimate.feedback().map(ToString::to_string).unwrap_or_default();
+        let advice = advice.trim();
+        let message = if advice.is_empty() {
+            "is too easy to guess".to_owned()
+        } else {
+            format!("is too easy to guess: {advice}")
+        };
+        fail("password_too_weak", message);
     }
     errors
+}
+
+/// True when the whole password, ignoring case and common letter-for-symbol swaps, is one
+/// entry of the ranked list of about 30,000 passwords most often seen in breaches that zxcvbn
+/// ships (Mark Burnett's corpus of ten million leaked passwords).
+fn is_listed_password(estimate: &zxcvbn::Entropy, len: usize) -> bool {
+    estimate.sequence().iter().any(|m| {
+        m.i == 0
+            && m.j + 1 == len
+            && matches!(&m.pattern, zxcvbn::matching::patterns::MatchPattern::Dictionary(d)
+                // zxcvbn does not export the dictionary enum's name; its default is `Passwords`
+                // (the unit tests pin that this still finds listed passwords and nothing else).
+                if d.dictionary_name == Default::default() && !d.reversed)
+    })
+}
+
+/// The email, its local part, and each value with its words, lower-cased: zxcvbn matches a
+/// user input only as a whole token, so "Acme Trading" is also given as "acme", "trading" and
+/// "acmetrading".
+fn zxcvbn_inputs(email: &str, local_part: &str, user_inputs: &[&str]) -> Vec<String> {
+    let mut inputs = vec![email.to_lowercase(), local_part.to_owned()];
+    for value in user_inputs.iter().chain(std::iter::once(&local_part)) {
+        let value = value.to_lowercase();
+        let words: Vec<&str> = value.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 3).collect();
+        inputs.push(words.concat());
+        inputs.extend(words.into_iter().map(str::to_owned));
+        inputs.push(value);
+    }
+    inputs.sort();
+    inputs.dedup();
+    inputs
 }
 
 /// True for a run along the digits, the alphabet or a keyboard row (wrapping, either
@@ -274,7 +331,10 @@ mod tests {
     use super::*;
 
     fn codes(pw: &str) -> Vec<&'static str> {
-        policy_violations(pw, "someone@example.com").into_iter().map(|e| e.code).collect()
+        policy_violations(pw, "someone@example.com", &["Sam Someone", "Acme Trading"])
+            .into_iter()
+            .map(|e| e.code)
+            .collect()
     }
 
     #[test]
@@ -290,5 +350,65 @@ mod tests {
         assert!(codes("Ab1Ab1Ab1Ab1").contains(&"password_sequential"));
         assert!(codes("Password1234").contains(&"password_common"));
         assert!(codes("someone-Was-here-1").contains(&"password_common"));
+        assert!(codes("Monkey12345!").contains(&"password_too_weak"));
+    }
+
+    #[test]
+    fn the_fixture_and_readme_passwords_pass() {
+        for pw in ["correct-Horse-battery-9", "another-Long-pass-17", "another-Long-pass-42", "Demo-0123456789abcd"] {
+            assert!(codes(pw).is_empty(), "{pw}: {:?}", codes(pw));
+        }
+        // The README's own sign-up and invitation examples, with what they type beside it.
+        for (pw, email, inputs) in [
+            ("correct-Horse-battery-9", "aki@acme.example", &["Aki Tanaka", "Acme Parts"][..]),
+            ("another-Long-pass-17", "rie@acme.example", &["Rie Sato"][..]),
+            ("another-Long-pass-42", "ito@tokai.example", &["Ito", "Tokai Seiki KK"][..]),
+            ("attack-Password-123", "buyer-0a1b2c3d@example.com", &["Buyer", "Attack Buyer"][..]),
+            ("attack-Password-123", "respondent-0a1b2c3d@example.com", &["Supplier"][..]),
+        ] {
+            let errors = policy_violations(pw, email, inputs);
+            assert!(errors.is_empty(), "{pw} {inputs:?}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn a_password_from_the_breach_list_is_common_whatever_its_case_or_swaps() {
+        for pw in ["password1", "PASSWORD1", "p@ssw0rd", "trustno1", "iloveyou"] {
+            assert!(is_listed_password(&zxcvbn::zxcvbn(pw, &[]), pw.chars().count()), "{pw}");
+        }
+        for pw in ["correct", "elephantine", "Xq7-walrus-Tide"] {
+            assert!(!is_listed_password(&zxcvbn::zxcvbn(pw, &[]), pw.chars().count()), "{pw}");
+        }
+    }
+
+    #[test]
+    fn a_listed_password_of_twelve_characters_is_refused_as_common() {
+        assert!(codes("1qaz2wsx3edc").contains(&"password_common"));
+        assert!(
+            codes("Qwertyuiop123").contains(&"password_common")
+                || codes("Qwertyuiop123").contains(&"password_too_weak")
+        );
+    }
+
+    #[test]
+    fn a_password_built_from_the_name_or_organization_is_too_weak() {
+        for pw in ["AcmeTrading1!", "AcmeTrading-2024", "AcmeTrading12"] {
+            assert!(codes(pw).contains(&"password_too_weak"), "{pw}: {:?}", codes(pw));
+            let stranger = policy_violations(pw, "x@example.com", &["Kim Other", "Globex"]);
+            assert!(stranger.is_empty(), "{pw} from someone else: {stranger:?}");
+        }
+    }
+
+    #[test]
+    fn weak_passwords_carry_zxcvbn_advice() {
+        let errors = policy_violations("Monkey12345!", "someone@example.com", &[]);
+        let weak = errors.iter().find(|e| e.code == "password_too_weak");
+        assert!(weak.is_some_and(|e| e.message.len() > "is too easy to guess".len()), "{errors:?}");
+    }
+
+    #[test]
+    fn an_over_long_password_is_not_scored() {
+        let long = "aB3-".repeat(100);
+        assert_eq!(codes(&long), vec!["password_too_long"]);
     }
 }

@@ -64,7 +64,7 @@ pub(crate) async fn validate_signup(k: &Kensa, input: SignupInput) -> DomainResu
     let name = v.check(crate::text::name("name", &input.name));
     let email = v.check(EmailAddress::parse("email", &input.email));
     let locale = v.check(parse_locale(input.locale.as_deref()));
-    v.extend(password::policy_violations(&input.password, &input.email));
+    v.extend(password::policy_violations(&input.password, &input.email, &[&input.name, &input.organization_name]));
     v.finish()?;
     let (Some(org_name), Some(name), Some(email), Some(locale)) = (org_name, name, email, locale) else {
         return Err(DomainError::internal("validator"));

@@ -59,7 +59,7 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
     let mut v = Validator::default();
     let name = v.check(crate::text::name("name", &input.name));
     let locale = v.check(super::model::parse_locale(input.locale.as_deref()));
-    v.extend(password::policy_violations(&input.password, &invitation.email));
+    v.extend(password::policy_violations(&input.password, &invitation.email, &[&input.name]));
     v.finish()?;
     let (Some(name), Some(locale)) = (name, locale) else { return Err(DomainError::internal("validator")) };
     if repo::find_by_email(&k.db, &invitation.email).await?.is_some() {

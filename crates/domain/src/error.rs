@@ -72,16 +72,25 @@ impl DomainError {
     pub fn internal(e: impl std::fmt::Display) -> Self {
         Self::Internal(e.to_string())
     }
+}
 
-    /// A unique index refused the write (a race the service's own check lost): report the
-    /// conflict it is instead of an internal error.
-    pub fn on_unique(self, code: &'static str, detail: &str) -> Self {
-        match &self {
-            Self::Internal(msg) if msg.to_lowercase().contains("unique") || msg.contains("duplicate key") => {
-                Self::conflict(code, detail)
-            }
-            _ => self,
-        }
+/// True when the database refused a write because of a unique index (or primary key).
+/// Read from the driver's error code (SQLite 2067/1555, PostgreSQL 23505) through sea-orm's
+/// [`sea_orm::DbErr::sql_err`], not from the message text, which differs per backend and
+/// version.
+pub(crate) fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Turns a unique-index refusal (a race the service's own check lost) into the 409 it is;
+/// every other database error converts as usual.
+pub(crate) trait OnUnique<T> {
+    fn on_unique(self, code: &'static str, detail: &str) -> DomainResult<T>;
+}
+
+impl<T> OnUnique<T> for Result<T, sea_orm::DbErr> {
+    fn on_unique(self, code: &'static str, detail: &str) -> DomainResult<T> {
+        self.map_err(|e| if is_unique_violation(&e) { DomainError::conflict(code, detail) } else { e.into() })
     }
 }
 

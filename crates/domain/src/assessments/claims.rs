@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::Kensa;
 use crate::entities::{organizations, supplier_claims, supplier_invitations, suppliers, users};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, OnUnique};
 use crate::jobs::{self, JobKind};
 use crate::pagination::{Page, PageRequest};
 use crate::tenant::{AdminCtx, RequestMeta};
@@ -183,7 +183,7 @@ pub(crate) async fn open(conn: &impl ConnectionTrait, c: NewClaim<'_>, now: Date
     supplier_claims::Entity::insert(supplier_claims::ActiveModel::from(row.clone()))
         .exec_without_returning(conn)
         .await
-        .map_err(|e| DomainError::from(e).on_unique("claim_pending", PENDING))?;
+        .on_unique("claim_pending", PENDING)?;
     let deciders: Vec<Uuid> = users::Entity::find()
         .select_only()
         .column(users::Column::Id)

@@ -12,7 +12,7 @@ use crate::Kensa;
 use crate::audit::{self, NewAuditEvent};
 use crate::auth::{Session, password, session, tokens};
 use crate::entities::{organizations, user_invitations, users};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, is_unique_violation};
 use crate::ids::{OrganizationId, UserId};
 use crate::tenant::{RequestMeta, Role};
 
@@ -92,10 +92,7 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
         },
     )
     .await
-    .map_err(|e| match e.on_unique("email_taken", "") {
-        DomainError::Conflict { .. } => already_registered(),
-        other => other,
-    })?;
+    .map_err(|e| if is_unique_violation(&e) { already_registered() } else { e.into() })?;
     audit::record(
         &txn,
         NewAuditEvent {

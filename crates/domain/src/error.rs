@@ -74,6 +74,12 @@ impl DomainError {
     }
 }
 
+/// A closed-set column (status, role, kind) holds a value the code does not know: the row is
+/// corrupt or was written by a newer version. It is a 500, logged, never read as a default.
+pub(crate) fn unknown_stored(column: &str, raw: &str) -> DomainError {
+    DomainError::Internal(format!("unknown stored {column} {raw:?}"))
+}
+
 /// True when the database refused a write because of a unique index (or primary key).
 /// Read from the driver's error code (SQLite 2067/1555, PostgreSQL 23505) through sea-orm's
 /// [`sea_orm::DbErr::sql_err`], not from the message text, which differs per backend and
@@ -116,3 +122,28 @@ where
 }
 
 pub type DomainResult<T> = Result<T, DomainError>;
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Database};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_second_row_under_a_unique_index_reads_as_a_conflict_and_other_errors_do_not() -> Result<(), DomainError>
+    {
+        let db = Database::connect("sqlite::memory:").await?;
+        db.execute_unprepared("CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE)").await?;
+        db.execute_unprepared("INSERT INTO t (id, email) VALUES (1, 'a@example.com')").await?;
+        let twice = db.execute_unprepared("INSERT INTO t (id, email) VALUES (2, 'a@example.com')").await;
+        assert!(matches!(
+            twice.on_unique("email_taken", "taken"),
+            Err(DomainError::Conflict { code: "email_taken", .. })
+        ));
+        let same_key = db.execute_unprepared("INSERT INTO t (id, email) VALUES (1, 'b@example.com')").await;
+        assert!(same_key.as_ref().is_err_and(is_unique_violation), "{same_key:?}");
+        let null = db.execute_unprepared("INSERT INTO t (id, email) VALUES (3, NULL)").await;
+        assert!(matches!(null.on_unique("email_taken", "taken"), Err(DomainError::Internal(_))));
+        Ok(())
+    }
+}

@@ -36,7 +36,7 @@ pub async fn preview(k: &Kensa, token: &str) -> DomainResult<InvitationPreview> 
     Ok(InvitationPreview {
         organization_name: org.name,
         email: invitation.email,
-        role: invitation.role.parse()?,
+        role: Role::try_from(invitation.role.as_str())?,
         expires_at: invitation.expires_at,
     })
 }
@@ -66,7 +66,7 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
         return Err(already_registered());
     }
     let password_hash = k.passwords.hash(&input.password).await?;
-    let role: Role = invitation.role.parse()?;
+    let role = Role::try_from(invitation.role.as_str())?;
 
     let (_write, txn) = k.begin_write().await?;
     let consumed = user_invitations::Entity::update_many()
@@ -137,7 +137,7 @@ pub async fn prepare_delivery(
     let org = organizations::Entity::find_by_id(invitation.organization_id).one(&k.db).await?;
     let inviter = users::Entity::find_by_id(invitation.invited_by).one(&k.db).await?;
     let token = tokens::random_token();
-    let role = invitation.role.parse()?;
+    let role = Role::try_from(invitation.role.as_str())?;
     let (to, expires_at) = (invitation.email.clone(), invitation.expires_at);
     let mut model: user_invitations::ActiveModel = invitation.into();
     model.token_hash = Set(Some(tokens::hash_token(&token)));

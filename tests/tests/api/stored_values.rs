@@ -35,3 +35,22 @@ async fn an_unknown_stored_claim_status_is_an_internal_error_not_a_pending_claim
         .assert_problem(500, "internal_error");
     Ok(())
 }
+
+/// The service checks for a taken address before hashing the password, so concurrent sign-ups
+/// with one address race past that check and meet at the unique index; the loser must get the
+/// same 409 as a late caller, read from the database's error code, never a 500.
+#[tokio::test]
+async fn concurrent_sign_ups_with_one_address_create_one_account_and_the_others_get_email_taken() -> TestResult {
+    let app = spawn_app().await;
+    let email = crate::helpers::unique_email("race");
+    let body =
+        json!({ "organization_name": "Race KK", "name": "R", "email": email, "password": crate::helpers::PASSWORD });
+    let replies =
+        futures_util::future::join_all((0..4).map(|_| app.post("/api/v1/auth/signup", None, body.clone()))).await;
+    let created = replies.iter().filter(|r| r.status.as_u16() == 201).count();
+    assert_eq!(created, 1, "{:?}", replies.iter().map(|r| (r.status, &r.body)).collect::<Vec<_>>());
+    for reply in replies.iter().filter(|r| r.status.as_u16() != 201) {
+        reply.assert_problem(409, "email_taken");
+    }
+    Ok(())
+}

@@ -72,16 +72,31 @@ impl DomainError {
     pub fn internal(e: impl std::fmt::Display) -> Self {
         Self::Internal(e.to_string())
     }
+}
 
-    /// A unique index refused the write (a race the service's own check lost): report the
-    /// conflict it is instead of an internal error.
-    pub fn on_unique(self, code: &'static str, detail: &str) -> Self {
-        match &self {
-            Self::Internal(msg) if msg.to_lowercase().contains("unique") || msg.contains("duplicate key") => {
-                Self::conflict(code, detail)
-            }
-            _ => self,
-        }
+/// A closed-set column (status, role, kind) holds a value the code does not know: the row is
+/// corrupt or was written by a newer version. It is a 500, logged, never read as a default.
+pub(crate) fn unknown_stored(column: &str, raw: &str) -> DomainError {
+    DomainError::Internal(format!("unknown stored {column} {raw:?}"))
+}
+
+/// True when the database refused a write because of a unique index (or primary key).
+/// Read from the driver's error code (SQLite 2067/1555, PostgreSQL 23505) through sea-orm's
+/// [`sea_orm::DbErr::sql_err`], not from the message text, which differs per backend and
+/// version.
+pub(crate) fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Turns a unique-index refusal (a race the service's own check lost) into the 409 it is;
+/// every other database error converts as usual.
+pub(crate) trait OnUnique<T> {
+    fn on_unique(self, code: &'static str, detail: &str) -> DomainResult<T>;
+}
+
+impl<T> OnUnique<T> for Result<T, sea_orm::DbErr> {
+    fn on_unique(self, code: &'static str, detail: &str) -> DomainResult<T> {
+        self.map_err(|e| if is_unique_violation(&e) { DomainError::conflict(code, detail) } else { e.into() })
     }
 }
 
@@ -107,3 +122,28 @@ where
 }
 
 pub type DomainResult<T> = Result<T, DomainError>;
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Database};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_second_row_under_a_unique_index_reads_as_a_conflict_and_other_errors_do_not() -> Result<(), DomainError>
+    {
+        let db = Database::connect("sqlite::memory:").await?;
+        db.execute_unprepared("CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE)").await?;
+        db.execute_unprepared("INSERT INTO t (id, email) VALUES (1, 'a@example.com')").await?;
+        let twice = db.execute_unprepared("INSERT INTO t (id, email) VALUES (2, 'a@example.com')").await;
+        assert!(matches!(
+            twice.on_unique("email_taken", "taken"),
+            Err(DomainError::Conflict { code: "email_taken", .. })
+        ));
+        let same_key = db.execute_unprepared("INSERT INTO t (id, email) VALUES (1, 'b@example.com')").await;
+        assert!(same_key.as_ref().is_err_and(is_unique_violation), "{same_key:?}");
+        let null = db.execute_unprepared("INSERT INTO t (id, email) VALUES (3, NULL)").await;
+        assert!(matches!(null.on_unique("email_taken", "taken"), Err(DomainError::Internal(_))));
+        Ok(())
+    }
+}

@@ -29,6 +29,7 @@ mod production;
 mod roles;
 mod schemas;
 mod smtp_sink;
+mod stored_values;
 mod supplier_claims;
 mod supplier_export;
 mod suppliers;

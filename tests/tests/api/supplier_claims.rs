@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Member, PASSWORD, TestApp, TestResult, member, spawn_app};
 
 /// An address outside the contacts' domain (`create_supplier` uses example.com).
-fn stranger_email(prefix: &str) -> String {
+pub fn stranger_email(prefix: &str) -> String {
     format!("{prefix}-{}@elsewhere.example", uuid::Uuid::new_v4().simple())
 }
 

@@ -23,8 +23,7 @@ pub struct Visible {
 
 impl Visible {
     pub fn status(&self) -> DomainResult<Status> {
-        Status::parse(&self.row.status)
-            .ok_or_else(|| DomainError::internal(format!("stored status {:?}", self.row.status)))
+        Status::try_from(self.row.status.as_str())
     }
 
     /// Suppliers' respondents, admins and owners answer; everyone else reads.

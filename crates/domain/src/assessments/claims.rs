@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::Kensa;
 use crate::entities::{organizations, supplier_claims, supplier_invitations, suppliers, users};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, OnUnique};
 use crate::jobs::{self, JobKind};
 use crate::pagination::{Page, PageRequest};
 use crate::tenant::{AdminCtx, RequestMeta};
@@ -102,21 +102,21 @@ impl ClaimStatus {
 
     /// A `?status=` filter value; anything else is a 422 naming the field.
     pub fn parse_filter(s: &str) -> DomainResult<Self> {
-        [ClaimStatus::Pending, ClaimStatus::Approved, ClaimStatus::Rejected, ClaimStatus::Superseded]
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| {
-                DomainError::validation("status", "invalid_value", "must be pending, approved, rejected or superseded")
-            })
+        Self::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| {
+            DomainError::validation("status", "invalid_value", "must be pending, approved, rejected or superseded")
+        })
     }
 
-    fn parse(s: &str) -> Self {
-        match s {
-            "approved" => ClaimStatus::Approved,
-            "rejected" => ClaimStatus::Rejected,
-            "superseded" => ClaimStatus::Superseded,
-            _ => ClaimStatus::Pending,
-        }
+    const ALL: [ClaimStatus; 4] =
+        [ClaimStatus::Pending, ClaimStatus::Approved, ClaimStatus::Rejected, ClaimStatus::Superseded];
+}
+
+/// A stored `supplier_claims.status`: an unknown value is a corrupt row, a 500 — never read
+/// as `pending`, which would let a decided claim be decided again.
+impl TryFrom<&str> for ClaimStatus {
+    type Error = DomainError;
+    fn try_from(s: &str) -> Result<Self, DomainError> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| crate::error::unknown_stored("claim status", s))
     }
 }
 
@@ -183,7 +183,7 @@ pub(crate) async fn open(conn: &impl ConnectionTrait, c: NewClaim<'_>, now: Date
     supplier_claims::Entity::insert(supplier_claims::ActiveModel::from(row.clone()))
         .exec_without_returning(conn)
         .await
-        .map_err(|e| DomainError::from(e).on_unique("claim_pending", PENDING))?;
+        .on_unique("claim_pending", PENDING)?;
     let deciders: Vec<Uuid> = users::Entity::find()
         .select_only()
         .column(users::Column::Id)
@@ -277,23 +277,24 @@ async fn describe(conn: &impl ConnectionTrait, rows: Vec<supplier_claims::Model>
     let orgs = names(conn, organizations::Column::Id, organizations::Column::Name, org_ids).await?;
     let invited =
         names(conn, supplier_invitations::Column::Id, supplier_invitations::Column::Email, invitation_ids).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| SupplierClaim {
-            id: r.id,
-            status: ClaimStatus::parse(&r.status),
-            supplier_name: suppliers.get(&r.supplier_id).cloned().unwrap_or_default(),
-            supplier_id: r.supplier_id,
-            assessment_id: r.assessment_id,
-            invited_email: invited.get(&r.invitation_id).cloned().unwrap_or_default(),
-            claimant_name: r.claimant_name,
-            claimant_email: r.claimant_email,
-            claimant_organization_name: orgs.get(&r.claimant_organization_id).cloned().unwrap_or_default(),
-            claimant_organization_id: r.claimant_organization_id,
-            created_at: r.created_at,
-            decided_at: r.decided_at,
+    rows.into_iter()
+        .map(|r| {
+            Ok(SupplierClaim {
+                id: r.id,
+                status: ClaimStatus::try_from(r.status.as_str())?,
+                supplier_name: suppliers.get(&r.supplier_id).cloned().unwrap_or_default(),
+                supplier_id: r.supplier_id,
+                assessment_id: r.assessment_id,
+                invited_email: invited.get(&r.invitation_id).cloned().unwrap_or_default(),
+                claimant_name: r.claimant_name,
+                claimant_email: r.claimant_email,
+                claimant_organization_name: orgs.get(&r.claimant_organization_id).cloned().unwrap_or_default(),
+                claimant_organization_id: r.claimant_organization_id,
+                created_at: r.created_at,
+                decided_at: r.decided_at,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The buyer's claims, oldest first; `status` narrows them.
@@ -344,7 +345,7 @@ async fn decide(
     if decided.rows_affected != 1 {
         return Err(DomainError::conflict(
             "claim_decided",
-            format!("this claim is already {}", ClaimStatus::parse(&claim.status).as_str()),
+            format!("this claim is already {}", ClaimStatus::try_from(claim.status.as_str())?.as_str()),
         ));
     }
     Ok(())
@@ -433,7 +434,7 @@ pub struct ClaimMail {
 /// `None` once the claim was decided or the recipient left.
 pub async fn prepare_mail(k: &Kensa, claim_id: Uuid, user_id: Uuid) -> DomainResult<Option<ClaimMail>> {
     let Some(row) = supplier_claims::Entity::find_by_id(claim_id).one(&k.db).await? else { return Ok(None) };
-    if ClaimStatus::parse(&row.status) != ClaimStatus::Pending {
+    if ClaimStatus::try_from(row.status.as_str())? != ClaimStatus::Pending {
         return Ok(None);
     }
     let Some(user) = users::Entity::find_by_id(user_id).one(&k.db).await? else { return Ok(None) };
@@ -448,7 +449,7 @@ pub async fn prepare_mail(k: &Kensa, claim_id: Uuid, user_id: Uuid) -> DomainRes
 
 #[cfg(test)]
 mod tests {
-    use super::same_contact;
+    use super::*;
 
     #[test]
     fn the_contact_is_the_invited_address_or_its_company_domain() {
@@ -458,5 +459,25 @@ mod tests {
         assert!(!same_contact("sato@gmail.com", "mallory@gmail.com"));
         assert!(same_contact("sato@gmail.com", "SATO@gmail.com"));
         assert!(!same_contact("sato@parts.example", ""));
+    }
+
+    #[test]
+    fn every_stored_claim_status_reads_back_as_itself() -> Result<(), DomainError> {
+        for status in ClaimStatus::ALL {
+            assert_eq!(ClaimStatus::try_from(status.as_str())?, status);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn an_unknown_stored_claim_status_is_an_internal_error_not_pending() {
+        let read = ClaimStatus::try_from("withdrawn");
+        assert!(matches!(&read, Err(DomainError::Internal(m)) if m.contains("withdrawn")), "{read:?}");
+    }
+
+    #[test]
+    fn an_unknown_claim_status_filter_is_a_422_naming_the_field() {
+        let read = ClaimStatus::parse_filter("withdrawn");
+        assert!(matches!(&read, Err(DomainError::Validation(e)) if e[0].field == "status"), "{read:?}");
     }
 }

@@ -170,9 +170,7 @@ const ALLOWED: &[(&str, &[&[u8]])] = &[
 /// so evidence changes race neither a submission nor a stale `If-Match`.
 async fn touch_editable(conn: &impl sea_orm::ConnectionTrait, id: Uuid) -> DomainResult<()> {
     use sea_orm::sea_query::{Expr, ExprTrait};
-    let editable =
-        [super::model::Status::Sent, super::model::Status::InProgress, super::model::Status::ChangesRequested]
-            .map(|s| s.as_str());
+    let editable = super::model::Status::EDITABLE.map(super::model::Status::as_str);
     let result = crate::entities::assessments::Entity::update_many()
         .col_expr(
             crate::entities::assessments::Column::Version,

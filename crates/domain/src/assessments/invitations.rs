@@ -105,14 +105,17 @@ pub(crate) async fn reinvite_open(
     supplier: &suppliers::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<usize> {
-    let waiting: Vec<assessments::Model> = assessments::Entity::find()
+    let mut waiting: Vec<assessments::Model> = Vec::new();
+    for a in assessments::Entity::find()
         .filter(assessments::Column::SupplierId.eq(supplier.id))
         .filter(assessments::Column::SupplierOrganizationId.is_null())
         .all(conn)
         .await?
-        .into_iter()
-        .filter(|a| Status::parse(&a.status).is_some_and(Status::open))
-        .collect();
+    {
+        if Status::try_from(a.status.as_str())?.open() {
+            waiting.push(a);
+        }
+    }
     for assessment in &waiting {
         queue_mail(conn, assessment, &supplier.contact_email, now).await?;
     }
@@ -150,7 +153,7 @@ async fn usable(k: &Kensa, token: &str, now: DateTime<Utc>) -> DomainResult<Usab
         .one(&k.db)
         .await?
         .ok_or(DomainError::NotFound("invitation"))?;
-    if Status::parse(&assessment.status) == Some(Status::Cancelled) {
+    if Status::try_from(assessment.status.as_str())? == Status::Cancelled {
         return Err(DomainError::Gone { code: "invitation_revoked", detail: "the buyer cancelled this assessment" });
     }
     let supplier_deleted = suppliers::Entity::find_by_id(assessment.supplier_id)
@@ -522,7 +525,7 @@ pub async fn prepare_invitation(
     let Some(assessment) = assessments::Entity::find_by_id(invitation.assessment_id).one(&k.db).await? else {
         return Ok(None);
     };
-    if !Status::parse(&assessment.status).is_some_and(Status::open) {
+    if !Status::try_from(assessment.status.as_str())?.open() {
         return Ok(None);
     }
     let token = tokens::random_token();
@@ -544,7 +547,7 @@ pub async fn prepare_notice(k: &Kensa, assessment_id: Uuid) -> DomainResult<Opti
     let Some(assessment) = assessments::Entity::find_by_id(assessment_id).one(&k.db).await? else {
         return Ok(None);
     };
-    if !Status::parse(&assessment.status).is_some_and(Status::open) {
+    if !Status::try_from(assessment.status.as_str())?.open() {
         return Ok(None);
     }
     let mut link = k.public_url.clone();

@@ -42,13 +42,20 @@ impl Status {
         }
     }
 
+    /// The states in which the supplier is working on the answers: answers and evidence can
+    /// change, the assessment can be submitted or cancelled, and due dates are chased. The one
+    /// list every rule and query uses.
+    pub const EDITABLE: [Status; 3] = [Status::Sent, Status::InProgress, Status::ChangesRequested];
+
+    /// A client-supplied value (e.g. a `?status=` filter); `None` is the caller's 422.
+    /// Stored values go through `TryFrom<&str>`, which fails loudly instead.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
     /// Answers and evidence can change only while the supplier is working on them.
     pub fn editable(self) -> bool {
-        matches!(self, Status::Sent | Status::InProgress | Status::ChangesRequested)
+        Self::EDITABLE.contains(&self)
     }
 
     /// Due dates are chased only while the supplier owes an answer.
@@ -64,10 +71,11 @@ impl Status {
         if self.editable() {
             Ok(())
         } else {
+            let [a, b, c] = Self::EDITABLE.map(Status::as_str);
             Err(DomainError::conflict(
                 "assessment_locked",
                 format!(
-                    "answers cannot change: the assessment is {} (editable only while sent, in_progress or changes_requested)",
+                    "answers cannot change: the assessment is {} (editable only while {a}, {b} or {c})",
                     self.as_str()
                 ),
             ))
@@ -94,6 +102,14 @@ impl Status {
 
     pub fn cancel(self) -> Result<Status, DomainError> {
         if self.editable() { Ok(Status::Cancelled) } else { Err(self.refuse("cancel")) }
+    }
+}
+
+/// A stored `assessments.status`: an unknown value is a corrupt row, a 500, never a default.
+impl TryFrom<&str> for Status {
+    type Error = DomainError;
+    fn try_from(s: &str) -> Result<Self, DomainError> {
+        Self::parse(s).ok_or_else(|| crate::error::unknown_stored("assessment status", s))
     }
 }
 
@@ -223,4 +239,45 @@ pub struct HistoryEvent {
     #[cfg_attr(feature = "graphql", graphql(skip))]
     pub new_value: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stored_assessment_status_reads_back_as_itself() -> Result<(), DomainError> {
+        for status in Status::ALL {
+            assert_eq!(Status::try_from(status.as_str())?, status);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn an_unknown_stored_assessment_status_is_an_internal_error_not_cancelled() {
+        let read = Status::try_from("archived");
+        assert!(matches!(&read, Err(DomainError::Internal(m)) if m.contains("archived")), "{read:?}");
+        assert!(Status::try_from("").is_err());
+        assert!(Status::try_from("Cancelled").is_err(), "stored values are exact");
+    }
+
+    #[test]
+    fn answers_are_editable_exactly_in_the_editable_states() {
+        for status in Status::ALL {
+            assert_eq!(status.editable(), Status::EDITABLE.contains(&status), "{status:?}");
+            assert_eq!(status.ensure_editable().is_ok(), status.editable(), "{status:?}");
+            assert_eq!(status.open(), status.editable(), "{status:?}");
+        }
+        assert_eq!(Status::EDITABLE, [Status::Sent, Status::InProgress, Status::ChangesRequested]);
+    }
+
+    #[test]
+    fn a_locked_assessment_names_the_editable_states() {
+        let refused = Status::Submitted.ensure_editable();
+        assert!(
+            matches!(&refused, Err(DomainError::Conflict { code: "assessment_locked", detail })
+                if detail.ends_with("(editable only while sent, in_progress or changes_requested)")),
+            "{refused:?}"
+        );
+    }
 }

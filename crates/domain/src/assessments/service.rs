@@ -85,7 +85,7 @@ async fn views(k: &Kensa, rows: Vec<assessments::Model>) -> DomainResult<Vec<Ass
         let content = k.template_contents.load(&k.db, r.template_id).await?;
         let in_scope = scope(&content.0, r.target_level);
         let answered = answered_by.get(&r.id).map_or(0, |nos| nos.iter().filter(|n| in_scope.contains(n)).count());
-        let status = Status::parse(&r.status).unwrap_or(Status::Cancelled);
+        let status = Status::try_from(r.status.as_str())?;
         out.push(Assessment {
             id: r.id,
             status,
@@ -158,7 +158,7 @@ pub async fn list(
     if let Some(id) = filter.campaign_id {
         query = query.filter(assessments::Column::CampaignId.eq(id));
     }
-    let open = [Status::Sent.as_str(), Status::InProgress.as_str(), Status::ChangesRequested.as_str()];
+    let open = Status::EDITABLE.map(Status::as_str);
     match filter.overdue {
         Some(true) => {
             query =

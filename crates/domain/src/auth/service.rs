@@ -9,7 +9,7 @@ use super::{notice, password, tokens};
 use crate::Kensa;
 use crate::audit::{self, NewAuditEvent};
 use crate::entities::refresh_tokens;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, OnUnique};
 use crate::ids::{OrganizationId, UserId};
 use crate::tenant::{RequestMeta, Role, TenantCtx};
 use crate::users::model::{EmailAddress, Validator, parse_locale};
@@ -97,7 +97,8 @@ pub(crate) async fn create_account(
         },
     )
     .await
-    .map_err(unique_email)?;
+    // A race between two sign-ups with one address ends at the unique index.
+    .on_unique("email_taken", "a user with this email address already exists")?;
     audit::record(
         conn,
         NewAuditEvent {
@@ -122,12 +123,6 @@ pub async fn signup(k: &Kensa, input: SignupInput, meta: &RequestMeta) -> Domain
     let session = create_account(k, &txn, valid, meta).await?;
     txn.commit().await?;
     Ok(session)
-}
-
-/// A race between two sign-ups with one address ends at the unique index: report it as the
-/// conflict it is.
-fn unique_email(e: DomainError) -> DomainError {
-    e.on_unique("email_taken", "a user with this email address already exists")
 }
 
 pub struct LoginInput {

@@ -219,8 +219,9 @@ async fn summarise(k: &Kensa, campaign: campaigns::Model, detail: bool) -> Domai
     let mut counts: BTreeMap<String, usize> = Status::ALL.iter().map(|s| (s.as_str().to_owned(), 0)).collect();
     let mut overdue = 0;
     for r in &rows {
-        *counts.entry(r.status.clone()).or_default() += 1;
-        if Status::parse(&r.status).is_some_and(|s| is_overdue(s, r.due_date, today)) {
+        let status = Status::try_from(r.status.as_str())?;
+        *counts.entry(status.as_str().to_owned()).or_default() += 1;
+        if is_overdue(status, r.due_date, today) {
             overdue += 1;
         }
     }
@@ -241,16 +242,16 @@ async fn summarise(k: &Kensa, campaign: campaigns::Model, detail: bool) -> Domai
         Some(
             rows.iter()
                 .map(|r| {
-                    let status = Status::parse(&r.status).unwrap_or(Status::Cancelled);
-                    CampaignAssessment {
+                    let status = Status::try_from(r.status.as_str())?;
+                    Ok(CampaignAssessment {
                         id: r.id,
                         supplier_id: r.supplier_id,
                         supplier_name: names.get(&r.supplier_id).cloned().unwrap_or_default(),
                         status,
                         overdue: is_overdue(status, r.due_date, today),
-                    }
+                    })
                 })
-                .collect(),
+                .collect::<DomainResult<Vec<_>>>()?,
         )
     } else {
         None
@@ -319,13 +320,12 @@ pub async fn cancel(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<
         return Err(DomainError::conflict("invalid_transition", "the campaign is already cancelled"));
     }
     // Read inside the transaction, so that answers saved meanwhile do not trip the version check.
-    let open: Vec<assessments::Model> = assessments::Entity::find()
-        .filter(assessments::Column::CampaignId.eq(id))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .filter(|r| Status::parse(&r.status).is_some_and(Status::open))
-        .collect();
+    let mut open: Vec<assessments::Model> = Vec::new();
+    for r in assessments::Entity::find().filter(assessments::Column::CampaignId.eq(id)).all(&txn).await? {
+        if Status::try_from(r.status.as_str())?.open() {
+            open.push(r);
+        }
+    }
     for row in &open {
         transition(&txn, ctx, row, Status::Cancelled, now).await?;
         invitations::revoke_pending(&txn, row.id, now).await?;

@@ -40,15 +40,22 @@ impl JobKind {
         }
     }
 
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "user_invitation_mail" => Some(JobKind::UserInvitationMail),
-            "assessment_invitation_mail" => Some(JobKind::AssessmentInvitationMail),
-            "assessment_notice_mail" => Some(JobKind::AssessmentNoticeMail),
-            "login_failure_notice_mail" => Some(JobKind::LoginFailureNoticeMail),
-            "supplier_claim_mail" => Some(JobKind::SupplierClaimMail),
-            _ => None,
-        }
+    const ALL: [JobKind; 5] = [
+        JobKind::UserInvitationMail,
+        JobKind::AssessmentInvitationMail,
+        JobKind::AssessmentNoticeMail,
+        JobKind::LoginFailureNoticeMail,
+        JobKind::SupplierClaimMail,
+    ];
+}
+
+/// A stored `jobs.kind`. An unknown kind (a row from a newer version, or a corrupt one) is an
+/// error, never another kind: [`claim_due`] keeps it as `None` with the raw text so the worker
+/// fails that job loudly, with the kind in the log, and retries it (a newer worker may know it).
+impl TryFrom<&str> for JobKind {
+    type Error = DomainError;
+    fn try_from(s: &str) -> Result<Self, DomainError> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| crate::error::unknown_stored("job kind", s))
     }
 }
 
@@ -123,7 +130,7 @@ pub async fn claim_due(
         .into_iter()
         .map(|r| ClaimedJob {
             id: JobId(r.id),
-            kind: JobKind::parse(&r.kind),
+            kind: JobKind::try_from(r.kind.as_str()).ok(),
             raw_kind: r.kind,
             payload: r.payload,
             attempts: r.attempts,
@@ -172,4 +179,23 @@ pub async fn stats(db: &DatabaseConnection) -> DomainResult<Vec<(String, i64)>> 
         vec![],
     );
     Ok(Row::find_by_statement(stmt).all(db).await?.into_iter().map(|r| (r.status, r.n)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stored_job_kind_reads_back_as_itself() -> Result<(), DomainError> {
+        for kind in JobKind::ALL {
+            assert_eq!(JobKind::try_from(kind.as_str())?, kind);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn an_unknown_stored_job_kind_is_an_internal_error() {
+        let read = JobKind::try_from("webhook_delivery");
+        assert!(matches!(&read, Err(DomainError::Internal(m)) if m.contains("webhook_delivery")), "{read:?}");
+    }
 }

@@ -15,7 +15,7 @@ use super::model::{Supplier, SupplierFields, SupplierInput};
 use super::repo;
 use crate::Kensa;
 use crate::entities::suppliers;
-use crate::error::{DomainError, DomainResult, FieldError};
+use crate::error::{DomainError, DomainResult, FieldError, OnUnique};
 use crate::tenant::EditorCtx;
 
 pub const MAX_ROWS: usize = 10_000;
@@ -171,12 +171,10 @@ pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: boo
         suppliers::Entity::insert_many(chunk.iter().cloned().map(suppliers::ActiveModel::from))
             .exec_without_returning(&txn)
             .await
-            .map_err(|e| {
-                DomainError::from(e).on_unique(
-                    "supplier_email_taken",
-                    "another import or request registered one of these emails meanwhile; retry",
-                )
-            })?;
+            .on_unique(
+                "supplier_email_taken",
+                "another import or request registered one of these emails meanwhile; retry",
+            )?;
     }
     for (id, fields) in &updated {
         repo::update_fields(&txn, ctx, *id, fields, now).await?;

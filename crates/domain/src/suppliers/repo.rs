@@ -108,7 +108,7 @@ pub async fn update_fields(
     id: Uuid,
     f: &SupplierFields,
     now: chrono::DateTime<chrono::Utc>,
-) -> DomainResult<bool> {
+) -> Result<bool, sea_orm::DbErr> {
     use sea_orm::sea_query::Expr;
     let result = suppliers::Entity::update_many()
         .col_expr(suppliers::Column::Name, Expr::value(f.name.clone()))

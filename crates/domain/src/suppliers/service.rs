@@ -11,7 +11,7 @@ use crate::Kensa;
 use crate::assessments::{claims, invitations};
 use crate::audit::record_action as record;
 use crate::entities::suppliers;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, OnUnique};
 use crate::pagination::{Page, PageRequest};
 use crate::tenant::{EditorCtx, TenantCtx};
 
@@ -31,12 +31,10 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: SupplierInput) -> D
     if repo::find_by_email(&txn, ctx, &fields.contact_email).await?.is_some() {
         return Err(email_taken(&fields.contact_email));
     }
-    suppliers::Entity::insert(suppliers::ActiveModel::from(row.clone())).exec_without_returning(&txn).await.map_err(
-        |e| {
-            DomainError::from(e)
-                .on_unique("supplier_email_taken", "a supplier with this contact email is already registered")
-        },
-    )?;
+    suppliers::Entity::insert(suppliers::ActiveModel::from(row.clone()))
+        .exec_without_returning(&txn)
+        .await
+        .on_unique("supplier_email_taken", "a supplier with this contact email is already registered")?;
     record(&txn, ctx, "supplier.created", Some(("supplier", row.id.to_string())), json!({ "name": row.name })).await?;
     txn.commit().await?;
     Ok(row.into())
@@ -73,7 +71,7 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierI
     }
     let updated = repo::update_fields(&txn, ctx, id, &fields, crate::db::now())
         .await
-        .map_err(|e| e.on_unique("supplier_email_taken", "a supplier with this contact email is already registered"))?;
+        .on_unique("supplier_email_taken", "a supplier with this contact email is already registered")?;
     if !updated {
         return Err(DomainError::NotFound("supplier"));
     }

@@ -70,7 +70,7 @@ async fn ensure_one(db: &DatabaseConnection, doc: &TemplateDocument) -> DomainRe
                 info!(key = %doc.key, version, "built-in template loaded");
                 return Ok(LoadedBuiltin { key: doc.key.clone(), version, created: true });
             }
-            Err(e) if e.to_string().to_lowercase().contains("unique") => continue,
+            Err(e) if crate::error::is_unique_violation(&e) => continue,
             Err(e) => return Err(e.into()),
         }
     }

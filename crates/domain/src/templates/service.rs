@@ -14,7 +14,7 @@ use super::repo;
 use crate::Kensa;
 use crate::audit;
 use crate::entities::templates;
-use crate::error::{DomainError, DomainResult, FieldError};
+use crate::error::{DomainError, DomainResult, FieldError, OnUnique};
 use crate::pagination::{Page, PageRequest};
 use crate::tenant::{EditorCtx, TenantCtx};
 
@@ -163,12 +163,10 @@ async fn insert_custom(
     }
     let row = repo::new_row(doc, Some(ctx), 1, None, source)?;
     let (_write, txn) = k.begin_write().await?;
-    templates::Entity::insert(templates::ActiveModel::from(row.clone())).exec_without_returning(&txn).await.map_err(
-        |e| {
-            DomainError::from(e)
-                .on_unique("template_key_taken", "your organization already has a template with this key")
-        },
-    )?;
+    templates::Entity::insert(templates::ActiveModel::from(row.clone()))
+        .exec_without_returning(&txn)
+        .await
+        .on_unique("template_key_taken", "your organization already has a template with this key")?;
     audit::record_action(
         &txn,
         ctx,
@@ -272,10 +270,7 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, patch: TemplateP
         .filter(templates::Column::InUse.eq(false))
         .exec(&txn)
         .await
-        .map_err(|e| {
-            DomainError::from(e)
-                .on_unique("template_key_taken", "your organization already has a template with this key")
-        })?;
+        .on_unique("template_key_taken", "your organization already has a template with this key")?;
     if updated.rows_affected != 1 {
         return Err(DomainError::conflict(
             "template_in_use",

@@ -12,7 +12,7 @@ use crate::Kensa;
 use crate::audit::{self, NewAuditEvent};
 use crate::auth::{Session, password, session, tokens};
 use crate::entities::{organizations, user_invitations, users};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, is_unique_violation};
 use crate::ids::{OrganizationId, UserId};
 use crate::tenant::{RequestMeta, Role};
 
@@ -36,7 +36,7 @@ pub async fn preview(k: &Kensa, token: &str) -> DomainResult<InvitationPreview> 
     Ok(InvitationPreview {
         organization_name: org.name,
         email: invitation.email,
-        role: invitation.role.parse()?,
+        role: Role::try_from(invitation.role.as_str())?,
         expires_at: invitation.expires_at,
     })
 }
@@ -66,7 +66,7 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
         return Err(already_registered());
     }
     let password_hash = k.passwords.hash(&input.password).await?;
-    let role: Role = invitation.role.parse()?;
+    let role = Role::try_from(invitation.role.as_str())?;
 
     let (_write, txn) = k.begin_write().await?;
     let consumed = user_invitations::Entity::update_many()
@@ -92,10 +92,7 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
         },
     )
     .await
-    .map_err(|e| match e.on_unique("email_taken", "") {
-        DomainError::Conflict { .. } => already_registered(),
-        other => other,
-    })?;
+    .map_err(|e| if is_unique_violation(&e) { already_registered() } else { e.into() })?;
     audit::record(
         &txn,
         NewAuditEvent {
@@ -140,7 +137,7 @@ pub async fn prepare_delivery(
     let org = organizations::Entity::find_by_id(invitation.organization_id).one(&k.db).await?;
     let inviter = users::Entity::find_by_id(invitation.invited_by).one(&k.db).await?;
     let token = tokens::random_token();
-    let role = invitation.role.parse()?;
+    let role = Role::try_from(invitation.role.as_str())?;
     let (to, expires_at) = (invitation.email.clone(), invitation.expires_at);
     let mut model: user_invitations::ActiveModel = invitation.into();
     model.token_hash = Set(Some(tokens::hash_token(&token)));

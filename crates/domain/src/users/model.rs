@@ -123,7 +123,7 @@ impl User {
         Ok(Self {
             id: row.id,
             organization_id: row.organization_id,
-            role: row.role.parse().map_err(|_| DomainError::internal(format!("stored role {:?}", row.role)))?,
+            role: Role::try_from(row.role.as_str())?,
             email: row.email,
             name: row.name,
             locale: row.locale,

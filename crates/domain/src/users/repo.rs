@@ -62,7 +62,8 @@ pub(crate) struct NewUser<'a> {
     pub locale: &'a str,
 }
 
-pub(crate) async fn insert(conn: &impl ConnectionTrait, new: NewUser<'_>) -> DomainResult<users::Model> {
+/// Returns the raw database error so callers can tell a taken email (unique index) apart.
+pub(crate) async fn insert(conn: &impl ConnectionTrait, new: NewUser<'_>) -> Result<users::Model, sea_orm::DbErr> {
     let now = crate::db::now();
     let row = users::Model {
         id: Uuid::now_v7(),

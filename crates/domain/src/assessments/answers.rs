@@ -217,3 +217,75 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>)
     txn.commit().await?;
     Ok(())
 }
+
+/// The answer rules without HTTP or a database.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: AnswerStatus) -> AnswerInput {
+        AnswerInput { status, comment: None, reason: None, remediation_plan: None, remediation_due: None }
+    }
+
+    fn codes(input: &AnswerInput, scale: &AnswerScale) -> Vec<(String, &'static str)> {
+        violations(input, scale, "items.7.").into_iter().map(|e| (e.field, e.code)).collect()
+    }
+
+    #[test]
+    fn not_applicable_needs_a_reason_that_is_not_blank() {
+        let scale = AnswerScale::default();
+        let mut input = answer(AnswerStatus::NotApplicable);
+        assert_eq!(codes(&input, &scale), vec![("items.7.reason".to_owned(), "required")]);
+        input.reason = Some("   ".into());
+        assert_eq!(codes(&input, &scale), vec![("items.7.reason".to_owned(), "required")]);
+        input.reason = Some("No contractors".into());
+        assert!(codes(&input, &scale).is_empty());
+    }
+
+    #[test]
+    fn remediation_belongs_only_to_answers_that_fall_short() {
+        let scale = AnswerScale::default();
+        let due = chrono::NaiveDate::from_ymd_opt(2027, 4, 30);
+        for status in [AnswerStatus::NotImplemented, AnswerStatus::PartiallyImplemented] {
+            let input =
+                AnswerInput { remediation_plan: Some("Next year".into()), remediation_due: due, ..answer(status) };
+            assert!(codes(&input, &scale).is_empty(), "{status:?}");
+        }
+        for status in [AnswerStatus::Implemented, AnswerStatus::NotApplicable] {
+            let input = AnswerInput { reason: Some("n/a".into()), remediation_due: due, ..answer(status) };
+            assert_eq!(
+                codes(&input, &scale),
+                vec![("items.7.remediation_plan".to_owned(), "not_allowed")],
+                "{status:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_status_switched_off_by_the_template_is_refused() {
+        let mut scale = AnswerScale::default();
+        for entry in &mut scale.statuses {
+            if entry.status == AnswerStatus::PartiallyImplemented {
+                entry.enabled = false;
+            }
+        }
+        let input = answer(AnswerStatus::PartiallyImplemented);
+        assert_eq!(codes(&input, &scale), vec![("items.7.status".to_owned(), "status_not_allowed")]);
+        assert!(codes(&answer(AnswerStatus::Implemented), &scale).is_empty());
+    }
+
+    #[test]
+    fn every_problem_of_one_answer_is_listed_at_once() {
+        let scale = AnswerScale::default();
+        let input = AnswerInput {
+            reason: None,
+            remediation_due: chrono::NaiveDate::from_ymd_opt(1800, 1, 1),
+            comment: Some("bad\u{0}".into()),
+            ..answer(AnswerStatus::NotApplicable)
+        };
+        let fields: Vec<String> = codes(&input, &scale).into_iter().map(|(f, _)| f).collect();
+        for field in ["items.7.reason", "items.7.remediation_plan", "items.7.remediation_due", "items.7.comment"] {
+            assert!(fields.iter().any(|f| f == field), "{field} missing from {fields:?}");
+        }
+    }
+}

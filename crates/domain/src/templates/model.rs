@@ -508,3 +508,53 @@ impl TemplateDocument {
         Content { source: self.source.clone(), anomalies: self.anomalies.clone(), categories: self.categories.clone() }
     }
 }
+
+/// The answer scale's rules without HTTP or a database.
+#[cfg(test)]
+mod scale_tests {
+    use super::*;
+
+    fn with(status: AnswerStatus, change: impl Fn(&mut ScaleEntry)) -> AnswerScale {
+        let mut scale = AnswerScale::default();
+        scale.statuses.iter_mut().filter(|e| e.status == status).for_each(change);
+        scale
+    }
+
+    #[test]
+    fn the_default_scale_is_the_specs_one() {
+        let scale = AnswerScale::default();
+        assert!(scale.violations("answer_scale").is_empty());
+        let credit = |s| scale.entry(s).and_then(|e| e.credit);
+        assert_eq!(credit(AnswerStatus::Implemented), Some(1.0));
+        assert_eq!(credit(AnswerStatus::PartiallyImplemented), Some(0.5));
+        assert_eq!(credit(AnswerStatus::NotImplemented), Some(0.0));
+        assert_eq!(credit(AnswerStatus::NotApplicable), None, "excluded from numerator and denominator");
+    }
+
+    #[test]
+    fn partial_may_be_recredited_or_switched_off_but_the_ends_are_fixed() {
+        assert!(with(AnswerStatus::PartiallyImplemented, |e| e.credit = Some(0.25)).violations("s").is_empty());
+        assert!(with(AnswerStatus::PartiallyImplemented, |e| e.enabled = false).violations("s").is_empty());
+        for broken in [
+            with(AnswerStatus::PartiallyImplemented, |e| e.credit = Some(1.0)),
+            with(AnswerStatus::PartiallyImplemented, |e| e.credit = None),
+            with(AnswerStatus::Implemented, |e| e.credit = Some(0.9)),
+            with(AnswerStatus::Implemented, |e| e.enabled = false),
+            with(AnswerStatus::NotImplemented, |e| e.credit = Some(0.1)),
+            with(AnswerStatus::NotApplicable, |e| e.credit = Some(0.0)),
+        ] {
+            assert!(!broken.violations("s").is_empty(), "{broken:?}");
+        }
+    }
+
+    #[test]
+    fn each_status_must_be_listed_exactly_once() {
+        let mut scale = AnswerScale::default();
+        scale.statuses.pop();
+        assert!(scale.violations("s").iter().any(|e| e.code == "invalid_scale"));
+        let mut scale = AnswerScale::default();
+        let first = scale.statuses[0].clone();
+        scale.statuses.push(first);
+        assert!(scale.violations("s").iter().any(|e| e.code == "invalid_scale"));
+    }
+}

@@ -379,17 +379,7 @@ pub async fn approve(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<S
     supersede_for_supplier(&txn, claim.supplier_id, now).await?;
     let details =
         json!({ "supplier_id": claim.supplier_id, "supplier_organization_id": claim.claimant_organization_id });
-    crate::audit::record_action(
-        &txn,
-        admin.tenant(),
-        "supplier.claim_approved",
-        Some(("supplier_claim", id.to_string())),
-        details,
-    )
-    .await?;
-    let claim = find(&txn, admin, id).await?;
-    txn.commit().await?;
-    describe(&k.db, vec![claim]).await?.pop().ok_or(DomainError::NotFound("supplier_claim"))
+    finish_decision(k, txn, admin, id, "supplier.claim_approved", details).await
 }
 
 /// The supplier stays unlinked and the link the claim came through stops working; the
@@ -409,14 +399,20 @@ pub async fn reject(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<Su
         .await?;
     let details =
         json!({ "supplier_id": claim.supplier_id, "claimant_organization_id": claim.claimant_organization_id });
-    crate::audit::record_action(
-        &txn,
-        admin.tenant(),
-        "supplier.claim_rejected",
-        Some(("supplier_claim", id.to_string())),
-        details,
-    )
-    .await?;
+    finish_decision(k, txn, admin, id, "supplier.claim_rejected", details).await
+}
+
+/// The audit record of a decision, the commit, and the claim as it now reads.
+async fn finish_decision(
+    k: &Kensa,
+    txn: sea_orm::DatabaseTransaction,
+    admin: AdminCtx<'_>,
+    id: Uuid,
+    action: &'static str,
+    details: serde_json::Value,
+) -> DomainResult<SupplierClaim> {
+    crate::audit::record_action(&txn, admin.tenant(), action, Some(("supplier_claim", id.to_string())), details)
+        .await?;
     let claim = find(&txn, admin, id).await?;
     txn.commit().await?;
     describe(&k.db, vec![claim]).await?.pop().ok_or(DomainError::NotFound("supplier_claim"))

@@ -250,12 +250,12 @@ pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> Dom
     };
     // Files count against the organization that uploads them (the supplier answering), not
     // the buyer too: one supplier could otherwise spend a buyer's quota for all the others.
-    let organizations = [ctx.org_id().0];
+    let uploader = ctx.org_id().0;
     // Refuse early when the quotas are already spent (checked again in the transaction).
-    check_quotas(k, &k.db, id, &organizations, size).await?;
+    check_quotas(k, &k.db, id, uploader, size).await?;
     // The file first: a row without its file would be worse than a file without its row.
     k.evidence_store.put(&row.storage_key, file).await?;
-    let stored = record_upload(k, ctx, id, &organizations, &row).await;
+    let stored = record_upload(k, ctx, id, uploader, &row).await;
     if stored.is_err() {
         let _ = k.evidence_store.delete(&row.storage_key).await;
     }
@@ -288,7 +288,7 @@ async fn check_quotas(
     k: &Kensa,
     conn: &impl sea_orm::ConnectionTrait,
     id: Uuid,
-    organizations: &[Uuid],
+    uploader: Uuid,
     size: i64,
 ) -> DomainResult<()> {
     let used: Vec<i64> = evidence::Entity::find()
@@ -305,16 +305,11 @@ async fn check_quotas(
         ));
     }
     let quota = k.uploads.org_quota_bytes;
-    for (i, org) in organizations.iter().enumerate() {
-        if organizations[..i].contains(org) {
-            continue;
-        }
-        if organization_usage(conn, *org).await? + size > quota {
-            return Err(DomainError::conflict(
-                "storage_quota_exceeded",
-                format!("your organization has used its evidence storage quota of {} MiB", quota / (1024 * 1024)),
-            ));
-        }
+    if organization_usage(conn, uploader).await? + size > quota {
+        return Err(DomainError::conflict(
+            "storage_quota_exceeded",
+            format!("your organization has used its evidence storage quota of {} MiB", quota / (1024 * 1024)),
+        ));
     }
     Ok(())
 }
@@ -326,12 +321,12 @@ async fn record_upload(
     k: &Kensa,
     ctx: &TenantCtx,
     id: Uuid,
-    organizations: &[Uuid],
+    uploader: Uuid,
     row: &evidence::Model,
 ) -> DomainResult<()> {
     let (_write, txn) = k.begin_write().await?;
     touch_editable(&txn, id).await?;
-    check_quotas(k, &txn, id, organizations, row.size).await?;
+    check_quotas(k, &txn, id, uploader, row.size).await?;
     evidence::Entity::insert(evidence::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
     history::record(
         &txn,

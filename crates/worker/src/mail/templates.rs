@@ -173,13 +173,10 @@ pub fn login_failures(n: &LoginNotice) -> OutgoingMail {
         address = n.address,
         url = n.sign_in_url,
     );
-    let (subject, body) = if n.locale == "en" {
-        ("Failed sign-ins to your Kensa account / サインイン失敗のお知らせ".to_owned(), format!("{en}\n----\n\n{ja}"))
+    let subject = if n.locale == "en" {
+        "Failed sign-ins to your Kensa account / サインイン失敗のお知らせ"
     } else {
-        (
-            "【Kensa】サインイン失敗のお知らせ / Failed sign-ins to your account".to_owned(),
-            format!("{ja}\n----\n\n{en}"),
-        )
+        "【Kensa】サインイン失敗のお知らせ / Failed sign-ins to your account"
     };
-    OutgoingMail { to: n.to.clone(), subject, body }
+    OutgoingMail { to: n.to.clone(), subject: subject.to_owned(), body: bilingual(&n.locale, ja, en) }
 }

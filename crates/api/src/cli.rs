@@ -88,8 +88,8 @@ pub async fn prepare(settings: &Settings) -> Result<Kensa, ConfigError> {
     if let Some(s3) = &settings.s3 {
         kensa.evidence_store = Arc::new(crate::s3_store::S3Store::new(s3)?);
     }
-    kensa_domain::db::migrate(&kensa.db).await.map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
-    kensa_domain::templates::catalog::ensure_builtins(&kensa.db)
+    kensa_domain::db::migrate(&kensa).await.map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
+    kensa_domain::templates::catalog::ensure_builtins(&kensa)
         .await
         .map_err(|e| ConfigError::new("DATABASE_URL", format!("loading the built-in catalog failed: {e}")))?;
     Ok(kensa)

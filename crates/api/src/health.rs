@@ -23,7 +23,7 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    kensa_domain::db::ping(&state.kensa.db).await?;
+    kensa_domain::db::ping(&state.kensa).await?;
     if let Some(redis) = &state.redis {
         let mut conn = redis.clone();
         let pong: Result<String, _> = redis::cmd("PING").query_async(&mut conn).await;

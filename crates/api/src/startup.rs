@@ -59,8 +59,8 @@ impl Application {
             kensa.evidence_store = Arc::new(crate::s3_store::S3Store::new(s3)?);
         }
         let started = std::time::Instant::now();
-        kensa_domain::db::migrate(&kensa.db).await.map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
-        let loaded = kensa_domain::templates::catalog::ensure_builtins(&kensa.db)
+        kensa_domain::db::migrate(&kensa).await.map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
+        let loaded = kensa_domain::templates::catalog::ensure_builtins(&kensa)
             .await
             .map_err(|e| ConfigError::new("DATABASE_URL", format!("loading the built-in catalog failed: {e}")))?;
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, ?loaded, "database migrated, catalog loaded");

@@ -10,8 +10,6 @@ use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnecti
 use crate::config::{ConfigError, Settings};
 use crate::error::{DomainError, DomainResult};
 
-pub use sea_orm::DatabaseConnection as Db;
-
 /// Timestamps are kept at microsecond precision: what PostgreSQL stores, so both backends
 /// hand back exactly what was written.
 pub fn now() -> DateTime<Utc> {
@@ -147,7 +145,8 @@ fn redact_db_error(e: &sea_orm::DbErr) -> String {
 
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises replicas that
 /// start together; SQLite serialises writers by itself.
-pub async fn migrate(db: &DatabaseConnection) -> DomainResult<()> {
+pub async fn migrate(k: &crate::Kensa) -> DomainResult<()> {
+    let db = &k.db;
     let txn = db.begin().await?;
     if db.get_database_backend() == DatabaseBackend::Postgres {
         txn.execute_raw(Statement::from_string(DatabaseBackend::Postgres, "SELECT pg_advisory_xact_lock(7316354)"))
@@ -158,8 +157,8 @@ pub async fn migrate(db: &DatabaseConnection) -> DomainResult<()> {
     Ok(())
 }
 
-pub async fn ping(db: &DatabaseConnection) -> DomainResult<()> {
-    db.ping().await.map_err(|_| DomainError::Unavailable("database".into()))
+pub async fn ping(k: &crate::Kensa) -> DomainResult<()> {
+    k.db.ping().await.map_err(|_| DomainError::Unavailable("database".into()))
 }
 
 /// Builds a statement for the connection's backend from PostgreSQL-style SQL (`$1`);

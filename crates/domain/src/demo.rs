@@ -25,7 +25,7 @@ pub async fn backdate_due_date(
     assessment_id: Uuid,
     due: NaiveDate,
 ) -> DomainResult<()> {
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     let updated = assessments::Entity::update_many()
         .col_expr(assessments::Column::DueDate, Expr::value(due))
         .filter(assessments::Column::Id.eq(assessment_id))

@@ -19,6 +19,7 @@ pub mod templates;
 pub mod tenant;
 pub mod text;
 pub mod users;
+mod write;
 
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ use tokio::sync::Notify;
 use url::Url;
 
 pub use error::{DomainError, DomainResult, FieldError};
+pub use write::WriteTx;
 
 /// A wake-up for workers in other processes (Redis pub/sub in production).
 pub trait WakeSignal: Send + Sync {
@@ -36,7 +38,8 @@ pub trait WakeSignal: Send + Sync {
 /// The services' shared state: the database, token keys and the login throttle.
 #[derive(Clone)]
 pub struct Kensa {
-    pub db: DatabaseConnection,
+    /// Private to the domain: the API and the worker call services, never the database.
+    pub(crate) db: DatabaseConnection,
     pub jwt: auth::tokens::JwtKeys,
     pub throttle: Arc<dyn auth::throttle::LoginThrottle>,
     pub public_url: Url,
@@ -54,30 +57,21 @@ pub struct Kensa {
     pub evidence_store: Arc<dyn assessments::evidence::EvidenceStore>,
     /// Bounds on evidence uploads: concurrent ones, staging directory, organization quota.
     pub uploads: Arc<assessments::evidence::UploadLimits>,
-    /// SQLite has one writer: write transactions queue here instead of in SQLite's
-    /// busy handler, which sleeps with back-off (a p99 of 300 ms under 8 writers).
-    sqlite_writer: Option<Arc<tokio::sync::Mutex<()>>>,
+    writes: write::WriteQueue,
 }
 
-/// Held for the life of a write transaction (SQLite only; `None` on PostgreSQL).
-pub type WriteGuard<'a> = Option<tokio::sync::MutexGuard<'a, ()>>;
-
 impl Kensa {
-    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE` (the write lock is taken
-    /// up front, so a transaction that reads first can never fail to upgrade) behind an
-    /// in-process queue; keep the guard until the transaction ends.
-    pub async fn begin_write(&self) -> Result<(WriteGuard<'_>, sea_orm::DatabaseTransaction), sea_orm::DbErr> {
-        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-        let guard = match &self.sqlite_writer {
-            Some(writer) => Some(writer.lock().await),
-            None => None,
-        };
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        };
-        let txn = self.db.begin_with_options(options).await?;
-        Ok((guard, txn))
+    /// Starts the one kind of write transaction there is (see [`WriteTx`]).
+    pub async fn begin_write(&self) -> Result<WriteTx, sea_orm::DbErr> {
+        self.writes.begin(&self.db).await
+    }
+
+    /// Closes the connection pool: requests that need the database then fail with 503
+    /// (graceful shutdown, and tests of an unavailable database).
+    pub async fn close(&self) {
+        if let Err(e) = self.db.close_by_ref().await {
+            tracing::warn!(error = %e, "closing the database pool failed");
+        }
     }
 
     /// Called after committing a transaction that queued jobs. Only a hint: workers poll
@@ -116,7 +110,7 @@ impl Kensa {
                 settings.max_concurrent_uploads,
                 settings.org_storage_quota_mb,
             )),
-            sqlite_writer: settings.is_sqlite().then(Arc::default),
+            writes: write::WriteQueue::new(settings.is_sqlite()),
         })
     }
 }

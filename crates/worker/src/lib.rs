@@ -67,7 +67,7 @@ impl Worker {
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<RunReport, WorkerError> {
         let mut report = RunReport::default();
         loop {
-            let claimed = jobs::claim_due(&self.kensa.db, now, &self.id, BATCH).await?;
+            let claimed = jobs::claim_due(&self.kensa, now, &self.id, BATCH).await?;
             if claimed.is_empty() {
                 return Ok(report);
             }
@@ -75,12 +75,12 @@ impl Worker {
                 let span = info_span!("job", id = %job.id, kind = %job.raw_kind, attempt = job.attempts);
                 match self.execute(&job, now).instrument(span).await {
                     Ok(()) => {
-                        jobs::complete(&self.kensa.db, job.id, now).await?;
+                        jobs::complete(&self.kensa, job.id, now).await?;
                         report.succeeded += 1;
                     }
                     Err(e) => {
                         warn!(job = %job.id, kind = %job.raw_kind, attempt = job.attempts, error = %e, "job failed");
-                        jobs::fail(&self.kensa.db, &job, &e.to_string(), now).await?;
+                        jobs::fail(&self.kensa, &job, &e.to_string(), now).await?;
                         report.retried += 1;
                     }
                 }

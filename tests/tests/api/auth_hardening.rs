@@ -30,9 +30,9 @@ fn retry_after(reply: &Reply) -> Result<u64, Box<dyn std::error::Error>> {
 
 /// Rows of `audit_events` with this action, as debug text (to count and to search).
 async fn audit_rows(app: &TestApp, action: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
-    let backend = app.kensa.db.get_database_backend();
+    let backend = app.db.get_database_backend();
     let sql = format!("SELECT * FROM audit_events WHERE action = '{action}'");
-    let rows = app.kensa.db.query_all_raw(Statement::from_string(backend, sql)).await?;
+    let rows = app.db.query_all_raw(Statement::from_string(backend, sql)).await?;
     Ok(rows.iter().map(|r| format!("{r:?}")).collect())
 }
 

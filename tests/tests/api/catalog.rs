@@ -191,7 +191,7 @@ fn the_data_file_matches_the_seed_item_by_item() -> TestResult {
 #[tokio::test]
 async fn loading_the_catalog_again_changes_nothing() -> TestResult {
     let app = spawn_app().await;
-    let again = catalog::ensure_builtins(&app.kensa.db).await?;
+    let again = catalog::ensure_builtins(&app.kensa).await?;
     assert_eq!(again.len(), 1);
     assert!(!again[0].created, "a restart must not add a version");
     assert_eq!(again[0].version, 1);
@@ -208,7 +208,7 @@ async fn a_changed_data_file_becomes_a_new_version_leaving_the_old_one_intact() 
 
     // The deployed file changes (here: the stored copy is made to differ from it).
     app.execute_sql("UPDATE templates SET builtin_hash = 'an-older-file' WHERE builtin = true").await;
-    let loaded = catalog::ensure_builtins(&app.kensa.db).await?;
+    let loaded = catalog::ensure_builtins(&app.kensa).await?;
     assert!(loaded[0].created);
     assert_eq!(loaded[0].version, 2);
 

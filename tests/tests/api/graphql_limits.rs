@@ -50,7 +50,7 @@ async fn anonymous_bodies_over_16_kib_are_refused_before_any_database_access() -
     let signed_in = send(&app, Some(&owner.access_token), &padded(20 * 1024)).await?;
     assert_eq!(signed_in.body["data"]["__typename"], "Query", "{}", signed_in.body);
 
-    app.kensa.db.close_by_ref().await?;
+    app.kensa.close().await;
     let refused = send(&app, None, &padded(20 * 1024)).await?;
     refused.assert_problem(413, "payload_too_large");
     // The same small request does reach the (now closed) database: the 413 came first.

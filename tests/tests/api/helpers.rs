@@ -22,6 +22,10 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub kensa: Kensa,
+    /// A connection of the test's own to the app's database, for arranging rows the API
+    /// cannot make (corrupt values, expired links) and for reading what it wrote. The
+    /// application's pool stays private to the domain crate.
+    pub db: sea_orm::DatabaseConnection,
     pub settings: Settings,
     data_dir: PathBuf,
     postgres_db: Option<(String, String)>,
@@ -110,7 +114,8 @@ async fn try_spawn(adjust: impl FnOnce(&mut BTreeMap<String, String>)) -> Result
     let kensa = app.kensa();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
-    Ok(TestApp { address, client, kensa, settings, data_dir, postgres_db })
+    let db = sea_orm::Database::connect(settings.database_url.expose().as_str()).await?;
+    Ok(TestApp { address, client, kensa, db, settings, data_dir, postgres_db })
 }
 
 impl Drop for TestApp {
@@ -289,8 +294,8 @@ impl TestApp {
     }
 
     pub async fn execute_sql(&self, sql: &str) {
-        let backend = self.kensa.db.get_database_backend();
-        if let Err(e) = self.kensa.db.execute_raw(Statement::from_string(backend, sql.to_owned())).await {
+        let backend = self.db.get_database_backend();
+        if let Err(e) = self.db.execute_raw(Statement::from_string(backend, sql.to_owned())).await {
             panic!("{sql}: {e}");
         }
     }

@@ -398,10 +398,9 @@ async fn a_login_with_an_overlong_email_is_refused_before_anything_is_recorded()
     let known = app.login(&owner.email, "wrong-password-123").await;
     assert_eq!(known.status, StatusCode::UNAUTHORIZED, "a plausible address is checked: {}", known.body);
     let stored: usize = app
-        .kensa
         .db
         .query_all_raw(sea_orm::Statement::from_string(
-            app.kensa.db.get_database_backend(),
+            app.db.get_database_backend(),
             "SELECT id FROM audit_events WHERE CAST(details AS TEXT) LIKE '%aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa%'",
         ))
         .await?

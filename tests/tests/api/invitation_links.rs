@@ -9,8 +9,8 @@ use crate::helpers::{Member, PASSWORD, TestApp, TestResult, due_in, spawn_app, u
 
 /// Runs `sql` with bound values (so timestamps are stored exactly as the app stores them).
 pub async fn execute_bound(app: &TestApp, sql: &str, values: Vec<sea_orm::Value>) -> TestResult {
-    let backend = app.kensa.db.get_database_backend();
-    app.kensa.db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    let backend = app.db.get_database_backend();
+    app.db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     Ok(())
 }
 

@@ -17,7 +17,7 @@ async fn health_and_readiness_answer() -> TestResult {
 #[tokio::test]
 async fn readiness_fails_when_the_database_is_gone() -> TestResult {
     let app = spawn_app().await;
-    app.kensa.db.clone().close().await?;
+    app.kensa.close().await;
     app.get("/readyz", None).await.assert_problem(503, "service_unavailable");
     Ok(())
 }

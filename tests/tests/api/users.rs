@@ -118,10 +118,9 @@ async fn invitation_tokens_are_stored_only_as_hashes() -> TestResult {
     app.run_worker().await;
     let token = app.invitation_token_for(&email);
     use sea_orm::{ConnectionTrait, Statement};
-    let backend = app.kensa.db.get_database_backend();
+    let backend = app.db.get_database_backend();
     for table in ["user_invitations", "jobs", "audit_events"] {
-        let rows =
-            app.kensa.db.query_all_raw(Statement::from_string(backend, format!("SELECT * FROM {table}"))).await?;
+        let rows = app.db.query_all_raw(Statement::from_string(backend, format!("SELECT * FROM {table}"))).await?;
         let dump = format!("{rows:?}");
         assert!(!dump.contains(&token), "{table} holds the raw token");
     }

@@ -34,7 +34,7 @@ async fn a_job_held_by_a_dead_worker_is_taken_over_when_its_lease_ends() -> Test
     app.post("/api/v1/users/invitations", Some(&owner.access_token), json!({ "email": email, "role": "viewer" })).await;
     let now = kensa_domain::db::now();
     // A worker claims the job and dies before finishing it.
-    let claimed = jobs::claim_due(&app.kensa.db, now, "dead-worker", 10).await?;
+    let claimed = jobs::claim_due(&app.kensa, now, "dead-worker", 10).await?;
     assert_eq!(claimed.len(), 1);
 
     assert_eq!(app.run_worker_at(now + Duration::minutes(1)).await.succeeded, 0, "the lease still holds");
@@ -60,11 +60,11 @@ async fn a_failed_delivery_is_retried_with_back_off_and_loses_nothing() -> TestR
 
     let first = app.run_worker_at(now).await;
     assert_eq!((first.succeeded, first.retried), (0, 1));
-    assert_eq!(jobs::stats(&app.kensa.db).await?, vec![("pending".to_owned(), 1)]);
+    assert_eq!(jobs::stats(&app.kensa).await?, vec![("pending".to_owned(), 1)]);
     assert_eq!(app.run_worker_at(now + Duration::seconds(10)).await.retried, 0, "backing off");
     assert_eq!(app.run_worker_at(now + Duration::seconds(31)).await.retried, 1);
     assert_eq!(jobs::retry_delay(2), Duration::seconds(60));
-    assert_eq!(jobs::stats(&app.kensa.db).await?, vec![("pending".to_owned(), 1)]);
+    assert_eq!(jobs::stats(&app.kensa).await?, vec![("pending".to_owned(), 1)]);
     Ok(())
 }
 

@@ -31,7 +31,7 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<AuditQuer
     let q = query.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let filter = AuditFilter { action: q.action, from: q.from, to: q.to };
-    let result = audit::list(&state.kensa.db, auth.0.admin()?, &filter, &page).await?;
+    let result = audit::list(&state.kensa, auth.0.admin()?, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(AuditEventPage {
         data: result.data.into_iter().map(Into::into).collect(),
         next_cursor: result.next_cursor,

@@ -109,7 +109,7 @@ pub async fn save(
 
     let now = crate::db::now();
     let numbers: Vec<i32> = inputs.iter().map(|(no, _)| i32::try_from(*no).unwrap_or_default()).collect();
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     let version = transition(&txn, ctx, &visible.row, next_status, now).await?;
     let existing: HashMap<i32, answers::Model> = answers::Entity::find()
         .filter(answers::Column::AssessmentId.eq(id))
@@ -210,7 +210,7 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>)
             errors: missing,
         });
     }
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     transition(&txn, ctx, &visible.row, to, crate::db::now()).await?;
     crate::audit::record_action(&txn, ctx, "assessment.submitted", Some(("assessment", id.to_string())), json!({}))
         .await?;

@@ -155,7 +155,7 @@ pub(crate) struct NewClaim<'a> {
 
 /// Records the claim and queues one mail per active owner or admin of the buyer, all in
 /// `conn`'s transaction. One claim at a time per invitation.
-pub(crate) async fn open(conn: &impl ConnectionTrait, c: NewClaim<'_>, now: DateTime<Utc>) -> DomainResult<Uuid> {
+pub(crate) async fn open(conn: &crate::WriteTx, c: NewClaim<'_>, now: DateTime<Utc>) -> DomainResult<Uuid> {
     let waiting = supplier_claims::Entity::find()
         .filter(supplier_claims::Column::InvitationId.eq(c.invitation_id))
         .filter(supplier_claims::Column::Status.eq(ClaimStatus::Pending.as_str()))
@@ -220,7 +220,7 @@ pub(crate) async fn open(conn: &impl ConnectionTrait, c: NewClaim<'_>, now: Date
 /// Closes the waiting claims that came through these links (revoked by a cancellation or a
 /// resend): nobody can approve a claim on a dead link.
 pub(crate) async fn supersede_for_invitations(
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     invitation_ids: Vec<Uuid>,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
@@ -238,7 +238,7 @@ pub(crate) async fn supersede_for_invitations(
 }
 
 pub(crate) async fn supersede_for_supplier(
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     supplier_id: Uuid,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
@@ -328,7 +328,7 @@ async fn find(conn: &impl ConnectionTrait, admin: AdminCtx<'_>, id: Uuid) -> Dom
 
 /// Moves a pending claim to `to`; a claim already decided answers 409 `claim_decided`.
 async fn decide(
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     admin: AdminCtx<'_>,
     claim: &supplier_claims::Model,
     to: ClaimStatus,
@@ -356,7 +356,7 @@ async fn decide(
 #[instrument(skip_all, fields(org = %admin.tenant().org_id(), claim = %id))]
 pub async fn approve(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<SupplierClaim> {
     let now = crate::db::now();
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     let claim = find(&txn, admin, id).await?;
     decide(&txn, admin, &claim, ClaimStatus::Approved, now).await?;
     // The link the claim came through must still be live: a claim outlives neither a
@@ -387,7 +387,7 @@ pub async fn approve(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<S
 #[instrument(skip_all, fields(org = %admin.tenant().org_id(), claim = %id))]
 pub async fn reject(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<SupplierClaim> {
     let now = crate::db::now();
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     let claim = find(&txn, admin, id).await?;
     decide(&txn, admin, &claim, ClaimStatus::Rejected, now).await?;
     supplier_invitations::Entity::update_many()
@@ -405,7 +405,7 @@ pub async fn reject(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<Su
 /// The audit record of a decision, the commit, and the claim as it now reads.
 async fn finish_decision(
     k: &Kensa,
-    txn: sea_orm::DatabaseTransaction,
+    txn: crate::WriteTx,
     admin: AdminCtx<'_>,
     id: Uuid,
     action: &'static str,

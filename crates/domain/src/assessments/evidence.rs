@@ -168,7 +168,7 @@ const ALLOWED: &[(&str, &[&[u8]])] = &[
 
 /// Inside a write transaction: the assessment must still be editable; its version moves on,
 /// so evidence changes race neither a submission nor a stale `If-Match`.
-async fn touch_editable(conn: &impl sea_orm::ConnectionTrait, id: Uuid) -> DomainResult<()> {
+async fn touch_editable(conn: &crate::WriteTx, id: Uuid) -> DomainResult<()> {
     use sea_orm::sea_query::{Expr, ExprTrait};
     let editable = super::model::Status::EDITABLE.map(super::model::Status::as_str);
     let result = crate::entities::assessments::Entity::update_many()
@@ -324,7 +324,7 @@ async fn record_upload(
     uploader: Uuid,
     row: &evidence::Model,
 ) -> DomainResult<()> {
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     touch_editable(&txn, id).await?;
     check_quotas(k, &txn, id, uploader, row.size).await?;
     evidence::Entity::insert(evidence::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
@@ -403,7 +403,7 @@ pub async fn delete(k: &Kensa, ctx: &TenantCtx, id: Uuid, evidence_id: Uuid) -> 
     let (visible, row) = find(k, ctx, id, evidence_id).await?;
     visible.require_answerer(ctx)?;
     visible.status()?.ensure_editable()?;
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     touch_editable(&txn, id).await?;
     evidence::Entity::delete_by_id(row.id).exec(&txn).await?;
     history::record(

@@ -31,7 +31,7 @@ pub fn row(ctx: &TenantCtx, e: NewEvent) -> assessment_events::Model {
     }
 }
 
-pub async fn record(conn: &impl ConnectionTrait, rows: Vec<assessment_events::Model>) -> DomainResult<()> {
+pub async fn record(conn: &crate::WriteTx, rows: Vec<assessment_events::Model>) -> DomainResult<()> {
     for chunk in rows.chunks(300) {
         assessment_events::Entity::insert_many(chunk.iter().cloned().map(assessment_events::ActiveModel::from))
             .exec_without_returning(conn)

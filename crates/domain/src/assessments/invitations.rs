@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::instrument;
@@ -51,11 +51,7 @@ pub(crate) fn new_row(
     }
 }
 
-pub(crate) async fn revoke_pending(
-    conn: &impl ConnectionTrait,
-    assessment_id: Uuid,
-    now: DateTime<Utc>,
-) -> DomainResult<()> {
+pub(crate) async fn revoke_pending(conn: &crate::WriteTx, assessment_id: Uuid, now: DateTime<Utc>) -> DomainResult<()> {
     let live: Vec<Uuid> = supplier_invitations::Entity::find()
         .select_only()
         .column(supplier_invitations::Column::Id)
@@ -79,7 +75,7 @@ pub(crate) async fn revoke_pending(
 /// Revokes every outstanding link of the supplier's assessments: its contact changed or the
 /// record was deleted, so whoever holds an old link is no longer the person the buyer means.
 pub(crate) async fn revoke_for_supplier(
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     supplier_id: Uuid,
     now: DateTime<Utc>,
 ) -> DomainResult<u64> {
@@ -101,7 +97,7 @@ pub(crate) async fn revoke_for_supplier(
 /// A fresh invitation to `supplier`'s (new) contact for each of its assessments that is
 /// still open and not yet answered by an organization; returns how many were queued.
 pub(crate) async fn reinvite_open(
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     supplier: &suppliers::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<usize> {
@@ -200,7 +196,7 @@ fn already_linked() -> DomainError {
 
 /// Links the supplier record and its unlinked assessments to `org`, in `conn`'s
 /// transaction. Conditional: a second organization linking at the same moment finds it taken.
-pub(crate) async fn link_supplier(conn: &impl ConnectionTrait, supplier_id: Uuid, org: Uuid) -> DomainResult<()> {
+pub(crate) async fn link_supplier(conn: &crate::WriteTx, supplier_id: Uuid, org: Uuid) -> DomainResult<()> {
     let supplier =
         suppliers::Entity::find_by_id(supplier_id).one(conn).await?.ok_or(DomainError::NotFound("invitation"))?;
     if supplier.organization_id == org {
@@ -232,7 +228,7 @@ pub(crate) async fn link_supplier(conn: &impl ConnectionTrait, supplier_id: Uuid
 
 /// Consumes the invitation and links the supplier to `org`; claims still waiting for the
 /// buyer are closed, the contact having answered for itself. All in `conn`'s transaction.
-async fn link(conn: &impl ConnectionTrait, u: &Usable, org: Uuid, now: DateTime<Utc>) -> DomainResult<()> {
+async fn link(conn: &crate::WriteTx, u: &Usable, org: Uuid, now: DateTime<Utc>) -> DomainResult<()> {
     if org == u.assessment.buyer_organization_id {
         return Err(buyer_cannot_accept());
     }
@@ -271,7 +267,7 @@ struct Acceptor<'a> {
 /// Links when `who` is the invited contact (or already answers for this supplier), opens a
 /// claim otherwise. In `conn`'s transaction.
 async fn link_or_claim(
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     u: &Usable,
     who: Acceptor<'_>,
     now: DateTime<Utc>,
@@ -342,7 +338,7 @@ pub async fn accept_new(
         },
     )
     .await?;
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     let session = auth::create_account(k, &txn, valid, meta).await?;
     let who = Acceptor {
         org: session.organization.id,
@@ -378,7 +374,7 @@ pub async fn accept_existing(k: &Kensa, token: &str, ctx: &TenantCtx) -> DomainR
     };
     let (name, email) = user.map(|u| (u.name, u.email)).unwrap_or_default();
     let who = Acceptor { org: ctx.org_id().0, user: ctx.user_id().map(|u| u.0), name, email, meta: ctx.meta() };
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     let claim = link_or_claim(&txn, &u, who, now).await?;
     txn.commit().await?;
     match claim {
@@ -391,7 +387,7 @@ pub async fn accept_existing(k: &Kensa, token: &str, ctx: &TenantCtx) -> DomainR
 }
 
 async fn accepted_event(
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     u: &Usable,
     org: Uuid,
     user: Option<Uuid>,
@@ -430,7 +426,7 @@ pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
         return Err(DomainError::conflict("supplier_deleted", "the supplier was removed; nothing to resend"));
     }
     let now = crate::db::now();
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     revoke_pending(&txn, id, now).await?;
     queue_mail(&txn, &visible.row, &supplier.contact_email, now).await?;
     crate::audit::record_action(
@@ -449,7 +445,7 @@ pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
 /// Queues the mail for a new assessment: an invitation while the supplier has no
 /// organization in Kensa, a notice once it has.
 pub(crate) async fn queue_mail(
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     assessment: &assessments::Model,
     email: &str,
     now: DateTime<Utc>,
@@ -535,7 +531,9 @@ pub async fn prepare_invitation(
     let mut model: supplier_invitations::ActiveModel = invitation.into();
     model.token_hash = Set(Some(tokens::hash_token(&token)));
     model.expires_at = Set(expires_at);
-    supplier_invitations::Entity::update(model).exec(&k.db).await?;
+    let tx = k.begin_write().await?;
+    supplier_invitations::Entity::update(model).exec(&tx).await?;
+    tx.commit().await?;
     let mut link = k.public_url.clone();
     link.set_path(&format!("/invitations/{token}"));
     let mut mail = mail_for(k, &assessment, Some(to), link.to_string(), true).await?;

@@ -1,6 +1,6 @@
 //! The buyer's review, and the per-item comment threads of both sides.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::instrument;
@@ -85,7 +85,7 @@ fn view(r: assessment_comments::Model) -> Comment {
 }
 
 async fn store_comments(
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     ctx: &TenantCtx,
     rows: Vec<assessment_comments::Model>,
 ) -> DomainResult<()> {
@@ -162,7 +162,7 @@ pub async fn review(
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     transition(&txn, ctx, &visible.row, to, crate::db::now()).await?;
     store_comments(&txn, ctx, comments).await?;
     let action =
@@ -216,7 +216,7 @@ pub async fn add_comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: CommentInp
         &visibility,
         &input.body,
     );
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     store_comments(&txn, ctx, vec![row.clone()]).await?;
     txn.commit().await?;
     Ok(view(row))

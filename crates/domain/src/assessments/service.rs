@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
@@ -228,7 +228,7 @@ pub async fn questions(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Vec
 /// Moves the assessment to `to` and bumps its version, but only if nobody wrote in between
 /// (`expected_version`); records the transition and mirrors it on the supplier record.
 pub(crate) async fn transition(
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     ctx: &TenantCtx,
     row: &assessments::Model,
     to: Status,
@@ -297,7 +297,7 @@ pub async fn cancel(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>)
     check_version(&visible.row, if_match)?;
     let to = visible.status()?.cancel()?;
     let now = crate::db::now();
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     transition(&txn, ctx, &visible.row, to, now).await?;
     super::invitations::revoke_pending(&txn, id, now).await?;
     crate::audit::record_action(&txn, ctx, "assessment.cancelled", Some(("assessment", id.to_string())), json!({}))

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -41,7 +41,7 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-pub async fn record(conn: &impl ConnectionTrait, event: NewAuditEvent<'_>) -> DomainResult<()> {
+pub async fn record(conn: &crate::WriteTx, event: NewAuditEvent<'_>) -> DomainResult<()> {
     let (target_type, target_id) = match event.target {
         Some((t, id)) => (Some(t.to_owned()), Some(id)),
         None => (None, None),
@@ -64,7 +64,7 @@ pub async fn record(conn: &impl ConnectionTrait, event: NewAuditEvent<'_>) -> Do
 
 /// Newest first; the cursor is the last id seen (ids are time-ordered UUID v7).
 pub async fn list(
-    conn: &impl ConnectionTrait,
+    k: &crate::Kensa,
     admin: AdminCtx<'_>,
     filter: &AuditFilter,
     page: &PageRequest,
@@ -90,7 +90,7 @@ pub async fn list(
     if let Some(cursor) = page.cursor {
         query = query.filter(Column::Id.lt(cursor));
     }
-    let rows = query.order_by_desc(Column::Id).limit(page.limit + 1).all(conn).await?;
+    let rows = query.order_by_desc(Column::Id).limit(page.limit + 1).all(&k.db).await?;
     Ok(Page::from_rows(rows, page.limit, |r| r.id).map(|r| AuditEvent {
         id: r.id,
         organization_id: r.organization_id,
@@ -107,7 +107,7 @@ pub async fn list(
 
 /// The audit event of an action taken by the context's user, in the context's organization.
 pub async fn record_action(
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     ctx: &crate::tenant::TenantCtx,
     action: &'static str,
     target: Option<(&'static str, String)>,

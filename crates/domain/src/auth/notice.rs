@@ -21,7 +21,9 @@ pub(crate) async fn queue(k: &Kensa, user: &users::Model, failures: u64, meta: &
         "address": meta.client_ip.as_deref().unwrap_or("unknown"),
         "at": crate::db::now(),
     });
-    jobs::enqueue(&k.db, JobKind::LoginFailureNoticeMail, payload, crate::db::now()).await?;
+    let tx = k.begin_write().await?;
+    jobs::enqueue(&tx, JobKind::LoginFailureNoticeMail, payload, crate::db::now()).await?;
+    tx.commit().await?;
     k.wake_worker();
     Ok(())
 }

@@ -6,7 +6,6 @@ use tracing::instrument;
 use super::session::{self, Session};
 use super::throttle::{self, Policy};
 use super::{notice, password, tokens};
-use crate::Kensa;
 use crate::audit::{self, NewAuditEvent};
 use crate::entities::refresh_tokens;
 use crate::error::{DomainError, DomainResult, OnUnique};
@@ -15,6 +14,7 @@ use crate::tenant::{RequestMeta, Role, TenantCtx};
 use crate::users::model::{EmailAddress, Validator, parse_locale};
 use crate::users::repo::{self as users_repo, NewUser};
 use crate::users::{Me, User};
+use crate::{Kensa, WriteTx};
 
 const INVALID_CREDENTIALS: DomainError =
     DomainError::Unauthenticated { code: "invalid_credentials", detail: "email or password is incorrect" };
@@ -79,7 +79,7 @@ pub(crate) async fn validate_signup(k: &Kensa, input: SignupInput) -> DomainResu
 /// Creates the organization and its owner inside `conn`'s transaction and signs them in.
 pub(crate) async fn create_account(
     k: &Kensa,
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &crate::WriteTx,
     valid: ValidSignup,
     meta: &RequestMeta,
 ) -> DomainResult<Session> {
@@ -119,7 +119,7 @@ pub(crate) async fn create_account(
 pub async fn signup(k: &Kensa, input: SignupInput, meta: &RequestMeta) -> DomainResult<Session> {
     reserve_account_creation(k, meta).await?;
     let valid = validate_signup(k, input).await?;
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     let session = create_account(k, &txn, valid, meta).await?;
     txn.commit().await?;
     Ok(session)
@@ -200,7 +200,7 @@ pub async fn login(k: &Kensa, input: LoginInput, meta: &RequestMeta) -> DomainRe
     k.throttle.reset(&pair_key).await?;
     k.throttle.release(&address_key).await?;
     let now = crate::db::now();
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     audit::record(
         &txn,
         NewAuditEvent {
@@ -229,8 +229,9 @@ async fn record_failure(
     meta: &RequestMeta,
 ) -> DomainResult<()> {
     let failures = k.throttle.reserve(&format!("login:failures:{account}"), &throttle::ACCOUNT_FAILURES).await?.count;
+    let tx = k.begin_write().await?;
     audit::record(
-        &k.db,
+        &tx,
         NewAuditEvent {
             organization_id: user.map(|u| OrganizationId(u.organization_id)),
             actor_user_id: user.map(|u| UserId(u.id)),
@@ -241,6 +242,7 @@ async fn record_failure(
         },
     )
     .await?;
+    tx.commit().await?;
     if let Some(user) = user
         && failures >= throttle::FAILURES_BEFORE_NOTICE
         && k.throttle.first_in(&format!("login:notice:{account}"), throttle::NOTICE_INTERVAL).await?
@@ -264,7 +266,7 @@ pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Doma
         return Err(INVALID_REFRESH);
     }
     let user = users_repo::find_by_id(&k.db, row.user_id).await?.filter(|u| u.active).ok_or(INVALID_REFRESH)?;
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     let consumed = refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
         .filter(refresh_tokens::Column::Id.eq(row.id))
@@ -274,9 +276,10 @@ pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Doma
         .await?;
     if consumed.rows_affected != 1 {
         txn.rollback().await?;
-        revoke_family(k, row.family_id, now).await?;
+        let txn = k.begin_write().await?;
+        revoke_family(&txn, row.family_id, now).await?;
         audit::record(
-            &k.db,
+            &txn,
             NewAuditEvent {
                 organization_id: Some(OrganizationId(user.organization_id)),
                 actor_user_id: Some(UserId(user.id)),
@@ -287,6 +290,8 @@ pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Doma
             },
         )
         .await?;
+        txn.commit().await?;
+        k.principals.invalidate_session(row.family_id);
         return Err(DomainError::Unauthenticated {
             code: "refresh_token_reused",
             detail: "this refresh token was already used; all sessions from that sign-in were revoked",
@@ -309,14 +314,15 @@ pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Doma
     Ok(session)
 }
 
-async fn revoke_family(k: &Kensa, family: uuid::Uuid, now: DateTime<Utc>) -> DomainResult<()> {
+/// Revokes every token of the family in `txn`; the caller clears the principal cache once
+/// the transaction is committed.
+async fn revoke_family(txn: &WriteTx, family: uuid::Uuid, now: DateTime<Utc>) -> DomainResult<()> {
     refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
         .filter(refresh_tokens::Column::FamilyId.eq(family))
         .filter(refresh_tokens::Column::RevokedAt.is_null())
-        .exec(&k.db)
+        .exec(txn)
         .await?;
-    k.principals.invalidate_session(family);
     Ok(())
 }
 
@@ -331,10 +337,12 @@ pub async fn logout(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Domai
     else {
         return Ok(());
     };
-    revoke_family(k, row.family_id, crate::db::now()).await?;
-    if let Some(user) = users_repo::find_by_id(&k.db, row.user_id).await? {
+    let user = users_repo::find_by_id(&k.db, row.user_id).await?;
+    let txn = k.begin_write().await?;
+    revoke_family(&txn, row.family_id, crate::db::now()).await?;
+    if let Some(user) = user {
         audit::record(
-            &k.db,
+            &txn,
             NewAuditEvent {
                 organization_id: Some(OrganizationId(user.organization_id)),
                 actor_user_id: Some(UserId(user.id)),
@@ -346,6 +354,8 @@ pub async fn logout(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Domai
         )
         .await?;
     }
+    txn.commit().await?;
+    k.principals.invalidate_session(row.family_id);
     Ok(())
 }
 

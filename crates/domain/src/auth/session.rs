@@ -1,7 +1,7 @@
 //! A signed-in session: a short-lived access token and a rotating refresh token.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::EntityTrait;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -38,7 +38,7 @@ impl std::fmt::Debug for Session {
 
 pub(crate) async fn start(
     k: &Kensa,
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     user: users::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<Session> {
@@ -48,7 +48,7 @@ pub(crate) async fn start(
 /// Issues an access token and a refresh token in `family`.
 pub(crate) async fn issue(
     k: &Kensa,
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     user: users::Model,
     family: Uuid,
     now: DateTime<Utc>,

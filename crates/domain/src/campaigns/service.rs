@@ -166,7 +166,7 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
         rows.push(row);
     }
 
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     campaigns::Entity::insert(campaigns::ActiveModel::from(campaign.clone())).exec_without_returning(&txn).await?;
     templates::Entity::update_many()
         .col_expr(templates::Column::InUse, Expr::value(true))
@@ -309,7 +309,7 @@ pub async fn cancel(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<
         return Err(DomainError::conflict("invalid_transition", "the campaign is already cancelled"));
     }
     let now = crate::db::now();
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     let marked = campaigns::Entity::update_many()
         .col_expr(campaigns::Column::CancelledAt, Expr::value(now))
         .filter(campaigns::Column::Id.eq(id))

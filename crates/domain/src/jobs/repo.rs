@@ -1,8 +1,9 @@
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, FromQueryResult};
+use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::Kensa;
 use crate::db::statement;
 use crate::entities::jobs;
 use crate::error::{DomainError, DomainResult};
@@ -96,7 +97,7 @@ pub fn new_row(kind: JobKind, payload: serde_json::Value, run_at: DateTime<Utc>)
 }
 
 pub async fn enqueue(
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     kind: JobKind,
     payload: serde_json::Value,
     run_at: DateTime<Utc>,
@@ -108,13 +109,9 @@ pub async fn enqueue(
 }
 
 /// Claims up to `limit` jobs due at `now`, including running ones whose lease expired.
-pub async fn claim_due(
-    db: &DatabaseConnection,
-    now: DateTime<Utc>,
-    worker: &str,
-    limit: u64,
-) -> DomainResult<Vec<ClaimedJob>> {
-    let backend = db.get_database_backend();
+pub async fn claim_due(k: &Kensa, now: DateTime<Utc>, worker: &str, limit: u64) -> DomainResult<Vec<ClaimedJob>> {
+    let tx = k.begin_write().await?;
+    let backend = tx.get_database_backend();
     let lock = if backend == DatabaseBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
     let sql = format!(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $1, locked_by = $2, updated_at = $3 \
@@ -125,7 +122,8 @@ pub async fn claim_due(
     );
     let limit = i64::try_from(limit).map_err(DomainError::internal)?;
     let stmt = statement(backend, &sql, vec![(now + LEASE).into(), worker.into(), now.into(), limit.into()]);
-    let rows = ClaimedRow::find_by_statement(stmt).all(db).await?;
+    let rows = ClaimedRow::find_by_statement(stmt).all(&tx).await?;
+    tx.commit().await?;
     Ok(rows
         .into_iter()
         .map(|r| ClaimedJob {
@@ -138,9 +136,11 @@ pub async fn claim_due(
         .collect())
 }
 
-pub async fn complete(db: &DatabaseConnection, id: JobId, now: DateTime<Utc>) -> DomainResult<()> {
+pub async fn complete(k: &Kensa, id: JobId, now: DateTime<Utc>) -> DomainResult<()> {
     let sql = "UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $1, last_error = NULL WHERE id = $2";
-    db.execute_raw(statement(db.get_database_backend(), sql, vec![now.into(), id.0.into()])).await?;
+    let tx = k.begin_write().await?;
+    tx.execute_raw(statement(tx.get_database_backend(), sql, vec![now.into(), id.0.into()])).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -151,34 +151,36 @@ pub fn retry_delay(attempts: i32) -> Duration {
 }
 
 /// Puts the job back for a later attempt, or marks it failed after [`MAX_ATTEMPTS`].
-pub async fn fail(db: &DatabaseConnection, job: &ClaimedJob, error: &str, now: DateTime<Utc>) -> DomainResult<()> {
+pub async fn fail(k: &Kensa, job: &ClaimedJob, error: &str, now: DateTime<Utc>) -> DomainResult<()> {
     let (status, run_at) =
         if job.attempts >= MAX_ATTEMPTS { ("failed", now) } else { ("pending", now + retry_delay(job.attempts)) };
     let sql =
         "UPDATE jobs SET status = $1, run_at = $2, locked_until = NULL, last_error = $3, updated_at = $4 WHERE id = $5";
     let error: String = error.chars().take(2000).collect();
-    db.execute_raw(statement(
-        db.get_database_backend(),
+    let tx = k.begin_write().await?;
+    tx.execute_raw(statement(
+        tx.get_database_backend(),
         sql,
         vec![status.into(), run_at.into(), error.into(), now.into(), job.id.0.into()],
     ))
     .await?;
+    tx.commit().await?;
     Ok(())
 }
 
 /// Counts per status, for metrics and tests.
-pub async fn stats(db: &DatabaseConnection) -> DomainResult<Vec<(String, i64)>> {
+pub async fn stats(k: &Kensa) -> DomainResult<Vec<(String, i64)>> {
     #[derive(FromQueryResult)]
     struct Row {
         status: String,
         n: i64,
     }
     let stmt = statement(
-        db.get_database_backend(),
+        k.db.get_database_backend(),
         "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status ORDER BY status",
         vec![],
     );
-    Ok(Row::find_by_statement(stmt).all(db).await?.into_iter().map(|r| (r.status, r.n)).collect())
+    Ok(Row::find_by_statement(stmt).all(&k.db).await?.into_iter().map(|r| (r.status, r.n)).collect())
 }
 
 #[cfg(test)]

@@ -153,7 +153,7 @@ pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: boo
         return Ok(ImportReport { created: 0, updated: 0, rejected, applied: false });
     }
     let now = crate::db::now();
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     let existing: HashMap<String, suppliers::Model> =
         repo::all_by_email(&txn, ctx).await?.into_iter().map(|s| (s.contact_email.clone(), s)).collect();
     let (mut created, mut updated) = (Vec::new(), Vec::new());

@@ -103,7 +103,7 @@ pub fn row(ctx: &TenantCtx, id: Uuid, f: &SupplierFields, now: chrono::DateTime<
 /// Writes the editable fields only (never the link, status or deletion), and only while the
 /// supplier exists: a concurrent delete or invitation acceptance is not undone.
 pub async fn update_fields(
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     ctx: &TenantCtx,
     id: Uuid,
     f: &SupplierFields,

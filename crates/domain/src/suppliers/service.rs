@@ -27,7 +27,7 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: SupplierInput) -> D
     let ctx = editor.tenant();
     let fields = SupplierFields::parse(input, None, "").map_err(DomainError::Validation)?;
     let row = repo::row(ctx, Uuid::now_v7(), &fields, crate::db::now());
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     if repo::find_by_email(&txn, ctx, &fields.contact_email).await?.is_some() {
         return Err(email_taken(&fields.contact_email));
     }
@@ -60,7 +60,7 @@ pub async fn get(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Supplier>
 #[instrument(skip_all, fields(org = %editor.tenant().org_id(), supplier = %id))]
 pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierInput) -> DomainResult<Supplier> {
     let ctx = editor.tenant();
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     let existing = repo::find(&txn, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
     let current = SupplierFields::of(&Supplier::from(existing));
     let fields = SupplierFields::parse(input, Some(&current), "").map_err(DomainError::Validation)?;
@@ -105,7 +105,7 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierI
 #[instrument(skip_all, fields(org = %editor.tenant().org_id(), supplier = %id))]
 pub async fn delete(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<()> {
     let ctx = editor.tenant();
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     let existing = repo::find(&txn, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
     let now = crate::db::now();
     let mut model: suppliers::ActiveModel = existing.into();

@@ -4,11 +4,12 @@
 //! second replica changes nothing, and a changed data file becomes a new version rather
 //! than an edit of one that assessments may use.
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use sha2::{Digest, Sha256};
 use tracing::info;
 
 use super::model::TemplateDocument;
+use crate::Kensa;
 use crate::entities::templates;
 use crate::error::{DomainError, DomainResult};
 
@@ -40,20 +41,20 @@ pub struct LoadedBuiltin {
     pub created: bool,
 }
 
-pub async fn ensure_builtins(db: &DatabaseConnection) -> DomainResult<Vec<LoadedBuiltin>> {
+pub async fn ensure_builtins(k: &Kensa) -> DomainResult<Vec<LoadedBuiltin>> {
     let mut loaded = Vec::new();
     for doc in builtin_documents()? {
-        loaded.push(ensure_one(db, &doc).await?);
+        loaded.push(ensure_one(k, &doc).await?);
     }
     Ok(loaded)
 }
 
-async fn ensure_one(db: &DatabaseConnection, doc: &TemplateDocument) -> DomainResult<LoadedBuiltin> {
+async fn ensure_one(k: &Kensa, doc: &TemplateDocument) -> DomainResult<LoadedBuiltin> {
     let hash = content_hash(doc)?;
     // Two attempts: a replica racing us may insert the same version between our read and write.
     for _ in 0..2 {
         if let Some(existing) =
-            templates::Entity::find().filter(templates::Column::BuiltinHash.eq(&hash)).one(db).await?
+            templates::Entity::find().filter(templates::Column::BuiltinHash.eq(&hash)).one(&k.db).await?
         {
             return Ok(LoadedBuiltin { key: existing.key, version: existing.version, created: false });
         }
@@ -61,12 +62,14 @@ async fn ensure_one(db: &DatabaseConnection, doc: &TemplateDocument) -> DomainRe
             .filter(templates::Column::OwnerKey.eq(BUILTIN_OWNER))
             .filter(templates::Column::Key.eq(&doc.key))
             .order_by_desc(templates::Column::Version)
-            .one(db)
+            .one(&k.db)
             .await?;
         let version = latest.map_or(1, |t| t.version + 1);
         let row = super::repo::new_row(doc, None, version, Some(hash.clone()), None)?;
-        match templates::Entity::insert(templates::ActiveModel::from(row)).exec_without_returning(db).await {
+        let tx = k.begin_write().await?;
+        match templates::Entity::insert(templates::ActiveModel::from(row)).exec_without_returning(&tx).await {
             Ok(_) => {
+                tx.commit().await?;
                 info!(key = %doc.key, version, "built-in template loaded");
                 return Ok(LoadedBuiltin { key: doc.key.clone(), version, created: true });
             }

@@ -162,7 +162,7 @@ async fn insert_custom(
         ));
     }
     let row = repo::new_row(doc, Some(ctx), 1, None, source)?;
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     templates::Entity::insert(templates::ActiveModel::from(row.clone()))
         .exec_without_returning(&txn)
         .await
@@ -251,7 +251,7 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, patch: TemplateP
         ));
     }
     let fresh = repo::new_row(&doc, Some(ctx), row.version, None, row.source_template_id)?;
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     // Conditional on `in_use` still being false: an assessment created meanwhile wins.
     let updated = templates::Entity::update_many()
         .set(templates::ActiveModel {

@@ -68,7 +68,7 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
     let password_hash = k.passwords.hash(&input.password).await?;
     let role = Role::try_from(invitation.role.as_str())?;
 
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     let consumed = user_invitations::Entity::update_many()
         .col_expr(user_invitations::Column::AcceptedAt, sea_orm::sea_query::Expr::value(now))
         .filter(user_invitations::Column::Id.eq(invitation.id))
@@ -141,7 +141,9 @@ pub async fn prepare_delivery(
     let (to, expires_at) = (invitation.email.clone(), invitation.expires_at);
     let mut model: user_invitations::ActiveModel = invitation.into();
     model.token_hash = Set(Some(tokens::hash_token(&token)));
-    user_invitations::Entity::update(model).exec(&k.db).await?;
+    let tx = k.begin_write().await?;
+    user_invitations::Entity::update(model).exec(&tx).await?;
+    tx.commit().await?;
     let mut link = k.public_url.clone();
     link.set_path(&format!("/join/{token}"));
     Ok(Some(InvitationDelivery {

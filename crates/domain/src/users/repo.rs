@@ -63,7 +63,7 @@ pub(crate) struct NewUser<'a> {
 }
 
 /// Returns the raw database error so callers can tell a taken email (unique index) apart.
-pub(crate) async fn insert(conn: &impl ConnectionTrait, new: NewUser<'_>) -> Result<users::Model, sea_orm::DbErr> {
+pub(crate) async fn insert(conn: &crate::WriteTx, new: NewUser<'_>) -> Result<users::Model, sea_orm::DbErr> {
     let now = crate::db::now();
     let row = users::Model {
         id: Uuid::now_v7(),
@@ -81,18 +81,13 @@ pub(crate) async fn insert(conn: &impl ConnectionTrait, new: NewUser<'_>) -> Res
     Ok(row)
 }
 
-pub(crate) async fn insert_organization(conn: &impl ConnectionTrait, name: &str) -> DomainResult<organizations::Model> {
+pub(crate) async fn insert_organization(conn: &crate::WriteTx, name: &str) -> DomainResult<organizations::Model> {
     let row = organizations::Model { id: Uuid::now_v7(), name: name.to_owned(), created_at: crate::db::now() };
     organizations::Entity::insert(organizations::ActiveModel::from(row.clone())).exec_without_returning(conn).await?;
     Ok(row)
 }
 
-pub async fn update(
-    conn: &impl ConnectionTrait,
-    row: users::Model,
-    role: Role,
-    active: bool,
-) -> DomainResult<users::Model> {
+pub async fn update(conn: &crate::WriteTx, row: users::Model, role: Role, active: bool) -> DomainResult<users::Model> {
     let mut model: users::ActiveModel = row.into();
     model.role = Set(role.as_str().to_owned());
     model.active = Set(active);

@@ -68,7 +68,7 @@ pub async fn invite(k: &Kensa, admin: AdminCtx<'_>, input: InviteInput) -> Domai
         return Err(DomainError::conflict("email_taken", "this address is already a member of your organization"));
     }
     let now = crate::db::now();
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     user_invitations::Entity::update_many()
         .col_expr(user_invitations::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
         .filter(user_invitations::Column::OrganizationId.eq(ctx.org_id().0))
@@ -111,7 +111,7 @@ pub async fn invite(k: &Kensa, admin: AdminCtx<'_>, input: InviteInput) -> Domai
 #[instrument(skip_all, fields(org = %admin.tenant().org_id(), user = %user_id))]
 pub async fn update(k: &Kensa, admin: AdminCtx<'_>, user_id: UserId, changes: UserChanges) -> DomainResult<User> {
     let ctx = admin.tenant();
-    let (_write, txn) = k.begin_write().await?;
+    let txn = k.begin_write().await?;
     let target = repo::find_in_org(&txn, ctx, user_id).await?.ok_or(DomainError::NotFound("user"))?;
     let current = User::from_row(target.clone())?;
     let role = changes.role.unwrap_or(current.role);

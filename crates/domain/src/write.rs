@@ -1,0 +1,127 @@
+//! The one write path. Every change to the database goes through a [`WriteTx`]: it owns the
+//! transaction and, on SQLite, the process's write lock, and gives both up together on
+//! commit, on rollback, or when dropped. Functions that write take `&WriteTx`, so a write
+//! cannot reach the pool by mistake, and the lock can neither be dropped early (the old
+//! `let (_, txn)` pattern released it at once) nor held through reads after the commit.
+
+use std::sync::Arc;
+
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, ExecResult, QueryResult,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// SQLite has one writer: write transactions queue on this lock instead of in SQLite's busy
+/// handler, which sleeps with back-off (a p99 of 300 ms under 8 writers; see
+/// docs/benchmarks.md). `None` on PostgreSQL, where row locks do the job.
+#[derive(Clone, Default)]
+pub(crate) struct WriteQueue(Option<Arc<Mutex<()>>>);
+
+impl WriteQueue {
+    pub(crate) fn new(sqlite: bool) -> Self {
+        Self(sqlite.then(Arc::default))
+    }
+
+    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE` (the write lock is taken
+    /// up front, so a transaction that reads first can never fail to upgrade) behind the
+    /// in-process queue.
+    pub(crate) async fn begin(&self, db: &DatabaseConnection) -> Result<WriteTx, DbErr> {
+        let lock = match &self.0 {
+            Some(queue) => Some(queue.clone().lock_owned().await),
+            None => None,
+        };
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        let txn = db.begin_with_options(options).await?;
+        Ok(WriteTx { txn, _lock: lock })
+    }
+}
+
+/// A write transaction and, on SQLite, the write lock. Dropped without [`WriteTx::commit`], it
+/// rolls back (sea-orm's transaction does so on drop) and then frees the lock.
+pub struct WriteTx {
+    // Field order matters: the transaction ends before the lock is released.
+    txn: DatabaseTransaction,
+    _lock: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        let Self { txn, _lock } = self;
+        txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        let Self { txn, _lock } = self;
+        txn.rollback().await
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTx {
+    fn get_database_backend(&self) -> DatabaseBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn sqlite() -> Result<(WriteQueue, DatabaseConnection), DbErr> {
+        Ok((WriteQueue::new(true), sea_orm::Database::connect("sqlite::memory:").await?))
+    }
+
+    fn locked(queue: &WriteQueue) -> bool {
+        queue.0.as_ref().is_some_and(|lock| lock.try_lock().is_err())
+    }
+
+    #[tokio::test]
+    async fn the_write_lock_is_held_until_commit_and_released_by_it() -> Result<(), DbErr> {
+        let (queue, db) = sqlite().await?;
+        let tx = queue.begin(&db).await?;
+        assert!(locked(&queue), "a write transaction holds the lock");
+        tx.commit().await?;
+        assert!(!locked(&queue), "commit releases it");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn rollback_and_drop_release_the_write_lock_too() -> Result<(), DbErr> {
+        let (queue, db) = sqlite().await?;
+        queue.begin(&db).await?.rollback().await?;
+        assert!(!locked(&queue), "rollback releases it");
+        let tx = queue.begin(&db).await?;
+        drop(tx);
+        assert!(!locked(&queue), "an error path that drops the transaction releases it");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn postgres_style_queues_take_no_lock() -> Result<(), DbErr> {
+        let queue = WriteQueue::new(false);
+        let db = sea_orm::Database::connect("sqlite::memory:").await?;
+        let first = queue.begin(&db).await?;
+        assert!(!locked(&queue));
+        first.commit().await
+    }
+}

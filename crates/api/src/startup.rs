@@ -42,6 +42,14 @@ async fn docs_redirect() -> HttpResponse {
 impl Application {
     /// Connects, migrates and binds. Every failure names the setting at fault.
     pub async fn build(settings: Settings) -> Result<Self, ConfigError> {
+        Self::build_with_clock(settings, Arc::new(kensa_domain::clock::SystemClock)).await
+    }
+
+    /// The same, with the services reading "now" from `clock` (tests move it).
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn kensa_domain::clock::Clock>,
+    ) -> Result<Self, ConfigError> {
         let redis = match &settings.redis_url {
             Some(url) => Some(redis_throttle::connect(url.expose()).await?),
             None => None,
@@ -50,7 +58,7 @@ impl Application {
             Some(conn) => Arc::new(redis_throttle::RedisThrottle::new(conn.clone(), &settings.redis_prefix)),
             None => Arc::new(MemoryThrottle::default()),
         };
-        let mut kensa = Kensa::connect(&settings, throttle).await?;
+        let mut kensa = Kensa::connect(&settings, throttle).await?.with_clock(clock);
         if let Some(conn) = &redis {
             let channel = kensa_worker::wakeups::channel(&settings.redis_prefix);
             kensa.remote_wakeup = Some(Arc::new(crate::redis_wake::RedisWake::new(conn.clone(), channel)));

@@ -2,19 +2,12 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, SubsecRound, Utc};
 use kensa_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, TransactionTrait};
 
 use crate::config::{ConfigError, Settings};
 use crate::error::{DomainError, DomainResult};
-
-/// Timestamps are kept at microsecond precision: what PostgreSQL stores, so both backends
-/// hand back exactly what was written.
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
 
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, ConfigError> {
     let url = settings.database_url.expose().clone();

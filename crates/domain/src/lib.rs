@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -58,12 +59,30 @@ pub struct Kensa {
     /// Bounds on evidence uploads: concurrent ones, staging directory, organization quota.
     pub uploads: Arc<assessments::evidence::UploadLimits>,
     writes: write::WriteQueue,
+    /// Where "now" comes from (see [`clock`]).
+    time: clock::Time,
 }
 
 impl Kensa {
     /// Starts the one kind of write transaction there is (see [`WriteTx`]).
     pub async fn begin_write(&self) -> Result<WriteTx, sea_orm::DbErr> {
-        self.writes.begin(&self.db).await
+        self.writes.begin(&self.db, self.time.now()).await
+    }
+
+    /// The same services on another clock: tests, and `kensa-worker run-once --now`.
+    pub fn with_clock(mut self, clock: Arc<dyn clock::Clock>) -> Self {
+        self.time = clock::Time::new(clock);
+        self
+    }
+
+    /// Now, from the clock the services were built with (microsecond precision).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.time.now()
+    }
+
+    /// Today's date (UTC), from the same clock: due and overdue decisions use it.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.time.today()
     }
 
     /// Closes the connection pool: requests that need the database then fail with 503
@@ -111,6 +130,7 @@ impl Kensa {
                 settings.org_storage_quota_mb,
             )),
             writes: write::WriteQueue::new(settings.is_sqlite()),
+            time: clock::Time::default(),
         })
     }
 }

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, ExecResult, QueryResult,
     SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
@@ -26,7 +27,7 @@ impl WriteQueue {
     /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE` (the write lock is taken
     /// up front, so a transaction that reads first can never fail to upgrade) behind the
     /// in-process queue.
-    pub(crate) async fn begin(&self, db: &DatabaseConnection) -> Result<WriteTx, DbErr> {
+    pub(crate) async fn begin(&self, db: &DatabaseConnection, now: DateTime<Utc>) -> Result<WriteTx, DbErr> {
         let lock = match &self.0 {
             Some(queue) => Some(queue.clone().lock_owned().await),
             None => None,
@@ -36,7 +37,7 @@ impl WriteQueue {
             ..Default::default()
         };
         let txn = db.begin_with_options(options).await?;
-        Ok(WriteTx { txn, _lock: lock })
+        Ok(WriteTx { txn, now, _lock: lock })
     }
 }
 
@@ -45,17 +46,24 @@ impl WriteQueue {
 pub struct WriteTx {
     // Field order matters: the transaction ends before the lock is released.
     txn: DatabaseTransaction,
+    /// The clock's time when the transaction began: every row it writes carries this one
+    /// timestamp.
+    now: DateTime<Utc>,
     _lock: Option<OwnedMutexGuard<()>>,
 }
 
 impl WriteTx {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
     pub async fn commit(self) -> Result<(), DbErr> {
-        let Self { txn, _lock } = self;
+        let Self { txn, _lock, .. } = self;
         txn.commit().await
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
-        let Self { txn, _lock } = self;
+        let Self { txn, _lock, .. } = self;
         txn.rollback().await
     }
 }
@@ -98,7 +106,7 @@ mod tests {
     #[tokio::test]
     async fn the_write_lock_is_held_until_commit_and_released_by_it() -> Result<(), DbErr> {
         let (queue, db) = sqlite().await?;
-        let tx = queue.begin(&db).await?;
+        let tx = queue.begin(&db, Utc::now()).await?;
         assert!(locked(&queue), "a write transaction holds the lock");
         tx.commit().await?;
         assert!(!locked(&queue), "commit releases it");
@@ -108,9 +116,9 @@ mod tests {
     #[tokio::test]
     async fn rollback_and_drop_release_the_write_lock_too() -> Result<(), DbErr> {
         let (queue, db) = sqlite().await?;
-        queue.begin(&db).await?.rollback().await?;
+        queue.begin(&db, Utc::now()).await?.rollback().await?;
         assert!(!locked(&queue), "rollback releases it");
-        let tx = queue.begin(&db).await?;
+        let tx = queue.begin(&db, Utc::now()).await?;
         drop(tx);
         assert!(!locked(&queue), "an error path that drops the transaction releases it");
         Ok(())
@@ -120,7 +128,7 @@ mod tests {
     async fn postgres_style_queues_take_no_lock() -> Result<(), DbErr> {
         let queue = WriteQueue::new(false);
         let db = sea_orm::Database::connect("sqlite::memory:").await?;
-        let first = queue.begin(&db).await?;
+        let first = queue.begin(&db, Utc::now()).await?;
         assert!(!locked(&queue));
         first.commit().await
     }

@@ -92,7 +92,7 @@ impl Worker {
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
         info!(worker = %self.id, "worker started");
         while !*shutdown.borrow() {
-            match self.run_once(kensa_domain::db::now()).await {
+            match self.run_once(self.kensa.now()).await {
                 Ok(report) if report.succeeded + report.retried > 0 => {
                     info!(?report, "jobs processed");
                     if let Some(reports) = &self.reports {

@@ -39,14 +39,17 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
     let _log_guard = telemetry::init(&settings);
-    let kensa =
+    let mut kensa =
         Kensa::connect(&settings, std::sync::Arc::new(MemoryThrottle::default())).await.map_err(|e| e.to_string())?;
+    if let Command::RunOnce { now: Some(at) } = &command {
+        // Every date decision of this pass (due, overdue, expiry, schedules) sees `--now`.
+        kensa = kensa.with_clock(kensa_domain::clock::ManualClock::starting_at(*at));
+    }
     let wakeup = kensa.job_wakeup.clone();
-    let worker = Worker::new(kensa, mail::from_settings(&settings).map_err(|e| e.to_string())?);
+    let worker = Worker::new(kensa.clone(), mail::from_settings(&settings).map_err(|e| e.to_string())?);
     match command {
-        Command::RunOnce { now } => {
-            let now = now.unwrap_or_else(kensa_domain::db::now);
-            let report = worker.run_once(now).await.map_err(|e| e.to_string())?;
+        Command::RunOnce { .. } => {
+            let report = worker.run_once(kensa.now()).await.map_err(|e| e.to_string())?;
             println!("{} succeeded, {} retried", report.succeeded, report.retried);
             Ok(())
         }

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestResult, spawn_app};
+use crate::helpers::{TestResult, due_in, spawn_app};
 
 #[tokio::test]
 async fn the_whole_flow_from_answer_to_acceptance() -> TestResult {
@@ -295,5 +295,29 @@ async fn overdue_assessments_are_flagged_and_filtered() -> TestResult {
     app.get("/api/v1/assessments?status=lost", Some(&buyer.access_token))
         .await
         .assert_problem(422, "validation_failed");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_app_clock_decides_what_is_due_and_what_is_overdue() -> TestResult {
+    let app = spawn_app().await;
+    let (buyer, _, id) = app.invited_supplier(1).await;
+    let path = format!("/api/v1/assessments/{id}");
+    assert_eq!(app.get(&path, Some(&buyer.access_token)).await.body["overdue"], false);
+
+    // Due in 30 days: a month and a day later by the app's clock, nothing else changed.
+    app.clock.advance(chrono::Duration::days(31));
+    assert_eq!(app.get(&path, Some(&buyer.access_token)).await.body["overdue"], true);
+    let overdue = app.get("/api/v1/assessments?overdue=true", Some(&buyer.access_token)).await;
+    assert_eq!(overdue.body["data"].as_array().map(Vec::len), Some(1));
+    assert_eq!(app.get("/api/v1/campaigns", Some(&buyer.access_token)).await.body["data"][0]["overdue"], 1);
+
+    // "After today" means after the clock's today: a date 10 real days ahead is now past.
+    let (supplier, _) = app.create_supplier(&buyer, "Later Parts", 1).await;
+    let template = app.builtin_template(&buyer).await;
+    let body = json!({ "name": "FY2027", "template_id": template, "due_date": due_in(10), "supplier_ids": [supplier] });
+    let refused = app.post("/api/v1/campaigns", Some(&buyer.access_token), body).await;
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(refused.body["errors"][0]["field"], "due_date", "{}", refused.body);
     Ok(())
 }

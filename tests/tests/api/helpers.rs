@@ -5,8 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use std::sync::Arc;
+
 use kensa_api::Application;
+
 use kensa_domain::Kensa;
+use kensa_domain::clock::ManualClock;
 use kensa_domain::config::Settings;
 use kensa_worker::{RunReport, Worker, mail};
 use reqwest::{Method, StatusCode};
@@ -26,6 +30,8 @@ pub struct TestApp {
     /// cannot make (corrupt values, expired links) and for reading what it wrote. The
     /// application's pool stays private to the domain crate.
     pub db: sea_orm::DatabaseConnection,
+    /// The app's clock: it starts at the real time and stands still until a test moves it.
+    pub clock: Arc<ManualClock>,
     pub settings: Settings,
     data_dir: PathBuf,
     postgres_db: Option<(String, String)>,
@@ -109,13 +115,14 @@ async fn try_spawn(adjust: impl FnOnce(&mut BTreeMap<String, String>)) -> Result
     }
     adjust(&mut vars);
     let settings = Settings::from_vars(vars)?;
-    let app = Application::build(settings.clone()).await?;
+    let clock = ManualClock::starting_at(chrono::Utc::now());
+    let app = Application::build_with_clock(settings.clone(), clock.clone()).await?;
     let address = format!("http://127.0.0.1:{}", app.port());
     let kensa = app.kensa();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
     let db = sea_orm::Database::connect(settings.database_url.expose().as_str()).await?;
-    Ok(TestApp { address, client, kensa, db, settings, data_dir, postgres_db })
+    Ok(TestApp { address, client, kensa, db, clock, settings, data_dir, postgres_db })
 }
 
 impl Drop for TestApp {
@@ -252,9 +259,9 @@ impl TestApp {
         }
     }
 
-    /// Runs the worker once, as `kensa-worker run-once` would, at the current time.
+    /// Runs the worker once, as `kensa-worker run-once` would, at the app clock's time.
     pub async fn run_worker(&self) -> RunReport {
-        self.run_worker_at(kensa_domain::db::now()).await
+        self.run_worker_at(self.kensa.now()).await
     }
 
     pub async fn run_worker_at(&self, now: chrono::DateTime<chrono::Utc>) -> RunReport {

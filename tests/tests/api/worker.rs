@@ -16,7 +16,7 @@ async fn two_workers_never_deliver_the_same_job_twice() -> TestResult {
             .await;
     }
     let (a, b) = (app.worker(), app.worker());
-    let now = kensa_domain::db::now();
+    let now = app.kensa.now();
     let (ra, rb) = tokio::join!(a.run_once(now), b.run_once(now));
     assert_eq!(ra?.succeeded + rb?.succeeded, emails.len());
     assert_eq!(app.mails().len(), emails.len());
@@ -32,7 +32,7 @@ async fn a_job_held_by_a_dead_worker_is_taken_over_when_its_lease_ends() -> Test
     let owner = app.signup("Acme").await;
     let email = unique_email("lease");
     app.post("/api/v1/users/invitations", Some(&owner.access_token), json!({ "email": email, "role": "viewer" })).await;
-    let now = kensa_domain::db::now();
+    let now = app.kensa.now();
     // A worker claims the job and dies before finishing it.
     let claimed = jobs::claim_due(&app.kensa, now, "dead-worker", 10).await?;
     assert_eq!(claimed.len(), 1);
@@ -56,7 +56,7 @@ async fn a_failed_delivery_is_retried_with_back_off_and_loses_nothing() -> TestR
         json!({ "email": unique_email("r"), "role": "viewer" }),
     )
     .await;
-    let now = kensa_domain::db::now();
+    let now = app.kensa.now();
 
     let first = app.run_worker_at(now).await;
     assert_eq!((first.succeeded, first.retried), (0, 1));

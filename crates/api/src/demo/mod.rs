@@ -136,7 +136,7 @@ pub async fn run(k: &Kensa, mailer: Arc<dyn Mailer>, force: bool) -> Result<Demo
         .iter()
         .find(|t| t.builtin && t.key == "jama-japia")
         .ok_or_else(|| DemoError::Missing("the built-in jama-japia template is not loaded".into()))?;
-    let today = assessments::today();
+    let today = k.today();
     let campaign = campaigns::create(
         k,
         ctx.editor()?,
@@ -194,7 +194,7 @@ async fn invitation_tokens(
     let worker = Worker::new(k.clone(), capture.clone());
     let needed = |s: &DemoSupplier| !matches!(s.stage, Stage::Sent | Stage::CancelledUnanswered);
     for attempt in 0..5 {
-        worker.run_once(kensa_domain::db::now()).await?;
+        worker.run_once(k.now()).await?;
         let tokens: BTreeMap<String, String> =
             capture.sent.lock().await.iter().filter_map(|m| Some((m.to.to_lowercase(), token_in(&m.body)?))).collect();
         let missing: Vec<_> = cast.iter().filter(|(s, email, _)| needed(s) && !tokens.contains_key(email)).collect();
@@ -252,7 +252,7 @@ async fn play(k: &Kensa, buyer: &TenantCtx, p: Player<'_>) -> Result<(), DemoErr
     };
     let supplier = signed_in(k, &session.access_token).await?;
     let questions = assessments::questions(k, &supplier, id).await?;
-    let today = assessments::today();
+    let today = k.today();
     let all: Vec<(u32, _)> = questions.iter().map(|q| (q.no, data::answer(p.index, q.no, today))).collect();
     let partial = matches!(p.supplier.stage, Stage::InProgress | Stage::Overdue | Stage::CancelledInProgress);
     let chosen = if partial { all[..all.len() * 2 / 5].to_vec() } else { all };

@@ -107,7 +107,7 @@ pub async fn save(
         return Err(DomainError::Validation(errors));
     }
 
-    let now = crate::db::now();
+    let now = k.now();
     let numbers: Vec<i32> = inputs.iter().map(|(no, _)| i32::try_from(*no).unwrap_or_default()).collect();
     let txn = k.begin_write().await?;
     let version = transition(&txn, ctx, &visible.row, next_status, now).await?;
@@ -142,6 +142,7 @@ pub async fn save(
         if old_value.as_ref() != Some(&new_value) {
             events.push(history::row(
                 ctx,
+                now,
                 NewEvent {
                     assessment_id: id,
                     kind: "answer_changed",
@@ -211,7 +212,7 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>)
         });
     }
     let txn = k.begin_write().await?;
-    transition(&txn, ctx, &visible.row, to, crate::db::now()).await?;
+    transition(&txn, ctx, &visible.row, to, k.now()).await?;
     crate::audit::record_action(&txn, ctx, "assessment.submitted", Some(("assessment", id.to_string())), json!({}))
         .await?;
     txn.commit().await?;

@@ -355,7 +355,7 @@ async fn decide(
 /// invitation as the contact.
 #[instrument(skip_all, fields(org = %admin.tenant().org_id(), claim = %id))]
 pub async fn approve(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<SupplierClaim> {
-    let now = crate::db::now();
+    let now = k.now();
     let txn = k.begin_write().await?;
     let claim = find(&txn, admin, id).await?;
     decide(&txn, admin, &claim, ClaimStatus::Approved, now).await?;
@@ -386,7 +386,7 @@ pub async fn approve(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<S
 /// buyer resends the invitation to the right contact.
 #[instrument(skip_all, fields(org = %admin.tenant().org_id(), claim = %id))]
 pub async fn reject(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<SupplierClaim> {
-    let now = crate::db::now();
+    let now = k.now();
     let txn = k.begin_write().await?;
     let claim = find(&txn, admin, id).await?;
     decide(&txn, admin, &claim, ClaimStatus::Rejected, now).await?;

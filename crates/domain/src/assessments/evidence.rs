@@ -246,7 +246,7 @@ pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> Dom
         sha256: file.sha256.clone(),
         storage_key: format!("{id}/{evidence_id}"),
         uploaded_by: ctx.user_id().map(|u| u.0),
-        created_at: crate::db::now(),
+        created_at: k.now(),
     };
     // Files count against the organization that uploads them (the supplier answering), not
     // the buyer too: one supplier could otherwise spend a buyer's quota for all the others.
@@ -332,6 +332,7 @@ async fn record_upload(
         &txn,
         vec![history::row(
             ctx,
+            txn.now(),
             NewEvent {
                 assessment_id: id,
                 kind: "evidence_added",
@@ -410,6 +411,7 @@ pub async fn delete(k: &Kensa, ctx: &TenantCtx, id: Uuid, evidence_id: Uuid) -> 
         &txn,
         vec![history::row(
             ctx,
+            txn.now(),
             NewEvent {
                 assessment_id: id,
                 kind: "evidence_deleted",

@@ -17,7 +17,7 @@ pub struct NewEvent {
     pub new_value: Option<serde_json::Value>,
 }
 
-pub fn row(ctx: &TenantCtx, e: NewEvent) -> assessment_events::Model {
+pub fn row(ctx: &TenantCtx, now: chrono::DateTime<chrono::Utc>, e: NewEvent) -> assessment_events::Model {
     assessment_events::Model {
         id: Uuid::now_v7(),
         assessment_id: e.assessment_id,
@@ -27,7 +27,7 @@ pub fn row(ctx: &TenantCtx, e: NewEvent) -> assessment_events::Model {
         item_no: e.item_no,
         old_value: e.old_value,
         new_value: e.new_value,
-        created_at: crate::db::now(),
+        created_at: now,
     }
 }
 

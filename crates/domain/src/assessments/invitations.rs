@@ -164,7 +164,7 @@ async fn usable(k: &Kensa, token: &str, now: DateTime<Utc>) -> DomainResult<Usab
 
 #[instrument(skip_all)]
 pub async fn preview(k: &Kensa, token: &str) -> DomainResult<InvitationPreview> {
-    let u = usable(k, token, crate::db::now()).await?;
+    let u = usable(k, token, k.now()).await?;
     let buyer = organizations::Entity::find_by_id(u.assessment.buyer_organization_id).one(&k.db).await?;
     let supplier = suppliers::Entity::find_by_id(u.assessment.supplier_id).one(&k.db).await?;
     let template = templates::Entity::find_by_id(u.assessment.template_id).one(&k.db).await?;
@@ -325,7 +325,7 @@ pub async fn accept_new(
     meta: &RequestMeta,
 ) -> DomainResult<Acceptance<Session>> {
     auth::reserve_account_creation(k, meta).await?;
-    let now = crate::db::now();
+    let now = k.now();
     let u = usable(k, token, now).await?;
     let valid = auth::validate_signup(
         k,
@@ -366,7 +366,7 @@ pub async fn accept_existing(k: &Kensa, token: &str, ctx: &TenantCtx) -> DomainR
     if !matches!(ctx.role(), Role::Owner | Role::Admin) {
         return Err(DomainError::Forbidden);
     }
-    let now = crate::db::now();
+    let now = k.now();
     let u = usable(k, token, now).await?;
     let user = match ctx.user_id() {
         Some(id) => users::Entity::find_by_id(id.0).one(&k.db).await?,
@@ -425,7 +425,7 @@ pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
     if supplier.deleted_at.is_some() {
         return Err(DomainError::conflict("supplier_deleted", "the supplier was removed; nothing to resend"));
     }
-    let now = crate::db::now();
+    let now = k.now();
     let txn = k.begin_write().await?;
     revoke_pending(&txn, id, now).await?;
     queue_mail(&txn, &visible.row, &supplier.contact_email, now).await?;

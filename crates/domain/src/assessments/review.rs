@@ -59,6 +59,7 @@ fn comment_row(
     item_no: Option<i32>,
     visibility: &str,
     body: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> assessment_comments::Model {
     assessment_comments::Model {
         id: Uuid::now_v7(),
@@ -68,7 +69,7 @@ fn comment_row(
         author_organization_id: ctx.org_id().0,
         visibility: visibility.to_owned(),
         body: body.trim().to_owned(),
-        created_at: crate::db::now(),
+        created_at: now,
     }
 }
 
@@ -95,6 +96,7 @@ async fn store_comments(
         .map(|c| {
             history::row(
                 ctx,
+                conn.now(),
                 NewEvent {
                     assessment_id: c.assessment_id,
                     kind: "comment_added",
@@ -136,7 +138,7 @@ pub async fn review(
         if let Err(e) = crate::text::multi_line("comment", text, MAX_COMMENT) {
             errors.push(e);
         }
-        comments.push(comment_row(&visible, ctx, None, "shared", text));
+        comments.push(comment_row(&visible, ctx, None, "shared", text, k.now()));
     }
     for (i, item) in input.items.iter().enumerate() {
         if item.comment.trim().is_empty() || item.comment.chars().count() > MAX_COMMENT {
@@ -157,13 +159,14 @@ pub async fn review(
             Some(i32::try_from(item.no).unwrap_or_default()),
             "shared",
             &item.comment,
+            k.now(),
         ));
     }
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
     let txn = k.begin_write().await?;
-    transition(&txn, ctx, &visible.row, to, crate::db::now()).await?;
+    transition(&txn, ctx, &visible.row, to, k.now()).await?;
     store_comments(&txn, ctx, comments).await?;
     let action =
         if to == super::model::Status::Accepted { "assessment.accepted" } else { "assessment.changes_requested" };
@@ -215,6 +218,7 @@ pub async fn add_comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: CommentInp
         input.item_no.map(|n| i32::try_from(n).unwrap_or_default()),
         &visibility,
         &input.body,
+        k.now(),
     );
     let txn = k.begin_write().await?;
     store_comments(&txn, ctx, vec![row.clone()]).await?;

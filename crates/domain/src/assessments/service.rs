@@ -19,10 +19,6 @@ use crate::pagination::{Page, PageRequest};
 use crate::templates::model::Content;
 use crate::tenant::TenantCtx;
 
-pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
 pub fn is_overdue(status: Status, due: NaiveDate, today: NaiveDate) -> bool {
     status.open() && due < today
 }
@@ -79,7 +75,7 @@ async fn views(k: &Kensa, rows: Vec<assessments::Model>) -> DomainResult<Vec<Ass
     for (id, no) in answered {
         answered_by.entry(id).or_default().push(u32::try_from(no).unwrap_or_default());
     }
-    let today = today();
+    let today = k.today();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let content = k.template_contents.load(&k.db, r.template_id).await?;
@@ -162,13 +158,13 @@ pub async fn list(
     match filter.overdue {
         Some(true) => {
             query =
-                query.filter(assessments::Column::Status.is_in(open)).filter(assessments::Column::DueDate.lt(today()))
+                query.filter(assessments::Column::Status.is_in(open)).filter(assessments::Column::DueDate.lt(k.today()))
         }
         Some(false) => {
             query = query.filter(
                 sea_orm::Condition::any()
                     .add(assessments::Column::Status.is_not_in(open))
-                    .add(assessments::Column::DueDate.gte(today())),
+                    .add(assessments::Column::DueDate.gte(k.today())),
             )
         }
         None => {}
@@ -260,6 +256,7 @@ pub(crate) async fn transition(
             conn,
             vec![history::row(
                 ctx,
+                now,
                 NewEvent {
                     assessment_id: row.id,
                     kind: "status_changed",
@@ -296,7 +293,7 @@ pub async fn cancel(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>)
     visible.require_reviewer(ctx)?;
     check_version(&visible.row, if_match)?;
     let to = visible.status()?.cancel()?;
-    let now = crate::db::now();
+    let now = k.now();
     let txn = k.begin_write().await?;
     transition(&txn, ctx, &visible.row, to, now).await?;
     super::invitations::revoke_pending(&txn, id, now).await?;

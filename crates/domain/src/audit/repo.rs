@@ -56,7 +56,7 @@ pub async fn record(conn: &crate::WriteTx, event: NewAuditEvent<'_>) -> DomainRe
         client_ip: Set(event.meta.client_ip.clone()),
         request_id: Set(event.meta.request_id.clone()),
         details: Set(event.details),
-        created_at: Set(crate::db::now()),
+        created_at: Set(conn.now()),
     };
     Entity::insert(row).exec_without_returning(conn).await?;
     Ok(())

@@ -19,10 +19,10 @@ pub(crate) async fn queue(k: &Kensa, user: &users::Model, failures: u64, meta: &
         "user_id": user.id,
         "failures": failures,
         "address": meta.client_ip.as_deref().unwrap_or("unknown"),
-        "at": crate::db::now(),
+        "at": k.now(),
     });
     let tx = k.begin_write().await?;
-    jobs::enqueue(&tx, JobKind::LoginFailureNoticeMail, payload, crate::db::now()).await?;
+    jobs::enqueue(&tx, JobKind::LoginFailureNoticeMail, payload, k.now()).await?;
     tx.commit().await?;
     k.wake_worker();
     Ok(())

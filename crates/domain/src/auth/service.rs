@@ -83,7 +83,7 @@ pub(crate) async fn create_account(
     valid: ValidSignup,
     meta: &RequestMeta,
 ) -> DomainResult<Session> {
-    let now = crate::db::now();
+    let now = k.now();
     let org = users_repo::insert_organization(conn, &valid.org_name).await?;
     let user = users_repo::insert(
         conn,
@@ -199,7 +199,7 @@ pub async fn login(k: &Kensa, input: LoginInput, meta: &RequestMeta) -> DomainRe
     };
     k.throttle.reset(&pair_key).await?;
     k.throttle.release(&address_key).await?;
-    let now = crate::db::now();
+    let now = k.now();
     let txn = k.begin_write().await?;
     audit::record(
         &txn,
@@ -256,7 +256,7 @@ async fn record_failure(
 /// family is revoked and the caller must sign in again.
 #[instrument(skip_all)]
 pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> DomainResult<Session> {
-    let now = crate::db::now();
+    let now = k.now();
     let row = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(tokens::hash_token(refresh_token)))
         .one(&k.db)
@@ -339,7 +339,7 @@ pub async fn logout(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Domai
     };
     let user = users_repo::find_by_id(&k.db, row.user_id).await?;
     let txn = k.begin_write().await?;
-    revoke_family(&txn, row.family_id, crate::db::now()).await?;
+    revoke_family(&txn, row.family_id, k.now()).await?;
     if let Some(user) = user {
         audit::record(
             &txn,
@@ -369,7 +369,7 @@ async fn session_open(k: &Kensa, sid: uuid::Uuid, user_id: uuid::Uuid) -> Domain
         .filter(refresh_tokens::Column::FamilyId.eq(sid))
         .filter(refresh_tokens::Column::UserId.eq(user_id))
         .filter(refresh_tokens::Column::RevokedAt.is_null())
-        .filter(refresh_tokens::Column::ExpiresAt.gt(crate::db::now()))
+        .filter(refresh_tokens::Column::ExpiresAt.gt(k.now()))
         .one(&k.db)
         .await?
         .is_some();

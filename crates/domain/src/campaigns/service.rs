@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::Kensa;
 use crate::assessments::model::Status;
-use crate::assessments::service::{is_overdue, today, transition};
+use crate::assessments::service::{is_overdue, transition};
 use crate::assessments::{history, invitations};
 use crate::entities::{assessments, campaigns, jobs as job_rows, supplier_invitations, suppliers, templates};
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -68,14 +68,14 @@ pub struct Campaign {
     pub assessments: Option<Vec<CampaignAssessment>>,
 }
 
-fn validate(input: &CampaignInput) -> Vec<FieldError> {
+fn validate(input: &CampaignInput, today: NaiveDate) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if let Err(e) = crate::text::name("name", &input.name) {
         errors.push(e);
     }
     if let Err(e) = crate::text::date("due_date", input.due_date) {
         errors.push(e);
-    } else if input.due_date <= today() {
+    } else if input.due_date <= today {
         errors.push(FieldError::new("due_date", "not_in_future", "the due date must be after today"));
     }
     if input.target_level.is_some_and(|l| !(1..=3).contains(&l)) {
@@ -96,7 +96,7 @@ fn validate(input: &CampaignInput) -> Vec<FieldError> {
 #[instrument(skip_all, fields(org = %editor.tenant().org_id(), suppliers = input.supplier_ids.len()))]
 pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> DomainResult<Campaign> {
     let ctx = editor.tenant();
-    let mut errors = validate(&input);
+    let mut errors = validate(&input, k.today());
     let template = crate::templates::repo::find_visible(&k.db, ctx, input.template_id).await?;
     if template.is_none() {
         errors.push(FieldError::new("template_id", "not_found", "no such template"));
@@ -111,7 +111,7 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
-    let now = crate::db::now();
+    let now = k.now();
     let campaign = campaigns::Model {
         id: Uuid::now_v7(),
         organization_id: ctx.org_id().0,
@@ -152,9 +152,10 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
             invitations.push(invitation);
             (JobKind::AssessmentInvitationMail, payload)
         };
-        jobs.push(crate::jobs::new_row(kind, payload, now));
+        jobs.push(crate::jobs::new_row(kind, payload, now, now));
         events.push(history::row(
             ctx,
+            now,
             history::NewEvent {
                 assessment_id: row.id,
                 kind: "created",
@@ -215,7 +216,7 @@ async fn summarise(k: &Kensa, campaign: campaigns::Model, detail: bool) -> Domai
         .order_by_asc(assessments::Column::Id)
         .all(&k.db)
         .await?;
-    let today = today();
+    let today = k.today();
     let mut counts: BTreeMap<String, usize> = Status::ALL.iter().map(|s| (s.as_str().to_owned(), 0)).collect();
     let mut overdue = 0;
     for r in &rows {
@@ -308,7 +309,7 @@ pub async fn cancel(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<
     if campaign.cancelled_at.is_some() {
         return Err(DomainError::conflict("invalid_transition", "the campaign is already cancelled"));
     }
-    let now = crate::db::now();
+    let now = k.now();
     let txn = k.begin_write().await?;
     let marked = campaigns::Entity::update_many()
         .col_expr(campaigns::Column::CancelledAt, Expr::value(now))

@@ -79,8 +79,7 @@ struct ClaimedRow {
 }
 
 /// A pending job row, for callers that insert many at once.
-pub fn new_row(kind: JobKind, payload: serde_json::Value, run_at: DateTime<Utc>) -> jobs::Model {
-    let now = crate::db::now();
+pub fn new_row(kind: JobKind, payload: serde_json::Value, run_at: DateTime<Utc>, now: DateTime<Utc>) -> jobs::Model {
     jobs::Model {
         id: JobId::generate().0,
         kind: kind.as_str().to_owned(),
@@ -102,7 +101,7 @@ pub async fn enqueue(
     payload: serde_json::Value,
     run_at: DateTime<Utc>,
 ) -> DomainResult<JobId> {
-    let row = new_row(kind, payload, run_at);
+    let row = new_row(kind, payload, run_at, conn.now());
     let id = JobId(row.id);
     jobs::Entity::insert(jobs::ActiveModel::from(row)).exec_without_returning(conn).await?;
     Ok(id)

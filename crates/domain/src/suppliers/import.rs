@@ -152,7 +152,7 @@ pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: boo
     if !rejected.is_empty() && !partial {
         return Ok(ImportReport { created: 0, updated: 0, rejected, applied: false });
     }
-    let now = crate::db::now();
+    let now = k.now();
     let txn = k.begin_write().await?;
     let existing: HashMap<String, suppliers::Model> =
         repo::all_by_email(&txn, ctx).await?.into_iter().map(|s| (s.contact_email.clone(), s)).collect();

@@ -26,7 +26,7 @@ fn email_taken(email: &str) -> DomainError {
 pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: SupplierInput) -> DomainResult<Supplier> {
     let ctx = editor.tenant();
     let fields = SupplierFields::parse(input, None, "").map_err(DomainError::Validation)?;
-    let row = repo::row(ctx, Uuid::now_v7(), &fields, crate::db::now());
+    let row = repo::row(ctx, Uuid::now_v7(), &fields, k.now());
     let txn = k.begin_write().await?;
     if repo::find_by_email(&txn, ctx, &fields.contact_email).await?.is_some() {
         return Err(email_taken(&fields.contact_email));
@@ -69,7 +69,7 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierI
     {
         return Err(email_taken(&fields.contact_email));
     }
-    let updated = repo::update_fields(&txn, ctx, id, &fields, crate::db::now())
+    let updated = repo::update_fields(&txn, ctx, id, &fields, k.now())
         .await
         .on_unique("supplier_email_taken", "a supplier with this contact email is already registered")?;
     if !updated {
@@ -80,7 +80,7 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierI
     let contact_changed = fields.contact_email != current.contact_email;
     if contact_changed {
         // Links mailed to the old address must not let their holder become this supplier.
-        let now = crate::db::now();
+        let now = k.now();
         let revoked = invitations::revoke_for_supplier(&txn, id, now).await?;
         claims::supersede_for_supplier(&txn, id, now).await?;
         let reinvited = invitations::reinvite_open(&txn, &row, now).await?;
@@ -107,7 +107,7 @@ pub async fn delete(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<
     let ctx = editor.tenant();
     let txn = k.begin_write().await?;
     let existing = repo::find(&txn, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
-    let now = crate::db::now();
+    let now = k.now();
     let mut model: suppliers::ActiveModel = existing.into();
     model.deleted_at = Set(Some(now));
     suppliers::Entity::update(model).exec(&txn).await?;

@@ -65,8 +65,8 @@ async fn ensure_one(k: &Kensa, doc: &TemplateDocument) -> DomainResult<LoadedBui
             .one(&k.db)
             .await?;
         let version = latest.map_or(1, |t| t.version + 1);
-        let row = super::repo::new_row(doc, None, version, Some(hash.clone()), None)?;
         let tx = k.begin_write().await?;
+        let row = super::repo::new_row(doc, None, version, Some(hash.clone()), None, tx.now())?;
         match templates::Entity::insert(templates::ActiveModel::from(row)).exec_without_returning(&tx).await {
             Ok(_) => {
                 tx.commit().await?;

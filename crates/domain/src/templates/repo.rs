@@ -76,8 +76,8 @@ pub(crate) fn new_row(
     version: i32,
     builtin_hash: Option<String>,
     source: Option<Uuid>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> DomainResult<templates::Model> {
-    let now = crate::db::now();
     let content = doc.content();
     Ok(templates::Model {
         id: Uuid::now_v7(),

@@ -161,7 +161,7 @@ async fn insert_custom(
             format!("your organization already has a template with key {:?}", doc.key),
         ));
     }
-    let row = repo::new_row(doc, Some(ctx), 1, None, source)?;
+    let row = repo::new_row(doc, Some(ctx), 1, None, source, k.now())?;
     let txn = k.begin_write().await?;
     templates::Entity::insert(templates::ActiveModel::from(row.clone()))
         .exec_without_returning(&txn)
@@ -250,7 +250,7 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, patch: TemplateP
             format!("your organization already has a template with key {:?}", doc.key),
         ));
     }
-    let fresh = repo::new_row(&doc, Some(ctx), row.version, None, row.source_template_id)?;
+    let fresh = repo::new_row(&doc, Some(ctx), row.version, None, row.source_template_id, k.now())?;
     let txn = k.begin_write().await?;
     // Conditional on `in_use` still being false: an assessment created meanwhile wins.
     let updated = templates::Entity::update_many()

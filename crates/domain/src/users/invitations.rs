@@ -28,7 +28,7 @@ async fn usable(k: &Kensa, token: &str, now: DateTime<Utc>) -> DomainResult<user
 
 #[instrument(skip_all)]
 pub async fn preview(k: &Kensa, token: &str) -> DomainResult<InvitationPreview> {
-    let invitation = usable(k, token, crate::db::now()).await?;
+    let invitation = usable(k, token, k.now()).await?;
     let org = organizations::Entity::find_by_id(invitation.organization_id)
         .one(&k.db)
         .await?
@@ -54,7 +54,7 @@ crate::redacted_debug!(AcceptInput { name, locale } secret { password });
 #[instrument(skip_all)]
 pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMeta) -> DomainResult<Session> {
     crate::auth::reserve_account_creation(k, meta).await?;
-    let now = crate::db::now();
+    let now = k.now();
     let invitation = usable(k, token, now).await?;
     let mut v = Validator::default();
     let name = v.check(crate::text::name("name", &input.name));

@@ -64,7 +64,7 @@ pub(crate) struct NewUser<'a> {
 
 /// Returns the raw database error so callers can tell a taken email (unique index) apart.
 pub(crate) async fn insert(conn: &crate::WriteTx, new: NewUser<'_>) -> Result<users::Model, sea_orm::DbErr> {
-    let now = crate::db::now();
+    let now = conn.now();
     let row = users::Model {
         id: Uuid::now_v7(),
         organization_id: new.organization_id,
@@ -82,7 +82,7 @@ pub(crate) async fn insert(conn: &crate::WriteTx, new: NewUser<'_>) -> Result<us
 }
 
 pub(crate) async fn insert_organization(conn: &crate::WriteTx, name: &str) -> DomainResult<organizations::Model> {
-    let row = organizations::Model { id: Uuid::now_v7(), name: name.to_owned(), created_at: crate::db::now() };
+    let row = organizations::Model { id: Uuid::now_v7(), name: name.to_owned(), created_at: conn.now() };
     organizations::Entity::insert(organizations::ActiveModel::from(row.clone())).exec_without_returning(conn).await?;
     Ok(row)
 }
@@ -91,6 +91,6 @@ pub async fn update(conn: &crate::WriteTx, row: users::Model, role: Role, active
     let mut model: users::ActiveModel = row.into();
     model.role = Set(role.as_str().to_owned());
     model.active = Set(active);
-    model.updated_at = Set(crate::db::now());
+    model.updated_at = Set(conn.now());
     Ok(users::Entity::update(model).exec(conn).await?)
 }

@@ -67,7 +67,7 @@ pub async fn invite(k: &Kensa, admin: AdminCtx<'_>, input: InviteInput) -> Domai
     if repo::find_by_email(&k.db, email.as_str()).await?.is_some_and(|u| u.organization_id == ctx.org_id().0) {
         return Err(DomainError::conflict("email_taken", "this address is already a member of your organization"));
     }
-    let now = crate::db::now();
+    let now = k.now();
     let txn = k.begin_write().await?;
     user_invitations::Entity::update_many()
         .col_expr(user_invitations::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
@@ -134,7 +134,7 @@ pub async fn update(k: &Kensa, admin: AdminCtx<'_>, user_id: UserId, changes: Us
     k.principals.invalidate(user_id.0);
     if current.active && !active {
         refresh_tokens::Entity::update_many()
-            .col_expr(refresh_tokens::Column::RevokedAt, sea_orm::sea_query::Expr::value(crate::db::now()))
+            .col_expr(refresh_tokens::Column::RevokedAt, sea_orm::sea_query::Expr::value(k.now()))
             .filter(refresh_tokens::Column::UserId.eq(user_id.0))
             .filter(refresh_tokens::Column::RevokedAt.is_null())
             .exec(&txn)

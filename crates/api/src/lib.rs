@@ -1,7 +1,7 @@
-//! Kensa's REST and GraphQL API over the domain services.
+//! Kensa's REST and GraphQL API over the domain services. A library: the `kensa-api`
+//! binary, which composes this API with the embedded worker, is the `kensa-server` crate, so
+//! that the API depends on the domain only and never on the worker.
 
-pub mod cli;
-pub mod demo;
 pub mod error;
 pub mod exposure;
 pub mod extract;
@@ -16,6 +16,7 @@ pub mod redis_wake;
 pub mod request_id;
 pub mod rest;
 pub mod s3_store;
+pub mod schemas;
 pub mod startup;
 pub mod state;
 pub mod text_guard;

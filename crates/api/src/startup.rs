@@ -1,4 +1,5 @@
-//! Building and running the application: used by `main` and by the tests (on port 0).
+//! Building and running the HTTP application: used by `kensa-server` (which runs the
+//! embedded worker beside it) and by the tests (on port 0).
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -9,8 +10,6 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use kensa_domain::auth::throttle::{LoginThrottle, MemoryThrottle};
 use kensa_domain::config::{ConfigError, Settings};
 use kensa_domain::{DomainError, Kensa};
-use kensa_worker::{Worker, mail};
-use tokio::sync::watch;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::error::ApiError;
@@ -26,9 +25,6 @@ pub struct Application {
     /// The `KENSA_METRICS_BIND` listener and its port.
     metrics_server: Option<(Server, u16)>,
     kensa: Kensa,
-    worker: Option<Worker>,
-    /// Where the embedded worker hears other replicas' wake-ups.
-    wakeups: Option<(String, String)>,
 }
 
 async fn route_not_found() -> Result<HttpResponse, ApiError> {
@@ -60,7 +56,7 @@ impl Application {
         };
         let mut kensa = Kensa::connect(&settings, throttle).await?.with_clock(clock);
         if let Some(conn) = &redis {
-            let channel = kensa_worker::wakeups::channel(&settings.redis_prefix);
+            let channel = settings.wakeup_channel();
             kensa.remote_wakeup = Some(Arc::new(crate::redis_wake::RedisWake::new(conn.clone(), channel)));
         }
         if let Some(s3) = &settings.s3 {
@@ -81,8 +77,6 @@ impl Application {
             Ok(removed) => tracing::info!(removed, "removed stale staged uploads"),
             Err(e) => tracing::warn!(error = %e, "could not sweep the upload staging directory"),
         }
-        let mailer = mail::from_settings(&settings)?;
-        let worker = settings.embedded_worker.then(|| Worker::new(kensa.clone(), mailer));
 
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| ConfigError::new("KENSA_BIND", format!("cannot listen on {}: {e}", settings.bind)))?;
@@ -141,11 +135,7 @@ impl Application {
         .map_err(|e| ConfigError::new("KENSA_BIND", e.to_string()))?
         .shutdown_timeout(30)
         .run();
-        let wakeups = settings
-            .redis_url
-            .as_ref()
-            .map(|url| (url.expose().clone(), kensa_worker::wakeups::channel(&settings.redis_prefix)));
-        Ok(Self { port, server, metrics_server, kensa, worker, wakeups })
+        Ok(Self { port, server, metrics_server, kensa })
     }
 
     pub fn port(&self) -> u16 {
@@ -157,25 +147,13 @@ impl Application {
         self.metrics_server.as_ref().map(|(_, port)| *port)
     }
 
-    /// The services, for tests that drive the worker themselves.
+    /// The services: for the embedded worker, and for tests that drive the worker themselves.
     pub fn kensa(&self) -> Kensa {
         self.kensa.clone()
     }
 
-    /// Serves until SIGTERM or SIGINT: in-flight requests drain, then the embedded worker
-    /// finishes its current job and stops.
+    /// Serves until SIGTERM or SIGINT, when in-flight requests drain.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let (stop, stopped) = watch::channel(false);
-        if let (Some((url, channel)), Some(_)) = (self.wakeups, &self.worker) {
-            tokio::spawn(kensa_worker::wakeups::listen(
-                url,
-                channel,
-                self.kensa.job_wakeup.clone(),
-                stopped.clone(),
-                None,
-            ));
-        }
-        let worker = self.worker.map(|w| tokio::spawn(async move { w.run(stopped).await }));
         let metrics = self.metrics_server.map(|(server, _)| {
             let handle = server.handle();
             tokio::spawn(server);
@@ -184,10 +162,6 @@ impl Application {
         let result = self.server.await;
         if let Some(metrics) = metrics {
             metrics.stop(true).await;
-        }
-        let _ = stop.send(true);
-        if let Some(worker) = worker {
-            let _ = worker.await;
         }
         result
     }

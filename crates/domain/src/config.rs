@@ -451,6 +451,12 @@ impl Settings {
     pub fn is_sqlite(&self) -> bool {
         self.database_url.expose().starts_with("sqlite:")
     }
+
+    /// The Redis channel on which the API announces queued jobs and workers listen. Here
+    /// because both sides must agree on it and neither crate depends on the other.
+    pub fn wakeup_channel(&self) -> String {
+        format!("{}:jobs", self.redis_prefix)
+    }
 }
 
 fn graphql_settings(env: Environment, get: &dyn Fn(&str) -> Option<String>) -> Result<GraphqlSettings, ConfigError> {

@@ -11,14 +11,20 @@ use serde::{Deserialize, Serialize};
 use crate::error::DomainError;
 use crate::ids::{OrganizationId, UserId};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+// Declared from the most to the least privileged: the order of the OpenAPI `enum`, of the
+// GraphQL enum and of serde's "expected one of" message. Published as `RoleDto` (OpenAPI) and
+// `RoleGql` (GraphQL), the names the API has always used, so generated clients keep their
+// type names. No `Ord`: the declaration order is not a privilege order anyone should compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RoleDto))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum), graphql(name = "RoleGql", rename_items = "snake_case"))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    Viewer,
-    Respondent,
-    Reviewer,
-    Admin,
     Owner,
+    Admin,
+    Reviewer,
+    Respondent,
+    Viewer,
 }
 
 impl Role {

@@ -56,7 +56,7 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Run => {
             let (tx, rx) = tokio::sync::watch::channel(false);
             if let Some(url) = &settings.redis_url {
-                let channel = kensa_worker::wakeups::channel(&settings.redis_prefix);
+                let channel = settings.wakeup_channel();
                 tokio::spawn(kensa_worker::wakeups::listen(url.expose().clone(), channel, wakeup, rx.clone(), None));
             }
             tokio::spawn(async move {

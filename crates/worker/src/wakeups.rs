@@ -1,4 +1,5 @@
-//! Listening for wake-ups published through Redis by the API (see the API's `redis_wake`).
+//! Listening for wake-ups published through Redis by the API (see the API's `redis_wake`) on
+//! `Settings::wakeup_channel`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,11 +7,6 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::sync::{Notify, oneshot, watch};
 use tracing::{info, warn};
-
-/// The channel of a deployment's wake-ups.
-pub fn channel(prefix: &str) -> String {
-    format!("{prefix}:jobs")
-}
 
 /// Subscribes and turns every message into a local notification, until `shutdown`.
 /// Reconnects after failures; `ready` fires once the first subscription stands.

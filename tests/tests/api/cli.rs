@@ -2,8 +2,8 @@
 //! the environment, bad arguments exit 2, `kensa-api` without a subcommand serves.
 
 use clap::error::ErrorKind;
-use kensa_api::cli::{self as api_cli, Command as ApiCommand};
 use kensa_domain::config::{KNOWN_VARIABLES, VARIABLE_HELP};
+use kensa_server::cli::{self as api_cli, Command as ApiCommand};
 use kensa_worker::cli::{self as worker_cli, Command as WorkerCommand};
 
 use crate::helpers::TestResult;
@@ -66,7 +66,7 @@ fn kensa_api_without_a_subcommand_serves() -> TestResult {
 fn export_schemas_writes_what_the_code_generates() -> TestResult {
     let dir = std::env::temp_dir().join(format!("kensa-schemas-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
-    let written = api_cli::export_schemas(&dir)?;
+    let written = kensa_api::schemas::export(&dir)?;
     assert_eq!(written.len(), 2);
     assert_eq!(std::fs::read_to_string(dir.join("openapi.json"))?, kensa_api::openapi::json());
     assert_eq!(std::fs::read_to_string(dir.join("schema.graphql"))?, kensa_api::graphql::sdl());

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use kensa_api::demo::{self, DemoError};
+use kensa_server::demo::{self, DemoError};
 use kensa_worker::mail;
 use reqwest::StatusCode;
 

@@ -104,7 +104,7 @@ async fn a_separate_worker_wakes_on_redis_instead_of_waiting_for_its_poll() -> T
         .with_reports(reports_tx);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let (ready_tx, ready) = tokio::sync::oneshot::channel();
-    let channel = kensa_worker::wakeups::channel(&app.settings.redis_prefix);
+    let channel = app.settings.wakeup_channel();
     tokio::spawn(kensa_worker::wakeups::listen(
         redis_url,
         channel,

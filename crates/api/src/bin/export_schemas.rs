@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let dir = std::env::args().nth(1).unwrap_or_else(|| "openapi".into());
-    match kensa_api::cli::export_schemas(std::path::Path::new(&dir)) {
+    match kensa_api::schemas::export(std::path::Path::new(&dir)) {
         Ok(written) => {
             written.iter().for_each(|path| println!("wrote {}", path.display()));
             ExitCode::SUCCESS

@@ -15,7 +15,6 @@ mod mutation;
 mod query;
 pub mod refusal;
 mod text_guard;
-mod types;
 mod workflow;
 
 use async_graphql::{EmptySubscription, ErrorExtensions, Schema};

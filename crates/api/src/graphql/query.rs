@@ -4,7 +4,6 @@ use kensa_domain::templates::{self, TemplateDocument, TemplateSummary, TemplateV
 use kensa_domain::{Kensa, users};
 use uuid::Uuid;
 
-use super::types::MeGql;
 use super::{Caller, to_graphql};
 use crate::error::ApiError;
 
@@ -28,10 +27,10 @@ pub struct TemplatePage {
 #[Object]
 impl CoreQuery {
     /// The signed-in user, their organization and role.
-    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<MeGql> {
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<users::Me> {
         let tenant = ctx.data::<Caller>()?.require()?;
         let kensa = ctx.data::<Kensa>()?;
-        users::service::me(kensa, tenant).await.map(Into::into).map_err(gql)
+        users::service::me(kensa, tenant).await.map_err(gql)
     }
 
     /// Built-in templates (latest version of each) and the organization's own.

@@ -2,15 +2,20 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use kensa_domain::audit::{self, AuditFilter};
+use kensa_domain::audit::{self, AuditEvent, AuditFilter};
 use kensa_domain::pagination::PageRequest;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use super::dto::AuditEventPage;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Query};
 use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventPage {
+    pub data: Vec<AuditEvent>,
+    pub next_cursor: Option<String>,
+}
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AuditQuery {
@@ -32,8 +37,5 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<AuditQuer
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let filter = AuditFilter { action: q.action, from: q.from, to: q.to };
     let result = audit::list(&state.kensa, auth.0.admin()?, &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(AuditEventPage {
-        data: result.data.into_iter().map(Into::into).collect(),
-        next_cursor: result.next_cursor,
-    }))
+    Ok(HttpResponse::Ok().json(AuditEventPage { data: result.data, next_cursor: result.next_cursor }))
 }

@@ -1,11 +1,10 @@
 //! `/api/v1/auth/*`: sign-up, sign-in, token rotation, sign-out.
 
 use actix_web::{HttpResponse, web};
-use kensa_domain::auth::{self, LoginInput, SignupInput};
+use kensa_domain::auth::{self, LoginInput, Session, SignupInput};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::dto::SessionDto;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{JsonBody, Meta};
 use crate::state::AppState;
@@ -26,7 +25,7 @@ kensa_domain::redacted_debug!(SignupRequest { organization_name, name, email, lo
 /// Create an organization and its owner. Throttled per client address and overall (429 with
 /// `Retry-After`); when too many password hashes are waiting, shed with 503 and `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
-    responses((status = 201, body = SessionDto), (status = 409, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = Session), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json"),
               (status = 429, body = Problem, content_type = "application/problem+json"),
               (status = 503, body = Problem, content_type = "application/problem+json")))]
@@ -40,7 +39,7 @@ pub async fn signup(state: web::Data<AppState>, meta: Meta, body: JsonBody<Signu
         locale: b.locale,
     };
     let session = auth::signup(&state.kensa, input, &meta.0).await?;
-    Ok(HttpResponse::Created().json(SessionDto::from(session)))
+    Ok(HttpResponse::Created().json(session))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -58,14 +57,14 @@ kensa_domain::redacted_debug!(LoginRequest { email } secret { password, totp_cod
 /// answer 429 with `Retry-After` without checking the password. `email` is at most 254
 /// bytes and `password` at most 256 characters (422).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = SessionDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Session), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json"),
               (status = 429, body = Problem, content_type = "application/problem+json"),
               (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn login(state: web::Data<AppState>, meta: Meta, body: JsonBody<LoginRequest>) -> ApiResult<HttpResponse> {
     let input = LoginInput { email: body.0.email, password: body.0.password };
     let session = auth::login(&state.kensa, input, &meta.0).await?;
-    Ok(HttpResponse::Ok().json(SessionDto::from(session)))
+    Ok(HttpResponse::Ok().json(session))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -78,14 +77,14 @@ kensa_domain::redacted_debug!(RefreshRequest {} secret { refresh_token });
 /// Exchange a refresh token for a new pair. Each refresh token works once; presenting a used
 /// one revokes every token of that sign-in.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
-    responses((status = 200, body = SessionDto), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Session), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn refresh(
     state: web::Data<AppState>,
     meta: Meta,
     body: JsonBody<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let session = auth::refresh(&state.kensa, &body.0.refresh_token, &meta.0).await?;
-    Ok(HttpResponse::Ok().json(SessionDto::from(session)))
+    Ok(HttpResponse::Ok().json(session))
 }
 
 /// Revoke the refresh token and every token rotated from the same sign-in.

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::dto::PageQuery;
+use super::page::PageQuery;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, JsonBody, Query};
 use crate::state::AppState;

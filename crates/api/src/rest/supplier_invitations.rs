@@ -2,11 +2,11 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use kensa_domain::assessments::invitations::{self, AcceptNew, Acceptance, InvitationPreview};
+use kensa_domain::auth::Session;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::dto::SessionDto;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Meta, app_state, bearer, parse_json, request_meta};
 use crate::state::AppState;
@@ -45,7 +45,7 @@ fn pending(claim_id: Uuid) -> HttpResponse {
 /// same and can sign in.
 #[utoipa::path(post, path = "/api/v1/invitations/{token}/accept", tag = "invitations", params(("token" = String, Path)),
     request_body(content = AcceptNew, description = "Omit when calling with a Bearer token"),
-    responses((status = 201, body = SessionDto), (status = 200, body = LinkedDto), (status = 202, body = PendingDto),
+    responses((status = 201, body = Session), (status = 200, body = LinkedDto), (status = 202, body = PendingDto),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 410, body = Problem, content_type = "application/problem+json"),
@@ -70,7 +70,7 @@ pub async fn accept(
     }
     let input: AcceptNew = parse_json(&body)?;
     Ok(match invitations::accept_new(&state.kensa, &token, input, &meta.0).await? {
-        Acceptance::Linked(session) => HttpResponse::Created().json(SessionDto::from(session)),
+        Acceptance::Linked(session) => HttpResponse::Created().json(session),
         Acceptance::PendingConfirmation { claim_id } => pending(claim_id),
     })
 }

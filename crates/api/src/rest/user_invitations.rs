@@ -2,22 +2,23 @@
 //! being signed in. The token in the path is the secret; it is never logged.
 
 use actix_web::{HttpResponse, web};
+use kensa_domain::auth::Session;
+use kensa_domain::users::InvitationPreview;
 use kensa_domain::users::invitations::{self, AcceptInput};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::dto::{InvitationPreviewDto, SessionDto};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{JsonBody, Meta};
 use crate::state::AppState;
 
 /// Preview an invitation: organization, email and role.
 #[utoipa::path(get, path = "/api/v1/user-invitations/{token}", tag = "users", params(("token" = String, Path)),
-    responses((status = 200, body = InvitationPreviewDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = InvitationPreview), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 410, body = Problem, content_type = "application/problem+json")))]
 pub async fn preview(state: web::Data<AppState>, token: web::Path<String>) -> ApiResult<HttpResponse> {
     let preview = invitations::preview(&state.kensa, &token).await?;
-    Ok(HttpResponse::Ok().json(InvitationPreviewDto::from(preview)))
+    Ok(HttpResponse::Ok().json(preview))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -34,7 +35,7 @@ kensa_domain::redacted_debug!(AcceptInvitationRequest { name, locale } secret { 
 /// 503 as for sign-up.
 #[utoipa::path(post, path = "/api/v1/user-invitations/{token}/accept", tag = "users", params(("token" = String, Path)),
     request_body = AcceptInvitationRequest,
-    responses((status = 201, body = SessionDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = Session), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 410, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -48,7 +49,7 @@ pub async fn accept(
 ) -> ApiResult<HttpResponse> {
     let input = AcceptInput { name: body.0.name, password: body.0.password, locale: body.0.locale };
     let session = invitations::accept(&state.kensa, &token, input, &meta.0).await?;
-    Ok(HttpResponse::Created().json(SessionDto::from(session)))
+    Ok(HttpResponse::Created().json(session))
 }
 
 #[cfg(test)]

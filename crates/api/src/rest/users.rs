@@ -3,15 +3,22 @@
 use actix_web::{HttpResponse, web};
 use kensa_domain::ids::UserId;
 use kensa_domain::pagination::PageRequest;
-use kensa_domain::users::{self, UserChanges};
-use serde::Deserialize;
+use kensa_domain::tenant::Role;
+use kensa_domain::users::{self, Invitation, User, UserChanges};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::dto::{InvitationDto, PageQuery, RoleDto, UserDto, UserPage};
+use super::page::PageQuery;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, JsonBody, Query};
 use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    pub data: Vec<User>,
+    pub next_cursor: Option<String>,
+}
 
 /// List the organization's users.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(PageQuery),
@@ -19,33 +26,31 @@ use crate::state::AppState;
 pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<PageQuery>) -> ApiResult<HttpResponse> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let result = users::service::list(&state.kensa, auth.0.admin()?, &page).await?;
-    Ok(HttpResponse::Ok()
-        .json(UserPage { data: result.data.into_iter().map(Into::into).collect(), next_cursor: result.next_cursor }))
+    Ok(HttpResponse::Ok().json(UserPage { data: result.data, next_cursor: result.next_cursor }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
     pub email: String,
-    pub role: RoleDto,
+    pub role: Role,
 }
 
 /// Invite a user by email. The mail carries a single-use link valid for 7 days; inviting the
 /// same address again replaces the earlier link. Only owners may invite owners.
 #[utoipa::path(post, path = "/api/v1/users/invitations", tag = "users", security(("bearer" = [])), request_body = InviteRequest,
-    responses((status = 201, body = InvitationDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = Invitation), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn invite(state: web::Data<AppState>, auth: Auth, body: JsonBody<InviteRequest>) -> ApiResult<HttpResponse> {
-    let role: kensa_domain::tenant::Role = body.0.role.into();
-    let input = users::service::InviteInput { email: body.0.email, role: role.as_str().into() };
+    let input = users::service::InviteInput { email: body.0.email, role: body.0.role.as_str().into() };
     let invitation = users::service::invite(&state.kensa, auth.0.admin()?, input).await?;
-    Ok(HttpResponse::Created().json(InvitationDto::from(invitation)))
+    Ok(HttpResponse::Created().json(invitation))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
-    pub role: Option<RoleDto>,
+    pub role: Option<Role>,
     /// `false` deactivates the user: sign-in stops and their sessions end at once.
     pub active: Option<bool>,
 }
@@ -54,7 +59,7 @@ pub struct UpdateUserRequest {
 /// deactivated (409).
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), request_body = UpdateUserRequest,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = UserDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = User), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn update(
     state: web::Data<AppState>,
@@ -62,7 +67,7 @@ pub async fn update(
     path: web::Path<Uuid>,
     body: JsonBody<UpdateUserRequest>,
 ) -> ApiResult<HttpResponse> {
-    let changes = UserChanges { role: body.0.role.map(Into::into), active: body.0.active };
+    let changes = UserChanges { role: body.0.role, active: body.0.active };
     let user = users::service::update(&state.kensa, auth.0.admin()?, UserId(path.into_inner()), changes).await?;
-    Ok(HttpResponse::Ok().json(UserDto::from(user)))
+    Ok(HttpResponse::Ok().json(user))
 }

@@ -20,11 +20,13 @@ pub struct NewAuditEvent<'a> {
     pub details: serde_json::Value,
 }
 
+// No organization: the trail is only ever read within the caller's own organization.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AuditEventDto))]
 pub struct AuditEvent {
     pub id: Uuid,
-    pub organization_id: Option<Uuid>,
     pub actor_user_id: Option<Uuid>,
+    /// Dotted action name, e.g. `auth.login`, `user.invited`, `user.role_changed`.
     pub action: String,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
@@ -93,7 +95,6 @@ pub async fn list(
     let rows = query.order_by_desc(Column::Id).limit(page.limit + 1).all(&k.db).await?;
     Ok(Page::from_rows(rows, page.limit, |r| r.id).map(|r| AuditEvent {
         id: r.id,
-        organization_id: r.organization_id,
         actor_user_id: r.actor_user_id,
         action: r.action,
         target_type: r.target_type,

@@ -392,7 +392,7 @@ pub async fn authenticate(k: &Kensa, bearer: &str, meta: RequestMeta) -> DomainR
                 .one(&k.db)
                 .await?
                 .ok_or(INVALID)?;
-            let me = std::sync::Arc::new(Me { user: User::from_row(user)?, organization: org.into() });
+            let me = std::sync::Arc::new(Me::new(User::from_row(user)?, org.into()));
             k.principals.put(me.clone());
             me
         }

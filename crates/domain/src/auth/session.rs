@@ -11,9 +11,14 @@ use crate::entities::{organizations, refresh_tokens, users};
 use crate::error::{DomainError, DomainResult};
 use crate::users::{Organization, User};
 
+/// Tokens for a signed-in session.
+// The tokens are the point of this type on the wire; `Debug` (below) is where they must not go.
 #[derive(Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SessionDto))]
 pub struct Session {
+    /// JWT for `Authorization: Bearer`; expires after `expires_in` seconds.
     pub access_token: String,
+    /// Opaque, single use: exchange it at `/auth/refresh` for a new pair.
     pub refresh_token: String,
     pub token_type: &'static str,
     /// Seconds until the access token expires.

@@ -106,7 +106,11 @@ impl Validator {
     }
 }
 
+// The wire types below keep the component names the API has always published (`UserDto`, …)
+// so that generated clients keep their type names; GraphQL already used the plain names.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = UserDto))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct User {
     pub id: Uuid,
     pub organization_id: Uuid,
@@ -134,6 +138,8 @@ impl User {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = OrganizationDto))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Organization {
     pub id: Uuid,
     pub name: String,
@@ -146,14 +152,26 @@ impl From<organizations::Model> for Organization {
     }
 }
 
-/// The caller as `/me` shows it.
+/// The signed-in user, their organization and role (REST `/me`, GraphQL `me`).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = MeDto))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Me {
     pub user: User,
     pub organization: Organization,
+    // `user.role` again: REST `/me` and GraphQL `me` have always carried it at the top level.
+    pub role: Role,
+}
+
+impl Me {
+    pub(crate) fn new(user: User, organization: Organization) -> Self {
+        let role = user.role;
+        Self { user, organization, role }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = InvitationDto))]
 pub struct Invitation {
     pub id: Uuid,
     pub email: String,
@@ -163,7 +181,9 @@ pub struct Invitation {
 }
 
 /// What an invitee sees before accepting.
+// `InvitationPreviewDto` in OpenAPI: `InvitationPreview` is the supplier invitation's preview.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = InvitationPreviewDto))]
 pub struct InvitationPreview {
     pub organization_name: String,
     pub email: String,

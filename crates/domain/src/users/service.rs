@@ -25,7 +25,7 @@ pub async fn me(k: &Kensa, ctx: &TenantCtx) -> DomainResult<Me> {
     let user_id = ctx.user_id().ok_or(DomainError::NotFound("user"))?;
     let user = repo::find_in_org(&k.db, ctx, user_id).await?.ok_or(DomainError::NotFound("user"))?;
     let organization = repo::organization(&k.db, ctx).await?.ok_or(DomainError::NotFound("organization"))?;
-    Ok(Me { user: User::from_row(user)?, organization: organization.into() })
+    Ok(Me::new(User::from_row(user)?, organization.into()))
 }
 
 #[instrument(skip_all, fields(org = %admin.tenant().org_id()))]

@@ -1,6 +1,7 @@
 //! `kensa-api`: `serve` (the default) migrates the database, serves the API and, unless
 //! `KENSA_EMBEDDED_WORKER=false`, runs the worker loop in the same process; `migrate`,
-//! `demo` and `export-schemas` do one thing and exit. See `kensa-api --help`.
+//! `demo` and `export-schemas` do one thing and exit. See `kensa-api --help`. Built by the
+//! `kensa-server` crate, which composes `kensa-api` (the library) and `kensa-worker`.
 
 use std::process::ExitCode;
 
@@ -9,9 +10,9 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use kensa_api::Application;
-use kensa_api::cli::{self, Command};
 use kensa_domain::config::Settings;
+use kensa_server::Server;
+use kensa_server::cli::{self, Command};
 
 fn main() -> ExitCode {
     // Parsed before anything else: `--help` and bad flags exit here (0 and 2), before the
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     if let Command::ExportSchemas { dir } = &command {
-        return match cli::export_schemas(dir) {
+        return match kensa_api::schemas::export(dir) {
             Ok(written) => {
                 written.iter().for_each(|path| println!("wrote {}", path.display()));
                 ExitCode::SUCCESS
@@ -65,7 +66,7 @@ async fn run(command: Command) -> ExitCode {
 
 async fn serve(settings: Settings) -> ExitCode {
     let bind = settings.bind;
-    let app = match Application::build(settings).await {
+    let app = match Server::build(settings).await {
         Ok(app) => app,
         Err(e) => return fail(e),
     };
@@ -88,9 +89,9 @@ async fn demo(settings: Settings, force: bool) -> ExitCode {
         Ok(mailer) => mailer,
         Err(e) => return fail(e),
     };
-    match kensa_api::demo::run(&kensa, mailer, force).await {
+    match kensa_server::demo::run(&kensa, mailer, force).await {
         Ok(report) => {
-            println!("{}", kensa_api::demo::summary(&report, settings.public_url.as_str().trim_end_matches('/')));
+            println!("{}", kensa_server::demo::summary(&report, settings.public_url.as_str().trim_end_matches('/')));
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),

@@ -69,24 +69,12 @@ where
     Cli::from_arg_matches(&matches)
 }
 
-/// Writes the committed schema files into `dir`.
-pub fn export_schemas(dir: &std::path::Path) -> Result<Vec<PathBuf>, String> {
-    let files = [("openapi.json", crate::openapi::json()), ("schema.graphql", crate::graphql::sdl())];
-    let mut written = Vec::new();
-    for (name, contents) in files {
-        let path = dir.join(name);
-        std::fs::write(&path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
-        written.push(path);
-    }
-    Ok(written)
-}
-
 /// Connects, migrates and loads the built-in catalog: what `serve` does before listening,
 /// and all that `migrate` does. Evidence goes where the server would put it.
 pub async fn prepare(settings: &Settings) -> Result<Kensa, ConfigError> {
     let mut kensa = Kensa::connect(settings, Arc::new(MemoryThrottle::default())).await?;
     if let Some(s3) = &settings.s3 {
-        kensa.evidence_store = Arc::new(crate::s3_store::S3Store::new(s3)?);
+        kensa.evidence_store = Arc::new(kensa_api::s3_store::S3Store::new(s3)?);
     }
     kensa_domain::db::migrate(&kensa).await.map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
     kensa_domain::templates::catalog::ensure_builtins(&kensa)

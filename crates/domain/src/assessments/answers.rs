@@ -1,9 +1,7 @@
 //! Saving answers (one or many, all or nothing) and submitting.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
@@ -11,7 +9,8 @@ use uuid::Uuid;
 use super::access;
 use super::history::{self, NewEvent};
 use super::model::{Answer, AnswerInput};
-use super::service::{answer_view, check_version, scope, transition};
+use super::repo;
+use super::service::{answer_view, check_version, scope};
 use crate::Kensa;
 use crate::entities::answers;
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -78,11 +77,11 @@ pub async fn save(
     single: bool,
 ) -> DomainResult<(Vec<Answer>, i32)> {
     let visible = access::load(&k.db, ctx, id).await?;
-    visible.require_answerer(ctx)?;
-    check_version(&visible.row, if_match)?;
+    let answerer = visible.answerer()?;
+    check_version(visible.row(), if_match)?;
     let next_status = visible.status()?.after_answer()?;
-    let template = k.template_contents.load(&k.db, visible.row.template_id).await?;
-    let in_scope = scope(&template.0, visible.row.target_level);
+    let template = k.template_contents.load(&k.db, visible.row().template_id).await?;
+    let in_scope = scope(&template.0, visible.row().target_level);
 
     let mut errors = Vec::new();
     let mut seen = BTreeSet::new();
@@ -95,7 +94,7 @@ pub async fn save(
             errors.push(FieldError::new(
                 if single { "no".to_owned() } else { format!("items.{no}") },
                 "item_not_in_scope",
-                format!("No.{no} is not in this assessment (items up to level {})", visible.row.target_level),
+                format!("No.{no} is not in this assessment (items up to level {})", visible.row().target_level),
             ));
         }
         errors.extend(violations(input, &template.1, &prefix));
@@ -110,15 +109,8 @@ pub async fn save(
     let now = k.now();
     let numbers: Vec<i32> = inputs.iter().map(|(no, _)| i32::try_from(*no).unwrap_or_default()).collect();
     let txn = k.begin_write().await?;
-    let version = transition(&txn, ctx, &visible.row, next_status, now).await?;
-    let existing: HashMap<i32, answers::Model> = answers::Entity::find()
-        .filter(answers::Column::AssessmentId.eq(id))
-        .filter(answers::Column::ItemNo.is_in(numbers))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|a| (a.item_no, a))
-        .collect();
+    let version = repo::transition(&txn, ctx, &visible, next_status, now).await?;
+    let existing = repo::answers_to(&txn, answerer, numbers).await?;
     let (mut rows, mut events, mut saved) = (Vec::new(), Vec::new(), Vec::new());
     for (no, input) in inputs {
         let item_no = i32::try_from(no).map_err(DomainError::internal)?;
@@ -154,24 +146,7 @@ pub async fn save(
         }
         rows.push(row);
     }
-    // One statement per chunk: insert new answers, overwrite existing ones in place.
-    let on_conflict = OnConflict::columns([answers::Column::AssessmentId, answers::Column::ItemNo])
-        .update_columns([
-            answers::Column::Status,
-            answers::Column::Comment,
-            answers::Column::Reason,
-            answers::Column::RemediationPlan,
-            answers::Column::RemediationDue,
-            answers::Column::AnsweredBy,
-            answers::Column::UpdatedAt,
-        ])
-        .to_owned();
-    for chunk in rows.chunks(300) {
-        answers::Entity::insert_many(chunk.iter().cloned().map(answers::ActiveModel::from))
-            .on_conflict(on_conflict.clone())
-            .exec_without_returning(&txn)
-            .await?;
-    }
+    repo::upsert_answers(&txn, answerer, &rows).await?;
     history::record(&txn, events).await?;
     txn.commit().await?;
     Ok((saved, version))
@@ -181,19 +156,13 @@ pub async fn save(
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
 pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>) -> DomainResult<()> {
     let visible = access::load(&k.db, ctx, id).await?;
-    visible.require_answerer(ctx)?;
-    check_version(&visible.row, if_match)?;
+    visible.answerer()?;
+    check_version(visible.row(), if_match)?;
     let to = visible.status()?.submit()?;
-    let template = k.template_contents.load(&k.db, visible.row.template_id).await?;
-    let answered: HashMap<i32, answers::Model> = answers::Entity::find()
-        .filter(answers::Column::AssessmentId.eq(id))
-        .all(&k.db)
-        .await?
-        .into_iter()
-        .map(|a| (a.item_no, a))
-        .collect();
+    let template = k.template_contents.load(&k.db, visible.row().template_id).await?;
+    let answered = repo::answers(&k.db, &visible).await?;
     let mut missing = Vec::new();
-    for no in scope(&template.0, visible.row.target_level) {
+    for no in scope(&template.0, visible.row().target_level) {
         match answered.get(&i32::try_from(no).unwrap_or_default()) {
             None => {
                 missing.push(FieldError::new(format!("items.{no}"), "unanswered", format!("No.{no} has no answer")))
@@ -212,7 +181,7 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>)
         });
     }
     let txn = k.begin_write().await?;
-    transition(&txn, ctx, &visible.row, to, k.now()).await?;
+    repo::transition(&txn, ctx, &visible, to, k.now()).await?;
     crate::audit::record_action(&txn, ctx, "assessment.submitted", Some(("assessment", id.to_string())), json!({}))
         .await?;
     txn.commit().await?;

@@ -7,16 +7,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use serde::Serialize;
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::access;
 use super::evidence_names;
 use super::history::{self, NewEvent};
 use super::staging::Staged;
+use super::{access, repo};
 use crate::Kensa;
 use crate::entities::evidence;
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -66,7 +65,7 @@ pub async fn admit(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<UploadS
         retry_after_secs: 5,
     })?;
     let visible = access::load(&k.db, ctx, id).await?;
-    visible.require_answerer(ctx)?;
+    visible.answerer()?;
     visible.status()?.ensure_editable()?;
     Ok(UploadSlot(slot))
 }
@@ -166,27 +165,6 @@ const ALLOWED: &[(&str, &[&[u8]])] = &[
     ("text/csv", &[]),
 ];
 
-/// Inside a write transaction: the assessment must still be editable; its version moves on,
-/// so evidence changes race neither a submission nor a stale `If-Match`.
-async fn touch_editable(conn: &crate::WriteTx, id: Uuid) -> DomainResult<()> {
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    let editable = super::model::Status::EDITABLE.map(super::model::Status::as_str);
-    let result = crate::entities::assessments::Entity::update_many()
-        .col_expr(
-            crate::entities::assessments::Column::Version,
-            Expr::col(crate::entities::assessments::Column::Version).add(1),
-        )
-        .filter(crate::entities::assessments::Column::Id.eq(id))
-        .filter(crate::entities::assessments::Column::Status.is_in(editable))
-        .exec(conn)
-        .await?;
-    if result.rows_affected == 1 {
-        Ok(())
-    } else {
-        Err(DomainError::conflict("assessment_locked", "evidence cannot change: the assessment is no longer editable"))
-    }
-}
-
 /// Checks the declared type against the bytes: a PDF must start like one (`head` is the
 /// file's first bytes), a text must be UTF-8 throughout (`utf8`).
 pub fn check_content(declared: &str, head: &[u8], utf8: bool) -> Result<String, FieldError> {
@@ -217,7 +195,7 @@ pub struct Upload {
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id, bytes = upload.file.size))]
 pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> DomainResult<Evidence> {
     let visible = access::load(&k.db, ctx, id).await?;
-    visible.require_answerer(ctx)?;
+    visible.answerer()?;
     visible.status()?.ensure_editable()?;
     let mut errors = Vec::new();
     let file = &upload.file;
@@ -226,8 +204,8 @@ pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> Dom
         errors.push(FieldError::new("file", "empty", "the file is empty"));
     }
     if let Some(no) = upload.item_no {
-        let template = k.template_contents.load(&k.db, visible.row.template_id).await?;
-        if !super::service::scope(&template.0, visible.row.target_level).contains(&no) {
+        let template = k.template_contents.load(&k.db, visible.row().template_id).await?;
+        if !super::service::scope(&template.0, visible.row().target_level).contains(&no) {
             errors.push(FieldError::new("item_no", "item_not_in_scope", format!("No.{no} is not in this assessment")));
         }
     }
@@ -250,36 +228,15 @@ pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> Dom
     };
     // Files count against the organization that uploads them (the supplier answering), not
     // the buyer too: one supplier could otherwise spend a buyer's quota for all the others.
-    let uploader = ctx.org_id().0;
     // Refuse early when the quotas are already spent (checked again in the transaction).
-    check_quotas(k, &k.db, id, uploader, size).await?;
+    check_quotas(k, &k.db, ctx, &visible, size).await?;
     // The file first: a row without its file would be worse than a file without its row.
     k.evidence_store.put(&row.storage_key, file).await?;
-    let stored = record_upload(k, ctx, id, uploader, &row).await;
+    let stored = record_upload(k, ctx, &visible, &row).await;
     if stored.is_err() {
         let _ = k.evidence_store.delete(&row.storage_key).await;
     }
     stored.map(|()| view(row))
-}
-
-/// Bytes of evidence in the assessments an organization answers (only answerers upload).
-async fn organization_usage(conn: &impl sea_orm::ConnectionTrait, org: Uuid) -> DomainResult<i64> {
-    use crate::entities::assessments;
-    use sea_orm::sea_query::Expr;
-    let theirs = assessments::Entity::find()
-        .select_only()
-        .column(assessments::Column::Id)
-        .filter(assessments::Column::SupplierOrganizationId.eq(org))
-        .into_query();
-    let total: Option<i64> = evidence::Entity::find()
-        .select_only()
-        // PostgreSQL sums bigints as numeric: cast back.
-        .column_as(Expr::cust("CAST(COALESCE(SUM(size), 0) AS BIGINT)"), "total")
-        .filter(evidence::Column::AssessmentId.in_subquery(theirs))
-        .into_tuple()
-        .one(conn)
-        .await?;
-    Ok(total.unwrap_or_default())
 }
 
 /// The assessment's 500 MiB and the uploading organization's quota: 409
@@ -287,25 +244,18 @@ async fn organization_usage(conn: &impl sea_orm::ConnectionTrait, org: Uuid) -> 
 async fn check_quotas(
     k: &Kensa,
     conn: &impl sea_orm::ConnectionTrait,
-    id: Uuid,
-    uploader: Uuid,
+    ctx: &TenantCtx,
+    visible: &access::Visible,
     size: i64,
 ) -> DomainResult<()> {
-    let used: Vec<i64> = evidence::Entity::find()
-        .select_only()
-        .column(evidence::Column::Size)
-        .filter(evidence::Column::AssessmentId.eq(id))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    if used.iter().sum::<i64>() + size > MAX_ASSESSMENT_BYTES {
+    if repo::evidence_bytes(conn, visible).await? + size > MAX_ASSESSMENT_BYTES {
         return Err(DomainError::conflict(
             "evidence_quota_exceeded",
             "an assessment holds at most 500 MiB of evidence",
         ));
     }
     let quota = k.uploads.org_quota_bytes;
-    if organization_usage(conn, uploader).await? + size > quota {
+    if repo::organization_evidence_bytes(conn, ctx).await? + size > quota {
         return Err(DomainError::conflict(
             "storage_quota_exceeded",
             format!("your organization has used its evidence storage quota of {} MiB", quota / (1024 * 1024)),
@@ -320,21 +270,21 @@ async fn check_quotas(
 async fn record_upload(
     k: &Kensa,
     ctx: &TenantCtx,
-    id: Uuid,
-    uploader: Uuid,
+    visible: &access::Visible,
     row: &evidence::Model,
 ) -> DomainResult<()> {
+    let answerer = visible.answerer()?;
     let txn = k.begin_write().await?;
-    touch_editable(&txn, id).await?;
-    check_quotas(k, &txn, id, uploader, row.size).await?;
-    evidence::Entity::insert(evidence::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
+    repo::touch_editable(&txn, answerer).await?;
+    check_quotas(k, &txn, ctx, visible, row.size).await?;
+    repo::insert_evidence(&txn, answerer, row).await?;
     history::record(
         &txn,
         vec![history::row(
             ctx,
             txn.now(),
             NewEvent {
-                assessment_id: id,
+                assessment_id: visible.id(),
                 kind: "evidence_added",
                 item_no: row.item_no,
                 old_value: None,
@@ -348,24 +298,14 @@ async fn record_upload(
 }
 
 pub async fn list(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Vec<Evidence>> {
-    access::load(&k.db, ctx, id).await?;
-    let rows = evidence::Entity::find()
-        .filter(evidence::Column::AssessmentId.eq(id))
-        .order_by_asc(evidence::Column::Id)
-        .all(&k.db)
-        .await?;
-    Ok(rows.into_iter().map(view).collect())
+    let visible = access::load(&k.db, ctx, id).await?;
+    Ok(repo::evidence(&k.db, &visible, None).await?.data.into_iter().map(view).collect())
 }
 
 /// The same a page at a time, oldest first (REST).
 pub async fn list_page(k: &Kensa, ctx: &TenantCtx, id: Uuid, page: &PageRequest) -> DomainResult<Page<Evidence>> {
-    access::load(&k.db, ctx, id).await?;
-    let mut query = evidence::Entity::find().filter(evidence::Column::AssessmentId.eq(id));
-    if let Some(cursor) = page.cursor {
-        query = query.filter(evidence::Column::Id.gt(cursor));
-    }
-    let rows = query.order_by_asc(evidence::Column::Id).limit(page.limit + 1).all(&k.db).await?;
-    Ok(Page::from_rows(rows, page.limit, |r| r.id).map(view))
+    let visible = access::load(&k.db, ctx, id).await?;
+    Ok(repo::evidence(&k.db, &visible, Some(page)).await?.map(view))
 }
 
 async fn find(
@@ -375,11 +315,7 @@ async fn find(
     evidence_id: Uuid,
 ) -> DomainResult<(access::Visible, evidence::Model)> {
     let visible = access::load(&k.db, ctx, id).await?;
-    let row = evidence::Entity::find_by_id(evidence_id)
-        .filter(evidence::Column::AssessmentId.eq(id))
-        .one(&k.db)
-        .await?
-        .ok_or(DomainError::NotFound("evidence"))?;
+    let row = repo::evidence_file(&k.db, &visible, evidence_id).await?;
     Ok((visible, row))
 }
 
@@ -402,11 +338,11 @@ pub async fn download(
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
 pub async fn delete(k: &Kensa, ctx: &TenantCtx, id: Uuid, evidence_id: Uuid) -> DomainResult<()> {
     let (visible, row) = find(k, ctx, id, evidence_id).await?;
-    visible.require_answerer(ctx)?;
+    let answerer = visible.answerer()?;
     visible.status()?.ensure_editable()?;
     let txn = k.begin_write().await?;
-    touch_editable(&txn, id).await?;
-    evidence::Entity::delete_by_id(row.id).exec(&txn).await?;
+    repo::touch_editable(&txn, answerer).await?;
+    repo::delete_evidence(&txn, answerer, &row).await?;
     history::record(
         &txn,
         vec![history::row(

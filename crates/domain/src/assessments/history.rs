@@ -1,12 +1,11 @@
 //! The assessment's history: every transition and answer change, readable by both sides.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use super::model::HistoryEvent;
 use crate::entities::assessment_events;
 use crate::error::DomainResult;
-use crate::pagination::{Page, PageRequest};
 use crate::tenant::TenantCtx;
 
 pub struct NewEvent {
@@ -40,30 +39,7 @@ pub async fn record(conn: &crate::WriteTx, rows: Vec<assessment_events::Model>) 
     Ok(())
 }
 
-pub async fn list(conn: &impl ConnectionTrait, assessment_id: Uuid) -> DomainResult<Vec<HistoryEvent>> {
-    let rows = assessment_events::Entity::find()
-        .filter(assessment_events::Column::AssessmentId.eq(assessment_id))
-        .order_by_asc(assessment_events::Column::Id)
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().map(view).collect())
-}
-
-/// One page, oldest first: the history grows with every answer change.
-pub async fn page(
-    conn: &impl ConnectionTrait,
-    assessment_id: Uuid,
-    page: &PageRequest,
-) -> DomainResult<Page<HistoryEvent>> {
-    let mut query = assessment_events::Entity::find().filter(assessment_events::Column::AssessmentId.eq(assessment_id));
-    if let Some(cursor) = page.cursor {
-        query = query.filter(assessment_events::Column::Id.gt(cursor));
-    }
-    let rows = query.order_by_asc(assessment_events::Column::Id).limit(page.limit + 1).all(conn).await?;
-    Ok(Page::from_rows(rows, page.limit, |r| r.id).map(view))
-}
-
-fn view(r: assessment_events::Model) -> HistoryEvent {
+pub(crate) fn view(r: assessment_events::Model) -> HistoryEvent {
     HistoryEvent {
         id: r.id,
         kind: r.kind,

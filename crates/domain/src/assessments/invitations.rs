@@ -411,14 +411,14 @@ async fn accepted_event(
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
 pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
     let visible = super::access::load(&k.db, ctx, id).await?;
-    visible.require_reviewer(ctx)?;
+    visible.reviewer()?;
     if !visible.status()?.open() {
         return Err(DomainError::conflict(
             "invalid_transition",
-            format!("nothing to resend: the assessment is {}", visible.row.status),
+            format!("nothing to resend: the assessment is {}", visible.row().status),
         ));
     }
-    let supplier = suppliers::Entity::find_by_id(visible.row.supplier_id)
+    let supplier = suppliers::Entity::find_by_id(visible.row().supplier_id)
         .one(&k.db)
         .await?
         .ok_or(DomainError::NotFound("supplier"))?;
@@ -428,7 +428,7 @@ pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
     let now = k.now();
     let txn = k.begin_write().await?;
     revoke_pending(&txn, id, now).await?;
-    queue_mail(&txn, &visible.row, &supplier.contact_email, now).await?;
+    queue_mail(&txn, visible.row(), &supplier.contact_email, now).await?;
     crate::audit::record_action(
         &txn,
         ctx,

@@ -8,6 +8,7 @@ pub mod evidence_names;
 pub mod history;
 pub mod invitations;
 pub mod model;
+pub(crate) mod repo;
 pub mod review;
 pub mod service;
 pub mod staging;

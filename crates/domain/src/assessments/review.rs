@@ -1,15 +1,14 @@
 //! The buyer's review, and the per-item comment threads of both sides.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
 use super::access::{self, Visible};
-use super::history::{self, NewEvent};
 use super::model::{Comment, Side};
-use super::service::{check_version, transition};
+use super::repo;
+use super::service::check_version;
 use crate::Kensa;
 use crate::entities::assessment_comments;
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -49,8 +48,8 @@ pub struct ReviewInput {
 const MAX_COMMENT: usize = 10_000;
 
 async fn in_scope(k: &Kensa, visible: &Visible) -> DomainResult<std::collections::BTreeSet<u32>> {
-    let template = k.template_contents.load(&k.db, visible.row.template_id).await?;
-    Ok(super::service::scope(&template.0, visible.row.target_level))
+    let template = k.template_contents.load(&k.db, visible.row().template_id).await?;
+    Ok(super::service::scope(&template.0, visible.row().target_level))
 }
 
 fn comment_row(
@@ -63,7 +62,7 @@ fn comment_row(
 ) -> assessment_comments::Model {
     assessment_comments::Model {
         id: Uuid::now_v7(),
-        assessment_id: visible.row.id,
+        assessment_id: visible.id(),
         item_no,
         author_user_id: ctx.user_id().map(|u| u.0),
         author_organization_id: ctx.org_id().0,
@@ -85,36 +84,6 @@ fn view(r: assessment_comments::Model) -> Comment {
     }
 }
 
-async fn store_comments(
-    conn: &crate::WriteTx,
-    ctx: &TenantCtx,
-    rows: Vec<assessment_comments::Model>,
-) -> DomainResult<()> {
-    let events = rows
-        .iter()
-        .filter(|c| c.visibility == "shared")
-        .map(|c| {
-            history::row(
-                ctx,
-                conn.now(),
-                NewEvent {
-                    assessment_id: c.assessment_id,
-                    kind: "comment_added",
-                    item_no: c.item_no,
-                    old_value: None,
-                    new_value: Some(json!({ "comment_id": c.id })),
-                },
-            )
-        })
-        .collect();
-    for row in rows {
-        assessment_comments::Entity::insert(assessment_comments::ActiveModel::from(row))
-            .exec_without_returning(conn)
-            .await?;
-    }
-    history::record(conn, events).await
-}
-
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
 pub async fn review(
     k: &Kensa,
@@ -124,8 +93,8 @@ pub async fn review(
     if_match: Option<i32>,
 ) -> DomainResult<()> {
     let visible = access::load(&k.db, ctx, id).await?;
-    visible.require_reviewer(ctx)?;
-    check_version(&visible.row, if_match)?;
+    let reviewer = visible.reviewer()?;
+    check_version(visible.row(), if_match)?;
     let status = visible.status()?;
     let to = match input.decision {
         Decision::Accept => status.accept()?,
@@ -166,8 +135,8 @@ pub async fn review(
         return Err(DomainError::Validation(errors));
     }
     let txn = k.begin_write().await?;
-    transition(&txn, ctx, &visible.row, to, k.now()).await?;
-    store_comments(&txn, ctx, comments).await?;
+    repo::transition(&txn, ctx, &visible, to, k.now()).await?;
+    repo::insert_comments(&txn, ctx, reviewer.into(), comments).await?;
     let action =
         if to == super::model::Status::Accepted { "assessment.accepted" } else { "assessment.changes_requested" };
     crate::audit::record_action(&txn, ctx, action, Some(("assessment", id.to_string())), json!({})).await?;
@@ -189,10 +158,10 @@ pub struct CommentInput {
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
 pub async fn add_comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: CommentInput) -> DomainResult<Comment> {
     let visible = access::load(&k.db, ctx, id).await?;
-    visible.require_participant(ctx)?;
+    let participant = visible.participant()?;
     let visibility = input.visibility.unwrap_or_else(|| "shared".into());
     let mut errors = Vec::new();
-    match (visibility.as_str(), visible.side) {
+    match (visibility.as_str(), visible.side()) {
         ("shared", _) | ("internal", Side::Buyer) => {}
         ("internal", Side::Supplier) => {
             errors.push(FieldError::new("visibility", "not_allowed", "internal comments are the buyer's"))
@@ -221,7 +190,7 @@ pub async fn add_comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: CommentInp
         k.now(),
     );
     let txn = k.begin_write().await?;
-    store_comments(&txn, ctx, vec![row.clone()]).await?;
+    repo::insert_comments(&txn, ctx, participant, vec![row.clone()]).await?;
     txn.commit().await?;
     Ok(view(row))
 }
@@ -229,8 +198,8 @@ pub async fn add_comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: CommentInp
 /// Comments the caller may see: the supplier never sees internal ones.
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
 pub async fn comments(k: &Kensa, ctx: &TenantCtx, id: Uuid, item_no: Option<u32>) -> DomainResult<Vec<Comment>> {
-    let query = comments_query(k, ctx, id, item_no).await?;
-    Ok(query.order_by_asc(assessment_comments::Column::Id).all(&k.db).await?.into_iter().map(view).collect())
+    let visible = access::load(&k.db, ctx, id).await?;
+    Ok(repo::comments(&k.db, &visible, item_no, None).await?.data.into_iter().map(view).collect())
 }
 
 /// The same a page at a time, oldest first (REST): a discussion can grow without bound.
@@ -242,27 +211,6 @@ pub async fn comments_page(
     item_no: Option<u32>,
     page: &PageRequest,
 ) -> DomainResult<Page<Comment>> {
-    let mut query = comments_query(k, ctx, id, item_no).await?;
-    if let Some(cursor) = page.cursor {
-        query = query.filter(assessment_comments::Column::Id.gt(cursor));
-    }
-    let rows = query.order_by_asc(assessment_comments::Column::Id).limit(page.limit + 1).all(&k.db).await?;
-    Ok(Page::from_rows(rows, page.limit, |r| r.id).map(view))
-}
-
-async fn comments_query(
-    k: &Kensa,
-    ctx: &TenantCtx,
-    id: Uuid,
-    item_no: Option<u32>,
-) -> DomainResult<sea_orm::Select<assessment_comments::Entity>> {
     let visible = access::load(&k.db, ctx, id).await?;
-    let mut query = assessment_comments::Entity::find().filter(assessment_comments::Column::AssessmentId.eq(id));
-    if visible.side == Side::Supplier {
-        query = query.filter(assessment_comments::Column::Visibility.eq("shared"));
-    }
-    if let Some(no) = item_no {
-        query = query.filter(assessment_comments::Column::ItemNo.eq(i32::try_from(no).unwrap_or_default()));
-    }
-    Ok(query)
+    Ok(repo::comments(&k.db, &visible, item_no, Some(page)).await?.map(view))
 }

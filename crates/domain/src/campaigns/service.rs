@@ -6,15 +6,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
+use super::repo;
 use crate::Kensa;
+use crate::assessments::access;
 use crate::assessments::model::Status;
-use crate::assessments::service::{is_overdue, transition};
+use crate::assessments::service::is_overdue;
 use crate::assessments::{history, invitations};
 use crate::entities::{assessments, campaigns, jobs as job_rows, supplier_invitations, suppliers, templates};
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -210,12 +212,8 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
     get(k, ctx, campaign.id).await
 }
 
-async fn summarise(k: &Kensa, campaign: campaigns::Model, detail: bool) -> DomainResult<Campaign> {
-    let rows = assessments::Entity::find()
-        .filter(assessments::Column::CampaignId.eq(campaign.id))
-        .order_by_asc(assessments::Column::Id)
-        .all(&k.db)
-        .await?;
+async fn summarise(k: &Kensa, ctx: &TenantCtx, campaign: campaigns::Model, detail: bool) -> DomainResult<Campaign> {
+    let rows = repo::assessments(&k.db, ctx, &campaign).await?;
     let today = k.today();
     let mut counts: BTreeMap<String, usize> = Status::ALL.iter().map(|s| (s.as_str().to_owned(), 0)).collect();
     let mut overdue = 0;
@@ -228,18 +226,7 @@ async fn summarise(k: &Kensa, campaign: campaigns::Model, detail: bool) -> Domai
     }
     let assessments = if detail {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.supplier_id).collect();
-        let mut names: HashMap<Uuid, String> = HashMap::new();
-        for chunk in ids.chunks(500) {
-            let found: Vec<(Uuid, String)> = suppliers::Entity::find()
-                .select_only()
-                .column(suppliers::Column::Id)
-                .column(suppliers::Column::Name)
-                .filter(suppliers::Column::Id.is_in(chunk.to_vec()))
-                .into_tuple()
-                .all(&k.db)
-                .await?;
-            names.extend(found);
-        }
+        let names = repo::supplier_names(&k.db, ctx, &ids).await?;
         Some(
             rows.iter()
                 .map(|r| {
@@ -272,30 +259,17 @@ async fn summarise(k: &Kensa, campaign: campaigns::Model, detail: bool) -> Domai
     })
 }
 
-async fn find(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<campaigns::Model> {
-    campaigns::Entity::find_by_id(id)
-        .filter(campaigns::Column::OrganizationId.eq(ctx.org_id().0))
-        .one(&k.db)
-        .await?
-        .ok_or(DomainError::NotFound("campaign"))
-}
-
 #[instrument(skip_all, fields(org = %ctx.org_id(), campaign = %id))]
 pub async fn get(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Campaign> {
-    summarise(k, find(k, ctx, id).await?, true).await
+    summarise(k, ctx, repo::find(&k.db, ctx, id).await?, true).await
 }
 
 #[instrument(skip_all, fields(org = %ctx.org_id()))]
 pub async fn list(k: &Kensa, ctx: &TenantCtx, page: &PageRequest) -> DomainResult<Page<Campaign>> {
-    let mut query = campaigns::Entity::find().filter(campaigns::Column::OrganizationId.eq(ctx.org_id().0));
-    if let Some(cursor) = page.cursor {
-        query = query.filter(campaigns::Column::Id.gt(cursor));
-    }
-    let rows = query.order_by_asc(campaigns::Column::Id).limit(page.limit + 1).all(&k.db).await?;
-    let page_rows = Page::from_rows(rows, page.limit, |r| r.id);
+    let page_rows = repo::list(&k.db, ctx, page).await?;
     let mut data = Vec::with_capacity(page_rows.data.len());
     for row in page_rows.data {
-        data.push(summarise(k, row, false).await?);
+        data.push(summarise(k, ctx, row, false).await?);
     }
     Ok(Page { data, next_cursor: page_rows.next_cursor })
 }
@@ -305,31 +279,25 @@ pub async fn list(k: &Kensa, ctx: &TenantCtx, page: &PageRequest) -> DomainResul
 #[instrument(skip_all, fields(org = %editor.tenant().org_id(), campaign = %id))]
 pub async fn cancel(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<Campaign> {
     let ctx = editor.tenant();
-    let campaign = find(k, ctx, id).await?;
+    let campaign = repo::find(&k.db, ctx, id).await?;
     if campaign.cancelled_at.is_some() {
         return Err(DomainError::conflict("invalid_transition", "the campaign is already cancelled"));
     }
     let now = k.now();
     let txn = k.begin_write().await?;
-    let marked = campaigns::Entity::update_many()
-        .col_expr(campaigns::Column::CancelledAt, Expr::value(now))
-        .filter(campaigns::Column::Id.eq(id))
-        .filter(campaigns::Column::CancelledAt.is_null())
-        .exec(&txn)
-        .await?;
-    if marked.rows_affected != 1 {
+    if !repo::mark_cancelled(&txn, editor, &campaign, now).await? {
         return Err(DomainError::conflict("invalid_transition", "the campaign is already cancelled"));
     }
     // Read inside the transaction, so that answers saved meanwhile do not trip the version check.
-    let mut open: Vec<assessments::Model> = Vec::new();
-    for r in assessments::Entity::find().filter(assessments::Column::CampaignId.eq(id)).all(&txn).await? {
-        if Status::try_from(r.status.as_str())?.open() {
-            open.push(r);
+    let mut open = Vec::new();
+    for visible in access::buyer_rows(editor, repo::assessments(&txn, ctx, &campaign).await?) {
+        if visible.status()?.open() {
+            open.push(visible);
         }
     }
-    for row in &open {
-        transition(&txn, ctx, row, Status::Cancelled, now).await?;
-        invitations::revoke_pending(&txn, row.id, now).await?;
+    for visible in &open {
+        crate::assessments::repo::transition(&txn, ctx, visible, Status::Cancelled, now).await?;
+        invitations::revoke_pending(&txn, visible.id(), now).await?;
     }
     crate::audit::record_action(
         &txn,

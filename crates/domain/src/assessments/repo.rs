@@ -1,0 +1,388 @@
+//! Queries of assessments and of what hangs off them (answers, comments, evidence,
+//! history). Lists take the tenant; everything about one assessment takes the proof of
+//! access [`Visible`] (reads) or a capability made from it (writes), never a bare id.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::access::{self, Answerer, Participant, Visible};
+use super::history::{self, NewEvent};
+use super::model::Status;
+use crate::WriteTx;
+use crate::entities::{
+    answers, assessment_comments, assessment_events, assessments, evidence, organizations, suppliers,
+};
+use crate::error::{DomainError, DomainResult};
+use crate::pagination::{Page, PageRequest};
+use crate::tenant::TenantCtx;
+
+/// Which of the caller's assessments a list shows (parsed and checked by the service).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ListScope {
+    pub side: Option<super::model::Side>,
+    pub status: Option<Status>,
+    pub supplier_id: Option<Uuid>,
+    pub campaign_id: Option<Uuid>,
+    /// With the date it is judged against.
+    pub overdue: Option<(bool, NaiveDate)>,
+}
+
+pub(crate) async fn list(
+    conn: &impl ConnectionTrait,
+    ctx: &TenantCtx,
+    scope: ListScope,
+    page: &PageRequest,
+) -> DomainResult<Page<assessments::Model>> {
+    use super::model::Side;
+    let mut query = assessments::Entity::find();
+    query = match scope.side {
+        None => query.filter(access::visible_to(ctx)),
+        Some(Side::Buyer) => query.filter(assessments::Column::BuyerOrganizationId.eq(ctx.org_id().0)),
+        Some(Side::Supplier) => query.filter(assessments::Column::SupplierOrganizationId.eq(ctx.org_id().0)),
+    };
+    if let Some(status) = scope.status {
+        query = query.filter(assessments::Column::Status.eq(status.as_str()));
+    }
+    if let Some(id) = scope.supplier_id {
+        query = query.filter(assessments::Column::SupplierId.eq(id));
+    }
+    if let Some(id) = scope.campaign_id {
+        query = query.filter(assessments::Column::CampaignId.eq(id));
+    }
+    let open = Status::EDITABLE.map(Status::as_str);
+    match scope.overdue {
+        Some((true, today)) => {
+            query = query.filter(assessments::Column::Status.is_in(open)).filter(assessments::Column::DueDate.lt(today))
+        }
+        Some((false, today)) => {
+            query = query.filter(
+                sea_orm::Condition::any()
+                    .add(assessments::Column::Status.is_not_in(open))
+                    .add(assessments::Column::DueDate.gte(today)),
+            )
+        }
+        None => {}
+    }
+    if let Some(cursor) = page.cursor {
+        query = query.filter(assessments::Column::Id.gt(cursor));
+    }
+    let rows = query.order_by_asc(assessments::Column::Id).limit(page.limit + 1).all(conn).await?;
+    Ok(Page::from_rows(rows, page.limit, |r| r.id))
+}
+
+/// Names and answered items for a batch of assessments the caller may see (each row came
+/// through [`list`], [`access::load`] or a campaign scoped to the caller).
+pub(crate) struct ViewParts {
+    pub buyer_names: HashMap<Uuid, String>,
+    pub supplier_names: HashMap<Uuid, String>,
+    pub answered: HashMap<Uuid, Vec<u32>>,
+}
+
+pub(crate) async fn view_parts(conn: &impl ConnectionTrait, rows: &[assessments::Model]) -> DomainResult<ViewParts> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let org_ids: Vec<Uuid> = rows.iter().map(|r| r.buyer_organization_id).collect();
+    let supplier_ids: Vec<Uuid> = rows.iter().map(|r| r.supplier_id).collect();
+    let buyer_names = organizations::Entity::find()
+        .filter(organizations::Column::Id.is_in(org_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let supplier_names = suppliers::Entity::find()
+        .filter(suppliers::Column::Id.is_in(supplier_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let numbers: Vec<(Uuid, i32)> = answers::Entity::find()
+        .select_only()
+        .column(answers::Column::AssessmentId)
+        .column(answers::Column::ItemNo)
+        .filter(answers::Column::AssessmentId.is_in(ids))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut answered: HashMap<Uuid, Vec<u32>> = HashMap::new();
+    for (id, no) in numbers {
+        answered.entry(id).or_default().push(u32::try_from(no).unwrap_or_default());
+    }
+    Ok(ViewParts { buyer_names, supplier_names, answered })
+}
+
+/// Every answer of the assessment, by item number.
+pub(crate) async fn answers(conn: &impl ConnectionTrait, v: &Visible) -> DomainResult<HashMap<i32, answers::Model>> {
+    answers_where(conn, v, None).await
+}
+
+/// The answers to `numbers`, read inside the writer's transaction.
+pub(crate) async fn answers_to(
+    tx: &WriteTx,
+    a: Answerer<'_>,
+    numbers: Vec<i32>,
+) -> DomainResult<HashMap<i32, answers::Model>> {
+    answers_where(tx, a.visible(), Some(numbers)).await
+}
+
+async fn answers_where(
+    conn: &impl ConnectionTrait,
+    v: &Visible,
+    numbers: Option<Vec<i32>>,
+) -> DomainResult<HashMap<i32, answers::Model>> {
+    let mut query = answers::Entity::find().filter(answers::Column::AssessmentId.eq(v.id()));
+    if let Some(numbers) = numbers {
+        query = query.filter(answers::Column::ItemNo.is_in(numbers));
+    }
+    Ok(query.all(conn).await?.into_iter().map(|a| (a.item_no, a)).collect())
+}
+
+/// Inserts new answers and overwrites existing ones in place, one statement per chunk.
+pub(crate) async fn upsert_answers(tx: &WriteTx, a: Answerer<'_>, rows: &[answers::Model]) -> DomainResult<()> {
+    if rows.iter().any(|r| r.assessment_id != a.visible().id()) {
+        return Err(DomainError::internal("an answer of another assessment"));
+    }
+    let on_conflict = OnConflict::columns([answers::Column::AssessmentId, answers::Column::ItemNo])
+        .update_columns([
+            answers::Column::Status,
+            answers::Column::Comment,
+            answers::Column::Reason,
+            answers::Column::RemediationPlan,
+            answers::Column::RemediationDue,
+            answers::Column::AnsweredBy,
+            answers::Column::UpdatedAt,
+        ])
+        .to_owned();
+    for chunk in rows.chunks(300) {
+        answers::Entity::insert_many(chunk.iter().cloned().map(answers::ActiveModel::from))
+            .on_conflict(on_conflict.clone())
+            .exec_without_returning(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Moves the assessment to `to` and bumps its version, but only if nobody wrote in between
+/// (the version the proof was read at); records the transition and mirrors it on the
+/// supplier record.
+pub(crate) async fn transition(
+    tx: &WriteTx,
+    ctx: &TenantCtx,
+    v: &Visible,
+    to: Status,
+    now: DateTime<Utc>,
+) -> DomainResult<i32> {
+    let row = v.row();
+    let mut update = assessments::Entity::update_many()
+        .col_expr(assessments::Column::Version, Expr::col(assessments::Column::Version).add(1))
+        .col_expr(assessments::Column::Status, Expr::value(to.as_str()))
+        .col_expr(assessments::Column::UpdatedAt, Expr::value(now));
+    match to {
+        Status::Submitted => update = update.col_expr(assessments::Column::SubmittedAt, Expr::value(now)),
+        Status::Accepted => update = update.col_expr(assessments::Column::AcceptedAt, Expr::value(now)),
+        Status::Cancelled => update = update.col_expr(assessments::Column::CancelledAt, Expr::value(now)),
+        _ => {}
+    }
+    let result = update
+        .filter(assessments::Column::Id.eq(row.id))
+        .filter(assessments::Column::Version.eq(row.version))
+        .exec(tx)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(DomainError::conflict(
+            "concurrent_update",
+            "the assessment changed meanwhile; reload it and retry",
+        ));
+    }
+    if row.status != to.as_str() {
+        let event = NewEvent {
+            assessment_id: row.id,
+            kind: "status_changed",
+            item_no: None,
+            old_value: Some(json!(row.status)),
+            new_value: Some(json!(to.as_str())),
+        };
+        history::record(tx, vec![history::row(ctx, now, event)]).await?;
+        suppliers::Entity::update_many()
+            .col_expr(suppliers::Column::ReviewStatus, Expr::value(to.as_str()))
+            .filter(suppliers::Column::Id.eq(row.supplier_id))
+            .exec(tx)
+            .await?;
+    }
+    Ok(row.version + 1)
+}
+
+/// Inside a write transaction: the assessment must still be editable; its version moves on,
+/// so evidence changes race neither a submission nor a stale `If-Match`.
+pub(crate) async fn touch_editable(tx: &WriteTx, a: Answerer<'_>) -> DomainResult<()> {
+    let editable = Status::EDITABLE.map(Status::as_str);
+    let result = assessments::Entity::update_many()
+        .col_expr(assessments::Column::Version, Expr::col(assessments::Column::Version).add(1))
+        .filter(assessments::Column::Id.eq(a.visible().id()))
+        .filter(assessments::Column::Status.is_in(editable))
+        .exec(tx)
+        .await?;
+    if result.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(DomainError::conflict("assessment_locked", "evidence cannot change: the assessment is no longer editable"))
+    }
+}
+
+/// Comments the proof's side may read (the supplier never sees internal ones), oldest first;
+/// a page when `page` is given.
+pub(crate) async fn comments(
+    conn: &impl ConnectionTrait,
+    v: &Visible,
+    item_no: Option<u32>,
+    page: Option<&PageRequest>,
+) -> DomainResult<Page<assessment_comments::Model>> {
+    let mut query = assessment_comments::Entity::find().filter(assessment_comments::Column::AssessmentId.eq(v.id()));
+    if !v.reads_internal() {
+        query = query.filter(assessment_comments::Column::Visibility.eq("shared"));
+    }
+    if let Some(no) = item_no {
+        query = query.filter(assessment_comments::Column::ItemNo.eq(i32::try_from(no).unwrap_or_default()));
+    }
+    paged(conn, query, assessment_comments::Column::Id, page, |r| r.id).await
+}
+
+/// Stores comments and, for the shared ones, their history events.
+pub(crate) async fn insert_comments(
+    tx: &WriteTx,
+    ctx: &TenantCtx,
+    p: Participant<'_>,
+    rows: Vec<assessment_comments::Model>,
+) -> DomainResult<()> {
+    if rows.iter().any(|c| c.assessment_id != p.visible().id()) {
+        return Err(DomainError::internal("a comment on another assessment"));
+    }
+    let events = rows
+        .iter()
+        .filter(|c| c.visibility == "shared")
+        .map(|c| {
+            let event = NewEvent {
+                assessment_id: c.assessment_id,
+                kind: "comment_added",
+                item_no: c.item_no,
+                old_value: None,
+                new_value: Some(json!({ "comment_id": c.id })),
+            };
+            history::row(ctx, tx.now(), event)
+        })
+        .collect();
+    for row in rows {
+        assessment_comments::Entity::insert(assessment_comments::ActiveModel::from(row))
+            .exec_without_returning(tx)
+            .await?;
+    }
+    history::record(tx, events).await
+}
+
+/// The history, oldest first; a page when `page` is given.
+pub(crate) async fn history(
+    conn: &impl ConnectionTrait,
+    v: &Visible,
+    page: Option<&PageRequest>,
+) -> DomainResult<Page<assessment_events::Model>> {
+    let query = assessment_events::Entity::find().filter(assessment_events::Column::AssessmentId.eq(v.id()));
+    paged(conn, query, assessment_events::Column::Id, page, |r| r.id).await
+}
+
+/// The evidence files, oldest first; a page when `page` is given.
+pub(crate) async fn evidence(
+    conn: &impl ConnectionTrait,
+    v: &Visible,
+    page: Option<&PageRequest>,
+) -> DomainResult<Page<evidence::Model>> {
+    let query = evidence::Entity::find().filter(evidence::Column::AssessmentId.eq(v.id()));
+    paged(conn, query, evidence::Column::Id, page, |r| r.id).await
+}
+
+pub(crate) async fn evidence_file(
+    conn: &impl ConnectionTrait,
+    v: &Visible,
+    evidence_id: Uuid,
+) -> DomainResult<evidence::Model> {
+    evidence::Entity::find_by_id(evidence_id)
+        .filter(evidence::Column::AssessmentId.eq(v.id()))
+        .one(conn)
+        .await?
+        .ok_or(DomainError::NotFound("evidence"))
+}
+
+pub(crate) async fn insert_evidence(tx: &WriteTx, a: Answerer<'_>, row: &evidence::Model) -> DomainResult<()> {
+    if row.assessment_id != a.visible().id() {
+        return Err(DomainError::internal("evidence of another assessment"));
+    }
+    evidence::Entity::insert(evidence::ActiveModel::from(row.clone())).exec_without_returning(tx).await?;
+    Ok(())
+}
+
+pub(crate) async fn delete_evidence(tx: &WriteTx, a: Answerer<'_>, row: &evidence::Model) -> DomainResult<()> {
+    evidence::Entity::delete_many()
+        .filter(evidence::Column::Id.eq(row.id))
+        .filter(evidence::Column::AssessmentId.eq(a.visible().id()))
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
+/// Bytes of evidence held by the assessment.
+pub(crate) async fn evidence_bytes(conn: &impl ConnectionTrait, v: &Visible) -> DomainResult<i64> {
+    let sizes: Vec<i64> = evidence::Entity::find()
+        .select_only()
+        .column(evidence::Column::Size)
+        .filter(evidence::Column::AssessmentId.eq(v.id()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(sizes.iter().sum())
+}
+
+/// Bytes of evidence in the assessments the caller's organization answers (only answerers
+/// upload, so that is what its quota counts).
+pub(crate) async fn organization_evidence_bytes(conn: &impl ConnectionTrait, ctx: &TenantCtx) -> DomainResult<i64> {
+    let theirs = assessments::Entity::find()
+        .select_only()
+        .column(assessments::Column::Id)
+        .filter(assessments::Column::SupplierOrganizationId.eq(ctx.org_id().0))
+        .into_query();
+    let total: Option<i64> = evidence::Entity::find()
+        .select_only()
+        // PostgreSQL sums bigints as numeric: cast back.
+        .column_as(Expr::cust("CAST(COALESCE(SUM(size), 0) AS BIGINT)"), "total")
+        .filter(evidence::Column::AssessmentId.in_subquery(theirs))
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(total.unwrap_or_default())
+}
+
+/// Oldest first by `id` (UUIDv7); everything, or one page after the cursor.
+async fn paged<E, C>(
+    conn: &impl ConnectionTrait,
+    mut query: Select<E>,
+    id: C,
+    page: Option<&PageRequest>,
+    key: impl Fn(&E::Model) -> Uuid,
+) -> DomainResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    C: ColumnTrait + Copy,
+{
+    let Some(page) = page else {
+        let data = query.order_by_asc(id).all(conn).await?;
+        return Ok(Page { data, next_cursor: None });
+    };
+    if let Some(cursor) = page.cursor {
+        query = query.filter(id.gt(cursor));
+    }
+    let rows = query.order_by_asc(id).limit(page.limit + 1).all(conn).await?;
+    Ok(Page::from_rows(rows, page.limit, key))
+}

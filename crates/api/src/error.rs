@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use kensa_domain::{DomainError, FieldError};
+use kensa_domain::{DomainError, ErrorCode, FieldError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -18,7 +18,7 @@ pub struct ProblemField {
     /// Path of the field in the request (`password`, `items[3].no`, `limit`).
     pub field: String,
     /// Stable snake_case name of the rule that failed.
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -32,7 +32,7 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Stable snake_case error code for programs.
-    pub code: String,
+    pub code: ErrorCode,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -71,42 +71,54 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+    fn parts(&self) -> (StatusCode, ErrorCode, &'static str) {
         use DomainError as D;
         match self {
             ApiError::Domain(d) => match d {
-                D::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed"),
-                D::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code, "Unprocessable"),
-                D::PreconditionFailed { .. } => {
-                    (StatusCode::PRECONDITION_FAILED, "precondition_failed", "Precondition failed")
+                D::Validation(_) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed, "Validation failed")
                 }
-                D::Unauthenticated { code, .. } => (StatusCode::UNAUTHORIZED, code, "Unauthorized"),
-                D::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
-                D::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "Not found"),
-                D::Conflict { code, .. } => (StatusCode::CONFLICT, code, "Conflict"),
-                D::Gone { code, .. } => (StatusCode::GONE, code, "Gone"),
-                D::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "Too many requests"),
-                D::Overloaded { code, .. } => (StatusCode::SERVICE_UNAVAILABLE, code, "Service unavailable"),
-                D::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "Service unavailable"),
-                D::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Internal server error"),
+                D::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, *code, "Unprocessable"),
+                D::PreconditionFailed { .. } => {
+                    (StatusCode::PRECONDITION_FAILED, ErrorCode::PreconditionFailed, "Precondition failed")
+                }
+                D::Unauthenticated { code, .. } => (StatusCode::UNAUTHORIZED, *code, "Unauthorized"),
+                D::Forbidden => (StatusCode::FORBIDDEN, ErrorCode::Forbidden, "Forbidden"),
+                D::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound, "Not found"),
+                D::Conflict { code, .. } => (StatusCode::CONFLICT, *code, "Conflict"),
+                D::Gone { code, .. } => (StatusCode::GONE, *code, "Gone"),
+                D::TooManyRequests { .. } => {
+                    (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests, "Too many requests")
+                }
+                D::Overloaded { code, .. } => (StatusCode::SERVICE_UNAVAILABLE, *code, "Service unavailable"),
+                D::Unavailable(_) => {
+                    (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::ServiceUnavailable, "Service unavailable")
+                }
+                D::Internal(_) => {
+                    (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::InternalError, "Internal server error")
+                }
             },
-            ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json", "Malformed JSON"),
-            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request", "Bad request"),
-            ApiError::MissingCredentials => (StatusCode::UNAUTHORIZED, "unauthenticated", "Unauthorized"),
-            ApiError::RouteNotFound => (StatusCode::NOT_FOUND, "route_not_found", "Not found"),
-            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
-            ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large"),
+            ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, ErrorCode::MalformedJson, "Malformed JSON"),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest, "Bad request"),
+            ApiError::MissingCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "Unauthorized"),
+            ApiError::RouteNotFound => (StatusCode::NOT_FOUND, ErrorCode::RouteNotFound, "Not found"),
+            ApiError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, "Method not allowed")
+            }
+            ApiError::PayloadTooLarge(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, "Payload too large")
+            }
             ApiError::TooManyJsonValues(_) => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "too_many_json_values", "Payload too large")
+                (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooManyJsonValues, "Payload too large")
             }
             ApiError::UnsupportedMediaType(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, "Unsupported media type")
             }
         }
     }
 
     /// The stable code, also used by GraphQL's `extensions.code`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         self.parts().1
     }
 
@@ -137,11 +149,11 @@ impl ApiError {
             title: title.into(),
             status: status.as_u16(),
             detail: self.public_detail(),
-            code: code.into(),
+            code,
             errors: self
                 .field_errors()
                 .iter()
-                .map(|e| ProblemField { field: e.field.clone(), code: e.code.into(), message: e.message.clone() })
+                .map(|e| ProblemField { field: e.field.clone(), code: e.code, message: e.message.clone() })
                 .collect(),
             request_id: request_id::current(),
         }

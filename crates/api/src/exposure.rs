@@ -16,6 +16,7 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kensa_domain::DomainError;
+use kensa_domain::ErrorCode;
 use kensa_domain::config::{Secret, Settings};
 use sha2::{Digest, Sha256};
 
@@ -90,7 +91,7 @@ pub fn check_metrics_token(exposure: &Exposure, req: &HttpRequest) -> ApiResult<
         .ok_or(ApiError::MissingCredentials)?;
     if Sha256::digest(sent.trim().as_bytes()) != Sha256::digest(token.expose().as_bytes()) {
         return Err(ApiError::Domain(DomainError::Unauthenticated {
-            code: "invalid_token",
+            code: ErrorCode::InvalidToken,
             detail: "the metrics token is not valid",
         }));
     }

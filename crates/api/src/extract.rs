@@ -7,6 +7,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use kensa_domain::DomainError;
+use kensa_domain::ErrorCode;
 use kensa_domain::tenant::{RequestMeta, TenantCtx};
 use serde::de::DeserializeOwned;
 
@@ -47,7 +48,7 @@ pub fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
             Ok(Some(token.trim().to_owned()))
         }
         _ => Err(DomainError::Unauthenticated {
-            code: "invalid_token",
+            code: ErrorCode::InvalidToken,
             detail: "expected Authorization: Bearer <token>",
         }
         .into()),
@@ -269,11 +270,11 @@ pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
                     && !errors.iter().any(|f| &f.field == k)
                 {
                     let message = e.to_string().replace("Query deserialize error: ", "");
-                    errors.push(kensa_domain::FieldError::new(k.clone(), "invalid_value", message));
+                    errors.push(kensa_domain::FieldError::new(k.clone(), ErrorCode::InvalidValue, message));
                 }
             }
             if errors.is_empty() {
-                errors.push(kensa_domain::FieldError::new("query", "invalid_query", e.to_string()));
+                errors.push(kensa_domain::FieldError::new("query", ErrorCode::InvalidQuery, e.to_string()));
             }
         }
     }

@@ -17,6 +17,7 @@
 //! required field is absent the others are still reported; a second absent field of the same
 //! object is reported once the first is supplied.
 
+use kensa_domain::ErrorCode;
 use std::collections::HashMap;
 
 use kensa_domain::FieldError;
@@ -126,7 +127,7 @@ pub fn from_body<T: DeserializeOwned>(body: &[u8], value: Value) -> Result<T, Ve
         Ok(parsed) => Ok(parsed),
         Err(first) => match serde_json::from_slice(body) {
             Ok(again) => diagnose("", again, Vec::new()),
-            Err(_) => Err(vec![FieldError::new("body", "invalid_value", first.to_string())]),
+            Err(_) => Err(vec![FieldError::new("body", ErrorCode::InvalidValue, first.to_string())]),
         },
     }
 }
@@ -152,20 +153,20 @@ fn diagnose<T: DeserializeOwned>(
         let code = match (&missing, quoted_after(&message, "unknown field `")) {
             (Some(name), _) => {
                 at.push(Seg::Key(name.clone()));
-                "required"
+                ErrorCode::Required
             }
             (None, Some(name)) => {
                 if at.last() != Some(&Seg::Key(name.clone())) {
                     at.push(Seg::Key(name));
                 }
-                "unknown_field"
+                ErrorCode::UnknownField
             }
             (None, None) => {
                 // Inside `#[serde(flatten)]` the path stops at the object: find the field.
                 if let Some(key) = shape.culprit::<T>(&at, &message) {
                     at.push(Seg::Key(key));
                 }
-                "invalid_value"
+                ErrorCode::InvalidValue
             }
         };
         let original = shape.original(&at);
@@ -186,7 +187,7 @@ fn diagnose<T: DeserializeOwned>(
         }
     }
     if errors.is_empty() {
-        errors.push(FieldError::new(render(prefix, &[]), "invalid_value", "the input could not be read"));
+        errors.push(FieldError::new(render(prefix, &[]), ErrorCode::InvalidValue, "the input could not be read"));
     }
     Err(errors)
 }

@@ -1,6 +1,7 @@
 //! Building and running the HTTP application: used by `kensa-server` (which runs the
 //! embedded worker beside it) and by the tests (on port 0).
 
+use kensa_domain::ErrorCode;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -101,7 +102,7 @@ impl Application {
                 .app_data(graphql_guard.clone())
                 .app_data(web::PayloadConfig::new(crate::extract::JSON_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                    ApiError::from(DomainError::validation("query", "invalid_query", e.to_string())).into()
+                    ApiError::from(DomainError::validation("query", ErrorCode::InvalidQuery, e.to_string())).into()
                 }))
                 .app_data(
                     web::PathConfig::default()

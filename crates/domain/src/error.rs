@@ -3,17 +3,19 @@
 
 use serde::Serialize;
 
+pub use crate::error_code::ErrorCode;
+
 /// One problem with one input field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
     /// Stable snake_case name of the rule that failed.
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, code: ErrorCode, message: impl Into<String>) -> Self {
         Self { field: field.into(), code, message: message.into() }
     }
 }
@@ -26,13 +28,13 @@ pub enum DomainError {
     /// 422 with its own code: the request is valid but the resource is not ready for it
     /// (e.g. submitting with unanswered items); every problem is listed.
     #[error("{detail}")]
-    Unprocessable { code: &'static str, detail: String, errors: Vec<FieldError> },
+    Unprocessable { code: ErrorCode, detail: String, errors: Vec<FieldError> },
     /// 412: `If-Match` names a version that is no longer current.
     #[error("the resource changed since version {expected}; reload it (current version {current})")]
     PreconditionFailed { expected: i32, current: i32 },
     /// 401: missing, invalid or expired credentials.
     #[error("{detail}")]
-    Unauthenticated { code: &'static str, detail: &'static str },
+    Unauthenticated { code: ErrorCode, detail: &'static str },
     /// 403: authenticated, but the role does not allow this.
     #[error("your role does not allow this action")]
     Forbidden,
@@ -41,17 +43,17 @@ pub enum DomainError {
     NotFound(&'static str),
     /// 409: the request conflicts with the current state.
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: ErrorCode, detail: String },
     /// 410: the link existed but is expired, revoked or used.
     #[error("{detail}")]
-    Gone { code: &'static str, detail: &'static str },
+    Gone { code: ErrorCode, detail: &'static str },
     /// 429: throttled; retry after the given number of seconds.
     #[error("too many attempts; retry later")]
     TooManyRequests { retry_after_secs: u64 },
     /// 503 with `Retry-After`: this process is at a bound it sets itself (e.g. concurrent
     /// uploads); the request was not started.
     #[error("{detail}")]
-    Overloaded { code: &'static str, detail: &'static str, retry_after_secs: u64 },
+    Overloaded { code: ErrorCode, detail: &'static str, retry_after_secs: u64 },
     /// 503: a dependency (database, Redis) is unavailable.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -61,11 +63,11 @@ pub enum DomainError {
 }
 
 impl DomainError {
-    pub fn validation(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn validation(field: &str, code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, code, message)])
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::Conflict { code, detail: detail.into() }
     }
 
@@ -91,11 +93,11 @@ pub(crate) fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
 /// Turns a unique-index refusal (a race the service's own check lost) into the 409 it is;
 /// every other database error converts as usual.
 pub(crate) trait OnUnique<T> {
-    fn on_unique(self, code: &'static str, detail: &str) -> DomainResult<T>;
+    fn on_unique(self, code: ErrorCode, detail: &str) -> DomainResult<T>;
 }
 
 impl<T> OnUnique<T> for Result<T, sea_orm::DbErr> {
-    fn on_unique(self, code: &'static str, detail: &str) -> DomainResult<T> {
+    fn on_unique(self, code: ErrorCode, detail: &str) -> DomainResult<T> {
         self.map_err(|e| if is_unique_violation(&e) { DomainError::conflict(code, detail) } else { e.into() })
     }
 }
@@ -137,13 +139,13 @@ mod tests {
         db.execute_unprepared("INSERT INTO t (id, email) VALUES (1, 'a@example.com')").await?;
         let twice = db.execute_unprepared("INSERT INTO t (id, email) VALUES (2, 'a@example.com')").await;
         assert!(matches!(
-            twice.on_unique("email_taken", "taken"),
-            Err(DomainError::Conflict { code: "email_taken", .. })
+            twice.on_unique(ErrorCode::EmailTaken, "taken"),
+            Err(DomainError::Conflict { code: ErrorCode::EmailTaken, .. })
         ));
         let same_key = db.execute_unprepared("INSERT INTO t (id, email) VALUES (1, 'b@example.com')").await;
         assert!(same_key.as_ref().is_err_and(is_unique_violation), "{same_key:?}");
         let null = db.execute_unprepared("INSERT INTO t (id, email) VALUES (3, NULL)").await;
-        assert!(matches!(null.on_unique("email_taken", "taken"), Err(DomainError::Internal(_))));
+        assert!(matches!(null.on_unique(ErrorCode::EmailTaken, "taken"), Err(DomainError::Internal(_))));
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 mod entities;
 pub mod error;
+mod error_code;
 pub mod export;
 pub mod ids;
 pub mod jobs;
@@ -28,7 +29,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 use url::Url;
 
-pub use error::{DomainError, DomainResult, FieldError};
+pub use error::{DomainError, DomainResult, ErrorCode, FieldError};
 pub use write::WriteTx;
 
 /// A wake-up for workers in other processes (Redis pub/sub in production).

@@ -1,5 +1,6 @@
 //! Cursor pagination: `?limit=&cursor=` in, `{data, next_cursor}` out.
 
+use crate::error::ErrorCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
@@ -20,13 +21,17 @@ impl PageRequest {
     pub fn parse(limit: Option<u64>, cursor: Option<&str>) -> DomainResult<Self> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(DomainError::validation("limit", "out_of_range", format!("must be between 1 and {MAX_LIMIT}")));
+            return Err(DomainError::validation(
+                "limit",
+                ErrorCode::OutOfRange,
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
         }
         let cursor = cursor
             .filter(|c| !c.is_empty())
             .map(|c| {
                 URL_SAFE_NO_PAD.decode(c).ok().and_then(|bytes| Uuid::from_slice(&bytes).ok()).ok_or_else(|| {
-                    DomainError::validation("cursor", "invalid_cursor", "not a cursor returned by this API")
+                    DomainError::validation("cursor", ErrorCode::InvalidCursor, "not a cursor returned by this API")
                 })
             })
             .transpose()?;

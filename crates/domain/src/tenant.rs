@@ -3,6 +3,7 @@
 //! repository function that touches tenant data takes one, so no query can forget the
 //! organization.
 
+use crate::error::ErrorCode;
 use std::fmt;
 use std::str::FromStr;
 
@@ -57,7 +58,7 @@ impl FromStr for Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
             DomainError::validation(
                 "role",
-                "invalid_role",
+                ErrorCode::InvalidRole,
                 "role must be one of owner, admin, reviewer, respondent, viewer",
             )
         })

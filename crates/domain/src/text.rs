@@ -14,6 +14,7 @@
 //! - **Dates** ([`date`], [`datetime`]): years 1900–9999, everywhere a date is parsed. Outside
 //!   that, PostgreSQL refuses the value (a 500 before) and no assessment has a use for it.
 
+use crate::error::ErrorCode;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
@@ -49,7 +50,7 @@ pub fn check_chars(field: &str, value: &str) -> Result<(), FieldError> {
 fn invalid_characters(field: &str, c: char) -> FieldError {
     FieldError::new(
         field,
-        "invalid_characters",
+        ErrorCode::InvalidCharacters,
         format!("must not contain the control or format character U+{:04X}", u32::from(c)),
     )
 }
@@ -61,9 +62,9 @@ pub fn one_line(field: &str, raw: &str, max: usize) -> Result<String, FieldError
     }
     let value = raw.trim();
     if value.is_empty() {
-        Err(FieldError::new(field, "required", "must not be empty"))
+        Err(FieldError::new(field, ErrorCode::Required, "must not be empty"))
     } else if value.chars().count() > max {
-        Err(FieldError::new(field, "too_long", format!("must be at most {max} characters")))
+        Err(FieldError::new(field, ErrorCode::TooLong, format!("must be at most {max} characters")))
     } else {
         Ok(value.to_owned())
     }
@@ -73,7 +74,7 @@ pub fn one_line(field: &str, raw: &str, max: usize) -> Result<String, FieldError
 pub fn name(field: &str, raw: &str) -> Result<String, FieldError> {
     let value = one_line(field, raw, NAME_MAX)?;
     if value.contains("://") {
-        return Err(FieldError::new(field, "link_not_allowed", "a name must not contain a link (://)"));
+        return Err(FieldError::new(field, ErrorCode::LinkNotAllowed, "a name must not contain a link (://)"));
     }
     Ok(value)
 }
@@ -82,7 +83,7 @@ pub fn name(field: &str, raw: &str) -> Result<String, FieldError> {
 pub fn multi_line(field: &str, raw: &str, max: usize) -> Result<(), FieldError> {
     check_chars(field, raw)?;
     if raw.chars().count() > max {
-        return Err(FieldError::new(field, "too_long", format!("must be at most {max} characters")));
+        return Err(FieldError::new(field, ErrorCode::TooLong, format!("must be at most {max} characters")));
     }
     Ok(())
 }
@@ -90,7 +91,7 @@ pub fn multi_line(field: &str, raw: &str, max: usize) -> Result<(), FieldError> 
 fn out_of_range(field: &str) -> FieldError {
     FieldError::new(
         field,
-        "out_of_range",
+        ErrorCode::OutOfRange,
         format!("must be a date between the years {} and {}", YEARS.start(), YEARS.end()),
     )
 }

@@ -6,6 +6,7 @@
 //! an operation over [`MAX_OPERATION_COST`] or [`MAX_DEPTH`], and a request whose
 //! operations together exceed [`MAX_REQUEST_COST`], before any resolver runs.
 
+use kensa_domain::ErrorCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -47,7 +48,7 @@ impl TreeItems {
                 "one request may return at most {MAX_TREE_ITEMS_PER_REQUEST} template items; ask for fewer trees (or use maxLevel / category)"
             );
             return Err(async_graphql::Error::new(message).extend_with(|_, e| {
-                e.set("code", "query_too_complex");
+                e.set("code", ErrorCode::QueryTooComplex);
                 e.set("status", 400);
             }));
         }

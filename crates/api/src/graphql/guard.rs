@@ -3,6 +3,7 @@
 //! per client address. Both live in memory: with several replicas the bounds are per
 //! replica, which is what protects each one's memory and database pool.
 
+use kensa_domain::ErrorCode;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,7 +46,7 @@ impl GraphqlGuard {
     /// execution slot are already being read.
     pub fn body_permit(&self) -> Result<OwnedSemaphorePermit, Refusal> {
         self.bodies.clone().try_acquire_owned().map_err(|_| {
-            Refusal::new(503, "overloaded", "too many GraphQL requests are being received; retry shortly")
+            Refusal::new(503, ErrorCode::Overloaded, "too many GraphQL requests are being received; retry shortly")
                 .retry_after(1)
         })
     }
@@ -53,8 +54,10 @@ impl GraphqlGuard {
     /// A slot to execute in, or 503 `overloaded` (with `Retry-After`) when too many wait or
     /// the wait is too long.
     pub async fn slot(&self) -> Result<OwnedSemaphorePermit, Refusal> {
-        let overloaded =
-            || Refusal::new(503, "overloaded", "too many GraphQL requests are running; retry shortly").retry_after(1);
+        let overloaded = || {
+            Refusal::new(503, ErrorCode::Overloaded, "too many GraphQL requests are running; retry shortly")
+                .retry_after(1)
+        };
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
             return Ok(permit);
         }
@@ -91,7 +94,7 @@ impl GraphqlGuard {
             let retry = WINDOW.saturating_sub(now.duration_since(entry.0)).as_secs().max(1);
             return Err(Refusal::new(
                 429,
-                "too_many_requests",
+                ErrorCode::TooManyRequests,
                 format!("at most {ANONYMOUS_PER_MINUTE} anonymous GraphQL requests per minute and address"),
             )
             .retry_after(retry));

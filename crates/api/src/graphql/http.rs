@@ -4,6 +4,7 @@
 //! an execution slot before it is parsed, and every operation of a batch runs one after
 //! the other within the time limit.
 
+use kensa_domain::ErrorCode;
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
@@ -25,11 +26,11 @@ async fn authenticate(state: &AppState, req: &HttpRequest) -> Caller {
         Ok(Some(token)) => {
             kensa_domain::auth::authenticate(&state.kensa, &token, request_meta(req)).await.map(Some).map_err(|e| {
                 let e = ApiError::from(e);
-                (e.code().to_owned(), e.public_detail().unwrap_or_default())
+                (e.code().as_str().to_owned(), e.public_detail().unwrap_or_default())
             })
         }
         Ok(None) => Ok(None),
-        Err(e) => Err((e.code().to_owned(), e.public_detail().unwrap_or_default())),
+        Err(e) => Err((e.code().as_str().to_owned(), e.public_detail().unwrap_or_default())),
     };
     Caller(result)
 }
@@ -101,7 +102,7 @@ pub async fn execute(
     let mut responses = match tokio::time::timeout(guard.settings.timeout, AssertUnwindSafe(run).catch_unwind()).await {
         Err(_) => {
             let limit = guard.settings.timeout.as_millis();
-            return Err(Refusal::new(503, "query_timeout", format!("the request ran longer than {limit} ms"))
+            return Err(Refusal::new(503, ErrorCode::QueryTimeout, format!("the request ran longer than {limit} ms"))
                 .retry_after(1)
                 .into());
         }

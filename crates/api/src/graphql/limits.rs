@@ -5,6 +5,7 @@
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
+use kensa_domain::ErrorCode;
 
 use super::refusal::Refusal;
 
@@ -47,7 +48,7 @@ pub fn check_json_values(body: &[u8]) -> Result<(), Refusal> {
     if crate::extract::json_values_exceed(body, MAX_JSON_VALUES) {
         return Err(Refusal::new(
             413,
-            "too_many_json_values",
+            ErrorCode::TooManyJsonValues,
             format!("the body holds more than {MAX_JSON_VALUES} JSON values"),
         ));
     }
@@ -78,7 +79,7 @@ pub fn check_batch(requests: &[async_graphql::Request], caller: Caller) -> Resul
     if requests.len() > max_batch {
         return Err(Refusal::new(
             400,
-            "batch_too_large",
+            ErrorCode::BatchTooLarge,
             format!("a batch may hold at most {max_batch} operations for this caller; got {}", requests.len()),
         ));
     }
@@ -94,7 +95,7 @@ pub fn check_batch(requests: &[async_graphql::Request], caller: Caller) -> Resul
     if mutations > MAX_MUTATIONS {
         return Err(Refusal::new(
             400,
-            "too_many_mutations",
+            ErrorCode::TooManyMutations,
             format!("a request may run at most {MAX_MUTATIONS} mutation fields; got {mutations}"),
         ));
     }
@@ -103,17 +104,21 @@ pub fn check_batch(requests: &[async_graphql::Request], caller: Caller) -> Resul
 
 fn check_request(request: &async_graphql::Request, caller: Caller) -> Result<Verdict, Refusal> {
     if request.variables.len() > MAX_VARIABLES {
-        return Err(Refusal::new(400, "too_many_variables", format!("at most {MAX_VARIABLES} variables")));
+        return Err(Refusal::new(400, ErrorCode::TooManyVariables, format!("at most {MAX_VARIABLES} variables")));
     }
     if request.query.len() > MAX_QUERY_BYTES {
         return Err(Refusal::new(
             413,
-            "query_too_large",
+            ErrorCode::QueryTooLarge,
             format!("a query document may be at most {MAX_QUERY_BYTES} bytes; pass large values as variables"),
         ));
     }
     if nesting(&request.query) > MAX_QUERY_NESTING {
-        return Err(Refusal::new(400, "query_too_deep", format!("brackets nest more than {MAX_QUERY_NESTING} deep")));
+        return Err(Refusal::new(
+            400,
+            ErrorCode::QueryTooDeep,
+            format!("brackets nest more than {MAX_QUERY_NESTING} deep"),
+        ));
     }
     // A document that does not parse is left to async-graphql, which reports it.
     let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
@@ -123,7 +128,7 @@ fn check_request(request: &async_graphql::Request, caller: Caller) -> Result<Ver
     if aliases > MAX_ALIASES {
         return Err(Refusal::new(
             400,
-            "too_many_aliases",
+            ErrorCode::TooManyAliases,
             format!("a document may use at most {MAX_ALIASES} aliases; got {aliases}"),
         ));
     }
@@ -135,7 +140,7 @@ fn check_request(request: &async_graphql::Request, caller: Caller) -> Result<Ver
     if roots.len() > MAX_ROOT_FIELDS {
         return Err(Refusal::new(
             400,
-            "too_many_root_fields",
+            ErrorCode::TooManyRootFields,
             format!("an operation may select at most {MAX_ROOT_FIELDS} root fields; got {}", roots.len()),
         ));
     }

@@ -71,7 +71,7 @@ pub(crate) fn to_graphql(e: ApiError) -> async_graphql::Error {
     if let ApiError::Domain(kensa_domain::DomainError::Internal(message)) = &e {
         refusal::log_internal(message);
     }
-    let fields: Vec<(String, &str, String)> =
+    let fields: Vec<(String, kensa_domain::ErrorCode, String)> =
         e.field_errors().iter().map(|f| (f.field.clone(), f.code, f.message.clone())).collect();
     async_graphql::Error::new(e.public_detail().unwrap_or_default()).extend_with(|_, ext| {
         ext.set("code", code);

@@ -1,4 +1,5 @@
 use async_graphql::{Context, Json, Object};
+use kensa_domain::ErrorCode;
 use kensa_domain::Kensa;
 use kensa_domain::templates::{self, AnswerScale, Category, CloneInput, TemplateDocument, TemplatePatch, TemplateView};
 use serde::{Deserialize, Serialize};
@@ -50,7 +51,7 @@ fn template_document_size(field: &str, value: &serde_json::Value) -> async_graph
     if counter.0 > limit {
         return Err(gql(kensa_domain::DomainError::validation(
             field,
-            "too_long",
+            ErrorCode::TooLong,
             format!("a template document may be at most {limit} bytes, got {}", counter.0),
         )));
     }

@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use async_graphql::{ErrorExtensionValues, ServerError};
+use kensa_domain::ErrorCode;
 
 use crate::error::{PROBLEM_CONTENT_TYPE, Problem};
 use crate::request_id;
@@ -16,13 +17,13 @@ use crate::request_id;
 #[error("{detail}")]
 pub struct Refusal {
     status: u16,
-    code: &'static str,
+    code: ErrorCode,
     detail: String,
     retry_after_secs: Option<u64>,
 }
 
 impl Refusal {
-    pub fn new(status: u16, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(status: u16, code: ErrorCode, detail: impl Into<String>) -> Self {
         Self { status, code, detail: detail.into(), retry_after_secs: None }
     }
 
@@ -44,7 +45,7 @@ impl ResponseError for Refusal {
             title: status.canonical_reason().unwrap_or("Refused").into(),
             status: status.as_u16(),
             detail: Some(self.detail.clone()),
-            code: self.code.into(),
+            code: self.code,
             errors: Vec::new(),
             request_id: request_id::current(),
         };
@@ -86,7 +87,7 @@ pub fn finish(response: &mut async_graphql::Response, request_id: &str) {
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(ErrorExtensionValues::default);
         if extensions.get("code").is_none() {
-            extensions.set("code", "invalid_query");
+            extensions.set("code", ErrorCode::InvalidQuery);
             extensions.set("status", 400);
         }
         extensions.set("request_id", request_id);

@@ -2,6 +2,7 @@
 //! codes as REST. Inputs take the REST bodies as `JSON` values.
 
 use async_graphql::{Context, Json, Object, SimpleObject};
+use kensa_domain::ErrorCode;
 use kensa_domain::Kensa;
 use kensa_domain::assessments::claims::{self, ClaimStatus, SupplierClaim};
 use kensa_domain::assessments::evidence::{self, Evidence};
@@ -284,7 +285,7 @@ impl WorkflowMutation {
             });
         }
         let input = input.ok_or_else(|| {
-            gql(kensa_domain::DomainError::validation("input", "required", "send the new account's details"))
+            gql(kensa_domain::DomainError::validation("input", ErrorCode::Required, "send the new account's details"))
         })?;
         let meta = ctx.data::<kensa_domain::tenant::RequestMeta>().cloned().unwrap_or_default();
         Ok(match invitations::accept_new(k, &token, input, &meta).await.map_err(gql)? {
@@ -397,7 +398,7 @@ impl WorkflowMutation {
         use base64::Engine;
         let (k, t) = caller(ctx)?;
         let bytes = base64::engine::general_purpose::STANDARD.decode(content_base64.trim()).map_err(|_| {
-            gql(kensa_domain::DomainError::validation("content_base64", "invalid_value", "not valid base64"))
+            gql(kensa_domain::DomainError::validation("content_base64", ErrorCode::InvalidValue, "not valid base64"))
         })?;
         let _slot = evidence::admit(k, t, assessment_id).await.map_err(gql)?;
         let file = kensa_domain::assessments::staging::Stager::from_bytes(

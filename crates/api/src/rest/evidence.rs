@@ -7,6 +7,7 @@
 //! [`MAX_PARTS`] parts and one file (`too_many_parts`, `too_many_files`), and the file goes
 //! to a temporary file as it arrives (hashed and checked on the way), never into memory whole.
 
+use kensa_domain::ErrorCode;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -50,7 +51,7 @@ fn malformed(e: impl std::fmt::Display) -> ApiError {
     ApiError::BadRequest(format!("malformed multipart body: {e}"))
 }
 
-fn too_many(code: &'static str, detail: String) -> ApiError {
+fn too_many(code: ErrorCode, detail: String) -> ApiError {
     DomainError::Unprocessable { code, detail, errors: Vec::new() }.into()
 }
 
@@ -87,12 +88,12 @@ async fn read_form(
         let mut field = field.map_err(too_large)?;
         parts += 1;
         if parts > MAX_PARTS {
-            return Err(too_many("too_many_parts", format!("a form has at most {MAX_PARTS} parts")));
+            return Err(too_many(ErrorCode::TooManyParts, format!("a form has at most {MAX_PARTS} parts")));
         }
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             if file.is_some() {
-                return Err(too_many("too_many_files", "send one file per upload, in the field `file`".into()));
+                return Err(too_many(ErrorCode::TooManyFiles, "send one file per upload, in the field `file`".into()));
             }
             let disposition = field.content_disposition();
             let file_name = disposition
@@ -121,7 +122,7 @@ async fn read_form(
             if bytes.len() + chunk.len() > MAX_FIELD_BYTES {
                 return Err(DomainError::validation(
                     &name,
-                    "too_long",
+                    ErrorCode::TooLong,
                     format!("a form field other than `file` holds at most {MAX_FIELD_BYTES} bytes"),
                 )
                 .into());
@@ -131,7 +132,7 @@ async fn read_form(
         if name == "item_no" {
             let text = String::from_utf8_lossy(&bytes).trim().to_owned();
             item_no = Some(text.parse::<u32>().map_err(|_| {
-                ApiError::from(DomainError::validation("item_no", "invalid_value", "must be an item number"))
+                ApiError::from(DomainError::validation("item_no", ErrorCode::InvalidValue, "must be an item number"))
             })?);
         }
     }
@@ -168,7 +169,7 @@ pub async fn upload(
     let form = Multipart::new(req.headers(), counted(payload, over.clone()));
     let (file, item_no) = read_form(&state, form, &over).await?;
     let (file_name, content_type, file) = file.ok_or_else(|| {
-        ApiError::from(DomainError::validation("file", "required", "send the file in the field `file`"))
+        ApiError::from(DomainError::validation("file", ErrorCode::Required, "send the file in the field `file`"))
     })?;
     let upload = Upload { file_name, content_type, file, item_no };
     let saved = evidence::upload(&state.kensa, &auth.0, id, upload).await?;

@@ -1,6 +1,7 @@
 //! `/api/v1/suppliers`: the buyer's supplier registry.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use kensa_domain::ErrorCode;
 use kensa_domain::pagination::PageRequest;
 use kensa_domain::suppliers::{self, ImportReport, Supplier, SupplierFilter, SupplierInput};
 use serde::{Deserialize, Serialize};
@@ -132,10 +133,12 @@ pub async fn import(
         let errors = report
             .rejected
             .iter()
-            .map(|r| kensa_domain::FieldError::new(format!("line {}", r.line), "rejected_row", r.reason.clone()))
+            .map(|r| {
+                kensa_domain::FieldError::new(format!("line {}", r.line), ErrorCode::RejectedRow, r.reason.clone())
+            })
             .collect();
         return Err(kensa_domain::DomainError::Unprocessable {
-            code: "import_rejected",
+            code: ErrorCode::ImportRejected,
             detail: format!(
                 "{} rows were rejected and nothing was imported; fix them or send ?partial=true",
                 report.rejected.len()

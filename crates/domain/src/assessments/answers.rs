@@ -1,5 +1,6 @@
 //! Saving answers (one or many, all or nothing) and submitting.
 
+use crate::error::ErrorCode;
 use std::collections::BTreeSet;
 
 use serde_json::json;
@@ -26,19 +27,19 @@ fn violations(input: &AnswerInput, scale: &AnswerScale, prefix: &str) -> Vec<Fie
     if !scale.entry(input.status).is_some_and(|e| e.enabled) {
         errors.push(FieldError::new(
             f("status"),
-            "status_not_allowed",
+            ErrorCode::StatusNotAllowed,
             format!("{} is switched off for this checklist", input.status.as_str()),
         ));
     }
     let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
     if input.status == AnswerStatus::NotApplicable && blank(&input.reason) {
-        errors.push(FieldError::new(f("reason"), "required", "not_applicable needs a reason"));
+        errors.push(FieldError::new(f("reason"), ErrorCode::Required, "not_applicable needs a reason"));
     }
     let remediable = matches!(input.status, AnswerStatus::NotImplemented | AnswerStatus::PartiallyImplemented);
     if !remediable && (!blank(&input.remediation_plan) || input.remediation_due.is_some()) {
         errors.push(FieldError::new(
             f("remediation_plan"),
-            "not_allowed",
+            ErrorCode::NotAllowed,
             "a remediation plan and date belong to not_implemented or partially_implemented answers",
         ));
     }
@@ -88,19 +89,19 @@ pub async fn save(
     for (no, input) in &inputs {
         let prefix = if single { String::new() } else { format!("items.{no}.") };
         if !seen.insert(*no) {
-            errors.push(FieldError::new(format!("items.{no}"), "duplicate", format!("No.{no} appears twice")));
+            errors.push(FieldError::new(format!("items.{no}"), ErrorCode::Duplicate, format!("No.{no} appears twice")));
         }
         if !in_scope.contains(no) {
             errors.push(FieldError::new(
                 if single { "no".to_owned() } else { format!("items.{no}") },
-                "item_not_in_scope",
+                ErrorCode::ItemNotInScope,
                 format!("No.{no} is not in this assessment (items up to level {})", visible.row().target_level),
             ));
         }
         errors.extend(violations(input, &template.1, &prefix));
     }
     if inputs.is_empty() {
-        errors.push(FieldError::new("answers", "required", "send at least one answer"));
+        errors.push(FieldError::new("answers", ErrorCode::Required, "send at least one answer"));
     }
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
@@ -164,18 +165,22 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>)
     let mut missing = Vec::new();
     for no in scope(&template.0, visible.row().target_level) {
         match answered.get(&i32::try_from(no).unwrap_or_default()) {
-            None => {
-                missing.push(FieldError::new(format!("items.{no}"), "unanswered", format!("No.{no} has no answer")))
-            }
-            Some(a) if a.status == "not_applicable" && a.reason.is_none() => {
-                missing.push(FieldError::new(format!("items.{no}.reason"), "required", "not_applicable needs a reason"))
-            }
+            None => missing.push(FieldError::new(
+                format!("items.{no}"),
+                ErrorCode::Unanswered,
+                format!("No.{no} has no answer"),
+            )),
+            Some(a) if a.status == "not_applicable" && a.reason.is_none() => missing.push(FieldError::new(
+                format!("items.{no}.reason"),
+                ErrorCode::Required,
+                "not_applicable needs a reason",
+            )),
             Some(_) => {}
         }
     }
     if !missing.is_empty() {
         return Err(DomainError::Unprocessable {
-            code: "assessment_incomplete",
+            code: ErrorCode::AssessmentIncomplete,
             detail: format!("{} in-scope items are not answered; see errors", missing.len()),
             errors: missing,
         });
@@ -198,7 +203,7 @@ mod tests {
     }
 
     fn codes(input: &AnswerInput, scale: &AnswerScale) -> Vec<(String, &'static str)> {
-        violations(input, scale, "items.7.").into_iter().map(|e| (e.field, e.code)).collect()
+        violations(input, scale, "items.7.").into_iter().map(|e| (e.field, e.code.as_str())).collect()
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! approve (the link happens exactly as an accepted invitation) or reject (the link is
 //! revoked and the supplier stays unlinked).
 
+use crate::error::ErrorCode;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -103,7 +104,11 @@ impl ClaimStatus {
     /// A `?status=` filter value; anything else is a 422 naming the field.
     pub fn parse_filter(s: &str) -> DomainResult<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| {
-            DomainError::validation("status", "invalid_value", "must be pending, approved, rejected or superseded")
+            DomainError::validation(
+                "status",
+                ErrorCode::InvalidValue,
+                "must be pending, approved, rejected or superseded",
+            )
         })
     }
 
@@ -163,7 +168,7 @@ pub(crate) async fn open(conn: &crate::WriteTx, c: NewClaim<'_>, now: DateTime<U
         .await?;
     const PENDING: &str = "this invitation is already waiting for the buyer's confirmation";
     if waiting.is_some() {
-        return Err(DomainError::conflict("claim_pending", PENDING));
+        return Err(DomainError::conflict(ErrorCode::ClaimPending, PENDING));
     }
     let row = supplier_claims::Model {
         id: Uuid::now_v7(),
@@ -183,7 +188,7 @@ pub(crate) async fn open(conn: &crate::WriteTx, c: NewClaim<'_>, now: DateTime<U
     supplier_claims::Entity::insert(supplier_claims::ActiveModel::from(row.clone()))
         .exec_without_returning(conn)
         .await
-        .on_unique("claim_pending", PENDING)?;
+        .on_unique(ErrorCode::ClaimPending, PENDING)?;
     let deciders: Vec<Uuid> = users::Entity::find()
         .select_only()
         .column(users::Column::Id)
@@ -344,7 +349,7 @@ async fn decide(
         .await?;
     if decided.rows_affected != 1 {
         return Err(DomainError::conflict(
-            "claim_decided",
+            ErrorCode::ClaimDecided,
             format!("this claim is already {}", ClaimStatus::try_from(claim.status.as_str())?.as_str()),
         ));
     }
@@ -371,7 +376,7 @@ pub async fn approve(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<S
         .await?;
     if consumed.rows_affected != 1 {
         return Err(DomainError::Gone {
-            code: "invitation_revoked",
+            code: ErrorCode::InvitationRevoked,
             detail: "the link this claim came through no longer works; resend the invitation instead",
         });
     }

@@ -2,6 +2,7 @@
 //! behind [`EvidenceStore`] so that replicas can share object storage. The local directory
 //! store is the default.
 
+use crate::error::ErrorCode;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -60,7 +61,7 @@ pub struct DownloadSlot(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
 /// the upload; a full house answers 503 with `Retry-After`.
 pub async fn admit(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<UploadSlot> {
     let slot = k.uploads.slots.clone().try_acquire_owned().map_err(|_| DomainError::Overloaded {
-        code: "uploads_busy",
+        code: ErrorCode::UploadsBusy,
         detail: "too many uploads are in progress; retry shortly",
         retry_after_secs: 5,
     })?;
@@ -173,7 +174,7 @@ pub fn check_content(declared: &str, head: &[u8], utf8: bool) -> Result<String, 
         let allowed: Vec<&str> = ALLOWED.iter().map(|(t, _)| *t).collect();
         return Err(FieldError::new(
             "file",
-            "unsupported_type",
+            ErrorCode::UnsupportedType,
             format!("content type {declared:?} is not accepted; use one of {}", allowed.join(", ")),
         ));
     };
@@ -181,7 +182,7 @@ pub fn check_content(declared: &str, head: &[u8], utf8: bool) -> Result<String, 
     if matches {
         Ok((*kind).to_owned())
     } else {
-        Err(FieldError::new("file", "content_mismatch", format!("the file's bytes are not {kind}")))
+        Err(FieldError::new("file", ErrorCode::ContentMismatch, format!("the file's bytes are not {kind}")))
     }
 }
 
@@ -201,12 +202,16 @@ pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> Dom
     let file = &upload.file;
     let content_type = check_content(&upload.content_type, &file.head, file.utf8).map_err(|e| errors.push(e)).ok();
     if file.size == 0 {
-        errors.push(FieldError::new("file", "empty", "the file is empty"));
+        errors.push(FieldError::new("file", ErrorCode::Empty, "the file is empty"));
     }
     if let Some(no) = upload.item_no {
         let template = k.template_contents.load(&k.db, visible.row().template_id).await?;
         if !super::service::scope(&template.0, visible.row().target_level).contains(&no) {
-            errors.push(FieldError::new("item_no", "item_not_in_scope", format!("No.{no} is not in this assessment")));
+            errors.push(FieldError::new(
+                "item_no",
+                ErrorCode::ItemNotInScope,
+                format!("No.{no} is not in this assessment"),
+            ));
         }
     }
     let Some(content_type) = content_type.filter(|_| errors.is_empty()) else {
@@ -250,14 +255,14 @@ async fn check_quotas(
 ) -> DomainResult<()> {
     if repo::evidence_bytes(conn, visible).await? + size > MAX_ASSESSMENT_BYTES {
         return Err(DomainError::conflict(
-            "evidence_quota_exceeded",
+            ErrorCode::EvidenceQuotaExceeded,
             "an assessment holds at most 500 MiB of evidence",
         ));
     }
     let quota = k.uploads.org_quota_bytes;
     if repo::organization_evidence_bytes(conn, ctx).await? + size > quota {
         return Err(DomainError::conflict(
-            "storage_quota_exceeded",
+            ErrorCode::StorageQuotaExceeded,
             format!("your organization has used its evidence storage quota of {} MiB", quota / (1024 * 1024)),
         ));
     }
@@ -327,7 +332,7 @@ pub async fn download(
 ) -> DomainResult<(Evidence, Vec<u8>, DownloadSlot)> {
     let (_, row) = find(k, ctx, id, evidence_id).await?;
     let slot = k.uploads.downloads.clone().try_acquire_owned().map_err(|_| DomainError::Overloaded {
-        code: "downloads_busy",
+        code: ErrorCode::DownloadsBusy,
         detail: "too many downloads are in progress; retry shortly",
         retry_after_secs: 2,
     })?;

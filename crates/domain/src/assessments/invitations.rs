@@ -2,6 +2,7 @@
 //! is made when the mail goes out and only its hash is stored), previewed without an
 //! account, accepted by creating the supplier's organization or by linking an existing one.
 
+use crate::error::ErrorCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -150,14 +151,20 @@ async fn usable(k: &Kensa, token: &str, now: DateTime<Utc>) -> DomainResult<Usab
         .await?
         .ok_or(DomainError::NotFound("invitation"))?;
     if Status::try_from(assessment.status.as_str())? == Status::Cancelled {
-        return Err(DomainError::Gone { code: "invitation_revoked", detail: "the buyer cancelled this assessment" });
+        return Err(DomainError::Gone {
+            code: ErrorCode::InvitationRevoked,
+            detail: "the buyer cancelled this assessment",
+        });
     }
     let supplier_deleted = suppliers::Entity::find_by_id(assessment.supplier_id)
         .one(&k.db)
         .await?
         .is_none_or(|supplier| supplier.deleted_at.is_some());
     if supplier_deleted {
-        return Err(DomainError::Gone { code: "invitation_revoked", detail: "the buyer removed this supplier" });
+        return Err(DomainError::Gone {
+            code: ErrorCode::InvitationRevoked,
+            detail: "the buyer removed this supplier",
+        });
     }
     Ok(Usable { invitation, assessment })
 }
@@ -182,14 +189,14 @@ pub async fn preview(k: &Kensa, token: &str) -> DomainResult<InvitationPreview> 
 
 fn buyer_cannot_accept() -> DomainError {
     DomainError::conflict(
-        "cannot_link_buyer",
+        ErrorCode::CannotLinkBuyer,
         "this invitation is for the supplier; the buying organization cannot accept it for itself",
     )
 }
 
 fn already_linked() -> DomainError {
     DomainError::conflict(
-        "supplier_already_linked",
+        ErrorCode::SupplierAlreadyLinked,
         "this supplier is already answered by another organization; ask the buyer",
     )
 }
@@ -241,7 +248,10 @@ async fn link(conn: &crate::WriteTx, u: &Usable, org: Uuid, now: DateTime<Utc>) 
         .exec(conn)
         .await?;
     if consumed.rows_affected != 1 {
-        return Err(DomainError::Gone { code: "invitation_used", detail: "this invitation has already been accepted" });
+        return Err(DomainError::Gone {
+            code: ErrorCode::InvitationUsed,
+            detail: "this invitation has already been accepted",
+        });
     }
     link_supplier(conn, u.assessment.supplier_id, org).await?;
     claims::supersede_for_supplier(conn, u.assessment.supplier_id, now).await
@@ -414,7 +424,7 @@ pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
     visible.reviewer()?;
     if !visible.status()?.open() {
         return Err(DomainError::conflict(
-            "invalid_transition",
+            ErrorCode::InvalidTransition,
             format!("nothing to resend: the assessment is {}", visible.row().status),
         ));
     }
@@ -423,7 +433,7 @@ pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
         .await?
         .ok_or(DomainError::NotFound("supplier"))?;
     if supplier.deleted_at.is_some() {
-        return Err(DomainError::conflict("supplier_deleted", "the supplier was removed; nothing to resend"));
+        return Err(DomainError::conflict(ErrorCode::SupplierDeleted, "the supplier was removed; nothing to resend"));
     }
     let now = k.now();
     let txn = k.begin_write().await?;

@@ -1,3 +1,4 @@
+use crate::error::ErrorCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -64,7 +65,10 @@ impl Status {
     }
 
     fn refuse(self, what: &str) -> DomainError {
-        DomainError::conflict("invalid_transition", format!("cannot {what}: the assessment is {}", self.as_str()))
+        DomainError::conflict(
+            ErrorCode::InvalidTransition,
+            format!("cannot {what}: the assessment is {}", self.as_str()),
+        )
     }
 
     pub fn ensure_editable(self) -> Result<(), DomainError> {
@@ -73,7 +77,7 @@ impl Status {
         } else {
             let [a, b, c] = Self::EDITABLE.map(Status::as_str);
             Err(DomainError::conflict(
-                "assessment_locked",
+                ErrorCode::AssessmentLocked,
                 format!(
                     "answers cannot change: the assessment is {} (editable only while {a}, {b} or {c})",
                     self.as_str()
@@ -275,7 +279,7 @@ mod tests {
     fn a_locked_assessment_names_the_editable_states() {
         let refused = Status::Submitted.ensure_editable();
         assert!(
-            matches!(&refused, Err(DomainError::Conflict { code: "assessment_locked", detail })
+            matches!(&refused, Err(DomainError::Conflict { code: ErrorCode::AssessmentLocked, detail })
                 if detail.ends_with("(editable only while sent, in_progress or changes_requested)")),
             "{refused:?}"
         );

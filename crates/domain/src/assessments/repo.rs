@@ -2,6 +2,7 @@
 //! history). Lists take the tenant; everything about one assessment takes the proof of
 //! access [`Visible`] (reads) or a capability made from it (writes), never a bare id.
 
+use crate::error::ErrorCode;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -195,7 +196,7 @@ pub(crate) async fn transition(
         .await?;
     if result.rows_affected != 1 {
         return Err(DomainError::conflict(
-            "concurrent_update",
+            ErrorCode::ConcurrentUpdate,
             "the assessment changed meanwhile; reload it and retry",
         ));
     }
@@ -230,7 +231,10 @@ pub(crate) async fn touch_editable(tx: &WriteTx, a: Answerer<'_>) -> DomainResul
     if result.rows_affected == 1 {
         Ok(())
     } else {
-        Err(DomainError::conflict("assessment_locked", "evidence cannot change: the assessment is no longer editable"))
+        Err(DomainError::conflict(
+            ErrorCode::AssessmentLocked,
+            "evidence cannot change: the assessment is no longer editable",
+        ))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The buyer's review, and the per-item comment threads of both sides.
 
+use crate::error::ErrorCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::instrument;
@@ -111,14 +112,18 @@ pub async fn review(
     }
     for (i, item) in input.items.iter().enumerate() {
         if item.comment.trim().is_empty() || item.comment.chars().count() > MAX_COMMENT {
-            errors.push(FieldError::new(format!("items[{i}].comment"), "invalid_value", "1 to 10,000 characters"));
+            errors.push(FieldError::new(
+                format!("items[{i}].comment"),
+                ErrorCode::InvalidValue,
+                "1 to 10,000 characters",
+            ));
         } else if let Err(e) = crate::text::check_chars(&format!("items[{i}].comment"), &item.comment) {
             errors.push(e);
         }
         if !in_scope.contains(&item.no) {
             errors.push(FieldError::new(
                 format!("items[{i}].no"),
-                "item_not_in_scope",
+                ErrorCode::ItemNotInScope,
                 format!("No.{} is not in this assessment", item.no),
             ));
         }
@@ -164,19 +169,23 @@ pub async fn add_comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: CommentInp
     match (visibility.as_str(), visible.side()) {
         ("shared", _) | ("internal", Side::Buyer) => {}
         ("internal", Side::Supplier) => {
-            errors.push(FieldError::new("visibility", "not_allowed", "internal comments are the buyer's"))
+            errors.push(FieldError::new("visibility", ErrorCode::NotAllowed, "internal comments are the buyer's"))
         }
-        _ => errors.push(FieldError::new("visibility", "invalid_value", "must be shared or internal")),
+        _ => errors.push(FieldError::new("visibility", ErrorCode::InvalidValue, "must be shared or internal")),
     }
     if input.body.trim().is_empty() || input.body.chars().count() > MAX_COMMENT {
-        errors.push(FieldError::new("body", "invalid_value", "1 to 10,000 characters"));
+        errors.push(FieldError::new("body", ErrorCode::InvalidValue, "1 to 10,000 characters"));
     } else if let Err(e) = crate::text::check_chars("body", &input.body) {
         errors.push(e);
     }
     if let Some(no) = input.item_no
         && !in_scope(k, &visible).await?.contains(&no)
     {
-        errors.push(FieldError::new("item_no", "item_not_in_scope", format!("No.{no} is not in this assessment")));
+        errors.push(FieldError::new(
+            "item_no",
+            ErrorCode::ItemNotInScope,
+            format!("No.{no} is not in this assessment"),
+        ));
     }
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));

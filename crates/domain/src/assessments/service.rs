@@ -1,5 +1,6 @@
 //! Reading assessments from either side, and the transitions every workflow step shares.
 
+use crate::error::ErrorCode;
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
@@ -113,12 +114,12 @@ pub async fn list(
         None => {}
         Some("buyer") => scope.side = Some(Side::Buyer),
         Some("supplier") => scope.side = Some(Side::Supplier),
-        Some(_) => errors.push(FieldError::new("role", "invalid_value", "must be buyer or supplier")),
+        Some(_) => errors.push(FieldError::new("role", ErrorCode::InvalidValue, "must be buyer or supplier")),
     }
     if let Some(status) = &filter.status {
         match Status::parse(status) {
             Some(s) => scope.status = Some(s),
-            None => errors.push(FieldError::new("status", "invalid_value", "not an assessment status")),
+            None => errors.push(FieldError::new("status", ErrorCode::InvalidValue, "not an assessment status")),
         }
     }
     if !errors.is_empty() {

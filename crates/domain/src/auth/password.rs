@@ -1,5 +1,6 @@
 //! Password hashing (argon2id) and the password policy.
 
+use crate::error::ErrorCode;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier};
@@ -133,7 +134,7 @@ impl PasswordHasher {
                 // About how long the work already waiting takes (~50 ms a hash per thread).
                 let retry_after_secs = (queue.len() / (self.threads * 20)).max(1) as u64;
                 return Err(DomainError::Overloaded {
-                    code: "overloaded",
+                    code: ErrorCode::Overloaded,
                     detail: "the server is busy hashing passwords; retry shortly",
                     retry_after_secs,
                 });
@@ -224,12 +225,12 @@ const MIN_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
 pub fn policy_violations(password: &str, email: &str, user_inputs: &[&str]) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let chars: Vec<char> = password.chars().collect();
-    let mut fail = |code: &'static str, message: String| errors.push(FieldError::new("password", code, message));
+    let mut fail = |code: ErrorCode, message: String| errors.push(FieldError::new("password", code, message));
     if chars.len() < MIN_LENGTH {
-        fail("password_too_short", format!("must be at least {MIN_LENGTH} characters"));
+        fail(ErrorCode::PasswordTooShort, format!("must be at least {MIN_LENGTH} characters"));
     }
     if chars.len() > MAX_LENGTH {
-        fail("password_too_long", format!("must be at most {MAX_LENGTH} characters"));
+        fail(ErrorCode::PasswordTooLong, format!("must be at most {MAX_LENGTH} characters"));
         // Not scored: the length alone refuses it, and scoring costs grow with length.
         return errors;
     }
@@ -241,13 +242,13 @@ pub fn policy_violations(password: &str, email: &str, user_inputs: &[&str]) -> V
     ];
     if !chars.is_empty() && classes.iter().filter(|present| **present).count() < 2 {
         fail(
-            "password_single_character_class",
+            ErrorCode::PasswordSingleCharacterClass,
             "must mix at least two kinds of characters (lower case, upper case, digits, symbols)".into(),
         );
     }
     if is_trivial_sequence(&chars) {
         fail(
-            "password_sequential",
+            ErrorCode::PasswordSequential,
             "must not be one repeated character or a plain run such as abcdef or 123456".into(),
         );
     }
@@ -263,7 +264,7 @@ pub fn policy_violations(password: &str, email: &str, user_inputs: &[&str]) -> V
         || is_listed_password(&estimate, chars.len())
         || (local_part.len() >= 4 && lower.contains(&local_part))
     {
-        fail("password_common", "is a commonly used password or contains your email address".into());
+        fail(ErrorCode::PasswordCommon, "is a commonly used password or contains your email address".into());
     } else if estimate.score() < MIN_SCORE {
         let advice = estimate.feedback().map(ToString::to_string).unwrap_or_default();
         let advice = advice.trim();
@@ -272,7 +273,7 @@ pub fn policy_violations(password: &str, email: &str, user_inputs: &[&str]) -> V
         } else {
             format!("is too easy to guess: {advice}")
         };
-        fail("password_too_weak", message);
+        fail(ErrorCode::PasswordTooWeak, message);
     }
     errors
 }
@@ -333,7 +334,7 @@ mod tests {
     fn codes(pw: &str) -> Vec<&'static str> {
         policy_violations(pw, "someone@example.com", &["Sam Someone", "Acme Trading"])
             .into_iter()
-            .map(|e| e.code)
+            .map(|e| e.code.as_str())
             .collect()
     }
 

@@ -1,3 +1,4 @@
+use crate::error::ErrorCode;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::json;
@@ -17,12 +18,12 @@ use crate::users::{Me, User};
 use crate::{Kensa, WriteTx};
 
 const INVALID_CREDENTIALS: DomainError =
-    DomainError::Unauthenticated { code: "invalid_credentials", detail: "email or password is incorrect" };
+    DomainError::Unauthenticated { code: ErrorCode::InvalidCredentials, detail: "email or password is incorrect" };
 const INVALID_REFRESH: DomainError =
-    DomainError::Unauthenticated { code: "invalid_refresh_token", detail: "the refresh token is not valid" };
+    DomainError::Unauthenticated { code: ErrorCode::InvalidRefreshToken, detail: "the refresh token is not valid" };
 
 const SESSION_REVOKED: DomainError =
-    DomainError::Unauthenticated { code: "session_revoked", detail: "this sign-in has ended; sign in again" };
+    DomainError::Unauthenticated { code: ErrorCode::SessionRevoked, detail: "this sign-in has ended; sign in again" };
 
 pub struct SignupInput {
     pub organization_name: String,
@@ -70,7 +71,7 @@ pub(crate) async fn validate_signup(k: &Kensa, input: SignupInput) -> DomainResu
         return Err(DomainError::internal("validator"));
     };
     if users_repo::find_by_email(&k.db, email.as_str()).await?.is_some() {
-        return Err(DomainError::conflict("email_taken", "a user with this email address already exists"));
+        return Err(DomainError::conflict(ErrorCode::EmailTaken, "a user with this email address already exists"));
     }
     let password_hash = k.passwords.hash(&input.password).await?;
     Ok(ValidSignup { org_name, name, email, locale, password_hash })
@@ -98,7 +99,7 @@ pub(crate) async fn create_account(
     )
     .await
     // A race between two sign-ups with one address ends at the unique index.
-    .on_unique("email_taken", "a user with this email address already exists")?;
+    .on_unique(ErrorCode::EmailTaken, "a user with this email address already exists")?;
     audit::record(
         conn,
         NewAuditEvent {
@@ -138,12 +139,16 @@ fn login_name(input: &LoginInput) -> DomainResult<String> {
     let email = input.email.trim().to_lowercase();
     let mut v = Validator::default();
     if email.len() > 254 {
-        v.check::<()>(Err(crate::error::FieldError::new("email", "invalid_email", "must be at most 254 bytes")));
+        v.check::<()>(Err(crate::error::FieldError::new(
+            "email",
+            ErrorCode::InvalidEmail,
+            "must be at most 254 bytes",
+        )));
     }
     if input.password.chars().count() > password::MAX_LENGTH {
         v.check::<()>(Err(crate::error::FieldError::new(
             "password",
-            "too_long",
+            ErrorCode::TooLong,
             format!("must be at most {} characters", password::MAX_LENGTH),
         )));
     }
@@ -293,7 +298,7 @@ pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Doma
         txn.commit().await?;
         k.principals.invalidate_session(row.family_id);
         return Err(DomainError::Unauthenticated {
-            code: "refresh_token_reused",
+            code: ErrorCode::RefreshTokenReused,
             detail: "this refresh token was already used; all sessions from that sign-in were revoked",
         });
     }
@@ -382,7 +387,7 @@ async fn session_open(k: &Kensa, sid: uuid::Uuid, user_id: uuid::Uuid) -> Domain
 /// changes take effect without waiting for the token to expire.
 pub async fn authenticate(k: &Kensa, bearer: &str, meta: RequestMeta) -> DomainResult<TenantCtx> {
     const INVALID: DomainError =
-        DomainError::Unauthenticated { code: "invalid_token", detail: "the access token is not valid" };
+        DomainError::Unauthenticated { code: ErrorCode::InvalidToken, detail: "the access token is not valid" };
     let claims = k.jwt.verify(bearer)?;
     let principal = match k.principals.get(claims.sub) {
         Some(cached) => cached,

@@ -245,7 +245,12 @@ mod tests {
     #[tokio::test]
     async fn a_flood_of_fresh_keys_cannot_reset_an_attacked_accounts_count() -> Result<(), DomainError> {
         let t = MemoryThrottle::default();
-        let policy = &LOGIN_PER_ACCOUNT_AND_ADDRESS;
+        // An hour of back-off: the flood below takes seconds on a loaded machine, and the
+        // victim's next attempt must still fall inside its back-off when it is checked.
+        let policy = &Policy {
+            backoff: Some((Duration::from_secs(3600), Duration::from_secs(3600))),
+            ..LOGIN_PER_ACCOUNT_AND_ADDRESS
+        };
         for _ in 0..policy.free {
             t.reserve("victim", policy).await?;
         }

@@ -1,5 +1,6 @@
 //! Access tokens (JWT, HS256 pinned) and opaque refresh tokens.
 
+use crate::error::ErrorCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
@@ -75,10 +76,14 @@ impl JwtKeys {
     pub fn verify(&self, token: &str) -> Result<Claims, DomainError> {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|e| {
             match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                    DomainError::Unauthenticated { code: "token_expired", detail: "the access token has expired" }
-                }
-                _ => DomainError::Unauthenticated { code: "invalid_token", detail: "the access token is not valid" },
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => DomainError::Unauthenticated {
+                    code: ErrorCode::TokenExpired,
+                    detail: "the access token has expired",
+                },
+                _ => DomainError::Unauthenticated {
+                    code: ErrorCode::InvalidToken,
+                    detail: "the access token is not valid",
+                },
             }
         })
     }
@@ -105,17 +110,20 @@ pub fn ensure_link_usable(
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
     if accepted_at.is_some() {
-        return Err(DomainError::Gone { code: "invitation_used", detail: "this invitation has already been accepted" });
+        return Err(DomainError::Gone {
+            code: ErrorCode::InvitationUsed,
+            detail: "this invitation has already been accepted",
+        });
     }
     if revoked_at.is_some() {
         return Err(DomainError::Gone {
-            code: "invitation_revoked",
+            code: ErrorCode::InvitationRevoked,
             detail: "this invitation was replaced or withdrawn",
         });
     }
     if expires_at <= now {
         return Err(DomainError::Gone {
-            code: "invitation_expired",
+            code: ErrorCode::InvitationExpired,
             detail: "this invitation has expired; ask for a new one",
         });
     }

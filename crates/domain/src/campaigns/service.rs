@@ -2,6 +2,7 @@
 //! same transaction: the request never waits for mail, and no assessment exists without
 //! its invitation.
 
+use crate::error::ErrorCode;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -78,18 +79,18 @@ fn validate(input: &CampaignInput, today: NaiveDate) -> Vec<FieldError> {
     if let Err(e) = crate::text::date("due_date", input.due_date) {
         errors.push(e);
     } else if input.due_date <= today {
-        errors.push(FieldError::new("due_date", "not_in_future", "the due date must be after today"));
+        errors.push(FieldError::new("due_date", ErrorCode::NotInFuture, "the due date must be after today"));
     }
     if input.target_level.is_some_and(|l| !(1..=3).contains(&l)) {
-        errors.push(FieldError::new("target_level", "out_of_range", "must be 1, 2 or 3"));
+        errors.push(FieldError::new("target_level", ErrorCode::OutOfRange, "must be 1, 2 or 3"));
     }
     if input.supplier_ids.is_empty() || input.supplier_ids.len() > MAX_SUPPLIERS {
-        errors.push(FieldError::new("supplier_ids", "out_of_range", format!("1 to {MAX_SUPPLIERS} suppliers")));
+        errors.push(FieldError::new("supplier_ids", ErrorCode::OutOfRange, format!("1 to {MAX_SUPPLIERS} suppliers")));
     }
     let mut seen = BTreeSet::new();
     for (i, id) in input.supplier_ids.iter().enumerate() {
         if !seen.insert(*id) {
-            errors.push(FieldError::new(format!("supplier_ids[{i}]"), "duplicate", "listed twice"));
+            errors.push(FieldError::new(format!("supplier_ids[{i}]"), ErrorCode::Duplicate, "listed twice"));
         }
     }
     errors
@@ -101,13 +102,17 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
     let mut errors = validate(&input, k.today());
     let template = crate::templates::repo::find_visible(&k.db, ctx, input.template_id).await?;
     if template.is_none() {
-        errors.push(FieldError::new("template_id", "not_found", "no such template"));
+        errors.push(FieldError::new("template_id", ErrorCode::NotFound, "no such template"));
     }
     let found: HashMap<Uuid, suppliers::Model> =
         suppliers_repo::find_many(&k.db, ctx, &input.supplier_ids).await?.into_iter().map(|s| (s.id, s)).collect();
     for (i, id) in input.supplier_ids.iter().enumerate() {
         if !found.contains_key(id) {
-            errors.push(FieldError::new(format!("supplier_ids[{i}]"), "not_found", format!("no supplier {id}")));
+            errors.push(FieldError::new(
+                format!("supplier_ids[{i}]"),
+                ErrorCode::NotFound,
+                format!("no supplier {id}"),
+            ));
         }
     }
     if !errors.is_empty() {
@@ -281,12 +286,12 @@ pub async fn cancel(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<
     let ctx = editor.tenant();
     let campaign = repo::find(&k.db, ctx, id).await?;
     if campaign.cancelled_at.is_some() {
-        return Err(DomainError::conflict("invalid_transition", "the campaign is already cancelled"));
+        return Err(DomainError::conflict(ErrorCode::InvalidTransition, "the campaign is already cancelled"));
     }
     let now = k.now();
     let txn = k.begin_write().await?;
     if !repo::mark_cancelled(&txn, editor, &campaign, now).await? {
-        return Err(DomainError::conflict("invalid_transition", "the campaign is already cancelled"));
+        return Err(DomainError::conflict(ErrorCode::InvalidTransition, "the campaign is already cancelled"));
     }
     // Read inside the transaction, so that answers saved meanwhile do not trip the version check.
     let mut open = Vec::new();

@@ -3,6 +3,7 @@
 //! update that supplier; others create one. Any rejected row means nothing is imported,
 //! unless the caller asks for a partial import.
 
+use crate::error::ErrorCode;
 use std::collections::HashMap;
 
 use sea_orm::EntityTrait;
@@ -64,7 +65,7 @@ fn parse_rows(text: &str) -> DomainResult<(Vec<ParsedRow>, Vec<RejectedRow>)> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| DomainError::validation("file", "invalid_csv", e.to_string()))?
+        .map_err(|e| DomainError::validation("file", ErrorCode::InvalidCsv, e.to_string()))?
         .iter()
         .map(|h| h.to_lowercase())
         .collect();
@@ -74,7 +75,7 @@ fn parse_rows(text: &str) -> DomainResult<(Vec<ParsedRow>, Vec<RejectedRow>)> {
     if !missing.is_empty() {
         return Err(DomainError::validation(
             "file",
-            "invalid_header",
+            ErrorCode::InvalidHeader,
             format!("the header must name {} (columns: {})", missing.join(", "), HEADER.join(",")),
         ));
     }
@@ -82,7 +83,7 @@ fn parse_rows(text: &str) -> DomainResult<(Vec<ParsedRow>, Vec<RejectedRow>)> {
     for (index, record) in reader.records().enumerate() {
         let line = index + 2;
         if index >= MAX_ROWS {
-            return Err(DomainError::validation("file", "too_many_rows", format!("at most {MAX_ROWS} rows")));
+            return Err(DomainError::validation("file", ErrorCode::TooManyRows, format!("at most {MAX_ROWS} rows")));
         }
         let record = match record {
             Ok(r) => r,
@@ -132,7 +133,7 @@ fn reasons(errors: &[FieldError]) -> String {
 #[instrument(skip_all, fields(org = %editor.tenant().org_id(), bytes = bytes.len()))]
 pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: bool) -> DomainResult<ImportReport> {
     let ctx = editor.tenant();
-    let text = decode(bytes).map_err(|e| DomainError::validation("file", "invalid_encoding", e))?;
+    let text = decode(bytes).map_err(|e| DomainError::validation("file", ErrorCode::InvalidEncoding, e))?;
     let (rows, mut rejected) = parse_rows(&text)?;
     // The same email twice in one file: the later row is refused rather than silently winning.
     let mut first_line: HashMap<String, usize> = HashMap::new();
@@ -172,7 +173,7 @@ pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: boo
             .exec_without_returning(&txn)
             .await
             .on_unique(
-                "supplier_email_taken",
+                ErrorCode::SupplierEmailTaken,
                 "another import or request registered one of these emails meanwhile; retry",
             )?;
     }

@@ -1,3 +1,4 @@
+use crate::error::ErrorCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -92,13 +93,13 @@ impl SupplierFields {
         let name = match (input.name, base) {
             (Some(n), _) => v.check(text::name(&f("name"), &n)),
             (None, Some(b)) => Some(b.name.clone()),
-            (None, None) => v.check(Err(FieldError::new(f("name"), "required", "must not be empty"))),
+            (None, None) => v.check(Err(FieldError::new(f("name"), ErrorCode::Required, "must not be empty"))),
         };
         let contact_email = match (input.contact_email, base) {
             (Some(e), _) => v.check(EmailAddress::parse(&f("contact_email"), &e)).map(|e| e.as_str().to_owned()),
             (None, Some(b)) => Some(b.contact_email.clone()),
             (None, None) => {
-                v.check(Err(FieldError::new(f("contact_email"), "required", "must be a valid email address")))
+                v.check(Err(FieldError::new(f("contact_email"), ErrorCode::Required, "must be a valid email address")))
             }
         };
         let contact_locale = match (input.contact_locale, base) {
@@ -126,13 +127,13 @@ impl SupplierFields {
         let tier = optional_text(input.tier, base.map(|b| b.tier.clone()), "tier", &one_line, &mut v);
         let target_level = input.target_level.or(base.map(|b| b.target_level)).unwrap_or(1);
         if !(1..=3).contains(&target_level) {
-            v.check::<()>(Err(FieldError::new(f("target_level"), "out_of_range", "must be 1, 2 or 3")));
+            v.check::<()>(Err(FieldError::new(f("target_level"), ErrorCode::OutOfRange, "must be 1, 2 or 3")));
         }
         let interval = input.review_interval_months.or(base.map(|b| b.review_interval_months)).unwrap_or(12);
         if !(1..=60).contains(&interval) {
             v.check::<()>(Err(FieldError::new(
                 f("review_interval_months"),
-                "out_of_range",
+                ErrorCode::OutOfRange,
                 "must be between 1 and 60",
             )));
         }
@@ -143,7 +144,7 @@ impl SupplierFields {
         if tags.len() > MAX_TAGS || tags.iter().any(|t| t.contains('|') || text::one_line("tag", t, 50).is_err()) {
             v.check::<()>(Err(FieldError::new(
                 f("tags"),
-                "invalid_tags",
+                ErrorCode::InvalidTags,
                 format!("at most {MAX_TAGS} one-line tags of at most 50 characters, without '|'"),
             )));
         }
@@ -194,14 +195,14 @@ pub struct SupplierFilter {
 pub fn validate_filter(filter: &SupplierFilter) -> DomainResult<()> {
     let mut v = Validator::default();
     if filter.target_level.is_some_and(|l| !(1..=3).contains(&l)) {
-        v.check::<()>(Err(FieldError::new("target_level", "out_of_range", "must be 1, 2 or 3")));
+        v.check::<()>(Err(FieldError::new("target_level", ErrorCode::OutOfRange, "must be 1, 2 or 3")));
     }
     const STATUSES: &[&str] =
         &["not_started", "sent", "in_progress", "submitted", "changes_requested", "accepted", "cancelled"];
     if filter.review_status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
         v.check::<()>(Err(FieldError::new(
             "review_status",
-            "invalid_value",
+            ErrorCode::InvalidValue,
             format!("must be one of {}", STATUSES.join(", ")),
         )));
     }

@@ -1,5 +1,6 @@
 //! The supplier registry: create, list, get, update, soft-delete.
 
+use crate::error::ErrorCode;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::json;
 use tracing::instrument;
@@ -17,7 +18,7 @@ use crate::tenant::{EditorCtx, TenantCtx};
 
 fn email_taken(email: &str) -> DomainError {
     DomainError::conflict(
-        "supplier_email_taken",
+        ErrorCode::SupplierEmailTaken,
         format!("a supplier with contact email {email} is already registered"),
     )
 }
@@ -34,7 +35,7 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: SupplierInput) -> D
     suppliers::Entity::insert(suppliers::ActiveModel::from(row.clone()))
         .exec_without_returning(&txn)
         .await
-        .on_unique("supplier_email_taken", "a supplier with this contact email is already registered")?;
+        .on_unique(ErrorCode::SupplierEmailTaken, "a supplier with this contact email is already registered")?;
     record(&txn, ctx, "supplier.created", Some(("supplier", row.id.to_string())), json!({ "name": row.name })).await?;
     txn.commit().await?;
     Ok(row.into())
@@ -71,7 +72,7 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierI
     }
     let updated = repo::update_fields(&txn, ctx, id, &fields, k.now())
         .await
-        .on_unique("supplier_email_taken", "a supplier with this contact email is already registered")?;
+        .on_unique(ErrorCode::SupplierEmailTaken, "a supplier with this contact email is already registered")?;
     if !updated {
         return Err(DomainError::NotFound("supplier"));
     }

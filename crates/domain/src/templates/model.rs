@@ -1,5 +1,6 @@
 //! The template document: the shape of the built-in data file, of imports and of exports.
 
+use crate::error::ErrorCode;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -185,7 +186,7 @@ impl AnswerScale {
         if seen.len() != self.statuses.len() || seen.len() != AnswerStatus::ALL.len() {
             errors.push(FieldError::new(
                 format!("{path}.statuses"),
-                "invalid_scale",
+                ErrorCode::InvalidScale,
                 "must list each of implemented, partially_implemented, not_implemented, not_applicable once",
             ));
         }
@@ -208,10 +209,10 @@ impl AnswerScale {
                         "not_applicable carries no credit (null): it is excluded from scoring"
                     }
                 };
-                errors.push(FieldError::new(field.clone(), "invalid_scale", rule));
+                errors.push(FieldError::new(field.clone(), ErrorCode::InvalidScale, rule));
             }
             if e.label_ja.trim().is_empty() || e.label_en.trim().is_empty() {
-                errors.push(FieldError::new(field.clone(), "required", "labels must not be empty"));
+                errors.push(FieldError::new(field.clone(), ErrorCode::Required, "labels must not be empty"));
             }
             for (name, label) in [("label_ja", &e.label_ja), ("label_en", &e.label_en)] {
                 bounded(&mut errors, format!("{field}.{name}"), label, limits::LABEL_CHARS);
@@ -341,7 +342,7 @@ impl Content {
 
 fn required(errors: &mut Vec<FieldError>, path: String, value: &str, max: usize) {
     if value.trim().is_empty() {
-        errors.push(FieldError::new(path, "required", "must not be empty"));
+        errors.push(FieldError::new(path, ErrorCode::Required, "must not be empty"));
     } else {
         bounded(errors, path, value, max);
     }
@@ -351,7 +352,7 @@ fn required(errors: &mut Vec<FieldError>, path: String, value: &str, max: usize)
 fn bounded(errors: &mut Vec<FieldError>, path: String, value: &str, max: usize) {
     // Counting stops at the bound: a multi-megabyte string costs no more than a short one.
     if value.chars().nth(max).is_some() {
-        errors.push(FieldError::new(path, "too_long", format!("must be at most {max} characters")));
+        errors.push(FieldError::new(path, ErrorCode::TooLong, format!("must be at most {max} characters")));
     }
 }
 
@@ -359,7 +360,7 @@ fn bounded(errors: &mut Vec<FieldError>, path: String, value: &str, max: usize) 
 /// so callers look inside only lists of sane length (one error, not a million).
 fn counted<T>(errors: &mut Vec<FieldError>, path: &str, list: &[T], max: usize) -> bool {
     if list.len() > max {
-        errors.push(FieldError::new(path, "too_many", format!("at most {max} entries, got {}", list.len())));
+        errors.push(FieldError::new(path, ErrorCode::TooMany, format!("at most {max} entries, got {}", list.len())));
         return false;
     }
     true
@@ -378,12 +379,12 @@ fn item_violations(errors: &mut Vec<FieldError>, ipath: &str, item: &Item) {
     if item.no == 0 || item.no > MAX_ITEM_NO {
         errors.push(FieldError::new(
             format!("{ipath}.no"),
-            "out_of_range",
+            ErrorCode::OutOfRange,
             format!("item numbers run from 1 to {MAX_ITEM_NO}"),
         ));
     }
     if !(1..=3).contains(&item.level) {
-        errors.push(FieldError::new(format!("{ipath}.level"), "out_of_range", "level must be 1, 2 or 3"));
+        errors.push(FieldError::new(format!("{ipath}.level"), ErrorCode::OutOfRange, "level must be 1, 2 or 3"));
     }
     required(errors, format!("{ipath}.question"), &item.question, limits::QUESTION_CHARS);
     for (name, text) in [("level_reason", &item.level_reason), ("text_note", &item.text_note)] {
@@ -407,7 +408,7 @@ impl TemplateDocument {
         let mut errors = Vec::new();
         required(&mut errors, "key".into(), &self.key, 100);
         if !self.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
-            errors.push(FieldError::new("key", "invalid_key", "use letters, digits, '-', '_' and '.' only"));
+            errors.push(FieldError::new("key", ErrorCode::InvalidKey, "use letters, digits, '-', '_' and '.' only"));
         }
         for (field, name) in [("name", Some(&self.name)), ("name_en", self.name_en.as_ref())] {
             if let Some(Err(e)) = name.map(|n| crate::text::name(field, n)) {
@@ -416,7 +417,7 @@ impl TemplateDocument {
         }
         required(&mut errors, "guideline_version".into(), &self.guideline_version, 50);
         if !["ja", "en"].contains(&self.language.as_str()) {
-            errors.push(FieldError::new("language", "invalid_locale", "must be ja or en"));
+            errors.push(FieldError::new("language", ErrorCode::InvalidLocale, "must be ja or en"));
         }
         if let Some(source) = &self.source {
             bounded(&mut errors, "source".into(), source, SOURCE_CHARS);
@@ -431,7 +432,7 @@ impl TemplateDocument {
             }
         }
         if self.categories.is_empty() {
-            errors.push(FieldError::new("categories", "required", "a template needs at least one category"));
+            errors.push(FieldError::new("categories", ErrorCode::Required, "a template needs at least one category"));
         }
         if !counted(&mut errors, "categories", &self.categories, CATEGORIES) {
             return errors;
@@ -441,14 +442,18 @@ impl TemplateDocument {
         let mut item_numbers: BTreeMap<u32, String> = BTreeMap::new();
         let count = self.categories.iter().flat_map(|c| &c.sections).map(|s| s.items.len()).sum::<usize>();
         if count > MAX_ITEMS {
-            errors.push(FieldError::new("categories", "too_many", format!("at most {MAX_ITEMS} items, got {count}")));
+            errors.push(FieldError::new(
+                "categories",
+                ErrorCode::TooMany,
+                format!("at most {MAX_ITEMS} items, got {count}"),
+            ));
         }
         for (ci, category) in self.categories.iter().enumerate() {
             let cpath = format!("categories[{ci}]");
             if !numbers.insert(category.number) {
                 errors.push(FieldError::new(
                     format!("{cpath}.number"),
-                    "duplicate",
+                    ErrorCode::Duplicate,
                     format!("category {} appears twice", category.number),
                 ));
             }
@@ -460,7 +465,7 @@ impl TemplateDocument {
             if category.sections.is_empty() {
                 errors.push(FieldError::new(
                     format!("{cpath}.sections"),
-                    "required",
+                    ErrorCode::Required,
                     "a category needs at least one section",
                 ));
             }
@@ -473,7 +478,7 @@ impl TemplateDocument {
                 if !codes.insert(section.code.clone()) {
                     errors.push(FieldError::new(
                         format!("{spath}.code"),
-                        "duplicate",
+                        ErrorCode::Duplicate,
                         format!("section {} appears twice", section.code),
                     ));
                 }
@@ -481,7 +486,7 @@ impl TemplateDocument {
                 if section.items.is_empty() {
                     errors.push(FieldError::new(
                         format!("{spath}.items"),
-                        "required",
+                        ErrorCode::Required,
                         "a section needs at least one item",
                     ));
                 }
@@ -494,7 +499,7 @@ impl TemplateDocument {
                     if let Some(first) = item_numbers.insert(item.no, ipath.clone()) {
                         errors.push(FieldError::new(
                             format!("{ipath}.no"),
-                            "duplicate",
+                            ErrorCode::Duplicate,
                             format!("item number {} is already used at {first}", item.no),
                         ));
                     }

@@ -1,5 +1,6 @@
 //! Templates: the catalog, custom imports, clones and edits of unused custom templates.
 
+use crate::error::ErrorCode;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -69,7 +70,7 @@ impl TreeFilter {
             None => None,
             Some(l @ 1..=3) => u8::try_from(l).ok(),
             Some(_) => {
-                errors.push(FieldError::new("max_level", "out_of_range", "must be 1, 2 or 3"));
+                errors.push(FieldError::new("max_level", ErrorCode::OutOfRange, "must be 1, 2 or 3"));
                 None
             }
         };
@@ -77,7 +78,7 @@ impl TreeFilter {
             None => None,
             Some(c @ 1..=9999) => u32::try_from(c).ok(),
             Some(_) => {
-                errors.push(FieldError::new("category", "out_of_range", "must be a category number"));
+                errors.push(FieldError::new("category", ErrorCode::OutOfRange, "must be a category number"));
                 None
             }
         };
@@ -157,7 +158,7 @@ async fn insert_custom(
     }
     if repo::key_taken(&k.db, ctx, &doc.key, None).await? {
         return Err(DomainError::conflict(
-            "template_key_taken",
+            ErrorCode::TemplateKeyTaken,
             format!("your organization already has a template with key {:?}", doc.key),
         ));
     }
@@ -166,7 +167,7 @@ async fn insert_custom(
     templates::Entity::insert(templates::ActiveModel::from(row.clone()))
         .exec_without_returning(&txn)
         .await
-        .on_unique("template_key_taken", "your organization already has a template with this key")?;
+        .on_unique(ErrorCode::TemplateKeyTaken, "your organization already has a template with this key")?;
     audit::record_action(
         &txn,
         ctx,
@@ -222,13 +223,13 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, patch: TemplateP
     let row = visible(k, ctx, id).await?;
     if row.builtin {
         return Err(DomainError::conflict(
-            "template_immutable",
+            ErrorCode::TemplateImmutable,
             "built-in templates cannot be edited: clone it (POST /api/v1/templates/{id}/clone) and edit the copy",
         ));
     }
     if row.in_use {
         return Err(DomainError::conflict(
-            "template_in_use",
+            ErrorCode::TemplateInUse,
             "this template is used by an assessment and can no longer change: clone it and edit the copy",
         ));
     }
@@ -246,7 +247,7 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, patch: TemplateP
     }
     if repo::key_taken(&k.db, ctx, &doc.key, Some(row.id)).await? {
         return Err(DomainError::conflict(
-            "template_key_taken",
+            ErrorCode::TemplateKeyTaken,
             format!("your organization already has a template with key {:?}", doc.key),
         ));
     }
@@ -270,10 +271,10 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, patch: TemplateP
         .filter(templates::Column::InUse.eq(false))
         .exec(&txn)
         .await
-        .on_unique("template_key_taken", "your organization already has a template with this key")?;
+        .on_unique(ErrorCode::TemplateKeyTaken, "your organization already has a template with this key")?;
     if updated.rows_affected != 1 {
         return Err(DomainError::conflict(
-            "template_in_use",
+            ErrorCode::TemplateInUse,
             "this template was just put to use by an assessment: clone it",
         ));
     }

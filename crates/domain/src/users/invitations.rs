@@ -1,5 +1,6 @@
 //! Accepting a user invitation, and preparing its mail for the worker.
 
+use crate::error::ErrorCode;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
@@ -78,7 +79,10 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
         .exec(&txn)
         .await?;
     if consumed.rows_affected != 1 {
-        return Err(DomainError::Gone { code: "invitation_used", detail: "this invitation has already been accepted" });
+        return Err(DomainError::Gone {
+            code: ErrorCode::InvitationUsed,
+            detail: "this invitation has already been accepted",
+        });
     }
     let user = repo::insert(
         &txn,
@@ -113,7 +117,7 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
 /// A Kensa account belongs to one organization, and this address already has one.
 fn already_registered() -> DomainError {
     DomainError::conflict(
-        "email_taken",
+        ErrorCode::EmailTaken,
         "this email address already has a Kensa account; an address can belong to one organization only, so sign \
          in with it or ask the inviting admin to invite another address",
     )

@@ -1,3 +1,4 @@
+use crate::error::ErrorCode;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -24,9 +25,11 @@ impl EmailAddress {
         let folded: String = raw.nfkc().collect::<String>().trim().to_lowercase();
         match email_problem(&folded) {
             None => Ok(Self(folded)),
-            Some(problem) => {
-                Err(FieldError::new(field, "invalid_email", format!("must be a valid email address: {problem}")))
-            }
+            Some(problem) => Err(FieldError::new(
+                field,
+                ErrorCode::InvalidEmail,
+                format!("must be a valid email address: {problem}"),
+            )),
         }
     }
 
@@ -77,7 +80,7 @@ pub fn parse_locale(raw: Option<&str>) -> Result<String, FieldError> {
     match raw {
         None => Ok("ja".into()),
         Some(l) if LOCALES.contains(&l) => Ok(l.to_owned()),
-        Some(_) => Err(FieldError::new("locale", "invalid_locale", "must be ja or en")),
+        Some(_) => Err(FieldError::new("locale", ErrorCode::InvalidLocale, "must be ja or en")),
     }
 }
 

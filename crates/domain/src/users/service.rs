@@ -1,5 +1,6 @@
 //! Organization membership: list, invite, change role, deactivate.
 
+use crate::error::ErrorCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use tracing::instrument;
@@ -53,7 +54,7 @@ pub async fn invite(k: &Kensa, admin: AdminCtx<'_>, input: InviteInput) -> Domai
     let role = v.check(input.role.parse::<Role>().map_err(|_| {
         crate::error::FieldError::new(
             "role",
-            "invalid_role",
+            ErrorCode::InvalidRole,
             "must be one of owner, admin, reviewer, respondent, viewer",
         )
     }));
@@ -65,7 +66,10 @@ pub async fn invite(k: &Kensa, admin: AdminCtx<'_>, input: InviteInput) -> Domai
     // Only this organization's own members are reported: whether the address has an account
     // in another organization is not the admin's to learn (the invitee hears it on accepting).
     if repo::find_by_email(&k.db, email.as_str()).await?.is_some_and(|u| u.organization_id == ctx.org_id().0) {
-        return Err(DomainError::conflict("email_taken", "this address is already a member of your organization"));
+        return Err(DomainError::conflict(
+            ErrorCode::EmailTaken,
+            "this address is already a member of your organization",
+        ));
     }
     let now = k.now();
     let txn = k.begin_write().await?;
@@ -126,7 +130,7 @@ pub async fn update(k: &Kensa, admin: AdminCtx<'_>, user_id: UserId, changes: Us
     let loses_owner = current.role == Role::Owner && current.active && (role != Role::Owner || !active);
     if loses_owner && repo::count_active_owners(&txn, ctx).await? <= 1 {
         return Err(DomainError::conflict(
-            "last_owner",
+            ErrorCode::LastOwner,
             "the organization's last owner cannot be demoted or deactivated; make another user owner first",
         ));
     }

@@ -86,7 +86,7 @@ pub fn export_schemas(dir: &std::path::Path) -> Result<Vec<PathBuf>, String> {
 pub async fn prepare(settings: &Settings) -> Result<Kensa, ConfigError> {
     let mut kensa = Kensa::connect(settings, Arc::new(MemoryThrottle::default())).await?;
     if let Some(s3) = &settings.s3 {
-        kensa.evidence_store = Arc::new(crate::s3_store::S3Store::new(s3)?);
+        kensa.evidence_store = crate::s3_store::evidence_store(s3)?;
     }
     kensa_domain::db::migrate(&kensa.db).await.map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
     kensa_domain::templates::catalog::ensure_builtins(&kensa.db)

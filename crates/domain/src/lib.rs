@@ -51,7 +51,7 @@ pub struct Kensa {
     pub auth_limits: config::AuthLimits,
     pub template_contents: Arc<templates::repo::ContentCache>,
     /// Where evidence files live.
-    pub evidence_store: Arc<dyn assessments::evidence::EvidenceStore>,
+    pub evidence_store: assessments::evidence_store::EvidenceStore,
     /// Bounds on evidence uploads: concurrent ones, staging directory, organization quota.
     pub uploads: Arc<assessments::evidence::UploadLimits>,
     /// SQLite has one writer: write transactions queue here instead of in SQLite's
@@ -110,7 +110,7 @@ impl Kensa {
             passwords: Arc::new(auth::password::PasswordHasher::new(settings.auth.password_queue)),
             auth_limits: settings.auth.clone(),
             template_contents: Arc::default(),
-            evidence_store: Arc::new(assessments::evidence::LocalStore::new(settings.data_dir.join("evidence"))),
+            evidence_store: assessments::evidence_store::EvidenceStore::local(&settings.data_dir.join("evidence"))?,
             uploads: Arc::new(assessments::evidence::UploadLimits::new(
                 settings.data_dir.join("uploads"),
                 settings.max_concurrent_uploads,

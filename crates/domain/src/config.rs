@@ -89,7 +89,7 @@ pub struct AuthLimits {
     pub signups_per_address_per_hour: u64,
     /// Accounts created per hour across all addresses (per Redis, or per process).
     pub signups_per_hour: u64,
-    /// Password hashes that may wait for a hashing thread; beyond, sign-ups get 503.
+    /// Password hashes that may wait for a hashing slot; beyond, sign-ups get 503.
     pub password_queue: usize,
 }
 
@@ -308,7 +308,7 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
     ),
     ("KENSA_SIGNUPS_PER_ADDRESS_PER_HOUR", "accounts created per client address per hour [default: 20]"),
     ("KENSA_SIGNUPS_PER_HOUR", "accounts created per hour across all addresses [default: 1000]"),
-    ("KENSA_PASSWORD_QUEUE", "new-password hashes that may wait for a hashing thread; beyond, 503 [default: 16]"),
+    ("KENSA_PASSWORD_QUEUE", "new-password hashes that may wait for a hashing slot; beyond, 503 [default: 16]"),
     ("KENSA_DB_CONNECT_TIMEOUT", "seconds start-up waits for PostgreSQL, 1-60 [default: 3]"),
     ("KENSA_METRICS_BIND", "a second listener serving only /metrics [default: unset]"),
     ("KENSA_METRICS_TOKEN", "bearer token /metrics requires, at least 16 bytes [default: unset]"),

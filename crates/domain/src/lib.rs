@@ -45,7 +45,7 @@ pub struct Kensa {
     /// Tells workers in other processes (through Redis) that jobs are waiting.
     pub remote_wakeup: Option<Arc<dyn WakeSignal>>,
     pub principals: Arc<auth::principal_cache::PrincipalCache>,
-    /// Argon2 on dedicated threads behind bounded queues.
+    /// Argon2 on the blocking pool, a few at once, behind bounded queues.
     pub passwords: Arc<auth::password::PasswordHasher>,
     /// Sign-up limits and trusted proxies.
     pub auth_limits: config::AuthLimits,

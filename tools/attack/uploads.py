@@ -15,6 +15,9 @@ invitation and its assessment, then sends the attack `--parallel` times at once:
   file       a legitimate 19 MiB PDF upload (how much memory one accepted upload costs)
   template4  a 3.9 MB template of 975,000 one-character criteria (just under the new
              4 MiB document limit: parsed, then refused)
+  download   (not an attack; issue 8) one 19 MiB PDF uploaded first, then downloaded
+             `--parallel` times at once by clients reading 1 MiB every 50 ms (about 1 s
+             each): what a download holds while it is sent
 
 It prints a markdown table (one row per scenario). Python standard library only; traffic
 goes to the loopback address only, and every loop is bounded.
@@ -211,12 +214,38 @@ def attack_templates(server, buyer, supplier, assessment, index, count=1_900_000
     return server.request("POST", "/api/v1/templates", body, buyer, {"Content-Type": "application/json"})[0]
 
 
+def attack_download(server, buyer, supplier, assessment, index, evidence=None):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+    try:
+        conn.request("GET", f"/api/v1/assessments/{assessment}/evidence/{evidence}",
+                     headers={"Authorization": f"Bearer {buyer}"})
+        response = conn.getresponse()
+        received = 0
+        while chunk := response.read(1024 * 1024):
+            received += len(chunk)
+            time.sleep(0.05)
+        return response.status if received == 19 * 1024 * 1024 else f"{response.status} ({received} bytes)"
+    finally:
+        conn.close()
+
+
+def prepare_download(server, buyer, supplier, assessment):
+    content_type, body = multipart([("file", "big.pdf", "application/pdf", pdf(19 * 1024 * 1024))])
+    status, data = server.request("POST", f"/api/v1/assessments/{assessment}/evidence", body, supplier,
+                                  {"Content-Type": content_type})
+    assert status == 201, (status, data)
+    return json.loads(data)["id"]
+
+
+PREPARE = {"download": prepare_download}
+
 SCENARIOS = {
     "parts": ("20,000-part multipart upload", attack_parts),
     "body": ("57 MiB upload (three 19 MiB parts)", attack_body),
     "templates": ("7.6 MB template, 1.9 M one-character criteria", attack_templates),
     "file": ("one 19 MiB upload", attack_file),
     "template4": ("3.9 MB template, 975,000 criteria", lambda *a: attack_templates(*a, count=975_000)),
+    "download": ("one 19 MiB download (slow reader)", attack_download),
 }
 
 
@@ -225,6 +254,7 @@ def run(binary, key, parallel):
     server = Server(binary)
     try:
         buyer, supplier, assessment = setup(server)
+        extra = {"evidence": PREPARE[key](server, buyer, supplier, assessment)} if key in PREPARE else {}
         # A second user whose /me is timed during the attack.
         status, watcher = server.json("POST", "/api/v1/auth/signup", {
             "organization_name": "Bystander", "name": "B", "email": f"b-{secrets.token_hex(4)}@example.com", "password": PASSWORD})
@@ -255,7 +285,7 @@ def run(binary, key, parallel):
         for t in threads:
             t.start()
         started = time.monotonic()
-        workers = [threading.Thread(target=lambda i=i: statuses.append(attack(server, buyer, supplier, assessment, i)))
+        workers = [threading.Thread(target=lambda i=i: statuses.append(attack(server, buyer, supplier, assessment, i, **extra)))
                    for i in range(parallel)]
         for w in workers:
             w.start()

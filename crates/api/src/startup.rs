@@ -61,7 +61,7 @@ impl Application {
             kensa.remote_wakeup = Some(Arc::new(crate::redis_wake::RedisWake::new(conn.clone(), channel)));
         }
         if let Some(s3) = &settings.s3 {
-            kensa.evidence_store = Arc::new(crate::s3_store::S3Store::new(s3)?);
+            kensa.evidence_store = crate::s3_store::evidence_store(s3)?;
         }
         let started = std::time::Instant::now();
         kensa_domain::db::migrate(&kensa).await.map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;

@@ -89,7 +89,7 @@ pub struct AuthLimits {
     pub signups_per_address_per_hour: u64,
     /// Accounts created per hour across all addresses (per Redis, or per process).
     pub signups_per_hour: u64,
-    /// Password hashes that may wait for a hashing thread; beyond, sign-ups get 503.
+    /// Password hashes that may wait for a hashing slot; beyond, sign-ups get 503.
     pub password_queue: usize,
 }
 
@@ -146,8 +146,73 @@ pub struct S3Settings {
     pub endpoint: Url,
     pub bucket: String,
     pub region: String,
-    pub access_key_id: String,
-    pub secret_access_key: Secret<String>,
+    pub credentials: S3Credentials,
+}
+
+#[derive(Clone, Debug)]
+pub enum S3Credentials {
+    /// `KENSA_S3_ACCESS_KEY_ID` and `KENSA_S3_SECRET_ACCESS_KEY`, with `KENSA_S3_SESSION_TOKEN`
+    /// for temporary keys.
+    Keys { access_key_id: String, secret_access_key: Secret<String>, session_token: Option<Secret<String>> },
+    /// `KENSA_S3_CREDENTIALS=aws-chain`: AWS's credential chain, from the
+    /// [`AWS_CREDENTIAL_VARIABLES`] that are set (keys, an IRSA web identity token, ECS or EKS
+    /// container credentials), else the instance metadata service.
+    AwsChain(Vec<(&'static str, Secret<String>)>),
+}
+
+/// What the AWS credential chain reads (`KENSA_S3_CREDENTIALS=aws-chain`); any other
+/// `AWS_*` variable is ignored, so the store is configured by `KENSA_S3_*` alone.
+pub const AWS_CREDENTIAL_VARIABLES: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_METADATA_ENDPOINT",
+];
+
+/// Static keys unless `KENSA_S3_CREDENTIALS=aws-chain` asks for AWS's credential chain: a
+/// forgotten key still stops the start instead of failing the first upload.
+fn parse_s3_credentials(get: &impl Fn(&str) -> Option<String>) -> Result<S3Credentials, ConfigError> {
+    let token = get("KENSA_S3_SESSION_TOKEN").map(Secret::new);
+    let (key, secret) = (get("KENSA_S3_ACCESS_KEY_ID"), get("KENSA_S3_SECRET_ACCESS_KEY"));
+    match get("KENSA_S3_CREDENTIALS").as_deref() {
+        None | Some("keys") => {
+            let required = |name: &str, value: Option<String>| {
+                value.ok_or_else(|| {
+                    ConfigError::new(
+                        name,
+                        "required when KENSA_S3_ENDPOINT is set (or set KENSA_S3_CREDENTIALS=aws-chain)",
+                    )
+                })
+            };
+            Ok(S3Credentials::Keys {
+                access_key_id: required("KENSA_S3_ACCESS_KEY_ID", key)?,
+                secret_access_key: Secret::new(required("KENSA_S3_SECRET_ACCESS_KEY", secret)?),
+                session_token: token,
+            })
+        }
+        Some("aws-chain") => {
+            let given = [("KENSA_S3_ACCESS_KEY_ID", key.is_some()), ("KENSA_S3_SECRET_ACCESS_KEY", secret.is_some())]
+                .into_iter()
+                .chain([("KENSA_S3_SESSION_TOKEN", token.is_some())])
+                .find(|(_, set)| *set);
+            if let Some((name, _)) = given {
+                return Err(ConfigError::new(name, "must be unset with KENSA_S3_CREDENTIALS=aws-chain"));
+            }
+            Ok(S3Credentials::AwsChain(
+                AWS_CREDENTIAL_VARIABLES.iter().filter_map(|name| get(name).map(|v| (*name, Secret::new(v)))).collect(),
+            ))
+        }
+        Some(other) => {
+            Err(ConfigError::new("KENSA_S3_CREDENTIALS", format!("expected keys or aws-chain, got {other:?}")))
+        }
+    }
 }
 
 /// A configuration problem, displayed as `VARIABLE: what is wrong`.
@@ -184,6 +249,8 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_S3_REGION",
     "KENSA_S3_ACCESS_KEY_ID",
     "KENSA_S3_SECRET_ACCESS_KEY",
+    "KENSA_S3_SESSION_TOKEN",
+    "KENSA_S3_CREDENTIALS",
     "KENSA_TRUSTED_PROXIES",
     "KENSA_SIGNUPS_PER_ADDRESS_PER_HOUR",
     "KENSA_SIGNUPS_PER_HOUR",
@@ -228,15 +295,20 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
     ("KENSA_S3_ENDPOINT", "S3-compatible storage for evidence [default: unset, files in $KENSA_DATA_DIR/evidence]"),
     ("KENSA_S3_BUCKET", "bucket (required with KENSA_S3_ENDPOINT)"),
     ("KENSA_S3_REGION", "signing region [default: us-east-1]"),
-    ("KENSA_S3_ACCESS_KEY_ID", "access key (required with KENSA_S3_ENDPOINT)"),
-    ("KENSA_S3_SECRET_ACCESS_KEY", "secret key (required with KENSA_S3_ENDPOINT)"),
+    ("KENSA_S3_ACCESS_KEY_ID", "access key (required with KENSA_S3_ENDPOINT unless KENSA_S3_CREDENTIALS=aws-chain)"),
+    ("KENSA_S3_SECRET_ACCESS_KEY", "secret key (required with KENSA_S3_ACCESS_KEY_ID)"),
+    ("KENSA_S3_SESSION_TOKEN", "session token of temporary keys [default: unset]"),
+    (
+        "KENSA_S3_CREDENTIALS",
+        "keys, or aws-chain for AWS_* keys, IRSA, ECS/EKS or instance credentials [default: keys]",
+    ),
     (
         "KENSA_TRUSTED_PROXIES",
         "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed [default: none]",
     ),
     ("KENSA_SIGNUPS_PER_ADDRESS_PER_HOUR", "accounts created per client address per hour [default: 20]"),
     ("KENSA_SIGNUPS_PER_HOUR", "accounts created per hour across all addresses [default: 1000]"),
-    ("KENSA_PASSWORD_QUEUE", "new-password hashes that may wait for a hashing thread; beyond, 503 [default: 16]"),
+    ("KENSA_PASSWORD_QUEUE", "new-password hashes that may wait for a hashing slot; beyond, 503 [default: 16]"),
     ("KENSA_DB_CONNECT_TIMEOUT", "seconds start-up waits for PostgreSQL, 1-60 [default: 3]"),
     ("KENSA_METRICS_BIND", "a second listener serving only /metrics [default: unset]"),
     ("KENSA_METRICS_TOKEN", "bearer token /metrics requires, at least 16 bytes [default: unset]"),
@@ -344,14 +416,13 @@ impl Settings {
             None => None,
             Some(endpoint) => {
                 let endpoint = parse_url("KENSA_S3_ENDPOINT", &endpoint, &["http", "https"])?;
-                let required =
-                    |key: &str| get(key).ok_or_else(|| ConfigError::new(key, "required when KENSA_S3_ENDPOINT is set"));
+                let bucket = get("KENSA_S3_BUCKET")
+                    .ok_or_else(|| ConfigError::new("KENSA_S3_BUCKET", "required when KENSA_S3_ENDPOINT is set"))?;
                 Some(S3Settings {
                     endpoint,
-                    bucket: required("KENSA_S3_BUCKET")?,
+                    bucket,
                     region: get("KENSA_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
-                    access_key_id: required("KENSA_S3_ACCESS_KEY_ID")?,
-                    secret_access_key: Secret::new(required("KENSA_S3_SECRET_ACCESS_KEY")?),
+                    credentials: parse_s3_credentials(&get)?,
                 })
             }
         };
@@ -634,5 +705,47 @@ mod tests {
     #[test]
     fn a_malformed_proxy_list_names_the_variable() {
         assert!(limits("10.0.0.0/33").is_err_and(|e| e.variable == "KENSA_TRUSTED_PROXIES"));
+    }
+
+    fn s3(vars: &[(&str, &str)]) -> Result<S3Credentials, ConfigError> {
+        let mut all = BTreeMap::from([
+            ("KENSA_S3_ENDPOINT".to_owned(), "http://127.0.0.1:9000".to_owned()),
+            ("KENSA_S3_BUCKET".to_owned(), "evidence".to_owned()),
+            ("AWS_REGION".to_owned(), "not-read".to_owned()),
+        ]);
+        all.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        Settings::from_vars(all)?
+            .s3
+            .map(|s| s.credentials)
+            .ok_or_else(|| ConfigError::new("KENSA_S3_ENDPOINT", "unset"))
+    }
+
+    #[test]
+    fn s3_keys_are_required_unless_the_aws_chain_is_asked_for() {
+        let keys = s3(&[
+            ("KENSA_S3_ACCESS_KEY_ID", "AK"),
+            ("KENSA_S3_SECRET_ACCESS_KEY", "SK"),
+            ("KENSA_S3_SESSION_TOKEN", "T"),
+        ]);
+        assert!(matches!(keys, Ok(S3Credentials::Keys { session_token: Some(_), .. })), "{keys:?}");
+        let half = s3(&[("KENSA_S3_ACCESS_KEY_ID", "AK")]);
+        assert!(half.is_err_and(|e| e.variable == "KENSA_S3_SECRET_ACCESS_KEY"));
+        let mixed = s3(&[("KENSA_S3_CREDENTIALS", "aws-chain"), ("KENSA_S3_SESSION_TOKEN", "T")]);
+        assert!(mixed.is_err_and(|e| e.variable == "KENSA_S3_SESSION_TOKEN"));
+        let typo = s3(&[("KENSA_S3_CREDENTIALS", "irsa")]);
+        assert!(typo.is_err_and(|e| e.variable == "KENSA_S3_CREDENTIALS"));
+    }
+
+    #[test]
+    fn the_aws_chain_takes_only_the_aws_credential_variables() -> Result<(), ConfigError> {
+        let chain = s3(&[
+            ("KENSA_S3_CREDENTIALS", "aws-chain"),
+            ("AWS_ROLE_ARN", "arn:aws:iam::1:role/kensa"),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"),
+        ])?;
+        let S3Credentials::AwsChain(vars) = chain else { panic!("{chain:?}") };
+        let names: Vec<&str> = vars.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"]);
+        Ok(())
     }
 }

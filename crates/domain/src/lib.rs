@@ -50,13 +50,13 @@ pub struct Kensa {
     /// Tells workers in other processes (through Redis) that jobs are waiting.
     pub remote_wakeup: Option<Arc<dyn WakeSignal>>,
     pub principals: Arc<auth::principal_cache::PrincipalCache>,
-    /// Argon2 on dedicated threads behind bounded queues.
+    /// Argon2 on the blocking pool, a few at once, behind bounded queues.
     pub passwords: Arc<auth::password::PasswordHasher>,
     /// Sign-up limits and trusted proxies.
     pub auth_limits: config::AuthLimits,
     pub template_contents: Arc<templates::repo::ContentCache>,
     /// Where evidence files live.
-    pub evidence_store: Arc<dyn assessments::evidence::EvidenceStore>,
+    pub evidence_store: assessments::evidence_store::EvidenceStore,
     /// Bounds on evidence uploads: concurrent ones, staging directory, organization quota.
     pub uploads: Arc<assessments::evidence::UploadLimits>,
     writes: write::WriteQueue,
@@ -124,7 +124,7 @@ impl Kensa {
             passwords: Arc::new(auth::password::PasswordHasher::new(settings.auth.password_queue)),
             auth_limits: settings.auth.clone(),
             template_contents: Arc::default(),
-            evidence_store: Arc::new(assessments::evidence::LocalStore::new(settings.data_dir.join("evidence"))),
+            evidence_store: assessments::evidence_store::EvidenceStore::local(&settings.data_dir.join("evidence"))?,
             uploads: Arc::new(assessments::evidence::UploadLimits::new(
                 settings.data_dir.join("uploads"),
                 settings.max_concurrent_uploads,

@@ -74,7 +74,7 @@ where
 pub async fn prepare(settings: &Settings) -> Result<Kensa, ConfigError> {
     let mut kensa = Kensa::connect(settings, Arc::new(MemoryThrottle::default())).await?;
     if let Some(s3) = &settings.s3 {
-        kensa.evidence_store = Arc::new(kensa_api::s3_store::S3Store::new(s3)?);
+        kensa.evidence_store = kensa_api::s3_store::evidence_store(s3)?;
     }
     kensa_domain::db::migrate(&kensa).await.map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))?;
     kensa_domain::templates::catalog::ensure_builtins(&kensa)

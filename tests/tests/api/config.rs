@@ -54,6 +54,10 @@ fn bad_values_are_refused_naming_the_variable() {
         refused(&[("KENSA_S3_ENDPOINT", "http://s3.local"), ("KENSA_S3_BUCKET", "b")]),
         "KENSA_S3_ACCESS_KEY_ID"
     );
+    assert_eq!(
+        refused(&[("KENSA_S3_ENDPOINT", "http://s3.local"), ("KENSA_S3_BUCKET", "b"), ("KENSA_S3_CREDENTIALS", "iam")]),
+        "KENSA_S3_CREDENTIALS"
+    );
     assert_eq!(refused(&[("KENSA_S3_ENDPOINT", "s3.local")]), "KENSA_S3_ENDPOINT");
     assert_eq!(refused(&[("KENSA_DB_CONNECT_TIMEOUT", "0")]), "KENSA_DB_CONNECT_TIMEOUT");
     assert_eq!(refused(&[("KENSA_METRICS_BIND", "9090")]), "KENSA_METRICS_BIND");

@@ -1,5 +1,6 @@
 //! Evidence files.
 
+use futures_util::TryStreamExt;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 
@@ -130,10 +131,10 @@ async fn evidence_goes_to_object_storage_when_configured() -> TestResult {
     let evidence_id = saved.body["id"].as_str().ok_or("id")?;
     assert!(!app.settings.data_dir.join("evidence").exists(), "nothing is written locally");
     // The object, read straight from the bucket (signed like any S3 client would).
-    use kensa_domain::assessments::evidence::EvidenceStore;
-    let store = kensa_api::s3_store::S3Store::new(app.settings.s3.as_ref().ok_or("no S3 settings")?)?;
+    let store = kensa_api::s3_store::evidence_store(app.settings.s3.as_ref().ok_or("no S3 settings")?)?;
     let key = format!("{id}/{evidence_id}");
-    assert_eq!(store.get(&key).await?, pdf());
+    let stored: Vec<_> = store.get(&key).await?.body.try_collect().await?;
+    assert_eq!(stored.concat(), pdf());
     let anonymous = reqwest::get(format!(
         "{}/{}/{key}",
         endpoint.trim_end_matches('/'),
@@ -142,11 +143,19 @@ async fn evidence_goes_to_object_storage_when_configured() -> TestResult {
     .await?;
     assert_eq!(anonymous.status(), StatusCode::FORBIDDEN, "the bucket is not public");
 
-    let download = download(&app, &buyer.access_token, &id, evidence_id).await?;
-    assert_eq!(download.bytes().await?.to_vec(), pdf());
+    let downloaded = download(&app, &buyer.access_token, &id, evidence_id).await?;
+    assert_eq!(downloaded.bytes().await?.to_vec(), pdf());
     let deleted =
         app.delete(&format!("/api/v1/assessments/{id}/evidence/{evidence_id}"), Some(&supplier.access_token)).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert!(matches!(store.get(&key).await, Err(kensa_domain::DomainError::NotFound(_))), "deleted from the bucket");
+
+    // A file larger than a part (5 MiB) goes up in parts and comes back whole, streamed.
+    let large: Vec<u8> = [pdf(), (0..12 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect()].concat();
+    let saved = upload(&app, &supplier.access_token, &id, "scan.pdf", "application/pdf", large.clone(), None).await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.body);
+    let downloaded = download(&app, &buyer.access_token, &id, saved.body["id"].as_str().ok_or("id")?).await?;
+    assert_eq!(downloaded.content_length(), Some(large.len() as u64));
+    assert!(downloaded.bytes().await? == large, "the 12 MiB file came back changed");
     Ok(())
 }

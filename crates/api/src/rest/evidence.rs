@@ -225,21 +225,20 @@ pub async fn download(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, evidence_id) = path.into_inner();
-    let (meta, bytes, slot) = evidence::download(&state.kensa, &auth.0, id, evidence_id).await?;
+    let (meta, file, slot) = evidence::download(&state.kensa, &auth.0, id, evidence_id).await?;
     let disposition = attachment(&meta.file_name);
-    let size = bytes.len() as u64;
-    // The slot goes with the body, so it is held until the last byte has been written.
-    let body =
-        futures_util::stream::iter([Ok::<_, std::convert::Infallible>(web::Bytes::from(bytes))]).map(move |chunk| {
-            let _held = &slot;
-            chunk
-        });
+    // Streamed from the store a chunk at a time. The slot goes with the body, so it is held
+    // until the last byte has been written.
+    let body = file.body.map(move |chunk| {
+        let _held = &slot;
+        chunk
+    });
     Ok(HttpResponse::Ok()
         .content_type(meta.content_type)
         .insert_header((header::CONTENT_DISPOSITION, disposition))
         .insert_header(("x-content-type-options", "nosniff"))
         .insert_header(("x-checksum-sha256", meta.sha256))
-        .body(actix_web::body::SizedStream::new(size, body)))
+        .body(actix_web::body::SizedStream::new(file.size, body)))
 }
 
 /// Delete a file while answers are editable.

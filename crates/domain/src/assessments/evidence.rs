@@ -1,12 +1,11 @@
 //! Evidence files: recorded in the database (name, type, size, SHA-256, uploader), stored
-//! behind [`EvidenceStore`] so that replicas can share object storage. The local directory
-//! store is the default.
+//! in an [`EvidenceStore`](super::evidence_store::EvidenceStore) so that replicas can share
+//! object storage. The local directory is the default.
 
 use crate::error::ErrorCode;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -14,6 +13,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::evidence_names;
+use super::evidence_store::StoredFile;
 use super::history::{self, NewEvent};
 use super::staging::Staged;
 use super::{access, repo};
@@ -32,8 +32,8 @@ pub struct UploadLimits {
     pub staging_dir: PathBuf,
     /// Uploads received at once; more answer 503 with `Retry-After` (`KENSA_MAX_CONCURRENT_UPLOADS`).
     slots: Arc<tokio::sync::Semaphore>,
-    /// Downloads served at once (as many as uploads): a download holds its file in memory
-    /// until it is sent, so this bounds what downloads can take.
+    /// Downloads served at once (as many as uploads): each holds a connection to the store
+    /// (and a chunk of its file) until the last byte is sent.
     downloads: Arc<tokio::sync::Semaphore>,
     /// Evidence an organization may hold, as the answering supplier (`KENSA_ORG_STORAGE_QUOTA_MB`).
     pub org_quota_bytes: i64,
@@ -69,59 +69,6 @@ pub async fn admit(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<UploadS
     visible.answerer()?;
     visible.status()?.ensure_editable()?;
     Ok(UploadSlot(slot))
-}
-
-#[async_trait]
-pub trait EvidenceStore: Send + Sync {
-    /// Stores the staged file under `key` (its size and SHA-256 are known).
-    async fn put(&self, key: &str, file: &Staged) -> DomainResult<()>;
-    async fn get(&self, key: &str) -> DomainResult<Vec<u8>>;
-    async fn delete(&self, key: &str) -> DomainResult<()>;
-}
-
-pub struct LocalStore {
-    root: PathBuf,
-}
-
-impl LocalStore {
-    pub fn new(root: PathBuf) -> Self {
-        Self { root }
-    }
-
-    fn path(&self, key: &str) -> DomainResult<PathBuf> {
-        // Keys are made by Kensa (`<assessment>/<evidence>`), never by clients; refuse anything else.
-        if key.split('/').any(|part| part.is_empty() || part == ".." || part.contains('\\')) {
-            return Err(DomainError::internal("invalid storage key"));
-        }
-        Ok(self.root.join(key))
-    }
-}
-
-#[async_trait]
-impl EvidenceStore for LocalStore {
-    async fn put(&self, key: &str, file: &Staged) -> DomainResult<()> {
-        let path = self.path(key)?;
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(DomainError::internal)?;
-        }
-        // The staging directory is on the same file system as a rule: a link costs no copy.
-        if tokio::fs::hard_link(file.path(), &path).await.is_ok() {
-            return Ok(());
-        }
-        tokio::fs::copy(file.path(), &path).await.map(|_| ()).map_err(DomainError::internal)
-    }
-
-    async fn get(&self, key: &str) -> DomainResult<Vec<u8>> {
-        tokio::fs::read(self.path(key)?).await.map_err(|_| DomainError::NotFound("evidence"))
-    }
-
-    async fn delete(&self, key: &str) -> DomainResult<()> {
-        match tokio::fs::remove_file(self.path(key)?).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(DomainError::internal(e)),
-        }
-    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -324,20 +271,21 @@ async fn find(
     Ok((visible, row))
 }
 
+/// The file is streamed from the store: the caller sends it while holding the slot.
 pub async fn download(
     k: &Kensa,
     ctx: &TenantCtx,
     id: Uuid,
     evidence_id: Uuid,
-) -> DomainResult<(Evidence, Vec<u8>, DownloadSlot)> {
+) -> DomainResult<(Evidence, StoredFile, DownloadSlot)> {
     let (_, row) = find(k, ctx, id, evidence_id).await?;
     let slot = k.uploads.downloads.clone().try_acquire_owned().map_err(|_| DomainError::Overloaded {
         code: ErrorCode::DownloadsBusy,
         detail: "too many downloads are in progress; retry shortly",
         retry_after_secs: 2,
     })?;
-    let bytes = k.evidence_store.get(&row.storage_key).await?;
-    Ok((view(row), bytes, DownloadSlot(slot)))
+    let file = k.evidence_store.get(&row.storage_key).await?;
+    Ok((view(row), file, DownloadSlot(slot)))
 }
 
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]

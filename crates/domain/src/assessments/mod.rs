@@ -5,6 +5,7 @@ pub mod answers;
 pub mod claims;
 pub mod evidence;
 pub mod evidence_names;
+pub mod evidence_store;
 pub mod history;
 pub mod invitations;
 pub mod model;

@@ -4,8 +4,6 @@ use crate::error::ErrorCode;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier};
-use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, Mutex};
 
 use crate::error::{DomainError, DomainResult, FieldError};
 
@@ -51,98 +49,52 @@ const COMMON: &[&str] = &[
     "kensa1234567",
 ];
 
-type Job = Box<dyn FnOnce() + Send>;
+use super::hash_pool::HashPool;
+pub use super::hash_pool::Lane;
 
-/// Which queue a hash waits in. Sign-in has its own queue and is served first, so a flood of
-/// sign-ups (which hash a new password) cannot delay a legitimate sign-in by more than the
-/// hash in progress.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lane {
-    SignIn,
-    NewPassword,
-}
-
-struct Queues {
-    sign_in: VecDeque<Job>,
-    new_password: VecDeque<Job>,
-    closed: bool,
-}
-
-struct Shared {
-    queues: Mutex<Queues>,
-    ready: Condvar,
-}
-
-/// Argon2 runs on a few dedicated threads (one per core, at most four), not on tokio's
-/// blocking pool of up to 512 threads: each hash takes 19 MiB, so a flood could otherwise
-/// hold gigabytes at once, and the async runtime never stalls on a hash. Waiting hashes are
-/// bounded per lane (`KENSA_PASSWORD_QUEUE` for new passwords, four times that for sign-in):
-/// past it the request is shed with 503 and `Retry-After` instead of queueing without end.
+/// Argon2 runs on tokio's blocking pool, a few hashes at once (one per core, at most four):
+/// each hash takes 19 MiB, so unbounded it could hold gigabytes at once, and the async
+/// runtime must never stall on a hash. Waiting hashes are bounded per lane
+/// (`KENSA_PASSWORD_QUEUE` for new passwords, four times that for sign-in, served first): past
+/// it the request is shed with 503 and `Retry-After` instead of queueing without end.
 pub struct PasswordHasher {
-    shared: Arc<Shared>,
+    pool: HashPool,
     new_password_depth: usize,
     sign_in_depth: usize,
-    threads: usize,
     dummy: tokio::sync::OnceCell<String>,
 }
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHasher").field("threads", &self.threads).finish_non_exhaustive()
+        f.debug_struct("PasswordHasher").field("permits", &self.pool.permits()).finish_non_exhaustive()
     }
 }
 
 impl PasswordHasher {
     pub fn new(queue_depth: usize) -> Self {
-        let shared = Arc::new(Shared {
-            queues: Mutex::new(Queues { sign_in: VecDeque::new(), new_password: VecDeque::new(), closed: false }),
-            ready: Condvar::new(),
-        });
-        let wanted = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
-        let mut threads = 0;
-        for i in 0..wanted {
-            let shared = shared.clone();
-            let spawned = std::thread::Builder::new().name(format!("argon2-{i}")).spawn(move || worker(&shared));
-            if spawned.is_ok() {
-                threads += 1;
-            }
-        }
+        let permits = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
         Self {
-            shared,
+            pool: HashPool::new(permits),
             new_password_depth: queue_depth,
             sign_in_depth: queue_depth.saturating_mul(4),
-            threads,
             dummy: tokio::sync::OnceCell::new(),
         }
     }
 
     async fn run<T: Send + 'static>(&self, lane: Lane, f: impl FnOnce() -> T + Send + 'static) -> DomainResult<T> {
-        if self.threads == 0 {
-            return Err(DomainError::internal("no password hashing threads"));
+        let depth = match lane {
+            Lane::SignIn => self.sign_in_depth,
+            Lane::NewPassword => self.new_password_depth,
+        };
+        match self.pool.submit(lane, depth, f) {
+            Ok(result) => result.await.map_err(|_| DomainError::internal("a password hash failed")),
+            Err(waiting) => Err(DomainError::Overloaded {
+                code: ErrorCode::Overloaded,
+                detail: "the server is busy hashing passwords; retry shortly",
+                // About how long the work already waiting takes (~50 ms a hash per permit).
+                retry_after_secs: (waiting / (self.pool.permits() * 20)).max(1) as u64,
+            }),
         }
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move || {
-            let _ = tx.send(f());
-        });
-        {
-            let mut queues = self.shared.queues.lock().map_err(|_| DomainError::internal("hashing queue poisoned"))?;
-            let (queue, depth) = match lane {
-                Lane::SignIn => (&mut queues.sign_in, self.sign_in_depth),
-                Lane::NewPassword => (&mut queues.new_password, self.new_password_depth),
-            };
-            if queue.len() >= depth {
-                // About how long the work already waiting takes (~50 ms a hash per thread).
-                let retry_after_secs = (queue.len() / (self.threads * 20)).max(1) as u64;
-                return Err(DomainError::Overloaded {
-                    code: ErrorCode::Overloaded,
-                    detail: "the server is busy hashing passwords; retry shortly",
-                    retry_after_secs,
-                });
-            }
-            queue.push_back(job);
-        }
-        self.shared.ready.notify_one();
-        rx.await.map_err(DomainError::internal)
     }
 
     /// Hashes a new password (sign-up, invitation acceptance).
@@ -181,37 +133,6 @@ impl PasswordHasher {
             })
             .await
             .map(String::as_str)
-    }
-}
-
-impl Drop for PasswordHasher {
-    fn drop(&mut self) {
-        if let Ok(mut queues) = self.shared.queues.lock() {
-            queues.closed = true;
-        }
-        self.shared.ready.notify_all();
-    }
-}
-
-/// Takes sign-in work first, then new passwords; ends when the hasher is dropped.
-fn worker(shared: &Shared) {
-    loop {
-        let job = {
-            let Ok(mut queues) = shared.queues.lock() else { return };
-            loop {
-                if let Some(job) = queues.sign_in.pop_front().or_else(|| queues.new_password.pop_front()) {
-                    break job;
-                }
-                if queues.closed {
-                    return;
-                }
-                queues = match shared.ready.wait(queues) {
-                    Ok(q) => q,
-                    Err(_) => return,
-                };
-            }
-        };
-        job();
     }
 }
 

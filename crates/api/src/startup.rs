@@ -74,7 +74,9 @@ impl Application {
             Err(e) => tracing::warn!(error = %e, "could not sweep the upload staging directory"),
         }
         let mailer = mail::from_settings(&settings)?;
-        let worker = settings.embedded_worker.then(|| Worker::new(kensa.clone(), mailer));
+        let worker = settings
+            .embedded_worker
+            .then(|| Worker::new(kensa.clone(), mailer).with_concurrency(settings.worker_concurrency));
 
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| ConfigError::new("KENSA_BIND", format!("cannot listen on {}: {e}", settings.bind)))?;

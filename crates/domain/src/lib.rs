@@ -13,6 +13,7 @@ pub mod error;
 pub mod export;
 pub mod ids;
 pub mod jobs;
+pub mod notifications;
 pub mod pagination;
 pub mod suppliers;
 pub mod templates;

@@ -42,7 +42,8 @@ async fn run(command: Command) -> Result<(), String> {
     let kensa =
         Kensa::connect(&settings, std::sync::Arc::new(MemoryThrottle::default())).await.map_err(|e| e.to_string())?;
     let wakeup = kensa.job_wakeup.clone();
-    let worker = Worker::new(kensa, mail::from_settings(&settings).map_err(|e| e.to_string())?);
+    let worker = Worker::new(kensa, mail::from_settings(&settings).map_err(|e| e.to_string())?)
+        .with_concurrency(settings.worker_concurrency);
     match command {
         Command::RunOnce { now } => {
             let now = now.unwrap_or_else(kensa_domain::db::now);

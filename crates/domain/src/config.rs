@@ -78,7 +78,14 @@ pub struct Settings {
     pub db_connect_timeout: std::time::Duration,
     /// Anonymous sign-up and password hashing limits.
     pub auth: AuthLimits,
+    /// Jobs of one claimed batch a worker carries out at once (`KENSA_WORKER_CONCURRENCY`).
+    pub worker_concurrency: usize,
 }
+
+/// Jobs a worker runs at once unless `KENSA_WORKER_CONCURRENCY` says otherwise.
+pub const DEFAULT_WORKER_CONCURRENCY: usize = 4;
+/// A bound against typos: well before this, a worker's jobs mostly wait for the database pool.
+pub const MAX_WORKER_CONCURRENCY: u64 = 64;
 
 /// Limits on what anonymous callers may make the server do (see README, Authentication).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -265,6 +272,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_GRAPHQL_CONCURRENCY",
     "KENSA_MAX_CONCURRENT_UPLOADS",
     "KENSA_ORG_STORAGE_QUOTA_MB",
+    "KENSA_WORKER_CONCURRENCY",
 ];
 
 /// A metrics token shorter than this is refused: it guards a port reachable by anyone.
@@ -325,6 +333,7 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
     ("KENSA_MAX_CONCURRENT_UPLOADS", "evidence uploads one process receives at once; beyond, 503 [default: 8]"),
     ("KENSA_ORG_STORAGE_QUOTA_MB", "evidence an organization may hold, MiB [default: 5120]"),
     ("KENSA_GRAPHQL_CONCURRENCY", "GraphQL requests executing at once per process [default: 2 x CPU cores]"),
+    ("KENSA_WORKER_CONCURRENCY", "jobs (mails) one worker carries out at once, 1-64 [default: 4]"),
 ];
 
 /// The "Environment" section of `--help`: every known variable with its meaning.
@@ -467,7 +476,10 @@ impl Settings {
         let graphql = graphql_settings(env, &get)?;
         let max_concurrent_uploads = positive(&get, "KENSA_MAX_CONCURRENT_UPLOADS", 8)?;
         let org_storage_quota_mb = positive(&get, "KENSA_ORG_STORAGE_QUOTA_MB", 5_120)?;
+        let worker_concurrency =
+            bounded(&get, "KENSA_WORKER_CONCURRENCY", DEFAULT_WORKER_CONCURRENCY as u64, MAX_WORKER_CONCURRENCY)?;
         Ok(Self {
+            worker_concurrency: usize::try_from(worker_concurrency).unwrap_or(DEFAULT_WORKER_CONCURRENCY),
             auth,
             metrics_bind,
             metrics_token,
@@ -537,14 +549,7 @@ fn graphql_settings(env: Environment, get: &dyn Fn(&str) -> Option<String>) -> R
         Some("false" | "0" | "no") => Ok(false),
         Some(other) => Err(ConfigError::new(key, format!("expected true or false, got {other:?}"))),
     };
-    let number = |key: &str, default: u64, max: u64| match get(key) {
-        None => Ok(default),
-        Some(raw) => raw
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| ConfigError::new(key, format!("expected a whole number from 1 to {max}, got {raw:?}"))),
-    };
+    let number = |key: &str, default: u64, max: u64| bounded(get, key, default, max);
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
     Ok(GraphqlSettings {
         introspection: flag("KENSA_GRAPHQL_INTROSPECTION")?,
@@ -647,6 +652,18 @@ pub fn private_dir(dir: &std::path::Path) -> std::io::Result<Option<u32>> {
 #[cfg(not(unix))]
 pub fn private_file(_path: &std::path::Path) -> std::io::Result<Option<u32>> {
     Ok(None)
+}
+
+/// A whole number from 1 to `max`, or `default` when unset.
+fn bounded(get: &dyn Fn(&str) -> Option<String>, variable: &str, default: u64, max: u64) -> Result<u64, ConfigError> {
+    match get(variable) {
+        None => Ok(default),
+        Some(raw) => {
+            raw.parse::<u64>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+                ConfigError::new(variable, format!("expected a whole number from 1 to {max}, got {raw:?}"))
+            })
+        }
+    }
 }
 
 /// A whole number of at least 1, or `default` when unset.

@@ -15,6 +15,7 @@ mod error_code;
 pub mod export;
 pub mod ids;
 pub mod jobs;
+pub mod notifications;
 pub mod pagination;
 pub mod suppliers;
 pub mod templates;

@@ -21,7 +21,9 @@ impl Server {
     pub async fn build(settings: Settings) -> Result<Self, ConfigError> {
         let app = Application::build(settings.clone()).await?;
         let mailer = mail::from_settings(&settings)?;
-        let worker = settings.embedded_worker.then(|| Worker::new(app.kensa(), mailer));
+        let worker = settings
+            .embedded_worker
+            .then(|| Worker::new(app.kensa(), mailer).with_concurrency(settings.worker_concurrency));
         let wakeups = settings.redis_url.as_ref().map(|url| (url.expose().clone(), settings.wakeup_channel()));
         Ok(Self { app, worker, wakeups })
     }

@@ -10,8 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use kensa_domain::jobs::{self, ClaimedJob, JobKind};
-use kensa_domain::{DomainError, Kensa, assessments, users};
+use futures_util::StreamExt;
+use kensa_domain::jobs::{self, ClaimedJob, Job};
+use kensa_domain::notifications::{assessment, login_failure, supplier_claim, user_invitation};
+use kensa_domain::{DomainError, Kensa};
 use tokio::sync::watch;
 use tracing::{Instrument, error, info, info_span, warn};
 
@@ -43,6 +45,8 @@ pub struct Worker {
     mailer: Arc<dyn Mailer>,
     id: String,
     poll_interval: Duration,
+    /// Jobs of one claimed batch in progress at once.
+    concurrency: usize,
     /// Told about every pass that did something (tests wait on it instead of sleeping).
     reports: Option<tokio::sync::mpsc::UnboundedSender<RunReport>>,
 }
@@ -50,11 +54,24 @@ pub struct Worker {
 impl Worker {
     pub fn new(kensa: Kensa, mailer: Arc<dyn Mailer>) -> Self {
         let id = format!("{}-{}", std::process::id(), uuid_suffix());
-        Self { kensa, mailer, id, poll_interval: POLL_INTERVAL, reports: None }
+        Self {
+            kensa,
+            mailer,
+            id,
+            poll_interval: POLL_INTERVAL,
+            concurrency: kensa_domain::config::DEFAULT_WORKER_CONCURRENCY,
+            reports: None,
+        }
     }
 
     pub fn with_poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval;
+        self
+    }
+
+    /// At most `n` jobs of a batch at once (at least 1); settings bound it to 1–64.
+    pub fn with_concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
         self
     }
 
@@ -64,6 +81,8 @@ impl Worker {
     }
 
     /// Does everything due at `now`, then returns. Tests and `kensa-worker run-once` use it.
+    /// The jobs of a claimed batch run concurrently, at most `concurrency` at once (most of a
+    /// job is waiting for the mail server); each is completed or failed on its own.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<RunReport, WorkerError> {
         let mut report = RunReport::default();
         loop {
@@ -71,19 +90,36 @@ impl Worker {
             if claimed.is_empty() {
                 return Ok(report);
             }
-            for job in claimed {
-                let span = info_span!("job", id = %job.id, kind = %job.raw_kind, attempt = job.attempts);
-                match self.execute(&job, now).instrument(span).await {
-                    Ok(()) => {
-                        jobs::complete(&self.kensa, job.id, now).await?;
-                        report.succeeded += 1;
-                    }
-                    Err(e) => {
-                        warn!(job = %job.id, kind = %job.raw_kind, attempt = job.attempts, error = %e, "job failed");
-                        jobs::fail(&self.kensa, &job, &e.to_string(), now).await?;
-                        report.retried += 1;
-                    }
+            // Every job of the batch is finished before an error is returned: stopping midway
+            // would leave the others claimed until their lease ends.
+            let outcomes: Vec<Result<bool, WorkerError>> = futures_util::stream::iter(claimed)
+                .map(|job| self.run_job(job, now))
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+            for outcome in outcomes {
+                if outcome? {
+                    report.succeeded += 1;
+                } else {
+                    report.retried += 1;
                 }
+            }
+        }
+    }
+
+    /// Carries out one claimed job and records how it went: `Ok(true)` done, `Ok(false)` put
+    /// back for a retry (or failed for good), `Err` when even that could not be recorded.
+    async fn run_job(&self, job: ClaimedJob, now: DateTime<Utc>) -> Result<bool, WorkerError> {
+        let span = info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempts);
+        match self.execute(&job, now).instrument(span).await {
+            Ok(()) => {
+                jobs::complete(&self.kensa, job.id, now).await?;
+                Ok(true)
+            }
+            Err(e) => {
+                warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
+                jobs::fail(&self.kensa, &job, &e.to_string(), now).await?;
+                Ok(false)
             }
         }
     }
@@ -111,62 +147,33 @@ impl Worker {
         info!(worker = %self.id, "worker stopped");
     }
 
-    async fn execute(&self, job: &ClaimedJob, now: DateTime<Utc>) -> Result<(), WorkerError> {
-        match job.kind {
-            Some(JobKind::UserInvitationMail) => {
-                let id = uuid_field(&job.payload, "invitation_id")?;
-                match users::invitations::prepare_delivery(&self.kensa, id, now).await? {
-                    Some(delivery) => self.mailer.send(templates::user_invitation(&delivery)).await,
-                    None => Ok(()),
-                }
+    async fn execute(&self, claimed: &ClaimedJob, now: DateTime<Utc>) -> Result<(), WorkerError> {
+        let job = claimed.job.as_ref().map_err(|e| WorkerError::Payload(e.clone()))?;
+        let k = &self.kensa;
+        let mail = match job {
+            Job::UserInvitationMail { invitation_id } => {
+                user_invitation::prepare(k, *invitation_id, now).await?.map(|d| templates::user_invitation(&d))
             }
-            Some(JobKind::AssessmentInvitationMail) => {
-                let id = uuid_field(&job.payload, "invitation_id")?;
-                match assessments::invitations::prepare_invitation(&self.kensa, id, now).await? {
-                    Some(mail) => self.mailer.send(templates::assessment(&mail)).await,
-                    None => Ok(()),
-                }
+            Job::AssessmentInvitationMail { invitation_id } => {
+                assessment::prepare_invitation(k, *invitation_id, now).await?.map(|m| templates::assessment(&m))
             }
-            Some(JobKind::AssessmentNoticeMail) => {
-                let id = uuid_field(&job.payload, "assessment_id")?;
-                match assessments::invitations::prepare_notice(&self.kensa, id).await? {
-                    Some(mail) => self.mailer.send(templates::assessment(&mail)).await,
-                    None => Ok(()),
-                }
+            Job::AssessmentNoticeMail { assessment_id, .. } => {
+                assessment::prepare_notice(k, *assessment_id).await?.map(|m| templates::assessment(&m))
             }
-            Some(JobKind::LoginFailureNoticeMail) => {
-                let id = uuid_field(&job.payload, "user_id")?;
-                let failures = job.payload.get("failures").and_then(serde_json::Value::as_u64).unwrap_or_default();
-                let address = job.payload.get("address").and_then(|v| v.as_str()).unwrap_or("unknown");
-                let at = job
-                    .payload
-                    .get("at")
-                    .and_then(|v| serde_json::from_value::<DateTime<Utc>>(v.clone()).ok())
-                    .unwrap_or(now);
-                match kensa_domain::auth::notice::prepare(&self.kensa, id, failures, address, at).await? {
-                    Some(notice) => self.mailer.send(templates::login_failures(&notice)).await,
-                    None => Ok(()),
-                }
+            Job::LoginFailureNoticeMail { user_id, failures, address, at } => {
+                login_failure::prepare(k, *user_id, *failures, address, *at)
+                    .await?
+                    .map(|n| templates::login_failures(&n))
             }
-            Some(JobKind::SupplierClaimMail) => {
-                let claim = uuid_field(&job.payload, "claim_id")?;
-                let user = uuid_field(&job.payload, "user_id")?;
-                match assessments::claims::prepare_mail(&self.kensa, claim, user).await? {
-                    Some(mail) => self.mailer.send(templates::supplier_claim(&mail)).await,
-                    None => Ok(()),
-                }
+            Job::SupplierClaimMail { claim_id, user_id } => {
+                supplier_claim::prepare(k, *claim_id, *user_id).await?.map(|m| templates::supplier_claim(&m))
             }
-            None => Err(WorkerError::Payload(format!("unknown job kind {:?}", job.raw_kind))),
+        };
+        match mail {
+            Some(mail) => self.mailer.send(mail).await,
+            None => Ok(()),
         }
     }
-}
-
-fn uuid_field(payload: &serde_json::Value, name: &str) -> Result<uuid::Uuid, WorkerError> {
-    payload
-        .get(name)
-        .and_then(|v| v.as_str())
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| WorkerError::Payload(name.into()))
 }
 
 fn uuid_suffix() -> String {

@@ -46,7 +46,8 @@ async fn run(command: Command) -> Result<(), String> {
         kensa = kensa.with_clock(kensa_domain::clock::ManualClock::starting_at(*at));
     }
     let wakeup = kensa.job_wakeup.clone();
-    let worker = Worker::new(kensa.clone(), mail::from_settings(&settings).map_err(|e| e.to_string())?);
+    let worker = Worker::new(kensa.clone(), mail::from_settings(&settings).map_err(|e| e.to_string())?)
+        .with_concurrency(settings.worker_concurrency);
     match command {
         Command::RunOnce { .. } => {
             let report = worker.run_once(kensa.now()).await.map_err(|e| e.to_string())?;

@@ -27,6 +27,8 @@ fn nothing_set_gives_the_embedded_defaults() -> TestResult {
     assert_eq!(s.public_url.as_str(), "http://localhost:8080/");
     assert!(s.embedded_worker && s.redis_url.is_none() && s.smtp_url.is_none() && s.jwt_secret.is_none());
     assert_eq!(s.log, "info");
+    assert_eq!(s.worker_concurrency, 4);
+    assert_eq!(Settings::from_vars(vars(&[("KENSA_WORKER_CONCURRENCY", "64")]))?.worker_concurrency, 64);
     Ok(())
 }
 
@@ -63,6 +65,9 @@ fn bad_values_are_refused_naming_the_variable() {
     assert_eq!(refused(&[("KENSA_METRICS_BIND", "9090")]), "KENSA_METRICS_BIND");
     assert_eq!(refused(&[("KENSA_METRICS_TOKEN", "short")]), "KENSA_METRICS_TOKEN");
     assert_eq!(refused(&[("KENSA_PUBLIC_DOCS", "maybe")]), "KENSA_PUBLIC_DOCS");
+    for concurrency in ["0", "65", "four", "-1"] {
+        assert_eq!(refused(&[("KENSA_WORKER_CONCURRENCY", concurrency)]), "KENSA_WORKER_CONCURRENCY");
+    }
 }
 
 #[test]

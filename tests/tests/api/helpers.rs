@@ -254,7 +254,7 @@ impl TestApp {
 
     pub fn worker(&self) -> Worker {
         match mail::from_settings(&self.settings) {
-            Ok(mailer) => Worker::new(self.kensa.clone(), mailer),
+            Ok(mailer) => Worker::new(self.kensa.clone(), mailer).with_concurrency(self.settings.worker_concurrency),
             Err(e) => panic!("mailer: {e}"),
         }
     }

@@ -23,6 +23,7 @@ mod isolation;
 mod isolation_coverage;
 mod isolation_graphql;
 mod isolation_parties;
+mod jobs;
 mod mail_layout;
 mod operations;
 mod problems;

@@ -1,10 +1,14 @@
-//! The durable job queue: claimed once, leased, retried with back-off.
+//! The durable job queue: claimed once, leased, retried with back-off, a batch's jobs run
+//! concurrently, and a row that cannot be read as a job fails loudly.
 
 use chrono::Duration;
-use kensa_domain::jobs;
+use kensa_domain::jobs::{self, Job};
+use kensa_worker::mail::{Mailer, OutgoingMail};
+use kensa_worker::{RunReport, Worker, WorkerError};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 
-use crate::helpers::{TestResult, external_service, spawn_app, spawn_app_with, unique_email};
+use crate::helpers::{TestApp, TestResult, external_service, spawn_app, spawn_app_with, unique_email};
 
 #[tokio::test]
 async fn two_workers_never_deliver_the_same_job_twice() -> TestResult {
@@ -123,5 +127,106 @@ async fn a_separate_worker_wakes_on_redis_instead_of_waiting_for_its_poll() -> T
     assert_eq!(app.mails_to(&email).len(), 1);
     let _ = stop.send(true);
     running.await?;
+    Ok(())
+}
+
+/// A mailer whose sends return only once `n` of them are in flight at the same time: a
+/// worker that sends one mail after the other never gets past the first.
+struct Rendezvous {
+    barrier: tokio::sync::Barrier,
+}
+
+#[async_trait::async_trait]
+impl Mailer for Rendezvous {
+    async fn send(&self, _mail: OutgoingMail) -> Result<(), WorkerError> {
+        self.barrier.wait().await;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_jobs_of_one_batch_run_concurrently_up_to_the_configured_bound() -> TestResult {
+    let app = spawn_app_with(|vars| {
+        vars.insert("KENSA_WORKER_CONCURRENCY".into(), "3".into());
+    })
+    .await;
+    let owner = app.signup("Acme").await;
+    for _ in 0..6 {
+        app.post(
+            "/api/v1/users/invitations",
+            Some(&owner.access_token),
+            json!({ "email": unique_email("together"), "role": "viewer" }),
+        )
+        .await;
+    }
+    let n = app.settings.worker_concurrency;
+    assert_eq!(n, 3);
+    let mailer = std::sync::Arc::new(Rendezvous { barrier: tokio::sync::Barrier::new(n) });
+    let worker = Worker::new(app.kensa.clone(), mailer).with_concurrency(n);
+
+    // Two rounds of three sends that meet; one at a time would wait here forever.
+    let report = tokio::time::timeout(std::time::Duration::from_secs(30), worker.run_once(app.kensa.now()))
+        .await
+        .map_err(|_| "the sends of one batch never overlapped")??;
+    assert_eq!((report.succeeded, report.retried), (6, 0));
+    assert_eq!(jobs::stats(&app.kensa).await?, vec![("done".to_owned(), 6)]);
+    Ok(())
+}
+
+/// `(kind, status, attempts, last_error)` of every job.
+async fn job_rows(app: &TestApp) -> Result<Vec<(String, String, i32, Option<String>)>, Box<dyn std::error::Error>> {
+    let backend = app.db.get_database_backend();
+    let sql = "SELECT kind, status, attempts, last_error FROM jobs ORDER BY kind";
+    let rows = app.db.query_all_raw(Statement::from_string(backend, sql)).await?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push((
+            r.try_get("", "kind")?,
+            r.try_get("", "status")?,
+            r.try_get("", "attempts")?,
+            r.try_get("", "last_error")?,
+        ));
+    }
+    Ok(out)
+}
+
+#[tokio::test]
+async fn a_stored_job_of_unknown_kind_or_unfit_payload_fails_loudly_is_retried_then_failed() -> TestResult {
+    let app = spawn_app().await;
+    let now = app.kensa.now();
+    {
+        // The write guard goes with the block: the worker below writes through the same queue.
+        let txn = app.kensa.begin_write().await?;
+        jobs::enqueue(&txn, &Job::UserInvitationMail { invitation_id: uuid::Uuid::now_v7() }, now).await?;
+        let claim = Job::SupplierClaimMail { claim_id: uuid::Uuid::now_v7(), user_id: uuid::Uuid::now_v7() };
+        jobs::enqueue(&txn, &claim, now).await?;
+        txn.commit().await?;
+    }
+    // A kind from a newer version, and a payload that fits another kind than its own.
+    app.execute_sql("UPDATE jobs SET kind = 'webhook_delivery' WHERE kind = 'user_invitation_mail'").await;
+    let other_kinds_payload = format!(r#"{{"invitation_id": "{}"}}"#, uuid::Uuid::now_v7());
+    app.execute_sql(&format!("UPDATE jobs SET payload = '{other_kinds_payload}' WHERE kind = 'supplier_claim_mail'"))
+        .await;
+
+    let first = app.run_worker_at(now).await;
+    assert_eq!((first.succeeded, first.retried), (0, 2));
+    let rows = job_rows(&app).await?;
+    for (kind, status, attempts, error) in &rows {
+        assert_eq!((status.as_str(), *attempts), ("pending", 1), "{kind}");
+        let error = error.as_deref().unwrap_or_default();
+        assert!(error.contains(&format!("{kind:?}")), "the error names the kind: {error}");
+    }
+    assert!(rows[1].3.as_deref().unwrap_or_default().contains("unknown variant"), "{rows:?}");
+    assert!(rows[0].3.as_deref().unwrap_or_default().contains("claim_id"), "{rows:?}");
+
+    // Retried with back-off like any failure, then given up after the last attempt.
+    let mut at = now;
+    for _ in 1..jobs::MAX_ATTEMPTS {
+        at += Duration::hours(2);
+        assert_eq!(app.run_worker_at(at).await.retried, 2);
+    }
+    assert_eq!(jobs::stats(&app.kensa).await?, vec![("failed".to_owned(), 2)]);
+    assert_eq!(app.run_worker_at(at + Duration::days(1)).await, RunReport::default());
+    assert!(app.mails().is_empty());
     Ok(())
 }

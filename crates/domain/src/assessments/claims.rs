@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::Kensa;
 use crate::entities::{organizations, supplier_claims, supplier_invitations, suppliers, users};
 use crate::error::{DomainError, DomainResult, OnUnique};
-use crate::jobs::{self, JobKind};
+use crate::jobs::{self, Job};
 use crate::pagination::{Page, PageRequest};
 use crate::tenant::{AdminCtx, RequestMeta};
 
@@ -199,7 +199,7 @@ pub(crate) async fn open(conn: &crate::WriteTx, c: NewClaim<'_>, now: DateTime<U
         .all(conn)
         .await?;
     for user_id in deciders {
-        jobs::enqueue(conn, JobKind::SupplierClaimMail, json!({ "claim_id": row.id, "user_id": user_id }), now).await?;
+        jobs::enqueue(conn, &Job::SupplierClaimMail { claim_id: row.id, user_id }, now).await?;
     }
     crate::audit::record(
         conn,
@@ -274,7 +274,10 @@ where
         .collect())
 }
 
-async fn describe(conn: &impl ConnectionTrait, rows: Vec<supplier_claims::Model>) -> DomainResult<Vec<SupplierClaim>> {
+pub(crate) async fn describe(
+    conn: &impl ConnectionTrait,
+    rows: Vec<supplier_claims::Model>,
+) -> DomainResult<Vec<SupplierClaim>> {
     let supplier_ids: Vec<Uuid> = rows.iter().map(|r| r.supplier_id).collect();
     let org_ids: Vec<Uuid> = rows.iter().map(|r| r.claimant_organization_id).collect();
     let invitation_ids: Vec<Uuid> = rows.iter().map(|r| r.invitation_id).collect();
@@ -421,31 +424,6 @@ async fn finish_decision(
     let claim = find(&txn, admin, id).await?;
     txn.commit().await?;
     describe(&k.db, vec![claim]).await?.pop().ok_or(DomainError::NotFound("supplier_claim"))
-}
-
-/// What the worker needs to tell one of the buyer's owners or admins about a claim.
-#[derive(Clone, Debug)]
-pub struct ClaimMail {
-    pub to: String,
-    pub locale: String,
-    pub claim: SupplierClaim,
-    pub link: String,
-}
-
-/// `None` once the claim was decided or the recipient left.
-pub async fn prepare_mail(k: &Kensa, claim_id: Uuid, user_id: Uuid) -> DomainResult<Option<ClaimMail>> {
-    let Some(row) = supplier_claims::Entity::find_by_id(claim_id).one(&k.db).await? else { return Ok(None) };
-    if ClaimStatus::try_from(row.status.as_str())? != ClaimStatus::Pending {
-        return Ok(None);
-    }
-    let Some(user) = users::Entity::find_by_id(user_id).one(&k.db).await? else { return Ok(None) };
-    if !user.active || user.organization_id != row.buyer_organization_id {
-        return Ok(None);
-    }
-    let Some(claim) = describe(&k.db, vec![row]).await?.pop() else { return Ok(None) };
-    let mut link = k.public_url.clone();
-    link.set_path(&format!("/supplier-claims/{claim_id}"));
-    Ok(Some(ClaimMail { to: user.email, locale: user.locale, claim, link: link.to_string() }))
 }
 
 #[cfg(test)]

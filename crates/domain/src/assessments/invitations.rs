@@ -1,11 +1,12 @@
 //! Supplier invitations: a single-use link per assessment, mailed by the worker (the token
-//! is made when the mail goes out and only its hash is stored), previewed without an
-//! account, accepted by creating the supplier's organization or by linking an existing one.
+//! is made when the mail goes out, in `notifications::assessment`, and only its hash is
+//! stored), previewed without an account, accepted by creating the supplier's organization
+//! or by linking an existing one.
 
 use crate::error::ErrorCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::instrument;
@@ -17,7 +18,7 @@ use crate::Kensa;
 use crate::auth::{self, Session, SignupInput, tokens};
 use crate::entities::{assessments, organizations, supplier_invitations, suppliers, templates, users};
 use crate::error::{DomainError, DomainResult};
-use crate::jobs::{self, JobKind};
+use crate::jobs::{self, Job};
 use crate::tenant::{RequestMeta, Role, TenantCtx};
 
 /// A link outlives the due date by this much, so a supplier that is a little late can
@@ -114,7 +115,7 @@ pub(crate) async fn reinvite_open(
         }
     }
     for assessment in &waiting {
-        queue_mail(conn, assessment, &supplier.contact_email, now).await?;
+        queue_mail(conn, assessment, &supplier.contact_email, false, now).await?;
     }
     Ok(waiting.len())
 }
@@ -438,7 +439,7 @@ pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
     let now = k.now();
     let txn = k.begin_write().await?;
     revoke_pending(&txn, id, now).await?;
-    queue_mail(&txn, visible.row(), &supplier.contact_email, now).await?;
+    queue_mail(&txn, visible.row(), &supplier.contact_email, true, now).await?;
     crate::audit::record_action(
         &txn,
         ctx,
@@ -452,113 +453,25 @@ pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
     Ok(())
 }
 
-/// Queues the mail for a new assessment: an invitation while the supplier has no
-/// organization in Kensa, a notice once it has.
+/// Queues the mail for an assessment: an invitation while the supplier has no organization
+/// in Kensa, a notice once it has (`resent`: the buyer sends it again, so a notice is a new
+/// step rather than a duplicate of the first).
 pub(crate) async fn queue_mail(
     conn: &crate::WriteTx,
     assessment: &assessments::Model,
     email: &str,
+    resent: bool,
     now: DateTime<Utc>,
 ) -> DomainResult<Option<supplier_invitations::Model>> {
     if assessment.supplier_organization_id.is_some() {
-        jobs::enqueue(conn, JobKind::AssessmentNoticeMail, json!({ "assessment_id": assessment.id }), now).await?;
+        let resent_at = resent.then_some(now);
+        jobs::enqueue(conn, &Job::AssessmentNoticeMail { assessment_id: assessment.id, resent_at }, now).await?;
         return Ok(None);
     }
     let invitation = new_row(assessment.id, assessment.due_date, email, now);
     supplier_invitations::Entity::insert(supplier_invitations::ActiveModel::from(invitation.clone()))
         .exec_without_returning(conn)
         .await?;
-    jobs::enqueue(conn, JobKind::AssessmentInvitationMail, json!({ "invitation_id": invitation.id }), now).await?;
+    jobs::enqueue(conn, &Job::AssessmentInvitationMail { invitation_id: invitation.id }, now).await?;
     Ok(Some(invitation))
-}
-
-/// What the worker needs to mail about an assessment. `link` may hold a live invitation
-/// token, so `Debug` never prints it.
-#[derive(Clone)]
-pub struct AssessmentMail {
-    pub to: String,
-    pub locale: String,
-    pub buyer_name: String,
-    pub supplier_name: String,
-    pub template_name: String,
-    pub target_level: i32,
-    pub due_date: NaiveDate,
-    pub link: String,
-    /// An invitation carries a single-use link; a notice points at the assessment.
-    pub invitation: bool,
-    /// When an invitation's link stops working.
-    pub expires_at: Option<DateTime<Utc>>,
-}
-crate::redacted_debug!(AssessmentMail { to, locale, buyer_name, supplier_name, template_name, target_level, due_date, invitation, expires_at } secret { link });
-
-async fn mail_for(
-    k: &Kensa,
-    assessment: &assessments::Model,
-    to: Option<String>,
-    link: String,
-    invitation: bool,
-) -> DomainResult<AssessmentMail> {
-    let buyer = organizations::Entity::find_by_id(assessment.buyer_organization_id).one(&k.db).await?;
-    let supplier = suppliers::Entity::find_by_id(assessment.supplier_id).one(&k.db).await?;
-    let template = templates::Entity::find_by_id(assessment.template_id).one(&k.db).await?;
-    Ok(AssessmentMail {
-        to: to.or_else(|| supplier.as_ref().map(|s| s.contact_email.clone())).unwrap_or_default(),
-        locale: supplier.as_ref().map(|s| s.contact_locale.clone()).unwrap_or_else(|| "ja".into()),
-        buyer_name: buyer.map(|b| b.name).unwrap_or_default(),
-        supplier_name: supplier.map(|s| s.name).unwrap_or_default(),
-        template_name: template.map(|t| t.name).unwrap_or_default(),
-        target_level: assessment.target_level,
-        due_date: assessment.due_date,
-        link,
-        invitation,
-        expires_at: None,
-    })
-}
-
-/// Gives the invitation a fresh token (replacing any earlier one) and returns the mail;
-/// `None` when the invitation no longer needs one.
-pub async fn prepare_invitation(
-    k: &Kensa,
-    invitation_id: Uuid,
-    now: DateTime<Utc>,
-) -> DomainResult<Option<AssessmentMail>> {
-    let Some(invitation) = supplier_invitations::Entity::find_by_id(invitation_id).one(&k.db).await? else {
-        return Ok(None);
-    };
-    if invitation.accepted_at.is_some() || invitation.revoked_at.is_some() {
-        return Ok(None);
-    }
-    let Some(assessment) = assessments::Entity::find_by_id(invitation.assessment_id).one(&k.db).await? else {
-        return Ok(None);
-    };
-    if !Status::try_from(assessment.status.as_str())?.open() {
-        return Ok(None);
-    }
-    let token = tokens::random_token();
-    let to = invitation.email.clone();
-    // Counted from the moment the link goes out: a mail delayed by retries still gets its week.
-    let expires_at = link_expiry(assessment.due_date, now).max(invitation.expires_at);
-    let mut model: supplier_invitations::ActiveModel = invitation.into();
-    model.token_hash = Set(Some(tokens::hash_token(&token)));
-    model.expires_at = Set(expires_at);
-    let tx = k.begin_write().await?;
-    supplier_invitations::Entity::update(model).exec(&tx).await?;
-    tx.commit().await?;
-    let mut link = k.public_url.clone();
-    link.set_path(&format!("/invitations/{token}"));
-    let mut mail = mail_for(k, &assessment, Some(to), link.to_string(), true).await?;
-    mail.expires_at = Some(expires_at);
-    Ok(Some(mail))
-}
-
-pub async fn prepare_notice(k: &Kensa, assessment_id: Uuid) -> DomainResult<Option<AssessmentMail>> {
-    let Some(assessment) = assessments::Entity::find_by_id(assessment_id).one(&k.db).await? else {
-        return Ok(None);
-    };
-    if !Status::try_from(assessment.status.as_str())?.open() {
-        return Ok(None);
-    }
-    let mut link = k.public_url.clone();
-    link.set_path(&format!("/assessments/{assessment_id}"));
-    mail_for(k, &assessment, None, link.to_string(), false).await.map(Some)
 }

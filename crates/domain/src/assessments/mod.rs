@@ -3,6 +3,7 @@
 pub mod access;
 pub mod answers;
 pub mod claims;
+mod create;
 pub mod evidence;
 pub mod evidence_names;
 pub mod evidence_store;
@@ -14,4 +15,5 @@ pub mod review;
 pub mod service;
 pub mod staging;
 
+pub(crate) use create::{NewAssessment, create_many};
 pub use model::{Answer, AnswerInput, Assessment, Comment, HistoryEvent, Question, Status};

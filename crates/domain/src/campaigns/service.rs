@@ -1,6 +1,6 @@
-//! Creating a campaign makes one assessment per supplier and queues every invitation in the
-//! same transaction: the request never waits for mail, and no assessment exists without
-//! its invitation.
+//! Creating a campaign makes one assessment per supplier (`assessments::create_many`, which
+//! queues every invitation in the same transaction): the request never waits for mail, and
+//! no assessment exists without its invitation.
 
 use crate::error::ErrorCode;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -15,13 +15,13 @@ use uuid::Uuid;
 
 use super::repo;
 use crate::Kensa;
+use crate::assessments::NewAssessment;
 use crate::assessments::access;
+use crate::assessments::invitations;
 use crate::assessments::model::Status;
 use crate::assessments::service::is_overdue;
-use crate::assessments::{history, invitations};
-use crate::entities::{assessments, campaigns, jobs as job_rows, supplier_invitations, suppliers, templates};
+use crate::entities::{assessments, campaigns, suppliers};
 use crate::error::{DomainError, DomainResult, FieldError};
-use crate::jobs::JobKind;
 use crate::pagination::{Page, PageRequest};
 use crate::suppliers::repo as suppliers_repo;
 use crate::tenant::{EditorCtx, TenantCtx};
@@ -130,80 +130,21 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
         cancelled_at: None,
         created_at: now,
     };
-    let mut rows = Vec::with_capacity(input.supplier_ids.len());
-    let (mut invitations, mut jobs, mut events) = (Vec::new(), Vec::new(), Vec::new());
-    for supplier_id in &input.supplier_ids {
-        let supplier = &found[supplier_id];
-        let row = assessments::Model {
-            id: Uuid::now_v7(),
-            buyer_organization_id: ctx.org_id().0,
-            supplier_id: supplier.id,
-            supplier_organization_id: supplier.supplier_organization_id,
-            campaign_id: Some(campaign.id),
+    let new: Vec<NewAssessment<'_>> = input
+        .supplier_ids
+        .iter()
+        .map(|id| NewAssessment {
+            supplier: &found[id],
             template_id: input.template_id,
-            target_level: input.target_level.unwrap_or(supplier.target_level),
+            target_level: input.target_level.unwrap_or(found[id].target_level),
             due_date: input.due_date,
-            status: Status::Sent.as_str().into(),
-            version: 1,
-            submitted_at: None,
-            accepted_at: None,
-            cancelled_at: None,
-            created_at: now,
-            updated_at: now,
-        };
-        let (kind, payload) = if row.supplier_organization_id.is_some() {
-            (JobKind::AssessmentNoticeMail, json!({ "assessment_id": row.id }))
-        } else {
-            let invitation = invitations::new_row(row.id, row.due_date, &supplier.contact_email, now);
-            let payload = json!({ "invitation_id": invitation.id });
-            invitations.push(invitation);
-            (JobKind::AssessmentInvitationMail, payload)
-        };
-        jobs.push(crate::jobs::new_row(kind, payload, now, now));
-        events.push(history::row(
-            ctx,
-            now,
-            history::NewEvent {
-                assessment_id: row.id,
-                kind: "created",
-                item_no: None,
-                old_value: None,
-                new_value: Some(json!({ "status": "sent", "campaign_id": campaign.id })),
-            },
-        ));
-        rows.push(row);
-    }
+            campaign_id: Some(campaign.id),
+        })
+        .collect();
 
     let txn = k.begin_write().await?;
     campaigns::Entity::insert(campaigns::ActiveModel::from(campaign.clone())).exec_without_returning(&txn).await?;
-    templates::Entity::update_many()
-        .col_expr(templates::Column::InUse, Expr::value(true))
-        .filter(templates::Column::Id.eq(input.template_id))
-        .exec(&txn)
-        .await?;
-    for chunk in rows.chunks(500) {
-        assessments::Entity::insert_many(chunk.iter().cloned().map(assessments::ActiveModel::from))
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for chunk in invitations.chunks(500) {
-        supplier_invitations::Entity::insert_many(chunk.iter().cloned().map(supplier_invitations::ActiveModel::from))
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for chunk in jobs.chunks(500) {
-        job_rows::Entity::insert_many(chunk.iter().cloned().map(job_rows::ActiveModel::from))
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    history::record(&txn, events).await?;
-    for chunk in input.supplier_ids.chunks(500) {
-        suppliers::Entity::update_many()
-            .col_expr(suppliers::Column::ReviewStatus, Expr::value(Status::Sent.as_str()))
-            .filter(suppliers::Column::Id.is_in(chunk.to_vec()))
-            .exec(&txn)
-            .await?;
-    }
+    let rows = crate::assessments::create_many(&txn, ctx, &new, now).await?;
     crate::audit::record_action(
         &txn,
         ctx,

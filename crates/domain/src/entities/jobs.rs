@@ -6,6 +6,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub kind: String,
+    /// What the job is about (see `Job::dedupe_key`); unique, so a job is queued once.
+    pub dedupe_key: String,
     pub payload: Json,
     /// `pending`, `running`, `done` or `failed`.
     pub status: String,

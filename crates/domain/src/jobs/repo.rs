@@ -1,8 +1,8 @@
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult};
-use serde::{Deserialize, Serialize};
+use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, TryInsertResult};
 use uuid::Uuid;
 
+use super::job::Job;
 use crate::Kensa;
 use crate::db::statement;
 use crate::entities::jobs;
@@ -13,59 +13,13 @@ pub const MAX_ATTEMPTS: i32 = 8;
 /// How long a claimed job stays reserved for its worker.
 const LEASE: Duration = Duration::minutes(5);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobKind {
-    /// Mail a user invitation (payload: `{"invitation_id": …}`).
-    UserInvitationMail,
-    /// Mail a supplier its assessment invitation (payload: `{"invitation_id": …}`).
-    AssessmentInvitationMail,
-    /// Tell an already linked supplier about a new assessment (payload: `{"assessment_id": …}`).
-    AssessmentNoticeMail,
-    /// Tell a user their account saw repeated failed sign-ins (payload: `{"user_id": …,
-    /// "failures": n, "address": "…"}`).
-    LoginFailureNoticeMail,
-    /// Tell one of the buyer's owners or admins that an invitation was claimed by someone
-    /// other than the invited contact (payload: `{"claim_id": …, "user_id": …}`).
-    SupplierClaimMail,
-}
-
-impl JobKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobKind::UserInvitationMail => "user_invitation_mail",
-            JobKind::AssessmentInvitationMail => "assessment_invitation_mail",
-            JobKind::AssessmentNoticeMail => "assessment_notice_mail",
-            JobKind::LoginFailureNoticeMail => "login_failure_notice_mail",
-            JobKind::SupplierClaimMail => "supplier_claim_mail",
-        }
-    }
-
-    const ALL: [JobKind; 5] = [
-        JobKind::UserInvitationMail,
-        JobKind::AssessmentInvitationMail,
-        JobKind::AssessmentNoticeMail,
-        JobKind::LoginFailureNoticeMail,
-        JobKind::SupplierClaimMail,
-    ];
-}
-
-/// A stored `jobs.kind`. An unknown kind (a row from a newer version, or a corrupt one) is an
-/// error, never another kind: [`claim_due`] keeps it as `None` with the raw text so the worker
-/// fails that job loudly, with the kind in the log, and retries it (a newer worker may know it).
-impl TryFrom<&str> for JobKind {
-    type Error = DomainError;
-    fn try_from(s: &str) -> Result<Self, DomainError> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| crate::error::unknown_stored("job kind", s))
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct ClaimedJob {
     pub id: JobId,
-    pub kind: Option<JobKind>,
-    pub raw_kind: String,
-    pub payload: serde_json::Value,
+    /// `jobs.kind` as stored, for logs (also when it names no known kind).
+    pub kind: String,
+    /// The job, or why the row cannot be read as one (see [`Job::from_stored`]).
+    pub job: Result<Job, String>,
     /// Including this one.
     pub attempts: i32,
 }
@@ -78,12 +32,22 @@ struct ClaimedRow {
     attempts: i32,
 }
 
-/// A pending job row, for callers that insert many at once.
-pub fn new_row(kind: JobKind, payload: serde_json::Value, run_at: DateTime<Utc>, now: DateTime<Utc>) -> jobs::Model {
-    jobs::Model {
+/// What queuing a job did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Enqueued {
+    Queued(JobId),
+    /// A job with the same [`Job::dedupe_key`] exists (pending, running or finished):
+    /// nothing was written.
+    Duplicate,
+}
+
+/// A pending job row.
+fn new_row(job: &Job, run_at: DateTime<Utc>, now: DateTime<Utc>) -> DomainResult<jobs::Model> {
+    Ok(jobs::Model {
         id: JobId::generate().0,
-        kind: kind.as_str().to_owned(),
-        payload,
+        kind: job.kind().to_owned(),
+        dedupe_key: job.dedupe_key(),
+        payload: job.payload()?,
         status: "pending".into(),
         attempts: 0,
         run_at,
@@ -92,25 +56,47 @@ pub fn new_row(kind: JobKind, payload: serde_json::Value, run_at: DateTime<Utc>,
         last_error: None,
         created_at: now,
         updated_at: now,
-    }
+    })
 }
 
-pub async fn enqueue(
-    conn: &crate::WriteTx,
-    kind: JobKind,
-    payload: serde_json::Value,
-    run_at: DateTime<Utc>,
-) -> DomainResult<JobId> {
-    let row = new_row(kind, payload, run_at, conn.now());
+/// Queues `job` in the caller's transaction, once: a job with the same key makes this a
+/// no-op (`ON CONFLICT DO NOTHING`), not an error, so the transaction goes on.
+pub async fn enqueue(conn: &crate::WriteTx, job: &Job, run_at: DateTime<Utc>) -> DomainResult<Enqueued> {
+    let row = new_row(job, run_at, conn.now())?;
     let id = JobId(row.id);
-    jobs::Entity::insert(jobs::ActiveModel::from(row)).exec_without_returning(conn).await?;
-    Ok(id)
+    let inserted = jobs::Entity::insert(jobs::ActiveModel::from(row))
+        .on_conflict_do_nothing_on([jobs::Column::DedupeKey])
+        .exec_without_returning(conn)
+        .await?;
+    Ok(match inserted {
+        TryInsertResult::Inserted(1) => Enqueued::Queued(id),
+        _ => Enqueued::Duplicate,
+    })
+}
+
+/// Queues many jobs in the caller's transaction (in chunks, for large campaigns); those
+/// whose key exists are skipped. Returns how many were queued.
+pub async fn enqueue_many(conn: &crate::WriteTx, jobs: &[Job], run_at: DateTime<Utc>) -> DomainResult<u64> {
+    let mut queued = 0;
+    for chunk in jobs.chunks(500) {
+        let rows = chunk.iter().map(|job| new_row(job, run_at, conn.now()).map(jobs::ActiveModel::from));
+        let inserted = jobs::Entity::insert_many(rows.collect::<DomainResult<Vec<_>>>()?)
+            .on_conflict_do_nothing_on([jobs::Column::DedupeKey])
+            .exec_without_returning(conn)
+            .await?;
+        if let TryInsertResult::Inserted(n) = inserted {
+            queued += n;
+        }
+    }
+    Ok(queued)
 }
 
 /// Claims up to `limit` jobs due at `now`, including running ones whose lease expired.
+/// A write like any other: through [`Kensa::begin_write`], so on SQLite claims queue with
+/// the requests' writes instead of in SQLite's busy handler.
 pub async fn claim_due(k: &Kensa, now: DateTime<Utc>, worker: &str, limit: u64) -> DomainResult<Vec<ClaimedJob>> {
-    let tx = k.begin_write().await?;
-    let backend = tx.get_database_backend();
+    let txn = k.begin_write().await?;
+    let backend = txn.get_database_backend();
     let lock = if backend == DatabaseBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
     let sql = format!(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $1, locked_by = $2, updated_at = $3 \
@@ -121,26 +107,30 @@ pub async fn claim_due(k: &Kensa, now: DateTime<Utc>, worker: &str, limit: u64) 
     );
     let limit = i64::try_from(limit).map_err(DomainError::internal)?;
     let stmt = statement(backend, &sql, vec![(now + LEASE).into(), worker.into(), now.into(), limit.into()]);
-    let rows = ClaimedRow::find_by_statement(stmt).all(&tx).await?;
-    tx.commit().await?;
+    let rows = ClaimedRow::find_by_statement(stmt).all(&txn).await?;
+    txn.commit().await?;
     Ok(rows
         .into_iter()
         .map(|r| ClaimedJob {
             id: JobId(r.id),
-            kind: JobKind::try_from(r.kind.as_str()).ok(),
-            raw_kind: r.kind,
-            payload: r.payload,
+            job: Job::from_stored(&r.kind, r.payload),
+            kind: r.kind,
             attempts: r.attempts,
         })
         .collect())
 }
 
+/// Runs one statement in its own write transaction.
+async fn write(k: &Kensa, sql: &str, values: Vec<sea_orm::Value>) -> DomainResult<()> {
+    let txn = k.begin_write().await?;
+    txn.execute_raw(statement(txn.get_database_backend(), sql, values)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 pub async fn complete(k: &Kensa, id: JobId, now: DateTime<Utc>) -> DomainResult<()> {
     let sql = "UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $1, last_error = NULL WHERE id = $2";
-    let tx = k.begin_write().await?;
-    tx.execute_raw(statement(tx.get_database_backend(), sql, vec![now.into(), id.0.into()])).await?;
-    tx.commit().await?;
-    Ok(())
+    write(k, sql, vec![now.into(), id.0.into()]).await
 }
 
 /// Exponential back-off: 30 s, 1 min, 2 min … capped at 1 h.
@@ -156,15 +146,7 @@ pub async fn fail(k: &Kensa, job: &ClaimedJob, error: &str, now: DateTime<Utc>) 
     let sql =
         "UPDATE jobs SET status = $1, run_at = $2, locked_until = NULL, last_error = $3, updated_at = $4 WHERE id = $5";
     let error: String = error.chars().take(2000).collect();
-    let tx = k.begin_write().await?;
-    tx.execute_raw(statement(
-        tx.get_database_backend(),
-        sql,
-        vec![status.into(), run_at.into(), error.into(), now.into(), job.id.0.into()],
-    ))
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    write(k, sql, vec![status.into(), run_at.into(), error.into(), now.into(), job.id.0.into()]).await
 }
 
 /// Counts per status, for metrics and tests.
@@ -180,23 +162,4 @@ pub async fn stats(k: &Kensa) -> DomainResult<Vec<(String, i64)>> {
         vec![],
     );
     Ok(Row::find_by_statement(stmt).all(&k.db).await?.into_iter().map(|r| (r.status, r.n)).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_stored_job_kind_reads_back_as_itself() -> Result<(), DomainError> {
-        for kind in JobKind::ALL {
-            assert_eq!(JobKind::try_from(kind.as_str())?, kind);
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn an_unknown_stored_job_kind_is_an_internal_error() {
-        let read = JobKind::try_from("webhook_delivery");
-        assert!(matches!(&read, Err(DomainError::Internal(m)) if m.contains("webhook_delivery")), "{read:?}");
-    }
 }

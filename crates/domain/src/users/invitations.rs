@@ -1,18 +1,17 @@
-//! Accepting a user invitation, and preparing its mail for the worker.
+//! Accepting a user invitation (its mail is prepared in `notifications::user_invitation`).
 
 use crate::error::ErrorCode;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use tracing::instrument;
-use uuid::Uuid;
 
-use super::model::{InvitationDelivery, InvitationPreview, Validator};
+use super::model::{InvitationPreview, Validator};
 use super::repo::{self, NewUser};
 use crate::Kensa;
 use crate::audit::{self, NewAuditEvent};
 use crate::auth::{Session, password, session, tokens};
-use crate::entities::{organizations, user_invitations, users};
+use crate::entities::{organizations, user_invitations};
 use crate::error::{DomainError, DomainResult, is_unique_violation};
 use crate::ids::{OrganizationId, UserId};
 use crate::tenant::{RequestMeta, Role};
@@ -121,42 +120,4 @@ fn already_registered() -> DomainError {
         "this email address already has a Kensa account; an address can belong to one organization only, so sign \
          in with it or ask the inviting admin to invite another address",
     )
-}
-
-/// Gives the invitation a fresh token (replacing any earlier one) and returns what the mail
-/// needs. `None` when the invitation no longer needs a mail (accepted, revoked, expired).
-/// Only the hash is stored, so the raw token never rests in the database.
-#[instrument(skip_all, fields(invitation = %invitation_id))]
-pub async fn prepare_delivery(
-    k: &Kensa,
-    invitation_id: Uuid,
-    now: DateTime<Utc>,
-) -> DomainResult<Option<InvitationDelivery>> {
-    let Some(invitation) = user_invitations::Entity::find_by_id(invitation_id).one(&k.db).await? else {
-        return Ok(None);
-    };
-    if invitation.accepted_at.is_some() || invitation.revoked_at.is_some() || invitation.expires_at <= now {
-        return Ok(None);
-    }
-    let org = organizations::Entity::find_by_id(invitation.organization_id).one(&k.db).await?;
-    let inviter = users::Entity::find_by_id(invitation.invited_by).one(&k.db).await?;
-    let token = tokens::random_token();
-    let role = Role::try_from(invitation.role.as_str())?;
-    let (to, expires_at) = (invitation.email.clone(), invitation.expires_at);
-    let mut model: user_invitations::ActiveModel = invitation.into();
-    model.token_hash = Set(Some(tokens::hash_token(&token)));
-    let tx = k.begin_write().await?;
-    user_invitations::Entity::update(model).exec(&tx).await?;
-    tx.commit().await?;
-    let mut link = k.public_url.clone();
-    link.set_path(&format!("/join/{token}"));
-    Ok(Some(InvitationDelivery {
-        to,
-        organization_name: org.map(|o| o.name).unwrap_or_default(),
-        locale: inviter.as_ref().map(|u| u.locale.clone()).unwrap_or_else(|| "ja".into()),
-        inviter_name: inviter.map(|u| u.name).unwrap_or_default(),
-        role,
-        link: link.to_string(),
-        expires_at,
-    }))
 }

@@ -194,20 +194,6 @@ pub struct InvitationPreview {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Everything the worker needs to mail an invitation; the token in `link` is fresh and
-/// exists only here (so `Debug` hides the link).
-#[derive(Clone)]
-pub struct InvitationDelivery {
-    pub to: String,
-    pub organization_name: String,
-    pub inviter_name: String,
-    pub role: Role,
-    pub link: String,
-    pub expires_at: DateTime<Utc>,
-    pub locale: String,
-}
-crate::redacted_debug!(InvitationDelivery { to, organization_name, inviter_name, role, expires_at, locale } secret { link });
-
 pub struct UserChanges {
     pub role: Option<Role>,
     pub active: Option<bool>,

@@ -12,7 +12,7 @@ use crate::audit;
 use crate::entities::{refresh_tokens, user_invitations};
 use crate::error::{DomainError, DomainResult};
 use crate::ids::UserId;
-use crate::jobs::{self, JobKind};
+use crate::jobs::{self, Job};
 use crate::pagination::{Page, PageRequest};
 use crate::tenant::{AdminCtx, Role, TenantCtx};
 
@@ -96,7 +96,7 @@ pub async fn invite(k: &Kensa, admin: AdminCtx<'_>, input: InviteInput) -> Domai
     user_invitations::Entity::insert(user_invitations::ActiveModel::from(row.clone()))
         .exec_without_returning(&txn)
         .await?;
-    jobs::enqueue(&txn, JobKind::UserInvitationMail, json!({ "invitation_id": row.id }), now).await?;
+    jobs::enqueue(&txn, &Job::UserInvitationMail { invitation_id: row.id }, now).await?;
     audit::record_action(
         &txn,
         ctx,

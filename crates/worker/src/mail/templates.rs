@@ -6,11 +6,11 @@
 //! subjects carry no user text at all (see [`super::safe`]).
 
 use chrono::{DateTime, Utc};
-use kensa_domain::assessments::claims::ClaimMail;
-use kensa_domain::assessments::invitations::AssessmentMail;
-use kensa_domain::auth::notice::LoginNotice;
+use kensa_domain::notifications::assessment::AssessmentMail;
+use kensa_domain::notifications::login_failure::LoginNotice;
+use kensa_domain::notifications::supplier_claim::ClaimMail;
+use kensa_domain::notifications::user_invitation::InvitationDelivery;
 use kensa_domain::tenant::Role;
-use kensa_domain::users::InvitationDelivery;
 
 use super::OutgoingMail;
 use super::safe::{quote_en, quote_ja};

@@ -1,0 +1,114 @@
+//! Creating assessments, for every path that sends a supplier a check sheet (campaigns today;
+//! re-reviews and manual reviews next): each assessment with its mail queued as a job (an
+//! invitation while the supplier has no organization in Kensa, a notice once it has) and
+//! its "created" history event, in the caller's transaction, so no assessment exists
+//! without its mail.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::model::Status;
+use super::{history, invitations};
+use crate::entities::{assessments, supplier_invitations, suppliers, templates};
+use crate::error::DomainResult;
+use crate::jobs::{self, Job};
+use crate::tenant::TenantCtx;
+
+/// Rows per multi-row insert: well under SQLite's 32,766 bound parameters.
+const CHUNK: usize = 500;
+
+/// One assessment to create, for a supplier the caller has found in its own registry.
+pub(crate) struct NewAssessment<'a> {
+    pub supplier: &'a suppliers::Model,
+    pub template_id: Uuid,
+    pub target_level: i32,
+    pub due_date: NaiveDate,
+    pub campaign_id: Option<Uuid>,
+}
+
+/// Creates the assessments (status `sent`) in `conn`'s transaction, with their invitations,
+/// their mail jobs and their history, marks each supplier's review `sent` and each template
+/// in use. Returns the rows in the order given.
+pub(crate) async fn create_many(
+    conn: &impl ConnectionTrait,
+    ctx: &TenantCtx,
+    new: &[NewAssessment<'_>],
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<assessments::Model>> {
+    let mut rows = Vec::with_capacity(new.len());
+    let (mut invitations, mut jobs, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    for n in new {
+        let row = assessments::Model {
+            id: Uuid::now_v7(),
+            buyer_organization_id: ctx.org_id().0,
+            supplier_id: n.supplier.id,
+            supplier_organization_id: n.supplier.supplier_organization_id,
+            campaign_id: n.campaign_id,
+            template_id: n.template_id,
+            target_level: n.target_level,
+            due_date: n.due_date,
+            status: Status::Sent.as_str().into(),
+            version: 1,
+            submitted_at: None,
+            accepted_at: None,
+            cancelled_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        if row.supplier_organization_id.is_some() {
+            jobs.push(Job::AssessmentNoticeMail { assessment_id: row.id, resent_at: None });
+        } else {
+            let invitation = invitations::new_row(row.id, row.due_date, &n.supplier.contact_email, now);
+            jobs.push(Job::AssessmentInvitationMail { invitation_id: invitation.id });
+            invitations.push(invitation);
+        }
+        let mut created = json!({ "status": "sent" });
+        if let Some(campaign_id) = n.campaign_id {
+            created["campaign_id"] = json!(campaign_id);
+        }
+        events.push(history::row(
+            ctx,
+            history::NewEvent {
+                assessment_id: row.id,
+                kind: "created",
+                item_no: None,
+                old_value: None,
+                new_value: Some(created),
+            },
+        ));
+        rows.push(row);
+    }
+
+    let template_ids: BTreeSet<Uuid> = new.iter().map(|n| n.template_id).collect();
+    templates::Entity::update_many()
+        .col_expr(templates::Column::InUse, Expr::value(true))
+        .filter(templates::Column::Id.is_in(template_ids))
+        .exec(conn)
+        .await?;
+    for chunk in rows.chunks(CHUNK) {
+        assessments::Entity::insert_many(chunk.iter().cloned().map(assessments::ActiveModel::from))
+            .exec_without_returning(conn)
+            .await?;
+    }
+    for chunk in invitations.chunks(CHUNK) {
+        supplier_invitations::Entity::insert_many(chunk.iter().cloned().map(supplier_invitations::ActiveModel::from))
+            .exec_without_returning(conn)
+            .await?;
+    }
+    jobs::enqueue_many(conn, &jobs, now).await?;
+    history::record(conn, events).await?;
+    let supplier_ids: Vec<Uuid> = new.iter().map(|n| n.supplier.id).collect();
+    for chunk in supplier_ids.chunks(CHUNK) {
+        suppliers::Entity::update_many()
+            .col_expr(suppliers::Column::ReviewStatus, Expr::value(Status::Sent.as_str()))
+            .filter(suppliers::Column::Id.is_in(chunk.to_vec()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(rows)
+}

@@ -65,6 +65,8 @@ async fn each_resend_to_a_linked_supplier_is_mailed_again() -> TestResult {
     assert_eq!(app.run_worker().await.succeeded, 1, "the notice of the new assessment");
 
     for _ in 0..2 {
+        // A resend is keyed by its time: the test app's clock stands still until moved.
+        app.clock.advance(chrono::Duration::minutes(1));
         let resent = app
             .post(&format!("/api/v1/assessments/{assessment}/resend-invitation"), Some(&buyer.access_token), json!({}))
             .await;
@@ -95,7 +97,7 @@ async fn jobs_queued_before_the_dedupe_key_existed_get_keys_of_their_own_and_sti
     let txn = app.db.begin().await?;
     Migrator::down(&txn, Some(u32::try_from(all.len() - keyed)?)).await?;
     txn.commit().await?;
-    kensa_domain::db::migrate(&app.db).await?;
+    kensa_domain::db::migrate(&app.kensa).await?;
 
     let keys = dedupe_keys(&app).await?;
     assert_eq!(keys.len(), 2);

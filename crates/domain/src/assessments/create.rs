@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -35,7 +35,7 @@ pub(crate) struct NewAssessment<'a> {
 /// their mail jobs and their history, marks each supplier's review `sent` and each template
 /// in use. Returns the rows in the order given.
 pub(crate) async fn create_many(
-    conn: &impl ConnectionTrait,
+    conn: &crate::WriteTx,
     ctx: &TenantCtx,
     new: &[NewAssessment<'_>],
     now: DateTime<Utc>,
@@ -73,6 +73,7 @@ pub(crate) async fn create_many(
         }
         events.push(history::row(
             ctx,
+            now,
             history::NewEvent {
                 assessment_id: row.id,
                 kind: "created",

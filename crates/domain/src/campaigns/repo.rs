@@ -73,6 +73,15 @@ pub(crate) async fn supplier_names(
     Ok(names)
 }
 
+/// Stores a new campaign of the editor's organization.
+pub(crate) async fn insert(tx: &WriteTx, editor: EditorCtx<'_>, campaign: &campaigns::Model) -> DomainResult<()> {
+    if campaign.organization_id != editor.tenant().org_id().0 {
+        return Err(DomainError::internal("a campaign of another organization"));
+    }
+    campaigns::Entity::insert(campaigns::ActiveModel::from(campaign.clone())).exec_without_returning(tx).await?;
+    Ok(())
+}
+
 /// Marks the campaign cancelled; false when it already was (a concurrent cancel won).
 pub(crate) async fn mark_cancelled(
     tx: &WriteTx,

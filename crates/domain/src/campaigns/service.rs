@@ -6,8 +6,6 @@ use crate::error::ErrorCode;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::instrument;
@@ -20,7 +18,7 @@ use crate::assessments::access;
 use crate::assessments::invitations;
 use crate::assessments::model::Status;
 use crate::assessments::service::is_overdue;
-use crate::entities::{assessments, campaigns, suppliers};
+use crate::entities::{campaigns, suppliers};
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::pagination::{Page, PageRequest};
 use crate::suppliers::repo as suppliers_repo;
@@ -143,7 +141,7 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
         .collect();
 
     let txn = k.begin_write().await?;
-    campaigns::Entity::insert(campaigns::ActiveModel::from(campaign.clone())).exec_without_returning(&txn).await?;
+    repo::insert(&txn, editor, &campaign).await?;
     let rows = crate::assessments::create_many(&txn, ctx, &new, now).await?;
     crate::audit::record_action(
         &txn,

@@ -8,7 +8,6 @@ use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, Pos, Response};
 use futures_util::FutureExt;
 
@@ -20,18 +19,18 @@ use crate::error::ApiError;
 use crate::extract::{bearer, read_body, request_meta};
 use crate::state::AppState;
 
+/// A credential that does not authenticate (malformed, invalid, expired, revoked) is kept as
+/// its 401 error, which every operation of the request answers: never taken for anonymous.
 async fn authenticate(state: &AppState, req: &HttpRequest) -> Caller {
     let result = match bearer(req) {
-        Ok(Some(token)) => {
-            kensa_domain::auth::authenticate(&state.kensa, &token, request_meta(req)).await.map(Some).map_err(|e| {
-                let e = ApiError::from(e);
-                (e.code().to_owned(), e.public_detail().unwrap_or_default())
-            })
-        }
+        Ok(Some(token)) => kensa_domain::auth::authenticate(&state.kensa, &token, request_meta(req))
+            .await
+            .map(Some)
+            .map_err(ApiError::from),
         Ok(None) => Ok(None),
-        Err(e) => Err((e.code().to_owned(), e.public_detail().unwrap_or_default())),
+        Err(e) => Err(e),
     };
-    Caller(result)
+    Caller::new(result)
 }
 
 pub async fn execute(
@@ -136,7 +135,5 @@ pub async fn graphiql(guard: web::Data<GraphqlGuard>) -> Result<HttpResponse, Ap
     if !guard.settings.graphiql {
         return Err(ApiError::RouteNotFound);
     }
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(GraphiQLSource::build().endpoint("/graphql").finish()))
+    Ok(super::assets::page())
 }

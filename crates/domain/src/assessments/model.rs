@@ -10,7 +10,6 @@ use crate::templates::AnswerStatus;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
-#[cfg_attr(feature = "graphql", graphql(rename_items = "snake_case"))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Sent,
@@ -179,6 +178,7 @@ pub struct Answer {
 /// An answer as a client sends it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 #[serde(deny_unknown_fields)]
 pub struct AnswerInput {
     pub status: AnswerStatus,

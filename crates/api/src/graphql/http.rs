@@ -74,13 +74,17 @@ pub async fn execute(
     let run = async move {
         let mut responses = Vec::with_capacity(count);
         for (request, verdict) in requests.into_iter().zip(verdicts) {
-            let response = match verdict {
-                Verdict::Refused(error) => Response::from_errors(vec![error]),
-                Verdict::Anonymous => match caller.require() {
+            // A rejected credential is every operation's answer, even one an anonymous
+            // caller could run: the client meant to be someone, and is told it is not.
+            let rejected = caller.optional().err();
+            let response = match (rejected, verdict) {
+                (Some(e), _) => Response::from_errors(vec![e.into_server_error(Pos::default())]),
+                (None, Verdict::Refused(error)) => Response::from_errors(vec![error]),
+                (None, Verdict::Anonymous) => match caller.require() {
                     Err(e) => Response::from_errors(vec![e.into_server_error(Pos::default())]),
                     Ok(_) => Response::from_errors(vec![graphql_error("unauthenticated", 401, "sign in")]),
                 },
-                Verdict::Allowed { .. } => {
+                (None, Verdict::Allowed { .. }) => {
                     let mut request = request
                         .data(kensa.clone())
                         .data(caller.clone())

@@ -80,10 +80,9 @@ pub async fn execute(
             let response = match (rejected, verdict) {
                 (Some(e), _) => Response::from_errors(vec![e.into_server_error(Pos::default())]),
                 (None, Verdict::Refused(error)) => Response::from_errors(vec![error]),
-                (None, Verdict::Anonymous) => match caller.require() {
-                    Err(e) => Response::from_errors(vec![e.into_server_error(Pos::default())]),
-                    Ok(_) => Response::from_errors(vec![graphql_error("unauthenticated", 401, "sign in")]),
-                },
+                (None, Verdict::Anonymous) => Response::from_errors(vec![
+                    super::to_graphql(ApiError::MissingCredentials).into_server_error(Pos::default()),
+                ]),
                 (None, Verdict::Allowed { .. }) => {
                     let mut request = request
                         .data(kensa.clone())

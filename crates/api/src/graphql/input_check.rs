@@ -113,10 +113,11 @@ impl Check<'_> {
     }
 
     fn named<T: Input>(&mut self, name: &str, kind: Kind<'_, T>, path: &str) {
+        const WHOLE: &str = "must be a whole number from 0 to 2147483647";
         let ok = match (name, &kind) {
             ("Int", Kind::Int(n)) => {
                 if !n.is_some_and(|n| (0..=i64::from(i32::MAX)).contains(&n)) {
-                    self.report(path, "out_of_range", "must be a whole number from 0 to 2147483647");
+                    self.report(path, "out_of_range", WHOLE);
                 }
                 return;
             }
@@ -132,12 +133,17 @@ impl Check<'_> {
             _ => return self.declared(name, kind, path),
         };
         if !ok {
-            let expected = match name {
-                "NaiveDate" => "a date (YYYY-MM-DD)".to_owned(),
-                "DateTime" => "a date and time (RFC 3339)".to_owned(),
-                other => format!("a {other}"),
+            let message = match name {
+                "Int" => WHOLE,
+                "Float" => "must be a number",
+                "String" => "must be a string",
+                "Boolean" => "must be true or false",
+                "UUID" => "must be a UUID",
+                "NaiveDate" => "must be a date (YYYY-MM-DD)",
+                "DateTime" => "must be a date and time (RFC 3339)",
+                _ => "must be an ID",
             };
-            self.report(path, "invalid_value", format!("must be {expected}"));
+            self.report(path, "invalid_value", message);
         }
     }
 
@@ -145,12 +151,8 @@ impl Check<'_> {
     fn declared<T: Input>(&mut self, name: &str, kind: Kind<'_, T>, path: &str) {
         let registry = self.registry;
         match (registry.types.get(name), kind) {
-            (Some(MetaType::Enum { enum_values, .. }), Kind::Enum(v) | Kind::String(v)) => {
-                if !enum_values.contains_key(v) {
-                    let values: Vec<&str> = enum_values.keys().map(String::as_str).collect();
-                    self.report(path, "invalid_value", format!("must be one of {}", values.join(", ")));
-                }
-            }
+            (Some(MetaType::Enum { enum_values, .. }), Kind::Enum(v) | Kind::String(v))
+                if enum_values.contains_key(v) => {}
             (Some(MetaType::Enum { enum_values, .. }), _) => {
                 let values: Vec<&str> = enum_values.keys().map(String::as_str).collect();
                 self.report(path, "invalid_value", format!("must be one of {}", values.join(", ")));

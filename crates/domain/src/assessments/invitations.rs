@@ -318,7 +318,7 @@ crate::redacted_debug!(AcceptNew { name, email, organization_name, locale } secr
 #[derive(Clone, Debug)]
 pub enum Accepted {
     /// A new supplier organization and its owner, linked to the assessment: their tokens.
-    NewAccount(Session),
+    NewAccount(Box<Session>),
     /// The signed-in caller's organization now answers the assessment.
     Linked { assessment_id: Uuid, organization_id: Uuid },
     /// The accepting address is not the invited contact's: nothing is linked until the
@@ -348,7 +348,7 @@ pub async fn accept(
             Acceptance::PendingConfirmation { claim_id } => Accepted::PendingConfirmation { claim_id },
         }),
         (None, Some(details)) => Ok(match accept_new(k, token, details, meta).await? {
-            Acceptance::Linked(session) => Accepted::NewAccount(session),
+            Acceptance::Linked(session) => Accepted::NewAccount(Box::new(session)),
             Acceptance::PendingConfirmation { claim_id } => Accepted::PendingConfirmation { claim_id },
         }),
         (None, None) => Err(DomainError::validation(

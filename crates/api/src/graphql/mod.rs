@@ -1,11 +1,13 @@
-//! GraphQL at `POST /graphql` (GraphiQL on `GET /graphql`). Resolvers call the same domain
-//! services as REST and report the same stable codes in `extensions.code`.
-
+//! GraphQL at `POST /graphql` (GraphiQL on `GET /graphql`, from `assets`). Resolvers call
+//! the same domain services as REST, with the same input types (input objects derived on
+//! the domain's and REST's types), and report the same stable codes and statuses in
+//! `extensions.code` and `extensions.status`. Lists are Relay connections (`connection`);
+//! every type problem of the arguments is listed before anything runs (`input_check`).
 //!
 //! Everything a caller controls is bounded (see `limits`): body size (before
 //! authentication for anonymous callers), batch size, aliases, root fields, mutations,
 //! variables, cost and depth (`cost`), time and concurrency (`guard`). Anonymous callers
-//! get the invitation preview only.
+//! get the invitation preview only; a credential that does not authenticate gets its 401.
 
 mod assets;
 mod connection;

@@ -3,7 +3,8 @@
 # the pinned versions below (production builds), so that GET /graphql works offline and
 # loads nothing from another origin. To upgrade: change a version, run this, update
 # ASSETS in crates/api/src/graphql/assets.rs (the file names carry the versions), and
-# check the page in a browser. GraphiQL 4+ ships no UMD build and React 19 none either.
+# check the page in a browser (or with tools/graphiql/render_check.js). GraphiQL 4+ ships no
+# UMD build and React 19 none either.
 set -euo pipefail
 GRAPHIQL=3.8.3
 REACT=18.3.1

@@ -315,13 +315,6 @@ impl Shape {
     }
 }
 
-/// A GraphQL `JSON` argument read as `T` the same way: every problem listed in
-/// `extensions.errors`, each path starting with the argument's name (`input.due_date`).
-pub fn graphql_arg<T: DeserializeOwned>(name: &str, value: async_graphql::Json<Value>) -> async_graphql::Result<T> {
-    from_value(name, value.0)
-        .map_err(|errors| crate::graphql::to_graphql(kensa_domain::DomainError::Validation(errors).into()))
-}
-
 fn segments(path: &serde_path_to_error::Path) -> Option<Vec<Seg>> {
     use serde_path_to_error::Segment;
     path.iter()

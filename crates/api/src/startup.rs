@@ -124,6 +124,7 @@ impl Application {
                         .route(web::post().to(graphql::execute))
                         .route(web::get().to(graphql::graphiql)),
                 )
+                .service(resource("/graphql/assets/{name}").route(web::get().to(graphql::graphiql_asset)))
                 .configure(|cfg| {
                     if public_docs {
                         cfg.service(resource("/docs").route(web::get().to(docs_redirect)))

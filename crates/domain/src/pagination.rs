@@ -39,6 +39,11 @@ impl PageRequest {
     }
 }
 
+/// The cursor that continues a list after the row keyed `id` (GraphQL gives one per edge).
+pub fn cursor_for(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub data: Vec<T>,
@@ -50,7 +55,7 @@ impl<T> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, limit: u64, key: impl Fn(&T) -> Uuid) -> Self {
         let more = rows.len() as u64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        let next_cursor = if more { rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r).as_bytes())) } else { None };
+        let next_cursor = if more { rows.last().map(|r| cursor_for(key(r))) } else { None };
         Self { data: rows, next_cursor }
     }
 

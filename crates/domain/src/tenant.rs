@@ -18,7 +18,7 @@ use crate::ids::{OrganizationId, UserId};
 // type names. No `Ord`: the declaration order is not a privilege order anyone should compare.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RoleDto))]
-#[cfg_attr(feature = "graphql", derive(async_graphql::Enum), graphql(name = "RoleGql", rename_items = "snake_case"))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum), graphql(name = "RoleGql"))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Owner,

@@ -87,7 +87,7 @@ async fn cr_lf_and_nul_are_removed_from_names_and_old_rows_with_them_still_downl
         .post(
             "/graphql",
             Some(&supplier.access_token),
-            json!({ "query": "mutation($id: UUID!, $c: String!, $n: String!) { uploadEvidence(assessmentId: $id, fileName: $n, contentType: \"application/pdf\", contentBase64: $c) { id fileName } }",
+            json!({ "query": "mutation($id: UUID!, $c: String!, $n: String!) { uploadEvidence(assessmentId: $id, input: { fileName: $n, contentType: \"application/pdf\", contentBase64: $c }) { id fileName } }",
                     "variables": { "id": id, "c": content, "n": "bad\r\nSet-Cookie: x\u{0}.pdf" } }),
         )
         .await;
@@ -99,7 +99,7 @@ async fn cr_lf_and_nul_are_removed_from_names_and_old_rows_with_them_still_downl
         .post(
             "/graphql",
             Some(&supplier.access_token),
-            json!({ "query": "mutation($id: UUID!, $c: String!, $n: String!) { uploadEvidence(assessmentId: $id, fileName: $n, contentType: \"application/pdf\", contentBase64: $c) { id fileName } }",
+            json!({ "query": "mutation($id: UUID!, $c: String!, $n: String!) { uploadEvidence(assessmentId: $id, input: { fileName: $n, contentType: \"application/pdf\", contentBase64: $c }) { id fileName } }",
                     "variables": { "id": id, "c": content, "n": "bad\u{202e}Set-Cookie: x.pdf" } }),
         )
         .await;

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Member, TestApp, TestResult, spawn_app, spawn_app_with};
+use crate::helpers::{Member, TestApp, TestResult, graphql_input, spawn_app, spawn_app_with};
 
 async fn send(app: &TestApp, token: Option<&str>, body: &Value) -> Result<crate::helpers::Reply, reqwest::Error> {
     let mut request = app.client.post(app.url("/graphql")).header("content-type", "application/json");
@@ -78,12 +78,12 @@ async fn a_signed_in_batch_of_eleven_is_refused_and_ten_run_in_order() -> TestRe
     send(&app, Some(&owner.access_token), &json!(eleven)).await?.assert_problem(400, "batch_too_large");
 
     // Sequential execution: the second operation sees the first one's write.
-    let create = json!({ "query": "mutation($i: JSON!) { createSupplier(input: $i) { id } }",
-        "variables": { "i": { "name": "Batch Parts", "contact_email": "batch@example.com", "target_level": 1 } } });
-    let list = op("{ suppliers { data { name } } }");
+    let create = json!({ "query": "mutation($i: SupplierInput!) { createSupplier(input: $i) { id } }",
+        "variables": { "i": { "name": "Batch Parts", "contactEmail": "batch@example.com", "targetLevel": 1 } } });
+    let list = op("{ suppliers { nodes { name } } }");
     let reply = send(&app, Some(&owner.access_token), &json!([create, list])).await?;
     assert!(reply.body[0]["errors"].is_null(), "{}", reply.body);
-    assert_eq!(reply.body[1]["data"]["suppliers"]["data"][0]["name"], "Batch Parts", "{}", reply.body);
+    assert_eq!(reply.body[1]["data"]["suppliers"]["nodes"][0]["name"], "Batch Parts", "{}", reply.body);
     Ok(())
 }
 
@@ -121,7 +121,7 @@ async fn a_9000_comment_mutation_document_is_refused_and_nothing_is_written() ->
     // Eleven mutation fields spread over a batch: refused whole, none runs.
     let supplier = |i: u32| {
         format!(
-            r#"s{i}: createSupplier(input: {{name: "S{i}", contact_email: "s{i}@example.com", target_level: 1}}) {{ id }} "#
+            r#"s{i}: createSupplier(input: {{name: "S{i}", contactEmail: "s{i}@example.com", targetLevel: 1}}) {{ id }} "#
         )
     };
     let six: String = (0..6).map(supplier).collect();
@@ -138,7 +138,7 @@ async fn a_big_variables_array_is_refused_before_it_is_parsed() -> TestResult {
     let app = spawn_app().await;
     let owner = app.signup("Acme").await;
     let zeros = vec![0u8; 300_000];
-    let body = json!({ "query": "query($v: JSON) { __typename }", "variables": { "v": zeros } });
+    let body = json!({ "query": "query($v: [Int!]) { __typename }", "variables": { "v": zeros } });
     send(&app, Some(&owner.access_token), &body).await?.assert_problem(413, "too_many_json_values");
     let many: serde_json::Map<String, Value> = (0..51).map(|i| (format!("v{i}"), json!(1))).collect();
     let body = json!({ "query": "{ __typename }", "variables": many });
@@ -174,10 +174,10 @@ async fn a_viewers_batch_of_template_trees_is_refused_by_cost() -> TestResult {
     assert_eq!(first_code(&reply.body), "query_too_complex", "{}", reply.body);
     assert!(reply.body["data"].is_null());
 
-    // Pages cost their `limit` × their fields: three pages of 200 are over, of 20 are fine.
-    let fields = "data { id name contactName contactEmail tier targetLevel tags organizationId reviewStatus createdAt updatedAt }";
+    // Pages cost `first` × their fields: three pages of 200 are over, of 20 are fine.
+    let fields = "edges { node { id name contactName contactEmail tier targetLevel tags organizationId reviewStatus createdAt updatedAt } }";
     let pages = format!(
-        "{{ a: suppliers(limit: 200) {{ {fields} }} b: suppliers(limit: 200) {{ {fields} }} c: suppliers(limit: 200) {{ {fields} }} }}"
+        "{{ a: suppliers(first: 200) {{ {fields} }} b: suppliers(first: 200) {{ {fields} }} c: suppliers(first: 200) {{ {fields} }} }}"
     );
     assert_eq!(first_code(&send(&app, v, &op(&pages)).await?.body), "query_too_complex");
     let small = send(&app, v, &op(&pages.replace("200", "20"))).await?;
@@ -194,9 +194,9 @@ async fn anonymous_callers_reach_only_the_invitation_preview() -> TestResult {
     assert_eq!(first_code(&preview.body), "not_found", "{}", preview.body);
 
     for query in [
-        "{ templates { data { id } } }",
+        "{ templates { nodes { id } } }",
         r#"{ a: invitation(token: "x") { buyerName } b: invitation(token: "y") { buyerName } }"#,
-        r#"mutation { acceptInvitation(token: "x") { accessToken } }"#,
+        r#"mutation { acceptInvitation(token: "x") { status } }"#,
         "{ __schema { types { name } } }",
         "query Q { ...F } fragment F on Query { me { role } }",
     ] {
@@ -205,8 +205,9 @@ async fn anonymous_callers_reach_only_the_invitation_preview() -> TestResult {
         assert_eq!(reply.body["errors"][0]["extensions"]["status"], 401);
         assert!(reply.body["data"].is_null(), "{query}: {}", reply.body);
     }
-    let forged = send_with_token(&app, "not-a-jwt", "{ templates { data { id } } }").await?;
+    let forged = send_with_token(&app, "not-a-jwt", "{ templates { nodes { id } } }").await?;
     assert_eq!(first_code(&forged.body), "invalid_token");
+    assert_eq!(forged.body["errors"][0]["extensions"]["status"], 401, "{}", forged.body);
     Ok(())
 }
 
@@ -227,7 +228,7 @@ async fn anonymous_requests_are_rate_limited_per_address() -> TestResult {
     // Signed-in callers are not counted against the address.
     let owner = app.signup("Acme").await;
     let reply = send(&app, Some(&owner.access_token), &op("{ me { role } }")).await?;
-    assert_eq!(reply.body["data"]["me"]["role"], "owner");
+    assert_eq!(reply.body["data"]["me"]["role"], "OWNER");
     Ok(())
 }
 
@@ -245,6 +246,8 @@ async fn production_turns_introspection_and_graphiql_off_unless_enabled() -> Tes
     assert_eq!(first_code(&nested.body), "introspection_disabled", "{}", nested.body);
     let graphiql = production.client.get(production.url("/graphql")).send().await?;
     assert_eq!(graphiql.status(), StatusCode::NOT_FOUND);
+    let asset = production.client.get(production.url("/graphql/assets/kensa-graphiql.js")).send().await?;
+    assert_eq!(asset.status(), StatusCode::NOT_FOUND, "GraphiQL's assets are off with it");
 
     let enabled = spawn_app_with(|vars| {
         vars.insert("KENSA_ENV".into(), "production".into());
@@ -280,8 +283,8 @@ async fn a_request_over_the_time_limit_answers_503() -> TestResult {
     // Five imports one after the other take far longer than a millisecond.
     let batch: Vec<Value> = (0..5)
         .map(|i| {
-            json!({ "query": "mutation($d: JSON!) { importTemplate(document: $d) { id } }",
-            "variables": { "d": big_template(&format!("slow{i}"), 1500) } })
+            json!({ "query": "mutation($d: TemplateDocumentInput!) { importTemplate(input: $d) { id } }",
+            "variables": { "d": graphql_input(&big_template(&format!("slow{i}"), 1500)) } })
         })
         .collect();
     let reply = send(&app, Some(&owner.access_token), &json!(batch)).await?;
@@ -299,8 +302,8 @@ async fn requests_beyond_the_concurrency_and_queue_are_shed_with_503() -> TestRe
     let owner = app.signup("Acme").await;
     let mut requests = tokio::task::JoinSet::new();
     for i in 0..30 {
-        let body = json!({ "query": "mutation($d: JSON!) { importTemplate(document: $d) { id } }",
-            "variables": { "d": big_template(&format!("k{i}"), 800) } });
+        let body = json!({ "query": "mutation($d: TemplateDocumentInput!) { importTemplate(input: $d) { id } }",
+            "variables": { "d": graphql_input(&big_template(&format!("k{i}"), 800)) } });
         let request = app.client.post(app.url("/graphql")).bearer_auth(&owner.access_token).json(&body);
         requests.spawn(async move { Ok::<_, reqwest::Error>(TestApp::read(request.send().await?).await) });
     }
@@ -329,7 +332,7 @@ async fn internal_errors_are_answered_with_the_request_id_and_no_detail() -> Tes
         .post(app.url("/graphql"))
         .bearer_auth(&owner.access_token)
         .header("x-request-id", "gql-internal-1")
-        .json(&op("{ suppliers { data { id } } }"))
+        .json(&op("{ suppliers { nodes { id } } }"))
         .send()
         .await?;
     let reply = TestApp::read(response).await;
@@ -370,10 +373,10 @@ async fn a_template_document_over_4_mib_is_refused_over_graphql_as_over_rest() -
             item["question"] = json!(long);
         }
     }
-    let body = json!({ "query": "mutation($d: JSON!) { importTemplate(document: $d) { id } }", "variables": { "d": document } });
+    let body = json!({ "query": "mutation($d: TemplateDocumentInput!) { importTemplate(input: $d) { id } }", "variables": { "d": graphql_input(&document) } });
     let reply = send(&app, Some(&owner.access_token), &body).await?;
     assert_eq!(first_code(&reply.body), "validation_failed", "{}", reply.body);
-    assert_eq!(reply.body["errors"][0]["extensions"]["errors"][0]["field"], "document", "{}", reply.body);
+    assert_eq!(reply.body["errors"][0]["extensions"]["errors"][0]["field"], "input", "{}", reply.body);
     assert_eq!(reply.body["errors"][0]["extensions"]["errors"][0]["code"], "too_long", "{}", reply.body);
     Ok(())
 }

@@ -485,3 +485,28 @@ pub fn external_service(variable: &str) -> Result<Option<String>, String> {
         }
     }
 }
+
+/// A REST body as a GraphQL input value: the same fields in GraphQL's casing
+/// (`guideline_version` → `guidelineVersion`). Enum values are the caller's to write.
+pub fn graphql_input(value: &Value) -> Value {
+    fn camel(key: &str) -> String {
+        let mut out = String::new();
+        let mut upper = false;
+        for c in key.chars() {
+            match c {
+                '_' => upper = true,
+                c if upper => {
+                    out.extend(c.to_uppercase());
+                    upper = false;
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+    match value {
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (camel(k), graphql_input(v))).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(graphql_input).collect()),
+        other => other.clone(),
+    }
+}

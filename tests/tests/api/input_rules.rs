@@ -185,8 +185,8 @@ async fn graphql_strings_with_control_characters_are_refused_naming_the_argument
     let error = &literal.body["errors"][0]["extensions"];
     assert_eq!(error["errors"][0]["field"], "invitation.token", "{}", literal.body);
     assert_eq!(error["errors"][0]["code"], "invalid_characters", "{}", literal.body);
-    let query = "mutation($i: JSON!) { createSupplier(input: $i) { id } }";
-    let variables = json!({ "i": { "name": "Parts\u{0}", "contact_email": unique_email("g") } });
+    let query = "mutation($i: SupplierInput!) { createSupplier(input: $i) { id } }";
+    let variables = json!({ "i": { "name": "Parts\u{0}", "contactEmail": unique_email("g") } });
     let reply =
         app.post("/graphql", Some(&buyer.access_token), json!({ "query": query, "variables": variables })).await;
     let error = &reply.body["errors"][0]["extensions"];
@@ -257,17 +257,36 @@ async fn a_body_with_three_bad_fields_lists_all_three_with_their_paths() -> Test
     let fields: Vec<String> = named(&reply).into_iter().map(|(f, _)| f).collect();
     assert_eq!(fields, ["answers[1].status", "answers[2].no", "answers[3].remediation_due"], "{}", reply.body);
 
-    let query = "mutation($a: UUID!, $x: JSON!) { saveAnswers(assessmentId: $a, answers: $x) { version } }";
-    let variables = json!({ "a": assessment, "x": answers["answers"] });
+    // GraphQL lists the same three, each with its path in the variable and its code.
+    let query = "mutation($a: UUID!, $x: SaveAnswersInput!) { saveAnswers(assessmentId: $a, input: $x) { version } }";
+    let answers = json!({ "answers": [
+        { "no": no, "status": "IMPLEMENTED" },
+        { "no": no, "status": "MAYBE" },
+        { "no": "one", "status": "IMPLEMENTED" },
+        { "no": no, "status": "NOT_IMPLEMENTED", "remediationDue": "soon" },
+    ]});
+    let variables = json!({ "a": assessment, "x": answers });
     let gql =
         app.post("/graphql", Some(&supplier.access_token), json!({ "query": query, "variables": variables })).await;
-    let listed: Vec<&str> = gql.body["errors"][0]["extensions"]["errors"]
+    let error = &gql.body["errors"][0]["extensions"];
+    assert_eq!((&error["code"], &error["status"]), (&json!("validation_failed"), &json!(422)), "{}", gql.body);
+    let listed: Vec<(&str, &str)> = error["errors"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|e| e["field"].as_str())
+        .filter_map(|e| Some((e["field"].as_str()?, e["code"].as_str()?)))
         .collect();
-    assert_eq!(listed, ["answers[1].status", "answers[2].no", "answers[3].remediation_due"], "{}", gql.body);
+    assert_eq!(
+        listed,
+        [
+            ("variables.x.answers[1].status", "invalid_value"),
+            ("variables.x.answers[2].no", "invalid_value"),
+            ("variables.x.answers[3].remediationDue", "invalid_value")
+        ],
+        "{}",
+        gql.body
+    );
+    assert!(gql.body["data"].is_null(), "nothing ran: {}", gql.body);
     Ok(())
 }
 

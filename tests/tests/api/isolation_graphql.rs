@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, TestResult, due_in, spawn_app};
+use crate::helpers::{Reply, TestApp, TestResult, due_in, graphql_input, spawn_app};
 use crate::isolation_parties::{
     Ids, Rule, Stranger, admins_of_their_own, answerers, buyer_editors_of_registry, buyer_readers, buyer_reviewers,
     callers, editors_of_their_own, meets, new_template, participants, parties, readable_by_both, refers_to_the_unknown,
@@ -17,7 +17,7 @@ pub struct GraphqlRow {
     destructive: bool,
 }
 
-/// A JSON value written as a GraphQL input literal (object keys unquoted), for `JSON!` arguments.
+/// A JSON value written as a GraphQL input literal (object keys unquoted).
 fn literal(value: &Value) -> String {
     match value {
         Value::Object(map) => {
@@ -52,19 +52,19 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
     };
     let mut template = new_template();
     template["key"] = json!("t-FRESH");
-    let template = literal(&template);
+    let template = literal(&graphql_input(&template));
     let campaign =
-        literal(&json!({ "name": "Matrix", "template_id": builtin, "due_date": due_in(30), "supplier_ids": [sup] }));
+        literal(&json!({ "name": "Matrix", "templateId": builtin, "dueDate": due_in(30), "supplierIds": [sup] }));
     vec![
         row("me", "{ me { user { id } } }".into(), readable_by_both, Own),
-        row("templates", "{ templates { data { id } } }".into(), readable_by_both, Own),
+        row("templates", "{ templates { edges { node { id } } } }".into(), readable_by_both, Own),
         row("template", format!(r#"{{ template(id: "{builtin}") {{ id }} }}"#), readable_by_both, Own),
-        row("templateExport", format!(r#"{{ templateExport(id: "{builtin}") }}"#), readable_by_both, Own),
-        row("suppliers", "{ suppliers { data { id } } }".into(), readable_by_both, EmptyList),
+        row("templateExport", format!(r#"{{ templateExport(id: "{builtin}") {{ key }} }}"#), readable_by_both, Own),
+        row("suppliers", "{ suppliers { edges { node { id } } } }".into(), readable_by_both, EmptyList),
         row("supplier", format!(r#"{{ supplier(id: "{sup}") {{ id }} }}"#), buyer_readers, NotFound),
-        row("campaigns", "{ campaigns { data { id } } }".into(), readable_by_both, EmptyList),
+        row("campaigns", "{ campaigns { edges { node { id } } } }".into(), readable_by_both, EmptyList),
         row("campaign", format!(r#"{{ campaign(id: "{c}") {{ id }} }}"#), buyer_readers, NotFound),
-        row("assessments", "{ assessments { data { id } } }".into(), readable_by_both, EmptyList),
+        row("assessments", "{ assessments { edges { node { id } } } }".into(), readable_by_both, EmptyList),
         row("assessment", format!(r#"{{ assessment(id: "{x}") {{ id }} }}"#), readable_by_both, NotFound),
         row(
             "assessmentQuestions",
@@ -74,21 +74,26 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         ),
         row(
             "assessmentComments",
-            format!(r#"{{ assessmentComments(id: "{x}") {{ id }} }}"#),
+            format!(r#"{{ assessmentComments(id: "{x}") {{ nodes {{ id }} }} }}"#),
             readable_by_both,
             NotFound,
         ),
-        row("assessmentHistory", format!(r#"{{ assessmentHistory(id: "{x}") {{ id }} }}"#), readable_by_both, NotFound),
+        row(
+            "assessmentHistory",
+            format!(r#"{{ assessmentHistory(id: "{x}") {{ nodes {{ id }} }} }}"#),
+            readable_by_both,
+            NotFound,
+        ),
         row(
             "assessmentEvidence",
-            format!(r#"{{ assessmentEvidence(id: "{x}") {{ id }} }}"#),
+            format!(r#"{{ assessmentEvidence(id: "{x}") {{ nodes {{ id }} }} }}"#),
             readable_by_both,
             NotFound,
         ),
-        row("supplierClaims", "{ supplierClaims { data { id } } }".into(), admins_of_their_own, EmptyList),
+        row("supplierClaims", "{ supplierClaims { edges { node { id } } } }".into(), admins_of_their_own, EmptyList),
         row(
             "importTemplate",
-            format!(r#"mutation {{ importTemplate(document: {template}) {{ id }} }}"#),
+            format!(r#"mutation {{ importTemplate(input: {template}) {{ id }} }}"#),
             editors_of_their_own,
             Own,
         ),
@@ -100,14 +105,14 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         ),
         row(
             "updateTemplate",
-            format!(r#"mutation {{ updateTemplate(id: "{a_template}", patch: {{ name: "renamed" }}) {{ id }} }}"#),
+            format!(r#"mutation {{ updateTemplate(id: "{a_template}", input: {{ name: "renamed" }}) {{ id }} }}"#),
             buyer_editors_of_registry,
             NotFound,
         ),
         row(
             "createSupplier",
             format!(
-                r#"mutation {{ createSupplier(input: {{ name: "Gql Co", contact_name: "C", contact_email: "{}", tier: "tier1" }}) {{ id }} }}"#,
+                r#"mutation {{ createSupplier(input: {{ name: "Gql Co", contactName: "C", contactEmail: "{}", tier: "tier1" }}) {{ id }} }}"#,
                 "gql-FRESH@example.com"
             ),
             editors_of_their_own,
@@ -122,7 +127,7 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         row(
             "saveAnswer",
             format!(
-                r#"mutation {{ saveAnswer(assessmentId: "{x}", no: 1, answer: {{ status: "implemented" }}) {{ version }} }}"#
+                r#"mutation {{ saveAnswer(assessmentId: "{x}", no: 1, input: {{ status: IMPLEMENTED }}) {{ version }} }}"#
             ),
             answerers,
             NotFound,
@@ -130,7 +135,7 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         row(
             "saveAnswers",
             format!(
-                r#"mutation {{ saveAnswers(assessmentId: "{x}", answers: [{{ no: 1, status: "implemented" }}]) {{ version }} }}"#
+                r#"mutation {{ saveAnswers(assessmentId: "{x}", input: {{ answers: [{{ no: 1, status: IMPLEMENTED }}] }}) {{ version }} }}"#
             ),
             answerers,
             NotFound,
@@ -138,7 +143,7 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         row(
             "uploadEvidence",
             format!(
-                r#"mutation {{ uploadEvidence(assessmentId: "{x}", fileName: "e.pdf", contentType: "application/pdf", contentBase64: "JVBERi0xLjQgeA==") {{ id }} }}"#
+                r#"mutation {{ uploadEvidence(assessmentId: "{x}", input: {{ fileName: "e.pdf", contentType: "application/pdf", contentBase64: "JVBERi0xLjQgeA==" }}) {{ id }} }}"#
             ),
             answerers,
             NotFound,
@@ -152,7 +157,7 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         row("resendInvitation", format!(r#"mutation {{ resendInvitation(id: "{x}") }}"#), buyer_reviewers, NotFound),
         // The token is the scope: a signed-in owner or admin gets past the role check
         // to the token check (here `not_found`). Anonymous GraphQL callers get only
-        // `invitation`; the anonymous accept is the REST route.
+        // `invitation`; the anonymous accept (a new account) is the REST route.
         last(
             "acceptInvitation",
             r#"mutation { acceptInvitation(token: "not-a-real-token") { status } }"#.into(),
@@ -176,7 +181,7 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         last("submitAssessment", format!(r#"mutation {{ submitAssessment(id: "{x}") {{ id }} }}"#), answerers),
         last(
             "reviewAssessment",
-            format!(r#"mutation {{ reviewAssessment(id: "{x}", input: {{ decision: "accept" }}) {{ id }} }}"#),
+            format!(r#"mutation {{ reviewAssessment(id: "{x}", input: {{ decision: ACCEPT }}) {{ id }} }}"#),
             buyer_reviewers,
         ),
         last(
@@ -228,7 +233,7 @@ async fn every_graphql_root_field_answers_each_party_as_its_role_allows() -> Tes
         let stranger = app.graphql(Some(&p.b_owner.access_token), &fresh(&row.query)).await;
         let stranger_ok = match row.stranger {
             Stranger::NotFound => graphql_code(&stranger) == "not_found",
-            Stranger::EmptyList => stranger.body["data"][field]["data"] == json!([]),
+            Stranger::EmptyList => stranger.body["data"][field]["edges"] == json!([]),
             Stranger::Own => stranger.body["errors"].is_null(),
         };
         assert!(stranger_ok, "{field} as another tenant: {}", stranger.body);

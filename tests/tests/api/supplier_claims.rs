@@ -107,10 +107,10 @@ async fn a_rejected_claim_leaves_the_supplier_unlinked_and_the_link_revoked() ->
     let listed = app
         .graphql(
             Some(&buyer.access_token),
-            "{ supplierClaims(status: pending) { data { id claimantEmail claimantOrganizationName } } }",
+            "{ supplierClaims(status: PENDING) { nodes { id claimantEmail claimantOrganizationName } } }",
         )
         .await;
-    let claims = &listed.body["data"]["supplierClaims"]["data"];
+    let claims = &listed.body["data"]["supplierClaims"]["nodes"];
     assert_eq!(claims[0]["id"], claim_id, "{}", listed.body);
     assert_eq!(claims[0]["claimantEmail"], email.as_str());
     assert_eq!(claims[0]["claimantOrganizationName"], "Unrelated Co");
@@ -120,7 +120,7 @@ async fn a_rejected_claim_leaves_the_supplier_unlinked_and_the_link_revoked() ->
             &format!(r#"mutation {{ rejectSupplierClaim(id: "{claim_id}") {{ status }} }}"#),
         )
         .await;
-    assert_eq!(rejected.body["data"]["rejectSupplierClaim"]["status"], "rejected", "{}", rejected.body);
+    assert_eq!(rejected.body["data"]["rejectSupplierClaim"]["status"], "REJECTED", "{}", rejected.body);
 
     assert!(supplier_record(&app, &buyer, &supplier_id).await["organization_id"].is_null());
     assert_eq!(supplier_assessments(&app, &stranger).await, 0);

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Member, TestApp, TestResult, spawn_app};
+use crate::helpers::{Member, TestApp, TestResult, graphql_input, spawn_app};
 
 async fn builtin_id(app: &TestApp, member: &Member) -> Result<String, Box<dyn std::error::Error>> {
     let list = app.get("/api/v1/templates", Some(&member.access_token)).await;
@@ -275,12 +275,12 @@ async fn graphql_serves_the_same_templates() -> TestResult {
     let owner = app.signup("Acme").await;
     let id = builtin_id(&app, &owner).await?;
     let query = format!(
-        r#"{{ templates {{ data {{ id key builtin itemCount }} }}
+        r#"{{ templates {{ nodes {{ id key builtin itemCount }} }}
              template(id: "{id}", maxLevel: 1) {{ filteredItemCount categories {{ number nameEn sections {{ code items {{ no level levelInferred question }} }} }} }} }}"#
     );
     let reply = app.graphql(Some(&owner.access_token), &query).await;
     assert!(reply.body["errors"].is_null(), "{}", reply.body);
-    assert_eq!(reply.body["data"]["templates"]["data"][0]["itemCount"], 153);
+    assert_eq!(reply.body["data"]["templates"]["nodes"][0]["itemCount"], 153);
     assert_eq!(reply.body["data"]["template"]["filteredItemCount"], 50);
 
     let viewer = app.add_member(&owner, "viewer").await;
@@ -292,7 +292,7 @@ async fn graphql_serves_the_same_templates() -> TestResult {
         .post(
             "/graphql",
             Some(&owner.access_token),
-            json!({ "query": "mutation($d: JSON!) { importTemplate(document: $d) { key itemCount } }", "variables": { "d": small_template("gql") } }),
+            json!({ "query": "mutation($d: TemplateDocumentInput!) { importTemplate(input: $d) { key itemCount } }", "variables": { "d": graphql_input(&small_template("gql")) } }),
         )
         .await;
     assert!(import.body["errors"].is_null(), "{}", import.body);
@@ -304,7 +304,7 @@ async fn graphql_serves_the_same_templates() -> TestResult {
         .post(
             "/graphql",
             Some(&owner.access_token),
-            json!({ "query": "mutation($d: JSON!) { importTemplate(document: $d) { key } }", "variables": { "d": bad } }),
+            json!({ "query": "mutation($d: TemplateDocumentInput!) { importTemplate(input: $d) { key } }", "variables": { "d": graphql_input(&bad) } }),
         )
         .await;
     assert_eq!(invalid.body["errors"][0]["extensions"]["code"], "validation_failed");

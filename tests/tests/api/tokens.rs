@@ -13,7 +13,7 @@ fn session_of(token: &str) -> Value {
     serde_json::from_slice::<Value>(&payload).map(|c| c["sid"].clone()).unwrap_or(Value::Null)
 }
 
-fn claims(owner: &Member, overrides: Value) -> Value {
+pub fn claims(owner: &Member, overrides: Value) -> Value {
     let now = chrono::Utc::now().timestamp();
     let mut claims = json!({
         "sub": owner.user_id, "org": owner.org_id, "aud": "kensa-api", "iss": "kensa",
@@ -27,7 +27,7 @@ fn claims(owner: &Member, overrides: Value) -> Value {
     claims
 }
 
-fn sign(alg: Algorithm, claims: &Value) -> Result<String, jsonwebtoken::errors::Error> {
+pub fn sign(alg: Algorithm, claims: &Value) -> Result<String, jsonwebtoken::errors::Error> {
     jsonwebtoken::encode(&Header::new(alg), claims, &EncodingKey::from_secret(JWT_SECRET.as_bytes()))
 }
 

@@ -152,7 +152,7 @@ async fn an_organization_cannot_store_more_than_its_quota() -> TestResult {
         .post(
             "/graphql",
             Some(&supplier.access_token),
-            json!({ "query": "mutation($id: UUID!, $c: String!) { uploadEvidence(assessmentId: $id, fileName: \"p.pdf\", contentType: \"application/pdf\", contentBase64: $c) { id } }", "variables": { "id": id, "c": content } }),
+            json!({ "query": "mutation($id: UUID!, $c: String!) { uploadEvidence(assessmentId: $id, input: { fileName: \"p.pdf\", contentType: \"application/pdf\", contentBase64: $c }) { id } }", "variables": { "id": id, "c": content } }),
         )
         .await;
     assert_eq!(reply.body["errors"][0]["extensions"]["code"], "storage_quota_exceeded", "{}", reply.body);

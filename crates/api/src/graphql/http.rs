@@ -9,7 +9,6 @@ use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, Pos, Response};
 use futures_util::FutureExt;
 
@@ -21,18 +20,18 @@ use crate::error::ApiError;
 use crate::extract::{bearer, read_body, request_meta};
 use crate::state::AppState;
 
+/// A credential that does not authenticate (malformed, invalid, expired, revoked) is kept as
+/// its 401 error, which every operation of the request answers: never taken for anonymous.
 async fn authenticate(state: &AppState, req: &HttpRequest) -> Caller {
     let result = match bearer(req) {
-        Ok(Some(token)) => {
-            kensa_domain::auth::authenticate(&state.kensa, &token, request_meta(req)).await.map(Some).map_err(|e| {
-                let e = ApiError::from(e);
-                (e.code().as_str().to_owned(), e.public_detail().unwrap_or_default())
-            })
-        }
+        Ok(Some(token)) => kensa_domain::auth::authenticate(&state.kensa, &token, request_meta(req))
+            .await
+            .map(Some)
+            .map_err(ApiError::from),
         Ok(None) => Ok(None),
-        Err(e) => Err((e.code().as_str().to_owned(), e.public_detail().unwrap_or_default())),
+        Err(e) => Err(e),
     };
-    Caller(result)
+    Caller::new(result)
 }
 
 pub async fn execute(
@@ -76,13 +75,16 @@ pub async fn execute(
     let run = async move {
         let mut responses = Vec::with_capacity(count);
         for (request, verdict) in requests.into_iter().zip(verdicts) {
-            let response = match verdict {
-                Verdict::Refused(error) => Response::from_errors(vec![error]),
-                Verdict::Anonymous => match caller.require() {
-                    Err(e) => Response::from_errors(vec![e.into_server_error(Pos::default())]),
-                    Ok(_) => Response::from_errors(vec![graphql_error("unauthenticated", 401, "sign in")]),
-                },
-                Verdict::Allowed { .. } => {
+            // A rejected credential is every operation's answer, even one an anonymous
+            // caller could run: the client meant to be someone, and is told it is not.
+            let rejected = caller.optional().err();
+            let response = match (rejected, verdict) {
+                (Some(e), _) => Response::from_errors(vec![e.into_server_error(Pos::default())]),
+                (None, Verdict::Refused(error)) => Response::from_errors(vec![error]),
+                (None, Verdict::Anonymous) => Response::from_errors(vec![
+                    super::to_graphql(ApiError::MissingCredentials).into_server_error(Pos::default()),
+                ]),
+                (None, Verdict::Allowed { .. }) => {
                     let mut request = request
                         .data(kensa.clone())
                         .data(caller.clone())
@@ -137,7 +139,5 @@ pub async fn graphiql(guard: web::Data<GraphqlGuard>) -> Result<HttpResponse, Ap
     if !guard.settings.graphiql {
         return Err(ApiError::RouteNotFound);
     }
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(GraphiQLSource::build().endpoint("/graphql").finish()))
+    Ok(super::assets::page())
 }

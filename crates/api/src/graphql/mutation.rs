@@ -1,12 +1,12 @@
-use async_graphql::{Context, Json, Object};
+use async_graphql::{Context, Object};
 use kensa_domain::ErrorCode;
 use kensa_domain::Kensa;
-use kensa_domain::templates::{self, AnswerScale, Category, CloneInput, TemplateDocument, TemplatePatch, TemplateView};
-use serde::{Deserialize, Serialize};
+use kensa_domain::templates::{self, CloneInput, TemplateDocument, TemplatePatch, TemplateView};
+use serde::Serialize;
 use uuid::Uuid;
 
-use super::{Caller, to_graphql};
-use crate::error::ApiError;
+use super::{Caller, gql};
+use crate::rest::templates::{CloneRequest, TemplatePatchRequest};
 
 #[derive(Default)]
 pub struct TemplateMutation;
@@ -15,26 +15,9 @@ pub struct TemplateMutation;
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Mutation(TemplateMutation, super::workflow::WorkflowMutation);
 
-fn gql<E: Into<ApiError>>(e: E) -> async_graphql::Error {
-    to_graphql(e.into())
-}
-
-/// The fields `updateTemplate` may replace, as in `PATCH /api/v1/templates/{id}`.
-#[derive(Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct TemplatePatchInput {
-    key: Option<String>,
-    name: Option<String>,
-    name_en: Option<String>,
-    guideline_version: Option<String>,
-    language: Option<String>,
-    answer_scale: Option<AnswerScale>,
-    categories: Option<Vec<Category>>,
-}
-
 /// The REST bound on a template document (4 MiB) holds for GraphQL too, whose signed-in
 /// bodies may be twice that: measured as the JSON it serialises to, without building it.
-fn template_document_size(field: &str, value: &serde_json::Value) -> async_graphql::Result<()> {
+fn template_document_size(field: &str, value: &impl Serialize) -> async_graphql::Result<()> {
     struct Counter(usize);
     impl std::io::Write for Counter {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -60,44 +43,38 @@ fn template_document_size(field: &str, value: &serde_json::Value) -> async_graph
 
 #[Object]
 impl TemplateMutation {
-    /// Import a custom template (the document shape of `POST /api/v1/templates`).
-    async fn import_template(
-        &self,
-        ctx: &Context<'_>,
-        document: Json<serde_json::Value>,
-    ) -> async_graphql::Result<TemplateView> {
+    /// Import a custom template (the document of `POST /api/v1/templates`).
+    async fn import_template(&self, ctx: &Context<'_>, input: TemplateDocument) -> async_graphql::Result<TemplateView> {
         let tenant = ctx.data::<Caller>()?.require()?;
-        template_document_size("document", &document)?;
-        let document: TemplateDocument = crate::input::graphql_arg("document", document)?;
+        template_document_size("input", &input)?;
         let editor = tenant.editor().map_err(gql)?;
-        templates::service::import(ctx.data::<Kensa>()?, editor, document).await.map_err(gql)
+        templates::service::import(ctx.data::<Kensa>()?, editor, input).await.map_err(gql)
     }
 
-    /// Copy a template into the organization.
+    /// Copy a template into the organization (`key` defaults to the source's with a suffix).
     async fn clone_template(
         &self,
         ctx: &Context<'_>,
         id: Uuid,
-        key: Option<String>,
-        name: Option<String>,
+        input: Option<CloneRequest>,
     ) -> async_graphql::Result<TemplateView> {
         let tenant = ctx.data::<Caller>()?.require()?;
         let editor = tenant.editor().map_err(gql)?;
+        let CloneRequest { key, name } = input.unwrap_or_default();
         templates::service::clone(ctx.data::<Kensa>()?, editor, id, CloneInput { key, name }).await.map_err(gql)
     }
 
-    /// Edit an unused custom template.
+    /// Edit an unused custom template, as `PATCH /api/v1/templates/{id}`.
     async fn update_template(
         &self,
         ctx: &Context<'_>,
         id: Uuid,
-        patch: Json<serde_json::Value>,
+        input: TemplatePatchRequest,
     ) -> async_graphql::Result<TemplateView> {
         let tenant = ctx.data::<Caller>()?.require()?;
-        template_document_size("patch", &patch)?;
-        let patch: TemplatePatchInput = crate::input::graphql_arg("patch", patch)?;
+        template_document_size("input", &input)?;
         let editor = tenant.editor().map_err(gql)?;
-        let p = patch;
+        let p = input;
         let patch = TemplatePatch {
             key: p.key,
             name: p.name,

@@ -1,11 +1,10 @@
-use async_graphql::{Context, Json, Object, SimpleObject};
-use kensa_domain::pagination::PageRequest;
+use async_graphql::{Context, Object};
 use kensa_domain::templates::{self, TemplateDocument, TemplateSummary, TemplateView, TreeFilter};
 use kensa_domain::{Kensa, users};
 use uuid::Uuid;
 
-use super::{Caller, to_graphql};
-use crate::error::ApiError;
+use super::connection::{self, Paged};
+use super::{Caller, gql};
 
 #[derive(Default)]
 pub struct CoreQuery;
@@ -13,16 +12,6 @@ pub struct CoreQuery;
 /// The whole query root.
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Query(CoreQuery, super::workflow::WorkflowQuery);
-
-fn gql<E: Into<ApiError>>(e: E) -> async_graphql::Error {
-    to_graphql(e.into())
-}
-
-#[derive(SimpleObject)]
-pub struct TemplatePage {
-    pub data: Vec<TemplateSummary>,
-    pub next_cursor: Option<String>,
-}
 
 #[Object]
 impl CoreQuery {
@@ -34,17 +23,17 @@ impl CoreQuery {
     }
 
     /// Built-in templates (latest version of each) and the organization's own.
-    #[graphql(complexity = "super::cost::page(limit, child_complexity)")]
+    #[graphql(complexity = "super::cost::page(first, child_complexity)")]
     async fn templates(
         &self,
         ctx: &Context<'_>,
-        limit: Option<u64>,
-        cursor: Option<String>,
-    ) -> async_graphql::Result<TemplatePage> {
+        #[graphql(desc = "1–200, default 50")] first: Option<u64>,
+        #[graphql(desc = "`endCursor` (or an edge's cursor) of the previous page")] after: Option<String>,
+    ) -> async_graphql::Result<Paged<TemplateSummary>> {
         let tenant = ctx.data::<Caller>()?.require()?;
-        let page = PageRequest::parse(limit, cursor.as_deref()).map_err(gql)?;
+        let page = connection::request(first, after)?;
         let result = templates::service::list(ctx.data::<Kensa>()?, tenant, &page).await.map_err(gql)?;
-        Ok(TemplatePage { data: result.data, next_cursor: result.next_cursor })
+        Ok(connection::from_page(result))
     }
 
     /// One template with its tree, optionally only up to a level or for one category.
@@ -64,15 +53,15 @@ impl CoreQuery {
         Ok(view)
     }
 
-    /// The template as an importable document (JSON), as `GET /api/v1/templates/{id}/export`.
+    /// The template as an importable document, as `GET /api/v1/templates/{id}/export`.
     #[graphql(complexity = "super::cost::TEMPLATE_DOCUMENT_COST")]
-    async fn template_export(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Json<TemplateDocument>> {
+    async fn template_export(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<TemplateDocument> {
         let tenant = ctx.data::<Caller>()?.require()?;
         let document = templates::service::export(ctx.data::<Kensa>()?, tenant, id).await.map_err(gql)?;
         if let Some(items) = ctx.data_opt::<super::cost::TreeItems>() {
             let count = document.categories.iter().flat_map(|c| &c.sections).map(|s| s.items.len()).sum();
             items.charge(count)?;
         }
-        Ok(Json(document))
+        Ok(document)
     }
 }

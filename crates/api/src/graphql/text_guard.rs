@@ -1,7 +1,8 @@
 //! Holds every string a GraphQL request carries — variables and literal arguments alike — to
 //! the domain's text rule before anything runs ([`kensa_domain::text::check_chars`]): NUL and
 //! other control characters but TAB, LF and CR are refused with `invalid_characters`, naming
-//! the variable (`variables.input.name`) or argument (`acceptInvitation.token`).
+//! the variable (`variables.input.name`) or argument (`acceptInvitation.token`). The same
+//! error lists what `input_check` finds wrong with the types of those values.
 
 use std::sync::Arc;
 
@@ -87,7 +88,9 @@ impl Extension for TextGuard {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let found = problems(&document, variables);
+        let mut found = problems(&document, variables);
+        found.extend(super::input_check::problems(&ctx.schema_env.registry, &document, variables));
+        found.truncate(crate::input::MAX_ERRORS);
         if found.is_empty() {
             return Ok(document);
         }

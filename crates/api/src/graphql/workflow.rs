@@ -1,60 +1,34 @@
-//! GraphQL for suppliers, campaigns, invitations and assessments: the same services and
-//! codes as REST. Inputs take the REST bodies as `JSON` values.
+//! GraphQL for suppliers, campaigns, invitations and assessments: the same services, input
+//! types and codes as REST.
 
-use async_graphql::{Context, Json, Object, SimpleObject};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use kensa_domain::ErrorCode;
 use kensa_domain::Kensa;
 use kensa_domain::assessments::claims::{self, ClaimStatus, SupplierClaim};
 use kensa_domain::assessments::evidence::{self, Evidence};
-use kensa_domain::assessments::invitations::{self, AcceptNew, Acceptance, InvitationPreview};
+use kensa_domain::assessments::invitations::{self, Accepted, InvitationPreview};
 use kensa_domain::assessments::review::{CommentInput, ReviewInput};
 use kensa_domain::assessments::service::AssessmentFilter;
-use kensa_domain::assessments::{self, Answer, AnswerInput, Assessment, Comment, HistoryEvent, Question};
+use kensa_domain::assessments::{
+    self, Answer, AnswerInput, Assessment, Comment, HistoryEvent, Question, Status as AssessmentStatus,
+};
 use kensa_domain::campaigns::{self, Campaign, CampaignInput};
-use kensa_domain::pagination::PageRequest;
 use kensa_domain::suppliers::{self, Supplier, SupplierFilter, SupplierInput};
 use kensa_domain::tenant::TenantCtx;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Caller, to_graphql};
-use crate::error::ApiError;
-use crate::input::graphql_arg;
-
-fn gql<E: Into<ApiError>>(e: E) -> async_graphql::Error {
-    to_graphql(e.into())
-}
+use super::connection::{self, Paged};
+use super::{Caller, gql};
+use crate::rest::assessments::BulkAnswers;
 
 fn caller<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<(&'a Kensa, &'a TenantCtx)> {
     Ok((ctx.data::<Kensa>()?, ctx.data::<Caller>()?.require()?))
 }
 
-fn page(limit: Option<u64>, cursor: Option<String>) -> async_graphql::Result<PageRequest> {
-    PageRequest::parse(limit, cursor.as_deref()).map_err(gql)
-}
-
-#[derive(SimpleObject)]
-pub struct SupplierPage {
-    pub data: Vec<Supplier>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(SimpleObject)]
-pub struct CampaignPage {
-    pub data: Vec<Campaign>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(SimpleObject)]
-pub struct AssessmentPage {
-    pub data: Vec<Assessment>,
-    pub next_cursor: Option<String>,
-}
-
 #[derive(SimpleObject)]
 pub struct SavedAnswers {
     pub answers: Vec<Answer>,
+    /// The assessment's new version: send it as `ifMatch` next time.
     pub version: i32,
 }
 
@@ -65,7 +39,7 @@ pub struct WorkflowQuery;
 impl WorkflowQuery {
     /// The buyer's supplier registry, searched and filtered as `GET /api/v1/suppliers`.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::cost::page(limit, child_complexity)")]
+    #[graphql(complexity = "super::cost::page(first, child_complexity)")]
     async fn suppliers(
         &self,
         ctx: &Context<'_>,
@@ -74,13 +48,13 @@ impl WorkflowQuery {
         target_level: Option<i32>,
         tag: Option<String>,
         review_status: Option<String>,
-        limit: Option<u64>,
-        cursor: Option<String>,
-    ) -> async_graphql::Result<SupplierPage> {
+        first: Option<u64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Paged<Supplier>> {
         let (k, t) = caller(ctx)?;
         let filter = SupplierFilter { q, tier, target_level, tag, review_status };
-        let result = suppliers::service::list(k, t, &filter, &page(limit, cursor)?).await.map_err(gql)?;
-        Ok(SupplierPage { data: result.data, next_cursor: result.next_cursor })
+        let page = connection::request(first, after)?;
+        Ok(connection::from_page(suppliers::service::list(k, t, &filter, &page).await.map_err(gql)?))
     }
 
     async fn supplier(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Supplier> {
@@ -88,16 +62,16 @@ impl WorkflowQuery {
         suppliers::service::get(k, t, id).await.map_err(gql)
     }
 
-    #[graphql(complexity = "super::cost::page(limit, child_complexity)")]
+    #[graphql(complexity = "super::cost::page(first, child_complexity)")]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
-        limit: Option<u64>,
-        cursor: Option<String>,
-    ) -> async_graphql::Result<CampaignPage> {
+        first: Option<u64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Paged<Campaign>> {
         let (k, t) = caller(ctx)?;
-        let result = campaigns::service::list(k, t, &page(limit, cursor)?).await.map_err(gql)?;
-        Ok(CampaignPage { data: result.data, next_cursor: result.next_cursor })
+        let page = connection::request(first, after)?;
+        Ok(connection::from_page(campaigns::service::list(k, t, &page).await.map_err(gql)?))
     }
 
     async fn campaign(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Campaign> {
@@ -105,24 +79,26 @@ impl WorkflowQuery {
         campaigns::service::get(k, t, id).await.map_err(gql)
     }
 
-    /// Both sides' assessments; `role` is `buyer` or `supplier`.
+    /// Both sides' assessments, filtered as `GET /api/v1/assessments`; `role` is `buyer`
+    /// (sent by this organization) or `supplier` (addressed to it).
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::cost::page(limit, child_complexity)")]
+    #[graphql(complexity = "super::cost::page(first, child_complexity)")]
     async fn assessments(
         &self,
         ctx: &Context<'_>,
         role: Option<String>,
-        status: Option<String>,
+        status: Option<AssessmentStatus>,
         supplier_id: Option<Uuid>,
         campaign_id: Option<Uuid>,
         overdue: Option<bool>,
-        limit: Option<u64>,
-        cursor: Option<String>,
-    ) -> async_graphql::Result<AssessmentPage> {
+        first: Option<u64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Paged<Assessment>> {
         let (k, t) = caller(ctx)?;
+        let status = status.map(|s| s.as_str().to_owned());
         let filter = AssessmentFilter { role, status, supplier_id, campaign_id, overdue };
-        let result = assessments::service::list(k, t, &filter, &page(limit, cursor)?).await.map_err(gql)?;
-        Ok(AssessmentPage { data: result.data, next_cursor: result.next_cursor })
+        let page = connection::request(first, after)?;
+        Ok(connection::from_page(assessments::service::list(k, t, &filter, &page).await.map_err(gql)?))
     }
 
     async fn assessment(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Assessment> {
@@ -130,48 +106,69 @@ impl WorkflowQuery {
         assessments::service::get(k, t, id).await.map_err(gql)
     }
 
+    /// Every in-scope item with its answer, in one list: the questionnaire is bounded by its
+    /// template and read whole, as `GET …/questions` (whose `next_cursor` is always null).
     #[graphql(complexity = "super::cost::NOMINAL_LIST * child_complexity")]
     async fn assessment_questions(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Vec<Question>> {
         let (k, t) = caller(ctx)?;
         assessments::service::questions(k, t, id).await.map_err(gql)
     }
 
-    /// The supplier never sees the buyer's internal comments.
-    #[graphql(complexity = "super::cost::NOMINAL_LIST * child_complexity")]
+    /// Oldest first. The supplier never sees the buyer's internal comments.
+    #[graphql(complexity = "super::cost::page(first, child_complexity)")]
     async fn assessment_comments(
         &self,
         ctx: &Context<'_>,
         id: Uuid,
         item_no: Option<u32>,
-    ) -> async_graphql::Result<Vec<Comment>> {
+        first: Option<u64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Paged<Comment>> {
         let (k, t) = caller(ctx)?;
-        assessments::review::comments(k, t, id, item_no).await.map_err(gql)
+        let page = connection::request(first, after)?;
+        Ok(connection::from_page(assessments::review::comments_page(k, t, id, item_no, &page).await.map_err(gql)?))
     }
 
-    #[graphql(complexity = "super::cost::NOMINAL_LIST * child_complexity")]
-    async fn assessment_history(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Vec<HistoryEvent>> {
+    /// Every transition, answer change, shared comment and evidence change, oldest first.
+    #[graphql(complexity = "super::cost::page(first, child_complexity)")]
+    async fn assessment_history(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        first: Option<u64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Paged<HistoryEvent>> {
         let (k, t) = caller(ctx)?;
-        assessments::service::history(k, t, id).await.map_err(gql)
+        let page = connection::request(first, after)?;
+        Ok(connection::from_page(assessments::service::history_page(k, t, id, &page).await.map_err(gql)?))
     }
 
-    #[graphql(complexity = "super::cost::NOMINAL_LIST * child_complexity")]
-    async fn assessment_evidence(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Vec<Evidence>> {
+    #[graphql(complexity = "super::cost::page(first, child_complexity)")]
+    async fn assessment_evidence(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        first: Option<u64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Paged<Evidence>> {
         let (k, t) = caller(ctx)?;
-        evidence::list(k, t, id).await.map_err(gql)
+        let page = connection::request(first, after)?;
+        Ok(connection::from_page(evidence::list_page(k, t, id, &page).await.map_err(gql)?))
     }
 
     /// Invitations accepted by someone other than the invited contact, as
     /// `GET /api/v1/supplier-claims` (owners and admins of the buyer).
+    #[graphql(complexity = "super::cost::page(first, child_complexity)")]
     async fn supplier_claims(
         &self,
         ctx: &Context<'_>,
         status: Option<ClaimStatus>,
-        limit: Option<u64>,
-        cursor: Option<String>,
-    ) -> async_graphql::Result<SupplierClaimPage> {
+        first: Option<u64>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Paged<SupplierClaim>> {
         let (k, t) = caller(ctx)?;
-        let result = claims::list(k, t.admin().map_err(gql)?, status, &page(limit, cursor)?).await.map_err(gql)?;
-        Ok(SupplierClaimPage { data: result.data, next_cursor: result.next_cursor })
+        let page = connection::request(first, after)?;
+        Ok(connection::from_page(claims::list(k, t.admin().map_err(gql)?, status, &page).await.map_err(gql)?))
     }
 
     /// An invitation's preview; needs no sign-in.
@@ -180,45 +177,32 @@ impl WorkflowQuery {
     }
 }
 
-/// The tokens of a new supplier account, or the assessment linked to the caller's; or,
-/// when the accepting address is not the invited contact's, `status: "pending_confirmation"`
-/// and the claim the buyer will decide.
+/// How `acceptInvitation` ended.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum AcceptanceStatus {
+    /// The caller's organization now answers the assessment.
+    Linked,
+    /// The caller's address is not the invited contact's: the buyer decides the claim.
+    PendingConfirmation,
+}
+
+/// The assessment linked to the caller's organization, or the claim the buyer will decide.
 #[derive(SimpleObject)]
 pub struct AcceptedInvitation {
-    /// `linked` or `pending_confirmation`.
-    pub status: String,
+    pub status: AcceptanceStatus,
     pub claim_id: Option<Uuid>,
     pub assessment_id: Option<Uuid>,
-    pub access_token: Option<String>,
-    pub refresh_token: Option<String>,
     pub organization_id: Option<Uuid>,
 }
 
-impl AcceptedInvitation {
-    fn pending(claim_id: Uuid) -> Self {
-        Self {
-            status: "pending_confirmation".into(),
-            claim_id: Some(claim_id),
-            assessment_id: None,
-            access_token: None,
-            refresh_token: None,
-            organization_id: None,
-        }
-    }
-}
-
-#[derive(SimpleObject)]
-pub struct SupplierClaimPage {
-    pub data: Vec<SupplierClaim>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BulkAnswer {
-    no: u32,
-    #[serde(flatten)]
-    answer: AnswerInput,
+/// A file for `uploadEvidence`, base64-encoded (REST takes it as multipart).
+#[derive(InputObject)]
+pub struct UploadEvidenceInput {
+    pub file_name: String,
+    pub content_type: String,
+    pub content_base64: String,
+    /// The item the file supports; none for the assessment as a whole.
+    pub item_no: Option<u32>,
 }
 
 #[derive(Default)]
@@ -226,20 +210,19 @@ pub struct WorkflowMutation;
 
 #[Object]
 impl WorkflowMutation {
-    async fn create_supplier(&self, ctx: &Context<'_>, input: Json<Value>) -> async_graphql::Result<Supplier> {
+    async fn create_supplier(&self, ctx: &Context<'_>, input: SupplierInput) -> async_graphql::Result<Supplier> {
         let (k, t) = caller(ctx)?;
-        let input: SupplierInput = graphql_arg("input", input)?;
         suppliers::service::create(k, t.editor().map_err(gql)?, input).await.map_err(gql)
     }
 
+    /// Replaces the fields sent, as `PATCH /api/v1/suppliers/{id}`.
     async fn update_supplier(
         &self,
         ctx: &Context<'_>,
         id: Uuid,
-        input: Json<Value>,
+        input: SupplierInput,
     ) -> async_graphql::Result<Supplier> {
         let (k, t) = caller(ctx)?;
-        let input: SupplierInput = graphql_arg("input", input)?;
         suppliers::service::update(k, t.editor().map_err(gql)?, id, input).await.map_err(gql)
     }
 
@@ -249,9 +232,8 @@ impl WorkflowMutation {
         Ok(true)
     }
 
-    async fn create_campaign(&self, ctx: &Context<'_>, input: Json<Value>) -> async_graphql::Result<Campaign> {
+    async fn create_campaign(&self, ctx: &Context<'_>, input: CampaignInput) -> async_graphql::Result<Campaign> {
         let (k, t) = caller(ctx)?;
-        let input: CampaignInput = graphql_arg("input", input)?;
         campaigns::service::create(k, t.editor().map_err(gql)?, input).await.map_err(gql)
     }
 
@@ -260,44 +242,30 @@ impl WorkflowMutation {
         campaigns::service::cancel(k, t.editor().map_err(gql)?, id).await.map_err(gql)
     }
 
-    /// Without a Bearer token `input` creates the supplier's organization and user;
-    /// with one, the assessment joins the caller's organization.
-    async fn accept_invitation(
-        &self,
-        ctx: &Context<'_>,
-        token: String,
-        input: Option<Json<Value>>,
-    ) -> async_graphql::Result<AcceptedInvitation> {
-        let input: Option<AcceptNew> = input.map(|i| graphql_arg("input", i)).transpose()?;
+    /// Links the assessment to the caller's organization (owners and admins), or opens a
+    /// claim when the caller's address is not the invited contact's. The same decision as
+    /// `POST /api/v1/invitations/{token}/accept`; a new supplier account is created there,
+    /// since anonymous GraphQL serves only the `invitation` preview.
+    async fn accept_invitation(&self, ctx: &Context<'_>, token: String) -> async_graphql::Result<AcceptedInvitation> {
         let k = ctx.data::<Kensa>()?;
-        let caller = ctx.data::<Caller>()?;
-        if let Ok(tenant) = caller.require() {
-            return Ok(match invitations::accept_existing(k, &token, tenant).await.map_err(gql)? {
-                Acceptance::Linked(id) => AcceptedInvitation {
-                    status: "linked".into(),
-                    claim_id: None,
-                    assessment_id: Some(id),
-                    access_token: None,
-                    refresh_token: None,
-                    organization_id: Some(tenant.org_id().0),
-                },
-                Acceptance::PendingConfirmation { claim_id } => AcceptedInvitation::pending(claim_id),
-            });
-        }
-        let input = input.ok_or_else(|| {
-            gql(kensa_domain::DomainError::validation("input", ErrorCode::Required, "send the new account's details"))
-        })?;
+        let tenant = ctx.data::<Caller>()?.require()?;
         let meta = ctx.data::<kensa_domain::tenant::RequestMeta>().cloned().unwrap_or_default();
-        Ok(match invitations::accept_new(k, &token, input, &meta).await.map_err(gql)? {
-            Acceptance::Linked(session) => AcceptedInvitation {
-                status: "linked".into(),
-                claim_id: None,
+        let accepted = invitations::accept(k, &token, Some(tenant), None, &meta).await.map_err(gql)?;
+        let linked = |assessment_id, organization_id| AcceptedInvitation {
+            status: AcceptanceStatus::Linked,
+            claim_id: None,
+            assessment_id,
+            organization_id: Some(organization_id),
+        };
+        Ok(match accepted {
+            Accepted::Linked { assessment_id, organization_id } => linked(Some(assessment_id), organization_id),
+            Accepted::NewAccount(session) => linked(None, session.organization.id),
+            Accepted::PendingConfirmation { claim_id } => AcceptedInvitation {
+                status: AcceptanceStatus::PendingConfirmation,
+                claim_id: Some(claim_id),
                 assessment_id: None,
-                access_token: Some(session.access_token.clone()),
-                refresh_token: Some(session.refresh_token.clone()),
-                organization_id: Some(session.organization.id),
+                organization_id: None,
             },
-            Acceptance::PendingConfirmation { claim_id } => AcceptedInvitation::pending(claim_id),
         })
     }
 
@@ -313,32 +281,31 @@ impl WorkflowMutation {
         claims::reject(k, t.admin().map_err(gql)?, id).await.map_err(gql)
     }
 
+    /// Save one answer, as `PUT /api/v1/assessments/{id}/answers/{no}`.
     async fn save_answer(
         &self,
         ctx: &Context<'_>,
         assessment_id: Uuid,
         no: u32,
-        answer: Json<Value>,
+        input: AnswerInput,
         if_match: Option<i32>,
     ) -> async_graphql::Result<SavedAnswers> {
         let (k, t) = caller(ctx)?;
-        let answer: AnswerInput = graphql_arg("answer", answer)?;
         let (answers, version) =
-            assessments::answers::save(k, t, assessment_id, vec![(no, answer)], if_match, true).await.map_err(gql)?;
+            assessments::answers::save(k, t, assessment_id, vec![(no, input)], if_match, true).await.map_err(gql)?;
         Ok(SavedAnswers { answers, version })
     }
 
-    /// Many answers at once: all saved or none.
+    /// Many answers at once, all saved or none: the body of `POST /api/v1/assessments/{id}/answers`.
     async fn save_answers(
         &self,
         ctx: &Context<'_>,
         assessment_id: Uuid,
-        answers: Json<Value>,
+        input: BulkAnswers,
         if_match: Option<i32>,
     ) -> async_graphql::Result<SavedAnswers> {
         let (k, t) = caller(ctx)?;
-        let answers: Vec<BulkAnswer> = graphql_arg("answers", answers)?;
-        let inputs = answers.into_iter().map(|a| (a.no, a.answer)).collect();
+        let inputs = input.answers.into_iter().map(|a| (a.no, a.answer)).collect();
         let (answers, version) =
             assessments::answers::save(k, t, assessment_id, inputs, if_match, false).await.map_err(gql)?;
         Ok(SavedAnswers { answers, version })
@@ -359,11 +326,10 @@ impl WorkflowMutation {
         &self,
         ctx: &Context<'_>,
         id: Uuid,
-        input: Json<Value>,
+        input: ReviewInput,
         if_match: Option<i32>,
     ) -> async_graphql::Result<Assessment> {
         let (k, t) = caller(ctx)?;
-        let input: ReviewInput = graphql_arg("input", input)?;
         assessments::review::review(k, t, id, input, if_match).await.map_err(gql)?;
         assessments::service::get(k, t, id).await.map_err(gql)
     }
@@ -390,16 +356,15 @@ impl WorkflowMutation {
         &self,
         ctx: &Context<'_>,
         assessment_id: Uuid,
-        file_name: String,
-        content_type: String,
-        content_base64: String,
-        item_no: Option<u32>,
+        input: UploadEvidenceInput,
     ) -> async_graphql::Result<Evidence> {
         use base64::Engine;
         let (k, t) = caller(ctx)?;
+        let UploadEvidenceInput { file_name, content_type, content_base64, item_no } = input;
         let bytes = base64::engine::general_purpose::STANDARD.decode(content_base64.trim()).map_err(|_| {
             gql(kensa_domain::DomainError::validation("content_base64", ErrorCode::InvalidValue, "not valid base64"))
         })?;
+        drop(content_base64);
         let _slot = evidence::admit(k, t, assessment_id).await.map_err(gql)?;
         let file = kensa_domain::assessments::staging::Stager::from_bytes(
             &k.uploads.staging_dir,
@@ -433,10 +398,9 @@ impl WorkflowMutation {
         &self,
         ctx: &Context<'_>,
         assessment_id: Uuid,
-        input: Json<Value>,
+        input: CommentInput,
     ) -> async_graphql::Result<Comment> {
         let (k, t) = caller(ctx)?;
-        let input: CommentInput = graphql_arg("input", input)?;
         assessments::review::add_comment(k, t, assessment_id, input).await.map_err(gql)
     }
 }

@@ -125,15 +125,20 @@ pub async fn put_answer(
     Ok(saved(answers, version))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+// One answer of a bulk save: the item number and the answer's fields side by side.
+#[derive(Debug, Deserialize, ToSchema, async_graphql::InputObject)]
+#[graphql(name = "AnswerItemInput")]
 #[serde(deny_unknown_fields)]
 pub struct BulkAnswer {
     pub no: u32,
     #[serde(flatten)]
+    #[graphql(flatten)]
     pub answer: AnswerInput,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+// REST's `POST …/answers` body and GraphQL's `saveAnswers(input:)`.
+#[derive(Debug, Deserialize, ToSchema, async_graphql::InputObject)]
+#[graphql(name = "SaveAnswersInput")]
 #[serde(deny_unknown_fields)]
 pub struct BulkAnswers {
     pub answers: Vec<BulkAnswer>,

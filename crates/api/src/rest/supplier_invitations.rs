@@ -1,7 +1,7 @@
 //! `/api/v1/invitations/{token}`: a supplier's invitation, seen without an account.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use kensa_domain::assessments::invitations::{self, AcceptNew, Acceptance, InvitationPreview};
+use kensa_domain::assessments::invitations::{self, AcceptNew, Accepted, InvitationPreview};
 use kensa_domain::auth::Session;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -58,19 +58,22 @@ pub async fn accept(
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let state = app_state(&req)?;
-    if let Some(access) = bearer(&req)? {
-        let ctx = kensa_domain::auth::authenticate(&state.kensa, &access, request_meta(&req)).await?;
-        return Ok(match invitations::accept_existing(&state.kensa, &token, &ctx).await? {
-            Acceptance::Linked(assessment_id) => HttpResponse::Ok().json(LinkedDto { assessment_id }),
-            Acceptance::PendingConfirmation { claim_id } => pending(claim_id),
-        });
-    }
-    if body.len() > crate::extract::JSON_LIMIT {
-        return Err(ApiError::PayloadTooLarge(crate::extract::JSON_LIMIT));
-    }
-    let input: AcceptNew = parse_json(&body)?;
-    Ok(match invitations::accept_new(&state.kensa, &token, input, &meta.0).await? {
-        Acceptance::Linked(session) => HttpResponse::Created().json(session),
-        Acceptance::PendingConfirmation { claim_id } => pending(claim_id),
+    // A token that does not authenticate is answered here (401), never taken for anonymous.
+    let caller = match bearer(&req)? {
+        Some(access) => Some(kensa_domain::auth::authenticate(&state.kensa, &access, request_meta(&req)).await?),
+        None => None,
+    };
+    // With a caller the body is not read; without one it holds the new account.
+    let details = match caller {
+        Some(_) => None,
+        None if body.len() > crate::extract::JSON_LIMIT => {
+            return Err(ApiError::PayloadTooLarge(crate::extract::JSON_LIMIT));
+        }
+        None => Some(parse_json::<AcceptNew>(&body)?),
+    };
+    Ok(match invitations::accept(&state.kensa, &token, caller.as_ref(), details, &meta.0).await? {
+        Accepted::NewAccount(session) => HttpResponse::Created().json(session),
+        Accepted::Linked { assessment_id, .. } => HttpResponse::Ok().json(LinkedDto { assessment_id }),
+        Accepted::PendingConfirmation { claim_id } => pending(claim_id),
     })
 }

@@ -84,7 +84,8 @@ pub async fn create(
     Ok(HttpResponse::Created().json(view))
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, async_graphql::InputObject)]
+#[graphql(name = "CloneTemplateInput")]
 #[serde(deny_unknown_fields)]
 pub struct CloneRequest {
     /// Defaults to the source's key with a random suffix.
@@ -109,7 +110,9 @@ pub async fn clone(
     Ok(HttpResponse::Created().json(view))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+// The fields an edit may replace (REST body and GraphQL `TemplatePatchInput`).
+#[derive(Debug, Serialize, Deserialize, ToSchema, async_graphql::InputObject)]
+#[graphql(name = "TemplatePatchInput")]
 #[serde(deny_unknown_fields)]
 pub struct TemplatePatchRequest {
     pub key: Option<String>,

@@ -77,7 +77,6 @@ pub fn same_contact(invited: &str, claimant: &str) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
-#[cfg_attr(feature = "graphql", graphql(rename_items = "snake_case"))]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimStatus {
     /// Waiting for the buyer's owners or admins.

@@ -261,7 +261,7 @@ async fn link(conn: &crate::WriteTx, u: &Usable, org: Uuid, now: DateTime<Utc>) 
 /// How an acceptance ended: linked at once, or waiting for the buyer because the accepting
 /// address is not the invited contact's (see [`claims`]).
 #[derive(Clone, Debug)]
-pub enum Acceptance<T> {
+enum Acceptance<T> {
     Linked(T),
     PendingConfirmation { claim_id: Uuid },
 }
@@ -325,16 +325,55 @@ pub struct AcceptNew {
 }
 crate::redacted_debug!(AcceptNew { name, email, organization_name, locale } secret { password });
 
+/// How an invitation was accepted, whichever way.
+#[derive(Clone, Debug)]
+pub enum Accepted {
+    /// A new supplier organization and its owner, linked to the assessment: their tokens.
+    NewAccount(Box<Session>),
+    /// The signed-in caller's organization now answers the assessment.
+    Linked { assessment_id: Uuid, organization_id: Uuid },
+    /// The accepting address is not the invited contact's: nothing is linked until the
+    /// buyer's owners or admins decide the claim (a new account exists all the same).
+    PendingConfirmation { claim_id: Uuid },
+}
+
+/// Accepts an invitation: the one place that decides between linking the signed-in caller's
+/// organization and creating a new one, for REST and GraphQL alike.
+///
+/// `caller` is who authentication found. An edge that received a credential which did not
+/// authenticate (invalid, expired, revoked) must answer that error itself and never call
+/// this as `None`: a bad token is a 401, not an anonymous acceptance. A signed-in caller
+/// links (owners and admins; `details` are not used); without one, `details` create the
+/// supplier's organization and owner.
+#[instrument(skip_all, fields(signed_in = caller.is_some()))]
+pub async fn accept(
+    k: &Kensa,
+    token: &str,
+    caller: Option<&TenantCtx>,
+    details: Option<AcceptNew>,
+    meta: &RequestMeta,
+) -> DomainResult<Accepted> {
+    match (caller, details) {
+        (Some(ctx), _) => Ok(match accept_existing(k, token, ctx).await? {
+            Acceptance::Linked(assessment_id) => Accepted::Linked { assessment_id, organization_id: ctx.org_id().0 },
+            Acceptance::PendingConfirmation { claim_id } => Accepted::PendingConfirmation { claim_id },
+        }),
+        (None, Some(details)) => Ok(match accept_new(k, token, details, meta).await? {
+            Acceptance::Linked(session) => Accepted::NewAccount(Box::new(session)),
+            Acceptance::PendingConfirmation { claim_id } => Accepted::PendingConfirmation { claim_id },
+        }),
+        (None, None) => Err(DomainError::validation(
+            "body",
+            ErrorCode::Required,
+            "send the new account's details, or sign in to link your organization",
+        )),
+    }
+}
+
 /// Creates the supplier organization and its owner and, when the address is the invited
 /// contact's, links the assessment and signs them in. Otherwise the account still exists
 /// (its owner can sign in) but sees nothing until the buyer approves the claim.
-#[instrument(skip_all)]
-pub async fn accept_new(
-    k: &Kensa,
-    token: &str,
-    input: AcceptNew,
-    meta: &RequestMeta,
-) -> DomainResult<Acceptance<Session>> {
+async fn accept_new(k: &Kensa, token: &str, input: AcceptNew, meta: &RequestMeta) -> DomainResult<Acceptance<Session>> {
     auth::reserve_account_creation(k, meta).await?;
     let now = k.now();
     let u = usable(k, token, now).await?;
@@ -372,8 +411,7 @@ pub async fn accept_new(
 /// Links the assessment to the caller's existing organization (a supplier answering several
 /// buyers keeps one account), or opens a claim when the caller's address is not the invited
 /// contact's. Owners and admins decide that for their organization.
-#[instrument(skip_all, fields(org = %ctx.org_id()))]
-pub async fn accept_existing(k: &Kensa, token: &str, ctx: &TenantCtx) -> DomainResult<Acceptance<Uuid>> {
+async fn accept_existing(k: &Kensa, token: &str, ctx: &TenantCtx) -> DomainResult<Acceptance<Uuid>> {
     if !matches!(ctx.role(), Role::Owner | Role::Admin) {
         return Err(DomainError::Forbidden);
     }

@@ -11,7 +11,6 @@ use crate::templates::AnswerStatus;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
-#[cfg_attr(feature = "graphql", graphql(rename_items = "snake_case"))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Sent,
@@ -183,6 +182,7 @@ pub struct Answer {
 /// An answer as a client sends it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 #[serde(deny_unknown_fields)]
 pub struct AnswerInput {
     pub status: AnswerStatus,

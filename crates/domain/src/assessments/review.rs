@@ -19,7 +19,6 @@ use crate::tenant::TenantCtx;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
-#[cfg_attr(feature = "graphql", graphql(rename_items = "snake_case"))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Accept,
@@ -28,6 +27,7 @@ pub enum Decision {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject), graphql(name = "ItemCommentInput"))]
 #[serde(deny_unknown_fields)]
 pub struct ItemComment {
     pub no: u32,
@@ -36,6 +36,7 @@ pub struct ItemComment {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 #[serde(deny_unknown_fields)]
 pub struct ReviewInput {
     pub decision: Decision,
@@ -43,6 +44,7 @@ pub struct ReviewInput {
     pub comment: Option<String>,
     /// Per-item remarks, shared with the supplier.
     #[serde(default)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
     pub items: Vec<ItemComment>,
 }
 
@@ -151,6 +153,7 @@ pub async fn review(
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 #[serde(deny_unknown_fields)]
 pub struct CommentInput {
     /// The item discussed; none for the assessment as a whole.

@@ -28,6 +28,7 @@ pub const MAX_SUPPLIERS: usize = 5_000;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 #[serde(deny_unknown_fields)]
 pub struct CampaignInput {
     pub name: String,

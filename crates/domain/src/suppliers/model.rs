@@ -57,6 +57,7 @@ impl From<suppliers::Model> for Supplier {
 /// Fields of a supplier as a client sends them (create: all required ones; update: any).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 #[serde(deny_unknown_fields)]
 pub struct SupplierInput {
     pub name: Option<String>,

@@ -35,13 +35,15 @@ pub mod limits {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject, async_graphql::InputObject))]
+#[cfg_attr(feature = "graphql", graphql(input_name = "ItemInput"))]
 #[serde(deny_unknown_fields)]
 pub struct Item {
     pub no: u32,
     pub level: u8,
     /// The source gives no level: the data file chose one (see `level_reason`).
     #[serde(default)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
     pub level_inferred: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level_reason: Option<String>,
@@ -49,14 +51,18 @@ pub struct Item {
     pub question: String,
     /// 達成基準
     #[serde(default)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
     pub criteria: Vec<String>,
     /// 対象
     #[serde(default)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
     pub scope: Vec<String>,
     /// 頻度
     #[serde(default)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
     pub frequency: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
     pub notes: Vec<String>,
     /// Where the text is not the source's own (reconstructed or editorial), why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,20 +71,35 @@ pub struct Item {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject, async_graphql::InputObject))]
+#[cfg_attr(feature = "graphql", graphql(input_name = "SectionInput", complex))]
 #[serde(deny_unknown_fields)]
 pub struct Section {
     pub code: String,
     #[serde(default)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
     pub requirement: String,
-    // GraphQL cost: the built-in averages 4 items a section (see the api's `graphql::cost`).
-    #[cfg_attr(feature = "graphql", graphql(complexity = "3 * child_complexity"))]
+    // Output through `Section::items` below, which carries the GraphQL cost.
+    #[cfg_attr(feature = "graphql", graphql(skip_output))]
     pub items: Vec<Item>,
+}
+
+// A field's GraphQL cost can only be declared on an output resolver (the input derive
+// refuses `complexity`), so the tree's lists are resolved here.
+#[cfg(feature = "graphql")]
+#[async_graphql::ComplexObject]
+impl Section {
+    /// GraphQL cost: the built-in averages 4 items a section (see the api's `graphql::cost`).
+    #[graphql(complexity = "3 * child_complexity")]
+    async fn items(&self) -> &[Item] {
+        &self.items
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject, async_graphql::InputObject))]
+#[cfg_attr(feature = "graphql", graphql(input_name = "CategoryInput", complex))]
 #[serde(deny_unknown_fields)]
 pub struct Category {
     pub number: u32,
@@ -86,15 +107,26 @@ pub struct Category {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_en: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
     pub purpose: String,
-    // GraphQL cost: the built-in averages 1.6 sections a category.
-    #[cfg_attr(feature = "graphql", graphql(complexity = "2 * child_complexity"))]
+    #[cfg_attr(feature = "graphql", graphql(skip_output))]
     pub sections: Vec<Section>,
+}
+
+#[cfg(feature = "graphql")]
+#[async_graphql::ComplexObject]
+impl Category {
+    /// GraphQL cost: the built-in averages 1.6 sections a category.
+    #[graphql(complexity = "2 * child_complexity")]
+    async fn sections(&self) -> &[Section] {
+        &self.sections
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject, async_graphql::InputObject))]
+#[cfg_attr(feature = "graphql", graphql(input_name = "AnomalyInput"))]
 #[serde(deny_unknown_fields)]
 pub struct Anomaly {
     pub items: Vec<u32>,
@@ -104,7 +136,6 @@ pub struct Anomaly {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
-#[cfg_attr(feature = "graphql", graphql(rename_items = "snake_case"))]
 #[serde(rename_all = "snake_case")]
 pub enum AnswerStatus {
     Implemented,
@@ -133,7 +164,8 @@ impl AnswerStatus {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject, async_graphql::InputObject))]
+#[cfg_attr(feature = "graphql", graphql(input_name = "ScaleEntryInput"))]
 #[serde(deny_unknown_fields)]
 pub struct ScaleEntry {
     pub status: AnswerStatus,
@@ -147,7 +179,8 @@ pub struct ScaleEntry {
 /// The answers a template allows and what each earns.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject, async_graphql::InputObject))]
+#[cfg_attr(feature = "graphql", graphql(input_name = "AnswerScaleInput"))]
 #[serde(deny_unknown_fields)]
 pub struct AnswerScale {
     pub statuses: Vec<ScaleEntry>,
@@ -225,6 +258,8 @@ impl AnswerScale {
 /// A whole template document, as imported and exported.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject, async_graphql::InputObject))]
+#[cfg_attr(feature = "graphql", graphql(input_name = "TemplateDocumentInput"))]
 #[serde(deny_unknown_fields)]
 pub struct TemplateDocument {
     pub key: String,
@@ -233,12 +268,15 @@ pub struct TemplateDocument {
     pub name_en: Option<String>,
     pub guideline_version: String,
     #[serde(default = "default_language")]
+    #[cfg_attr(feature = "graphql", graphql(default_with = "default_language()"))]
     pub language: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
     pub answer_scale: AnswerScale,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "graphql", graphql(default))]
     pub anomalies: Vec<Anomaly>,
     pub categories: Vec<Category>,
 }

@@ -233,21 +233,22 @@ async fn play(k: &Kensa, buyer: &TenantCtx, p: Player<'_>) -> Result<(), DemoErr
         _ => {}
     }
     let token = p.token.ok_or_else(|| DemoError::Missing(format!("no invitation mailed to {}", p.email)))?;
-    let session = invitations::accept_new(
+    let accepted = invitations::accept(
         k,
         token,
-        AcceptNew {
+        None,
+        Some(AcceptNew {
             name: p.supplier.contact.into(),
             email: p.email.clone(),
             password: p.password.into(),
             organization_name: p.supplier.name.into(),
             locale: Some(p.supplier.locale.into()),
-        },
+        }),
         &RequestMeta::default(),
     )
     .await?;
     // The demo accepts as the invited contact, so the link is immediate, never a claim.
-    let invitations::Acceptance::Linked(session) = session else {
+    let invitations::Accepted::NewAccount(session) = accepted else {
         return Err(DemoError::Missing(format!("the invitation to {} became a claim", p.email)));
     };
     let supplier = signed_in(k, &session.access_token).await?;

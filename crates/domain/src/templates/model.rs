@@ -233,6 +233,7 @@ pub struct TemplateDocument {
     pub name_en: Option<String>,
     pub guideline_version: String,
     #[serde(default = "default_language")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::Locale))]
     pub language: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,

@@ -47,6 +47,12 @@ pub struct EvidenceForm {
     item_no: Option<u32>,
 }
 
+/// A file's bytes, as downloaded.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct FileBytes(Vec<u8>);
+
 fn malformed(e: impl std::fmt::Display) -> ApiError {
     ApiError::BadRequest(format!("malformed multipart body: {e}"))
 }
@@ -236,7 +242,17 @@ fn attachment(name: &str) -> ContentDisposition {
 #[utoipa::path(get, path = "/api/v1/assessments/{id}/evidence/{evidence_id}", operation_id = "downloadEvidence", tag = "evidence",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The assessment's id"), ("evidence_id" = Uuid, Path, description = "The file's id")),
-    responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream", body = Vec<u8>,
+    responses((status = 200, description = "The file's bytes, with the type it was uploaded as",
+                  content((FileBytes = "application/pdf"),
+                      (FileBytes = "image/png"),
+                      (FileBytes = "image/jpeg"),
+                      (FileBytes = "image/gif"),
+                      (FileBytes = "application/zip"),
+                      (FileBytes = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                      (FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                      (FileBytes = "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+                      (FileBytes = "text/plain"),
+                      (FileBytes = "text/csv")),
                   headers(("Content-Disposition" = String, description = "`attachment` with the file's name"),
                           ("X-Checksum-SHA256" = String, description = "The file's SHA-256, hex"))),
               (status = 503, description = "`downloads_busy`: too many downloads at once; wait `Retry-After` seconds", body = Problem,

@@ -28,8 +28,7 @@ use serde_json::{Map, Value, json};
 const ANY_CONTENT_TYPE: &[&str] = &["acceptInvitation"];
 
 /// (schema, property) pairs of response schemas that serde leaves out when empty.
-const SKIPPED_WHEN_EMPTY: &[(&str, &str)] =
-    &[("Problem", "detail"), ("Problem", "errors"), ("Problem", "request_id")];
+const SKIPPED_WHEN_EMPTY: &[(&str, &str)] = &[("Problem", "detail"), ("Problem", "errors"), ("Problem", "request_id")];
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch"];
 
@@ -83,8 +82,10 @@ fn reason(status: &str) -> &'static str {
         "404" => "Not found",
         "409" => "Conflict",
         "410" => "Gone",
-        "412" => "Precondition failed (`precondition_failed`): `If-Match` names a version that is no longer \
-                  current; reload and retry.",
+        "412" => {
+            "Precondition failed (`precondition_failed`): `If-Match` names a version that is no longer \
+                  current; reload and retry."
+        }
         "413" => "Payload too large",
         "415" => "Unsupported media type",
         "422" => "Unprocessable",
@@ -211,7 +212,9 @@ fn page_limit(param: &mut Value) {
         schema.insert("default".into(), json!(DEFAULT_LIMIT));
     }
     if let Some(param) = param.as_object_mut() {
-        param.entry("description").or_insert_with(|| json!(format!("Items per page: 1–{MAX_LIMIT}, {DEFAULT_LIMIT} by default.")));
+        param
+            .entry("description")
+            .or_insert_with(|| json!(format!("Items per page: 1–{MAX_LIMIT}, {DEFAULT_LIMIT} by default.")));
     }
 }
 
@@ -219,7 +222,9 @@ fn page_limit(param: &mut Value) {
 fn collect_refs(value: Option<&Value>, into: &mut BTreeSet<String>) {
     match value {
         Some(Value::Object(map)) => {
-            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/")) {
+            if let Some(name) =
+                map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
                 into.insert(name.to_owned());
             }
             map.values().for_each(|v| collect_refs(Some(v), into));
@@ -250,11 +255,8 @@ fn require_every_property(name: &str, schema: &mut Value) {
         parts.iter_mut().for_each(|part| require_every_property(name, part));
     }
     let Some(properties) = schema.get("properties").and_then(Value::as_object) else { return };
-    let mut required: Vec<Value> = properties
-        .keys()
-        .filter(|p| !SKIPPED_WHEN_EMPTY.contains(&(name, p.as_str())))
-        .map(|p| json!(p))
-        .collect();
+    let mut required: Vec<Value> =
+        properties.keys().filter(|p| !SKIPPED_WHEN_EMPTY.contains(&(name, p.as_str()))).map(|p| json!(p)).collect();
     // Keep the annotation's order first (declaration order), then the rest.
     if let Some(existing) = schema.get("required").and_then(Value::as_array) {
         let mut ordered: Vec<Value> = existing.clone();

@@ -64,7 +64,8 @@ pub struct ApiDoc;
 /// The document as committed in `openapi/openapi.json`: the annotations, completed by the
 /// rules of [`crate::contract`].
 pub fn json() -> String {
-    let mut value = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }));
+    let mut value =
+        serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }));
     crate::contract::complete(&mut value);
     let ordered = Ordered {
         openapi: value.get("openapi"),

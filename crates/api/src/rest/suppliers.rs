@@ -3,9 +3,9 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
-use kensa_domain::{DomainError, ErrorCode};
 use kensa_domain::pagination::PageRequest;
 use kensa_domain::suppliers::{self, ImportReport, Supplier, SupplierFilter, SupplierInput};
+use kensa_domain::{DomainError, ErrorCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -225,7 +225,9 @@ async fn csv_from_form(req: &HttpRequest, payload: web::Payload) -> ApiResult<we
         let mut field = field.map_err(malformed)?;
         let is_file = field.name() == Some("file");
         if is_file && file.is_some() {
-            return Err(DomainError::validation("file", ErrorCode::TooManyFiles, "send one file, in the field `file`").into());
+            return Err(
+                DomainError::validation("file", ErrorCode::TooManyFiles, "send one file, in the field `file`").into()
+            );
         }
         let limit = if is_file { CSV_LIMIT } else { 1024 };
         let mut bytes = web::BytesMut::new();

@@ -268,3 +268,115 @@ fn require_every_property(name: &str, schema: &mut Value) {
         schema.insert("required".into(), Value::Array(required));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    fn document() -> Value {
+        serde_json::from_str(&crate::openapi::json()).unwrap_or_default()
+    }
+
+    fn operations(doc: &Value) -> Vec<(String, &Value)> {
+        let mut found = Vec::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for method in super::METHODS {
+                if let Some(op) = item.get(*method) {
+                    found.push((format!("{} {path}", method.to_uppercase()), op));
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_operation_has_an_id_a_summary_a_tag_and_described_responses() {
+        let doc = document();
+        let ops = operations(&doc);
+        assert!(ops.len() > 40, "{}", ops.len());
+        let mut ids = std::collections::BTreeSet::new();
+        for (name, op) in ops {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(id.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && !id.contains('_'), "{name}: {id}");
+            assert!(ids.insert(id.to_owned()), "{name}: operationId {id} twice");
+            assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty() && !s.contains('\n')), "{name}");
+            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{name}");
+            assert!(op["responses"]["default"].is_object(), "{name}");
+            for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                let described =
+                    response["$ref"].is_string() || response["description"].as_str().is_some_and(|d| !d.is_empty());
+                assert!(described, "{name} {status}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_protected_operation_declares_401_and_every_path_id_404() {
+        let doc = document();
+        for (name, op) in operations(&doc) {
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                assert!(op["responses"]["401"].is_object(), "{name}");
+            }
+            let path_param = op["parameters"].as_array().into_iter().flatten().any(|p| p["in"] == "path");
+            // `/metrics` has no parameter but is not served on every port.
+            if !name.ends_with("/metrics") {
+                assert_eq!(path_param, op["responses"]["404"].is_object(), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_201_declares_location() {
+        let doc = document();
+        for (name, op) in operations(&doc) {
+            if let Some(created) = op["responses"].get("201") {
+                assert!(created["headers"]["Location"].is_object(), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn supplier_create_and_patch_have_the_same_fields_and_only_create_requires_any() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        let keys = |name: &str| -> Vec<String> {
+            schemas[name]["properties"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default()
+        };
+        assert!(!keys("SupplierCreate").is_empty());
+        assert_eq!(keys("SupplierCreate"), keys("SupplierPatch"));
+        assert_eq!(schemas["SupplierCreate"]["required"], serde_json::json!(["name", "contact_email"]));
+        assert!(schemas["SupplierPatch"]["required"].is_null());
+    }
+
+    #[test]
+    fn an_evidence_download_declares_every_type_a_file_may_be_stored_with() {
+        let doc = document();
+        let content =
+            &doc["paths"]["/api/v1/assessments/{id}/evidence/{evidence_id}"]["get"]["responses"]["200"]["content"];
+        let declared: std::collections::BTreeSet<&str> =
+            content.as_object().map(|c| c.keys().map(String::as_str).collect()).unwrap_or_default();
+        let accepted: std::collections::BTreeSet<&str> =
+            kensa_domain::assessments::evidence::accepted_types().collect();
+        assert_eq!(declared, accepted);
+    }
+
+    #[test]
+    fn response_only_schemas_require_every_field_they_always_send() {
+        let doc = document();
+        let supplier = &doc["components"]["schemas"]["Supplier"]["required"];
+        assert!(
+            supplier.as_array().is_some_and(|r| r.contains(&"tier".into()) && r.contains(&"organization_id".into()))
+        );
+        let problem = doc["components"]["schemas"]["Problem"]["required"].as_array().cloned().unwrap_or_default();
+        assert!(problem.contains(&"code".into()) && !problem.contains(&"detail".into()), "{problem:?}");
+        let limit = doc["paths"]["/api/v1/suppliers"]["get"]["parameters"]
+            .as_array()
+            .and_then(|p| p.iter().find(|p| p["name"] == "limit"))
+            .map(|p| p["schema"].clone())
+            .unwrap_or_default();
+        assert_eq!(
+            (limit["minimum"].as_u64(), limit["maximum"].as_u64(), limit["default"].as_u64()),
+            (Some(1), Some(200), Some(50))
+        );
+    }
+}

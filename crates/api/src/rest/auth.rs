@@ -13,12 +13,17 @@ use crate::state::AppState;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub organization_name: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(max_length = 254)]
     pub email: String,
     /// At least 12 characters, two kinds of characters, not sequential or common.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
-    /// `ja` (default) or `en`: the language of mails.
+    /// The language of mails; `ja` by default.
+    #[schema(value_type = Option<kensa_domain::wire::Locale>)]
     pub locale: Option<String>,
 }
 kensa_domain::redacted_debug!(SignupRequest { organization_name, name, email, locale } secret { password });
@@ -51,7 +56,9 @@ pub async fn signup(state: web::Data<AppState>, meta: Meta, body: JsonBody<Signu
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(max_length = 254)]
     pub email: String,
+    #[schema(max_length = 256)]
     pub password: String,
     /// Reserved for two-factor sign-in; ignored until TOTP is enabled for the account.
     pub totp_code: Option<String>,

@@ -106,7 +106,9 @@ fn created(view: &templates::TemplateView) -> HttpResponse {
 #[serde(deny_unknown_fields)]
 pub struct CloneRequest {
     /// Defaults to the source's key with a random suffix.
+    #[schema(min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]+$")]
     pub key: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
 }
 
@@ -136,10 +138,12 @@ pub async fn clone(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplatePatchRequest {
+    #[schema(min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]+$")]
     pub key: Option<String>,
     pub name: Option<String>,
     pub name_en: Option<String>,
     pub guideline_version: Option<String>,
+    #[schema(value_type = Option<kensa_domain::wire::Locale>)]
     pub language: Option<String>,
     pub answer_scale: Option<AnswerScale>,
     /// Replaces the whole tree.

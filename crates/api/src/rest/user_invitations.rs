@@ -30,8 +30,13 @@ pub async fn preview(state: web::Data<AppState>, token: web::Path<String>) -> Ap
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitationRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    /// At least 12 characters, two kinds of characters, not sequential or common.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
+    /// The language of mails; `ja` by default.
+    #[schema(value_type = Option<kensa_domain::wire::Locale>)]
     pub locale: Option<String>,
 }
 kensa_domain::redacted_debug!(AcceptInvitationRequest { name, locale } secret { password });

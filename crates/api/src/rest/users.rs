@@ -36,6 +36,7 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<PageQuery
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
+    #[schema(max_length = 254)]
     pub email: String,
     pub role: Role,
 }

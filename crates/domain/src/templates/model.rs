@@ -227,6 +227,7 @@ impl AnswerScale {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TemplateDocument {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]+$"))]
     pub key: String,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

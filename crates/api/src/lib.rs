@@ -2,6 +2,7 @@
 //! binary, which composes this API with the embedded worker, is the `kensa-server` crate, so
 //! that the API depends on the domain only and never on the worker.
 
+pub mod contract;
 pub mod error;
 pub mod exposure;
 pub mod extract;

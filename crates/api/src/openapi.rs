@@ -21,7 +21,12 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Kensa API", description = "Supplier security assessments (JAMA/JAPIA Cybersecurity Guidelines check sheet)."),
+    info(title = "Kensa API", version = "1",
+        description = "Supplier security assessments (JAMA/JAPIA Cybersecurity Guidelines check sheet). Every error is \
+            `application/problem+json` with a stable `code`; lists page with `limit` and `cursor`; resources with a \
+            version send it as `ETag` and take it back in `If-Match`. Walk-through with generated clients: \
+            `docs/integrations.md`."),
+    servers((url = "http://localhost:8080", description = "A local kensa-api (`cargo run`); use your deployment's URL")),
     paths(
         rest::auth::signup, rest::auth::login, rest::auth::refresh, rest::auth::logout, rest::me::me,
         rest::users::list, rest::users::invite, rest::users::update,
@@ -40,16 +45,48 @@ impl Modify for BearerAuth {
         rest::audit::list,
         health::healthz, health::readyz, health::metrics,
     ),
-    components(schemas(error::Problem, error::ProblemField)),
+    // Schemas that only query parameters name (`value_type`), which utoipa does not collect.
+    components(schemas(error::Problem, error::ProblemField, kensa_domain::wire::AssessmentSide)),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "users"), (name = "templates"), (name = "suppliers"), (name = "campaigns"),
-         (name = "invitations"), (name = "assessments"), (name = "evidence"), (name = "audit"), (name = "operations"))
+    tags((name = "auth", description = "Sign-up, sign-in, token rotation, sign-out and the signed-in user."),
+         (name = "users", description = "The organization's members and colleague invitations."),
+         (name = "templates", description = "Check sheets: the built-in JAMA/JAPIA sheet and the organization's own."),
+         (name = "suppliers", description = "The buyer's supplier registry, with CSV import and export."),
+         (name = "campaigns", description = "One template sent to many suppliers at once."),
+         (name = "invitations", description = "Supplier invitations and the claims of those who accept them."),
+         (name = "assessments", description = "Questionnaires, answers, submission, review, comments and history."),
+         (name = "evidence", description = "Files that back the answers."),
+         (name = "audit", description = "The organization's audit trail."),
+         (name = "operations", description = "Probes and metrics for the orchestrator."))
 )]
 pub struct ApiDoc;
 
-/// The document as committed in `openapi/openapi.json`.
+/// The document as committed in `openapi/openapi.json`: the annotations, completed by the
+/// rules of [`crate::contract`].
 pub fn json() -> String {
-    ApiDoc::openapi().to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    let mut value =
+        serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }));
+    crate::contract::complete(&mut value);
+    let ordered = Ordered {
+        openapi: value.get("openapi"),
+        info: value.get("info"),
+        servers: value.get("servers"),
+        paths: value.get("paths"),
+        components: value.get("components"),
+        tags: value.get("tags"),
+    };
+    serde_json::to_string_pretty(&ordered).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// The document's top level in the order readers expect (below it, keys are sorted).
+#[derive(serde::Serialize)]
+struct Ordered<'a> {
+    openapi: Option<&'a serde_json::Value>,
+    info: Option<&'a serde_json::Value>,
+    servers: Option<&'a serde_json::Value>,
+    paths: Option<&'a serde_json::Value>,
+    components: Option<&'a serde_json::Value>,
+    tags: Option<&'a serde_json::Value>,
 }
 
 pub async fn serve() -> HttpResponse {

@@ -22,6 +22,8 @@ pub mod templates;
 pub mod tenant;
 pub mod text;
 pub mod users;
+#[cfg(feature = "openapi")]
+pub mod wire;
 mod write;
 
 use std::sync::Arc;

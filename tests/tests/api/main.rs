@@ -9,6 +9,7 @@ mod catalog;
 mod cli;
 mod config;
 mod consistency;
+mod contract;
 mod crate_graph;
 mod demo;
 mod evidence;

@@ -25,12 +25,19 @@ pub struct AssessmentPage {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AssessmentQuery {
     /// `buyer` (sent by this organization) or `supplier` (addressed to it); both by default.
+    #[param(value_type = Option<kensa_domain::wire::AssessmentSide>)]
     pub role: Option<String>,
+    /// Only assessments in this status.
+    #[param(value_type = Option<kensa_domain::assessments::Status>)]
     pub status: Option<String>,
+    /// Only this supplier's.
     pub supplier_id: Option<Uuid>,
+    /// Only this campaign's.
     pub campaign_id: Option<Uuid>,
+    /// Only overdue (`true`) or only not overdue (`false`) ones.
     pub overdue: Option<bool>,
     pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -42,8 +49,11 @@ async fn fresh(state: &AppState, auth: &Auth, id: Uuid) -> ApiResult<HttpRespons
     Ok(with_etag(&assessments::service::get(&state.kensa, &auth.0, id).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/assessments", tag = "assessments", security(("bearer" = [])), params(AssessmentQuery),
-    responses((status = 200, body = AssessmentPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
+/// List assessments
+///
+/// Those this organization sent as a buyer and those addressed to it as a supplier.
+#[utoipa::path(get, path = "/api/v1/assessments", operation_id = "listAssessments", tag = "assessments", security(("bearer" = [])),
+    params(AssessmentQuery), responses((status = 200, description = "A page of assessments", body = AssessmentPage)))]
 pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<AssessmentQuery>) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
@@ -58,9 +68,13 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<Assessmen
     Ok(HttpResponse::Ok().json(AssessmentPage { data: result.data, next_cursor: result.next_cursor }))
 }
 
-/// The assessment with progress and the overdue flag; `ETag` is its version.
-#[utoipa::path(get, path = "/api/v1/assessments/{id}", tag = "assessments", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = Assessment), (status = 404, body = Problem, content_type = "application/problem+json")))]
+/// Get an assessment
+///
+/// With progress and the overdue flag; `ETag` is its version.
+#[utoipa::path(get, path = "/api/v1/assessments/{id}", operation_id = "getAssessment", tag = "assessments", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The assessment's id")),
+    responses((status = 200, description = "The assessment", body = Assessment,
+                  headers(("ETag" = String, description = "The assessment's version, quoted (`\"4\"`): send it back in `If-Match`")))))]
 pub async fn get(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     fresh(&state, &auth, path.into_inner()).await
 }
@@ -87,9 +101,13 @@ pub struct HistoryPage {
     pub next_cursor: Option<String>,
 }
 
-/// In-scope items (level ≤ target) with their answers, all in one answer (`next_cursor` null).
-#[utoipa::path(get, path = "/api/v1/assessments/{id}/questions", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses((status = 200, body = QuestionList)))]
+/// List the questions with their answers
+///
+/// Every in-scope item (level ≤ target) with its answer, all in one answer (`next_cursor`
+/// null).
+#[utoipa::path(get, path = "/api/v1/assessments/{id}/questions", operation_id = "listQuestions", tag = "assessments",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id")),
+    responses((status = 200, description = "Every in-scope question", body = QuestionList)))]
 pub async fn questions(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let data = assessments::service::questions(&state.kensa, &auth.0, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(QuestionList { data, next_cursor: None }))
@@ -106,12 +124,21 @@ fn saved(answers: Vec<Answer>, version: i32) -> HttpResponse {
     HttpResponse::Ok().insert_header((header::ETAG, format!("\"{version}\""))).json(SavedAnswers { answers, version })
 }
 
-/// Save one answer. Send `If-Match` with the ETag to refuse overwriting newer work (412).
-#[utoipa::path(put, path = "/api/v1/assessments/{id}/answers/{no}", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("no" = u32, Path)), request_body = AnswerInput,
-    responses((status = 200, body = SavedAnswers), (status = 409, body = Problem, content_type = "application/problem+json"),
-              (status = 412, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+/// Save one answer
+///
+/// Send `If-Match` with the ETag to refuse overwriting newer work (412). The supplier's
+/// owners, admins and respondents, while the assessment is open.
+#[utoipa::path(put, path = "/api/v1/assessments/{id}/answers/{no}", operation_id = "saveAnswer", tag = "assessments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The assessment's id"), ("no" = u32, Path, description = "The item number"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` last seen (`\"4\"`, `W/\"4\"` or `4`; `*` for any): refuses (412) to overwrite newer work")),
+    request_body = AnswerInput,
+    responses((status = 200, description = "Saved", body = SavedAnswers,
+                  headers(("ETag" = String, description = "The assessment's version, quoted (`\"4\"`): send it back in `If-Match`"))),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`assessment_locked` or `invalid_transition`: the status does not allow this, or \
+                  `concurrent_update`: a colleague saved at the same moment", body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json")))]
 pub async fn put_answer(
     state: web::Data<AppState>,
     auth: Auth,
@@ -144,13 +171,20 @@ pub struct BulkAnswers {
     pub answers: Vec<BulkAnswer>,
 }
 
-/// Save many answers (up to the whole checklist): validated as a whole, all saved or none,
-/// every error listed by item number (`items.12.reason`).
-#[utoipa::path(post, path = "/api/v1/assessments/{id}/answers", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = BulkAnswers,
-    responses((status = 200, body = SavedAnswers), (status = 409, body = Problem, content_type = "application/problem+json"),
-              (status = 412, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+/// Save many answers
+///
+/// Up to the whole checklist: validated as a whole, all saved or none, every error listed by
+/// item number (`items.12.reason`). Same roles and `If-Match` as saving one.
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/answers", operation_id = "saveAnswers", tag = "assessments",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` last seen (`\"4\"`, `W/\"4\"` or `4`; `*` for any): refuses (412) to overwrite newer work")),
+    request_body = BulkAnswers,
+    responses((status = 200, description = "Saved", body = SavedAnswers,
+                  headers(("ETag" = String, description = "The assessment's version, quoted (`\"4\"`): send it back in `If-Match`"))),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`assessment_locked` or `invalid_transition`: the status does not allow this, or \
+                  `concurrent_update`: a colleague saved at the same moment", body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json")))]
 pub async fn post_answers(
     state: web::Data<AppState>,
     auth: Auth,
@@ -164,12 +198,20 @@ pub async fn post_answers(
     Ok(saved(answers, version))
 }
 
-/// Hand the answers over to the buyer. Refused (422 `assessment_incomplete`) with every
-/// unanswered item listed.
-#[utoipa::path(post, path = "/api/v1/assessments/{id}/submit", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = Assessment), (status = 409, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+/// Submit the answers
+///
+/// Hands the answers over to the buyer. Refused (422 `assessment_incomplete`) with every
+/// unanswered item listed. The supplier's owners, admins and respondents.
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/submit", operation_id = "submitAssessment", tag = "assessments",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` last seen (`\"4\"`, `W/\"4\"` or `4`; `*` for any): refuses (412) to overwrite newer work")),
+    responses((status = 200, description = "Submitted", body = Assessment,
+                  headers(("ETag" = String, description = "The assessment's version, quoted (`\"4\"`): send it back in `If-Match`"))),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`assessment_locked` or `invalid_transition`: the status does not allow this, or \
+                  `concurrent_update`: a colleague saved at the same moment", body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "`assessment_incomplete`: every unanswered item in `errors`", body = Problem, content_type = "application/problem+json")))]
 pub async fn submit(
     state: web::Data<AppState>,
     auth: Auth,
@@ -181,11 +223,20 @@ pub async fn submit(
     fresh(&state, &auth, id).await
 }
 
-/// The buyer accepts or requests changes, with an overall comment and per-item comments
-/// the supplier sees.
-#[utoipa::path(post, path = "/api/v1/assessments/{id}/review", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = ReviewInput,
-    responses((status = 200, body = Assessment), (status = 409, body = Problem, content_type = "application/problem+json")))]
+/// Review a submitted assessment
+///
+/// The buyer accepts or requests changes, with an overall comment and per-item comments the
+/// supplier sees. The buyer's owners, admins and reviewers.
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/review", operation_id = "reviewAssessment", tag = "assessments",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` last seen (`\"4\"`, `W/\"4\"` or `4`; `*` for any): refuses (412) to overwrite newer work")),
+    request_body = ReviewInput,
+    responses((status = 200, description = "Reviewed", body = Assessment,
+                  headers(("ETag" = String, description = "The assessment's version, quoted (`\"4\"`): send it back in `If-Match`"))),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`assessment_locked` or `invalid_transition`: the status does not allow this, or \
+                  `concurrent_update`: a colleague saved at the same moment", body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json")))]
 pub async fn review(
     state: web::Data<AppState>,
     auth: Auth,
@@ -198,10 +249,19 @@ pub async fn review(
     fresh(&state, &auth, id).await
 }
 
-/// The buyer withdraws the assessment.
-#[utoipa::path(post, path = "/api/v1/assessments/{id}/cancel", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = Assessment), (status = 409, body = Problem, content_type = "application/problem+json")))]
+/// Cancel an assessment
+///
+/// The buyer withdraws it; the invitation link stops working. The buyer's owners, admins
+/// and reviewers.
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/cancel", operation_id = "cancelAssessment", tag = "assessments",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` last seen (`\"4\"`, `W/\"4\"` or `4`; `*` for any): refuses (412) to overwrite newer work")),
+    responses((status = 200, description = "Cancelled", body = Assessment,
+                  headers(("ETag" = String, description = "The assessment's version, quoted (`\"4\"`): send it back in `If-Match`"))),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`assessment_locked` or `invalid_transition`: the status does not allow this, or \
+                  `concurrent_update`: a colleague saved at the same moment", body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json")))]
 pub async fn cancel(
     state: web::Data<AppState>,
     auth: Auth,
@@ -212,10 +272,15 @@ pub async fn cancel(
     Ok(with_etag(&assessment))
 }
 
-/// Mail the invitation again; the earlier link stops working.
-#[utoipa::path(post, path = "/api/v1/assessments/{id}/resend-invitation", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 202), (status = 409, body = Problem, content_type = "application/problem+json")))]
+/// Resend the invitation
+///
+/// Mails the invitation again; the earlier link stops working. The buyer's owners, admins
+/// and reviewers.
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/resend-invitation", operation_id = "resendInvitation", tag = "assessments",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id")),
+    responses((status = 202, description = "The mail is queued"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`invalid_transition`: the assessment is no longer open, or `supplier_deleted`", body = Problem, content_type = "application/problem+json")))]
 pub async fn resend(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     assessments::invitations::resend(&state.kensa, &auth.0, path.into_inner()).await?;
     Ok(HttpResponse::Accepted().finish())
@@ -223,6 +288,7 @@ pub async fn resend(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CommentQuery {
+    /// Only comments on this item.
     pub item_no: Option<u32>,
     /// 1–200, default 50.
     pub limit: Option<u64>,
@@ -230,11 +296,13 @@ pub struct CommentQuery {
     pub cursor: Option<String>,
 }
 
-/// Comments the caller may see (the supplier never sees the buyer's internal ones), oldest
+/// List comments
+///
+/// Those the caller may see (the supplier never sees the buyer's internal ones), oldest
 /// first, a page at a time.
-#[utoipa::path(get, path = "/api/v1/assessments/{id}/comments", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path), CommentQuery), responses((status = 200, body = CommentPage),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/assessments/{id}/comments", operation_id = "listComments", tag = "assessments",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id"), CommentQuery),
+    responses((status = 200, description = "A page of comments", body = CommentPage)))]
 pub async fn comments(
     state: web::Data<AppState>,
     auth: Auth,
@@ -247,24 +315,34 @@ pub async fn comments(
     Ok(HttpResponse::Ok().json(CommentPage { data: result.data, next_cursor: result.next_cursor }))
 }
 
-#[utoipa::path(post, path = "/api/v1/assessments/{id}/comments", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = CommentInput,
-    responses((status = 201, body = Comment), (status = 422, body = Problem, content_type = "application/problem+json")))]
+/// Add a comment
+///
+/// On the assessment or one item; `internal` ones are the buyer's. Either side's owners and
+/// admins, the supplier's respondents and the buyer's reviewers.
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/comments", operation_id = "addComment", tag = "assessments",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id")), request_body = CommentInput,
+    responses((status = 201, description = "The comment", body = Comment,
+                  headers(("Location" = String, description = "`/api/v1/assessments/{id}/comments`, where it is listed (a comment has no URL of its own)"))),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_comment(
     state: web::Data<AppState>,
     auth: Auth,
     path: web::Path<Uuid>,
     body: JsonBody<CommentInput>,
 ) -> ApiResult<HttpResponse> {
-    let comment = assessments::review::add_comment(&state.kensa, &auth.0, path.into_inner(), body.0).await?;
-    Ok(HttpResponse::Created().json(comment))
+    let id = path.into_inner();
+    let comment = assessments::review::add_comment(&state.kensa, &auth.0, id, body.0).await?;
+    let location = format!("/api/v1/assessments/{id}/comments");
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(comment))
 }
 
+/// List the history
+///
 /// Every transition and answer change: who, when, old and new value; oldest first, a page
 /// at a time.
-#[utoipa::path(get, path = "/api/v1/assessments/{id}/history", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path), PageQuery), responses((status = 200, body = HistoryPage),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/assessments/{id}/history", operation_id = "listHistory", tag = "assessments",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id"), PageQuery),
+    responses((status = 200, description = "A page of events", body = HistoryPage)))]
 pub async fn history(
     state: web::Data<AppState>,
     auth: Auth,

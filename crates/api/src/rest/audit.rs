@@ -26,12 +26,17 @@ pub struct AuditQuery {
     /// Events before this time (RFC 3339).
     pub to: Option<DateTime<Utc>>,
     pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
-/// The organization's audit trail, newest first.
-#[utoipa::path(get, path = "/api/v1/audit-events", tag = "audit", security(("bearer" = [])), params(AuditQuery),
-    responses((status = 200, body = AuditEventPage), (status = 403, body = Problem, content_type = "application/problem+json")))]
+/// List audit events
+///
+/// The organization's audit trail, newest first. Owners and admins.
+#[utoipa::path(get, path = "/api/v1/audit-events", operation_id = "listAuditEvents", tag = "audit", security(("bearer" = [])),
+    params(AuditQuery),
+    responses((status = 200, description = "A page of events", body = AuditEventPage),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<AuditQuery>) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;

@@ -1,5 +1,6 @@
 //! `/api/v1/auth/*`: sign-up, sign-in, token rotation, sign-out.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use kensa_domain::auth::{self, LoginInput, Session, SignupInput};
 use serde::Deserialize;
@@ -12,23 +13,33 @@ use crate::state::AppState;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub organization_name: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(max_length = 254)]
     pub email: String,
     /// At least 12 characters, two kinds of characters, not sequential or common.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
-    /// `ja` (default) or `en`: the language of mails.
+    /// The language of mails; `ja` by default.
+    #[schema(value_type = Option<kensa_domain::wire::Locale>)]
     pub locale: Option<String>,
 }
 kensa_domain::redacted_debug!(SignupRequest { organization_name, name, email, locale } secret { password });
 
-/// Create an organization and its owner. Throttled per client address and overall (429 with
-/// `Retry-After`); when too many password hashes are waiting, shed with 503 and `Retry-After`.
-#[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
-    responses((status = 201, body = Session), (status = 409, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json"),
-              (status = 429, body = Problem, content_type = "application/problem+json"),
-              (status = 503, body = Problem, content_type = "application/problem+json")))]
+/// Create an organization and its owner
+///
+/// Signs the owner in. Throttled per client address and overall (429 with `Retry-After`);
+/// when too many password hashes are waiting, shed with 503 and `Retry-After`.
+#[utoipa::path(post, path = "/api/v1/auth/signup", operation_id = "signUp", tag = "auth", request_body = SignupRequest,
+    responses((status = 201, description = "Signed up and signed in", body = Session,
+                  headers(("Location" = String, description = "`/api/v1/me`: the new user"))),
+              (status = 409, description = "`email_taken`: the address already has an account", body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json",
+                  headers(("Retry-After" = u64, description = "Seconds to wait"))),
+              (status = 503, description = "`overloaded`: too many sign-ins at once; wait `Retry-After` seconds", body = Problem,
+                  content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn signup(state: web::Data<AppState>, meta: Meta, body: JsonBody<SignupRequest>) -> ApiResult<HttpResponse> {
     let b = body.0;
     let input = SignupInput {
@@ -39,28 +50,35 @@ pub async fn signup(state: web::Data<AppState>, meta: Meta, body: JsonBody<Signu
         locale: b.locale,
     };
     let session = auth::signup(&state.kensa, input, &meta.0).await?;
-    Ok(HttpResponse::Created().json(session))
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, "/api/v1/me")).json(session))
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(max_length = 254)]
     pub email: String,
+    #[schema(max_length = 256)]
     pub password: String,
     /// Reserved for two-factor sign-in; ignored until TOTP is enabled for the account.
     pub totp_code: Option<String>,
 }
 kensa_domain::redacted_debug!(LoginRequest { email } secret { password, totp_code });
 
-/// Sign in. After 5 attempts for one account from one client address (20 from one address
-/// across accounts), each further attempt must wait twice as long as the last: earlier ones
-/// answer 429 with `Retry-After` without checking the password. `email` is at most 254
-/// bytes and `password` at most 256 characters (422).
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = Session), (status = 401, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json"),
-              (status = 429, body = Problem, content_type = "application/problem+json"),
-              (status = 503, body = Problem, content_type = "application/problem+json")))]
+/// Sign in
+///
+/// After 5 attempts for one account from one client address (20 from one address across
+/// accounts), each further attempt must wait twice as long as the last: earlier ones answer
+/// 429 with `Retry-After` without checking the password. `email` is at most 254 bytes and
+/// `password` at most 256 characters (422).
+#[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "logIn", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, description = "Signed in", body = Session),
+              (status = 401, description = "`invalid_credentials`: unknown address, wrong password or deactivated user",
+                  body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json",
+                  headers(("Retry-After" = u64, description = "Seconds to wait"))),
+              (status = 503, description = "`overloaded`: too many sign-ins at once; wait `Retry-After` seconds", body = Problem,
+                  content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn login(state: web::Data<AppState>, meta: Meta, body: JsonBody<LoginRequest>) -> ApiResult<HttpResponse> {
     let input = LoginInput { email: body.0.email, password: body.0.password };
     let session = auth::login(&state.kensa, input, &meta.0).await?;
@@ -74,10 +92,13 @@ pub struct RefreshRequest {
 }
 kensa_domain::redacted_debug!(RefreshRequest {} secret { refresh_token });
 
-/// Exchange a refresh token for a new pair. Each refresh token works once; presenting a used
-/// one revokes every token of that sign-in.
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
-    responses((status = 200, body = Session), (status = 401, body = Problem, content_type = "application/problem+json")))]
+/// Exchange a refresh token for a new pair
+///
+/// Each refresh token works once; presenting a used one revokes every token of that sign-in.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", operation_id = "refreshSession", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, description = "A new pair of tokens", body = Session),
+              (status = 401, description = "`invalid_refresh_token` (unknown, revoked or expired) or `refresh_token_reused` (every token of that sign-in is now revoked)", body = Problem,
+                  content_type = "application/problem+json")))]
 pub async fn refresh(
     state: web::Data<AppState>,
     meta: Meta,
@@ -87,8 +108,10 @@ pub async fn refresh(
     Ok(HttpResponse::Ok().json(session))
 }
 
-/// Revoke the refresh token and every token rotated from the same sign-in.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+/// Sign out
+///
+/// Revokes the refresh token and every token rotated from the same sign-in.
+#[utoipa::path(post, path = "/api/v1/auth/logout", operation_id = "logOut", tag = "auth", request_body = RefreshRequest,
     responses((status = 204, description = "Signed out (also when the token was unknown)")))]
 pub async fn logout(state: web::Data<AppState>, meta: Meta, body: JsonBody<RefreshRequest>) -> ApiResult<HttpResponse> {
     auth::logout(&state.kensa, &body.0.refresh_token, &meta.0).await?;

@@ -47,6 +47,12 @@ pub struct EvidenceForm {
     item_no: Option<u32>,
 }
 
+/// A file's bytes, as downloaded.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct FileBytes(Vec<u8>);
+
 fn malformed(e: impl std::fmt::Display) -> ApiError {
     ApiError::BadRequest(format!("malformed multipart body: {e}"))
 }
@@ -139,18 +145,30 @@ async fn read_form(
     Ok((file, item_no))
 }
 
-/// Upload a file (multipart field `file`, optional field `item_no`). Allowed while answers
-/// are editable; the declared type is checked against the bytes and the stored name is
-/// sanitised (see the README). Bounds: 20 MiB a file, 64 KiB more for the rest of the body,
-/// 8 parts, one file, 1 KiB a non-file field, 500 MiB an assessment, the organizations'
-/// quota (`KENSA_ORG_STORAGE_QUOTA_MB`), and a number of uploads at once per process.
-#[utoipa::path(post, path = "/api/v1/assessments/{id}/evidence", tag = "evidence", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body(content = EvidenceForm, content_type = "multipart/form-data"),
-    responses((status = 201, body = Evidence), (status = 409, body = Problem, content_type = "application/problem+json"),
-              (status = 413, body = Problem, content_type = "application/problem+json"),
-              (status = 415, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json"),
-              (status = 503, body = Problem, content_type = "application/problem+json")))]
+/// Upload evidence
+///
+/// A file in the multipart field `file`, with an optional field `item_no`. Allowed while
+/// answers are editable, to the supplier's owners, admins and respondents; the declared type
+/// is checked against the bytes and the stored name is sanitised (see the README). Bounds:
+/// 20 MiB a file, 64 KiB more for the rest of the body, 8 parts, one file, 1 KiB a non-file
+/// field, 500 MiB an assessment, the organizations' quota (`KENSA_ORG_STORAGE_QUOTA_MB`),
+/// and a number of uploads at once per process.
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/evidence", operation_id = "uploadEvidence", tag = "evidence",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id")),
+    request_body(content = EvidenceForm, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Stored", body = Evidence,
+                  headers(("Location" = String, description = "`/api/v1/assessments/{id}/evidence/{evidence_id}`: the download"))),
+              (status = 400, description = "`bad_request`: a malformed multipart body", body = Problem,
+                  content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`assessment_locked`: the answers are no longer editable", body = Problem,
+                  content_type = "application/problem+json"),
+              (status = 413, description = "`payload_too_large`: over 20 MiB a file or the body's bound", body = Problem,
+                  content_type = "application/problem+json"),
+              (status = 422, description = "`validation_failed` naming `file` or `item_no` (`content_mismatch`, `required`, …), \
+                  `too_many_parts`, `too_many_files`, `evidence_quota_exceeded`", body = Problem, content_type = "application/problem+json"),
+              (status = 503, description = "`overloaded`: too many uploads at once; wait `Retry-After` seconds", body = Problem,
+                  content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn upload(
     state: web::Data<AppState>,
     auth: Auth,
@@ -173,7 +191,8 @@ pub async fn upload(
     })?;
     let upload = Upload { file_name, content_type, file, item_no };
     let saved = evidence::upload(&state.kensa, &auth.0, id, upload).await?;
-    Ok(HttpResponse::Created().json(saved))
+    let location = format!("/api/v1/assessments/{id}/evidence/{}", saved.id);
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(saved))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -182,10 +201,12 @@ pub struct EvidencePage {
     pub next_cursor: Option<String>,
 }
 
+/// List evidence
+///
 /// The assessment's files, oldest first, a page at a time.
-#[utoipa::path(get, path = "/api/v1/assessments/{id}/evidence", tag = "evidence", security(("bearer" = [])),
-    params(("id" = Uuid, Path), PageQuery), responses((status = 200, body = EvidencePage),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/assessments/{id}/evidence", operation_id = "listEvidence", tag = "evidence",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id"), PageQuery),
+    responses((status = 200, description = "A page of files", body = EvidencePage)))]
 pub async fn list(
     state: web::Data<AppState>,
     auth: Auth,
@@ -214,11 +235,28 @@ fn attachment(name: &str) -> ContentDisposition {
     }
 }
 
-/// Download a file, always as an attachment (`Content-Disposition` per RFC 6266 with an
-/// ASCII `filename` and the UTF-8 `filename*`).
-#[utoipa::path(get, path = "/api/v1/assessments/{id}/evidence/{evidence_id}", tag = "evidence", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("evidence_id" = Uuid, Path)),
-    responses((status = 200, description = "The file"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+/// Download evidence
+///
+/// Always as an attachment (`Content-Disposition` per RFC 6266 with an ASCII `filename` and
+/// the UTF-8 `filename*`), with the type it was stored with.
+#[utoipa::path(get, path = "/api/v1/assessments/{id}/evidence/{evidence_id}", operation_id = "downloadEvidence", tag = "evidence",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The assessment's id"), ("evidence_id" = Uuid, Path, description = "The file's id")),
+    responses((status = 200, description = "The file's bytes, with the type it was uploaded as",
+                  content((FileBytes = "application/pdf"),
+                      (FileBytes = "image/png"),
+                      (FileBytes = "image/jpeg"),
+                      (FileBytes = "image/gif"),
+                      (FileBytes = "application/zip"),
+                      (FileBytes = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                      (FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                      (FileBytes = "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+                      (FileBytes = "text/plain"),
+                      (FileBytes = "text/csv")),
+                  headers(("Content-Disposition" = String, description = "`attachment` with the file's name"),
+                          ("X-Checksum-SHA256" = String, description = "The file's SHA-256, hex"))),
+              (status = 503, description = "`downloads_busy`: too many downloads at once; wait `Retry-After` seconds", body = Problem,
+                  content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn download(
     state: web::Data<AppState>,
     auth: Auth,
@@ -241,10 +279,15 @@ pub async fn download(
         .body(actix_web::body::SizedStream::new(file.size, body)))
 }
 
-/// Delete a file while answers are editable.
-#[utoipa::path(delete, path = "/api/v1/assessments/{id}/evidence/{evidence_id}", tag = "evidence", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("evidence_id" = Uuid, Path)),
-    responses((status = 204), (status = 409, body = Problem, content_type = "application/problem+json")))]
+/// Delete evidence
+///
+/// While answers are editable; the supplier's owners, admins and respondents.
+#[utoipa::path(delete, path = "/api/v1/assessments/{id}/evidence/{evidence_id}", operation_id = "deleteEvidence", tag = "evidence",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The assessment's id"), ("evidence_id" = Uuid, Path, description = "The file's id")),
+    responses((status = 204, description = "Deleted"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`assessment_locked`: the answers are no longer editable", body = Problem,
+                  content_type = "application/problem+json")))]
 pub async fn delete(state: web::Data<AppState>, auth: Auth, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
     let (id, evidence_id) = path.into_inner();
     evidence::delete(&state.kensa, &auth.0, id, evidence_id).await?;

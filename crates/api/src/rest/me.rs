@@ -3,13 +3,13 @@
 use actix_web::{HttpResponse, web};
 use kensa_domain::users;
 
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::extract::Auth;
 use crate::state::AppState;
 
-/// The signed-in user, their organization and role.
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = users::Me), (status = 401, body = Problem, content_type = "application/problem+json")))]
+/// The signed-in user, their organization and role
+#[utoipa::path(get, path = "/api/v1/me", operation_id = "getMe", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, description = "The signed-in user", body = users::Me)))]
 pub async fn me(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
     let me = users::service::me(&state.kensa, &auth.0).await?;
     Ok(HttpResponse::Ok().json(me))

@@ -20,7 +20,8 @@ pub struct SupplierClaimPage {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ClaimQuery {
-    /// `pending`, `approved`, `rejected` or `superseded`; all when absent.
+    /// Only claims in this status; all when absent.
+    #[param(value_type = Option<ClaimStatus>)]
     pub status: Option<String>,
     /// 1–200, default 50.
     pub limit: Option<u64>,
@@ -28,11 +29,14 @@ pub struct ClaimQuery {
     pub cursor: Option<String>,
 }
 
+/// List supplier claims
+///
 /// The buyer's claims, oldest first: who claimed (name, address, organization), when, and
 /// which supplier. Owners and admins.
-#[utoipa::path(get, path = "/api/v1/supplier-claims", tag = "invitations", security(("bearer" = [])), params(ClaimQuery),
-    responses((status = 200, body = SupplierClaimPage), (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/supplier-claims", operation_id = "listSupplierClaims", tag = "invitations",
+    security(("bearer" = [])), params(ClaimQuery),
+    responses((status = 200, description = "A page of claims", body = SupplierClaimPage),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<ClaimQuery>) -> ApiResult<HttpResponse> {
     let admin = auth.0.admin()?;
     let status = query.status.as_deref().map(ClaimStatus::parse_filter).transpose()?;
@@ -41,21 +45,32 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<ClaimQuer
     Ok(HttpResponse::Ok().json(SupplierClaimPage { data: result.data, next_cursor: result.next_cursor }))
 }
 
-/// Approve: the claimant's organization becomes the supplier, as if it had accepted the
-/// invitation as the contact.
-#[utoipa::path(post, path = "/api/v1/supplier-claims/{id}/approve", tag = "invitations", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = SupplierClaim), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json")))]
+/// Approve a supplier claim
+///
+/// The claimant's organization becomes the supplier, as if it had accepted the invitation
+/// as the contact. Owners and admins.
+#[utoipa::path(post, path = "/api/v1/supplier-claims/{id}/approve", operation_id = "approveSupplierClaim", tag = "invitations",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The claim's id")),
+    responses((status = 200, description = "The claim, approved", body = SupplierClaim),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`claim_decided`: the claim is no longer pending", body = Problem,
+                  content_type = "application/problem+json"),
+              (status = 410, description = "`invitation_revoked`: the link the claim came through no longer works", body = Problem,
+                  content_type = "application/problem+json")))]
 pub async fn approve(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(claims::approve(&state.kensa, auth.0.admin()?, path.into_inner()).await?))
 }
 
-/// Reject: the supplier stays unlinked and the link the claim came through stops working.
-#[utoipa::path(post, path = "/api/v1/supplier-claims/{id}/reject", tag = "invitations", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = SupplierClaim), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json")))]
+/// Reject a supplier claim
+///
+/// The supplier stays unlinked and the link the claim came through stops working. Owners
+/// and admins.
+#[utoipa::path(post, path = "/api/v1/supplier-claims/{id}/reject", operation_id = "rejectSupplierClaim", tag = "invitations",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The claim's id")),
+    responses((status = 200, description = "The claim, rejected", body = SupplierClaim),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`claim_decided`: the claim is no longer pending", body = Problem,
+                  content_type = "application/problem+json")))]
 pub async fn reject(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(claims::reject(&state.kensa, auth.0.admin()?, path.into_inner()).await?))
 }

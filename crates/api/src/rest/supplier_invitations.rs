@@ -11,10 +11,15 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Meta, app_state, bearer, parse_json, request_meta};
 use crate::state::AppState;
 
-/// Who asks, for which checklist, up to which level, by when.
-#[utoipa::path(get, path = "/api/v1/invitations/{token}", tag = "invitations", params(("token" = String, Path)),
-    responses((status = 200, body = InvitationPreview), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 410, body = Problem, content_type = "application/problem+json")))]
+/// Preview a supplier invitation
+///
+/// Who asks, for which checklist, up to which level, by when. The token (from the mailed
+/// link) is the credential.
+#[utoipa::path(get, path = "/api/v1/invitations/{token}", operation_id = "previewInvitation", tag = "invitations",
+    params(("token" = String, Path, description = "The token of the mailed link")),
+    responses((status = 200, description = "The invitation", body = InvitationPreview),
+              (status = 410, description = "`invitation_used`, `invitation_revoked` or `invitation_expired`", body = Problem,
+                  content_type = "application/problem+json")))]
 pub async fn preview(state: web::Data<AppState>, token: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(invitations::preview(&state.kensa, &token).await?))
 }
@@ -28,29 +33,52 @@ pub struct LinkedDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PendingDto {
     /// Always `pending_confirmation`.
+    #[schema(value_type = PendingStatus)]
     pub status: &'static str,
     pub claim_id: Uuid,
+}
+
+/// The status of an acceptance waiting for the buyer.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum PendingStatus {
+    PendingConfirmation,
 }
 
 fn pending(claim_id: Uuid) -> HttpResponse {
     HttpResponse::Accepted().json(PendingDto { status: "pending_confirmation", claim_id })
 }
 
-/// Accept: without a token, the body `{name, email, password, organization_name}` creates
-/// the supplier's organization and first user and returns their tokens (201); with
-/// `Authorization: Bearer`, the assessment joins the caller's organization (200). When the
-/// new account's (or the caller's) address is neither the invited contact's nor in its
-/// domain, nothing is linked: the answer is 202 `pending_confirmation` and the buyer's
-/// owners and admins decide (`/api/v1/supplier-claims`); a new account is created all the
-/// same and can sign in.
-#[utoipa::path(post, path = "/api/v1/invitations/{token}/accept", tag = "invitations", params(("token" = String, Path)),
+/// Accept a supplier invitation
+///
+/// Without a token, the body `{name, email, password, organization_name}` creates the
+/// supplier's organization and first user and returns their tokens (201); with
+/// `Authorization: Bearer` (an owner or admin), the assessment joins the caller's
+/// organization (200) and the body is ignored. When the new account's (or the caller's)
+/// address is neither the invited contact's nor in its domain, nothing is linked: the answer
+/// is 202 `pending_confirmation` and the buyer's owners and admins decide
+/// (`/api/v1/supplier-claims`); a new account is created all the same and can sign in.
+#[utoipa::path(post, path = "/api/v1/invitations/{token}/accept", operation_id = "acceptInvitation", tag = "invitations",
+    params(("token" = String, Path, description = "The token of the mailed link")),
     request_body(content = AcceptNew, description = "Omit when calling with a Bearer token"),
-    responses((status = 201, body = Session), (status = 200, body = LinkedDto), (status = 202, body = PendingDto),
-              (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json"),
-              (status = 410, body = Problem, content_type = "application/problem+json"),
-              (status = 429, body = Problem, content_type = "application/problem+json"),
-              (status = 503, body = Problem, content_type = "application/problem+json")))]
+    security((), ("bearer" = [])),
+    responses((status = 201, description = "A new organization, linked and signed in", body = Session,
+                  headers(("Location" = String, description = "`/api/v1/me`: the new user"))),
+              (status = 200, description = "Linked to the caller's organization", body = LinkedDto),
+              (status = 202, description = "Waiting for the buyer to confirm", body = PendingDto),
+              (status = 401, description = "The Bearer token is invalid or expired", body = Problem,
+                  content_type = "application/problem+json"),
+              (status = 403, description = "Only owners and admins link their organization", body = Problem,
+                  content_type = "application/problem+json"),
+              (status = 409, description = "`email_taken`, `cannot_link_buyer`, `claim_pending` or `supplier_already_linked`", body = Problem,
+                  content_type = "application/problem+json"),
+              (status = 410, description = "`invitation_used`, `invitation_revoked` or `invitation_expired`", body = Problem,
+                  content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json",
+                  headers(("Retry-After" = u64, description = "Seconds to wait"))),
+              (status = 503, description = "`overloaded`: too many sign-ups at once; wait `Retry-After` seconds", body = Problem,
+                  content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn accept(
     req: HttpRequest,
     meta: Meta,
@@ -72,7 +100,9 @@ pub async fn accept(
         None => Some(parse_json::<AcceptNew>(&body)?),
     };
     Ok(match invitations::accept(&state.kensa, &token, caller.as_ref(), details, &meta.0).await? {
-        Accepted::NewAccount(session) => HttpResponse::Created().json(session),
+        Accepted::NewAccount(session) => {
+            HttpResponse::Created().insert_header((actix_web::http::header::LOCATION, "/api/v1/me")).json(session)
+        }
         Accepted::Linked { assessment_id, .. } => HttpResponse::Ok().json(LinkedDto { assessment_id }),
         Accepted::PendingConfirmation { claim_id } => pending(claim_id),
     })

@@ -1,5 +1,6 @@
 //! `/api/v1/templates`: the built-in check sheet and the organization's own templates.
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use kensa_domain::pagination::PageRequest;
 use kensa_domain::templates::{self, AnswerScale, Category, CloneInput, TemplateDocument, TemplatePatch, TreeFilter};
@@ -25,9 +26,11 @@ pub struct TemplatePage {
     pub next_cursor: Option<String>,
 }
 
+/// List templates
+///
 /// Built-in templates (latest version of each) and the organization's own.
-#[utoipa::path(get, path = "/api/v1/templates", tag = "templates", security(("bearer" = [])), params(PageQuery),
-    responses((status = 200, body = TemplatePage), (status = 401, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/templates", operation_id = "listTemplates", tag = "templates", security(("bearer" = [])),
+    params(PageQuery), responses((status = 200, description = "A page of templates, without their trees", body = TemplatePage)))]
 pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<PageQuery>) -> ApiResult<HttpResponse> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let result = templates::service::list(&state.kensa, &auth.0, &page).await?;
@@ -42,11 +45,12 @@ pub struct TreeQuery {
     pub category: Option<i64>,
 }
 
-/// One template with its tree `categories → sections → items`.
-#[utoipa::path(get, path = "/api/v1/templates/{id}", tag = "templates", security(("bearer" = [])),
-    params(("id" = Uuid, Path), TreeQuery),
-    responses((status = 200, body = templates::TemplateView), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+/// Get a template with its tree
+///
+/// The tree is `categories → sections → items`, optionally filtered by level and category.
+#[utoipa::path(get, path = "/api/v1/templates/{id}", operation_id = "getTemplate", tag = "templates", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The template's id"), TreeQuery),
+    responses((status = 200, description = "The template", body = templates::TemplateView)))]
 pub async fn get(
     state: web::Data<AppState>,
     auth: Auth,
@@ -58,30 +62,44 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// The template as an importable document (the same shape `POST /api/v1/templates` takes).
-#[utoipa::path(get, path = "/api/v1/templates/{id}/export", tag = "templates", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = TemplateDocument), (status = 404, body = Problem, content_type = "application/problem+json")))]
+/// Export a template as a document
+///
+/// The same shape `POST /api/v1/templates` takes.
+#[utoipa::path(get, path = "/api/v1/templates/{id}/export", operation_id = "exportTemplate", tag = "templates",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The template's id")),
+    responses((status = 200, description = "The template document", body = TemplateDocument)))]
 pub async fn export(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let doc = templates::service::export(&state.kensa, &auth.0, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(doc))
 }
 
-/// Import a custom template. Every problem is listed at once, with its path. Bounds: 4 MiB
-/// a document; 100 categories, 100 sections a category, 500 items a section, 2,000 items;
-/// 50 lines each of criteria, scope, frequency and notes, 1,000 characters a line; 4,000
-/// characters a question (422 `too_many` / `too_long` naming the path; 413 over 4 MiB).
-#[utoipa::path(post, path = "/api/v1/templates", tag = "templates", security(("bearer" = [])), request_body = TemplateDocument,
-    responses((status = 201, body = templates::TemplateView), (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+/// Import a custom template
+///
+/// Every problem is listed at once, with its path. Bounds: 4 MiB a document; 100
+/// categories, 100 sections a category, 500 items a section, 2,000 items; 50 lines each of
+/// criteria, scope, frequency and notes, 1,000 characters a line; 4,000 characters a
+/// question (422 `too_many` / `too_long` naming the path; 413 over 4 MiB). Owners, admins
+/// and reviewers.
+#[utoipa::path(post, path = "/api/v1/templates", operation_id = "createTemplate", tag = "templates", security(("bearer" = [])),
+    request_body = TemplateDocument,
+    responses((status = 201, description = "The template", body = templates::TemplateView,
+                  headers(("Location" = String, description = "`/api/v1/templates/{id}`"))),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`template_key_taken`: the organization has a template with this key", body = Problem,
+                  content_type = "application/problem+json")))]
 pub async fn create(
     state: web::Data<AppState>,
     auth: Auth,
     body: JsonBody<TemplateDocument, TEMPLATE_DOCUMENT_LIMIT>,
 ) -> ApiResult<HttpResponse> {
     let view = templates::service::import(&state.kensa, auth.0.editor()?, body.0).await?;
-    Ok(HttpResponse::Created().json(view))
+    Ok(created(&view))
+}
+
+/// 201 with `Location` for a template just made.
+fn created(view: &templates::TemplateView) -> HttpResponse {
+    let location = format!("/api/v1/templates/{}", view.summary.id);
+    HttpResponse::Created().insert_header((header::LOCATION, location)).json(view)
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema, async_graphql::InputObject)]
@@ -89,15 +107,23 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct CloneRequest {
     /// Defaults to the source's key with a random suffix.
+    #[schema(min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]+$")]
     pub key: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
 }
 
-/// Copy a template (typically the built-in) into the organization, to adapt it.
-#[utoipa::path(post, path = "/api/v1/templates/{id}/clone", tag = "templates", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = CloneRequest,
-    responses((status = 201, body = templates::TemplateView), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json")))]
+/// Clone a template
+///
+/// Copies a template (typically the built-in) into the organization, to adapt it. The body
+/// may be left out. Owners, admins and reviewers.
+#[utoipa::path(post, path = "/api/v1/templates/{id}/clone", operation_id = "cloneTemplate", tag = "templates",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The template to copy")), request_body = CloneRequest,
+    responses((status = 201, description = "The copy", body = templates::TemplateView,
+                  headers(("Location" = String, description = "`/api/v1/templates/{id}` of the copy"))),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`template_key_taken`: the organization has a template with this key", body = Problem,
+                  content_type = "application/problem+json")))]
 pub async fn clone(
     state: web::Data<AppState>,
     auth: Auth,
@@ -107,7 +133,7 @@ pub async fn clone(
     let request = body.0.unwrap_or_default();
     let input = CloneInput { key: request.key, name: request.name };
     let view = templates::service::clone(&state.kensa, auth.0.editor()?, path.into_inner(), input).await?;
-    Ok(HttpResponse::Created().json(view))
+    Ok(created(&view))
 }
 
 // The fields an edit may replace (REST body and GraphQL `TemplatePatchInput`).
@@ -115,23 +141,28 @@ pub async fn clone(
 #[graphql(name = "TemplatePatchInput")]
 #[serde(deny_unknown_fields)]
 pub struct TemplatePatchRequest {
+    #[schema(min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]+$")]
     pub key: Option<String>,
     pub name: Option<String>,
     pub name_en: Option<String>,
     pub guideline_version: Option<String>,
+    #[schema(value_type = Option<kensa_domain::wire::Locale>)]
     pub language: Option<String>,
     pub answer_scale: Option<AnswerScale>,
     /// Replaces the whole tree.
     pub categories: Option<Vec<Category>>,
 }
 
-/// Edit an unused custom template. Built-in templates and templates used by an assessment
-/// answer 409: clone them instead.
-#[utoipa::path(patch, path = "/api/v1/templates/{id}", tag = "templates", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = TemplatePatchRequest,
-    responses((status = 200, body = templates::TemplateView), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+/// Edit an unused custom template
+///
+/// Built-in templates and templates used by an assessment answer 409: clone them instead.
+/// Owners, admins and reviewers.
+#[utoipa::path(patch, path = "/api/v1/templates/{id}", operation_id = "updateTemplate", tag = "templates",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The template's id")), request_body = TemplatePatchRequest,
+    responses((status = 200, description = "The template as changed", body = templates::TemplateView),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`template_immutable` (built-in), `template_in_use` or `template_key_taken`", body = Problem,
+                  content_type = "application/problem+json")))]
 pub async fn update(
     state: web::Data<AppState>,
     auth: Auth,

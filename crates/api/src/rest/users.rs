@@ -1,5 +1,6 @@
 //! `/api/v1/users`: the organization's members (owners and admins).
 
+use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use kensa_domain::ids::UserId;
 use kensa_domain::pagination::PageRequest;
@@ -20,9 +21,12 @@ pub struct UserPage {
     pub next_cursor: Option<String>,
 }
 
-/// List the organization's users.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(PageQuery),
-    responses((status = 200, body = UserPage), (status = 403, body = Problem, content_type = "application/problem+json")))]
+/// List the organization's users
+///
+/// Owners and admins.
+#[utoipa::path(get, path = "/api/v1/users", operation_id = "listUsers", tag = "users", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, description = "A page of users", body = UserPage),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<PageQuery>) -> ApiResult<HttpResponse> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let result = users::service::list(&state.kensa, auth.0.admin()?, &page).await?;
@@ -32,19 +36,27 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<PageQuery
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
+    #[schema(max_length = 254)]
     pub email: String,
     pub role: Role,
 }
 
-/// Invite a user by email. The mail carries a single-use link valid for 7 days; inviting the
-/// same address again replaces the earlier link. Only owners may invite owners.
-#[utoipa::path(post, path = "/api/v1/users/invitations", tag = "users", security(("bearer" = [])), request_body = InviteRequest,
-    responses((status = 201, body = Invitation), (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json")))]
+/// Invite a colleague by email
+///
+/// The mail carries a single-use link valid for 7 days; inviting the same address again
+/// replaces the earlier link. Owners and admins; only owners may invite owners.
+#[utoipa::path(post, path = "/api/v1/users/invitations", operation_id = "inviteUser", tag = "users", security(("bearer" = [])),
+    request_body = InviteRequest,
+    responses((status = 201, description = "Invited; the mail is queued", body = Invitation,
+                  headers(("Location" = String, description = "`/api/v1/users/invitations/{id}`: the invitation's id (it has no representation of its own yet)"))),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`email_taken`: the address is already a member of the organization", body = Problem,
+                  content_type = "application/problem+json")))]
 pub async fn invite(state: web::Data<AppState>, auth: Auth, body: JsonBody<InviteRequest>) -> ApiResult<HttpResponse> {
     let input = users::service::InviteInput { email: body.0.email, role: body.0.role.as_str().into() };
     let invitation = users::service::invite(&state.kensa, auth.0.admin()?, input).await?;
-    Ok(HttpResponse::Created().json(invitation))
+    let location = format!("/api/v1/users/invitations/{}", invitation.id);
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(invitation))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -55,12 +67,16 @@ pub struct UpdateUserRequest {
     pub active: Option<bool>,
 }
 
-/// Change a user's role or deactivate them. The last owner can be neither demoted nor
-/// deactivated (409).
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), request_body = UpdateUserRequest,
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = User), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, body = Problem, content_type = "application/problem+json")))]
+/// Change a user's role or deactivate them
+///
+/// Owners and admins; only owners may make or unmake owners. The last owner can be neither
+/// demoted nor deactivated (409 `last_owner`).
+#[utoipa::path(patch, path = "/api/v1/users/{id}", operation_id = "updateUser", tag = "users", security(("bearer" = [])),
+    request_body = UpdateUserRequest, params(("id" = Uuid, Path, description = "The user's id")),
+    responses((status = 200, description = "The user as changed", body = User),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`last_owner`: the organization would have no active owner", body = Problem,
+                  content_type = "application/problem+json")))]
 pub async fn update(
     state: web::Data<AppState>,
     auth: Auth,

@@ -113,6 +113,11 @@ const ALLOWED: &[(&str, &[&[u8]])] = &[
     ("text/csv", &[]),
 ];
 
+/// The types a file may be stored (and so downloaded) with.
+pub fn accepted_types() -> impl Iterator<Item = &'static str> {
+    ALLOWED.iter().map(|(t, _)| *t)
+}
+
 /// Checks the declared type against the bytes: a PDF must start like one (`head` is the
 /// file's first bytes), a text must be UTF-8 throughout (`utf8`).
 pub fn check_content(declared: &str, head: &[u8], utf8: bool) -> Result<String, FieldError> {

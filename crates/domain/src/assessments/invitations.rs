@@ -317,10 +317,16 @@ async fn link_or_claim(
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceptNew {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub email: String,
+    /// At least 12 characters, two kinds of characters, not sequential or common.
+    #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 256))]
     pub password: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub organization_name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::wire::Locale>))]
     pub locale: Option<String>,
 }
 crate::redacted_debug!(AcceptNew { name, email, organization_name, locale } secret { password });

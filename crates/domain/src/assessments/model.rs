@@ -186,10 +186,13 @@ pub struct Answer {
 #[serde(deny_unknown_fields)]
 pub struct AnswerInput {
     pub status: AnswerStatus,
+    #[cfg_attr(feature = "openapi", schema(max_length = 10000))]
     pub comment: Option<String>,
     /// Required for `not_applicable`.
+    #[cfg_attr(feature = "openapi", schema(max_length = 10000))]
     pub reason: Option<String>,
     /// Only for `not_implemented` and `partially_implemented`.
+    #[cfg_attr(feature = "openapi", schema(max_length = 10000))]
     pub remediation_plan: Option<String>,
     /// Only for `not_implemented` and `partially_implemented`.
     pub remediation_due: Option<NaiveDate>,
@@ -223,6 +226,7 @@ pub struct Comment {
     pub author_user_id: Option<Uuid>,
     pub author_organization_id: Uuid,
     /// `shared` with the supplier or `internal` to the buyer.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::Visibility))]
     pub visibility: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
@@ -233,14 +237,17 @@ pub struct Comment {
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct HistoryEvent {
     pub id: Uuid,
-    /// `created`, `status_changed`, `answer_changed`, `comment_added`, `evidence_added`, `evidence_deleted`.
+    /// What happened; it decides the shape of `old_value` and `new_value`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::HistoryKind))]
     pub kind: String,
     pub item_no: Option<i32>,
     pub actor_user_id: Option<Uuid>,
     pub actor_organization_id: Option<Uuid>,
     #[cfg_attr(feature = "graphql", graphql(skip))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::wire::HistoryValue>))]
     pub old_value: Option<serde_json::Value>,
     #[cfg_attr(feature = "graphql", graphql(skip))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::wire::HistoryValue>))]
     pub new_value: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
 }

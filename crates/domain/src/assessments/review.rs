@@ -31,6 +31,7 @@ pub enum Decision {
 #[serde(deny_unknown_fields)]
 pub struct ItemComment {
     pub no: u32,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 10000))]
     pub comment: String,
 }
 
@@ -41,6 +42,7 @@ pub struct ItemComment {
 pub struct ReviewInput {
     pub decision: Decision,
     /// Shared with the supplier.
+    #[cfg_attr(feature = "openapi", schema(max_length = 10000))]
     pub comment: Option<String>,
     /// Per-item remarks, shared with the supplier.
     #[serde(default)]
@@ -158,8 +160,10 @@ pub async fn review(
 pub struct CommentInput {
     /// The item discussed; none for the assessment as a whole.
     pub item_no: Option<u32>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 10000))]
     pub body: String,
     /// `shared` (default) or, for the buyer only, `internal`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::wire::Visibility>))]
     pub visibility: Option<String>,
 }
 

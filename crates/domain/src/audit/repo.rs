@@ -32,6 +32,7 @@ pub struct AuditEvent {
     pub target_id: Option<String>,
     pub client_ip: Option<String>,
     pub request_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub details: serde_json::Value,
     pub created_at: DateTime<Utc>,
 }

@@ -20,6 +20,7 @@ pub struct Session {
     pub access_token: String,
     /// Opaque, single use: exchange it at `/auth/refresh` for a new pair.
     pub refresh_token: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::TokenType))]
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: i64,

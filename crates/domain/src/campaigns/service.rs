@@ -31,12 +31,16 @@ pub const MAX_SUPPLIERS: usize = 5_000;
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 #[serde(deny_unknown_fields)]
 pub struct CampaignInput {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
     pub template_id: Uuid,
     /// `YYYY-MM-DD`, after today.
     pub due_date: NaiveDate,
+    /// 1 to 5,000 suppliers of the organization.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 5000))]
     pub supplier_ids: Vec<Uuid>,
-    /// For every supplier; otherwise each supplier's own target level.
+    /// For every supplier (1–3); otherwise each supplier's own target level.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3))]
     pub target_level: Option<i32>,
 }
 

@@ -19,16 +19,19 @@ pub struct Supplier {
     pub name: String,
     pub contact_name: Option<String>,
     pub contact_email: String,
-    /// Language of the mails to the contact: `ja` or `en`.
+    /// Language of the mails to the contact.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::Locale))]
     pub contact_locale: String,
     pub tier: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3))]
     pub target_level: i32,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 60))]
     pub review_interval_months: i32,
     pub tags: Vec<String>,
     /// The supplier's own Kensa organization, once it accepted an invitation.
     pub organization_id: Option<Uuid>,
-    /// Status of the latest assessment: `not_started`, `sent`, `in_progress`, `submitted`,
-    /// `changes_requested`, `accepted` or `cancelled`.
+    /// Status of the latest assessment, or `not_started`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::ReviewStatus))]
     pub review_status: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -55,20 +58,32 @@ impl From<suppliers::Model> for Supplier {
 }
 
 /// Fields of a supplier as a client sends them (create: all required ones; update: any).
+/// In OpenAPI this is `SupplierPatch`; the create body is `wire::SupplierCreate`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SupplierPatch))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 #[serde(deny_unknown_fields)]
 pub struct SupplierInput {
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub name: Option<String>,
+    /// Empty clears it.
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub contact_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub contact_email: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::wire::Locale>))]
     pub contact_locale: Option<String>,
+    /// Empty clears it.
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub tier: Option<String>,
     /// 1–3; defaults to 1 (expected of every company).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3))]
     pub target_level: Option<i32>,
     /// 1–60 months; defaults to 12.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 60))]
     pub review_interval_months: Option<i32>,
+    /// At most 20 one-line tags of at most 50 characters, without `|`; replaces the list.
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub tags: Option<Vec<String>>,
 }
 

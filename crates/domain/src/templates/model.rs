@@ -262,6 +262,7 @@ impl AnswerScale {
 #[cfg_attr(feature = "graphql", graphql(input_name = "TemplateDocumentInput"))]
 #[serde(deny_unknown_fields)]
 pub struct TemplateDocument {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._-]+$"))]
     pub key: String,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -269,6 +270,7 @@ pub struct TemplateDocument {
     pub guideline_version: String,
     #[serde(default = "default_language")]
     #[cfg_attr(feature = "graphql", graphql(default_with = "default_language()"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::Locale))]
     pub language: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,

@@ -30,6 +30,7 @@ pub struct TemplateSummary {
     pub name: String,
     pub name_en: Option<String>,
     pub guideline_version: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::Locale))]
     pub language: String,
     pub builtin: bool,
     pub item_count: usize,

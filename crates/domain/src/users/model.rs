@@ -120,6 +120,7 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub role: Role,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::Locale))]
     pub locale: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,

@@ -1,0 +1,104 @@
+//! What the OpenAPI document promises beyond the shapes, held over HTTP: every 201 says where
+//! the new resource is (`Location`), and the CSV import takes the file the way generated
+//! clients send it (multipart). The generated clients themselves run in CI
+//! (`tests/clients/contract.sh`).
+
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, Reply, TestApp, TestResult, spawn_app, unique_email};
+
+fn location(reply: &Reply) -> &str {
+    reply.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+async fn import_form(app: &TestApp, token: &str, form: Form) -> Result<Reply, reqwest::Error> {
+    let sent = app.client.post(app.url("/api/v1/suppliers/import")).bearer_auth(token).multipart(form).send().await?;
+    Ok(TestApp::read(sent).await)
+}
+
+#[tokio::test]
+async fn a_csv_import_also_takes_the_file_in_a_multipart_field() -> TestResult {
+    let app = spawn_app().await;
+    let buyer = app.signup("Buyer").await;
+    let csv = "name,contact_email,target_level\nForm Parts,form@parts.example,2\n";
+    let form = Form::new()
+        .text("note", "ignored")
+        .part("file", Part::bytes(csv.as_bytes().to_vec()).file_name("suppliers.csv").mime_str("text/csv")?);
+    let imported = import_form(&app, &buyer.access_token, form).await?;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+    assert_eq!(imported.body["created"], 1);
+    let listed = app.get("/api/v1/suppliers?q=form", Some(&buyer.access_token)).await;
+    assert_eq!(listed.body["data"][0]["target_level"], 2, "{}", listed.body);
+
+    let without_file = import_form(&app, &buyer.access_token, Form::new().text("other", "x")).await?;
+    without_file.assert_problem(422, "validation_failed");
+    assert_eq!(without_file.body["errors"][0]["field"], "file");
+    let two_files = Form::new()
+        .part("file", Part::bytes(csv.as_bytes().to_vec()).file_name("a.csv"))
+        .part("file", Part::bytes(csv.as_bytes().to_vec()).file_name("b.csv"));
+    import_form(&app, &buyer.access_token, two_files).await?.assert_problem(422, "validation_failed");
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_created_resource_answers_with_its_location() -> TestResult {
+    let app = spawn_app().await;
+    let signup = app
+        .post(
+            "/api/v1/auth/signup",
+            None,
+            json!({ "organization_name": "Loc KK", "name": "Owner", "email": unique_email("loc"), "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!((signup.status, location(&signup)), (StatusCode::CREATED, "/api/v1/me"));
+
+    let (buyer, supplier, assessment) = app.invited_supplier(1).await;
+    let buyer_token = Some(buyer.access_token.as_str());
+    let created = app
+        .post("/api/v1/suppliers", buyer_token, json!({ "name": "Second", "contact_email": unique_email("second") }))
+        .await;
+    assert_eq!(location(&created), format!("/api/v1/suppliers/{}", created.body["id"].as_str().unwrap_or("?")));
+
+    let template = app.builtin_template(&buyer).await;
+    let campaign = app
+        .post(
+            "/api/v1/campaigns",
+            buyer_token,
+            json!({ "name": "Again", "template_id": template, "due_date": crate::helpers::due_in(30),
+                    "supplier_ids": [created.body["id"]] }),
+        )
+        .await;
+    assert_eq!(location(&campaign), format!("/api/v1/campaigns/{}", campaign.body["id"].as_str().unwrap_or("?")));
+
+    let clone = app.post(&format!("/api/v1/templates/{template}/clone"), buyer_token, json!({})).await;
+    assert_eq!(location(&clone), format!("/api/v1/templates/{}", clone.body["id"].as_str().unwrap_or("?")));
+
+    let invited = app
+        .post("/api/v1/users/invitations", buyer_token, json!({ "email": unique_email("rie"), "role": "viewer" }))
+        .await;
+    assert_eq!(location(&invited), format!("/api/v1/users/invitations/{}", invited.body["id"].as_str().unwrap_or("?")));
+
+    let comment =
+        app.post(&format!("/api/v1/assessments/{assessment}/comments"), buyer_token, json!({ "body": "Hello" })).await;
+    assert_eq!(
+        (comment.status, location(&comment)),
+        (StatusCode::CREATED, &*format!("/api/v1/assessments/{assessment}/comments"))
+    );
+
+    let form = Form::new().part("file", Part::bytes(b"policy\n".to_vec()).file_name("p.txt").mime_str("text/plain")?);
+    let sent = app
+        .client
+        .post(app.url(&format!("/api/v1/assessments/{assessment}/evidence")))
+        .bearer_auth(&supplier.access_token)
+        .multipart(form)
+        .send()
+        .await?;
+    let evidence = TestApp::read(sent).await;
+    let download = format!("/api/v1/assessments/{assessment}/evidence/{}", evidence.body["id"].as_str().unwrap_or("?"));
+    assert_eq!((evidence.status, location(&evidence)), (StatusCode::CREATED, download.as_str()));
+    let fetched = app.client.get(app.url(&download)).bearer_auth(&buyer.access_token).send().await?;
+    assert_eq!(fetched.status(), StatusCode::OK);
+    Ok(())
+}

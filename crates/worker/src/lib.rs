@@ -113,7 +113,7 @@ impl Worker {
         let span = info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempts);
         match self.execute(&job, now).instrument(span).await {
             Ok(()) => {
-                jobs::complete(&self.kensa, job.id, now).await?;
+                jobs::complete(&self.kensa, &job, now).await?;
                 Ok(true)
             }
             Err(e) => {

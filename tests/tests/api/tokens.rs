@@ -116,3 +116,16 @@ async fn requests_without_a_bearer_token_are_unauthenticated() -> TestResult {
     TestApp::read(basic).await.assert_problem(401, "invalid_token");
     Ok(())
 }
+
+#[tokio::test]
+async fn an_access_token_expires_by_the_app_clock_not_the_system_clock() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    assert_eq!(me_status(&app, &owner.access_token).await.0, 200);
+    // Fifteen minutes of life, five seconds of leeway: the services' clock decides.
+    app.clock.advance(chrono::Duration::minutes(15) + chrono::Duration::seconds(4));
+    assert_eq!(me_status(&app, &owner.access_token).await.0, 200);
+    app.clock.advance(chrono::Duration::seconds(2));
+    assert_eq!(me_status(&app, &owner.access_token).await, (401, "token_expired".to_owned()));
+    Ok(())
+}

@@ -48,6 +48,25 @@ async fn a_job_held_by_a_dead_worker_is_taken_over_when_its_lease_ends() -> Test
 }
 
 #[tokio::test]
+async fn a_worker_whose_lease_was_taken_over_writes_nothing_back() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    let email = unique_email("late");
+    app.post("/api/v1/users/invitations", Some(&owner.access_token), json!({ "email": email, "role": "viewer" })).await;
+    let now = app.kensa.now();
+    let slow = jobs::claim_due(&app.kensa, now, "slow-worker", 10).await?;
+    assert_eq!(slow.len(), 1);
+    // Another worker takes the job over once the lease has lapsed, and delivers it.
+    assert_eq!(app.run_worker_at(now + Duration::minutes(6)).await.succeeded, 1);
+    // The slow worker finally gives up: its failure must not put the job back in the queue.
+    jobs::fail(&app.kensa, &slow[0], "gave up late", now + Duration::minutes(7)).await?;
+    assert_eq!(jobs::stats(&app.kensa).await?, vec![("done".to_owned(), 1)]);
+    assert_eq!(app.run_worker_at(now + Duration::hours(2)).await.succeeded, 0, "nothing to send twice");
+    assert_eq!(app.mails_to(&email).len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_failed_delivery_is_retried_with_back_off_and_loses_nothing() -> TestResult {
     let app = spawn_app_with(|vars| {
         vars.insert("SMTP_URL".into(), "smtp://127.0.0.1:1".into());

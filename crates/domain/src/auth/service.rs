@@ -388,7 +388,7 @@ async fn session_open(k: &Kensa, sid: uuid::Uuid, user_id: uuid::Uuid) -> Domain
 pub async fn authenticate(k: &Kensa, bearer: &str, meta: RequestMeta) -> DomainResult<TenantCtx> {
     const INVALID: DomainError =
         DomainError::Unauthenticated { code: ErrorCode::InvalidToken, detail: "the access token is not valid" };
-    let claims = k.jwt.verify(bearer)?;
+    let claims = k.jwt.verify(bearer, k.now())?;
     let principal = match k.principals.get(claims.sub) {
         Some(cached) => cached,
         None => {

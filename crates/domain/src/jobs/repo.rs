@@ -22,6 +22,9 @@ pub struct ClaimedJob {
     pub job: Result<Job, String>,
     /// Including this one.
     pub attempts: i32,
+    /// The worker holding the lease: completion and failure only touch the row while it
+    /// still does (a worker whose lease lapsed and was taken over writes nothing).
+    pub locked_by: String,
 }
 
 #[derive(FromQueryResult)]
@@ -106,7 +109,11 @@ pub async fn claim_due(k: &Kensa, now: DateTime<Utc>, worker: &str, limit: u64) 
          RETURNING id, kind, payload, attempts"
     );
     let limit = i64::try_from(limit).map_err(DomainError::internal)?;
-    let stmt = statement(backend, &sql, vec![(now + LEASE).into(), worker.into(), now.into(), limit.into()]);
+    // `now` decides what is due (a pass may run `--now` ahead); the lease counts from the
+    // clock's time of this claim, so a pass that runs for minutes never claims with a lease
+    // that has already lapsed and lets another worker send the same mail again.
+    let lease_until = now.max(k.now()) + LEASE;
+    let stmt = statement(backend, &sql, vec![lease_until.into(), worker.into(), now.into(), limit.into()]);
     let rows = ClaimedRow::find_by_statement(stmt).all(&txn).await?;
     txn.commit().await?;
     Ok(rows
@@ -116,6 +123,7 @@ pub async fn claim_due(k: &Kensa, now: DateTime<Utc>, worker: &str, limit: u64) 
             job: Job::from_stored(&r.kind, r.payload),
             kind: r.kind,
             attempts: r.attempts,
+            locked_by: worker.to_owned(),
         })
         .collect())
 }
@@ -128,9 +136,10 @@ async fn write(k: &Kensa, sql: &str, values: Vec<sea_orm::Value>) -> DomainResul
     Ok(())
 }
 
-pub async fn complete(k: &Kensa, id: JobId, now: DateTime<Utc>) -> DomainResult<()> {
-    let sql = "UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $1, last_error = NULL WHERE id = $2";
-    write(k, sql, vec![now.into(), id.0.into()]).await
+pub async fn complete(k: &Kensa, job: &ClaimedJob, now: DateTime<Utc>) -> DomainResult<()> {
+    let sql = "UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $1, last_error = NULL \
+               WHERE id = $2 AND status = 'running' AND locked_by = $3";
+    write(k, sql, vec![now.into(), job.id.0.into(), job.locked_by.clone().into()]).await
 }
 
 /// Exponential back-off: 30 s, 1 min, 2 min … capped at 1 h.
@@ -143,10 +152,12 @@ pub fn retry_delay(attempts: i32) -> Duration {
 pub async fn fail(k: &Kensa, job: &ClaimedJob, error: &str, now: DateTime<Utc>) -> DomainResult<()> {
     let (status, run_at) =
         if job.attempts >= MAX_ATTEMPTS { ("failed", now) } else { ("pending", now + retry_delay(job.attempts)) };
-    let sql =
-        "UPDATE jobs SET status = $1, run_at = $2, locked_until = NULL, last_error = $3, updated_at = $4 WHERE id = $5";
+    let sql = "UPDATE jobs SET status = $1, run_at = $2, locked_until = NULL, last_error = $3, updated_at = $4 \
+               WHERE id = $5 AND status = 'running' AND locked_by = $6";
     let error: String = error.chars().take(2000).collect();
-    write(k, sql, vec![status.into(), run_at.into(), error.into(), now.into(), job.id.0.into()]).await
+    let values =
+        vec![status.into(), run_at.into(), error.into(), now.into(), job.id.0.into(), job.locked_by.clone().into()];
+    write(k, sql, values).await
 }
 
 /// Counts per status, for metrics and tests.

@@ -3,7 +3,8 @@
 //! stored) and the notice to a supplier that has one.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::Kensa;
@@ -79,14 +80,23 @@ pub async fn prepare_invitation(
     let to = invitation.email.clone();
     // Counted from the moment the link goes out: a mail delayed by retries still gets its week.
     let expires_at = link_expiry(assessment.due_date, now).max(invitation.expires_at);
-    let mut model: supplier_invitations::ActiveModel = invitation.into();
-    model.token_hash = Set(Some(tokens::hash_token(&token)));
-    model.expires_at = Set(expires_at);
     {
-        // The write queue is held for the update only, not for the reads after it.
+        // The write queue is held for the update only, not for the reads after it. The update
+        // repeats the checks: a resend, cancel or contact change that landed since the read
+        // revoked this invitation, and its mail must not go out with a dead link.
         let txn = k.begin_write().await?;
-        supplier_invitations::Entity::update(model).exec(&txn).await?;
+        let updated = supplier_invitations::Entity::update_many()
+            .col_expr(supplier_invitations::Column::TokenHash, Expr::value(tokens::hash_token(&token)))
+            .col_expr(supplier_invitations::Column::ExpiresAt, Expr::value(expires_at))
+            .filter(supplier_invitations::Column::Id.eq(invitation.id))
+            .filter(supplier_invitations::Column::AcceptedAt.is_null())
+            .filter(supplier_invitations::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
         txn.commit().await?;
+        if updated.rows_affected != 1 {
+            return Ok(None);
+        }
     }
     let mut link = k.public_url.clone();
     link.set_path(&format!("/invitations/{token}"));

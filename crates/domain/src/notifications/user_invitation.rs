@@ -1,7 +1,8 @@
 //! "You are invited to join an organization": the link is made here, when the mail goes out.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tracing::instrument;
 use uuid::Uuid;
 
@@ -41,12 +42,20 @@ pub async fn prepare(k: &Kensa, invitation_id: Uuid, now: DateTime<Utc>) -> Doma
     let token = tokens::random_token();
     let role = Role::try_from(invitation.role.as_str())?;
     let (to, expires_at) = (invitation.email.clone(), invitation.expires_at);
-    let mut model: user_invitations::ActiveModel = invitation.into();
-    model.token_hash = Set(Some(tokens::hash_token(&token)));
     {
+        // The checks again, in the write: a revocation since the read means no mail.
         let txn = k.begin_write().await?;
-        user_invitations::Entity::update(model).exec(&txn).await?;
+        let updated = user_invitations::Entity::update_many()
+            .col_expr(user_invitations::Column::TokenHash, Expr::value(tokens::hash_token(&token)))
+            .filter(user_invitations::Column::Id.eq(invitation.id))
+            .filter(user_invitations::Column::AcceptedAt.is_null())
+            .filter(user_invitations::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
         txn.commit().await?;
+        if updated.rows_affected != 1 {
+            return Ok(None);
+        }
     }
     let mut link = k.public_url.clone();
     link.set_path(&format!("/join/{token}"));

@@ -10,6 +10,7 @@ mod m0002_templates;
 mod m0003_assessments;
 mod m0004_supplier_email_unique;
 mod m0005_supplier_claims;
+mod m0006_integrators;
 mod util;
 
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_assessments::Migration),
             Box::new(m0004_supplier_email_unique::Migration),
             Box::new(m0005_supplier_claims::Migration),
+            Box::new(m0006_integrators::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ pub mod exposure;
 pub mod extract;
 pub mod graphql;
 pub mod health;
+pub mod idempotency;
 pub mod input;
 pub mod metrics;
 pub mod observe;

@@ -78,6 +78,8 @@ pub struct Settings {
     pub db_connect_timeout: std::time::Duration,
     /// Anonymous sign-up and password hashing limits.
     pub auth: AuthLimits,
+    /// Writes to versioned resources without `If-Match` answer 428 (`KENSA_REQUIRE_IF_MATCH`).
+    pub require_if_match: bool,
 }
 
 /// Limits on what anonymous callers may make the server do (see README, Authentication).
@@ -265,6 +267,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_GRAPHQL_CONCURRENCY",
     "KENSA_MAX_CONCURRENT_UPLOADS",
     "KENSA_ORG_STORAGE_QUOTA_MB",
+    "KENSA_REQUIRE_IF_MATCH",
 ];
 
 /// A metrics token shorter than this is refused: it guards a port reachable by anyone.
@@ -325,6 +328,10 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
     ("KENSA_MAX_CONCURRENT_UPLOADS", "evidence uploads one process receives at once; beyond, 503 [default: 8]"),
     ("KENSA_ORG_STORAGE_QUOTA_MB", "evidence an organization may hold, MiB [default: 5120]"),
     ("KENSA_GRAPHQL_CONCURRENCY", "GraphQL requests executing at once per process [default: 2 x CPU cores]"),
+    (
+        "KENSA_REQUIRE_IF_MATCH",
+        "writes to versioned resources without If-Match answer 428 precondition_required [default: false]",
+    ),
 ];
 
 /// The "Environment" section of `--help`: every known variable with its meaning.
@@ -465,10 +472,21 @@ impl Settings {
             }
         };
         let graphql = graphql_settings(env, &get)?;
+        let require_if_match = match get("KENSA_REQUIRE_IF_MATCH").as_deref() {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "KENSA_REQUIRE_IF_MATCH",
+                    format!("expected true or false, got {other:?}"),
+                ));
+            }
+        };
         let max_concurrent_uploads = positive(&get, "KENSA_MAX_CONCURRENT_UPLOADS", 8)?;
         let org_storage_quota_mb = positive(&get, "KENSA_ORG_STORAGE_QUOTA_MB", 5_120)?;
         Ok(Self {
             auth,
+            require_if_match,
             metrics_bind,
             metrics_token,
             public_docs,

@@ -45,12 +45,17 @@ pub struct Worker {
     poll_interval: Duration,
     /// Told about every pass that did something (tests wait on it instead of sleeping).
     reports: Option<tokio::sync::mpsc::UnboundedSender<RunReport>>,
+    /// When expired records (idempotency keys) were last deleted.
+    last_sweep: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
 }
+
+/// How often a worker deletes expired records.
+const SWEEP_INTERVAL: chrono::Duration = chrono::Duration::minutes(1);
 
 impl Worker {
     pub fn new(kensa: Kensa, mailer: Arc<dyn Mailer>) -> Self {
         let id = format!("{}-{}", std::process::id(), uuid_suffix());
-        Self { kensa, mailer, id, poll_interval: POLL_INTERVAL, reports: None }
+        Self { kensa, mailer, id, poll_interval: POLL_INTERVAL, reports: None, last_sweep: Arc::default() }
     }
 
     pub fn with_poll_interval(mut self, interval: Duration) -> Self {
@@ -66,6 +71,7 @@ impl Worker {
     /// Does everything due at `now`, then returns. Tests and `kensa-worker run-once` use it.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<RunReport, WorkerError> {
         let mut report = RunReport::default();
+        self.sweep(now).await?;
         loop {
             let claimed = jobs::claim_due(&self.kensa, now, &self.id, BATCH).await?;
             if claimed.is_empty() {
@@ -86,6 +92,22 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// Deletes expired idempotency keys, at most once a [`SWEEP_INTERVAL`].
+    async fn sweep(&self, now: DateTime<Utc>) -> Result<(), WorkerError> {
+        {
+            let mut last = self.last_sweep.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if last.is_some_and(|at| now - at < SWEEP_INTERVAL && now >= at) {
+                return Ok(());
+            }
+            *last = Some(now);
+        }
+        let deleted = kensa_domain::idempotency::purge_expired(&self.kensa, now).await?;
+        if deleted > 0 {
+            info!(deleted, "expired idempotency keys deleted");
+        }
+        Ok(())
     }
 
     /// Loops until `shutdown` turns true. A job in progress is finished first.

@@ -92,6 +92,7 @@ impl TemplateMutation {
         ctx: &Context<'_>,
         id: Uuid,
         patch: Json<serde_json::Value>,
+        if_match: Option<i32>,
     ) -> async_graphql::Result<TemplateView> {
         let tenant = ctx.data::<Caller>()?.require()?;
         template_document_size("patch", &patch)?;
@@ -107,6 +108,6 @@ impl TemplateMutation {
             answer_scale: p.answer_scale,
             categories: p.categories,
         };
-        templates::service::update(ctx.data::<Kensa>()?, editor, id, patch).await.map_err(gql)
+        templates::service::update(ctx.data::<Kensa>()?, editor, id, patch, if_match).await.map_err(gql)
     }
 }

@@ -78,7 +78,7 @@ impl WorkflowQuery {
         cursor: Option<String>,
     ) -> async_graphql::Result<SupplierPage> {
         let (k, t) = caller(ctx)?;
-        let filter = SupplierFilter { q, tier, target_level, tag, review_status };
+        let filter = SupplierFilter { q, tier, target_level, tag, review_status, updated_since: None };
         let result = suppliers::service::list(k, t, &filter, &page(limit, cursor)?).await.map_err(gql)?;
         Ok(SupplierPage { data: result.data, next_cursor: result.next_cursor })
     }
@@ -120,7 +120,7 @@ impl WorkflowQuery {
         cursor: Option<String>,
     ) -> async_graphql::Result<AssessmentPage> {
         let (k, t) = caller(ctx)?;
-        let filter = AssessmentFilter { role, status, supplier_id, campaign_id, overdue };
+        let filter = AssessmentFilter { role, status, supplier_id, campaign_id, overdue, updated_since: None };
         let result = assessments::service::list(k, t, &filter, &page(limit, cursor)?).await.map_err(gql)?;
         Ok(AssessmentPage { data: result.data, next_cursor: result.next_cursor })
     }
@@ -237,15 +237,16 @@ impl WorkflowMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: Json<Value>,
+        if_match: Option<i32>,
     ) -> async_graphql::Result<Supplier> {
         let (k, t) = caller(ctx)?;
         let input: SupplierInput = graphql_arg("input", input)?;
-        suppliers::service::update(k, t.editor().map_err(gql)?, id, input).await.map_err(gql)
+        suppliers::service::update(k, t.editor().map_err(gql)?, id, input, if_match).await.map_err(gql)
     }
 
-    async fn delete_supplier(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<bool> {
+    async fn delete_supplier(&self, ctx: &Context<'_>, id: Uuid, if_match: Option<i32>) -> async_graphql::Result<bool> {
         let (k, t) = caller(ctx)?;
-        suppliers::service::delete(k, t.editor().map_err(gql)?, id).await.map_err(gql)?;
+        suppliers::service::delete(k, t.editor().map_err(gql)?, id, if_match).await.map_err(gql)?;
         Ok(true)
     }
 
@@ -394,6 +395,7 @@ impl WorkflowMutation {
         content_type: String,
         content_base64: String,
         item_no: Option<u32>,
+        if_match: Option<i32>,
     ) -> async_graphql::Result<Evidence> {
         use base64::Engine;
         let (k, t) = caller(ctx)?;
@@ -415,7 +417,7 @@ impl WorkflowMutation {
         })?;
         drop(bytes);
         let upload = evidence::Upload { file_name, content_type, file, item_no };
-        evidence::upload(k, t, assessment_id, upload).await.map_err(gql)
+        evidence::upload(k, t, assessment_id, upload, if_match).await.map(|(evidence, _)| evidence).map_err(gql)
     }
 
     async fn delete_evidence(
@@ -423,9 +425,10 @@ impl WorkflowMutation {
         ctx: &Context<'_>,
         assessment_id: Uuid,
         evidence_id: Uuid,
+        if_match: Option<i32>,
     ) -> async_graphql::Result<bool> {
         let (k, t) = caller(ctx)?;
-        evidence::delete(k, t, assessment_id, evidence_id).await.map_err(gql)?;
+        evidence::delete(k, t, assessment_id, evidence_id, if_match).await.map_err(gql)?;
         Ok(true)
     }
 

@@ -1,7 +1,6 @@
 //! `/api/v1/assessments`: both sides' questionnaires, answers, submission, review,
 //! comments and history.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kensa_domain::assessments::review::{CommentInput, ReviewInput};
 use kensa_domain::assessments::service::AssessmentFilter;
@@ -13,7 +12,9 @@ use uuid::Uuid;
 
 use super::page::PageQuery;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, JsonBody, Query, if_match};
+use crate::extract::{Auth, JsonBody, Query, etag, if_match};
+use crate::idempotency::Idempotency;
+use crate::openapi::{IdempotencyHeader, IfMatchHeader};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -30,12 +31,15 @@ pub struct AssessmentQuery {
     pub supplier_id: Option<Uuid>,
     pub campaign_id: Option<Uuid>,
     pub overdue: Option<bool>,
+    /// Only assessments changed at or after this instant (RFC 3339, e.g.
+    /// `2026-04-01T00:00:00Z`): incremental sync.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
 
 fn with_etag(assessment: &Assessment) -> HttpResponse {
-    HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", assessment.version))).json(assessment)
+    HttpResponse::Ok().insert_header(etag(assessment.version)).json(assessment)
 }
 
 async fn fresh(state: &AppState, auth: &Auth, id: Uuid) -> ApiResult<HttpResponse> {
@@ -53,6 +57,7 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<Assessmen
         supplier_id: q.supplier_id,
         campaign_id: q.campaign_id,
         overdue: q.overdue,
+        updated_since: q.updated_since,
     };
     let result = assessments::service::list(&state.kensa, &auth.0, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(AssessmentPage { data: result.data, next_cursor: result.next_cursor }))
@@ -60,7 +65,8 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<Assessmen
 
 /// The assessment with progress and the overdue flag; `ETag` is its version.
 #[utoipa::path(get, path = "/api/v1/assessments/{id}", tag = "assessments", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = Assessment), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Assessment, headers(("ETag" = String, description = "The version, for If-Match"))),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     fresh(&state, &auth, path.into_inner()).await
 }
@@ -103,15 +109,18 @@ pub struct SavedAnswers {
 }
 
 fn saved(answers: Vec<Answer>, version: i32) -> HttpResponse {
-    HttpResponse::Ok().insert_header((header::ETAG, format!("\"{version}\""))).json(SavedAnswers { answers, version })
+    HttpResponse::Ok().insert_header(etag(version)).json(SavedAnswers { answers, version })
 }
 
 /// Save one answer. Send `If-Match` with the ETag to refuse overwriting newer work (412).
+/// Without it, colleagues saving different answers at once never conflict.
 #[utoipa::path(put, path = "/api/v1/assessments/{id}/answers/{no}", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("no" = u32, Path)), request_body = AnswerInput,
-    responses((status = 200, body = SavedAnswers), (status = 409, body = Problem, content_type = "application/problem+json"),
+    params(("id" = Uuid, Path), ("no" = u32, Path), IfMatchHeader), request_body = AnswerInput,
+    responses((status = 200, body = SavedAnswers, headers(("ETag" = String, description = "The assessment's new version"))),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 412, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json")))]
 pub async fn put_answer(
     state: web::Data<AppState>,
     auth: Auth,
@@ -142,29 +151,40 @@ pub struct BulkAnswers {
 /// Save many answers (up to the whole checklist): validated as a whole, all saved or none,
 /// every error listed by item number (`items.12.reason`).
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/answers", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = BulkAnswers,
-    responses((status = 200, body = SavedAnswers), (status = 409, body = Problem, content_type = "application/problem+json"),
+    params(("id" = Uuid, Path), IfMatchHeader, IdempotencyHeader), request_body = BulkAnswers,
+    responses((status = 200, body = SavedAnswers, headers(("ETag" = String, description = "The assessment's new version"))),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 412, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json")))]
 pub async fn post_answers(
     state: web::Data<AppState>,
     auth: Auth,
+    idem: Idempotency,
     req: HttpRequest,
     path: web::Path<Uuid>,
     body: JsonBody<BulkAnswers>,
 ) -> ApiResult<HttpResponse> {
     let inputs = body.0.answers.into_iter().map(|a| (a.no, a.answer)).collect();
-    let (answers, version) =
-        assessments::answers::save(&state.kensa, &auth.0, path.into_inner(), inputs, if_match(&req)?, false).await?;
-    Ok(saved(answers, version))
+    let precondition = if_match(&req)?;
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let (answers, version) =
+            assessments::answers::save(&state.kensa, &ctx, path.into_inner(), inputs, precondition, false).await?;
+        Ok(saved(answers, version))
+    })
+    .await
 }
 
 /// Hand the answers over to the buyer. Refused (422 `assessment_incomplete`) with every
 /// unanswered item listed.
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/submit", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = Assessment), (status = 409, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+    params(("id" = Uuid, Path), IfMatchHeader),
+    responses((status = 200, body = Assessment, headers(("ETag" = String, description = "The new version"))),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json")))]
 pub async fn submit(
     state: web::Data<AppState>,
     auth: Auth,
@@ -179,8 +199,11 @@ pub async fn submit(
 /// The buyer accepts or requests changes, with an overall comment and per-item comments
 /// the supplier sees.
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/review", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = ReviewInput,
-    responses((status = 200, body = Assessment), (status = 409, body = Problem, content_type = "application/problem+json")))]
+    params(("id" = Uuid, Path), IfMatchHeader), request_body = ReviewInput,
+    responses((status = 200, body = Assessment, headers(("ETag" = String, description = "The new version"))),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json")))]
 pub async fn review(
     state: web::Data<AppState>,
     auth: Auth,
@@ -195,8 +218,11 @@ pub async fn review(
 
 /// The buyer withdraws the assessment.
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/cancel", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = Assessment), (status = 409, body = Problem, content_type = "application/problem+json")))]
+    params(("id" = Uuid, Path), IfMatchHeader),
+    responses((status = 200, body = Assessment, headers(("ETag" = String, description = "The new version"))),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json")))]
 pub async fn cancel(
     state: web::Data<AppState>,
     auth: Auth,
@@ -207,13 +233,23 @@ pub async fn cancel(
     Ok(with_etag(&assessment))
 }
 
-/// Mail the invitation again; the earlier link stops working.
+/// Mail the invitation again; the earlier link stops working. With `Idempotency-Key`, a
+/// retry mails nobody twice.
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/resend-invitation", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), IdempotencyHeader),
     responses((status = 202), (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn resend(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    assessments::invitations::resend(&state.kensa, &auth.0, path.into_inner()).await?;
-    Ok(HttpResponse::Accepted().finish())
+pub async fn resend(
+    state: web::Data<AppState>,
+    auth: Auth,
+    idem: Idempotency,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        assessments::invitations::resend(&state.kensa, &ctx, path.into_inner()).await?;
+        Ok(HttpResponse::Accepted().finish())
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -243,16 +279,21 @@ pub async fn comments(
 }
 
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/comments", tag = "assessments", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = CommentInput,
+    params(("id" = Uuid, Path), IdempotencyHeader), request_body = CommentInput,
     responses((status = 201, body = Comment), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_comment(
     state: web::Data<AppState>,
     auth: Auth,
+    idem: Idempotency,
     path: web::Path<Uuid>,
     body: JsonBody<CommentInput>,
 ) -> ApiResult<HttpResponse> {
-    let comment = assessments::review::add_comment(&state.kensa, &auth.0, path.into_inner(), body.0).await?;
-    Ok(HttpResponse::Created().json(comment))
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let comment = assessments::review::add_comment(&state.kensa, &ctx, path.into_inner(), body.0).await?;
+        Ok(HttpResponse::Created().json(comment))
+    })
+    .await
 }
 
 /// Every transition and answer change: who, when, old and new value; oldest first, a page

@@ -10,6 +10,8 @@ use uuid::Uuid;
 use super::page::PageQuery;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, JsonBody, Query};
+use crate::idempotency::Idempotency;
+use crate::openapi::IdempotencyHeader;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -19,12 +21,23 @@ pub struct CampaignPage {
 }
 
 /// One assessment per supplier (up to 5,000), all created in one transaction; the
-/// invitations are queued in it and mailed by the worker.
+/// invitations are queued in it and mailed by the worker. Send `Idempotency-Key` to retry
+/// safely: a retry answers the first response and mails nobody twice.
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", security(("bearer" = [])), request_body = CampaignInput,
+    params(IdempotencyHeader),
     responses((status = 201, body = Campaign), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<CampaignInput>) -> ApiResult<HttpResponse> {
-    let campaign = campaigns::service::create(&state.kensa, auth.0.editor()?, body.0).await?;
-    Ok(HttpResponse::Created().json(campaign))
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: Auth,
+    idem: Idempotency,
+    body: JsonBody<CampaignInput>,
+) -> ApiResult<HttpResponse> {
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let campaign = campaigns::service::create(&state.kensa, ctx.editor()?, body.0).await?;
+        Ok(HttpResponse::Created().json(campaign))
+    })
+    .await
 }
 
 /// Campaigns with per-status and overdue counts.

@@ -26,7 +26,9 @@ use uuid::Uuid;
 
 use super::page::PageQuery;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Auth, Query};
+use crate::extract::{Auth, Query, etag, if_match};
+use crate::idempotency::Idempotency;
+use crate::openapi::{IdempotencyHeader, IfMatchHeader};
 use crate::state::AppState;
 
 /// Parts a form may have: the file, `item_no` and a few small fields some clients add.
@@ -145,35 +147,55 @@ async fn read_form(
 /// 8 parts, one file, 1 KiB a non-file field, 500 MiB an assessment, the organizations'
 /// quota (`KENSA_ORG_STORAGE_QUOTA_MB`), and a number of uploads at once per process.
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/evidence", tag = "evidence", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body(content = EvidenceForm, content_type = "multipart/form-data"),
-    responses((status = 201, body = Evidence), (status = 409, body = Problem, content_type = "application/problem+json"),
+    params(("id" = Uuid, Path), IfMatchHeader, IdempotencyHeader),
+    request_body(content = EvidenceForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = Evidence, headers(("ETag" = String, description = "The assessment's new version"))),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json"),
               (status = 413, body = Problem, content_type = "application/problem+json"),
               (status = 415, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json"),
               (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn upload(
     state: web::Data<AppState>,
     auth: Auth,
+    idem: Idempotency,
     path: web::Path<Uuid>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
+    let precondition = if_match(&req)?;
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
     }
-    let _slot = evidence::admit(&state.kensa, &auth.0, id).await?;
+    // A retry of a keyed upload is compared with the first, not checked again: the
+    // assessment may have moved on (submitted) since the first one was stored.
+    let _slot = if idem.seen(&state.kensa, &auth.0).await? {
+        evidence::slot(&state.kensa)?
+    } else {
+        evidence::admit(&state.kensa, &auth.0, id).await?
+    };
     let over = Rc::new(Cell::new(false));
     let form = Multipart::new(req.headers(), counted(payload, over.clone()));
     let (file, item_no) = read_form(&state, form, &over).await?;
     let (file_name, content_type, file) = file.ok_or_else(|| {
         ApiError::from(DomainError::validation("file", ErrorCode::Required, "send the file in the field `file`"))
     })?;
+    // The multipart framing differs on every retry: the request is what the form holds.
+    let item = item_no.map(|n| n.to_string()).unwrap_or_default();
+    let idem =
+        idem.with_digest(&[file.sha256.as_bytes(), file_name.as_bytes(), content_type.as_bytes(), item.as_bytes()]);
     let upload = Upload { file_name, content_type, file, item_no };
-    let saved = evidence::upload(&state.kensa, &auth.0, id, upload).await?;
-    Ok(HttpResponse::Created().json(saved))
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let (saved, version) = evidence::upload(&state.kensa, &ctx, id, upload, precondition).await?;
+        Ok(HttpResponse::Created().insert_header(etag(version)).json(saved))
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -241,12 +263,21 @@ pub async fn download(
         .body(actix_web::body::SizedStream::new(file.size, body)))
 }
 
-/// Delete a file while answers are editable.
+/// Delete a file while answers are editable. With `If-Match` (the assessment's ETag), only
+/// at that version (412).
 #[utoipa::path(delete, path = "/api/v1/assessments/{id}/evidence/{evidence_id}", tag = "evidence", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("evidence_id" = Uuid, Path)),
-    responses((status = 204), (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn delete(state: web::Data<AppState>, auth: Auth, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
+    params(("id" = Uuid, Path), ("evidence_id" = Uuid, Path), IfMatchHeader),
+    responses((status = 204, headers(("ETag" = String, description = "The assessment's new version"))),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
     let (id, evidence_id) = path.into_inner();
-    evidence::delete(&state.kensa, &auth.0, id, evidence_id).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let version = evidence::delete(&state.kensa, &auth.0, id, evidence_id, if_match(&req)?).await?;
+    Ok(HttpResponse::NoContent().insert_header(etag(version)).finish())
 }

@@ -9,7 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Auth, JsonBody, Query};
+use crate::extract::{Auth, JsonBody, Query, etag, if_match};
+use crate::idempotency::Idempotency;
+use crate::openapi::{IdempotencyHeader, IfMatchHeader};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -27,17 +29,31 @@ pub struct SupplierQuery {
     pub tag: Option<String>,
     /// Status of the latest assessment (`not_started`, `sent`, `in_progress`, …).
     pub review_status: Option<String>,
+    /// Only suppliers changed at or after this instant (RFC 3339, e.g.
+    /// `2026-04-01T00:00:00Z`): incremental sync. Deleted suppliers leave the list.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
 
-/// Register a supplier.
+/// Register a supplier. With `Idempotency-Key`, a retry answers the first response.
 #[utoipa::path(post, path = "/api/v1/suppliers", tag = "suppliers", security(("bearer" = [])), request_body = SupplierInput,
-    responses((status = 201, body = Supplier), (status = 409, body = Problem, content_type = "application/problem+json"),
+    params(IdempotencyHeader),
+    responses((status = 201, body = Supplier, headers(("ETag" = String, description = "The version, for If-Match"))),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<SupplierInput>) -> ApiResult<HttpResponse> {
-    let supplier = suppliers::service::create(&state.kensa, auth.0.editor()?, body.0).await?;
-    Ok(HttpResponse::Created().json(supplier))
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: Auth,
+    idem: Idempotency,
+    body: JsonBody<SupplierInput>,
+) -> ApiResult<HttpResponse> {
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let supplier = suppliers::service::create(&state.kensa, ctx.editor()?, body.0).await?;
+        Ok(HttpResponse::Created().insert_header(etag(supplier.version)).json(supplier))
+    })
+    .await
 }
 
 /// List suppliers (cursor pagination, search and filters).
@@ -52,37 +68,54 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<SupplierQ
         target_level: q.target_level,
         tag: q.tag,
         review_status: q.review_status,
+        updated_since: q.updated_since,
     };
     let result = suppliers::service::list(&state.kensa, &auth.0, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(SupplierPage { data: result.data, next_cursor: result.next_cursor }))
 }
 
 #[utoipa::path(get, path = "/api/v1/suppliers/{id}", tag = "suppliers", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = Supplier), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Supplier, headers(("ETag" = String, description = "The version, for If-Match"))),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(suppliers::service::get(&state.kensa, &auth.0, path.into_inner()).await?))
+    let supplier = suppliers::service::get(&state.kensa, &auth.0, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().insert_header(etag(supplier.version)).json(supplier))
 }
 
-/// Change any of the supplier's fields.
-#[utoipa::path(patch, path = "/api/v1/suppliers/{id}", tag = "suppliers", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = SupplierInput,
-    responses((status = 200, body = Supplier), (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+/// Change any of the supplier's fields. With `If-Match`, only at that version (412).
+#[utoipa::path(patch, path = "/api/v1/suppliers/{id}", tag = "suppliers", security(("bearer" = [])),
+    params(("id" = Uuid, Path), IfMatchHeader), request_body = SupplierInput,
+    responses((status = 200, body = Supplier, headers(("ETag" = String, description = "The new version"))),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json")))]
 pub async fn update(
     state: web::Data<AppState>,
     auth: Auth,
+    req: HttpRequest,
     path: web::Path<Uuid>,
     body: JsonBody<SupplierInput>,
 ) -> ApiResult<HttpResponse> {
-    let supplier = suppliers::service::update(&state.kensa, auth.0.editor()?, path.into_inner(), body.0).await?;
-    Ok(HttpResponse::Ok().json(supplier))
+    let supplier =
+        suppliers::service::update(&state.kensa, auth.0.editor()?, path.into_inner(), body.0, if_match(&req)?).await?;
+    Ok(HttpResponse::Ok().insert_header(etag(supplier.version)).json(supplier))
 }
 
-/// Remove a supplier from the registry (kept for the history of its assessments).
-#[utoipa::path(delete, path = "/api/v1/suppliers/{id}", tag = "suppliers", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn delete(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    suppliers::service::delete(&state.kensa, auth.0.editor()?, path.into_inner()).await?;
+/// Remove a supplier from the registry (kept for the history of its assessments). With
+/// `If-Match`, only at that version (412).
+#[utoipa::path(delete, path = "/api/v1/suppliers/{id}", tag = "suppliers", security(("bearer" = [])),
+    params(("id" = Uuid, Path), IfMatchHeader),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    suppliers::service::delete(&state.kensa, auth.0.editor()?, path.into_inner(), if_match(&req)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -112,23 +145,35 @@ pub const CSV_LIMIT: usize = 16 * 1024 * 1024;
 /// `name,contact_name,contact_email,tier,target_level,tags` (tags separated by `;`). A
 /// known contact email updates that supplier. With any rejected row nothing is imported
 /// (422 listing every row) unless `?partial=true`.
-#[utoipa::path(post, path = "/api/v1/suppliers/import", tag = "suppliers", security(("bearer" = [])), params(ImportQuery),
+#[utoipa::path(post, path = "/api/v1/suppliers/import", tag = "suppliers", security(("bearer" = [])),
+    params(ImportQuery, IdempotencyHeader),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = ImportReport), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn import(
     state: web::Data<AppState>,
     auth: Auth,
+    idem: Idempotency,
     req: HttpRequest,
     query: Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let editor = auth.0.editor()?;
+    auth.0.editor()?;
     let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !content_type.starts_with("text/csv") && !content_type.starts_with("text/plain") {
         return Err(ApiError::UnsupportedMediaType("Content-Type: text/csv"));
     }
     let bytes = crate::extract::read_body(&req, payload, CSV_LIMIT).await?;
-    let report = suppliers::import::import(&state.kensa, editor, &bytes, query.partial.unwrap_or(false)).await?;
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move { import_rows(&state, &ctx, &bytes, query.partial).await }).await
+}
+
+async fn import_rows(
+    state: &AppState,
+    ctx: &kensa_domain::tenant::TenantCtx,
+    bytes: &[u8],
+    partial: Option<bool>,
+) -> ApiResult<HttpResponse> {
+    let report = suppliers::import::import(&state.kensa, ctx.editor()?, bytes, partial.unwrap_or(false)).await?;
     if !report.applied {
         let errors = report
             .rejected

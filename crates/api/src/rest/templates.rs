@@ -1,6 +1,6 @@
 //! `/api/v1/templates`: the built-in check sheet and the organization's own templates.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use kensa_domain::pagination::PageRequest;
 use kensa_domain::templates::{self, AnswerScale, Category, CloneInput, TemplateDocument, TemplatePatch, TreeFilter};
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use super::page::PageQuery;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, JsonBody, OptionalJsonBody, Query};
+use crate::extract::{Auth, JsonBody, OptionalJsonBody, Query, etag, if_match};
+use crate::idempotency::Idempotency;
+use crate::openapi::{IdempotencyHeader, IfMatchHeader};
 use crate::state::AppState;
 
 /// GraphQL's body limit still refers to this (see `graphql::BODY_LIMIT`).
@@ -45,7 +47,8 @@ pub struct TreeQuery {
 /// One template with its tree `categories → sections → items`.
 #[utoipa::path(get, path = "/api/v1/templates/{id}", tag = "templates", security(("bearer" = [])),
     params(("id" = Uuid, Path), TreeQuery),
-    responses((status = 200, body = templates::TemplateView), (status = 404, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = templates::TemplateView, headers(("ETag" = String, description = "The version, for If-Match"))),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -55,7 +58,7 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let filter = TreeFilter::parse(query.max_level, query.category)?;
     let view = templates::service::get(&state.kensa, &auth.0, path.into_inner(), filter).await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().insert_header(etag(view.summary.version)).json(view))
 }
 
 /// The template as an importable document (the same shape `POST /api/v1/templates` takes).
@@ -72,16 +75,23 @@ pub async fn export(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid
 /// 50 lines each of criteria, scope, frequency and notes, 1,000 characters a line; 4,000
 /// characters a question (422 `too_many` / `too_long` naming the path; 413 over 4 MiB).
 #[utoipa::path(post, path = "/api/v1/templates", tag = "templates", security(("bearer" = [])), request_body = TemplateDocument,
-    responses((status = 201, body = templates::TemplateView), (status = 403, body = Problem, content_type = "application/problem+json"),
+    params(IdempotencyHeader),
+    responses((status = 201, body = templates::TemplateView, headers(("ETag" = String, description = "The version, for If-Match"))),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     state: web::Data<AppState>,
     auth: Auth,
+    idem: Idempotency,
     body: JsonBody<TemplateDocument, TEMPLATE_DOCUMENT_LIMIT>,
 ) -> ApiResult<HttpResponse> {
-    let view = templates::service::import(&state.kensa, auth.0.editor()?, body.0).await?;
-    Ok(HttpResponse::Created().json(view))
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let view = templates::service::import(&state.kensa, ctx.editor()?, body.0).await?;
+        Ok(HttpResponse::Created().insert_header(etag(view.summary.version)).json(view))
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -94,19 +104,25 @@ pub struct CloneRequest {
 
 /// Copy a template (typically the built-in) into the organization, to adapt it.
 #[utoipa::path(post, path = "/api/v1/templates/{id}/clone", tag = "templates", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = CloneRequest,
-    responses((status = 201, body = templates::TemplateView), (status = 404, body = Problem, content_type = "application/problem+json"),
+    params(("id" = Uuid, Path), IdempotencyHeader), request_body = CloneRequest,
+    responses((status = 201, body = templates::TemplateView, headers(("ETag" = String, description = "The version, for If-Match"))),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn clone(
     state: web::Data<AppState>,
     auth: Auth,
+    idem: Idempotency,
     path: web::Path<Uuid>,
     body: OptionalJsonBody<CloneRequest>,
 ) -> ApiResult<HttpResponse> {
     let request = body.0.unwrap_or_default();
     let input = CloneInput { key: request.key, name: request.name };
-    let view = templates::service::clone(&state.kensa, auth.0.editor()?, path.into_inner(), input).await?;
-    Ok(HttpResponse::Created().json(view))
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let view = templates::service::clone(&state.kensa, ctx.editor()?, path.into_inner(), input).await?;
+        Ok(HttpResponse::Created().insert_header(etag(view.summary.version)).json(view))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -122,16 +138,21 @@ pub struct TemplatePatchRequest {
     pub categories: Option<Vec<Category>>,
 }
 
-/// Edit an unused custom template. Built-in templates and templates used by an assessment
-/// answer 409: clone them instead.
+/// Edit an unused custom template; its version moves on. Built-in templates and templates
+/// used by an assessment answer 409: clone them instead. With `If-Match`, only at that
+/// version (412).
 #[utoipa::path(patch, path = "/api/v1/templates/{id}", tag = "templates", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = TemplatePatchRequest,
-    responses((status = 200, body = templates::TemplateView), (status = 404, body = Problem, content_type = "application/problem+json"),
+    params(("id" = Uuid, Path), IfMatchHeader), request_body = TemplatePatchRequest,
+    responses((status = 200, body = templates::TemplateView, headers(("ETag" = String, description = "The new version"))),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+              (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json")))]
 pub async fn update(
     state: web::Data<AppState>,
     auth: Auth,
+    req: HttpRequest,
     path: web::Path<Uuid>,
     body: JsonBody<TemplatePatchRequest, TEMPLATE_DOCUMENT_LIMIT>,
 ) -> ApiResult<HttpResponse> {
@@ -145,6 +166,7 @@ pub async fn update(
         answer_scale: b.answer_scale,
         categories: b.categories,
     };
-    let view = templates::service::update(&state.kensa, auth.0.editor()?, path.into_inner(), patch).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let view =
+        templates::service::update(&state.kensa, auth.0.editor()?, path.into_inner(), patch, if_match(&req)?).await?;
+    Ok(HttpResponse::Ok().insert_header(etag(view.summary.version)).json(view))
 }

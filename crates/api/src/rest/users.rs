@@ -12,6 +12,8 @@ use uuid::Uuid;
 use super::page::PageQuery;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, JsonBody, Query};
+use crate::idempotency::Idempotency;
+use crate::openapi::IdempotencyHeader;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -39,12 +41,22 @@ pub struct InviteRequest {
 /// Invite a user by email. The mail carries a single-use link valid for 7 days; inviting the
 /// same address again replaces the earlier link. Only owners may invite owners.
 #[utoipa::path(post, path = "/api/v1/users/invitations", tag = "users", security(("bearer" = [])), request_body = InviteRequest,
+    params(IdempotencyHeader),
     responses((status = 201, body = Invitation), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn invite(state: web::Data<AppState>, auth: Auth, body: JsonBody<InviteRequest>) -> ApiResult<HttpResponse> {
+pub async fn invite(
+    state: web::Data<AppState>,
+    auth: Auth,
+    idem: Idempotency,
+    body: JsonBody<InviteRequest>,
+) -> ApiResult<HttpResponse> {
     let input = users::service::InviteInput { email: body.0.email, role: body.0.role.as_str().into() };
-    let invitation = users::service::invite(&state.kensa, auth.0.admin()?, input).await?;
-    Ok(HttpResponse::Created().json(invitation))
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let invitation = users::service::invite(&state.kensa, ctx.admin()?, input).await?;
+        Ok(HttpResponse::Created().json(invitation))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -23,6 +23,7 @@ use crate::entities::{assessments, campaigns, jobs as job_rows, supplier_invitat
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::jobs::JobKind;
 use crate::pagination::{Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::suppliers::repo as suppliers_repo;
 use crate::tenant::{EditorCtx, TenantCtx};
 
@@ -197,13 +198,8 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
             .await?;
     }
     history::record(&txn, events).await?;
-    for chunk in input.supplier_ids.chunks(500) {
-        suppliers::Entity::update_many()
-            .col_expr(suppliers::Column::ReviewStatus, Expr::value(Status::Sent.as_str()))
-            .filter(suppliers::Column::Id.is_in(chunk.to_vec()))
-            .exec(&txn)
-            .await?;
-    }
+    crate::suppliers::repo::mirror_review_status(&txn, input.supplier_ids.iter().copied(), Status::Sent.as_str(), now)
+        .await?;
     crate::audit::record_action(
         &txn,
         ctx,
@@ -300,16 +296,23 @@ pub async fn cancel(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<
             open.push(visible);
         }
     }
+    let mut cancelled = 0;
     for visible in &open {
-        crate::assessments::repo::transition(&txn, ctx, visible, Status::Cancelled, now).await?;
+        // Each row is read again under its lock: one submitted meanwhile keeps its state.
+        match crate::assessments::repo::advance(&txn, ctx, visible, IfMatch::Absent, Status::cancel).await {
+            Ok(_) => {}
+            Err(DomainError::Conflict { code: ErrorCode::InvalidTransition, .. }) => continue,
+            Err(e) => return Err(e),
+        }
         invitations::revoke_pending(&txn, visible.id(), now).await?;
+        cancelled += 1;
     }
     crate::audit::record_action(
         &txn,
         ctx,
         "campaign.cancelled",
         Some(("campaign", id.to_string())),
-        json!({ "cancelled": open.len() }),
+        json!({ "cancelled": cancelled }),
     )
     .await?;
     txn.commit().await?;

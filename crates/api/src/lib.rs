@@ -12,6 +12,7 @@ pub mod input;
 pub mod metrics;
 pub mod observe;
 pub mod openapi;
+pub mod rate_limit;
 pub mod redis_throttle;
 pub mod redis_wake;
 pub mod request_id;

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::{JsonBody, Meta};
+use crate::rate_limit;
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -25,9 +26,12 @@ kensa_domain::redacted_debug!(SignupRequest { organization_name, name, email, lo
 /// Create an organization and its owner. Throttled per client address and overall (429 with
 /// `Retry-After`); when too many password hashes are waiting, shed with 503 and `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
-    responses((status = 201, body = Session), (status = 409, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = Session, headers(("RateLimit-Policy" = String, description = "The sign-up quota per client address"),
+                  ("RateLimit" = String, description = "What is left of it"))),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json"),
-              (status = 429, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json",
+               headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit" = String, description = "r=0 and when it resets"))),
               (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn signup(state: web::Data<AppState>, meta: Meta, body: JsonBody<SignupRequest>) -> ApiResult<HttpResponse> {
     let b = body.0;
@@ -38,8 +42,8 @@ pub async fn signup(state: web::Data<AppState>, meta: Meta, body: JsonBody<Signu
         password: b.password,
         locale: b.locale,
     };
-    let session = auth::signup(&state.kensa, input, &meta.0).await?;
-    Ok(HttpResponse::Created().json(session))
+    let session = auth::signup(&state.kensa, input, &meta.0).await;
+    rate_limit::answer_for(&meta.0, session.map(|s| HttpResponse::Created().json(s)).map_err(Into::into))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -57,14 +61,17 @@ kensa_domain::redacted_debug!(LoginRequest { email } secret { password, totp_cod
 /// answer 429 with `Retry-After` without checking the password. `email` is at most 254
 /// bytes and `password` at most 256 characters (422).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = Session), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Session, headers(("RateLimit-Policy" = String, description = "The sign-in quotas (per address, per account and address)"),
+                  ("RateLimit" = String, description = "What is left of them"))),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json"),
-              (status = 429, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json",
+               headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit" = String, description = "r=0 and when it resets"))),
               (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn login(state: web::Data<AppState>, meta: Meta, body: JsonBody<LoginRequest>) -> ApiResult<HttpResponse> {
     let input = LoginInput { email: body.0.email, password: body.0.password };
-    let session = auth::login(&state.kensa, input, &meta.0).await?;
-    Ok(HttpResponse::Ok().json(session))
+    let session = auth::login(&state.kensa, input, &meta.0).await;
+    rate_limit::answer_for(&meta.0, session.map(|s| HttpResponse::Ok().json(s)).map_err(Into::into))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -29,6 +29,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Auth, Query, etag, if_match};
 use crate::idempotency::Idempotency;
 use crate::openapi::{IdempotencyHeader, IfMatchHeader};
+use crate::rate_limit::{self, Quota};
 use crate::state::AppState;
 
 /// Parts a form may have: the file, `item_no` and a few small fields some clients add.
@@ -149,14 +150,17 @@ async fn read_form(
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/evidence", tag = "evidence", security(("bearer" = [])),
     params(("id" = Uuid, Path), IfMatchHeader, IdempotencyHeader),
     request_body(content = EvidenceForm, content_type = "multipart/form-data"),
-    responses((status = 201, body = Evidence, headers(("ETag" = String, description = "The assessment's new version"))),
+    responses((status = 201, body = Evidence, headers(("ETag" = String, description = "The assessment's new version"),
+                  ("RateLimit-Policy" = String, description = "Uploads one server receives at once (concurrent-requests)"),
+                  ("RateLimit" = String, description = "Upload slots free"))),
               (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 412, body = Problem, content_type = "application/problem+json"),
               (status = 413, body = Problem, content_type = "application/problem+json"),
               (status = 415, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json"),
               (status = 428, body = Problem, content_type = "application/problem+json"),
-              (status = 503, body = Problem, content_type = "application/problem+json")))]
+              (status = 503, body = Problem, content_type = "application/problem+json",
+               headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit" = String, description = "r=0: no upload slot free")))))]
 pub async fn upload(
     state: web::Data<AppState>,
     auth: Auth,
@@ -165,7 +169,29 @@ pub async fn upload(
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
+    let limits = state.kensa.uploads.clone();
+    let result = receive(state, auth, idem, path.into_inner(), req, payload).await;
+    // The slot this upload held is free again by now: what the next caller would find.
+    let busy = matches!(&result, Err(ApiError::Domain(DomainError::Overloaded { code: ErrorCode::UploadsBusy, .. })));
+    let quota = Quota {
+        policy: "uploads",
+        limit: limits.concurrent as u64,
+        window_secs: None,
+        unit: Some("concurrent-requests"),
+        remaining: if busy { 0 } else { limits.uploads_available() as u64 },
+        reset_secs: None,
+    };
+    rate_limit::answer(&[quota], result)
+}
+
+async fn receive(
+    state: web::Data<AppState>,
+    auth: Auth,
+    idem: Idempotency,
+    id: Uuid,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
     let precondition = if_match(&req)?;
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());

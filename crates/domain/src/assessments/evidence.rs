@@ -38,6 +38,8 @@ pub struct UploadLimits {
     downloads: Arc<tokio::sync::Semaphore>,
     /// Evidence an organization may hold, as the answering supplier (`KENSA_ORG_STORAGE_QUOTA_MB`).
     pub org_quota_bytes: i64,
+    /// Uploads (and downloads) one process serves at once.
+    pub concurrent: usize,
 }
 
 impl UploadLimits {
@@ -47,7 +49,13 @@ impl UploadLimits {
             slots: Arc::new(tokio::sync::Semaphore::new(concurrent)),
             downloads: Arc::new(tokio::sync::Semaphore::new(concurrent)),
             org_quota_bytes: i64::try_from(org_quota_mb.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX),
+            concurrent,
         }
+    }
+
+    /// Upload slots free right now.
+    pub fn uploads_available(&self) -> usize {
+        self.slots.available_permits()
     }
 }
 

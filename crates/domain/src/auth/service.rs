@@ -53,7 +53,9 @@ pub(crate) async fn reserve_account_creation(k: &Kensa, meta: &RequestMeta) -> D
     let limits = &k.auth_limits;
     let address = throttle::address_key(meta.client_ip.as_deref());
     let per_address = Policy { free: limits.signups_per_address_per_hour, window: HOUR, backoff: None };
-    k.throttle.reserve(&format!("signup:addr:{address}"), &per_address).await?.allowed()?;
+    let attempt = k.throttle.reserve(&format!("signup:addr:{address}"), &per_address).await?;
+    meta.quotas.record(attempt.report("signup", &per_address));
+    attempt.allowed()?;
     let global = Policy { free: limits.signups_per_hour, window: HOUR, backoff: None };
     k.throttle.reserve("signup:all", &global).await?.allowed()?;
     Ok(())
@@ -172,8 +174,12 @@ pub async fn login(k: &Kensa, input: LoginInput, meta: &RequestMeta) -> DomainRe
     // The address first: a refused address creates no per-account key (so a flood of random
     // accounts from one address cannot fill the store), and a refused pair gives its
     // address attempt back (it evaluated nothing).
-    k.throttle.reserve(&address_key, &throttle::LOGIN_PER_ADDRESS).await?.allowed()?;
-    if let Err(e) = k.throttle.reserve(&pair_key, &throttle::LOGIN_PER_ACCOUNT_AND_ADDRESS).await?.allowed() {
+    let by_address = k.throttle.reserve(&address_key, &throttle::LOGIN_PER_ADDRESS).await?;
+    meta.quotas.record(by_address.report("login-address", &throttle::LOGIN_PER_ADDRESS));
+    by_address.allowed()?;
+    let by_account = k.throttle.reserve(&pair_key, &throttle::LOGIN_PER_ACCOUNT_AND_ADDRESS).await?;
+    meta.quotas.record(by_account.report("login-account", &throttle::LOGIN_PER_ACCOUNT_AND_ADDRESS));
+    if let Err(e) = by_account.allowed() {
         k.throttle.release(&address_key).await?;
         return Err(e);
     }

@@ -74,8 +74,8 @@ async fn the_assessment_list_shows_what_changed_since_an_instant() -> TestResult
         )
         .await;
     assert_eq!(saved.status, StatusCode::OK);
-    assert_eq!(names(&app, &buyer, &path).await, [id.clone()]);
-    assert_eq!(names(&app, &supplier, &path).await, [id.clone()], "both sides see it");
+    assert_eq!(names(&app, &buyer, &path).await, vec![id.clone()]);
+    assert_eq!(names(&app, &supplier, &path).await, vec![id.clone()], "both sides see it");
     let view = app.get(&format!("/api/v1/assessments/{id}"), Some(&buyer.access_token)).await;
     let updated = chrono::DateTime::parse_from_rfc3339(view.body["updated_at"].as_str().ok_or("updated_at")?)?;
     assert!(updated > chrono::DateTime::parse_from_rfc3339(&since)?, "{}", view.body);

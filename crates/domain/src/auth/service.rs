@@ -299,7 +299,7 @@ pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Doma
         if current.revoked_at.is_some() {
             return Err(INVALID_REFRESH);
         }
-        if !current.used_at.is_some_and(|used| now - used <= REFRESH_GRACE) {
+        if current.used_at.is_none_or(|used| now - used > REFRESH_GRACE) {
             txn.rollback().await?;
             return Err(reuse_detected(k, &row, &user, meta, now).await?);
         }

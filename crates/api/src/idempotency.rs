@@ -12,6 +12,7 @@ use kensa_domain::idempotency::{self, Begin, Claim, IdempotencyKey, StoredRespon
 use kensa_domain::tenant::TenantCtx;
 use kensa_domain::{DomainError, Kensa};
 use sha2::{Digest, Sha256};
+use tracing::Instrument;
 
 use crate::error::{ApiError, ApiResult};
 
@@ -104,7 +105,10 @@ impl Idempotency {
             Begin::Replay(stored) => replay(stored),
             Begin::Run(claim) => {
                 let k = k.clone();
-                actix_web::rt::spawn(async move { finish(&k, claim, work.await).await })
+                // The task keeps the request's id (error bodies) and span (log lines).
+                let request_id = crate::request_id::current().unwrap_or_default();
+                let task = async move { finish(&k, claim, work.await).await }.instrument(tracing::Span::current());
+                actix_web::rt::spawn(crate::request_id::scope(request_id, task))
                     .await
                     .map_err(|e| DomainError::internal(format!("idempotent request task: {e}")))?
             }

@@ -151,9 +151,9 @@ async fn concurrent_duplicates_create_one_supplier() -> TestResult {
 async fn a_failed_request_gives_its_key_back() -> TestResult {
     let app = spawn_app().await;
     let buyer = app.signup("Buyer Motors").await;
-    keyed(&app, &buyer, "/api/v1/suppliers", "k-2", json!({ "name": "" }))
-        .await
-        .assert_problem(422, "validation_failed");
+    let failed = keyed(&app, &buyer, "/api/v1/suppliers", "k-2", json!({ "name": "" })).await;
+    failed.assert_problem(422, "validation_failed");
+    assert_eq!(failed.body["request_id"], failed.header("x-request-id"), "the problem quotes its request");
     let fixed = keyed(
         &app,
         &buyer,

@@ -11,6 +11,7 @@ mod m0003_assessments;
 mod m0004_supplier_email_unique;
 mod m0005_supplier_claims;
 mod m0006_job_dedupe_key;
+mod m0007_integrators;
 mod util;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_supplier_email_unique::Migration),
             Box::new(m0005_supplier_claims::Migration),
             Box::new(m0006_job_dedupe_key::Migration),
+            Box::new(m0007_integrators::Migration),
         ]
     }
 }

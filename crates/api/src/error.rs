@@ -82,6 +82,9 @@ impl ApiError {
                 D::PreconditionFailed { .. } => {
                     (StatusCode::PRECONDITION_FAILED, ErrorCode::PreconditionFailed, "Precondition failed")
                 }
+                D::PreconditionRequired => {
+                    (StatusCode::PRECONDITION_REQUIRED, ErrorCode::PreconditionRequired, "Precondition required")
+                }
                 D::Unauthenticated { code, .. } => (StatusCode::UNAUTHORIZED, *code, "Unauthorized"),
                 D::Forbidden => (StatusCode::FORBIDDEN, ErrorCode::Forbidden, "Forbidden"),
                 D::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound, "Not found"),
@@ -176,6 +179,10 @@ impl ResponseError for ApiError {
         ) = self
         {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let ApiError::Domain(DomainError::Conflict { code: ErrorCode::IdempotencyKeyInUse, .. }) = self {
+            // The first request with the key is still running: it usually ends within a second.
+            response.insert_header((header::RETRY_AFTER, "1"));
         }
         if matches!(self, ApiError::MissingCredentials | ApiError::Domain(DomainError::Unauthenticated { .. })) {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));

@@ -6,9 +6,9 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
-use kensa_domain::DomainError;
 use kensa_domain::ErrorCode;
 use kensa_domain::tenant::{RequestMeta, TenantCtx};
+use kensa_domain::{DomainError, IfMatch};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -32,6 +32,7 @@ pub fn request_meta(req: &HttpRequest) -> RequestMeta {
     RequestMeta {
         client_ip: client_ip.map(|ip| ip.to_string()),
         request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+        quotas: Default::default(),
     }
 }
 
@@ -103,6 +104,7 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for JsonBody
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
+        let req = req.clone();
         Box::pin(async move {
             if !json {
                 return Err(ApiError::UnsupportedMediaType("Content-Type: application/json"));
@@ -121,6 +123,7 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for JsonBody
             if json_values_exceed(&body, MAX_JSON_VALUES) {
                 return Err(ApiError::TooManyJsonValues(MAX_JSON_VALUES));
             }
+            crate::idempotency::remember_body(&req, &body);
             parse_json(&body).map(JsonBody)
         })
     }
@@ -159,6 +162,7 @@ pub async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usiz
         }
         body.extend_from_slice(&chunk);
     }
+    crate::idempotency::remember_body(req, &body);
     Ok(body)
 }
 
@@ -209,18 +213,24 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// `If-Match: "3"` (or `3`, or `W/"3"`): the assessment version the client last saw.
-pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
+/// `If-Match: "3"` (or `3`, or `W/"3"`): the version the client last saw; `*`: any.
+/// Anything else is 400 naming the header.
+pub fn if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(IfMatch::Absent) };
     let text = value.to_str().unwrap_or_default().trim();
     if text == "*" {
-        return Ok(None);
+        return Ok(IfMatch::Any);
     }
     text.trim_start_matches("W/")
         .trim_matches('"')
         .parse::<i32>()
-        .map(Some)
-        .map_err(|_| ApiError::BadRequest("If-Match must be the ETag of the assessment, e.g. \"3\"".into()))
+        .map(IfMatch::Version)
+        .map_err(|_| ApiError::BadRequest("If-Match must be an ETag this API gave, e.g. \"3\", or *".into()))
+}
+
+/// `ETag: "<version>"`: what to send back in `If-Match`.
+pub fn etag(version: i32) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{version}\""))
 }
 
 /// A query string as `T`: every parameter is held to the text rule of the domain, and every

@@ -61,6 +61,33 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
+/// The `Idempotency-Key` request header of creating POSTs.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IdempotencyHeader {
+    /// 1–255 printable ASCII characters, unique per request (a UUID). A retry with the same
+    /// key and the same request within 24 hours answers the first response again, with
+    /// `Idempotent-Replayed: true`, without doing anything again; the same key with another
+    /// body, path or user is 422 `idempotency_key_reused`; while the first request still
+    /// runs, 409 `idempotency_key_in_use` with `Retry-After`. Keys are per organization.
+    #[param(rename = "Idempotency-Key", min_length = 1, max_length = 255, nullable = false)]
+    idempotency_key: Option<String>,
+}
+
+/// The `If-Match` request header of writes to a versioned resource.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfMatchHeader {
+    /// The `ETag` last read (`"7"`), or `*`. A version that is no longer current answers
+    /// 412 `precondition_failed`, also when another write commits first; a malformed value
+    /// 400. Optional unless the server sets `KENSA_REQUIRE_IF_MATCH` (then 428
+    /// `precondition_required` without it).
+    #[param(rename = "If-Match", nullable = false)]
+    if_match: Option<String>,
+}
+
 /// The document as committed in `openapi/openapi.json`: the annotations, completed by the
 /// rules of [`crate::contract`].
 pub fn json() -> String {

@@ -31,7 +31,8 @@ fn unavailable(_: redis::RedisError) -> DomainError {
 
 /// KEYS[1] a hash {n, until}; ARGV: free, window ms, base ms (0 = no backoff), cap ms.
 /// Time is Redis's own clock, so replicas with skewed clocks agree. Mirrors
-/// `MemoryThrottle::reserve`. Returns {count, retry-after ms (0 = allowed)}.
+/// `MemoryThrottle::reserve`. Returns {count, retry-after ms (0 = allowed), ms until the key
+/// expires}.
 const RESERVE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -63,7 +64,7 @@ if n >= free then
 end
 local wait = 0
 if blocked then wait = math.max(1, untl - now) end
-return {n, wait}
+return {n, wait, math.max(0, redis.call('PTTL', KEYS[1]))}
 ";
 
 /// Decrements the count of an existing key, never below zero.
@@ -82,7 +83,7 @@ impl LoginThrottle for RedisThrottle {
     async fn reserve(&self, key: &str, policy: &Policy) -> Result<Attempt, DomainError> {
         let mut conn = self.conn.clone();
         let (base, cap) = policy.backoff.map_or((0, 0), |(b, c)| (millis(b), millis(c)));
-        let (count, wait_ms): (u64, u64) = redis::cmd("EVAL")
+        let (count, wait_ms, ttl_ms): (u64, u64, u64) = redis::cmd("EVAL")
             .arg(RESERVE)
             .arg(1)
             .arg(self.key(key))
@@ -93,7 +94,11 @@ impl LoginThrottle for RedisThrottle {
             .query_async(&mut conn)
             .await
             .map_err(unavailable)?;
-        Ok(Attempt { count, retry_after_secs: (wait_ms > 0).then(|| wait_ms.div_ceil(1000).max(1)) })
+        Ok(Attempt {
+            count,
+            retry_after_secs: (wait_ms > 0).then(|| wait_ms.div_ceil(1000).max(1)),
+            reset_secs: ttl_ms.div_ceil(1000).max(1),
+        })
     }
 
     async fn release(&self, key: &str) -> Result<(), DomainError> {

@@ -80,6 +80,8 @@ pub struct Settings {
     pub auth: AuthLimits,
     /// Jobs of one claimed batch a worker carries out at once (`KENSA_WORKER_CONCURRENCY`).
     pub worker_concurrency: usize,
+    /// Writes to versioned resources without `If-Match` answer 428 (`KENSA_REQUIRE_IF_MATCH`).
+    pub require_if_match: bool,
 }
 
 /// Jobs a worker runs at once unless `KENSA_WORKER_CONCURRENCY` says otherwise.
@@ -273,6 +275,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_MAX_CONCURRENT_UPLOADS",
     "KENSA_ORG_STORAGE_QUOTA_MB",
     "KENSA_WORKER_CONCURRENCY",
+    "KENSA_REQUIRE_IF_MATCH",
 ];
 
 /// A metrics token shorter than this is refused: it guards a port reachable by anyone.
@@ -334,6 +337,10 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
     ("KENSA_ORG_STORAGE_QUOTA_MB", "evidence an organization may hold, MiB [default: 5120]"),
     ("KENSA_GRAPHQL_CONCURRENCY", "GraphQL requests executing at once per process [default: 2 x CPU cores]"),
     ("KENSA_WORKER_CONCURRENCY", "jobs (mails) one worker carries out at once, 1-64 [default: 4]"),
+    (
+        "KENSA_REQUIRE_IF_MATCH",
+        "writes to versioned resources without If-Match answer 428 precondition_required [default: false]",
+    ),
 ];
 
 /// The "Environment" section of `--help`: every known variable with its meaning.
@@ -474,6 +481,16 @@ impl Settings {
             }
         };
         let graphql = graphql_settings(env, &get)?;
+        let require_if_match = match get("KENSA_REQUIRE_IF_MATCH").as_deref() {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "KENSA_REQUIRE_IF_MATCH",
+                    format!("expected true or false, got {other:?}"),
+                ));
+            }
+        };
         let max_concurrent_uploads = positive(&get, "KENSA_MAX_CONCURRENT_UPLOADS", 8)?;
         let org_storage_quota_mb = positive(&get, "KENSA_ORG_STORAGE_QUOTA_MB", 5_120)?;
         let worker_concurrency =
@@ -481,6 +498,7 @@ impl Settings {
         Ok(Self {
             worker_concurrency: usize::try_from(worker_concurrency).unwrap_or(DEFAULT_WORKER_CONCURRENCY),
             auth,
+            require_if_match,
             metrics_bind,
             metrics_token,
             public_docs,

@@ -32,6 +32,10 @@ pub enum DomainError {
     /// 412: `If-Match` names a version that is no longer current.
     #[error("the resource changed since version {expected}; reload it (current version {current})")]
     PreconditionFailed { expected: i32, current: i32 },
+    /// 428: this deployment requires `If-Match` on writes to versioned resources
+    /// (`KENSA_REQUIRE_IF_MATCH`), and none was sent.
+    #[error("send If-Match with the ETag of the version you read (this server requires it)")]
+    PreconditionRequired,
     /// 401: missing, invalid or expired credentials.
     #[error("{detail}")]
     Unauthenticated { code: ErrorCode, detail: &'static str },

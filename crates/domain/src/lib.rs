@@ -13,10 +13,12 @@ mod entities;
 pub mod error;
 mod error_code;
 pub mod export;
+pub mod idempotency;
 pub mod ids;
 pub mod jobs;
 pub mod notifications;
 pub mod pagination;
+pub mod precondition;
 pub mod suppliers;
 pub mod templates;
 pub mod tenant;
@@ -33,6 +35,7 @@ use tokio::sync::Notify;
 use url::Url;
 
 pub use error::{DomainError, DomainResult, ErrorCode, FieldError};
+pub use precondition::IfMatch;
 pub use write::WriteTx;
 
 /// A wake-up for workers in other processes (Redis pub/sub in production).
@@ -62,6 +65,8 @@ pub struct Kensa {
     pub evidence_store: assessments::evidence_store::EvidenceStore,
     /// Bounds on evidence uploads: concurrent ones, staging directory, organization quota.
     pub uploads: Arc<assessments::evidence::UploadLimits>,
+    /// Writes to versioned resources must carry `If-Match` (428 otherwise).
+    pub require_if_match: bool,
     writes: write::WriteQueue,
     /// Where "now" comes from (see [`clock`]).
     time: clock::Time,
@@ -133,6 +138,7 @@ impl Kensa {
                 settings.max_concurrent_uploads,
                 settings.org_storage_quota_mb,
             )),
+            require_if_match: settings.require_if_match,
             writes: write::WriteQueue::new(settings.is_sqlite()),
             time: clock::Time::default(),
         })

@@ -79,6 +79,8 @@ impl TryFrom<&str> for Role {
 pub struct RequestMeta {
     pub client_ip: Option<String>,
     pub request_id: Option<String>,
+    /// The rate limits the request was counted against, for the response's headers.
+    pub quotas: crate::auth::throttle::QuotaLog,
 }
 
 /// Who is acting, and in which organization.

@@ -49,7 +49,12 @@ pub struct Worker {
     concurrency: usize,
     /// Told about every pass that did something (tests wait on it instead of sleeping).
     reports: Option<tokio::sync::mpsc::UnboundedSender<RunReport>>,
+    /// When expired records (idempotency keys) were last deleted.
+    last_sweep: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
 }
+
+/// How often a worker deletes expired records.
+const SWEEP_INTERVAL: chrono::Duration = chrono::Duration::minutes(1);
 
 impl Worker {
     pub fn new(kensa: Kensa, mailer: Arc<dyn Mailer>) -> Self {
@@ -61,6 +66,7 @@ impl Worker {
             poll_interval: POLL_INTERVAL,
             concurrency: kensa_domain::config::DEFAULT_WORKER_CONCURRENCY,
             reports: None,
+            last_sweep: Arc::default(),
         }
     }
 
@@ -85,6 +91,7 @@ impl Worker {
     /// job is waiting for the mail server); each is completed or failed on its own.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<RunReport, WorkerError> {
         let mut report = RunReport::default();
+        self.sweep(now).await?;
         loop {
             let claimed = jobs::claim_due(&self.kensa, now, &self.id, BATCH).await?;
             if claimed.is_empty() {
@@ -122,6 +129,22 @@ impl Worker {
                 Ok(false)
             }
         }
+    }
+
+    /// Deletes expired idempotency keys, at most once a [`SWEEP_INTERVAL`].
+    async fn sweep(&self, now: DateTime<Utc>) -> Result<(), WorkerError> {
+        {
+            let mut last = self.last_sweep.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if last.is_some_and(|at| now - at < SWEEP_INTERVAL && now >= at) {
+                return Ok(());
+            }
+            *last = Some(now);
+        }
+        let deleted = kensa_domain::idempotency::purge_expired(&self.kensa, now).await?;
+        if deleted > 0 {
+            info!(deleted, "expired idempotency keys deleted");
+        }
+        Ok(())
     }
 
     /// Loops until `shutdown` turns true. A job in progress is finished first.

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestResult, due_in, spawn_app};
+use crate::helpers::{TestResult, due_in, spawn_app};
 
 #[tokio::test]
 async fn the_whole_flow_from_answer_to_acceptance() -> TestResult {
@@ -308,8 +308,7 @@ async fn the_app_clock_decides_what_is_due_and_what_is_overdue() -> TestResult {
     // Due in 30 days: a month and a day later by the app's clock, nothing else changed.
     app.clock.advance(chrono::Duration::days(31));
     // Access tokens expire by the same clock: sign in again a month later.
-    let signed_in = app.login(&buyer.email, PASSWORD).await;
-    let buyer = crate::helpers::member(buyer.email.clone(), &signed_in.body);
+    let buyer = app.signed_in_again(&buyer).await;
     assert_eq!(app.get(&path, Some(&buyer.access_token)).await.body["overdue"], true);
     let overdue = app.get("/api/v1/assessments?overdue=true", Some(&buyer.access_token)).await;
     assert_eq!(overdue.body["data"].as_array().map(Vec::len), Some(1));

@@ -140,7 +140,8 @@ async fn refresh_rotates_and_reusing_a_used_token_revokes_the_whole_family() -> 
     let access = first.body["access_token"].as_str().ok_or("token")?;
     assert_eq!(app.get("/api/v1/me", Some(access)).await.status, StatusCode::OK);
 
-    // The first token again: theft is assumed, the family dies.
+    // The first token again, past the 30-second grace: theft is assumed, the family dies.
+    app.clock.advance(chrono::Duration::seconds(31));
     app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": owner.refresh_token }))
         .await
         .assert_problem(401, "refresh_token_reused");

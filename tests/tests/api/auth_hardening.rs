@@ -186,6 +186,7 @@ async fn reusing_a_refresh_token_ends_the_access_tokens_of_that_sign_in() -> Tes
     let rotated = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": owner.refresh_token })).await;
     let new_access = rotated.body["access_token"].as_str().ok_or("token")?.to_owned();
     assert_eq!(app.get("/api/v1/me", Some(&new_access)).await.status, StatusCode::OK);
+    app.clock.advance(chrono::Duration::seconds(31));
     app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": owner.refresh_token }))
         .await
         .assert_problem(401, "refresh_token_reused");

@@ -157,6 +157,11 @@ impl Reply {
         self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
+    /// A response header as text ("" when absent).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
     /// Asserts a problem+json answer with this status and code.
     pub fn assert_problem(&self, status: u16, code: &str) {
         assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.body);
@@ -184,6 +189,31 @@ impl TestApp {
             Err(e) => panic!("request to {path} failed: {e}"),
         };
         Self::read(response).await
+    }
+
+    /// A request with headers of its own (`Idempotency-Key`, `If-Match`).
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        match req.send().await {
+            Ok(r) => Self::read(r).await,
+            Err(e) => panic!("request to {path} failed: {e}"),
+        }
     }
 
     pub async fn read(response: reqwest::Response) -> Reply {
@@ -226,6 +256,14 @@ impl TestApp {
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "signup failed: {}", reply.body);
         member(email, &reply.body)
+    }
+
+    /// The same member signed in again: access tokens expire by the app's clock, so a test
+    /// that moves it past 15 minutes needs a fresh one.
+    pub async fn signed_in_again(&self, m: &Member) -> Member {
+        let reply = self.login(&m.email, PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::OK, "sign in again: {}", reply.body);
+        member(m.email.clone(), &reply.body)
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Reply {

@@ -123,6 +123,8 @@ async fn uploads_beyond_the_concurrent_bound_answer_503_with_retry_after() -> Te
     let busy = send(&supplier.access_token, post(&app, &id).multipart(form)).await;
     busy.assert_problem(503, "uploads_busy");
     assert!(busy.headers.get("retry-after").is_some(), "Retry-After missing");
+    assert_eq!(busy.header("ratelimit-policy"), "\"uploads\";q=1;qu=\"concurrent-requests\"");
+    assert_eq!(busy.header("ratelimit"), "\"uploads\";r=0");
     tx.send(Ok(format!("\r\n--{boundary}--\r\n").into_bytes())).await?;
     drop(tx);
     let finished = tokio::time::timeout(Duration::from_secs(30), slow).await???;
@@ -130,6 +132,7 @@ async fn uploads_beyond_the_concurrent_bound_answer_503_with_retry_after() -> Te
     let form = Form::new().part("file", file_part(pdf(100)));
     let after = send(&supplier.access_token, post(&app, &id).multipart(form)).await;
     assert_eq!(after.status, StatusCode::CREATED, "the slot is free again: {}", after.body);
+    assert_eq!(after.header("ratelimit"), "\"uploads\";r=1");
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::limits::ANONYMOUS_PER_MINUTE;
 use super::refusal::Refusal;
+use crate::rate_limit::Quota;
 
 /// How long a request waits for a free slot before it is shed.
 pub const QUEUE_WAIT: Duration = Duration::from_secs(2);
@@ -74,7 +75,8 @@ impl GraphqlGuard {
     }
 
     /// Counts one anonymous request from `address`: 429 with `Retry-After` past the limit.
-    pub fn anonymous_request(&self, address: String, now: Instant) -> Result<(), Refusal> {
+    /// Either way, the quota as it stands (for the `RateLimit` fields).
+    pub fn anonymous_request(&self, address: String, now: Instant) -> Result<Quota, Refusal> {
         let mut windows = self.anonymous.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if windows.len() >= MAX_ADDRESSES {
             windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
@@ -90,15 +92,24 @@ impl GraphqlGuard {
             *entry = (now, 0);
         }
         entry.1 += 1;
+        let reset = WINDOW.saturating_sub(now.duration_since(entry.0)).as_secs().max(1);
+        let quota = Quota {
+            policy: "graphql-anonymous",
+            limit: u64::from(ANONYMOUS_PER_MINUTE),
+            window_secs: Some(WINDOW.as_secs()),
+            unit: None,
+            remaining: u64::from(ANONYMOUS_PER_MINUTE.saturating_sub(entry.1)),
+            reset_secs: Some(reset),
+        };
         if entry.1 > ANONYMOUS_PER_MINUTE {
-            let retry = WINDOW.saturating_sub(now.duration_since(entry.0)).as_secs().max(1);
             return Err(Refusal::new(
                 429,
                 ErrorCode::TooManyRequests,
                 format!("at most {ANONYMOUS_PER_MINUTE} anonymous GraphQL requests per minute and address"),
             )
-            .retry_after(retry));
+            .retry_after(reset)
+            .quota(quota));
         }
-        Ok(())
+        Ok(quota)
     }
 }

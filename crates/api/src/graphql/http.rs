@@ -44,10 +44,12 @@ pub async fn execute(
     let caller = authenticate(&state, &req).await;
     let signed_in = caller.signed_in();
     let meta = request_meta(&req);
-    if !signed_in {
+    let anonymous_quota = if signed_in {
+        None
+    } else {
         let address = kensa_domain::auth::throttle::address_key(meta.client_ip.as_deref());
-        guard.anonymous_request(address, Instant::now())?;
-    }
+        Some(guard.anonymous_request(address, Instant::now())?)
+    };
     let body_limit = if signed_in { SIGNED_IN_BODY_LIMIT } else { ANONYMOUS_BODY_LIMIT };
     // Anonymous bodies are small (and rate-limited); signed-in ones may be 8 MiB, so how many
     // are held at once is bounded before a byte is read.
@@ -131,7 +133,9 @@ pub async fn execute(
             BatchResponse::Batch(responses)
         }
     };
-    Ok(HttpResponse::Ok().json(body))
+    let mut response = HttpResponse::Ok().json(body);
+    crate::rate_limit::apply(&mut response, anonymous_quota.as_slice());
+    Ok(response)
 }
 
 /// GraphiQL, unless switched off (the default in production): then the route is absent.

@@ -70,6 +70,7 @@ impl TemplateMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: TemplatePatchRequest,
+        if_match: Option<i32>,
     ) -> async_graphql::Result<TemplateView> {
         let tenant = ctx.data::<Caller>()?.require()?;
         template_document_size("input", &input)?;
@@ -84,6 +85,6 @@ impl TemplateMutation {
             answer_scale: p.answer_scale,
             categories: p.categories,
         };
-        templates::service::update(ctx.data::<Kensa>()?, editor, id, patch).await.map_err(gql)
+        templates::service::update(ctx.data::<Kensa>()?, editor, id, patch, if_match).await.map_err(gql)
     }
 }

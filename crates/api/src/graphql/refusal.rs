@@ -20,15 +20,22 @@ pub struct Refusal {
     code: ErrorCode,
     detail: String,
     retry_after_secs: Option<u64>,
+    /// The quota that refused it (`RateLimit` fields).
+    quotas: Vec<crate::rate_limit::Quota>,
 }
 
 impl Refusal {
     pub fn new(status: u16, code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), retry_after_secs: None }
+        Self { status, code, detail: detail.into(), retry_after_secs: None, quotas: Vec::new() }
     }
 
     pub fn retry_after(mut self, secs: u64) -> Self {
         self.retry_after_secs = Some(secs);
+        self
+    }
+
+    pub fn quota(mut self, quota: crate::rate_limit::Quota) -> Self {
+        self.quotas.push(quota);
         self
     }
 }
@@ -54,7 +61,9 @@ impl ResponseError for Refusal {
         if let Some(secs) = self.retry_after_secs {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        response.json(problem)
+        let mut response = response.json(problem);
+        crate::rate_limit::apply(&mut response, &self.quotas);
+        response
     }
 }
 

@@ -52,7 +52,7 @@ impl WorkflowQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Paged<Supplier>> {
         let (k, t) = caller(ctx)?;
-        let filter = SupplierFilter { q, tier, target_level, tag, review_status };
+        let filter = SupplierFilter { q, tier, target_level, tag, review_status, updated_since: None };
         let page = connection::request(first, after)?;
         Ok(connection::from_page(suppliers::service::list(k, t, &filter, &page).await.map_err(gql)?))
     }
@@ -96,7 +96,7 @@ impl WorkflowQuery {
     ) -> async_graphql::Result<Paged<Assessment>> {
         let (k, t) = caller(ctx)?;
         let status = status.map(|s| s.as_str().to_owned());
-        let filter = AssessmentFilter { role, status, supplier_id, campaign_id, overdue };
+        let filter = AssessmentFilter { role, status, supplier_id, campaign_id, overdue, updated_since: None };
         let page = connection::request(first, after)?;
         Ok(connection::from_page(assessments::service::list(k, t, &filter, &page).await.map_err(gql)?))
     }
@@ -221,14 +221,15 @@ impl WorkflowMutation {
         ctx: &Context<'_>,
         id: Uuid,
         input: SupplierInput,
+        if_match: Option<i32>,
     ) -> async_graphql::Result<Supplier> {
         let (k, t) = caller(ctx)?;
-        suppliers::service::update(k, t.editor().map_err(gql)?, id, input).await.map_err(gql)
+        suppliers::service::update(k, t.editor().map_err(gql)?, id, input, if_match).await.map_err(gql)
     }
 
-    async fn delete_supplier(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<bool> {
+    async fn delete_supplier(&self, ctx: &Context<'_>, id: Uuid, if_match: Option<i32>) -> async_graphql::Result<bool> {
         let (k, t) = caller(ctx)?;
-        suppliers::service::delete(k, t.editor().map_err(gql)?, id).await.map_err(gql)?;
+        suppliers::service::delete(k, t.editor().map_err(gql)?, id, if_match).await.map_err(gql)?;
         Ok(true)
     }
 
@@ -352,11 +353,14 @@ impl WorkflowMutation {
 
     /// Upload evidence as base64 (GraphQL bodies are capped at 8 MiB, so files up to about
     /// 6 MiB; larger ones through the REST multipart upload). Same checks as REST.
+    // Each argument is a GraphQL argument of the mutation.
+    #[allow(clippy::too_many_arguments)]
     async fn upload_evidence(
         &self,
         ctx: &Context<'_>,
         assessment_id: Uuid,
         input: UploadEvidenceInput,
+        if_match: Option<i32>,
     ) -> async_graphql::Result<Evidence> {
         use base64::Engine;
         let (k, t) = caller(ctx)?;
@@ -380,7 +384,7 @@ impl WorkflowMutation {
         })?;
         drop(bytes);
         let upload = evidence::Upload { file_name, content_type, file, item_no };
-        evidence::upload(k, t, assessment_id, upload).await.map_err(gql)
+        evidence::upload(k, t, assessment_id, upload, if_match).await.map(|(evidence, _)| evidence).map_err(gql)
     }
 
     async fn delete_evidence(
@@ -388,9 +392,10 @@ impl WorkflowMutation {
         ctx: &Context<'_>,
         assessment_id: Uuid,
         evidence_id: Uuid,
+        if_match: Option<i32>,
     ) -> async_graphql::Result<bool> {
         let (k, t) = caller(ctx)?;
-        evidence::delete(k, t, assessment_id, evidence_id).await.map_err(gql)?;
+        evidence::delete(k, t, assessment_id, evidence_id, if_match).await.map_err(gql)?;
         Ok(true)
     }
 

@@ -13,7 +13,9 @@ use uuid::Uuid;
 
 use super::page::PageQuery;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, JsonBody, Query, if_match};
+use crate::extract::{Auth, JsonBody, Query, etag, if_match};
+use crate::idempotency::Idempotency;
+use crate::openapi::IdempotencyHeader;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,13 +38,16 @@ pub struct AssessmentQuery {
     pub campaign_id: Option<Uuid>,
     /// Only overdue (`true`) or only not overdue (`false`) ones.
     pub overdue: Option<bool>,
+    /// Only assessments changed at or after this instant (RFC 3339, e.g.
+    /// `2026-04-01T00:00:00Z`): incremental sync.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 fn with_etag(assessment: &Assessment) -> HttpResponse {
-    HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", assessment.version))).json(assessment)
+    HttpResponse::Ok().insert_header(etag(assessment.version)).json(assessment)
 }
 
 async fn fresh(state: &AppState, auth: &Auth, id: Uuid) -> ApiResult<HttpResponse> {
@@ -63,6 +68,7 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<Assessmen
         supplier_id: q.supplier_id,
         campaign_id: q.campaign_id,
         overdue: q.overdue,
+        updated_since: q.updated_since,
     };
     let result = assessments::service::list(&state.kensa, &auth.0, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(AssessmentPage { data: result.data, next_cursor: result.next_cursor }))
@@ -121,7 +127,7 @@ pub struct SavedAnswers {
 }
 
 fn saved(answers: Vec<Answer>, version: i32) -> HttpResponse {
-    HttpResponse::Ok().insert_header((header::ETAG, format!("\"{version}\""))).json(SavedAnswers { answers, version })
+    HttpResponse::Ok().insert_header(etag(version)).json(SavedAnswers { answers, version })
 }
 
 /// Save one answer
@@ -138,7 +144,8 @@ fn saved(answers: Vec<Answer>, version: i32) -> HttpResponse {
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`assessment_locked` or `invalid_transition`: the status does not allow this, or \
                   `concurrent_update`: a colleague saved at the same moment", body = Problem, content_type = "application/problem+json"),
-              (status = 412, body = Problem, content_type = "application/problem+json")))]
+              (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json")))]
 pub async fn put_answer(
     state: web::Data<AppState>,
     auth: Auth,
@@ -176,7 +183,7 @@ pub struct BulkAnswers {
 /// Up to the whole checklist: validated as a whole, all saved or none, every error listed by
 /// item number (`items.12.reason`). Same roles and `If-Match` as saving one.
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/answers", operation_id = "saveAnswers", tag = "assessments",
-    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id"),
+    security(("bearer" = [])), params(IdempotencyHeader, ("id" = Uuid, Path, description = "The assessment's id"),
         ("If-Match" = Option<String>, Header, description = "The `ETag` last seen (`\"4\"`, `W/\"4\"` or `4`; `*` for any): refuses (412) to overwrite newer work")),
     request_body = BulkAnswers,
     responses((status = 200, description = "Saved", body = SavedAnswers,
@@ -184,18 +191,25 @@ pub struct BulkAnswers {
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`assessment_locked` or `invalid_transition`: the status does not allow this, or \
                   `concurrent_update`: a colleague saved at the same moment", body = Problem, content_type = "application/problem+json"),
-              (status = 412, body = Problem, content_type = "application/problem+json")))]
+              (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json")))]
 pub async fn post_answers(
     state: web::Data<AppState>,
     auth: Auth,
+    idem: Idempotency,
     req: HttpRequest,
     path: web::Path<Uuid>,
     body: JsonBody<BulkAnswers>,
 ) -> ApiResult<HttpResponse> {
     let inputs = body.0.answers.into_iter().map(|a| (a.no, a.answer)).collect();
-    let (answers, version) =
-        assessments::answers::save(&state.kensa, &auth.0, path.into_inner(), inputs, if_match(&req)?, false).await?;
-    Ok(saved(answers, version))
+    let precondition = if_match(&req)?;
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let (answers, version) =
+            assessments::answers::save(&state.kensa, &ctx, path.into_inner(), inputs, precondition, false).await?;
+        Ok(saved(answers, version))
+    })
+    .await
 }
 
 /// Submit the answers
@@ -211,7 +225,8 @@ pub async fn post_answers(
               (status = 409, description = "`assessment_locked` or `invalid_transition`: the status does not allow this, or \
                   `concurrent_update`: a colleague saved at the same moment", body = Problem, content_type = "application/problem+json"),
               (status = 412, body = Problem, content_type = "application/problem+json"),
-              (status = 422, description = "`assessment_incomplete`: every unanswered item in `errors`", body = Problem, content_type = "application/problem+json")))]
+              (status = 422, description = "`assessment_incomplete`: every unanswered item in `errors`", body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json")))]
 pub async fn submit(
     state: web::Data<AppState>,
     auth: Auth,
@@ -236,7 +251,8 @@ pub async fn submit(
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`assessment_locked` or `invalid_transition`: the status does not allow this, or \
                   `concurrent_update`: a colleague saved at the same moment", body = Problem, content_type = "application/problem+json"),
-              (status = 412, body = Problem, content_type = "application/problem+json")))]
+              (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json")))]
 pub async fn review(
     state: web::Data<AppState>,
     auth: Auth,
@@ -261,7 +277,8 @@ pub async fn review(
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`assessment_locked` or `invalid_transition`: the status does not allow this, or \
                   `concurrent_update`: a colleague saved at the same moment", body = Problem, content_type = "application/problem+json"),
-              (status = 412, body = Problem, content_type = "application/problem+json")))]
+              (status = 412, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json")))]
 pub async fn cancel(
     state: web::Data<AppState>,
     auth: Auth,
@@ -277,13 +294,22 @@ pub async fn cancel(
 /// Mails the invitation again; the earlier link stops working. The buyer's owners, admins
 /// and reviewers.
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/resend-invitation", operation_id = "resendInvitation", tag = "assessments",
-    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id")),
+    security(("bearer" = [])), params(IdempotencyHeader, ("id" = Uuid, Path, description = "The assessment's id")),
     responses((status = 202, description = "The mail is queued"),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`invalid_transition`: the assessment is no longer open, or `supplier_deleted`", body = Problem, content_type = "application/problem+json")))]
-pub async fn resend(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    assessments::invitations::resend(&state.kensa, &auth.0, path.into_inner()).await?;
-    Ok(HttpResponse::Accepted().finish())
+pub async fn resend(
+    state: web::Data<AppState>,
+    auth: Auth,
+    idem: Idempotency,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        assessments::invitations::resend(&state.kensa, &ctx, path.into_inner()).await?;
+        Ok(HttpResponse::Accepted().finish())
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -320,20 +346,25 @@ pub async fn comments(
 /// On the assessment or one item; `internal` ones are the buyer's. Either side's owners and
 /// admins, the supplier's respondents and the buyer's reviewers.
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/comments", operation_id = "addComment", tag = "assessments",
-    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id")), request_body = CommentInput,
+    security(("bearer" = [])), params(IdempotencyHeader, ("id" = Uuid, Path, description = "The assessment's id")), request_body = CommentInput,
     responses((status = 201, description = "The comment", body = Comment,
                   headers(("Location" = String, description = "`/api/v1/assessments/{id}/comments`, where it is listed (a comment has no URL of its own)"))),
               (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_comment(
     state: web::Data<AppState>,
     auth: Auth,
+    idem: Idempotency,
     path: web::Path<Uuid>,
     body: JsonBody<CommentInput>,
 ) -> ApiResult<HttpResponse> {
+    let ctx = auth.0.clone();
     let id = path.into_inner();
-    let comment = assessments::review::add_comment(&state.kensa, &auth.0, id, body.0).await?;
-    let location = format!("/api/v1/assessments/{id}/comments");
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(comment))
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let comment = assessments::review::add_comment(&state.kensa, &ctx, id, body.0).await?;
+        let location = format!("/api/v1/assessments/{id}/comments");
+        Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(comment))
+    })
+    .await
 }
 
 /// List the history

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::{JsonBody, Meta};
+use crate::rate_limit;
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -49,8 +50,9 @@ pub async fn signup(state: web::Data<AppState>, meta: Meta, body: JsonBody<Signu
         password: b.password,
         locale: b.locale,
     };
-    let session = auth::signup(&state.kensa, input, &meta.0).await?;
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, "/api/v1/me")).json(session))
+    let session = auth::signup(&state.kensa, input, &meta.0).await;
+    let created = session.map(|s| HttpResponse::Created().insert_header((header::LOCATION, "/api/v1/me")).json(s));
+    rate_limit::answer_for(&meta.0, created.map_err(Into::into))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -81,8 +83,8 @@ kensa_domain::redacted_debug!(LoginRequest { email } secret { password, totp_cod
                   content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn login(state: web::Data<AppState>, meta: Meta, body: JsonBody<LoginRequest>) -> ApiResult<HttpResponse> {
     let input = LoginInput { email: body.0.email, password: body.0.password };
-    let session = auth::login(&state.kensa, input, &meta.0).await?;
-    Ok(HttpResponse::Ok().json(session))
+    let session = auth::login(&state.kensa, input, &meta.0).await;
+    rate_limit::answer_for(&meta.0, session.map(|s| HttpResponse::Ok().json(s)).map_err(Into::into))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -11,6 +11,8 @@ use uuid::Uuid;
 use super::page::PageQuery;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, JsonBody, Query};
+use crate::idempotency::Idempotency;
+use crate::openapi::IdempotencyHeader;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -25,13 +27,22 @@ pub struct CampaignPage {
 /// invitations are queued in it and mailed by the worker. Owners, admins and reviewers.
 #[utoipa::path(post, path = "/api/v1/campaigns", operation_id = "createCampaign", tag = "campaigns", security(("bearer" = [])),
     request_body = CampaignInput,
-    responses((status = 201, description = "The campaign", body = Campaign,
+    params(IdempotencyHeader), responses((status = 201, description = "The campaign", body = Campaign,
                   headers(("Location" = String, description = "`/api/v1/campaigns/{id}`"))),
               (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<CampaignInput>) -> ApiResult<HttpResponse> {
-    let campaign = campaigns::service::create(&state.kensa, auth.0.editor()?, body.0).await?;
-    let location = format!("/api/v1/campaigns/{}", campaign.id);
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(campaign))
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: Auth,
+    idem: Idempotency,
+    body: JsonBody<CampaignInput>,
+) -> ApiResult<HttpResponse> {
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let campaign = campaigns::service::create(&state.kensa, ctx.editor()?, body.0).await?;
+        let location = format!("/api/v1/campaigns/{}", campaign.id);
+        Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(campaign))
+    })
+    .await
 }
 
 /// List campaigns

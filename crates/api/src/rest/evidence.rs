@@ -26,7 +26,10 @@ use uuid::Uuid;
 
 use super::page::PageQuery;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Auth, Query};
+use crate::extract::{Auth, Query, etag, if_match};
+use crate::idempotency::Idempotency;
+use crate::openapi::{IdempotencyHeader, IfMatchHeader};
+use crate::rate_limit::{self, Quota};
 use crate::state::AppState;
 
 /// Parts a form may have: the file, `item_no` and a few small fields some clients add.
@@ -154,7 +157,7 @@ async fn read_form(
 /// field, 500 MiB an assessment, the organizations' quota (`KENSA_ORG_STORAGE_QUOTA_MB`),
 /// and a number of uploads at once per process.
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/evidence", operation_id = "uploadEvidence", tag = "evidence",
-    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id")),
+    security(("bearer" = [])), params(IfMatchHeader, IdempotencyHeader, ("id" = Uuid, Path, description = "The assessment's id")),
     request_body(content = EvidenceForm, content_type = "multipart/form-data"),
     responses((status = 201, description = "Stored", body = Evidence,
                   headers(("Location" = String, description = "`/api/v1/assessments/{id}/evidence/{evidence_id}`: the download"))),
@@ -168,31 +171,71 @@ async fn read_form(
               (status = 422, description = "`validation_failed` naming `file` or `item_no` (`content_mismatch`, `required`, …), \
                   `too_many_parts`, `too_many_files`, `evidence_quota_exceeded`", body = Problem, content_type = "application/problem+json"),
               (status = 503, description = "`overloaded`: too many uploads at once; wait `Retry-After` seconds", body = Problem,
-                  content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))))]
+                  content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
+              (status = 428, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json")))]
 pub async fn upload(
     state: web::Data<AppState>,
     auth: Auth,
+    idem: Idempotency,
     path: web::Path<Uuid>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
+    let limits = state.kensa.uploads.clone();
+    let result = receive(state, auth, idem, path.into_inner(), req, payload).await;
+    // The slot this upload held is free again by now: what the next caller would find.
+    let busy = matches!(&result, Err(ApiError::Domain(DomainError::Overloaded { code: ErrorCode::UploadsBusy, .. })));
+    let quota = Quota {
+        policy: "uploads",
+        limit: limits.concurrent as u64,
+        window_secs: None,
+        unit: Some("concurrent-requests"),
+        remaining: if busy { 0 } else { limits.uploads_available() as u64 },
+        reset_secs: None,
+    };
+    rate_limit::answer(&[quota], result)
+}
+
+async fn receive(
+    state: web::Data<AppState>,
+    auth: Auth,
+    idem: Idempotency,
+    id: Uuid,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let precondition = if_match(&req)?;
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
     }
-    let _slot = evidence::admit(&state.kensa, &auth.0, id).await?;
+    // A retry of a keyed upload is compared with the first, not checked again: the
+    // assessment may have moved on (submitted) since the first one was stored.
+    let _slot = if idem.seen(&state.kensa, &auth.0).await? {
+        evidence::slot(&state.kensa)?
+    } else {
+        evidence::admit(&state.kensa, &auth.0, id).await?
+    };
     let over = Rc::new(Cell::new(false));
     let form = Multipart::new(req.headers(), counted(payload, over.clone()));
     let (file, item_no) = read_form(&state, form, &over).await?;
     let (file_name, content_type, file) = file.ok_or_else(|| {
         ApiError::from(DomainError::validation("file", ErrorCode::Required, "send the file in the field `file`"))
     })?;
+    // The multipart framing differs on every retry: the request is what the form holds.
+    let item = item_no.map(|n| n.to_string()).unwrap_or_default();
+    let idem =
+        idem.with_digest(&[file.sha256.as_bytes(), file_name.as_bytes(), content_type.as_bytes(), item.as_bytes()]);
     let upload = Upload { file_name, content_type, file, item_no };
-    let saved = evidence::upload(&state.kensa, &auth.0, id, upload).await?;
-    let location = format!("/api/v1/assessments/{id}/evidence/{}", saved.id);
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(saved))
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let (saved, version) = evidence::upload(&state.kensa, &ctx, id, upload, precondition).await?;
+        let location = format!("/api/v1/assessments/{id}/evidence/{}", saved.id);
+        Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).insert_header(etag(version)).json(saved))
+    })
+    .await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -284,12 +327,19 @@ pub async fn download(
 /// While answers are editable; the supplier's owners, admins and respondents.
 #[utoipa::path(delete, path = "/api/v1/assessments/{id}/evidence/{evidence_id}", operation_id = "deleteEvidence", tag = "evidence",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The assessment's id"), ("evidence_id" = Uuid, Path, description = "The file's id")),
+    params(IfMatchHeader, ("id" = Uuid, Path, description = "The assessment's id"), ("evidence_id" = Uuid, Path, description = "The file's id")),
     responses((status = 204, description = "Deleted"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`assessment_locked`: the answers are no longer editable", body = Problem,
-                  content_type = "application/problem+json")))]
-pub async fn delete(state: web::Data<AppState>, auth: Auth, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
+                  content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
     let (id, evidence_id) = path.into_inner();
-    evidence::delete(&state.kensa, &auth.0, id, evidence_id).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let version = evidence::delete(&state.kensa, &auth.0, id, evidence_id, if_match(&req)?).await?;
+    Ok(HttpResponse::NoContent().insert_header(etag(version)).finish())
 }

@@ -11,7 +11,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Auth, JsonBody, Query};
+use crate::extract::{Auth, JsonBody, Query, etag, if_match};
+use crate::idempotency::Idempotency;
+use crate::openapi::{IdempotencyHeader, IfMatchHeader};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -34,6 +36,9 @@ pub struct SupplierQuery {
     /// Status of the latest assessment.
     #[param(value_type = Option<kensa_domain::wire::ReviewStatus>)]
     pub review_status: Option<String>,
+    /// Only suppliers changed at or after this instant (RFC 3339, e.g.
+    /// `2026-04-01T00:00:00Z`): incremental sync. Deleted suppliers leave the list.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -41,22 +46,34 @@ pub struct SupplierQuery {
 
 fn created(supplier: &Supplier) -> HttpResponse {
     let location = format!("/api/v1/suppliers/{}", supplier.id);
-    HttpResponse::Created().insert_header((header::LOCATION, location)).json(supplier)
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header(etag(supplier.version))
+        .json(supplier)
 }
 
 /// Register a supplier
 ///
 /// Owners, admins and reviewers.
 #[utoipa::path(post, path = "/api/v1/suppliers", operation_id = "createSupplier", tag = "suppliers", security(("bearer" = [])),
-    request_body = kensa_domain::wire::SupplierCreate,
+    params(IdempotencyHeader), request_body = kensa_domain::wire::SupplierCreate,
     responses((status = 201, description = "The supplier", body = Supplier,
                   headers(("Location" = String, description = "`/api/v1/suppliers/{id}`"))),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`supplier_email_taken`: a supplier with this contact email exists", body = Problem,
                   content_type = "application/problem+json")))]
-pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<SupplierInput>) -> ApiResult<HttpResponse> {
-    let supplier = suppliers::service::create(&state.kensa, auth.0.editor()?, body.0).await?;
-    Ok(created(&supplier))
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: Auth,
+    idem: Idempotency,
+    body: JsonBody<SupplierInput>,
+) -> ApiResult<HttpResponse> {
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let supplier = suppliers::service::create(&state.kensa, ctx.editor()?, body.0).await?;
+        Ok(created(&supplier))
+    })
+    .await
 }
 
 /// List suppliers
@@ -73,6 +90,7 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<SupplierQ
         target_level: q.target_level,
         tag: q.tag,
         review_status: q.review_status,
+        updated_since: q.updated_since,
     };
     let result = suppliers::service::list(&state.kensa, &auth.0, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(SupplierPage { data: result.data, next_cursor: result.next_cursor }))
@@ -83,26 +101,31 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<SupplierQ
     params(("id" = Uuid, Path, description = "The supplier's id")),
     responses((status = 200, description = "The supplier", body = Supplier)))]
 pub async fn get(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(suppliers::service::get(&state.kensa, &auth.0, path.into_inner()).await?))
+    let supplier = suppliers::service::get(&state.kensa, &auth.0, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().insert_header(etag(supplier.version)).json(supplier))
 }
 
 /// Change a supplier
 ///
 /// Any of its fields; those left out keep their values. Owners, admins and reviewers.
 #[utoipa::path(patch, path = "/api/v1/suppliers/{id}", operation_id = "updateSupplier", tag = "suppliers", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The supplier's id")), request_body = SupplierInput,
+    params(IfMatchHeader, ("id" = Uuid, Path, description = "The supplier's id")), request_body = SupplierInput,
     responses((status = 200, description = "The supplier as changed", body = Supplier),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`supplier_email_taken`: another supplier has this contact email", body = Problem,
-                  content_type = "application/problem+json")))]
+                  content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json")))]
 pub async fn update(
     state: web::Data<AppState>,
     auth: Auth,
+    req: HttpRequest,
     path: web::Path<Uuid>,
     body: JsonBody<SupplierInput>,
 ) -> ApiResult<HttpResponse> {
-    let supplier = suppliers::service::update(&state.kensa, auth.0.editor()?, path.into_inner(), body.0).await?;
-    Ok(HttpResponse::Ok().json(supplier))
+    let supplier =
+        suppliers::service::update(&state.kensa, auth.0.editor()?, path.into_inner(), body.0, if_match(&req)?).await?;
+    Ok(HttpResponse::Ok().insert_header(etag(supplier.version)).json(supplier))
 }
 
 /// Remove a supplier
@@ -110,10 +133,17 @@ pub async fn update(
 /// From the registry; it is kept for the history of its assessments. Owners, admins and
 /// reviewers.
 #[utoipa::path(delete, path = "/api/v1/suppliers/{id}", operation_id = "deleteSupplier", tag = "suppliers", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The supplier's id")),
-    responses((status = 204, description = "Removed"), (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn delete(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    suppliers::service::delete(&state.kensa, auth.0.editor()?, path.into_inner()).await?;
+    params(IfMatchHeader, ("id" = Uuid, Path, description = "The supplier's id")),
+    responses((status = 204, description = "Removed"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    suppliers::service::delete(&state.kensa, auth.0.editor()?, path.into_inner(), if_match(&req)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -160,7 +190,7 @@ pub const CSV_LIMIT: usize = 16 * 1024 * 1024;
 /// imported (422 `import_rejected` listing every row) unless `?partial=true`. Owners, admins
 /// and reviewers.
 #[utoipa::path(post, path = "/api/v1/suppliers/import", operation_id = "importSuppliers", tag = "suppliers",
-    security(("bearer" = [])), params(ImportQuery),
+    security(("bearer" = [])), params(IdempotencyHeader, ImportQuery),
     request_body(content = CsvForm, content_type = "multipart/form-data"),
     responses((status = 200, description = "What was created, updated and rejected", body = ImportReport),
               (status = 400, description = "`bad_request`: a malformed multipart body", body = Problem,
@@ -175,11 +205,12 @@ pub const CSV_LIMIT: usize = 16 * 1024 * 1024;
 pub async fn import(
     state: web::Data<AppState>,
     auth: Auth,
+    idem: Idempotency,
     req: HttpRequest,
     query: Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let editor = auth.0.editor()?;
+    auth.0.editor()?;
     let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let bytes = if content_type.starts_with("multipart/form-data") {
         csv_from_form(&req, payload).await?
@@ -188,7 +219,17 @@ pub async fn import(
     } else {
         return Err(ApiError::UnsupportedMediaType("multipart/form-data (field `file`) or Content-Type: text/csv"));
     };
-    let report = suppliers::import::import(&state.kensa, editor, &bytes, query.partial.unwrap_or(false)).await?;
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move { import_rows(&state, &ctx, &bytes, query.partial).await }).await
+}
+
+async fn import_rows(
+    state: &AppState,
+    ctx: &kensa_domain::tenant::TenantCtx,
+    bytes: &[u8],
+    partial: Option<bool>,
+) -> ApiResult<HttpResponse> {
+    let report = suppliers::import::import(&state.kensa, ctx.editor()?, bytes, partial.unwrap_or(false)).await?;
     if !report.applied {
         let errors = report
             .rejected

@@ -1,7 +1,7 @@
 //! `/api/v1/templates`: the built-in check sheet and the organization's own templates.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use kensa_domain::pagination::PageRequest;
 use kensa_domain::templates::{self, AnswerScale, Category, CloneInput, TemplateDocument, TemplatePatch, TreeFilter};
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use super::page::PageQuery;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, JsonBody, OptionalJsonBody, Query};
+use crate::extract::{Auth, JsonBody, OptionalJsonBody, Query, etag, if_match};
+use crate::idempotency::Idempotency;
+use crate::openapi::{IdempotencyHeader, IfMatchHeader};
 use crate::state::AppState;
 
 /// GraphQL's body limit still refers to this (see `graphql::BODY_LIMIT`).
@@ -59,7 +61,7 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let filter = TreeFilter::parse(query.max_level, query.category)?;
     let view = templates::service::get(&state.kensa, &auth.0, path.into_inner(), filter).await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().insert_header(etag(view.summary.version)).json(view))
 }
 
 /// Export a template as a document
@@ -82,7 +84,7 @@ pub async fn export(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid
 /// and reviewers.
 #[utoipa::path(post, path = "/api/v1/templates", operation_id = "createTemplate", tag = "templates", security(("bearer" = [])),
     request_body = TemplateDocument,
-    responses((status = 201, description = "The template", body = templates::TemplateView,
+    params(IdempotencyHeader), responses((status = 201, description = "The template", body = templates::TemplateView,
                   headers(("Location" = String, description = "`/api/v1/templates/{id}`"))),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`template_key_taken`: the organization has a template with this key", body = Problem,
@@ -90,16 +92,24 @@ pub async fn export(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid
 pub async fn create(
     state: web::Data<AppState>,
     auth: Auth,
+    idem: Idempotency,
     body: JsonBody<TemplateDocument, TEMPLATE_DOCUMENT_LIMIT>,
 ) -> ApiResult<HttpResponse> {
-    let view = templates::service::import(&state.kensa, auth.0.editor()?, body.0).await?;
-    Ok(created(&view))
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let view = templates::service::import(&state.kensa, ctx.editor()?, body.0).await?;
+        Ok(created(&view))
+    })
+    .await
 }
 
 /// 201 with `Location` for a template just made.
 fn created(view: &templates::TemplateView) -> HttpResponse {
     let location = format!("/api/v1/templates/{}", view.summary.id);
-    HttpResponse::Created().insert_header((header::LOCATION, location)).json(view)
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header(etag(view.summary.version))
+        .json(view)
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema, async_graphql::InputObject)]
@@ -118,7 +128,7 @@ pub struct CloneRequest {
 /// Copies a template (typically the built-in) into the organization, to adapt it. The body
 /// may be left out. Owners, admins and reviewers.
 #[utoipa::path(post, path = "/api/v1/templates/{id}/clone", operation_id = "cloneTemplate", tag = "templates",
-    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The template to copy")), request_body = CloneRequest,
+    security(("bearer" = [])), params(IdempotencyHeader, ("id" = Uuid, Path, description = "The template to copy")), request_body = CloneRequest,
     responses((status = 201, description = "The copy", body = templates::TemplateView,
                   headers(("Location" = String, description = "`/api/v1/templates/{id}` of the copy"))),
               (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -127,13 +137,18 @@ pub struct CloneRequest {
 pub async fn clone(
     state: web::Data<AppState>,
     auth: Auth,
+    idem: Idempotency,
     path: web::Path<Uuid>,
     body: OptionalJsonBody<CloneRequest>,
 ) -> ApiResult<HttpResponse> {
     let request = body.0.unwrap_or_default();
     let input = CloneInput { key: request.key, name: request.name };
-    let view = templates::service::clone(&state.kensa, auth.0.editor()?, path.into_inner(), input).await?;
-    Ok(created(&view))
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let view = templates::service::clone(&state.kensa, ctx.editor()?, path.into_inner(), input).await?;
+        Ok(created(&view))
+    })
+    .await
 }
 
 // The fields an edit may replace (REST body and GraphQL `TemplatePatchInput`).
@@ -158,14 +173,17 @@ pub struct TemplatePatchRequest {
 /// Built-in templates and templates used by an assessment answer 409: clone them instead.
 /// Owners, admins and reviewers.
 #[utoipa::path(patch, path = "/api/v1/templates/{id}", operation_id = "updateTemplate", tag = "templates",
-    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The template's id")), request_body = TemplatePatchRequest,
+    security(("bearer" = [])), params(IfMatchHeader, ("id" = Uuid, Path, description = "The template's id")), request_body = TemplatePatchRequest,
     responses((status = 200, description = "The template as changed", body = templates::TemplateView),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`template_immutable` (built-in), `template_in_use` or `template_key_taken`", body = Problem,
-                  content_type = "application/problem+json")))]
+                  content_type = "application/problem+json"),
+              (status = 428, body = Problem, content_type = "application/problem+json"),
+              (status = 412, body = Problem, content_type = "application/problem+json")))]
 pub async fn update(
     state: web::Data<AppState>,
     auth: Auth,
+    req: HttpRequest,
     path: web::Path<Uuid>,
     body: JsonBody<TemplatePatchRequest, TEMPLATE_DOCUMENT_LIMIT>,
 ) -> ApiResult<HttpResponse> {
@@ -179,6 +197,7 @@ pub async fn update(
         answer_scale: b.answer_scale,
         categories: b.categories,
     };
-    let view = templates::service::update(&state.kensa, auth.0.editor()?, path.into_inner(), patch).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let view =
+        templates::service::update(&state.kensa, auth.0.editor()?, path.into_inner(), patch, if_match(&req)?).await?;
+    Ok(HttpResponse::Ok().insert_header(etag(view.summary.version)).json(view))
 }

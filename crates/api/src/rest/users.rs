@@ -13,6 +13,8 @@ use uuid::Uuid;
 use super::page::PageQuery;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, JsonBody, Query};
+use crate::idempotency::Idempotency;
+use crate::openapi::IdempotencyHeader;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -47,16 +49,25 @@ pub struct InviteRequest {
 /// replaces the earlier link. Owners and admins; only owners may invite owners.
 #[utoipa::path(post, path = "/api/v1/users/invitations", operation_id = "inviteUser", tag = "users", security(("bearer" = [])),
     request_body = InviteRequest,
-    responses((status = 201, description = "Invited; the mail is queued", body = Invitation,
+    params(IdempotencyHeader), responses((status = 201, description = "Invited; the mail is queued", body = Invitation,
                   headers(("Location" = String, description = "`/api/v1/users/invitations/{id}`: the invitation's id (it has no representation of its own yet)"))),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`email_taken`: the address is already a member of the organization", body = Problem,
                   content_type = "application/problem+json")))]
-pub async fn invite(state: web::Data<AppState>, auth: Auth, body: JsonBody<InviteRequest>) -> ApiResult<HttpResponse> {
+pub async fn invite(
+    state: web::Data<AppState>,
+    auth: Auth,
+    idem: Idempotency,
+    body: JsonBody<InviteRequest>,
+) -> ApiResult<HttpResponse> {
     let input = users::service::InviteInput { email: body.0.email, role: body.0.role.as_str().into() };
-    let invitation = users::service::invite(&state.kensa, auth.0.admin()?, input).await?;
-    let location = format!("/api/v1/users/invitations/{}", invitation.id);
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(invitation))
+    let ctx = auth.0.clone();
+    idem.run(&state.kensa.clone(), &auth.0, async move {
+        let invitation = users::service::invite(&state.kensa, ctx.admin()?, input).await?;
+        let location = format!("/api/v1/users/invitations/{}", invitation.id);
+        Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(invitation))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -9,12 +9,13 @@ use uuid::Uuid;
 
 use super::access;
 use super::history::{self, NewEvent};
-use super::model::{Answer, AnswerInput};
+use super::model::{Answer, AnswerInput, Status};
 use super::repo;
-use super::service::{answer_view, check_version, scope};
+use super::service::{answer_view, scope};
 use crate::Kensa;
 use crate::entities::answers;
 use crate::error::{DomainError, DomainResult, FieldError};
+use crate::precondition::IfMatch;
 use crate::templates::{AnswerScale, AnswerStatus};
 use crate::tenant::TenantCtx;
 
@@ -74,13 +75,14 @@ pub async fn save(
     ctx: &TenantCtx,
     id: Uuid,
     inputs: Vec<(u32, AnswerInput)>,
-    if_match: Option<i32>,
+    if_match: impl Into<IfMatch>,
     single: bool,
 ) -> DomainResult<(Vec<Answer>, i32)> {
+    let if_match = if_match.into();
     let visible = access::load(&k.db, ctx, id).await?;
     let answerer = visible.answerer()?;
-    check_version(visible.row(), if_match)?;
-    let next_status = visible.status()?.after_answer()?;
+    if_match.check(k.require_if_match, visible.row().version)?;
+    visible.status()?.after_answer()?;
     let template = k.template_contents.load(&k.db, visible.row().template_id).await?;
     let in_scope = scope(&template.0, visible.row().target_level);
 
@@ -110,7 +112,8 @@ pub async fn save(
     let now = k.now();
     let numbers: Vec<i32> = inputs.iter().map(|(no, _)| i32::try_from(*no).unwrap_or_default()).collect();
     let txn = k.begin_write().await?;
-    let version = repo::transition(&txn, ctx, &visible, next_status, now).await?;
+    let (_, version) = repo::advance(&txn, ctx, &visible, if_match, Status::after_answer).await?;
+    // Read after the row lock: a colleague's save that committed first is the old value.
     let existing = repo::answers_to(&txn, answerer, numbers).await?;
     let (mut rows, mut events, mut saved) = (Vec::new(), Vec::new(), Vec::new());
     for (no, input) in inputs {
@@ -155,11 +158,12 @@ pub async fn save(
 
 /// The supplier hands the answers over. Refused with every unanswered item listed.
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
-pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>) -> DomainResult<()> {
+pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: impl Into<IfMatch>) -> DomainResult<()> {
+    let if_match = if_match.into();
     let visible = access::load(&k.db, ctx, id).await?;
     visible.answerer()?;
-    check_version(visible.row(), if_match)?;
-    let to = visible.status()?.submit()?;
+    if_match.check(k.require_if_match, visible.row().version)?;
+    visible.status()?.submit()?;
     let template = k.template_contents.load(&k.db, visible.row().template_id).await?;
     let answered = repo::answers(&k.db, &visible).await?;
     let mut missing = Vec::new();
@@ -186,7 +190,7 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>)
         });
     }
     let txn = k.begin_write().await?;
-    repo::transition(&txn, ctx, &visible, to, k.now()).await?;
+    repo::advance(&txn, ctx, &visible, if_match, Status::submit).await?;
     crate::audit::record_action(&txn, ctx, "assessment.submitted", Some(("assessment", id.to_string())), json!({}))
         .await?;
     txn.commit().await?;

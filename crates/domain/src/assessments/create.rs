@@ -103,13 +103,7 @@ pub(crate) async fn create_many(
     }
     jobs::enqueue_many(conn, &jobs, now).await?;
     history::record(conn, events).await?;
-    let supplier_ids: Vec<Uuid> = new.iter().map(|n| n.supplier.id).collect();
-    for chunk in supplier_ids.chunks(CHUNK) {
-        suppliers::Entity::update_many()
-            .col_expr(suppliers::Column::ReviewStatus, Expr::value(Status::Sent.as_str()))
-            .filter(suppliers::Column::Id.is_in(chunk.to_vec()))
-            .exec(conn)
-            .await?;
-    }
+    crate::suppliers::repo::mirror_review_status(conn, new.iter().map(|n| n.supplier.id), Status::Sent.as_str(), now)
+        .await?;
     Ok(rows)
 }

@@ -21,6 +21,7 @@ use crate::Kensa;
 use crate::entities::evidence;
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::pagination::{Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::tenant::TenantCtx;
 
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
@@ -37,6 +38,8 @@ pub struct UploadLimits {
     downloads: Arc<tokio::sync::Semaphore>,
     /// Evidence an organization may hold, as the answering supplier (`KENSA_ORG_STORAGE_QUOTA_MB`).
     pub org_quota_bytes: i64,
+    /// Uploads (and downloads) one process serves at once.
+    pub concurrent: usize,
 }
 
 impl UploadLimits {
@@ -46,7 +49,13 @@ impl UploadLimits {
             slots: Arc::new(tokio::sync::Semaphore::new(concurrent)),
             downloads: Arc::new(tokio::sync::Semaphore::new(concurrent)),
             org_quota_bytes: i64::try_from(org_quota_mb.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX),
+            concurrent,
         }
+    }
+
+    /// Upload slots free right now.
+    pub fn uploads_available(&self) -> usize {
+        self.slots.available_permits()
     }
 }
 
@@ -60,15 +69,21 @@ pub struct DownloadSlot(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
 /// and a slot is free. Non-answerers and locked assessments are refused without reading
 /// the upload; a full house answers 503 with `Retry-After`.
 pub async fn admit(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<UploadSlot> {
-    let slot = k.uploads.slots.clone().try_acquire_owned().map_err(|_| DomainError::Overloaded {
-        code: ErrorCode::UploadsBusy,
-        detail: "too many uploads are in progress; retry shortly",
-        retry_after_secs: 5,
-    })?;
+    let slot = slot(k)?;
     let visible = access::load(&k.db, ctx, id).await?;
     visible.answerer()?;
     visible.status()?.ensure_editable()?;
-    Ok(UploadSlot(slot))
+    Ok(slot)
+}
+
+/// Only an upload slot, for a retry with an `Idempotency-Key` already used: its body is read
+/// to compare it with the first, whose checks were made when it ran.
+pub fn slot(k: &Kensa) -> DomainResult<UploadSlot> {
+    k.uploads.slots.clone().try_acquire_owned().map(UploadSlot).map_err(|_| DomainError::Overloaded {
+        code: ErrorCode::UploadsBusy,
+        detail: "too many uploads are in progress; retry shortly",
+        retry_after_secs: 5,
+    })
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -145,10 +160,20 @@ pub struct Upload {
     pub item_no: Option<u32>,
 }
 
+/// Stores the file and records it; returns it with the assessment's new version. With
+/// `If-Match`, only while the assessment is at that version.
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id, bytes = upload.file.size))]
-pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> DomainResult<Evidence> {
+pub async fn upload(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    id: Uuid,
+    upload: Upload,
+    if_match: impl Into<IfMatch>,
+) -> DomainResult<(Evidence, i32)> {
+    let if_match = if_match.into();
     let visible = access::load(&k.db, ctx, id).await?;
     visible.answerer()?;
+    if_match.check(k.require_if_match, visible.row().version)?;
     visible.status()?.ensure_editable()?;
     let mut errors = Vec::new();
     let file = &upload.file;
@@ -189,11 +214,11 @@ pub async fn upload(k: &Kensa, ctx: &TenantCtx, id: Uuid, upload: Upload) -> Dom
     check_quotas(k, &k.db, ctx, &visible, size).await?;
     // The file first: a row without its file would be worse than a file without its row.
     k.evidence_store.put(&row.storage_key, file).await?;
-    let stored = record_upload(k, ctx, &visible, &row).await;
+    let stored = record_upload(k, ctx, &visible, &row, if_match).await;
     if stored.is_err() {
         let _ = k.evidence_store.delete(&row.storage_key).await;
     }
-    stored.map(|()| view(row))
+    stored.map(|version| (view(row), version))
 }
 
 /// The assessment's 500 MiB and the uploading organization's quota: 409
@@ -229,10 +254,11 @@ async fn record_upload(
     ctx: &TenantCtx,
     visible: &access::Visible,
     row: &evidence::Model,
-) -> DomainResult<()> {
+    if_match: IfMatch,
+) -> DomainResult<i32> {
     let answerer = visible.answerer()?;
     let txn = k.begin_write().await?;
-    repo::touch_editable(&txn, answerer).await?;
+    let version = repo::touch_editable(&txn, ctx, answerer, if_match).await?;
     check_quotas(k, &txn, ctx, visible, row.size).await?;
     repo::insert_evidence(&txn, answerer, row).await?;
     history::record(
@@ -251,7 +277,7 @@ async fn record_upload(
     )
     .await?;
     txn.commit().await?;
-    Ok(())
+    Ok(version)
 }
 
 pub async fn list(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Vec<Evidence>> {
@@ -293,13 +319,23 @@ pub async fn download(
     Ok((view(row), file, DownloadSlot(slot)))
 }
 
+/// Removes a file while answers are editable; returns the assessment's new version. With
+/// `If-Match`, only while the assessment is at that version.
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
-pub async fn delete(k: &Kensa, ctx: &TenantCtx, id: Uuid, evidence_id: Uuid) -> DomainResult<()> {
+pub async fn delete(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    id: Uuid,
+    evidence_id: Uuid,
+    if_match: impl Into<IfMatch>,
+) -> DomainResult<i32> {
+    let if_match = if_match.into();
     let (visible, row) = find(k, ctx, id, evidence_id).await?;
     let answerer = visible.answerer()?;
+    if_match.check(k.require_if_match, visible.row().version)?;
     visible.status()?.ensure_editable()?;
     let txn = k.begin_write().await?;
-    repo::touch_editable(&txn, answerer).await?;
+    let version = repo::touch_editable(&txn, ctx, answerer, if_match).await?;
     repo::delete_evidence(&txn, answerer, &row).await?;
     history::record(
         &txn,
@@ -317,5 +353,6 @@ pub async fn delete(k: &Kensa, ctx: &TenantCtx, id: Uuid, evidence_id: Uuid) -> 
     )
     .await?;
     txn.commit().await?;
-    k.evidence_store.delete(&row.storage_key).await
+    k.evidence_store.delete(&row.storage_key).await?;
+    Ok(version)
 }

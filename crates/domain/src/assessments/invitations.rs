@@ -205,6 +205,7 @@ fn already_linked() -> DomainError {
 /// Links the supplier record and its unlinked assessments to `org`, in `conn`'s
 /// transaction. Conditional: a second organization linking at the same moment finds it taken.
 pub(crate) async fn link_supplier(conn: &crate::WriteTx, supplier_id: Uuid, org: Uuid) -> DomainResult<()> {
+    use sea_orm::sea_query::ExprTrait;
     let supplier =
         suppliers::Entity::find_by_id(supplier_id).one(conn).await?.ok_or(DomainError::NotFound("invitation"))?;
     if supplier.organization_id == org {
@@ -216,6 +217,8 @@ pub(crate) async fn link_supplier(conn: &crate::WriteTx, supplier_id: Uuid, org:
         None => {
             let linked = suppliers::Entity::update_many()
                 .col_expr(suppliers::Column::SupplierOrganizationId, Expr::value(org))
+                .col_expr(suppliers::Column::Version, Expr::col(suppliers::Column::Version).add(1))
+                .col_expr(suppliers::Column::UpdatedAt, Expr::value(conn.now()))
                 .filter(suppliers::Column::Id.eq(supplier.id))
                 .filter(suppliers::Column::SupplierOrganizationId.is_null())
                 .exec(conn)
@@ -227,6 +230,8 @@ pub(crate) async fn link_supplier(conn: &crate::WriteTx, supplier_id: Uuid, org:
     }
     assessments::Entity::update_many()
         .col_expr(assessments::Column::SupplierOrganizationId, Expr::value(org))
+        // Seen by incremental sync; the version stays: nobody's answers or decision changed.
+        .col_expr(assessments::Column::UpdatedAt, Expr::value(conn.now()))
         .filter(assessments::Column::SupplierId.eq(supplier_id))
         .filter(assessments::Column::SupplierOrganizationId.is_null())
         .exec(conn)

@@ -163,6 +163,9 @@ pub struct Assessment {
     pub accepted_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The last write to the assessment (status, answers, evidence, linking): what
+    /// `?updated_since=` compares.
+    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, Serialize)]

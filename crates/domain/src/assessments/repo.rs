@@ -2,11 +2,10 @@
 //! history). Lists take the tenant; everything about one assessment takes the proof of
 //! access [`Visible`] (reads) or a capability made from it (writes), never a bare id.
 
-use crate::error::ErrorCode;
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select};
 use serde_json::json;
 use uuid::Uuid;
@@ -20,6 +19,7 @@ use crate::entities::{
 };
 use crate::error::{DomainError, DomainResult};
 use crate::pagination::{Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::tenant::TenantCtx;
 
 /// Which of the caller's assessments a list shows (parsed and checked by the service).
@@ -31,6 +31,8 @@ pub(crate) struct ListScope {
     pub campaign_id: Option<Uuid>,
     /// With the date it is judged against.
     pub overdue: Option<(bool, NaiveDate)>,
+    /// Only those changed at or after this time (incremental sync).
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub(crate) async fn list(
@@ -68,6 +70,9 @@ pub(crate) async fn list(
             )
         }
         None => {}
+    }
+    if let Some(since) = scope.updated_since {
+        query = query.filter(assessments::Column::UpdatedAt.gte(since));
     }
     if let Some(cursor) = page.cursor {
         query = query.filter(assessments::Column::Id.gt(cursor));
@@ -168,74 +173,74 @@ pub(crate) async fn upsert_answers(tx: &WriteTx, a: Answerer<'_>, rows: &[answer
     Ok(())
 }
 
-/// Moves the assessment to `to` and bumps its version, but only if nobody wrote in between
-/// (the version the proof was read at); records the transition and mirrors it on the
-/// supplier record.
-pub(crate) async fn transition(
+/// One write to the assessment, inside `tx`: reads the row again as it is now (locked until
+/// commit on PostgreSQL; SQLite's write lock is already held), checks `If-Match` against the
+/// version it finds (412 when another write got there first), applies `step` to the status
+/// it finds (so a step that became illegal meanwhile is refused as such), moves the version
+/// on, and records a status change in the history and on the supplier record. Writers
+/// without `If-Match` queue on the row and never fail for having been second. Returns the
+/// status the assessment had and its new version.
+pub(crate) async fn advance(
     tx: &WriteTx,
     ctx: &TenantCtx,
     v: &Visible,
-    to: Status,
-    now: DateTime<Utc>,
-) -> DomainResult<i32> {
-    let row = v.row();
+    if_match: IfMatch,
+    step: impl FnOnce(Status) -> DomainResult<Status>,
+) -> DomainResult<(Status, i32)> {
+    let now = tx.now();
+    let row = assessments::Entity::find_by_id(v.id())
+        .lock_exclusive()
+        .one(tx)
+        .await?
+        .ok_or(DomainError::NotFound("assessment"))?;
+    if_match.still(row.version)?;
+    let from = Status::try_from(row.status.as_str())?;
+    let to = step(from)?;
     let mut update = assessments::Entity::update_many()
-        .col_expr(assessments::Column::Version, Expr::col(assessments::Column::Version).add(1))
+        .col_expr(assessments::Column::Version, Expr::value(row.version + 1))
         .col_expr(assessments::Column::Status, Expr::value(to.as_str()))
         .col_expr(assessments::Column::UpdatedAt, Expr::value(now));
-    match to {
-        Status::Submitted => update = update.col_expr(assessments::Column::SubmittedAt, Expr::value(now)),
-        Status::Accepted => update = update.col_expr(assessments::Column::AcceptedAt, Expr::value(now)),
-        Status::Cancelled => update = update.col_expr(assessments::Column::CancelledAt, Expr::value(now)),
-        _ => {}
+    if to != from {
+        match to {
+            Status::Submitted => update = update.col_expr(assessments::Column::SubmittedAt, Expr::value(now)),
+            Status::Accepted => update = update.col_expr(assessments::Column::AcceptedAt, Expr::value(now)),
+            Status::Cancelled => update = update.col_expr(assessments::Column::CancelledAt, Expr::value(now)),
+            _ => {}
+        }
     }
+    // The row is locked: the version cannot have moved. Kept as a guard all the same.
     let result = update
         .filter(assessments::Column::Id.eq(row.id))
         .filter(assessments::Column::Version.eq(row.version))
         .exec(tx)
         .await?;
     if result.rows_affected != 1 {
-        return Err(DomainError::conflict(
-            ErrorCode::ConcurrentUpdate,
-            "the assessment changed meanwhile; reload it and retry",
-        ));
+        return Err(DomainError::internal("the locked assessment changed under its lock"));
     }
-    if row.status != to.as_str() {
+    if to != from {
         let event = NewEvent {
             assessment_id: row.id,
             kind: "status_changed",
             item_no: None,
-            old_value: Some(json!(row.status)),
+            old_value: Some(json!(from.as_str())),
             new_value: Some(json!(to.as_str())),
         };
         history::record(tx, vec![history::row(ctx, now, event)]).await?;
-        suppliers::Entity::update_many()
-            .col_expr(suppliers::Column::ReviewStatus, Expr::value(to.as_str()))
-            .filter(suppliers::Column::Id.eq(row.supplier_id))
-            .exec(tx)
-            .await?;
+        crate::suppliers::repo::mirror_review_status(tx, [row.supplier_id], to.as_str(), now).await?;
     }
-    Ok(row.version + 1)
+    Ok((from, row.version + 1))
 }
 
-/// Inside a write transaction: the assessment must still be editable; its version moves on,
-/// so evidence changes race neither a submission nor a stale `If-Match`.
-pub(crate) async fn touch_editable(tx: &WriteTx, a: Answerer<'_>) -> DomainResult<()> {
-    let editable = Status::EDITABLE.map(Status::as_str);
-    let result = assessments::Entity::update_many()
-        .col_expr(assessments::Column::Version, Expr::col(assessments::Column::Version).add(1))
-        .filter(assessments::Column::Id.eq(a.visible().id()))
-        .filter(assessments::Column::Status.is_in(editable))
-        .exec(tx)
-        .await?;
-    if result.rows_affected == 1 {
-        Ok(())
-    } else {
-        Err(DomainError::conflict(
-            ErrorCode::AssessmentLocked,
-            "evidence cannot change: the assessment is no longer editable",
-        ))
-    }
+/// Evidence may change only while the assessment is editable; the change moves its version on
+/// like an answer does, so it races neither a submission nor a stale `If-Match`.
+pub(crate) async fn touch_editable(
+    tx: &WriteTx,
+    ctx: &TenantCtx,
+    a: Answerer<'_>,
+    if_match: IfMatch,
+) -> DomainResult<i32> {
+    let (_, version) = advance(tx, ctx, a.visible(), if_match, |s| s.ensure_editable().map(|()| s)).await?;
+    Ok(version)
 }
 
 /// Comments the proof's side may read (the supplier never sees internal ones), oldest first;

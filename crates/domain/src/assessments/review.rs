@@ -7,13 +7,13 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::access::{self, Visible};
-use super::model::{Comment, Side};
+use super::model::{Comment, Side, Status};
 use super::repo;
-use super::service::check_version;
 use crate::Kensa;
 use crate::entities::assessment_comments;
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::pagination::{Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::tenant::TenantCtx;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,16 +95,17 @@ pub async fn review(
     ctx: &TenantCtx,
     id: Uuid,
     input: ReviewInput,
-    if_match: Option<i32>,
+    if_match: impl Into<IfMatch>,
 ) -> DomainResult<()> {
+    let if_match = if_match.into();
     let visible = access::load(&k.db, ctx, id).await?;
     let reviewer = visible.reviewer()?;
-    check_version(visible.row(), if_match)?;
-    let status = visible.status()?;
-    let to = match input.decision {
-        Decision::Accept => status.accept()?,
-        Decision::RequestChanges => status.request_changes()?,
+    if_match.check(k.require_if_match, visible.row().version)?;
+    let step: fn(Status) -> DomainResult<Status> = match input.decision {
+        Decision::Accept => Status::accept,
+        Decision::RequestChanges => Status::request_changes,
     };
+    step(visible.status()?)?;
     let mut errors = Vec::new();
     let mut comments = Vec::new();
     let in_scope = in_scope(k, &visible).await?;
@@ -144,10 +145,12 @@ pub async fn review(
         return Err(DomainError::Validation(errors));
     }
     let txn = k.begin_write().await?;
-    repo::transition(&txn, ctx, &visible, to, k.now()).await?;
+    repo::advance(&txn, ctx, &visible, if_match, step).await?;
     repo::insert_comments(&txn, ctx, reviewer.into(), comments).await?;
-    let action =
-        if to == super::model::Status::Accepted { "assessment.accepted" } else { "assessment.changes_requested" };
+    let action = match input.decision {
+        Decision::Accept => "assessment.accepted",
+        Decision::RequestChanges => "assessment.changes_requested",
+    };
     crate::audit::record_action(&txn, ctx, action, Some(("assessment", id.to_string())), json!({})).await?;
     txn.commit().await?;
     Ok(())

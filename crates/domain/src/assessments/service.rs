@@ -16,6 +16,7 @@ use crate::Kensa;
 use crate::entities::{answers, assessments};
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::pagination::{Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::templates::model::Content;
 use crate::tenant::TenantCtx;
 
@@ -77,6 +78,7 @@ async fn views(k: &Kensa, rows: Vec<assessments::Model>) -> DomainResult<Vec<Ass
             accepted_at: r.accepted_at,
             cancelled_at: r.cancelled_at,
             created_at: r.created_at,
+            updated_at: r.updated_at,
         });
     }
     Ok(out)
@@ -94,6 +96,8 @@ pub struct AssessmentFilter {
     pub supplier_id: Option<Uuid>,
     pub campaign_id: Option<Uuid>,
     pub overdue: Option<bool>,
+    /// Only assessments changed at or after this instant (incremental sync).
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[instrument(skip_all, fields(org = %ctx.org_id()))]
@@ -108,8 +112,12 @@ pub async fn list(
         supplier_id: filter.supplier_id,
         campaign_id: filter.campaign_id,
         overdue: filter.overdue.map(|o| (o, k.today())),
+        updated_since: filter.updated_since,
         ..Default::default()
     };
+    if let Some(Err(e)) = filter.updated_since.map(|t| crate::text::datetime("updated_since", t)) {
+        errors.push(e);
+    }
     match filter.role.as_deref() {
         None => {}
         Some("buyer") => scope.side = Some(Side::Buyer),
@@ -167,27 +175,17 @@ pub async fn questions(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Vec
     Ok(out)
 }
 
-/// `If-Match`, when sent, must name the current version.
-pub fn check_version(row: &assessments::Model, if_match: Option<i32>) -> DomainResult<()> {
-    match if_match {
-        Some(expected) if expected != row.version => {
-            Err(DomainError::PreconditionFailed { expected, current: row.version })
-        }
-        _ => Ok(()),
-    }
-}
-
 /// The buyer withdraws one assessment.
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
-pub async fn cancel(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: Option<i32>) -> DomainResult<Assessment> {
+pub async fn cancel(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: impl Into<IfMatch>) -> DomainResult<Assessment> {
+    let if_match = if_match.into();
     let visible: Visible = access::load(&k.db, ctx, id).await?;
     visible.reviewer()?;
-    check_version(visible.row(), if_match)?;
-    let to = visible.status()?.cancel()?;
-    let now = k.now();
+    if_match.check(k.require_if_match, visible.row().version)?;
+    visible.status()?.cancel()?;
     let txn = k.begin_write().await?;
-    repo::transition(&txn, ctx, &visible, to, now).await?;
-    super::invitations::revoke_pending(&txn, id, now).await?;
+    repo::advance(&txn, ctx, &visible, if_match, Status::cancel).await?;
+    super::invitations::revoke_pending(&txn, id, txn.now()).await?;
     crate::audit::record_action(&txn, ctx, "assessment.cancelled", Some(("assessment", id.to_string())), json!({}))
         .await?;
     txn.commit().await?;

@@ -53,7 +53,9 @@ pub(crate) async fn reserve_account_creation(k: &Kensa, meta: &RequestMeta) -> D
     let limits = &k.auth_limits;
     let address = throttle::address_key(meta.client_ip.as_deref());
     let per_address = Policy { free: limits.signups_per_address_per_hour, window: HOUR, backoff: None };
-    k.throttle.reserve(&format!("signup:addr:{address}"), &per_address).await?.allowed()?;
+    let attempt = k.throttle.reserve(&format!("signup:addr:{address}"), &per_address).await?;
+    meta.quotas.record(attempt.report("signup", &per_address));
+    attempt.allowed()?;
     let global = Policy { free: limits.signups_per_hour, window: HOUR, backoff: None };
     k.throttle.reserve("signup:all", &global).await?.allowed()?;
     Ok(())
@@ -172,8 +174,12 @@ pub async fn login(k: &Kensa, input: LoginInput, meta: &RequestMeta) -> DomainRe
     // The address first: a refused address creates no per-account key (so a flood of random
     // accounts from one address cannot fill the store), and a refused pair gives its
     // address attempt back (it evaluated nothing).
-    k.throttle.reserve(&address_key, &throttle::LOGIN_PER_ADDRESS).await?.allowed()?;
-    if let Err(e) = k.throttle.reserve(&pair_key, &throttle::LOGIN_PER_ACCOUNT_AND_ADDRESS).await?.allowed() {
+    let by_address = k.throttle.reserve(&address_key, &throttle::LOGIN_PER_ADDRESS).await?;
+    meta.quotas.record(by_address.report("login-address", &throttle::LOGIN_PER_ADDRESS));
+    by_address.allowed()?;
+    let by_account = k.throttle.reserve(&pair_key, &throttle::LOGIN_PER_ACCOUNT_AND_ADDRESS).await?;
+    meta.quotas.record(by_account.report("login-account", &throttle::LOGIN_PER_ACCOUNT_AND_ADDRESS));
+    if let Err(e) = by_account.allowed() {
         k.throttle.release(&address_key).await?;
         return Err(e);
     }
@@ -257,8 +263,15 @@ async fn record_failure(
     Ok(())
 }
 
-/// Rotates a refresh token. Presenting one that was already used means it leaked: the whole
-/// family is revoked and the caller must sign in again.
+/// How long after its first use a refresh token may be presented again: two processes (or
+/// tabs) of one client refreshing the same session at once, or a client retrying a refresh
+/// whose answer it never received, each get a valid pair of that session instead of
+/// logging each other out.
+pub const REFRESH_GRACE: chrono::Duration = chrono::Duration::seconds(30);
+
+/// Rotates a refresh token. Presented again within [`REFRESH_GRACE`] of its first use, it
+/// gets another pair of the same session; later, it means the token leaked: the whole family
+/// is revoked and the caller must sign in again.
 #[instrument(skip_all)]
 pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> DomainResult<Session> {
     let now = k.now();
@@ -279,28 +292,17 @@ pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Doma
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
-    if consumed.rows_affected != 1 {
-        txn.rollback().await?;
-        let txn = k.begin_write().await?;
-        revoke_family(&txn, row.family_id, now).await?;
-        audit::record(
-            &txn,
-            NewAuditEvent {
-                organization_id: Some(OrganizationId(user.organization_id)),
-                actor_user_id: Some(UserId(user.id)),
-                action: "auth.refresh_reuse_detected",
-                target: Some(("user", user.id.to_string())),
-                meta,
-                details: json!({ "family_id": row.family_id }),
-            },
-        )
-        .await?;
-        txn.commit().await?;
-        k.principals.invalidate_session(row.family_id);
-        return Err(DomainError::Unauthenticated {
-            code: ErrorCode::RefreshTokenReused,
-            detail: "this refresh token was already used; all sessions from that sign-in were revoked",
-        });
+    let grace = consumed.rows_affected != 1;
+    if grace {
+        // Used already (perhaps a moment ago, by a concurrent refresh): read it as it is now.
+        let current = refresh_tokens::Entity::find_by_id(row.id).one(&txn).await?.ok_or(INVALID_REFRESH)?;
+        if current.revoked_at.is_some() {
+            return Err(INVALID_REFRESH);
+        }
+        if current.used_at.is_none_or(|used| now - used > REFRESH_GRACE) {
+            txn.rollback().await?;
+            return Err(reuse_detected(k, &row, &user, meta, now).await?);
+        }
     }
     audit::record(
         &txn,
@@ -310,13 +312,44 @@ pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Doma
             action: "auth.refresh",
             target: Some(("user", user.id.to_string())),
             meta,
-            details: json!({}),
+            details: if grace { json!({ "grace": true }) } else { json!({}) },
         },
     )
     .await?;
     let session = session::issue(k, &txn, user, row.family_id, now).await?;
     txn.commit().await?;
     Ok(session)
+}
+
+/// A used refresh token presented after the grace period: it leaked. Revokes its family and
+/// answers the 401 to give.
+async fn reuse_detected(
+    k: &Kensa,
+    row: &refresh_tokens::Model,
+    user: &crate::entities::users::Model,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+) -> DomainResult<DomainError> {
+    let txn = k.begin_write().await?;
+    revoke_family(&txn, row.family_id, now).await?;
+    audit::record(
+        &txn,
+        NewAuditEvent {
+            organization_id: Some(OrganizationId(user.organization_id)),
+            actor_user_id: Some(UserId(user.id)),
+            action: "auth.refresh_reuse_detected",
+            target: Some(("user", user.id.to_string())),
+            meta,
+            details: json!({ "family_id": row.family_id }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    k.principals.invalidate_session(row.family_id);
+    Ok(DomainError::Unauthenticated {
+        code: ErrorCode::RefreshTokenReused,
+        detail: "this refresh token was already used; all sessions from that sign-in were revoked",
+    })
 }
 
 /// Revokes every token of the family in `txn`; the caller clears the principal cache once

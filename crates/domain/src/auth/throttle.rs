@@ -63,15 +63,59 @@ pub struct Attempt {
     pub count: u64,
     /// `Some(seconds)`: refused, retry after that long.
     pub retry_after_secs: Option<u64>,
+    /// Seconds until the key's count starts again from zero.
+    pub reset_secs: u64,
 }
 
 impl Attempt {
+    /// The quota as the caller is told it (`RateLimit` headers), under the name `policy`.
+    pub fn report(&self, policy_name: &'static str, policy: &Policy) -> QuotaReport {
+        QuotaReport {
+            policy: policy_name,
+            limit: policy.free,
+            window_secs: policy.window.as_secs(),
+            remaining: if self.retry_after_secs.is_some() { 0 } else { policy.free.saturating_sub(self.count) },
+            reset_secs: self.retry_after_secs.unwrap_or(self.reset_secs),
+        }
+    }
+
     /// `Err(429)` when refused.
     pub fn allowed(self) -> Result<u64, DomainError> {
         match self.retry_after_secs {
             Some(retry_after_secs) => Err(DomainError::TooManyRequests { retry_after_secs }),
             None => Ok(self.count),
         }
+    }
+}
+
+/// One quota a request was counted against, for the `RateLimit-Policy` and `RateLimit`
+/// response headers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuotaReport {
+    pub policy: &'static str,
+    /// Requests that pass in a window.
+    pub limit: u64,
+    pub window_secs: u64,
+    /// Left in the current window (0 when refused).
+    pub remaining: u64,
+    /// Seconds until more are allowed.
+    pub reset_secs: u64,
+}
+
+/// The quotas one request was counted against, filled in by the services and read by the
+/// API when it answers (shared by the clones of one request's [`crate::tenant::RequestMeta`]).
+#[derive(Clone, Debug, Default)]
+pub struct QuotaLog(std::sync::Arc<Mutex<Vec<QuotaReport>>>);
+
+impl QuotaLog {
+    pub fn record(&self, report: QuotaReport) {
+        let mut reports = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        reports.retain(|r| r.policy != report.policy);
+        reports.push(report);
+    }
+
+    pub fn reports(&self) -> Vec<QuotaReport> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 }
 
@@ -187,7 +231,8 @@ impl LoginThrottle for MemoryThrottle {
             // A refused attempt reports the delay as it stands after this attempt raised it.
             let retry_after_secs =
                 entry.until.filter(|_| blocked).map(|until| ceil_secs(until.saturating_duration_since(now)));
-            Attempt { count: entry.count, retry_after_secs }
+            let reset_secs = ceil_secs(entry.expires.saturating_duration_since(now));
+            Attempt { count: entry.count, retry_after_secs, reset_secs }
         })
     }
 

@@ -21,6 +21,7 @@ use crate::assessments::service::is_overdue;
 use crate::entities::{campaigns, suppliers};
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::pagination::{Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::suppliers::repo as suppliers_repo;
 use crate::tenant::{EditorCtx, TenantCtx};
 
@@ -244,16 +245,23 @@ pub async fn cancel(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<
             open.push(visible);
         }
     }
+    let mut cancelled = 0;
     for visible in &open {
-        crate::assessments::repo::transition(&txn, ctx, visible, Status::Cancelled, now).await?;
+        // Each row is read again under its lock: one submitted meanwhile keeps its state.
+        match crate::assessments::repo::advance(&txn, ctx, visible, IfMatch::Absent, Status::cancel).await {
+            Ok(_) => {}
+            Err(DomainError::Conflict { code: ErrorCode::InvalidTransition, .. }) => continue,
+            Err(e) => return Err(e),
+        }
         invitations::revoke_pending(&txn, visible.id(), now).await?;
+        cancelled += 1;
     }
     crate::audit::record_action(
         &txn,
         ctx,
         "campaign.cancelled",
         Some(("campaign", id.to_string())),
-        json!({ "cancelled": open.len() }),
+        json!({ "cancelled": cancelled }),
     )
     .await?;
     txn.commit().await?;

@@ -8,6 +8,7 @@ pub mod assessments;
 pub mod audit_events;
 pub mod campaigns;
 pub mod evidence;
+pub mod idempotency_keys;
 pub mod jobs;
 pub mod organizations;
 pub mod refresh_tokens;

@@ -19,6 +19,8 @@ pub struct Model {
     pub supplier_organization_id: Option<Uuid>,
     /// Status of the supplier's latest assessment, kept in step by the services.
     pub review_status: String,
+    /// Moves on with every change to the record: its `ETag`, for `If-Match`.
+    pub version: i32,
     pub deleted_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -33,7 +33,11 @@ pub struct Supplier {
     /// Status of the latest assessment, or `not_started`.
     #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::ReviewStatus))]
     pub review_status: String,
+    /// Moves on with every change to the record (also when `review_status` follows an
+    /// assessment); the `ETag`, to send back in `If-Match`.
+    pub version: i32,
     pub created_at: DateTime<Utc>,
+    /// Every change moves it, including `review_status`: what `?updated_since=` compares.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -51,6 +55,7 @@ impl From<suppliers::Model> for Supplier {
             tags: serde_json::from_value(r.tags).unwrap_or_default(),
             organization_id: r.supplier_organization_id,
             review_status: r.review_status,
+            version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -206,6 +211,8 @@ pub struct SupplierFilter {
     pub target_level: Option<i32>,
     pub tag: Option<String>,
     pub review_status: Option<String>,
+    /// Only records changed at or after this instant (incremental sync).
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 pub fn validate_filter(filter: &SupplierFilter) -> DomainResult<()> {
@@ -221,6 +228,9 @@ pub fn validate_filter(filter: &SupplierFilter) -> DomainResult<()> {
             ErrorCode::InvalidValue,
             format!("must be one of {}", STATUSES.join(", ")),
         )));
+    }
+    if let Some(since) = filter.updated_since {
+        v.check(text::datetime("updated_since", since));
     }
     v.finish()
 }

@@ -72,6 +72,9 @@ pub async fn list(
     if let Some(status) = &filter.review_status {
         query = query.filter(suppliers::Column::ReviewStatus.eq(status.as_str()));
     }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(suppliers::Column::UpdatedAt.gte(since));
+    }
     if let Some(cursor) = page.cursor {
         query = query.filter(suppliers::Column::Id.gt(cursor));
     }
@@ -94,6 +97,7 @@ pub fn row(ctx: &TenantCtx, id: Uuid, f: &SupplierFields, now: chrono::DateTime<
         tag_text: format!("|{}|", f.tags.join("|")),
         supplier_organization_id: None,
         review_status: "not_started".into(),
+        version: 1,
         deleted_at: None,
         created_at: now,
         updated_at: now,
@@ -109,7 +113,7 @@ pub async fn update_fields(
     f: &SupplierFields,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool, sea_orm::DbErr> {
-    use sea_orm::sea_query::Expr;
+    use sea_orm::sea_query::{Expr, ExprTrait};
     let result = suppliers::Entity::update_many()
         .col_expr(suppliers::Column::Name, Expr::value(f.name.clone()))
         .col_expr(suppliers::Column::ContactName, Expr::value(f.contact_name.clone()))
@@ -122,10 +126,40 @@ pub async fn update_fields(
         .col_expr(suppliers::Column::SearchText, Expr::value(format!("{} {}", f.name.to_lowercase(), f.contact_email)))
         .col_expr(suppliers::Column::TagText, Expr::value(format!("|{}|", f.tags.join("|"))))
         .col_expr(suppliers::Column::UpdatedAt, Expr::value(now))
+        .col_expr(suppliers::Column::Version, Expr::col(suppliers::Column::Version).add(1))
         .filter(suppliers::Column::Id.eq(id))
         .filter(suppliers::Column::OrganizationId.eq(ctx.org_id().0))
         .filter(suppliers::Column::DeletedAt.is_null())
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// The supplier record as it is inside `tx`, locked until commit on PostgreSQL (SQLite's
+/// write lock is already held): what `If-Match` is checked against.
+pub async fn lock(tx: &crate::WriteTx, ctx: &TenantCtx, id: Uuid) -> DomainResult<Option<suppliers::Model>> {
+    Ok(scoped(ctx).filter(suppliers::Column::Id.eq(id)).lock_exclusive().one(tx).await?)
+}
+
+/// Mirrors the status of the supplier's latest assessment on its record; the record's
+/// version and `updated_at` move with it (it is part of what a client syncs).
+pub(crate) async fn mirror_review_status(
+    tx: &crate::WriteTx,
+    supplier_ids: impl IntoIterator<Item = Uuid>,
+    status: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let ids: Vec<Uuid> = supplier_ids.into_iter().collect();
+    for chunk in ids.chunks(500) {
+        suppliers::Entity::update_many()
+            .col_expr(suppliers::Column::ReviewStatus, Expr::value(status))
+            .col_expr(suppliers::Column::UpdatedAt, Expr::value(now))
+            .col_expr(suppliers::Column::Version, Expr::col(suppliers::Column::Version).add(1))
+            .filter(suppliers::Column::Id.is_in(chunk.to_vec()))
+            .filter(suppliers::Column::ReviewStatus.ne(status))
+            .exec(tx)
+            .await?;
+    }
+    Ok(())
 }

@@ -14,6 +14,7 @@ use crate::audit::record_action as record;
 use crate::entities::suppliers;
 use crate::error::{DomainError, DomainResult, OnUnique};
 use crate::pagination::{Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::tenant::{EditorCtx, TenantCtx};
 
 fn email_taken(email: &str) -> DomainError {
@@ -58,11 +59,20 @@ pub async fn get(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Supplier>
     repo::find(&k.db, ctx, id).await?.map(Supplier::from).ok_or(DomainError::NotFound("supplier"))
 }
 
+/// Changes the given fields. With `If-Match`, only while the record is at that version (412
+/// otherwise, also when another write commits first).
 #[instrument(skip_all, fields(org = %editor.tenant().org_id(), supplier = %id))]
-pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierInput) -> DomainResult<Supplier> {
+pub async fn update(
+    k: &Kensa,
+    editor: EditorCtx<'_>,
+    id: Uuid,
+    input: SupplierInput,
+    if_match: impl Into<IfMatch>,
+) -> DomainResult<Supplier> {
     let ctx = editor.tenant();
     let txn = k.begin_write().await?;
-    let existing = repo::find(&txn, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
+    let existing = repo::lock(&txn, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
+    if_match.into().check(k.require_if_match, existing.version)?;
     let current = SupplierFields::of(&Supplier::from(existing));
     let fields = SupplierFields::parse(input, Some(&current), "").map_err(DomainError::Validation)?;
     if fields.contact_email != current.contact_email
@@ -102,15 +112,19 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: SupplierI
 }
 
 /// Soft delete: the record stays for the history of its assessments; its outstanding
-/// invitation links stop working.
+/// invitation links stop working. With `If-Match`, only at that version.
 #[instrument(skip_all, fields(org = %editor.tenant().org_id(), supplier = %id))]
-pub async fn delete(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<()> {
+pub async fn delete(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, if_match: impl Into<IfMatch>) -> DomainResult<()> {
     let ctx = editor.tenant();
     let txn = k.begin_write().await?;
-    let existing = repo::find(&txn, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
+    let existing = repo::lock(&txn, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
+    if_match.into().check(k.require_if_match, existing.version)?;
     let now = k.now();
+    let version = existing.version;
     let mut model: suppliers::ActiveModel = existing.into();
     model.deleted_at = Set(Some(now));
+    model.updated_at = Set(now);
+    model.version = Set(version + 1);
     suppliers::Entity::update(model).exec(&txn).await?;
     invitations::revoke_for_supplier(&txn, id, now).await?;
     claims::supersede_for_supplier(&txn, id, now).await?;

@@ -55,6 +55,16 @@ pub async fn latest_builtin_ids(conn: &impl ConnectionTrait) -> DomainResult<Vec
     Ok(rows.into_iter().filter(|r| seen.insert(r.key.clone())).map(|r| r.id).collect())
 }
 
+/// The organization's own template inside `tx`, locked until commit on PostgreSQL (SQLite's
+/// write lock is already held).
+pub(crate) async fn lock(tx: &crate::WriteTx, ctx: &TenantCtx, id: Uuid) -> DomainResult<Option<templates::Model>> {
+    Ok(templates::Entity::find_by_id(id)
+        .filter(templates::Column::OrganizationId.eq(ctx.org_id().0))
+        .lock_exclusive()
+        .one(tx)
+        .await?)
+}
+
 pub async fn key_taken(
     conn: &impl ConnectionTrait,
     ctx: &TenantCtx,

@@ -17,6 +17,7 @@ use crate::audit;
 use crate::entities::templates;
 use crate::error::{DomainError, DomainResult, FieldError, OnUnique};
 use crate::pagination::{Page, PageRequest};
+use crate::precondition::IfMatch;
 use crate::tenant::{EditorCtx, TenantCtx};
 
 /// A template without its tree, for lists.
@@ -207,7 +208,7 @@ pub async fn clone(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, input: CloneInput
 }
 
 /// Replaces the given parts of an unused custom template; the result is validated whole.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct TemplatePatch {
     pub key: Option<String>,
     pub name: Option<String>,
@@ -218,10 +219,38 @@ pub struct TemplatePatch {
     pub categories: Option<Vec<Category>>,
 }
 
+/// Applies the patch; the template's version moves on. With `If-Match`, only while the
+/// template is at that version (412 otherwise, also when another edit commits first).
 #[instrument(skip_all, fields(org = %editor.tenant().org_id(), template = %id))]
-pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, patch: TemplatePatch) -> DomainResult<TemplateView> {
+pub async fn update(
+    k: &Kensa,
+    editor: EditorCtx<'_>,
+    id: Uuid,
+    patch: TemplatePatch,
+    if_match: impl Into<IfMatch>,
+) -> DomainResult<TemplateView> {
+    let if_match = if_match.into();
+    // Without `If-Match` a concurrent edit is not an error: the patch is applied again to
+    // what that edit left (a few times at most, then 409).
+    for _ in 0..3 {
+        if let Some(view) = try_update(k, editor, id, &patch, if_match).await? {
+            return Ok(view);
+        }
+    }
+    Err(DomainError::conflict(ErrorCode::ConcurrentUpdate, "the template keeps changing; reload it and retry"))
+}
+
+/// `None` when another edit committed between reading the template and writing it.
+async fn try_update(
+    k: &Kensa,
+    editor: EditorCtx<'_>,
+    id: Uuid,
+    patch: &TemplatePatch,
+    if_match: IfMatch,
+) -> DomainResult<Option<TemplateView>> {
     let ctx = editor.tenant();
     let row = visible(k, ctx, id).await?;
+    if_match.check(k.require_if_match, row.version)?;
     if row.builtin {
         return Err(DomainError::conflict(
             ErrorCode::TemplateImmutable,
@@ -229,12 +258,10 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, patch: TemplateP
         ));
     }
     if row.in_use {
-        return Err(DomainError::conflict(
-            ErrorCode::TemplateInUse,
-            "this template is used by an assessment and can no longer change: clone it and edit the copy",
-        ));
+        return Err(in_use());
     }
     let mut doc = repo::document(&row)?;
+    let patch = patch.clone();
     doc.key = patch.key.unwrap_or(doc.key);
     doc.name = patch.name.unwrap_or(doc.name);
     doc.name_en = patch.name_en.or(doc.name_en);
@@ -252,12 +279,24 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, patch: TemplateP
             format!("your organization already has a template with key {:?}", doc.key),
         ));
     }
-    let fresh = repo::new_row(&doc, Some(ctx), row.version, None, row.source_template_id, k.now())?;
+    let fresh = repo::new_row(&doc, Some(ctx), row.version + 1, None, row.source_template_id, k.now())?;
     let txn = k.begin_write().await?;
-    // Conditional on `in_use` still being false: an assessment created meanwhile wins.
-    let updated = templates::Entity::update_many()
+    let Some(current) = repo::lock(&txn, ctx, row.id).await? else { return Err(DomainError::NotFound("template")) };
+    if current.in_use {
+        // An assessment created meanwhile wins.
+        return Err(DomainError::conflict(
+            ErrorCode::TemplateInUse,
+            "this template was just put to use by an assessment: clone it",
+        ));
+    }
+    if_match.still(current.version)?;
+    if current.version != row.version {
+        return Ok(None);
+    }
+    templates::Entity::update_many()
         .set(templates::ActiveModel {
             key: Set(fresh.key.clone()),
+            version: Set(fresh.version),
             name: Set(fresh.name.clone()),
             name_en: Set(fresh.name_en.clone()),
             guideline_version: Set(fresh.guideline_version.clone()),
@@ -269,25 +308,25 @@ pub async fn update(k: &Kensa, editor: EditorCtx<'_>, id: Uuid, patch: TemplateP
             ..Default::default()
         })
         .filter(templates::Column::Id.eq(row.id))
-        .filter(templates::Column::InUse.eq(false))
         .exec(&txn)
         .await
         .on_unique(ErrorCode::TemplateKeyTaken, "your organization already has a template with this key")?;
-    if updated.rows_affected != 1 {
-        return Err(DomainError::conflict(
-            ErrorCode::TemplateInUse,
-            "this template was just put to use by an assessment: clone it",
-        ));
-    }
     audit::record_action(
         &txn,
         ctx,
         "template.updated",
         Some(("template", row.id.to_string())),
-        json!({ "key": fresh.key, "item_count": fresh.item_count }),
+        json!({ "key": fresh.key, "item_count": fresh.item_count, "version": fresh.version }),
     )
     .await?;
     txn.commit().await?;
     let stored = templates::Model { id: row.id, created_at: row.created_at, in_use: false, ..fresh };
-    view(&stored, TreeFilter::default())
+    view(&stored, TreeFilter::default()).map(Some)
+}
+
+fn in_use() -> DomainError {
+    DomainError::conflict(
+        ErrorCode::TemplateInUse,
+        "this template is used by an assessment and can no longer change: clone it and edit the copy",
+    )
 }

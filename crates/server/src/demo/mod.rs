@@ -18,7 +18,7 @@ use kensa_domain::campaigns::{CampaignInput, service as campaigns};
 use kensa_domain::pagination::PageRequest;
 use kensa_domain::suppliers::{SupplierInput, service as suppliers};
 use kensa_domain::tenant::{RequestMeta, TenantCtx};
-use kensa_domain::{DomainError, Kensa};
+use kensa_domain::{DomainError, IfMatch, Kensa};
 use kensa_worker::mail::{Mailer, OutgoingMail};
 use kensa_worker::{Worker, WorkerError};
 use tokio::sync::Mutex;
@@ -227,7 +227,7 @@ async fn play(k: &Kensa, buyer: &TenantCtx, p: Player<'_>) -> Result<(), DemoErr
     match p.supplier.stage {
         Stage::Sent => return Ok(()),
         Stage::CancelledUnanswered => {
-            assessments::cancel(k, buyer, id, None).await?;
+            assessments::cancel(k, buyer, id, IfMatch::Any).await?;
             return Ok(());
         }
         _ => {}
@@ -257,14 +257,14 @@ async fn play(k: &Kensa, buyer: &TenantCtx, p: Player<'_>) -> Result<(), DemoErr
     let all: Vec<(u32, _)> = questions.iter().map(|q| (q.no, data::answer(p.index, q.no, today))).collect();
     let partial = matches!(p.supplier.stage, Stage::InProgress | Stage::Overdue | Stage::CancelledInProgress);
     let chosen = if partial { all[..all.len() * 2 / 5].to_vec() } else { all };
-    answers::save(k, &supplier, id, chosen, None, false).await?;
+    answers::save(k, &supplier, id, chosen, IfMatch::Any, false).await?;
     match p.supplier.stage {
         Stage::InProgress => {}
         Stage::Overdue => {
             kensa_domain::demo::backdate_due_date(k, buyer.editor()?, id, today - chrono::Duration::days(9)).await?;
         }
         Stage::CancelledInProgress => {
-            assessments::cancel(k, buyer, id, None).await?;
+            assessments::cancel(k, buyer, id, IfMatch::Any).await?;
         }
         _ => {
             let file = kensa_domain::assessments::staging::Stager::from_bytes(
@@ -285,8 +285,8 @@ async fn play(k: &Kensa, buyer: &TenantCtx, p: Player<'_>) -> Result<(), DemoErr
                 file,
                 item_no: questions.first().map(|q| q.no),
             };
-            evidence::upload(k, &supplier, id, upload).await?;
-            answers::submit(k, &supplier, id, None).await?;
+            evidence::upload(k, &supplier, id, upload, IfMatch::Any).await?;
+            answers::submit(k, &supplier, id, IfMatch::Any).await?;
             if matches!(p.supplier.stage, Stage::ChangesRequested | Stage::Accepted) {
                 let first = questions.first().map_or(1, |q| q.no);
                 let request = ReviewInput {
@@ -294,18 +294,18 @@ async fn play(k: &Kensa, buyer: &TenantCtx, p: Player<'_>) -> Result<(), DemoErr
                     comment: Some("Thank you. Please add the approval date of the policy and who owns it.".into()),
                     items: vec![ItemComment { no: first, comment: "Which plants does this cover?".into() }],
                 };
-                review::review(k, buyer, id, request, None).await?;
+                review::review(k, buyer, id, request, IfMatch::Any).await?;
             }
             if p.supplier.stage == Stage::Accepted {
                 let fix = vec![(questions.first().map_or(1, |q| q.no), data::answer(0, 0, today))];
-                answers::save(k, &supplier, id, fix, None, false).await?;
-                answers::submit(k, &supplier, id, None).await?;
+                answers::save(k, &supplier, id, fix, IfMatch::Any, false).await?;
+                answers::submit(k, &supplier, id, IfMatch::Any).await?;
                 let accept = ReviewInput {
                     decision: Decision::Accept,
                     comment: Some("Accepted. Thank you for the quick update.".into()),
                     items: Vec::new(),
                 };
-                review::review(k, buyer, id, accept, None).await?;
+                review::review(k, buyer, id, accept, IfMatch::Any).await?;
             }
         }
     }

@@ -72,6 +72,11 @@ check_typescript() {
   serve node "$GEN/ts-build/flow.js"
 }
 
+check_graphql() {
+  echo "== contract: the same flow over GraphQL (graphql_flow.py, standard library only)"
+  serve python3 graphql_flow.py
+}
+
 check_fuzz() {
   echo "== contract: schemathesis"
   serve "$VENV/bin/python" fuzz.py --spec "$SPEC" --max-examples "${FUZZ_EXAMPLES:-25}"
@@ -80,13 +85,14 @@ check_fuzz() {
 install_tools
 fresh_spec
 checks=("$@")
-[[ ${#checks[@]} -eq 0 ]] && checks=(lint python typescript fuzz)
+[[ ${#checks[@]} -eq 0 ]] && checks=(lint python typescript graphql fuzz)
 for check in "${checks[@]}"; do
   case "$check" in
     lint) check_lint ;;
     python) check_python ;;
     typescript) check_typescript ;;
+    graphql) check_graphql ;;
     fuzz) check_fuzz ;;
-    *) echo "unknown check: $check (lint, python, typescript, fuzz)" >&2; exit 2 ;;
+    *) echo "unknown check: $check (lint, python, typescript, graphql, fuzz)" >&2; exit 2 ;;
   esac
 done

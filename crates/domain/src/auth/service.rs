@@ -330,8 +330,13 @@ async fn reuse_detected(
     meta: &RequestMeta,
     now: DateTime<Utc>,
 ) -> DomainResult<DomainError> {
+    // The revocation commits on its own first: a leaked family must end even if the audit
+    // write after it fails.
     let txn = k.begin_write().await?;
     revoke_family(&txn, row.family_id, now).await?;
+    txn.commit().await?;
+    k.principals.invalidate_session(row.family_id);
+    let txn = k.begin_write().await?;
     audit::record(
         &txn,
         NewAuditEvent {
@@ -345,7 +350,6 @@ async fn reuse_detected(
     )
     .await?;
     txn.commit().await?;
-    k.principals.invalidate_session(row.family_id);
     Ok(DomainError::Unauthenticated {
         code: ErrorCode::RefreshTokenReused,
         detail: "this refresh token was already used; all sessions from that sign-in were revoked",
@@ -376,9 +380,13 @@ pub async fn logout(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Domai
         return Ok(());
     };
     let user = users_repo::find_by_id(&k.db, row.user_id).await?;
+    // As on reuse: the sign-out takes effect even if its audit write fails.
     let txn = k.begin_write().await?;
     revoke_family(&txn, row.family_id, k.now()).await?;
+    txn.commit().await?;
+    k.principals.invalidate_session(row.family_id);
     if let Some(user) = user {
+        let txn = k.begin_write().await?;
         audit::record(
             &txn,
             NewAuditEvent {
@@ -391,9 +399,8 @@ pub async fn logout(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Domai
             },
         )
         .await?;
+        txn.commit().await?;
     }
-    txn.commit().await?;
-    k.principals.invalidate_session(row.family_id);
     Ok(())
 }
 

@@ -20,6 +20,25 @@ pub struct NewAuditEvent<'a> {
     pub details: serde_json::Value,
 }
 
+impl<'a> NewAuditEvent<'a> {
+    /// A user acting on their own account (sign-in, refresh, sign-out…), in their organization.
+    pub(crate) fn by_user(
+        user: &crate::entities::users::Model,
+        action: &'static str,
+        meta: &'a RequestMeta,
+        details: serde_json::Value,
+    ) -> Self {
+        Self {
+            organization_id: Some(OrganizationId(user.organization_id)),
+            actor_user_id: Some(UserId(user.id)),
+            action,
+            target: Some(("user", user.id.to_string())),
+            meta,
+            details,
+        }
+    }
+}
+
 // No organization: the trail is only ever read within the caller's own organization.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AuditEventDto))]

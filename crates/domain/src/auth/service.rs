@@ -212,18 +212,7 @@ pub async fn login(k: &Kensa, input: LoginInput, meta: &RequestMeta) -> DomainRe
     k.throttle.release(&address_key).await?;
     let now = k.now();
     let txn = k.begin_write().await?;
-    audit::record(
-        &txn,
-        NewAuditEvent {
-            organization_id: Some(OrganizationId(user.organization_id)),
-            actor_user_id: Some(UserId(user.id)),
-            action: "auth.login",
-            target: Some(("user", user.id.to_string())),
-            meta,
-            details: json!({}),
-        },
-    )
-    .await?;
+    audit::record(&txn, NewAuditEvent::by_user(&user, "auth.login", meta, json!({}))).await?;
     let session = session::start(k, &txn, user, now).await?;
     txn.commit().await?;
     Ok(session)
@@ -306,14 +295,7 @@ pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Doma
     }
     audit::record(
         &txn,
-        NewAuditEvent {
-            organization_id: Some(OrganizationId(user.organization_id)),
-            actor_user_id: Some(UserId(user.id)),
-            action: "auth.refresh",
-            target: Some(("user", user.id.to_string())),
-            meta,
-            details: if grace { json!({ "grace": true }) } else { json!({}) },
-        },
+        NewAuditEvent::by_user(&user, "auth.refresh", meta, if grace { json!({ "grace": true }) } else { json!({}) }),
     )
     .await?;
     let session = session::issue(k, &txn, user, row.family_id, now).await?;
@@ -339,14 +321,7 @@ async fn reuse_detected(
     let txn = k.begin_write().await?;
     audit::record(
         &txn,
-        NewAuditEvent {
-            organization_id: Some(OrganizationId(user.organization_id)),
-            actor_user_id: Some(UserId(user.id)),
-            action: "auth.refresh_reuse_detected",
-            target: Some(("user", user.id.to_string())),
-            meta,
-            details: json!({ "family_id": row.family_id }),
-        },
+        NewAuditEvent::by_user(user, "auth.refresh_reuse_detected", meta, json!({ "family_id": row.family_id })),
     )
     .await?;
     txn.commit().await?;
@@ -387,18 +362,7 @@ pub async fn logout(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Domai
     k.principals.invalidate_session(row.family_id);
     if let Some(user) = user {
         let txn = k.begin_write().await?;
-        audit::record(
-            &txn,
-            NewAuditEvent {
-                organization_id: Some(OrganizationId(user.organization_id)),
-                actor_user_id: Some(UserId(user.id)),
-                action: "auth.logout",
-                target: Some(("user", user.id.to_string())),
-                meta,
-                details: json!({}),
-            },
-        )
-        .await?;
+        audit::record(&txn, NewAuditEvent::by_user(&user, "auth.logout", meta, json!({}))).await?;
         txn.commit().await?;
     }
     Ok(())

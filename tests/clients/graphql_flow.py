@@ -114,6 +114,6 @@ history = gql(supplier_token,
               "query($id: UUID!) { assessmentHistory(id: $id, first: 200) { nodes { kind } pageInfo { hasNextPage } } }",
               {"id": assessment})["assessmentHistory"]
 kinds = [n["kind"] for n in history["nodes"]]
-check("the history, paged as a connection", "status_changed" in kinds and "answer_changed" in kinds)
+check("the history, paged as a connection", "STATUS_CHANGED" in kinds and "ANSWER_CHANGED" in kinds)
 
 print(f"{passed} passed, 0 failed")

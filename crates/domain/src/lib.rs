@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod clock;
+mod closed_set;
 pub mod config;
 pub mod db;
 pub mod demo;

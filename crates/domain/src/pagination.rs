@@ -62,4 +62,9 @@ impl<T> Page<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page { data: self.data.into_iter().map(f).collect(), next_cursor: self.next_cursor }
     }
+
+    /// [`Self::map`] for a conversion that can fail (a stored row the code cannot read).
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page { data: self.data.into_iter().map(f).collect::<Result<_, E>>()?, next_cursor: self.next_cursor })
+    }
 }

@@ -11,55 +11,7 @@ use uuid::Uuid;
 
 use crate::assessments::Status;
 use crate::templates::AnswerStatus;
-
-/// A language of mails and of the interface (`users::model::LOCALES`).
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum Locale {
-    Ja,
-    En,
-}
-
-/// Where a supplier stands: the status of its latest assessment, or `not_started`.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum ReviewStatus {
-    NotStarted,
-    Sent,
-    InProgress,
-    Submitted,
-    ChangesRequested,
-    Accepted,
-    Cancelled,
-}
-
-/// Who sees a comment: both sides, or only the buyer.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum Visibility {
-    Shared,
-    Internal,
-}
-
-/// The caller's side of an assessment, as a list filter.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum AssessmentSide {
-    Buyer,
-    Supplier,
-}
-
-/// What a history event records.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum HistoryKind {
-    Created,
-    StatusChanged,
-    AnswerChanged,
-    CommentAdded,
-    EvidenceAdded,
-    EvidenceDeleted,
-}
+use crate::users::model::Locale;
 
 /// The only token type.
 #[derive(utoipa::ToSchema)]

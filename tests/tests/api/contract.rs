@@ -84,8 +84,17 @@ async fn every_created_resource_answers_with_its_location() -> TestResult {
         app.post(&format!("/api/v1/assessments/{assessment}/comments"), buyer_token, json!({ "body": "Hello" })).await;
     assert_eq!(
         (comment.status, location(&comment)),
-        (StatusCode::CREATED, &*format!("/api/v1/assessments/{assessment}/comments"))
+        (
+            StatusCode::CREATED,
+            &*format!("/api/v1/assessments/{assessment}/comments/{}", comment.body["id"].as_str().unwrap_or("?"))
+        )
     );
+    // Each of those URLs answers with what was created.
+    for made in [&created, &campaign, &clone, &invited, &comment] {
+        let fetched = app.get(location(made), buyer_token).await;
+        assert_eq!(fetched.status, StatusCode::OK, "{}: {}", location(made), fetched.body);
+        assert_eq!(fetched.body["id"], made.body["id"], "{}", location(made));
+    }
 
     let form = Form::new().part("file", Part::bytes(b"policy\n".to_vec()).file_name("p.txt").mime_str("text/plain")?);
     let sent = app

@@ -97,7 +97,7 @@ async fn suppliers_campaigns_answers_and_review_work_over_graphql() -> TestResul
         &app,
         b,
         "mutation($id: UUID!, $i: CommentInput!) { addComment(assessmentId: $id, input: $i) { id } }",
-        json!({ "id": assessment, "i": { "body": "internal note", "visibility": "internal" } }),
+        json!({ "id": assessment, "i": { "body": "internal note", "visibility": "INTERNAL" } }),
     )
     .await;
     let review = gql(&app, b, "mutation($id: UUID!, $i: ReviewInput!) { reviewAssessment(id: $id, input: $i) { status } }",
@@ -178,7 +178,7 @@ async fn suppliers_campaigns_answers_and_review_work_over_graphql() -> TestResul
         json!({}),
     )
     .await;
-    assert_eq!(ok(&listed)["suppliers"]["nodes"][0]["reviewStatus"], "accepted");
+    assert_eq!(ok(&listed)["suppliers"]["nodes"][0]["reviewStatus"], "ACCEPTED");
     let stranger = app.signup("Stranger").await;
     let hidden = gql(
         &app,

@@ -13,6 +13,8 @@ struct Fixture {
     b_owner: Member,
     builtin_template: String,
     a_template: String,
+    /// A pending invitation of organization A.
+    invitation: String,
 }
 
 impl Fixture {
@@ -29,7 +31,15 @@ impl Fixture {
             .post(&format!("/api/v1/templates/{builtin_template}/clone"), Some(&owner.access_token), json!({}))
             .await;
         let a_template = clone.body["id"].as_str().unwrap_or_default().to_owned();
-        Self { a, b_owner, builtin_template, a_template }
+        let invited = app
+            .post(
+                "/api/v1/users/invitations",
+                Some(&owner.access_token),
+                json!({ "email": unique_email("m"), "role": "viewer" }),
+            )
+            .await;
+        let invitation = invited.body["id"].as_str().unwrap_or_default().to_owned();
+        Self { a, b_owner, builtin_template, a_template, invitation }
     }
 
     fn a(&self, role: &str) -> &Member {
@@ -75,13 +85,14 @@ fn row(
 
 /// The single-organization rows; ids are parameters so that the completeness test can list
 /// them without a running app.
-pub fn rows(a_viewer: &str, builtin: &str, a_template: &str) -> Vec<Row> {
+pub fn rows(a_viewer: &str, builtin: &str, a_template: &str, invitation: &str) -> Vec<Row> {
     use Method as M;
     let invite: fn() -> Value = || json!({ "email": unique_email("matrix"), "role": "viewer" });
     vec![
         row(M::GET, "/api/v1/me".into(), None, ALL, None),
         row(M::GET, "/api/v1/users".into(), None, ADMINS, None),
         row(M::POST, "/api/v1/users/invitations".into(), Some(invite), ADMINS, None),
+        row(M::GET, format!("/api/v1/users/invitations/{invitation}"), None, ADMINS, Some(404)),
         row(M::PATCH, format!("/api/v1/users/{a_viewer}"), Some(|| json!({ "role": "viewer" })), ADMINS, Some(404)),
         row(M::GET, "/api/v1/audit-events".into(), None, ADMINS, None),
         row(M::GET, "/api/v1/supplier-claims".into(), None, ADMINS, None),
@@ -109,7 +120,7 @@ async fn every_route_refuses_anonymous_wrong_role_and_other_tenant_callers() -> 
     let app = spawn_app().await;
     let fixture = Fixture::build(&app).await;
     let f = &fixture;
-    for row in rows(&f.a("viewer").user_id, &f.builtin_template, &f.a_template) {
+    for row in rows(&f.a("viewer").user_id, &f.builtin_template, &f.a_template, &f.invitation) {
         let label = format!("{} {}", row.method, row.path);
         let anonymous = app.request(row.method.clone(), &row.path, None, row.body.map(|b| b())).await;
         assert_eq!(anonymous.status.as_u16(), 401, "{label} anonymous: {}", anonymous.body);

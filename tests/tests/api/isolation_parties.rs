@@ -56,6 +56,8 @@ pub struct PartyRow {
 pub struct Ids {
     pub assessment: String,
     pub evidence: String,
+    /// A shared comment by the supplier.
+    pub comment: String,
     pub supplier_record: String,
     pub campaign: String,
     pub builtin_template: String,
@@ -69,6 +71,7 @@ impl Ids {
         Self {
             assessment: id(),
             evidence: id(),
+            comment: id(),
             supplier_record: id(),
             campaign: id(),
             builtin_template: id(),
@@ -141,8 +144,16 @@ pub async fn parties(app: &TestApp) -> Parties {
     let path = format!("/api/v1/assessments/{assessment}/evidence");
     let uploaded = send(app, &Method::POST, &path, Some(&s_owner.access_token), Some(&Body::Pdf)).await;
     let evidence = uploaded.body["id"].as_str().unwrap_or_default().to_owned();
+    let commented = app
+        .post(
+            &format!("/api/v1/assessments/{assessment}/comments"),
+            Some(&s_owner.access_token),
+            json!({ "body": "Hi" }),
+        )
+        .await;
+    let comment = commented.body["id"].as_str().unwrap_or_default().to_owned();
     let b_owner = app.signup("Stranger B").await;
-    let ids = Ids { assessment, evidence, supplier_record, campaign, builtin_template, a_template };
+    let ids = Ids { assessment, evidence, comment, supplier_record, campaign, builtin_template, a_template };
     Parties { members, b_owner, ids }
 }
 
@@ -243,6 +254,7 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         row(M::GET, format!("/api/v1/assessments/{x}"), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/questions"), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/comments"), None, readable_by_both, NotFound),
+        row(M::GET, format!("/api/v1/assessments/{x}/comments/{}", ids.comment), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/history"), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/evidence"), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/evidence/{e}"), None, readable_by_both, NotFound),

@@ -17,6 +17,7 @@ mod evidence_names;
 mod graphql;
 mod graphql_flow;
 mod graphql_limits;
+mod graphql_sync;
 mod helpers;
 mod idempotency;
 mod incremental_sync;

@@ -14,6 +14,7 @@ mod connection;
 pub mod cost;
 pub mod guard;
 mod http;
+mod idempotent;
 mod input_check;
 pub mod limits;
 mod mutation;

@@ -2,6 +2,7 @@
 //! types and codes as REST.
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
 use kensa_domain::ErrorCode;
 use kensa_domain::Kensa;
 use kensa_domain::assessments::claims::{self, ClaimStatus, SupplierClaim};
@@ -10,19 +11,25 @@ use kensa_domain::assessments::invitations::{self, Accepted, InvitationPreview};
 use kensa_domain::assessments::review::{CommentInput, ReviewInput};
 use kensa_domain::assessments::service::AssessmentFilter;
 use kensa_domain::assessments::{
-    self, Answer, AnswerInput, Assessment, Comment, HistoryEvent, Question, Status as AssessmentStatus,
+    self, Answer, AnswerInput, Assessment, Comment, HistoryEvent, Question, Side, Status as AssessmentStatus,
 };
 use kensa_domain::campaigns::{self, Campaign, CampaignInput};
-use kensa_domain::suppliers::{self, Supplier, SupplierFilter, SupplierInput};
+use kensa_domain::suppliers::{self, ReviewStatus, Supplier, SupplierFilter, SupplierInput};
 use kensa_domain::tenant::TenantCtx;
 use uuid::Uuid;
 
 use super::connection::{self, Paged};
+use super::idempotent;
 use super::{Caller, gql};
 use crate::rest::assessments::BulkAnswers;
 
 fn caller<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<(&'a Kensa, &'a TenantCtx)> {
     Ok((ctx.data::<Kensa>()?, ctx.data::<Caller>()?.require()?))
+}
+
+/// [`caller`], owned: for work that may outlive the request (an idempotent mutation).
+fn owned(ctx: &Context<'_>) -> async_graphql::Result<(Kensa, TenantCtx)> {
+    caller(ctx).map(|(k, t)| (k.clone(), t.clone()))
 }
 
 #[derive(SimpleObject)]
@@ -47,12 +54,16 @@ impl WorkflowQuery {
         tier: Option<String>,
         target_level: Option<i32>,
         tag: Option<String>,
-        review_status: Option<String>,
+        review_status: Option<ReviewStatus>,
+        #[graphql(desc = "Only records changed at or after this instant (incremental sync).")] updated_since: Option<
+            DateTime<Utc>,
+        >,
         first: Option<u64>,
         after: Option<String>,
     ) -> async_graphql::Result<Paged<Supplier>> {
         let (k, t) = caller(ctx)?;
-        let filter = SupplierFilter { q, tier, target_level, tag, review_status, updated_since: None };
+        let review_status = review_status.map(|s| s.as_str().to_owned());
+        let filter = SupplierFilter { q, tier, target_level, tag, review_status, updated_since };
         let page = connection::request(first, after)?;
         Ok(connection::from_page(suppliers::service::list(k, t, &filter, &page).await.map_err(gql)?))
     }
@@ -86,17 +97,21 @@ impl WorkflowQuery {
     async fn assessments(
         &self,
         ctx: &Context<'_>,
-        role: Option<String>,
+        #[graphql(desc = "`BUYER`: the assessments this organization sent; `SUPPLIER`: those addressed to it.")]
+        role: Option<Side>,
         status: Option<AssessmentStatus>,
         supplier_id: Option<Uuid>,
         campaign_id: Option<Uuid>,
         overdue: Option<bool>,
+        #[graphql(desc = "Only assessments changed at or after this instant (incremental sync).")]
+        updated_since: Option<DateTime<Utc>>,
         first: Option<u64>,
         after: Option<String>,
     ) -> async_graphql::Result<Paged<Assessment>> {
         let (k, t) = caller(ctx)?;
         let status = status.map(|s| s.as_str().to_owned());
-        let filter = AssessmentFilter { role, status, supplier_id, campaign_id, overdue, updated_since: None };
+        let role = role.map(|s| s.as_str().to_owned());
+        let filter = AssessmentFilter { role, status, supplier_id, campaign_id, overdue, updated_since };
         let page = connection::request(first, after)?;
         Ok(connection::from_page(assessments::service::list(k, t, &filter, &page).await.map_err(gql)?))
     }
@@ -196,7 +211,7 @@ pub struct AcceptedInvitation {
 }
 
 /// A file for `uploadEvidence`, base64-encoded (REST takes it as multipart).
-#[derive(InputObject)]
+#[derive(InputObject, serde::Serialize)]
 pub struct UploadEvidenceInput {
     pub file_name: String,
     pub content_type: String,
@@ -210,9 +225,21 @@ pub struct WorkflowMutation;
 
 #[Object]
 impl WorkflowMutation {
-    async fn create_supplier(&self, ctx: &Context<'_>, input: SupplierInput) -> async_graphql::Result<Supplier> {
-        let (k, t) = caller(ctx)?;
-        suppliers::service::create(k, t.editor().map_err(gql)?, input).await.map_err(gql)
+    async fn create_supplier(
+        &self,
+        ctx: &Context<'_>,
+        input: SupplierInput,
+        #[graphql(
+            desc = "Retry-safe: the same key and input within 24 h returns the first result, as REST's `Idempotency-Key`."
+        )]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<Supplier> {
+        let (k, t) = owned(ctx)?;
+        let request = idempotent::Request::new("createSupplier", &input)?;
+        idempotent::run(&k.clone(), &t.clone(), idempotency_key, request, async move {
+            suppliers::service::create(&k, t.editor().map_err(gql)?, input).await.map_err(gql)
+        })
+        .await
     }
 
     /// Replaces the fields sent, as `PATCH /api/v1/suppliers/{id}`.
@@ -233,9 +260,21 @@ impl WorkflowMutation {
         Ok(true)
     }
 
-    async fn create_campaign(&self, ctx: &Context<'_>, input: CampaignInput) -> async_graphql::Result<Campaign> {
-        let (k, t) = caller(ctx)?;
-        campaigns::service::create(k, t.editor().map_err(gql)?, input).await.map_err(gql)
+    async fn create_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: CampaignInput,
+        #[graphql(
+            desc = "Retry-safe: the same key and input within 24 h returns the first result, as REST's `Idempotency-Key`."
+        )]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<Campaign> {
+        let (k, t) = owned(ctx)?;
+        let request = idempotent::Request::new("createCampaign", &input)?;
+        idempotent::run(&k.clone(), &t.clone(), idempotency_key, request, async move {
+            campaigns::service::create(&k, t.editor().map_err(gql)?, input).await.map_err(gql)
+        })
+        .await
     }
 
     async fn cancel_campaign(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Campaign> {
@@ -361,30 +400,17 @@ impl WorkflowMutation {
         assessment_id: Uuid,
         input: UploadEvidenceInput,
         if_match: Option<i32>,
+        #[graphql(
+            desc = "Retry-safe: the same key and input within 24 h returns the first result, as REST's `Idempotency-Key`."
+        )]
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<Evidence> {
-        use base64::Engine;
-        let (k, t) = caller(ctx)?;
-        let UploadEvidenceInput { file_name, content_type, content_base64, item_no } = input;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(content_base64.trim()).map_err(|_| {
-            gql(kensa_domain::DomainError::validation("content_base64", ErrorCode::InvalidValue, "not valid base64"))
-        })?;
-        drop(content_base64);
-        let _slot = evidence::admit(k, t, assessment_id).await.map_err(gql)?;
-        let file = kensa_domain::assessments::staging::Stager::from_bytes(
-            &k.uploads.staging_dir,
-            &bytes,
-            evidence::MAX_FILE_BYTES,
-        )
+        let (k, t) = owned(ctx)?;
+        let request = idempotent::Request::new(format!("uploadEvidence/{assessment_id}"), &(&input, if_match))?;
+        idempotent::run(&k.clone(), &t.clone(), idempotency_key, request, async move {
+            upload_evidence(&k, &t, assessment_id, input, if_match).await
+        })
         .await
-        .map_err(|e| match e {
-            kensa_domain::assessments::staging::StageError::TooLarge(limit) => {
-                gql(crate::error::ApiError::PayloadTooLarge(limit))
-            }
-            kensa_domain::assessments::staging::StageError::Failed(e) => gql(e),
-        })?;
-        drop(bytes);
-        let upload = evidence::Upload { file_name, content_type, file, item_no };
-        evidence::upload(k, t, assessment_id, upload, if_match).await.map(|(evidence, _)| evidence).map_err(gql)
     }
 
     async fn delete_evidence(
@@ -404,8 +430,49 @@ impl WorkflowMutation {
         ctx: &Context<'_>,
         assessment_id: Uuid,
         input: CommentInput,
+        #[graphql(
+            desc = "Retry-safe: the same key and input within 24 h returns the first result, as REST's `Idempotency-Key`."
+        )]
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<Comment> {
-        let (k, t) = caller(ctx)?;
-        assessments::review::add_comment(k, t, assessment_id, input).await.map_err(gql)
+        let (k, t) = owned(ctx)?;
+        let request = idempotent::Request::new(format!("addComment/{assessment_id}"), &input)?;
+        idempotent::run(&k.clone(), &t.clone(), idempotency_key, request, async move {
+            assessments::review::add_comment(&k, &t, assessment_id, input).await.map_err(gql)
+        })
+        .await
     }
+}
+
+/// The work of `uploadEvidence`: decode, stage within the upload bounds, then the same
+/// service as REST's multipart upload.
+async fn upload_evidence(
+    k: &Kensa,
+    t: &TenantCtx,
+    assessment_id: Uuid,
+    input: UploadEvidenceInput,
+    if_match: Option<i32>,
+) -> async_graphql::Result<Evidence> {
+    use base64::Engine;
+    let UploadEvidenceInput { file_name, content_type, content_base64, item_no } = input;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(content_base64.trim()).map_err(|_| {
+        gql(kensa_domain::DomainError::validation("content_base64", ErrorCode::InvalidValue, "not valid base64"))
+    })?;
+    drop(content_base64);
+    let _slot = evidence::admit(k, t, assessment_id).await.map_err(gql)?;
+    let file = kensa_domain::assessments::staging::Stager::from_bytes(
+        &k.uploads.staging_dir,
+        &bytes,
+        evidence::MAX_FILE_BYTES,
+    )
+    .await
+    .map_err(|e| match e {
+        kensa_domain::assessments::staging::StageError::TooLarge(limit) => {
+            gql(crate::error::ApiError::PayloadTooLarge(limit))
+        }
+        kensa_domain::assessments::staging::StageError::Failed(e) => gql(e),
+    })?;
+    drop(bytes);
+    let upload = evidence::Upload { file_name, content_type, file, item_no };
+    evidence::upload(k, t, assessment_id, upload, if_match).await.map(|(evidence, _)| evidence).map_err(gql)
 }

@@ -27,7 +27,7 @@ pub struct AssessmentPage {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AssessmentQuery {
     /// `buyer` (sent by this organization) or `supplier` (addressed to it); both by default.
-    #[param(value_type = Option<kensa_domain::wire::AssessmentSide>)]
+    #[param(value_type = Option<kensa_domain::assessments::Side>)]
     pub role: Option<String>,
     /// Only assessments in this status.
     #[param(value_type = Option<kensa_domain::assessments::Status>)]
@@ -341,6 +341,19 @@ pub async fn comments(
     Ok(HttpResponse::Ok().json(CommentPage { data: result.data, next_cursor: result.next_cursor }))
 }
 
+/// Get a comment
+///
+/// One comment the caller may see: the supplier never sees the buyer's internal ones (they
+/// are "not found").
+#[utoipa::path(get, path = "/api/v1/assessments/{id}/comments/{comment_id}", operation_id = "getComment", tag = "assessments",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The assessment's id"), ("comment_id" = Uuid, Path, description = "The comment's id")),
+    responses((status = 200, description = "The comment", body = Comment)))]
+pub async fn comment(state: web::Data<AppState>, auth: Auth, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
+    let (id, comment_id) = path.into_inner();
+    Ok(HttpResponse::Ok().json(assessments::review::comment(&state.kensa, &auth.0, id, comment_id).await?))
+}
+
 /// Add a comment
 ///
 /// On the assessment or one item; `internal` ones are the buyer's. Either side's owners and
@@ -348,7 +361,7 @@ pub async fn comments(
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/comments", operation_id = "addComment", tag = "assessments",
     security(("bearer" = [])), params(IdempotencyHeader, ("id" = Uuid, Path, description = "The assessment's id")), request_body = CommentInput,
     responses((status = 201, description = "The comment", body = Comment,
-                  headers(("Location" = String, description = "`/api/v1/assessments/{id}/comments`, where it is listed (a comment has no URL of its own)"))),
+                  headers(("Location" = String, description = "`/api/v1/assessments/{id}/comments/{comment_id}`"))),
               (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_comment(
     state: web::Data<AppState>,
@@ -361,7 +374,7 @@ pub async fn add_comment(
     let id = path.into_inner();
     idem.run(&state.kensa.clone(), &auth.0, async move {
         let comment = assessments::review::add_comment(&state.kensa, &ctx, id, body.0).await?;
-        let location = format!("/api/v1/assessments/{id}/comments");
+        let location = format!("/api/v1/assessments/{id}/comments/{}", comment.id);
         Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(comment))
     })
     .await

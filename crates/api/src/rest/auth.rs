@@ -24,7 +24,7 @@ pub struct SignupRequest {
     #[schema(min_length = 12, max_length = 256)]
     pub password: String,
     /// The language of mails; `ja` by default.
-    #[schema(value_type = Option<kensa_domain::wire::Locale>)]
+    #[schema(value_type = Option<kensa_domain::users::model::Locale>)]
     pub locale: Option<String>,
 }
 kensa_domain::redacted_debug!(SignupRequest { organization_name, name, email, locale } secret { password });

@@ -38,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/me").route(web::get().to(me::me)))
             .service(resource("/users").route(web::get().to(users::list)))
             .service(resource("/users/invitations").route(web::post().to(users::invite)))
+            .service(resource("/users/invitations/{id}").route(web::get().to(users::invitation)))
             .service(resource("/users/{id}").route(web::patch().to(users::update)))
             .service(resource("/user-invitations/{token}").route(web::get().to(user_invitations::preview)))
             .service(resource("/user-invitations/{token}/accept").route(web::post().to(user_invitations::accept)))
@@ -86,6 +87,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(assessments::comments))
                     .route(web::post().to(assessments::add_comment)),
             )
+            .service(resource("/assessments/{id}/comments/{comment_id}").route(web::get().to(assessments::comment)))
             .service(resource("/assessments/{id}/history").route(web::get().to(assessments::history)))
             .service(
                 resource("/assessments/{id}/evidence")

@@ -34,7 +34,7 @@ pub struct SupplierQuery {
     /// Suppliers with this tag.
     pub tag: Option<String>,
     /// Status of the latest assessment.
-    #[param(value_type = Option<kensa_domain::wire::ReviewStatus>)]
+    #[param(value_type = Option<kensa_domain::suppliers::model::ReviewStatus>)]
     pub review_status: Option<String>,
     /// Only suppliers changed at or after this instant (RFC 3339, e.g.
     /// `2026-04-01T00:00:00Z`): incremental sync. Deleted suppliers leave the list.

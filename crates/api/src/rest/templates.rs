@@ -161,7 +161,7 @@ pub struct TemplatePatchRequest {
     pub name: Option<String>,
     pub name_en: Option<String>,
     pub guideline_version: Option<String>,
-    #[schema(value_type = Option<kensa_domain::wire::Locale>)]
+    #[schema(value_type = Option<kensa_domain::users::model::Locale>)]
     pub language: Option<String>,
     pub answer_scale: Option<AnswerScale>,
     /// Replaces the whole tree.

@@ -50,7 +50,7 @@ pub struct InviteRequest {
 #[utoipa::path(post, path = "/api/v1/users/invitations", operation_id = "inviteUser", tag = "users", security(("bearer" = [])),
     request_body = InviteRequest,
     params(IdempotencyHeader), responses((status = 201, description = "Invited; the mail is queued", body = Invitation,
-                  headers(("Location" = String, description = "`/api/v1/users/invitations/{id}`: the invitation's id (it has no representation of its own yet)"))),
+                  headers(("Location" = String, description = "`/api/v1/users/invitations/{id}`"))),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`email_taken`: the address is already a member of the organization", body = Problem,
                   content_type = "application/problem+json")))]
@@ -68,6 +68,18 @@ pub async fn invite(
         Ok(HttpResponse::Created().insert_header((header::LOCATION, location)).json(invitation))
     })
     .await
+}
+
+/// Get an invitation
+///
+/// One invitation of the organization, pending or not (`accepted_at`, `revoked_at`).
+/// Owners and admins.
+#[utoipa::path(get, path = "/api/v1/users/invitations/{id}", operation_id = "getUserInvitation", tag = "users",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The invitation's id")),
+    responses((status = 200, description = "The invitation", body = Invitation),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn invitation(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(users::service::invitation(&state.kensa, auth.0.admin()?, path.into_inner()).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::access;
 use super::history::{self, NewEvent};
-use super::model::{Answer, AnswerInput, Status};
+use super::model::{Answer, AnswerInput, HistoryKind, Status};
 use super::repo;
 use super::service::{answer_view, scope};
 use crate::Kensa;
@@ -141,7 +141,7 @@ pub async fn save(
                 now,
                 NewEvent {
                     assessment_id: id,
-                    kind: "answer_changed",
+                    kind: HistoryKind::AnswerChanged,
                     item_no: Some(item_no),
                     old_value,
                     new_value: Some(new_value),

@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::model::Status;
+use super::model::{HistoryKind, Status};
 use super::{history, invitations};
 use crate::entities::{assessments, supplier_invitations, suppliers, templates};
 use crate::error::DomainResult;
@@ -76,7 +76,7 @@ pub(crate) async fn create_many(
             now,
             history::NewEvent {
                 assessment_id: row.id,
-                kind: "created",
+                kind: HistoryKind::Created,
                 item_no: None,
                 old_value: None,
                 new_value: Some(created),

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::evidence_names;
 use super::evidence_store::StoredFile;
 use super::history::{self, NewEvent};
+use super::model::HistoryKind;
 use super::staging::Staged;
 use super::{access, repo};
 use crate::Kensa;
@@ -86,7 +87,8 @@ pub fn slot(k: &Kensa) -> DomainResult<UploadSlot> {
     })
 }
 
-#[derive(Clone, Debug, Serialize)]
+// `Deserialize`: GraphQL replays a stored result for a repeated `idempotencyKey`.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Evidence {
@@ -268,7 +270,7 @@ async fn record_upload(
             txn.now(),
             NewEvent {
                 assessment_id: visible.id(),
-                kind: "evidence_added",
+                kind: HistoryKind::EvidenceAdded,
                 item_no: row.item_no,
                 old_value: None,
                 new_value: Some(json!({ "evidence_id": row.id, "file_name": row.file_name, "sha256": row.sha256 })),
@@ -344,7 +346,7 @@ pub async fn delete(
             txn.now(),
             NewEvent {
                 assessment_id: id,
-                kind: "evidence_deleted",
+                kind: HistoryKind::EvidenceDeleted,
                 item_no: row.item_no,
                 old_value: Some(json!({ "evidence_id": row.id, "file_name": row.file_name })),
                 new_value: None,

@@ -3,14 +3,14 @@
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
-use super::model::HistoryEvent;
+use super::model::{HistoryEvent, HistoryKind};
 use crate::entities::assessment_events;
 use crate::error::DomainResult;
 use crate::tenant::TenantCtx;
 
 pub struct NewEvent {
     pub assessment_id: Uuid,
-    pub kind: &'static str,
+    pub kind: HistoryKind,
     pub item_no: Option<i32>,
     pub old_value: Option<serde_json::Value>,
     pub new_value: Option<serde_json::Value>,
@@ -22,7 +22,7 @@ pub fn row(ctx: &TenantCtx, now: chrono::DateTime<chrono::Utc>, e: NewEvent) -> 
         assessment_id: e.assessment_id,
         actor_user_id: ctx.user_id().map(|u| u.0),
         actor_organization_id: Some(ctx.org_id().0),
-        kind: e.kind.to_owned(),
+        kind: e.kind.as_str().to_owned(),
         item_no: e.item_no,
         old_value: e.old_value,
         new_value: e.new_value,
@@ -39,15 +39,15 @@ pub async fn record(conn: &crate::WriteTx, rows: Vec<assessment_events::Model>) 
     Ok(())
 }
 
-pub(crate) fn view(r: assessment_events::Model) -> HistoryEvent {
-    HistoryEvent {
+pub(crate) fn view(r: assessment_events::Model) -> DomainResult<HistoryEvent> {
+    Ok(HistoryEvent {
         id: r.id,
-        kind: r.kind,
+        kind: HistoryKind::try_from(r.kind.as_str())?,
         item_no: r.item_no,
         actor_user_id: r.actor_user_id,
         actor_organization_id: r.actor_organization_id,
         old_value: r.old_value,
         new_value: r.new_value,
         created_at: r.created_at,
-    }
+    })
 }

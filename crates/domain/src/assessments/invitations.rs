@@ -331,7 +331,7 @@ pub struct AcceptNew {
     pub password: String,
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub organization_name: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::wire::Locale>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::users::model::Locale>))]
     pub locale: Option<String>,
 }
 crate::redacted_debug!(AcceptNew { name, email, organization_name, locale } secret { password });

@@ -16,4 +16,6 @@ pub mod service;
 pub mod staging;
 
 pub(crate) use create::{NewAssessment, create_many};
-pub use model::{Answer, AnswerInput, Assessment, Comment, HistoryEvent, Question, Status};
+pub use model::{
+    Answer, AnswerInput, Assessment, Comment, HistoryEvent, HistoryKind, Question, Side, Status, Visibility,
+};

@@ -116,11 +116,28 @@ impl TryFrom<&str> for Status {
     }
 }
 
-/// Which side of the assessment the caller is on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
-    Buyer,
-    Supplier,
+crate::closed_set::closed_set! {
+    /// Which side of the assessment the caller is on (also a list filter).
+    #[cfg_attr(feature = "openapi", schema(as = AssessmentSide))]
+    #[cfg_attr(feature = "graphql", graphql(name = "AssessmentSide"))]
+    pub enum Side("assessment side") { Buyer => "buyer", Supplier => "supplier" }
+}
+
+crate::closed_set::closed_set! {
+    /// Who sees a comment: both sides, or only the buyer.
+    pub enum Visibility("comment visibility") { Shared => "shared", Internal => "internal" }
+}
+
+crate::closed_set::closed_set! {
+    /// What a history event records; it decides the shape of `old_value` and `new_value`.
+    pub enum HistoryKind("history event kind") {
+        Created => "created",
+        StatusChanged => "status_changed",
+        AnswerChanged => "answer_changed",
+        CommentAdded => "comment_added",
+        EvidenceAdded => "evidence_added",
+        EvidenceDeleted => "evidence_deleted",
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -220,7 +237,8 @@ pub struct Question {
     pub answer: Option<Answer>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+// `Deserialize`: GraphQL replays a stored result for a repeated `idempotencyKey`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Comment {
@@ -229,8 +247,7 @@ pub struct Comment {
     pub author_user_id: Option<Uuid>,
     pub author_organization_id: Uuid,
     /// `shared` with the supplier or `internal` to the buyer.
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::Visibility))]
-    pub visibility: String,
+    pub visibility: Visibility,
     pub body: String,
     pub created_at: DateTime<Utc>,
 }
@@ -241,8 +258,7 @@ pub struct Comment {
 pub struct HistoryEvent {
     pub id: Uuid,
     /// What happened; it decides the shape of `old_value` and `new_value`.
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::HistoryKind))]
-    pub kind: String,
+    pub kind: HistoryKind,
     pub item_no: Option<i32>,
     pub actor_user_id: Option<Uuid>,
     pub actor_organization_id: Option<Uuid>,

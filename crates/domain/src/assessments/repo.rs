@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::access::{self, Answerer, Participant, Visible};
 use super::history::{self, NewEvent};
-use super::model::Status;
+use super::model::{HistoryKind, Status, Visibility};
 use crate::WriteTx;
 use crate::entities::{
     answers, assessment_comments, assessment_events, assessments, evidence, organizations, suppliers,
@@ -220,7 +220,7 @@ pub(crate) async fn advance(
     if to != from {
         let event = NewEvent {
             assessment_id: row.id,
-            kind: "status_changed",
+            kind: HistoryKind::StatusChanged,
             item_no: None,
             old_value: Some(json!(from.as_str())),
             new_value: Some(json!(to.as_str())),
@@ -253,12 +253,26 @@ pub(crate) async fn comments(
 ) -> DomainResult<Page<assessment_comments::Model>> {
     let mut query = assessment_comments::Entity::find().filter(assessment_comments::Column::AssessmentId.eq(v.id()));
     if !v.reads_internal() {
-        query = query.filter(assessment_comments::Column::Visibility.eq("shared"));
+        query = query.filter(assessment_comments::Column::Visibility.eq(Visibility::Shared.as_str()));
     }
     if let Some(no) = item_no {
         query = query.filter(assessment_comments::Column::ItemNo.eq(i32::try_from(no).unwrap_or_default()));
     }
     paged(conn, query, assessment_comments::Column::Id, page, |r| r.id).await
+}
+
+/// One comment by id, if the proof's side may read it.
+pub(crate) async fn comment(
+    conn: &impl ConnectionTrait,
+    v: &Visible,
+    comment_id: Uuid,
+) -> DomainResult<Option<assessment_comments::Model>> {
+    let mut query = assessment_comments::Entity::find_by_id(comment_id)
+        .filter(assessment_comments::Column::AssessmentId.eq(v.id()));
+    if !v.reads_internal() {
+        query = query.filter(assessment_comments::Column::Visibility.eq(Visibility::Shared.as_str()));
+    }
+    Ok(query.one(conn).await?)
 }
 
 /// Stores comments and, for the shared ones, their history events.
@@ -273,11 +287,11 @@ pub(crate) async fn insert_comments(
     }
     let events = rows
         .iter()
-        .filter(|c| c.visibility == "shared")
+        .filter(|c| c.visibility == Visibility::Shared.as_str())
         .map(|c| {
             let event = NewEvent {
                 assessment_id: c.assessment_id,
-                kind: "comment_added",
+                kind: HistoryKind::CommentAdded,
                 item_no: c.item_no,
                 old_value: None,
                 new_value: Some(json!({ "comment_id": c.id })),

@@ -7,7 +7,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::access::{self, Visible};
-use super::model::{Comment, Side, Status};
+use super::model::{Comment, Side, Status, Visibility};
 use super::repo;
 use crate::Kensa;
 use crate::entities::assessment_comments;
@@ -61,7 +61,7 @@ fn comment_row(
     visible: &Visible,
     ctx: &TenantCtx,
     item_no: Option<i32>,
-    visibility: &str,
+    visibility: Visibility,
     body: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> assessment_comments::Model {
@@ -71,22 +71,22 @@ fn comment_row(
         item_no,
         author_user_id: ctx.user_id().map(|u| u.0),
         author_organization_id: ctx.org_id().0,
-        visibility: visibility.to_owned(),
+        visibility: visibility.as_str().to_owned(),
         body: body.trim().to_owned(),
         created_at: now,
     }
 }
 
-fn view(r: assessment_comments::Model) -> Comment {
-    Comment {
+fn view(r: assessment_comments::Model) -> DomainResult<Comment> {
+    Ok(Comment {
         id: r.id,
         item_no: r.item_no,
         author_user_id: r.author_user_id,
         author_organization_id: r.author_organization_id,
-        visibility: r.visibility,
+        visibility: Visibility::try_from(r.visibility.as_str())?,
         body: r.body,
         created_at: r.created_at,
-    }
+    })
 }
 
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
@@ -113,7 +113,7 @@ pub async fn review(
         if let Err(e) = crate::text::multi_line("comment", text, MAX_COMMENT) {
             errors.push(e);
         }
-        comments.push(comment_row(&visible, ctx, None, "shared", text, k.now()));
+        comments.push(comment_row(&visible, ctx, None, Visibility::Shared, text, k.now()));
     }
     for (i, item) in input.items.iter().enumerate() {
         if item.comment.trim().is_empty() || item.comment.chars().count() > MAX_COMMENT {
@@ -136,7 +136,7 @@ pub async fn review(
             &visible,
             ctx,
             Some(i32::try_from(item.no).unwrap_or_default()),
-            "shared",
+            Visibility::Shared,
             &item.comment,
             k.now(),
         ));
@@ -166,22 +166,17 @@ pub struct CommentInput {
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 10000))]
     pub body: String,
     /// `shared` (default) or, for the buyer only, `internal`.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::wire::Visibility>))]
-    pub visibility: Option<String>,
+    pub visibility: Option<Visibility>,
 }
 
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
 pub async fn add_comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: CommentInput) -> DomainResult<Comment> {
     let visible = access::load(&k.db, ctx, id).await?;
     let participant = visible.participant()?;
-    let visibility = input.visibility.unwrap_or_else(|| "shared".into());
+    let visibility = input.visibility.unwrap_or(Visibility::Shared);
     let mut errors = Vec::new();
-    match (visibility.as_str(), visible.side()) {
-        ("shared", _) | ("internal", Side::Buyer) => {}
-        ("internal", Side::Supplier) => {
-            errors.push(FieldError::new("visibility", ErrorCode::NotAllowed, "internal comments are the buyer's"))
-        }
-        _ => errors.push(FieldError::new("visibility", ErrorCode::InvalidValue, "must be shared or internal")),
+    if (visibility, visible.side()) == (Visibility::Internal, Side::Supplier) {
+        errors.push(FieldError::new("visibility", ErrorCode::NotAllowed, "internal comments are the buyer's"))
     }
     if input.body.trim().is_empty() || input.body.chars().count() > MAX_COMMENT {
         errors.push(FieldError::new("body", ErrorCode::InvalidValue, "1 to 10,000 characters"));
@@ -204,21 +199,29 @@ pub async fn add_comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: CommentInp
         &visible,
         ctx,
         input.item_no.map(|n| i32::try_from(n).unwrap_or_default()),
-        &visibility,
+        visibility,
         &input.body,
         k.now(),
     );
     let txn = k.begin_write().await?;
     repo::insert_comments(&txn, ctx, participant, vec![row.clone()]).await?;
     txn.commit().await?;
-    Ok(view(row))
+    view(row)
 }
 
 /// Comments the caller may see: the supplier never sees internal ones.
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
 pub async fn comments(k: &Kensa, ctx: &TenantCtx, id: Uuid, item_no: Option<u32>) -> DomainResult<Vec<Comment>> {
     let visible = access::load(&k.db, ctx, id).await?;
-    Ok(repo::comments(&k.db, &visible, item_no, None).await?.data.into_iter().map(view).collect())
+    repo::comments(&k.db, &visible, item_no, None).await?.data.into_iter().map(view).collect()
+}
+
+/// One comment the caller may see; an internal one is "not found" to the supplier.
+#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id, comment = %comment_id))]
+pub async fn comment(k: &Kensa, ctx: &TenantCtx, id: Uuid, comment_id: Uuid) -> DomainResult<Comment> {
+    let visible = access::load(&k.db, ctx, id).await?;
+    let row = repo::comment(&k.db, &visible, comment_id).await?.ok_or(DomainError::NotFound("comment"))?;
+    view(row)
 }
 
 /// The same a page at a time, oldest first (REST): a discussion can grow without bound.
@@ -231,5 +234,5 @@ pub async fn comments_page(
     page: &PageRequest,
 ) -> DomainResult<Page<Comment>> {
     let visible = access::load(&k.db, ctx, id).await?;
-    Ok(repo::comments(&k.db, &visible, item_no, Some(page)).await?.map(view))
+    repo::comments(&k.db, &visible, item_no, Some(page)).await?.try_map(view)
 }

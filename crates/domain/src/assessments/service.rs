@@ -195,7 +195,7 @@ pub async fn cancel(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: impl Into<If
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
 pub async fn history(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Vec<super::model::HistoryEvent>> {
     let visible = access::load(&k.db, ctx, id).await?;
-    Ok(repo::history(&k.db, &visible, None).await?.data.into_iter().map(history::view).collect())
+    repo::history(&k.db, &visible, None).await?.data.into_iter().map(history::view).collect()
 }
 
 /// The history a page at a time (REST).
@@ -207,5 +207,5 @@ pub async fn history_page(
     page: &PageRequest,
 ) -> DomainResult<Page<super::model::HistoryEvent>> {
     let visible = access::load(&k.db, ctx, id).await?;
-    Ok(repo::history(&k.db, &visible, Some(page)).await?.map(history::view))
+    repo::history(&k.db, &visible, Some(page)).await?.try_map(history::view)
 }

@@ -39,7 +39,7 @@ pub(crate) struct ValidSignup {
     org_name: String,
     name: String,
     email: EmailAddress,
-    locale: String,
+    locale: crate::users::model::Locale,
     password_hash: String,
 }
 crate::redacted_debug!(ValidSignup { org_name, name, email, locale } secret { password_hash });
@@ -96,7 +96,7 @@ pub(crate) async fn create_account(
             name: &valid.name,
             password_hash: valid.password_hash,
             role: Role::Owner,
-            locale: &valid.locale,
+            locale: valid.locale,
         },
     )
     .await

@@ -103,7 +103,7 @@ mod tests {
                 email: "a@example.com".into(),
                 name: "A".into(),
                 role: crate::tenant::Role::Owner,
-                locale: "ja".into(),
+                locale: crate::users::model::Locale::Ja,
                 active: true,
                 created_at: now,
             },

@@ -45,7 +45,8 @@ pub struct CampaignInput {
     pub target_level: Option<i32>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+// `Deserialize`: GraphQL replays a stored result for a repeated `idempotencyKey`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct CampaignAssessment {
@@ -56,7 +57,7 @@ pub struct CampaignAssessment {
     pub overdue: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Campaign {

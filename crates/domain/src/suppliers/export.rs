@@ -18,7 +18,7 @@ fn cell(s: &Supplier, column: &str) -> String {
         "name" => s.name.clone(),
         "contact_name" => s.contact_name.clone().unwrap_or_default(),
         "contact_email" => s.contact_email.clone(),
-        "contact_locale" => s.contact_locale.clone(),
+        "contact_locale" => s.contact_locale.as_str().to_owned(),
         "tier" => s.tier.clone().unwrap_or_default(),
         "target_level" => s.target_level.to_string(),
         "tags" => s.tags.join(";"),
@@ -30,7 +30,7 @@ fn cell(s: &Supplier, column: &str) -> String {
 #[instrument(skip_all, fields(org = %ctx.org_id()))]
 pub async fn export(k: &Kensa, ctx: &TenantCtx) -> DomainResult<Vec<u8>> {
     let rows = repo::all_by_email(&k.db, ctx).await?;
-    let mut suppliers: Vec<Supplier> = rows.into_iter().map(Supplier::from).collect();
+    let mut suppliers = rows.into_iter().map(Supplier::try_from).collect::<DomainResult<Vec<Supplier>>>()?;
     suppliers.sort_by_key(|s| s.id);
     crate::export::csv_document(
         &HEADER,

@@ -161,7 +161,7 @@ pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: boo
     for row in unique {
         match existing.get(&row.fields.contact_email) {
             Some(current) => {
-                let base = SupplierFields::of(&Supplier::from(current.clone()));
+                let base = SupplierFields::of(&Supplier::try_from(current.clone())?);
                 let fields = SupplierFields::parse(row.input, Some(&base), "").map_err(DomainError::Validation)?;
                 updated.push((current.id, fields));
             }

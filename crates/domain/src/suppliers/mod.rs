@@ -7,4 +7,4 @@ pub mod repo;
 pub mod service;
 
 pub use import::ImportReport;
-pub use model::{Supplier, SupplierFilter, SupplierInput};
+pub use model::{ReviewStatus, Supplier, SupplierFilter, SupplierInput};

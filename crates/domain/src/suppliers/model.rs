@@ -6,12 +6,26 @@ use uuid::Uuid;
 use crate::entities::suppliers;
 use crate::error::{DomainResult, FieldError};
 use crate::text;
-use crate::users::model::{EmailAddress, Validator, parse_locale};
+use crate::users::model::{EmailAddress, Locale, Validator, parse_locale};
 
 pub const MAX_TAGS: usize = 20;
 
+crate::closed_set::closed_set! {
+    /// Where a supplier stands: the status of its latest assessment, or `not_started`.
+    pub enum ReviewStatus("supplier review status") {
+        NotStarted => "not_started",
+        Sent => "sent",
+        InProgress => "in_progress",
+        Submitted => "submitted",
+        ChangesRequested => "changes_requested",
+        Accepted => "accepted",
+        Cancelled => "cancelled",
+    }
+}
+
 /// A buyer's record of one supplier relationship.
-#[derive(Clone, Debug, Serialize)]
+// `Deserialize`: GraphQL replays a stored result for a repeated `idempotencyKey`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Supplier {
@@ -20,8 +34,7 @@ pub struct Supplier {
     pub contact_name: Option<String>,
     pub contact_email: String,
     /// Language of the mails to the contact.
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::Locale))]
-    pub contact_locale: String,
+    pub contact_locale: Locale,
     pub tier: Option<String>,
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3))]
     pub target_level: i32,
@@ -31,8 +44,7 @@ pub struct Supplier {
     /// The supplier's own Kensa organization, once it accepted an invitation.
     pub organization_id: Option<Uuid>,
     /// Status of the latest assessment, or `not_started`.
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::ReviewStatus))]
-    pub review_status: String,
+    pub review_status: ReviewStatus,
     /// Moves on with every change to the record (also when `review_status` follows an
     /// assessment); the `ETag`, to send back in `If-Match`.
     pub version: i32,
@@ -41,24 +53,25 @@ pub struct Supplier {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<suppliers::Model> for Supplier {
-    fn from(r: suppliers::Model) -> Self {
-        Self {
+impl TryFrom<suppliers::Model> for Supplier {
+    type Error = crate::error::DomainError;
+    fn try_from(r: suppliers::Model) -> DomainResult<Self> {
+        Ok(Self {
             id: r.id,
             name: r.name,
             contact_name: r.contact_name,
             contact_email: r.contact_email,
-            contact_locale: r.contact_locale,
+            contact_locale: Locale::try_from(r.contact_locale.as_str())?,
             tier: r.tier,
             target_level: r.target_level,
             review_interval_months: r.review_interval_months,
             tags: serde_json::from_value(r.tags).unwrap_or_default(),
             organization_id: r.supplier_organization_id,
-            review_status: r.review_status,
+            review_status: ReviewStatus::try_from(r.review_status.as_str())?,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
-        }
+        })
     }
 }
 
@@ -76,7 +89,7 @@ pub struct SupplierInput {
     pub contact_name: Option<String>,
     #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub contact_email: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::wire::Locale>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::users::model::Locale>))]
     pub contact_locale: Option<String>,
     /// Empty clears it.
     #[cfg_attr(feature = "openapi", schema(max_length = 200))]
@@ -98,7 +111,7 @@ pub struct SupplierFields {
     pub name: String,
     pub contact_name: Option<String>,
     pub contact_email: String,
-    pub contact_locale: String,
+    pub contact_locale: Locale,
     pub tier: Option<String>,
     pub target_level: i32,
     pub review_interval_months: i32,
@@ -125,8 +138,8 @@ impl SupplierFields {
         };
         let contact_locale = match (input.contact_locale, base) {
             (Some(l), _) => v.check(parse_locale(Some(&l)).map_err(|e| FieldError { field: f("contact_locale"), ..e })),
-            (None, Some(b)) => Some(b.contact_locale.clone()),
-            (None, None) => Some("ja".into()),
+            (None, Some(b)) => Some(b.contact_locale),
+            (None, None) => Some(Locale::Ja),
         };
         let optional_text = |value: Option<String>,
                              old: Option<Option<String>>,
@@ -194,7 +207,7 @@ impl SupplierFields {
             name: s.name.clone(),
             contact_name: s.contact_name.clone(),
             contact_email: s.contact_email.clone(),
-            contact_locale: s.contact_locale.clone(),
+            contact_locale: s.contact_locale,
             tier: s.tier.clone(),
             target_level: s.target_level,
             review_interval_months: s.review_interval_months,
@@ -220,13 +233,12 @@ pub fn validate_filter(filter: &SupplierFilter) -> DomainResult<()> {
     if filter.target_level.is_some_and(|l| !(1..=3).contains(&l)) {
         v.check::<()>(Err(FieldError::new("target_level", ErrorCode::OutOfRange, "must be 1, 2 or 3")));
     }
-    const STATUSES: &[&str] =
-        &["not_started", "sent", "in_progress", "submitted", "changes_requested", "accepted", "cancelled"];
-    if filter.review_status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+    if filter.review_status.as_deref().is_some_and(|s| ReviewStatus::parse(s).is_none()) {
+        let all: Vec<&str> = ReviewStatus::ALL.iter().map(|s| s.as_str()).collect();
         v.check::<()>(Err(FieldError::new(
             "review_status",
             ErrorCode::InvalidValue,
-            format!("must be one of {}", STATUSES.join(", ")),
+            format!("must be one of {}", all.join(", ")),
         )));
     }
     if let Some(since) = filter.updated_since {

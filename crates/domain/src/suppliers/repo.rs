@@ -88,7 +88,7 @@ pub fn row(ctx: &TenantCtx, id: Uuid, f: &SupplierFields, now: chrono::DateTime<
         name: f.name.clone(),
         contact_name: f.contact_name.clone(),
         contact_email: f.contact_email.clone(),
-        contact_locale: f.contact_locale.clone(),
+        contact_locale: f.contact_locale.as_str().to_owned(),
         tier: f.tier.clone(),
         target_level: f.target_level,
         review_interval_months: f.review_interval_months,
@@ -118,7 +118,7 @@ pub async fn update_fields(
         .col_expr(suppliers::Column::Name, Expr::value(f.name.clone()))
         .col_expr(suppliers::Column::ContactName, Expr::value(f.contact_name.clone()))
         .col_expr(suppliers::Column::ContactEmail, Expr::value(f.contact_email.clone()))
-        .col_expr(suppliers::Column::ContactLocale, Expr::value(f.contact_locale.clone()))
+        .col_expr(suppliers::Column::ContactLocale, Expr::value(f.contact_locale.as_str()))
         .col_expr(suppliers::Column::Tier, Expr::value(f.tier.clone()))
         .col_expr(suppliers::Column::TargetLevel, Expr::value(f.target_level))
         .col_expr(suppliers::Column::ReviewIntervalMonths, Expr::value(f.review_interval_months))

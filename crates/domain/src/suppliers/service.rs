@@ -39,7 +39,7 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: SupplierInput) -> D
         .on_unique(ErrorCode::SupplierEmailTaken, "a supplier with this contact email is already registered")?;
     record(&txn, ctx, "supplier.created", Some(("supplier", row.id.to_string())), json!({ "name": row.name })).await?;
     txn.commit().await?;
-    Ok(row.into())
+    Supplier::try_from(row)
 }
 
 #[instrument(skip_all, fields(org = %ctx.org_id()))]
@@ -51,12 +51,12 @@ pub async fn list(
 ) -> DomainResult<Page<Supplier>> {
     validate_filter(filter)?;
     let rows = repo::list(&k.db, ctx, filter, page).await?;
-    Ok(Page::from_rows(rows, page.limit, |r| r.id).map(Supplier::from))
+    Page::from_rows(rows, page.limit, |r| r.id).try_map(Supplier::try_from)
 }
 
 #[instrument(skip_all, fields(org = %ctx.org_id(), supplier = %id))]
 pub async fn get(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Supplier> {
-    repo::find(&k.db, ctx, id).await?.map(Supplier::from).ok_or(DomainError::NotFound("supplier"))
+    repo::find(&k.db, ctx, id).await?.map(Supplier::try_from).ok_or(DomainError::NotFound("supplier"))?
 }
 
 /// Changes the given fields. With `If-Match`, only while the record is at that version (412
@@ -73,7 +73,7 @@ pub async fn update(
     let txn = k.begin_write().await?;
     let existing = repo::lock(&txn, ctx, id).await?.ok_or(DomainError::NotFound("supplier"))?;
     if_match.into().check(k.require_if_match, existing.version)?;
-    let current = SupplierFields::of(&Supplier::from(existing));
+    let current = SupplierFields::of(&Supplier::try_from(existing)?);
     let fields = SupplierFields::parse(input, Some(&current), "").map_err(DomainError::Validation)?;
     if fields.contact_email != current.contact_email
         && repo::find_by_email(&txn, ctx, &fields.contact_email).await?.is_some()
@@ -108,7 +108,7 @@ pub async fn update(
     if contact_changed {
         k.wake_worker();
     }
-    Ok(row.into())
+    Supplier::try_from(row)
 }
 
 /// Soft delete: the record stays for the history of its assessments; its outstanding

@@ -270,7 +270,7 @@ pub struct TemplateDocument {
     pub guideline_version: String,
     #[serde(default = "default_language")]
     #[cfg_attr(feature = "graphql", graphql(default_with = "default_language()"))]
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::Locale))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::users::model::Locale))]
     pub language: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,

@@ -31,7 +31,7 @@ pub struct TemplateSummary {
     pub name: String,
     pub name_en: Option<String>,
     pub guideline_version: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::Locale))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::users::model::Locale))]
     pub language: String,
     pub builtin: bool,
     pub item_count: usize,

@@ -91,7 +91,7 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
             name: &name,
             password_hash,
             role,
-            locale: &locale,
+            locale,
         },
     )
     .await

@@ -5,4 +5,4 @@ pub mod model;
 pub mod repo;
 pub mod service;
 
-pub use model::{EmailAddress, Invitation, InvitationPreview, Me, Organization, User, UserChanges};
+pub use model::{EmailAddress, Invitation, InvitationPreview, Locale, Me, Organization, User, UserChanges};

@@ -73,14 +73,18 @@ fn email_problem(email: &str) -> Option<&'static str> {
     None
 }
 
-/// Supported mail and UI languages.
-pub const LOCALES: &[&str] = &["ja", "en"];
+crate::closed_set::closed_set! {
+    /// A language of mails and of the interface.
+    pub enum Locale("locale") { Ja => "ja", En => "en" }
+}
 
-pub fn parse_locale(raw: Option<&str>) -> Result<String, FieldError> {
+/// A client's `locale` (Japanese when absent): its own code, `invalid_locale`, on refusal.
+pub fn parse_locale(raw: Option<&str>) -> Result<Locale, FieldError> {
     match raw {
-        None => Ok("ja".into()),
-        Some(l) if LOCALES.contains(&l) => Ok(l.to_owned()),
-        Some(_) => Err(FieldError::new("locale", ErrorCode::InvalidLocale, "must be ja or en")),
+        None => Ok(Locale::Ja),
+        Some(l) => {
+            Locale::parse(l).ok_or_else(|| FieldError::new("locale", ErrorCode::InvalidLocale, "must be ja or en"))
+        }
     }
 }
 
@@ -120,8 +124,7 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub role: Role,
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::wire::Locale))]
-    pub locale: String,
+    pub locale: Locale,
     pub active: bool,
     pub created_at: DateTime<Utc>,
 }
@@ -134,7 +137,7 @@ impl User {
             role: Role::try_from(row.role.as_str())?,
             email: row.email,
             name: row.name,
-            locale: row.locale,
+            locale: Locale::try_from(row.locale.as_str())?,
             active: row.active,
             created_at: row.created_at,
         })
@@ -182,6 +185,24 @@ pub struct Invitation {
     pub role: Role,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+    /// When the invitee joined; the link works no more.
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// When a newer invitation of the same address replaced this one.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Invitation {
+    pub(crate) fn from_row(row: crate::entities::user_invitations::Model) -> DomainResult<Self> {
+        Ok(Self {
+            id: row.id,
+            role: Role::try_from(row.role.as_str())?,
+            email: row.email,
+            expires_at: row.expires_at,
+            created_at: row.created_at,
+            accepted_at: row.accepted_at,
+            revoked_at: row.revoked_at,
+        })
+    }
 }
 
 /// What an invitee sees before accepting.

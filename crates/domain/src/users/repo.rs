@@ -59,7 +59,7 @@ pub(crate) struct NewUser<'a> {
     pub name: &'a str,
     pub password_hash: String,
     pub role: Role,
-    pub locale: &'a str,
+    pub locale: super::model::Locale,
 }
 
 /// Returns the raw database error so callers can tell a taken email (unique index) apart.
@@ -72,7 +72,7 @@ pub(crate) async fn insert(conn: &crate::WriteTx, new: NewUser<'_>) -> Result<us
         name: new.name.to_owned(),
         password_hash: new.password_hash,
         role: new.role.as_str().to_owned(),
-        locale: new.locale.to_owned(),
+        locale: new.locale.as_str().to_owned(),
         active: true,
         created_at: now,
         updated_at: now,

@@ -107,7 +107,18 @@ pub async fn invite(k: &Kensa, admin: AdminCtx<'_>, input: InviteInput) -> Domai
     .await?;
     txn.commit().await?;
     k.wake_worker();
-    Ok(Invitation { id: row.id, email: row.email, role, expires_at: row.expires_at, created_at: row.created_at })
+    Invitation::from_row(row)
+}
+
+/// One invitation of the admin's organization, whatever became of it.
+#[instrument(skip_all, fields(org = %admin.tenant().org_id(), invitation = %id))]
+pub async fn invitation(k: &Kensa, admin: AdminCtx<'_>, id: uuid::Uuid) -> DomainResult<Invitation> {
+    let row = user_invitations::Entity::find_by_id(id)
+        .filter(user_invitations::Column::OrganizationId.eq(admin.tenant().org_id().0))
+        .one(&k.db)
+        .await?
+        .ok_or(DomainError::NotFound("invitation"))?;
+    Invitation::from_row(row)
 }
 
 /// Changes a member's role or deactivates them. Only owners grant or take away ownership,

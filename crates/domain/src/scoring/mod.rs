@@ -8,6 +8,8 @@
 
 mod compute;
 mod model;
+#[cfg(test)]
+mod tests;
 
 pub use compute::{ScoringPlan, score};
 pub use model::{CategoryScore, LevelScore, PerLevel, Score, ScoreCounts};

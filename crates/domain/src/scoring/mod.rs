@@ -9,6 +9,8 @@
 mod compute;
 mod model;
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
 pub use compute::{ScoringPlan, score};

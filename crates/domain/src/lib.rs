@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod notifications;
 pub mod pagination;
 pub mod precondition;
+pub mod scoring;
 pub mod suppliers;
 pub mod templates;
 pub mod tenant;

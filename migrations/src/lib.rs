@@ -12,6 +12,7 @@ mod m0004_supplier_email_unique;
 mod m0005_supplier_claims;
 mod m0006_job_dedupe_key;
 mod m0007_integrators;
+mod m0008_scores;
 mod util;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_supplier_claims::Migration),
             Box::new(m0006_job_dedupe_key::Migration),
             Box::new(m0007_integrators::Migration),
+            Box::new(m0008_scores::Migration),
         ]
     }
 }

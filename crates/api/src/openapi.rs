@@ -40,7 +40,7 @@ impl Modify for BearerAuth {
         rest::supplier_claims::list, rest::supplier_claims::approve, rest::supplier_claims::reject,
         rest::assessments::list, rest::assessments::get, rest::assessments::questions, rest::assessments::put_answer,
         rest::assessments::post_answers, rest::assessments::submit, rest::assessments::review, rest::assessments::cancel,
-        rest::assessments::resend, rest::assessments::comments, rest::assessments::comment, rest::assessments::add_comment, rest::assessments::history,
+        rest::assessments::resend, rest::assessments::comments, rest::assessments::comment, rest::scores::score, rest::assessments::add_comment, rest::assessments::history,
         rest::evidence::upload, rest::evidence::list, rest::evidence::download, rest::evidence::delete,
         rest::audit::list,
         health::healthz, health::readyz, health::metrics,
@@ -56,6 +56,7 @@ impl Modify for BearerAuth {
          (name = "invitations", description = "Supplier invitations and the claims of those who accept them."),
          (name = "assessments", description = "Questionnaires, answers, submission, review, comments and history."),
          (name = "evidence", description = "Files that back the answers."),
+         (name = "scores", description = "Scores of assessments, supplier comparison, gaps and score history."),
          (name = "audit", description = "The organization's audit trail."),
          (name = "operations", description = "Probes and metrics for the orchestrator."))
 )]

@@ -147,6 +147,10 @@ pub async fn migrate(k: &crate::Kensa) -> DomainResult<()> {
     }
     Migrator::up(&txn, None).await.map_err(|e| DomainError::Internal(format!("migration failed: {e}")))?;
     txn.commit().await?;
+    let backfilled = crate::scoring::snapshot::backfill(k).await?;
+    if backfilled > 0 {
+        tracing::info!(backfilled, "stored the scores of assessments submitted before scores were kept");
+    }
     Ok(())
 }
 

@@ -37,6 +37,7 @@ mod rate_limits;
 mod refresh_grace;
 mod roles;
 mod schemas;
+mod scores;
 mod smtp_sink;
 mod stored_values;
 mod supplier_claims;

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod evidence;
 pub mod me;
 pub mod page;
+pub mod scores;
 pub mod supplier_claims;
 pub mod supplier_invitations;
 pub mod suppliers;
@@ -89,6 +90,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(resource("/assessments/{id}/comments/{comment_id}").route(web::get().to(assessments::comment)))
             .service(resource("/assessments/{id}/history").route(web::get().to(assessments::history)))
+            .service(resource("/assessments/{id}/score").route(web::get().to(scores::score)))
             .service(
                 resource("/assessments/{id}/evidence")
                     .route(web::get().to(evidence::list))

@@ -102,6 +102,7 @@ pub(crate) async fn create_many(
             .await?;
     }
     jobs::enqueue_many(conn, &jobs, now).await?;
+    crate::scoring::snapshot::created(conn, &rows).await?;
     history::record(conn, events).await?;
     crate::suppliers::repo::mirror_review_status(conn, new.iter().map(|n| n.supplier.id), Status::Sent.as_str(), now)
         .await?;

@@ -218,6 +218,8 @@ pub(crate) async fn advance(
         return Err(DomainError::internal("the locked assessment changed under its lock"));
     }
     if to != from {
+        crate::scoring::snapshot::refresh_comparison(tx, row.buyer_organization_id, row.supplier_id, row.template_id)
+            .await?;
         let event = NewEvent {
             assessment_id: row.id,
             kind: HistoryKind::StatusChanged,

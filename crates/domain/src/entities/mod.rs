@@ -2,11 +2,14 @@
 //! work with the domain's own types.
 
 pub mod answers;
+pub mod assessment_category_scores;
 pub mod assessment_comments;
 pub mod assessment_events;
+pub mod assessment_scores;
 pub mod assessments;
 pub mod audit_events;
 pub mod campaigns;
+pub mod comparison_rows;
 pub mod evidence;
 pub mod idempotency_keys;
 pub mod jobs;

@@ -10,6 +10,8 @@ mod compute;
 mod model;
 #[cfg(test)]
 mod proptests;
+pub mod service;
+pub mod snapshot;
 #[cfg(test)]
 mod tests;
 

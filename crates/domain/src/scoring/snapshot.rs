@@ -1,0 +1,224 @@
+//! Stored scores: the snapshot an assessment gets when it is submitted (replaced when it is
+//! submitted again), and the comparison's pointers per (buyer, supplier, template) to the
+//! newest assessment and to the newest scored one. Both are written in the transaction of
+//! the change that moves them, so a comparison never reads a pointer without its snapshot.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::{Score, ScoringPlan, score};
+use crate::assessments::Status;
+use crate::entities::{answers, assessment_category_scores, assessment_scores, assessments, comparison_rows};
+use crate::error::{DomainError, DomainResult};
+use crate::templates::AnswerStatus;
+use crate::{Kensa, WriteTx};
+
+/// The assessment's score from its answers as they are in `conn` now.
+pub(crate) async fn compute(k: &Kensa, conn: &impl ConnectionTrait, row: &assessments::Model) -> DomainResult<Score> {
+    let template = k.template_contents.load(conn, row.template_id).await?;
+    let plan = ScoringPlan::new(&template.0, &template.1);
+    let given: Vec<(i32, String)> = answers::Entity::find()
+        .select_only()
+        .column(answers::Column::ItemNo)
+        .column(answers::Column::Status)
+        .filter(answers::Column::AssessmentId.eq(row.id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut parsed = Vec::with_capacity(given.len());
+    for (no, status) in given {
+        let status = AnswerStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == status)
+            .ok_or_else(|| crate::error::unknown_stored("answer status", &status))?;
+        parsed.push((u32::try_from(no).map_err(DomainError::internal)?, status));
+    }
+    Ok(score(&plan, u8::try_from(row.target_level).map_err(DomainError::internal)?, parsed))
+}
+
+/// Stores `score` as the assessment's snapshot, replacing an earlier one.
+pub(crate) async fn store(tx: &WriteTx, row: &assessments::Model, score: &Score) -> DomainResult<()> {
+    let snapshot = assessment_scores::Model {
+        assessment_id: row.id,
+        buyer_organization_id: row.buyer_organization_id,
+        computed_at: tx.now(),
+        target_level: i32::from(score.target_level),
+        overall: score.overall,
+        level1: score.levels.l1.achievement,
+        level2: score.levels.l2.achievement,
+        level3: score.levels.l3.achievement,
+        achieved_level: i32::from(score.achieved_level),
+        meets_target: score.meets_target,
+        score: serde_json::to_value(score).map_err(DomainError::internal)?,
+    };
+    // Upserts: replicas back-filling together at start must not collide.
+    use assessment_scores::Column as S;
+    assessment_scores::Entity::insert(assessment_scores::ActiveModel::from(snapshot))
+        .on_conflict(
+            OnConflict::column(S::AssessmentId)
+                .update_columns([
+                    S::ComputedAt,
+                    S::TargetLevel,
+                    S::Overall,
+                    S::Level1,
+                    S::Level2,
+                    S::Level3,
+                    S::AchievedLevel,
+                    S::MeetsTarget,
+                    S::Score,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(tx)
+        .await?;
+    let categories: Vec<assessment_category_scores::ActiveModel> = score
+        .categories
+        .iter()
+        .map(|c| {
+            Ok(assessment_category_scores::ActiveModel::from(assessment_category_scores::Model {
+                assessment_id: row.id,
+                category: i32::try_from(c.number).map_err(DomainError::internal)?,
+                achievement: c.achievement,
+            }))
+        })
+        .collect::<DomainResult<_>>()?;
+    if !categories.is_empty() {
+        use assessment_category_scores::Column as C;
+        assessment_category_scores::Entity::insert_many(categories)
+            .on_conflict(OnConflict::columns([C::AssessmentId, C::Category]).update_column(C::Achievement).to_owned())
+            .exec_without_returning(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The stored snapshot of an assessment, if it has one.
+pub(crate) async fn stored(conn: &impl ConnectionTrait, assessment_id: Uuid) -> DomainResult<Option<Score>> {
+    let Some(row) = assessment_scores::Entity::find_by_id(assessment_id).one(conn).await? else { return Ok(None) };
+    Ok(Some(serde_json::from_value(row.score).map_err(DomainError::internal)?))
+}
+
+/// Points the comparison row of (buyer, supplier, template) at the newest assessment and at
+/// the newest submitted or accepted one (none while changes are requested and nothing was
+/// accepted before).
+pub(crate) async fn refresh_comparison(tx: &WriteTx, buyer: Uuid, supplier: Uuid, template: Uuid) -> DomainResult<()> {
+    let of_pair = || {
+        assessments::Entity::find()
+            .select_only()
+            .column(assessments::Column::Id)
+            .filter(assessments::Column::BuyerOrganizationId.eq(buyer))
+            .filter(assessments::Column::SupplierId.eq(supplier))
+            .filter(assessments::Column::TemplateId.eq(template))
+    };
+    let current: Option<Uuid> = of_pair()
+        .order_by_desc(assessments::Column::CreatedAt)
+        .order_by_desc(assessments::Column::Id)
+        .into_tuple()
+        .one(tx)
+        .await?;
+    let Some(current) = current else { return Ok(()) };
+    let scored: Option<Uuid> = of_pair()
+        .filter(assessments::Column::Status.is_in([Status::Submitted.as_str(), Status::Accepted.as_str()]))
+        .order_by_desc(assessments::Column::SubmittedAt)
+        .order_by_desc(assessments::Column::Id)
+        .into_tuple()
+        .one(tx)
+        .await?;
+    let row = comparison_rows::Model {
+        buyer_organization_id: buyer,
+        supplier_id: supplier,
+        template_id: template,
+        current_assessment_id: current,
+        scored_assessment_id: scored,
+    };
+    comparison_rows::Entity::insert(comparison_rows::ActiveModel::from(row))
+        .on_conflict(
+            OnConflict::columns([
+                comparison_rows::Column::BuyerOrganizationId,
+                comparison_rows::Column::SupplierId,
+                comparison_rows::Column::TemplateId,
+            ])
+            .update_columns([comparison_rows::Column::CurrentAssessmentId, comparison_rows::Column::ScoredAssessmentId])
+            .to_owned(),
+        )
+        .exec_without_returning(tx)
+        .await?;
+    Ok(())
+}
+
+/// After creating assessments: each is the newest of its pair (its scored pointer stays).
+pub(crate) async fn created(tx: &WriteTx, rows: &[assessments::Model]) -> DomainResult<()> {
+    for chunk in rows.chunks(500) {
+        let models = chunk.iter().map(|a| {
+            comparison_rows::ActiveModel::from(comparison_rows::Model {
+                buyer_organization_id: a.buyer_organization_id,
+                supplier_id: a.supplier_id,
+                template_id: a.template_id,
+                current_assessment_id: a.id,
+                scored_assessment_id: None,
+            })
+        });
+        comparison_rows::Entity::insert_many(models)
+            .on_conflict(
+                OnConflict::columns([
+                    comparison_rows::Column::BuyerOrganizationId,
+                    comparison_rows::Column::SupplierId,
+                    comparison_rows::Column::TemplateId,
+                ])
+                .update_column(comparison_rows::Column::CurrentAssessmentId)
+                .to_owned(),
+            )
+            .exec_without_returning(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Gives every submitted or accepted assessment without a snapshot its snapshot, and every
+/// assessed pair its comparison row: for data from before scores were stored. Runs at start;
+/// does nothing once done. Returns how many snapshots it wrote.
+pub async fn backfill(k: &Kensa) -> DomainResult<usize> {
+    let missing: Vec<assessments::Model> = assessments::Entity::find()
+        .filter(assessments::Column::Status.is_in([Status::Submitted.as_str(), Status::Accepted.as_str()]))
+        .filter(
+            assessments::Column::Id.not_in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(assessment_scores::Column::AssessmentId)
+                    .from(assessment_scores::Entity)
+                    .to_owned(),
+            ),
+        )
+        .all(&k.db)
+        .await?;
+    let unpaired: Vec<(Uuid, Uuid, Uuid)> = assessments::Entity::find()
+        .select_only()
+        .column(assessments::Column::BuyerOrganizationId)
+        .column(assessments::Column::SupplierId)
+        .column(assessments::Column::TemplateId)
+        .distinct()
+        .filter(
+            assessments::Column::SupplierId.not_in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(comparison_rows::Column::SupplierId)
+                    .from(comparison_rows::Entity)
+                    .to_owned(),
+            ),
+        )
+        .into_tuple()
+        .all(&k.db)
+        .await?;
+    for row in &missing {
+        let txn = k.begin_write().await?;
+        let score = compute(k, &txn, row).await?;
+        store(&txn, row, &score).await?;
+        refresh_comparison(&txn, row.buyer_organization_id, row.supplier_id, row.template_id).await?;
+        txn.commit().await?;
+    }
+    for (buyer, supplier, template) in unpaired {
+        let txn = k.begin_write().await?;
+        refresh_comparison(&txn, buyer, supplier, template).await?;
+        txn.commit().await?;
+    }
+    Ok(missing.len())
+}

@@ -5,7 +5,7 @@
 
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, Reply, TestApp, TestResult, spawn_app, unique_email};
 
@@ -109,5 +109,34 @@ async fn every_created_resource_answers_with_its_location() -> TestResult {
     assert_eq!((evidence.status, location(&evidence)), (StatusCode::CREATED, download.as_str()));
     let fetched = app.client.get(app.url(&download)).bearer_auth(&buyer.access_token).send().await?;
     assert_eq!(fetched.status(), StatusCode::OK);
+    Ok(())
+}
+
+/// A client that may send `If-Match` must be told the version to send: every success of an
+/// operation that takes `If-Match` documents the `ETag` it returns (except deleting the
+/// versioned resource itself, after which there is nothing to match).
+#[test]
+fn every_operation_that_takes_if_match_documents_the_etag_it_returns() -> TestResult {
+    let doc: Value = serde_json::from_str(&kensa_api::openapi::json())?;
+    let mut missing = Vec::new();
+    for (path, ops) in doc["paths"].as_object().ok_or("paths")? {
+        for (method, op) in ops.as_object().ok_or("ops")? {
+            let takes_if_match = op["parameters"].as_array().is_some_and(|ps| {
+                ps.iter().any(|p| p["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case("if-match")))
+            });
+            let deletes_itself = method == "delete" && path.ends_with("{id}");
+            if !takes_if_match || deletes_itself {
+                continue;
+            }
+            for (status, response) in op["responses"].as_object().ok_or("responses")? {
+                let etag =
+                    response["headers"].as_object().is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case("etag")));
+                if status.starts_with('2') && !etag {
+                    missing.push(format!("{method} {path} {status}"));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no ETag documented: {missing:?}");
     Ok(())
 }

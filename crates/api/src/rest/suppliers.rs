@@ -58,7 +58,7 @@ fn created(supplier: &Supplier) -> HttpResponse {
 #[utoipa::path(post, path = "/api/v1/suppliers", operation_id = "createSupplier", tag = "suppliers", security(("bearer" = [])),
     params(IdempotencyHeader), request_body = kensa_domain::wire::SupplierCreate,
     responses((status = 201, description = "The supplier", body = Supplier,
-                  headers(("Location" = String, description = "`/api/v1/suppliers/{id}`"))),
+                  headers(("Location" = String, description = "`/api/v1/suppliers/{id}`"), ("ETag" = String, description = "The supplier's version, quoted (`\"2\"`): send it back in `If-Match`"))),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`supplier_email_taken`: a supplier with this contact email exists", body = Problem,
                   content_type = "application/problem+json")))]
@@ -99,7 +99,7 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<SupplierQ
 /// Get a supplier
 #[utoipa::path(get, path = "/api/v1/suppliers/{id}", operation_id = "getSupplier", tag = "suppliers", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The supplier's id")),
-    responses((status = 200, description = "The supplier", body = Supplier)))]
+    responses((status = 200, description = "The supplier", body = Supplier, headers(("ETag" = String, description = "The supplier's version, quoted (`\"2\"`): send it back in `If-Match`")))))]
 pub async fn get(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let supplier = suppliers::service::get(&state.kensa, &auth.0, path.into_inner()).await?;
     Ok(HttpResponse::Ok().insert_header(etag(supplier.version)).json(supplier))
@@ -110,7 +110,7 @@ pub async fn get(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) 
 /// Any of its fields; those left out keep their values. Owners, admins and reviewers.
 #[utoipa::path(patch, path = "/api/v1/suppliers/{id}", operation_id = "updateSupplier", tag = "suppliers", security(("bearer" = [])),
     params(IfMatchHeader, ("id" = Uuid, Path, description = "The supplier's id")), request_body = SupplierInput,
-    responses((status = 200, description = "The supplier as changed", body = Supplier),
+    responses((status = 200, description = "The supplier as changed", body = Supplier, headers(("ETag" = String, description = "The supplier's version, quoted (`\"2\"`): send it back in `If-Match`"))),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`supplier_email_taken`: another supplier has this contact email", body = Problem,
                   content_type = "application/problem+json"),

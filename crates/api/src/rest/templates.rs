@@ -52,7 +52,7 @@ pub struct TreeQuery {
 /// The tree is `categories → sections → items`, optionally filtered by level and category.
 #[utoipa::path(get, path = "/api/v1/templates/{id}", operation_id = "getTemplate", tag = "templates", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The template's id"), TreeQuery),
-    responses((status = 200, description = "The template", body = templates::TemplateView)))]
+    responses((status = 200, description = "The template", body = templates::TemplateView, headers(("ETag" = String, description = "The template's version, quoted (`\"1\"`): send it back in `If-Match`")))))]
 pub async fn get(
     state: web::Data<AppState>,
     auth: Auth,
@@ -85,7 +85,7 @@ pub async fn export(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid
 #[utoipa::path(post, path = "/api/v1/templates", operation_id = "createTemplate", tag = "templates", security(("bearer" = [])),
     request_body = TemplateDocument,
     params(IdempotencyHeader), responses((status = 201, description = "The template", body = templates::TemplateView,
-                  headers(("Location" = String, description = "`/api/v1/templates/{id}`"))),
+                  headers(("Location" = String, description = "`/api/v1/templates/{id}`"), ("ETag" = String, description = "The template's version, quoted (`\"1\"`): send it back in `If-Match`"))),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`template_key_taken`: the organization has a template with this key", body = Problem,
                   content_type = "application/problem+json")))]
@@ -174,7 +174,7 @@ pub struct TemplatePatchRequest {
 /// Owners, admins and reviewers.
 #[utoipa::path(patch, path = "/api/v1/templates/{id}", operation_id = "updateTemplate", tag = "templates",
     security(("bearer" = [])), params(IfMatchHeader, ("id" = Uuid, Path, description = "The template's id")), request_body = TemplatePatchRequest,
-    responses((status = 200, description = "The template as changed", body = templates::TemplateView),
+    responses((status = 200, description = "The template as changed", body = templates::TemplateView, headers(("ETag" = String, description = "The template's version, quoted (`\"1\"`): send it back in `If-Match`"))),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`template_immutable` (built-in), `template_in_use` or `template_key_taken`", body = Problem,
                   content_type = "application/problem+json"),

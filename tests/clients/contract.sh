@@ -5,10 +5,12 @@
 #   python      openapi-python-client generates a client with no error and no warning;
 #               flow.py drives the whole flow with it against a started kensa-api
 #   typescript  openapi-typescript types; flow.ts type-checks with `tsc --noEmit`, then runs
+#   graphql     the same flow over GraphQL (graphql_flow.py)
+#   browser     GraphiQL rendered by headless Chromium with no CSP violation (graphiql_browser.py)
 #   fuzz        schemathesis over every operation: status code, content type and response
 #               schema conform, no 5xx (fuzz.py)
 #
-#   tests/clients/contract.sh [lint|python|typescript|fuzz]...   (all four by default)
+#   tests/clients/contract.sh [lint|python|typescript|graphql|browser|fuzz]...   (all by default)
 #
 # The tools are pinned (package.json + package-lock.json, requirements.txt) and installed
 # on first use into tests/clients/node_modules and tests/clients/.venv (both ignored by git).
@@ -77,6 +79,11 @@ check_graphql() {
   serve python3 graphql_flow.py
 }
 
+check_browser() {
+  echo "== contract: GraphiQL in headless Chromium, offline, under its CSP (graphiql_browser.py)"
+  serve python3 graphiql_browser.py
+}
+
 check_fuzz() {
   echo "== contract: schemathesis"
   serve "$VENV/bin/python" fuzz.py --spec "$SPEC" --max-examples "${FUZZ_EXAMPLES:-25}"
@@ -85,14 +92,15 @@ check_fuzz() {
 install_tools
 fresh_spec
 checks=("$@")
-[[ ${#checks[@]} -eq 0 ]] && checks=(lint python typescript graphql fuzz)
+[[ ${#checks[@]} -eq 0 ]] && checks=(lint python typescript graphql browser fuzz)
 for check in "${checks[@]}"; do
   case "$check" in
     lint) check_lint ;;
     python) check_python ;;
     typescript) check_typescript ;;
     graphql) check_graphql ;;
+    browser) check_browser ;;
     fuzz) check_fuzz ;;
-    *) echo "unknown check: $check (lint, python, typescript, graphql, fuzz)" >&2; exit 2 ;;
+    *) echo "unknown check: $check (lint, python, typescript, graphql, browser, fuzz)" >&2; exit 2 ;;
   esac
 done

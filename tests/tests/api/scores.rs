@@ -58,7 +58,15 @@ async fn the_score_follows_the_answers_and_is_kept_at_submission() -> TestResult
     let kept = app.get(&path, Some(&buyer.access_token)).await;
     assert_eq!(kept.body, live.body, "the snapshot is the score at submission");
     // The snapshot, not a recomputation, is what a submitted assessment answers with.
-    app.execute_sql(&format!("DELETE FROM answers WHERE assessment_id = '{id}'")).await;
+    // (No UUID literal: SQLite stores ids as blobs.)
+    app.execute_sql(
+        "DELETE FROM answers WHERE assessment_id IN (SELECT id FROM assessments WHERE status = 'submitted')",
+    )
+    .await;
+    let questions = app.get(&format!("/api/v1/assessments/{id}/questions"), Some(&buyer.access_token)).await;
+    let answered =
+        questions.body["data"].as_array().ok_or("questions")?.iter().filter(|q| !q["answer"].is_null()).count();
+    assert_eq!(answered, 0, "the answers are gone");
     let still = app.get(&path, Some(&supplier.access_token)).await;
     assert_eq!(still.body, live.body);
     Ok(())

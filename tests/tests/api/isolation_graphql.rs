@@ -67,6 +67,12 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         row("assessments", "{ assessments { edges { node { id } } } }".into(), readable_by_both, EmptyList),
         row("assessment", format!(r#"{{ assessment(id: "{x}") {{ id }} }}"#), readable_by_both, NotFound),
         row(
+            "assessment",
+            format!(r#"{{ assessment(id: "{x}") {{ score {{ overall levels {{ level1 {{ achievement }} }} }} }} }}"#),
+            readable_by_both,
+            NotFound,
+        ),
+        row(
             "assessmentQuestions",
             format!(r#"{{ assessmentQuestions(id: "{x}") {{ no }} }}"#),
             readable_by_both,

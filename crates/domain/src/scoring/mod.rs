@@ -7,6 +7,8 @@
 //! cheap enough (a [`ScoringPlan`] built once per template, then counting) to run on every read.
 
 mod compute;
+#[cfg(feature = "graphql")]
+mod graphql;
 mod model;
 #[cfg(test)]
 mod proptests;
@@ -16,4 +18,6 @@ pub mod snapshot;
 mod tests;
 
 pub use compute::{ScoringPlan, score};
+#[cfg(feature = "openapi")]
+pub use model::openapi_names;
 pub use model::{CategoryScore, LevelScore, PerLevel, Score, ScoreCounts};

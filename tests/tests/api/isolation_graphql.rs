@@ -73,6 +73,18 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
             NotFound,
         ),
         row(
+            "assessmentGaps",
+            format!(r#"{{ assessmentGaps(id: "{x}", includeUnanswered: true) {{ no }} }}"#),
+            readable_by_both,
+            NotFound,
+        ),
+        row(
+            "supplierScores",
+            format!(r#"{{ supplierScores(supplierId: "{sup}") {{ nodes {{ assessmentId }} }} }}"#),
+            buyer_readers,
+            NotFound,
+        ),
+        row(
             "assessmentQuestions",
             format!(r#"{{ assessmentQuestions(id: "{x}") {{ no }} }}"#),
             readable_by_both,

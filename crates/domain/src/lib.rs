@@ -14,6 +14,8 @@ mod entities;
 pub mod error;
 mod error_code;
 pub mod export;
+#[cfg(feature = "graphql")]
+pub mod graphql;
 pub mod idempotency;
 pub mod ids;
 pub mod jobs;

@@ -67,6 +67,24 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         row("assessments", "{ assessments { edges { node { id } } } }".into(), readable_by_both, EmptyList),
         row("assessment", format!(r#"{{ assessment(id: "{x}") {{ id }} }}"#), readable_by_both, NotFound),
         row(
+            "assessment",
+            format!(r#"{{ assessment(id: "{x}") {{ score {{ overall levels {{ level1 {{ achievement }} }} }} }} }}"#),
+            readable_by_both,
+            NotFound,
+        ),
+        row(
+            "assessmentGaps",
+            format!(r#"{{ assessmentGaps(id: "{x}", includeUnanswered: true) {{ no }} }}"#),
+            readable_by_both,
+            NotFound,
+        ),
+        row(
+            "supplierScores",
+            format!(r#"{{ supplierScores(supplierId: "{sup}") {{ nodes {{ assessmentId }} }} }}"#),
+            buyer_readers,
+            NotFound,
+        ),
+        row(
             "assessmentQuestions",
             format!(r#"{{ assessmentQuestions(id: "{x}") {{ no }} }}"#),
             readable_by_both,

@@ -257,6 +257,7 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         row(M::GET, format!("/api/v1/assessments/{x}/comments/{}", ids.comment), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/history"), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/score"), None, readable_by_both, NotFound),
+        row(M::GET, format!("/api/v1/assessments/{x}/gaps"), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/evidence"), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/evidence/{e}"), None, readable_by_both, NotFound),
         row(M::POST, format!("/api/v1/assessments/{x}/evidence"), Some(Body::Pdf), answerers, NotFound),
@@ -292,6 +293,7 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         row(M::POST, "/api/v1/suppliers".into(), Some(Body::Fresh(new_supplier)), editors_of_their_own, Own),
         row(M::POST, "/api/v1/suppliers/import".into(), Some(Body::Csv(CSV)), editors_of_their_own, Own),
         row(M::GET, format!("/api/v1/suppliers/{sup}"), None, buyer_readers, NotFound),
+        row(M::GET, format!("/api/v1/suppliers/{sup}/scores"), None, buyer_readers, NotFound),
         row(
             M::PATCH,
             format!("/api/v1/suppliers/{sup}"),

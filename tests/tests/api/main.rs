@@ -37,6 +37,7 @@ mod rate_limits;
 mod refresh_grace;
 mod roles;
 mod schemas;
+mod score_history;
 mod scores;
 mod smtp_sink;
 mod stored_values;

@@ -61,6 +61,13 @@ keyed_by_id!(
     assessments::claims::SupplierClaim
 );
 
+/// Score history entries page by their assessment.
+impl Keyed for kensa_domain::scoring::ScoreHistoryEntry {
+    fn key(&self) -> Uuid {
+        self.assessment_id
+    }
+}
+
 pub fn from_page<T: OutputType + Keyed>(page: Page<T>) -> Paged<T> {
     let mut connection = Connection::new(false, page.next_cursor.is_some());
     connection.edges.extend(page.data.into_iter().map(|node| Edge::new(pagination::cursor_for(node.key()), node)));

@@ -11,6 +11,7 @@ use std::time::Instant;
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::{BatchRequest, BatchResponse, Pos, Response};
 use futures_util::FutureExt;
+use kensa_domain::graphql::GraphqlCaller;
 
 use super::cost::{RequestBudget, TreeItems};
 use super::limits::{self, ANONYMOUS_BODY_LIMIT, SIGNED_IN_BODY_LIMIT, Verdict};
@@ -87,8 +88,10 @@ pub async fn execute(
                     super::to_graphql(ApiError::MissingCredentials).into_server_error(Pos::default()),
                 ]),
                 (None, Verdict::Allowed { .. }) => {
+                    let tenant = caller.optional().ok().flatten().cloned();
                     let mut request = request
                         .data(kensa.clone())
+                        .data(GraphqlCaller::new(tenant, super::gql::<kensa_domain::DomainError>))
                         .data(caller.clone())
                         .data(meta.clone())
                         .data(budget.clone())

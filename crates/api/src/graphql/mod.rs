@@ -20,6 +20,7 @@ pub mod limits;
 mod mutation;
 mod query;
 pub mod refusal;
+mod scores;
 mod text_guard;
 mod workflow;
 

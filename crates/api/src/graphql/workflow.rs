@@ -23,7 +23,7 @@ use super::idempotent;
 use super::{Caller, gql};
 use crate::rest::assessments::BulkAnswers;
 
-fn caller<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<(&'a Kensa, &'a TenantCtx)> {
+pub(super) fn caller<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<(&'a Kensa, &'a TenantCtx)> {
     Ok((ctx.data::<Kensa>()?, ctx.data::<Caller>()?.require()?))
 }
 

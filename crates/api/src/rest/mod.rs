@@ -64,6 +64,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::patch().to(suppliers::update))
                     .route(web::delete().to(suppliers::delete)),
             )
+            .service(resource("/suppliers/{id}/scores").route(web::get().to(scores::supplier_scores)))
             .service(
                 resource("/campaigns").route(web::get().to(campaigns::list)).route(web::post().to(campaigns::create)),
             )
@@ -91,6 +92,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/assessments/{id}/comments/{comment_id}").route(web::get().to(assessments::comment)))
             .service(resource("/assessments/{id}/history").route(web::get().to(assessments::history)))
             .service(resource("/assessments/{id}/score").route(web::get().to(scores::score)))
+            .service(resource("/assessments/{id}/gaps").route(web::get().to(scores::gaps)))
             .service(
                 resource("/assessments/{id}/evidence")
                     .route(web::get().to(evidence::list))

@@ -159,6 +159,8 @@ pub struct Progress {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+// `score` is resolved in `scoring::graphql` (GraphQL only: REST has `GET …/score`).
+#[cfg_attr(feature = "graphql", graphql(complex))]
 pub struct Assessment {
     pub id: Uuid,
     pub status: Status,

@@ -7,6 +7,10 @@
 //! cheap enough (a [`ScoringPlan`] built once per template, then counting) to run on every read.
 
 mod compute;
+pub mod gaps;
+#[cfg(feature = "graphql")]
+mod graphql;
+pub mod history;
 mod model;
 #[cfg(test)]
 mod proptests;
@@ -16,4 +20,8 @@ pub mod snapshot;
 mod tests;
 
 pub use compute::{ScoringPlan, score};
+pub use gaps::{CategoryRef, Gap};
+pub use history::{ScoreChange, ScoreHistoryEntry};
+#[cfg(feature = "openapi")]
+pub use model::openapi_names;
 pub use model::{CategoryScore, LevelScore, PerLevel, Score, ScoreCounts};

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 /// One value for each level of the check sheet, serialised as `{"1": …, "2": …, "3": …}`.
 ///
 /// A struct rather than a map so that all three keys are always present and a reader cannot
-/// meet a fourth; the keys are strings because JSON object keys are.
+/// meet a fourth; the keys are strings because JSON object keys are. GraphQL names cannot be
+/// digits, so there the fields are `level1`–`level3`; both documents name the two uses
+/// `LevelScores` and `LevelFractions` (see [`openapi_names`]) rather than after the generic.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PerLevel<T> {
@@ -25,6 +27,85 @@ pub struct PerLevel<T> {
     /// Level 3.
     #[serde(rename = "3")]
     pub l3: T,
+}
+
+/// GraphQL's objects for the two uses of [`PerLevel`], written out because the generic derive
+/// cannot bound `T`: `LevelScores` and `LevelFractions`, with fields `level1`–`level3`.
+#[cfg(feature = "graphql")]
+macro_rules! per_level_object {
+    ($(#[$meta:meta])* $name:literal, $t:ty) => {
+        $(#[$meta])*
+        #[async_graphql::Object(name = $name)]
+        impl PerLevel<$t> {
+            /// Level 1.
+            async fn level1(&self) -> &$t {
+                &self.l1
+            }
+
+            /// Level 2.
+            async fn level2(&self) -> &$t {
+                &self.l2
+            }
+
+            /// Level 3.
+            async fn level3(&self) -> &$t {
+                &self.l3
+            }
+        }
+    };
+}
+
+#[cfg(feature = "graphql")]
+per_level_object!(
+    /// One `LevelScore` per level.
+    "LevelScores",
+    LevelScore
+);
+#[cfg(feature = "graphql")]
+per_level_object!(
+    /// One fraction (0–1) per level; `null` where nothing is applicable, and above the target.
+    "LevelFractions",
+    Option<f64>
+);
+
+/// OpenAPI's names for the two uses of [`PerLevel`]: utoipa would call them
+/// `PerLevel_LevelScore` and `PerLevel_Option_f64`, which generated clients turn into
+/// awkward type names. Fields of those types say `schema(value_type = LevelScores)` etc.;
+/// these mirrors only describe the same `{"1", "2", "3"}` shape and are never built.
+#[cfg(feature = "openapi")]
+pub mod openapi_names {
+    use super::LevelScore;
+
+    macro_rules! per_level_schema {
+        ($(#[$meta:meta])* $name:ident, $t:ty) => {
+            $(#[$meta])*
+            #[derive(utoipa::ToSchema)]
+            #[allow(dead_code)]
+            pub struct $name {
+                /// Level 1.
+                #[schema(rename = "1")]
+                l1: $t,
+                /// Level 2.
+                #[schema(rename = "2")]
+                l2: $t,
+                /// Level 3.
+                #[schema(rename = "3")]
+                l3: $t,
+            }
+        };
+    }
+
+    per_level_schema!(
+        /// One `LevelScore` per level: the keys are always `"1"`, `"2"` and `"3"`.
+        LevelScores,
+        LevelScore
+    );
+    per_level_schema!(
+        /// One fraction (0–1) per level, `null` where nothing is applicable or above the target:
+        /// the keys are always `"1"`, `"2"` and `"3"`.
+        LevelFractions,
+        Option<f64>
+    );
 }
 
 impl<T> PerLevel<T> {
@@ -52,6 +133,7 @@ impl<T> PerLevel<T> {
 /// The items of one level in scope of the assessment, answer by answer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct LevelScore {
     /// Credit earned over applicable items at this level (0–1). `null` when the level has no
     /// applicable item: every item is not applicable, the template has none at this level, or
@@ -74,6 +156,7 @@ pub struct LevelScore {
 /// in-scope item, so that every assessment of a template lists the same categories).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct CategoryScore {
     /// The category's number in the template (1–24 in the JAMA/JAPIA check sheet).
     pub number: u32,
@@ -85,12 +168,14 @@ pub struct CategoryScore {
     pub achievement: Option<f64>,
     /// The same per level; `null` where the category has no applicable item at that level,
     /// always at levels above the target.
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi_names::LevelFractions))]
     pub levels: PerLevel<Option<f64>>,
 }
 
 /// Answers over all in-scope items (levels up to the target).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct ScoreCounts {
     pub implemented: u32,
     pub partially_implemented: u32,
@@ -106,6 +191,7 @@ pub struct ScoreCounts {
 /// How far an assessment's answers meet the check sheet up to its target level.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Score {
     /// Credit earned over all applicable in-scope items (0–1). `null` when no in-scope item is
     /// applicable: there is nothing to measure, which is not the same as scoring 0.
@@ -125,11 +211,15 @@ pub struct Score {
     pub target_level: u8,
     /// Each level on its own. Levels above the target are listed with `achievement: null`
     /// and zero counts, so that the three keys are always there.
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi_names::LevelScores))]
     pub levels: PerLevel<LevelScore>,
     /// Credit earned over applicable items of levels 1..=L, for each L (0–1). `null` above the
     /// target, and where levels 1..=L have no applicable item.
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi_names::LevelFractions))]
     pub cumulative: PerLevel<Option<f64>>,
     /// Every category of the template, in template order.
+    // GraphQL cost: 24 categories, as the built-in.
+    #[cfg_attr(feature = "graphql", graphql(complexity = "24 * child_complexity"))]
     pub categories: Vec<CategoryScore>,
     /// Answers over the whole scope.
     pub counts: ScoreCounts,

@@ -11,7 +11,7 @@ pub struct CoreQuery;
 
 /// The whole query root.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(CoreQuery, super::workflow::WorkflowQuery);
+pub struct Query(CoreQuery, super::workflow::WorkflowQuery, super::comparison::ComparisonFields);
 
 #[Object]
 impl CoreQuery {

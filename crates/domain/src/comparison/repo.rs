@@ -54,7 +54,25 @@ fn i(v: i32) -> Expr {
 /// The rows of the caller's organization that `filter` keeps, with the joins every
 /// statement needs (`cr`, `s`, `a`, `sc`), as a statement without columns.
 pub(crate) fn filtered(ctx: &TenantCtx, filter: &ComparisonFilter, today: NaiveDate) -> SelectStatement {
+    filtered_with(ctx, filter, today, Scores::Any)
+}
+
+/// Which rows the join to the score snapshot keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scores {
+    /// Every row, with its snapshot when it has one (LEFT JOIN).
+    Any,
+    /// Only rows with a snapshot (INNER JOIN, and the snapshot's own organization column
+    /// named, so that PostgreSQL can walk `assessment_scores (buyer_organization_id, …)`).
+    Only,
+}
+
+fn filtered_with(ctx: &TenantCtx, filter: &ComparisonFilter, today: NaiveDate, scores: Scores) -> SelectStatement {
     let org = ctx.org_id().0;
+    let score_join = match scores {
+        Scores::Any => JoinType::LeftJoin,
+        Scores::Only => JoinType::InnerJoin,
+    };
     let mut q = Query::select();
     q.from_as(rows::Entity, CR)
         .join_as(
@@ -70,15 +88,22 @@ pub(crate) fn filtered(ctx: &TenantCtx, filter: &ComparisonFilter, today: NaiveD
             JoinType::InnerJoin,
             assessments::Entity,
             A,
-            Expr::col((A, assessments::Column::Id)).equals((CR, rows::Column::CurrentAssessmentId)),
+            // The organization named again (it is so by construction) lets PostgreSQL walk
+            // `assessments (buyer_organization_id, due_date)` for the due-date sort.
+            Condition::all()
+                .add(Expr::col((A, assessments::Column::Id)).equals((CR, rows::Column::CurrentAssessmentId)))
+                .add(Expr::col((A, assessments::Column::BuyerOrganizationId)).eq(org)),
         )
         .join_as(
-            JoinType::LeftJoin,
+            score_join,
             scores::Entity,
             SC,
             Expr::col((SC, scores::Column::AssessmentId)).equals((CR, rows::Column::ScoredAssessmentId)),
         )
         .and_where(Expr::col((CR, rows::Column::BuyerOrganizationId)).eq(org));
+    if scores == Scores::Only {
+        q.and_where(Expr::col((SC, scores::Column::BuyerOrganizationId)).eq(org));
+    }
     if let Some(t) = filter.template_id {
         q.and_where(Expr::col((CR, rows::Column::TemplateId)).eq(t));
     }
@@ -137,8 +162,9 @@ pub(crate) fn filtered(ctx: &TenantCtx, filter: &ComparisonFilter, today: NaiveD
     q
 }
 
-/// The value a row sorts by (joining the sort's category row when it needs one).
-fn sort_expr(q: &mut SelectStatement, sort: &SortSpec) -> Expr {
+/// The value a row sorts by (joining the sort's category row when it needs one: inner when
+/// only rows with a value are wanted).
+fn sort_expr(q: &mut SelectStatement, sort: &SortSpec, part: Part) -> Expr {
     match sort.key {
         ComparisonSort::Overall => Expr::col((SC, scores::Column::Overall)),
         ComparisonSort::Level1 => Expr::col((SC, scores::Column::Level1)),
@@ -146,8 +172,9 @@ fn sort_expr(q: &mut SelectStatement, sort: &SortSpec) -> Expr {
         ComparisonSort::Level3 => Expr::col((SC, scores::Column::Level3)),
         ComparisonSort::AchievedLevel => Expr::col((SC, scores::Column::AchievedLevel)),
         ComparisonSort::Category => {
+            let join = if part == Part::Valued { JoinType::InnerJoin } else { JoinType::LeftJoin };
             q.join_as(
-                JoinType::LeftJoin,
+                join,
                 category_scores::Entity,
                 CS,
                 Condition::all()
@@ -173,10 +200,6 @@ fn sort_expr(q: &mut SelectStatement, sort: &SortSpec) -> Expr {
     }
 }
 
-fn null_flag(value: &Expr) -> Expr {
-    sea_orm::sea_query::CaseStatement::new().case(value.clone().is_null(), i(1)).finally(i(0)).into()
-}
-
 fn bind(value: &SortValue) -> Expr {
     match value {
         SortValue::Null => Expr::value(Option::<i32>::None),
@@ -187,41 +210,69 @@ fn bind(value: &SortValue) -> Expr {
     }
 }
 
-/// Rows after `after` in the order of [`order_page`]: beyond it by value, or level with it
-/// and beyond it by (supplier id, template id); null values form the tail in either order.
-fn after_condition(value: &Expr, sort: &SortSpec, after: &After) -> Condition {
+/// Which rows of the order one statement reads. A sort whose rows can lack a value runs as
+/// two statements, the rows with a value first and then the others: each is a plain ORDER
+/// BY that an index can serve, where one statement would need `CASE WHEN v IS NULL` first
+/// (NULLS LAST, portably) and so a sort of every row. Both run only when the first leaves
+/// the page short.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    /// Every row: the value is never null (due date, status, name).
+    All,
+    /// Rows with a value, by value, then supplier id and template id.
+    Valued,
+    /// Rows without one, by supplier id and template id: the tail in either order.
+    Unvalued,
+}
+
+/// Beyond `after` by (supplier id, template id).
+fn tie_after(after: &After) -> Condition {
     let supplier = Expr::col((CR, rows::Column::SupplierId));
     let template = Expr::col((CR, rows::Column::TemplateId));
-    let tie = Condition::any()
+    Condition::any()
         .add(supplier.clone().gt(after.supplier_id))
-        .add(Condition::all().add(supplier.eq(after.supplier_id)).add(template.gt(after.template_id)));
-    match &after.value {
-        SortValue::Null => Condition::all().add(value.clone().is_null()).add(tie),
-        v => {
+        .add(Condition::all().add(supplier.eq(after.supplier_id)).add(template.gt(after.template_id)))
+}
+
+/// What of `part` follows a cursor.
+enum Follows {
+    /// Nothing: `part` lies wholly before it (a cursor in the tail of rows without a value
+    /// is past every valued row).
+    Nothing,
+    /// All of it (every valued row comes before the tail).
+    All,
+    /// The rows beyond it by value, or level with it and beyond it by (supplier id,
+    /// template id).
+    Where(Condition),
+}
+
+fn after_condition(value: &Expr, sort: &SortSpec, after: &After, part: Part) -> Follows {
+    match (&after.value, part) {
+        (SortValue::Null, Part::Unvalued) => Follows::Where(tie_after(after)),
+        (SortValue::Null, _) => Follows::Nothing,
+        (_, Part::Unvalued) => Follows::All,
+        (v, _) => {
             let bound = bind(v);
             let beyond = match sort.order {
                 SortOrder::Asc => value.clone().gt(bound.clone()),
                 SortOrder::Desc => value.clone().lt(bound.clone()),
             };
-            let mut any = Condition::any().add(beyond).add(Condition::all().add(value.clone().eq(bound)).add(tie));
-            if sort.key.nullable() {
-                any = any.add(value.clone().is_null());
-            }
-            any
+            Follows::Where(
+                Condition::any().add(beyond).add(Condition::all().add(value.clone().eq(bound)).add(tie_after(after))),
+            )
         }
     }
 }
 
-fn order_page(q: &mut SelectStatement, value: &Expr, sort: &SortSpec) {
-    if sort.key.nullable() {
-        q.order_by_expr(null_flag(value), Order::Asc);
+fn order_page(q: &mut SelectStatement, value: &Expr, sort: &SortSpec, part: Part) {
+    if part != Part::Unvalued {
+        let order = match sort.order {
+            SortOrder::Asc => Order::Asc,
+            SortOrder::Desc => Order::Desc,
+        };
+        q.order_by_expr(value.clone(), order);
     }
-    let order = match sort.order {
-        SortOrder::Asc => Order::Asc,
-        SortOrder::Desc => Order::Desc,
-    };
-    q.order_by_expr(value.clone(), order)
-        .order_by_expr(Expr::col((CR, rows::Column::SupplierId)), Order::Asc)
+    q.order_by_expr(Expr::col((CR, rows::Column::SupplierId)), Order::Asc)
         .order_by_expr(Expr::col((CR, rows::Column::TemplateId)), Order::Asc);
 }
 
@@ -281,23 +332,39 @@ fn read_row(r: &QueryResult, kind: Kind) -> Result<RowData, sea_orm::DbErr> {
     })
 }
 
-/// The statement of one page: `limit + 1` rows (the extra one only says that more follow).
-pub(crate) fn page_statement(
+/// Whether the sort's value comes from the score snapshot: its rows with a value are
+/// exactly rows with a snapshot (and a value in it).
+fn from_snapshot(key: ComparisonSort) -> bool {
+    matches!(
+        key,
+        ComparisonSort::Overall
+            | ComparisonSort::Level1
+            | ComparisonSort::Level2
+            | ComparisonSort::Level3
+            | ComparisonSort::AchievedLevel
+    )
+}
+
+/// The statement of one part of a page, `fetch` rows at most; `None` when no row of `part`
+/// can follow `after`.
+fn part_statement(
     ctx: &TenantCtx,
     filter: &ComparisonFilter,
     today: NaiveDate,
     sort: &SortSpec,
     after: Option<&After>,
-    limit: u64,
-) -> SelectStatement {
-    let mut q = filtered(ctx, filter, today);
+    part: Part,
+    fetch: u64,
+) -> Option<SelectStatement> {
+    let scores = if part == Part::Valued && from_snapshot(sort.key) { Scores::Only } else { Scores::Any };
+    let mut q = filtered_with(ctx, filter, today, scores);
     q.join_as(
         JoinType::LeftJoin,
         assessments::Entity,
         SA,
         Expr::col((SA, assessments::Column::Id)).equals((CR, rows::Column::ScoredAssessmentId)),
     );
-    let value = sort_expr(&mut q, sort);
+    let value = sort_expr(&mut q, sort, part);
     q.expr_as(Expr::col((CR, rows::Column::SupplierId)), "supplier_id")
         .expr_as(Expr::col((CR, rows::Column::TemplateId)), "template_id")
         .expr_as(Expr::col((CR, rows::Column::CurrentAssessmentId)), "current_id")
@@ -320,12 +387,32 @@ pub(crate) fn page_statement(
         .expr_as(Expr::col((SA, assessments::Column::SubmittedAt)), "submitted_at")
         .expr_as(Expr::col((SA, assessments::Column::AcceptedAt)), "accepted_at")
         .expr_as(value.clone(), "sort_value");
-    if let Some(after) = after {
-        q.cond_where(after_condition(&value, sort, after));
+    match part {
+        Part::All => {}
+        Part::Valued => {
+            q.and_where(value.clone().is_not_null());
+        }
+        Part::Unvalued => {
+            q.and_where(value.clone().is_null());
+        }
     }
-    order_page(&mut q, &value, sort);
-    q.limit(limit + 1);
-    q
+    if let Some(after) = after {
+        match after_condition(&value, sort, after, part) {
+            Follows::Nothing => return None,
+            Follows::All => {}
+            Follows::Where(condition) => {
+                q.cond_where(condition);
+            }
+        }
+    }
+    order_page(&mut q, &value, sort, part);
+    q.limit(fetch);
+    Some(q)
+}
+
+/// The parts a page of `sort` is read in, in order.
+fn parts(sort: &SortSpec) -> &'static [Part] {
+    if sort.key.nullable() { &[Part::Valued, Part::Unvalued] } else { &[Part::All] }
 }
 
 pub(crate) async fn page(
@@ -337,10 +424,20 @@ pub(crate) async fn page(
     after: Option<&After>,
     limit: u64,
 ) -> DomainResult<Vec<RowData>> {
-    let statement = page_statement(ctx, filter, today, sort, after, limit);
     let kind = sort.key.kind();
-    let found = conn.query_all(&statement).await?;
-    Ok(found.iter().map(|r| read_row(r, kind)).collect::<Result<_, _>>()?)
+    let wanted = limit + 1;
+    let mut out: Vec<RowData> = Vec::new();
+    for part in parts(sort) {
+        let missing = wanted.saturating_sub(out.len() as u64);
+        if missing == 0 {
+            break;
+        }
+        let Some(statement) = part_statement(ctx, filter, today, sort, after, *part, missing) else { continue };
+        for r in conn.query_all(&statement).await? {
+            out.push(read_row(&r, kind)?);
+        }
+    }
+    Ok(out)
 }
 
 /// In-scope items answered, per assessment, in one grouped query: `scopes` pairs the
@@ -534,4 +631,41 @@ pub(crate) async fn templates_of(
         out.push(r.try_get("", "template_id")?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+
+    use super::*;
+    use crate::ids::OrganizationId;
+
+    #[test]
+    fn the_first_page_by_overall_walks_the_scores_by_value_with_no_null_sorting() {
+        let ctx = TenantCtx::for_background_job(OrganizationId(Uuid::nil()));
+        let sort = SortSpec { key: ComparisonSort::Overall, order: SortOrder::Desc, category: None };
+        let today = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default();
+        let filter = ComparisonFilter::default();
+        let Some(q) = part_statement(&ctx, &filter, today, &sort, None, parts(&sort)[0], 51) else {
+            panic!("a first page has a first statement")
+        };
+        let (pg, sqlite) = (q.to_string(PostgresQueryBuilder), q.to_string(SqliteQueryBuilder));
+        println!("{pg}");
+        for sql in [&pg, &sqlite] {
+            assert!(!sql.contains("NULLS") && !sql.contains("CASE"), "{sql}");
+            assert!(sql.contains("INNER JOIN \"assessment_scores\" AS \"sc\""), "{sql}");
+            assert!(sql.contains("\"sc\".\"buyer_organization_id\" ="), "{sql}");
+            assert!(sql.contains("\"sc\".\"overall\" IS NOT NULL"), "{sql}");
+            assert!(
+                sql.ends_with(
+                    "ORDER BY \"sc\".\"overall\" DESC, \"cr\".\"supplier_id\" ASC, \"cr\".\"template_id\" ASC LIMIT 51"
+                ),
+                "{sql}"
+            );
+        }
+        // A cursor in the tail of unscored rows: only the tail is read.
+        let after = After { value: SortValue::Null, supplier_id: Uuid::nil(), template_id: Uuid::nil() };
+        assert!(part_statement(&ctx, &filter, today, &sort, Some(&after), Part::Valued, 51).is_none());
+        assert!(part_statement(&ctx, &filter, today, &sort, Some(&after), Part::Unvalued, 51).is_some());
+    }
 }

@@ -13,6 +13,7 @@ mod m0005_supplier_claims;
 mod m0006_job_dedupe_key;
 mod m0007_integrators;
 mod m0008_scores;
+mod m0009_comparison_indexes;
 mod util;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_job_dedupe_key::Migration),
             Box::new(m0007_integrators::Migration),
             Box::new(m0008_scores::Migration),
+            Box::new(m0009_comparison_indexes::Migration),
         ]
     }
 }

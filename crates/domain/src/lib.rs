@@ -7,6 +7,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod clock;
 mod closed_set;
+pub mod comparison;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -108,6 +108,10 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
             readable_by_both,
             NotFound,
         ),
+        row("comparison", "{ comparison { edges { node { templateId } } } }".into(), readable_by_both, EmptyList),
+        row("heatmap", "{ heatmap { edges { node { templateId } } } }".into(), readable_by_both, EmptyList),
+        row("itemStats", format!(r#"{{ itemStats(templateId: "{builtin}") {{ suppliers }} }}"#), readable_by_both, Own),
+        row("comparisonSummary", "{ comparisonSummary { rows } }".into(), readable_by_both, Own),
         row("supplierClaims", "{ supplierClaims { edges { node { id } } } }".into(), admins_of_their_own, EmptyList),
         row(
             "importTemplate",

@@ -302,6 +302,18 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
             NotFound,
         ),
         row(M::GET, "/api/v1/campaigns".into(), None, readable_by_both, EmptyList),
+        // The comparison is of the caller's own registry: the supplier organization and the
+        // stranger have none (empty pages; zero counts where the answer is no list).
+        row(M::GET, "/api/v1/comparison".into(), None, readable_by_both, EmptyList),
+        row(M::GET, "/api/v1/comparison/heatmap".into(), None, readable_by_both, EmptyList),
+        row(
+            M::GET,
+            format!("/api/v1/comparison/items?template_id={}", ids.builtin_template),
+            None,
+            readable_by_both,
+            Own,
+        ),
+        row(M::GET, "/api/v1/comparison/summary".into(), None, readable_by_both, Own),
         row(M::GET, format!("/api/v1/campaigns/{c}"), None, buyer_readers, NotFound),
         // No claim exists here: an admin gets past the role check to a 404. The decisions on
         // a real claim are in `isolation::supplier_claim_decisions_refuse_...`.

@@ -7,6 +7,8 @@ mod auth_hardening;
 mod campaigns;
 mod catalog;
 mod cli;
+mod comparison;
+mod comparison_stats;
 mod config;
 mod consistency;
 mod contract;

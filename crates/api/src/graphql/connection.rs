@@ -17,7 +17,12 @@ pub type Paged<T> = Connection<String, T>;
 
 /// Reads `first`/`after`, naming them (not REST's `limit`/`cursor`) when they are refused.
 pub fn request(first: Option<u64>, after: Option<String>) -> async_graphql::Result<PageRequest> {
-    PageRequest::parse(first, after.as_deref()).map_err(|e| match e {
+    PageRequest::parse(first, after.as_deref()).map_err(page_error)
+}
+
+/// A domain error as GraphQL reports it, with REST's `limit`/`cursor` named `first`/`after`.
+pub fn page_error(e: DomainError) -> async_graphql::Error {
+    match e {
         DomainError::Validation(errors) => gql(DomainError::Validation(
             errors
                 .into_iter()
@@ -32,7 +37,7 @@ pub fn request(first: Option<u64>, after: Option<String>) -> async_graphql::Resu
                 .collect(),
         )),
         other => gql(other),
-    })
+    }
 }
 
 /// What a node's cursor is made from: the key the domain pages by.

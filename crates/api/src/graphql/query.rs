@@ -11,7 +11,12 @@ pub struct CoreQuery;
 
 /// The whole query root.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(CoreQuery, super::workflow::WorkflowQuery, super::scores::ScoresQuery);
+pub struct Query(
+    CoreQuery,
+    super::workflow::WorkflowQuery,
+    super::scores::ScoresQuery,
+    super::comparison::ComparisonFields,
+);
 
 #[Object]
 impl CoreQuery {

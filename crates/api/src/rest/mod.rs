@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
+pub mod comparison;
 pub mod evidence;
 pub mod me;
 pub mod page;
@@ -103,6 +104,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(evidence::download))
                     .route(web::delete().to(evidence::delete)),
             )
+            .service(resource("/comparison").route(web::get().to(comparison::list)))
+            .service(resource("/comparison/heatmap").route(web::get().to(comparison::heatmap)))
+            .service(resource("/comparison/items").route(web::get().to(comparison::items)))
+            .service(resource("/comparison/summary").route(web::get().to(comparison::summary)))
             .service(resource("/audit-events").route(web::get().to(audit::list)))
             .service(resource("/openapi.json").route(web::get().to(crate::exposure::openapi))),
     );

@@ -43,7 +43,7 @@ impl Modify for BearerAuth {
         rest::assessments::resend, rest::assessments::comments, rest::assessments::comment, rest::scores::score, rest::assessments::add_comment, rest::assessments::history,
         rest::scores::gaps, rest::scores::supplier_scores,
         rest::evidence::upload, rest::evidence::list, rest::evidence::download, rest::evidence::delete,
-        rest::comparison::list, rest::comparison::heatmap, rest::comparison::items, rest::comparison::summary,
+        rest::comparison::list, rest::comparison::heatmap, rest::comparison::items, rest::comparison::summary, rest::comparison::export,
         rest::audit::list,
         health::healthz, health::readyz, health::metrics,
     ),

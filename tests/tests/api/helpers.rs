@@ -150,6 +150,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: reqwest::header::HeaderMap,
     pub body: Value,
+    /// The body as sent (files, CSV).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -221,7 +223,7 @@ impl TestApp {
         let headers = response.headers().clone();
         let bytes = response.bytes().await.unwrap_or_default();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, headers, body }
+        Reply { status, headers, body, bytes: bytes.to_vec() }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {

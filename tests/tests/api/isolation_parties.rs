@@ -314,6 +314,7 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
             Own,
         ),
         row(M::GET, "/api/v1/comparison/summary".into(), None, readable_by_both, Own),
+        row(M::GET, "/api/v1/comparison/export?format=csv".into(), None, readable_by_both, Own),
         row(M::GET, format!("/api/v1/campaigns/{c}"), None, buyer_readers, NotFound),
         // No claim exists here: an admin gets past the role check to a 404. The decisions on
         // a real claim are in `isolation::supplier_claim_decisions_refuse_...`.

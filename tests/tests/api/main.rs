@@ -8,6 +8,7 @@ mod campaigns;
 mod catalog;
 mod cli;
 mod comparison;
+mod comparison_export;
 mod comparison_stats;
 mod config;
 mod consistency;

@@ -12,8 +12,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use kensa_domain::ErrorCode;
+use kensa_domain::comparison::export::ExportFormat;
+
 use crate::error::ApiResult;
 use crate::extract::{Auth, Query};
+use crate::rest::evidence::FileBytes;
 use crate::state::AppState;
 
 /// Declares a query struct with the comparison's filters and `extra` fields of its own.
@@ -214,4 +218,67 @@ pub async fn summary(state: web::Data<AppState>, auth: Auth, query: Query<Summar
     let q = query.into_inner();
     let filter = q.filter(q.template_id);
     Ok(HttpResponse::Ok().json(comparison::stats::summary(&state.kensa, &auth.0, &filter).await?))
+}
+
+filtered_query! {
+    /// The file format, filters and order of an export (every matching row, no paging).
+    ExportQuery {
+        /// `csv` (UTF-8 with a byte-order mark) or `xlsx` (an Excel workbook).
+        #[param(required = true)]
+        format: Option<ExportFormat>,
+        /// Only rows of this template.
+        template_id: Option<Uuid>,
+        /// As the list's `sort` (default `supplier_name`).
+        sort: Option<ComparisonSort>,
+        /// `asc` (default) or `desc`.
+        order: Option<SortOrder>,
+        /// The category number `sort=category` sorts by.
+        #[param(minimum = 1, maximum = 1000000)]
+        sort_category: Option<i32>,
+    }
+}
+
+/// Export the comparison
+///
+/// Every matching row, in the list's order, as a file to download: `csv` (UTF-8 with a
+/// byte-order mark, so Excel reads Japanese; cells starting with `=`, `+`, `-`, `@` are
+/// prefixed with `'`) or `xlsx` (a summary sheet coloured against each target, a category
+/// heat map, and for at most 50 suppliers one sheet each with the answers and a radar chart).
+/// Written to a temporary file first, so memory stays bounded. Any member of the
+/// organization.
+#[utoipa::path(get, path = "/api/v1/comparison/export", operation_id = "exportComparison", tag = "scores",
+    security(("bearer" = [])), params(ExportQuery),
+    responses((status = 200, description = "The file",
+                  content((FileBytes = "text/csv"),
+                      (FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+                  headers(("Content-Disposition" = String, description = "`attachment; filename=\"comparison-YYYY-MM-DD.csv\"` (or `.xlsx`)")))))]
+pub async fn export(state: web::Data<AppState>, auth: Auth, query: Query<ExportQuery>) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let filter = q.filter(q.template_id);
+    let Some(format) = q.format else {
+        return Err(kensa_domain::DomainError::validation("format", ErrorCode::Required, "csv or xlsx").into());
+    };
+    let sort = (q.sort, q.order, q.sort_category);
+    let file = comparison::export::export(&state.kensa, &auth.0, filter, sort, format).await?;
+    let name = format!("comparison-{}.{}", state.kensa.today(), format.as_str());
+    let size = tokio::fs::metadata(&file.path).await.map_err(kensa_domain::DomainError::internal)?.len();
+    let handle = tokio::fs::File::open(&file.path).await.map_err(kensa_domain::DomainError::internal)?;
+    // Read a chunk at a time; the temporary file goes (with `file`) after the last one.
+    let body = futures_util::stream::unfold((handle, file), |(mut handle, file)| async move {
+        use tokio::io::AsyncReadExt;
+        let mut chunk = vec![0u8; 64 * 1024];
+        match handle.read(&mut chunk).await {
+            Ok(0) => None,
+            Ok(n) => {
+                chunk.truncate(n);
+                Some((Ok::<_, std::io::Error>(actix_web::web::Bytes::from(chunk)), (handle, file)))
+            }
+            Err(e) => Some((Err(e), (handle, file))),
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((actix_web::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
+        .insert_header(("x-content-type-options", "nosniff"))
+        .body(actix_web::body::SizedStream::new(size, body)))
 }

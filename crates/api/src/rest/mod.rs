@@ -108,6 +108,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/comparison/heatmap").route(web::get().to(comparison::heatmap)))
             .service(resource("/comparison/items").route(web::get().to(comparison::items)))
             .service(resource("/comparison/summary").route(web::get().to(comparison::summary)))
+            .service(resource("/comparison/export").route(web::get().to(comparison::export)))
             .service(resource("/audit-events").route(web::get().to(audit::list)))
             .service(resource("/openapi.json").route(web::get().to(crate::exposure::openapi))),
     );

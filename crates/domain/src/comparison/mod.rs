@@ -4,10 +4,12 @@
 //! the snapshots stored at submission (`scoring::snapshot`), never 153 answers per row.
 
 pub mod cursor;
+pub mod export;
 pub mod model;
 mod repo;
 pub mod service;
 pub mod stats;
+mod workbook;
 
 pub use model::{
     CategoryAverage, ComparisonAssessment, ComparisonCategory, ComparisonFilter, ComparisonRequest, ComparisonRow,

@@ -213,14 +213,19 @@ fn bind(value: &SortValue) -> Expr {
 /// Which rows of the order one statement reads. A sort whose rows can lack a value runs as
 /// two statements, the rows with a value first and then the others: each is a plain ORDER
 /// BY that an index can serve, where one statement would need `CASE WHEN v IS NULL` first
-/// (NULLS LAST, portably) and so a sort of every row. Both run only when the first leaves
-/// the page short.
+/// (NULLS LAST, portably) and so a sort of every row. A key of a few values (the status
+/// rank, the achieved level) runs as one statement per value, in order: rows of one value
+/// by (supplier id, template id), which the comparison's primary key serves, where the
+/// value and then the ids would sort every row of a value shared by thousands. A statement
+/// runs only when those before it left the page short.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Part {
-    /// Every row: the value is never null (due date, status, name).
+    /// Every row: the value is never null (due date, name).
     All,
     /// Rows with a value, by value, then supplier id and template id.
     Valued,
+    /// Rows whose value is this one (a status rank, an achieved level), by ids.
+    Equal(i32),
     /// Rows without one, by supplier id and template id: the tail in either order.
     Unvalued,
 }
@@ -251,6 +256,17 @@ fn after_condition(value: &Expr, sort: &SortSpec, after: &After, part: Part) -> 
         (SortValue::Null, Part::Unvalued) => Follows::Where(tie_after(after)),
         (SortValue::Null, _) => Follows::Nothing,
         (_, Part::Unvalued) => Follows::All,
+        (SortValue::Int(at), Part::Equal(v)) => {
+            let ahead = match sort.order {
+                SortOrder::Asc => v > *at,
+                SortOrder::Desc => v < *at,
+            };
+            match (v == *at, ahead) {
+                (true, _) => Follows::Where(tie_after(after)),
+                (false, true) => Follows::All,
+                (false, false) => Follows::Nothing,
+            }
+        }
         (v, _) => {
             let bound = bind(v);
             let beyond = match sort.order {
@@ -265,7 +281,7 @@ fn after_condition(value: &Expr, sort: &SortSpec, after: &After, part: Part) -> 
 }
 
 fn order_page(q: &mut SelectStatement, value: &Expr, sort: &SortSpec, part: Part) {
-    if part != Part::Unvalued {
+    if matches!(part, Part::All | Part::Valued) {
         let order = match sort.order {
             SortOrder::Asc => Order::Asc,
             SortOrder::Desc => Order::Desc,
@@ -356,7 +372,8 @@ fn part_statement(
     part: Part,
     fetch: u64,
 ) -> Option<SelectStatement> {
-    let scores = if part == Part::Valued && from_snapshot(sort.key) { Scores::Only } else { Scores::Any };
+    let valued = matches!(part, Part::Valued | Part::Equal(_));
+    let scores = if valued && from_snapshot(sort.key) { Scores::Only } else { Scores::Any };
     let mut q = filtered_with(ctx, filter, today, scores);
     q.join_as(
         JoinType::LeftJoin,
@@ -395,6 +412,14 @@ fn part_statement(
         Part::Unvalued => {
             q.and_where(value.clone().is_null());
         }
+        // The status as stored, not its rank: `assessments (buyer_organization_id, status)`.
+        Part::Equal(rank) if sort.key == ComparisonSort::Status => {
+            let status = usize::try_from(rank).ok().and_then(|r| STATUS_ORDER.get(r)).map_or("", |s| s.as_str());
+            q.and_where(Expr::col((A, assessments::Column::Status)).eq(status));
+        }
+        Part::Equal(v) => {
+            q.and_where(value.clone().eq(v));
+        }
     }
     if let Some(after) = after {
         match after_condition(&value, sort, after, part) {
@@ -411,8 +436,23 @@ fn part_statement(
 }
 
 /// The parts a page of `sort` is read in, in order.
-fn parts(sort: &SortSpec) -> &'static [Part] {
-    if sort.key.nullable() { &[Part::Valued, Part::Unvalued] } else { &[Part::All] }
+fn parts(sort: &SortSpec) -> Vec<Part> {
+    let values = |n: i32, tail: bool| -> Vec<Part> {
+        let mut parts: Vec<Part> = (0..n).map(Part::Equal).collect();
+        if sort.order == SortOrder::Desc {
+            parts.reverse();
+        }
+        if tail {
+            parts.push(Part::Unvalued);
+        }
+        parts
+    };
+    match sort.key {
+        ComparisonSort::Status => values(STATUS_ORDER.len() as i32, false),
+        ComparisonSort::AchievedLevel => values(4, true),
+        key if key.nullable() => vec![Part::Valued, Part::Unvalued],
+        _ => vec![Part::All],
+    }
 }
 
 pub(crate) async fn page(
@@ -432,7 +472,7 @@ pub(crate) async fn page(
         if missing == 0 {
             break;
         }
-        let Some(statement) = part_statement(ctx, filter, today, sort, after, *part, missing) else { continue };
+        let Some(statement) = part_statement(ctx, filter, today, sort, after, part, missing) else { continue };
         for r in conn.query_all(&statement).await? {
             out.push(read_row(&r, kind)?);
         }

@@ -6,9 +6,11 @@
 //! - `due_date` walks `assessments (buyer_organization_id, due_date)`, and reaches the
 //!   comparison row through `comparison_rows (current_assessment_id)`;
 //! - `overall` walks `assessment_scores (buyer_organization_id, overall)` (m0008), and
-//!   `level1`–`level3` and `achieved_level` their own.
+//!   `level1`–`level3` and `achieved_level` their own;
+//! - `status` reads one status at a time, found through
+//!   `assessments (buyer_organization_id, status)` when it is rare.
 //!
-//! `status` (a workflow rank) and `category:<n>` still sort the buyer's rows.
+//! `category:<n>` still sorts the buyer's rows (category scores carry no organization).
 
 use sea_orm_migration::prelude::*;
 
@@ -25,6 +27,7 @@ impl MigrationName for Migration {
 const INDEXES: &[(&str, &str, &[&str])] = &[
     ("suppliers", "suppliers_org_search_idx", &["organization_id", "search_text"]),
     ("assessments", "assessments_buyer_due_idx", &["buyer_organization_id", "due_date"]),
+    ("assessments", "assessments_buyer_status_idx", &["buyer_organization_id", "status"]),
     ("comparison_rows", "comparison_rows_current_idx", &["current_assessment_id"]),
     ("assessment_scores", "assessment_scores_buyer_level1_idx", &["buyer_organization_id", "level1"]),
     ("assessment_scores", "assessment_scores_buyer_level2_idx", &["buyer_organization_id", "level2"]),

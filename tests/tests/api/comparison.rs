@@ -284,7 +284,19 @@ async fn paging_one_row_at_a_time_walks_every_row_once_in_order() -> TestResult 
     let app = spawn_app().await;
     let p = portfolio(&app).await;
     let category = format!("sort=category&sort_category={}&order=asc", p.cm);
-    for sort in ["sort=overall&order=desc", "sort=status&order=asc", "sort=level2&order=desc", category.as_str(), ""] {
+    let sorts = [
+        "sort=overall&order=desc",
+        "sort=overall&order=asc",
+        "sort=status&order=asc",
+        "sort=status&order=desc",
+        "sort=achieved_level&order=asc",
+        "sort=achieved_level&order=desc",
+        "sort=level2&order=desc",
+        "sort=due_date&order=desc",
+        category.as_str(),
+        "",
+    ];
+    for sort in sorts {
         let whole = names(&list(&app, &p, sort).await);
         let mut walked = Vec::new();
         let mut cursor: Option<String> = None;

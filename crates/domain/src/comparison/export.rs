@@ -71,7 +71,7 @@ pub async fn export(
     let request =
         |cursor: Option<String>| ComparisonRequest::parse(filter.clone(), sort.0, sort.1, sort.2, Some(PAGE), cursor);
     let mut page = service::list(k, ctx, &request(None)?).await?;
-    let templates = repo::templates_of(&k.db, ctx, &filter, k.today()).await?;
+    let templates = super::aggregate::templates_of(&k.db, ctx, &filter, k.today()).await?;
     let columns = service::categories_of(k, ctx, filter.template_id, templates).await?;
     let per_supplier = page.next_cursor.is_none() && page.rows.len() <= SHEETS_PER_SUPPLIER_UP_TO;
     let layout = Layout { format, columns, per_supplier };

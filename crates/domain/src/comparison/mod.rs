@@ -3,9 +3,11 @@
 //! weakest requirements across the supply chain and a portfolio summary. All of it reads
 //! the snapshots stored at submission (`scoring::snapshot`), never 153 answers per row.
 
+mod aggregate;
 pub mod cursor;
 pub mod export;
 pub mod model;
+mod page;
 mod repo;
 pub mod service;
 pub mod stats;

@@ -3,7 +3,7 @@
 //! One row per (supplier, template) the buyer has assessed: the supplier as registered, the
 //! newest assessment (where the supplier is now) and the newest submitted or accepted one's
 //! stored figures (what it scored). Everything sorts, filters and pages in the database
-//! (`repo`); these are the parsed inputs and the shapes of the answers.
+//! (`repo`, `page`, `aggregate`); these are the parsed inputs and the shapes of the answers.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;

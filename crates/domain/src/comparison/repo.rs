@@ -1,19 +1,17 @@
-//! The comparison's SQL, one `SelectStatement` built with sea-query and run unchanged on
-//! SQLite and PostgreSQL: `comparison_rows` of the caller's organization → its supplier (not
-//! deleted) → the current assessment → LEFT the scored assessment's snapshot (and, for a
-//! category sort or filter, its category row). Sorting, filtering and keyset paging all
-//! happen there; NULLS LAST is emulated with a `CASE WHEN v IS NULL` key, and every boolean
-//! and count is compared or summed as the two backends agree on.
+//! The comparison's SQL, built with sea-query and run unchanged on SQLite and PostgreSQL. This
+//! file holds what every statement shares: `comparison_rows` of the caller's organization →
+//! its supplier (not deleted) → the current assessment → the scored assessment's snapshot,
+//! with the filters applied; and the per-page batch reads (progress, category achievements).
+//! Paging is in `page`, the figures over all matching rows in `aggregate`.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, JoinType, LikeExpr, Order, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryResult, QuerySelect};
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, JoinType, LikeExpr, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use super::cursor::{After, Kind, SortValue};
-use super::model::{ComparisonFilter, ComparisonSort, SortOrder, SortSpec};
+use super::model::ComparisonFilter;
 use crate::assessments::Status;
 use crate::entities::{
     answers, assessment_category_scores as category_scores, assessment_scores as scores, assessments,
@@ -22,19 +20,19 @@ use crate::entities::{
 use crate::error::{DomainError, DomainResult};
 use crate::tenant::TenantCtx;
 
-const CR: &str = "cr";
-const S: &str = "s";
-const A: &str = "a";
-const SC: &str = "sc";
-const SA: &str = "sa";
+pub(super) const CR: &str = "cr";
+pub(super) const S: &str = "s";
+pub(super) const A: &str = "a";
+pub(super) const SC: &str = "sc";
+pub(super) const SA: &str = "sa";
 /// The category row of the sort.
-const CS: &str = "cs";
+pub(super) const CS: &str = "cs";
 /// The category row of the `category`/`below` filter.
 const CF: &str = "cf";
-const ANS: &str = "ans";
+pub(super) const ANS: &str = "ans";
 
 /// The workflow order in which `status` sorts.
-const STATUS_ORDER: [Status; 6] = [
+pub(super) const STATUS_ORDER: [Status; 6] = [
     Status::Sent,
     Status::InProgress,
     Status::ChangesRequested,
@@ -47,7 +45,7 @@ fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-fn i(v: i32) -> Expr {
+pub(super) fn i(v: i32) -> Expr {
     Expr::val(v)
 }
 
@@ -59,7 +57,7 @@ pub(crate) fn filtered(ctx: &TenantCtx, filter: &ComparisonFilter, today: NaiveD
 
 /// Which rows the join to the score snapshot keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Scores {
+pub(super) enum Scores {
     /// Every row, with its snapshot when it has one (LEFT JOIN).
     Any,
     /// Only rows with a snapshot (INNER JOIN, and the snapshot's own organization column
@@ -67,7 +65,12 @@ enum Scores {
     Only,
 }
 
-fn filtered_with(ctx: &TenantCtx, filter: &ComparisonFilter, today: NaiveDate, scores: Scores) -> SelectStatement {
+pub(super) fn filtered_with(
+    ctx: &TenantCtx,
+    filter: &ComparisonFilter,
+    today: NaiveDate,
+    scores: Scores,
+) -> SelectStatement {
     let org = ctx.org_id().0;
     let score_join = match scores {
         Scores::Any => JoinType::LeftJoin,
@@ -162,284 +165,6 @@ fn filtered_with(ctx: &TenantCtx, filter: &ComparisonFilter, today: NaiveDate, s
     q
 }
 
-/// The value a row sorts by (joining the sort's category row when it needs one: inner when
-/// only rows with a value are wanted).
-fn sort_expr(q: &mut SelectStatement, sort: &SortSpec, part: Part) -> Expr {
-    match sort.key {
-        ComparisonSort::Overall => Expr::col((SC, scores::Column::Overall)),
-        ComparisonSort::Level1 => Expr::col((SC, scores::Column::Level1)),
-        ComparisonSort::Level2 => Expr::col((SC, scores::Column::Level2)),
-        ComparisonSort::Level3 => Expr::col((SC, scores::Column::Level3)),
-        ComparisonSort::AchievedLevel => Expr::col((SC, scores::Column::AchievedLevel)),
-        ComparisonSort::Category => {
-            let join = if part == Part::Valued { JoinType::InnerJoin } else { JoinType::LeftJoin };
-            q.join_as(
-                join,
-                category_scores::Entity,
-                CS,
-                Condition::all()
-                    .add(
-                        Expr::col((CS, category_scores::Column::AssessmentId))
-                            .equals((CR, rows::Column::ScoredAssessmentId)),
-                    )
-                    .add(Expr::col((CS, category_scores::Column::Category)).eq(sort.category.unwrap_or_default())),
-            );
-            Expr::col((CS, category_scores::Column::Achievement))
-        }
-        ComparisonSort::DueDate => Expr::col((A, assessments::Column::DueDate)),
-        ComparisonSort::Status => {
-            let mut case = sea_orm::sea_query::CaseStatement::new();
-            for (rank, status) in (0..).zip(STATUS_ORDER) {
-                case = case.case(Expr::col((A, assessments::Column::Status)).eq(status.as_str()), i(rank));
-            }
-            case.finally(i(6)).into()
-        }
-        // Lower-cased name then contact email: case-insensitive, and the same bytes compared on
-        // both backends (PostgreSQL under the C collation, SQLite's BINARY).
-        ComparisonSort::SupplierName => Expr::col((S, suppliers::Column::SearchText)),
-    }
-}
-
-fn bind(value: &SortValue) -> Expr {
-    match value {
-        SortValue::Null => Expr::value(Option::<i32>::None),
-        SortValue::Float(f) => Expr::val(*f),
-        SortValue::Int(n) => Expr::val(*n),
-        SortValue::Date(d) => Expr::val(*d),
-        SortValue::Text(t) => Expr::val(t.clone()),
-    }
-}
-
-/// Which rows of the order one statement reads. A sort whose rows can lack a value runs as
-/// two statements, the rows with a value first and then the others: each is a plain ORDER
-/// BY that an index can serve, where one statement would need `CASE WHEN v IS NULL` first
-/// (NULLS LAST, portably) and so a sort of every row. Both run only when the first leaves
-/// the page short.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Part {
-    /// Every row: the value is never null (due date, status, name).
-    All,
-    /// Rows with a value, by value, then supplier id and template id.
-    Valued,
-    /// Rows without one, by supplier id and template id: the tail in either order.
-    Unvalued,
-}
-
-/// Beyond `after` by (supplier id, template id).
-fn tie_after(after: &After) -> Condition {
-    let supplier = Expr::col((CR, rows::Column::SupplierId));
-    let template = Expr::col((CR, rows::Column::TemplateId));
-    Condition::any()
-        .add(supplier.clone().gt(after.supplier_id))
-        .add(Condition::all().add(supplier.eq(after.supplier_id)).add(template.gt(after.template_id)))
-}
-
-/// What of `part` follows a cursor.
-enum Follows {
-    /// Nothing: `part` lies wholly before it (a cursor in the tail of rows without a value
-    /// is past every valued row).
-    Nothing,
-    /// All of it (every valued row comes before the tail).
-    All,
-    /// The rows beyond it by value, or level with it and beyond it by (supplier id,
-    /// template id).
-    Where(Condition),
-}
-
-fn after_condition(value: &Expr, sort: &SortSpec, after: &After, part: Part) -> Follows {
-    match (&after.value, part) {
-        (SortValue::Null, Part::Unvalued) => Follows::Where(tie_after(after)),
-        (SortValue::Null, _) => Follows::Nothing,
-        (_, Part::Unvalued) => Follows::All,
-        (v, _) => {
-            let bound = bind(v);
-            let beyond = match sort.order {
-                SortOrder::Asc => value.clone().gt(bound.clone()),
-                SortOrder::Desc => value.clone().lt(bound.clone()),
-            };
-            Follows::Where(
-                Condition::any().add(beyond).add(Condition::all().add(value.clone().eq(bound)).add(tie_after(after))),
-            )
-        }
-    }
-}
-
-fn order_page(q: &mut SelectStatement, value: &Expr, sort: &SortSpec, part: Part) {
-    if part != Part::Unvalued {
-        let order = match sort.order {
-            SortOrder::Asc => Order::Asc,
-            SortOrder::Desc => Order::Desc,
-        };
-        q.order_by_expr(value.clone(), order);
-    }
-    q.order_by_expr(Expr::col((CR, rows::Column::SupplierId)), Order::Asc)
-        .order_by_expr(Expr::col((CR, rows::Column::TemplateId)), Order::Asc);
-}
-
-/// One comparison row as the page query reads it.
-#[derive(Clone, Debug)]
-pub(crate) struct RowData {
-    pub supplier_id: Uuid,
-    pub template_id: Uuid,
-    pub current_id: Uuid,
-    pub scored_id: Option<Uuid>,
-    pub name: String,
-    pub tier: Option<String>,
-    pub tags: serde_json::Value,
-    pub supplier_target: i32,
-    pub status: String,
-    pub due_date: NaiveDate,
-    pub target_level: i32,
-    pub overall: Option<f64>,
-    pub levels: [Option<f64>; 3],
-    pub achieved_level: Option<i32>,
-    pub meets_target: Option<bool>,
-    pub score_target: Option<i32>,
-    pub scored_status: Option<String>,
-    pub submitted_at: Option<DateTime<Utc>>,
-    pub accepted_at: Option<DateTime<Utc>>,
-    pub sort_value: SortValue,
-}
-
-fn read_row(r: &QueryResult, kind: Kind) -> Result<RowData, sea_orm::DbErr> {
-    let sort_value = match kind {
-        Kind::Float => r.try_get::<Option<f64>>("", "sort_value")?.map_or(SortValue::Null, SortValue::Float),
-        Kind::Int => r.try_get::<Option<i32>>("", "sort_value")?.map_or(SortValue::Null, SortValue::Int),
-        Kind::Date => r.try_get::<Option<NaiveDate>>("", "sort_value")?.map_or(SortValue::Null, SortValue::Date),
-        Kind::Text => r.try_get::<Option<String>>("", "sort_value")?.map_or(SortValue::Null, SortValue::Text),
-    };
-    Ok(RowData {
-        supplier_id: r.try_get("", "supplier_id")?,
-        template_id: r.try_get("", "template_id")?,
-        current_id: r.try_get("", "current_id")?,
-        scored_id: r.try_get("", "scored_id")?,
-        name: r.try_get("", "name")?,
-        tier: r.try_get("", "tier")?,
-        tags: r.try_get("", "tags")?,
-        supplier_target: r.try_get("", "supplier_target")?,
-        status: r.try_get("", "status")?,
-        due_date: r.try_get("", "due_date")?,
-        target_level: r.try_get("", "target_level")?,
-        overall: r.try_get("", "overall")?,
-        levels: [r.try_get("", "level1")?, r.try_get("", "level2")?, r.try_get("", "level3")?],
-        achieved_level: r.try_get("", "achieved_level")?,
-        meets_target: r.try_get("", "meets_target")?,
-        score_target: r.try_get("", "score_target")?,
-        scored_status: r.try_get("", "scored_status")?,
-        submitted_at: r.try_get("", "submitted_at")?,
-        accepted_at: r.try_get("", "accepted_at")?,
-        sort_value,
-    })
-}
-
-/// Whether the sort's value comes from the score snapshot: its rows with a value are
-/// exactly rows with a snapshot (and a value in it).
-fn from_snapshot(key: ComparisonSort) -> bool {
-    matches!(
-        key,
-        ComparisonSort::Overall
-            | ComparisonSort::Level1
-            | ComparisonSort::Level2
-            | ComparisonSort::Level3
-            | ComparisonSort::AchievedLevel
-    )
-}
-
-/// The statement of one part of a page, `fetch` rows at most; `None` when no row of `part`
-/// can follow `after`.
-fn part_statement(
-    ctx: &TenantCtx,
-    filter: &ComparisonFilter,
-    today: NaiveDate,
-    sort: &SortSpec,
-    after: Option<&After>,
-    part: Part,
-    fetch: u64,
-) -> Option<SelectStatement> {
-    let scores = if part == Part::Valued && from_snapshot(sort.key) { Scores::Only } else { Scores::Any };
-    let mut q = filtered_with(ctx, filter, today, scores);
-    q.join_as(
-        JoinType::LeftJoin,
-        assessments::Entity,
-        SA,
-        Expr::col((SA, assessments::Column::Id)).equals((CR, rows::Column::ScoredAssessmentId)),
-    );
-    let value = sort_expr(&mut q, sort, part);
-    q.expr_as(Expr::col((CR, rows::Column::SupplierId)), "supplier_id")
-        .expr_as(Expr::col((CR, rows::Column::TemplateId)), "template_id")
-        .expr_as(Expr::col((CR, rows::Column::CurrentAssessmentId)), "current_id")
-        .expr_as(Expr::col((CR, rows::Column::ScoredAssessmentId)), "scored_id")
-        .expr_as(Expr::col((S, suppliers::Column::Name)), "name")
-        .expr_as(Expr::col((S, suppliers::Column::Tier)), "tier")
-        .expr_as(Expr::col((S, suppliers::Column::Tags)), "tags")
-        .expr_as(Expr::col((S, suppliers::Column::TargetLevel)), "supplier_target")
-        .expr_as(Expr::col((A, assessments::Column::Status)), "status")
-        .expr_as(Expr::col((A, assessments::Column::DueDate)), "due_date")
-        .expr_as(Expr::col((A, assessments::Column::TargetLevel)), "target_level")
-        .expr_as(Expr::col((SC, scores::Column::Overall)), "overall")
-        .expr_as(Expr::col((SC, scores::Column::Level1)), "level1")
-        .expr_as(Expr::col((SC, scores::Column::Level2)), "level2")
-        .expr_as(Expr::col((SC, scores::Column::Level3)), "level3")
-        .expr_as(Expr::col((SC, scores::Column::AchievedLevel)), "achieved_level")
-        .expr_as(Expr::col((SC, scores::Column::MeetsTarget)), "meets_target")
-        .expr_as(Expr::col((SC, scores::Column::TargetLevel)), "score_target")
-        .expr_as(Expr::col((SA, assessments::Column::Status)), "scored_status")
-        .expr_as(Expr::col((SA, assessments::Column::SubmittedAt)), "submitted_at")
-        .expr_as(Expr::col((SA, assessments::Column::AcceptedAt)), "accepted_at")
-        .expr_as(value.clone(), "sort_value");
-    match part {
-        Part::All => {}
-        Part::Valued => {
-            q.and_where(value.clone().is_not_null());
-        }
-        Part::Unvalued => {
-            q.and_where(value.clone().is_null());
-        }
-    }
-    if let Some(after) = after {
-        match after_condition(&value, sort, after, part) {
-            Follows::Nothing => return None,
-            Follows::All => {}
-            Follows::Where(condition) => {
-                q.cond_where(condition);
-            }
-        }
-    }
-    order_page(&mut q, &value, sort, part);
-    q.limit(fetch);
-    Some(q)
-}
-
-/// The parts a page of `sort` is read in, in order.
-fn parts(sort: &SortSpec) -> &'static [Part] {
-    if sort.key.nullable() { &[Part::Valued, Part::Unvalued] } else { &[Part::All] }
-}
-
-pub(crate) async fn page(
-    conn: &impl ConnectionTrait,
-    ctx: &TenantCtx,
-    filter: &ComparisonFilter,
-    today: NaiveDate,
-    sort: &SortSpec,
-    after: Option<&After>,
-    limit: u64,
-) -> DomainResult<Vec<RowData>> {
-    let kind = sort.key.kind();
-    let wanted = limit + 1;
-    let mut out: Vec<RowData> = Vec::new();
-    for part in parts(sort) {
-        let missing = wanted.saturating_sub(out.len() as u64);
-        if missing == 0 {
-            break;
-        }
-        let Some(statement) = part_statement(ctx, filter, today, sort, after, *part, missing) else { continue };
-        for r in conn.query_all(&statement).await? {
-            out.push(read_row(&r, kind)?);
-        }
-    }
-    Ok(out)
-}
-
 /// In-scope items answered, per assessment, in one grouped query: `scopes` pairs the
 /// assessments of one (template, target level) with the item numbers in that scope.
 pub(crate) async fn answered(
@@ -486,186 +211,4 @@ pub(crate) async fn category_achievements(
         }
     }
     Ok(out)
-}
-
-/// The filtered rows' answers of one template, counted per (item, status, target level of
-/// the scored assessment), in one grouped query; and the scored assessments counted per
-/// target level (each is the denominator of the items up to that level).
-pub(crate) async fn item_counts(
-    conn: &impl ConnectionTrait,
-    ctx: &TenantCtx,
-    filter: &ComparisonFilter,
-    today: NaiveDate,
-) -> DomainResult<(Vec<(i32, String, i32, i64)>, Vec<(i32, i64)>)> {
-    let mut q = filtered(ctx, filter, today);
-    q.join_as(
-        JoinType::InnerJoin,
-        answers::Entity,
-        ANS,
-        Expr::col((ANS, answers::Column::AssessmentId)).equals((SC, scores::Column::AssessmentId)),
-    )
-    .expr_as(Expr::col((ANS, answers::Column::ItemNo)), "item_no")
-    .expr_as(Expr::col((ANS, answers::Column::Status)), "status")
-    .expr_as(Expr::col((SC, scores::Column::TargetLevel)), "target_level")
-    .expr_as(Func::count(Expr::col((ANS, answers::Column::Id))), "n")
-    .add_group_by([
-        Expr::col((ANS, answers::Column::ItemNo)),
-        Expr::col((ANS, answers::Column::Status)),
-        Expr::col((SC, scores::Column::TargetLevel)),
-    ]);
-    let mut counts = Vec::new();
-    for r in conn.query_all(&q).await? {
-        counts.push((
-            r.try_get("", "item_no")?,
-            r.try_get("", "status")?,
-            r.try_get("", "target_level")?,
-            r.try_get("", "n")?,
-        ));
-    }
-    let mut q = filtered(ctx, filter, today);
-    q.and_where(Expr::col((SC, scores::Column::AssessmentId)).is_not_null())
-        .expr_as(Expr::col((SC, scores::Column::TargetLevel)), "target_level")
-        .expr_as(Func::count(Expr::col((SC, scores::Column::AssessmentId))), "n")
-        .add_group_by([Expr::col((SC, scores::Column::TargetLevel))]);
-    let mut scored = Vec::new();
-    for r in conn.query_all(&q).await? {
-        scored.push((r.try_get("", "target_level")?, r.try_get("", "n")?));
-    }
-    Ok((counts, scored))
-}
-
-/// The summary's figures over the filtered rows, in one aggregate query.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Totals {
-    pub rows: i64,
-    pub statuses: [i64; 6],
-    pub overdue: i64,
-    pub scored: i64,
-    pub meets_target: i64,
-    pub buckets: [i64; 10],
-}
-
-fn count_when(condition: Expr) -> Expr {
-    let case: Expr = sea_orm::sea_query::CaseStatement::new().case(condition, i(1)).finally(i(0)).into();
-    Func::coalesce([Expr::from(Func::sum(case)), i(0)]).into()
-}
-
-pub(crate) async fn totals(
-    conn: &impl ConnectionTrait,
-    ctx: &TenantCtx,
-    filter: &ComparisonFilter,
-    today: NaiveDate,
-) -> DomainResult<Totals> {
-    let mut q = filtered(ctx, filter, today);
-    let status = || Expr::col((A, assessments::Column::Status));
-    let overall = || Expr::col((SC, scores::Column::Overall));
-    q.expr_as(Func::count(Expr::col((CR, rows::Column::SupplierId))), "rows");
-    for s in Status::ALL {
-        q.expr_as(count_when(status().eq(s.as_str())), s.as_str());
-    }
-    let open = Status::EDITABLE.map(Status::as_str);
-    q.expr_as(count_when(status().is_in(open).and(Expr::col((A, assessments::Column::DueDate)).lt(today))), "overdue")
-        .expr_as(Func::count(Expr::col((SC, scores::Column::AssessmentId))), "scored")
-        .expr_as(count_when(Expr::col((SC, scores::Column::MeetsTarget)).eq(true)), "meets");
-    for b in 0..10 {
-        let from = f64::from(b) / 10.0;
-        let to = f64::from(b + 1) / 10.0;
-        let upper = if b == 9 { overall().lte(to) } else { overall().lt(to) };
-        q.expr_as(count_when(overall().gte(from).and(upper)), format!("b{b}"));
-    }
-    let Some(r) = conn.query_one(&q).await? else { return Ok(Totals::default()) };
-    let mut t = Totals {
-        rows: r.try_get("", "rows")?,
-        overdue: r.try_get("", "overdue")?,
-        scored: r.try_get("", "scored")?,
-        meets_target: r.try_get("", "meets")?,
-        ..Totals::default()
-    };
-    for (n, s) in Status::ALL.into_iter().enumerate() {
-        t.statuses[n] = r.try_get("", s.as_str())?;
-    }
-    for b in 0..10 {
-        t.buckets[b] = r.try_get("", &format!("b{b}"))?;
-    }
-    Ok(t)
-}
-
-/// Mean achievement per category number over the filtered rows' snapshots (AVG ignores the
-/// nulls of categories without an applicable item), with how many values it averaged.
-pub(crate) async fn category_averages(
-    conn: &impl ConnectionTrait,
-    ctx: &TenantCtx,
-    filter: &ComparisonFilter,
-    today: NaiveDate,
-) -> DomainResult<Vec<(i32, Option<f64>, i64)>> {
-    const CC: &str = "cc";
-    let mut q = filtered(ctx, filter, today);
-    q.join_as(
-        JoinType::InnerJoin,
-        category_scores::Entity,
-        CC,
-        Expr::col((CC, category_scores::Column::AssessmentId)).equals((SC, scores::Column::AssessmentId)),
-    )
-    .expr_as(Expr::col((CC, category_scores::Column::Category)), "category")
-    .expr_as(Func::avg(Expr::col((CC, category_scores::Column::Achievement))), "average")
-    .expr_as(Func::count(Expr::col((CC, category_scores::Column::Achievement))), "n")
-    .add_group_by([Expr::col((CC, category_scores::Column::Category))]);
-    let mut out = Vec::new();
-    for r in conn.query_all(&q).await? {
-        out.push((r.try_get("", "category")?, r.try_get("", "average")?, r.try_get("", "n")?));
-    }
-    Ok(out)
-}
-
-/// The templates of the filtered rows.
-pub(crate) async fn templates_of(
-    conn: &impl ConnectionTrait,
-    ctx: &TenantCtx,
-    filter: &ComparisonFilter,
-    today: NaiveDate,
-) -> DomainResult<Vec<Uuid>> {
-    let mut q = filtered(ctx, filter, today);
-    q.distinct().expr_as(Expr::col((CR, rows::Column::TemplateId)), "template_id");
-    let mut out = Vec::new();
-    for r in conn.query_all(&q).await? {
-        out.push(r.try_get("", "template_id")?);
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
-
-    use super::*;
-    use crate::ids::OrganizationId;
-
-    #[test]
-    fn the_first_page_by_overall_walks_the_scores_by_value_with_no_null_sorting() {
-        let ctx = TenantCtx::for_background_job(OrganizationId(Uuid::nil()));
-        let sort = SortSpec { key: ComparisonSort::Overall, order: SortOrder::Desc, category: None };
-        let today = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default();
-        let filter = ComparisonFilter::default();
-        let Some(q) = part_statement(&ctx, &filter, today, &sort, None, parts(&sort)[0], 51) else {
-            panic!("a first page has a first statement")
-        };
-        let (pg, sqlite) = (q.to_string(PostgresQueryBuilder), q.to_string(SqliteQueryBuilder));
-        println!("{pg}");
-        for sql in [&pg, &sqlite] {
-            assert!(!sql.contains("NULLS") && !sql.contains("CASE"), "{sql}");
-            assert!(sql.contains("INNER JOIN \"assessment_scores\" AS \"sc\""), "{sql}");
-            assert!(sql.contains("\"sc\".\"buyer_organization_id\" ="), "{sql}");
-            assert!(sql.contains("\"sc\".\"overall\" IS NOT NULL"), "{sql}");
-            assert!(
-                sql.ends_with(
-                    "ORDER BY \"sc\".\"overall\" DESC, \"cr\".\"supplier_id\" ASC, \"cr\".\"template_id\" ASC LIMIT 51"
-                ),
-                "{sql}"
-            );
-        }
-        // A cursor in the tail of unscored rows: only the tail is read.
-        let after = After { value: SortValue::Null, supplier_id: Uuid::nil(), template_id: Uuid::nil() };
-        assert!(part_statement(&ctx, &filter, today, &sort, Some(&after), Part::Valued, 51).is_none());
-        assert!(part_statement(&ctx, &filter, today, &sort, Some(&after), Part::Unvalued, 51).is_some());
-    }
 }

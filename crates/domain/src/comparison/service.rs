@@ -11,7 +11,8 @@ use super::model::{
     ComparisonAssessment, ComparisonCategory, ComparisonRequest, ComparisonRow, ComparisonScore, ComparisonSupplier,
     Heatmap, HeatmapCell, HeatmapRow, Ranked,
 };
-use super::repo::{self, RowData};
+use super::page::{self, RowData};
+use super::repo;
 use crate::Kensa;
 use crate::assessments::Status;
 use crate::assessments::model::Progress;
@@ -24,7 +25,7 @@ use crate::tenant::TenantCtx;
 /// One page of rows as stored, with whether more follow.
 async fn page_rows(k: &Kensa, ctx: &TenantCtx, req: &ComparisonRequest) -> DomainResult<(Vec<RowData>, bool)> {
     let after = req.cursor.as_deref().map(|c| cursor::decode(&req.sort, c)).transpose()?;
-    let mut rows = repo::page(&k.db, ctx, &req.filter, k.today(), &req.sort, after.as_ref(), req.limit).await?;
+    let mut rows = page::page(&k.db, ctx, &req.filter, k.today(), &req.sort, after.as_ref(), req.limit).await?;
     let more = rows.len() as u64 > req.limit;
     rows.truncate(usize::try_from(req.limit).unwrap_or(usize::MAX));
     Ok((rows, more))
@@ -46,11 +47,12 @@ fn ranked<T>(req: &ComparisonRequest, rows: &[RowData], out: Vec<T>, more: bool)
 
 /// The templates of `ids`, parsed (cached).
 async fn contents(k: &Kensa, ids: Vec<Uuid>) -> DomainResult<HashMap<Uuid, crate::templates::repo::Parsed>> {
-    let mut out = HashMap::new();
+    let mut ids = ids;
+    ids.sort();
+    ids.dedup();
+    let mut out = HashMap::with_capacity(ids.len());
     for id in ids {
-        if !out.contains_key(&id) {
-            out.insert(id, k.template_contents.load(&k.db, id).await?);
-        }
+        out.insert(id, k.template_contents.load(&k.db, id).await?);
     }
     Ok(out)
 }

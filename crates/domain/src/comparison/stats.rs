@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use tracing::instrument;
 use uuid::Uuid;
 
+use super::aggregate;
 use super::model::{
     CategoryAverage, ComparisonFilter, ComparisonSummary, ItemCounts, ItemSort, ItemStats, OverallBucket, StatusCounts,
 };
-use super::repo;
 use crate::Kensa;
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::templates::AnswerStatus;
@@ -69,7 +69,7 @@ pub async fn items(
     }
     filter.template_id = Some(template_id);
     let content = k.template_contents.load(&k.db, template_id).await?;
-    let (answered, scored) = repo::item_counts(&k.db, ctx, &filter, k.today()).await?;
+    let (answered, scored) = aggregate::item_counts(&k.db, ctx, &filter, k.today()).await?;
     let mut statuses: HashMap<(i32, i32), Vec<(String, u64)>> = HashMap::new();
     for (no, status, target, n) in &answered {
         statuses.entry((*no, *target)).or_default().push((status.clone(), count(*n)));
@@ -114,10 +114,13 @@ pub async fn items(
 pub async fn summary(k: &Kensa, ctx: &TenantCtx, filter: &ComparisonFilter) -> DomainResult<ComparisonSummary> {
     checked(filter, Validator::default())?;
     let today = k.today();
-    let t = repo::totals(&k.db, ctx, filter, today).await?;
-    let averages = repo::category_averages(&k.db, ctx, filter, today).await?;
-    let templates =
-        if filter.template_id.is_some() { Vec::new() } else { repo::templates_of(&k.db, ctx, filter, today).await? };
+    let t = aggregate::totals(&k.db, ctx, filter, today).await?;
+    let averages = aggregate::category_averages(&k.db, ctx, filter, today).await?;
+    let templates = if filter.template_id.is_some() {
+        Vec::new()
+    } else {
+        aggregate::templates_of(&k.db, ctx, filter, today).await?
+    };
     let names = super::service::categories_of(k, ctx, filter.template_id, templates).await?;
     let mut categories: BTreeMap<u32, CategoryAverage> = names
         .into_iter()

@@ -10,11 +10,12 @@
 #   tools/bench/comparison.sh postgres [SUPPLIERS]    # needs psql/pgbench and PostgreSQL at $PGURL
 #   tools/bench/comparison.sh sqlite [SUPPLIERS]      # needs sqlite3
 #
-# The binary is $KENSA_BIN (default target/release/kensa-api: cargo build --release).
+# The binary is $BIN (default target/release/kensa-api: cargo build --release); $DURATION
+# sets each wrk run (default 20s). (Not KENSA_*: the server refuses unknown KENSA_ variables.)
 set -euo pipefail
 backend=${1:-postgres} n=${2:-10000}
 here=$(cd "$(dirname "$0")" && pwd)
-bin=${KENSA_BIN:-$here/../../target/release/kensa-api}
+bin=${BIN:-$here/../../target/release/kensa-api}
 pgurl=${PGURL:-postgres://postgres@127.0.0.1:5432}
 port=18093 base="http://127.0.0.1:18093"
 dir=$(mktemp -d /tmp/kensa-cmp.XXXXXX)
@@ -32,6 +33,7 @@ start() {
   "$bin" > "$dir/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 6000); do curl -sf "$base/healthz" > /dev/null && break; sleep 0.05; done
+  curl -sf "$base/healthz" > /dev/null || { tail -5 "$dir/server.log"; exit 1; }
   echo "started in $(python3 -c "print(round($(date +%s.%N) - $t0, 2))") s"
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
@@ -54,6 +56,8 @@ else
 fi
 echo "seeded $n suppliers and $((n * 153)) answers in $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s"
 echo -n "first start after seeding (back-fills $n snapshots): "; start
+# The planner's statistics, now that the back-fill wrote the snapshots and comparison rows.
+if [[ $backend == postgres ]]; then psql "$DATABASE_URL" -qc ANALYZE; else sqlite3 "$dir/data/kensa.db" ANALYZE; fi
 token=$(login)
 auth="authorization: Bearer $token"
 tpl=$(curl -sf "$base/api/v1/templates" -H "$auth" | json data.0.id)

@@ -48,7 +48,7 @@ impl Modify for BearerAuth {
         health::healthz, health::readyz, health::metrics,
     ),
     // Schemas that only query parameters name (`value_type`), which utoipa does not collect.
-    components(schemas(error::Problem, error::ProblemField, kensa_domain::assessments::Side,
+    components(schemas(error::Problem, error::ProblemField, kensa_domain::comparison::export::ExportFormat, kensa_domain::assessments::Side,
         kensa_domain::comparison::ComparisonSort, kensa_domain::comparison::SortOrder, kensa_domain::comparison::ItemSort)),
     modifiers(&BearerAuth),
     tags((name = "auth", description = "Sign-up, sign-in, token rotation, sign-out and the signed-in user."),

@@ -43,13 +43,33 @@ where
     R: IntoIterator<Item = C>,
     C: AsRef<str>,
 {
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(b"\xEF\xBB\xBF".to_vec());
-    writer.write_record(header).map_err(crate::DomainError::internal)?;
+    let mut writer = CsvOut::new(Vec::new(), header)?;
     for row in rows {
-        let cells: Vec<String> = row.into_iter().map(|c| neutralise_cell(c.as_ref()).into_owned()).collect();
-        writer.write_record(&cells).map_err(crate::DomainError::internal)?;
+        writer.row(row)?;
     }
-    writer.into_inner().map_err(crate::DomainError::internal)
+    writer.finish()
+}
+
+/// The same file written a row at a time into `out` (a large export spooled to disk).
+pub struct CsvOut<W: std::io::Write>(csv::Writer<W>);
+
+impl<W: std::io::Write> CsvOut<W> {
+    pub fn new<C: AsRef<str>>(mut out: W, header: impl IntoIterator<Item = C>) -> Result<Self, crate::DomainError> {
+        out.write_all(b"\xEF\xBB\xBF").map_err(crate::DomainError::internal)?;
+        let mut this = Self(csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out));
+        this.row(header)?;
+        Ok(this)
+    }
+
+    /// Writes one row, every cell neutralised.
+    pub fn row<C: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = C>) -> Result<(), crate::DomainError> {
+        let cells: Vec<String> = cells.into_iter().map(|c| neutralise_cell(c.as_ref()).into_owned()).collect();
+        self.0.write_record(&cells).map_err(crate::DomainError::internal)
+    }
+
+    pub fn finish(self) -> Result<W, crate::DomainError> {
+        self.0.into_inner().map_err(crate::DomainError::internal)
+    }
 }
 
 #[cfg(test)]

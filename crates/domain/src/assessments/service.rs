@@ -17,6 +17,7 @@ use crate::entities::{answers, assessments};
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::pagination::{Page, PageRequest};
 use crate::precondition::IfMatch;
+use crate::templates::AnswerStatus;
 use crate::templates::model::Content;
 use crate::tenant::TenantCtx;
 
@@ -32,7 +33,7 @@ pub fn scope(content: &Content, target_level: i32) -> BTreeSet<u32> {
 pub(crate) fn answer_view(r: &answers::Model) -> DomainResult<Answer> {
     Ok(Answer {
         no: u32::try_from(r.item_no).map_err(DomainError::internal)?,
-        status: serde_json::from_value(json!(r.status)).map_err(DomainError::internal)?,
+        status: AnswerStatus::try_from(r.status.as_str())?,
         comment: r.comment.clone(),
         reason: r.reason.clone(),
         remediation_plan: r.remediation_plan.clone(),

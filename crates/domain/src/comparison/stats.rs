@@ -87,12 +87,11 @@ pub async fn items(
             }
             in_scope += count(*n);
             for (status, n) in statuses.get(&(no, *target)).map(Vec::as_slice).unwrap_or_default() {
-                match AnswerStatus::ALL.into_iter().find(|s| s.as_str() == status) {
-                    Some(AnswerStatus::Implemented) => c.implemented += n,
-                    Some(AnswerStatus::PartiallyImplemented) => c.partially_implemented += n,
-                    Some(AnswerStatus::NotImplemented) => c.not_implemented += n,
-                    Some(AnswerStatus::NotApplicable) => c.not_applicable += n,
-                    None => return Err(crate::error::unknown_stored("answer status", status)),
+                match AnswerStatus::try_from(status.as_str())? {
+                    AnswerStatus::Implemented => c.implemented += n,
+                    AnswerStatus::PartiallyImplemented => c.partially_implemented += n,
+                    AnswerStatus::NotImplemented => c.not_implemented += n,
+                    AnswerStatus::NotApplicable => c.not_applicable += n,
                 }
             }
         }

@@ -21,7 +21,7 @@ use super::export::{ExportRow, Layout};
 use crate::Kensa;
 use crate::entities::answers;
 use crate::error::{DomainError, DomainResult};
-use crate::export::neutralise_cell;
+use crate::export::{CsvOut, neutralise_cell};
 
 /// One answer as a supplier sheet shows it.
 pub(crate) struct AnswerLine {
@@ -124,18 +124,13 @@ fn header(layout: &Layout) -> Vec<String> {
 }
 
 pub(crate) fn write_csv(file: std::fs::File, layout: &Layout, mut rx: Receiver<Vec<ExportRow>>) -> DomainResult<()> {
-    let mut out = std::io::BufWriter::new(file);
-    out.write_all(b"\xEF\xBB\xBF").map_err(DomainError::internal)?;
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
-    writer.write_record(header(layout)).map_err(DomainError::internal)?;
+    let mut writer = CsvOut::new(std::io::BufWriter::new(file), header(layout))?;
     while let Some(page) = rx.blocking_recv() {
         for r in &page {
-            let row: Vec<String> = cells(r, layout).iter().map(|c| neutralise_cell(c).into_owned()).collect();
-            writer.write_record(&row).map_err(DomainError::internal)?;
+            writer.row(cells(r, layout))?;
         }
     }
-    writer.flush().map_err(DomainError::internal)?;
-    Ok(())
+    writer.finish()?.flush().map_err(DomainError::internal)
 }
 
 fn xlsx(e: XlsxError) -> DomainError {

@@ -28,11 +28,7 @@ pub(crate) async fn compute(k: &Kensa, conn: &impl ConnectionTrait, row: &assess
         .await?;
     let mut parsed = Vec::with_capacity(given.len());
     for (no, status) in given {
-        let status = AnswerStatus::ALL
-            .into_iter()
-            .find(|s| s.as_str() == status)
-            .ok_or_else(|| crate::error::unknown_stored("answer status", &status))?;
-        parsed.push((u32::try_from(no).map_err(DomainError::internal)?, status));
+        parsed.push((u32::try_from(no).map_err(DomainError::internal)?, AnswerStatus::try_from(status.as_str())?));
     }
     Ok(score(&plan, u8::try_from(row.target_level).map_err(DomainError::internal)?, parsed))
 }
@@ -134,17 +130,22 @@ pub(crate) async fn refresh_comparison(tx: &WriteTx, buyer: Uuid, supplier: Uuid
     };
     comparison_rows::Entity::insert(comparison_rows::ActiveModel::from(row))
         .on_conflict(
-            OnConflict::columns([
-                comparison_rows::Column::BuyerOrganizationId,
-                comparison_rows::Column::SupplierId,
-                comparison_rows::Column::TemplateId,
-            ])
-            .update_columns([comparison_rows::Column::CurrentAssessmentId, comparison_rows::Column::ScoredAssessmentId])
-            .to_owned(),
+            pair_conflict()
+                .update_columns([
+                    comparison_rows::Column::CurrentAssessmentId,
+                    comparison_rows::Column::ScoredAssessmentId,
+                ])
+                .to_owned(),
         )
         .exec_without_returning(tx)
         .await?;
     Ok(())
+}
+
+/// The comparison row's key: one per (buyer, supplier, template).
+fn pair_conflict() -> OnConflict {
+    use comparison_rows::Column as C;
+    OnConflict::columns([C::BuyerOrganizationId, C::SupplierId, C::TemplateId])
 }
 
 /// After creating assessments: each is the newest of its pair (its scored pointer stays).
@@ -160,15 +161,7 @@ pub(crate) async fn created(tx: &WriteTx, rows: &[assessments::Model]) -> Domain
             })
         });
         comparison_rows::Entity::insert_many(models)
-            .on_conflict(
-                OnConflict::columns([
-                    comparison_rows::Column::BuyerOrganizationId,
-                    comparison_rows::Column::SupplierId,
-                    comparison_rows::Column::TemplateId,
-                ])
-                .update_column(comparison_rows::Column::CurrentAssessmentId)
-                .to_owned(),
-            )
+            .on_conflict(pair_conflict().update_column(comparison_rows::Column::CurrentAssessmentId).to_owned())
             .exec_without_returning(tx)
             .await?;
     }

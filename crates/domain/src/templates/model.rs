@@ -162,6 +162,14 @@ impl AnswerStatus {
     }
 }
 
+/// A stored `answers.status`: an unknown value is a corrupt row, a 500, never a default.
+impl TryFrom<&str> for AnswerStatus {
+    type Error = crate::error::DomainError;
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| crate::error::unknown_stored("answer status", s))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject, async_graphql::InputObject))]

@@ -14,6 +14,7 @@ mod m0006_job_dedupe_key;
 mod m0007_integrators;
 mod m0008_scores;
 mod m0009_comparison_indexes;
+mod m0010_chasing;
 mod util;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_integrators::Migration),
             Box::new(m0008_scores::Migration),
             Box::new(m0009_comparison_indexes::Migration),
+            Box::new(m0010_chasing::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
+pub mod chase;
 pub mod clock;
 mod closed_set;
 pub mod comparison;
@@ -29,6 +30,7 @@ pub mod templates;
 pub mod tenant;
 pub mod text;
 pub mod users;
+pub mod webhooks;
 #[cfg(feature = "openapi")]
 pub mod wire;
 mod write;

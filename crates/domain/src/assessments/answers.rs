@@ -129,6 +129,11 @@ pub async fn save(
             remediation_plan: trimmed(input.remediation_plan),
             remediation_due: input.remediation_due,
             answered_by: ctx.user_id().map(|u| u.0),
+            // Saving an answer confirms it, carried over or not.
+            carried_over: false,
+            remediation_done_at: old.and_then(|o| o.remediation_done_at),
+            remediation_note: old.and_then(|o| o.remediation_note.clone()),
+            remediation_followed_up_on: old.and_then(|o| o.remediation_followed_up_on),
             created_at: old.map_or(now, |o| o.created_at),
             updated_at: now,
         };

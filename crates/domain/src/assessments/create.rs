@@ -16,7 +16,10 @@ use super::model::{HistoryKind, Status};
 use super::{history, invitations};
 use crate::entities::{assessments, supplier_invitations, suppliers, templates};
 use crate::error::DomainResult;
+use crate::chase::plan;
+use crate::chase::schedule::Schedule;
 use crate::jobs::{self, Job};
+use crate::notifications::events::{Event, EventType};
 use crate::tenant::TenantCtx;
 
 /// Rows per multi-row insert: well under SQLite's 32,766 bound parameters.
@@ -29,6 +32,8 @@ pub(crate) struct NewAssessment<'a> {
     pub target_level: i32,
     pub due_date: NaiveDate,
     pub campaign_id: Option<Uuid>,
+    /// A re-review: the accepted assessment whose answers it carries over.
+    pub follows: Option<Uuid>,
 }
 
 /// Creates the assessments (status `sent`) in `conn`'s transaction, with their invitations,
@@ -38,6 +43,7 @@ pub(crate) async fn create_many(
     conn: &crate::WriteTx,
     ctx: &TenantCtx,
     new: &[NewAssessment<'_>],
+    schedule: &Schedule,
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<assessments::Model>> {
     let mut rows = Vec::with_capacity(new.len());
@@ -57,6 +63,12 @@ pub(crate) async fn create_many(
             submitted_at: None,
             accepted_at: None,
             cancelled_at: None,
+            next_chase_on: Some(plan::first_chase(schedule, n.due_date, now.date_naive())),
+            last_reminder: None,
+            escalates_on: Some(schedule.escalates_on(n.due_date)),
+            escalated_at: None,
+            remediation_next_on: None,
+            follows_assessment_id: n.follows,
             created_at: now,
             updated_at: now,
         };
@@ -85,6 +97,8 @@ pub(crate) async fn create_many(
         rows.push(row);
     }
 
+    // Only organizations with an endpoint for it get an event per assessment sent.
+    let wants_webhooks = crate::webhooks::wants(conn, ctx.org_id().0, EventType::AssessmentSent).await?;
     let template_ids: BTreeSet<Uuid> = new.iter().map(|n| n.template_id).collect();
     templates::Entity::update_many()
         .col_expr(templates::Column::InUse, Expr::value(true))
@@ -100,6 +114,14 @@ pub(crate) async fn create_many(
         supplier_invitations::Entity::insert_many(chunk.iter().cloned().map(supplier_invitations::ActiveModel::from))
             .exec_without_returning(conn)
             .await?;
+    }
+    for row in &rows {
+        if wants_webhooks {
+            jobs.push(Job::Event { event: Event::Sent { assessment_id: row.id } });
+        }
+        if row.follows_assessment_id.is_some() {
+            jobs.push(Job::Event { event: Event::ReviewOpened { assessment_id: row.id } });
+        }
     }
     jobs::enqueue_many(conn, &jobs, now).await?;
     crate::scoring::snapshot::created(conn, &rows).await?;

@@ -161,6 +161,7 @@ pub(crate) async fn upsert_answers(tx: &WriteTx, a: Answerer<'_>, rows: &[answer
             answers::Column::RemediationPlan,
             answers::Column::RemediationDue,
             answers::Column::AnsweredBy,
+            answers::Column::CarriedOver,
             answers::Column::UpdatedAt,
         ])
         .to_owned();
@@ -229,6 +230,7 @@ pub(crate) async fn advance(
         };
         history::record(tx, vec![history::row(ctx, now, event)]).await?;
         crate::suppliers::repo::mirror_review_status(tx, [row.supplier_id], to.as_str(), now).await?;
+        crate::chase::plan::on_transition(tx, &row, to).await?;
     }
     Ok((from, row.version + 1))
 }

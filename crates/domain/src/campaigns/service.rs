@@ -17,6 +17,7 @@ use crate::assessments::NewAssessment;
 use crate::assessments::access;
 use crate::assessments::invitations;
 use crate::assessments::model::Status;
+use crate::chase::schedule::ScheduleOverride;
 use crate::assessments::service::is_overdue;
 use crate::entities::{campaigns, suppliers};
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -43,6 +44,9 @@ pub struct CampaignInput {
     /// For every supplier (1–3); otherwise each supplier's own target level.
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3))]
     pub target_level: Option<i32>,
+    /// Overrides of the organization's reminder schedule for this campaign's assessments.
+    #[serde(default)]
+    pub schedule: Option<ScheduleOverride>,
 }
 
 // `Deserialize`: GraphQL replays a stored result for a repeated `idempotencyKey`.
@@ -72,6 +76,8 @@ pub struct Campaign {
     pub counts: BTreeMap<String, usize>,
     pub overdue: usize,
     pub assessment_count: usize,
+    /// This campaign's overrides of the organization's schedule, if any.
+    pub schedule: Option<ScheduleOverride>,
     /// Present in the detail view only.
     pub assessments: Option<Vec<CampaignAssessment>>,
 }
@@ -120,10 +126,20 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
             ));
         }
     }
+    let overrides = match input.schedule.clone().map(|o| o.validated("schedule.")).transpose() {
+        Ok(o) => o.filter(|o| !o.is_empty()),
+        Err(DomainError::Validation(mut e)) => {
+            errors.append(&mut e);
+            None
+        }
+        Err(e) => return Err(e),
+    };
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }
     let now = k.now();
+    let base = crate::chase::settings::load(&k.db, ctx.org_id().0).await?.schedule();
+    let schedule = overrides.as_ref().map_or_else(|| base.clone(), |o| o.apply(&base));
     let campaign = campaigns::Model {
         id: Uuid::now_v7(),
         organization_id: ctx.org_id().0,
@@ -133,6 +149,7 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
         target_level: input.target_level,
         created_by: ctx.user_id().map(|u| u.0),
         cancelled_at: None,
+        schedule: overrides.as_ref().map(|o| json!(o)),
         created_at: now,
     };
     let new: Vec<NewAssessment<'_>> = input
@@ -144,12 +161,13 @@ pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> D
             target_level: input.target_level.unwrap_or(found[id].target_level),
             due_date: input.due_date,
             campaign_id: Some(campaign.id),
+            follows: None,
         })
         .collect();
 
     let txn = k.begin_write().await?;
     repo::insert(&txn, editor, &campaign).await?;
-    let rows = crate::assessments::create_many(&txn, ctx, &new, now).await?;
+    let rows = crate::assessments::create_many(&txn, ctx, &new, &schedule, now).await?;
     crate::audit::record_action(
         &txn,
         ctx,
@@ -195,6 +213,7 @@ async fn summarise(k: &Kensa, ctx: &TenantCtx, campaign: campaigns::Model, detai
     } else {
         None
     };
+    let schedule = campaign.schedule.is_some().then(|| crate::chase::settings::overrides_of(Some(&campaign))).transpose()?;
     Ok(Campaign {
         id: campaign.id,
         name: campaign.name,
@@ -206,6 +225,7 @@ async fn summarise(k: &Kensa, ctx: &TenantCtx, campaign: campaigns::Model, detai
         counts,
         overdue,
         assessment_count: rows.len(),
+        schedule,
         assessments,
     })
 }

@@ -13,6 +13,12 @@ pub struct Model {
     pub remediation_plan: Option<String>,
     pub remediation_due: Option<Date>,
     pub answered_by: Option<Uuid>,
+    /// Copied from last year's accepted review and not yet confirmed or changed.
+    pub carried_over: bool,
+    pub remediation_done_at: Option<DateTimeUtc>,
+    pub remediation_note: Option<String>,
+    /// The remediation date the supplier was last asked about.
+    pub remediation_followed_up_on: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -12,6 +12,8 @@ pub struct Model {
     pub target_level: Option<i32>,
     pub created_by: Option<Uuid>,
     pub cancelled_at: Option<DateTimeUtc>,
+    /// Overrides of the organization's schedule (`chase::ScheduleOverride`).
+    pub schedule: Option<Json>,
     pub created_at: DateTimeUtc,
 }
 

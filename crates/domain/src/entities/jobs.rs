@@ -17,6 +17,12 @@ pub struct Model {
     pub locked_until: Option<DateTimeUtc>,
     pub locked_by: Option<String>,
     pub last_error: Option<String>,
+    /// For deliveries: the organization whose list shows it, `mail` or `webhook`, the
+    /// recipient address or endpoint URL, and the last HTTP status a webhook answered.
+    pub organization_id: Option<Uuid>,
+    pub channel: Option<String>,
+    pub target: Option<String>,
+    pub response_status: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -13,6 +13,7 @@ pub mod comparison_rows;
 pub mod evidence;
 pub mod idempotency_keys;
 pub mod jobs;
+pub mod organization_settings;
 pub mod organizations;
 pub mod refresh_tokens;
 pub mod supplier_claims;

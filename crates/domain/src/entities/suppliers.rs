@@ -19,6 +19,12 @@ pub struct Model {
     pub supplier_organization_id: Option<Uuid>,
     /// Status of the supplier's latest assessment, kept in step by the services.
     pub review_status: String,
+    /// The next annual review date: the last acceptance plus the review interval.
+    pub next_review_on: Option<Date>,
+    /// When the worker opens that review (the lead time before it); null once opened.
+    pub review_opens_on: Option<Date>,
+    /// The accepted assessment the next review follows (template line, level, answers).
+    pub next_review_from: Option<Uuid>,
     /// Moves on with every change to the record: its `ETag`, for `If-Match`.
     pub version: i32,
     pub deleted_at: Option<DateTimeUtc>,

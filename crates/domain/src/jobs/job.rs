@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{DomainError, DomainResult};
+use crate::notifications::events::Event;
+use crate::users::model::Locale;
 
 /// Serialised adjacently tagged (`{"kind": …, "payload": {…}}`): the tag is the `kind`
 /// column and the payload the `payload` column, each variant's fields exactly as the
@@ -39,16 +41,23 @@ pub enum Job {
     /// Tell one of the buyer's owners or admins that an invitation was claimed by someone
     /// other than the invited contact.
     SupplierClaimMail { claim_id: Uuid, user_id: Uuid },
+    /// Something happened that people and webhook endpoints must hear about: the worker fans
+    /// it out into one delivery per recipient and endpoint.
+    Event { event: Event },
+    /// One recipient's mail about an event.
+    EventMail { event: Event, to: String, locale: Locale },
 }
 
 impl Job {
     /// Every kind, as stored in `jobs.kind` (a test checks them against serde's tags).
-    pub const KINDS: [&'static str; 5] = [
+    pub const KINDS: [&'static str; 7] = [
         "user_invitation_mail",
         "assessment_invitation_mail",
         "assessment_notice_mail",
         "login_failure_notice_mail",
         "supplier_claim_mail",
+        "event",
+        "event_mail",
     ];
 
     /// The `kind` column.
@@ -59,6 +68,8 @@ impl Job {
             Job::AssessmentNoticeMail { .. } => Self::KINDS[2],
             Job::LoginFailureNoticeMail { .. } => Self::KINDS[3],
             Job::SupplierClaimMail { .. } => Self::KINDS[4],
+            Job::Event { .. } => Self::KINDS[5],
+            Job::EventMail { .. } => Self::KINDS[6],
         }
     }
 
@@ -83,6 +94,8 @@ impl Job {
                 format!("{kind}:{user_id}:{}", at.timestamp().div_euclid(interval))
             }
             Job::SupplierClaimMail { claim_id, user_id } => format!("{kind}:{claim_id}:{user_id}"),
+            Job::Event { event } => format!("{kind}:{}", event.key()),
+            Job::EventMail { event, to, .. } => format!("{kind}:{}:{}", event.key(), to.to_lowercase()),
         }
     }
 
@@ -118,6 +131,8 @@ mod tests {
             Job::AssessmentNoticeMail { assessment_id: id, resent_at: None },
             Job::LoginFailureNoticeMail { user_id: id, failures: 5, address: "203.0.113.9".into(), at },
             Job::SupplierClaimMail { claim_id: id, user_id: Uuid::now_v7() },
+            Job::Event { event: Event::Sent { assessment_id: id } },
+            Job::EventMail { event: Event::Sent { assessment_id: id }, to: "a@example.com".into(), locale: Locale::Ja },
         ]
     }
 
@@ -156,7 +171,7 @@ mod tests {
     fn each_subject_and_step_has_its_own_key() {
         let id = Uuid::now_v7();
         let keys: std::collections::BTreeSet<String> = one_of_each().iter().map(Job::dedupe_key).collect();
-        assert_eq!(keys.len(), 5, "no two kinds share a key");
+        assert_eq!(keys.len(), Job::KINDS.len(), "no two kinds share a key");
         assert_eq!(Job::UserInvitationMail { invitation_id: id }.dedupe_key(), format!("user_invitation_mail:{id}"));
         let at = chrono::Utc::now();
         let first = Job::AssessmentNoticeMail { assessment_id: id, resent_at: None };

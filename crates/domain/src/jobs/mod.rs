@@ -10,5 +10,5 @@ mod repo;
 
 pub use job::Job;
 pub use repo::{
-    ClaimedJob, Enqueued, MAX_ATTEMPTS, claim_due, complete, enqueue, enqueue_many, fail, retry_delay, stats,
+    Channel, ClaimedJob, Delivery, Enqueued, MAX_ATTEMPTS, claim_due, complete, enqueue, enqueue_deliveries, enqueue_many, fail, retry_delay, stats,
 };

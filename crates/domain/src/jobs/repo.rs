@@ -44,6 +44,26 @@ pub enum Enqueued {
     Duplicate,
 }
 
+/// What a delivery job (a mail to one recipient, a webhook call to one endpoint) shows in
+/// its organization's list of deliveries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub organization_id: Uuid,
+    pub channel: Channel,
+    /// The recipient's address or the endpoint's URL.
+    pub target: String,
+}
+
+crate::closed_set::closed_set! {
+    /// How a delivery goes out.
+    #[cfg_attr(feature = "openapi", schema(as = DeliveryChannel))]
+    #[cfg_attr(feature = "graphql", graphql(name = "DeliveryChannel"))]
+    pub enum Channel("delivery channel") {
+        Mail => "mail",
+        Webhook => "webhook",
+    }
+}
+
 /// A pending job row.
 fn new_row(job: &Job, run_at: DateTime<Utc>, now: DateTime<Utc>) -> DomainResult<jobs::Model> {
     Ok(jobs::Model {
@@ -57,6 +77,10 @@ fn new_row(job: &Job, run_at: DateTime<Utc>, now: DateTime<Utc>) -> DomainResult
         locked_until: None,
         locked_by: None,
         last_error: None,
+        organization_id: None,
+        channel: None,
+        target: None,
+        response_status: None,
         created_at: now,
         updated_at: now,
     })
@@ -75,6 +99,32 @@ pub async fn enqueue(conn: &crate::WriteTx, job: &Job, run_at: DateTime<Utc>) ->
         TryInsertResult::Inserted(1) => Enqueued::Queued(id),
         _ => Enqueued::Duplicate,
     })
+}
+
+/// Queues deliveries in the caller's transaction, each once (see [`enqueue_many`]).
+pub async fn enqueue_deliveries(
+    conn: &crate::WriteTx,
+    deliveries: &[(Job, Delivery)],
+    run_at: DateTime<Utc>,
+) -> DomainResult<u64> {
+    let mut queued = 0;
+    for chunk in deliveries.chunks(500) {
+        let rows = chunk.iter().map(|(job, delivery)| {
+            let mut row = new_row(job, run_at, conn.now())?;
+            row.organization_id = Some(delivery.organization_id);
+            row.channel = Some(delivery.channel.as_str().to_owned());
+            row.target = Some(delivery.target.chars().take(2000).collect());
+            Ok(jobs::ActiveModel::from(row))
+        });
+        let inserted = jobs::Entity::insert_many(rows.collect::<DomainResult<Vec<_>>>()?)
+            .on_conflict_do_nothing_on([jobs::Column::DedupeKey])
+            .exec_without_returning(conn)
+            .await?;
+        if let TryInsertResult::Inserted(n) = inserted {
+            queued += n;
+        }
+    }
+    Ok(queued)
 }
 
 /// Queues many jobs in the caller's transaction (in chunks, for large campaigns); those

@@ -146,6 +146,7 @@ pub async fn run(k: &Kensa, mailer: Arc<dyn Mailer>, force: bool) -> Result<Demo
             due_date: today + chrono::Duration::days(60),
             supplier_ids: supplier_ids.clone(),
             target_level: None,
+            schedule: None,
         },
     )
     .await?;

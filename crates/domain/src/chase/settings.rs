@@ -1,0 +1,143 @@
+//! An organization's settings: its chasing schedule (owners and admins change it). Changing
+//! it re-plans every open assessment and pending re-review of the organization in the same
+//! transaction, so the next scan already follows the new schedule.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::plan;
+use super::schedule::{Schedule, ScheduleOverride};
+use crate::Kensa;
+use crate::entities::{campaigns, organization_settings};
+use crate::error::{DomainError, DomainResult};
+use crate::precondition::IfMatch;
+use crate::tenant::{AdminCtx, TenantCtx};
+
+/// The settings as owners and admins see and change them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct OrganizationSettings {
+    /// Days before the due date on which reminders go out, largest first.
+    pub reminder_offsets: Vec<u16>,
+    /// Days between reminders once an assessment is overdue.
+    pub overdue_interval_days: u16,
+    /// Days overdue after which the owners and admins get it in their daily digest.
+    pub escalation_after_days: u16,
+    /// Days before a supplier's next review date on which the worker opens the review.
+    pub review_lead_days: u16,
+    /// Moves on with every change: the `ETag`, for `If-Match`.
+    pub version: i32,
+    /// None while the defaults were never changed.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl OrganizationSettings {
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            reminder_offsets: self.reminder_offsets.clone(),
+            overdue_interval_days: self.overdue_interval_days,
+            escalation_after_days: self.escalation_after_days,
+            review_lead_days: self.review_lead_days,
+        }
+    }
+
+    fn from_schedule(s: Schedule, version: i32, updated_at: Option<DateTime<Utc>>) -> Self {
+        Self {
+            reminder_offsets: s.reminder_offsets,
+            overdue_interval_days: s.overdue_interval_days,
+            escalation_after_days: s.escalation_after_days,
+            review_lead_days: s.review_lead_days,
+            version,
+            updated_at,
+        }
+    }
+}
+
+fn days(raw: i32) -> u16 {
+    u16::try_from(raw.clamp(0, i32::from(super::schedule::MAX_DAYS))).unwrap_or_default()
+}
+
+fn view(row: Option<organization_settings::Model>) -> DomainResult<OrganizationSettings> {
+    let Some(row) = row else {
+        return Ok(OrganizationSettings::from_schedule(Schedule::default(), 1, None));
+    };
+    let offsets: Vec<u16> = serde_json::from_value(row.reminder_offsets).map_err(DomainError::internal)?;
+    let schedule = Schedule {
+        reminder_offsets: offsets,
+        overdue_interval_days: days(row.overdue_interval_days),
+        escalation_after_days: days(row.escalation_after_days),
+        review_lead_days: days(row.review_lead_days),
+    };
+    Ok(OrganizationSettings::from_schedule(schedule, row.version, Some(row.updated_at)))
+}
+
+/// The organization's settings (defaults when never changed).
+pub(crate) async fn load(conn: &impl ConnectionTrait, organization_id: Uuid) -> DomainResult<OrganizationSettings> {
+    view(organization_settings::Entity::find_by_id(organization_id).one(conn).await?)
+}
+
+/// A campaign's stored overrides (none when it has none or is not a campaign's).
+pub(crate) fn overrides_of(campaign: Option<&campaigns::Model>) -> DomainResult<ScheduleOverride> {
+    match campaign.and_then(|c| c.schedule.clone()) {
+        Some(json) => serde_json::from_value(json).map_err(DomainError::internal),
+        None => Ok(ScheduleOverride::default()),
+    }
+}
+
+#[instrument(skip_all, fields(org = %ctx.org_id()))]
+pub async fn get(k: &Kensa, ctx: &TenantCtx) -> DomainResult<OrganizationSettings> {
+    ctx.admin()?;
+    load(&k.db, ctx.org_id().0).await
+}
+
+#[instrument(skip_all, fields(org = %admin.tenant().org_id()))]
+pub async fn update(
+    k: &Kensa,
+    admin: AdminCtx<'_>,
+    change: ScheduleOverride,
+    if_match: impl Into<IfMatch>,
+) -> DomainResult<OrganizationSettings> {
+    let if_match = if_match.into();
+    let ctx = admin.tenant();
+    let change = change.validated("")?;
+    let org = ctx.org_id().0;
+    let txn = k.begin_write().await?;
+    let now = txn.now();
+    let current = view(organization_settings::Entity::find_by_id(org).lock_exclusive().one(&txn).await?)?;
+    if_match.check(k.require_if_match, current.version)?;
+    if_match.still(current.version)?;
+    let schedule = change.apply(&current.schedule());
+    let row = organization_settings::Model {
+        organization_id: org,
+        reminder_offsets: json!(schedule.reminder_offsets),
+        overdue_interval_days: i32::from(schedule.overdue_interval_days),
+        escalation_after_days: i32::from(schedule.escalation_after_days),
+        review_lead_days: i32::from(schedule.review_lead_days),
+        version: current.version + 1,
+        updated_at: now,
+    };
+    let on_conflict = OnConflict::column(organization_settings::Column::OrganizationId)
+        .update_columns([
+            organization_settings::Column::ReminderOffsets,
+            organization_settings::Column::OverdueIntervalDays,
+            organization_settings::Column::EscalationAfterDays,
+            organization_settings::Column::ReviewLeadDays,
+            organization_settings::Column::Version,
+            organization_settings::Column::UpdatedAt,
+        ])
+        .to_owned();
+    organization_settings::Entity::insert(organization_settings::ActiveModel::from(row))
+        .on_conflict(on_conflict)
+        .exec_without_returning(&txn)
+        .await?;
+    plan::replan_organization(&txn, org, &schedule).await?;
+    crate::audit::record_action(&txn, ctx, "organization.settings_updated", None, json!(change)).await?;
+    txn.commit().await?;
+    Ok(OrganizationSettings::from_schedule(schedule, current.version + 1, Some(now)))
+}

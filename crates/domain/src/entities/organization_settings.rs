@@ -1,0 +1,21 @@
+//! An organization's schedule for reminders, escalation and re-reviews. No row: defaults.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "organization_settings")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub organization_id: Uuid,
+    pub reminder_offsets: Json,
+    pub overdue_interval_days: i32,
+    pub escalation_after_days: i32,
+    pub review_lead_days: i32,
+    pub version: i32,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -12,12 +12,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use kensa_domain::jobs::{self, ClaimedJob, Job};
-use kensa_domain::notifications::{assessment, login_failure, supplier_claim, user_invitation};
+use kensa_domain::notifications::{assessment, event_mail, events, login_failure, supplier_claim, user_invitation};
 use kensa_domain::{DomainError, Kensa};
 use tokio::sync::watch;
 use tracing::{Instrument, error, info, info_span, warn};
 
-use crate::mail::{Mailer, templates};
+use crate::mail::{Mailer, event_templates, templates};
 
 /// How often an idle worker looks for due jobs when nothing wakes it.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -92,6 +92,10 @@ impl Worker {
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<RunReport, WorkerError> {
         let mut report = RunReport::default();
         self.sweep(now).await?;
+        let scanned = kensa_domain::chase::scan::scan(&self.kensa, now).await?;
+        if scanned.total() > 0 {
+            info!(?scanned, "due work decided");
+        }
         loop {
             let claimed = jobs::claim_due(&self.kensa, now, &self.id, BATCH).await?;
             if claimed.is_empty() {
@@ -191,9 +195,16 @@ impl Worker {
             Job::SupplierClaimMail { claim_id, user_id } => {
                 supplier_claim::prepare(k, *claim_id, *user_id).await?.map(|m| templates::supplier_claim(&m))
             }
-            // In progress on main: the fan-out and the event mails.
-            Job::Event { .. } | Job::EventMail { .. } => {
-                return Err(WorkerError::Payload(format!("{} jobs are not handled yet", job.kind())));
+            Job::Event { event } => {
+                let queued = events::fan_out(k, event).await?;
+                info!(event = %event.key(), assessment = ?event.assessment_id(), queued, "event fanned out");
+                if queued > 0 {
+                    k.wake_worker();
+                }
+                None
+            }
+            Job::EventMail { event, to, locale } => {
+                event_mail::prepare(k, event, to, *locale, now).await?.map(|m| event_templates::event(&m))
             }
         };
         match mail {

@@ -63,7 +63,8 @@ keyed_by_id!(
     assessments::Comment,
     assessments::HistoryEvent,
     assessments::evidence::Evidence,
-    assessments::claims::SupplierClaim
+    assessments::claims::SupplierClaim,
+    kensa_domain::deliveries::Delivery
 );
 
 /// Score history entries page by their assessment.

@@ -11,6 +11,7 @@ pub mod history;
 pub mod invitations;
 pub mod model;
 pub(crate) mod repo;
+pub mod remediation;
 pub mod review;
 pub mod service;
 pub mod staging;

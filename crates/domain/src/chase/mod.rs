@@ -6,3 +6,5 @@
 pub mod schedule;
 pub(crate) mod plan;
 pub mod settings;
+pub mod review;
+pub mod scan;

@@ -106,7 +106,12 @@ pub struct DeliveryFilter {
 
 /// The organization's deliveries, oldest first.
 #[instrument(skip_all, fields(org = %admin.tenant().org_id()))]
-pub async fn list(k: &Kensa, admin: AdminCtx<'_>, filter: &DeliveryFilter, page: &PageRequest) -> DomainResult<Page<Delivery>> {
+pub async fn list(
+    k: &Kensa,
+    admin: AdminCtx<'_>,
+    filter: &DeliveryFilter,
+    page: &PageRequest,
+) -> DomainResult<Page<Delivery>> {
     let mut query = jobs::Entity::find()
         .filter(jobs::Column::OrganizationId.eq(admin.tenant().org_id().0))
         .filter(jobs::Column::Channel.is_not_null());
@@ -158,8 +163,14 @@ pub async fn resend(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<De
     if updated.rows_affected != 1 {
         return Err(DomainError::conflict(ErrorCode::InvalidTransition, "only a dead delivery can be resent"));
     }
-    crate::audit::record_action(&txn, admin.tenant(), "delivery.resent", Some(("delivery", id.to_string())), serde_json::json!({}))
-        .await?;
+    crate::audit::record_action(
+        &txn,
+        admin.tenant(),
+        "delivery.resent",
+        Some(("delivery", id.to_string())),
+        serde_json::json!({}),
+    )
+    .await?;
     txn.commit().await?;
     k.wake_worker();
     get(k, admin, id).await

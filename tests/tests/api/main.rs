@@ -6,6 +6,7 @@ mod auth;
 mod auth_hardening;
 mod campaigns;
 mod catalog;
+mod chasing;
 mod cli;
 mod comparison;
 mod comparison_export;

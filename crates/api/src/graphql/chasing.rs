@@ -12,9 +12,9 @@ use kensa_domain::jobs::Channel;
 use uuid::Uuid;
 
 use super::connection::{self, Paged};
+use super::gql;
 use super::idempotent;
 use super::workflow::caller;
-use super::gql;
 
 #[derive(Default)]
 pub struct ChasingQuery;

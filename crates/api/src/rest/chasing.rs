@@ -4,8 +4,8 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kensa_domain::assessments::Answer;
-use kensa_domain::assessments::remediation::{self, RemediationUpdate};
 use kensa_domain::assessments::Assessment;
+use kensa_domain::assessments::remediation::{self, RemediationUpdate};
 use kensa_domain::chase::review::{self, OpenReviewInput};
 use kensa_domain::chase::schedule::ScheduleOverride;
 use kensa_domain::chase::settings::{self, OrganizationSettings};

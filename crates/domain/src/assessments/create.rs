@@ -14,10 +14,10 @@ use uuid::Uuid;
 
 use super::model::{HistoryKind, Status};
 use super::{history, invitations};
-use crate::entities::{assessments, supplier_invitations, suppliers, templates};
-use crate::error::DomainResult;
 use crate::chase::plan;
 use crate::chase::schedule::Schedule;
+use crate::entities::{assessments, supplier_invitations, suppliers, templates};
+use crate::error::DomainResult;
 use crate::jobs::{self, Job};
 use crate::notifications::events::{Event, EventType};
 use crate::tenant::TenantCtx;

@@ -98,11 +98,10 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(DomainError::NotFound("answer"))?;
-    if !matches!(answer.status.as_str(), "not_implemented" | "partially_implemented") || answer.remediation_done_at.is_some() {
-        return Err(DomainError::conflict(
-            ErrorCode::RemediationClosed,
-            format!("No.{no} has no open remediation"),
-        ));
+    if !matches!(answer.status.as_str(), "not_implemented" | "partially_implemented")
+        || answer.remediation_done_at.is_some()
+    {
+        return Err(DomainError::conflict(ErrorCode::RemediationClosed, format!("No.{no} has no open remediation")));
     }
     let old = json!({ "remediation_due": answer.remediation_due, "note": answer.remediation_note });
     let mut change = answers::Entity::update_many().filter(answers::Column::Id.eq(answer.id));

@@ -165,7 +165,14 @@ async fn carry_over(
     let files: Vec<evidence::ActiveModel> = files
         .into_iter()
         .filter(|e| e.item_no.is_none_or(|n| u32::try_from(n).is_ok_and(|n| scope.contains(&n))))
-        .map(|e| evidence::ActiveModel::from(evidence::Model { id: Uuid::now_v7(), assessment_id: to.id, created_at: now, ..e }))
+        .map(|e| {
+            evidence::ActiveModel::from(evidence::Model {
+                id: Uuid::now_v7(),
+                assessment_id: to.id,
+                created_at: now,
+                ..e
+            })
+        })
         .collect();
     for chunk in files.chunks(300) {
         evidence::Entity::insert_many(chunk.to_vec()).exec_without_returning(tx).await?;
@@ -237,7 +244,12 @@ pub(crate) async fn open_due(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) ->
 
 /// A buyer opens a review now (`POST /suppliers/{id}/reviews`).
 #[instrument(skip_all, fields(org = %editor.tenant().org_id(), supplier = %supplier_id))]
-pub async fn open_now(k: &Kensa, editor: EditorCtx<'_>, supplier_id: Uuid, input: OpenReviewInput) -> DomainResult<Assessment> {
+pub async fn open_now(
+    k: &Kensa,
+    editor: EditorCtx<'_>,
+    supplier_id: Uuid,
+    input: OpenReviewInput,
+) -> DomainResult<Assessment> {
     let ctx = editor.tenant();
     let supplier = crate::suppliers::repo::find_many(&k.db, ctx, &[supplier_id])
         .await?

@@ -211,7 +211,8 @@ async fn remediations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> Domain
                         .await?;
                 }
             }
-            let next = if a.status == "accepted" { plan::next_remediation(&txn, a.id, Some(today)).await? } else { None };
+            let next =
+                if a.status == "accepted" { plan::next_remediation(&txn, a.id, Some(today)).await? } else { None };
             assessments::Entity::update_many()
                 .col_expr(assessments::Column::RemediationNextOn, Expr::value(next))
                 .filter(assessments::Column::Id.eq(a.id))

@@ -90,7 +90,11 @@ fn page(k: &Kensa, path: &str) -> String {
 
 /// A fresh token for the assessment's open invitation, when the supplier has not used it:
 /// the link of a reminder always works. Only the hash is stored.
-async fn fresh_invitation(k: &Kensa, a: &assessments::Model, now: DateTime<Utc>) -> DomainResult<Option<(String, DateTime<Utc>)>> {
+async fn fresh_invitation(
+    k: &Kensa,
+    a: &assessments::Model,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<(String, DateTime<Utc>)>> {
     let open = supplier_invitations::Entity::find()
         .filter(supplier_invitations::Column::AssessmentId.eq(a.id))
         .filter(supplier_invitations::Column::AcceptedAt.is_null())
@@ -115,7 +119,11 @@ async fn fresh_invitation(k: &Kensa, a: &assessments::Model, now: DateTime<Utc>)
 }
 
 /// The buyer's shared comments made with the latest request for changes (at `since`).
-async fn review_comments(k: &Kensa, a: &assessments::Model, since: Option<DateTime<Utc>>) -> DomainResult<Vec<(Option<i32>, String)>> {
+async fn review_comments(
+    k: &Kensa,
+    a: &assessments::Model,
+    since: Option<DateTime<Utc>>,
+) -> DomainResult<Vec<(Option<i32>, String)>> {
     let since = match since {
         Some(at) => at,
         None => crate::entities::assessment_events::Entity::find()
@@ -138,7 +146,11 @@ async fn review_comments(k: &Kensa, a: &assessments::Model, since: Option<DateTi
 }
 
 async fn template_name(k: &Kensa, template_id: Uuid) -> DomainResult<String> {
-    Ok(crate::entities::templates::Entity::find_by_id(template_id).one(&k.db).await?.map(|t| t.name).unwrap_or_default())
+    Ok(crate::entities::templates::Entity::find_by_id(template_id)
+        .one(&k.db)
+        .await?
+        .map(|t| t.name)
+        .unwrap_or_default())
 }
 
 fn base(to: &str, locale: Locale, kind: EventMailKind, view: &Assessment, template: String, link: String) -> EventMail {
@@ -162,7 +174,13 @@ fn base(to: &str, locale: Locale, kind: EventMailKind, view: &Assessment, templa
     }
 }
 
-pub async fn prepare(k: &Kensa, event: &Event, to: &str, locale: Locale, now: DateTime<Utc>) -> DomainResult<Option<EventMail>> {
+pub async fn prepare(
+    k: &Kensa,
+    event: &Event,
+    to: &str,
+    locale: Locale,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<EventMail>> {
     let today = now.date_naive();
     if let Event::EscalationDigest { organization_id, assessment_ids, .. } = event {
         return digest(k, *organization_id, assessment_ids, to, locale, today).await;

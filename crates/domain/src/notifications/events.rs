@@ -40,21 +40,48 @@ crate::closed_set::closed_set! {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// A new assessment went out (its invitation or notice is mailed by its own job).
-    Sent { assessment_id: Uuid },
+    Sent {
+        assessment_id: Uuid,
+    },
     /// Each submission is an event of its own (a resubmission after changes too).
-    Submitted { assessment_id: Uuid, at: DateTime<Utc> },
-    ChangesRequested { assessment_id: Uuid, at: DateTime<Utc> },
-    Accepted { assessment_id: Uuid, at: DateTime<Utc> },
-    Cancelled { assessment_id: Uuid, at: DateTime<Utc> },
+    Submitted {
+        assessment_id: Uuid,
+        at: DateTime<Utc>,
+    },
+    ChangesRequested {
+        assessment_id: Uuid,
+        at: DateTime<Utc>,
+    },
+    Accepted {
+        assessment_id: Uuid,
+        at: DateTime<Utc>,
+    },
+    Cancelled {
+        assessment_id: Uuid,
+        at: DateTime<Utc>,
+    },
     /// A reminder step before or after the due date.
-    Reminder { assessment_id: Uuid, step: Step },
+    Reminder {
+        assessment_id: Uuid,
+        step: Step,
+    },
     /// The worker (or the buyer) opened a re-review; the supplier is mailed by the
     /// assessment's own invitation or notice.
-    ReviewOpened { assessment_id: Uuid },
+    ReviewOpened {
+        assessment_id: Uuid,
+    },
     /// Remediation dates of an accepted assessment passed on `date`: the items to update.
-    RemediationDue { assessment_id: Uuid, date: NaiveDate, items: Vec<i32> },
+    RemediationDue {
+        assessment_id: Uuid,
+        date: NaiveDate,
+        items: Vec<i32>,
+    },
     /// The buyer's daily digest of suppliers overdue past the escalation threshold.
-    EscalationDigest { organization_id: Uuid, date: NaiveDate, assessment_ids: Vec<Uuid> },
+    EscalationDigest {
+        organization_id: Uuid,
+        date: NaiveDate,
+        assessment_ids: Vec<Uuid>,
+    },
 }
 
 impl Event {
@@ -115,10 +142,15 @@ pub(crate) struct Recipient {
 
 /// The buyer organization the event belongs to (whose delivery list shows its mails and
 /// whose webhook endpoints hear about it), or `None` when its subject is gone.
-async fn owner_of(conn: &impl ConnectionTrait, event: &Event) -> DomainResult<Option<(Uuid, Option<assessments::Model>)>> {
+async fn owner_of(
+    conn: &impl ConnectionTrait,
+    event: &Event,
+) -> DomainResult<Option<(Uuid, Option<assessments::Model>)>> {
     match (event, event.assessment_id()) {
         (Event::EscalationDigest { organization_id, .. }, _) => Ok(Some((*organization_id, None))),
-        (_, Some(id)) => Ok(assessments::Entity::find_by_id(id).one(conn).await?.map(|a| (a.buyer_organization_id, Some(a)))),
+        (_, Some(id)) => {
+            Ok(assessments::Entity::find_by_id(id).one(conn).await?.map(|a| (a.buyer_organization_id, Some(a))))
+        }
         (_, None) => Ok(None),
     }
 }

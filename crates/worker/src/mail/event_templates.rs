@@ -15,13 +15,18 @@ fn percent(score: &ScoreLine) -> String {
 fn wording(m: &EventMail) -> [String; 6] {
     let due = m.due_date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
     let days = m.days.unwrap_or_default();
+    let (left_ja, left_en) = if days > 0 {
+        (format!("あと {days} 日です"), format!("is due in {days} day(s), on {due}"))
+    } else {
+        ("本日です".to_owned(), format!("is due today, {due}"))
+    };
     let s = |a: &str| a.to_owned();
     match m.kind {
         EventMailKind::ReminderBefore => [
             format!("Kensa: 回答期限が近づいています（期限 {due}）"),
-            format!("Kensa: assessment due in {days} day(s), on {due}"),
-            format!("Kensa からのリマインダーです。セキュリティ自己評価の回答期限まであと {days} 日です。"),
-            format!("This is a reminder from Kensa. The security self-assessment below is due in {days} day(s)."),
+            format!("Kensa: assessment due {due}"),
+            format!("Kensa からのリマインダーです。セキュリティ自己評価の回答期限は{left_ja}。"),
+            format!("This is a reminder from Kensa. The security self-assessment below {left_en}."),
             s("次のリンクから回答を続けてください"),
             s("Continue answering here"),
         ],
@@ -76,8 +81,12 @@ fn wording(m: &EventMail) -> [String; 6] {
         EventMailKind::RemediationDue => [
             format!("Kensa: 改善計画の期日（{due}）を過ぎました"),
             format!("Kensa: remediation date {due} has passed"),
-            s("Kensa からのお知らせです。承認済みの自己評価で計画された改善の期日を過ぎました。進捗を記録してください（完了、新しい期日、またはメモ）。"),
-            s("This is a message from Kensa. Planned remediation dates of an accepted assessment have passed. Record your progress (done, a new date, or a note)."),
+            s(
+                "Kensa からのお知らせです。承認済みの自己評価で計画された改善の期日を過ぎました。進捗を記録してください（完了、新しい期日、またはメモ）。",
+            ),
+            s(
+                "This is a message from Kensa. Planned remediation dates of an accepted assessment have passed. Record your progress (done, a new date, or a note).",
+            ),
             s("次のリンクから進捗を記録してください"),
             s("Record progress here"),
         ],
@@ -224,6 +233,7 @@ pub fn event(m: &EventMail) -> OutgoingMail {
         link = m.link
     );
     let locale = m.locale.as_str();
-    let subject = if locale == "en" { format!("{subject_en} / {subject_ja}") } else { format!("{subject_ja} / {subject_en}") };
+    let subject =
+        if locale == "en" { format!("{subject_en} / {subject_ja}") } else { format!("{subject_ja} / {subject_en}") };
     OutgoingMail { to: m.to.clone(), subject, body: super::templates::bilingual(locale, ja, en) }
 }

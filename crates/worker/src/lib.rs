@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod mail;
+pub mod process;
 pub mod telemetry;
 pub mod wakeups;
 

@@ -54,3 +54,4 @@ mod tokens;
 mod upload_bounds;
 mod users;
 mod worker;
+mod worker_processes;

@@ -38,6 +38,9 @@ pub enum WorkerError {
 pub struct RunReport {
     pub succeeded: usize,
     pub retried: usize,
+    /// What the due-scan decided, and how long it took.
+    pub scan: kensa_domain::chase::scan::ScanReport,
+    pub scan_time: Duration,
 }
 
 #[derive(Clone)]
@@ -93,9 +96,11 @@ impl Worker {
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<RunReport, WorkerError> {
         let mut report = RunReport::default();
         self.sweep(now).await?;
-        let scanned = kensa_domain::chase::scan::scan(&self.kensa, now).await?;
-        if scanned.total() > 0 {
-            info!(?scanned, "due work decided");
+        let started = std::time::Instant::now();
+        report.scan = kensa_domain::chase::scan::scan(&self.kensa, now).await?;
+        report.scan_time = started.elapsed();
+        if report.scan.total() > 0 {
+            info!(scan = ?report.scan, elapsed_ms = report.scan_time.as_millis(), "due work decided");
         }
         loop {
             let claimed = jobs::claim_due(&self.kensa, now, &self.id, BATCH).await?;

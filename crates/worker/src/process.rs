@@ -3,11 +3,11 @@
 
 use std::process::ExitCode;
 
+use crate::cli::{self, Command};
+use crate::{Worker, mail, telemetry};
 use kensa_domain::Kensa;
 use kensa_domain::auth::throttle::MemoryThrottle;
 use kensa_domain::config::Settings;
-use crate::cli::{self, Command};
-use crate::{Worker, mail, telemetry};
 
 /// `kensa-worker`: parses the command line, then runs it. The binary is this and its
 /// allocator; the tests run the same function as a process of their own.
@@ -48,6 +48,15 @@ async fn run(command: Command) -> Result<(), String> {
     match command {
         Command::RunOnce { .. } => {
             let report = worker.run_once(kensa.now()).await.map_err(|e| e.to_string())?;
+            let scan = report.scan;
+            println!(
+                "scan: {} reminders, {} escalation digests, {} remediation follow-ups, {} reviews opened in {} ms",
+                scan.reminders,
+                scan.digests,
+                scan.remediations,
+                scan.reviews_opened,
+                report.scan_time.as_millis()
+            );
             println!("{} succeeded, {} retried", report.succeeded, report.retried);
             Ok(())
         }

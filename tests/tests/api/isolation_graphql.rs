@@ -5,8 +5,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Reply, TestApp, TestResult, due_in, graphql_input, spawn_app};
 use crate::isolation_parties::{
-    Ids, Rule, Stranger, admins_of_their_own, answerers, buyer_editors_of_registry, buyer_readers, buyer_reviewers,
-    callers, editors_of_their_own, meets, new_template, participants, parties, readable_by_both, refers_to_the_unknown,
+    Ids, Rule, Stranger, admins_of_their_own, answerers, buyer_admins, buyer_editors_of_registry, buyer_readers,
+    buyer_reviewers, callers, editors_of_their_own, meets, new_template, participants, parties, readable_by_both,
+    refers_to_the_unknown,
 };
 
 pub struct GraphqlRow {
@@ -113,6 +114,14 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         row("itemStats", format!(r#"{{ itemStats(templateId: "{builtin}") {{ suppliers }} }}"#), readable_by_both, Own),
         row("comparisonSummary", "{ comparisonSummary { rows } }".into(), readable_by_both, Own),
         row("supplierClaims", "{ supplierClaims { edges { node { id } } } }".into(), admins_of_their_own, EmptyList),
+        row("organizationSettings", "{ organizationSettings { version } }".into(), admins_of_their_own, Own),
+        row(
+            "updateOrganizationSettings",
+            "mutation { updateOrganizationSettings(input: { reviewLeadDays: 30 }) { version } }".into(),
+            admins_of_their_own,
+            Own,
+        ),
+        row("deliveries", "{ deliveries { edges { node { id } } } }".into(), admins_of_their_own, EmptyList),
         row(
             "importTemplate",
             format!(r#"mutation {{ importTemplate(input: {template}) {{ id }} }}"#),
@@ -198,6 +207,23 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         last(
             "createCampaign",
             format!(r#"mutation {{ createCampaign(input: {campaign}) {{ id }} }}"#),
+            buyer_editors_of_registry,
+        ),
+        last(
+            "resendDelivery",
+            format!(r#"mutation {{ resendDelivery(id: "{}") {{ id }} }}"#, ids.delivery),
+            buyer_admins,
+        ),
+        last(
+            "updateRemediation",
+            format!(
+                r#"mutation {{ updateRemediation(assessmentId: "{x}", no: 1, input: {{ done: true }}) {{ no }} }}"#
+            ),
+            answerers,
+        ),
+        last(
+            "openReview",
+            format!(r#"mutation {{ openReview(supplierId: "{sup}") {{ id }} }}"#),
             buyer_editors_of_registry,
         ),
         last("submitAssessment", format!(r#"mutation {{ submitAssessment(id: "{x}") {{ id }} }}"#), answerers),

@@ -107,33 +107,28 @@ pub async fn enqueue_deliveries(
     deliveries: &[(Job, Delivery)],
     run_at: DateTime<Utc>,
 ) -> DomainResult<u64> {
-    let mut queued = 0;
-    for chunk in deliveries.chunks(500) {
-        let rows = chunk.iter().map(|(job, delivery)| {
-            let mut row = new_row(job, run_at, conn.now())?;
-            row.organization_id = Some(delivery.organization_id);
-            row.channel = Some(delivery.channel.as_str().to_owned());
-            row.target = Some(delivery.target.chars().take(2000).collect());
-            Ok(jobs::ActiveModel::from(row))
-        });
-        let inserted = jobs::Entity::insert_many(rows.collect::<DomainResult<Vec<_>>>()?)
-            .on_conflict_do_nothing_on([jobs::Column::DedupeKey])
-            .exec_without_returning(conn)
-            .await?;
-        if let TryInsertResult::Inserted(n) = inserted {
-            queued += n;
-        }
-    }
-    Ok(queued)
+    let rows = deliveries.iter().map(|(job, delivery)| {
+        let mut row = new_row(job, run_at, conn.now())?;
+        row.organization_id = Some(delivery.organization_id);
+        row.channel = Some(delivery.channel.as_str().to_owned());
+        row.target = Some(delivery.target.chars().take(2000).collect());
+        Ok(row)
+    });
+    insert_once(conn, rows.collect::<DomainResult<Vec<_>>>()?).await
 }
 
 /// Queues many jobs in the caller's transaction (in chunks, for large campaigns); those
 /// whose key exists are skipped. Returns how many were queued.
 pub async fn enqueue_many(conn: &crate::WriteTx, jobs: &[Job], run_at: DateTime<Utc>) -> DomainResult<u64> {
+    let rows = jobs.iter().map(|job| new_row(job, run_at, conn.now()));
+    insert_once(conn, rows.collect::<DomainResult<Vec<_>>>()?).await
+}
+
+/// Inserts the rows in chunks, skipping those whose dedupe key exists; how many went in.
+async fn insert_once(conn: &crate::WriteTx, rows: Vec<jobs::Model>) -> DomainResult<u64> {
     let mut queued = 0;
-    for chunk in jobs.chunks(500) {
-        let rows = chunk.iter().map(|job| new_row(job, run_at, conn.now()).map(jobs::ActiveModel::from));
-        let inserted = jobs::Entity::insert_many(rows.collect::<DomainResult<Vec<_>>>()?)
+    for chunk in rows.chunks(500) {
+        let inserted = jobs::Entity::insert_many(chunk.iter().cloned().map(jobs::ActiveModel::from))
             .on_conflict_do_nothing_on([jobs::Column::DedupeKey])
             .exec_without_returning(conn)
             .await?;

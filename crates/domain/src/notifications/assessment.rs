@@ -57,6 +57,34 @@ async fn mail_for(
     })
 }
 
+/// Gives the invitation a fresh single-use token, replacing any earlier one (only its hash
+/// is stored), and returns it with the link's expiry; `None` when the invitation was
+/// accepted or revoked meanwhile.
+pub(crate) async fn fresh_token(
+    k: &Kensa,
+    invitation: &supplier_invitations::Model,
+    assessment: &assessments::Model,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<(String, DateTime<Utc>)>> {
+    let token = tokens::random_token();
+    // Counted from the moment the link goes out: a mail delayed by retries still gets its week.
+    let expires_at = link_expiry(assessment.due_date, now).max(invitation.expires_at);
+    // The write queue is held for the update only. The update repeats the checks: a resend,
+    // cancel or contact change that landed since the read revoked this invitation, and its
+    // mail must not go out with a dead link.
+    let txn = k.begin_write().await?;
+    let updated = supplier_invitations::Entity::update_many()
+        .col_expr(supplier_invitations::Column::TokenHash, Expr::value(tokens::hash_token(&token)))
+        .col_expr(supplier_invitations::Column::ExpiresAt, Expr::value(expires_at))
+        .filter(supplier_invitations::Column::Id.eq(invitation.id))
+        .filter(supplier_invitations::Column::AcceptedAt.is_null())
+        .filter(supplier_invitations::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok((updated.rows_affected == 1).then_some((token, expires_at)))
+}
+
 /// Gives the invitation a fresh token (replacing any earlier one) and returns the mail;
 /// `None` when the invitation no longer needs one.
 pub async fn prepare_invitation(
@@ -76,28 +104,10 @@ pub async fn prepare_invitation(
     if !Status::try_from(assessment.status.as_str())?.open() {
         return Ok(None);
     }
-    let token = tokens::random_token();
     let to = invitation.email.clone();
-    // Counted from the moment the link goes out: a mail delayed by retries still gets its week.
-    let expires_at = link_expiry(assessment.due_date, now).max(invitation.expires_at);
-    {
-        // The write queue is held for the update only, not for the reads after it. The update
-        // repeats the checks: a resend, cancel or contact change that landed since the read
-        // revoked this invitation, and its mail must not go out with a dead link.
-        let txn = k.begin_write().await?;
-        let updated = supplier_invitations::Entity::update_many()
-            .col_expr(supplier_invitations::Column::TokenHash, Expr::value(tokens::hash_token(&token)))
-            .col_expr(supplier_invitations::Column::ExpiresAt, Expr::value(expires_at))
-            .filter(supplier_invitations::Column::Id.eq(invitation.id))
-            .filter(supplier_invitations::Column::AcceptedAt.is_null())
-            .filter(supplier_invitations::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
-        if updated.rows_affected != 1 {
-            return Ok(None);
-        }
-    }
+    let Some((token, expires_at)) = fresh_token(k, &invitation, &assessment, now).await? else {
+        return Ok(None);
+    };
     let mut link = k.public_url.clone();
     link.set_path(&format!("/invitations/{token}"));
     let mut mail = mail_for(k, &assessment, Some(to), link.to_string(), true).await?;

@@ -6,15 +6,12 @@
 //! all answered meanwhile.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::events::Event;
 use crate::Kensa;
-use crate::assessments::invitations::link_expiry;
 use crate::assessments::model::{Assessment, Status};
-use crate::auth::tokens;
 use crate::chase::schedule::Step;
 use crate::entities::{assessment_comments, assessments, supplier_invitations, suppliers};
 use crate::error::DomainResult;
@@ -103,19 +100,8 @@ async fn fresh_invitation(
         .one(&k.db)
         .await?;
     let Some(invitation) = open else { return Ok(None) };
-    let token = tokens::random_token();
-    let expires_at = link_expiry(a.due_date, now).max(invitation.expires_at);
-    let txn = k.begin_write().await?;
-    let updated = supplier_invitations::Entity::update_many()
-        .col_expr(supplier_invitations::Column::TokenHash, Expr::value(tokens::hash_token(&token)))
-        .col_expr(supplier_invitations::Column::ExpiresAt, Expr::value(expires_at))
-        .filter(supplier_invitations::Column::Id.eq(invitation.id))
-        .filter(supplier_invitations::Column::AcceptedAt.is_null())
-        .filter(supplier_invitations::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    Ok((updated.rows_affected == 1).then(|| (page(k, &format!("/invitations/{token}")), expires_at)))
+    let fresh = super::assessment::fresh_token(k, &invitation, a, now).await?;
+    Ok(fresh.map(|(token, expires_at)| (page(k, &format!("/invitations/{token}")), expires_at)))
 }
 
 /// The buyer's shared comments made with the latest request for changes (at `since`).

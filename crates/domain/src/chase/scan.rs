@@ -147,7 +147,8 @@ async fn escalations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainR
         .column(assessments::Column::Id)
         .filter(assessments::Column::EscalatesOn.lte(today))
         .filter(assessments::Column::Status.is_in(CHASED))
-        .order_by_asc(assessments::Column::Id)
+        // Ordered by the indexed date: ordering by id makes SQLite walk the whole table.
+        .order_by_asc(assessments::Column::EscalatesOn)
         .into_tuple()
         .all(&k.db)
         .await?;
@@ -155,6 +156,7 @@ async fn escalations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainR
     for (org, id) in due {
         by_org.entry(org).or_default().push(id);
     }
+    by_org.values_mut().for_each(|ids| ids.sort_unstable());
     let mut digests = 0;
     for (organization_id, assessment_ids) in by_org {
         let txn = k.begin_write().await?;
@@ -196,6 +198,7 @@ async fn remediations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> Domain
         let txn = k.begin_write().await?;
         let due = assessments::Entity::find()
             .filter(assessments::Column::RemediationNextOn.lte(today))
+            .order_by_asc(assessments::Column::RemediationNextOn)
             .order_by_asc(assessments::Column::Id)
             .limit(BATCH)
             .all(&txn)

@@ -10,5 +10,6 @@ mod repo;
 
 pub use job::Job;
 pub use repo::{
-    Channel, ClaimedJob, Delivery, Enqueued, MAX_ATTEMPTS, claim_due, complete, enqueue, enqueue_deliveries, enqueue_many, fail, retry_delay, stats,
+    Channel, ClaimedJob, Delivery, Enqueued, MAX_ATTEMPTS, claim_due, complete, enqueue, enqueue_deliveries, enqueue_many, fail, record_response, retry_delay, stats,
 };
+pub(crate) use repo::enqueue_webhook;

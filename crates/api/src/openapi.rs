@@ -45,6 +45,8 @@ impl Modify for BearerAuth {
         rest::evidence::upload, rest::evidence::list, rest::evidence::download, rest::evidence::delete,
         rest::comparison::list, rest::comparison::heatmap, rest::comparison::items, rest::comparison::summary, rest::comparison::export,
         rest::audit::list,
+        rest::webhooks::create, rest::webhooks::list, rest::webhooks::get, rest::webhooks::update,
+        rest::webhooks::delete, rest::webhooks::ping, rest::webhooks::deliveries,
         health::healthz, health::readyz, health::metrics,
     ),
     // Schemas that only query parameters name (`value_type`), which utoipa does not collect.
@@ -61,6 +63,7 @@ impl Modify for BearerAuth {
          (name = "evidence", description = "Files that back the answers."),
          (name = "scores", description = "Scores of assessments, supplier comparison, gaps and score history."),
          (name = "audit", description = "The organization's audit trail."),
+         (name = "webhooks", description = "Signed deliveries of assessment events to the organization's endpoints."),
          (name = "operations", description = "Probes and metrics for the orchestrator."))
 )]
 pub struct ApiDoc;

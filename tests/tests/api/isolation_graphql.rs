@@ -5,7 +5,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Reply, TestApp, TestResult, due_in, graphql_input, spawn_app};
 use crate::isolation_parties::{
-    Ids, Rule, Stranger, admins_of_their_own, answerers, buyer_editors_of_registry, buyer_readers, buyer_reviewers,
+    Ids, Rule, Stranger, admins_of_their_own, answerers, buyer_admins, buyer_editors_of_registry, buyer_readers,
+    buyer_reviewers,
     callers, editors_of_their_own, meets, new_template, participants, parties, readable_by_both, refers_to_the_unknown,
 };
 
@@ -34,7 +35,7 @@ fn literal(value: &Value) -> String {
 pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
     use Stranger::{EmptyList, NotFound, Own};
     let (x, e, sup, c) = (&ids.assessment, &ids.evidence, &ids.supplier_record, &ids.campaign);
-    let (builtin, a_template) = (&ids.builtin_template, &ids.a_template);
+    let (builtin, a_template, w) = (&ids.builtin_template, &ids.a_template, &ids.webhook);
     let claim = uuid::Uuid::new_v4();
     let row = |field: &'static str, query: String, rule: Rule, stranger: Stranger| GraphqlRow {
         field,
@@ -113,6 +114,29 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         row("itemStats", format!(r#"{{ itemStats(templateId: "{builtin}") {{ suppliers }} }}"#), readable_by_both, Own),
         row("comparisonSummary", "{ comparisonSummary { rows } }".into(), readable_by_both, Own),
         row("supplierClaims", "{ supplierClaims { edges { node { id } } } }".into(), admins_of_their_own, EmptyList),
+        // Before `createWebhook`: the stranger's list is empty until it makes one.
+        row("webhooks", "{ webhooks { edges { node { id } } } }".into(), admins_of_their_own, EmptyList),
+        row("webhook", format!(r#"{{ webhook(id: "{w}") {{ id }} }}"#), buyer_admins, NotFound),
+        row(
+            "webhookDeliveries",
+            format!(r#"{{ webhookDeliveries(id: "{w}") {{ edges {{ node {{ id }} }} }} }}"#),
+            buyer_admins,
+            NotFound,
+        ),
+        row(
+            "createWebhook",
+            r#"mutation { createWebhook(input: { url: "https://hooks.example.com/gql", eventTypes: [ASSESSMENT_SUBMITTED] }) { id } }"#
+                .into(),
+            admins_of_their_own,
+            Own,
+        ),
+        row(
+            "updateWebhook",
+            format!(r#"mutation {{ updateWebhook(id: "{w}", input: {{ description: "Matrix" }}) {{ id }} }}"#),
+            buyer_admins,
+            NotFound,
+        ),
+        row("pingWebhook", format!(r#"mutation {{ pingWebhook(id: "{w}") {{ id }} }}"#), buyer_admins, NotFound),
         row(
             "importTemplate",
             format!(r#"mutation {{ importTemplate(input: {template}) {{ id }} }}"#),
@@ -218,6 +242,7 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
             buyer_editors_of_registry,
         ),
         last("deleteSupplier", format!(r#"mutation {{ deleteSupplier(id: "{sup}") }}"#), buyer_editors_of_registry),
+        last("deleteWebhook", format!(r#"mutation {{ deleteWebhook(id: "{w}") }}"#), buyer_admins),
     ]
 }
 

@@ -62,6 +62,8 @@ pub struct Ids {
     pub campaign: String,
     pub builtin_template: String,
     pub a_template: String,
+    /// A webhook endpoint of A.
+    pub webhook: String,
 }
 
 impl Ids {
@@ -76,6 +78,7 @@ impl Ids {
             campaign: id(),
             builtin_template: id(),
             a_template: id(),
+            webhook: id(),
         }
     }
 }
@@ -152,8 +155,10 @@ pub async fn parties(app: &TestApp) -> Parties {
         )
         .await;
     let comment = commented.body["id"].as_str().unwrap_or_default().to_owned();
+    let hook = app.post("/api/v1/webhooks", a, new_webhook()).await;
+    let webhook = hook.body["id"].as_str().unwrap_or_default().to_owned();
     let b_owner = app.signup("Stranger B").await;
-    let ids = Ids { assessment, evidence, comment, supplier_record, campaign, builtin_template, a_template };
+    let ids = Ids { assessment, evidence, comment, supplier_record, campaign, builtin_template, a_template, webhook };
     Parties { members, b_owner, ids }
 }
 
@@ -211,6 +216,21 @@ pub fn admins_of_their_own(_: &str, role: &str) -> Expect {
     }
 }
 
+/// Owners and admins of the buyer A (webhooks); the others get 403, or 404 elsewhere.
+pub fn buyer_admins(org: &str, role: &str) -> Expect {
+    match (org, role) {
+        ("A", "owner" | "admin") => Expect::Ok,
+        ("A", _) => Expect::Forbidden,
+        (_, "owner" | "admin") => Expect::NotFound,
+        _ => Expect::Hidden,
+    }
+}
+
+/// A public https URL: saved without a delivery being tried (no worker runs here).
+pub fn new_webhook() -> Value {
+    json!({ "url": "https://hooks.example.com/kensa", "event_types": ["assessment.submitted"] })
+}
+
 fn new_supplier() -> Value {
     json!({ "name": "Matrix Co", "contact_name": "C", "contact_email": unique_email("matrix-supplier"), "tier": "tier1" })
 }
@@ -230,6 +250,7 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
     use Method as M;
     use Stranger::{EmptyList, NotFound, Own};
     let (x, e, sup, c) = (&ids.assessment, &ids.evidence, &ids.supplier_record, &ids.campaign);
+    let w = &ids.webhook;
     let claim = uuid::Uuid::new_v4();
     let row = |method: Method, path: String, body: Option<Body>, rule: Rule, stranger: Stranger| PartyRow {
         method,
@@ -316,6 +337,19 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         row(M::GET, "/api/v1/comparison/summary".into(), None, readable_by_both, Own),
         row(M::GET, "/api/v1/comparison/export?format=csv".into(), None, readable_by_both, Own),
         row(M::GET, format!("/api/v1/campaigns/{c}"), None, buyer_readers, NotFound),
+        // Before the creation row: the stranger's list is empty until it makes one.
+        row(M::GET, "/api/v1/webhooks".into(), None, admins_of_their_own, EmptyList),
+        row(M::POST, "/api/v1/webhooks".into(), Some(Body::Fresh(new_webhook)), admins_of_their_own, Own),
+        row(M::GET, format!("/api/v1/webhooks/{w}"), None, buyer_admins, NotFound),
+        row(
+            M::PATCH,
+            format!("/api/v1/webhooks/{w}"),
+            Some(Body::Json(json!({ "description": "Matrix" }))),
+            buyer_admins,
+            NotFound,
+        ),
+        row(M::POST, format!("/api/v1/webhooks/{w}/ping"), Some(Body::Json(json!({}))), buyer_admins, NotFound),
+        row(M::GET, format!("/api/v1/webhooks/{w}/deliveries"), None, buyer_admins, NotFound),
         // No claim exists here: an admin gets past the role check to a 404. The decisions on
         // a real claim are in `isolation::supplier_claim_decisions_refuse_...`.
         last(
@@ -342,6 +376,7 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         last(M::POST, format!("/api/v1/assessments/{x}/cancel"), Some(Body::Json(json!({}))), buyer_reviewers),
         last(M::POST, format!("/api/v1/campaigns/{c}/cancel"), Some(Body::Json(json!({}))), buyer_editors_of_registry),
         last(M::DELETE, format!("/api/v1/suppliers/{sup}"), None, buyer_editors_of_registry),
+        last(M::DELETE, format!("/api/v1/webhooks/{w}"), None, buyer_admins),
     ]
 }
 

@@ -52,4 +52,7 @@ mod templates;
 mod tokens;
 mod upload_bounds;
 mod users;
+mod webhook_receiver;
+mod webhook_snippets;
+mod webhooks;
 mod worker;

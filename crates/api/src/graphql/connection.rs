@@ -63,7 +63,9 @@ keyed_by_id!(
     assessments::Comment,
     assessments::HistoryEvent,
     assessments::evidence::Evidence,
-    assessments::claims::SupplierClaim
+    assessments::claims::SupplierClaim,
+    kensa_domain::webhooks::Webhook,
+    kensa_domain::webhooks::DeliveryView
 );
 
 /// Score history entries page by their assessment.

@@ -16,6 +16,7 @@ pub mod suppliers;
 pub mod templates;
 pub mod user_invitations;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::{Resource, web};
 
@@ -110,6 +111,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/comparison/summary").route(web::get().to(comparison::summary)))
             .service(resource("/comparison/export").route(web::get().to(comparison::export)))
             .service(resource("/audit-events").route(web::get().to(audit::list)))
+            .service(
+                resource("/webhooks").route(web::get().to(webhooks::list)).route(web::post().to(webhooks::create)),
+            )
+            .service(
+                resource("/webhooks/{id}")
+                    .route(web::get().to(webhooks::get))
+                    .route(web::patch().to(webhooks::update))
+                    .route(web::delete().to(webhooks::delete)),
+            )
+            .service(resource("/webhooks/{id}/ping").route(web::post().to(webhooks::ping)))
+            .service(resource("/webhooks/{id}/deliveries").route(web::get().to(webhooks::deliveries)))
             .service(resource("/openapi.json").route(web::get().to(crate::exposure::openapi))),
     );
 }

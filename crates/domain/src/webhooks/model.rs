@@ -82,7 +82,7 @@ pub struct WebhookCreate {
     /// Where deliveries are POSTed: `https` (`http` too outside production), at most 2000
     /// characters, no credentials; never a loopback, private or link-local address unless
     /// the operator allows it.
-    #[cfg_attr(feature = "openapi", schema(max_length = 2000, format = Uri))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub url: String,
     /// At least one; each at most once.
     #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 8))]
@@ -99,7 +99,7 @@ pub struct WebhookCreate {
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 #[serde(deny_unknown_fields)]
 pub struct WebhookPatch {
-    #[cfg_attr(feature = "openapi", schema(max_length = 2000, format = Uri))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub url: Option<String>,
     #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 8))]
     pub event_types: Option<Vec<EventType>>,

@@ -353,10 +353,7 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
         "KENSA_REQUIRE_IF_MATCH",
         "writes to versioned resources without If-Match answer 428 precondition_required [default: false]",
     ),
-    (
-        "KENSA_WEBHOOK_ALLOW_PRIVATE",
-        "webhooks may go to loopback, private and link-local addresses [default: false]",
-    ),
+    ("KENSA_WEBHOOK_ALLOW_PRIVATE", "webhooks may go to loopback, private and link-local addresses [default: false]"),
 ];
 
 /// The "Environment" section of `--help`: every known variable with its meaning.

@@ -138,7 +138,10 @@ impl WebhookSender {
         let outcome = if status.is_success() {
             Ok(())
         } else if status.is_redirection() {
-            Err(format!("answered HTTP {} {reason}; redirects are not followed (register the final URL)", status.as_u16()))
+            Err(format!(
+                "answered HTTP {} {reason}; redirects are not followed (register the final URL)",
+                status.as_u16()
+            ))
         } else {
             Err(format!("answered HTTP {} {reason}", status.as_u16()))
         };

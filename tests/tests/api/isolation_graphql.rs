@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use crate::helpers::{Reply, TestApp, TestResult, due_in, graphql_input, spawn_app};
 use crate::isolation_parties::{
     Ids, Rule, Stranger, admins_of_their_own, answerers, buyer_admins, buyer_editors_of_registry, buyer_readers,
-    buyer_reviewers,
-    callers, editors_of_their_own, meets, new_template, participants, parties, readable_by_both, refers_to_the_unknown,
+    buyer_reviewers, callers, editors_of_their_own, meets, new_template, participants, parties, readable_by_both,
+    refers_to_the_unknown,
 };
 
 pub struct GraphqlRow {

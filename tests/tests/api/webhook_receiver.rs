@@ -85,7 +85,8 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
         state.script.pop_front().unwrap_or(Answer { status: 200, location: None })
     };
     let location = answer.location.map(|l| format!("Location: {l}\r\n")).unwrap_or_default();
-    let head = format!("HTTP/1.1 {} Scripted\r\n{location}Content-Length: 0\r\nConnection: close\r\n\r\n", answer.status);
+    let head =
+        format!("HTTP/1.1 {} Scripted\r\n{location}Content-Length: 0\r\nConnection: close\r\n\r\n", answer.status);
     let _ = stream.write_all(head.as_bytes()).await;
     let _ = stream.shutdown().await;
 }

@@ -52,7 +52,8 @@ pub fn readme_snippets_verify(secret: &str, request: &Received) -> Result<(), Bo
     );
     for (program, flag, script) in [("python3", "-c", python.as_str()), ("node", "-e", node.as_str())] {
         let path = |p: &std::path::Path| p.display().to_string();
-        let cases = [(secret, path(&body), "True"), (secret, path(&tampered), "False"), ("whsec_other", path(&body), "False")];
+        let cases =
+            [(secret, path(&body), "True"), (secret, path(&tampered), "False"), ("whsec_other", path(&body), "False")];
         for (key, file, expected) in cases {
             if let Some(answer) = run(program, &[flag, script, key, header, &file])? {
                 assert_eq!(answer, expected, "{program} with {file}");

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{Member, TestApp, TestResult, spawn_app, spawn_app_with};
-use crate::webhook_receiver::{Receiver, Received};
+use crate::webhook_receiver::{Received, Receiver};
 
 async fn allowing_private_addresses() -> TestApp {
     spawn_app_with(|vars| {
@@ -66,7 +66,10 @@ async fn a_ping_arrives_signed_with_the_secret_that_is_shown_only_once() -> Test
         assert!(!String::from_utf8_lossy(&read.bytes).contains(&secret), "{path} shows the secret");
     }
     let gql = app.graphql(Some(&owner.access_token), "{ webhooks { nodes { id url eventTypes active } } }").await;
-    assert_eq!(gql.body["data"]["webhooks"]["nodes"][0]["eventTypes"], json!(["ASSESSMENT_SUBMITTED", "ASSESSMENT_ACCEPTED"]));
+    assert_eq!(
+        gql.body["data"]["webhooks"]["nodes"][0]["eventTypes"],
+        json!(["ASSESSMENT_SUBMITTED", "ASSESSMENT_ACCEPTED"])
+    );
 
     let delivery = ping(&app, &owner, &id).await?;
     app.run_worker().await;
@@ -159,7 +162,8 @@ async fn internal_addresses_are_refused_when_saved_and_after_resolution_unless_a
         "http://10.0.0.7/x".into(),
         "http://[::ffff:127.0.0.1]/x".into(),
     ] {
-        let refused = app.post("/api/v1/webhooks", token, json!({ "url": url, "event_types": ["assessment.sent"] })).await;
+        let refused =
+            app.post("/api/v1/webhooks", token, json!({ "url": url, "event_types": ["assessment.sent"] })).await;
         refused.assert_problem(422, "validation_failed");
         assert_eq!(refused.body["errors"][0]["field"], "url", "{url}");
         assert_eq!(refused.body["errors"][0]["code"], "address_not_allowed", "{url}: {}", refused.body);
@@ -224,7 +228,10 @@ async fn endpoints_are_validated_bounded_and_created_once_per_idempotency_key() 
     let post = |body: Value| app.post("/api/v1/webhooks", token, body);
     let fields = |reply: &crate::helpers::Reply| -> Vec<(String, String)> {
         let errors = reply.body["errors"].as_array().cloned().unwrap_or_default();
-        errors.iter().map(|e| (e["field"].as_str().unwrap_or("").into(), e["code"].as_str().unwrap_or("").into())).collect()
+        errors
+            .iter()
+            .map(|e| (e["field"].as_str().unwrap_or("").into(), e["code"].as_str().unwrap_or("").into()))
+            .collect()
     };
     let none = post(json!({ "url": "https://hooks.example.com/a", "event_types": [] })).await;
     assert_eq!(fields(&none), [("event_types".to_owned(), "required".to_owned())]);
@@ -243,12 +250,18 @@ async fn endpoints_are_validated_bounded_and_created_once_per_idempotency_key() 
     let again = app.send_with(Method::POST, "/api/v1/webhooks", token, &headers, Some(body)).await;
     assert_eq!(first.status, StatusCode::CREATED);
     assert_eq!(first.header("location"), format!("/api/v1/webhooks/{}", first.body["id"].as_str().unwrap_or("")));
-    assert_eq!((again.body["id"].clone(), again.body["secret"].clone()), (first.body["id"].clone(), first.body["secret"].clone()));
+    assert_eq!(
+        (again.body["id"].clone(), again.body["secret"].clone()),
+        (first.body["id"].clone(), first.body["secret"].clone())
+    );
     for n in 1..kensa_domain::webhooks::MAX_ENDPOINTS {
-        let created = post(json!({ "url": format!("https://hooks.example.com/{n}"), "event_types": ["assessment.sent"] })).await;
+        let created =
+            post(json!({ "url": format!("https://hooks.example.com/{n}"), "event_types": ["assessment.sent"] })).await;
         assert_eq!(created.status, StatusCode::CREATED, "{n}: {}", created.body);
     }
-    post(json!({ "url": "https://hooks.example.com/21", "event_types": ["assessment.sent"] })).await.assert_problem(409, "too_many");
+    post(json!({ "url": "https://hooks.example.com/21", "event_types": ["assessment.sent"] }))
+        .await
+        .assert_problem(409, "too_many");
     let member = app.add_member(&owner, "reviewer").await;
     app.get("/api/v1/webhooks", Some(&member.access_token)).await.assert_problem(403, "forbidden");
     Ok(())
@@ -289,8 +302,13 @@ async fn graphql_registers_changes_pings_and_deletes_an_endpoint() -> TestResult
     assert_eq!(pinged.body["data"]["pingWebhook"]["status"], "PENDING", "{}", pinged.body);
     app.run_worker().await;
     assert!(signed_by(&secret, receiver.received().first().ok_or("the ping of an inactive endpoint")?)?);
-    let listed = app.graphql(token, &format!(r#"{{ webhookDeliveries(id: "{id}") {{ nodes {{ status responseStatus }} }} }}"#)).await;
-    assert_eq!(listed.body["data"]["webhookDeliveries"]["nodes"], json!([{ "status": "DELIVERED", "responseStatus": 200 }]));
+    let listed = app
+        .graphql(token, &format!(r#"{{ webhookDeliveries(id: "{id}") {{ nodes {{ status responseStatus }} }} }}"#))
+        .await;
+    assert_eq!(
+        listed.body["data"]["webhookDeliveries"]["nodes"],
+        json!([{ "status": "DELIVERED", "responseStatus": 200 }])
+    );
     let deleted = app.graphql(token, &format!(r#"mutation {{ deleteWebhook(id: "{id}") }}"#)).await;
     assert_eq!(deleted.body["data"]["deleteWebhook"], true);
     app.get(&format!("/api/v1/webhooks/{id}"), token).await.assert_problem(404, "not_found");

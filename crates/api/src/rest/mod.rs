@@ -111,9 +111,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/comparison/summary").route(web::get().to(comparison::summary)))
             .service(resource("/comparison/export").route(web::get().to(comparison::export)))
             .service(resource("/audit-events").route(web::get().to(audit::list)))
-            .service(
-                resource("/webhooks").route(web::get().to(webhooks::list)).route(web::post().to(webhooks::create)),
-            )
+            .service(resource("/webhooks").route(web::get().to(webhooks::list)).route(web::post().to(webhooks::create)))
             .service(
                 resource("/webhooks/{id}")
                     .route(web::get().to(webhooks::get))

@@ -9,7 +9,8 @@ mod job;
 mod repo;
 
 pub use job::Job;
-pub use repo::{
-    Channel, ClaimedJob, Delivery, Enqueued, MAX_ATTEMPTS, claim_due, complete, enqueue, enqueue_deliveries, enqueue_many, fail, record_response, retry_delay, stats,
-};
 pub(crate) use repo::enqueue_webhook;
+pub use repo::{
+    Channel, ClaimedJob, Delivery, Enqueued, MAX_ATTEMPTS, claim_due, complete, enqueue, enqueue_deliveries,
+    enqueue_many, fail, record_response, retry_delay, stats,
+};

@@ -137,8 +137,7 @@ pub(crate) async fn queue(
     event_key: &str,
     data: &serde_json::Value,
 ) -> DomainResult<Enqueued> {
-    let envelope =
-        Envelope { id: event_id(event_key), event_type: event.as_str(), created_at: conn.now(), data };
+    let envelope = Envelope { id: event_id(event_key), event_type: event.as_str(), created_at: conn.now(), data };
     let body = serde_json::to_string(&envelope).map_err(DomainError::internal)?;
     let job = Job::WebhookDelivery { endpoint_id: endpoint.id, event, event_key: event_key.to_owned(), body };
     let delivery =

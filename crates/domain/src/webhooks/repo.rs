@@ -14,7 +14,11 @@ fn scoped(organization_id: Uuid) -> sea_orm::Select<endpoints::Entity> {
     endpoints::Entity::find().filter(endpoints::Column::OrganizationId.eq(organization_id))
 }
 
-pub async fn find(conn: &impl ConnectionTrait, organization_id: Uuid, id: Uuid) -> DomainResult<Option<endpoints::Model>> {
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    id: Uuid,
+) -> DomainResult<Option<endpoints::Model>> {
     Ok(scoped(organization_id).filter(endpoints::Column::Id.eq(id)).one(conn).await?)
 }
 

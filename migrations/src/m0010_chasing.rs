@@ -98,9 +98,14 @@ impl MigrationTrait for Migration {
         for col in ["next_review_on", "review_opens_on", "next_review_from"] {
             drop(manager, "suppliers", col).await?;
         }
-        for col in
-            ["next_chase_on", "last_reminder", "escalates_on", "escalated_at", "remediation_next_on", "follows_assessment_id"]
-        {
+        for col in [
+            "next_chase_on",
+            "last_reminder",
+            "escalates_on",
+            "escalated_at",
+            "remediation_next_on",
+            "follows_assessment_id",
+        ] {
             drop(manager, "assessments", col).await?;
         }
         drop(manager, "campaigns", "schedule").await?;

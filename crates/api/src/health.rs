@@ -57,5 +57,37 @@ pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
               (status = 404, description = "`route_not_found`: metrics are not served on this port", body = crate::error::Problem,
                   content_type = "application/problem+json")))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+    let mut body = state.metrics.render();
+    body.push_str(&jobs_text(&state.kensa).await);
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
+}
+
+/// The durable outbox as the orchestrator sees it: jobs per kind and state (gauges), and
+/// completed jobs per kind (a counter). When the database does not answer, only
+/// `kensa_jobs_scrape_ok 0`.
+async fn jobs_text(k: &kensa_domain::Kensa) -> String {
+    use std::fmt::Write as _;
+    let Ok(mut rows) = kensa_domain::jobs::gauges(k).await else {
+        return "# TYPE kensa_jobs_scrape_ok gauge\nkensa_jobs_scrape_ok 0\n".to_owned();
+    };
+    // Label values are known kinds only (a corrupt row cannot break the exposition format).
+    for row in &mut rows {
+        if !kensa_domain::jobs::Job::KINDS.contains(&row.0.as_str()) {
+            "unknown".clone_into(&mut row.0);
+        }
+    }
+    let mut out = String::from(
+        "# HELP kensa_jobs Jobs and deliveries in the durable outbox, by kind and state.\n# TYPE kensa_jobs gauge\n",
+    );
+    for (kind, state, n) in rows.iter().filter(|r| r.1 != "done") {
+        let _ = writeln!(out, "kensa_jobs{{kind=\"{kind}\",state=\"{state}\"}} {n}");
+    }
+    out.push_str(
+        "# HELP kensa_jobs_completed_total Jobs carried out, by kind.\n# TYPE kensa_jobs_completed_total counter\n",
+    );
+    for (kind, _, n) in rows.iter().filter(|r| r.1 == "done") {
+        let _ = writeln!(out, "kensa_jobs_completed_total{{kind=\"{kind}\"}} {n}");
+    }
+    out.push_str("# TYPE kensa_jobs_scrape_ok gauge\nkensa_jobs_scrape_ok 1\n");
+    out
 }

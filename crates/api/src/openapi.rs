@@ -45,13 +45,17 @@ impl Modify for BearerAuth {
         rest::evidence::upload, rest::evidence::list, rest::evidence::download, rest::evidence::delete,
         rest::comparison::list, rest::comparison::heatmap, rest::comparison::items, rest::comparison::summary, rest::comparison::export,
         rest::audit::list,
+        rest::chasing::get_settings, rest::chasing::update_settings, rest::chasing::open_review,
+        rest::chasing::update_remediation,
+        rest::deliveries::list, rest::deliveries::get, rest::deliveries::resend,
         rest::webhooks::create, rest::webhooks::list, rest::webhooks::get, rest::webhooks::update,
         rest::webhooks::delete, rest::webhooks::ping, rest::webhooks::deliveries,
         health::healthz, health::readyz, health::metrics,
     ),
     // Schemas that only query parameters name (`value_type`), which utoipa does not collect.
     components(schemas(error::Problem, error::ProblemField, kensa_domain::comparison::export::ExportFormat, kensa_domain::assessments::Side,
-        kensa_domain::comparison::ComparisonSort, kensa_domain::comparison::SortOrder, kensa_domain::comparison::ItemSort)),
+        kensa_domain::comparison::ComparisonSort, kensa_domain::comparison::SortOrder, kensa_domain::comparison::ItemSort,
+        kensa_domain::deliveries::DeliveryStatus, kensa_domain::jobs::Channel)),
     modifiers(&BearerAuth),
     tags((name = "auth", description = "Sign-up, sign-in, token rotation, sign-out and the signed-in user."),
          (name = "users", description = "The organization's members and colleague invitations."),
@@ -63,6 +67,8 @@ impl Modify for BearerAuth {
          (name = "evidence", description = "Files that back the answers."),
          (name = "scores", description = "Scores of assessments, supplier comparison, gaps and score history."),
          (name = "audit", description = "The organization's audit trail."),
+         (name = "organization", description = "The organization's settings: the reminder, escalation and re-review schedule."),
+         (name = "deliveries", description = "Mails and webhook calls made for the organization, with retries; dead ones can be resent."),
          (name = "webhooks", description = "Signed deliveries of assessment events to the organization's endpoints."),
          (name = "operations", description = "Probes and metrics for the orchestrator."))
 )]

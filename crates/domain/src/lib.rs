@@ -11,6 +11,7 @@ mod closed_set;
 pub mod comparison;
 pub mod config;
 pub mod db;
+pub mod deliveries;
 pub mod demo;
 mod entities;
 pub mod error;

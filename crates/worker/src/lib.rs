@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod mail;
+pub mod process;
 pub mod telemetry;
 pub mod wakeups;
 pub mod webhook;
@@ -13,13 +14,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use kensa_domain::jobs::{self, ClaimedJob, Job};
-use kensa_domain::notifications::{assessment, login_failure, supplier_claim, user_invitation};
+use kensa_domain::notifications::{assessment, event_mail, events, login_failure, supplier_claim, user_invitation};
 use kensa_domain::webhooks::{self, DeliveryEvent};
 use kensa_domain::{DomainError, Kensa};
 use tokio::sync::watch;
 use tracing::{Instrument, error, info, info_span, warn};
 
-use crate::mail::{Mailer, templates};
+use crate::mail::{Mailer, event_templates, templates};
 
 /// How often an idle worker looks for due jobs when nothing wakes it.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -41,6 +42,9 @@ pub enum WorkerError {
 pub struct RunReport {
     pub succeeded: usize,
     pub retried: usize,
+    /// What the due-scan decided, and how long it took.
+    pub scan: kensa_domain::chase::scan::ScanReport,
+    pub scan_time: Duration,
 }
 
 #[derive(Clone)]
@@ -100,6 +104,12 @@ impl Worker {
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<RunReport, WorkerError> {
         let mut report = RunReport::default();
         self.sweep(now).await?;
+        let started = std::time::Instant::now();
+        report.scan = kensa_domain::chase::scan::scan(&self.kensa, now).await?;
+        report.scan_time = started.elapsed();
+        if report.scan.total() > 0 {
+            info!(scan = ?report.scan, elapsed_ms = report.scan_time.as_millis(), "due work decided");
+        }
         loop {
             let claimed = jobs::claim_due(&self.kensa, now, &self.id, BATCH).await?;
             if claimed.is_empty() {
@@ -199,12 +209,19 @@ impl Worker {
             Job::SupplierClaimMail { claim_id, user_id } => {
                 supplier_claim::prepare(k, *claim_id, *user_id).await?.map(|m| templates::supplier_claim(&m))
             }
-            Job::WebhookDelivery { endpoint_id, event, body, .. } => {
-                return self.deliver_webhook(claimed, *endpoint_id, *event, body, now).await;
+            Job::WebhookDelivery { endpoint_id, event_type, body, .. } => {
+                return self.deliver_webhook(claimed, *endpoint_id, *event_type, body, now).await;
             }
-            // In progress on main: the fan-out and the event mails.
-            Job::Event { .. } | Job::EventMail { .. } => {
-                return Err(WorkerError::Payload(format!("{} jobs are not handled yet", job.kind())));
+            Job::Event { event } => {
+                let queued = events::fan_out(k, event).await?;
+                info!(event = %event.key(), assessment = ?event.assessment_id(), queued, "event fanned out");
+                if queued > 0 {
+                    k.wake_worker();
+                }
+                None
+            }
+            Job::EventMail { event, to, locale } => {
+                event_mail::prepare(k, event, to, *locale, now).await?.map(|m| event_templates::event(&m))
             }
         };
         match mail {

@@ -1,5 +1,5 @@
 //! `kensa-worker run` loops until SIGTERM; `kensa-worker run-once --now <RFC 3339>` does what
-//! is due at that instant and exits (for cron and tests).
+//! is due at that instant and exits (for cron and tests). See [`kensa_worker::process`].
 
 use std::process::ExitCode;
 
@@ -8,86 +8,6 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use kensa_domain::Kensa;
-use kensa_domain::auth::throttle::MemoryThrottle;
-use kensa_domain::config::Settings;
-use kensa_worker::cli::{self, Command};
-use kensa_worker::{Worker, mail, telemetry};
-
 fn main() -> ExitCode {
-    // Parsed before anything else: `--help` and bad arguments exit here (0 and 2).
-    let command = match cli::try_parse_from(std::env::args_os()) {
-        Ok(cli) => cli.command,
-        Err(e) => e.exit(),
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(command)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn run(command: Command) -> Result<(), String> {
-    let settings = Settings::from_env().map_err(|e| e.to_string())?;
-    let _log_guard = telemetry::init(&settings);
-    let mut kensa =
-        Kensa::connect(&settings, std::sync::Arc::new(MemoryThrottle::default())).await.map_err(|e| e.to_string())?;
-    if let Command::RunOnce { now: Some(at) } = &command {
-        // Every date decision of this pass (due, overdue, expiry, schedules) sees `--now`.
-        kensa = kensa.with_clock(kensa_domain::clock::ManualClock::starting_at(*at));
-    }
-    let wakeup = kensa.job_wakeup.clone();
-    let worker = Worker::new(kensa.clone(), mail::from_settings(&settings).map_err(|e| e.to_string())?)
-        .with_concurrency(settings.worker_concurrency);
-    match command {
-        Command::RunOnce { .. } => {
-            let report = worker.run_once(kensa.now()).await.map_err(|e| e.to_string())?;
-            println!("{} succeeded, {} retried", report.succeeded, report.retried);
-            Ok(())
-        }
-        Command::Run => {
-            let (tx, rx) = tokio::sync::watch::channel(false);
-            if let Some(url) = &settings.redis_url {
-                let channel = settings.wakeup_channel();
-                tokio::spawn(kensa_worker::wakeups::listen(url.expose().clone(), channel, wakeup, rx.clone(), None));
-            }
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                let _ = tx.send(true);
-            });
-            worker.run(rx).await;
-            Ok(())
-        }
-    }
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    kensa_worker::process::main()
 }

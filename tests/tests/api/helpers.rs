@@ -33,6 +33,8 @@ pub struct TestApp {
     /// The app's clock: it starts at the real time and stands still until a test moves it.
     pub clock: Arc<ManualClock>,
     pub settings: Settings,
+    /// The environment the app was configured from (for worker processes of its own).
+    pub vars: BTreeMap<String, String>,
     data_dir: PathBuf,
     postgres_db: Option<(String, String)>,
 }
@@ -114,7 +116,7 @@ async fn try_spawn(adjust: impl FnOnce(&mut BTreeMap<String, String>)) -> Result
         vars.insert("KENSA_S3_SECRET_ACCESS_KEY".into(), "kensa-test-secret".into());
     }
     adjust(&mut vars);
-    let settings = Settings::from_vars(vars)?;
+    let settings = Settings::from_vars(vars.clone())?;
     let clock = ManualClock::starting_at(chrono::Utc::now());
     let app = Application::build_with_clock(settings.clone(), clock.clone()).await?;
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -122,7 +124,7 @@ async fn try_spawn(adjust: impl FnOnce(&mut BTreeMap<String, String>)) -> Result
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
     let db = sea_orm::Database::connect(settings.database_url.expose().as_str()).await?;
-    Ok(TestApp { address, client, kensa, db, clock, settings, data_dir, postgres_db })
+    Ok(TestApp { address, client, kensa, db, clock, settings, vars, data_dir, postgres_db })
 }
 
 impl Drop for TestApp {

@@ -114,6 +114,14 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         row("itemStats", format!(r#"{{ itemStats(templateId: "{builtin}") {{ suppliers }} }}"#), readable_by_both, Own),
         row("comparisonSummary", "{ comparisonSummary { rows } }".into(), readable_by_both, Own),
         row("supplierClaims", "{ supplierClaims { edges { node { id } } } }".into(), admins_of_their_own, EmptyList),
+        row("organizationSettings", "{ organizationSettings { version } }".into(), admins_of_their_own, Own),
+        row(
+            "updateOrganizationSettings",
+            "mutation { updateOrganizationSettings(input: { reviewLeadDays: 30 }) { version } }".into(),
+            admins_of_their_own,
+            Own,
+        ),
+        row("deliveries", "{ deliveries { edges { node { id } } } }".into(), admins_of_their_own, EmptyList),
         // Before `createWebhook`: the stranger's list is empty until it makes one.
         row("webhooks", "{ webhooks { edges { node { id } } } }".into(), admins_of_their_own, EmptyList),
         row("webhook", format!(r#"{{ webhook(id: "{w}") {{ id }} }}"#), buyer_admins, NotFound),
@@ -222,6 +230,23 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         last(
             "createCampaign",
             format!(r#"mutation {{ createCampaign(input: {campaign}) {{ id }} }}"#),
+            buyer_editors_of_registry,
+        ),
+        last(
+            "resendDelivery",
+            format!(r#"mutation {{ resendDelivery(id: "{}") {{ id }} }}"#, ids.delivery),
+            buyer_admins,
+        ),
+        last(
+            "updateRemediation",
+            format!(
+                r#"mutation {{ updateRemediation(assessmentId: "{x}", no: 1, input: {{ done: true }}) {{ no }} }}"#
+            ),
+            answerers,
+        ),
+        last(
+            "openReview",
+            format!(r#"mutation {{ openReview(supplierId: "{sup}") {{ id }} }}"#),
             buyer_editors_of_registry,
         ),
         last("submitAssessment", format!(r#"mutation {{ submitAssessment(id: "{x}") {{ id }} }}"#), answerers),

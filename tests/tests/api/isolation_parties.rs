@@ -62,6 +62,8 @@ pub struct Ids {
     pub campaign: String,
     pub builtin_template: String,
     pub a_template: String,
+    /// A's mail to the supplier (a delivery only A's owners and admins see).
+    pub delivery: String,
     /// A webhook endpoint of A.
     pub webhook: String,
 }
@@ -78,6 +80,7 @@ impl Ids {
             campaign: id(),
             builtin_template: id(),
             a_template: id(),
+            delivery: id(),
             webhook: id(),
         }
     }
@@ -155,10 +158,21 @@ pub async fn parties(app: &TestApp) -> Parties {
         )
         .await;
     let comment = commented.body["id"].as_str().unwrap_or_default().to_owned();
+    let delivery = first_id(app.get("/api/v1/deliveries", a).await);
     let hook = app.post("/api/v1/webhooks", a, new_webhook()).await;
     let webhook = hook.body["id"].as_str().unwrap_or_default().to_owned();
     let b_owner = app.signup("Stranger B").await;
-    let ids = Ids { assessment, evidence, comment, supplier_record, campaign, builtin_template, a_template, webhook };
+    let ids = Ids {
+        assessment,
+        evidence,
+        comment,
+        supplier_record,
+        campaign,
+        builtin_template,
+        a_template,
+        delivery,
+        webhook,
+    };
     Parties { members, b_owner, ids }
 }
 
@@ -208,21 +222,21 @@ pub fn editors_of_their_own(_: &str, role: &str) -> Expect {
     }
 }
 
-/// Owners and admins of their own organization (supplier-claim decisions).
-pub fn admins_of_their_own(_: &str, role: &str) -> Expect {
-    match role {
-        "owner" | "admin" => Expect::Ok,
-        _ => Expect::Forbidden,
-    }
-}
-
-/// Owners and admins of the buyer A (webhooks); the others get 403, or 404 elsewhere.
+/// The buyer's owners and admins (its deliveries and webhooks); the supplier side does not see them.
 pub fn buyer_admins(org: &str, role: &str) -> Expect {
     match (org, role) {
         ("A", "owner" | "admin") => Expect::Ok,
         ("A", _) => Expect::Forbidden,
         (_, "owner" | "admin") => Expect::NotFound,
         _ => Expect::Hidden,
+    }
+}
+
+/// Owners and admins of their own organization (supplier-claim decisions).
+pub fn admins_of_their_own(_: &str, role: &str) -> Expect {
+    match role {
+        "owner" | "admin" => Expect::Ok,
+        _ => Expect::Forbidden,
     }
 }
 
@@ -337,6 +351,16 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         row(M::GET, "/api/v1/comparison/summary".into(), None, readable_by_both, Own),
         row(M::GET, "/api/v1/comparison/export?format=csv".into(), None, readable_by_both, Own),
         row(M::GET, format!("/api/v1/campaigns/{c}"), None, buyer_readers, NotFound),
+        row(M::GET, "/api/v1/organization/settings".into(), None, admins_of_their_own, Own),
+        row(
+            M::PATCH,
+            "/api/v1/organization/settings".into(),
+            Some(Body::Json(json!({ "review_lead_days": 30 }))),
+            admins_of_their_own,
+            Own,
+        ),
+        row(M::GET, "/api/v1/deliveries".into(), None, admins_of_their_own, EmptyList),
+        row(M::GET, format!("/api/v1/deliveries/{}", ids.delivery), None, buyer_admins, NotFound),
         // Before the creation row: the stranger's list is empty until it makes one.
         row(M::GET, "/api/v1/webhooks".into(), None, admins_of_their_own, EmptyList),
         row(M::POST, "/api/v1/webhooks".into(), Some(Body::Fresh(new_webhook)), admins_of_their_own, Own),
@@ -365,6 +389,22 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
             admins_of_their_own,
         ),
         last(M::POST, "/api/v1/campaigns".into(), Some(Body::Json(campaign)), buyer_editors_of_registry),
+        // Not dead: an admin gets past the access check to a 409.
+        last(M::POST, format!("/api/v1/deliveries/{}/resend", ids.delivery), Some(Body::Json(json!({}))), buyer_admins),
+        // Not accepted yet: an answerer gets past the access check to a 409.
+        last(
+            M::POST,
+            format!("/api/v1/assessments/{x}/remediations/1"),
+            Some(Body::Json(json!({ "done": true }))),
+            answerers,
+        ),
+        // An assessment is in progress: an editor gets past the access check to a 409.
+        last(
+            M::POST,
+            format!("/api/v1/suppliers/{sup}/reviews"),
+            Some(Body::Json(json!({}))),
+            buyer_editors_of_registry,
+        ),
         last(M::POST, format!("/api/v1/assessments/{x}/submit"), Some(Body::Json(json!({}))), answerers),
         last(
             M::POST,

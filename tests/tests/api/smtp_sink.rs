@@ -5,17 +5,26 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct SmtpSink {
     messages: Arc<Mutex<Vec<String>>>,
+    /// How many messages arrived: tests wait on it instead of sleeping.
+    received: Arc<tokio::sync::watch::Sender<usize>>,
+    /// Each message takes this long to accept, like a distant server.
+    delay: std::time::Duration,
 }
 
 impl SmtpSink {
     /// Starts listening on a free port and returns the sink and its `smtp://` URL.
     pub async fn start() -> std::io::Result<(Self, String)> {
+        Self::start_with_delay(std::time::Duration::ZERO).await
+    }
+
+    /// A sink that takes `delay` to accept each message.
+    pub async fn start_with_delay(delay: std::time::Duration) -> std::io::Result<(Self, String)> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("smtp://{}", listener.local_addr()?);
-        let sink = Self::default();
+        let sink = Self { messages: Arc::default(), received: Arc::new(tokio::sync::watch::channel(0).0), delay };
         let accepted = sink.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -26,6 +35,15 @@ impl SmtpSink {
             }
         });
         Ok((sink, url))
+    }
+
+    /// Waits until at least `n` messages arrived (or `limit` passed: then an error).
+    pub async fn wait_for(&self, n: usize, limit: std::time::Duration) -> Result<(), String> {
+        let mut rx = self.received.subscribe();
+        match tokio::time::timeout(limit, rx.wait_for(|count| *count >= n)).await {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(format!("fewer than {n} messages arrived within {limit:?}")),
+        }
     }
 
     pub fn messages(&self) -> Vec<String> {
@@ -50,8 +68,10 @@ impl SmtpSink {
                         message.push_str(&data);
                         message.push('\n');
                     }
+                    tokio::time::sleep(self.delay).await;
                     if let Ok(mut messages) = self.messages.lock() {
                         messages.push(message);
+                        self.received.send_replace(messages.len());
                     }
                     write.write_all(b"250 queued\r\n").await?;
                 }

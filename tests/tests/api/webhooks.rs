@@ -90,7 +90,8 @@ async fn a_ping_arrives_signed_with_the_secret_that_is_shown_only_once() -> Test
 
     let listed = only_delivery(&app, &owner, &id).await?;
     assert_eq!(listed["id"], delivery.as_str());
-    assert_eq!(listed["event_type"], "ping");
+    assert_eq!((listed["channel"].clone(), listed["event"].clone()), (json!("webhook"), json!("ping")));
+    assert_eq!(listed["target"], receiver.url("/kensa"));
     assert_eq!(listed["status"], "delivered");
     assert_eq!((listed["attempts"].clone(), listed["response_status"].clone()), (json!(1), json!(200)));
     assert_eq!(listed["last_error"], Value::Null);

@@ -65,7 +65,7 @@ keyed_by_id!(
     assessments::evidence::Evidence,
     assessments::claims::SupplierClaim,
     kensa_domain::webhooks::Webhook,
-    kensa_domain::webhooks::DeliveryView
+    kensa_domain::deliveries::Delivery
 );
 
 /// Score history entries page by their assessment.

@@ -10,6 +10,7 @@
 //! get the invitation preview only; a credential that does not authenticate gets its 401.
 
 mod assets;
+mod chasing;
 mod comparison;
 mod connection;
 pub mod cost;

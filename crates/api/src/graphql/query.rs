@@ -16,6 +16,7 @@ pub struct Query(
     super::workflow::WorkflowQuery,
     super::scores::ScoresQuery,
     super::comparison::ComparisonFields,
+    super::chasing::ChasingQuery,
     super::webhooks::WebhookQuery,
 );
 

@@ -2,7 +2,8 @@
 //! `/api/v1/webhooks` (owners and admins).
 
 use async_graphql::{Context, Object};
-use kensa_domain::webhooks::{self, CreatedWebhook, DeliveryView, Webhook, WebhookCreate, WebhookPatch};
+use kensa_domain::deliveries::Delivery;
+use kensa_domain::webhooks::{self, CreatedWebhook, Webhook, WebhookCreate, WebhookPatch};
 use uuid::Uuid;
 
 use super::connection::{self, Paged};
@@ -41,7 +42,7 @@ impl WebhookQuery {
         id: Uuid,
         first: Option<u64>,
         after: Option<String>,
-    ) -> async_graphql::Result<Paged<DeliveryView>> {
+    ) -> async_graphql::Result<Paged<Delivery>> {
         let (k, t) = caller(ctx)?;
         let page = connection::request(first, after)?;
         let deliveries = webhooks::service::deliveries(k, t.admin().map_err(gql)?, id, &page).await.map_err(gql)?;
@@ -87,7 +88,7 @@ impl WebhookMutation {
     }
 
     /// Queue a `ping` delivery to the endpoint now, as `POST /api/v1/webhooks/{id}/ping`.
-    async fn ping_webhook(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<DeliveryView> {
+    async fn ping_webhook(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Delivery> {
         let (k, t) = caller(ctx)?;
         webhooks::service::ping(k, t.admin().map_err(gql)?, id).await.map_err(gql)
     }

@@ -5,7 +5,9 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
+pub mod chasing;
 pub mod comparison;
+pub mod deliveries;
 pub mod evidence;
 pub mod me;
 pub mod page;
@@ -67,6 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::delete().to(suppliers::delete)),
             )
             .service(resource("/suppliers/{id}/scores").route(web::get().to(scores::supplier_scores)))
+            .service(resource("/suppliers/{id}/reviews").route(web::post().to(chasing::open_review)))
             .service(
                 resource("/campaigns").route(web::get().to(campaigns::list)).route(web::post().to(campaigns::create)),
             )
@@ -95,6 +98,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/assessments/{id}/history").route(web::get().to(assessments::history)))
             .service(resource("/assessments/{id}/score").route(web::get().to(scores::score)))
             .service(resource("/assessments/{id}/gaps").route(web::get().to(scores::gaps)))
+            .service(resource("/assessments/{id}/remediations/{no}").route(web::post().to(chasing::update_remediation)))
             .service(
                 resource("/assessments/{id}/evidence")
                     .route(web::get().to(evidence::list))
@@ -111,6 +115,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/comparison/summary").route(web::get().to(comparison::summary)))
             .service(resource("/comparison/export").route(web::get().to(comparison::export)))
             .service(resource("/audit-events").route(web::get().to(audit::list)))
+            .service(
+                resource("/organization/settings")
+                    .route(web::get().to(chasing::get_settings))
+                    .route(web::patch().to(chasing::update_settings)),
+            )
+            .service(resource("/deliveries").route(web::get().to(deliveries::list)))
+            .service(resource("/deliveries/{id}").route(web::get().to(deliveries::get)))
+            .service(resource("/deliveries/{id}/resend").route(web::post().to(deliveries::resend)))
             .service(resource("/webhooks").route(web::get().to(webhooks::list)).route(web::post().to(webhooks::create)))
             .service(
                 resource("/webhooks/{id}")

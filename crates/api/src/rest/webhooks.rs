@@ -3,8 +3,9 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use kensa_domain::deliveries::Delivery;
 use kensa_domain::pagination::PageRequest;
-use kensa_domain::webhooks::{self, CreatedWebhook, DeliveryView, Webhook, WebhookCreate, WebhookPatch};
+use kensa_domain::webhooks::{self, CreatedWebhook, Webhook, WebhookCreate, WebhookPatch};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -24,7 +25,7 @@ pub struct WebhookPage {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookDeliveryPage {
-    pub data: Vec<DeliveryView>,
+    pub data: Vec<Delivery>,
     pub next_cursor: Option<String>,
 }
 
@@ -120,7 +121,7 @@ pub async fn delete(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid
 /// admins.
 #[utoipa::path(post, path = "/api/v1/webhooks/{id}/ping", operation_id = "pingWebhook", tag = "webhooks", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The endpoint's id")),
-    responses((status = 202, description = "The delivery, queued", body = DeliveryView,
+    responses((status = 202, description = "The delivery, queued", body = Delivery,
                   headers(("Location" = String, description = "`/api/v1/webhooks/{id}/deliveries`"))),
               (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn ping(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {

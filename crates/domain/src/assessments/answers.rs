@@ -184,13 +184,18 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: impl Into<If
                 ErrorCode::Required,
                 "not_applicable needs a reason",
             )),
+            Some(a) if a.carried_over => missing.push(FieldError::new(
+                format!("items.{no}"),
+                ErrorCode::CarriedOver,
+                format!("No.{no} was carried over from the last review: confirm or change it"),
+            )),
             Some(_) => {}
         }
     }
     if !missing.is_empty() {
         return Err(DomainError::Unprocessable {
             code: ErrorCode::AssessmentIncomplete,
-            detail: format!("{} in-scope items are not answered; see errors", missing.len()),
+            detail: format!("{} in-scope items are not answered or not confirmed; see errors", missing.len()),
             errors: missing,
         });
     }

@@ -14,10 +14,10 @@ use uuid::Uuid;
 
 use super::model::{HistoryKind, Status};
 use super::{history, invitations};
-use crate::entities::{assessments, supplier_invitations, suppliers, templates};
-use crate::error::DomainResult;
 use crate::chase::plan;
 use crate::chase::schedule::Schedule;
+use crate::entities::{assessments, supplier_invitations, suppliers, templates};
+use crate::error::DomainResult;
 use crate::jobs::{self, Job};
 use crate::notifications::events::{Event, EventType};
 use crate::tenant::TenantCtx;
@@ -47,7 +47,7 @@ pub(crate) async fn create_many(
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<assessments::Model>> {
     let mut rows = Vec::with_capacity(new.len());
-    let (mut invitations, mut jobs, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut invitations, mut mails, mut jobs, mut events) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for n in new {
         let row = assessments::Model {
             id: Uuid::now_v7(),
@@ -72,11 +72,12 @@ pub(crate) async fn create_many(
             created_at: now,
             updated_at: now,
         };
+        let delivery = invitations::mail_to(&row, &n.supplier.contact_email);
         if row.supplier_organization_id.is_some() {
-            jobs.push(Job::AssessmentNoticeMail { assessment_id: row.id, resent_at: None });
+            mails.push((Job::AssessmentNoticeMail { assessment_id: row.id, resent_at: None }, delivery));
         } else {
             let invitation = invitations::new_row(row.id, row.due_date, &n.supplier.contact_email, now);
-            jobs.push(Job::AssessmentInvitationMail { invitation_id: invitation.id });
+            mails.push((Job::AssessmentInvitationMail { invitation_id: invitation.id }, delivery));
             invitations.push(invitation);
         }
         let mut created = json!({ "status": "sent" });
@@ -123,6 +124,7 @@ pub(crate) async fn create_many(
             jobs.push(Job::Event { event: Event::ReviewOpened { assessment_id: row.id } });
         }
     }
+    jobs::enqueue_deliveries(conn, &mails, now).await?;
     jobs::enqueue_many(conn, &jobs, now).await?;
     crate::scoring::snapshot::created(conn, &rows).await?;
     history::record(conn, events).await?;

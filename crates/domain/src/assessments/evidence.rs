@@ -354,7 +354,12 @@ pub async fn delete(
         )],
     )
     .await?;
+    // A review carries last year's evidence over by reference: the file goes only with
+    // the last row that names it.
+    let shared = repo::storage_key_in_use(&txn, &row.storage_key).await?;
     txn.commit().await?;
-    k.evidence_store.delete(&row.storage_key).await?;
+    if !shared {
+        k.evidence_store.delete(&row.storage_key).await?;
+    }
     Ok(version)
 }

@@ -502,6 +502,15 @@ pub async fn resend(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
     Ok(())
 }
 
+/// A mail about the assessment, in its buyer's list of deliveries.
+pub(crate) fn mail_to(assessment: &assessments::Model, email: &str) -> jobs::Delivery {
+    jobs::Delivery {
+        organization_id: assessment.buyer_organization_id,
+        channel: jobs::Channel::Mail,
+        target: email.to_owned(),
+    }
+}
+
 /// Queues the mail for an assessment: an invitation while the supplier has no organization
 /// in Kensa, a notice once it has (`resent`: the buyer sends it again, so a notice is a new
 /// step rather than a duplicate of the first).
@@ -514,13 +523,15 @@ pub(crate) async fn queue_mail(
 ) -> DomainResult<Option<supplier_invitations::Model>> {
     if assessment.supplier_organization_id.is_some() {
         let resent_at = resent.then_some(now);
-        jobs::enqueue(conn, &Job::AssessmentNoticeMail { assessment_id: assessment.id, resent_at }, now).await?;
+        let job = Job::AssessmentNoticeMail { assessment_id: assessment.id, resent_at };
+        jobs::enqueue_deliveries(conn, &[(job, mail_to(assessment, email))], now).await?;
         return Ok(None);
     }
     let invitation = new_row(assessment.id, assessment.due_date, email, now);
     supplier_invitations::Entity::insert(supplier_invitations::ActiveModel::from(invitation.clone()))
         .exec_without_returning(conn)
         .await?;
-    jobs::enqueue(conn, &Job::AssessmentInvitationMail { invitation_id: invitation.id }, now).await?;
+    let job = Job::AssessmentInvitationMail { invitation_id: invitation.id };
+    jobs::enqueue_deliveries(conn, &[(job, mail_to(assessment, email))], now).await?;
     Ok(Some(invitation))
 }

@@ -10,6 +10,7 @@ pub mod evidence_store;
 pub mod history;
 pub mod invitations;
 pub mod model;
+pub mod remediation;
 pub(crate) mod repo;
 pub mod review;
 pub mod service;

@@ -137,10 +137,12 @@ crate::closed_set::closed_set! {
         CommentAdded => "comment_added",
         EvidenceAdded => "evidence_added",
         EvidenceDeleted => "evidence_deleted",
+        /// The supplier's progress on a remediation after acceptance.
+        RemediationUpdated => "remediation_updated",
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct PartyRef {
@@ -148,7 +150,7 @@ pub struct PartyRef {
     pub name: String,
 }
 
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Progress {
@@ -156,7 +158,7 @@ pub struct Progress {
     pub total: usize,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 // `score` is resolved in `scoring::graphql` (GraphQL only: REST has `GET …/score`).
@@ -166,6 +168,8 @@ pub struct Assessment {
     pub status: Status,
     pub template_id: Uuid,
     pub campaign_id: Option<Uuid>,
+    /// A re-review: the accepted assessment whose answers were carried over.
+    pub follows_assessment_id: Option<Uuid>,
     pub target_level: i32,
     pub due_date: NaiveDate,
     /// Due date passed and not yet submitted.
@@ -199,6 +203,11 @@ pub struct Answer {
     pub remediation_due: Option<NaiveDate>,
     pub answered_by: Option<Uuid>,
     pub updated_at: DateTime<Utc>,
+    /// Copied from the last accepted review and not yet confirmed (saving it confirms it).
+    pub carried_over: bool,
+    /// Remediation progress recorded after acceptance.
+    pub remediation_done_at: Option<DateTime<Utc>>,
+    pub remediation_note: Option<String>,
 }
 
 /// An answer as a client sends it.

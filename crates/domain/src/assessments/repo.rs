@@ -361,6 +361,11 @@ pub(crate) async fn delete_evidence(tx: &WriteTx, a: Answerer<'_>, row: &evidenc
 }
 
 /// Bytes of evidence held by the assessment.
+/// Whether an evidence row still names the stored file (reviews share last year's files).
+pub(crate) async fn storage_key_in_use(conn: &impl ConnectionTrait, key: &str) -> DomainResult<bool> {
+    Ok(evidence::Entity::find().filter(evidence::Column::StorageKey.eq(key)).one(conn).await?.is_some())
+}
+
 pub(crate) async fn evidence_bytes(conn: &impl ConnectionTrait, v: &Visible) -> DomainResult<i64> {
     let sizes: Vec<i64> = evidence::Entity::find()
         .select_only()

@@ -40,6 +40,9 @@ pub(crate) fn answer_view(r: &answers::Model) -> DomainResult<Answer> {
         remediation_due: r.remediation_due,
         answered_by: r.answered_by,
         updated_at: r.updated_at,
+        carried_over: r.carried_over,
+        remediation_done_at: r.remediation_done_at,
+        remediation_note: r.remediation_note.clone(),
     })
 }
 
@@ -61,6 +64,7 @@ async fn views(k: &Kensa, rows: Vec<assessments::Model>) -> DomainResult<Vec<Ass
             status,
             template_id: r.template_id,
             campaign_id: r.campaign_id,
+            follows_assessment_id: r.follows_assessment_id,
             target_level: r.target_level,
             due_date: r.due_date,
             overdue: is_overdue(status, r.due_date, today),

@@ -17,8 +17,8 @@ use crate::assessments::NewAssessment;
 use crate::assessments::access;
 use crate::assessments::invitations;
 use crate::assessments::model::Status;
-use crate::chase::schedule::ScheduleOverride;
 use crate::assessments::service::is_overdue;
+use crate::chase::schedule::ScheduleOverride;
 use crate::entities::{campaigns, suppliers};
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::pagination::{Page, PageRequest};
@@ -213,7 +213,8 @@ async fn summarise(k: &Kensa, ctx: &TenantCtx, campaign: campaigns::Model, detai
     } else {
         None
     };
-    let schedule = campaign.schedule.is_some().then(|| crate::chase::settings::overrides_of(Some(&campaign))).transpose()?;
+    let schedule =
+        campaign.schedule.is_some().then(|| crate::chase::settings::overrides_of(Some(&campaign))).transpose()?;
     Ok(Campaign {
         id: campaign.id,
         name: campaign.name,

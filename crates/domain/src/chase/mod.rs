@@ -3,6 +3,8 @@
 //! assessment has something due, kept in indexed columns as its state changes ([`plan`]),
 //! and the worker's scan that turns what is due into events, once ([`scan`]).
 
-pub mod schedule;
 pub(crate) mod plan;
+pub mod review;
+pub mod scan;
+pub mod schedule;
 pub mod settings;

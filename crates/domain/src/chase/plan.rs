@@ -42,11 +42,7 @@ pub(crate) async fn schedule_of(conn: &impl ConnectionTrait, row: &assessments::
 /// assessment is no longer chased; one sent back for changes is chased again from today;
 /// an accepted one schedules its remediation follow-ups and its supplier's next review. The
 /// event people hear about is queued here, once.
-pub(crate) async fn on_transition(
-    tx: &crate::WriteTx,
-    row: &assessments::Model,
-    to: Status,
-) -> DomainResult<()> {
+pub(crate) async fn on_transition(tx: &crate::WriteTx, row: &assessments::Model, to: Status) -> DomainResult<()> {
     let now = tx.now();
     let today = now.date_naive();
     let assessment_id = row.id;
@@ -64,8 +60,8 @@ pub(crate) async fn on_transition(
             update = update
                 .col_expr(assessments::Column::NextChaseOn, Expr::value(schedule.next_step_on(row.due_date, today)));
             if row.escalated_at.is_none() {
-                update = update
-                    .col_expr(assessments::Column::EscalatesOn, Expr::value(schedule.escalates_on(row.due_date)));
+                update =
+                    update.col_expr(assessments::Column::EscalatesOn, Expr::value(schedule.escalates_on(row.due_date)));
             }
             update.exec(tx).await?;
         }

@@ -235,7 +235,11 @@ mod tests {
         assert_eq!(o.reminder_offsets, Some(vec![30, 1]));
         let applied = o.apply(&Schedule::default());
         assert_eq!(applied.overdue_interval_days, DEFAULT_OVERDUE_INTERVAL_DAYS);
-        let bad = ScheduleOverride { overdue_interval_days: Some(0), reminder_offsets: Some(vec![400]), ..Default::default() };
+        let bad = ScheduleOverride {
+            overdue_interval_days: Some(0),
+            reminder_offsets: Some(vec![400]),
+            ..Default::default()
+        };
         let Err(DomainError::Validation(errors)) = bad.validated("schedule.") else { panic!("invalid") };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["schedule.overdue_interval_days", "schedule.reminder_offsets[0]"]);

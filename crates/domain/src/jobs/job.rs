@@ -51,7 +51,7 @@ pub enum Job {
     /// when queued, so that every attempt sends the same bytes with the same event id.
     WebhookDelivery {
         endpoint_id: Uuid,
-        event: DeliveryEvent,
+        event_type: DeliveryEvent,
         /// The event's key ([`Event::key`], or a ping's): one delivery per endpoint and key.
         event_key: String,
         /// The JSON text POSTed.
@@ -149,7 +149,7 @@ mod tests {
             Job::EventMail { event: Event::Sent { assessment_id: id }, to: "a@example.com".into(), locale: Locale::Ja },
             Job::WebhookDelivery {
                 endpoint_id: id,
-                event: DeliveryEvent::AssessmentSent,
+                event_type: DeliveryEvent::AssessmentSent,
                 event_key: format!("sent:{id}"),
                 body: "{}".into(),
             },

@@ -258,3 +258,21 @@ pub async fn stats(k: &Kensa) -> DomainResult<Vec<(String, i64)>> {
     );
     Ok(Row::find_by_statement(stmt).all(&k.db).await?.into_iter().map(|r| (r.status, r.n)).collect())
 }
+
+/// Jobs per kind and state for `/metrics`: `pending` (never tried), `retrying`, `running`,
+/// `dead` (failed after every attempt) and `done`.
+pub async fn gauges(k: &Kensa) -> DomainResult<Vec<(String, String, i64)>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        kind: String,
+        state: String,
+        n: i64,
+    }
+    let sql = "SELECT kind, CASE WHEN status = 'pending' AND attempts = 0 THEN 'pending' \
+                                WHEN status = 'pending' THEN 'retrying' \
+                                WHEN status = 'failed' THEN 'dead' ELSE status END AS state, \
+                      COUNT(*) AS n \
+               FROM jobs GROUP BY kind, state ORDER BY kind, state";
+    let stmt = statement(k.db.get_database_backend(), sql, vec![]);
+    Ok(Row::find_by_statement(stmt).all(&k.db).await?.into_iter().map(|r| (r.kind, r.state, r.n)).collect())
+}

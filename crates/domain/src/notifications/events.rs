@@ -9,7 +9,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::Kensa;
+use crate::assessments::model::Status;
 use crate::chase::schedule::Step;
+use crate::entities::{assessments, suppliers, users};
+use crate::error::DomainResult;
+use crate::jobs::{self, Channel, Delivery, Job};
+use crate::tenant::Role;
+use crate::users::model::Locale;
 
 crate::closed_set::closed_set! {
     /// The event types a webhook endpoint can subscribe to.
@@ -31,21 +40,48 @@ crate::closed_set::closed_set! {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// A new assessment went out (its invitation or notice is mailed by its own job).
-    Sent { assessment_id: Uuid },
+    Sent {
+        assessment_id: Uuid,
+    },
     /// Each submission is an event of its own (a resubmission after changes too).
-    Submitted { assessment_id: Uuid, at: DateTime<Utc> },
-    ChangesRequested { assessment_id: Uuid, at: DateTime<Utc> },
-    Accepted { assessment_id: Uuid, at: DateTime<Utc> },
-    Cancelled { assessment_id: Uuid, at: DateTime<Utc> },
+    Submitted {
+        assessment_id: Uuid,
+        at: DateTime<Utc>,
+    },
+    ChangesRequested {
+        assessment_id: Uuid,
+        at: DateTime<Utc>,
+    },
+    Accepted {
+        assessment_id: Uuid,
+        at: DateTime<Utc>,
+    },
+    Cancelled {
+        assessment_id: Uuid,
+        at: DateTime<Utc>,
+    },
     /// A reminder step before or after the due date.
-    Reminder { assessment_id: Uuid, step: Step },
+    Reminder {
+        assessment_id: Uuid,
+        step: Step,
+    },
     /// The worker (or the buyer) opened a re-review; the supplier is mailed by the
     /// assessment's own invitation or notice.
-    ReviewOpened { assessment_id: Uuid },
+    ReviewOpened {
+        assessment_id: Uuid,
+    },
     /// Remediation dates of an accepted assessment passed on `date`: the items to update.
-    RemediationDue { assessment_id: Uuid, date: NaiveDate, items: Vec<i32> },
+    RemediationDue {
+        assessment_id: Uuid,
+        date: NaiveDate,
+        items: Vec<i32>,
+    },
     /// The buyer's daily digest of suppliers overdue past the escalation threshold.
-    EscalationDigest { organization_id: Uuid, date: NaiveDate, assessment_ids: Vec<Uuid> },
+    EscalationDigest {
+        organization_id: Uuid,
+        date: NaiveDate,
+        assessment_ids: Vec<Uuid>,
+    },
 }
 
 impl Event {
@@ -95,4 +131,136 @@ impl Event {
             Event::Reminder { step: Step::Before(_), .. } | Event::EscalationDigest { .. } => return None,
         })
     }
+}
+
+/// One person who hears about an event by mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Recipient {
+    pub email: String,
+    pub locale: Locale,
+}
+
+/// The buyer organization the event belongs to (whose delivery list shows its mails and
+/// whose webhook endpoints hear about it), or `None` when its subject is gone.
+async fn owner_of(
+    conn: &impl ConnectionTrait,
+    event: &Event,
+) -> DomainResult<Option<(Uuid, Option<assessments::Model>)>> {
+    match (event, event.assessment_id()) {
+        (Event::EscalationDigest { organization_id, .. }, _) => Ok(Some((*organization_id, None))),
+        (_, Some(id)) => {
+            Ok(assessments::Entity::find_by_id(id).one(conn).await?.map(|a| (a.buyer_organization_id, Some(a))))
+        }
+        (_, None) => Ok(None),
+    }
+}
+
+/// Active members of `org` with one of `roles`.
+async fn members(conn: &impl ConnectionTrait, org: Uuid, roles: &[Role]) -> DomainResult<Vec<Recipient>> {
+    let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    let users = users::Entity::find()
+        .filter(users::Column::OrganizationId.eq(org))
+        .filter(users::Column::Active.eq(true))
+        .filter(users::Column::Role.is_in(roles))
+        .order_by_asc(users::Column::CreatedAt)
+        .all(conn)
+        .await?;
+    users.into_iter().map(|u| Ok(Recipient { email: u.email, locale: Locale::try_from(u.locale.as_str())? })).collect()
+}
+
+/// The supplier side: its contact and, once its organization exists, its owners and
+/// respondents.
+async fn supplier_side(conn: &impl ConnectionTrait, a: &assessments::Model) -> DomainResult<Vec<Recipient>> {
+    let mut out = Vec::new();
+    if let Some(s) = suppliers::Entity::find_by_id(a.supplier_id).one(conn).await?
+        && s.deleted_at.is_none()
+    {
+        out.push(Recipient { email: s.contact_email, locale: Locale::try_from(s.contact_locale.as_str())? });
+    }
+    if let Some(org) = a.supplier_organization_id {
+        out.extend(members(conn, org, &[Role::Owner, Role::Respondent]).await?);
+    }
+    Ok(out)
+}
+
+/// Who hears about the event by mail, each address once. A reminder for an assessment no
+/// longer open, or a follow-up for one no longer accepted, reaches no one.
+pub(crate) async fn recipients(
+    conn: &impl ConnectionTrait,
+    event: &Event,
+    assessment: Option<&assessments::Model>,
+    org: Uuid,
+) -> DomainResult<Vec<Recipient>> {
+    let status = assessment.map(|a| Status::try_from(a.status.as_str())).transpose()?;
+    let mut all = match (event, assessment) {
+        (Event::Sent { .. } | Event::ReviewOpened { .. }, _) => Vec::new(),
+        (Event::Reminder { .. }, Some(a)) if status.is_some_and(Status::open) => supplier_side(conn, a).await?,
+        (Event::RemediationDue { .. }, Some(a)) if status == Some(Status::Accepted) => supplier_side(conn, a).await?,
+        (Event::ChangesRequested { .. } | Event::Accepted { .. } | Event::Cancelled { .. }, Some(a)) => {
+            supplier_side(conn, a).await?
+        }
+        (Event::Submitted { .. }, Some(_)) => members(conn, org, &[Role::Owner, Role::Admin, Role::Reviewer]).await?,
+        (Event::EscalationDigest { .. }, _) => members(conn, org, &[Role::Owner, Role::Admin]).await?,
+        _ => Vec::new(),
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    all.retain(|r| seen.insert(r.email.to_lowercase()));
+    Ok(all)
+}
+
+/// What a webhook endpoint receives as `data`: ids, status and, once scored, the score.
+async fn webhook_data(
+    conn: &impl ConnectionTrait,
+    event: &Event,
+    assessment: Option<&assessments::Model>,
+) -> DomainResult<serde_json::Value> {
+    let mut data = serde_json::json!({});
+    if let Some(a) = assessment {
+        data = serde_json::json!({
+            "assessment_id": a.id,
+            "supplier_id": a.supplier_id,
+            "supplier_organization_id": a.supplier_organization_id,
+            "template_id": a.template_id,
+            "target_level": a.target_level,
+            "due_date": a.due_date,
+            "status": a.status,
+            "score": crate::scoring::snapshot::stored(conn, a.id).await?,
+        });
+    }
+    match event {
+        Event::Reminder { step, .. } => data["reminder"] = serde_json::json!(step.key()),
+        Event::RemediationDue { date, items, .. } => {
+            data["remediation_date"] = serde_json::json!(date);
+            data["items"] = serde_json::json!(items);
+        }
+        _ => {}
+    }
+    Ok(data)
+}
+
+/// Turns a decided event into its deliveries, in one transaction: one mail per recipient
+/// and one call per subscribed webhook endpoint, each queued at most once (a fan-out
+/// repeated after a crash queues nothing new). Returns how many were queued.
+pub async fn fan_out(k: &Kensa, event: &Event) -> DomainResult<u64> {
+    let txn = k.begin_write().await?;
+    let now = txn.now();
+    let Some((org, assessment)) = owner_of(&txn, event).await? else {
+        txn.commit().await?;
+        return Ok(0);
+    };
+    let people = recipients(&txn, event, assessment.as_ref(), org).await?;
+    let deliveries: Vec<(Job, Delivery)> = people
+        .into_iter()
+        .map(|r| {
+            let delivery = Delivery { organization_id: org, channel: Channel::Mail, target: r.email.clone() };
+            (Job::EventMail { event: event.clone(), to: r.email, locale: r.locale }, delivery)
+        })
+        .collect();
+    let mut queued = jobs::enqueue_deliveries(&txn, &deliveries, now).await?;
+    if let Some(event_type) = event.webhook_type() {
+        let data = webhook_data(&txn, event, assessment.as_ref()).await?;
+        queued += crate::webhooks::enqueue(&txn, org, event_type, &event.key(), data).await?;
+    }
+    txn.commit().await?;
+    Ok(queued)
 }

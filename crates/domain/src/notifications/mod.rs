@@ -5,6 +5,7 @@
 //! The worker turns the result into text (`kensa_worker::mail::templates`) and sends it.
 
 pub mod assessment;
+pub mod event_mail;
 pub mod events;
 pub mod login_failure;
 pub mod supplier_claim;

@@ -45,6 +45,9 @@ pub struct Supplier {
     pub organization_id: Option<Uuid>,
     /// Status of the latest assessment, or `not_started`.
     pub review_status: ReviewStatus,
+    /// The next annual review date (the last acceptance plus the review interval); the
+    /// worker opens that review at the organization's lead time before it.
+    pub next_review_on: Option<chrono::NaiveDate>,
     /// Moves on with every change to the record (also when `review_status` follows an
     /// assessment); the `ETag`, to send back in `If-Match`.
     pub version: i32,
@@ -68,6 +71,7 @@ impl TryFrom<suppliers::Model> for Supplier {
             tags: serde_json::from_value(r.tags).unwrap_or_default(),
             organization_id: r.supplier_organization_id,
             review_status: ReviewStatus::try_from(r.review_status.as_str())?,
+            next_review_on: r.next_review_on,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,

@@ -96,7 +96,12 @@ pub async fn invite(k: &Kensa, admin: AdminCtx<'_>, input: InviteInput) -> Domai
     user_invitations::Entity::insert(user_invitations::ActiveModel::from(row.clone()))
         .exec_without_returning(&txn)
         .await?;
-    jobs::enqueue(&txn, &Job::UserInvitationMail { invitation_id: row.id }, now).await?;
+    let delivery = jobs::Delivery {
+        organization_id: row.organization_id,
+        channel: jobs::Channel::Mail,
+        target: row.email.clone(),
+    };
+    jobs::enqueue_deliveries(&txn, &[(Job::UserInvitationMail { invitation_id: row.id }, delivery)], now).await?;
     audit::record_action(
         &txn,
         ctx,

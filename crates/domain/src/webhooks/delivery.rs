@@ -1,5 +1,5 @@
-//! Deliveries: what is POSTed (the envelope), how one is queued, what the worker needs to
-//! send it, and how the endpoint's list shows it.
+//! Deliveries: what is POSTed (the envelope), how one is queued and what the worker needs
+//! to send it. They are listed as every delivery is ([`crate::deliveries::Delivery`]).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::Kensa;
-use crate::entities::{jobs as job_rows, webhook_endpoints};
+use crate::entities::webhook_endpoints;
 use crate::error::{DomainError, DomainResult};
 use crate::jobs::{self, Channel, Delivery, Enqueued, Job};
 use crate::notifications::events::EventType;
@@ -44,74 +44,6 @@ impl From<EventType> for DeliveryEvent {
     }
 }
 
-crate::closed_set::closed_set! {
-    /// Where a delivery stands: `pending` (not tried yet, or in flight), `retrying` (an
-    /// attempt failed; another follows with back-off), `delivered` (a 2xx), `dead` (8
-    /// attempts failed).
-    #[cfg_attr(feature = "openapi", schema(as = WebhookDeliveryStatus))]
-    #[cfg_attr(feature = "graphql", graphql(name = "WebhookDeliveryStatus"))]
-    pub enum DeliveryStatus("webhook delivery status") {
-        Pending => "pending",
-        Retrying => "retrying",
-        Delivered => "delivered",
-        Dead => "dead",
-    }
-}
-
-/// One delivery of one event to one endpoint, with every attempt's outcome summed up.
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = WebhookDelivery))]
-#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject), graphql(name = "WebhookDelivery"))]
-pub struct DeliveryView {
-    /// Sent as `Kensa-Delivery`; the same on every attempt.
-    pub id: Uuid,
-    pub event_type: DeliveryEvent,
-    pub status: DeliveryStatus,
-    /// Attempts made so far (at most 8).
-    pub attempts: i32,
-    /// The HTTP status of the last attempt; null when it got no answer (refused address,
-    /// connection error, timeout) or none was made yet.
-    pub response_status: Option<i32>,
-    /// Why the last attempt failed; null once delivered.
-    pub last_error: Option<String>,
-    /// When the next attempt is due (pending and retrying only).
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl TryFrom<job_rows::Model> for DeliveryView {
-    type Error = DomainError;
-    fn try_from(row: job_rows::Model) -> DomainResult<Self> {
-        let event = match Job::from_stored(&row.kind, row.payload) {
-            Ok(Job::WebhookDelivery { event, .. }) => event,
-            Ok(other) => return Err(DomainError::Internal(format!("job {} is a {}", row.id, other.kind()))),
-            Err(e) => return Err(DomainError::Internal(e)),
-        };
-        let status = match row.status.as_str() {
-            "done" => DeliveryStatus::Delivered,
-            "failed" => DeliveryStatus::Dead,
-            // In flight: its first attempt, or a retry.
-            "running" if row.attempts <= 1 => DeliveryStatus::Pending,
-            "pending" if row.attempts == 0 => DeliveryStatus::Pending,
-            "pending" | "running" => DeliveryStatus::Retrying,
-            other => return Err(crate::error::unknown_stored("job status", other)),
-        };
-        let waiting = matches!(status, DeliveryStatus::Pending | DeliveryStatus::Retrying);
-        Ok(Self {
-            id: row.id,
-            event_type: event,
-            status,
-            attempts: row.attempts,
-            response_status: row.response_status,
-            last_error: row.last_error,
-            next_attempt_at: waiting.then_some(row.run_at),
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        })
-    }
-}
-
 /// What is POSTed. Field order is the order written.
 #[derive(Serialize)]
 struct Envelope<'a> {
@@ -139,7 +71,8 @@ pub(crate) async fn queue(
 ) -> DomainResult<Enqueued> {
     let envelope = Envelope { id: event_id(event_key), event_type: event.as_str(), created_at: conn.now(), data };
     let body = serde_json::to_string(&envelope).map_err(DomainError::internal)?;
-    let job = Job::WebhookDelivery { endpoint_id: endpoint.id, event, event_key: event_key.to_owned(), body };
+    let job =
+        Job::WebhookDelivery { endpoint_id: endpoint.id, event_type: event, event_key: event_key.to_owned(), body };
     let delivery =
         Delivery { organization_id: endpoint.organization_id, channel: Channel::Webhook, target: endpoint.url.clone() };
     jobs::enqueue_webhook(conn, &job, &delivery, endpoint.id, conn.now()).await

@@ -13,7 +13,7 @@ mod tests;
 
 use uuid::Uuid;
 
-pub use delivery::{DeliveryEvent, DeliveryStatus, DeliveryView, Target, event_id};
+pub use delivery::{DeliveryEvent, Target, event_id};
 pub use model::{CreatedWebhook, MAX_ENDPOINTS, Webhook, WebhookCreate, WebhookPatch};
 
 use crate::error::DomainResult;

@@ -5,11 +5,12 @@ use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::delivery::{self, DeliveryEvent, DeliveryView};
+use super::delivery::{self, DeliveryEvent};
 use super::model::{CreatedWebhook, Fields, MAX_ENDPOINTS, SECRET_PREFIX, Webhook, WebhookCreate, WebhookPatch};
 use super::repo;
 use crate::Kensa;
 use crate::audit::record_action as record;
+use crate::deliveries::{Delivery, view};
 use crate::entities::{organizations, webhook_endpoints};
 use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::jobs::Enqueued;
@@ -95,7 +96,7 @@ pub async fn delete(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<()
 /// Queues a `ping` to the endpoint now (also when it is inactive: it is how one checks a
 /// receiver before switching it on) and returns the delivery's id.
 #[instrument(skip_all, fields(org = %admin.tenant().org_id(), webhook = %id))]
-pub async fn ping(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<DeliveryView> {
+pub async fn ping(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<Delivery> {
     let org = admin.tenant().org_id().0;
     let txn = k.begin_write().await?;
     let endpoint = repo::lock(&txn, org, id).await?.ok_or(NOT_FOUND)?;
@@ -107,19 +108,14 @@ pub async fn ping(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<Deli
     let row = crate::entities::jobs::Entity::find_by_id(job_id.0).one(&txn).await?;
     txn.commit().await?;
     k.wake_worker();
-    DeliveryView::try_from(row.ok_or(DomainError::Internal(format!("ping job {job_id} vanished")))?)
+    view(row.ok_or(DomainError::Internal(format!("ping job {job_id} vanished")))?)
 }
 
 /// The endpoint's deliveries, newest first.
 #[instrument(skip_all, fields(org = %admin.tenant().org_id(), webhook = %id))]
-pub async fn deliveries(
-    k: &Kensa,
-    admin: AdminCtx<'_>,
-    id: Uuid,
-    page: &PageRequest,
-) -> DomainResult<Page<DeliveryView>> {
+pub async fn deliveries(k: &Kensa, admin: AdminCtx<'_>, id: Uuid, page: &PageRequest) -> DomainResult<Page<Delivery>> {
     let org = admin.tenant().org_id().0;
     repo::find(&k.db, org, id).await?.ok_or(NOT_FOUND)?;
     let rows = repo::deliveries(&k.db, org, id, page).await?;
-    Page::from_rows(rows, page.limit, |r| r.id).try_map(DeliveryView::try_from)
+    Page::from_rows(rows, page.limit, |r| r.id).try_map(view)
 }

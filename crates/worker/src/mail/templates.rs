@@ -29,13 +29,13 @@ fn utc(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-const NOTE_JA: &str = "「」内は Kensa の利用者が入力した名称で、Kensa が内容を確認したものではありません。\n\
+pub(super) const NOTE_JA: &str = "「」内は Kensa の利用者が入力した名称で、Kensa が内容を確認したものではありません。\n\
                        Kensa からのリンクは上記の 1 つだけです。Kensa がメールでパスワードを尋ねることはありません。";
-const NOTE_EN: &str = "Values in quotes were typed by Kensa users; Kensa has not checked them.\n\
+pub(super) const NOTE_EN: &str = "Values in quotes were typed by Kensa users; Kensa has not checked them.\n\
                        The link above is the only one Kensa sends. Kensa never asks for your password by mail.";
 
 /// The recipient's language first, the other after a separator.
-fn bilingual(locale: &str, ja: String, en: String) -> String {
+pub(super) fn bilingual(locale: &str, ja: String, en: String) -> String {
     if locale == "en" { format!("{en}\n----\n\n{ja}") } else { format!("{ja}\n----\n\n{en}") }
 }
 

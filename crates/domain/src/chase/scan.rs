@@ -1,0 +1,224 @@
+//! The worker's scan: what is due today becomes an event, once. Each pass reads only rows
+//! whose indexed date has come (`next_chase_on`, `escalates_on`, `remediation_next_on`,
+//! `review_opens_on`), decides in a write transaction, and moves the date on in the same
+//! transaction. Events are jobs with unique keys: two workers deciding the same step at
+//! once queue it once, and a worker killed between the decision and the commit decided
+//! nothing.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tracing::info;
+use uuid::Uuid;
+
+use super::plan::{self, CHASED};
+use super::schedule::Schedule;
+use super::settings;
+use crate::Kensa;
+use crate::entities::{answers, assessments, campaigns};
+use crate::error::DomainResult;
+use crate::jobs::{self, Enqueued, Job};
+use crate::notifications::events::Event;
+
+/// Rows decided per write transaction: the write lock is never held for long.
+const BATCH: u64 = 500;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScanReport {
+    pub reminders: usize,
+    pub digests: usize,
+    pub remediations: usize,
+    pub reviews_opened: usize,
+}
+
+impl ScanReport {
+    pub fn total(&self) -> usize {
+        self.reminders + self.digests + self.remediations + self.reviews_opened
+    }
+}
+
+/// Everything due at `now`.
+pub async fn scan(k: &Kensa, now: DateTime<Utc>) -> DomainResult<ScanReport> {
+    let today = now.date_naive();
+    let mut report = ScanReport {
+        reminders: reminders(k, today, now).await?,
+        digests: escalations(k, today, now).await?,
+        remediations: remediations(k, today, now).await?,
+        ..ScanReport::default()
+    };
+    report.reviews_opened = super::review::open_due(k, today, now).await?;
+    Ok(report)
+}
+
+/// Schedules per (organization, campaign), loaded once per scan.
+#[derive(Default)]
+struct Schedules {
+    bases: HashMap<Uuid, Schedule>,
+    campaigns: HashMap<Uuid, Schedule>,
+}
+
+impl Schedules {
+    async fn of(&mut self, conn: &crate::WriteTx, a: &assessments::Model) -> DomainResult<Schedule> {
+        if let Some(id) = a.campaign_id
+            && let Some(s) = self.campaigns.get(&id)
+        {
+            return Ok(s.clone());
+        }
+        let base = match self.bases.get(&a.buyer_organization_id) {
+            Some(b) => b.clone(),
+            None => {
+                let b = settings::load(conn, a.buyer_organization_id).await?.schedule();
+                self.bases.insert(a.buyer_organization_id, b.clone());
+                b
+            }
+        };
+        let Some(id) = a.campaign_id else { return Ok(base) };
+        let campaign = campaigns::Entity::find_by_id(id).one(conn).await?;
+        let schedule = settings::overrides_of(campaign.as_ref())?.apply(&base);
+        self.campaigns.insert(id, schedule.clone());
+        Ok(schedule)
+    }
+}
+
+/// The latest reminder step due for each open assessment whose next step date has come.
+async fn reminders(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainResult<usize> {
+    let mut schedules = Schedules::default();
+    let mut sent = 0;
+    loop {
+        let txn = k.begin_write().await?;
+        let due = assessments::Entity::find()
+            .filter(assessments::Column::NextChaseOn.lte(today))
+            .filter(assessments::Column::Status.is_in(CHASED))
+            .order_by_asc(assessments::Column::NextChaseOn)
+            .order_by_asc(assessments::Column::Id)
+            .limit(BATCH)
+            .all(&txn)
+            .await?;
+        if due.is_empty() {
+            txn.commit().await?;
+            return Ok(sent);
+        }
+        let mut events = Vec::with_capacity(due.len());
+        let mut moves: BTreeMap<(NaiveDate, Option<String>), Vec<Uuid>> = BTreeMap::new();
+        for a in &due {
+            let schedule = schedules.of(&txn, a).await?;
+            let step = schedule.latest_step(a.due_date, today);
+            if let Some(step) = step {
+                info!(assessment = %a.id, step = %step.key(), "reminder due");
+                events.push(Job::Event { event: Event::Reminder { assessment_id: a.id, step } });
+            }
+            let last = step.map(|s| s.key()).or_else(|| a.last_reminder.clone());
+            moves.entry((schedule.next_step_on(a.due_date, today), last)).or_default().push(a.id);
+        }
+        sent += usize::try_from(jobs::enqueue_many(&txn, &events, now).await?).unwrap_or(0);
+        for ((next, last), ids) in moves {
+            assessments::Entity::update_many()
+                .col_expr(assessments::Column::NextChaseOn, Expr::value(next))
+                .col_expr(assessments::Column::LastReminder, Expr::value(last))
+                .filter(assessments::Column::Id.is_in(ids))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+    }
+}
+
+/// One digest per buyer organization and day, listing every assessment that crossed the
+/// escalation threshold. Those that cross after today's digest was decided wait for
+/// tomorrow's.
+async fn escalations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainResult<usize> {
+    let due: Vec<(Uuid, Uuid)> = assessments::Entity::find()
+        .select_only()
+        .column(assessments::Column::BuyerOrganizationId)
+        .column(assessments::Column::Id)
+        .filter(assessments::Column::EscalatesOn.lte(today))
+        .filter(assessments::Column::Status.is_in(CHASED))
+        .order_by_asc(assessments::Column::Id)
+        .into_tuple()
+        .all(&k.db)
+        .await?;
+    let mut by_org: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+    for (org, id) in due {
+        by_org.entry(org).or_default().push(id);
+    }
+    let mut digests = 0;
+    for (organization_id, assessment_ids) in by_org {
+        let txn = k.begin_write().await?;
+        let event = Event::EscalationDigest { organization_id, date: today, assessment_ids: assessment_ids.clone() };
+        if jobs::enqueue(&txn, &Job::Event { event }, now).await? == Enqueued::Duplicate {
+            txn.commit().await?;
+            continue;
+        }
+        info!(organization = %organization_id, assessments = assessment_ids.len(), "escalation digest");
+        for chunk in assessment_ids.chunks(500) {
+            assessments::Entity::update_many()
+                .col_expr(assessments::Column::EscalatesOn, Expr::value(Option::<NaiveDate>::None))
+                .col_expr(assessments::Column::EscalatedAt, Expr::value(now))
+                .filter(assessments::Column::Id.is_in(chunk.to_vec()))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        digests += 1;
+    }
+    Ok(digests)
+}
+
+/// Accepted assessments whose remediation dates passed without an update: one request per
+/// assessment and date (the latest date passed, listing every item due by then).
+async fn remediations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainResult<usize> {
+    let mut asked = 0;
+    loop {
+        let txn = k.begin_write().await?;
+        let due = assessments::Entity::find()
+            .filter(assessments::Column::RemediationNextOn.lte(today))
+            .order_by_asc(assessments::Column::Id)
+            .limit(BATCH)
+            .all(&txn)
+            .await?;
+        if due.is_empty() {
+            txn.commit().await?;
+            return Ok(asked);
+        }
+        for a in &due {
+            let items = answers::Entity::find()
+                .filter(answers::Column::AssessmentId.eq(a.id))
+                .filter(answers::Column::Status.is_in(["not_implemented", "partially_implemented"]))
+                .filter(answers::Column::RemediationDue.lte(today))
+                .filter(answers::Column::RemediationDoneAt.is_null())
+                .all(&txn)
+                .await?;
+            let items: Vec<answers::Model> = items
+                .into_iter()
+                .filter(|i| i.remediation_followed_up_on.is_none() || i.remediation_followed_up_on < i.remediation_due)
+                .collect();
+            if a.status == "accepted"
+                && let Some(date) = items.iter().filter_map(|i| i.remediation_due).max()
+            {
+                let numbers: Vec<i32> = items.iter().map(|i| i.item_no).collect();
+                info!(assessment = %a.id, %date, items = numbers.len(), "remediation follow-up due");
+                let event = Event::RemediationDue { assessment_id: a.id, date, items: numbers };
+                if jobs::enqueue(&txn, &Job::Event { event }, now).await? != Enqueued::Duplicate {
+                    asked += 1;
+                }
+                for i in &items {
+                    answers::Entity::update_many()
+                        .col_expr(answers::Column::RemediationFollowedUpOn, Expr::value(i.remediation_due))
+                        .filter(answers::Column::Id.eq(i.id))
+                        .exec(&txn)
+                        .await?;
+                }
+            }
+            let next =
+                if a.status == "accepted" { plan::next_remediation(&txn, a.id, Some(today)).await? } else { None };
+            assessments::Entity::update_many()
+                .col_expr(assessments::Column::RemediationNextOn, Expr::value(next))
+                .filter(assessments::Column::Id.eq(a.id))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+    }
+}

@@ -53,6 +53,7 @@ mod templates;
 mod tokens;
 mod upload_bounds;
 mod users;
+mod webhook_events;
 mod webhook_receiver;
 mod webhook_snippets;
 mod webhooks;

@@ -44,7 +44,7 @@ async fn only_delivery(app: &TestApp, owner: &Member, id: &str) -> Result<Value,
 }
 
 /// Whether `Kensa-Signature` is the HMAC-SHA256 of "t.body" under `secret`.
-fn signed_by(secret: &str, request: &Received) -> Result<bool, Box<dyn std::error::Error>> {
+pub fn signed_by(secret: &str, request: &Received) -> Result<bool, Box<dyn std::error::Error>> {
     let header = request.header("kensa-signature");
     let (t, v1) = header.split_once(',').ok_or("two fields")?;
     let (t, v1) = (t.strip_prefix("t=").ok_or("t=")?, v1.strip_prefix("v1=").ok_or("v1=")?);

@@ -31,8 +31,8 @@ pub struct Webhook {
     /// The events it receives (a `ping` is always delivered).
     pub event_types: Vec<EventType>,
     pub description: Option<String>,
-    /// An inactive endpoint receives nothing but pings; deliveries queued for it wait (with
-    /// their retries) until it is active again.
+    /// An inactive endpoint is sent nothing but pings: events meanwhile are not queued for
+    /// it, and deliveries queued before wait (retried) until it is active again.
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

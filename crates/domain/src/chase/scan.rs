@@ -87,6 +87,18 @@ async fn reminders(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainRes
     let mut schedules = Schedules::default();
     let mut sent = 0;
     loop {
+        // A read first: an idle pass (most of them) never queues for the write lock.
+        let any = assessments::Entity::find()
+            .select_only()
+            .column(assessments::Column::Id)
+            .filter(assessments::Column::NextChaseOn.lte(today))
+            .filter(assessments::Column::Status.is_in(CHASED))
+            .into_tuple::<Uuid>()
+            .one(&k.db)
+            .await?;
+        if any.is_none() {
+            return Ok(sent);
+        }
         let txn = k.begin_write().await?;
         let due = assessments::Entity::find()
             .filter(assessments::Column::NextChaseOn.lte(today))
@@ -171,6 +183,16 @@ async fn escalations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainR
 async fn remediations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainResult<usize> {
     let mut asked = 0;
     loop {
+        let any = assessments::Entity::find()
+            .select_only()
+            .column(assessments::Column::Id)
+            .filter(assessments::Column::RemediationNextOn.lte(today))
+            .into_tuple::<Uuid>()
+            .one(&k.db)
+            .await?;
+        if any.is_none() {
+            return Ok(asked);
+        }
         let txn = k.begin_write().await?;
         let due = assessments::Entity::find()
             .filter(assessments::Column::RemediationNextOn.lte(today))

@@ -15,6 +15,7 @@ mod m0007_integrators;
 mod m0008_scores;
 mod m0009_comparison_indexes;
 mod m0010_chasing;
+mod m0011_webhooks;
 mod util;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_scores::Migration),
             Box::new(m0009_comparison_indexes::Migration),
             Box::new(m0010_chasing::Migration),
+            Box::new(m0011_webhooks::Migration),
         ]
     }
 }

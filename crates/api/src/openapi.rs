@@ -48,6 +48,8 @@ impl Modify for BearerAuth {
         rest::chasing::get_settings, rest::chasing::update_settings, rest::chasing::open_review,
         rest::chasing::update_remediation,
         rest::deliveries::list, rest::deliveries::get, rest::deliveries::resend,
+        rest::webhooks::create, rest::webhooks::list, rest::webhooks::get, rest::webhooks::update,
+        rest::webhooks::delete, rest::webhooks::ping, rest::webhooks::deliveries,
         health::healthz, health::readyz, health::metrics,
     ),
     // Schemas that only query parameters name (`value_type`), which utoipa does not collect.
@@ -67,6 +69,7 @@ impl Modify for BearerAuth {
          (name = "audit", description = "The organization's audit trail."),
          (name = "organization", description = "The organization's settings: the reminder, escalation and re-review schedule."),
          (name = "deliveries", description = "Mails and webhook calls made for the organization, with retries; dead ones can be resent."),
+         (name = "webhooks", description = "Signed deliveries of assessment events to the organization's endpoints."),
          (name = "operations", description = "Probes and metrics for the orchestrator."))
 )]
 pub struct ApiDoc;

@@ -82,6 +82,17 @@ pub struct Settings {
     pub worker_concurrency: usize,
     /// Writes to versioned resources without `If-Match` answer 428 (`KENSA_REQUIRE_IF_MATCH`).
     pub require_if_match: bool,
+    /// Where webhook deliveries may go.
+    pub webhooks: WebhookPolicy,
+}
+
+/// Where webhook deliveries may go: only `https` in production, and never to loopback,
+/// private, link-local or other internal addresses unless `KENSA_WEBHOOK_ALLOW_PRIVATE=true`
+/// (a receiver on the same network, and the tests).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WebhookPolicy {
+    pub https_only: bool,
+    pub allow_private: bool,
 }
 
 /// Jobs a worker runs at once unless `KENSA_WORKER_CONCURRENCY` says otherwise.
@@ -276,6 +287,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_ORG_STORAGE_QUOTA_MB",
     "KENSA_WORKER_CONCURRENCY",
     "KENSA_REQUIRE_IF_MATCH",
+    "KENSA_WEBHOOK_ALLOW_PRIVATE",
 ];
 
 /// A metrics token shorter than this is refused: it guards a port reachable by anyone.
@@ -341,6 +353,7 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
         "KENSA_REQUIRE_IF_MATCH",
         "writes to versioned resources without If-Match answer 428 precondition_required [default: false]",
     ),
+    ("KENSA_WEBHOOK_ALLOW_PRIVATE", "webhooks may go to loopback, private and link-local addresses [default: false]"),
 ];
 
 /// The "Environment" section of `--help`: every known variable with its meaning.
@@ -491,6 +504,17 @@ impl Settings {
                 ));
             }
         };
+        let allow_private = match get("KENSA_WEBHOOK_ALLOW_PRIVATE").as_deref() {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "KENSA_WEBHOOK_ALLOW_PRIVATE",
+                    format!("expected true or false, got {other:?}"),
+                ));
+            }
+        };
+        let webhooks = WebhookPolicy { https_only: env == Environment::Production, allow_private };
         let max_concurrent_uploads = positive(&get, "KENSA_MAX_CONCURRENT_UPLOADS", 8)?;
         let org_storage_quota_mb = positive(&get, "KENSA_ORG_STORAGE_QUOTA_MB", 5_120)?;
         let worker_concurrency =
@@ -499,6 +523,7 @@ impl Settings {
             worker_concurrency: usize::try_from(worker_concurrency).unwrap_or(DEFAULT_WORKER_CONCURRENCY),
             auth,
             require_if_match,
+            webhooks,
             metrics_bind,
             metrics_token,
             public_docs,

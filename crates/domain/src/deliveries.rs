@@ -61,7 +61,8 @@ fn status_of(row: &jobs::Model) -> DeliveryStatus {
     }
 }
 
-fn view(row: jobs::Model) -> DomainResult<Delivery> {
+/// How a delivery job reads (also the webhook endpoints' own list of deliveries).
+pub(crate) fn view(row: jobs::Model) -> DomainResult<Delivery> {
     let status = status_of(&row);
     let event = row
         .payload

@@ -28,6 +28,7 @@ macro_rules! error_codes {
 }
 
 error_codes! {
+    AddressNotAllowed = "address_not_allowed",
     AssessmentIncomplete = "assessment_incomplete",
     AssessmentLocked = "assessment_locked",
     BadRequest = "bad_request",
@@ -63,6 +64,7 @@ error_codes! {
     InvalidScale = "invalid_scale",
     InvalidTags = "invalid_tags",
     InvalidToken = "invalid_token",
+    InvalidUrl = "invalid_url",
     InvalidTransition = "invalid_transition",
     InvalidValue = "invalid_value",
     InvitationExpired = "invitation_expired",

@@ -75,6 +75,8 @@ pub struct Kensa {
     pub uploads: Arc<assessments::evidence::UploadLimits>,
     /// Writes to versioned resources must carry `If-Match` (428 otherwise).
     pub require_if_match: bool,
+    /// Where webhook deliveries may go (checked when an endpoint is saved, and by the worker).
+    pub webhooks: config::WebhookPolicy,
     writes: write::WriteQueue,
     /// Where "now" comes from (see [`clock`]).
     time: clock::Time,
@@ -147,6 +149,7 @@ impl Kensa {
                 settings.org_storage_quota_mb,
             )),
             require_if_match: settings.require_if_match,
+            webhooks: settings.webhooks,
             writes: write::WriteQueue::new(settings.is_sqlite()),
             time: clock::Time::default(),
         })

@@ -6,6 +6,7 @@ pub mod mail;
 pub mod process;
 pub mod telemetry;
 pub mod wakeups;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use kensa_domain::jobs::{self, ClaimedJob, Job};
 use kensa_domain::notifications::{assessment, event_mail, events, login_failure, supplier_claim, user_invitation};
+use kensa_domain::webhooks::{self, DeliveryEvent};
 use kensa_domain::{DomainError, Kensa};
 use tokio::sync::watch;
 use tracing::{Instrument, error, info, info_span, warn};
@@ -32,6 +34,8 @@ pub enum WorkerError {
     Mail(String),
     #[error("job payload is not valid: {0}")]
     Payload(String),
+    #[error("webhook delivery failed: {0}")]
+    Webhook(String),
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +59,8 @@ pub struct Worker {
     reports: Option<tokio::sync::mpsc::UnboundedSender<RunReport>>,
     /// When expired records (idempotency keys) were last deleted.
     last_sweep: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
+    /// Sends webhook deliveries (or why it could not be built: each delivery fails with it).
+    webhooks: Arc<Result<webhook::WebhookSender, String>>,
 }
 
 /// How often a worker deletes expired records.
@@ -63,6 +69,7 @@ const SWEEP_INTERVAL: chrono::Duration = chrono::Duration::minutes(1);
 impl Worker {
     pub fn new(kensa: Kensa, mailer: Arc<dyn Mailer>) -> Self {
         let id = format!("{}-{}", std::process::id(), uuid_suffix());
+        let webhooks = Arc::new(webhook::WebhookSender::new(kensa.webhooks));
         Self {
             kensa,
             mailer,
@@ -71,6 +78,7 @@ impl Worker {
             concurrency: kensa_domain::config::DEFAULT_WORKER_CONCURRENCY,
             reports: None,
             last_sweep: Arc::default(),
+            webhooks,
         }
     }
 
@@ -201,6 +209,9 @@ impl Worker {
             Job::SupplierClaimMail { claim_id, user_id } => {
                 supplier_claim::prepare(k, *claim_id, *user_id).await?.map(|m| templates::supplier_claim(&m))
             }
+            Job::WebhookDelivery { endpoint_id, event_type, body, .. } => {
+                return self.deliver_webhook(claimed, *endpoint_id, *event_type, body, now).await;
+            }
             Job::Event { event } => {
                 let queued = events::fan_out(k, event).await?;
                 info!(event = %event.key(), assessment = ?event.assessment_id(), queued, "event fanned out");
@@ -217,6 +228,32 @@ impl Worker {
             Some(mail) => self.mailer.send(mail).await,
             None => Ok(()),
         }
+    }
+}
+
+impl Worker {
+    /// One attempt of a webhook delivery; the HTTP status it got is recorded either way.
+    async fn deliver_webhook(
+        &self,
+        claimed: &ClaimedJob,
+        endpoint_id: uuid::Uuid,
+        event: DeliveryEvent,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), WorkerError> {
+        let k = &self.kensa;
+        let Some(target) = webhooks::delivery::target(k, endpoint_id).await? else {
+            return Err(WorkerError::Webhook("the webhook endpoint was deleted".into()));
+        };
+        // An inactive endpoint gets pings only; events wait, retried, until it is active again.
+        if !target.active && event != DeliveryEvent::Ping {
+            return Err(WorkerError::Webhook("the endpoint is inactive".into()));
+        }
+        let sender = self.webhooks.as_ref().as_ref().map_err(|e| WorkerError::Webhook(e.clone()))?;
+        let attempt = sender.send(&target, claimed.id.0, event.as_str(), body, now).await;
+        info!(endpoint = %endpoint_id, event = %event, status = ?attempt.status, ok = attempt.outcome.is_ok(), "webhook attempt");
+        jobs::record_response(k, claimed, attempt.status).await?;
+        attempt.outcome.map_err(WorkerError::Webhook)
     }
 }
 

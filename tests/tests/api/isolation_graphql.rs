@@ -35,7 +35,7 @@ fn literal(value: &Value) -> String {
 pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
     use Stranger::{EmptyList, NotFound, Own};
     let (x, e, sup, c) = (&ids.assessment, &ids.evidence, &ids.supplier_record, &ids.campaign);
-    let (builtin, a_template) = (&ids.builtin_template, &ids.a_template);
+    let (builtin, a_template, w) = (&ids.builtin_template, &ids.a_template, &ids.webhook);
     let claim = uuid::Uuid::new_v4();
     let row = |field: &'static str, query: String, rule: Rule, stranger: Stranger| GraphqlRow {
         field,
@@ -122,6 +122,29 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
             Own,
         ),
         row("deliveries", "{ deliveries { edges { node { id } } } }".into(), admins_of_their_own, EmptyList),
+        // Before `createWebhook`: the stranger's list is empty until it makes one.
+        row("webhooks", "{ webhooks { edges { node { id } } } }".into(), admins_of_their_own, EmptyList),
+        row("webhook", format!(r#"{{ webhook(id: "{w}") {{ id }} }}"#), buyer_admins, NotFound),
+        row(
+            "webhookDeliveries",
+            format!(r#"{{ webhookDeliveries(id: "{w}") {{ edges {{ node {{ id }} }} }} }}"#),
+            buyer_admins,
+            NotFound,
+        ),
+        row(
+            "createWebhook",
+            r#"mutation { createWebhook(input: { url: "https://hooks.example.com/gql", eventTypes: [ASSESSMENT_SUBMITTED] }) { id } }"#
+                .into(),
+            admins_of_their_own,
+            Own,
+        ),
+        row(
+            "updateWebhook",
+            format!(r#"mutation {{ updateWebhook(id: "{w}", input: {{ description: "Matrix" }}) {{ id }} }}"#),
+            buyer_admins,
+            NotFound,
+        ),
+        row("pingWebhook", format!(r#"mutation {{ pingWebhook(id: "{w}") {{ id }} }}"#), buyer_admins, NotFound),
         row(
             "importTemplate",
             format!(r#"mutation {{ importTemplate(input: {template}) {{ id }} }}"#),
@@ -244,6 +267,7 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
             buyer_editors_of_registry,
         ),
         last("deleteSupplier", format!(r#"mutation {{ deleteSupplier(id: "{sup}") }}"#), buyer_editors_of_registry),
+        last("deleteWebhook", format!(r#"mutation {{ deleteWebhook(id: "{w}") }}"#), buyer_admins),
     ]
 }
 

@@ -64,6 +64,8 @@ pub struct Ids {
     pub a_template: String,
     /// A's mail to the supplier (a delivery only A's owners and admins see).
     pub delivery: String,
+    /// A webhook endpoint of A.
+    pub webhook: String,
 }
 
 impl Ids {
@@ -79,6 +81,7 @@ impl Ids {
             builtin_template: id(),
             a_template: id(),
             delivery: id(),
+            webhook: id(),
         }
     }
 }
@@ -156,8 +159,20 @@ pub async fn parties(app: &TestApp) -> Parties {
         .await;
     let comment = commented.body["id"].as_str().unwrap_or_default().to_owned();
     let delivery = first_id(app.get("/api/v1/deliveries", a).await);
+    let hook = app.post("/api/v1/webhooks", a, new_webhook()).await;
+    let webhook = hook.body["id"].as_str().unwrap_or_default().to_owned();
     let b_owner = app.signup("Stranger B").await;
-    let ids = Ids { assessment, evidence, comment, supplier_record, campaign, builtin_template, a_template, delivery };
+    let ids = Ids {
+        assessment,
+        evidence,
+        comment,
+        supplier_record,
+        campaign,
+        builtin_template,
+        a_template,
+        delivery,
+        webhook,
+    };
     Parties { members, b_owner, ids }
 }
 
@@ -207,7 +222,7 @@ pub fn editors_of_their_own(_: &str, role: &str) -> Expect {
     }
 }
 
-/// The buyer's owners and admins (its deliveries); the supplier side does not see them.
+/// The buyer's owners and admins (its deliveries and webhooks); the supplier side does not see them.
 pub fn buyer_admins(org: &str, role: &str) -> Expect {
     match (org, role) {
         ("A", "owner" | "admin") => Expect::Ok,
@@ -223,6 +238,11 @@ pub fn admins_of_their_own(_: &str, role: &str) -> Expect {
         "owner" | "admin" => Expect::Ok,
         _ => Expect::Forbidden,
     }
+}
+
+/// A public https URL: saved without a delivery being tried (no worker runs here).
+pub fn new_webhook() -> Value {
+    json!({ "url": "https://hooks.example.com/kensa", "event_types": ["assessment.submitted"] })
 }
 
 fn new_supplier() -> Value {
@@ -244,6 +264,7 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
     use Method as M;
     use Stranger::{EmptyList, NotFound, Own};
     let (x, e, sup, c) = (&ids.assessment, &ids.evidence, &ids.supplier_record, &ids.campaign);
+    let w = &ids.webhook;
     let claim = uuid::Uuid::new_v4();
     let row = |method: Method, path: String, body: Option<Body>, rule: Rule, stranger: Stranger| PartyRow {
         method,
@@ -340,6 +361,19 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         ),
         row(M::GET, "/api/v1/deliveries".into(), None, admins_of_their_own, EmptyList),
         row(M::GET, format!("/api/v1/deliveries/{}", ids.delivery), None, buyer_admins, NotFound),
+        // Before the creation row: the stranger's list is empty until it makes one.
+        row(M::GET, "/api/v1/webhooks".into(), None, admins_of_their_own, EmptyList),
+        row(M::POST, "/api/v1/webhooks".into(), Some(Body::Fresh(new_webhook)), admins_of_their_own, Own),
+        row(M::GET, format!("/api/v1/webhooks/{w}"), None, buyer_admins, NotFound),
+        row(
+            M::PATCH,
+            format!("/api/v1/webhooks/{w}"),
+            Some(Body::Json(json!({ "description": "Matrix" }))),
+            buyer_admins,
+            NotFound,
+        ),
+        row(M::POST, format!("/api/v1/webhooks/{w}/ping"), Some(Body::Json(json!({}))), buyer_admins, NotFound),
+        row(M::GET, format!("/api/v1/webhooks/{w}/deliveries"), None, buyer_admins, NotFound),
         // No claim exists here: an admin gets past the role check to a 404. The decisions on
         // a real claim are in `isolation::supplier_claim_decisions_refuse_...`.
         last(
@@ -382,6 +416,7 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         last(M::POST, format!("/api/v1/assessments/{x}/cancel"), Some(Body::Json(json!({}))), buyer_reviewers),
         last(M::POST, format!("/api/v1/campaigns/{c}/cancel"), Some(Body::Json(json!({}))), buyer_editors_of_registry),
         last(M::DELETE, format!("/api/v1/suppliers/{sup}"), None, buyer_editors_of_registry),
+        last(M::DELETE, format!("/api/v1/webhooks/{w}"), None, buyer_admins),
     ]
 }
 

@@ -222,7 +222,7 @@ async fn a_stored_job_of_unknown_kind_or_unfit_payload_fails_loudly_is_retried_t
         txn.commit().await?;
     }
     // A kind from a newer version, and a payload that fits another kind than its own.
-    app.execute_sql("UPDATE jobs SET kind = 'webhook_delivery' WHERE kind = 'user_invitation_mail'").await;
+    app.execute_sql("UPDATE jobs SET kind = 'telegram_message' WHERE kind = 'user_invitation_mail'").await;
     let other_kinds_payload = format!(r#"{{"invitation_id": "{}"}}"#, uuid::Uuid::now_v7());
     app.execute_sql(&format!("UPDATE jobs SET payload = '{other_kinds_payload}' WHERE kind = 'supplier_claim_mail'"))
         .await;

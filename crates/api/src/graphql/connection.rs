@@ -64,6 +64,7 @@ keyed_by_id!(
     assessments::HistoryEvent,
     assessments::evidence::Evidence,
     assessments::claims::SupplierClaim,
+    kensa_domain::webhooks::Webhook,
     kensa_domain::deliveries::Delivery
 );
 

@@ -24,6 +24,7 @@ mod query;
 pub mod refusal;
 mod scores;
 mod text_guard;
+mod webhooks;
 mod workflow;
 
 use async_graphql::{EmptySubscription, ErrorExtensions, Schema};

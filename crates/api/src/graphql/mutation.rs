@@ -13,7 +13,12 @@ pub struct TemplateMutation;
 
 /// The whole mutation root.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(TemplateMutation, super::workflow::WorkflowMutation, super::chasing::ChasingMutation);
+pub struct Mutation(
+    TemplateMutation,
+    super::workflow::WorkflowMutation,
+    super::chasing::ChasingMutation,
+    super::webhooks::WebhookMutation,
+);
 
 /// The REST bound on a template document (4 MiB) holds for GraphQL too, whose signed-in
 /// bodies may be twice that: measured as the JSON it serialises to, without building it.

@@ -17,6 +17,7 @@ pub struct Query(
     super::scores::ScoresQuery,
     super::comparison::ComparisonFields,
     super::chasing::ChasingQuery,
+    super::webhooks::WebhookQuery,
 );
 
 #[Object]

@@ -18,6 +18,7 @@ pub mod suppliers;
 pub mod templates;
 pub mod user_invitations;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::{Resource, web};
 
@@ -122,6 +123,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/deliveries").route(web::get().to(deliveries::list)))
             .service(resource("/deliveries/{id}").route(web::get().to(deliveries::get)))
             .service(resource("/deliveries/{id}/resend").route(web::post().to(deliveries::resend)))
+            .service(resource("/webhooks").route(web::get().to(webhooks::list)).route(web::post().to(webhooks::create)))
+            .service(
+                resource("/webhooks/{id}")
+                    .route(web::get().to(webhooks::get))
+                    .route(web::patch().to(webhooks::update))
+                    .route(web::delete().to(webhooks::delete)),
+            )
+            .service(resource("/webhooks/{id}/ping").route(web::post().to(webhooks::ping)))
+            .service(resource("/webhooks/{id}/deliveries").route(web::get().to(webhooks::deliveries)))
             .service(resource("/openapi.json").route(web::get().to(crate::exposure::openapi))),
     );
 }

@@ -23,6 +23,8 @@ pub struct Model {
     pub channel: Option<String>,
     pub target: Option<String>,
     pub response_status: Option<i32>,
+    /// For webhook deliveries: the endpoint, whose list of deliveries shows it.
+    pub webhook_endpoint_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -22,3 +22,4 @@ pub mod suppliers;
 pub mod templates;
 pub mod user_invitations;
 pub mod users;
+pub mod webhook_endpoints;

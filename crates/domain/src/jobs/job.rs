@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::error::{DomainError, DomainResult};
 use crate::notifications::events::Event;
 use crate::users::model::Locale;
+use crate::webhooks::DeliveryEvent;
 
 /// Serialised adjacently tagged (`{"kind": …, "payload": {…}}`): the tag is the `kind`
 /// column and the payload the `payload` column, each variant's fields exactly as the
@@ -46,11 +47,21 @@ pub enum Job {
     Event { event: Event },
     /// One recipient's mail about an event.
     EventMail { event: Event, to: String, locale: Locale },
+    /// One signed POST of an event (or a ping) to one webhook endpoint. The body is fixed
+    /// when queued, so that every attempt sends the same bytes with the same event id.
+    WebhookDelivery {
+        endpoint_id: Uuid,
+        event_type: DeliveryEvent,
+        /// The event's key ([`Event::key`], or a ping's): one delivery per endpoint and key.
+        event_key: String,
+        /// The JSON text POSTed.
+        body: String,
+    },
 }
 
 impl Job {
     /// Every kind, as stored in `jobs.kind` (a test checks them against serde's tags).
-    pub const KINDS: [&'static str; 7] = [
+    pub const KINDS: [&'static str; 8] = [
         "user_invitation_mail",
         "assessment_invitation_mail",
         "assessment_notice_mail",
@@ -58,6 +69,7 @@ impl Job {
         "supplier_claim_mail",
         "event",
         "event_mail",
+        "webhook_delivery",
     ];
 
     /// The `kind` column.
@@ -70,6 +82,7 @@ impl Job {
             Job::SupplierClaimMail { .. } => Self::KINDS[4],
             Job::Event { .. } => Self::KINDS[5],
             Job::EventMail { .. } => Self::KINDS[6],
+            Job::WebhookDelivery { .. } => Self::KINDS[7],
         }
     }
 
@@ -96,6 +109,7 @@ impl Job {
             Job::SupplierClaimMail { claim_id, user_id } => format!("{kind}:{claim_id}:{user_id}"),
             Job::Event { event } => format!("{kind}:{}", event.key()),
             Job::EventMail { event, to, .. } => format!("{kind}:{}:{}", event.key(), to.to_lowercase()),
+            Job::WebhookDelivery { endpoint_id, event_key, .. } => format!("{kind}:{endpoint_id}:{event_key}"),
         }
     }
 
@@ -133,6 +147,12 @@ mod tests {
             Job::SupplierClaimMail { claim_id: id, user_id: Uuid::now_v7() },
             Job::Event { event: Event::Sent { assessment_id: id } },
             Job::EventMail { event: Event::Sent { assessment_id: id }, to: "a@example.com".into(), locale: Locale::Ja },
+            Job::WebhookDelivery {
+                endpoint_id: id,
+                event_type: DeliveryEvent::AssessmentSent,
+                event_key: format!("sent:{id}"),
+                body: "{}".into(),
+            },
         ]
     }
 
@@ -160,8 +180,8 @@ mod tests {
 
     #[test]
     fn an_unknown_kind_or_an_unfit_payload_is_an_error_naming_the_kind() {
-        let unknown = Job::from_stored("webhook_delivery", serde_json::json!({ "invitation_id": Uuid::now_v7() }));
-        assert!(matches!(&unknown, Err(m) if m.contains("webhook_delivery")), "{unknown:?}");
+        let unknown = Job::from_stored("telegram_message", serde_json::json!({ "invitation_id": Uuid::now_v7() }));
+        assert!(matches!(&unknown, Err(m) if m.contains("telegram_message")), "{unknown:?}");
         // A payload of another kind is not read as that kind.
         let unfit = Job::from_stored("supplier_claim_mail", serde_json::json!({ "invitation_id": Uuid::now_v7() }));
         assert!(matches!(&unfit, Err(m) if m.contains("supplier_claim_mail")), "{unfit:?}");

@@ -81,6 +81,7 @@ fn new_row(job: &Job, run_at: DateTime<Utc>, now: DateTime<Utc>) -> DomainResult
         channel: None,
         target: None,
         response_status: None,
+        webhook_endpoint_id: None,
         created_at: now,
         updated_at: now,
     })
@@ -115,6 +116,31 @@ pub async fn enqueue_deliveries(
         Ok(row)
     });
     insert_once(conn, rows.collect::<DomainResult<Vec<_>>>()?).await
+}
+
+/// Queues one webhook delivery in the caller's transaction, once, listed under its
+/// organization's deliveries and under its endpoint's.
+pub(crate) async fn enqueue_webhook(
+    conn: &crate::WriteTx,
+    job: &Job,
+    delivery: &Delivery,
+    endpoint_id: Uuid,
+    run_at: DateTime<Utc>,
+) -> DomainResult<Enqueued> {
+    let mut row = new_row(job, run_at, conn.now())?;
+    let id = JobId(row.id);
+    row.organization_id = Some(delivery.organization_id);
+    row.channel = Some(delivery.channel.as_str().to_owned());
+    row.target = Some(delivery.target.chars().take(2000).collect());
+    row.webhook_endpoint_id = Some(endpoint_id);
+    let inserted = jobs::Entity::insert(jobs::ActiveModel::from(row))
+        .on_conflict_do_nothing_on([jobs::Column::DedupeKey])
+        .exec_without_returning(conn)
+        .await?;
+    Ok(match inserted {
+        TryInsertResult::Inserted(1) => Enqueued::Queued(id),
+        _ => Enqueued::Duplicate,
+    })
 }
 
 /// Queues many jobs in the caller's transaction (in chunks, for large campaigns); those
@@ -185,6 +211,14 @@ pub async fn complete(k: &Kensa, job: &ClaimedJob, now: DateTime<Utc>) -> Domain
     let sql = "UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $1, last_error = NULL \
                WHERE id = $2 AND status = 'running' AND locked_by = $3";
     write(k, sql, vec![now.into(), job.id.0.into(), job.locked_by.clone().into()]).await
+}
+
+/// Records the HTTP status a delivery's last attempt got (`None`: no answer), before the
+/// job is completed or failed; only while the worker still holds the job.
+pub async fn record_response(k: &Kensa, job: &ClaimedJob, status: Option<u16>) -> DomainResult<()> {
+    let sql = "UPDATE jobs SET response_status = $1 WHERE id = $2 AND status = 'running' AND locked_by = $3";
+    let status = status.map(i32::from);
+    write(k, sql, vec![status.into(), job.id.0.into(), job.locked_by.clone().into()]).await
 }
 
 /// Exponential back-off: 30 s, 1 min, 2 min … capped at 1 h.

@@ -602,6 +602,30 @@ pub fn external_service(variable: &str) -> Result<Option<String>, String> {
     }
 }
 
+/// Whether an external program a test needs is there (`python3` with `aiosmtpd`…): `probe`
+/// is a command line that succeeds when it is. Missing, the test is skipped on a developer's
+/// machine (saying why) but FAILS under `CI=true`, like [`external_service`]; `.ci/run`
+/// installs what these tests need.
+pub fn external_program(what: &str, probe: &[&str]) -> Result<bool, String> {
+    let Some((program, args)) = probe.split_first() else { return Err("empty probe".into()) };
+    let present = std::process::Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    match present {
+        true => Ok(true),
+        false if std::env::var("CI").is_ok_and(|ci| ci == "true" || ci == "1") => {
+            Err(format!("{what} is missing (`{}` failed), and CI=true: this test needs it in CI", probe.join(" ")))
+        }
+        false => {
+            eprintln!("{what} is missing (`{}` failed): skipped here; CI runs this test", probe.join(" "));
+            Ok(false)
+        }
+    }
+}
+
 /// A REST body as a GraphQL input value: the same fields in GraphQL's casing
 /// (`guideline_version` → `guidelineVersion`). Enum values are the caller's to write.
 pub fn graphql_input(value: &Value) -> Value {

@@ -80,7 +80,10 @@ async fn a_supplier_name_with_a_link_and_line_breaks_stays_quoted_data() -> Test
     assert_eq!(hrefs.len(), 2, "{html}");
     assert!(hrefs.iter().all(|h| h.starts_with("http://kensa.test/invitations/")), "{hrefs:?}");
     for line in html.lines().filter(|l| l.contains("URGENT") || l.contains("Bcc")) {
-        assert!(line.starts_with("<td style=") && line.ends_with("</td></tr>"), "user text outside a value cell: {line}");
+        let cell = line.starts_with("<td style=") && line.ends_with("</td></tr>");
+        let footer = (line.starts_with("お問い合わせ先: 「Buyer Bcc") || line.starts_with("Contact: \"Buyer Bcc"))
+            && line.ends_with("</p>");
+        assert!(cell || footer, "user text outside a value cell: {line}");
     }
     assert!(html.contains("「URGENT: log in at https[:]//evil[.]example/login」"), "{html}");
     Ok(())

@@ -136,10 +136,10 @@ impl Compose {
     }
 
     /// The closing notes: what quotes mean, which links are Kensa's, no password by mail.
-    fn notes(&self, lang: Lang) -> Option<String> {
+    fn notes(&self, lang: Lang) -> Vec<String> {
         let links = self.links();
         if !self.quoted && links == 0 {
-            return None;
+            return Vec::new();
         }
         let mut lines = Vec::new();
         match lang {
@@ -166,7 +166,7 @@ impl Compose {
                 lines.push("Kensa never asks for your password by mail.".to_owned());
             }
         }
-        Some(lines.join(" "))
+        lines
     }
 
     /// Whom to contact, and that there is no one-click unsubscribe (a `List-Unsubscribe`
@@ -238,7 +238,10 @@ impl Compose {
             }
             in_lines = matches!(block, Block::Line { .. });
         }
-        groups.extend(self.notes(lang).map(|n| format!("{n}\n")));
+        let notes = self.notes(lang);
+        if !notes.is_empty() {
+            groups.push(format!("{}\n", notes.join("\n")));
+        }
         groups.join("\n")
     }
 
@@ -312,8 +315,9 @@ impl Compose {
         if in_table {
             out.push_str("</table>\n");
         }
-        if let Some(notes) = self.notes(lang) {
-            out.push_str(&format!("<p style=\"{NOTE}\">{}</p>\n", escape_text(&notes)));
+        let notes = self.notes(lang);
+        if !notes.is_empty() {
+            out.push_str(&format!("<p style=\"{NOTE}\">{}</p>\n", paragraph(&notes.join("\n"))));
         }
         out.push_str("</div>\n");
         out

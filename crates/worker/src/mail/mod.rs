@@ -169,3 +169,43 @@ pub fn from_settings(settings: &Settings) -> Result<std::sync::Arc<dyn Mailer>, 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope() -> Envelope {
+        Envelope { from: Mailbox::new(None, "no-reply@kensa.test".parse().unwrap_or_else(|_| unreachable!())), id_domain: "kensa.test".into() }
+    }
+
+    fn sample() -> OutgoingMail {
+        Compose::new("ja")
+            .para("Kensa からのお知らせです。", "This is a message from Kensa.")
+            .field("組織名", "Organization", "Acme & Co")
+            .link("参加する", "Join", "http://kensa.test/join/abc")
+            .mail("sato@example.com", "Kensa: 組織への招待\r\nBcc: x@y", Some("Acme & Co"))
+    }
+
+    #[test]
+    fn the_outbox_copy_is_eight_bit_multipart_with_text_first() -> Result<(), WorkerError> {
+        let raw = String::from_utf8_lossy(&build(&envelope(), &sample(), ContentTransferEncoding::EightBit)?.formatted())
+            .into_owned();
+        if std::env::var_os("KENSA_PRINT_MAIL").is_some() {
+            println!("{raw}");
+        }
+        let text = raw.find("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit");
+        let html = raw.find("Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit");
+        assert!(text.is_some() && text < html, "{raw}");
+        assert!(raw.contains("組織名: 「Acme & Co」\r\n") && raw.contains("<td style="), "{raw}");
+        assert!(!raw.contains("\r\nBcc:"), "{raw}");
+        Ok(())
+    }
+
+    #[test]
+    fn the_smtp_copy_is_seven_bit() -> Result<(), WorkerError> {
+        let raw = build(&envelope(), &sample(), ContentTransferEncoding::QuotedPrintable)?.formatted();
+        assert!(raw.iter().all(u8::is_ascii), "{}", String::from_utf8_lossy(&raw));
+        assert_eq!(String::from_utf8_lossy(&raw).matches("Content-Transfer-Encoding: quoted-printable").count(), 2);
+        Ok(())
+    }
+}

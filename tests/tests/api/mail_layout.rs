@@ -68,7 +68,8 @@ async fn a_supplier_name_with_a_link_and_line_breaks_stays_quoted_data() -> Test
     }
     // The buyer is named where the request comes from, and in the footer as the contact.
     for line in body.lines().filter(|l| l.contains("Bcc")) {
-        let labelled = ["依頼元: 「Buyer Bcc", "Requested by: \"Buyer Bcc", "お問い合わせ先: 「Buyer Bcc", "Contact: \"Buyer Bcc"];
+        let labelled =
+            ["依頼元: 「Buyer Bcc", "Requested by: \"Buyer Bcc", "お問い合わせ先: 「Buyer Bcc", "Contact: \"Buyer Bcc"];
         assert!(labelled.iter().any(|l| line.starts_with(l)), "{line}");
     }
     let links: Vec<&str> = body.split_whitespace().filter(|w| w.contains("://")).collect();
@@ -163,4 +164,3 @@ async fn a_mail_has_a_text_and_an_html_part_a_message_id_and_a_footer_naming_who
     assert_ne!(parse_mail(other_raw).header("message-id"), Some(id));
     Ok(())
 }
-

@@ -77,7 +77,7 @@ fn decoded_header(mail: &ParsedMail, name: &str) -> String {
             String::from_utf8_lossy(&base64::engine::general_purpose::STANDARD.decode(b64).unwrap_or_default())
                 .into_owned()
         });
-        if !out.is_empty() && !(previous_encoded && decoded.is_some()) {
+        if !out.is_empty() && (!previous_encoded || decoded.is_none()) {
             out.push(' ');
         }
         previous_encoded = decoded.is_some();
@@ -101,7 +101,8 @@ async fn invitations_reach_a_real_smtp_server_as_multipart_with_message_ids_and_
     let mut suppliers = Vec::new();
     for name in ["部品工業", "Parts Co", "北陸精機"] {
         let email = unique_email("smtp");
-        let body = json!({ "name": name, "contact_name": "佐藤", "contact_email": email, "target_level": 2, "tier": "tier1" });
+        let body =
+            json!({ "name": name, "contact_name": "佐藤", "contact_email": email, "target_level": 2, "tier": "tier1" });
         let reply = app.post("/api/v1/suppliers", Some(&buyer.access_token), body).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         suppliers.push((reply.body["id"].as_str().unwrap_or_default().to_owned(), email));

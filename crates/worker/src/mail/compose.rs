@@ -106,7 +106,10 @@ impl Compose {
     /// (「…」 / "…"), links defanged.
     pub fn field(mut self, label_ja: &str, label_en: &str, value: &str) -> Self {
         self.quoted = true;
-        self.blocks.push(Block::Line { label: Both::new(label_ja, label_en), value: Both::new(quote_ja(value), quote_en(value)) });
+        self.blocks.push(Block::Line {
+            label: Both::new(label_ja, label_en),
+            value: Both::new(quote_ja(value), quote_en(value)),
+        });
         self
     }
 
@@ -128,7 +131,12 @@ impl Compose {
     /// The mail to `to`. `contact` names whom the recipient asks about it (the requesting
     /// organization, as its users typed it); `None` for mails about the recipient's own account.
     pub fn mail(self, to: &str, subject: impl Into<String>, contact: Option<&str>) -> super::OutgoingMail {
-        super::OutgoingMail { to: to.to_owned(), subject: subject.into(), body: self, contact: contact.map(str::to_owned) }
+        super::OutgoingMail {
+            to: to.to_owned(),
+            subject: subject.into(),
+            body: self,
+            contact: contact.map(str::to_owned),
+        }
     }
 
     fn links(&self) -> usize {
@@ -145,7 +153,10 @@ impl Compose {
         match lang {
             Lang::Ja => {
                 if self.quoted {
-                    lines.push("「」内は Kensa の利用者が入力した名称で、Kensa が内容を確認したものではありません。".to_owned());
+                    lines.push(
+                        "「」内は Kensa の利用者が入力した名称で、Kensa が内容を確認したものではありません。"
+                            .to_owned(),
+                    );
                 }
                 match links {
                     0 => {}

@@ -175,7 +175,10 @@ mod tests {
     use super::*;
 
     fn envelope() -> Envelope {
-        Envelope { from: Mailbox::new(None, "no-reply@kensa.test".parse().unwrap_or_else(|_| unreachable!())), id_domain: "kensa.test".into() }
+        Envelope {
+            from: Mailbox::new(None, "no-reply@kensa.test".parse().unwrap_or_else(|_| unreachable!())),
+            id_domain: "kensa.test".into(),
+        }
     }
 
     fn sample() -> OutgoingMail {
@@ -188,8 +191,9 @@ mod tests {
 
     #[test]
     fn the_outbox_copy_is_eight_bit_multipart_with_text_first() -> Result<(), WorkerError> {
-        let raw = String::from_utf8_lossy(&build(&envelope(), &sample(), ContentTransferEncoding::EightBit)?.formatted())
-            .into_owned();
+        let raw =
+            String::from_utf8_lossy(&build(&envelope(), &sample(), ContentTransferEncoding::EightBit)?.formatted())
+                .into_owned();
         if std::env::var_os("KENSA_PRINT_MAIL").is_some() {
             println!("{raw}");
         }

@@ -40,7 +40,10 @@ pub fn user_invitation(d: &InvitationDelivery) -> OutgoingMail {
     Compose::new(&d.locale)
         .para(
             format!("Kensa からのお知らせです。Kensa の組織へ{}として招待されました。", role_ja(d.role)),
-            format!("This is a message from Kensa. A member of an organization on Kensa invited you to join it as {}.", d.role),
+            format!(
+                "This is a message from Kensa. A member of an organization on Kensa invited you to join it as {}.",
+                d.role
+            ),
         )
         .field("組織名", "Organization", &d.organization_name)
         .field("招待した人", "Invited by", &d.inviter_name)

@@ -6,6 +6,7 @@
 pub mod compose;
 mod outbox;
 pub mod safe;
+mod smtp;
 pub mod templates;
 
 use std::path::PathBuf;
@@ -61,7 +62,13 @@ struct Envelope {
 
 pub struct SmtpMailer {
     envelope: Envelope,
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    transport: SmtpTransport,
+}
+
+/// Plain `smtp://`: connections of [`smtp::PlainPool`] (TCP_NODELAY); TLS: lettre's.
+enum SmtpTransport {
+    Plain(smtp::PlainPool),
+    Lettre(AsyncSmtpTransport<Tokio1Executor>),
 }
 
 pub struct FileMailer {
@@ -121,7 +128,12 @@ impl Mailer for SmtpMailer {
         // Quoted-printable: 7-bit safe for any relay (lettre does not negotiate 8BITMIME),
         // yet readable, unlike base64.
         let message = build(&self.envelope, &mail, ContentTransferEncoding::QuotedPrintable)?;
-        self.transport.send(message).await.map(|_| ()).map_err(|e| WorkerError::Mail(e.to_string()))
+        match &self.transport {
+            SmtpTransport::Plain(pool) => pool.send(&message).await.map_err(WorkerError::Mail),
+            SmtpTransport::Lettre(transport) => {
+                transport.send(message).await.map(|_| ()).map_err(|e| WorkerError::Mail(e.to_string()))
+            }
+        }
     }
 }
 
@@ -151,14 +163,19 @@ pub fn from_settings(settings: &Settings) -> Result<std::sync::Arc<dyn Mailer>, 
     let envelope = Envelope { from, id_domain };
     match &settings.smtp_url {
         Some(url) => {
-            // One connection per job a worker runs at once, kept open across batches (lettre
-            // checks a parked one with NOOP before reuse): a batch is `worker_concurrency`
-            // conversations in parallel, not a connect, EHLO and QUIT per mail.
-            let size = u32::try_from(settings.worker_concurrency).unwrap_or(u32::MAX).max(1);
-            let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
-                .map_err(|e| ConfigError::new("SMTP_URL", format!("not a usable SMTP URL: {e}")))?
-                .pool_config(PoolConfig::new().max_size(size))
-                .build();
+            // One connection per job a worker runs at once, kept open across batches: a
+            // batch is `worker_concurrency` SMTP conversations in parallel (see `smtp`).
+            let size = settings.worker_concurrency.max(1);
+            let unusable = |e: String| ConfigError::new("SMTP_URL", format!("not a usable SMTP URL: {e}"));
+            let transport = match smtp::PlainPool::from_url(url.expose(), size).map_err(unusable)? {
+                Some(pool) => SmtpTransport::Plain(pool),
+                None => SmtpTransport::Lettre(
+                    AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+                        .map_err(|e| unusable(e.to_string()))?
+                        .pool_config(PoolConfig::new().max_size(u32::try_from(size).unwrap_or(u32::MAX)))
+                        .build(),
+                ),
+            };
             Ok(std::sync::Arc::new(SmtpMailer { envelope, transport }))
         }
         None => {

@@ -51,11 +51,19 @@ for run in $(seq 1 "$runs"); do
 
   drained=$(python3 "$here/worker_drain.py" drain --worker "$bin/kensa-worker" --queue "$work/q" \
     --concurrency "$concurrency" --smtp-url "smtp://127.0.0.1:$port" "${pg[@]}")
+  # The sink's CPU time (utime + stime): close to the drain's wall time means the sink, one
+  # Python process, was the bottleneck.
+  sink_cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$sink_pid/stat")
   stop_sink
-  received=$(grep -o 'received [0-9]*' "$work/sink.log" | tail -n1 | cut -d' ' -f2)
+  received=$(grep -o 'received [0-9]*' "$work/sink.log" | tail -n1 | cut -d' ' -f2 || true)
+  if [[ -z $received ]]; then
+    echo "the sink reported no count:" >&2
+    cat "$work/sink.log" >&2
+    exit 1
+  fi
   seconds=$(sed -n 's/^drained in \([0-9.]*\) s.*/\1/p' <<< "$drained")
   rate=$(python3 -c "print(round($received / $seconds))")
   echo "run $run: $drained"
   echo "run $run: $received messages received by the $sink sink in $seconds s: $rate messages/s" \
-       "(concurrency $concurrency, $db, $(date -u +%Y-%m-%dT%H:%MZ))"
+       "(concurrency $concurrency, $db, sink CPU ${sink_cpu} s, $(date -u +%Y-%m-%dT%H:%MZ))"
 done

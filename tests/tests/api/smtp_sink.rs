@@ -1,4 +1,5 @@
-//! A minimal SMTP server for tests: accepts every message and keeps it in memory.
+//! A minimal SMTP server for tests: accepts every message and keeps it in memory, and counts
+//! the connections it was given.
 
 use std::sync::{Arc, Mutex};
 
@@ -8,6 +9,7 @@ use tokio::net::TcpListener;
 #[derive(Clone, Default)]
 pub struct SmtpSink {
     messages: Arc<Mutex<Vec<String>>>,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl SmtpSink {
@@ -19,6 +21,7 @@ impl SmtpSink {
         let accepted = sink.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                accepted.connections.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let sink = accepted.clone();
                 tokio::spawn(async move {
                     let _ = sink.serve(stream).await;
@@ -26,6 +29,11 @@ impl SmtpSink {
             }
         });
         Ok((sink, url))
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn messages(&self) -> Vec<String> {

@@ -76,8 +76,9 @@ impl PlainPool {
             .map_err(|e| format!("connecting to {}:{}: {e}", self.host, self.port))?;
         // The point of this module: each write leaves at once.
         stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        let mut connection =
-            AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello).await.map_err(|e| e.to_string())?;
+        let mut connection = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
+            .await
+            .map_err(|e| e.to_string())?;
         if let Some(credentials) = &self.credentials {
             connection.auth(&[Mechanism::Plain, Mechanism::Login], credentials).await.map_err(|e| e.to_string())?;
         }

@@ -25,6 +25,9 @@ use percent_encoding::percent_decode_str;
 use tokio::net::TcpStream;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+/// One mail's whole exchange (lettre bounds only the connect): a server that stops answering
+/// fails the job, which is retried, instead of holding the batch for ever.
+const SEND_TIMEOUT: Duration = Duration::from_secs(120);
 /// A connection parked longer than this is closed rather than reused (lettre's default).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -103,6 +106,13 @@ impl PlainPool {
     }
 
     pub async fn send(&self, message: &Message) -> Result<(), String> {
+        // On time-out the connection is dropped with the future, never parked half-way.
+        tokio::time::timeout(SEND_TIMEOUT, self.send_now(message))
+            .await
+            .map_err(|_| format!("no answer from {}:{} within {} s", self.host, self.port, SEND_TIMEOUT.as_secs()))?
+    }
+
+    async fn send_now(&self, message: &Message) -> Result<(), String> {
         let mut connection = self.checkout().await?;
         let sent = connection.send(message.envelope(), &message.formatted()).await;
         let reusable = sent.is_ok() && !connection.has_broken();

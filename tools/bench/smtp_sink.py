@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A minimal SMTP sink for benchmarks: `smtp_sink.py PORT DELAY` accepts every message after
-DELAY seconds (a relay's latency) and prints how many it received every 5 s. Loopback only."""
-import asyncio, sys
+DELAY seconds (a relay's latency) and prints how many it received every 5 s and on SIGTERM.
+Loopback only."""
+import asyncio, signal, sys
 
 port, delay = int(sys.argv[1]), float(sys.argv[2])
 count = 0
@@ -41,8 +42,15 @@ async def report():
 
 async def main():
     server = await asyncio.start_server(handle, "127.0.0.1", port)
-    asyncio.create_task(report())
-    async with server:
-        await server.serve_forever()
+    reporter = asyncio.create_task(report())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    print(f"listening on 127.0.0.1:{port}", flush=True)
+    await stop.wait()
+    reporter.cancel()
+    server.close()
+    print(f"received {count}", flush=True)
 
 asyncio.run(main())

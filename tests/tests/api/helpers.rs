@@ -313,16 +313,9 @@ impl TestApp {
         }
     }
 
-    /// Every mail in the outbox, decoded: (headers and body as text).
+    /// Every mail in the outbox: its headers and its text part, decoded (searchable text).
     pub fn mails(&self) -> Vec<String> {
-        let dir = mail::outbox_dir(&self.settings);
-        let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
-        entries
-            .filter_map(Result::ok)
-            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .map(|raw| decode_mail(&raw))
-            .collect()
+        self.parsed_mails().into_iter().map(|m| format!("{}\n\n{}", m.headers, m.text)).collect()
     }
 
     pub fn mails_to(&self, email: &str) -> Vec<String> {
@@ -330,6 +323,23 @@ impl TestApp {
             .into_iter()
             .filter(|m| m.to_lowercase().contains(&format!("to: {}", email.to_lowercase())))
             .collect()
+    }
+
+    /// Every mail in the outbox, its parts decoded.
+    pub fn parsed_mails(&self) -> Vec<ParsedMail> {
+        let dir = mail::outbox_dir(&self.settings);
+        let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .map(|raw| parse_mail(&raw))
+            .collect()
+    }
+
+    /// The HTML parts of the mails to `email`.
+    pub fn html_mails_to(&self, email: &str) -> Vec<String> {
+        self.parsed_mails().into_iter().filter(|m| m.is_to(email)).map(|m| m.html).collect()
     }
 
     /// The token of the newest invitation link mailed to `email`.
@@ -366,25 +376,91 @@ pub fn link_token(mail: &str, marker: &str) -> Option<String> {
     Some(mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
 }
 
-/// Headers as they are, body decoded from base64 or quoted-printable.
-fn decode_mail(raw: &str) -> String {
-    use base64::Engine;
+/// A mail as tests read it: the top-level headers as they are (LF line ends), the text and
+/// the HTML part decoded (empty when the mail has no such part).
+#[derive(Clone, Debug, Default)]
+pub struct ParsedMail {
+    pub headers: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl ParsedMail {
+    pub fn is_to(&self, email: &str) -> bool {
+        self.headers.to_lowercase().contains(&format!("to: {}", email.to_lowercase()))
+    }
+
+    /// The value of the first header called `name` (unfolded), if any.
+    pub fn header(&self, name: &str) -> Option<String> {
+        header_value(&self.headers, name)
+    }
+}
+
+fn header_value(headers: &str, name: &str) -> Option<String> {
+    let prefix = format!("{}:", name.to_lowercase());
+    let mut found: Option<String> = None;
+    for line in headers.lines() {
+        match found.as_mut() {
+            Some(value) if line.starts_with([' ', '\t']) => value.push_str(line),
+            Some(_) => break,
+            None if line.to_lowercase().starts_with(&prefix) => found = Some(line[prefix.len()..].trim().to_owned()),
+            None => {}
+        }
+    }
+    found
+}
+
+/// Parses a stored mail: a single part, or the parts of a multipart one.
+pub fn parse_mail(raw: &str) -> ParsedMail {
     let raw = raw.replace("\r\n", "\n");
     let (headers, body) = raw.split_once("\n\n").unwrap_or((&raw, ""));
-    let lower = headers.to_lowercase();
-    let body = if lower.contains("content-transfer-encoding: base64") {
+    let mut mail = ParsedMail { headers: headers.to_owned(), ..ParsedMail::default() };
+    let content_type = header_value(headers, "content-type").unwrap_or_default();
+    let boundary = content_type
+        .split(';')
+        .filter_map(|p| p.trim().strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"').to_owned())
+        .next();
+    let parts: Vec<(String, String)> = match boundary {
+        Some(boundary) if content_type.to_lowercase().starts_with("multipart/") => body
+            .split(&format!("--{boundary}"))
+            .skip(1)
+            .filter(|p| !p.starts_with("--"))
+            .map(|p| {
+                let p = p.strip_prefix('\n').unwrap_or(p);
+                let (h, b) = p.split_once("\n\n").unwrap_or((p, ""));
+                (h.to_owned(), decode_body(h, b.strip_suffix('\n').unwrap_or(b)))
+            })
+            .collect(),
+        _ => vec![(headers.to_owned(), decode_body(headers, body))],
+    };
+    for (part_headers, text) in parts {
+        let kind = header_value(&part_headers, "content-type").unwrap_or_default().to_lowercase();
+        if kind.starts_with("text/html") {
+            mail.html = text;
+        } else if kind.is_empty() || kind.starts_with("text/plain") {
+            mail.text = text;
+        }
+    }
+    mail
+}
+
+/// A body decoded from base64 or quoted-printable, as its headers say.
+fn decode_body(headers: &str, body: &str) -> String {
+    use base64::Engine;
+    let encoding = header_value(headers, "content-transfer-encoding").unwrap_or_default().to_lowercase();
+    if encoding == "base64" {
         let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
         base64::engine::general_purpose::STANDARD
             .decode(compact)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
             .unwrap_or_default()
-    } else if lower.contains("content-transfer-encoding: quoted-printable") {
+    } else if encoding == "quoted-printable" {
         decode_quoted_printable(body)
     } else {
         body.to_owned()
-    };
-    format!("{headers}\n\n{body}")
+    }
 }
 
 fn decode_quoted_printable(body: &str) -> String {
@@ -524,6 +600,30 @@ pub fn external_service(variable: &str) -> Result<Option<String>, String> {
         _ => {
             eprintln!("{variable} not set: skipped here; CI runs this test with the service");
             Ok(None)
+        }
+    }
+}
+
+/// Whether an external program a test needs is there (`python3` with `aiosmtpd`…): `probe`
+/// is a command line that succeeds when it is. Missing, the test is skipped on a developer's
+/// machine (saying why) but FAILS under `CI=true`, like [`external_service`]; `.ci/run`
+/// installs what these tests need.
+pub fn external_program(what: &str, probe: &[&str]) -> Result<bool, String> {
+    let Some((program, args)) = probe.split_first() else { return Err("empty probe".into()) };
+    let present = std::process::Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    match present {
+        true => Ok(true),
+        false if std::env::var("CI").is_ok_and(|ci| ci == "true" || ci == "1") => {
+            Err(format!("{what} is missing (`{}` failed), and CI=true: this test needs it in CI", probe.join(" ")))
+        }
+        false => {
+            eprintln!("{what} is missing (`{}` failed): skipped here; CI runs this test", probe.join(" "));
+            Ok(false)
         }
     }
 }

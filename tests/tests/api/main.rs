@@ -43,6 +43,7 @@ mod roles;
 mod schemas;
 mod score_history;
 mod scores;
+mod smtp_server;
 mod smtp_sink;
 mod stored_values;
 mod supplier_claims;

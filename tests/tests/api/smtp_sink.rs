@@ -1,4 +1,5 @@
-//! A minimal SMTP server for tests: accepts every message and keeps it in memory.
+//! A minimal SMTP server for tests: accepts every message and keeps it in memory, and counts
+//! the connections it was given.
 
 use std::sync::{Arc, Mutex};
 
@@ -12,6 +13,7 @@ pub struct SmtpSink {
     received: Arc<tokio::sync::watch::Sender<usize>>,
     /// Each message takes this long to accept, like a distant server.
     delay: std::time::Duration,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl SmtpSink {
@@ -24,10 +26,16 @@ impl SmtpSink {
     pub async fn start_with_delay(delay: std::time::Duration) -> std::io::Result<(Self, String)> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("smtp://{}", listener.local_addr()?);
-        let sink = Self { messages: Arc::default(), received: Arc::new(tokio::sync::watch::channel(0).0), delay };
+        let sink = Self {
+            messages: Arc::default(),
+            received: Arc::new(tokio::sync::watch::channel(0).0),
+            delay,
+            connections: Arc::default(),
+        };
         let accepted = sink.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                accepted.connections.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let sink = accepted.clone();
                 tokio::spawn(async move {
                     let _ = sink.serve(stream).await;
@@ -44,6 +52,11 @@ impl SmtpSink {
             Ok(Ok(_)) => Ok(()),
             _ => Err(format!("fewer than {n} messages arrived within {limit:?}")),
         }
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn messages(&self) -> Vec<String> {

@@ -110,6 +110,27 @@ async fn mail_goes_through_smtp_when_smtp_url_is_set() -> TestResult {
 }
 
 #[tokio::test]
+async fn a_batch_reuses_as_many_smtp_connections_as_jobs_run_at_once() -> TestResult {
+    let (sink, url) = crate::smtp_sink::SmtpSink::start().await?;
+    let app = spawn_app_with(|vars| {
+        vars.insert("SMTP_URL".into(), url);
+        vars.insert("KENSA_WORKER_CONCURRENCY".into(), "2".into());
+    })
+    .await;
+    let buyer = app.signup("Acme").await;
+    let mut ids = Vec::new();
+    for n in 0..8 {
+        ids.push(app.create_supplier(&buyer, &format!("Supplier {n}"), 1).await.0);
+    }
+    app.create_campaign(&buyer, &ids, None).await;
+    assert_eq!(app.run_worker().await.succeeded, 8);
+    assert_eq!(sink.messages().len(), 8);
+    // Two jobs at a time: two connections, each kept for the next mail (not one per mail).
+    assert!(sink.connections() <= 2, "{} connections for 8 mails", sink.connections());
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_separate_worker_wakes_on_redis_instead_of_waiting_for_its_poll() -> TestResult {
     let Some(redis_url) = external_service("TEST_REDIS_URL")? else { return Ok(()) };
     let app = spawn_app().await;

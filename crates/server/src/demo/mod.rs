@@ -196,8 +196,13 @@ async fn invitation_tokens(
     let needed = |s: &DemoSupplier| !matches!(s.stage, Stage::Sent | Stage::CancelledUnanswered);
     for attempt in 0..5 {
         worker.run_once(k.now()).await?;
-        let tokens: BTreeMap<String, String> =
-            capture.sent.lock().await.iter().filter_map(|m| Some((m.to.to_lowercase(), token_in(&m.body)?))).collect();
+        let tokens: BTreeMap<String, String> = capture
+            .sent
+            .lock()
+            .await
+            .iter()
+            .filter_map(|m| Some((m.to.to_lowercase(), token_in(&m.text())?)))
+            .collect();
         let missing: Vec<_> = cast.iter().filter(|(s, email, _)| needed(s) && !tokens.contains_key(email)).collect();
         if missing.is_empty() {
             return Ok(tokens);

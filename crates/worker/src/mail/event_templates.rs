@@ -1,11 +1,11 @@
 //! The mails events make: reminders, the buyer's escalation digest, review outcomes and
-//! remediation follow-ups. Same layout rule as [`super::templates`]: Kensa's own sentences
-//! and link; user text only quoted on labelled lines; no user text in subjects.
+//! remediation follow-ups, written with [`Compose`] like [`super::templates`]: Kensa's own
+//! sentences and link; user text only quoted on labelled lines; no user text in subjects.
 
 use kensa_domain::notifications::event_mail::{EventMail, EventMailKind, ScoreLine};
 
 use super::OutgoingMail;
-use super::safe::{quote_en, quote_ja};
+use super::compose::Compose;
 
 fn percent(score: &ScoreLine) -> String {
     score.overall.map_or_else(|| "-".to_owned(), |o| format!("{:.1} %", o * 100.0))
@@ -101,114 +101,70 @@ fn wording(m: &EventMail) -> [String; 6] {
     }
 }
 
-fn fields_ja(m: &EventMail) -> String {
-    let mut out = String::new();
+/// The labelled lines: the assessment, its score, the reviewer's comments, the items to
+/// update, or the digest's suppliers.
+fn body(m: &EventMail, mut c: Compose) -> Compose {
     if m.kind != EventMailKind::EscalationDigest {
-        out.push_str(&format!(
-            "依頼元: {}\n取引先: {}\nチェックシート: {}\n対象レベル: レベル {} まで\n",
-            quote_ja(&m.buyer_name),
-            quote_ja(&m.supplier_name),
-            quote_ja(&m.template_name),
-            m.target_level
-        ));
+        c = c
+            .field("依頼元", "Requested by", &m.buyer_name)
+            .field("取引先", "Supplier", &m.supplier_name)
+            .field("チェックシート", "Checklist", &m.template_name)
+            .fact(
+                "対象レベル",
+                "Target level",
+                &format!("レベル {} まで", m.target_level),
+                &format!("up to level {}", m.target_level),
+            );
         if let Some(due) = m.due_date {
-            let label = if m.kind == EventMailKind::RemediationDue { "改善期日" } else { "回答期限" };
-            out.push_str(&format!("{label}: {}\n", due.format("%Y-%m-%d")));
+            let due = due.format("%Y-%m-%d").to_string();
+            c = if m.kind == EventMailKind::RemediationDue {
+                c.fact("改善期日", "Remediation date", &due, &due)
+            } else {
+                c.fact("回答期限", "Due date", &due, &due)
+            };
         }
         if let Some((answered, total)) = m.progress {
-            out.push_str(&format!("回答状況: {answered} / {total} 項目\n"));
+            c = c.fact(
+                "回答状況",
+                "Progress",
+                &format!("{answered} / {total} 項目"),
+                &format!("{answered} of {total} items answered"),
+            );
         }
     }
     if let Some(score) = &m.score {
-        out.push_str(&format!(
-            "達成率: {}\n達成レベル: {} / 対象 {}\n",
-            percent(score),
-            score.achieved_level,
-            score.target_level
-        ));
+        let achieved_ja = format!("{} / 対象 {}", score.achieved_level, score.target_level);
+        let achieved_en = format!("{} of target {}", score.achieved_level, score.target_level);
+        c = c
+            .fact("達成率", "Achievement", &percent(score), &percent(score))
+            .fact("達成レベル", "Achieved level", &achieved_ja, &achieved_en);
     }
-    if !m.comments.is_empty() {
-        out.push_str("\nレビューのコメント:\n");
-        for (no, text) in &m.comments {
-            match no {
-                Some(no) => out.push_str(&format!("- No.{no}: {}\n", quote_ja(text))),
-                None => out.push_str(&format!("- 全体: {}\n", quote_ja(text))),
-            }
-        }
+    for (no, text) in &m.comments {
+        c = match no {
+            Some(no) => c.field(&format!("レビューのコメント No.{no}"), &format!("Reviewer's comment No.{no}"), text),
+            None => c.field("レビューのコメント（全体）", "Reviewer's comment (overall)", text),
+        };
     }
     if !m.items.is_empty() {
-        let nos: Vec<String> = m.items.iter().map(|(no, _)| format!("No.{no}")).collect();
-        out.push_str(&format!("\n対象の項目: {}\n", nos.join(", ")));
+        let nos = m.items.iter().map(|(no, _)| format!("No.{no}")).collect::<Vec<_>>().join(", ");
+        c = c.fact("対象の項目", "Items", &nos, &nos);
     }
     if !m.digest.is_empty() {
-        out.push_str(&format!("依頼元: {}\n\n", quote_ja(&m.buyer_name)));
+        c = c.field("組織", "Organization", &m.buyer_name);
         for line in &m.digest {
-            out.push_str(&format!(
-                "- {}: 期限 {}（{} 日超過）、回答 {} / {}\n",
-                quote_ja(&line.supplier_name),
-                line.due_date.format("%Y-%m-%d"),
-                line.days_overdue,
-                line.answered,
-                line.total
-            ));
+            let due = line.due_date.format("%Y-%m-%d");
+            c = c.field("取引先", "Supplier", &line.supplier_name).fact(
+                "状況",
+                "Status",
+                &format!("期限 {due}（{} 日超過）、回答 {} / {}", line.days_overdue, line.answered, line.total),
+                &format!(
+                    "due {due} ({} day(s) overdue), {} of {} answered",
+                    line.days_overdue, line.answered, line.total
+                ),
+            );
         }
     }
-    out
-}
-
-fn fields_en(m: &EventMail) -> String {
-    let mut out = String::new();
-    if m.kind != EventMailKind::EscalationDigest {
-        out.push_str(&format!(
-            "Requested by: {}\nSupplier: {}\nChecklist: {}\nTarget level: up to level {}\n",
-            quote_en(&m.buyer_name),
-            quote_en(&m.supplier_name),
-            quote_en(&m.template_name),
-            m.target_level
-        ));
-        if let Some(due) = m.due_date {
-            let label = if m.kind == EventMailKind::RemediationDue { "Remediation date" } else { "Due date" };
-            out.push_str(&format!("{label}: {}\n", due.format("%Y-%m-%d")));
-        }
-        if let Some((answered, total)) = m.progress {
-            out.push_str(&format!("Progress: {answered} of {total} items answered\n"));
-        }
-    }
-    if let Some(score) = &m.score {
-        out.push_str(&format!(
-            "Achievement: {}\nAchieved level: {} of target {}\n",
-            percent(score),
-            score.achieved_level,
-            score.target_level
-        ));
-    }
-    if !m.comments.is_empty() {
-        out.push_str("\nReviewer's comments:\n");
-        for (no, text) in &m.comments {
-            match no {
-                Some(no) => out.push_str(&format!("- No.{no}: {}\n", quote_en(text))),
-                None => out.push_str(&format!("- Overall: {}\n", quote_en(text))),
-            }
-        }
-    }
-    if !m.items.is_empty() {
-        let nos: Vec<String> = m.items.iter().map(|(no, _)| format!("No.{no}")).collect();
-        out.push_str(&format!("\nItems: {}\n", nos.join(", ")));
-    }
-    if !m.digest.is_empty() {
-        out.push_str(&format!("Organization: {}\n\n", quote_en(&m.buyer_name)));
-        for line in &m.digest {
-            out.push_str(&format!(
-                "- {}: due {} ({} day(s) overdue), {} of {} answered\n",
-                quote_en(&line.supplier_name),
-                line.due_date.format("%Y-%m-%d"),
-                line.days_overdue,
-                line.answered,
-                line.total
-            ));
-        }
-    }
-    out
+    c
 }
 
 pub fn event(m: &EventMail) -> OutgoingMail {
@@ -220,20 +176,14 @@ pub fn event(m: &EventMail) -> OutgoingMail {
         }
         None => (String::new(), String::new()),
     };
-    let ja = format!(
-        "{open_ja}\n\n{}\n{action_ja}{expiry_ja}:\n{link}\n\n{}\n",
-        fields_ja(m),
-        super::templates::NOTE_JA,
-        link = m.link
-    );
-    let en = format!(
-        "{open_en}\n\n{}\n{action_en}{expiry_en}:\n{link}\n\n{}\n",
-        fields_en(m),
-        super::templates::NOTE_EN,
-        link = m.link
-    );
     let locale = m.locale.as_str();
-    let subject =
-        if locale == "en" { format!("{subject_en} / {subject_ja}") } else { format!("{subject_ja} / {subject_en}") };
-    OutgoingMail { to: m.to.clone(), subject, body: super::templates::bilingual(locale, ja, en) }
+    let subject = if locale == "en" { format!("{subject_en} / {subject_ja}") } else { format!("{subject_ja} / {subject_en}") };
+    // Mails about the buyer's own work name no one else to ask; the supplier asks the buyer.
+    let contact = match m.kind {
+        EventMailKind::Submitted | EventMailKind::EscalationDigest => None,
+        _ => Some(m.buyer_name.as_str()),
+    };
+    body(m, Compose::new(locale).para(open_ja, open_en))
+        .link(format!("{action_ja}{expiry_ja}"), format!("{action_en}{expiry_en}"), &m.link)
+        .mail(&m.to, subject, contact)
 }

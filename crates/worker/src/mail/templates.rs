@@ -2,8 +2,9 @@
 //!
 //! Layout rule: every sentence, instruction and link is Kensa's own. Whatever a user typed
 //! (organization, user, supplier, template names) appears only as a quoted value on its own
-//! labelled line, after Kensa's opening line, defanged so that it never becomes a link, and
-//! subjects carry no user text at all (see [`super::safe`]).
+//! labelled line ([`Compose::field`]), after Kensa's opening line, defanged so that it never
+//! becomes a link, and subjects carry no user text at all (see [`super::safe`]). Each
+//! function writes its content once with [`Compose`], which renders the text and HTML parts.
 
 use chrono::{DateTime, Utc};
 use kensa_domain::notifications::assessment::AssessmentMail;
@@ -13,7 +14,7 @@ use kensa_domain::notifications::user_invitation::InvitationDelivery;
 use kensa_domain::tenant::Role;
 
 use super::OutgoingMail;
-use super::safe::{quote_en, quote_ja};
+use super::compose::Compose;
 
 fn role_ja(role: Role) -> &'static str {
     match role {
@@ -29,44 +30,30 @@ fn utc(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-pub(super) const NOTE_JA: &str = "「」内は Kensa の利用者が入力した名称で、Kensa が内容を確認したものではありません。\n\
-                       Kensa からのリンクは上記の 1 つだけです。Kensa がメールでパスワードを尋ねることはありません。";
-pub(super) const NOTE_EN: &str = "Values in quotes were typed by Kensa users; Kensa has not checked them.\n\
-                       The link above is the only one Kensa sends. Kensa never asks for your password by mail.";
-
-/// The recipient's language first, the other after a separator.
-pub(super) fn bilingual(locale: &str, ja: String, en: String) -> String {
-    if locale == "en" { format!("{en}\n----\n\n{ja}") } else { format!("{ja}\n----\n\n{en}") }
-}
-
 pub fn user_invitation(d: &InvitationDelivery) -> OutgoingMail {
     let expires = utc(d.expires_at);
-    let ja = format!(
-        "Kensa からのお知らせです。Kensa の組織へ{role}として招待されました。\n\n\
-         組織名: {org}\n招待した人: {inviter}\n\n\
-         次のリンクから参加してください（{expires} まで有効、1 回のみ使用可）:\n{link}\n\n\
-         心当たりがない場合は、このメールを破棄してください。\n{NOTE_JA}\n",
-        role = role_ja(d.role),
-        org = quote_ja(&d.organization_name),
-        inviter = quote_ja(&d.inviter_name),
-        link = d.link,
-    );
-    let en = format!(
-        "This is a message from Kensa. A member of an organization on Kensa invited you to join it as {role}.\n\n\
-         Organization: {org}\nInvited by: {inviter}\n\n\
-         Accept with this link (valid until {expires}, single use):\n{link}\n\n\
-         If you did not expect this, ignore this mail.\n{NOTE_EN}\n",
-        role = d.role,
-        org = quote_en(&d.organization_name),
-        inviter = quote_en(&d.inviter_name),
-        link = d.link,
-    );
     let subject = if d.locale == "en" {
         "Kensa: invitation to join an organization / 組織への招待"
     } else {
         "Kensa: 組織への招待 / Invitation to join an organization"
     };
-    OutgoingMail { to: d.to.clone(), subject: subject.to_owned(), body: bilingual(&d.locale, ja, en) }
+    Compose::new(&d.locale)
+        .para(
+            format!("Kensa からのお知らせです。Kensa の組織へ{}として招待されました。", role_ja(d.role)),
+            format!(
+                "This is a message from Kensa. A member of an organization on Kensa invited you to join it as {}.",
+                d.role
+            ),
+        )
+        .field("組織名", "Organization", &d.organization_name)
+        .field("招待した人", "Invited by", &d.inviter_name)
+        .link(
+            format!("次のリンクから参加してください（{expires} まで有効、1 回のみ使用可）"),
+            format!("Accept with this link (valid until {expires}, single use)"),
+            &d.link,
+        )
+        .para("心当たりがない場合は、このメールを破棄してください。", "If you did not expect this, ignore this mail.")
+        .mail(&d.to, subject, Some(&d.organization_name))
 }
 
 /// An invitation to answer (with its single-use link) or, for a supplier already in Kensa,
@@ -84,32 +71,28 @@ pub fn assessment(m: &AssessmentMail) -> OutgoingMail {
         ),
         (false, _) => ("Kensa にサインインして回答してください".to_owned(), "Sign in to Kensa to answer".to_owned()),
     };
-    let ja = format!(
-        "Kensa からのお知らせです。取引先から、サイバーセキュリティ自己評価の回答依頼が届いています。\n\n\
-         依頼元: {buyer}\n宛先の取引先: {supplier}\nチェックシート: {template}\n\
-         対象レベル: レベル {level} まで\n回答期限: {due}\n\n{ja_action}:\n{link}\n\n{NOTE_JA}\n",
-        buyer = quote_ja(&m.buyer_name),
-        supplier = quote_ja(&m.supplier_name),
-        template = quote_ja(&m.template_name),
-        level = m.target_level,
-        link = m.link,
-    );
-    let en = format!(
-        "This is a message from Kensa. A customer asks you to complete a cybersecurity self-assessment.\n\n\
-         Requested by: {buyer}\nSupplier: {supplier}\nChecklist: {template}\n\
-         Target level: up to level {level}\nDue date: {due}\n\n{en_action}:\n{link}\n\n{NOTE_EN}\n",
-        buyer = quote_en(&m.buyer_name),
-        supplier = quote_en(&m.supplier_name),
-        template = quote_en(&m.template_name),
-        level = m.target_level,
-        link = m.link,
-    );
     let subject = if m.locale == "en" {
         format!("Kensa: security self-assessment request, due {due} / セキュリティ自己評価のご依頼")
     } else {
         format!("Kensa: セキュリティ自己評価のご依頼（期限 {due}）/ Security self-assessment request, due {due}")
     };
-    OutgoingMail { to: m.to.clone(), subject, body: bilingual(&m.locale, ja, en) }
+    Compose::new(&m.locale)
+        .para(
+            "Kensa からのお知らせです。取引先から、サイバーセキュリティ自己評価の回答依頼が届いています。",
+            "This is a message from Kensa. A customer asks you to complete a cybersecurity self-assessment.",
+        )
+        .field("依頼元", "Requested by", &m.buyer_name)
+        .field("宛先の取引先", "Supplier", &m.supplier_name)
+        .field("チェックシート", "Checklist", &m.template_name)
+        .fact(
+            "対象レベル",
+            "Target level",
+            &format!("レベル {} まで", m.target_level),
+            &format!("up to level {}", m.target_level),
+        )
+        .fact("回答期限", "Due date", &due, &due)
+        .link(ja_action, en_action, &m.link)
+        .mail(&m.to, subject, Some(&m.buyer_name))
 }
 
 /// To the buyer's owners and admins: someone who is not the invited contact accepted an
@@ -117,66 +100,88 @@ pub fn assessment(m: &AssessmentMail) -> OutgoingMail {
 pub fn supplier_claim(m: &ClaimMail) -> OutgoingMail {
     let c = &m.claim;
     let at = utc(c.created_at);
-    let ja = format!(
-        "Kensa からのお知らせです。取引先への招待リンクが、招待先とは別のアドレスの人によって受諾されました。\n\
-         転送されたリンクの可能性があるため、まだ取引先には紐付けていません。承認するか拒否してください。\n\n\
-         取引先: {supplier}\n招待先のアドレス: {invited}\n受諾した人: {name}\n受諾した人のアドレス: {email}\n\
-         受諾した組織: {org}\n受諾日時: {at}\n\n次の Kensa のページで確認してください:\n{link}\n\n{NOTE_JA}\n",
-        supplier = quote_ja(&c.supplier_name),
-        invited = quote_ja(&c.invited_email),
-        name = quote_ja(&c.claimant_name),
-        email = quote_ja(&c.claimant_email),
-        org = quote_ja(&c.claimant_organization_name),
-        link = m.link,
-    );
-    let en = format!(
-        "This is a message from Kensa. A supplier invitation was accepted by someone whose address is not the invited contact's.\n\
-         The link may have been forwarded, so the supplier has not been linked yet. Approve or reject the claim.\n\n\
-         Supplier: {supplier}\nInvited address: {invited}\nClaimed by: {name}\nClaimant's address: {email}\n\
-         Claimant's organization: {org}\nClaimed at: {at}\n\nReview it in Kensa:\n{link}\n\n{NOTE_EN}\n",
-        supplier = quote_en(&c.supplier_name),
-        invited = quote_en(&c.invited_email),
-        name = quote_en(&c.claimant_name),
-        email = quote_en(&c.claimant_email),
-        org = quote_en(&c.claimant_organization_name),
-        link = m.link,
-    );
     let subject = if m.locale == "en" {
         "Kensa: a supplier invitation needs your confirmation / 招待リンクの確認のお願い"
     } else {
         "Kensa: 招待リンクの確認のお願い / A supplier invitation needs your confirmation"
     };
-    OutgoingMail { to: m.to.clone(), subject: subject.to_owned(), body: bilingual(&m.locale, ja, en) }
+    Compose::new(&m.locale)
+        .para(
+            "Kensa からのお知らせです。取引先への招待リンクが、招待先とは別のアドレスの人によって受諾されました。\n\
+             転送されたリンクの可能性があるため、まだ取引先には紐付けていません。承認するか拒否してください。",
+            "This is a message from Kensa. A supplier invitation was accepted by someone whose address is not the invited contact's.\n\
+             The link may have been forwarded, so the supplier has not been linked yet. Approve or reject the claim.",
+        )
+        .field("取引先", "Supplier", &c.supplier_name)
+        .field("招待先のアドレス", "Invited address", &c.invited_email)
+        .field("受諾した人", "Claimed by", &c.claimant_name)
+        .field("受諾した人のアドレス", "Claimant's address", &c.claimant_email)
+        .field("受諾した組織", "Claimant's organization", &c.claimant_organization_name)
+        .fact("受諾日時", "Claimed at", &at, &at)
+        .link("次の Kensa のページで確認してください", "Review it in Kensa", &m.link)
+        // About the recipient's own organization: Kensa's footer for their account.
+        .mail(&m.to, subject, None)
 }
 
 /// Repeated failed sign-ins to the recipient's account. Says what happened and what to do;
 /// it carries no link that signs anyone in.
 pub fn login_failures(n: &LoginNotice) -> OutgoingMail {
-    let at = n.at.format("%Y-%m-%d %H:%M UTC");
-    let ja = format!(
-        "Kensa のアカウント（{to}）に対して、サインインの失敗が繰り返されています（{failures} 回、最後は {at}、接続元 {address}）。\n\n\
-         ご自身の操作であれば対応は不要です。心当たりがない場合、第三者がパスワードを推測している可能性があります。\n\
-         アカウントはロックされていません。試行は接続元ごとに遅延されます。\n\
-         パスワードが推測されにくいものか確認し、必要なら変更してください: {url}\n",
-        to = n.to,
-        failures = n.failures,
-        address = n.address,
-        url = n.sign_in_url,
-    );
-    let en = format!(
-        "Your Kensa account ({to}) has seen repeated failed sign-ins ({failures}, the last at {at} from {address}).\n\n\
-         If that was you, nothing needs doing. If not, someone may be guessing your password.\n\
-         Your account is not locked: attempts are slowed down per client address.\n\
-         Make sure your password is not guessable, and change it if in doubt: {url}\n",
-        to = n.to,
-        failures = n.failures,
-        address = n.address,
-        url = n.sign_in_url,
-    );
+    let at = utc(n.at);
+    let failures = n.failures.to_string();
     let subject = if n.locale == "en" {
         "Failed sign-ins to your Kensa account / サインイン失敗のお知らせ"
     } else {
         "【Kensa】サインイン失敗のお知らせ / Failed sign-ins to your account"
     };
-    OutgoingMail { to: n.to.clone(), subject: subject.to_owned(), body: bilingual(&n.locale, ja, en) }
+    Compose::new(&n.locale)
+        .para(
+            "Kensa のあなたのアカウントに対して、サインインの失敗が繰り返されています。",
+            "Your Kensa account has seen repeated failed sign-ins.",
+        )
+        .fact("アカウント", "Account", &n.to, &n.to)
+        .fact("失敗の回数", "Failed sign-ins", &format!("{failures} 回"), &failures)
+        .fact("最後の失敗", "Last failure", &at, &at)
+        .fact("接続元", "From address", &n.address, &n.address)
+        .para(
+            "ご自身の操作であれば対応は不要です。心当たりがない場合、第三者がパスワードを推測している可能性があります。\n\
+             アカウントはロックされていません。試行は接続元ごとに遅延されます。",
+            "If that was you, nothing needs doing. If not, someone may be guessing your password.\n\
+             Your account is not locked: attempts are slowed down per client address.",
+        )
+        .link(
+            "パスワードが推測されにくいものか確認し、必要なら変更してください",
+            "Make sure your password is not guessable, and change it if in doubt",
+            &n.sign_in_url,
+        )
+        .mail(&n.to, subject, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(locale: &str) -> LoginNotice {
+        LoginNotice {
+            to: "sato@example.com".into(),
+            name: "Sato".into(),
+            locale: locale.into(),
+            failures: 12,
+            address: "192.0.2.1".into(),
+            at: DateTime::<Utc>::default(),
+            sign_in_url: "http://kensa.test/login".into(),
+        }
+    }
+
+    #[test]
+    fn a_mail_about_the_recipients_own_account_names_no_organization_in_its_footer() {
+        let mail = login_failures(&notice("en"));
+        let text = mail.text();
+        assert!(text.starts_with("Your Kensa account has seen repeated failed sign-ins."), "{text}");
+        assert!(text.contains("From address: 192.0.2.1\n") && text.contains("失敗の回数: 12 回\n"), "{text}");
+        assert!(text.contains("your own Kensa account") && text.contains("ご自身のアカウント"), "{text}");
+        assert!(!text.contains("Contact:") && mail.contact.is_none(), "{text}");
+        let html = mail.html();
+        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"), "{html}");
+        assert_eq!(html.matches("<a href=\"http://kensa.test/login\"").count(), 2, "{html}");
+    }
 }

@@ -93,17 +93,24 @@ async fn last_accepted(
     Ok(query.order_by_desc(assessments::Column::AcceptedAt).one(conn).await?)
 }
 
+/// One review to open: for whom, of what, and what it follows.
+struct NewReview<'a> {
+    supplier: &'a suppliers::Model,
+    template: &'a templates::Model,
+    target_level: i32,
+    due_date: NaiveDate,
+    /// The accepted assessment whose answers it carries over.
+    from: Option<&'a assessments::Model>,
+}
+
 /// Creates the review in `tx` and carries `from`'s answers and evidence over to it.
 async fn create(
     tx: &crate::WriteTx,
     ctx: &TenantCtx,
-    supplier: &suppliers::Model,
-    template: &templates::Model,
-    target_level: i32,
-    due_date: NaiveDate,
-    from: Option<&assessments::Model>,
+    review: NewReview<'_>,
     now: DateTime<Utc>,
 ) -> DomainResult<assessments::Model> {
+    let NewReview { supplier, template, target_level, due_date, from } = review;
     let schedule = settings::load(tx, ctx.org_id().0).await?.schedule();
     let new = [NewAssessment {
         supplier,
@@ -224,7 +231,14 @@ pub(crate) async fn open_due(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) ->
         }
         let ctx = TenantCtx::for_background_job(OrganizationId(s.organization_id));
         let due_date = s.next_review_on.unwrap_or(today).max(today.succ_opt().unwrap_or(today));
-        let row = create(&txn, &ctx, &s, &template, from.target_level, due_date, Some(&from), now).await?;
+        let review = NewReview {
+            supplier: &s,
+            template: &template,
+            target_level: from.target_level,
+            due_date,
+            from: Some(&from),
+        };
+        let row = create(&txn, &ctx, review, now).await?;
         crate::audit::record_action(
             &txn,
             &ctx,
@@ -309,7 +323,8 @@ pub async fn open_now(
             "the supplier already has an assessment of this checklist in progress",
         ));
     }
-    let row = create(&txn, ctx, &supplier, &template, target_level, due_date, from.as_ref(), now).await?;
+    let review = NewReview { supplier: &supplier, template: &template, target_level, due_date, from: from.as_ref() };
+    let row = create(&txn, ctx, review, now).await?;
     crate::audit::record_action(
         &txn,
         ctx,

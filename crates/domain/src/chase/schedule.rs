@@ -159,7 +159,7 @@ impl Schedule {
             return Some(Step::Overdue(u32::try_from(n).unwrap_or(u32::MAX)));
         }
         // Offsets are largest first; the last one already reached is the latest step.
-        self.reminder_offsets.iter().map(|d| Step::Before(*d)).filter(|s| s.date(self, due) <= today).last()
+        self.reminder_offsets.iter().map(|d| Step::Before(*d)).rfind(|s| s.date(self, due) <= today)
     }
 
     /// The first step dated after `today` (overdue reminders never end while it is open).

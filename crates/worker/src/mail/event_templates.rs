@@ -135,9 +135,12 @@ fn body(m: &EventMail, mut c: Compose) -> Compose {
     if let Some(score) = &m.score {
         let achieved_ja = format!("{} / 対象 {}", score.achieved_level, score.target_level);
         let achieved_en = format!("{} of target {}", score.achieved_level, score.target_level);
-        c = c
-            .fact("達成率", "Achievement", &percent(score), &percent(score))
-            .fact("達成レベル", "Achieved level", &achieved_ja, &achieved_en);
+        c = c.fact("達成率", "Achievement", &percent(score), &percent(score)).fact(
+            "達成レベル",
+            "Achieved level",
+            &achieved_ja,
+            &achieved_en,
+        );
     }
     for (no, text) in &m.comments {
         c = match no {
@@ -177,7 +180,8 @@ pub fn event(m: &EventMail) -> OutgoingMail {
         None => (String::new(), String::new()),
     };
     let locale = m.locale.as_str();
-    let subject = if locale == "en" { format!("{subject_en} / {subject_ja}") } else { format!("{subject_ja} / {subject_en}") };
+    let subject =
+        if locale == "en" { format!("{subject_en} / {subject_ja}") } else { format!("{subject_ja} / {subject_en}") };
     // Mails about the buyer's own work name no one else to ask; the supplier asks the buyer.
     let contact = match m.kind {
         EventMailKind::Submitted | EventMailKind::EscalationDigest => None,

@@ -3,8 +3,8 @@
 //! are named `<UTC time>_<recipient>_<subject-slug>.eml` and hold 8-bit text, so a person
 //! finds the mail for an address with `ls` and its link with `grep`.
 
-pub mod event_templates;
 pub mod compose;
+pub mod event_templates;
 mod outbox;
 pub mod safe;
 mod smtp;

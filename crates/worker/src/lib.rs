@@ -105,13 +105,21 @@ impl Worker {
         let mut report = RunReport::default();
         self.sweep(now).await?;
         let started = std::time::Instant::now();
-        report.scan = kensa_domain::chase::scan::scan(&self.kensa, now).await?;
+        // A failed scan (a deadlock, a bad row) must not hold up the mail already queued:
+        // it is logged and tried again on the next pass.
+        match kensa_domain::chase::scan::scan(&self.kensa, now).await {
+            Ok(scan) => report.scan = scan,
+            Err(e) => error!(error = %e, "due-scan failed; queued jobs still go out"),
+        }
         report.scan_time = started.elapsed();
         if report.scan.total() > 0 {
             info!(scan = ?report.scan, elapsed_ms = report.scan_time.as_millis(), "due work decided");
         }
         loop {
-            let claimed = jobs::claim_due(&self.kensa, now, &self.id, BATCH).await?;
+            // No more than run at once: a claimed job waiting behind slow deliveries would
+            // see its lease lapse and be taken over, then sent twice.
+            let limit = BATCH.min(u64::try_from(self.concurrency).unwrap_or(BATCH));
+            let claimed = jobs::claim_due(&self.kensa, now, &self.id, limit).await?;
             if claimed.is_empty() {
                 return Ok(report);
             }

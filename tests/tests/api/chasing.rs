@@ -112,6 +112,7 @@ async fn each_event_is_mailed_once_and_finished_assessments_are_never_chased() -
     let mail = app.mails_to(&reviewer.email).into_iter().find(|m| m.contains(SUBMITTED)).unwrap_or_default();
     assert!(mail.contains("Achievement: 100.0 %"), "the score: {mail}");
     assert!(mail.contains(&format!("/assessments/{assessment}")), "{mail}");
+    assert!(mail.contains("Submitted by"), "who submitted: {mail}");
 
     let review = json!({ "decision": "request_changes", "comment": "Attach the access policy", "items": [{ "no": 1, "comment": "Which standard?" }] });
     let reply = app.post(&format!("/api/v1/assessments/{assessment}/review"), Some(&buyer.access_token), review).await;
@@ -121,6 +122,12 @@ async fn each_event_is_mailed_once_and_finished_assessments_are_never_chased() -
     let mail = app.mails_to(&supplier.email).into_iter().find(|m| m.contains(CHANGES)).unwrap_or_default();
     assert!(mail.contains("Attach the access policy") && mail.contains("No.1"), "{mail}");
     assert_eq!(count(&app, &buyer.email, CHANGES), 0, "the buyer is not told what it did");
+    // A mail to the supplier's own users is in the supplier's list of deliveries, not the buyer's.
+    let (buyer, supplier) = (app.signed_in_again(&buyer).await, app.signed_in_again(&supplier).await);
+    let target = format!("/api/v1/deliveries?target={}", supplier.email.replace('@', "%40"));
+    assert_eq!(app.get(&target, Some(&buyer.access_token)).await.body["data"], json!([]));
+    let theirs = app.get(&target, Some(&supplier.access_token)).await;
+    assert!(theirs.body["data"].as_array().is_some_and(|d| !d.is_empty()), "{}", theirs.body);
 
     // While changes are open the supplier is chased, with the comments summarised.
     run_at(&app, day(16)).await;

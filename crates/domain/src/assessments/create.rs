@@ -47,7 +47,7 @@ pub(crate) async fn create_many(
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<assessments::Model>> {
     let mut rows = Vec::with_capacity(new.len());
-    let (mut invitations, mut mails, mut jobs, mut events) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut invitations, mut mails, mut events_out, mut events) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for n in new {
         let row = assessments::Model {
             id: Uuid::now_v7(),
@@ -118,14 +118,14 @@ pub(crate) async fn create_many(
     }
     for row in &rows {
         if wants_webhooks {
-            jobs.push(Job::Event { event: Event::Sent { assessment_id: row.id } });
+            events_out.push((row.buyer_organization_id, Event::Sent { assessment_id: row.id }));
         }
         if row.follows_assessment_id.is_some() {
-            jobs.push(Job::Event { event: Event::ReviewOpened { assessment_id: row.id } });
+            events_out.push((row.buyer_organization_id, Event::ReviewOpened { assessment_id: row.id }));
         }
     }
     jobs::enqueue_deliveries(conn, &mails, now).await?;
-    jobs::enqueue_many(conn, &jobs, now).await?;
+    crate::notifications::events::queue(conn, events_out, now).await?;
     crate::scoring::snapshot::created(conn, &rows).await?;
     history::record(conn, events).await?;
     crate::suppliers::repo::mirror_review_status(conn, new.iter().map(|n| n.supplier.id), Status::Sent.as_str(), now)

@@ -146,6 +146,10 @@ pub async fn review(
     }
     let txn = k.begin_write().await?;
     repo::advance(&txn, ctx, &visible, if_match, step).await?;
+    // Stamped in the transaction, at or after the status change: the mails about the
+    // request for changes gather the comments made with it by that time.
+    let now = txn.now();
+    comments.iter_mut().for_each(|c| c.created_at = now);
     repo::insert_comments(&txn, ctx, reviewer.into(), comments).await?;
     let action = match input.decision {
         Decision::Accept => "assessment.accepted",

@@ -16,7 +16,6 @@ use super::settings;
 use crate::assessments::model::Status;
 use crate::entities::{answers, assessments, campaigns, suppliers};
 use crate::error::DomainResult;
-use crate::jobs::{self, Job};
 use crate::notifications::events::Event;
 
 /// The open statuses, in which a supplier is chased.
@@ -81,7 +80,7 @@ pub(crate) async fn on_transition(tx: &crate::WriteTx, row: &assessments::Model,
         }
     }
     if let Some(event) = event {
-        jobs::enqueue(tx, &Job::Event { event }, now).await?;
+        crate::notifications::events::queue(tx, vec![(row.buyer_organization_id, event)], now).await?;
     }
     Ok(())
 }

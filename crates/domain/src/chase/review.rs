@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::{info, instrument};
@@ -316,6 +316,9 @@ pub async fn open_now(
     let target_level = input.target_level.or(from.as_ref().map(|f| f.target_level)).unwrap_or(supplier.target_level);
     let txn = k.begin_write().await?;
     let now = txn.now();
+    // The supplier's row is the lock two openings of its review meet at (the worker's takes
+    // it too): the second sees the first's assessment.
+    suppliers::Entity::find_by_id(supplier.id).lock_exclusive().one(&txn).await?;
     let template = newest_in_line(&txn, &template).await?;
     if in_flight(&txn, supplier.id, &template).await? {
         return Err(DomainError::conflict(

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tracing::info;
 use uuid::Uuid;
@@ -19,8 +19,7 @@ use super::settings;
 use crate::Kensa;
 use crate::entities::{answers, assessments, campaigns};
 use crate::error::DomainResult;
-use crate::jobs::{self, Enqueued, Job};
-use crate::notifications::events::Event;
+use crate::notifications::events::{self, Event};
 
 /// Rows decided per write transaction: the write lock is never held for long.
 const BATCH: u64 = 500;
@@ -107,6 +106,9 @@ async fn reminders(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainRes
             // (100,000 due at once took 9.6 s on SQLite). Decided rows move past today.
             .order_by_asc(assessments::Column::NextChaseOn)
             .limit(BATCH)
+            // On PostgreSQL, workers scanning at once take disjoint batches (SQLite has one
+            // writer at a time already).
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
             .all(&txn)
             .await?;
         if due.is_empty() {
@@ -120,12 +122,13 @@ async fn reminders(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainRes
             let step = schedule.latest_step(a.due_date, today);
             if let Some(step) = step {
                 info!(assessment = %a.id, step = %step.key(), "reminder due");
-                events.push(Job::Event { event: Event::Reminder { assessment_id: a.id, step } });
+                let on = step.date(&schedule, a.due_date);
+                events.push((a.buyer_organization_id, Event::Reminder { assessment_id: a.id, step, on }));
             }
             let last = step.map(|s| s.key()).or_else(|| a.last_reminder.clone());
             moves.entry((schedule.next_step_on(a.due_date, today), last)).or_default().push(a.id);
         }
-        sent += usize::try_from(jobs::enqueue_many(&txn, &events, now).await?).unwrap_or(0);
+        sent += usize::try_from(events::queue(&txn, events, now).await?).unwrap_or(0);
         for ((next, last), ids) in moves {
             assessments::Entity::update_many()
                 .col_expr(assessments::Column::NextChaseOn, Expr::value(next))
@@ -162,7 +165,7 @@ async fn escalations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainR
     for (organization_id, assessment_ids) in by_org {
         let txn = k.begin_write().await?;
         let event = Event::EscalationDigest { organization_id, date: today, assessment_ids: assessment_ids.clone() };
-        if jobs::enqueue(&txn, &Job::Event { event }, now).await? == Enqueued::Duplicate {
+        if events::queue(&txn, vec![(organization_id, event)], now).await? == 0 {
             txn.commit().await?;
             continue;
         }
@@ -201,6 +204,9 @@ async fn remediations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> Domain
             .filter(assessments::Column::RemediationNextOn.lte(today))
             .order_by_asc(assessments::Column::RemediationNextOn)
             .limit(BATCH)
+            // A supplier's remediation update waits for this batch (and is not overwritten);
+            // another worker's scan passes these rows by.
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
             .all(&txn)
             .await?;
         if due.is_empty() {
@@ -225,7 +231,7 @@ async fn remediations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> Domain
                 let numbers: Vec<i32> = items.iter().map(|i| i.item_no).collect();
                 info!(assessment = %a.id, %date, items = numbers.len(), "remediation follow-up due");
                 let event = Event::RemediationDue { assessment_id: a.id, date, items: numbers };
-                if jobs::enqueue(&txn, &Job::Event { event }, now).await? != Enqueued::Duplicate {
+                if events::queue(&txn, vec![(a.buyer_organization_id, event)], now).await? > 0 {
                     asked += 1;
                 }
                 for i in &items {

@@ -57,7 +57,7 @@ pub struct ScheduleOverride {
     pub reminder_offsets: Option<Vec<u16>>,
     /// 1–365.
     pub overdue_interval_days: Option<u16>,
-    /// 0–365.
+    /// 1–365.
     pub escalation_after_days: Option<u16>,
     /// 1–365.
     pub review_lead_days: Option<u16>,
@@ -80,7 +80,7 @@ impl ScheduleOverride {
             }
         };
         range("overdue_interval_days", self.overdue_interval_days, 1, &mut errors);
-        range("escalation_after_days", self.escalation_after_days, 0, &mut errors);
+        range("escalation_after_days", self.escalation_after_days, 1, &mut errors);
         range("review_lead_days", self.review_lead_days, 1, &mut errors);
         if let Some(offsets) = &mut self.reminder_offsets {
             if offsets.len() > MAX_REMINDER_OFFSETS {

@@ -61,6 +61,8 @@ crate::closed_set::closed_set! {
     pub enum Channel("delivery channel") {
         Mail => "mail",
         Webhook => "webhook",
+        /// An event being fanned out into its mails and webhook calls.
+        Event => "event",
     }
 }
 

@@ -6,7 +6,7 @@
 //! all answered meanwhile.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::events::Event;
@@ -73,11 +73,18 @@ pub struct EventMail {
     /// Remediation follow-up: item numbers and their planned date.
     pub items: Vec<(i32, Option<NaiveDate>)>,
     pub digest: Vec<DigestLine>,
+    /// Suppliers of the digest beyond those listed.
+    pub digest_more: usize,
+    /// Who submitted (a submission's mail).
+    pub submitted_by: Option<String>,
     pub link: String,
     /// When a single-use invitation link stops working.
     pub link_expires_at: Option<DateTime<Utc>>,
 }
-crate::redacted_debug!(EventMail { to, locale, kind, buyer_name, supplier_name, template_name, target_level, due_date, progress, days, score, comments, items, digest, link_expires_at } secret { link });
+crate::redacted_debug!(EventMail { to, locale, kind, buyer_name, supplier_name, template_name, target_level, due_date, progress, days, score, comments, items, digest, digest_more, submitted_by, link_expires_at } secret { link });
+
+/// Suppliers listed in one escalation digest; more are counted, not listed.
+const MAX_DIGEST_LINES: usize = 100;
 
 fn page(k: &Kensa, path: &str) -> String {
     let mut url = k.public_url.clone();
@@ -155,9 +162,31 @@ fn base(to: &str, locale: Locale, kind: EventMailKind, view: &Assessment, templa
         comments: Vec::new(),
         items: Vec::new(),
         digest: Vec::new(),
+        digest_more: 0,
+        submitted_by: None,
         link,
         link_expires_at: None,
     }
+}
+
+/// The name of whoever made the assessment's latest submission.
+async fn submitter(k: &Kensa, assessment_id: Uuid) -> DomainResult<Option<String>> {
+    use crate::entities::{assessment_events, users};
+    let changes = assessment_events::Entity::find()
+        .filter(assessment_events::Column::AssessmentId.eq(assessment_id))
+        .filter(assessment_events::Column::Kind.eq("status_changed"))
+        .order_by_desc(assessment_events::Column::CreatedAt)
+        .limit(10)
+        .all(&k.db)
+        .await?;
+    let actor = changes
+        .into_iter()
+        .find(|e| e.new_value.as_ref().and_then(|v| v.as_str()) == Some("submitted"))
+        .and_then(|e| e.actor_user_id);
+    Ok(match actor {
+        Some(id) => users::Entity::find_by_id(id).one(&k.db).await?.map(|u| u.name),
+        None => None,
+    })
 }
 
 pub async fn prepare(
@@ -216,6 +245,7 @@ pub async fn prepare(
         Event::Submitted { .. } => {
             let mut mail = base(to, locale, EventMailKind::Submitted, &view, template, assessment_page);
             mail.score = score().await?;
+            mail.submitted_by = submitter(k, id).await?;
             mail
         }
         Event::ChangesRequested { at, .. } => {
@@ -251,8 +281,7 @@ async fn digest(
     locale: Locale,
     today: NaiveDate,
 ) -> DomainResult<Option<EventMail>> {
-    let mut lines = Vec::new();
-    let mut buyer_name = String::new();
+    let mut open = Vec::new();
     for chunk in ids.chunks(500) {
         let rows = assessments::Entity::find()
             .filter(assessments::Column::Id.is_in(chunk.to_vec()))
@@ -260,26 +289,32 @@ async fn digest(
             .all(&k.db)
             .await?;
         for row in rows {
-            let status = Status::try_from(row.status.as_str())?;
-            if !status.open() {
-                continue;
+            if Status::try_from(row.status.as_str())?.open() {
+                open.push(row);
             }
-            let view = crate::assessments::service::view(k, row.clone()).await?;
-            buyer_name.clone_from(&view.buyer.name);
-            lines.push(DigestLine {
-                supplier_name: view.supplier.name,
-                due_date: row.due_date,
-                days_overdue: (today - row.due_date).num_days(),
-                answered: view.progress.answered,
-                total: view.progress.total,
-                status,
-            });
         }
     }
-    if lines.is_empty() {
+    if open.is_empty() {
         return Ok(None);
     }
-    lines.sort_by(|a, b| b.days_overdue.cmp(&a.days_overdue).then_with(|| a.supplier_name.cmp(&b.supplier_name)));
+    // The longest overdue first; a mail lists a bounded number, the rest are counted.
+    open.sort_by_key(|a| (a.due_date, a.id));
+    let more = open.len().saturating_sub(MAX_DIGEST_LINES);
+    let mut lines = Vec::new();
+    let mut buyer_name = String::new();
+    for row in open.into_iter().take(MAX_DIGEST_LINES) {
+        let status = Status::try_from(row.status.as_str())?;
+        let view = crate::assessments::service::view(k, row.clone()).await?;
+        buyer_name.clone_from(&view.buyer.name);
+        lines.push(DigestLine {
+            supplier_name: view.supplier.name,
+            due_date: row.due_date,
+            days_overdue: (today - row.due_date).num_days(),
+            answered: view.progress.answered,
+            total: view.progress.total,
+            status,
+        });
+    }
     Ok(Some(EventMail {
         to: to.to_owned(),
         locale,
@@ -295,6 +330,8 @@ async fn digest(
         comments: Vec::new(),
         items: Vec::new(),
         digest: lines,
+        digest_more: more,
+        submitted_by: None,
         link: page(k, "/assessments"),
         link_expires_at: None,
     }))

@@ -60,10 +60,12 @@ pub enum Event {
         assessment_id: Uuid,
         at: DateTime<Utc>,
     },
-    /// A reminder step before or after the due date.
+    /// A reminder step before or after the due date, on the date it fell on (a changed
+    /// schedule makes other dates, and never silences or repeats one already sent).
     Reminder {
         assessment_id: Uuid,
         step: Step,
+        on: NaiveDate,
     },
     /// The worker (or the buyer) opened a re-review; the supplier is mailed by the
     /// assessment's own invitation or notice.
@@ -95,7 +97,7 @@ impl Event {
             }
             Event::Accepted { assessment_id, .. } => format!("accepted:{assessment_id}"),
             Event::Cancelled { assessment_id, .. } => format!("cancelled:{assessment_id}"),
-            Event::Reminder { assessment_id, step } => format!("reminder:{assessment_id}:{}", step.key()),
+            Event::Reminder { assessment_id, step, on } => format!("reminder:{assessment_id}:{}:{on}", step.key()),
             Event::ReviewOpened { assessment_id } => format!("review_opened:{assessment_id}"),
             Event::RemediationDue { assessment_id, date, .. } => format!("remediation_due:{assessment_id}:{date}"),
             Event::EscalationDigest { organization_id, date, .. } => format!("escalation:{organization_id}:{date}"),
@@ -133,11 +135,28 @@ impl Event {
     }
 }
 
+/// Queues events decided in the caller's transaction, each once, in the list of deliveries
+/// of the organization they belong to (a dead fan-out shows there and can be resent).
+/// Returns how many were new.
+pub(crate) async fn queue(conn: &crate::WriteTx, events: Vec<(Uuid, Event)>, now: DateTime<Utc>) -> DomainResult<u64> {
+    let jobs: Vec<(Job, Delivery)> = events
+        .into_iter()
+        .map(|(organization_id, event)| {
+            let delivery = Delivery { organization_id, channel: Channel::Event, target: event.key() };
+            (Job::Event { event }, delivery)
+        })
+        .collect();
+    jobs::enqueue_deliveries(conn, &jobs, now).await
+}
+
 /// One person who hears about an event by mail.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Recipient {
     pub email: String,
     pub locale: Locale,
+    /// The member's organization, whose list of deliveries shows the mail; none for the
+    /// supplier contact the buyer entered (the buyer's list shows that one).
+    pub organization_id: Option<Uuid>,
 }
 
 /// The buyer organization the event belongs to (whose delivery list shows its mails and
@@ -165,7 +184,13 @@ async fn members(conn: &impl ConnectionTrait, org: Uuid, roles: &[Role]) -> Doma
         .order_by_asc(users::Column::CreatedAt)
         .all(conn)
         .await?;
-    users.into_iter().map(|u| Ok(Recipient { email: u.email, locale: Locale::try_from(u.locale.as_str())? })).collect()
+    users
+        .into_iter()
+        .map(|u| {
+            let locale = Locale::try_from(u.locale.as_str())?;
+            Ok(Recipient { email: u.email, locale, organization_id: Some(u.organization_id) })
+        })
+        .collect()
 }
 
 /// The supplier side: its contact and, once its organization exists, its owners and
@@ -175,7 +200,8 @@ async fn supplier_side(conn: &impl ConnectionTrait, a: &assessments::Model) -> D
     if let Some(s) = suppliers::Entity::find_by_id(a.supplier_id).one(conn).await?
         && s.deleted_at.is_none()
     {
-        out.push(Recipient { email: s.contact_email, locale: Locale::try_from(s.contact_locale.as_str())? });
+        let locale = Locale::try_from(s.contact_locale.as_str())?;
+        out.push(Recipient { email: s.contact_email, locale, organization_id: None });
     }
     if let Some(org) = a.supplier_organization_id {
         out.extend(members(conn, org, &[Role::Owner, Role::Respondent]).await?);
@@ -252,7 +278,10 @@ pub async fn fan_out(k: &Kensa, event: &Event) -> DomainResult<u64> {
     let deliveries: Vec<(Job, Delivery)> = people
         .into_iter()
         .map(|r| {
-            let delivery = Delivery { organization_id: org, channel: Channel::Mail, target: r.email.clone() };
+            // A mail to another organization's member is in that organization's list, not
+            // the buyer's: its addresses and errors are its own.
+            let organization_id = r.organization_id.unwrap_or(org);
+            let delivery = Delivery { organization_id, channel: Channel::Mail, target: r.email.clone() };
             (Job::EventMail { event: event.clone(), to: r.email, locale: r.locale }, delivery)
         })
         .collect();

@@ -51,6 +51,9 @@ fn refusal_v6(ip: Ipv6Addr) -> Option<&'static str> {
     match segments {
         [0, 0, 0, 0, 0, 0, hi, lo] => return refusal_v4(embedded(hi, lo)),
         [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => return refusal_v4(embedded(hi, lo)),
+        // The local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215) reaches IPv4 through a local
+        // gateway whose mapping is not ours to know: refused whole.
+        [0x64, 0xff9b, 1, ..] => return Some("NAT64 (local use)"),
         [0x2002, hi, lo, ..] => return refusal_v4(embedded(hi, lo)),
         _ => {}
     }

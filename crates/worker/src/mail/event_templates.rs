@@ -132,6 +132,9 @@ fn body(m: &EventMail, mut c: Compose) -> Compose {
             );
         }
     }
+    if let Some(name) = &m.submitted_by {
+        c = c.field("提出した人", "Submitted by", name);
+    }
     if let Some(score) = &m.score {
         let achieved_ja = format!("{} / 対象 {}", score.achieved_level, score.target_level);
         let achieved_en = format!("{} of target {}", score.achieved_level, score.target_level);
@@ -165,6 +168,10 @@ fn body(m: &EventMail, mut c: Compose) -> Compose {
                     line.days_overdue, line.answered, line.total
                 ),
             );
+        }
+        if m.digest_more > 0 {
+            let more = m.digest_more;
+            c = c.fact("ほか", "And", &format!("{more} 社（一覧はリンク先）"), &format!("{more} more (see the list)"));
         }
     }
     c

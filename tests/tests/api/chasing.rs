@@ -328,6 +328,9 @@ async fn a_passed_remediation_date_is_followed_up_once_per_date_until_done() -> 
     app.post(&path, token, json!({ "remediation_due": day(10).date_naive() }))
         .await
         .assert_problem(422, "validation_failed");
+    let ancient = app.post(&path, token, json!({ "remediation_due": "1800-01-01" })).await;
+    ancient.assert_problem(422, "validation_failed");
+    assert_eq!(ancient.body["errors"][0]["code"], "out_of_range", "{}", ancient.body);
     let implemented = app.scope_of(&supplier, &assessment).await.into_iter().find(|no| *no != 1).unwrap_or(2);
     app.post(&format!("/api/v1/assessments/{assessment}/remediations/{implemented}"), token, json!({ "done": true }))
         .await

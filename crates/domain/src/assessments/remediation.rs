@@ -46,10 +46,12 @@ fn validate(input: &RemediationUpdate, today: NaiveDate) -> Vec<FieldError> {
     if input.done && input.remediation_due.is_some() {
         errors.push(FieldError::new("remediation_due", ErrorCode::InvalidValue, "a done remediation has no new date"));
     }
-    if let Some(due) = input.remediation_due
-        && due <= today
-    {
-        errors.push(FieldError::new("remediation_due", ErrorCode::InvalidValue, "must be after today"));
+    if let Some(due) = input.remediation_due {
+        if let Err(e) = crate::text::date("remediation_due", due) {
+            errors.push(e);
+        } else if due <= today {
+            errors.push(FieldError::new("remediation_due", ErrorCode::NotInFuture, "must be after today"));
+        }
     }
     if let Some(note) = &input.note {
         if note.chars().count() > MAX_NOTE {

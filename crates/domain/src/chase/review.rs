@@ -300,10 +300,13 @@ pub async fn open_now(
     {
         errors.push(FieldError::new("target_level", ErrorCode::OutOfRange, "must be 1, 2 or 3"));
     }
-    if let Some(due) = input.due_date
-        && due <= today
-    {
-        errors.push(FieldError::new("due_date", ErrorCode::InvalidValue, "must be after today"));
+    if let Some(due) = input.due_date {
+        // The same rules as a campaign's due date.
+        if let Err(e) = crate::text::date("due_date", due) {
+            errors.push(e);
+        } else if due <= today {
+            errors.push(FieldError::new("due_date", ErrorCode::NotInFuture, "the due date must be after today"));
+        }
     }
     let Some(template) = template.filter(|_| errors.is_empty()) else {
         return Err(DomainError::Validation(errors));

@@ -233,7 +233,11 @@ async fn the_annual_review_opens_at_the_lead_time_prefilled_and_only_once() -> T
     let review_on = date(&record.body["next_review_on"]);
     let accepted_on = (start + Duration::days(5)).date_naive();
     assert_eq!(Some(review_on), accepted_on.checked_add_months(Months::new(12)), "accepted + 12 months");
-    let opens = review_on - Duration::days(30);
+    // A lead time changed after acceptance re-plans the pending review.
+    let reply =
+        app.patch("/api/v1/organization/settings", Some(&buyer.access_token), json!({ "review_lead_days": 31 })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let opens = review_on - Duration::days(31);
 
     run_at(&app, opens.and_hms_opt(9, 0, 0).unwrap_or_default().and_utc() - Duration::days(1)).await;
     let buyer = app.signed_in_again(&buyer).await;

@@ -170,11 +170,18 @@ pub(crate) async fn replan_organization(
         .filter(suppliers::Column::ReviewOpensOn.is_not_null())
         .all(tx)
         .await?;
+    // Suppliers whose reviews open on the same day are updated together.
+    let mut opens: BTreeMap<NaiveDate, Vec<Uuid>> = BTreeMap::new();
     for s in pending {
         if let Some(review_on) = s.next_review_on {
+            opens.entry(base.review_opens_on(review_on)).or_default().push(s.id);
+        }
+    }
+    for (on, ids) in opens {
+        for chunk in ids.chunks(500) {
             suppliers::Entity::update_many()
-                .col_expr(suppliers::Column::ReviewOpensOn, Expr::value(base.review_opens_on(review_on)))
-                .filter(suppliers::Column::Id.eq(s.id))
+                .col_expr(suppliers::Column::ReviewOpensOn, Expr::value(on))
+                .filter(suppliers::Column::Id.is_in(chunk.to_vec()))
                 .exec(tx)
                 .await?;
         }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tracing::info;
 use uuid::Uuid;
 
@@ -85,36 +85,11 @@ impl Schedules {
 async fn reminders(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainResult<usize> {
     let mut schedules = Schedules::default();
     let mut sent = 0;
-    loop {
-        // A read first: an idle pass (most of them) never queues for the write lock.
-        let any = assessments::Entity::find()
-            .select_only()
-            .column(assessments::Column::Id)
-            .filter(assessments::Column::NextChaseOn.lte(today))
-            .filter(assessments::Column::Status.is_in(CHASED))
-            .into_tuple::<Uuid>()
-            .one(&k.db)
-            .await?;
-        if any.is_none() {
-            return Ok(sent);
-        }
-        let txn = k.begin_write().await?;
-        let due = assessments::Entity::find()
-            .filter(assessments::Column::NextChaseOn.lte(today))
-            .filter(assessments::Column::Status.is_in(CHASED))
-            // The index's order alone: a second key would sort every due row for each batch
-            // (100,000 due at once took 9.6 s on SQLite). Decided rows move past today.
-            .order_by_asc(assessments::Column::NextChaseOn)
-            .limit(BATCH)
-            // On PostgreSQL, workers scanning at once take disjoint batches (SQLite has one
-            // writer at a time already).
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .all(&txn)
-            .await?;
-        if due.is_empty() {
-            txn.commit().await?;
-            return Ok(sent);
-        }
+    let due_now = Condition::all()
+        .add(assessments::Column::NextChaseOn.lte(today))
+        .add(assessments::Column::Status.is_in(CHASED));
+    // Decided rows move past today, so each batch is new.
+    while let Some((txn, due)) = next_batch(k, due_now.clone(), assessments::Column::NextChaseOn).await? {
         let mut events = Vec::with_capacity(due.len());
         let mut moves: BTreeMap<(NaiveDate, Option<String>), Vec<Uuid>> = BTreeMap::new();
         for a in &due {
@@ -139,6 +114,7 @@ async fn reminders(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainRes
         }
         txn.commit().await?;
     }
+    Ok(sent)
 }
 
 /// One digest per buyer organization and day, listing every assessment that crossed the
@@ -188,31 +164,9 @@ async fn escalations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainR
 /// assessment and date (the latest date passed, listing every item due by then).
 async fn remediations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> DomainResult<usize> {
     let mut asked = 0;
-    loop {
-        let any = assessments::Entity::find()
-            .select_only()
-            .column(assessments::Column::Id)
-            .filter(assessments::Column::RemediationNextOn.lte(today))
-            .into_tuple::<Uuid>()
-            .one(&k.db)
-            .await?;
-        if any.is_none() {
-            return Ok(asked);
-        }
-        let txn = k.begin_write().await?;
-        let due = assessments::Entity::find()
-            .filter(assessments::Column::RemediationNextOn.lte(today))
-            .order_by_asc(assessments::Column::RemediationNextOn)
-            .limit(BATCH)
-            // A supplier's remediation update waits for this batch (and is not overwritten);
-            // another worker's scan passes these rows by.
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .all(&txn)
-            .await?;
-        if due.is_empty() {
-            txn.commit().await?;
-            return Ok(asked);
-        }
+    let due_now = Condition::all().add(assessments::Column::RemediationNextOn.lte(today));
+    // Each assessment's date moves past today in its batch (or is cleared).
+    while let Some((txn, due)) = next_batch(k, due_now.clone(), assessments::Column::RemediationNextOn).await? {
         for a in &due {
             let items = answers::Entity::find()
                 .filter(answers::Column::AssessmentId.eq(a.id))
@@ -252,4 +206,41 @@ async fn remediations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> Domain
         }
         txn.commit().await?;
     }
+    Ok(asked)
+}
+
+/// The next batch of assessments matching `due`, read in a write transaction in the order of
+/// its date index `by` (a second sort key would sort every due row for each batch: 100,000
+/// due at once took 9.6 s on SQLite), locked for the caller's decisions; `None` when nothing
+/// is due. An idle pass (most of them) reads first and never queues for the write lock. On
+/// PostgreSQL, workers scanning at once take disjoint batches (`SKIP LOCKED`), and a
+/// supplier's change to one of these rows waits for the batch; SQLite has one writer anyway.
+async fn next_batch(
+    k: &Kensa,
+    due: Condition,
+    by: assessments::Column,
+) -> DomainResult<Option<(crate::WriteTx, Vec<assessments::Model>)>> {
+    let any = assessments::Entity::find()
+        .select_only()
+        .column(assessments::Column::Id)
+        .filter(due.clone())
+        .into_tuple::<Uuid>()
+        .one(&k.db)
+        .await?;
+    if any.is_none() {
+        return Ok(None);
+    }
+    let txn = k.begin_write().await?;
+    let batch = assessments::Entity::find()
+        .filter(due)
+        .order_by_asc(by)
+        .limit(BATCH)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .all(&txn)
+        .await?;
+    if batch.is_empty() {
+        txn.commit().await?;
+        return Ok(None);
+    }
+    Ok(Some((txn, batch)))
 }

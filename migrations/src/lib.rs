@@ -16,6 +16,7 @@ mod m0008_scores;
 mod m0009_comparison_indexes;
 mod m0010_chasing;
 mod m0011_webhooks;
+mod m0012_browser_sessions;
 mod util;
 
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_comparison_indexes::Migration),
             Box::new(m0010_chasing::Migration),
             Box::new(m0011_webhooks::Migration),
+            Box::new(m0012_browser_sessions::Migration),
         ]
     }
 }

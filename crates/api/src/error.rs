@@ -68,6 +68,9 @@ pub enum ApiError {
     /// 415: wrong `Content-Type`.
     #[error("unsupported media type: send {0}")]
     UnsupportedMediaType(&'static str),
+    /// 403: a page's form (or script) did not carry the CSRF token of the page.
+    #[error("the form is out of date or did not come from this site; reload the page and try again")]
+    CsrfFailed,
 }
 
 impl ApiError {
@@ -117,6 +120,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType, "Unsupported media type")
             }
+            ApiError::CsrfFailed => (StatusCode::FORBIDDEN, ErrorCode::CsrfFailed, "Forbidden"),
         }
     }
 

@@ -23,5 +23,6 @@ pub mod schemas;
 pub mod startup;
 pub mod state;
 pub mod text_guard;
+pub mod web;
 
 pub use startup::Application;

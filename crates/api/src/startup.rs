@@ -82,7 +82,12 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| ConfigError::new("KENSA_BIND", format!("cannot listen on {}: {e}", settings.bind)))?;
         let port = listener.local_addr().map_err(|e| ConfigError::new("KENSA_BIND", e.to_string()))?.port();
-        let state = web::Data::new(AppState { kensa: kensa.clone(), redis, metrics: Arc::new(Metrics::default()) });
+        let state = web::Data::new(AppState {
+            kensa: kensa.clone(),
+            redis,
+            metrics: Arc::new(Metrics::default()),
+            secure_cookies: settings.env != kensa_domain::config::Environment::Development,
+        });
         let schema = web::Data::new(graphql::build_schema());
         let exposure = web::Data::new(Exposure::from_settings(&settings));
         let (public_docs, public_metrics) = (settings.public_docs, settings.metrics_on_public_port());
@@ -112,6 +117,7 @@ impl Application {
                 .wrap(from_fn(observe::observe))
                 .wrap(from_fn(exposure::headers))
                 .configure(rest::configure)
+                .configure(crate::web::configure)
                 .service(resource("/healthz").route(web::get().to(health::healthz)))
                 .service(resource("/readyz").route(web::get().to(health::readyz)))
                 .configure(|cfg| {

@@ -39,6 +39,7 @@ error_codes! {
     ClaimPending = "claim_pending",
     ConcurrentUpdate = "concurrent_update",
     ContentMismatch = "content_mismatch",
+    CsrfFailed = "csrf_failed",
     DownloadsBusy = "downloads_busy",
     Duplicate = "duplicate",
     EmailTaken = "email_taken",

@@ -65,7 +65,7 @@ fn too_many(code: ErrorCode, detail: String) -> ApiError {
 }
 
 /// The body as it arrives, cut off (and `over` set) past [`MAX_BODY_BYTES`].
-fn counted(
+pub(crate) fn counted(
     payload: web::Payload,
     over: Rc<Cell<bool>>,
 ) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> {
@@ -82,16 +82,22 @@ fn counted(
 }
 
 /// What the form held: (file name, declared type, staged file) and the item number.
-async fn read_form(
-    state: &AppState,
-    mut form: Multipart,
-    over: &Cell<bool>,
-) -> ApiResult<(Option<(String, String, Staged)>, Option<u32>)> {
+/// What an upload form held.
+pub(crate) struct UploadForm {
+    /// (file name, declared type, staged file)
+    pub file: Option<(String, String, Staged)>,
+    pub item_no: Option<u32>,
+    /// The other small fields (a page's CSRF token).
+    pub fields: Vec<(String, String)>,
+}
+
+pub(crate) async fn read_form(state: &AppState, mut form: Multipart, over: &Cell<bool>) -> ApiResult<UploadForm> {
     let too_large = |e: actix_multipart::MultipartError| {
         if over.get() { ApiError::PayloadTooLarge(MAX_BODY_BYTES) } else { malformed(e) }
     };
     let mut file = None;
     let mut item_no = None;
+    let mut fields = Vec::new();
     let mut parts = 0;
     while let Some(field) = form.next().await {
         let mut field = field.map_err(too_large)?;
@@ -138,14 +144,16 @@ async fn read_form(
             }
             bytes.extend_from_slice(&chunk);
         }
+        let text = String::from_utf8_lossy(&bytes).trim().to_owned();
         if name == "item_no" {
-            let text = String::from_utf8_lossy(&bytes).trim().to_owned();
             item_no = Some(text.parse::<u32>().map_err(|_| {
                 ApiError::from(DomainError::validation("item_no", ErrorCode::InvalidValue, "must be an item number"))
             })?);
+        } else {
+            fields.push((name, text));
         }
     }
-    Ok((file, item_no))
+    Ok(UploadForm { file, item_no, fields })
 }
 
 /// Upload evidence
@@ -220,7 +228,7 @@ async fn receive(
     };
     let over = Rc::new(Cell::new(false));
     let form = Multipart::new(req.headers(), counted(payload, over.clone()));
-    let (file, item_no) = read_form(&state, form, &over).await?;
+    let UploadForm { file, item_no, .. } = read_form(&state, form, &over).await?;
     let (file_name, content_type, file) = file.ok_or_else(|| {
         ApiError::from(DomainError::validation("file", ErrorCode::Required, "send the file in the field `file`"))
     })?;
@@ -306,7 +314,17 @@ pub async fn download(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (id, evidence_id) = path.into_inner();
-    let (meta, file, slot) = evidence::download(&state.kensa, &auth.0, id, evidence_id).await?;
+    file_response(&state, &auth.0, id, evidence_id).await
+}
+
+/// The file as a download (REST and the pages).
+pub(crate) async fn file_response(
+    state: &AppState,
+    ctx: &kensa_domain::tenant::TenantCtx,
+    id: Uuid,
+    evidence_id: Uuid,
+) -> ApiResult<HttpResponse> {
+    let (meta, file, slot) = evidence::download(&state.kensa, ctx, id, evidence_id).await?;
     let disposition = attachment(&meta.file_name);
     // Streamed from the store a chunk at a time. The slot goes with the body, so it is held
     // until the last byte has been written.

@@ -14,6 +14,7 @@ pub mod remediation;
 pub(crate) mod repo;
 pub mod review;
 pub mod service;
+pub mod sheet;
 pub mod staging;
 
 pub(crate) use create::{NewAssessment, create_many};

@@ -158,26 +158,36 @@ pub async fn questions(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Vec
         if i32::from(item.level) > visible.row().target_level {
             continue;
         }
-        let answer = match answers.get(&i32::try_from(item.no).map_err(DomainError::internal)?) {
-            Some(a) => Some(answer_view(a)?),
-            None => None,
-        };
-        out.push(Question {
-            no: item.no,
-            level: item.level,
-            level_inferred: item.level_inferred,
-            category: category.number,
-            category_name: category.name.clone(),
-            section: section.code.clone(),
-            question: item.question.clone(),
-            criteria: item.criteria.clone(),
-            scope: item.scope.clone(),
-            frequency: item.frequency.clone(),
-            notes: item.notes.clone(),
-            answer,
-        });
+        out.push(question(category, section, item, &answers)?);
     }
     Ok(out)
+}
+
+/// One item as a question, with its answer from `answers` (by item number).
+pub(crate) fn question(
+    category: &crate::templates::model::Category,
+    section: &crate::templates::model::Section,
+    item: &crate::templates::model::Item,
+    answers: &std::collections::HashMap<i32, answers::Model>,
+) -> DomainResult<Question> {
+    let answer = match answers.get(&i32::try_from(item.no).map_err(DomainError::internal)?) {
+        Some(a) => Some(answer_view(a)?),
+        None => None,
+    };
+    Ok(Question {
+        no: item.no,
+        level: item.level,
+        level_inferred: item.level_inferred,
+        category: category.number,
+        category_name: category.name.clone(),
+        section: section.code.clone(),
+        question: item.question.clone(),
+        criteria: item.criteria.clone(),
+        scope: item.scope.clone(),
+        frequency: item.frequency.clone(),
+        notes: item.notes.clone(),
+        answer,
+    })
 }
 
 /// The buyer withdraws one assessment.

@@ -1,5 +1,6 @@
 //! Sign-up, sign-in, token rotation and request authentication.
 
+pub mod browser;
 pub mod hash_pool;
 pub mod notice;
 pub mod password;

@@ -333,7 +333,7 @@ async fn reuse_detected(
 
 /// Revokes every token of the family in `txn`; the caller clears the principal cache once
 /// the transaction is committed.
-async fn revoke_family(txn: &WriteTx, family: uuid::Uuid, now: DateTime<Utc>) -> DomainResult<()> {
+pub(crate) async fn revoke_family(txn: &WriteTx, family: uuid::Uuid, now: DateTime<Utc>) -> DomainResult<()> {
     refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
         .filter(refresh_tokens::Column::FamilyId.eq(family))
@@ -370,7 +370,7 @@ pub async fn logout(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Domai
 
 /// Whether the sign-in `sid` of `user_id` still has a live refresh token (cached a few
 /// seconds, like the principal).
-async fn session_open(k: &Kensa, sid: uuid::Uuid, user_id: uuid::Uuid) -> DomainResult<bool> {
+pub(crate) async fn session_open(k: &Kensa, sid: uuid::Uuid, user_id: uuid::Uuid) -> DomainResult<bool> {
     if let Some(open) = k.principals.session_open(sid) {
         return Ok(open);
     }
@@ -393,30 +393,37 @@ pub async fn authenticate(k: &Kensa, bearer: &str, meta: RequestMeta) -> DomainR
     const INVALID: DomainError =
         DomainError::Unauthenticated { code: ErrorCode::InvalidToken, detail: "the access token is not valid" };
     let claims = k.jwt.verify(bearer, k.now())?;
-    let principal = match k.principals.get(claims.sub) {
-        Some(cached) => cached,
-        None => {
-            let user = users_repo::find_by_id(&k.db, claims.sub).await?.ok_or(INVALID)?;
-            let org = crate::entities::organizations::Entity::find_by_id(user.organization_id)
-                .one(&k.db)
-                .await?
-                .ok_or(INVALID)?;
-            let me = std::sync::Arc::new(Me::new(User::from_row(user)?, org.into()));
-            k.principals.put(me.clone());
-            me
-        }
-    };
+    let principal = principal(k, claims.sub).await?.ok_or(INVALID)?;
     if !principal.user.active || principal.user.organization_id != claims.org {
         return Err(INVALID);
     }
     if !session_open(k, claims.sid, claims.sub).await? {
         return Err(SESSION_REVOKED);
     }
-    Ok(TenantCtx::authenticated(
+    Ok(tenant_of(principal, meta))
+}
+
+/// The user and organization as the principal cache (a few seconds old) or the database
+/// sees them; `None` when the user no longer exists.
+pub(crate) async fn principal(k: &Kensa, user_id: uuid::Uuid) -> DomainResult<Option<std::sync::Arc<Me>>> {
+    if let Some(cached) = k.principals.get(user_id) {
+        return Ok(Some(cached));
+    }
+    let Some(user) = users_repo::find_by_id(&k.db, user_id).await? else { return Ok(None) };
+    let Some(org) = crate::entities::organizations::Entity::find_by_id(user.organization_id).one(&k.db).await? else {
+        return Ok(None);
+    };
+    let me = std::sync::Arc::new(Me::new(User::from_row(user)?, org.into()));
+    k.principals.put(me.clone());
+    Ok(Some(me))
+}
+
+pub(crate) fn tenant_of(principal: std::sync::Arc<Me>, meta: RequestMeta) -> TenantCtx {
+    TenantCtx::authenticated(
         OrganizationId(principal.user.organization_id),
         UserId(principal.user.id),
         principal.user.role,
         meta,
         Some(principal),
-    ))
+    )
 }

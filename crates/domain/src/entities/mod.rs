@@ -8,6 +8,7 @@ pub mod assessment_events;
 pub mod assessment_scores;
 pub mod assessments;
 pub mod audit_events;
+pub mod browser_sessions;
 pub mod campaigns;
 pub mod comparison_rows;
 pub mod evidence;

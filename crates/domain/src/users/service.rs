@@ -181,3 +181,14 @@ pub async fn update(k: &Kensa, admin: AdminCtx<'_>, user_id: UserId, changes: Us
     k.principals.invalidate(user_id.0);
     User::from_row(updated)
 }
+
+/// The names of the caller's colleagues (any role may see who in its own organization
+/// changed an answer or wrote a comment). Never another organization's people.
+#[instrument(skip_all, fields(org = %ctx.org_id()))]
+pub async fn colleague_names(k: &Kensa, ctx: &TenantCtx) -> DomainResult<std::collections::HashMap<uuid::Uuid, String>> {
+    let rows = crate::entities::users::Entity::find()
+        .filter(crate::entities::users::Column::OrganizationId.eq(ctx.org_id().0))
+        .all(&k.db)
+        .await?;
+    Ok(rows.into_iter().map(|u| (u.id, u.name)).collect())
+}

@@ -1,0 +1,87 @@
+//! The web interface for people: server-rendered pages in Japanese and English over the
+//! same domain services as REST and GraphQL (no business rule lives here).
+//!
+//! Browsers authenticate with a cookie bound to a server-side session
+//! ([`kensa_domain::auth::browser`]); every form carries a CSRF token and cross-site
+//! writes are refused; pages are served with a strict Content-Security-Policy (own script
+//! and styles only, no inline code, no framing). The cookie never authenticates `/api/v1`
+//! or `/graphql`.
+
+pub mod assets;
+pub mod context;
+mod errors;
+pub mod forms;
+pub mod i18n;
+pub mod layout;
+pub mod pages;
+
+use actix_web::middleware::from_fn;
+use actix_web::{HttpResponse, Resource, web};
+
+use pages::{assessment, assessments, invitations, session, upload};
+
+async fn method_not_allowed() -> Result<HttpResponse, crate::error::ApiError> {
+    Err(crate::error::ApiError::MethodNotAllowed)
+}
+
+/// A page resource: its refusals become HTML pages, cross-site writes are refused.
+fn page(path: &str) -> Resource<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::resource(path).default_service(web::to(method_not_allowed)).wrap(from_fn(errors::page_layer))
+}
+
+/// The paths of every page (for the isolation and security tests).
+pub const PAGE_PATHS: &[&str] = &[
+    "/",
+    "/sign-in",
+    "/sign-out",
+    "/language/{lang}",
+    "/invitations/{token}",
+    "/invitations/{token}/link",
+    "/join/{token}",
+    "/assessments",
+    "/assessments/{id}",
+    "/assessments/{id}/items/{no}",
+    "/assessments/{id}/submit",
+    "/assessments/{id}/review",
+    "/assessments/{id}/comments",
+    "/assessments/{id}/evidence",
+    "/assessments/{id}/evidence/{evidence_id}",
+    "/assessments/{id}/evidence/{evidence_id}/delete",
+];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource(assets::CSS_PATH).route(web::get().to(assets::css)))
+        .service(web::resource(assets::JS_PATH).route(web::get().to(assets::js)))
+        .service(page("/").route(web::get().to(session::home)))
+        .service(page("/sign-in").route(web::get().to(session::page)).route(web::post().to(session::submit)))
+        .service(page("/sign-out").route(web::post().to(session::sign_out)))
+        .service(page("/language/{lang}").route(web::get().to(session::language)))
+        .service(
+            page("/invitations/{token}")
+                .route(web::get().to(invitations::show))
+                .route(web::post().to(invitations::accept_new)),
+        )
+        .service(page("/invitations/{token}/link").route(web::post().to(invitations::accept_signed_in)))
+        .service(
+            page("/join/{token}").route(web::get().to(invitations::join)).route(web::post().to(invitations::accept_join)),
+        )
+        .service(page("/assessments").route(web::get().to(assessments::list)))
+        .service(page("/assessments/{id}").route(web::get().to(assessment::show)))
+        .service(page("/assessments/{id}/items/{no}").route(web::post().to(assessment::save_item)))
+        .service(page("/assessments/{id}/submit").route(web::post().to(assessment::submit)))
+        .service(page("/assessments/{id}/review").route(web::post().to(assessment::review)))
+        .service(page("/assessments/{id}/comments").route(web::post().to(assessment::add_comment)))
+        .service(page("/assessments/{id}/evidence").route(web::post().to(upload::upload)))
+        .service(page("/assessments/{id}/evidence/{evidence_id}").route(web::get().to(assessment::download)))
+        .service(
+            page("/assessments/{id}/evidence/{evidence_id}/delete").route(web::post().to(assessment::delete_evidence)),
+        );
+}

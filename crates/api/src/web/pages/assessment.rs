@@ -1,0 +1,713 @@
+//! `/assessments/{id}`: the check sheet of one assessment, for the supplier who answers it
+//! and the buyer who reviews it. Every action calls the service the API calls.
+//!
+//! Each item saves on its own. Its form carries the answer it was based on (the answer's
+//! `updated_at`); a save finds the item changed since — by a colleague in another tab —
+//! refuses, shows who changed it to what, and keeps what was typed. The assessment's
+//! version is read in the same step and passed to the service as `If-Match`, so a change
+//! between the check and the write is caught too (and the check runs again).
+
+use std::collections::{BTreeSet, HashMap};
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDate;
+use kensa_domain::assessments::answers;
+use kensa_domain::assessments::evidence::{self, Evidence};
+use kensa_domain::assessments::model::{Answer, AnswerInput, Comment, Question, Side, Status, Visibility};
+use kensa_domain::assessments::review::{self, CommentInput, Decision, ItemComment, ReviewInput};
+use kensa_domain::assessments::sheet::{Sheet, sheet};
+use kensa_domain::precondition::IfMatch;
+use kensa_domain::templates::AnswerStatus;
+use kensa_domain::tenant::TenantCtx;
+use kensa_domain::{DomainError, ErrorCode, FieldError};
+use maud::{Markup, html};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::assessments::status_badge;
+use crate::error::{ApiError, ApiResult};
+use crate::web::context::{Form, Posted, Web, redirect};
+use crate::web::forms::{errors_for, field_errors, general_errors, summary};
+use crate::web::layout::{self, csrf_field};
+
+#[derive(Deserialize, Default)]
+pub struct SheetQuery {
+    level: Option<u8>,
+    unanswered: Option<String>,
+    /// A notice after a redirect: `saved`, `submitted`, `accepted`, `changes_requested`.
+    done: Option<String>,
+}
+
+/// Everything the page shows besides the sheet.
+struct Extras {
+    evidence: Vec<Evidence>,
+    comments: Vec<Comment>,
+    names: HashMap<Uuid, String>,
+}
+
+/// What the visitor typed into one item and why it came back.
+struct Draft<'a> {
+    no: u32,
+    form: &'a Form,
+    errors: Vec<FieldError>,
+    /// The item changed since the visitor's page was rendered.
+    conflict: bool,
+}
+
+fn basis(answer: Option<&Answer>) -> String {
+    answer.map_or_else(|| "none".to_owned(), |a| a.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
+}
+
+fn unanswered(q: &Question) -> bool {
+    q.answer.as_ref().is_none_or(|a| a.carried_over)
+}
+
+async fn extras(w: &Web, ctx: &TenantCtx, id: Uuid) -> ApiResult<Extras> {
+    let k = &w.state.kensa;
+    Ok(Extras {
+        evidence: evidence::list(k, ctx, id).await?,
+        comments: review::comments(k, ctx, id, None).await?,
+        names: kensa_domain::users::service::colleague_names(k, ctx).await?,
+    })
+}
+
+fn status_label(w: &Web, sheet: &Sheet, status: AnswerStatus) -> String {
+    match sheet.scale.entry(status) {
+        Some(e) => format!("{} / {}", w.lang.pick(&e.label_ja, &e.label_en), w.lang.pick(&e.label_en, &e.label_ja)),
+        None => status.as_str().to_owned(),
+    }
+}
+
+/// Items the buyer asked about when it requested changes: its shared item comments since
+/// the last submission.
+fn concerned_items(sheet: &Sheet, comments: &[Comment]) -> BTreeSet<i32> {
+    if sheet.assessment.status != Status::ChangesRequested {
+        return BTreeSet::new();
+    }
+    let since = sheet.assessment.submitted_at;
+    comments
+        .iter()
+        .filter(|c| c.author_organization_id == sheet.assessment.buyer.id && c.visibility == Visibility::Shared)
+        .filter(|c| since.is_none_or(|s| c.created_at >= s))
+        .filter_map(|c| c.item_no)
+        .collect()
+}
+
+fn author(w: &Web, sheet: &Sheet, extras: &Extras, c: &Comment) -> String {
+    let org = if c.author_organization_id == sheet.assessment.buyer.id {
+        &sheet.assessment.buyer.name
+    } else {
+        &sheet.assessment.supplier.name
+    };
+    match c.author_user_id.and_then(|u| extras.names.get(&u)) {
+        Some(name) => format!("{name} ({org})"),
+        None => {
+            let _ = w;
+            org.clone()
+        }
+    }
+}
+
+fn comment_list(w: &Web, sheet: &Sheet, extras: &Extras, item: Option<i32>) -> Markup {
+    let t = w.t();
+    let mine: Vec<&Comment> = extras.comments.iter().filter(|c| c.item_no == item).collect();
+    html! {
+        @if !mine.is_empty() {
+            ul.comments {
+                @for c in mine {
+                    li class=(if c.visibility == Visibility::Internal { "internal" } else { "" }) {
+                        p.meta {
+                            (author(w, sheet, extras, c)) " · " (layout::datetime(w, c.created_at))
+                            @if c.visibility == Visibility::Internal { " · " strong { (t.internal) } }
+                        }
+                        p { (c.body) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn comment_form(w: &Web, sheet: &Sheet, item: Option<u32>) -> Markup {
+    let t = w.t();
+    let id = sheet.assessment.id;
+    let suffix = item.map_or_else(|| "all".to_owned(), |n| n.to_string());
+    html! {
+        details {
+            summary { (t.add_comment) }
+            form method="post" action={ "/assessments/" (id) "/comments" } {
+                (csrf_field(w))
+                @if let Some(no) = item { input type="hidden" name="item_no" value=(no); }
+                label for={ "comment-body-" (suffix) } { (t.comment) }
+                textarea id={ "comment-body-" (suffix) } name="body" required maxlength="10000" {}
+                @if sheet.side == Side::Buyer {
+                    label.check for={ "comment-internal-" (suffix) } {
+                        input type="checkbox" id={ "comment-internal-" (suffix) } name="internal" value="1";
+                        " " (t.internal_note)
+                    }
+                }
+                p { button.secondary type="submit" { (t.add_comment) } }
+            }
+        }
+    }
+}
+
+fn evidence_block(w: &Web, sheet: &Sheet, extras: &Extras, no: u32, editable: bool) -> Markup {
+    let t = w.t();
+    let id = sheet.assessment.id;
+    let files: Vec<&Evidence> =
+        extras.evidence.iter().filter(|e| e.item_no == i32::try_from(no).ok()).collect();
+    html! {
+        div.evidence {
+            h5 { (t.evidence) }
+            @if files.is_empty() { p.hint { (t.no_evidence) } }
+            ul.evidence-list {
+                @for f in &files {
+                    li {
+                        a href={ "/assessments/" (id) "/evidence/" (f.id) } download { (f.file_name) }
+                        " (" (f.size / 1024) " KiB)"
+                        @if editable {
+                            form.inline method="post" action={ "/assessments/" (id) "/evidence/" (f.id) "/delete" } {
+                                (csrf_field(w))
+                                " " button.link type="submit" aria-label={ (t.delete) " " (f.file_name) } { (t.delete) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if editable {
+                form method="post" action={ "/assessments/" (id) "/evidence" } enctype="multipart/form-data" {
+                    (csrf_field(w))
+                    input type="hidden" name="item_no" value=(no);
+                    label for={ "file-" (no) } { (t.file) }
+                    input type="file" id={ "file-" (no) } name="file" required;
+                    " " button.secondary type="submit" { (t.upload) }
+                }
+            }
+        }
+    }
+}
+
+fn answer_facts(w: &Web, sheet: &Sheet, a: &Answer) -> Markup {
+    let t = w.t();
+    html! {
+        dl.facts {
+            dt { (t.answer) } dd { (status_label(w, sheet, a.status)) }
+            @if let Some(r) = &a.reason { dt { (t.reason) } dd { (r) } }
+            @if let Some(p) = &a.remediation_plan { dt { (t.remediation_plan) } dd { (p) } }
+            @if let Some(d) = a.remediation_due { dt { (t.remediation_due) } dd { (layout::date(w, d)) } }
+            @if let Some(c) = &a.comment { dt { (t.remark) } dd { (c) } }
+        }
+    }
+}
+
+fn textarea(id: &str, name: &str, label: &str, value: &str, errors: &[FieldError]) -> Markup {
+    let mine = errors_for(errors, name);
+    html! {
+        label for=(id) { (label) }
+        @if !mine.is_empty() { p.field-error id={ (id) "-error" } { @for e in &mine { (e.message) " " } } }
+        textarea id=(id) name=(name) maxlength="10000"
+            aria-invalid=[(!mine.is_empty()).then_some("true")]
+            aria-describedby=[(!mine.is_empty()).then(|| format!("{id}-error"))] { (value) }
+    }
+}
+
+fn answer_form(w: &Web, sheet: &Sheet, q: &Question, draft: Option<&Draft<'_>>) -> Markup {
+    let t = w.t();
+    let no = q.no;
+    let a = q.answer.as_ref();
+    let typed = |name: &str, saved: Option<String>| -> String {
+        match draft {
+            Some(d) => d.form.get(name).to_owned(),
+            None => saved.unwrap_or_default(),
+        }
+    };
+    let status = typed("status", a.map(|a| a.status.as_str().to_owned()));
+    let reason = typed("reason", a.and_then(|a| a.reason.clone()));
+    let plan = typed("remediation_plan", a.and_then(|a| a.remediation_plan.clone()));
+    let due = typed("remediation_due", a.and_then(|a| a.remediation_due.map(|d| d.to_string())));
+    let remark = typed("comment", a.and_then(|a| a.comment.clone()));
+    let errors: &[FieldError] = draft.map_or(&[], |d| &d.errors);
+    let status_errors = errors_for(errors, "status");
+    html! {
+        form.answer method="post" action={ "/assessments/" (sheet.assessment.id) "/items/" (no) }
+            data-inline data-focus={ "saved-" (no) } {
+            (csrf_field(w))
+            input type="hidden" name="basis" value=(basis(a));
+            (summary(t.form_errors, &general_errors(errors, &["status", "reason", "remediation_plan", "remediation_due", "comment"])))
+            label for={ "status-" (no) } { (t.answer) }
+            @if !status_errors.is_empty() { p.field-error { @for e in &status_errors { (e.message) " " } } }
+            select id={ "status-" (no) } name="status" {
+                option value="" selected[status.is_empty()] { "— " (t.not_answered) " —" }
+                @for entry in sheet.scale.statuses.iter().filter(|e| e.enabled) {
+                    option value=(entry.status.as_str()) selected[status == entry.status.as_str()] {
+                        (status_label(w, sheet, entry.status))
+                    }
+                }
+            }
+            div data-when="not_applicable" {
+                (textarea(&format!("reason-{no}"), "reason", t.reason, &reason, errors))
+            }
+            div data-when="not_implemented partially_implemented" {
+                (textarea(&format!("plan-{no}"), "remediation_plan", t.remediation_plan, &plan, errors))
+                label for={ "due-" (no) } { (t.remediation_due) }
+                @let due_errors = errors_for(errors, "remediation_due");
+                @if !due_errors.is_empty() { p.field-error { @for e in &due_errors { (e.message) " " } } }
+                input type="date" id={ "due-" (no) } name="remediation_due" value=(due);
+            }
+            (textarea(&format!("remark-{no}"), "comment", t.remark, &remark, errors))
+            div.actions {
+                button type="submit" { (t.save) }
+                span.hint id={ "saved-" (no) } tabindex="-1" role="status" {
+                    @if let Some(a) = a {
+                        (t.last_changed_by) ": " (layout::datetime(w, a.updated_at))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn item_card(
+    w: &Web,
+    sheet: &Sheet,
+    extras: &Extras,
+    q: &Question,
+    concerned: &BTreeSet<i32>,
+    draft: Option<&Draft<'_>>,
+    just_saved: bool,
+) -> Markup {
+    let t = w.t();
+    let no = q.no;
+    let editable = sheet.can_answer && sheet.assessment.status.editable();
+    let is_concerned = concerned.contains(&i32::try_from(no).unwrap_or_default());
+    let mut class = String::from("item");
+    if is_concerned {
+        class.push_str(" concerned");
+    }
+    if unanswered(q) && sheet.side == Side::Supplier {
+        class.push_str(" unanswered");
+    }
+    html! {
+        article class=(class) id={ "item-" (no) } data-swap aria-labelledby={ "item-title-" (no) } {
+            h4 id={ "item-title-" (no) } { "No." (no) " " span.badge { "Lv" (q.level) } }
+            @if is_concerned { (layout::notice("error", t.concerned)) }
+            p { (q.question) }
+            @if !q.criteria.is_empty() {
+                p.meta { (t.criteria) }
+                ul { @for c in &q.criteria { li { (c) } } }
+            }
+            @if !q.scope.is_empty() { p.meta { (t.scope_label) ": " (q.scope.join(" / ")) } }
+            @if !q.frequency.is_empty() { p.meta { (t.frequency) ": " (q.frequency.join(" / ")) } }
+            @if let Some(d) = draft.filter(|d| d.conflict) {
+                div.notice.error role="alert" {
+                    strong { (t.conflict_title) }
+                    p { (t.conflict_body) }
+                    @if let Some(a) = &q.answer {
+                        p { (t.conflict_now) " — " (t.last_changed_by) ": "
+                            (a.answered_by.and_then(|u| extras.names.get(&u)).map_or("?", String::as_str))
+                            " · " (layout::datetime(w, a.updated_at)) }
+                        (answer_facts(w, sheet, a))
+                    }
+                    @let _ = d;
+                }
+            }
+            @if just_saved { (layout::notice("ok", t.saved)) }
+            @if q.answer.as_ref().is_some_and(|a| a.carried_over) { (layout::notice("warn", t.carried_over)) }
+            @if editable {
+                (answer_form(w, sheet, q, draft))
+            } @else if let Some(a) = &q.answer {
+                (answer_facts(w, sheet, a))
+            } @else {
+                p.hint { (t.not_answered) }
+            }
+            @if sheet.can_review && sheet.assessment.status == Status::Submitted {
+                label for={ "review-item-" (no) } { (t.review_item_comment) }
+                textarea id={ "review-item-" (no) } name={ "item_" (no) } form="review-form" maxlength="10000" {}
+            }
+            (evidence_block(w, sheet, extras, no, editable))
+            div.thread {
+                h5 { (t.comments) }
+                (comment_list(w, sheet, extras, i32::try_from(no).ok()))
+                @if sheet.can_answer || sheet.can_review { (comment_form(w, sheet, Some(no))) }
+            }
+        }
+    }
+}
+
+fn progress_panel(w: &Web, sheet: &Sheet) -> Markup {
+    let t = w.t();
+    html! {
+        section #progress-panel data-swap aria-labelledby="progress-heading" {
+            h2 #progress-heading { (t.progress) }
+            @for level in 1..=u8::try_from(sheet.assessment.target_level).unwrap_or(3) {
+                @let items: Vec<&Question> = sheet.questions().filter(|q| q.level == level).collect();
+                @let done = items.iter().filter(|q| !unanswered(q)).count();
+                (layout::progress(&format!("Lv{level}"), done, items.len()))
+            }
+        }
+    }
+}
+
+fn submit_panel(w: &Web, sheet: &Sheet, refused: &[FieldError]) -> Markup {
+    let t = w.t();
+    let open: Vec<&Question> = sheet.questions().filter(|q| unanswered(q)).collect();
+    html! {
+        section #submit-panel data-swap aria-labelledby="submit-heading" {
+            h2 #submit-heading { (t.submit_title) }
+            (summary(t.form_errors, &refused.iter().collect::<Vec<_>>()))
+            @if !open.is_empty() {
+                p { (t.unanswered_items) " (" (open.len()) ")" }
+                ul.jump { @for q in &open { li { a href={ "#item-" (q.no) } { "No." (q.no) } } } }
+            }
+            p.hint { (t.submit_lead) }
+            form method="post" action={ "/assessments/" (sheet.assessment.id) "/submit" } {
+                (csrf_field(w))
+                input type="hidden" name="version" value=(sheet.assessment.version);
+                button type="submit" disabled[!open.is_empty()] { (t.submit_button) }
+            }
+        }
+    }
+}
+
+fn review_panel(w: &Web, sheet: &Sheet) -> Markup {
+    let t = w.t();
+    html! {
+        section.card aria-labelledby="review-heading" {
+            h2 #review-heading { (t.review_title) }
+            form #review-form method="post" action={ "/assessments/" (sheet.assessment.id) "/review" } {
+                (csrf_field(w))
+                input type="hidden" name="version" value=(sheet.assessment.version);
+                label for="review-comment" { (t.review_comment) }
+                textarea #review-comment name="comment" maxlength="10000" {}
+                p.hint { (t.review_item_hint) }
+                div.actions {
+                    button type="submit" name="decision" value="accept" { (t.accept) }
+                    button.secondary type="submit" name="decision" value="request_changes" { (t.request_changes) }
+                }
+            }
+        }
+    }
+}
+
+struct Render<'a> {
+    sheet: &'a Sheet,
+    extras: &'a Extras,
+    query: &'a SheetQuery,
+    draft: Option<Draft<'a>>,
+    refused: Vec<FieldError>,
+}
+
+fn sheet_page(w: &Web, r: &Render<'_>) -> Markup {
+    let t = w.t();
+    let sheet = r.sheet;
+    let a = &sheet.assessment;
+    let concerned = concerned_items(sheet, &r.extras.comments);
+    let only_open = r.query.unanswered.is_some();
+    let editable = sheet.can_answer && a.status.editable();
+    html! {
+        dl.facts {
+            dt { (t.buyer) } dd { (a.buyer.name) }
+            dt { (t.supplier) } dd { (a.supplier.name) }
+            dt { (t.status) } dd { (status_badge(w, a)) }
+            dt { (t.target_level) } dd { "Lv" (a.target_level) }
+            dt { (t.due_date) } dd { (layout::date(w, a.due_date)) }
+        }
+        @match r.query.done.as_deref() {
+            Some("submitted") => (layout::notice("ok", t.submitted_ok)),
+            Some("accepted") => (layout::notice("ok", t.accepted_ok)),
+            Some("changes_requested") => (layout::notice("ok", t.changes_requested_ok)),
+            Some("saved") => (layout::notice("ok", t.saved)),
+            _ => {}
+        }
+        @if sheet.side == Side::Supplier && a.status == Status::ChangesRequested {
+            (layout::notice("error", t.changes_requested_banner))
+        }
+        @if sheet.side == Side::Supplier && matches!(a.status, Status::Submitted | Status::Accepted) {
+            (layout::notice("warn", t.read_only))
+        }
+        (progress_panel(w, sheet))
+        form.filters method="get" action={ "/assessments/" (a.id) } {
+            div {
+                label for="level" { (t.level) }
+                select #level name="level" {
+                    option value="" { (t.all_levels) }
+                    @for l in 1..=3u8 { option value=(l) selected[r.query.level == Some(l)] { "Lv" (l) } }
+                }
+            }
+            label.check for="unanswered" {
+                input #unanswered type="checkbox" name="unanswered" value="1" checked[only_open];
+                " " (t.unanswered_only)
+            }
+            button.secondary type="submit" { (t.apply) }
+        }
+        @for c in &sheet.categories {
+            @let sections: Vec<(&kensa_domain::assessments::sheet::SheetSection, Vec<&Question>)> = c.sections.iter().map(|s| {
+                (s, s.questions.iter()
+                    .filter(|q| r.query.level.is_none_or(|l| q.level == l))
+                    .filter(|q| !only_open || unanswered(q))
+                    .collect())
+            }).filter(|(_, qs): &(_, Vec<&Question>)| !qs.is_empty()).collect();
+            @if !sections.is_empty() {
+                section.category aria-labelledby={ "cat-" (c.number) } {
+                    h2 id={ "cat-" (c.number) } { (c.number) ". " (c.name) }
+                    @if !c.purpose.is_empty() { p.purpose { strong { (t.purpose) ": " } (c.purpose) } }
+                    @for (s, questions) in &sections {
+                        @if !s.requirement.is_empty() { h3 { (s.code) " " (s.requirement) } }
+                        @for q in questions {
+                            @let draft = r.draft.as_ref().filter(|d| d.no == q.no);
+                            (item_card(w, sheet, r.extras, q, &concerned, draft, false))
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="general-comments" {
+            h2 #general-comments { (t.comments) }
+            (comment_list(w, sheet, r.extras, None))
+            @if sheet.can_answer || sheet.can_review { (comment_form(w, sheet, None)) }
+        }
+        @if editable { (submit_panel(w, sheet, &r.refused)) }
+        @if sheet.can_review && a.status == Status::Submitted { (review_panel(w, sheet)) }
+    }
+}
+
+fn title(sheet: &Sheet) -> String {
+    format!("{} — {}", sheet.assessment.supplier.name, sheet.assessment.buyer.name)
+}
+
+async fn render(w: &Web, id: Uuid, query: &SheetQuery, status: StatusCode) -> ApiResult<HttpResponse> {
+    let Some(ctx) = w.tenant() else { return Err(DomainError::NotFound("assessment").into()) };
+    let sheet = sheet(&w.state.kensa, ctx, id).await?;
+    let extras = extras(w, ctx, id).await?;
+    let body = sheet_page(w, &Render { sheet: &sheet, extras: &extras, query, draft: None, refused: Vec::new() });
+    Ok(layout::respond(w, status, layout::page(w, &title(&sheet), body)))
+}
+
+fn sign_in_first(w: &Web) -> Option<HttpResponse> {
+    w.signed_in().err()
+}
+
+pub async fn show(w: Web, id: web::Path<Uuid>, query: web::Query<SheetQuery>) -> ApiResult<HttpResponse> {
+    if let Some(to) = sign_in_first(&w) {
+        return Ok(to);
+    }
+    render(&w, *id, &query, StatusCode::OK).await
+}
+
+fn from_script(req: &HttpRequest) -> bool {
+    req.headers().get("x-requested-with").is_some_and(|v| v == "fetch")
+}
+
+fn parse_input(form: &Form) -> Result<AnswerInput, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let status = match AnswerStatus::ALL.into_iter().find(|s| s.as_str() == form.get("status")) {
+        Some(s) => Some(s),
+        None => {
+            errors.push(FieldError::new("status", ErrorCode::Required, "choose an answer"));
+            None
+        }
+    };
+    let due = match form.opt("remediation_due") {
+        None => None,
+        Some(text) => match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.push(FieldError::new("remediation_due", ErrorCode::InvalidValue, "a date, YYYY-MM-DD"));
+                None
+            }
+        },
+    };
+    let remediable = matches!(status, Some(AnswerStatus::NotImplemented | AnswerStatus::PartiallyImplemented));
+    let not_applicable = status == Some(AnswerStatus::NotApplicable);
+    match (status, errors.is_empty()) {
+        (Some(status), true) => Ok(AnswerInput {
+            status,
+            comment: form.opt("comment"),
+            // Fields the chosen answer does not use are hidden on the page; what they still
+            // hold is not part of this answer.
+            reason: form.opt("reason").filter(|_| not_applicable),
+            remediation_plan: form.opt("remediation_plan").filter(|_| remediable),
+            remediation_due: due.filter(|_| remediable),
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Saves one item; see the module's note on concurrent saves.
+pub async fn save_item(req: HttpRequest, posted: Posted, path: web::Path<(Uuid, u32)>) -> ApiResult<HttpResponse> {
+    let Posted { w, form } = posted;
+    if let Some(to) = sign_in_first(&w) {
+        return Ok(to);
+    }
+    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let (id, no) = path.into_inner();
+    let k = &w.state.kensa;
+    let mut outcome: Result<(), (Vec<FieldError>, bool)> = Err((Vec::new(), false));
+    for _attempt in 0..3 {
+        let current = sheet(k, ctx, id).await?;
+        let question = current.questions().find(|q| q.no == no).ok_or(DomainError::NotFound("item"))?;
+        if form.get("basis") != basis(question.answer.as_ref()) {
+            outcome = Err((Vec::new(), true));
+            break;
+        }
+        let input = match parse_input(&form) {
+            Ok(input) => input,
+            Err(errors) => {
+                outcome = Err((errors, false));
+                break;
+            }
+        };
+        let version = IfMatch::Version(current.assessment.version);
+        match answers::save(k, ctx, id, vec![(no, input)], version, true).await {
+            Ok(_) => {
+                outcome = Ok(());
+                break;
+            }
+            // Another item (or this one) changed between the read and the write: look again.
+            Err(DomainError::PreconditionFailed { .. }) => continue,
+            Err(e @ (DomainError::Validation(_) | DomainError::Unprocessable { .. })) => {
+                outcome = Err((field_errors(&e), false));
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let script = from_script(&req);
+    let sheet = sheet(k, ctx, id).await?;
+    match outcome {
+        Ok(()) if !script => Ok(redirect(&format!("/assessments/{id}?done=saved#item-{no}"))),
+        Ok(()) => {
+            let extras = extras(&w, ctx, id).await?;
+            Ok(fragment(&w, &sheet, &extras, no, None, StatusCode::OK, true))
+        }
+        Err((errors, conflict)) => {
+            let status = if conflict { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let draft = Draft { no, form: &form, errors, conflict };
+            let extras = extras(&w, ctx, id).await?;
+            if script {
+                return Ok(fragment(&w, &sheet, &extras, no, Some(&draft), status, false));
+            }
+            let query = SheetQuery::default();
+            let body = sheet_page(
+                &w,
+                &Render { sheet: &sheet, extras: &extras, query: &query, draft: Some(draft), refused: Vec::new() },
+            );
+            Ok(layout::respond(&w, status, layout::page(&w, &title(&sheet), body)))
+        }
+    }
+}
+
+/// The parts of the page a script replaces after saving one item.
+fn fragment(
+    w: &Web,
+    sheet: &Sheet,
+    extras: &Extras,
+    no: u32,
+    draft: Option<&Draft<'_>>,
+    status: StatusCode,
+    just_saved: bool,
+) -> HttpResponse {
+    let concerned = concerned_items(sheet, &extras.comments);
+    let markup = html! {
+        @if let Some(q) = sheet.questions().find(|q| q.no == no) {
+            (item_card(w, sheet, extras, q, &concerned, draft, just_saved))
+        }
+        (progress_panel(w, sheet))
+        (submit_panel(w, sheet, &[]))
+    };
+    layout::respond(w, status, markup)
+}
+
+fn version_of(form: &Form) -> IfMatch {
+    form.get("version").parse::<i32>().map_or(IfMatch::Any, IfMatch::Version)
+}
+
+pub async fn submit(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let Posted { w, form } = posted;
+    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let id = *id;
+    match answers::submit(&w.state.kensa, ctx, id, version_of(&form)).await {
+        Ok(()) => Ok(redirect(&format!("/assessments/{id}?done=submitted"))),
+        Err(e @ (DomainError::Unprocessable { .. } | DomainError::PreconditionFailed { .. })) => {
+            let sheet = sheet(&w.state.kensa, ctx, id).await?;
+            let extras = extras(&w, ctx, id).await?;
+            let query = SheetQuery::default();
+            let refused = match &e {
+                DomainError::PreconditionFailed { .. } => {
+                    vec![FieldError::new("version", ErrorCode::PreconditionFailed, w.t().changed_meanwhile)]
+                }
+                _ => field_errors(&e),
+            };
+            let body =
+                sheet_page(&w, &Render { sheet: &sheet, extras: &extras, query: &query, draft: None, refused });
+            Ok(layout::respond(&w, StatusCode::UNPROCESSABLE_ENTITY, layout::page(&w, &title(&sheet), body)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn review(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let Posted { w, form } = posted;
+    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let id = *id;
+    let decision = match form.get("decision") {
+        "accept" => Decision::Accept,
+        "request_changes" => Decision::RequestChanges,
+        _ => return Err(DomainError::validation("decision", ErrorCode::InvalidValue, "accept or request_changes").into()),
+    };
+    let mut items: Vec<ItemComment> = Vec::new();
+    for (name, value) in form.pairs() {
+        if let Some(no) = name.strip_prefix("item_").and_then(|n| n.parse::<u32>().ok())
+            && !value.trim().is_empty()
+        {
+            items.push(ItemComment { no, comment: value.trim().to_owned() });
+        }
+    }
+    items.sort_by_key(|i| i.no);
+    let input = ReviewInput { decision, comment: form.opt("comment"), items };
+    review::review(&w.state.kensa, ctx, id, input, version_of(&form)).await?;
+    let done = match decision {
+        Decision::Accept => "accepted",
+        Decision::RequestChanges => "changes_requested",
+    };
+    Ok(redirect(&format!("/assessments/{id}?done={done}")))
+}
+
+pub async fn add_comment(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let Posted { w, form } = posted;
+    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let id = *id;
+    let item_no = match form.opt("item_no") {
+        None => None,
+        Some(n) => Some(
+            n.parse::<u32>()
+                .map_err(|_| ApiError::from(DomainError::validation("item_no", ErrorCode::InvalidValue, "an item number")))?,
+        ),
+    };
+    let visibility = if form.opt("internal").is_some() { Visibility::Internal } else { Visibility::Shared };
+    let input = CommentInput { item_no, body: form.get("body").to_owned(), visibility: Some(visibility) };
+    review::add_comment(&w.state.kensa, ctx, id, input).await?;
+    let anchor = item_no.map_or_else(|| "general-comments".to_owned(), |n| format!("item-{n}"));
+    Ok(redirect(&format!("/assessments/{id}#{anchor}")))
+}
+
+pub async fn download(w: Web, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
+    if let Some(to) = sign_in_first(&w) {
+        return Ok(to);
+    }
+    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let (id, evidence_id) = path.into_inner();
+    crate::rest::evidence::file_response(&w.state, ctx, id, evidence_id).await
+}
+
+pub async fn delete_evidence(posted: Posted, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
+    let w = posted.w;
+    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let (id, evidence_id) = path.into_inner();
+    let row = evidence::list(&w.state.kensa, ctx, id).await?.into_iter().find(|e| e.id == evidence_id);
+    evidence::delete(&w.state.kensa, ctx, id, evidence_id, IfMatch::Any).await?;
+    let anchor = row.and_then(|r| r.item_no).map_or_else(String::new, |n| format!("#item-{n}"));
+    Ok(redirect(&format!("/assessments/{id}{anchor}")))
+}

@@ -1,0 +1,5 @@
+pub mod assessment;
+pub mod assessments;
+pub mod invitations;
+pub mod session;
+pub mod upload;

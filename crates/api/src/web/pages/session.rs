@@ -1,0 +1,96 @@
+//! Sign-in, sign-out and the language switch.
+
+use actix_web::cookie::SameSite;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use kensa_domain::auth::{self, LoginInput, Session, browser};
+use kensa_domain::{DomainError, FieldError};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::error::ApiResult;
+use crate::web::context::{LANG_COOKIE, Posted, SESSION_COOKIE, Web, cookie, local_path, redirect, removal};
+use crate::web::forms::{Input, field_errors, general_errors, summary};
+use crate::web::i18n::Lang;
+use crate::web::layout::{self, csrf_field};
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Signs the browser in with a session the services issued, and goes to `next`.
+pub async fn start_session(w: &Web, session: &Session, next: &str) -> ApiResult<HttpResponse> {
+    let created = browser::adopt(&w.state.kensa, session).await?;
+    let mut response = redirect(next);
+    response.add_cookie(&cookie(SESSION_COOKIE, created.cookie, w.secure_cookies(), SameSite::Lax)).ok();
+    Ok(response)
+}
+
+fn form(w: &Web, next: &str, email: &str, errors: &[FieldError], failure: Option<&str>) -> Markup {
+    let t = w.t();
+    html! {
+        @if let Some(message) = failure { (layout::notice("error", message)) }
+        (summary(t.form_errors, &general_errors(errors, &["email", "password"])))
+        form.card method="post" action={ "/sign-in?next=" (crate::web::context::encode(next)) } {
+            (csrf_field(w))
+            (Input::new("email", t.email).kind("email").value(email).autocomplete("username").render(errors))
+            (Input::new("password", t.password).kind("password").autocomplete("current-password").render(errors))
+            p { button type="submit" { (t.sign_in) } }
+        }
+    }
+}
+
+pub async fn page(w: Web, query: web::Query<NextQuery>) -> HttpResponse {
+    let next = local_path(query.next.as_deref()).unwrap_or_else(|| "/assessments".into());
+    if w.session.is_some() {
+        return redirect(&next);
+    }
+    layout::ok(&w, w.t().sign_in_title, form(&w, &next, "", &[], None))
+}
+
+pub async fn submit(posted: Posted, query: web::Query<NextQuery>) -> ApiResult<HttpResponse> {
+    let Posted { w, form: fields } = posted;
+    let next = local_path(query.next.as_deref()).unwrap_or_else(|| "/assessments".into());
+    let input = LoginInput { email: fields.get("email").to_owned(), password: fields.get("password").to_owned() };
+    match auth::login(&w.state.kensa, input, &w.meta).await {
+        Ok(session) => start_session(&w, &session, &next).await,
+        Err(e) => {
+            let t = w.t();
+            let (status, failure, errors) = match &e {
+                DomainError::Unauthenticated { .. } => (StatusCode::UNAUTHORIZED, Some(t.sign_in_failed), Vec::new()),
+                DomainError::TooManyRequests { .. } | DomainError::Overloaded { .. } => {
+                    (StatusCode::TOO_MANY_REQUESTS, Some(t.too_many_attempts), Vec::new())
+                }
+                DomainError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, None, field_errors(&e)),
+                _ => return Err(e.into()),
+            };
+            let body = form(&w, &next, fields.get("email"), &errors, failure);
+            Ok(layout::respond(&w, status, layout::page(&w, t.sign_in_title, body)))
+        }
+    }
+}
+
+pub async fn sign_out(posted: Posted) -> ApiResult<HttpResponse> {
+    let w = posted.w;
+    if let Some(session) = &w.session {
+        browser::end(&w.state.kensa, session).await?;
+    }
+    let mut response = redirect("/sign-in");
+    response.add_cookie(&removal(SESSION_COOKIE, w.secure_cookies())).ok();
+    Ok(response)
+}
+
+/// The language switch: remembered in a cookie, then back where the visitor was.
+pub async fn language(w: Web, lang: web::Path<String>, query: web::Query<NextQuery>) -> HttpResponse {
+    let next = local_path(query.next.as_deref()).unwrap_or_else(|| "/".into());
+    let Some(lang) = Lang::parse(&lang) else { return redirect(&next) };
+    let mut response = redirect(&next);
+    response.add_cookie(&cookie(LANG_COOKIE, lang.code().to_owned(), w.secure_cookies(), SameSite::Lax)).ok();
+    response
+}
+
+/// `/`: the assessments of a signed-in visitor, the sign-in page otherwise.
+pub async fn home(w: Web) -> HttpResponse {
+    redirect(if w.session.is_some() { "/assessments" } else { "/sign-in" })
+}

@@ -80,15 +80,18 @@ impl Lang {
     }
 }
 
+/// `texts!(Name, JA_CONST, EN_CONST { key: "日本語", "English"; … })` defines a struct of
+/// texts and its two instances. Each area of pages keeps its own group in its own file.
 macro_rules! texts {
-    ($($key:ident: $ja:literal, $en:literal;)*) => {
-        pub struct Texts { $(pub $key: &'static str,)* }
-        pub const JA: Texts = Texts { $($key: $ja,)* };
-        pub const EN: Texts = Texts { $($key: $en,)* };
+    ($name:ident, $ja_name:ident, $en_name:ident { $($key:ident: $ja:literal, $en:literal;)* }) => {
+        pub struct $name { $(pub $key: &'static str,)* }
+        pub const $ja_name: $name = $name { $($key: $ja,)* };
+        pub const $en_name: $name = $name { $($key: $en,)* };
     };
 }
+pub(crate) use texts;
 
-texts! {
+texts!(Texts, JA, EN {
     product: "Kensa", "Kensa";
     skip_to_content: "本文へ移動", "Skip to content";
     nav_assessments: "アセスメント", "Assessments";
@@ -239,4 +242,4 @@ texts! {
     role_reviewer: "レビュアー", "Reviewer";
     role_respondent: "回答者", "Respondent";
     role_viewer: "閲覧者", "Viewer";
-}
+});

@@ -57,6 +57,8 @@ mod users;
 mod webhook_events;
 mod webhook_receiver;
 mod webhook_snippets;
+mod web_client;
+mod web_pages;
 mod webhooks;
 mod worker;
 mod worker_processes;

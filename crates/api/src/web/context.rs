@@ -67,7 +67,7 @@ impl Web {
 
     /// The signed-in tenant, or a redirect to the sign-in page (which returns here).
     pub fn signed_in(&self) -> Result<&TenantCtx, HttpResponse> {
-        self.tenant().ok_or_else(|| redirect(&format!("/sign-in?next={}", encode(&self.here))))
+        self.tenant().ok_or_else(|| self.finish(redirect(&format!("/sign-in?next={}", encode(&self.here)))))
     }
 
     pub fn secure_cookies(&self) -> bool {

@@ -3,15 +3,19 @@
 // typed in other items stays on the page.
 "use strict";
 (function () {
-  // Replaces every element of the answer that has an id with the element of the same id.
+  // Replaces each marked element of the answer with the page's element of the same id;
+  // returns how many were replaced.
   function swap(html) {
     var doc = new DOMParser().parseFromString(html, "text/html");
+    var swapped = 0;
     doc.querySelectorAll("[data-swap]").forEach(function (fresh) {
       var old = document.getElementById(fresh.id);
       if (old) {
         old.replaceWith(document.importNode(fresh, true));
+        swapped += 1;
       }
     });
+    return swapped;
   }
 
   document.addEventListener("submit", function (event) {
@@ -33,10 +37,12 @@
     })
       .then(function (response) {
         return response.text().then(function (text) {
-          if (response.headers.get("Content-Type").indexOf("text/html") !== 0) {
-            throw new Error("unexpected answer");
+          var type = response.headers.get("Content-Type") || "";
+          // A refusal of the whole request (an expired form, a signed-out session) comes
+          // as a full page: show it the ordinary way.
+          if (type.indexOf("text/html") !== 0 || swap(text) === 0) {
+            throw new Error("not a fragment");
           }
-          swap(text);
           var focus = document.getElementById(form.getAttribute("data-focus"));
           if (focus) {
             focus.focus();

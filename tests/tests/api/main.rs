@@ -57,6 +57,7 @@ mod users;
 mod webhook_events;
 mod webhook_receiver;
 mod webhook_snippets;
+mod web_browser;
 mod web_client;
 mod web_pages;
 mod webhooks;

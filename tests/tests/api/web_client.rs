@@ -147,10 +147,8 @@ impl<'a> Visitor<'a> {
     /// Uploads a file as the page's evidence form does.
     pub async fn upload(&mut self, assessment: &str, item_no: u32, name: &str, bytes: Vec<u8>, mime: &str) -> Page {
         let page = self.get(&format!("/assessments/{assessment}")).await;
-        let form = reqwest::multipart::Form::new()
-            .text("_csrf", page.csrf())
-            .text("item_no", item_no.to_string())
-            .part(
+        let form =
+            reqwest::multipart::Form::new().text("_csrf", page.csrf()).text("item_no", item_no.to_string()).part(
                 "file",
                 reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).unwrap_or_else(|e| {
                     panic!("mime {mime}: {e}");

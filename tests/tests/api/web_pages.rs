@@ -40,7 +40,9 @@ async fn pages_carry_a_strict_policy_and_cookie_flags() {
     let mut visitor = Visitor::new(&app);
     let page = visitor.get("/sign-in").await;
     let csp = page.header("content-security-policy");
-    for rule in ["default-src 'none'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "form-action 'self'"] {
+    for rule in
+        ["default-src 'none'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "form-action 'self'"]
+    {
         assert!(csp.contains(rule), "{rule} missing from {csp}");
     }
     assert!(!csp.contains("unsafe-inline"), "{csp}");
@@ -56,7 +58,10 @@ async fn pages_carry_a_strict_policy_and_cookie_flags() {
 
     let signed_in = visitor.sign_in(&owner.email, PASSWORD).await;
     let session = signed_in.set_cookie("kensa_session").unwrap_or_default();
-    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Path=/"), "{session}");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Path=/"),
+        "{session}"
+    );
     // Development runs on plain HTTP; everywhere else the cookie is Secure (below).
     assert!(!session.contains("Secure"), "{session}");
     assert_eq!(signed_in.location(), "/assessments");
@@ -130,8 +135,7 @@ async fn a_form_without_its_token_or_from_another_site_is_refused() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(fetch_cross.status(), StatusCode::FORBIDDEN);
-    let questions =
-        app.get(&format!("/api/v1/assessments/{assessment}/questions"), Some(&supplier.access_token)).await;
+    let questions = app.get(&format!("/api/v1/assessments/{assessment}/questions"), Some(&supplier.access_token)).await;
     assert_eq!(questions.body["data"][0]["answer"], serde_json::Value::Null, "a refused form saved nothing");
 
     // The same form with the page's token saves.
@@ -146,7 +150,8 @@ async fn a_cookie_never_authenticates_the_api() {
     let mut visitor = Visitor::new(&app);
     visitor.sign_in(&owner.email, PASSWORD).await;
     let cookie = format!("kensa_session={}", visitor.cookies["kensa_session"]);
-    let me = app.client.get(app.url("/api/v1/me")).header("cookie", &cookie).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let me =
+        app.client.get(app.url("/api/v1/me")).header("cookie", &cookie).send().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
     let graphql = app
         .client
@@ -158,7 +163,10 @@ async fn a_cookie_never_authenticates_the_api() {
         .unwrap_or_else(|e| panic!("{e}"));
     let body: serde_json::Value = graphql.json().await.unwrap_or_default();
     assert!(body["data"]["me"].is_null(), "{body}");
-    assert!(body["errors"][0]["extensions"]["code"].as_str().is_some_and(|c| c.starts_with("unauthenticated")), "{body}");
+    assert!(
+        body["errors"][0]["extensions"]["code"].as_str().is_some_and(|c| c.starts_with("unauthenticated")),
+        "{body}"
+    );
     // The session itself works for pages.
     assert_eq!(visitor.get("/assessments").await.status, StatusCode::OK);
 }
@@ -177,10 +185,14 @@ async fn another_tenants_assessment_is_a_not_found_page() {
     assert!(!page.html.contains("Parts Co"), "nothing of the assessment shows");
     let token = visitor.get("/assessments").await.csrf();
     let save = visitor
-        .post(&format!("/assessments/{assessment}/items/1"), &[("_csrf", &token), ("basis", "none"), ("status", "implemented")])
+        .post(
+            &format!("/assessments/{assessment}/items/1"),
+            &[("_csrf", &token), ("basis", "none"), ("status", "implemented")],
+        )
         .await;
     assert_eq!(save.status, StatusCode::NOT_FOUND);
-    let comment = visitor.post(&format!("/assessments/{assessment}/comments"), &[("_csrf", &token), ("body", "hi")]).await;
+    let comment =
+        visitor.post(&format!("/assessments/{assessment}/comments"), &[("_csrf", &token), ("body", "hi")]).await;
     assert_eq!(comment.status, StatusCode::NOT_FOUND);
     // Not signed in: pages send the visitor to sign in and back.
     let anonymous = Visitor::new(&app).get(&format!("/assessments/{assessment}")).await;
@@ -274,12 +286,18 @@ async fn a_supplier_answers_through_the_pages_and_the_buyer_reviews() {
     // A script's save answers with the fragments it swaps in.
     let fresh = supplier.get(&path).await;
     let basis = fresh.basis_of(numbers[1]);
-    let fragment = supplier.app.client
+    let fragment = supplier
+        .app
+        .client
         .post(app.url(&format!("{path}/items/{}", numbers[1])))
         .header("cookie", format!("kensa_session={}", supplier.cookies["kensa_session"]))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("x-requested-with", "fetch")
-        .body(format!("_csrf={}&basis={}&status=partially_implemented&remediation_plan=Plan&remediation_due=2027-03-31", fresh.csrf(), basis))
+        .body(format!(
+            "_csrf={}&basis={}&status=partially_implemented&remediation_plan=Plan&remediation_due=2027-03-31",
+            fresh.csrf(),
+            basis
+        ))
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -292,7 +310,8 @@ async fn a_supplier_answers_through_the_pages_and_the_buyer_reviews() {
     let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".to_vec();
     let uploaded = supplier.upload(&assessment, numbers[0], "policy.pdf", pdf, "application/pdf").await;
     assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.html);
-    let uploaded = supplier.upload(&assessment, numbers[0], "inventory.csv", b"asset,owner\nPC-1,IT\n".to_vec(), "text/csv").await;
+    let uploaded =
+        supplier.upload(&assessment, numbers[0], "inventory.csv", b"asset,owner\nPC-1,IT\n".to_vec(), "text/csv").await;
     assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.html);
     let with_files = supplier.get(&path).await;
     assert!(with_files.html.contains("policy.pdf") && with_files.html.contains("inventory.csv"));
@@ -302,12 +321,16 @@ async fn a_supplier_answers_through_the_pages_and_the_buyer_reviews() {
         let page = supplier.get(&path).await;
         let basis = page.basis_of(*no);
         let done = supplier
-            .post(&format!("{path}/items/{no}"), &[("_csrf", &page.csrf()), ("basis", &basis), ("status", "implemented")])
+            .post(
+                &format!("{path}/items/{no}"),
+                &[("_csrf", &page.csrf()), ("basis", &basis), ("status", "implemented")],
+            )
             .await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "item {no}: {}", done.html);
     }
     let page = supplier.get(&path).await;
-    let version = app.get(&format!("/api/v1/assessments/{assessment}"), Some(&access)).await.body["version"].to_string();
+    let version =
+        app.get(&format!("/api/v1/assessments/{assessment}"), Some(&access)).await.body["version"].to_string();
     let submitted = supplier.post(&format!("{path}/submit"), &[("_csrf", &page.csrf()), ("version", &version)]).await;
     assert_eq!(submitted.status, StatusCode::SEE_OTHER, "{}", submitted.html);
     let read_only = supplier.get(&path).await;
@@ -322,7 +345,12 @@ async fn a_supplier_answers_through_the_pages_and_the_buyer_reviews() {
     let requested = reviewer
         .post(
             &format!("{path}/review"),
-            &[("_csrf", &review_page.csrf()), ("decision", "request_changes"), ("comment", "Please add the date"), (&item_field, "The policy has no date")],
+            &[
+                ("_csrf", &review_page.csrf()),
+                ("decision", "request_changes"),
+                ("comment", "Please add the date"),
+                (&item_field, "The policy has no date"),
+            ],
         )
         .await;
     assert_eq!(requested.status, StatusCode::SEE_OTHER, "{}", requested.html);
@@ -341,12 +369,14 @@ async fn a_supplier_answers_through_the_pages_and_the_buyer_reviews() {
         .await;
     assert_eq!(fixed.status, StatusCode::SEE_OTHER);
     let page = supplier.get(&path).await;
-    let version = app.get(&format!("/api/v1/assessments/{assessment}"), Some(&access)).await.body["version"].to_string();
+    let version =
+        app.get(&format!("/api/v1/assessments/{assessment}"), Some(&access)).await.body["version"].to_string();
     let resubmitted = supplier.post(&format!("{path}/submit"), &[("_csrf", &page.csrf()), ("version", &version)]).await;
     assert_eq!(resubmitted.status, StatusCode::SEE_OTHER);
 
     let review_page = reviewer.get(&path).await;
-    let accepted = reviewer.post(&format!("{path}/review"), &[("_csrf", &review_page.csrf()), ("decision", "accept")]).await;
+    let accepted =
+        reviewer.post(&format!("{path}/review"), &[("_csrf", &review_page.csrf()), ("decision", "accept")]).await;
     assert_eq!(accepted.status, StatusCode::SEE_OTHER);
     let status = app.get(&format!("/api/v1/assessments/{assessment}"), Some(&buyer.access_token)).await;
     assert_eq!(status.body["status"], "accepted");
@@ -418,4 +448,60 @@ async fn sessions_end_when_idle_and_on_sign_out() {
     let mut replay = Visitor::new(&app);
     replay.cookies.insert("kensa_session".into(), cookie);
     assert_eq!(replay.get("/assessments").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_claim_mail_opens_a_page_where_an_admin_decides() {
+    let app = spawn_app().await;
+    let buyer = app.signup("Claim Motors").await;
+    let (supplier_id, contact) = app.create_supplier(&buyer, "Claim Parts", 1).await;
+    let campaign = app.create_campaign(&buyer, &[supplier_id], Some(1)).await;
+    let assessment = campaign["assessments"][0]["id"].as_str().unwrap_or_default().to_owned();
+    app.run_worker().await;
+    let token = app.supplier_token_for(&contact);
+    // Accepted from another domain: the buyer must confirm.
+    let mut stranger = Visitor::new(&app).english();
+    let pending = stranger
+        .submit(
+            &format!("/invitations/{token}"),
+            &format!("/invitations/{token}"),
+            &[
+                ("organization_name", "Other KK"),
+                ("name", "Kato"),
+                ("email", "kato@other.example"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(pending.status, StatusCode::OK);
+    assert!(pending.html.contains("Waiting for the buyer to confirm"), "{}", pending.html);
+    app.run_worker().await;
+    let claim = app
+        .mails_to(&buyer.email)
+        .iter()
+        .find_map(|m| crate::helpers::link_token(m, "/supplier-claims/"))
+        .unwrap_or_else(|| panic!("no claim mail to the buyer"));
+    let mut admin = Visitor::new(&app).english();
+    admin.sign_in(&buyer.email, PASSWORD).await;
+    let list = admin.get("/supplier-claims").await;
+    assert!(list.html.contains(&format!("/supplier-claims/{claim}")), "{}", list.html);
+    let page = admin.get(&format!("/supplier-claims/{claim}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("kato@other.example") && page.html.contains("Other KK"));
+    let approved = admin.post(&format!("/supplier-claims/{claim}/approve"), &[("_csrf", &page.csrf())]).await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER);
+    assert!(admin.get(&format!("/supplier-claims/{claim}")).await.html.contains("Approved"));
+    let kato = app.login("kato@other.example", PASSWORD).await;
+    let token = kato.body["access_token"].as_str().unwrap_or_default();
+    let seen = app.get(&format!("/api/v1/assessments/{assessment}"), Some(token)).await;
+    assert_eq!(seen.status, StatusCode::OK, "the claimant's organization now answers");
+    // A respondent of the buyer may not decide claims; another organization sees nothing.
+    let respondent = app.add_member(&buyer, "respondent").await;
+    let mut colleague = Visitor::new(&app);
+    colleague.sign_in(&respondent.email, PASSWORD).await;
+    assert_eq!(colleague.get(&format!("/supplier-claims/{claim}")).await.status, StatusCode::FORBIDDEN);
+    let mut other = Visitor::new(&app);
+    let outsider = app.signup("Outsider Motors").await;
+    other.sign_in(&outsider.email, PASSWORD).await;
+    assert_eq!(other.get(&format!("/supplier-claims/{claim}")).await.status, StatusCode::NOT_FOUND);
 }

@@ -1,7 +1,37 @@
 //! Labelled form controls with their errors, as every page writes them.
 
-use kensa_domain::{DomainError, FieldError};
+use kensa_domain::{DomainError, ErrorCode, FieldError};
 use maud::{Markup, html};
+
+use super::i18n::Lang;
+
+/// A field error in the page's language: the services word their rules in English; the
+/// common ones have Japanese here, the rest show as the service wrote them.
+pub fn message(lang: Lang, e: &FieldError) -> String {
+    if lang == Lang::En {
+        return e.message.clone();
+    }
+    let ja = match e.code {
+        ErrorCode::Required => "入力してください。",
+        ErrorCode::TooLong => "長すぎます。",
+        ErrorCode::InvalidEmail => "メールアドレスの形式が正しくありません。",
+        ErrorCode::InvalidCharacters => "使用できない文字が含まれています。",
+        ErrorCode::LinkNotAllowed => "URL やドメイン名は入力できません。",
+        ErrorCode::PasswordTooShort => "パスワードは12文字以上にしてください。",
+        ErrorCode::PasswordTooLong => "パスワードが長すぎます。",
+        ErrorCode::PasswordSingleCharacterClass => "2種類以上の文字（英字、数字、記号など）を含めてください。",
+        ErrorCode::PasswordSequential => "連続した文字や繰り返しは使えません。",
+        ErrorCode::PasswordCommon | ErrorCode::PasswordTooWeak => "推測されやすいパスワードです。",
+        ErrorCode::EmailTaken => "このメールアドレスはすでに登録されています。サインインしてください。",
+        ErrorCode::InvalidValue => "値が正しくありません。",
+        ErrorCode::NotAllowed => "この回答では入力できません。",
+        ErrorCode::StatusNotAllowed => "このチェックシートでは選べない回答です。",
+        ErrorCode::Unanswered => "未回答です。",
+        ErrorCode::CarriedOver => "前回の回答を確認して保存してください。",
+        _ => return e.message.clone(),
+    };
+    ja.to_owned()
+}
 
 /// The field errors of a refusal, or one error without a field for any other refusal.
 pub fn field_errors(e: &DomainError) -> Vec<FieldError> {
@@ -62,7 +92,7 @@ impl<'a> Input<'a> {
         self
     }
 
-    pub fn render(&self, errors: &[FieldError]) -> Markup {
+    pub fn render(&self, lang: Lang, errors: &[FieldError]) -> Markup {
         let mine = errors_for(errors, self.name);
         let hint_id = format!("{}-hint", self.id);
         let error_id = format!("{}-error", self.id);
@@ -76,7 +106,7 @@ impl<'a> Input<'a> {
             label for=(self.id) { (self.label) }
             @if let Some(hint) = self.hint { p.hint id=(hint_id) { (hint) } }
             @if !mine.is_empty() {
-                p.field-error id=(error_id) { @for e in &mine { (e.message) " " } }
+                p.field-error id=(error_id) { @for e in &mine { (message(lang, e)) " " } }
             }
             input id=(self.id) name=(self.name) type=(self.kind) value=(self.value)
                 autocomplete=(self.autocomplete) required[self.required]
@@ -87,12 +117,12 @@ impl<'a> Input<'a> {
 }
 
 /// The errors that belong to no field of the form, as an alert.
-pub fn summary(title: &str, errors: &[&FieldError]) -> Markup {
+pub fn summary(lang: Lang, title: &str, errors: &[&FieldError]) -> Markup {
     html! {
         @if !errors.is_empty() {
             div.notice.error role="alert" {
                 strong { (title) }
-                ul { @for e in errors { li { (e.message) } } }
+                ul { @for e in errors { li { (message(lang, e)) } } }
             }
         }
     }

@@ -225,6 +225,20 @@ texts!(Texts, JA, EN {
     download: "ダウンロード", "Download";
     answered_of: "回答済み", "answered";
     jump_to: "移動", "Jump to";
+    // Supplier claims
+    claims_title: "取引先リンクの確認", "Supplier link requests";
+    claims_lead: "招待した連絡先と異なるアドレスから回答依頼が受け付けられました。リンクを承認するか拒否してください。", "These invitations were accepted from an address other than the invited contact's. Approve or reject each link.";
+    claims_none: "確認待ちのリクエストはありません。", "No requests are waiting.";
+    claim_invited: "招待した連絡先", "Invited contact";
+    claim_by: "受け付けた人", "Accepted by";
+    claim_received: "受付日時", "Received";
+    claim_decide: "この組織を取引先の回答者としてリンクしますか？", "Should this organization answer for the supplier?";
+    claim_approve: "承認してリンクする", "Approve the link";
+    claim_reject: "拒否する", "Reject";
+    claim_pending: "確認待ち", "Pending";
+    claim_approved: "承認済み", "Approved";
+    claim_rejected: "拒否", "Rejected";
+    claim_superseded: "取り下げ（別の方法でリンク済みなど）", "Closed (linked another way, or the supplier changed)";
     // Errors
     error_title: "エラー", "Error";
     not_found_title: "ページが見つかりません", "Page not found";

@@ -108,7 +108,7 @@ pub fn datetime(w: &Web, t: chrono::DateTime<chrono::Utc>) -> String {
 
 /// A progress bar with its text, readable without colour.
 pub fn progress(label: &str, done: usize, total: usize) -> Markup {
-    let percent = if total == 0 { 0 } else { done * 100 / total };
+    let percent = (done * 100).checked_div(total).unwrap_or(0);
     html! {
         div.progress {
             span.progress-label { (label) " " (done) " / " (total) }

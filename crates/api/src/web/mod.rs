@@ -18,14 +18,16 @@ pub mod pages;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, Resource, web};
 
-use pages::{assessment, assessments, invitations, session, upload};
+use pages::{assessment, assessments, claims, invitations, session, upload};
 
 async fn method_not_allowed() -> Result<HttpResponse, crate::error::ApiError> {
     Err(crate::error::ApiError::MethodNotAllowed)
 }
 
 /// A page resource: its refusals become HTML pages, cross-site writes are refused.
-fn page(path: &str) -> Resource<
+fn page(
+    path: &str,
+) -> Resource<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
         Config = (),
@@ -55,6 +57,10 @@ pub const PAGE_PATHS: &[&str] = &[
     "/assessments/{id}/evidence",
     "/assessments/{id}/evidence/{evidence_id}",
     "/assessments/{id}/evidence/{evidence_id}/delete",
+    "/supplier-claims",
+    "/supplier-claims/{id}",
+    "/supplier-claims/{id}/approve",
+    "/supplier-claims/{id}/reject",
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -71,7 +77,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(page("/invitations/{token}/link").route(web::post().to(invitations::accept_signed_in)))
         .service(
-            page("/join/{token}").route(web::get().to(invitations::join)).route(web::post().to(invitations::accept_join)),
+            page("/join/{token}")
+                .route(web::get().to(invitations::join))
+                .route(web::post().to(invitations::accept_join)),
         )
         .service(page("/assessments").route(web::get().to(assessments::list)))
         .service(page("/assessments/{id}").route(web::get().to(assessment::show)))
@@ -83,5 +91,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/assessments/{id}/evidence/{evidence_id}").route(web::get().to(assessment::download)))
         .service(
             page("/assessments/{id}/evidence/{evidence_id}/delete").route(web::post().to(assessment::delete_evidence)),
-        );
+        )
+        .service(page("/supplier-claims").route(web::get().to(claims::list)))
+        .service(page("/supplier-claims/{id}").route(web::get().to(claims::show)))
+        .service(page("/supplier-claims/{id}/approve").route(web::post().to(claims::approve)))
+        .service(page("/supplier-claims/{id}/reject").route(web::post().to(claims::reject)));
 }

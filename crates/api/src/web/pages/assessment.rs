@@ -28,7 +28,7 @@ use uuid::Uuid;
 use super::assessments::status_badge;
 use crate::error::{ApiError, ApiResult};
 use crate::web::context::{Form, Posted, Web, redirect};
-use crate::web::forms::{errors_for, field_errors, general_errors, summary};
+use crate::web::forms::{errors_for, field_errors, general_errors, message, summary};
 use crate::web::layout::{self, csrf_field};
 
 #[derive(Deserialize, Default)]
@@ -156,8 +156,7 @@ fn comment_form(w: &Web, sheet: &Sheet, item: Option<u32>) -> Markup {
 fn evidence_block(w: &Web, sheet: &Sheet, extras: &Extras, no: u32, editable: bool) -> Markup {
     let t = w.t();
     let id = sheet.assessment.id;
-    let files: Vec<&Evidence> =
-        extras.evidence.iter().filter(|e| e.item_no == i32::try_from(no).ok()).collect();
+    let files: Vec<&Evidence> = extras.evidence.iter().filter(|e| e.item_no == i32::try_from(no).ok()).collect();
     html! {
         div.evidence {
             h5 { (t.evidence) }
@@ -202,11 +201,11 @@ fn answer_facts(w: &Web, sheet: &Sheet, a: &Answer) -> Markup {
     }
 }
 
-fn textarea(id: &str, name: &str, label: &str, value: &str, errors: &[FieldError]) -> Markup {
+fn textarea(w: &Web, id: &str, name: &str, label: &str, value: &str, errors: &[FieldError]) -> Markup {
     let mine = errors_for(errors, name);
     html! {
         label for=(id) { (label) }
-        @if !mine.is_empty() { p.field-error id={ (id) "-error" } { @for e in &mine { (e.message) " " } } }
+        @if !mine.is_empty() { p.field-error id={ (id) "-error" } { @for e in &mine { (message(w.lang, e)) " " } } }
         textarea id=(id) name=(name) maxlength="10000"
             aria-invalid=[(!mine.is_empty()).then_some("true")]
             aria-describedby=[(!mine.is_empty()).then(|| format!("{id}-error"))] { (value) }
@@ -235,9 +234,9 @@ fn answer_form(w: &Web, sheet: &Sheet, q: &Question, draft: Option<&Draft<'_>>) 
             data-inline data-focus={ "saved-" (no) } {
             (csrf_field(w))
             input type="hidden" name="basis" value=(basis(a));
-            (summary(t.form_errors, &general_errors(errors, &["status", "reason", "remediation_plan", "remediation_due", "comment"])))
+            (summary(w.lang, t.form_errors, &general_errors(errors, &["status", "reason", "remediation_plan", "remediation_due", "comment"])))
             label for={ "status-" (no) } { (t.answer) }
-            @if !status_errors.is_empty() { p.field-error { @for e in &status_errors { (e.message) " " } } }
+            @if !status_errors.is_empty() { p.field-error { @for e in &status_errors { (message(w.lang, e)) " " } } }
             select id={ "status-" (no) } name="status" {
                 option value="" selected[status.is_empty()] { "— " (t.not_answered) " —" }
                 @for entry in sheet.scale.statuses.iter().filter(|e| e.enabled) {
@@ -247,16 +246,16 @@ fn answer_form(w: &Web, sheet: &Sheet, q: &Question, draft: Option<&Draft<'_>>) 
                 }
             }
             div data-when="not_applicable" {
-                (textarea(&format!("reason-{no}"), "reason", t.reason, &reason, errors))
+                (textarea(w, &format!("reason-{no}"), "reason", t.reason, &reason, errors))
             }
             div data-when="not_implemented partially_implemented" {
-                (textarea(&format!("plan-{no}"), "remediation_plan", t.remediation_plan, &plan, errors))
+                (textarea(w, &format!("plan-{no}"), "remediation_plan", t.remediation_plan, &plan, errors))
                 label for={ "due-" (no) } { (t.remediation_due) }
                 @let due_errors = errors_for(errors, "remediation_due");
-                @if !due_errors.is_empty() { p.field-error { @for e in &due_errors { (e.message) " " } } }
+                @if !due_errors.is_empty() { p.field-error { @for e in &due_errors { (message(w.lang, e)) " " } } }
                 input type="date" id={ "due-" (no) } name="remediation_due" value=(due);
             }
-            (textarea(&format!("remark-{no}"), "comment", t.remark, &remark, errors))
+            (textarea(w, &format!("remark-{no}"), "comment", t.remark, &remark, errors))
             div.actions {
                 button type="submit" { (t.save) }
                 span.hint id={ "saved-" (no) } tabindex="-1" role="status" {
@@ -356,7 +355,7 @@ fn submit_panel(w: &Web, sheet: &Sheet, refused: &[FieldError]) -> Markup {
     html! {
         section #submit-panel data-swap aria-labelledby="submit-heading" {
             h2 #submit-heading { (t.submit_title) }
-            (summary(t.form_errors, &refused.iter().collect::<Vec<_>>()))
+            (summary(w.lang, t.form_errors, &refused.iter().collect::<Vec<_>>()))
             @if !open.is_empty() {
                 p { (t.unanswered_items) " (" (open.len()) ")" }
                 ul.jump { @for q in &open { li { a href={ "#item-" (q.no) } { "No." (q.no) } } } }
@@ -640,8 +639,7 @@ pub async fn submit(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpRespon
                 }
                 _ => field_errors(&e),
             };
-            let body =
-                sheet_page(&w, &Render { sheet: &sheet, extras: &extras, query: &query, draft: None, refused });
+            let body = sheet_page(&w, &Render { sheet: &sheet, extras: &extras, query: &query, draft: None, refused });
             Ok(layout::respond(&w, StatusCode::UNPROCESSABLE_ENTITY, layout::page(&w, &title(&sheet), body)))
         }
         Err(e) => Err(e.into()),
@@ -655,7 +653,9 @@ pub async fn review(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpRespon
     let decision = match form.get("decision") {
         "accept" => Decision::Accept,
         "request_changes" => Decision::RequestChanges,
-        _ => return Err(DomainError::validation("decision", ErrorCode::InvalidValue, "accept or request_changes").into()),
+        _ => {
+            return Err(DomainError::validation("decision", ErrorCode::InvalidValue, "accept or request_changes").into());
+        }
     };
     let mut items: Vec<ItemComment> = Vec::new();
     for (name, value) in form.pairs() {
@@ -681,10 +681,9 @@ pub async fn add_comment(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpR
     let id = *id;
     let item_no = match form.opt("item_no") {
         None => None,
-        Some(n) => Some(
-            n.parse::<u32>()
-                .map_err(|_| ApiError::from(DomainError::validation("item_no", ErrorCode::InvalidValue, "an item number")))?,
-        ),
+        Some(n) => Some(n.parse::<u32>().map_err(|_| {
+            ApiError::from(DomainError::validation("item_no", ErrorCode::InvalidValue, "an item number"))
+        })?),
     };
     let visibility = if form.opt("internal").is_some() { Visibility::Internal } else { Visibility::Shared };
     let input = CommentInput { item_no, body: form.get("body").to_owned(), visibility: Some(visibility) };

@@ -44,7 +44,7 @@ fn invitation_page(w: &Web, token: &str, p: &InvitationPreview, form: Option<&Fo
             section.card aria-labelledby="link-heading" {
                 h2 #link-heading { (t.link_existing) }
                 p { (t.link_existing_lead) " " strong { (me.organization.name) } }
-                (summary(t.form_errors, &general_errors(errors, &[])))
+                (summary(w.lang, t.form_errors, &general_errors(errors, &[])))
                 form method="post" action={ (action) "/link" } {
                     (csrf_field(w))
                     button type="submit" { (t.link_existing) }
@@ -54,15 +54,15 @@ fn invitation_page(w: &Web, token: &str, p: &InvitationPreview, form: Option<&Fo
             section.card aria-labelledby="new-heading" {
                 h2 #new-heading { (t.create_account) }
                 p { (t.create_account_lead) }
-                (summary(t.form_errors, &general_errors(errors, &NEW_ACCOUNT_FIELDS)))
+                (summary(w.lang, t.form_errors, &general_errors(errors, &NEW_ACCOUNT_FIELDS)))
                 form method="post" action=(action) {
                     (csrf_field(w))
                     (Input::new("organization_name", t.organization_name).value(&organization)
-                        .autocomplete("organization").render(errors))
-                    (Input::new("name", t.your_name).value(&value("name")).autocomplete("name").render(errors))
-                    (Input::new("email", t.email).kind("email").value(&email).autocomplete("email").render(errors))
+                        .autocomplete("organization").render(w.lang, errors))
+                    (Input::new("name", t.your_name).value(&value("name")).autocomplete("name").render(w.lang, errors))
+                    (Input::new("email", t.email).kind("email").value(&email).autocomplete("email").render(w.lang, errors))
                     (Input::new("password", t.password).kind("password").autocomplete("new-password")
-                        .hint(t.password_hint).render(errors))
+                        .hint(t.password_hint).render(w.lang, errors))
                     p { button type="submit" { (t.create_account) } }
                 }
             }
@@ -81,11 +81,7 @@ pub async fn show(w: Web, token: web::Path<String>) -> ApiResult<HttpResponse> {
 
 fn claim_pending(w: &Web) -> HttpResponse {
     let t = w.t();
-    layout::ok(
-        w,
-        t.claim_pending_title,
-        html! { p { (t.claim_pending_body) } p { a href="/sign-in" { (t.sign_in) } } },
-    )
+    layout::ok(w, t.claim_pending_title, html! { p { (t.claim_pending_body) } p { a href="/sign-in" { (t.sign_in) } } })
 }
 
 /// A new organization and its owner accept.
@@ -130,8 +126,7 @@ pub async fn accept_signed_in(posted: Posted, token: web::Path<String>) -> ApiRe
         Err(e @ (DomainError::Conflict { .. } | DomainError::Forbidden)) => {
             let preview = invitations::preview(&w.state.kensa, &token).await?;
             let body = invitation_page(&w, &token, &preview, None, &field_errors(&e));
-            let status =
-                if matches!(e, DomainError::Forbidden) { StatusCode::FORBIDDEN } else { StatusCode::CONFLICT };
+            let status = if matches!(e, DomainError::Forbidden) { StatusCode::FORBIDDEN } else { StatusCode::CONFLICT };
             Ok(layout::respond(&w, status, layout::page(&w, w.t().invitation_title, body)))
         }
         Err(e) => Err(e.into()),
@@ -158,13 +153,13 @@ fn join_page(
         @if w.session.is_some() {
             (layout::notice("warn", t.join_signed_in))
         }
-        (summary(t.form_errors, &general_errors(errors, &["name", "password"])))
+        (summary(w.lang, t.form_errors, &general_errors(errors, &["name", "password"])))
         form.card method="post" action={ "/join/" (token) } {
             (csrf_field(w))
             input type="hidden" name="email" value=(p.email) autocomplete="username";
-            (Input::new("name", t.your_name).value(&name).autocomplete("name").render(errors))
+            (Input::new("name", t.your_name).value(&name).autocomplete("name").render(w.lang, errors))
             (Input::new("password", t.password).kind("password").autocomplete("new-password")
-                .hint(t.password_hint).render(errors))
+                .hint(t.password_hint).render(w.lang, errors))
             p { button type="submit" { (t.join_button) } }
         }
     }

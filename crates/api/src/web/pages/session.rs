@@ -31,11 +31,11 @@ fn form(w: &Web, next: &str, email: &str, errors: &[FieldError], failure: Option
     let t = w.t();
     html! {
         @if let Some(message) = failure { (layout::notice("error", message)) }
-        (summary(t.form_errors, &general_errors(errors, &["email", "password"])))
+        (summary(w.lang, t.form_errors, &general_errors(errors, &["email", "password"])))
         form.card method="post" action={ "/sign-in?next=" (crate::web::context::encode(next)) } {
             (csrf_field(w))
-            (Input::new("email", t.email).kind("email").value(email).autocomplete("username").render(errors))
-            (Input::new("password", t.password).kind("password").autocomplete("current-password").render(errors))
+            (Input::new("email", t.email).kind("email").value(email).autocomplete("username").render(w.lang, errors))
+            (Input::new("password", t.password).kind("password").autocomplete("current-password").render(w.lang, errors))
             p { button type="submit" { (t.sign_in) } }
         }
     }

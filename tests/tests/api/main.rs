@@ -54,6 +54,7 @@ mod templates;
 mod tokens;
 mod upload_bounds;
 mod users;
+mod web_buyer;
 mod webhook_events;
 mod webhook_receiver;
 mod webhook_snippets;

@@ -12,20 +12,23 @@ pub mod context;
 mod errors;
 pub mod forms;
 pub mod i18n;
+pub mod i18n_buyer;
 pub mod layout;
 pub mod pages;
 
 use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, Resource, web};
 
-use pages::{assessment, assessments, invitations, session, upload};
+use pages::{assessment, assessments, campaigns, comparison, invitations, session, settings, suppliers, upload};
 
 async fn method_not_allowed() -> Result<HttpResponse, crate::error::ApiError> {
     Err(crate::error::ApiError::MethodNotAllowed)
 }
 
 /// A page resource: its refusals become HTML pages, cross-site writes are refused.
-fn page(path: &str) -> Resource<
+fn page(
+    path: &str,
+) -> Resource<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
         Config = (),
@@ -55,6 +58,16 @@ pub const PAGE_PATHS: &[&str] = &[
     "/assessments/{id}/evidence",
     "/assessments/{id}/evidence/{evidence_id}",
     "/assessments/{id}/evidence/{evidence_id}/delete",
+    "/suppliers",
+    "/suppliers/import",
+    "/campaigns",
+    "/campaigns/{id}",
+    "/comparison",
+    "/comparison/export",
+    "/settings",
+    "/settings/users/{id}",
+    "/settings/invitations",
+    "/settings/organization",
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -71,7 +84,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(page("/invitations/{token}/link").route(web::post().to(invitations::accept_signed_in)))
         .service(
-            page("/join/{token}").route(web::get().to(invitations::join)).route(web::post().to(invitations::accept_join)),
+            page("/join/{token}")
+                .route(web::get().to(invitations::join))
+                .route(web::post().to(invitations::accept_join)),
         )
         .service(page("/assessments").route(web::get().to(assessments::list)))
         .service(page("/assessments/{id}").route(web::get().to(assessment::show)))
@@ -83,5 +98,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/assessments/{id}/evidence/{evidence_id}").route(web::get().to(assessment::download)))
         .service(
             page("/assessments/{id}/evidence/{evidence_id}/delete").route(web::post().to(assessment::delete_evidence)),
-        );
+        )
+        .service(page("/suppliers").route(web::get().to(suppliers::list)).route(web::post().to(suppliers::create)))
+        .service(page("/suppliers/import").route(web::post().to(suppliers::import)))
+        .service(page("/campaigns").route(web::get().to(campaigns::list)).route(web::post().to(campaigns::create)))
+        .service(page("/campaigns/{id}").route(web::get().to(campaigns::show)))
+        .service(page("/comparison").route(web::get().to(comparison::show)))
+        .service(page("/comparison/export").route(web::get().to(comparison::download)))
+        .service(page("/settings").route(web::get().to(settings::show)))
+        .service(page("/settings/users/{id}").route(web::post().to(settings::update_user)))
+        .service(page("/settings/invitations").route(web::post().to(settings::invite)))
+        .service(page("/settings/organization").route(web::post().to(settings::update_schedule)));
 }

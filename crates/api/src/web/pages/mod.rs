@@ -1,5 +1,11 @@
 pub mod assessment;
 pub mod assessments;
+pub mod buyer;
+pub mod campaigns;
+pub mod comparison;
 pub mod invitations;
+pub mod radar;
 pub mod session;
+pub mod settings;
+pub mod suppliers;
 pub mod upload;

@@ -123,7 +123,9 @@ fn from_accept_language(req: &HttpRequest) -> Option<Lang> {
         .filter_map(|part| {
             let mut pieces = part.trim().split(';');
             let tag = pieces.next()?.trim().to_ascii_lowercase();
-            let q = pieces.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .unwrap_or(1.0);
             let lang = if tag == "ja" || tag.starts_with("ja-") {
                 Lang::Ja
             } else if tag == "en" || tag.starts_with("en-") {
@@ -172,15 +174,14 @@ pub(super) async fn resolve(req: &HttpRequest) -> Result<Web, ApiError> {
     let clear_session = cookie_value.is_some() && session.is_none();
     let (csrf, new_csrf_cookie) = match &session {
         Some(s) => (s.csrf_token.clone(), None),
-        None => {
-            match req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() >= 32 && v.len() <= 64) {
-                Some(secret) => (anonymous_token(&secret), None),
-                None => {
-                    let secret = tokens::random_token();
-                    (anonymous_token(&secret), Some(secret))
-                }
+        None => match req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() >= 32 && v.len() <= 64)
+        {
+            Some(secret) => (anonymous_token(&secret), None),
+            None => {
+                let secret = tokens::random_token();
+                (anonymous_token(&secret), Some(secret))
             }
-        }
+        },
     };
     let lang = language(req, session.as_ref());
     let here = match req.query_string() {

@@ -26,9 +26,7 @@ async fn method_not_allowed() -> Result<HttpResponse, crate::error::ApiError> {
 }
 
 /// A page resource: its refusals become HTML pages, cross-site writes are refused.
-fn page(
-    path: &str,
-) -> Resource<
+fn page(path: &str) -> Resource<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
         Config = (),
@@ -84,9 +82,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(page("/invitations/{token}/link").route(web::post().to(invitations::accept_signed_in)))
         .service(
-            page("/join/{token}")
-                .route(web::get().to(invitations::join))
-                .route(web::post().to(invitations::accept_join)),
+            page("/join/{token}").route(web::get().to(invitations::join)).route(web::post().to(invitations::accept_join)),
         )
         .service(page("/assessments").route(web::get().to(assessments::list)))
         .service(page("/assessments/{id}").route(web::get().to(assessment::show)))

@@ -202,10 +202,7 @@ pub async fn update(k: &Kensa, admin: AdminCtx<'_>, user_id: UserId, changes: Us
 /// The names of the caller's colleagues (any role may see who in its own organization
 /// changed an answer or wrote a comment). Never another organization's people.
 #[instrument(skip_all, fields(org = %ctx.org_id()))]
-pub async fn colleague_names(
-    k: &Kensa,
-    ctx: &TenantCtx,
-) -> DomainResult<std::collections::HashMap<uuid::Uuid, String>> {
+pub async fn colleague_names(k: &Kensa, ctx: &TenantCtx) -> DomainResult<std::collections::HashMap<uuid::Uuid, String>> {
     let rows = crate::entities::users::Entity::find()
         .filter(crate::entities::users::Column::OrganizationId.eq(ctx.org_id().0))
         .all(&k.db)

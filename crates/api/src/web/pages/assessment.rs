@@ -156,7 +156,8 @@ fn comment_form(w: &Web, sheet: &Sheet, item: Option<u32>) -> Markup {
 fn evidence_block(w: &Web, sheet: &Sheet, extras: &Extras, no: u32, editable: bool) -> Markup {
     let t = w.t();
     let id = sheet.assessment.id;
-    let files: Vec<&Evidence> = extras.evidence.iter().filter(|e| e.item_no == i32::try_from(no).ok()).collect();
+    let files: Vec<&Evidence> =
+        extras.evidence.iter().filter(|e| e.item_no == i32::try_from(no).ok()).collect();
     html! {
         div.evidence {
             h5 { (t.evidence) }
@@ -639,7 +640,8 @@ pub async fn submit(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpRespon
                 }
                 _ => field_errors(&e),
             };
-            let body = sheet_page(&w, &Render { sheet: &sheet, extras: &extras, query: &query, draft: None, refused });
+            let body =
+                sheet_page(&w, &Render { sheet: &sheet, extras: &extras, query: &query, draft: None, refused });
             Ok(layout::respond(&w, StatusCode::UNPROCESSABLE_ENTITY, layout::page(&w, &title(&sheet), body)))
         }
         Err(e) => Err(e.into()),
@@ -653,9 +655,7 @@ pub async fn review(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpRespon
     let decision = match form.get("decision") {
         "accept" => Decision::Accept,
         "request_changes" => Decision::RequestChanges,
-        _ => {
-            return Err(DomainError::validation("decision", ErrorCode::InvalidValue, "accept or request_changes").into());
-        }
+        _ => return Err(DomainError::validation("decision", ErrorCode::InvalidValue, "accept or request_changes").into()),
     };
     let mut items: Vec<ItemComment> = Vec::new();
     for (name, value) in form.pairs() {
@@ -681,9 +681,10 @@ pub async fn add_comment(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpR
     let id = *id;
     let item_no = match form.opt("item_no") {
         None => None,
-        Some(n) => Some(n.parse::<u32>().map_err(|_| {
-            ApiError::from(DomainError::validation("item_no", ErrorCode::InvalidValue, "an item number"))
-        })?),
+        Some(n) => Some(
+            n.parse::<u32>()
+                .map_err(|_| ApiError::from(DomainError::validation("item_no", ErrorCode::InvalidValue, "an item number")))?,
+        ),
     };
     let visibility = if form.opt("internal").is_some() { Visibility::Internal } else { Visibility::Shared };
     let input = CommentInput { item_no, body: form.get("body").to_owned(), visibility: Some(visibility) };

@@ -55,7 +55,11 @@ fn table(w: &Web, rows: &[Assessment], counterpart_is_buyer: bool) -> Markup {
     }
 }
 
-async fn section(w: &Web, side: &str, cursor: Option<&str>) -> ApiResult<(Vec<Assessment>, Option<String>)> {
+async fn section(
+    w: &Web,
+    side: &str,
+    cursor: Option<&str>,
+) -> ApiResult<(Vec<Assessment>, Option<String>)> {
     let Some(ctx) = w.tenant() else { return Ok((Vec::new(), None)) };
     let filter = AssessmentFilter { role: Some(side.to_owned()), ..Default::default() };
     let page = PageRequest::parse(Some(PAGE_SIZE), cursor)?;

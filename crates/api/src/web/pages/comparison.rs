@@ -314,6 +314,12 @@ pub async fn show(w: Web, query: web::Query<CompareQuery>) -> ApiResult<HttpResp
     let templates = templates::service::list(k, ctx, &PageRequest::parse(Some(200), None)?).await?.data;
     let rows: Vec<ComparisonRow> = list.rows.into_iter().map(|(_, r)| r).collect();
     let heat_rows: Vec<HeatmapRow> = map.page.rows.into_iter().map(|(_, r)| r).collect();
+    let more = list.next_cursor.as_ref().map(|next| {
+        let mut pairs = query.filter_pairs();
+        pairs.extend(query.sort_pairs());
+        pairs.push(("cursor", next.clone()));
+        format!("/comparison?{}", query_string(&pairs))
+    });
     let body = html! {
         (filters(&w, &query, &templates))
         (export_links(&w, &query))
@@ -334,12 +340,7 @@ pub async fn show(w: Web, query: web::Query<CompareQuery>) -> ApiResult<HttpResp
                 (radars(&w, &heat_rows, &map.categories))
             }
         }
-        @if let Some(next) = &list.next_cursor {
-            @let mut pairs = query.filter_pairs();
-            @let _ = pairs.extend(query.sort_pairs());
-            @let _ = pairs.push(("cursor", next.clone()));
-            p { a href={ "/comparison?" (query_string(&pairs)) } { (t.more) } }
-        }
+        @if let Some(href) = &more { p { a href=(href) { (t.more) } } }
     };
     Ok(layout::ok(&w, b.comparison_title, body))
 }

@@ -81,7 +81,11 @@ pub async fn show(w: Web, token: web::Path<String>) -> ApiResult<HttpResponse> {
 
 fn claim_pending(w: &Web) -> HttpResponse {
     let t = w.t();
-    layout::ok(w, t.claim_pending_title, html! { p { (t.claim_pending_body) } p { a href="/sign-in" { (t.sign_in) } } })
+    layout::ok(
+        w,
+        t.claim_pending_title,
+        html! { p { (t.claim_pending_body) } p { a href="/sign-in" { (t.sign_in) } } },
+    )
 }
 
 /// A new organization and its owner accept.
@@ -126,7 +130,8 @@ pub async fn accept_signed_in(posted: Posted, token: web::Path<String>) -> ApiRe
         Err(e @ (DomainError::Conflict { .. } | DomainError::Forbidden)) => {
             let preview = invitations::preview(&w.state.kensa, &token).await?;
             let body = invitation_page(&w, &token, &preview, None, &field_errors(&e));
-            let status = if matches!(e, DomainError::Forbidden) { StatusCode::FORBIDDEN } else { StatusCode::CONFLICT };
+            let status =
+                if matches!(e, DomainError::Forbidden) { StatusCode::FORBIDDEN } else { StatusCode::CONFLICT };
             Ok(layout::respond(&w, status, layout::page(&w, w.t().invitation_title, body)))
         }
         Err(e) => Err(e.into()),

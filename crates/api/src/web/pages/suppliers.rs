@@ -231,15 +231,16 @@ async fn render(w: &Web, query: &ListQuery, extra: Extra<'_>, status: StatusCode
     let page = PageRequest::parse(Some(PAGE_SIZE), query.cursor.as_deref())?;
     let found = suppliers::service::list(&w.state.kensa, ctx, &query.filter()?, &page).await?;
     let can_edit = ctx.editor().is_ok();
+    let more = found.next_cursor.as_ref().map(|next| {
+        let mut pairs = query.pairs();
+        pairs.push(("cursor", next.clone()));
+        format!("/suppliers?{}", query_string(&pairs))
+    });
     let body = html! {
         (done_notice(w, query.done.as_deref()))
         (filters(w, query))
         @if found.data.is_empty() { p { (b.no_suppliers) } } @else { (table(w, &found.data)) }
-        @if let Some(next) = &found.next_cursor {
-            @let mut pairs = query.pairs();
-            @let _ = pairs.push(("cursor", next.clone()));
-            p { a href={ "/suppliers?" (query_string(&pairs)) } { (t.more) } }
-        }
+        @if let Some(href) = &more { p { a href=(href) { (t.more) } } }
         @if can_edit {
             (add_form(w, &extra))
             (import_form(w, &extra))

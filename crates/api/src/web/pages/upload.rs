@@ -16,7 +16,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::rest::evidence::{MAX_BODY_BYTES, UploadForm, counted, read_form};
 use crate::web::context::{CSRF_FIELD, CSRF_HEADER, Web, csrf_refused, redirect, same_token};
 
-pub async fn upload(req: HttpRequest, w: Web, path: web::Path<Uuid>, payload: web::Payload) -> ApiResult<HttpResponse> {
+pub async fn upload(
+    req: HttpRequest,
+    w: Web,
+    path: web::Path<Uuid>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
     let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
     let id = *path;
     let declared =

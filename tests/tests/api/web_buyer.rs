@@ -190,6 +190,7 @@ async fn a_supplier_added_with_the_form_shows_in_the_list() -> TestResult {
     let list = browser.get("/suppliers?done=supplier_added").await?;
     assert!(list.html.contains("Kanagawa Gear KK"), "{}", list.html);
     assert!(list.html.contains("The supplier was added."));
+    assert!(list.html.contains("method=\"post\" action=\"/suppliers\""), "an owner gets the form");
     let found = browser.get("/suppliers?q=kanagawa&tag=ecu&target_level=2").await?;
     assert!(found.html.contains("Kanagawa Gear KK"));
     let other = browser.get("/suppliers?q=nobody").await?;
@@ -410,6 +411,15 @@ async fn an_owner_changes_a_role_on_the_settings_page_and_a_respondent_is_refuse
     let no_supplier =
         other.submit("/assessments", "/suppliers", &[("name", "X"), ("contact_email", "x@x.example")]).await?;
     assert_eq!(no_supplier.status, StatusCode::FORBIDDEN);
+    // A respondent reads the registry and the campaigns, without the forms it may not use.
+    for path in ["/suppliers", "/campaigns"] {
+        let page = other.get(path).await?;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            !page.html.contains(&format!("method=\"post\" action=\"{path}\"")),
+            "{path} shows a form a respondent may not use"
+        );
+    }
     Ok(())
 }
 

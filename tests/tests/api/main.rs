@@ -55,6 +55,7 @@ mod tokens;
 mod upload_bounds;
 mod users;
 mod web_browser;
+mod web_buyer;
 mod web_client;
 mod web_pages;
 mod webhook_events;

@@ -260,6 +260,13 @@ pub async fn export(state: web::Data<AppState>, auth: Auth, query: Query<ExportQ
     };
     let sort = (q.sort, q.order, q.sort_category);
     let file = comparison::export::export(&state.kensa, &auth.0, filter, sort, format).await?;
+    download(&state, file).await
+}
+
+/// The written export as a download, streamed from its temporary file (the web page's
+/// export answers with it too).
+pub async fn download(state: &AppState, file: comparison::export::ExportFile) -> ApiResult<HttpResponse> {
+    let format = file.format;
     let name = format!("comparison-{}.{}", state.kensa.today(), format.as_str());
     let size = tokio::fs::metadata(&file.path).await.map_err(kensa_domain::DomainError::internal)?.len();
     let handle = tokio::fs::File::open(&file.path).await.map_err(kensa_domain::DomainError::internal)?;

@@ -213,7 +213,7 @@ pub async fn import(
     auth.0.editor()?;
     let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let bytes = if content_type.starts_with("multipart/form-data") {
-        csv_from_form(&req, payload).await?
+        read_csv_form(&req, payload).await?.file
     } else if content_type.starts_with("text/csv") || content_type.starts_with("text/plain") {
         crate::extract::read_body(&req, payload, CSV_LIMIT).await?
     } else {
@@ -251,9 +251,20 @@ async fn import_rows(
     Ok(HttpResponse::Ok().json(report))
 }
 
+/// A CSV upload form as read: the file and the form's other (small) fields.
+pub struct CsvUpload {
+    pub file: web::BytesMut,
+    /// The other fields (the pages' `_csrf`, `partial`), at most [`KEPT_FIELDS`] of them.
+    pub fields: Vec<(String, String)>,
+}
+
+/// Other fields kept of an upload form; later ones are read and dropped.
+const KEPT_FIELDS: usize = 8;
+
 /// The field `file` of a multipart body, bounded like a raw body (413 past [`CSV_LIMIT`]);
-/// other fields are read and dropped, up to 1 KiB each.
-async fn csv_from_form(req: &HttpRequest, payload: web::Payload) -> ApiResult<web::BytesMut> {
+/// other fields are read up to 1 KiB each, and the first few kept (the web page's form
+/// carries its CSRF token in one).
+pub async fn read_csv_form(req: &HttpRequest, payload: web::Payload) -> ApiResult<CsvUpload> {
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > CSV_LIMIT + FORM_OVERHEAD) {
@@ -262,9 +273,11 @@ async fn csv_from_form(req: &HttpRequest, payload: web::Payload) -> ApiResult<we
     let malformed = |e: actix_multipart::MultipartError| ApiError::BadRequest(format!("malformed multipart body: {e}"));
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
     let mut file = None;
+    let mut fields = Vec::new();
     while let Some(field) = form.next().await {
         let mut field = field.map_err(malformed)?;
-        let is_file = field.name() == Some("file");
+        let name = field.name().unwrap_or_default().to_owned();
+        let is_file = name == "file";
         if is_file && file.is_some() {
             return Err(
                 DomainError::validation("file", ErrorCode::TooManyFiles, "send one file, in the field `file`").into()
@@ -281,9 +294,13 @@ async fn csv_from_form(req: &HttpRequest, payload: web::Payload) -> ApiResult<we
         }
         if is_file {
             file = Some(bytes);
+        } else if fields.len() < KEPT_FIELDS {
+            fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
         }
     }
-    file.ok_or_else(|| DomainError::validation("file", ErrorCode::Required, "send the CSV in the field `file`").into())
+    let file =
+        file.ok_or_else(|| DomainError::validation("file", ErrorCode::Required, "send the CSV in the field `file`"))?;
+    Ok(CsvUpload { file, fields })
 }
 
 /// Room for the multipart framing around the file.

@@ -89,7 +89,6 @@ macro_rules! texts {
         pub const $en_name: $name = $name { $($key: $en,)* };
     };
 }
-#[allow(unused_imports)] // Used by the buyer pages.
 pub(crate) use texts;
 
 texts!(Texts, JA, EN {

@@ -12,13 +12,16 @@ pub mod context;
 mod errors;
 pub mod forms;
 pub mod i18n;
+pub mod i18n_buyer;
 pub mod layout;
 pub mod pages;
 
 use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, Resource, web};
 
-use pages::{assessment, assessments, claims, invitations, session, upload};
+use pages::{
+    assessment, assessments, campaigns, claims, comparison, invitations, session, settings, suppliers, upload,
+};
 
 async fn method_not_allowed() -> Result<HttpResponse, crate::error::ApiError> {
     Err(crate::error::ApiError::MethodNotAllowed)
@@ -61,6 +64,16 @@ pub const PAGE_PATHS: &[&str] = &[
     "/supplier-claims/{id}",
     "/supplier-claims/{id}/approve",
     "/supplier-claims/{id}/reject",
+    "/suppliers",
+    "/suppliers/import",
+    "/campaigns",
+    "/campaigns/{id}",
+    "/comparison",
+    "/comparison/export",
+    "/settings",
+    "/settings/users/{id}",
+    "/settings/invitations",
+    "/settings/organization",
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -95,5 +108,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/supplier-claims").route(web::get().to(claims::list)))
         .service(page("/supplier-claims/{id}").route(web::get().to(claims::show)))
         .service(page("/supplier-claims/{id}/approve").route(web::post().to(claims::approve)))
-        .service(page("/supplier-claims/{id}/reject").route(web::post().to(claims::reject)));
+        .service(page("/supplier-claims/{id}/reject").route(web::post().to(claims::reject)))
+        .service(page("/suppliers").route(web::get().to(suppliers::list)).route(web::post().to(suppliers::create)))
+        .service(page("/suppliers/import").route(web::post().to(suppliers::import)))
+        .service(page("/campaigns").route(web::get().to(campaigns::list)).route(web::post().to(campaigns::create)))
+        .service(page("/campaigns/{id}").route(web::get().to(campaigns::show)))
+        .service(page("/comparison").route(web::get().to(comparison::show)))
+        .service(page("/comparison/export").route(web::get().to(comparison::download)))
+        .service(page("/settings").route(web::get().to(settings::show)))
+        .service(page("/settings/users/{id}").route(web::post().to(settings::update_user)))
+        .service(page("/settings/invitations").route(web::post().to(settings::invite)))
+        .service(page("/settings/organization").route(web::post().to(settings::update_schedule)));
 }

@@ -126,6 +126,23 @@ pub async fn invitation(k: &Kensa, admin: AdminCtx<'_>, id: uuid::Uuid) -> Domai
     Invitation::from_row(row)
 }
 
+/// The admin's organization's invitations still waiting for their invitee (neither
+/// accepted, replaced nor expired), newest first, at most `limit`.
+#[instrument(skip_all, fields(org = %admin.tenant().org_id()))]
+pub async fn pending_invitations(k: &Kensa, admin: AdminCtx<'_>, limit: u64) -> DomainResult<Vec<Invitation>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let rows = user_invitations::Entity::find()
+        .filter(user_invitations::Column::OrganizationId.eq(admin.tenant().org_id().0))
+        .filter(user_invitations::Column::AcceptedAt.is_null())
+        .filter(user_invitations::Column::RevokedAt.is_null())
+        .filter(user_invitations::Column::ExpiresAt.gt(k.now()))
+        .order_by_desc(user_invitations::Column::CreatedAt)
+        .limit(limit)
+        .all(&k.db)
+        .await?;
+    rows.into_iter().map(Invitation::from_row).collect()
+}
+
 /// Changes a member's role or deactivates them. Only owners grant or take away ownership,
 /// and the last active owner can be neither demoted nor deactivated.
 #[instrument(skip_all, fields(org = %admin.tenant().org_id(), user = %user_id))]

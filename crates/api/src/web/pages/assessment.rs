@@ -654,7 +654,9 @@ pub async fn review(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpRespon
         "accept" => Decision::Accept,
         "request_changes" => Decision::RequestChanges,
         _ => {
-            return Err(DomainError::validation("decision", ErrorCode::InvalidValue, "accept or request_changes").into());
+            return Err(
+                DomainError::validation("decision", ErrorCode::InvalidValue, "accept or request_changes").into()
+            );
         }
     };
     let mut items: Vec<ItemComment> = Vec::new();

@@ -1,6 +1,12 @@
 pub mod assessment;
 pub mod assessments;
+pub mod buyer;
+pub mod campaigns;
 pub mod claims;
+pub mod comparison;
 pub mod invitations;
+pub mod radar;
 pub mod session;
+pub mod settings;
+pub mod suppliers;
 pub mod upload;

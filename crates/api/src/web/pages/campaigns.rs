@@ -118,7 +118,7 @@ fn create_form(w: &Web, choices: &Choices, form: Option<&Form>, errors: &[FieldE
             form method="post" action="/campaigns" {
                 (csrf_field(w))
                 label for="template_id" { (t.checklist) }
-                @if !template_errors.is_empty() { p.field-error { @for e in &template_errors { (e.message) " " } } }
+                @if !template_errors.is_empty() { p.field-error { @for e in &template_errors { (crate::web::forms::message(w.lang, e)) " " } } }
                 select #template_id name="template_id" required {
                     @for tpl in &choices.templates {
                         option value=(tpl.id) selected[template == tpl.id.to_string()] {
@@ -135,7 +135,7 @@ fn create_form(w: &Web, choices: &Choices, form: Option<&Form>, errors: &[FieldE
                 }
                 fieldset.suppliers {
                     legend { (b.choose_suppliers) }
-                    @if !supplier_errors.is_empty() { p.field-error { @for e in &supplier_errors { (e.message) " " } } }
+                    @if !supplier_errors.is_empty() { p.field-error { @for e in &supplier_errors { (crate::web::forms::message(w.lang, e)) " " } } }
                     @if choices.suppliers.is_empty() {
                         p { (b.no_suppliers) " " a href="/suppliers#add" { (b.add_supplier) } }
                     }

@@ -108,7 +108,7 @@ fn invitations(w: &Web, pending: &[Invitation], refused: Option<&(&Form, Vec<Fie
                 (csrf_field(w))
                 (Input::new("email", t.email).id("invite-email").kind("email").value(&email).render(w.lang, errors))
                 label for="invite-role" { (t.role) }
-                @if !role_errors.is_empty() { p.field-error { @for e in &role_errors { (e.message) " " } } }
+                @if !role_errors.is_empty() { p.field-error { @for e in &role_errors { (crate::web::forms::message(w.lang, e)) " " } } }
                 (role_select(w, "invite-role", role))
                 p { button type="submit" { (b.send_invitation) } }
             }

@@ -57,6 +57,7 @@ mod users;
 mod web_browser;
 mod web_buyer;
 mod web_client;
+mod web_isolation;
 mod web_pages;
 mod webhook_events;
 mod webhook_receiver;

@@ -1,0 +1,163 @@
+//! The pages' tenant-isolation matrix: every page route of `kensa_api::web::PAGE_PATHS` has
+//! a row here or is in the commented list of routes that hold no tenant's data. A signed-in
+//! stranger (another organization, owner) asks for the buyer's and the supplier's
+//! resources by their real ids and gets a "not found" page; list pages show none of them.
+//! A new page route without a row fails `every_page_route_has_a_row`.
+
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, spawn_app};
+use crate::web_client::Visitor;
+
+/// Page routes that show or change no other tenant's data, and why.
+const NO_TENANT_DATA: &[(&str, &str)] = &[
+    // Redirects to the assessments or the sign-in page.
+    ("/", "a redirect"),
+    // Signing in and out acts on the visitor's own session.
+    ("/sign-in", "the visitor's own session"),
+    ("/sign-out", "the visitor's own session"),
+    ("/language/{lang}", "a cookie of the visitor's own"),
+    // The token in the path is the credential (as in the API's allow-list).
+    ("/invitations/{token}", "the token is the credential"),
+    ("/invitations/{token}/link", "the token is the credential"),
+    ("/join/{token}", "the token is the credential"),
+    // Writes that create in the caller's own organization only.
+    ("/suppliers/import", "imports into the caller's organization"),
+    ("/settings/invitations", "invites into the caller's organization"),
+    ("/settings/organization", "the caller's organization's settings"),
+];
+
+/// A stranger's request and what it must meet.
+enum Expect {
+    /// A "not found" page.
+    NotFound,
+    /// The stranger's own page, with none of the victims' names in it.
+    Nothing,
+}
+
+struct Row {
+    template: &'static str,
+    method: &'static str,
+    path: String,
+    expect: Expect,
+}
+
+#[tokio::test]
+async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
+    let app = spawn_app().await;
+    let (buyer, supplier, assessment) = app.invited_supplier(1).await;
+    // Evidence, a comment, a claim and a campaign id of the victims' to aim at.
+    let no = app.scope_of(&supplier, &assessment).await[0];
+    let answered = app
+        .client
+        .post(app.url(&format!("/api/v1/assessments/{assessment}/evidence")))
+        .bearer_auth(&supplier.access_token)
+        .multipart(
+            reqwest::multipart::Form::new().text("item_no", no.to_string()).part(
+                "file",
+                reqwest::multipart::Part::bytes(b"a,b\n1,2\n".to_vec())
+                    .file_name("list.csv")
+                    .mime_str("text/csv")
+                    .unwrap_or_else(|e| panic!("{e}")),
+            ),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(answered.status(), StatusCode::CREATED);
+    let evidence: serde_json::Value = answered.json().await.unwrap_or_default();
+    let evidence = evidence["id"].as_str().unwrap_or_default().to_owned();
+    let (other_supplier, contact) = app.create_supplier(&buyer, "Claimed Parts", 1).await;
+    let campaign = app.create_campaign(&buyer, &[other_supplier], Some(1)).await;
+    let campaign_id = campaign["id"].as_str().unwrap_or_default().to_owned();
+    app.run_worker().await;
+    let token = app.supplier_token_for(&contact);
+    let claim = app
+        .post(
+            &format!("/api/v1/invitations/{token}/accept"),
+            None,
+            json!({ "name": "Kato", "email": "kato@elsewhere.example", "password": PASSWORD, "organization_name": "Elsewhere" }),
+        )
+        .await;
+    let claim = claim.body["claim_id"].as_str().unwrap_or_default().to_owned();
+    assert!(!claim.is_empty(), "a claim to aim at");
+    let me = app.get("/api/v1/me", Some(&buyer.access_token)).await;
+    let buyer_user = me.body["user"]["id"].as_str().unwrap_or_default().to_owned();
+
+    let stranger = app.signup("Stranger Motors").await;
+    let mut visitor = Visitor::new(&app).english();
+    visitor.sign_in(&stranger.email, PASSWORD).await;
+
+    let row = |template: &'static str, method: &'static str, path: String, expect: Expect| Row {
+        template,
+        method,
+        path,
+        expect,
+    };
+    let a = &assessment;
+    let rows = vec![
+        row("/assessments", "GET", "/assessments".into(), Expect::Nothing),
+        row("/assessments/{id}", "GET", format!("/assessments/{a}"), Expect::NotFound),
+        row("/assessments/{id}/items/{no}", "POST", format!("/assessments/{a}/items/{no}"), Expect::NotFound),
+        row("/assessments/{id}/submit", "POST", format!("/assessments/{a}/submit"), Expect::NotFound),
+        row("/assessments/{id}/review", "POST", format!("/assessments/{a}/review"), Expect::NotFound),
+        row("/assessments/{id}/comments", "POST", format!("/assessments/{a}/comments"), Expect::NotFound),
+        row("/assessments/{id}/evidence", "POST", format!("/assessments/{a}/evidence"), Expect::NotFound),
+        row(
+            "/assessments/{id}/evidence/{evidence_id}",
+            "GET",
+            format!("/assessments/{a}/evidence/{evidence}"),
+            Expect::NotFound,
+        ),
+        row(
+            "/assessments/{id}/evidence/{evidence_id}/delete",
+            "POST",
+            format!("/assessments/{a}/evidence/{evidence}/delete"),
+            Expect::NotFound,
+        ),
+        row("/supplier-claims", "GET", "/supplier-claims".into(), Expect::Nothing),
+        row("/supplier-claims/{id}", "GET", format!("/supplier-claims/{claim}"), Expect::NotFound),
+        row("/supplier-claims/{id}/approve", "POST", format!("/supplier-claims/{claim}/approve"), Expect::NotFound),
+        row("/supplier-claims/{id}/reject", "POST", format!("/supplier-claims/{claim}/reject"), Expect::NotFound),
+        row("/suppliers", "GET", "/suppliers".into(), Expect::Nothing),
+        row("/campaigns", "GET", "/campaigns".into(), Expect::Nothing),
+        row("/campaigns/{id}", "GET", format!("/campaigns/{campaign_id}"), Expect::NotFound),
+        row("/comparison", "GET", "/comparison".into(), Expect::Nothing),
+        row("/comparison/export", "GET", "/comparison/export?format=csv".into(), Expect::Nothing),
+        row("/settings", "GET", "/settings".into(), Expect::Nothing),
+        row("/settings/users/{id}", "POST", format!("/settings/users/{buyer_user}"), Expect::NotFound),
+    ];
+
+    let token = visitor.get("/assessments").await.csrf();
+    for r in &rows {
+        let page = match r.method {
+            "GET" => visitor.get(&r.path).await,
+            _ => visitor.post(&r.path, &[("_csrf", &token), ("role", "viewer"), ("decision", "accept")]).await,
+        };
+        match r.expect {
+            Expect::NotFound => {
+                assert_eq!(page.status, StatusCode::NOT_FOUND, "{} {}: {}", r.method, r.path, page.html);
+            }
+            Expect::Nothing => {
+                assert_eq!(page.status, StatusCode::OK, "{} {}: {}", r.method, r.path, page.html);
+            }
+        }
+        for name in ["Buyer Motors", "Parts Co", "Claimed Parts", "kato@elsewhere.example"] {
+            assert!(!page.html.contains(name), "{} {} shows {name}", r.method, r.path);
+        }
+    }
+    // Nothing changed for the victims.
+    let still = app.get(&format!("/api/v1/assessments/{assessment}/evidence"), Some(&supplier.access_token)).await;
+    assert_eq!(still.body["data"].as_array().map(Vec::len), Some(1));
+    let claims = app.get("/api/v1/supplier-claims", Some(&buyer.access_token)).await;
+    assert_eq!(claims.body["data"][0]["status"], "pending");
+
+    // Every page route is a row or in the list above.
+    let covered: BTreeSet<&str> =
+        rows.iter().map(|r| r.template).chain(NO_TENANT_DATA.iter().map(|(path, _)| *path)).collect();
+    let missing: Vec<&&str> = kensa_api::web::PAGE_PATHS.iter().filter(|p| !covered.contains(**p)).collect();
+    assert!(missing.is_empty(), "page routes without an isolation row: {missing:?}");
+}

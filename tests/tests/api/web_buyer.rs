@@ -1,134 +1,24 @@
 //! The buyer's pages over real HTTP with a browser's cookie session: suppliers (form and CSV
 //! import), campaigns, the comparison (table, heat map, radar, export) and settings.
 
-use std::collections::BTreeMap;
-
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{Member, PASSWORD, TestApp, TestResult, due_in, spawn_app};
+use crate::helpers::{Member, TestResult, due_in, spawn_app};
+use crate::web_client::{Page, Visitor as Browser};
 
-/// A browser as far as these pages go: its cookies, its language, redirects not followed.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookies: BTreeMap<String, String>,
-    language: &'static str,
-}
-
-/// What a page answered.
-struct Page {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    html: String,
-}
-
-impl Page {
-    fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+/// Uploads a CSV to the import form as the page does.
+async fn upload_csv(browser: &mut Browser<'_>, csv: &str, partial: bool) -> Result<Page, reqwest::Error> {
+    let token = browser.get("/suppliers").await.csrf();
+    let mut form = Form::new().text("_csrf", token);
+    if partial {
+        form = form.text("partial", "1");
     }
-
-    /// The value of the first hidden `_csrf` field.
-    fn csrf(&self) -> String {
-        let marker = "name=\"_csrf\" value=\"";
-        self.html
-            .find(marker)
-            .map(|i| &self.html[i + marker.len()..])
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or_default()
-            .to_owned()
-    }
-}
-
-impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp, language: &'static str) -> Self {
-        Self { app, cookies: BTreeMap::new(), language }
-    }
-
-    /// Signs in through the sign-in page: its CSRF cookie and hidden token, then the form.
-    /// A signed-in user's own language (Japanese here) wins over `Accept-Language`, so an
-    /// English browser uses the language switch first.
-    async fn signed_in(
-        app: &'a TestApp,
-        email: &str,
-        language: &'static str,
-    ) -> Result<Self, Box<dyn std::error::Error>> {
-        let mut browser = Self::new(app, language);
-        let switched = browser.get(&format!("/language/{language}?next=/sign-in")).await?;
-        assert_eq!(switched.status, StatusCode::SEE_OTHER);
-        let page = browser.get("/sign-in").await?;
-        assert!(browser.cookies.contains_key("kensa_csrf"), "no CSRF cookie: {:?}", page.headers);
-        let signed =
-            browser.post("/sign-in", &[("_csrf", &page.csrf()), ("email", email), ("password", PASSWORD)]).await?;
-        assert_eq!(signed.status, StatusCode::SEE_OTHER, "sign-in: {}", signed.html);
-        assert!(browser.cookies.contains_key("kensa_session"), "no session cookie after sign-in");
-        Ok(browser)
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    async fn keep(&mut self, response: reqwest::Response) -> Result<Page, reqwest::Error> {
-        let status = response.status();
-        let headers = response.headers().clone();
-        for value in headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()) {
-            if let Some((name, val)) = value.split(';').next().and_then(|pair| pair.split_once('=')) {
-                if val.is_empty() || value.to_ascii_lowercase().contains("max-age=0") {
-                    self.cookies.remove(name);
-                } else {
-                    self.cookies.insert(name.to_owned(), val.to_owned());
-                }
-            }
-        }
-        let html = response.text().await?;
-        Ok(Page { status, headers, html })
-    }
-
-    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        self.app
-            .client
-            .request(method, self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .header("accept-language", self.language)
-    }
-
-    async fn get(&mut self, path: &str) -> Result<Page, reqwest::Error> {
-        let response = self.request(Method::GET, path).send().await?;
-        self.keep(response).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Result<Page, reqwest::Error> {
-        let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
-        let response = self
-            .request(Method::POST, path)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await?;
-        self.keep(response).await
-    }
-
-    /// Loads `page` for its form's CSRF token, then posts `fields` with it to `action`.
-    async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Result<Page, reqwest::Error> {
-        let token = self.get(page).await?.csrf();
-        assert!(!token.is_empty(), "no CSRF token on {page}");
-        let mut all = vec![("_csrf", token.as_str())];
-        all.extend_from_slice(fields);
-        self.post(action, &all).await
-    }
-
-    async fn upload_csv(&mut self, csv: &str, partial: bool) -> Result<Page, reqwest::Error> {
-        let token = self.get("/suppliers").await?.csrf();
-        let mut form = Form::new().text("_csrf", token);
-        if partial {
-            form = form.text("partial", "1");
-        }
-        let part = Part::bytes(csv.as_bytes().to_vec()).file_name("suppliers.csv").mime_str("text/csv")?;
-        let response =
-            self.request(Method::POST, "/suppliers/import").multipart(form.part("file", part)).send().await?;
-        self.keep(response).await
-    }
+    let part = Part::bytes(csv.as_bytes().to_vec()).file_name("suppliers.csv").mime_str("text/csv")?;
+    let response =
+        browser.request(Method::POST, "/suppliers/import").multipart(form.part("file", part)).send().await?;
+    Ok(browser.keep(response).await)
 }
 
 fn is_html(page: &Page) -> bool {
@@ -143,9 +33,9 @@ async fn every_buyer_page_renders_in_japanese_and_in_english() -> TestResult {
         ("ja", ["取引先", "キャンペーン", "取引先の比較", "メンバー"]),
         ("en", ["Suppliers", "Campaigns", "Supplier comparison", "Members"]),
     ] {
-        let mut browser = Browser::signed_in(&app, &owner.email, language).await?;
+        let mut browser = Browser::signed_in(&app, &owner.email, language).await;
         for (path, word) in ["/suppliers", "/campaigns", "/comparison", "/settings"].into_iter().zip(words) {
-            let page = browser.get(path).await?;
+            let page = browser.get(path).await;
             assert_eq!(page.status, StatusCode::OK, "{path} in {language}: {}", page.html);
             assert!(is_html(&page), "{path}: {}", page.header("content-type"));
             assert!(page.html.contains(&format!("<html lang=\"{language}\"")), "{path} in {language}");
@@ -159,9 +49,9 @@ async fn every_buyer_page_renders_in_japanese_and_in_english() -> TestResult {
 #[tokio::test]
 async fn a_page_asks_an_anonymous_visitor_to_sign_in() -> TestResult {
     let app = spawn_app().await;
-    let mut browser = Browser::new(&app, "en");
+    let mut browser = Browser::with_language(&app, "en");
     for path in ["/suppliers", "/campaigns", "/comparison", "/settings"] {
-        let page = browser.get(path).await?;
+        let page = browser.get(path).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
         assert!(page.header("location").starts_with("/sign-in?next="), "{path}: {}", page.header("location"));
     }
@@ -172,7 +62,7 @@ async fn a_page_asks_an_anonymous_visitor_to_sign_in() -> TestResult {
 async fn a_supplier_added_with_the_form_shows_in_the_list() -> TestResult {
     let app = spawn_app().await;
     let owner = app.signup("Form Motors").await;
-    let mut browser = Browser::signed_in(&app, &owner.email, "en").await?;
+    let mut browser = Browser::signed_in(&app, &owner.email, "en").await;
     let fields = [
         ("name", "Kanagawa Gear KK"),
         ("contact_name", "Suzuki"),
@@ -183,21 +73,21 @@ async fn a_supplier_added_with_the_form_shows_in_the_list() -> TestResult {
         ("review_interval_months", ""),
         ("tags", "ecu, castings"),
     ];
-    let added = browser.submit("/suppliers", "/suppliers", &fields).await?;
+    let added = browser.submit("/suppliers", "/suppliers", &fields).await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.html);
     assert_eq!(added.header("location"), "/suppliers?done=supplier_added");
 
-    let list = browser.get("/suppliers?done=supplier_added").await?;
+    let list = browser.get("/suppliers?done=supplier_added").await;
     assert!(list.html.contains("Kanagawa Gear KK"), "{}", list.html);
     assert!(list.html.contains("The supplier was added."));
     assert!(list.html.contains("method=\"post\" action=\"/suppliers\""), "an owner gets the form");
-    let found = browser.get("/suppliers?q=kanagawa&tag=ecu&target_level=2").await?;
+    let found = browser.get("/suppliers?q=kanagawa&tag=ecu&target_level=2").await;
     assert!(found.html.contains("Kanagawa Gear KK"));
-    let other = browser.get("/suppliers?q=nobody").await?;
+    let other = browser.get("/suppliers?q=nobody").await;
     assert!(!other.html.contains("Kanagawa Gear KK"));
 
     // The same contact again: the service's conflict, shown with the form kept.
-    let again = browser.submit("/suppliers", "/suppliers", &fields).await?;
+    let again = browser.submit("/suppliers", "/suppliers", &fields).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.html);
     assert!(again.html.contains("value=\"Kanagawa Gear KK\""));
     // A bad address: the form again with the message next to the field.
@@ -207,11 +97,11 @@ async fn a_supplier_added_with_the_form_shows_in_the_list() -> TestResult {
             "/suppliers",
             &[("name", "X"), ("contact_email", "not-an-address"), ("target_level", "1")],
         )
-        .await?;
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.html);
     assert!(bad.html.contains("id=\"contact_email-error\""), "{}", bad.html);
     // A filter the service refuses is a 4xx page, not a 500.
-    let refused = browser.get("/suppliers?target_level=9").await?;
+    let refused = browser.get("/suppliers?target_level=9").await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(is_html(&refused));
     Ok(())
@@ -221,11 +111,11 @@ async fn a_supplier_added_with_the_form_shows_in_the_list() -> TestResult {
 async fn the_csv_import_shows_its_report() -> TestResult {
     let app = spawn_app().await;
     let owner = app.signup("Import Motors").await;
-    let mut browser = Browser::signed_in(&app, &owner.email, "en").await?;
+    let mut browser = Browser::signed_in(&app, &owner.email, "en").await;
     let csv = "name,contact_name,contact_email,contact_locale,tier,target_level,tags\n\
                Alpha KK,A,alpha@import.example,ja,tier1,1,ecu\n\
                Beta KK,B,beta@import.example,en,tier2,2,\n";
-    let page = browser.upload_csv(csv, false).await?;
+    let page = upload_csv(&mut browser, csv, false).await?;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     assert!(page.html.contains("id=\"import-report\""), "{}", page.html);
     assert!(page.html.contains("<dt>Created</dt><dd>2</dd>"), "{}", page.html);
@@ -234,11 +124,11 @@ async fn the_csv_import_shows_its_report() -> TestResult {
     let with_error = "name,contact_name,contact_email,contact_locale,tier,target_level,tags\n\
                       Alpha KK,A2,alpha@import.example,ja,tier1,3,\n\
                       ,X,broken,ja,,7,\n";
-    let refused = browser.upload_csv(with_error, false).await?;
+    let refused = upload_csv(&mut browser, with_error, false).await?;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
     assert!(refused.html.contains("nothing was imported"), "{}", refused.html);
     assert!(refused.html.contains("<td>3</td>"), "the rejected line is named: {}", refused.html);
-    let partial = browser.upload_csv(with_error, true).await?;
+    let partial = upload_csv(&mut browser, with_error, true).await?;
     assert_eq!(partial.status, StatusCode::OK, "{}", partial.html);
     assert!(partial.html.contains("<dt>Updated</dt><dd>1</dd>"), "{}", partial.html);
 
@@ -257,7 +147,7 @@ async fn a_campaign_created_with_the_form_creates_its_assessments() -> TestResul
     let (first, _) = app.create_supplier(&owner, "First Parts", 1).await;
     let (second, _) = app.create_supplier(&owner, "Second Parts", 2).await;
     let template = app.builtin_template(&owner).await;
-    let mut browser = Browser::signed_in(&app, &owner.email, "ja").await?;
+    let mut browser = Browser::signed_in(&app, &owner.email, "ja").await;
     let due = due_in(30);
     let (first_box, second_box) = (format!("supplier.{first}"), format!("supplier.{second}"));
     let fields = [
@@ -268,7 +158,7 @@ async fn a_campaign_created_with_the_form_creates_its_assessments() -> TestResul
         (first_box.as_str(), "1"),
         (second_box.as_str(), "1"),
     ];
-    let created = browser.submit("/campaigns", "/campaigns", &fields).await?;
+    let created = browser.submit("/campaigns", "/campaigns", &fields).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
     let location = created.header("location").to_owned();
     let id = location
@@ -282,20 +172,20 @@ async fn a_campaign_created_with_the_form_creates_its_assessments() -> TestResul
     let assessments = reply.body["assessments"].as_array().cloned().unwrap_or_default();
     assert_eq!(assessments.len(), 2, "{}", reply.body);
 
-    let page = browser.get(&location).await?;
+    let page = browser.get(&location).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     for a in &assessments {
         let link = format!("/assessments/{}", a["id"].as_str().unwrap_or_default());
         assert!(page.html.contains(&link), "{link} missing: {}", page.html);
     }
     assert!(page.html.contains("First Parts") && page.html.contains("未着手"));
-    let list = browser.get("/campaigns").await?;
+    let list = browser.get("/campaigns").await;
     assert!(list.html.contains("FY2026 web"));
 
     // A due date in the past: the service's refusal next to the field, the choices kept.
     let past =
         [("template_id", template.as_str()), ("name", "Late"), ("due_date", "2020-01-01"), (first_box.as_str(), "1")];
-    let refused = browser.submit("/campaigns", "/campaigns", &past).await?;
+    let refused = browser.submit("/campaigns", "/campaigns", &past).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
     assert!(refused.html.contains("id=\"due_date-error\""), "{}", refused.html);
     assert!(refused.html.contains(&format!("name=\"supplier.{first}\" value=\"1\" checked")), "{}", refused.html);
@@ -315,18 +205,18 @@ async fn the_comparison_shows_a_heat_map_and_a_radar_once_an_assessment_is_accep
     let accepted = app.post(&review, Some(&buyer.access_token), json!({ "decision": "accept" })).await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
 
-    let mut browser = Browser::signed_in(&app, &buyer.email, "en").await?;
-    let page = browser.get("/comparison").await?;
+    let mut browser = Browser::signed_in(&app, &buyer.email, "en").await;
+    let page = browser.get("/comparison").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     assert!(page.html.contains("<svg class=\"radar\""), "{}", page.html);
     assert!(page.html.contains("role=\"img\"") && page.html.contains("<title>Parts Co: radar chart"));
     assert!(page.html.contains("class=\"cell h4\">100%</td>"), "{}", page.html);
     assert!(page.html.contains(&format!("/assessments/{assessment}")));
     assert!(page.html.contains("/comparison/export?format=csv"));
-    let sorted = browser.get("/comparison?sort=overall&order=desc").await?;
+    let sorted = browser.get("/comparison?sort=overall&order=desc").await;
     assert_eq!(sorted.status, StatusCode::OK);
     assert!(sorted.html.contains("aria-sort=\"descending\""));
-    let refused = browser.get("/comparison?sort=nonsense").await?;
+    let refused = browser.get("/comparison?sort=nonsense").await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let csv = browser.request(Method::GET, "/comparison/export?format=csv").send().await?;
@@ -338,10 +228,10 @@ async fn the_comparison_shows_a_heat_map_and_a_radar_once_an_assessment_is_accep
     let xlsx = browser.request(Method::GET, "/comparison/export?format=xlsx").send().await?;
     assert_eq!(xlsx.status(), StatusCode::OK);
     assert!(xlsx.bytes().await?.starts_with(b"PK"));
-    let no_format = browser.get("/comparison/export").await?;
+    let no_format = browser.get("/comparison/export").await;
     assert_eq!(no_format.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Without a session there is no export.
-    let anonymous = Browser::new(&app, "en").get("/comparison/export?format=csv").await?;
+    let anonymous = Browser::with_language(&app, "en").get("/comparison/export?format=csv").await;
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
     Ok(())
 }
@@ -373,11 +263,11 @@ async fn an_owner_changes_a_role_on_the_settings_page_and_a_respondent_is_refuse
     let users = app.get("/api/v1/users", Some(&owner.access_token)).await;
     let (owner_id, respondent_id) = (user_id(&users.body, &owner.email), user_id(&users.body, &respondent.email));
 
-    let mut browser = Browser::signed_in(&app, &owner.email, "en").await?;
-    let settings = browser.get("/settings").await?;
+    let mut browser = Browser::signed_in(&app, &owner.email, "en").await;
+    let settings = browser.get("/settings").await;
     assert!(settings.html.contains(&respondent.email), "{}", settings.html);
     let changed =
-        browser.submit("/settings", &format!("/settings/users/{respondent_id}"), &[("role", "reviewer")]).await?;
+        browser.submit("/settings", &format!("/settings/users/{respondent_id}"), &[("role", "reviewer")]).await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.html);
     assert_eq!(role_of(&app, &owner, &respondent.email).await, "reviewer");
 
@@ -387,33 +277,33 @@ async fn an_owner_changes_a_role_on_the_settings_page_and_a_respondent_is_refuse
             "/settings/invitations",
             &[("email", "new.colleague@settings.example"), ("role", "viewer")],
         )
-        .await?;
+        .await;
     assert_eq!(invited.status, StatusCode::SEE_OTHER, "{}", invited.html);
-    let after = browser.get("/settings").await?;
+    let after = browser.get("/settings").await;
     assert!(after.html.contains("new.colleague@settings.example"), "the pending invitation is listed");
-    let bad = browser.submit("/settings", "/settings/invitations", &[("email", "nope"), ("role", "viewer")]).await?;
+    let bad = browser.submit("/settings", "/settings/invitations", &[("email", "nope"), ("role", "viewer")]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.html.contains("id=\"invite-email-error\""), "{}", bad.html);
     // The last owner cannot step down: the service's 409, as a page.
-    let last = browser.submit("/settings", &format!("/settings/users/{owner_id}"), &[("role", "viewer")]).await?;
+    let last = browser.submit("/settings", &format!("/settings/users/{owner_id}"), &[("role", "viewer")]).await;
     assert_eq!(last.status, StatusCode::CONFLICT);
     assert!(is_html(&last));
 
     let demoted = app.add_member(&owner, "respondent").await;
-    let mut other = Browser::signed_in(&app, &demoted.email, "en").await?;
-    let page = other.get("/settings").await?;
+    let mut other = Browser::signed_in(&app, &demoted.email, "en").await;
+    let page = other.get("/settings").await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(is_html(&page));
-    let refused = other.submit("/assessments", &format!("/settings/users/{owner_id}"), &[("role", "viewer")]).await?;
+    let refused = other.submit("/assessments", &format!("/settings/users/{owner_id}"), &[("role", "viewer")]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.html);
     assert!(is_html(&refused));
     assert_eq!(role_of(&app, &owner, &owner.email).await, "owner");
     let no_supplier =
-        other.submit("/assessments", "/suppliers", &[("name", "X"), ("contact_email", "x@x.example")]).await?;
+        other.submit("/assessments", "/suppliers", &[("name", "X"), ("contact_email", "x@x.example")]).await;
     assert_eq!(no_supplier.status, StatusCode::FORBIDDEN);
     // A respondent reads the registry and the campaigns, without the forms it may not use.
     for path in ["/suppliers", "/campaigns"] {
-        let page = other.get(path).await?;
+        let page = other.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
         assert!(
             !page.html.contains(&format!("method=\"post\" action=\"{path}\"")),
@@ -434,16 +324,16 @@ async fn another_organizations_campaign_and_user_are_not_found() -> TestResult {
     let their_owner = user_id(&users.body, &theirs.email);
 
     let mine = app.signup("My Motors").await;
-    let mut browser = Browser::signed_in(&app, &mine.email, "en").await?;
-    let page = browser.get(&format!("/campaigns/{id}")).await?;
+    let mut browser = Browser::signed_in(&app, &mine.email, "en").await;
+    let page = browser.get(&format!("/campaigns/{id}")).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(is_html(&page));
     assert!(!page.html.contains("Hidden Parts"));
-    let changed = browser.submit("/settings", &format!("/settings/users/{their_owner}"), &[("active", "0")]).await?;
+    let changed = browser.submit("/settings", &format!("/settings/users/{their_owner}"), &[("active", "0")]).await;
     assert_eq!(changed.status, StatusCode::NOT_FOUND);
-    let list = browser.get("/suppliers").await?;
+    let list = browser.get("/suppliers").await;
     assert!(!list.html.contains("Hidden Parts"));
-    let malformed = browser.get("/campaigns/not-a-uuid").await?;
+    let malformed = browser.get("/campaigns/not-a-uuid").await;
     assert!(malformed.status.is_client_error(), "{}", malformed.status);
     Ok(())
 }

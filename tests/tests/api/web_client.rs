@@ -69,6 +69,29 @@ impl<'a> Visitor<'a> {
         Self { app, cookies: BTreeMap::new(), language: "ja" }
     }
 
+    pub fn with_language(app: &'a TestApp, language: &'static str) -> Self {
+        Self { app, cookies: BTreeMap::new(), language }
+    }
+
+    /// Signed in through the sign-in page, in `language`: a signed-in user's own language
+    /// wins over `Accept-Language`, so the visitor uses the language switch first.
+    pub async fn signed_in(app: &'a TestApp, email: &str, language: &'static str) -> Visitor<'a> {
+        let mut visitor = Self::with_language(app, language);
+        let switched = visitor.get(&format!("/language/{language}?next=/sign-in")).await;
+        assert_eq!(switched.status, StatusCode::SEE_OTHER);
+        visitor.sign_in(email, crate::helpers::PASSWORD).await;
+        visitor
+    }
+
+    /// A request with the visitor's cookies and language.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.app
+            .client
+            .request(method, self.app.url(path))
+            .header("cookie", self.cookie_header())
+            .header("accept-language", self.language)
+    }
+
     pub fn english(mut self) -> Self {
         self.language = "en";
         self
@@ -78,7 +101,7 @@ impl<'a> Visitor<'a> {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
-    async fn keep(&mut self, response: reqwest::Response) -> Page {
+    pub async fn keep(&mut self, response: reqwest::Response) -> Page {
         let status = response.status();
         let headers = response.headers().clone();
         for value in headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()) {
@@ -98,11 +121,7 @@ impl<'a> Visitor<'a> {
 
     pub async fn get(&mut self, path: &str) -> Page {
         let response = self
-            .app
-            .client
-            .get(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .header("accept-language", self.language)
+            .request(reqwest::Method::GET, path)
             .send()
             .await
             .unwrap_or_else(|e| panic!("GET {path}: {e}"));
@@ -113,11 +132,7 @@ impl<'a> Visitor<'a> {
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
         let response = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .header("accept-language", self.language)
+            .request(reqwest::Method::POST, path)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()

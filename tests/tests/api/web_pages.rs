@@ -506,3 +506,69 @@ async fn the_claim_mail_opens_a_page_where_an_admin_decides() {
     other.sign_in(&outsider.email, PASSWORD).await;
     assert_eq!(other.get(&format!("/supplier-claims/{claim}")).await.status, StatusCode::NOT_FOUND);
 }
+
+/// Every address in `mails` on Kensa's public URL, as a path.
+fn mailed_paths(mails: &[String]) -> std::collections::BTreeSet<String> {
+    let mut paths = std::collections::BTreeSet::new();
+    for mail in mails {
+        // Quoted-printable soft line breaks would cut addresses; the mails are 8-bit/base64-free here.
+        for (i, _) in mail.match_indices("http://kensa.test/") {
+            let rest = &mail[i + "http://kensa.test".len()..];
+            let end = rest.find(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>' || c == ')').unwrap_or(rest.len());
+            paths.insert(rest[..end].trim_end_matches(['.', ',']).to_owned());
+        }
+    }
+    paths
+}
+
+#[tokio::test]
+async fn every_link_kensa_mails_opens_a_page() {
+    let app = spawn_app().await;
+    // Invitation, acceptance, a colleague invitation, submission, a request for changes, a
+    // claim from another domain, acceptance of the answers: the mails of the whole cycle.
+    let (buyer, supplier, assessment) = app.invited_supplier(1).await;
+    app.add_member(&buyer, "reviewer").await;
+    assert_eq!(app.answer_all(&supplier, &assessment).await.status, StatusCode::OK);
+    let submit = app.post(&format!("/api/v1/assessments/{assessment}/submit"), Some(&supplier.access_token), json!({})).await;
+    assert_eq!(submit.status, StatusCode::NO_CONTENT, "{}", submit.body);
+    let review = json!({ "decision": "request_changes", "comment": "Add dates" });
+    let asked = app.post(&format!("/api/v1/assessments/{assessment}/review"), Some(&buyer.access_token), review).await;
+    assert_eq!(asked.status, StatusCode::NO_CONTENT, "{}", asked.body);
+    let (other, contact) = app.create_supplier(&buyer, "Claim Gear", 1).await;
+    app.create_campaign(&buyer, &[other], Some(1)).await;
+    app.run_worker().await;
+    let token = app.supplier_token_for(&contact);
+    let claim = app
+        .post(
+            &format!("/api/v1/invitations/{token}/accept"),
+            None,
+            json!({ "name": "Ito", "email": "ito@far.example", "password": PASSWORD, "organization_name": "Far KK" }),
+        )
+        .await;
+    assert_eq!(claim.status, StatusCode::ACCEPTED, "{}", claim.body);
+    app.run_worker().await;
+
+    let paths = mailed_paths(&app.mails());
+    for prefix in ["/invitations/", "/join/", "/assessments/", "/supplier-claims/"] {
+        assert!(paths.iter().any(|p| p.starts_with(prefix)), "no mailed link to {prefix}…: {paths:?}");
+    }
+    for path in &paths {
+        // Opened by someone not signed in: the page itself, its sign-in, or a page saying
+        // the link was used — never a missing route.
+        let page = Visitor::new(&app).get(path).await;
+        assert!(
+            [StatusCode::OK, StatusCode::SEE_OTHER, StatusCode::GONE].contains(&page.status),
+            "{path}: {} {}",
+            page.status,
+            page.html
+        );
+        assert!(page.status == StatusCode::SEE_OTHER || page.header("content-type").starts_with("text/html"), "{path}");
+        // A page behind the sign-in opens for the right person once signed in.
+        if page.status == StatusCode::SEE_OTHER && page.location().starts_with("/sign-in") {
+            let mut member = Visitor::new(&app);
+            member.sign_in(&buyer.email, PASSWORD).await;
+            let signed_in = member.get(path).await;
+            assert_eq!(signed_in.status, StatusCode::OK, "{path} for the buyer: {}", signed_in.html);
+        }
+    }
+}

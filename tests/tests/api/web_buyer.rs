@@ -5,7 +5,7 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{Member, TestResult, due_in, spawn_app};
+use crate::helpers::{Member, TestApp, TestResult, due_in, spawn_app};
 use crate::web_client::{Page, Visitor as Browser};
 
 /// Uploads a CSV to the import form as the page does.
@@ -16,8 +16,7 @@ async fn upload_csv(browser: &mut Browser<'_>, csv: &str, partial: bool) -> Resu
         form = form.text("partial", "1");
     }
     let part = Part::bytes(csv.as_bytes().to_vec()).file_name("suppliers.csv").mime_str("text/csv")?;
-    let response =
-        browser.request(Method::POST, "/suppliers/import").multipart(form.part("file", part)).send().await?;
+    let response = browser.request(Method::POST, "/suppliers/import").multipart(form.part("file", part)).send().await?;
     Ok(browser.keep(response).await)
 }
 

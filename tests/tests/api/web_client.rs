@@ -120,11 +120,8 @@ impl<'a> Visitor<'a> {
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
-        let response = self
-            .request(reqwest::Method::GET, path)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let response =
+            self.request(reqwest::Method::GET, path).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"));
         self.keep(response).await
     }
 

@@ -18,9 +18,30 @@
     return swapped;
   }
 
+  // Tells, inside the form, that the save did not happen; what was typed stays. The text
+  // comes from the page (its language), in <body data-unsaved>.
+  function unsaved(form, detail) {
+    var note = form.querySelector(".notice.unsaved");
+    if (!note) {
+      note = document.createElement("div");
+      note.className = "notice error unsaved";
+      note.setAttribute("role", "alert");
+      form.prepend(note);
+    }
+    note.textContent = (document.body.getAttribute("data-unsaved") || "Not saved.") + (detail ? " (" + detail + ")" : "");
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-inline")) {
+    if (!(form instanceof HTMLFormElement)) {
+      return;
+    }
+    if (!form.hasAttribute("data-inline")) {
+      // An ordinary post: its buttons are disabled once it is on its way (after the
+      // browser has taken the pressed button's value), so a double click sends it once.
+      setTimeout(function () {
+        form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+      }, 0);
       return;
     }
     event.preventDefault();
@@ -38,10 +59,14 @@
       .then(function (response) {
         return response.text().then(function (text) {
           var type = response.headers.get("Content-Type") || "";
-          // A refusal of the whole request (an expired form, a signed-out session) comes
-          // as a full page: show it the ordinary way.
+          // A refusal of the whole request (signed out, an expired form) is a full page,
+          // not the item: say so in the item and keep the text; never post it again.
           if (type.indexOf("text/html") !== 0 || swap(text) === 0) {
-            throw new Error("not a fragment");
+            if (button) {
+              button.disabled = false;
+            }
+            unsaved(form, String(response.status));
+            return;
           }
           var focus = document.getElementById(form.getAttribute("data-focus"));
           if (focus) {
@@ -50,9 +75,12 @@
         });
       })
       .catch(function () {
-        // Fall back to an ordinary post: the server answers with the whole page.
-        form.removeAttribute("data-inline");
-        form.submit();
+        // The network failed: the save may or may not have arrived; the next save compares
+        // with what is stored and says if anything changed meanwhile.
+        if (button) {
+          button.disabled = false;
+        }
+        unsaved(form, "");
       });
   });
 

@@ -2,7 +2,7 @@
 //! a row here or is in the commented list of routes that hold no tenant's data. A signed-in
 //! stranger (another organization, owner) asks for the buyer's and the supplier's
 //! resources by their real ids and gets a "not found" page; list pages show none of them.
-//! A new page route without a row fails `every_page_route_has_a_row`.
+//! A new page route without a row fails the coverage check at the end.
 
 use std::collections::BTreeSet;
 
@@ -149,6 +149,26 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
             assert!(!page.html.contains(name), "{} {} shows {name}", r.method, r.path);
         }
     }
+    // A campaign naming the victim's supplier: refused, and nothing is sent.
+    let template = app.builtin_template(&stranger).await;
+    let victims_supplier =
+        format!("supplier.{}", campaign["assessments"][0]["supplier_id"].as_str().unwrap_or_default());
+    let refused = visitor
+        .post(
+            "/campaigns",
+            &[
+                ("_csrf", &token),
+                ("name", "Stolen"),
+                ("template_id", &template),
+                ("due_date", &crate::helpers::due_in(30)),
+                (&victims_supplier, "on"),
+            ],
+        )
+        .await;
+    assert!(refused.status.is_client_error(), "POST /campaigns with another's supplier: {}", refused.status);
+    let theirs = app.get("/api/v1/campaigns", Some(&stranger.access_token)).await;
+    assert_eq!(theirs.body["data"].as_array().map(Vec::len), Some(0), "{}", theirs.body);
+
     // Nothing changed for the victims.
     let still = app.get(&format!("/api/v1/assessments/{assessment}/evidence"), Some(&supplier.access_token)).await;
     assert_eq!(still.body["data"].as_array().map(Vec::len), Some(1));

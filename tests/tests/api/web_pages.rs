@@ -20,6 +20,7 @@ async fn the_sign_in_page_speaks_the_browsers_language() {
     assert!(en.html.contains("Sign in to Kensa"));
     // Accept-Language with weights: English preferred over Japanese.
     let mut weighted = Visitor::new(&app);
+    // (An unknown language first, then weights.)
     weighted.language = "fr;q=1, ja;q=0.5, en;q=0.8";
     assert!(weighted.get("/sign-in").await.html.contains("lang=\"en\""));
 
@@ -83,9 +84,18 @@ async fn outside_development_every_page_cookie_is_secure() {
     let owner = app.signup("Secure Motors").await;
     let mut visitor = Visitor::new(&app);
     let page = visitor.get("/sign-in").await;
-    assert!(page.set_cookie("kensa_csrf").unwrap_or_default().contains("Secure"));
+    // `__Host-`: only this host over HTTPS may set them, so a sibling subdomain cannot
+    // plant a session or a known CSRF secret.
+    let csrf = page.set_cookie("__Host-kensa_csrf").unwrap_or_default();
+    assert!(csrf.contains("Secure") && csrf.contains("Path=/") && !csrf.contains("Domain"), "{csrf}");
     let signed_in = visitor.sign_in(&owner.email, PASSWORD).await;
-    assert!(signed_in.set_cookie("kensa_session").unwrap_or_default().contains("Secure"));
+    let session = signed_in.set_cookie("__Host-kensa_session").unwrap_or_default();
+    assert!(session.contains("Secure") && session.contains("HttpOnly"), "{session}");
+    // An unprefixed cookie (as a subdomain could plant) is not a session here.
+    let mut planted = Visitor::new(&app);
+    let value = visitor.cookies.get("__Host-kensa_session").cloned().unwrap_or_default();
+    planted.cookies.insert("kensa_session".into(), value);
+    assert_eq!(planted.get("/assessments").await.status, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -107,9 +117,18 @@ async fn a_form_without_its_token_or_from_another_site_is_refused() {
     let sheet = visitor.get(&format!("/assessments/{assessment}")).await;
     let basis = sheet.basis_of(1);
     let save = format!("/assessments/{assessment}/items/1");
-    // The signed-in session's forms need the session's token, not the anonymous one.
+    // No token, or the token a page rendered before sign-in carried: refused. A signed-in
+    // session's forms need the session's own token.
     let refused = visitor.post(&save, &[("basis", &basis), ("status", "implemented")]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let anonymous = {
+        use sha2::Digest;
+        let secret = visitor.cookies.get("kensa_csrf").cloned().unwrap_or_default();
+        hex::encode(sha2::Sha256::digest(format!("kensa-csrf:{secret}").as_bytes()))
+    };
+    let with_anonymous =
+        visitor.post(&save, &[("_csrf", &anonymous), ("basis", &basis), ("status", "implemented")]).await;
+    assert_eq!(with_anonymous.status, StatusCode::FORBIDDEN);
     // A request another site makes, even with the right token, is refused before the handler.
     let token = sheet.csrf();
     let body = format!("_csrf={token}&basis={basis}&status=implemented");
@@ -263,13 +282,24 @@ async fn a_supplier_answers_through_the_pages_and_the_buyer_reviews() {
     let sheet = supplier.get(&path).await;
     assert!(sheet.html.contains(&format!("href=\"#item-{}\"", numbers[0])));
 
-    // Two tabs: both load the page, the first saves item 1, the second's save is stale.
-    let first_tab = supplier.get(&path).await;
-    let stale_basis = first_tab.basis_of(numbers[0]);
-    let token = first_tab.csrf();
+    // The page is open; a colleague (a respondent of the supplier) answers item 1 through the
+    // API; the page's save of item 1 is then stale: refused, naming the colleague, keeping
+    // what was typed.
+    let owner = crate::helpers::member(contact.clone(), &app.login(&contact, PASSWORD).await.body);
+    let colleague = app.add_member(&owner, "respondent").await;
+    let open_page = supplier.get(&path).await;
+    let stale_basis = open_page.basis_of(numbers[0]);
+    let token = open_page.csrf();
     let item = format!("{path}/items/{}", numbers[0]);
-    let saved = supplier.post(&item, &[("_csrf", &token), ("basis", &stale_basis), ("status", "implemented")]).await;
-    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let by_colleague = app
+        .client
+        .put(app.url(&format!("/api/v1/assessments/{assessment}/answers/{}", numbers[0])))
+        .bearer_auth(&colleague.access_token)
+        .json(&json!({ "status": "implemented" }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(by_colleague.status().is_success(), "{}", by_colleague.status());
     let conflict = supplier
         .post(
             &item,
@@ -277,9 +307,14 @@ async fn a_supplier_answers_through_the_pages_and_the_buyer_reviews() {
         )
         .await;
     assert_eq!(conflict.status, StatusCode::CONFLICT);
-    assert!(conflict.html.contains("Someone else changed this item"));
+    let notice_at = conflict.html.find("Someone else changed this item").unwrap_or_else(|| panic!("{}", conflict.html));
+    let notice = &conflict.html[notice_at..(notice_at + 800).min(conflict.html.len())];
+    assert!(notice.contains("respondent"), "the colleague who changed it is named: {notice}");
     assert!(conflict.html.contains("We typed this"), "the typed text is kept");
-    assert!(conflict.html.contains("Sato"), "who changed it is named");
+    // Saved again on top of what is there now, it wins.
+    let current = supplier.get(&path).await.basis_of(numbers[0]);
+    let saved = supplier.post(&item, &[("_csrf", &token), ("basis", &current), ("status", "implemented")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
     let api_view = app.get(&format!("/api/v1/assessments/{assessment}/questions"), Some(&access)).await;
     assert_eq!(api_view.body["data"][0]["answer"]["status"], "implemented", "the stale save changed nothing");
 
@@ -574,4 +609,69 @@ async fn every_link_kensa_mails_opens_a_page() {
             assert_eq!(signed_in.status, StatusCode::OK, "{path} for the buyer: {}", signed_in.html);
         }
     }
+}
+
+#[tokio::test]
+async fn the_filters_the_long_texts_and_an_ended_session_behave() {
+    let app = spawn_app().await;
+    let (_buyer, supplier, assessment) = app.invited_supplier(1).await;
+    let mut visitor = Visitor::new(&app);
+    visitor.sign_in(&supplier.email, PASSWORD).await;
+    let path = format!("/assessments/{assessment}");
+    // The filter form sends an empty level for "all levels".
+    let all = visitor.get(&format!("{path}?level=&unanswered=1")).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.html);
+    let lv1 = visitor.get(&format!("{path}?level=1")).await;
+    assert_eq!(lv1.status, StatusCode::OK);
+    assert!(!lv1.html.contains("Lv2</span>"));
+    assert_eq!(visitor.get(&format!("{path}?level=9")).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A remark of 10,000 Japanese characters (90,000 bytes as a form) saves.
+    let numbers = app.scope_of(&supplier, &assessment).await;
+    let no = u32::try_from(numbers[0]).unwrap_or_default();
+    let page = visitor.get(&path).await;
+    let remark = "あ".repeat(10_000);
+    let saved = visitor
+        .post(
+            &format!("{path}/items/{no}"),
+            &[("_csrf", &page.csrf()), ("basis", &page.basis_of(no)), ("status", "implemented"), ("comment", &remark)],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.status);
+    // An unanswered item leaves the "unanswered only" view once answered.
+    let open = visitor.get(&format!("{path}?unanswered=1")).await;
+    assert!(!open.html.contains(&format!("id=\"item-{no}\"")));
+
+    // The session ends while the page is open: the save is answered "signed out" (401),
+    // not "expired form", and saves nothing.
+    let page = visitor.get(&path).await;
+    app.clock.advance(chrono::Duration::hours(9));
+    let late = visitor
+        .post(
+            &format!("{path}/items/{no}"),
+            &[("_csrf", &page.csrf()), ("basis", &page.basis_of(no)), ("status", "not_applicable"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::UNAUTHORIZED);
+    assert!(late.html.contains("サインアウトされました"), "{}", late.html);
+    let after = app.signed_in_again(&supplier).await;
+    let answer = app.get(&format!("/api/v1/assessments/{assessment}/questions"), Some(&after.access_token)).await;
+    assert_eq!(answer.body["data"][0]["answer"]["status"], "implemented");
+}
+
+#[tokio::test]
+async fn a_session_in_daily_use_still_ends_thirty_days_after_sign_in() {
+    let app = spawn_app().await;
+    let owner = app.signup("Daily Motors").await;
+    let mut visitor = Visitor::new(&app);
+    visitor.sign_in(&owner.email, PASSWORD).await;
+    // Used every seven hours: never idle for eight, for 29 days and 22 hours.
+    for _ in 0..102 {
+        app.clock.advance(chrono::Duration::hours(7));
+        assert_eq!(visitor.get("/assessments").await.status, StatusCode::OK);
+    }
+    // 721 hours after sign-in, seven of them idle.
+    app.clock.advance(chrono::Duration::hours(7));
+    let ended = visitor.get("/assessments").await;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER, "30 days after sign-in the session is over");
 }

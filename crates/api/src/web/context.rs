@@ -3,9 +3,11 @@
 //!
 //! Cookies: `kensa_session` (the session, HttpOnly, `SameSite=Lax`), `kensa_csrf` (the
 //! CSRF secret of a visitor who is not signed in — sign-in and invitation forms — HttpOnly,
-//! `SameSite=Strict`) and `kensa_lang` (the language switch). All three are `Secure`
-//! outside development. None of them authenticates `/api/v1` or `/graphql`: those read
-//! only `Authorization: Bearer`.
+//! `SameSite=Strict`) and `kensa_lang` (the language switch). Outside development all three
+//! are `Secure` and named with the `__Host-` prefix, which browsers accept only from this
+//! exact host over HTTPS, for the whole site: a sibling subdomain cannot plant a session or
+//! a known CSRF secret. None of them authenticates `/api/v1` or `/graphql`: those read only
+//! `Authorization: Bearer`.
 
 use std::collections::HashMap;
 
@@ -32,8 +34,11 @@ pub const LANG_COOKIE: &str = "kensa_lang";
 pub const CSRF_FIELD: &str = "_csrf";
 /// The header a script sends the token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
-/// A posted form (not an upload): comments and remarks are at most 10,000 characters.
-const FORM_LIMIT: usize = 256 * 1024;
+/// A posted form before sign-in (sign-in, invitations): a few short fields.
+const ANONYMOUS_FORM_LIMIT: usize = 64 * 1024;
+/// A signed-in visitor's form: a review carries a comment per item, each up to 10,000
+/// characters, and a Japanese character is 9 bytes percent-encoded.
+const FORM_LIMIT: usize = 4 * 1024 * 1024;
 
 /// The page's context.
 pub struct Web {
@@ -45,8 +50,9 @@ pub struct Web {
     csrf: String,
     /// A new `kensa_csrf` cookie to set (first visit of a visitor who is not signed in).
     new_csrf_cookie: Option<String>,
-    /// A session cookie that no longer works: cleared in the response.
-    clear_session: bool,
+    /// A session cookie that no longer works (idle, expired, signed out): cleared in the
+    /// response; a form posted with it is answered "signed out", not "expired form".
+    pub clear_session: bool,
     secure: bool,
     /// The path and query, for the language switch and sign-in's return.
     pub here: String,
@@ -88,9 +94,25 @@ impl Web {
     }
 }
 
-/// A cookie as every page cookie is set: HttpOnly, whole site, `Secure` outside development.
+/// The cookie's name: `__Host-` prefixed when it is `Secure` (see the module's note).
+pub fn cookie_name(base: &str, secure: bool) -> String {
+    if secure { format!("__Host-{base}") } else { base.to_owned() }
+}
+
+/// The value of page cookie `base`, if the browser sent it.
+pub fn cookie_value(req: &HttpRequest, base: &str, secure: bool) -> Option<String> {
+    req.cookie(&cookie_name(base, secure)).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// A cookie as every page cookie is set: HttpOnly, whole site, no domain, `Secure` and
+/// `__Host-` outside development.
 pub fn cookie(name: &'static str, value: String, secure: bool, same_site: SameSite) -> Cookie<'static> {
-    Cookie::build(name, value).path("/").http_only(true).secure(secure).same_site(same_site).finish()
+    Cookie::build(cookie_name(name, secure), value)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(same_site)
+        .finish()
 }
 
 pub fn removal(name: &'static str, secure: bool) -> Cookie<'static> {
@@ -143,8 +165,8 @@ fn from_accept_language(req: &HttpRequest) -> Option<Lang> {
 
 /// The visitor's language: the switch's cookie, else the signed-in user's own, else the
 /// browser's `Accept-Language`, else Japanese.
-fn language(req: &HttpRequest, session: Option<&BrowserSession>) -> Lang {
-    if let Some(lang) = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
+fn language(req: &HttpRequest, session: Option<&BrowserSession>, secure: bool) -> Lang {
+    if let Some(lang) = cookie_value(req, LANG_COOKIE, secure).and_then(|c| Lang::parse(&c)) {
         return lang;
     }
     if let Some(me) = session.and_then(|s| s.tenant.principal()) {
@@ -166,30 +188,44 @@ pub(super) async fn resolve(req: &HttpRequest) -> Result<Web, ApiError> {
     let state = app_state(req)?;
     let meta = request_meta(req);
     let secure = state.secure_cookies;
-    let cookie_value = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|v| !v.is_empty());
-    let session = match &cookie_value {
+    let session_cookie = cookie_value(req, SESSION_COOKIE, secure);
+    let session = match &session_cookie {
         Some(value) if value.len() <= 128 => browser::resolve(&state.kensa, value, meta.clone()).await?,
         _ => None,
     };
-    let clear_session = cookie_value.is_some() && session.is_none();
+    let clear_session = session_cookie.is_some() && session.is_none();
     let (csrf, new_csrf_cookie) = match &session {
         Some(s) => (s.csrf_token.clone(), None),
-        None => {
-            match req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() >= 32 && v.len() <= 64) {
-                Some(secret) => (anonymous_token(&secret), None),
-                None => {
-                    let secret = tokens::random_token();
-                    (anonymous_token(&secret), Some(secret))
-                }
+        None => match cookie_value(req, CSRF_COOKIE, secure).filter(|v| v.len() >= 32 && v.len() <= 64) {
+            Some(secret) => (anonymous_token(&secret), None),
+            None => {
+                let secret = tokens::random_token();
+                (anonymous_token(&secret), Some(secret))
             }
-        }
+        },
     };
-    let lang = language(req, session.as_ref());
-    let here = match req.query_string() {
-        "" => req.path().to_owned(),
-        q => format!("{}?{q}", req.path()),
+    let lang = language(req, session.as_ref(), secure);
+    let here = if req.method() == actix_web::http::Method::GET {
+        match req.query_string() {
+            "" => req.path().to_owned(),
+            q => format!("{}?{q}", req.path()),
+        }
+    } else {
+        // A page rendered from a POST (a refused form) is not where the language switch or
+        // the sign-in should return to: the page the form was on is.
+        referring_page(req).unwrap_or_else(|| "/".to_owned())
     };
     Ok(Web { lang, session, state, meta, csrf, new_csrf_cookie, clear_session, secure, here })
+}
+
+/// The path and query of this site's page in `Referer`, if the browser sent one.
+fn referring_page(req: &HttpRequest) -> Option<String> {
+    let referer = url::Url::parse(req.headers().get(header::REFERER)?.to_str().ok()?).ok()?;
+    let page = match referer.query() {
+        Some(q) => format!("{}?{q}", referer.path()),
+        None => referer.path().to_owned(),
+    };
+    local_path(Some(&page))
 }
 
 impl FromRequest for Web {
@@ -240,6 +276,15 @@ pub fn csrf_refused() -> ApiError {
     ApiError::CsrfFailed
 }
 
+/// A form posted with a session that has ended.
+pub fn signed_out() -> ApiError {
+    kensa_domain::DomainError::Unauthenticated {
+        code: kensa_domain::ErrorCode::SessionRevoked,
+        detail: "this sign-in has ended; sign in again",
+    }
+    .into()
+}
+
 impl FromRequest for Posted {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
@@ -258,14 +303,15 @@ impl FromRequest for Posted {
                 .get(header::CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<usize>().ok());
-            if declared.is_some_and(|n| n > FORM_LIMIT) {
-                return Err(ApiError::PayloadTooLarge(FORM_LIMIT));
+            let limit = if w.session.is_some() { FORM_LIMIT } else { ANONYMOUS_FORM_LIMIT };
+            if declared.is_some_and(|n| n > limit) {
+                return Err(ApiError::PayloadTooLarge(limit));
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = futures_util::StreamExt::next(&mut payload).await {
                 let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("could not read the body: {e}")))?;
-                if body.len() + chunk.len() > FORM_LIMIT {
-                    return Err(ApiError::PayloadTooLarge(FORM_LIMIT));
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge(limit));
                 }
                 body.extend_from_slice(&chunk);
             }
@@ -276,6 +322,10 @@ impl FromRequest for Posted {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
                 .unwrap_or_else(|| form.get(CSRF_FIELD).to_owned());
+            if w.clear_session {
+                // Signed out meanwhile (idle, elsewhere): say so, rather than "expired form".
+                return Err(signed_out());
+            }
             if !same_token(&sent, w.csrf()) {
                 return Err(csrf_refused());
             }

@@ -21,6 +21,7 @@ pub fn explain(t: &'static Texts, status: StatusCode, code: &str) -> (&'static s
         "invitation_expired" => (t.link_expired_title, t.link_expired_body),
         "csrf_failed" => (t.csrf_title, t.csrf_body),
         "too_many_requests" => (t.error_title, t.too_many_attempts),
+        "session_revoked" => (t.signed_out_title, t.signed_out_body),
         _ => match status {
             StatusCode::NOT_FOUND => (t.not_found_title, t.not_found_body),
             StatusCode::FORBIDDEN => (t.forbidden_title, t.forbidden_body),
@@ -95,7 +96,11 @@ pub async fn page_layer(
                 p.hint lang="en" { (detail) }
             }
             @if !request_id.is_empty() { p.hint { (t.request_id) ": " code { (request_id) } } }
-            p { a href="/assessments" { (t.home) } }
+            @if status == StatusCode::UNAUTHORIZED {
+                p { a href={ "/sign-in?next=" (context::encode(&w.here)) } { (t.sign_in) } }
+            } @else {
+                p { a href="/assessments" { (t.home) } }
+            }
         },
     );
     let mut html_response = layout::respond(&w, status, page);

@@ -115,6 +115,7 @@ texts!(Texts, JA, EN {
     form_errors: "入力内容を確認してください。", "Please check the form.";
     save: "保存", "Save";
     saved: "保存しました", "Saved";
+    not_saved: "保存されませんでした。入力内容は残っています。ページを再読み込みするか、サインインし直してください。", "Not saved. What you typed is still here; reload the page or sign in again.";
     cancel: "キャンセル", "Cancel";
     back: "戻る", "Back";
     yes: "はい", "Yes";
@@ -244,6 +245,8 @@ texts!(Texts, JA, EN {
     not_found_body: "存在しないか、閲覧する権限がありません。", "It does not exist, or you may not see it.";
     forbidden_title: "権限がありません", "Not allowed";
     forbidden_body: "この操作を行う権限がありません。", "Your role does not allow this.";
+    signed_out_title: "サインアウトされました", "You were signed out";
+    signed_out_body: "しばらく操作がなかったか、別の場所でサインアウトしました。入力内容は保存されていません。サインインしてからもう一度お試しください。", "The session ended (no activity for a while, or signed out elsewhere); what you sent was not saved. Sign in and try again.";
     csrf_title: "フォームの有効期限が切れました", "The form has expired";
     csrf_body: "ページを再読み込みしてから、もう一度お試しください。", "Reload the page and try again.";
     conflict_error_title: "操作できません", "This cannot be done now";

@@ -59,7 +59,7 @@ pub fn page(w: &Web, title: &str, body: Markup) -> Markup {
                 link rel="stylesheet" href=(super::assets::CSS_PATH);
                 script src=(super::assets::JS_PATH) defer {}
             }
-            body {
+            body data-unsaved=(t.not_saved) {
                 a.skip href="#main" { (t.skip_to_content) }
                 (nav(w))
                 main #main tabindex="-1" {

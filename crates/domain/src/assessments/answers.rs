@@ -16,7 +16,9 @@ use crate::Kensa;
 use crate::entities::answers;
 use crate::error::{DomainError, DomainResult, FieldError};
 use crate::precondition::IfMatch;
-use crate::templates::{AnswerScale, AnswerStatus};
+use crate::templates::AnswerScale;
+#[cfg(test)]
+use crate::templates::AnswerStatus;
 use crate::tenant::TenantCtx;
 
 const MAX_TEXT: usize = 10_000;
@@ -33,11 +35,10 @@ fn violations(input: &AnswerInput, scale: &AnswerScale, prefix: &str) -> Vec<Fie
         ));
     }
     let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
-    if input.status == AnswerStatus::NotApplicable && blank(&input.reason) {
+    if input.status.takes_reason() && blank(&input.reason) {
         errors.push(FieldError::new(f("reason"), ErrorCode::Required, "not_applicable needs a reason"));
     }
-    let remediable = matches!(input.status, AnswerStatus::NotImplemented | AnswerStatus::PartiallyImplemented);
-    if !remediable && (!blank(&input.remediation_plan) || input.remediation_due.is_some()) {
+    if !input.status.takes_remediation() && (!blank(&input.remediation_plan) || input.remediation_due.is_some()) {
         errors.push(FieldError::new(
             f("remediation_plan"),
             ErrorCode::NotAllowed,
@@ -171,27 +172,8 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: impl Into<If
     visible.status()?.submit()?;
     let template = k.template_contents.load(&k.db, visible.row().template_id).await?;
     let answered = repo::answers(&k.db, &visible).await?;
-    let mut missing = Vec::new();
-    for no in scope(&template.0, visible.row().target_level) {
-        match answered.get(&i32::try_from(no).unwrap_or_default()) {
-            None => missing.push(FieldError::new(
-                format!("items.{no}"),
-                ErrorCode::Unanswered,
-                format!("No.{no} has no answer"),
-            )),
-            Some(a) if a.status == "not_applicable" && a.reason.is_none() => missing.push(FieldError::new(
-                format!("items.{no}.reason"),
-                ErrorCode::Required,
-                "not_applicable needs a reason",
-            )),
-            Some(a) if a.carried_over => missing.push(FieldError::new(
-                format!("items.{no}"),
-                ErrorCode::CarriedOver,
-                format!("No.{no} was carried over from the last review: confirm or change it"),
-            )),
-            Some(_) => {}
-        }
-    }
+    let missing: Vec<FieldError> =
+        open_items(&template.0, visible.row().target_level, &answered).into_iter().map(|(_, e)| e).collect();
     if !missing.is_empty() {
         return Err(DomainError::Unprocessable {
             code: ErrorCode::AssessmentIncomplete,
@@ -208,6 +190,32 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: impl Into<If
         .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Every in-scope item that keeps an assessment from being submitted, with the reason:
+/// unanswered, `not_applicable` without a reason, or carried over and not yet confirmed.
+pub(crate) fn open_items(
+    content: &crate::templates::model::Content,
+    target_level: i32,
+    answered: &std::collections::HashMap<i32, answers::Model>,
+) -> Vec<(u32, FieldError)> {
+    let mut open = Vec::new();
+    for no in scope(content, target_level) {
+        let problem = match answered.get(&i32::try_from(no).unwrap_or_default()) {
+            None => FieldError::new(format!("items.{no}"), ErrorCode::Unanswered, format!("No.{no} has no answer")),
+            Some(a) if a.status == "not_applicable" && a.reason.is_none() => {
+                FieldError::new(format!("items.{no}.reason"), ErrorCode::Required, "not_applicable needs a reason")
+            }
+            Some(a) if a.carried_over => FieldError::new(
+                format!("items.{no}"),
+                ErrorCode::CarriedOver,
+                format!("No.{no} was carried over from the last review: confirm or change it"),
+            ),
+            Some(_) => continue,
+        };
+        open.push((no, problem));
+    }
+    open
 }
 
 /// The answer rules without HTTP or a database.

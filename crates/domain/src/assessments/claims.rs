@@ -425,6 +425,13 @@ async fn finish_decision(
     describe(&k.db, vec![claim]).await?.pop().ok_or(DomainError::NotFound("supplier_claim"))
 }
 
+/// One of the buyer's claims (the page a claim mail links to).
+#[instrument(skip_all, fields(org = %admin.tenant().org_id(), claim = %id))]
+pub async fn get(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<SupplierClaim> {
+    let row = find(&k.db, admin, id).await?;
+    describe(&k.db, vec![row]).await?.pop().ok_or(DomainError::NotFound("supplier claim"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,11 +465,4 @@ mod tests {
         let read = ClaimStatus::parse_filter("withdrawn");
         assert!(matches!(&read, Err(DomainError::Validation(e)) if e[0].field == "status"), "{read:?}");
     }
-}
-
-/// One of the buyer's claims (the page a claim mail links to).
-#[instrument(skip_all, fields(org = %admin.tenant().org_id(), claim = %id))]
-pub async fn get(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<SupplierClaim> {
-    let row = find(&k.db, admin, id).await?;
-    describe(&k.db, vec![row]).await?.pop().ok_or(DomainError::NotFound("supplier claim"))
 }

@@ -240,3 +240,18 @@ pub async fn comments_page(
     let visible = access::load(&k.db, ctx, id).await?;
     repo::comments(&k.db, &visible, item_no, Some(page)).await?.try_map(view)
 }
+
+/// The items a request for changes is about: those the buyer commented on (shared) since
+/// the supplier last submitted, while changes are requested. Empty in any other state.
+pub fn concerned_items(assessment: &super::model::Assessment, comments: &[Comment]) -> std::collections::BTreeSet<i32> {
+    if assessment.status != super::model::Status::ChangesRequested {
+        return Default::default();
+    }
+    let since = assessment.submitted_at;
+    comments
+        .iter()
+        .filter(|c| c.author_organization_id == assessment.buyer.id && c.visibility == Visibility::Shared)
+        .filter(|c| since.is_none_or(|s| c.created_at >= s))
+        .filter_map(|c| c.item_no)
+        .collect()
+}

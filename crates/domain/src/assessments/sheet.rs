@@ -24,6 +24,8 @@ pub struct Sheet {
     pub can_answer: bool,
     /// The reader may review (buyer side, owner, admin or reviewer).
     pub can_review: bool,
+    /// The items that keep the assessment from being submitted (the submit rule's list).
+    pub open_items: std::collections::BTreeSet<u32>,
 }
 
 pub struct SheetCategory {
@@ -78,7 +80,9 @@ pub async fn sheet(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Sheet> 
             });
         }
     }
+    let open_items = super::answers::open_items(&parsed.0, target, &answers).into_iter().map(|(no, _)| no).collect();
     Ok(Sheet {
+        open_items,
         side: visible.side(),
         can_answer: visible.answerer().is_ok(),
         can_review: visible.reviewer().is_ok(),

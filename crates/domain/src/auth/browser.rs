@@ -102,16 +102,25 @@ pub async fn resolve(k: &Kensa, cookie: &str, meta: RequestMeta) -> DomainResult
     if !principal.user.active {
         return Ok(None);
     }
-    if now - row.last_seen_at >= TOUCH_EVERY {
-        let txn = k.begin_write().await?;
-        browser_sessions::Entity::update_many()
-            .col_expr(browser_sessions::Column::LastSeenAt, Expr::value(now))
-            .filter(browser_sessions::Column::Id.eq(row.id))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
+    // Best effort: a page read must not fail because its session could not be touched (a
+    // busy SQLite writer); the next request touches it.
+    if now - row.last_seen_at >= TOUCH_EVERY
+        && let Err(e) = touch(k, row.id, now).await
+    {
+        tracing::warn!(error = %e, "could not record a browser session's use");
     }
     Ok(Some(BrowserSession { tenant: tenant_of(principal, meta), csrf_token: row.csrf_token, id: row.id }))
+}
+
+async fn touch(k: &Kensa, id: Uuid, now: DateTime<Utc>) -> DomainResult<()> {
+    let txn = k.begin_write().await?;
+    browser_sessions::Entity::update_many()
+        .col_expr(browser_sessions::Column::LastSeenAt, Expr::value(now))
+        .filter(browser_sessions::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 fn usable(row: &browser_sessions::Model, now: DateTime<Utc>) -> bool {

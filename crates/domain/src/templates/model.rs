@@ -152,6 +152,16 @@ impl AnswerStatus {
         AnswerStatus::NotApplicable,
     ];
 
+    /// A `not_applicable` answer says why the item does not apply.
+    pub fn takes_reason(self) -> bool {
+        self == AnswerStatus::NotApplicable
+    }
+
+    /// Answers short of implemented carry a remediation plan and its date; others may not.
+    pub fn takes_remediation(self) -> bool {
+        matches!(self, AnswerStatus::NotImplemented | AnswerStatus::PartiallyImplemented)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AnswerStatus::Implemented => "implemented",

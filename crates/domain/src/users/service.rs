@@ -206,9 +206,15 @@ pub async fn colleague_names(
     k: &Kensa,
     ctx: &TenantCtx,
 ) -> DomainResult<std::collections::HashMap<uuid::Uuid, String>> {
-    let rows = crate::entities::users::Entity::find()
-        .filter(crate::entities::users::Column::OrganizationId.eq(ctx.org_id().0))
+    use crate::entities::users::{Column, Entity};
+    use sea_orm::QuerySelect;
+    let rows: Vec<(uuid::Uuid, String)> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::Name)
+        .filter(Column::OrganizationId.eq(ctx.org_id().0))
+        .into_tuple()
         .all(&k.db)
         .await?;
-    Ok(rows.into_iter().map(|u| (u.id, u.name)).collect())
+    Ok(rows.into_iter().collect())
 }

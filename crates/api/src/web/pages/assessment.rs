@@ -33,7 +33,8 @@ use crate::web::layout::{self, csrf_field};
 
 #[derive(Deserialize, Default)]
 pub struct SheetQuery {
-    level: Option<u8>,
+    /// `1`–`3`, or empty for every level (the filter form always sends the field).
+    level: Option<String>,
     unanswered: Option<String>,
     /// A notice after a redirect: `saved`, `submitted`, `accepted`, `changes_requested`.
     done: Option<String>,
@@ -59,8 +60,27 @@ fn basis(answer: Option<&Answer>) -> String {
     answer.map_or_else(|| "none".to_owned(), |a| a.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
 }
 
-fn unanswered(q: &Question) -> bool {
-    q.answer.as_ref().is_none_or(|a| a.carried_over)
+impl SheetQuery {
+    fn level(&self) -> Result<Option<u8>, DomainError> {
+        match self.level.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(l) => match l.parse::<u8>() {
+                Ok(n @ 1..=3) => Ok(Some(n)),
+                _ => Err(DomainError::validation("level", ErrorCode::InvalidValue, "1, 2 or 3")),
+            },
+        }
+    }
+}
+
+/// Not yet submittable: the submit rule's own list (unanswered, N/A without a reason,
+/// carried over and not confirmed).
+fn open(sheet: &Sheet, q: &Question) -> bool {
+    sheet.open_items.contains(&q.no)
+}
+
+/// A file's size for people.
+fn size(bytes: i64) -> String {
+    if bytes < 1024 { format!("{bytes} B") } else { format!("{} KiB", bytes / 1024) }
 }
 
 async fn extras(w: &Web, ctx: &TenantCtx, id: Uuid) -> ApiResult<Extras> {
@@ -79,19 +99,8 @@ fn status_label(w: &Web, sheet: &Sheet, status: AnswerStatus) -> String {
     }
 }
 
-/// Items the buyer asked about when it requested changes: its shared item comments since
-/// the last submission.
 fn concerned_items(sheet: &Sheet, comments: &[Comment]) -> BTreeSet<i32> {
-    if sheet.assessment.status != Status::ChangesRequested {
-        return BTreeSet::new();
-    }
-    let since = sheet.assessment.submitted_at;
-    comments
-        .iter()
-        .filter(|c| c.author_organization_id == sheet.assessment.buyer.id && c.visibility == Visibility::Shared)
-        .filter(|c| since.is_none_or(|s| c.created_at >= s))
-        .filter_map(|c| c.item_no)
-        .collect()
+    review::concerned_items(&sheet.assessment, comments)
 }
 
 fn author(w: &Web, sheet: &Sheet, extras: &Extras, c: &Comment) -> String {
@@ -165,7 +174,7 @@ fn evidence_block(w: &Web, sheet: &Sheet, extras: &Extras, no: u32, editable: bo
                 @for f in &files {
                     li {
                         a href={ "/assessments/" (id) "/evidence/" (f.id) } download { (f.file_name) }
-                        " (" (f.size / 1024) " KiB)"
+                        " (" (size(f.size)) ")"
                         @if editable {
                             form.inline method="post" action={ "/assessments/" (id) "/evidence/" (f.id) "/delete" } {
                                 (csrf_field(w))
@@ -236,8 +245,12 @@ fn answer_form(w: &Web, sheet: &Sheet, q: &Question, draft: Option<&Draft<'_>>) 
             input type="hidden" name="basis" value=(basis(a));
             (summary(w.lang, t.form_errors, &general_errors(errors, &["status", "reason", "remediation_plan", "remediation_due", "comment"])))
             label for={ "status-" (no) } { (t.answer) }
-            @if !status_errors.is_empty() { p.field-error { @for e in &status_errors { (message(w.lang, e)) " " } } }
-            select id={ "status-" (no) } name="status" {
+            @if !status_errors.is_empty() {
+                p.field-error id={ "status-" (no) "-error" } { @for e in &status_errors { (message(w.lang, e)) " " } }
+            }
+            select id={ "status-" (no) } name="status"
+                aria-invalid=[(!status_errors.is_empty()).then_some("true")]
+                aria-describedby=[(!status_errors.is_empty()).then(|| format!("status-{no}-error"))] {
                 option value="" selected[status.is_empty()] { "— " (t.not_answered) " —" }
                 @for entry in sheet.scale.statuses.iter().filter(|e| e.enabled) {
                     option value=(entry.status.as_str()) selected[status == entry.status.as_str()] {
@@ -252,8 +265,12 @@ fn answer_form(w: &Web, sheet: &Sheet, q: &Question, draft: Option<&Draft<'_>>) 
                 (textarea(w, &format!("plan-{no}"), "remediation_plan", t.remediation_plan, &plan, errors))
                 label for={ "due-" (no) } { (t.remediation_due) }
                 @let due_errors = errors_for(errors, "remediation_due");
-                @if !due_errors.is_empty() { p.field-error { @for e in &due_errors { (message(w.lang, e)) " " } } }
-                input type="date" id={ "due-" (no) } name="remediation_due" value=(due);
+                @if !due_errors.is_empty() {
+                    p.field-error id={ "due-" (no) "-error" } { @for e in &due_errors { (message(w.lang, e)) " " } }
+                }
+                input type="date" id={ "due-" (no) } name="remediation_due" value=(due)
+                    aria-invalid=[(!due_errors.is_empty()).then_some("true")]
+                    aria-describedby=[(!due_errors.is_empty()).then(|| format!("due-{no}-error"))];
             }
             (textarea(w, &format!("remark-{no}"), "comment", t.remark, &remark, errors))
             div.actions {
@@ -285,7 +302,7 @@ fn item_card(
     if is_concerned {
         class.push_str(" concerned");
     }
-    if unanswered(q) && sheet.side == Side::Supplier {
+    if open(sheet, q) && sheet.side == Side::Supplier {
         class.push_str(" unanswered");
     }
     html! {
@@ -342,7 +359,7 @@ fn progress_panel(w: &Web, sheet: &Sheet) -> Markup {
             h2 #progress-heading { (t.progress) }
             @for level in 1..=u8::try_from(sheet.assessment.target_level).unwrap_or(3) {
                 @let items: Vec<&Question> = sheet.questions().filter(|q| q.level == level).collect();
-                @let done = items.iter().filter(|q| !unanswered(q)).count();
+                @let done = items.iter().filter(|q| !open(sheet, q)).count();
                 (layout::progress(&format!("Lv{level}"), done, items.len()))
             }
         }
@@ -351,20 +368,20 @@ fn progress_panel(w: &Web, sheet: &Sheet) -> Markup {
 
 fn submit_panel(w: &Web, sheet: &Sheet, refused: &[FieldError]) -> Markup {
     let t = w.t();
-    let open: Vec<&Question> = sheet.questions().filter(|q| unanswered(q)).collect();
+    let waiting: Vec<&Question> = sheet.questions().filter(|q| open(sheet, q)).collect();
     html! {
         section #submit-panel data-swap aria-labelledby="submit-heading" {
             h2 #submit-heading { (t.submit_title) }
             (summary(w.lang, t.form_errors, &refused.iter().collect::<Vec<_>>()))
-            @if !open.is_empty() {
-                p { (t.unanswered_items) " (" (open.len()) ")" }
-                ul.jump { @for q in &open { li { a href={ "#item-" (q.no) } { "No." (q.no) } } } }
+            @if !waiting.is_empty() {
+                p { (t.unanswered_items) " (" (waiting.len()) ")" }
+                ul.jump { @for q in &waiting { li { a href={ "#item-" (q.no) } { "No." (q.no) } } } }
             }
             p.hint { (t.submit_lead) }
             form method="post" action={ "/assessments/" (sheet.assessment.id) "/submit" } {
                 (csrf_field(w))
                 input type="hidden" name="version" value=(sheet.assessment.version);
-                button type="submit" disabled[!open.is_empty()] { (t.submit_button) }
+                button type="submit" disabled[!waiting.is_empty()] { (t.submit_button) }
             }
         }
     }
@@ -404,6 +421,7 @@ fn sheet_page(w: &Web, r: &Render<'_>) -> Markup {
     let a = &sheet.assessment;
     let concerned = concerned_items(sheet, &r.extras.comments);
     let only_open = r.query.unanswered.is_some();
+    let level = r.query.level().ok().flatten();
     let editable = sheet.can_answer && a.status.editable();
     html! {
         dl.facts {
@@ -432,7 +450,7 @@ fn sheet_page(w: &Web, r: &Render<'_>) -> Markup {
                 label for="level" { (t.level) }
                 select #level name="level" {
                     option value="" { (t.all_levels) }
-                    @for l in 1..=3u8 { option value=(l) selected[r.query.level == Some(l)] { "Lv" (l) } }
+                    @for l in 1..=3u8 { option value=(l) selected[level == Some(l)] { "Lv" (l) } }
                 }
             }
             label.check for="unanswered" {
@@ -444,8 +462,8 @@ fn sheet_page(w: &Web, r: &Render<'_>) -> Markup {
         @for c in &sheet.categories {
             @let sections: Vec<(&kensa_domain::assessments::sheet::SheetSection, Vec<&Question>)> = c.sections.iter().map(|s| {
                 (s, s.questions.iter()
-                    .filter(|q| r.query.level.is_none_or(|l| q.level == l))
-                    .filter(|q| !only_open || unanswered(q))
+                    .filter(|q| level.is_none_or(|l| q.level == l))
+                    .filter(|q| !only_open || open(sheet, q))
                     .collect())
             }).filter(|(_, qs): &(_, Vec<&Question>)| !qs.is_empty()).collect();
             @if !sections.is_empty() {
@@ -492,6 +510,7 @@ pub async fn show(w: Web, id: web::Path<Uuid>, query: web::Query<SheetQuery>) ->
     if let Some(to) = sign_in_first(&w) {
         return Ok(to);
     }
+    query.level()?;
     render(&w, *id, &query, StatusCode::OK).await
 }
 
@@ -518,8 +537,8 @@ fn parse_input(form: &Form) -> Result<AnswerInput, Vec<FieldError>> {
             }
         },
     };
-    let remediable = matches!(status, Some(AnswerStatus::NotImplemented | AnswerStatus::PartiallyImplemented));
-    let not_applicable = status == Some(AnswerStatus::NotApplicable);
+    let remediable = status.is_some_and(AnswerStatus::takes_remediation);
+    let not_applicable = status.is_some_and(AnswerStatus::takes_reason);
     match (status, errors.is_empty()) {
         (Some(status), true) => Ok(AnswerInput {
             status,
@@ -543,7 +562,8 @@ pub async fn save_item(req: HttpRequest, posted: Posted, path: web::Path<(Uuid, 
     let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
     let (id, no) = path.into_inner();
     let k = &w.state.kensa;
-    let mut outcome: Result<(), (Vec<FieldError>, bool)> = Err((Vec::new(), false));
+    // Three writes that each lost to a colleague's: show the item as it is now, keep the text.
+    let mut outcome: Result<(), (Vec<FieldError>, bool)> = Err((Vec::new(), true));
     for _attempt in 0..3 {
         let current = sheet(k, ctx, id).await?;
         let question = current.questions().find(|q| q.no == no).ok_or(DomainError::NotFound("item"))?;
@@ -639,8 +659,12 @@ pub async fn submit(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpRespon
                 }
                 _ => field_errors(&e),
             };
+            let status = match e {
+                DomainError::PreconditionFailed { .. } => StatusCode::CONFLICT,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
             let body = sheet_page(&w, &Render { sheet: &sheet, extras: &extras, query: &query, draft: None, refused });
-            Ok(layout::respond(&w, StatusCode::UNPROCESSABLE_ENTITY, layout::page(&w, &title(&sheet), body)))
+            Ok(layout::respond(&w, status, layout::page(&w, &title(&sheet), body)))
         }
         Err(e) => Err(e.into()),
     }

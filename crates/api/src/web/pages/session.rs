@@ -21,6 +21,10 @@ pub struct NextQuery {
 
 /// Signs the browser in with a session the services issued, and goes to `next`.
 pub async fn start_session(w: &Web, session: &Session, next: &str) -> ApiResult<HttpResponse> {
+    // The browser's earlier session (another account's, say) ends here, not when idle.
+    if let Some(old) = &w.session {
+        browser::end(&w.state.kensa, old).await?;
+    }
     let created = browser::adopt(&w.state.kensa, session).await?;
     let mut response = redirect(next);
     response.add_cookie(&cookie(SESSION_COOKIE, created.cookie, w.secure_cookies(), SameSite::Lax)).ok();

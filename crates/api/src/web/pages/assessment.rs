@@ -44,6 +44,11 @@ pub struct SheetQuery {
 struct Extras {
     evidence: Vec<Evidence>,
     comments: Vec<Comment>,
+    /// Positions in `comments` by item (`None`: the assessment as a whole), grouped once
+    /// rather than searched for each of up to 153 items.
+    by_item: HashMap<Option<i32>, Vec<usize>>,
+    /// Positions in `evidence` by item, the same way.
+    files_by_item: HashMap<Option<i32>, Vec<usize>>,
     names: HashMap<Uuid, String>,
 }
 
@@ -85,9 +90,21 @@ fn size(bytes: i64) -> String {
 
 async fn extras(w: &Web, ctx: &TenantCtx, id: Uuid) -> ApiResult<Extras> {
     let k = &w.state.kensa;
+    let comments = review::comments(k, ctx, id, None).await?;
+    let mut by_item: HashMap<Option<i32>, Vec<usize>> = HashMap::new();
+    for (i, c) in comments.iter().enumerate() {
+        by_item.entry(c.item_no).or_default().push(i);
+    }
+    let evidence = evidence::list(k, ctx, id).await?;
+    let mut files_by_item: HashMap<Option<i32>, Vec<usize>> = HashMap::new();
+    for (i, e) in evidence.iter().enumerate() {
+        files_by_item.entry(e.item_no).or_default().push(i);
+    }
     Ok(Extras {
-        evidence: evidence::list(k, ctx, id).await?,
-        comments: review::comments(k, ctx, id, None).await?,
+        evidence,
+        files_by_item,
+        comments,
+        by_item,
         names: kensa_domain::users::service::colleague_names(k, ctx).await?,
     })
 }
@@ -120,7 +137,10 @@ fn author(w: &Web, sheet: &Sheet, extras: &Extras, c: &Comment) -> String {
 
 fn comment_list(w: &Web, sheet: &Sheet, extras: &Extras, item: Option<i32>) -> Markup {
     let t = w.t();
-    let mine: Vec<&Comment> = extras.comments.iter().filter(|c| c.item_no == item).collect();
+    let mine: Vec<&Comment> = extras
+        .by_item
+        .get(&item)
+        .map_or_else(Vec::new, |at| at.iter().filter_map(|i| extras.comments.get(*i)).collect());
     html! {
         @if !mine.is_empty() {
             ul.comments {
@@ -165,7 +185,10 @@ fn comment_form(w: &Web, sheet: &Sheet, item: Option<u32>) -> Markup {
 fn evidence_block(w: &Web, sheet: &Sheet, extras: &Extras, no: u32, editable: bool) -> Markup {
     let t = w.t();
     let id = sheet.assessment.id;
-    let files: Vec<&Evidence> = extras.evidence.iter().filter(|e| e.item_no == i32::try_from(no).ok()).collect();
+    let files: Vec<&Evidence> = extras
+        .files_by_item
+        .get(&i32::try_from(no).ok())
+        .map_or_else(Vec::new, |at| at.iter().filter_map(|i| extras.evidence.get(*i)).collect());
     html! {
         div.evidence {
             h5 { (t.evidence) }

@@ -2,7 +2,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, html};
 
 use super::context::{CSRF_FIELD, Web, encode};
 
@@ -115,8 +115,4 @@ pub fn progress(label: &str, done: usize, total: usize) -> Markup {
             progress max=(total.max(1)) value=(done) aria-label=(label) { (percent) "%" }
         }
     }
-}
-
-pub fn raw(s: &'static str) -> PreEscaped<&'static str> {
-    PreEscaped(s)
 }

@@ -120,18 +120,16 @@ fn concerned_items(sheet: &Sheet, comments: &[Comment]) -> BTreeSet<i32> {
     review::concerned_items(&sheet.assessment, comments)
 }
 
-fn author(w: &Web, sheet: &Sheet, extras: &Extras, c: &Comment) -> String {
+fn author(sheet: &Sheet, extras: &Extras, c: &Comment) -> String {
     let org = if c.author_organization_id == sheet.assessment.buyer.id {
         &sheet.assessment.buyer.name
     } else {
         &sheet.assessment.supplier.name
     };
+    // Names are known for the reader's own colleagues only; the other side is its organization.
     match c.author_user_id.and_then(|u| extras.names.get(&u)) {
         Some(name) => format!("{name} ({org})"),
-        None => {
-            let _ = w;
-            org.clone()
-        }
+        None => org.clone(),
     }
 }
 
@@ -147,7 +145,7 @@ fn comment_list(w: &Web, sheet: &Sheet, extras: &Extras, item: Option<i32>) -> M
                 @for c in mine {
                     li class=(if c.visibility == Visibility::Internal { "internal" } else { "" }) {
                         p.meta {
-                            (author(w, sheet, extras, c)) " · " (layout::datetime(w, c.created_at))
+                            (author(sheet, extras, c)) " · " (layout::datetime(w, c.created_at))
                             @if c.visibility == Visibility::Internal { " · " strong { (t.internal) } }
                         }
                         p { (c.body) }
@@ -339,7 +337,7 @@ fn item_card(
             }
             @if !q.scope.is_empty() { p.meta { (t.scope_label) ": " (q.scope.join(" / ")) } }
             @if !q.frequency.is_empty() { p.meta { (t.frequency) ": " (q.frequency.join(" / ")) } }
-            @if let Some(d) = draft.filter(|d| d.conflict) {
+            @if draft.is_some_and(|d| d.conflict) {
                 div.notice.error role="alert" {
                     strong { (t.conflict_title) }
                     p { (t.conflict_body) }
@@ -349,7 +347,6 @@ fn item_card(
                             " · " (layout::datetime(w, a.updated_at)) }
                         (answer_facts(w, sheet, a))
                     }
-                    @let _ = d;
                 }
             }
             @if just_saved { (layout::notice("ok", t.saved)) }

@@ -157,7 +157,8 @@ impl Worker {
         }
     }
 
-    /// Deletes expired idempotency keys, at most once a [`SWEEP_INTERVAL`].
+    /// Deletes expired idempotency keys and unusable browser sessions, at most once a
+    /// [`SWEEP_INTERVAL`].
     async fn sweep(&self, now: DateTime<Utc>) -> Result<(), WorkerError> {
         {
             let mut last = self.last_sweep.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -169,6 +170,10 @@ impl Worker {
         let deleted = kensa_domain::idempotency::purge_expired(&self.kensa, now).await?;
         if deleted > 0 {
             info!(deleted, "expired idempotency keys deleted");
+        }
+        let sessions = kensa_domain::auth::browser::purge_unusable(&self.kensa, now).await?;
+        if sessions > 0 {
+            info!(deleted = sessions, "ended browser sessions deleted");
         }
         Ok(())
     }

@@ -5,6 +5,11 @@
 //! changes; the supplier fixes and resubmits; the buyer accepts. Once in Japanese, once in
 //! English. A screenshot of every page goes to `target/screenshots/<language>/`.
 //!
+//! Every page visited is checked with axe-core's WCAG 2.1 A and AA rules (vendored under
+//! `tests/vendor/axe-core/`), and the invitation and check-sheet pages must reflow into a
+//! 320-pixel-wide window without scrolling sideways (what 400 % zoom of a 1280-pixel
+//! screen, or a phone, needs).
+//!
 //! Without `chromium` and `chromedriver` the test is skipped on a developer's machine and
 //! FAILS under `CI=true` (`.ci/run` installs both with apt).
 
@@ -86,6 +91,41 @@ async fn browser(driver: &Driver, lang: &str) -> BrowserResult<Client> {
     Ok(ClientBuilder::new(connector).capabilities(caps).connect(&format!("http://127.0.0.1:{}", driver.port)).await?)
 }
 
+/// axe-core's rules, run in the page (WebDriver scripts are not subject to the page's CSP).
+const AXE: &str = include_str!("../../vendor/axe-core/axe.min.js");
+
+/// No WCAG 2.1 A or AA violation that axe-core can find on the page shown.
+async fn accessible(client: &Client, page: &str) -> BrowserResult {
+    client.execute(&format!("{AXE}\n;return true;"), vec![]).await?;
+    let found = client
+        .execute_async(
+            "var done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+               .then(function (r) {
+                 done(r.violations.map(function (v) {
+                   return v.id + ': ' + v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(', ');
+                 }));
+               });",
+            vec![],
+        )
+        .await?;
+    assert_eq!(found, json!([]), "{page}: accessibility violations");
+    Ok(())
+}
+
+/// The page fits a 320-pixel-wide window: no sideways scrolling (WCAG 1.4.10, reflow).
+async fn reflows(client: &Client, album: &mut Album, name: &str) -> BrowserResult {
+    client.set_window_size(320, 900).await?;
+    let widths = client
+        .execute("return [document.documentElement.scrollWidth, document.documentElement.clientWidth];", vec![])
+        .await?;
+    album.shot(client, &format!("{name}-narrow")).await?;
+    client.set_window_size(1280, 1600).await?;
+    let (scroll, visible) = (widths[0].as_i64().unwrap_or(i64::MAX), widths[1].as_i64().unwrap_or(0));
+    assert!(scroll <= visible, "{name} at 320 px scrolls sideways: {scroll} > {visible}");
+    Ok(())
+}
+
 /// Screenshots, numbered in the order taken.
 struct Album {
     dir: PathBuf,
@@ -95,8 +135,16 @@ struct Album {
 impl Album {
     fn new(lang: &str) -> BrowserResult<Self> {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots").join(lang);
+        // This run's pictures only.
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         Ok(Self { dir, count: 0 })
+    }
+
+    /// A screenshot, and the page checked for accessibility.
+    async fn page(&mut self, client: &Client, name: &str) -> BrowserResult {
+        accessible(client, name).await?;
+        self.shot(client, name).await
     }
 
     async fn shot(&mut self, client: &Client, name: &str) -> BrowserResult {
@@ -206,17 +254,19 @@ async fn full_cycle(words: &Words) -> BrowserResult {
     let supplier = browser(&driver, words.lang).await?;
     supplier.goto(&app.url(&format!("/invitations/{token}"))).await?;
     wait_for_text(&supplier, "Kensa Motors").await?;
-    album.shot(&supplier, "invitation").await?;
+    album.page(&supplier, "invitation").await?;
+    reflows(&supplier, &mut album, "invitation").await?;
     fill(&supplier, "#name", "Sato").await?;
     fill(&supplier, "#password", PASSWORD).await?;
     album.shot(&supplier, "invitation-filled").await?;
     click(&supplier, "form[action^='/invitations/'] button[type=submit]").await?;
     let open_link = format!("a[href='/assessments/{assessment}']");
     supplier.wait().for_element(Locator::Css(&open_link)).await?;
-    album.shot(&supplier, "assessments").await?;
+    album.page(&supplier, "assessments").await?;
     click(&supplier, &open_link).await?;
     supplier.wait().for_element(Locator::Css("#progress-panel")).await?;
-    album.shot(&supplier, "check-sheet").await?;
+    album.page(&supplier, "check-sheet").await?;
+    reflows(&supplier, &mut album, "check-sheet").await?;
     let numbers = app.scope_of(&login(&app, &contact).await, &assessment).await;
     let (first, second) = (numbers[0], numbers[1]);
 
@@ -234,7 +284,7 @@ async fn full_cycle(words: &Words) -> BrowserResult {
         click(&supplier, &format!("#item-{first} form[enctype='multipart/form-data'] button[type=submit]")).await?;
         supplier.wait().for_element(Locator::LinkText(name)).await?;
     }
-    album.shot(&supplier, "evidence").await?;
+    album.page(&supplier, "evidence").await?;
 
     // A second tab opens the page; the first tab changes item 2; the second tab's save of
     // item 2 is stale: refused, with who changed it and the typed text kept.
@@ -252,7 +302,7 @@ async fn full_cycle(words: &Words) -> BrowserResult {
     wait_for_text(&supplier, words.conflict).await?;
     let kept = supplier.find(Locator::Css(&format!("#reason-{second}"))).await?.prop("value").await?;
     assert_eq!(kept.as_deref(), Some("Typed in the second tab"));
-    album.shot(&supplier, "conflict").await?;
+    album.page(&supplier, "conflict").await?;
     supplier.close_window().await?;
     supplier.switch_to_window(first_tab).await?;
 
@@ -260,20 +310,20 @@ async fn full_cycle(words: &Words) -> BrowserResult {
     for no in &numbers[2..] {
         save_item(&supplier, *no, "implemented").await?;
     }
-    album.shot(&supplier, "all-answered").await?;
+    album.page(&supplier, "all-answered").await?;
     click(&supplier, "#submit-panel button[type=submit]").await?;
     wait_for_text(&supplier, words.submitted).await?;
-    album.shot(&supplier, "submitted").await?;
+    album.page(&supplier, "submitted").await?;
 
     // The buyer signs in, comments on item 1 and asks for changes.
     let reviewer = browser(&driver, words.lang).await?;
     reviewer.goto(&app.url(&format!("/assessments/{assessment}"))).await?;
     fill(&reviewer, "#email", &buyer_email).await?;
     fill(&reviewer, "#password", PASSWORD).await?;
-    album.shot(&reviewer, "sign-in").await?;
+    album.page(&reviewer, "sign-in").await?;
     click(&reviewer, "form[action^='/sign-in'] button[type=submit]").await?;
     reviewer.wait().for_element(Locator::Css("#review-form")).await?;
-    album.shot(&reviewer, "review").await?;
+    album.page(&reviewer, "review").await?;
     fill(&reviewer, &format!("#review-item-{first}"), "The policy has no date").await?;
     fill(&reviewer, "#review-comment", "Please date the policy").await?;
     click(&reviewer, "#review-form button[value=request_changes]").await?;
@@ -285,7 +335,7 @@ async fn full_cycle(words: &Words) -> BrowserResult {
     wait_for_text(&supplier, words.changes_banner).await?;
     supplier.wait().for_element(Locator::Css(&format!("#item-{first}.concerned"))).await?;
     assert!(text_of(&supplier, &format!("#item-{first}")).await?.contains("The policy has no date"));
-    album.shot(&supplier, "changes-requested").await?;
+    album.page(&supplier, "changes-requested").await?;
     fill(&supplier, &format!("#remark-{first}"), "Dated 2026-04-01").await?;
     save_item(&supplier, first, "implemented").await?;
     click(&supplier, "#submit-panel button[type=submit]").await?;
@@ -295,7 +345,7 @@ async fn full_cycle(words: &Words) -> BrowserResult {
     reviewer.goto(&sheet).await?;
     click(&reviewer, "#review-form button[value=accept]").await?;
     wait_for_text(&reviewer, words.accepted).await?;
-    album.shot(&reviewer, "accepted").await?;
+    album.page(&reviewer, "accepted").await?;
     let status = app.get(&format!("/api/v1/assessments/{assessment}"), Some(&buyer.access_token)).await;
     assert_eq!(status.body["status"], "accepted");
 

@@ -483,6 +483,27 @@ async fn sessions_end_when_idle_and_on_sign_out() {
     let mut replay = Visitor::new(&app);
     replay.cookies.insert("kensa_session".into(), cookie);
     assert_eq!(replay.get("/assessments").await.status, StatusCode::SEE_OTHER);
+
+    // The worker's sweep deletes both ended sessions (idle and signed out); a live one stays.
+    let mut live = Visitor::new(&app);
+    live.sign_in(&owner.email, PASSWORD).await;
+    let count = || async {
+        use sea_orm::{ConnectionTrait, Statement};
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM browser_sessions",
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no row"));
+        row.try_get::<i64>("", "n").unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(count().await, 3);
+    app.run_worker().await;
+    assert_eq!(count().await, 1);
+    assert_eq!(live.get("/assessments").await.status, StatusCode::OK);
 }
 
 #[tokio::test]

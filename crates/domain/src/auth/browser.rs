@@ -146,6 +146,30 @@ pub async fn end(k: &Kensa, session: &BrowserSession) -> DomainResult<()> {
     Ok(())
 }
 
+/// Deletes at most 1,000 sessions that can no longer be used (ended, idle past the
+/// timeout, or past their lifetime); returns how many. The worker's sweep calls it.
+pub async fn purge_unusable(k: &Kensa, now: DateTime<Utc>) -> DomainResult<u64> {
+    use sea_orm::sea_query::{Condition, ExprTrait, Query};
+    let unusable = Query::select()
+        .column(browser_sessions::Column::Id)
+        .from(browser_sessions::Entity)
+        .cond_where(
+            Condition::any()
+                .add(Expr::col(browser_sessions::Column::EndedAt).is_not_null())
+                .add(Expr::col(browser_sessions::Column::ExpiresAt).lte(now))
+                .add(Expr::col(browser_sessions::Column::LastSeenAt).lte(now - IDLE_TIMEOUT)),
+        )
+        .limit(1_000)
+        .to_owned();
+    let txn = k.begin_write().await?;
+    let result = browser_sessions::Entity::delete_many()
+        .filter(browser_sessions::Column::Id.in_subquery(unusable))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(result.rows_affected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -326,7 +326,8 @@ pub fn summary(report: &DemoReport, public_url: &str) -> String {
          assessments: {states} ({overdue} overdue)\n\
          sign in as the buyer's owner:  email {email}  password {password}\n\
          every supplier account (the contacts' addresses) uses the same password;\n\
-         the unaccepted invitations are in the outbox. Start the server and open {public_url}/docs/",
+         the unaccepted invitations are in the outbox. Start the server, open {public_url}/ and sign in\n\
+         (the API reference is at {public_url}/docs/)",
         org = report.organization,
         suppliers = report.suppliers,
         campaign = report.campaign_id,

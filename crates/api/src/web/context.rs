@@ -104,6 +104,18 @@ pub fn cookie_value(req: &HttpRequest, base: &str, secure: bool) -> Option<Strin
     req.cookie(&cookie_name(base, secure)).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// In a page handler: the signed-in tenant, or return the redirect to the sign-in page
+/// (which comes back here).
+macro_rules! signed_in {
+    ($w:expr) => {
+        match $w.signed_in() {
+            Ok(ctx) => ctx,
+            Err(to_sign_in) => return Ok(to_sign_in),
+        }
+    };
+}
+pub(crate) use signed_in;
+
 /// A cookie as every page cookie is set: HttpOnly, whole site, no domain, `Secure` and
 /// `__Host-` outside development.
 pub fn cookie(name: &'static str, value: String, secure: bool, same_site: SameSite) -> Cookie<'static> {

@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 use super::assessments::status_badge;
 use crate::error::{ApiError, ApiResult};
+use crate::web::context::signed_in;
 use crate::web::context::{Form, Posted, Web, redirect};
 use crate::web::forms::{errors_for, field_errors, general_errors, message, summary};
 use crate::web::layout::{self, csrf_field};
@@ -522,14 +523,8 @@ async fn render(w: &Web, id: Uuid, query: &SheetQuery, status: StatusCode) -> Ap
     Ok(layout::respond(w, status, layout::page(w, &title(&sheet), body)))
 }
 
-fn sign_in_first(w: &Web) -> Option<HttpResponse> {
-    w.signed_in().err()
-}
-
 pub async fn show(w: Web, id: web::Path<Uuid>, query: web::Query<SheetQuery>) -> ApiResult<HttpResponse> {
-    if let Some(to) = sign_in_first(&w) {
-        return Ok(to);
-    }
+    signed_in!(w);
     query.level()?;
     render(&w, *id, &query, StatusCode::OK).await
 }
@@ -576,10 +571,7 @@ fn parse_input(form: &Form) -> Result<AnswerInput, Vec<FieldError>> {
 /// Saves one item; see the module's note on concurrent saves.
 pub async fn save_item(req: HttpRequest, posted: Posted, path: web::Path<(Uuid, u32)>) -> ApiResult<HttpResponse> {
     let Posted { w, form } = posted;
-    if let Some(to) = sign_in_first(&w) {
-        return Ok(to);
-    }
-    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let ctx = signed_in!(w);
     let (id, no) = path.into_inner();
     let k = &w.state.kensa;
     // Three writes that each lost to a colleague's: show the item as it is now, keep the text.
@@ -665,7 +657,7 @@ fn version_of(form: &Form) -> IfMatch {
 
 pub async fn submit(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let Posted { w, form } = posted;
-    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let ctx = signed_in!(w);
     let id = *id;
     match answers::submit(&w.state.kensa, ctx, id, version_of(&form)).await {
         Ok(()) => Ok(redirect(&format!("/assessments/{id}?done=submitted"))),
@@ -692,7 +684,7 @@ pub async fn submit(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpRespon
 
 pub async fn review(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let Posted { w, form } = posted;
-    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let ctx = signed_in!(w);
     let id = *id;
     let decision = match form.get("decision") {
         "accept" => Decision::Accept,
@@ -723,7 +715,7 @@ pub async fn review(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpRespon
 
 pub async fn add_comment(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let Posted { w, form } = posted;
-    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let ctx = signed_in!(w);
     let id = *id;
     let item_no = match form.opt("item_no") {
         None => None,
@@ -739,17 +731,14 @@ pub async fn add_comment(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpR
 }
 
 pub async fn download(w: Web, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
-    if let Some(to) = sign_in_first(&w) {
-        return Ok(to);
-    }
-    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let ctx = signed_in!(w);
     let (id, evidence_id) = path.into_inner();
     crate::rest::evidence::file_response(&w.state, ctx, id, evidence_id).await
 }
 
 pub async fn delete_evidence(posted: Posted, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
     let w = posted.w;
-    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let ctx = signed_in!(w);
     let (id, evidence_id) = path.into_inner();
     let row = evidence::list(&w.state.kensa, ctx, id).await?.into_iter().find(|e| e.id == evidence_id);
     evidence::delete(&w.state.kensa, ctx, id, evidence_id, IfMatch::Any).await?;

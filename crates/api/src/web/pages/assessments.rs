@@ -9,6 +9,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::error::ApiResult;
+use crate::web::context::signed_in;
 use crate::web::context::{Web, encode};
 use crate::web::layout;
 
@@ -64,9 +65,7 @@ async fn section(w: &Web, side: &str, cursor: Option<&str>) -> ApiResult<(Vec<As
 }
 
 pub async fn list(w: Web, query: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
-    if let Err(to_sign_in) = w.signed_in() {
-        return Ok(to_sign_in);
-    }
+    signed_in!(w);
     let t = w.t();
     let (to_answer, answer_next) = section(&w, "supplier", query.answer_cursor.as_deref()).await?;
     let (sent, sent_next) = section(&w, "buyer", query.sent_cursor.as_deref()).await?;

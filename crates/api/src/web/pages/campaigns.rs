@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use super::buyer::{done_notice, level_options};
 use crate::error::ApiResult;
+use crate::web::context::signed_in;
 use crate::web::context::{Form, Posted, Web, encode, redirect};
 use crate::web::forms::{Input, errors_for, field_errors, general_errors, summary};
 use crate::web::layout::{self, csrf_field};
@@ -161,7 +162,7 @@ async fn render_list(
     errors: &[FieldError],
     status: StatusCode,
 ) -> ApiResult<HttpResponse> {
-    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let ctx = signed_in!(w);
     let t = w.t();
     let b = w.lang.buyer();
     let page = PageRequest::parse(Some(PAGE_SIZE), cursor)?;
@@ -179,9 +180,7 @@ async fn render_list(
 }
 
 pub async fn list(w: Web, query: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
-    if let Err(to_sign_in) = w.signed_in() {
-        return Ok(to_sign_in);
-    }
+    signed_in!(w);
     render_list(&w, query.cursor.as_deref(), None, &[], StatusCode::OK).await
 }
 
@@ -224,10 +223,7 @@ fn input_of(form: &Form) -> Result<CampaignInput, Vec<FieldError>> {
 
 pub async fn create(posted: Posted) -> ApiResult<HttpResponse> {
     let Posted { w, form } = posted;
-    let ctx = match w.signed_in() {
-        Ok(ctx) => ctx,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
+    let ctx = signed_in!(w);
     let editor = ctx.editor()?;
     let errors = match input_of(&form) {
         Err(errors) => errors,
@@ -253,10 +249,7 @@ pub async fn create(posted: Posted) -> ApiResult<HttpResponse> {
 }
 
 pub async fn show(w: Web, id: web::Path<Uuid>, query: web::Query<ShowQuery>) -> ApiResult<HttpResponse> {
-    let ctx = match w.signed_in() {
-        Ok(ctx) => ctx,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
+    let ctx = signed_in!(w);
     let t = w.t();
     let b = w.lang.buyer();
     let c = campaigns::service::get(&w.state.kensa, ctx, *id).await?;

@@ -9,6 +9,7 @@ use maud::{Markup, html};
 use uuid::Uuid;
 
 use crate::error::ApiResult;
+use crate::web::context::signed_in;
 use crate::web::context::{Posted, Web, redirect};
 use crate::web::layout::{self, csrf_field};
 
@@ -37,10 +38,7 @@ fn claim_facts(w: &Web, c: &SupplierClaim) -> Markup {
 }
 
 pub async fn list(w: Web) -> ApiResult<HttpResponse> {
-    let ctx = match w.signed_in() {
-        Ok(ctx) => ctx,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
+    let ctx = signed_in!(w);
     let t = w.t();
     let page = PageRequest::parse(Some(100), None)?;
     let found = claims::list(&w.state.kensa, ctx.admin()?, Some(ClaimStatus::Pending), &page).await?;
@@ -57,10 +55,7 @@ pub async fn list(w: Web) -> ApiResult<HttpResponse> {
 }
 
 pub async fn show(w: Web, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let ctx = match w.signed_in() {
-        Ok(ctx) => ctx,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
+    let ctx = signed_in!(w);
     let t = w.t();
     let claim = claims::get(&w.state.kensa, ctx.admin()?, *id).await?;
     let body = html! {
@@ -82,13 +77,13 @@ pub async fn show(w: Web, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
 }
 
 pub async fn approve(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let Some(ctx) = posted.w.tenant() else { return Ok(redirect("/sign-in")) };
+    let ctx = signed_in!(posted.w);
     claims::approve(&posted.w.state.kensa, ctx.admin()?, *id).await?;
     Ok(redirect(&format!("/supplier-claims/{}", *id)))
 }
 
 pub async fn reject(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let Some(ctx) = posted.w.tenant() else { return Ok(redirect("/sign-in")) };
+    let ctx = signed_in!(posted.w);
     claims::reject(&posted.w.state.kensa, ctx.admin()?, *id).await?;
     Ok(redirect(&format!("/supplier-claims/{}", *id)))
 }

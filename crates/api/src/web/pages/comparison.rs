@@ -19,6 +19,7 @@ use super::buyer::{blank, percent, query_string};
 use super::radar;
 use crate::error::{ApiError, ApiResult};
 use crate::web::context::Web;
+use crate::web::context::signed_in;
 use crate::web::layout;
 
 const PAGE_SIZE: u64 = 50;
@@ -293,10 +294,7 @@ fn radars(w: &Web, rows: &[HeatmapRow], columns: &[ComparisonCategory]) -> Marku
 }
 
 pub async fn show(w: Web, query: web::Query<CompareQuery>) -> ApiResult<HttpResponse> {
-    let ctx = match w.signed_in() {
-        Ok(ctx) => ctx,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
+    let ctx = signed_in!(w);
     let t = w.t();
     let b = w.lang.buyer();
     let k = &w.state.kensa;
@@ -347,10 +345,7 @@ pub async fn show(w: Web, query: web::Query<CompareQuery>) -> ApiResult<HttpResp
 
 /// The comparison as a file: the API's export, with the browser's session.
 pub async fn download(w: Web, query: web::Query<CompareQuery>) -> ApiResult<HttpResponse> {
-    let ctx = match w.signed_in() {
-        Ok(ctx) => ctx,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
+    let ctx = signed_in!(w);
     let p = query.parse()?;
     let format = match blank(&query.format) {
         None => return Err(DomainError::validation("format", ErrorCode::Required, "csv or xlsx").into()),

@@ -11,6 +11,7 @@ use maud::{Markup, html};
 
 use super::session::start_session;
 use crate::error::ApiResult;
+use crate::web::context::signed_in;
 use crate::web::context::{Form, Posted, Web, encode, redirect};
 use crate::web::forms::{Input, field_errors, general_errors, summary};
 use crate::web::layout::{self, csrf_field};
@@ -115,10 +116,7 @@ pub async fn accept_new(posted: Posted, token: web::Path<String>) -> ApiResult<H
 /// The signed-in visitor's organization accepts.
 pub async fn accept_signed_in(posted: Posted, token: web::Path<String>) -> ApiResult<HttpResponse> {
     let w = posted.w;
-    let ctx = match w.signed_in() {
-        Ok(ctx) => ctx,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
+    let ctx = signed_in!(w);
     match invitations::accept(&w.state.kensa, &token, Some(ctx), None, &w.meta).await {
         Ok(Accepted::Linked { assessment_id, .. }) => Ok(redirect(&format!("/assessments/{assessment_id}"))),
         Ok(Accepted::PendingConfirmation { .. }) => Ok(claim_pending(&w)),

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::buyer::done_notice;
 use crate::error::ApiResult;
+use crate::web::context::signed_in;
 use crate::web::context::{Form, Posted, Web, encode, redirect};
 use crate::web::forms::{Input, errors_for, field_errors, general_errors, summary};
 use crate::web::layout::{self, csrf_field};
@@ -160,7 +161,7 @@ async fn render(
     refused: Refused<'_>,
     status: StatusCode,
 ) -> ApiResult<HttpResponse> {
-    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let ctx = signed_in!(w);
     let admin = ctx.admin()?;
     let k = &w.state.kensa;
     let t = w.t();
@@ -183,19 +184,14 @@ async fn render(
 }
 
 pub async fn show(w: Web, query: web::Query<SettingsQuery>) -> ApiResult<HttpResponse> {
-    if let Err(to_sign_in) = w.signed_in() {
-        return Ok(to_sign_in);
-    }
+    signed_in!(w);
     render(&w, query.cursor.as_deref(), query.done.as_deref(), Refused::default(), StatusCode::OK).await
 }
 
 /// A role change or (de)activation of one member: the users service decides who may.
 pub async fn update_user(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let Posted { w, form } = posted;
-    let ctx = match w.signed_in() {
-        Ok(ctx) => ctx,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
+    let ctx = signed_in!(w);
     let admin = ctx.admin()?;
     let role = match form.opt("role") {
         None => None,
@@ -219,10 +215,7 @@ pub async fn update_user(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpR
 
 pub async fn invite(posted: Posted) -> ApiResult<HttpResponse> {
     let Posted { w, form } = posted;
-    let ctx = match w.signed_in() {
-        Ok(ctx) => ctx,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
+    let ctx = signed_in!(w);
     let admin = ctx.admin()?;
     let input = users::service::InviteInput { email: form.get("email").to_owned(), role: form.get("role").to_owned() };
     let (errors, status) = match users::service::invite(&w.state.kensa, admin, input).await {
@@ -263,10 +256,7 @@ fn schedule_of(form: &Form) -> Result<ScheduleOverride, Vec<FieldError>> {
 
 pub async fn update_schedule(posted: Posted) -> ApiResult<HttpResponse> {
     let Posted { w, form } = posted;
-    let ctx = match w.signed_in() {
-        Ok(ctx) => ctx,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
+    let ctx = signed_in!(w);
     let admin = ctx.admin()?;
     let version = form.get("version").parse::<i32>().map_or(IfMatch::Any, IfMatch::Version);
     let (errors, status) = match schedule_of(&form) {

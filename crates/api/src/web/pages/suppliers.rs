@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::buyer::{blank, done_notice, level_options, query_string, review_status_badge, review_status_label};
 use crate::error::{ApiError, ApiResult};
 use crate::rest::suppliers::{CsvUpload, read_csv_form};
+use crate::web::context::signed_in;
 use crate::web::context::{CSRF_FIELD, CSRF_HEADER, Form, Posted, Web, csrf_refused, redirect, same_token};
 use crate::web::forms::{Input, field_errors, general_errors, summary};
 use crate::web::layout::{self, csrf_field};
@@ -225,7 +226,7 @@ fn import_report(w: &Web, r: &ImportReport) -> Markup {
 }
 
 async fn render(w: &Web, query: &ListQuery, extra: Extra<'_>, status: StatusCode) -> ApiResult<HttpResponse> {
-    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let ctx = signed_in!(w);
     let t = w.t();
     let b = w.lang.buyer();
     let page = PageRequest::parse(Some(PAGE_SIZE), query.cursor.as_deref())?;
@@ -250,9 +251,7 @@ async fn render(w: &Web, query: &ListQuery, extra: Extra<'_>, status: StatusCode
 }
 
 pub async fn list(w: Web, query: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
-    if let Err(to_sign_in) = w.signed_in() {
-        return Ok(to_sign_in);
-    }
+    signed_in!(w);
     render(&w, &query, Extra::default(), StatusCode::OK).await
 }
 
@@ -292,10 +291,7 @@ fn input_of(form: &Form) -> Result<SupplierInput, Vec<FieldError>> {
 
 pub async fn create(posted: Posted) -> ApiResult<HttpResponse> {
     let Posted { w, form } = posted;
-    let ctx = match w.signed_in() {
-        Ok(ctx) => ctx,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
+    let ctx = signed_in!(w);
     let editor = ctx.editor()?;
     let refused = match input_of(&form) {
         Err(errors) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
@@ -313,10 +309,7 @@ pub async fn create(posted: Posted) -> ApiResult<HttpResponse> {
 /// The import: the multipart form read with the API's bounded reader, its CSRF token (field
 /// `_csrf` or the header) checked before anything is imported, then the same service.
 pub async fn import(req: HttpRequest, w: Web, payload: web::Payload) -> ApiResult<HttpResponse> {
-    let ctx = match w.signed_in() {
-        Ok(ctx) => ctx,
-        Err(to_sign_in) => return Ok(to_sign_in),
-    };
+    let ctx = signed_in!(w);
     let header_token = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     if header_token.as_deref().is_some_and(|t| !same_token(t, w.csrf())) {
         return Err(csrf_refused());

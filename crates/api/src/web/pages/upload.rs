@@ -14,10 +14,11 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::rest::evidence::{MAX_BODY_BYTES, UploadForm, counted, read_form};
+use crate::web::context::signed_in;
 use crate::web::context::{CSRF_FIELD, CSRF_HEADER, Web, csrf_refused, redirect, same_token};
 
 pub async fn upload(req: HttpRequest, w: Web, path: web::Path<Uuid>, payload: web::Payload) -> ApiResult<HttpResponse> {
-    let Some(ctx) = w.tenant() else { return Ok(redirect("/sign-in")) };
+    let ctx = signed_in!(w);
     let id = *path;
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());

@@ -560,6 +560,24 @@ impl TestApp {
         (buyer, supplier, assessment)
     }
 
+    /// A new supplier of `buyer` invited in a campaign, whose invitation is accepted from
+    /// `email` at another domain: the buyer must confirm. Returns (the campaign, the claim id).
+    pub async fn claimed_invitation(&self, buyer: &Member, supplier: &str, email: &str) -> (Value, String) {
+        let (supplier_id, contact) = self.create_supplier(buyer, supplier, 1).await;
+        let campaign = self.create_campaign(buyer, &[supplier_id], Some(1)).await;
+        self.run_worker().await;
+        let token = self.supplier_token_for(&contact);
+        let reply = self
+            .post(
+                &format!("/api/v1/invitations/{token}/accept"),
+                None,
+                json!({ "name": "Claimant", "email": email, "password": PASSWORD, "organization_name": "Elsewhere KK" }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "accept from elsewhere: {}", reply.body);
+        (campaign, reply.body["claim_id"].as_str().unwrap_or_default().to_owned())
+    }
+
     /// In-scope item numbers of an assessment.
     pub async fn scope_of(&self, member: &Member, assessment: &str) -> Vec<u64> {
         let questions =

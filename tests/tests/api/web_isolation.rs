@@ -7,7 +7,6 @@
 use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
-use serde_json::json;
 
 use crate::helpers::{PASSWORD, spawn_app};
 use crate::web_client::Visitor;
@@ -70,19 +69,8 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
     assert_eq!(answered.status(), StatusCode::CREATED);
     let evidence: serde_json::Value = answered.json().await.unwrap_or_default();
     let evidence = evidence["id"].as_str().unwrap_or_default().to_owned();
-    let (other_supplier, contact) = app.create_supplier(&buyer, "Claimed Parts", 1).await;
-    let campaign = app.create_campaign(&buyer, &[other_supplier], Some(1)).await;
+    let (campaign, claim) = app.claimed_invitation(&buyer, "Claimed Parts", "kato@elsewhere.example").await;
     let campaign_id = campaign["id"].as_str().unwrap_or_default().to_owned();
-    app.run_worker().await;
-    let token = app.supplier_token_for(&contact);
-    let claim = app
-        .post(
-            &format!("/api/v1/invitations/{token}/accept"),
-            None,
-            json!({ "name": "Kato", "email": "kato@elsewhere.example", "password": PASSWORD, "organization_name": "Elsewhere" }),
-        )
-        .await;
-    let claim = claim.body["claim_id"].as_str().unwrap_or_default().to_owned();
     assert!(!claim.is_empty(), "a claim to aim at");
     let me = app.get("/api/v1/me", Some(&buyer.access_token)).await;
     let buyer_user = me.body["user"]["id"].as_str().unwrap_or_default().to_owned();

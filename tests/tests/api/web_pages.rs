@@ -593,18 +593,7 @@ async fn every_link_kensa_mails_opens_a_page() {
     let review = json!({ "decision": "request_changes", "comment": "Add dates" });
     let asked = app.post(&format!("/api/v1/assessments/{assessment}/review"), Some(&buyer.access_token), review).await;
     assert!(asked.status.is_success(), "{}", asked.body);
-    let (other, contact) = app.create_supplier(&buyer, "Claim Gear", 1).await;
-    app.create_campaign(&buyer, &[other], Some(1)).await;
-    app.run_worker().await;
-    let token = app.supplier_token_for(&contact);
-    let claim = app
-        .post(
-            &format!("/api/v1/invitations/{token}/accept"),
-            None,
-            json!({ "name": "Ito", "email": "ito@far.example", "password": PASSWORD, "organization_name": "Far KK" }),
-        )
-        .await;
-    assert_eq!(claim.status, StatusCode::ACCEPTED, "{}", claim.body);
+    app.claimed_invitation(&buyer, "Claim Gear", "ito@far.example").await;
     app.run_worker().await;
 
     let paths = mailed_paths(&app.mails());

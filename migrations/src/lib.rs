@@ -17,6 +17,7 @@ mod m0009_comparison_indexes;
 mod m0010_chasing;
 mod m0011_webhooks;
 mod m0012_browser_sessions;
+mod m0013_api_keys;
 mod util;
 
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_chasing::Migration),
             Box::new(m0011_webhooks::Migration),
             Box::new(m0012_browser_sessions::Migration),
+            Box::new(m0013_api_keys::Migration),
         ]
     }
 }

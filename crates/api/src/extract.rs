@@ -33,6 +33,7 @@ pub fn request_meta(req: &HttpRequest) -> RequestMeta {
         client_ip: client_ip.map(|ip| ip.to_string()),
         request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
         quotas: Default::default(),
+        api_key: None,
     }
 }
 

@@ -50,6 +50,7 @@ impl Modify for BearerAuth {
         rest::deliveries::list, rest::deliveries::get, rest::deliveries::resend,
         rest::webhooks::create, rest::webhooks::list, rest::webhooks::get, rest::webhooks::update,
         rest::webhooks::delete, rest::webhooks::ping, rest::webhooks::deliveries,
+        rest::api_keys::create, rest::api_keys::list, rest::api_keys::revoke,
         health::healthz, health::readyz, health::metrics,
     ),
     // Schemas that only query parameters name (`value_type`), which utoipa does not collect.
@@ -70,6 +71,7 @@ impl Modify for BearerAuth {
          (name = "organization", description = "The organization's settings: the reminder, escalation and re-review schedule."),
          (name = "deliveries", description = "Mails and webhook calls made for the organization, with retries; dead ones can be resent."),
          (name = "webhooks", description = "Signed deliveries of assessment events to the organization's endpoints."),
+         (name = "api-keys", description = "Keys for integrations: `Authorization: Bearer kensa_live_…` with the rights of a scope."),
          (name = "operations", description = "Probes and metrics for the orchestrator."))
 )]
 pub struct ApiDoc;

@@ -1,6 +1,7 @@
 //! Kensa's business rules and persistence. Knows no HTTP, SMTP or Redis: the API and the
 //! worker drive it through the services in each module.
 
+pub mod api_keys;
 pub mod assessments;
 pub mod audit;
 pub mod auth;

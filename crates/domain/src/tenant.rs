@@ -81,6 +81,8 @@ pub struct RequestMeta {
     pub request_id: Option<String>,
     /// The rate limits the request was counted against, for the response's headers.
     pub quotas: crate::auth::throttle::QuotaLog,
+    /// The API key the request authenticated with: the actor in the audit trail.
+    pub api_key: Option<crate::api_keys::KeyActor>,
 }
 
 /// Who is acting, and in which organization.
@@ -113,6 +115,16 @@ impl TenantCtx {
     #[allow(dead_code)] // No job acts for an organization yet (the reminder worker will).
     pub(crate) fn for_background_job(org_id: OrganizationId) -> Self {
         Self { org_id, user_id: None, role: Role::Admin, meta: RequestMeta::default(), principal: None }
+    }
+
+    /// An integration's API key acting with the rights of its scope's role; no user.
+    pub(crate) fn for_api_key(org_id: OrganizationId, role: Role, meta: RequestMeta) -> Self {
+        Self { org_id, user_id: None, role, meta, principal: None }
+    }
+
+    /// The API key the caller authenticated with, if it is one.
+    pub fn api_key(&self) -> Option<&crate::api_keys::KeyActor> {
+        self.meta.api_key.as_ref()
     }
 
     pub fn org_id(&self) -> OrganizationId {

@@ -66,6 +66,8 @@ pub struct Ids {
     pub delivery: String,
     /// A webhook endpoint of A.
     pub webhook: String,
+    /// An API key of A.
+    pub api_key: String,
 }
 
 impl Ids {
@@ -82,6 +84,7 @@ impl Ids {
             a_template: id(),
             delivery: id(),
             webhook: id(),
+            api_key: id(),
         }
     }
 }
@@ -161,6 +164,8 @@ pub async fn parties(app: &TestApp) -> Parties {
     let delivery = first_id(app.get("/api/v1/deliveries", a).await);
     let hook = app.post("/api/v1/webhooks", a, new_webhook()).await;
     let webhook = hook.body["id"].as_str().unwrap_or_default().to_owned();
+    let key = app.post("/api/v1/api-keys", a, new_api_key()).await;
+    let api_key = key.body["id"].as_str().unwrap_or_default().to_owned();
     let b_owner = app.signup("Stranger B").await;
     let ids = Ids {
         assessment,
@@ -172,6 +177,7 @@ pub async fn parties(app: &TestApp) -> Parties {
         a_template,
         delivery,
         webhook,
+        api_key,
     };
     Parties { members, b_owner, ids }
 }
@@ -241,6 +247,10 @@ pub fn admins_of_their_own(_: &str, role: &str) -> Expect {
 }
 
 /// A public https URL: saved without a delivery being tried (no worker runs here).
+fn new_api_key() -> Value {
+    json!({ "name": "Matrix ERP", "scope": "read_only" })
+}
+
 pub fn new_webhook() -> Value {
     json!({ "url": "https://hooks.example.com/kensa", "event_types": ["assessment.submitted"] })
 }
@@ -361,7 +371,9 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         ),
         row(M::GET, "/api/v1/deliveries".into(), None, admins_of_their_own, EmptyList),
         row(M::GET, format!("/api/v1/deliveries/{}", ids.delivery), None, buyer_admins, NotFound),
-        // Before the creation row: the stranger's list is empty until it makes one.
+        // Before the creation rows: the stranger's lists are empty until it makes one.
+        row(M::GET, "/api/v1/api-keys".into(), None, admins_of_their_own, EmptyList),
+        row(M::POST, "/api/v1/api-keys".into(), Some(Body::Fresh(new_api_key)), admins_of_their_own, Own),
         row(M::GET, "/api/v1/webhooks".into(), None, admins_of_their_own, EmptyList),
         row(M::POST, "/api/v1/webhooks".into(), Some(Body::Fresh(new_webhook)), admins_of_their_own, Own),
         row(M::GET, format!("/api/v1/webhooks/{w}"), None, buyer_admins, NotFound),
@@ -417,6 +429,7 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         last(M::POST, format!("/api/v1/campaigns/{c}/cancel"), Some(Body::Json(json!({}))), buyer_editors_of_registry),
         last(M::DELETE, format!("/api/v1/suppliers/{sup}"), None, buyer_editors_of_registry),
         last(M::DELETE, format!("/api/v1/webhooks/{w}"), None, buyer_admins),
+        last(M::DELETE, format!("/api/v1/api-keys/{}", ids.api_key), None, buyer_admins),
     ]
 }
 

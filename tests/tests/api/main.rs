@@ -1,6 +1,7 @@
 //! The one integration-test binary: the real app over HTTP, a fresh database per test.
 
 mod answering;
+mod api_keys;
 mod audit;
 mod auth;
 mod auth_hardening;

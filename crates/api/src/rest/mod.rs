@@ -1,6 +1,7 @@
 //! REST routes under `/api/v1`. Every resource answers 405 (problem+json) for methods it
 //! does not serve.
 
+pub mod api_keys;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
@@ -41,6 +42,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/auth/refresh").route(web::post().to(auth::refresh)))
             .service(resource("/auth/logout").route(web::post().to(auth::logout)))
             .service(resource("/me").route(web::get().to(me::me)))
+            .service(resource("/api-keys").route(web::get().to(api_keys::list)).route(web::post().to(api_keys::create)))
+            .service(resource("/api-keys/{id}").route(web::delete().to(api_keys::revoke)))
             .service(resource("/users").route(web::get().to(users::list)))
             .service(resource("/users/invitations").route(web::post().to(users::invite)))
             .service(resource("/users/invitations/{id}").route(web::get().to(users::invitation)))

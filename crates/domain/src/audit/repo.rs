@@ -63,6 +63,19 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
+/// What an API key did names the key as its actor (there is no user).
+fn with_key_actor(details: serde_json::Value, meta: &RequestMeta) -> serde_json::Value {
+    let Some(key) = &meta.api_key else { return details };
+    let actor = serde_json::json!({ "id": key.id, "name": key.name, "prefix": key.prefix });
+    match details {
+        serde_json::Value::Object(mut map) => {
+            map.insert("actor_api_key".into(), actor);
+            serde_json::Value::Object(map)
+        }
+        other => serde_json::json!({ "actor_api_key": actor, "details": other }),
+    }
+}
+
 pub async fn record(conn: &crate::WriteTx, event: NewAuditEvent<'_>) -> DomainResult<()> {
     let (target_type, target_id) = match event.target {
         Some((t, id)) => (Some(t.to_owned()), Some(id)),
@@ -77,7 +90,7 @@ pub async fn record(conn: &crate::WriteTx, event: NewAuditEvent<'_>) -> DomainRe
         target_id: Set(target_id),
         client_ip: Set(event.meta.client_ip.clone()),
         request_id: Set(event.meta.request_id.clone()),
-        details: Set(event.details),
+        details: Set(with_key_actor(event.details, event.meta)),
         created_at: Set(conn.now()),
     };
     Entity::insert(row).exec_without_returning(conn).await?;

@@ -392,6 +392,9 @@ pub(crate) async fn session_open(k: &Kensa, sid: uuid::Uuid, user_id: uuid::Uuid
 pub async fn authenticate(k: &Kensa, bearer: &str, meta: RequestMeta) -> DomainResult<TenantCtx> {
     const INVALID: DomainError =
         DomainError::Unauthenticated { code: ErrorCode::InvalidToken, detail: "the access token is not valid" };
+    if bearer.starts_with(crate::api_keys::KEY_PREFIX) {
+        return crate::api_keys::authenticate(k, bearer, meta).await;
+    }
     let claims = k.jwt.verify(bearer, k.now())?;
     let principal = principal(k, claims.sub).await?.ok_or(INVALID)?;
     if !principal.user.active || principal.user.organization_id != claims.org {

@@ -2,6 +2,7 @@
 //! work with the domain's own types.
 
 pub mod answers;
+pub mod api_keys;
 pub mod assessment_category_scores;
 pub mod assessment_comments;
 pub mod assessment_events;

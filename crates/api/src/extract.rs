@@ -148,8 +148,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
     }
 }
 
-/// Reads a body of at most `limit` bytes (413 beyond; the declared length is checked first).
-pub async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+/// Reads a body of at most `limit` bytes (413 beyond; the declared length is checked first),
+/// from a handler's `web::Payload` or an extractor's own payload.
+pub async fn read_body<S>(req: &HttpRequest, mut payload: S, limit: usize) -> Result<web::BytesMut, ApiError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {

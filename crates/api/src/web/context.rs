@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::i18n::{Lang, Texts};
 use crate::error::ApiError;
-use crate::extract::{app_state, request_meta};
+use crate::extract::{app_state, read_body, request_meta};
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "kensa_session";
@@ -310,23 +310,8 @@ impl FromRequest for Posted {
             if !is_form {
                 return Err(ApiError::UnsupportedMediaType("Content-Type: application/x-www-form-urlencoded"));
             }
-            let declared = req
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<usize>().ok());
             let limit = if w.session.is_some() { FORM_LIMIT } else { ANONYMOUS_FORM_LIMIT };
-            if declared.is_some_and(|n| n > limit) {
-                return Err(ApiError::PayloadTooLarge(limit));
-            }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = futures_util::StreamExt::next(&mut payload).await {
-                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("could not read the body: {e}")))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_body(&req, &mut payload, limit).await?;
             let form = Form::from_pairs(url::form_urlencoded::parse(&body).into_owned());
             let sent = req
                 .headers()

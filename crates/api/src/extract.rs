@@ -34,6 +34,11 @@ pub fn request_meta(req: &HttpRequest) -> RequestMeta {
         request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
         quotas: Default::default(),
         api_key: None,
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().filter(|c| !c.is_control()).take(256).collect()),
     }
 }
 

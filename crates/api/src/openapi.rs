@@ -29,6 +29,9 @@ impl Modify for BearerAuth {
     servers((url = "http://localhost:8080", description = "A local kensa-api (`cargo run`); use your deployment's URL")),
     paths(
         rest::auth::signup, rest::auth::login, rest::auth::refresh, rest::auth::logout, rest::me::me,
+        rest::mfa::complete, rest::mfa::enrol_at_sign_in, rest::mfa::confirm_at_sign_in, rest::mfa::status,
+        rest::mfa::start, rest::mfa::confirm, rest::mfa::disable, rest::mfa::regenerate,
+        rest::sessions::list, rest::sessions::end_others, rest::sessions::end,
         rest::users::list, rest::users::invite, rest::users::invitation, rest::users::update,
         rest::user_invitations::preview, rest::user_invitations::accept,
         rest::templates::list, rest::templates::get, rest::templates::export, rest::templates::create,

@@ -83,6 +83,8 @@ pub struct RequestMeta {
     pub quotas: crate::auth::throttle::QuotaLog,
     /// The API key the request authenticated with: the actor in the audit trail.
     pub api_key: Option<crate::api_keys::KeyActor>,
+    /// The client's `User-Agent` (at most 256 characters): what a sign-in is listed as.
+    pub user_agent: Option<String>,
 }
 
 /// Who is acting, and in which organization.
@@ -94,6 +96,8 @@ pub struct TenantCtx {
     meta: RequestMeta,
     /// The signed-in user and organization as authentication saw them.
     principal: Option<std::sync::Arc<crate::users::Me>>,
+    /// The sign-in (refresh-token family) the caller's token or cookie belongs to.
+    session: Option<uuid::Uuid>,
 }
 
 impl TenantCtx {
@@ -105,7 +109,18 @@ impl TenantCtx {
         meta: RequestMeta,
         principal: Option<std::sync::Arc<crate::users::Me>>,
     ) -> Self {
-        Self { org_id, user_id: Some(user_id), role, meta, principal }
+        Self { org_id, user_id: Some(user_id), role, meta, principal, session: None }
+    }
+
+    /// The same caller, known to act through sign-in `session`. Only authentication calls this.
+    pub(crate) fn in_session(mut self, session: uuid::Uuid) -> Self {
+        self.session = Some(session);
+        self
+    }
+
+    /// The sign-in the caller acts through (`None` for API keys and background jobs).
+    pub fn session_id(&self) -> Option<uuid::Uuid> {
+        self.session
     }
 
     /// The worker acting for an organization (reminders, annual reviews). It has no user
@@ -114,12 +129,12 @@ impl TenantCtx {
     /// the worker gets such a function, never this constructor.
     #[allow(dead_code)] // No job acts for an organization yet (the reminder worker will).
     pub(crate) fn for_background_job(org_id: OrganizationId) -> Self {
-        Self { org_id, user_id: None, role: Role::Admin, meta: RequestMeta::default(), principal: None }
+        Self { org_id, user_id: None, role: Role::Admin, meta: RequestMeta::default(), principal: None, session: None }
     }
 
     /// An integration's API key acting with the rights of its scope's role; no user.
     pub(crate) fn for_api_key(org_id: OrganizationId, role: Role, meta: RequestMeta) -> Self {
-        Self { org_id, user_id: None, role, meta, principal: None }
+        Self { org_id, user_id: None, role, meta, principal: None, session: None }
     }
 
     /// The API key the caller authenticated with, if it is one.

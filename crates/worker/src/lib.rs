@@ -157,7 +157,8 @@ impl Worker {
         }
     }
 
-    /// Deletes expired idempotency keys and unusable browser sessions, at most once a
+    /// Deletes expired idempotency keys, unusable browser sessions, sign-ins ended long ago
+    /// and expired MFA tickets, at most once a
     /// [`SWEEP_INTERVAL`].
     async fn sweep(&self, now: DateTime<Utc>) -> Result<(), WorkerError> {
         {
@@ -174,6 +175,11 @@ impl Worker {
         let sessions = kensa_domain::auth::browser::purge_unusable(&self.kensa, now).await?;
         if sessions > 0 {
             info!(deleted = sessions, "ended browser sessions deleted");
+        }
+        let sign_ins = kensa_domain::auth::sign_ins::purge_old(&self.kensa, now).await?;
+        let tickets = kensa_domain::auth::mfa::purge_expired_tickets(&self.kensa, now).await?;
+        if sign_ins + tickets > 0 {
+            info!(sign_ins, mfa_tickets = tickets, "old sign-ins and expired MFA tickets deleted");
         }
         Ok(())
     }
@@ -218,6 +224,11 @@ impl Worker {
                 login_failure::prepare(k, *user_id, *failures, address, *at)
                     .await?
                     .map(|n| templates::login_failures(&n))
+            }
+            Job::NewSignInNoticeMail { user_id, address, user_agent, at } => {
+                login_failure::prepare_new_sign_in(k, *user_id, address, user_agent.as_deref(), *at)
+                    .await?
+                    .map(|n| templates::new_sign_in(&n))
             }
             Job::SupplierClaimMail { claim_id, user_id } => {
                 supplier_claim::prepare(k, *claim_id, *user_id).await?.map(|m| templates::supplier_claim(&m))

@@ -5,8 +5,7 @@ use async_graphql::{Context, Object};
 use kensa_domain::assessments::remediation::{self, RemediationUpdate};
 use kensa_domain::assessments::{Answer, Assessment};
 use kensa_domain::chase::review::{self, OpenReviewInput};
-use kensa_domain::chase::schedule::ScheduleOverride;
-use kensa_domain::chase::settings::{self, OrganizationSettings};
+use kensa_domain::chase::settings::{self, OrganizationSettings, SettingsChange};
 use kensa_domain::deliveries::{self, Delivery, DeliveryFilter, DeliveryStatus};
 use kensa_domain::jobs::Channel;
 use uuid::Uuid;
@@ -52,11 +51,12 @@ pub struct ChasingMutation;
 
 #[Object]
 impl ChasingMutation {
-    /// Change the schedule, as `PATCH /api/v1/organization/settings`.
+    /// Change the settings (schedule, MFA policy, session limits), as
+    /// `PATCH /api/v1/organization/settings`.
     async fn update_organization_settings(
         &self,
         ctx: &Context<'_>,
-        input: ScheduleOverride,
+        input: SettingsChange,
         if_match: Option<i32>,
     ) -> async_graphql::Result<OrganizationSettings> {
         let (k, t) = caller(ctx)?;

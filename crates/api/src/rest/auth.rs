@@ -2,7 +2,8 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use kensa_domain::auth::{self, LoginInput, Session, SignupInput};
+use kensa_domain::auth::mfa::{self, SecondFactor};
+use kensa_domain::auth::{self, LoginInput, LoginOutcome, Session, SignupInput};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -62,29 +63,43 @@ pub struct LoginRequest {
     pub email: String,
     #[schema(max_length = 256)]
     pub password: String,
-    /// Reserved for two-factor sign-in; ignored until TOTP is enabled for the account.
+    /// For accounts with two-factor authentication: the current code, to sign in in one
+    /// step instead of sending it with the ticket to `/auth/mfa`.
+    #[schema(max_length = 64)]
     pub totp_code: Option<String>,
 }
 kensa_domain::redacted_debug!(LoginRequest { email } secret { password, totp_code });
 
 /// Sign in
 ///
-/// After 5 attempts for one account from one client address (20 from one address across
-/// accounts), each further attempt must wait twice as long as the last: earlier ones answer
-/// 429 with `Retry-After` without checking the password. `email` is at most 254 bytes and
-/// `password` at most 256 characters (422).
+/// Answers the tokens, or, for an account with two-factor authentication (or whose
+/// organization requires it), `{mfa_required: true, mfa_ticket, enrolment_required}` and
+/// no tokens: send the ticket with a code to `POST /api/v1/auth/mfa` (or enrol first, see
+/// `enrolment_required`). After 5 attempts for one account from one client address (20
+/// from one address across accounts), each further attempt must wait twice as long as the
+/// last: earlier ones answer 429 with `Retry-After` without checking the password. `email`
+/// is at most 254 bytes and `password` at most 256 characters (422).
 #[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "logIn", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, description = "Signed in", body = Session),
-              (status = 401, description = "`invalid_credentials`: unknown address, wrong password or deactivated user",
+    responses((status = 200, description = "Signed in, or a second factor is needed", body = LoginOutcome),
+              (status = 401, description = "`invalid_credentials`: unknown address, wrong password or deactivated user; `invalid_mfa_code` (with `totp_code`)",
                   body = Problem, content_type = "application/problem+json"),
               (status = 429, body = Problem, content_type = "application/problem+json",
                   headers(("Retry-After" = u64, description = "Seconds to wait"))),
               (status = 503, description = "`overloaded`: too many sign-ins at once; wait `Retry-After` seconds", body = Problem,
                   content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn login(state: web::Data<AppState>, meta: Meta, body: JsonBody<LoginRequest>) -> ApiResult<HttpResponse> {
-    let input = LoginInput { email: body.0.email, password: body.0.password };
-    let session = auth::login(&state.kensa, input, &meta.0).await;
-    rate_limit::answer_for(&meta.0, session.map(|s| HttpResponse::Ok().json(s)).map_err(Into::into))
+    let LoginRequest { email, password, totp_code } = body.0;
+    let k = &state.kensa;
+    let outcome = match auth::login(k, LoginInput { email, password }, &meta.0).await {
+        Ok(LoginOutcome::MfaRequired(challenge)) if !challenge.enrolment_required && totp_code.is_some() => {
+            let code = totp_code.unwrap_or_default();
+            mfa::complete_sign_in(k, &challenge.mfa_ticket, SecondFactor::parse(&code), &meta.0)
+                .await
+                .map(LoginOutcome::SignedIn)
+        }
+        other => other,
+    };
+    rate_limit::answer_for(&meta.0, outcome.map(|o| HttpResponse::Ok().json(o)).map_err(Into::into))
 }
 
 #[derive(Deserialize, ToSchema)]

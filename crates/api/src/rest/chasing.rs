@@ -7,8 +7,7 @@ use kensa_domain::assessments::Answer;
 use kensa_domain::assessments::Assessment;
 use kensa_domain::assessments::remediation::{self, RemediationUpdate};
 use kensa_domain::chase::review::{self, OpenReviewInput};
-use kensa_domain::chase::schedule::ScheduleOverride;
-use kensa_domain::chase::settings::{self, OrganizationSettings};
+use kensa_domain::chase::settings::{self, OrganizationSettings, SettingsChange};
 use uuid::Uuid;
 
 use crate::error::{ApiResult, Problem};
@@ -25,7 +24,8 @@ fn settings_reply(s: &OrganizationSettings) -> HttpResponse {
 ///
 /// The chasing schedule: reminder offsets before the due date, the overdue reminder
 /// interval, the escalation threshold and the re-review lead time (defaults 14/7/1, 7, 14,
-/// 30 days). Owners and admins.
+/// 30 days); the MFA policy (everyone, or owners and admins) and the session limits
+/// (defaults 480 minutes idle, 30 days). Owners and admins.
 #[utoipa::path(get, path = "/api/v1/organization/settings", operation_id = "getOrganizationSettings", tag = "organization",
     security(("bearer" = [])),
     responses((status = 200, description = "The settings", body = OrganizationSettings,
@@ -39,9 +39,11 @@ pub async fn get_settings(state: web::Data<AppState>, auth: Auth) -> ApiResult<H
 ///
 /// Any subset of the fields; the others keep their values. Every open assessment and
 /// pending re-review is re-planned at once: the next scan follows the new schedule, and a
-/// reminder already sent is never sent again. Owners and admins.
+/// reminder already sent is never sent again. A required MFA forces enrolment at each
+/// user's next sign-in; shorter session limits apply at the next refresh or page view.
+/// Owners and admins.
 #[utoipa::path(patch, path = "/api/v1/organization/settings", operation_id = "updateOrganizationSettings", tag = "organization",
-    security(("bearer" = [])), params(IfMatchHeader), request_body = ScheduleOverride,
+    security(("bearer" = [])), params(IfMatchHeader), request_body = SettingsChange,
     responses((status = 200, description = "The settings as changed", body = OrganizationSettings,
                   headers(("ETag" = String, description = "The settings' version, quoted (`\"2\"`): send it back in `If-Match`"))),
               (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -51,7 +53,7 @@ pub async fn update_settings(
     state: web::Data<AppState>,
     auth: Auth,
     req: HttpRequest,
-    body: JsonBody<ScheduleOverride>,
+    body: JsonBody<SettingsChange>,
 ) -> ApiResult<HttpResponse> {
     let changed = settings::update(&state.kensa, auth.0.admin()?, body.0, if_match(&req)?).await?;
     Ok(settings_reply(&changed))

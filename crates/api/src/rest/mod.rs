@@ -11,8 +11,10 @@ pub mod comparison;
 pub mod deliveries;
 pub mod evidence;
 pub mod me;
+pub mod mfa;
 pub mod page;
 pub mod scores;
+pub mod sessions;
 pub mod supplier_claims;
 pub mod supplier_invitations;
 pub mod suppliers;
@@ -41,7 +43,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/auth/login").route(web::post().to(auth::login)))
             .service(resource("/auth/refresh").route(web::post().to(auth::refresh)))
             .service(resource("/auth/logout").route(web::post().to(auth::logout)))
+            .service(resource("/auth/mfa").route(web::post().to(mfa::complete)))
+            .service(resource("/auth/mfa/totp").route(web::post().to(mfa::enrol_at_sign_in)))
+            .service(resource("/auth/mfa/totp/confirm").route(web::post().to(mfa::confirm_at_sign_in)))
             .service(resource("/me").route(web::get().to(me::me)))
+            .service(resource("/me/mfa").route(web::get().to(mfa::status)))
+            .service(resource("/me/mfa/totp").route(web::post().to(mfa::start)).route(web::delete().to(mfa::disable)))
+            .service(resource("/me/mfa/totp/confirm").route(web::post().to(mfa::confirm)))
+            .service(resource("/me/mfa/recovery-codes").route(web::post().to(mfa::regenerate)))
+            .service(
+                resource("/me/sessions")
+                    .route(web::get().to(sessions::list))
+                    .route(web::delete().to(sessions::end_others)),
+            )
+            .service(resource("/me/sessions/{id}").route(web::delete().to(sessions::end)))
             .service(resource("/api-keys").route(web::get().to(api_keys::list)).route(web::post().to(api_keys::create)))
             .service(resource("/api-keys/{id}").route(web::delete().to(api_keys::revoke)))
             .service(resource("/users").route(web::get().to(users::list)))

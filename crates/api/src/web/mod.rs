@@ -12,6 +12,7 @@ pub mod context;
 mod errors;
 pub mod forms;
 pub mod i18n;
+pub mod i18n_account;
 pub mod i18n_buyer;
 pub mod layout;
 pub mod pages;
@@ -20,7 +21,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, Resource, web};
 
 use pages::{
-    assessment, assessments, campaigns, claims, comparison, invitations, session, settings, suppliers, upload,
+    assessment, assessments, campaigns, claims, comparison, invitations, mfa, session, settings, suppliers, upload,
 };
 
 async fn method_not_allowed() -> Result<HttpResponse, crate::error::ApiError> {
@@ -46,6 +47,8 @@ fn page(
 pub const PAGE_PATHS: &[&str] = &[
     "/",
     "/sign-in",
+    "/sign-in/mfa",
+    "/sign-in/mfa/enrol",
     "/sign-out",
     "/language/{lang}",
     "/invitations/{token}",
@@ -81,6 +84,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource(assets::JS_PATH).route(web::get().to(assets::js)))
         .service(page("/").route(web::get().to(session::home)))
         .service(page("/sign-in").route(web::get().to(session::page)).route(web::post().to(session::submit)))
+        .service(page("/sign-in/mfa").route(web::post().to(mfa::verify)))
+        .service(page("/sign-in/mfa/enrol").route(web::post().to(mfa::enrol)))
         .service(page("/sign-out").route(web::post().to(session::sign_out)))
         .service(page("/language/{lang}").route(web::get().to(session::language)))
         .service(

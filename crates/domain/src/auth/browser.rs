@@ -1,8 +1,8 @@
 //! Sessions for the web pages. A browser gets an opaque cookie; the server keeps what it
 //! stands for: the user, the sign-in it belongs to (a refresh-token family, so revoking the
 //! family — sign-out, deactivation — ends the browser session as it ends API tokens), a
-//! CSRF secret, and when it was last used. The idle and absolute timeouts are enforced
-//! here on every request.
+//! CSRF secret, and when it was last used. The organization's idle timeout and session
+//! lifetime are enforced here on every request.
 //!
 //! A browser session is made from a [`Session`] the usual services issued (sign-in,
 //! sign-up, accepting an invitation): the pages add no second way to authenticate. The
@@ -13,7 +13,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_
 use serde_json::json;
 use uuid::Uuid;
 
-use super::service::{principal, revoke_family, session_open, tenant_of};
+use super::service::{principal, session_open, tenant_of};
+use super::{policy, sign_ins};
 use super::{Session, tokens};
 use crate::audit::{self, NewAuditEvent};
 use crate::entities::{browser_sessions, refresh_tokens};
@@ -22,9 +23,11 @@ use crate::tenant::{RequestMeta, TenantCtx};
 use crate::users::Me;
 use crate::{Kensa, users::repo as users_repo};
 
-/// A browser session ends after this long without a request…
-pub const IDLE_TIMEOUT: Duration = Duration::hours(8);
-/// …and this long after sign-in in any case (the refresh-token lifetime).
+/// A browser session ends after its organization's idle timeout (8 hours by default) and
+/// lifetime (30 days by default, see [`policy`]); never later than this long without a
+/// request…
+pub const MAX_IDLE: Duration = Duration::days(7);
+/// …or this long after sign-in (the refresh-token lifetime).
 pub const ABSOLUTE_TIMEOUT: Duration = tokens::REFRESH_TOKEN_TTL;
 /// `last_seen_at` is written at most this often per session: a page view is a read.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
@@ -102,29 +105,47 @@ pub async fn resolve(k: &Kensa, cookie: &str, meta: RequestMeta) -> DomainResult
     if !principal.user.active {
         return Ok(None);
     }
+    // The organization may have shorter limits than the defaults.
+    let policy = policy::load(&k.db, principal.user.organization_id).await?;
+    if !within(&row, &policy, now) {
+        return Ok(None);
+    }
     // Best effort: a page read must not fail because its session could not be touched (a
     // busy SQLite writer); the next request touches it.
     if now - row.last_seen_at >= TOUCH_EVERY
-        && let Err(e) = touch(k, row.id, now).await
+        && let Err(e) = touch(k, &row, &meta, now).await
     {
         tracing::warn!(error = %e, "could not record a browser session's use");
     }
-    Ok(Some(BrowserSession { tenant: tenant_of(principal, meta), csrf_token: row.csrf_token, id: row.id }))
+    Ok(Some(BrowserSession {
+        tenant: tenant_of(principal, meta).in_session(row.family_id),
+        csrf_token: row.csrf_token,
+        id: row.id,
+    }))
 }
 
-async fn touch(k: &Kensa, id: Uuid, now: DateTime<Utc>) -> DomainResult<()> {
+/// Moves the session's and its sign-in's last use (the sign-in is what the user sees listed).
+async fn touch(k: &Kensa, row: &browser_sessions::Model, meta: &RequestMeta, now: DateTime<Utc>) -> DomainResult<()> {
     let txn = k.begin_write().await?;
     browser_sessions::Entity::update_many()
         .col_expr(browser_sessions::Column::LastSeenAt, Expr::value(now))
-        .filter(browser_sessions::Column::Id.eq(id))
+        .filter(browser_sessions::Column::Id.eq(row.id))
         .exec(&txn)
         .await?;
+    sign_ins::touch(&txn, row.family_id, meta, now).await?;
     txn.commit().await?;
     Ok(())
 }
 
+/// Not ended, not past its stored lifetime, not idle past the longest timeout any
+/// organization may set.
 fn usable(row: &browser_sessions::Model, now: DateTime<Utc>) -> bool {
-    row.ended_at.is_none() && now < row.expires_at && now - row.last_seen_at < IDLE_TIMEOUT
+    row.ended_at.is_none() && now < row.expires_at && now - row.last_seen_at < MAX_IDLE
+}
+
+/// Within the organization's own idle timeout and session lifetime.
+fn within(row: &browser_sessions::Model, policy: &policy::SecurityPolicy, now: DateTime<Utc>) -> bool {
+    now - row.last_seen_at < policy.idle_timeout() && now - row.created_at < policy.lifetime()
 }
 
 /// Signs the browser out: the session and its sign-in end (API tokens of the same sign-in
@@ -136,7 +157,7 @@ pub async fn end(k: &Kensa, session: &BrowserSession) -> DomainResult<()> {
     let mut active: browser_sessions::ActiveModel = row.clone().into();
     active.ended_at = Set(Some(now));
     active.update(&txn).await?;
-    revoke_family(&txn, row.family_id, now).await?;
+    sign_ins::close(&txn, row.family_id, now, sign_ins::EndReason::SignedOut).await?;
     if let Some(user) = users_repo::find_by_id(&txn, row.user_id).await? {
         audit::record(&txn, NewAuditEvent::by_user(&user, "auth.logout", session.tenant.meta(), json!({"via": "web"})))
             .await?;
@@ -157,7 +178,7 @@ pub async fn purge_unusable(k: &Kensa, now: DateTime<Utc>) -> DomainResult<u64> 
             Condition::any()
                 .add(Expr::col(browser_sessions::Column::EndedAt).is_not_null())
                 .add(Expr::col(browser_sessions::Column::ExpiresAt).lte(now))
-                .add(Expr::col(browser_sessions::Column::LastSeenAt).lte(now - IDLE_TIMEOUT)),
+                .add(Expr::col(browser_sessions::Column::LastSeenAt).lte(now - MAX_IDLE)),
         )
         .limit(1_000)
         .to_owned();
@@ -191,8 +212,11 @@ mod tests {
     #[test]
     fn idle_and_absolute_timeouts_end_a_session() {
         let t0 = Utc::now();
-        assert!(usable(&row(t0, t0), t0 + IDLE_TIMEOUT - Duration::seconds(1)));
-        assert!(!usable(&row(t0, t0), t0 + IDLE_TIMEOUT));
+        let policy = policy::SecurityPolicy::default();
+        let idle = policy.idle_timeout();
+        assert!(within(&row(t0, t0), &policy, t0 + idle - Duration::seconds(1)));
+        assert!(!within(&row(t0, t0), &policy, t0 + idle));
+        assert!(!usable(&row(t0, t0), t0 + MAX_IDLE));
         let late = t0 + ABSOLUTE_TIMEOUT;
         assert!(!usable(&row(t0, late - Duration::seconds(1)), late));
         let mut ended = row(t0, t0);

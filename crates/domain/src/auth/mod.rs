@@ -2,14 +2,18 @@
 
 pub mod browser;
 pub mod hash_pool;
+pub mod mfa;
 pub mod notice;
 pub mod password;
+pub mod policy;
 pub mod principal_cache;
 mod service;
 pub(crate) mod session;
+pub mod sign_ins;
 pub mod throttle;
 pub mod tokens;
 
+pub use mfa::{LoginOutcome, MfaChallenge};
 pub use service::{LoginInput, SignupInput, authenticate, login, logout, refresh, signup};
 pub(crate) use service::{create_account, reserve_account_creation, validate_signup};
 pub use session::Session;

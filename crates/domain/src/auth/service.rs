@@ -6,7 +6,8 @@ use tracing::instrument;
 
 use super::session::{self, Session};
 use super::throttle::{self, Policy};
-use super::{notice, password, tokens};
+use super::mfa::{self, LoginOutcome};
+use super::{notice, password, sign_ins, tokens};
 use crate::audit::{self, NewAuditEvent};
 use crate::entities::refresh_tokens;
 use crate::error::{DomainError, DomainResult, OnUnique};
@@ -114,7 +115,7 @@ pub(crate) async fn create_account(
         },
     )
     .await?;
-    session::start(k, conn, user, now).await
+    session::start(k, conn, user, meta, now).await
 }
 
 /// Creates an organization and its owner, and signs the owner in.
@@ -164,7 +165,7 @@ fn login_name(input: &LoginInput) -> DomainResult<String> {
 /// [`throttle`]). Unknown accounts cost the same hash verification as known ones, so timing
 /// does not reveal them.
 #[instrument(skip_all)]
-pub async fn login(k: &Kensa, input: LoginInput, meta: &RequestMeta) -> DomainResult<Session> {
+pub async fn login(k: &Kensa, input: LoginInput, meta: &RequestMeta) -> DomainResult<LoginOutcome> {
     let email = login_name(&input)?;
     let email = EmailAddress::parse("email", &email).map_err(|e| DomainError::Validation(vec![e]))?.into_string();
     let account = throttle::account_key(&email);
@@ -210,11 +211,29 @@ pub async fn login(k: &Kensa, input: LoginInput, meta: &RequestMeta) -> DomainRe
     };
     k.throttle.reset(&pair_key).await?;
     k.throttle.release(&address_key).await?;
+    mfa::after_password(k, user, meta).await
+}
+
+/// Signs `user` in once every factor was given: audits it, starts the sign-in and, when it
+/// comes from an address the user never signed in from before, queues a notice mail.
+pub(crate) async fn sign_in(
+    k: &Kensa,
+    user: crate::entities::users::Model,
+    meta: &RequestMeta,
+    details: serde_json::Value,
+) -> DomainResult<Session> {
+    let new_address = sign_ins::address_is_new(k, user.id, meta.client_ip.as_deref()).await?;
     let now = k.now();
     let txn = k.begin_write().await?;
-    audit::record(&txn, NewAuditEvent::by_user(&user, "auth.login", meta, json!({}))).await?;
-    let session = session::start(k, &txn, user, now).await?;
+    audit::record(&txn, NewAuditEvent::by_user(&user, "auth.login", meta, details)).await?;
+    if new_address {
+        notice::queue_new_address(k, &txn, &user, meta).await?;
+    }
+    let session = session::start(k, &txn, user, meta, now).await?;
     txn.commit().await?;
+    if new_address {
+        k.wake_worker();
+    }
     Ok(session)
 }
 
@@ -273,6 +292,7 @@ pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Doma
         return Err(INVALID_REFRESH);
     }
     let user = users_repo::find_by_id(&k.db, row.user_id).await?.filter(|u| u.active).ok_or(INVALID_REFRESH)?;
+    sign_ins::check_before_refresh(k, row.family_id, &user, meta).await?;
     let txn = k.begin_write().await?;
     let consumed = refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
@@ -298,6 +318,7 @@ pub async fn refresh(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Doma
         NewAuditEvent::by_user(&user, "auth.refresh", meta, if grace { json!({ "grace": true }) } else { json!({}) }),
     )
     .await?;
+    sign_ins::touch(&txn, row.family_id, meta, now).await?;
     let session = session::issue(k, &txn, user, row.family_id, now).await?;
     txn.commit().await?;
     Ok(session)
@@ -315,7 +336,7 @@ async fn reuse_detected(
     // The revocation commits on its own first: a leaked family must end even if the audit
     // write after it fails.
     let txn = k.begin_write().await?;
-    revoke_family(&txn, row.family_id, now).await?;
+    sign_ins::close(&txn, row.family_id, now, sign_ins::EndReason::RefreshReuse).await?;
     txn.commit().await?;
     k.principals.invalidate_session(row.family_id);
     let txn = k.begin_write().await?;
@@ -331,8 +352,8 @@ async fn reuse_detected(
     })
 }
 
-/// Revokes every token of the family in `txn`; the caller clears the principal cache once
-/// the transaction is committed.
+/// Revokes every token of the family in `txn` (only [`sign_ins::close`] calls it: a sign-in
+/// ends as a whole); the caller clears the principal cache once the transaction is committed.
 pub(crate) async fn revoke_family(txn: &WriteTx, family: uuid::Uuid, now: DateTime<Utc>) -> DomainResult<()> {
     refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
@@ -357,7 +378,7 @@ pub async fn logout(k: &Kensa, refresh_token: &str, meta: &RequestMeta) -> Domai
     let user = users_repo::find_by_id(&k.db, row.user_id).await?;
     // As on reuse: the sign-out takes effect even if its audit write fails.
     let txn = k.begin_write().await?;
-    revoke_family(&txn, row.family_id, k.now()).await?;
+    sign_ins::close(&txn, row.family_id, k.now(), sign_ins::EndReason::SignedOut).await?;
     txn.commit().await?;
     k.principals.invalidate_session(row.family_id);
     if let Some(user) = user {
@@ -403,7 +424,7 @@ pub async fn authenticate(k: &Kensa, bearer: &str, meta: RequestMeta) -> DomainR
     if !session_open(k, claims.sid, claims.sub).await? {
         return Err(SESSION_REVOKED);
     }
-    Ok(tenant_of(principal, meta))
+    Ok(tenant_of(principal, meta).in_session(claims.sid))
 }
 
 /// The user and organization as the principal cache (a few seconds old) or the database

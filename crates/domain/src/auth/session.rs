@@ -42,13 +42,18 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// Starts a sign-in (recorded in `sign_ins` with `meta`'s address and device) and issues
+/// its first tokens.
 pub(crate) async fn start(
     k: &Kensa,
     conn: &crate::WriteTx,
     user: users::Model,
+    meta: &crate::tenant::RequestMeta,
     now: DateTime<Utc>,
 ) -> DomainResult<Session> {
-    issue(k, conn, user, Uuid::now_v7(), now).await
+    let family = Uuid::now_v7();
+    super::sign_ins::record(conn, family, user.id, meta, now).await?;
+    issue(k, conn, user, family, now).await
 }
 
 /// Issues an access token and a refresh token in `family`.

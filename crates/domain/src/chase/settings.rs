@@ -1,6 +1,7 @@
-//! An organization's settings: its chasing schedule (owners and admins change it). Changing
-//! it re-plans every open assessment and pending re-review of the organization in the same
-//! transaction, so the next scan already follows the new schedule.
+//! An organization's settings: its chasing schedule, its MFA policy and session limits
+//! (owners and admins change them). Changing the schedule re-plans every open assessment and
+//! pending re-review of the organization in the same transaction, so the next scan already
+//! follows the new schedule.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -16,6 +17,7 @@ use crate::Kensa;
 use crate::entities::{campaigns, organization_settings};
 use crate::error::{DomainError, DomainResult};
 use crate::precondition::IfMatch;
+use crate::auth::policy::{PolicyChange, SecurityPolicy};
 use crate::tenant::{AdminCtx, TenantCtx};
 
 /// The settings as owners and admins see and change them.
@@ -31,6 +33,14 @@ pub struct OrganizationSettings {
     pub escalation_after_days: u16,
     /// Days before a supplier's next review date on which the worker opens the review.
     pub review_lead_days: u16,
+    /// Every user must sign in with a second factor (enrolment is forced at the next sign-in).
+    pub mfa_required: bool,
+    /// Owners and admins must sign in with a second factor.
+    pub mfa_required_for_admins: bool,
+    /// A sign-in ends after this many minutes without use (5–10080; default 480).
+    pub session_idle_minutes: u32,
+    /// A sign-in ends this many days after the password was given in any case (1–30; default 30).
+    pub session_lifetime_days: u16,
     /// Moves on with every change: the `ETag`, for `If-Match`.
     pub version: i32,
     /// None while the defaults were never changed.
@@ -47,14 +57,93 @@ impl OrganizationSettings {
         }
     }
 
-    fn from_schedule(s: Schedule, version: i32, updated_at: Option<DateTime<Utc>>) -> Self {
+    pub fn security(&self) -> SecurityPolicy {
+        SecurityPolicy {
+            mfa_required: self.mfa_required,
+            mfa_required_for_admins: self.mfa_required_for_admins,
+            session_idle_minutes: self.session_idle_minutes,
+            session_lifetime_days: self.session_lifetime_days,
+        }
+    }
+
+    fn from_parts(s: Schedule, p: SecurityPolicy, version: i32, updated_at: Option<DateTime<Utc>>) -> Self {
         Self {
             reminder_offsets: s.reminder_offsets,
             overdue_interval_days: s.overdue_interval_days,
             escalation_after_days: s.escalation_after_days,
             review_lead_days: s.review_lead_days,
+            mfa_required: p.mfa_required,
+            mfa_required_for_admins: p.mfa_required_for_admins,
+            session_idle_minutes: p.session_idle_minutes,
+            session_lifetime_days: p.session_lifetime_days,
             version,
             updated_at,
+        }
+    }
+}
+
+/// Any subset of the settings: the body of a PATCH.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject), graphql(name = "OrganizationSettingsInput"))]
+#[serde(deny_unknown_fields)]
+pub struct SettingsChange {
+    /// Days before the due date (0–365, at most 10 values; duplicates are merged).
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
+    pub reminder_offsets: Option<Vec<u16>>,
+    /// 1–365.
+    pub overdue_interval_days: Option<u16>,
+    /// 1–365.
+    pub escalation_after_days: Option<u16>,
+    /// 1–365.
+    pub review_lead_days: Option<u16>,
+    pub mfa_required: Option<bool>,
+    pub mfa_required_for_admins: Option<bool>,
+    /// 5–10080 minutes (a week), at most the lifetime.
+    pub session_idle_minutes: Option<u32>,
+    /// 1–30 days.
+    pub session_lifetime_days: Option<u16>,
+}
+
+impl SettingsChange {
+    fn split(self) -> (ScheduleOverride, PolicyChange) {
+        (
+            ScheduleOverride {
+                reminder_offsets: self.reminder_offsets,
+                overdue_interval_days: self.overdue_interval_days,
+                escalation_after_days: self.escalation_after_days,
+                review_lead_days: self.review_lead_days,
+            },
+            PolicyChange {
+                mfa_required: self.mfa_required,
+                mfa_required_for_admins: self.mfa_required_for_admins,
+                session_idle_minutes: self.session_idle_minutes,
+                session_lifetime_days: self.session_lifetime_days,
+            },
+        )
+    }
+}
+
+impl From<ScheduleOverride> for SettingsChange {
+    fn from(s: ScheduleOverride) -> Self {
+        Self {
+            reminder_offsets: s.reminder_offsets,
+            overdue_interval_days: s.overdue_interval_days,
+            escalation_after_days: s.escalation_after_days,
+            review_lead_days: s.review_lead_days,
+            ..Self::default()
+        }
+    }
+}
+
+impl From<PolicyChange> for SettingsChange {
+    fn from(p: PolicyChange) -> Self {
+        Self {
+            mfa_required: p.mfa_required,
+            mfa_required_for_admins: p.mfa_required_for_admins,
+            session_idle_minutes: p.session_idle_minutes,
+            session_lifetime_days: p.session_lifetime_days,
+            ..Self::default()
         }
     }
 }
@@ -65,8 +154,9 @@ fn days(raw: i32) -> u16 {
 
 fn view(row: Option<organization_settings::Model>) -> DomainResult<OrganizationSettings> {
     let Some(row) = row else {
-        return Ok(OrganizationSettings::from_schedule(Schedule::default(), 1, None));
+        return Ok(OrganizationSettings::from_parts(Schedule::default(), SecurityPolicy::default(), 1, None));
     };
+    let policy = SecurityPolicy::from_row(&row);
     let offsets: Vec<u16> = serde_json::from_value(row.reminder_offsets).map_err(DomainError::internal)?;
     let schedule = Schedule {
         reminder_offsets: offsets,
@@ -74,7 +164,7 @@ fn view(row: Option<organization_settings::Model>) -> DomainResult<OrganizationS
         escalation_after_days: days(row.escalation_after_days),
         review_lead_days: days(row.review_lead_days),
     };
-    Ok(OrganizationSettings::from_schedule(schedule, row.version, Some(row.updated_at)))
+    Ok(OrganizationSettings::from_parts(schedule, policy, row.version, Some(row.updated_at)))
 }
 
 /// The organization's settings (defaults when never changed).
@@ -100,12 +190,24 @@ pub async fn get(k: &Kensa, ctx: &TenantCtx) -> DomainResult<OrganizationSetting
 pub async fn update(
     k: &Kensa,
     admin: AdminCtx<'_>,
-    change: ScheduleOverride,
+    change: SettingsChange,
     if_match: impl Into<IfMatch>,
 ) -> DomainResult<OrganizationSettings> {
     let if_match = if_match.into();
     let ctx = admin.tenant();
-    let change = change.validated("")?;
+    let (change, policy_change) = change.split();
+    let mut errors = policy_change.violations();
+    let change = match change.validated("") {
+        Ok(change) => change,
+        Err(DomainError::Validation(more)) => {
+            errors.extend(more);
+            return Err(DomainError::Validation(errors));
+        }
+        Err(e) => return Err(e),
+    };
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
+    }
     let org = ctx.org_id().0;
     let txn = k.begin_write().await?;
     let now = txn.now();
@@ -113,12 +215,17 @@ pub async fn update(
     if_match.check(k.require_if_match, current.version)?;
     if_match.still(current.version)?;
     let schedule = change.apply(&current.schedule());
+    let policy = policy_change.apply(&current.security())?;
     let row = organization_settings::Model {
         organization_id: org,
         reminder_offsets: json!(schedule.reminder_offsets),
         overdue_interval_days: i32::from(schedule.overdue_interval_days),
         escalation_after_days: i32::from(schedule.escalation_after_days),
         review_lead_days: i32::from(schedule.review_lead_days),
+        mfa_required: policy.mfa_required,
+        mfa_required_for_admins: policy.mfa_required_for_admins,
+        session_idle_minutes: i32::try_from(policy.session_idle_minutes).unwrap_or(i32::MAX),
+        session_lifetime_days: i32::from(policy.session_lifetime_days),
         version: current.version + 1,
         updated_at: now,
     };
@@ -128,6 +235,10 @@ pub async fn update(
             organization_settings::Column::OverdueIntervalDays,
             organization_settings::Column::EscalationAfterDays,
             organization_settings::Column::ReviewLeadDays,
+            organization_settings::Column::MfaRequired,
+            organization_settings::Column::MfaRequiredForAdmins,
+            organization_settings::Column::SessionIdleMinutes,
+            organization_settings::Column::SessionLifetimeDays,
             organization_settings::Column::Version,
             organization_settings::Column::UpdatedAt,
         ])
@@ -137,7 +248,14 @@ pub async fn update(
         .exec_without_returning(&txn)
         .await?;
     plan::replan_organization(&txn, org, &schedule).await?;
-    crate::audit::record_action(&txn, ctx, "organization.settings_updated", None, json!(change)).await?;
+    if change != ScheduleOverride::default() || policy_change.is_empty() {
+        crate::audit::record_action(&txn, ctx, "organization.settings_updated", None, json!(change)).await?;
+    }
+    if !policy_change.is_empty() {
+        // Its own event: auditors look for changes of the security policy by name.
+        let details = json!({ "change": policy_change, "before": current.security(), "after": policy });
+        crate::audit::record_action(&txn, ctx, "organization.security_policy_updated", None, details).await?;
+    }
     txn.commit().await?;
-    Ok(OrganizationSettings::from_schedule(schedule, current.version + 1, Some(now)))
+    Ok(OrganizationSettings::from_parts(schedule, policy, current.version + 1, Some(now)))
 }

@@ -1,4 +1,5 @@
-//! An organization's schedule for reminders, escalation and re-reviews. No row: defaults.
+//! An organization's schedule for reminders, escalation and re-reviews, its MFA policy and
+//! session limits. No row: defaults.
 
 use sea_orm::entity::prelude::*;
 
@@ -11,6 +12,10 @@ pub struct Model {
     pub overdue_interval_days: i32,
     pub escalation_after_days: i32,
     pub review_lead_days: i32,
+    pub mfa_required: bool,
+    pub mfa_required_for_admins: bool,
+    pub session_idle_minutes: i32,
+    pub session_lifetime_days: i32,
     pub version: i32,
     pub updated_at: DateTimeUtc,
 }

@@ -39,6 +39,15 @@ pub enum Job {
         address: String,
         at: DateTime<Utc>,
     },
+    /// Tell a user their account was signed in to from an address it never used before.
+    NewSignInNoticeMail {
+        user_id: Uuid,
+        address: String,
+        /// The client's `User-Agent`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_agent: Option<String>,
+        at: DateTime<Utc>,
+    },
     /// Tell one of the buyer's owners or admins that an invitation was claimed by someone
     /// other than the invited contact.
     SupplierClaimMail { claim_id: Uuid, user_id: Uuid },
@@ -61,7 +70,7 @@ pub enum Job {
 
 impl Job {
     /// Every kind, as stored in `jobs.kind` (a test checks them against serde's tags).
-    pub const KINDS: [&'static str; 8] = [
+    pub const KINDS: [&'static str; 9] = [
         "user_invitation_mail",
         "assessment_invitation_mail",
         "assessment_notice_mail",
@@ -70,6 +79,7 @@ impl Job {
         "event",
         "event_mail",
         "webhook_delivery",
+        "new_sign_in_notice_mail",
     ];
 
     /// The `kind` column.
@@ -83,6 +93,7 @@ impl Job {
             Job::Event { .. } => Self::KINDS[5],
             Job::EventMail { .. } => Self::KINDS[6],
             Job::WebhookDelivery { .. } => Self::KINDS[7],
+            Job::NewSignInNoticeMail { .. } => Self::KINDS[8],
         }
     }
 
@@ -105,6 +116,10 @@ impl Job {
             Job::LoginFailureNoticeMail { user_id, at, .. } => {
                 let interval = i64::try_from(crate::auth::throttle::NOTICE_INTERVAL.as_secs()).unwrap_or(3600);
                 format!("{kind}:{user_id}:{}", at.timestamp().div_euclid(interval))
+            }
+            // One per address and day: two sign-ins racing from one new address mail once.
+            Job::NewSignInNoticeMail { user_id, address, at, .. } => {
+                format!("{kind}:{user_id}:{address}:{}", at.date_naive())
             }
             Job::SupplierClaimMail { claim_id, user_id } => format!("{kind}:{claim_id}:{user_id}"),
             Job::Event { event } => format!("{kind}:{}", event.key()),
@@ -144,6 +159,7 @@ mod tests {
             Job::AssessmentInvitationMail { invitation_id: id },
             Job::AssessmentNoticeMail { assessment_id: id, resent_at: None },
             Job::LoginFailureNoticeMail { user_id: id, failures: 5, address: "203.0.113.9".into(), at },
+            Job::NewSignInNoticeMail { user_id: id, address: "203.0.113.9".into(), user_agent: None, at },
             Job::SupplierClaimMail { claim_id: id, user_id: Uuid::now_v7() },
             Job::Event { event: Event::Sent { assessment_id: id } },
             Job::EventMail { event: Event::Sent { assessment_id: id }, to: "a@example.com".into(), locale: Locale::Ja },

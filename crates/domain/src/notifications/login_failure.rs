@@ -1,4 +1,5 @@
-//! "Someone is trying to sign in to your account" (queued by `auth::notice`).
+//! "Someone is trying to sign in to your account" and "a new sign-in from an address you
+//! never used" (queued by `auth::notice`).
 
 use chrono::{DateTime, Utc};
 use sea_orm::EntityTrait;
@@ -44,5 +45,41 @@ pub async fn prepare(
         address: address.chars().take(64).collect(),
         at,
         sign_in_url: sign_in_url.to_string(),
+    }))
+}
+
+/// What the worker needs to write "a new sign-in to your account".
+#[derive(Clone, Debug)]
+pub struct NewSignInNotice {
+    pub to: String,
+    pub locale: String,
+    pub address: String,
+    pub device: String,
+    pub at: DateTime<Utc>,
+    /// Where the user sees and ends their sign-ins.
+    pub sessions_url: String,
+}
+
+/// `None` when the user no longer exists or is deactivated.
+pub async fn prepare_new_sign_in(
+    k: &Kensa,
+    user_id: Uuid,
+    address: &str,
+    user_agent: Option<&str>,
+    at: DateTime<Utc>,
+) -> DomainResult<Option<NewSignInNotice>> {
+    let Some(user) = users::Entity::find_by_id(user_id).one(&k.db).await? else { return Ok(None) };
+    if !user.active {
+        return Ok(None);
+    }
+    let mut sessions_url = k.public_url.clone();
+    sessions_url.set_path("/settings");
+    Ok(Some(NewSignInNotice {
+        to: user.email,
+        locale: user.locale,
+        address: address.chars().take(64).collect(),
+        device: user_agent.unwrap_or("-").chars().take(120).collect(),
+        at,
+        sessions_url: sessions_url.to_string(),
     }))
 }

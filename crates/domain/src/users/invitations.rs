@@ -108,7 +108,7 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
         },
     )
     .await?;
-    let session = session::start(k, &txn, user, now).await?;
+    let session = session::start(k, &txn, user, meta, now).await?;
     txn.commit().await?;
     Ok(session)
 }

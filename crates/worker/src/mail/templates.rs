@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use kensa_domain::notifications::assessment::AssessmentMail;
-use kensa_domain::notifications::login_failure::LoginNotice;
+use kensa_domain::notifications::login_failure::{LoginNotice, NewSignInNotice};
 use kensa_domain::notifications::supplier_claim::ClaimMail;
 use kensa_domain::notifications::user_invitation::InvitationDelivery;
 use kensa_domain::tenant::Role;
@@ -153,6 +153,32 @@ pub fn login_failures(n: &LoginNotice) -> OutgoingMail {
             "Make sure your password is not guessable, and change it if in doubt",
             &n.sign_in_url,
         )
+        .mail(&n.to, subject, None)
+}
+
+/// A sign-in from an address the account never used. Says where to end it if it was not
+/// the recipient; it carries no link that signs anyone in.
+pub fn new_sign_in(n: &NewSignInNotice) -> OutgoingMail {
+    let at = utc(n.at);
+    let subject = if n.locale == "en" {
+        "New sign-in to your Kensa account / 新しい接続元からのサインイン"
+    } else {
+        "【Kensa】新しい接続元からのサインイン / New sign-in to your account"
+    };
+    Compose::new(&n.locale)
+        .para(
+            "Kensa のあなたのアカウントに、これまで使われていない接続元からサインインがありました。",
+            "Your Kensa account was signed in to from an address it has not used before.",
+        )
+        .fact("アカウント", "Account", &n.to, &n.to)
+        .fact("日時", "At", &at, &at)
+        .fact("接続元", "From address", &n.address, &n.address)
+        .fact("端末", "Device", &n.device, &n.device)
+        .para(
+            "ご自身の操作であれば対応は不要です。心当たりがない場合は、設定画面でそのサインインを終了し、パスワードを変更して、二要素認証を有効にしてください。",
+            "If that was you, nothing needs doing. If not, end that sign-in in your settings, change your password and turn on two-factor authentication.",
+        )
+        .link("サインインの一覧を確認する", "Review your sign-ins", &n.sessions_url)
         .mail(&n.to, subject, None)
 }
 

@@ -5,6 +5,7 @@ pub mod campaigns;
 pub mod claims;
 pub mod comparison;
 pub mod invitations;
+pub mod mfa;
 pub mod radar;
 pub mod session;
 pub mod settings;

@@ -3,7 +3,7 @@
 use actix_web::cookie::SameSite;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use kensa_domain::auth::{self, LoginInput, Session, browser};
+use kensa_domain::auth::{self, LoginInput, LoginOutcome, Session, browser, mfa};
 use kensa_domain::{DomainError, FieldError};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -16,19 +16,35 @@ use crate::web::layout::{self, csrf_field};
 
 #[derive(Deserialize)]
 pub struct NextQuery {
-    next: Option<String>,
+    pub next: Option<String>,
 }
 
 /// Signs the browser in with a session the services issued, and goes to `next`.
 pub async fn start_session(w: &Web, session: &Session, next: &str) -> ApiResult<HttpResponse> {
+    adopt(w, session, redirect(next)).await
+}
+
+/// Signs the browser in with a session the services issued: `response` carries the cookie.
+pub async fn adopt(w: &Web, session: &Session, mut response: HttpResponse) -> ApiResult<HttpResponse> {
     // The browser's earlier session (another account's, say) ends here, not when idle.
     if let Some(old) = &w.session {
         browser::end(&w.state.kensa, old).await?;
     }
     let created = browser::adopt(&w.state.kensa, session).await?;
-    let mut response = redirect(next);
     response.add_cookie(&cookie(SESSION_COOKIE, created.cookie, w.secure_cookies(), SameSite::Lax)).ok();
     Ok(response)
+}
+
+/// The sign-in form again, after a step that cannot go on (a dead MFA ticket): `message`
+/// says why. Throttling answers 429; anything else unexpected is an error page.
+pub fn sign_in_again(w: &Web, next: &str, e: DomainError, message: &str) -> ApiResult<HttpResponse> {
+    let t = w.t();
+    let (status, message) = match e {
+        DomainError::Unauthenticated { .. } => (StatusCode::UNAUTHORIZED, message),
+        DomainError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, t.too_many_attempts),
+        e => return Err(e.into()),
+    };
+    Ok(layout::respond(w, status, layout::page(w, t.sign_in_title, form(w, next, "", &[], Some(message)))))
 }
 
 fn form(w: &Web, next: &str, email: &str, errors: &[FieldError], failure: Option<&str>) -> Markup {
@@ -58,7 +74,14 @@ pub async fn submit(posted: Posted, query: web::Query<NextQuery>) -> ApiResult<H
     let next = local_path(query.next.as_deref()).unwrap_or_else(|| "/assessments".into());
     let input = LoginInput { email: fields.get("email").to_owned(), password: fields.get("password").to_owned() };
     match auth::login(&w.state.kensa, input, &w.meta).await {
-        Ok(session) => start_session(&w, &session, &next).await,
+        Ok(LoginOutcome::SignedIn(session)) => start_session(&w, &session, &next).await,
+        Ok(LoginOutcome::MfaRequired(c)) if c.enrolment_required => {
+            match mfa::start_enrolment_with_ticket(&w.state.kensa, &c.mfa_ticket, &w.meta).await {
+                Ok(e) => Ok(super::mfa::enrolment(&w, &next, &c.mfa_ticket, &e, false, StatusCode::OK)),
+                Err(e) => sign_in_again(&w, &next, e, w.lang.account().mfa_ticket_dead),
+            }
+        }
+        Ok(LoginOutcome::MfaRequired(c)) => Ok(super::mfa::challenge(&w, &next, &c.mfa_ticket, false, StatusCode::OK)),
         Err(e) => {
             let t = w.t();
             let (status, failure, errors) = match &e {

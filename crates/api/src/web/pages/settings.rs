@@ -261,7 +261,7 @@ pub async fn update_schedule(posted: Posted) -> ApiResult<HttpResponse> {
     let version = form.get("version").parse::<i32>().map_or(IfMatch::Any, IfMatch::Version);
     let (errors, status) = match schedule_of(&form) {
         Err(errors) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
-        Ok(change) => match settings::update(&w.state.kensa, admin, change, version).await {
+        Ok(change) => match settings::update(&w.state.kensa, admin, change.into(), version).await {
             Ok(_) => return Ok(redirect("/settings?done=settings_saved")),
             Err(e @ DomainError::Validation(_)) => (field_errors(&e), StatusCode::UNPROCESSABLE_ENTITY),
             Err(DomainError::PreconditionFailed { .. }) => (

@@ -1,0 +1,31 @@
+//! The account-security pages' words (the sign-in's second step, two-factor enrolment,
+//! sign-ins) in Japanese and English.
+
+use super::i18n::Lang;
+
+crate::web::i18n::texts!(AccountTexts, ACCOUNT_JA, ACCOUNT_EN {
+    mfa_title: "二要素認証", "Two-factor authentication";
+    mfa_code: "確認コード", "Verification code";
+    mfa_code_hint: "認証アプリに表示される6桁のコード。アプリが使えない場合はリカバリーコードを入力してください。", "The 6-digit code your authenticator app shows. Without the app, enter one of your recovery codes.";
+    mfa_verify: "確認", "Verify";
+    mfa_invalid_code: "コードが正しくありません。最新のコードを入力してください。", "The code is not valid. Enter the current code.";
+    mfa_ticket_dead: "確認の有効期限が切れたか、誤ったコードが多すぎました。もう一度サインインしてください。", "The verification expired or took too many wrong codes. Sign in again.";
+    mfa_enrol_title: "二要素認証を設定する", "Set up two-factor authentication";
+    mfa_enrol_required: "組織のポリシーにより、二要素認証の設定が必要です。", "Your organization requires two-factor authentication.";
+    mfa_enrol_steps: "認証アプリ（Google Authenticator、Microsoft Authenticator など）で QR コードを読み取り、表示された6桁のコードを入力してください。", "Scan the QR code with an authenticator app (Google Authenticator, Microsoft Authenticator, …) and enter the 6-digit code it shows.";
+    mfa_secret: "QR コードを読み取れない場合のキー", "Key, if you cannot scan the QR code";
+    mfa_qr_label: "認証アプリ用の QR コード", "QR code for the authenticator app";
+    mfa_enable: "有効にする", "Turn on";
+    recovery_title: "リカバリーコード", "Recovery codes";
+    recovery_intro: "認証アプリが使えなくなったときに、それぞれ1回だけ使えます。今すぐ安全な場所に保管してください。再表示はできません。", "Each works once when your authenticator app is not at hand. Store them somewhere safe now: they are not shown again.";
+    continue_label: "続ける", "Continue";
+});
+
+impl Lang {
+    pub fn account(self) -> &'static AccountTexts {
+        match self {
+            Lang::Ja => &ACCOUNT_JA,
+            Lang::En => &ACCOUNT_EN,
+        }
+    }
+}

@@ -47,7 +47,7 @@ impl Modify for BearerAuth {
         rest::scores::gaps, rest::scores::supplier_scores,
         rest::evidence::upload, rest::evidence::list, rest::evidence::download, rest::evidence::delete,
         rest::comparison::list, rest::comparison::heatmap, rest::comparison::items, rest::comparison::summary, rest::comparison::export,
-        rest::audit::list,
+        rest::audit::list, rest::audit::export,
         rest::chasing::get_settings, rest::chasing::update_settings, rest::chasing::open_review,
         rest::chasing::update_remediation,
         rest::deliveries::list, rest::deliveries::get, rest::deliveries::resend,
@@ -59,7 +59,8 @@ impl Modify for BearerAuth {
     // Schemas that only query parameters name (`value_type`), which utoipa does not collect.
     components(schemas(error::Problem, error::ProblemField, kensa_domain::comparison::export::ExportFormat, kensa_domain::assessments::Side,
         kensa_domain::comparison::ComparisonSort, kensa_domain::comparison::SortOrder, kensa_domain::comparison::ItemSort,
-        kensa_domain::deliveries::DeliveryStatus, kensa_domain::jobs::Channel)),
+        kensa_domain::deliveries::DeliveryStatus, kensa_domain::jobs::Channel,
+        kensa_domain::audit::export::AuditFormat)),
     modifiers(&BearerAuth),
     tags((name = "auth", description = "Sign-up, sign-in, token rotation, sign-out and the signed-in user."),
          (name = "users", description = "The organization's members and colleague invitations."),

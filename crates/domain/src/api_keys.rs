@@ -62,6 +62,7 @@ pub struct KeyActor {
 
 #[derive(Clone, Debug, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject), graphql(name = "ApiKeyInput"))]
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
@@ -76,6 +77,7 @@ pub struct NewApiKey {
 /// A key as listed: never the key itself.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct ApiKey {
     pub id: Uuid,
     pub name: String,

@@ -90,11 +90,24 @@ pub fn rows(a_viewer: &str, builtin: &str, a_template: &str, invitation: &str) -
     let invite: fn() -> Value = || json!({ "email": unique_email("matrix"), "role": "viewer" });
     vec![
         row(M::GET, "/api/v1/me".into(), None, ALL, None),
+        // The caller's own account: nothing of anyone else's is named (see also
+        // `isolation_coverage::OWN_FACTOR_ROUTES`).
+        row(M::GET, "/api/v1/me/mfa".into(), None, ALL, None),
+        row(M::POST, "/api/v1/me/mfa/totp".into(), None, ALL, None),
+        row(M::GET, "/api/v1/me/sessions".into(), None, ALL, None),
+        row(M::DELETE, "/api/v1/me/sessions".into(), None, ALL, None),
         row(M::GET, "/api/v1/users".into(), None, ADMINS, None),
         row(M::POST, "/api/v1/users/invitations".into(), Some(invite), ADMINS, None),
         row(M::GET, format!("/api/v1/users/invitations/{invitation}"), None, ADMINS, Some(404)),
         row(M::PATCH, format!("/api/v1/users/{a_viewer}"), Some(|| json!({ "role": "viewer" })), ADMINS, Some(404)),
         row(M::GET, "/api/v1/audit-events".into(), None, ADMINS, None),
+        row(
+            M::GET,
+            "/api/v1/audit-events/export?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z".into(),
+            None,
+            &["owner"],
+            None,
+        ),
         row(M::GET, "/api/v1/supplier-claims".into(), None, ADMINS, None),
         row(M::GET, "/api/v1/templates".into(), None, ALL, None),
         row(M::GET, "/api/v1/suppliers/export".into(), None, ALL, None),

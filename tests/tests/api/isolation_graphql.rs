@@ -7,7 +7,7 @@ use crate::helpers::{Reply, TestApp, TestResult, due_in, graphql_input, spawn_ap
 use crate::isolation_parties::{
     Ids, Rule, Stranger, admins_of_their_own, answerers, buyer_admins, buyer_editors_of_registry, buyer_readers,
     buyer_reviewers, callers, editors_of_their_own, meets, new_template, participants, parties, readable_by_both,
-    refers_to_the_unknown,
+    refers_to_the_unknown, the_signed_in_owner,
 };
 
 pub struct GraphqlRow {
@@ -58,6 +58,18 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         literal(&json!({ "name": "Matrix", "templateId": builtin, "dueDate": due_in(30), "supplierIds": [sup] }));
     vec![
         row("me", "{ me { user { id } } }".into(), readable_by_both, Own),
+        row("mfaStatus", "{ mfaStatus { enabled } }".into(), readable_by_both, Own),
+        row("mySessions", "{ mySessions { id current } }".into(), readable_by_both, Own),
+        row("startTotpEnrolment", "mutation { startTotpEnrolment { otpauthUri } }".into(), readable_by_both, Own),
+        row("endOtherSessions", "mutation { endOtherSessions }".into(), readable_by_both, Own),
+        // Before `createApiKey`: the stranger's list is empty until it makes one.
+        row("apiKeys", "{ apiKeys { edges { node { id } } } }".into(), admins_of_their_own, EmptyList),
+        row(
+            "createApiKey",
+            r#"mutation { createApiKey(input: { name: "Matrix", scope: "read_only" }) { key } }"#.into(),
+            admins_of_their_own,
+            Own,
+        ),
         row("templates", "{ templates { edges { node { id } } } }".into(), readable_by_both, Own),
         row("template", format!(r#"{{ template(id: "{builtin}") {{ id }} }}"#), readable_by_both, Own),
         row("templateExport", format!(r#"{{ templateExport(id: "{builtin}") {{ key }} }}"#), readable_by_both, Own),
@@ -268,6 +280,8 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         ),
         last("deleteSupplier", format!(r#"mutation {{ deleteSupplier(id: "{sup}") }}"#), buyer_editors_of_registry),
         last("deleteWebhook", format!(r#"mutation {{ deleteWebhook(id: "{w}") }}"#), buyer_admins),
+        last("revokeApiKey", format!(r#"mutation {{ revokeApiKey(id: "{}") }}"#, ids.api_key), buyer_admins),
+        last("endSession", format!(r#"mutation {{ endSession(id: "{}") }}"#, ids.session), the_signed_in_owner),
     ]
 }
 

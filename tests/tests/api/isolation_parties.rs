@@ -68,6 +68,8 @@ pub struct Ids {
     pub webhook: String,
     /// An API key of A.
     pub api_key: String,
+    /// A second sign-in of A's owner (not the one the matrix calls with).
+    pub session: String,
 }
 
 impl Ids {
@@ -85,6 +87,7 @@ impl Ids {
             delivery: id(),
             webhook: id(),
             api_key: id(),
+            session: id(),
         }
     }
 }
@@ -166,6 +169,14 @@ pub async fn parties(app: &TestApp) -> Parties {
     let webhook = hook.body["id"].as_str().unwrap_or_default().to_owned();
     let key = app.post("/api/v1/api-keys", a, new_api_key()).await;
     let api_key = key.body["id"].as_str().unwrap_or_default().to_owned();
+    let again = app.signed_in_again(&a_owner).await;
+    let sessions = app.get("/api/v1/me/sessions", Some(&again.access_token)).await;
+    let session = sessions.body["data"]
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["current"] == true))
+        .and_then(|s| s["id"].as_str())
+        .unwrap_or_default()
+        .to_owned();
     let b_owner = app.signup("Stranger B").await;
     let ids = Ids {
         assessment,
@@ -178,6 +189,7 @@ pub async fn parties(app: &TestApp) -> Parties {
         delivery,
         webhook,
         api_key,
+        session,
     };
     Parties { members, b_owner, ids }
 }
@@ -239,6 +251,11 @@ pub fn buyer_admins(org: &str, role: &str) -> Expect {
 }
 
 /// Owners and admins of their own organization (supplier-claim decisions).
+/// A sign-in is its user's alone: everyone else, in the organization or not, gets 404.
+pub fn the_signed_in_owner(org: &str, role: &str) -> Expect {
+    if (org, role) == ("A", "owner") { Expect::Ok } else { Expect::NotFound }
+}
+
 pub fn admins_of_their_own(_: &str, role: &str) -> Expect {
     match role {
         "owner" | "admin" => Expect::Ok,
@@ -430,6 +447,7 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         last(M::DELETE, format!("/api/v1/suppliers/{sup}"), None, buyer_editors_of_registry),
         last(M::DELETE, format!("/api/v1/webhooks/{w}"), None, buyer_admins),
         last(M::DELETE, format!("/api/v1/api-keys/{}", ids.api_key), None, buyer_admins),
+        last(M::DELETE, format!("/api/v1/me/sessions/{}", ids.session), None, the_signed_in_owner),
     ]
 }
 

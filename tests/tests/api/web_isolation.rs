@@ -18,6 +18,9 @@ const NO_TENANT_DATA: &[(&str, &str)] = &[
     // Signing in and out acts on the visitor's own session.
     ("/sign-in", "the visitor's own session"),
     ("/sign-out", "the visitor's own session"),
+    // The sign-in's second step: the MFA ticket in the form is the credential.
+    ("/sign-in/mfa", "the MFA ticket is the credential"),
+    ("/sign-in/mfa/enrol", "the MFA ticket is the credential"),
     ("/language/{lang}", "a cookie of the visitor's own"),
     // The token in the path is the credential (as in the API's allow-list).
     ("/invitations/{token}", "the token is the credential"),

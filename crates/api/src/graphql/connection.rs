@@ -65,7 +65,8 @@ keyed_by_id!(
     assessments::evidence::Evidence,
     assessments::claims::SupplierClaim,
     kensa_domain::webhooks::Webhook,
-    kensa_domain::deliveries::Delivery
+    kensa_domain::deliveries::Delivery,
+    kensa_domain::api_keys::ApiKey
 );
 
 /// Score history entries page by their assessment.

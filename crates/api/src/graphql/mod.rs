@@ -9,6 +9,7 @@
 //! variables, cost and depth (`cost`), time and concurrency (`guard`). Anonymous callers
 //! get the invitation preview only; a credential that does not authenticate gets its 401.
 
+mod account;
 mod assets;
 mod chasing;
 mod comparison;

@@ -18,6 +18,7 @@ pub struct Mutation(
     super::workflow::WorkflowMutation,
     super::chasing::ChasingMutation,
     super::webhooks::WebhookMutation,
+    super::account::AccountMutation,
 );
 
 /// The REST bound on a template document (4 MiB) holds for GraphQL too, whose signed-in

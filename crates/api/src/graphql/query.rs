@@ -18,6 +18,7 @@ pub struct Query(
     super::comparison::ComparisonFields,
     super::chasing::ChasingQuery,
     super::webhooks::WebhookQuery,
+    super::account::AccountQuery,
 );
 
 #[Object]

@@ -1,7 +1,8 @@
-//! `GET /api/v1/audit-events` (owners and admins).
+//! `GET /api/v1/audit-events` (owners and admins) and its export (owners).
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use kensa_domain::audit::export::AuditFormat;
 use kensa_domain::audit::{self, AuditEvent, AuditFilter};
 use kensa_domain::pagination::PageRequest;
 use serde::{Deserialize, Serialize};
@@ -43,4 +44,35 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<AuditQuer
     let filter = AuditFilter { action: q.action, from: q.from, to: q.to };
     let result = audit::list(&state.kensa, auth.0.admin()?, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(AuditEventPage { data: result.data, next_cursor: result.next_cursor }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditExportQuery {
+    /// The start of the period (RFC 3339), included.
+    pub from: Option<DateTime<Utc>>,
+    /// The end of the period (RFC 3339), excluded; at most 366 days after `from`.
+    pub to: Option<DateTime<Utc>>,
+    /// `csv` (default; UTF-8 with BOM, formula-safe cells) or `json` (an array).
+    #[param(value_type = Option<AuditFormat>)]
+    pub format: Option<AuditFormat>,
+}
+
+/// Export the audit trail of a period
+///
+/// Every event of the organization from `from` to `to`, oldest first, as a CSV or JSON
+/// file: action, actor (user, or the API key's prefix), target, client address, request id
+/// and details. The export is itself recorded (`audit.exported`). Owners only.
+#[utoipa::path(get, path = "/api/v1/audit-events/export", operation_id = "exportAuditEvents", tag = "audit", security(("bearer" = [])),
+    params(AuditExportQuery),
+    responses((status = 200, description = "The file", content_type = "text/csv", body = String,
+                  headers(("Content-Disposition" = String, description = "`attachment; filename=\"audit-….csv\"`"))),
+              (status = 403, description = "Not an owner", body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "`from` or `to` missing, or the period longer than 366 days", body = Problem,
+                  content_type = "application/problem+json")))]
+pub async fn export(state: web::Data<AppState>, auth: Auth, query: Query<AuditExportQuery>) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let format = q.format.unwrap_or(AuditFormat::Csv);
+    let file = audit::export::export(&state.kensa, &auth.0, q.from, q.to, format).await?;
+    let name = format!("audit-{}.{}", state.kensa.today(), format.extension());
+    crate::rest::page::file_download(file.path, &name, format.content_type()).await
 }

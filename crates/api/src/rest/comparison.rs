@@ -268,24 +268,5 @@ pub async fn export(state: web::Data<AppState>, auth: Auth, query: Query<ExportQ
 pub async fn download(state: &AppState, file: comparison::export::ExportFile) -> ApiResult<HttpResponse> {
     let format = file.format;
     let name = format!("comparison-{}.{}", state.kensa.today(), format.as_str());
-    let size = tokio::fs::metadata(&file.path).await.map_err(kensa_domain::DomainError::internal)?.len();
-    let handle = tokio::fs::File::open(&file.path).await.map_err(kensa_domain::DomainError::internal)?;
-    // Read a chunk at a time; the temporary file goes (with `file`) after the last one.
-    let body = futures_util::stream::unfold((handle, file), |(mut handle, file)| async move {
-        use tokio::io::AsyncReadExt;
-        let mut chunk = vec![0u8; 64 * 1024];
-        match handle.read(&mut chunk).await {
-            Ok(0) => None,
-            Ok(n) => {
-                chunk.truncate(n);
-                Some((Ok::<_, std::io::Error>(actix_web::web::Bytes::from(chunk)), (handle, file)))
-            }
-            Err(e) => Some((Err(e), (handle, file))),
-        }
-    });
-    Ok(HttpResponse::Ok()
-        .content_type(format.content_type())
-        .insert_header((actix_web::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
-        .insert_header(("x-content-type-options", "nosniff"))
-        .body(actix_web::body::SizedStream::new(size, body)))
+    crate::rest::page::file_download(file.path, &name, format.content_type()).await
 }

@@ -133,6 +133,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/comparison/summary").route(web::get().to(comparison::summary)))
             .service(resource("/comparison/export").route(web::get().to(comparison::export)))
             .service(resource("/audit-events").route(web::get().to(audit::list)))
+            .service(resource("/audit-events/export").route(web::get().to(audit::export)))
             .service(
                 resource("/organization/settings")
                     .route(web::get().to(chasing::get_settings))

@@ -1,5 +1,6 @@
 //! The audit trail: who did what, to what, when, from where.
 
+pub mod export;
 mod repo;
 
 pub use repo::{AuditEvent, AuditFilter, NewAuditEvent, list, record, record_action};

@@ -74,3 +74,55 @@ async fn failed_logins_for_unknown_accounts_reach_no_tenant() -> TestResult {
     assert!(actions(&reply.body).is_empty());
     Ok(())
 }
+
+#[tokio::test]
+async fn owners_export_a_period_of_the_trail_as_csv_or_json() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Export Co").await;
+    let admin = app.add_member(&owner, "admin").await;
+    app.login(&owner.email, "Wrong-password-1").await.assert_problem(401, "invalid_credentials");
+    let now = app.kensa.now();
+    let from = (now - chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let to = (now + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let period = format!("from={}&to={}", from.replace('+', "%2B"), to.replace('+', "%2B"));
+    let t = Some(owner.access_token.as_str());
+
+    let csv = app.get(&format!("/api/v1/audit-events/export?{period}"), t).await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", String::from_utf8_lossy(&csv.bytes));
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(csv.header("content-disposition").contains("audit-"), "{}", csv.header("content-disposition"));
+    let text = String::from_utf8(csv.bytes.clone())?;
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    assert_eq!(
+        lines.next(),
+        Some("id,created_at,action,actor_user_id,actor_api_key,target_type,target_id,client_ip,request_id,details")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.iter().any(|r| r.contains(",auth.signup,")), "{text}");
+    assert!(rows.iter().any(|r| r.contains(",user.invitation_accepted,")), "{text}");
+    assert!(rows.iter().any(|r| r.contains(",auth.login_failed,")), "{text}");
+
+    let json = app.get(&format!("/api/v1/audit-events/export?{period}&format=json"), t).await;
+    assert_eq!(json.status, StatusCode::OK);
+    let events: Vec<Value> = serde_json::from_slice(&json.bytes)?;
+    assert_eq!(events.len(), rows.len() + 1, "the same events both ways, and the CSV export's own");
+    assert_eq!(events.last().map(|e| e["action"].clone()), Some(json!("audit.exported")));
+    assert!(events.windows(2).all(|w| w[0]["id"].as_str() < w[1]["id"].as_str()), "oldest first");
+    assert_eq!(events[0]["action"], "auth.signup");
+
+    // Nothing outside the period; the export itself is recorded.
+    let later = (now + chrono::Duration::hours(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let after = app.get(&format!("/api/v1/audit-events/export?from={to}&to={later}&format=json"), t).await;
+    assert_eq!(serde_json::from_slice::<Vec<Value>>(&after.bytes)?.len(), 0);
+    let listed = app.get("/api/v1/audit-events?action=audit.exported", t).await;
+    assert_eq!(listed.body["data"].as_array().map(Vec::len), Some(3), "{}", listed.body);
+
+    // Owners only; the period is required and at most 366 days.
+    let by_admin = app.get(&format!("/api/v1/audit-events/export?{period}"), Some(&admin.access_token)).await;
+    by_admin.assert_problem(403, "forbidden");
+    let open = app.get("/api/v1/audit-events/export", t).await;
+    open.assert_problem(422, "validation_failed");
+    let too_long = app.get("/api/v1/audit-events/export?from=2024-01-01T00:00:00Z&to=2025-06-01T00:00:00Z", t).await;
+    too_long.assert_problem(422, "validation_failed");
+    Ok(())
+}

@@ -10,20 +10,19 @@ use crate::isolation_coverage::OWN_FACTOR_ROUTES;
 
 /// The code an authenticator app shows for `secret` at the app clock's time plus `offset`
 /// seconds (computed here with the library apps' algorithm, not the server's code path).
-fn code(app: &TestApp, secret: &str, offset: i64) -> String {
+pub fn code(app: &TestApp, secret: &str, offset: i64) -> String {
     let bytes = totp_rs::Secret::Encoded(secret.to_owned()).to_bytes().unwrap_or_default();
     let totp = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes, None, String::new());
     totp.generate(u64::try_from(app.kensa.now().timestamp() + offset).unwrap_or_default())
 }
 
 /// Turns MFA on for `m`; returns the secret and the recovery codes.
-async fn enrol(app: &TestApp, m: &Member) -> Result<(String, Vec<String>), Box<dyn std::error::Error>> {
+pub async fn enrol(app: &TestApp, m: &Member) -> Result<(String, Vec<String>), Box<dyn std::error::Error>> {
     let started = app.post("/api/v1/me/mfa/totp", Some(&m.access_token), json!(null)).await;
     assert_eq!(started.status, StatusCode::OK, "{}", started.body);
     let secret = started.body["secret"].as_str().ok_or("secret")?.to_owned();
-    let confirmed = app
-        .post("/api/v1/me/mfa/totp/confirm", Some(&m.access_token), json!({ "code": code(app, &secret, 0) }))
-        .await;
+    let confirmed =
+        app.post("/api/v1/me/mfa/totp/confirm", Some(&m.access_token), json!({ "code": code(app, &secret, 0) })).await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
     let codes: Vec<String> = confirmed.body["recovery_codes"]
         .as_array()
@@ -44,7 +43,12 @@ async fn ticket(app: &TestApp, email: &str) -> Result<String, Box<dyn std::error
 
 async fn actions(app: &TestApp, m: &Member) -> Vec<String> {
     let events = app.get("/api/v1/audit-events?limit=200", Some(&m.access_token)).await;
-    events.body["data"].as_array().into_iter().flatten().filter_map(|e| e["action"].as_str().map(str::to_owned)).collect()
+    events.body["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["action"].as_str().map(str::to_owned))
+        .collect()
 }
 
 #[tokio::test]
@@ -129,7 +133,8 @@ async fn each_recovery_code_signs_in_once() -> TestResult {
     let token = second.body["access_token"].as_str().ok_or("token")?;
     let status = app.get("/api/v1/me/mfa", Some(token)).await;
     assert_eq!(status.body["recovery_codes_left"], 8, "{}", status.body);
-    let both = app.post("/api/v1/auth/mfa", None, json!({ "mfa_ticket": "x", "code": "1", "recovery_code": "2" })).await;
+    let both =
+        app.post("/api/v1/auth/mfa", None, json!({ "mfa_ticket": "x", "code": "1", "recovery_code": "2" })).await;
     assert_eq!(both.status.as_u16(), 422, "{}", both.body);
     Ok(())
 }
@@ -151,7 +156,10 @@ async fn a_code_or_a_recovery_code_turns_mfa_off_and_new_codes_replace_old_ones(
     let login = app.login(&owner.email, PASSWORD).await;
     assert!(login.body["access_token"].is_string(), "the password alone signs in again: {}", login.body);
     let events = actions(&app, &owner).await;
-    assert!(events.iter().any(|a| a == "auth.mfa_disabled") && events.iter().any(|a| a == "auth.recovery_codes_regenerated"));
+    assert!(
+        events.iter().any(|a| a == "auth.mfa_disabled")
+            && events.iter().any(|a| a == "auth.recovery_codes_regenerated")
+    );
     Ok(())
 }
 
@@ -170,7 +178,10 @@ async fn the_organizations_policy_forces_enrolment_at_the_next_sign_in() -> Test
     assert!(r.body["access_token"].is_string(), "{}", r.body);
 
     let login = app.login(&owner.email, PASSWORD).await;
-    assert_eq!((login.body["mfa_required"].clone(), login.body["enrolment_required"].clone()), (json!(true), json!(true)));
+    assert_eq!(
+        (login.body["mfa_required"].clone(), login.body["enrolment_required"].clone()),
+        (json!(true), json!(true))
+    );
     assert!(login.body.get("access_token").is_none(), "{}", login.body);
     let t = login.body["mfa_ticket"].as_str().ok_or("ticket")?;
     // An enrolment ticket is no sign-in ticket.
@@ -178,7 +189,9 @@ async fn the_organizations_policy_forces_enrolment_at_the_next_sign_in() -> Test
     wrong_kind.assert_problem(401, "invalid_mfa_ticket");
     let enrolment = app.post("/api/v1/auth/mfa/totp", None, json!({ "mfa_ticket": t })).await;
     let secret = enrolment.body["secret"].as_str().ok_or("secret")?;
-    let done = app.post("/api/v1/auth/mfa/totp/confirm", None, json!({ "mfa_ticket": t, "code": code(&app, secret, 0) })).await;
+    let done = app
+        .post("/api/v1/auth/mfa/totp/confirm", None, json!({ "mfa_ticket": t, "code": code(&app, secret, 0) }))
+        .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert_eq!(done.body["recovery_codes"].as_array().map(Vec::len), Some(10), "{}", done.body);
     let token = done.body["access_token"].as_str().ok_or("token")?;
@@ -210,7 +223,8 @@ async fn wrong_codes_are_throttled_and_a_ticket_takes_five_at_most() -> TestResu
         wrong.assert_problem(401, "invalid_mfa_code");
     }
     // Five wrong codes for the user, whatever the ticket: the next attempt must wait.
-    let throttled = app.post("/api/v1/auth/mfa", None, json!({ "mfa_ticket": other, "code": code(&app, &secret, 0) })).await;
+    let throttled =
+        app.post("/api/v1/auth/mfa", None, json!({ "mfa_ticket": other, "code": code(&app, &secret, 0) })).await;
     throttled.assert_problem(429, "too_many_requests");
     assert!(!throttled.header("retry-after").is_empty());
     // The ticket that took five wrong codes is dead, even with the right one.
@@ -249,7 +263,8 @@ async fn own_factor_routes_refuse_anonymous_callers_and_api_keys() -> TestResult
         let reply = app.graphql(Some(&owner.access_token), &format!("mutation {{ {field} }}")).await;
         assert_eq!(reply.body["errors"][0]["extensions"]["code"], "mfa_not_enabled", "{}", reply.body);
     }
-    let reply = app.graphql(Some(&key), "mutation { regenerateRecoveryCodes(code: \"000000\") { recoveryCodes } }").await;
+    let reply =
+        app.graphql(Some(&key), "mutation { regenerateRecoveryCodes(code: \"000000\") { recoveryCodes } }").await;
     assert_eq!(reply.body["errors"][0]["extensions"]["code"], "not_found", "{}", reply.body);
     Ok(())
 }

@@ -8,7 +8,13 @@ use crate::helpers::{Member, PASSWORD, TestApp, TestResult, member, spawn_app, s
 
 async fn login_as(app: &TestApp, email: &str, headers: &[(&str, &str)]) -> Member {
     let reply = app
-        .send_with(Method::POST, "/api/v1/auth/login", None, headers, Some(json!({ "email": email, "password": PASSWORD })))
+        .send_with(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            headers,
+            Some(json!({ "email": email, "password": PASSWORD })),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     member(email.to_owned(), &reply.body)
@@ -35,7 +41,8 @@ async fn a_user_lists_their_sign_ins_and_ends_one_or_all_others() -> TestResult 
     assert_eq!(current.len(), 1);
     assert_eq!(current[0]["user_agent"], "Laptop/1.0");
     assert_eq!(current[0]["address"], "127.0.0.1");
-    let phone_id = sessions.iter().find(|s| s["user_agent"] == "Phone/2.0").and_then(|s| s["id"].as_str()).ok_or("phone")?;
+    let phone_id =
+        sessions.iter().find(|s| s["user_agent"] == "Phone/2.0").and_then(|s| s["id"].as_str()).ok_or("phone")?;
 
     // Another user cannot end it, nor see it.
     let stranger = app.signup("Stranger").await;
@@ -85,11 +92,16 @@ async fn the_organizations_limits_are_enforced_on_refresh() -> TestResult {
         .patch("/api/v1/organization/settings", t, json!({ "session_idle_minutes": 2, "session_lifetime_days": 31 }))
         .await;
     bad.assert_problem(422, "validation_failed");
-    let fields: Vec<&str> = bad.body["errors"].as_array().into_iter().flatten().filter_map(|e| e["field"].as_str()).collect();
+    let fields: Vec<&str> =
+        bad.body["errors"].as_array().into_iter().flatten().filter_map(|e| e["field"].as_str()).collect();
     assert_eq!(fields, ["session_idle_minutes", "session_lifetime_days"], "{}", bad.body);
-    let longer = app.patch("/api/v1/organization/settings", t, json!({ "session_idle_minutes": 10080, "session_lifetime_days": 1 })).await;
+    let longer = app
+        .patch("/api/v1/organization/settings", t, json!({ "session_idle_minutes": 10080, "session_lifetime_days": 1 }))
+        .await;
     longer.assert_problem(422, "validation_failed");
-    let set = app.patch("/api/v1/organization/settings", t, json!({ "session_idle_minutes": 60, "session_lifetime_days": 1 })).await;
+    let set = app
+        .patch("/api/v1/organization/settings", t, json!({ "session_idle_minutes": 60, "session_lifetime_days": 1 }))
+        .await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.body);
 
     // Idle: 59 minutes pass, a refresh; 60 more, refused.
@@ -144,6 +156,6 @@ async fn a_sign_in_from_a_new_address_is_mailed_to_the_user_once() -> TestResult
     app.run_worker().await;
     let mails: Vec<String> = app.mails_to(&owner.email).into_iter().filter(notice).collect();
     assert_eq!(mails.len(), 1, "{mails:?}");
-    assert!(mails[0].contains("Mallory/9") && mails[0].contains("/settings"), "{}", mails[0]);
+    assert!(mails[0].contains("Mallory/9") && mails[0].contains("/account"), "{}", mails[0]);
     Ok(())
 }

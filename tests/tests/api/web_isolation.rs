@@ -30,6 +30,12 @@ const NO_TENANT_DATA: &[(&str, &str)] = &[
     ("/suppliers/import", "imports into the caller's organization"),
     ("/settings/invitations", "invites into the caller's organization"),
     ("/settings/organization", "the caller's organization's settings"),
+    // The caller's own account: its second factor and its own sign-ins.
+    ("/account", "the caller's own account"),
+    ("/account/mfa", "the caller's own account"),
+    ("/account/mfa/confirm", "the caller's own account"),
+    ("/account/mfa/disable", "the caller's own account"),
+    ("/account/sessions/end-others", "the caller's own sign-ins"),
 ];
 
 /// A stranger's request and what it must meet.
@@ -77,6 +83,8 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
     assert!(!claim.is_empty(), "a claim to aim at");
     let me = app.get("/api/v1/me", Some(&buyer.access_token)).await;
     let buyer_user = me.body["user"]["id"].as_str().unwrap_or_default().to_owned();
+    let sessions = app.get("/api/v1/me/sessions", Some(&buyer.access_token)).await;
+    let buyer_session = sessions.body["data"][0]["id"].as_str().unwrap_or_default().to_owned();
 
     let stranger = app.signup("Stranger Motors").await;
     let mut visitor = Visitor::new(&app).english();
@@ -120,6 +128,7 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
         row("/comparison/export", "GET", "/comparison/export?format=csv".into(), Expect::Nothing),
         row("/settings", "GET", "/settings".into(), Expect::Nothing),
         row("/settings/users/{id}", "POST", format!("/settings/users/{buyer_user}"), Expect::NotFound),
+        row("/account/sessions/{id}/end", "POST", format!("/account/sessions/{buyer_session}/end"), Expect::NotFound),
     ];
 
     let token = visitor.get("/assessments").await.csrf();

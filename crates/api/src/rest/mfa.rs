@@ -2,8 +2,8 @@
 //! ticket the password gave) and the signed-in user's own TOTP (`/api/v1/me/mfa…`).
 
 use actix_web::{HttpResponse, web};
-use kensa_domain::auth::mfa::{self, EnrolledSession, MfaStatus, RecoveryCodes, SecondFactor, TotpEnrolment};
 use kensa_domain::auth::Session;
+use kensa_domain::auth::mfa::{self, EnrolledSession, MfaStatus, RecoveryCodes, SecondFactor, TotpEnrolment};
 use kensa_domain::error::FieldError;
 use kensa_domain::{DomainError, ErrorCode};
 use serde::Deserialize;
@@ -83,15 +83,27 @@ const MFA_PROBLEMS: &str = "`invalid_mfa_ticket` (unknown, used, expired after 5
               (status = 422, description = "neither or both of `code` and `recovery_code`", body = Problem, content_type = "application/problem+json"),
               (status = 429, body = Problem, content_type = "application/problem+json",
                   headers(("Retry-After" = u64, description = "Seconds to wait")))))]
-pub async fn complete(state: web::Data<AppState>, meta: Meta, body: JsonBody<MfaSignInRequest>) -> ApiResult<HttpResponse> {
+pub async fn complete(
+    state: web::Data<AppState>,
+    meta: Meta,
+    body: JsonBody<MfaSignInRequest>,
+) -> ApiResult<HttpResponse> {
     let b = body.0;
-    bounded(&[("mfa_ticket", Some(&b.mfa_ticket)), ("code", b.code.as_deref()), ("recovery_code", b.recovery_code.as_deref())])?;
+    bounded(&[
+        ("mfa_ticket", Some(&b.mfa_ticket)),
+        ("code", b.code.as_deref()),
+        ("recovery_code", b.recovery_code.as_deref()),
+    ])?;
     let factor = match (b.code, b.recovery_code) {
         (Some(code), None) => SecondFactor::Totp(code.trim().to_owned()),
         (None, Some(code)) => SecondFactor::RecoveryCode(code),
         _ => {
-            return Err(DomainError::validation("code", ErrorCode::Required, "send exactly one of code and recovery_code")
-                .into());
+            return Err(DomainError::validation(
+                "code",
+                ErrorCode::Required,
+                "send exactly one of code and recovery_code",
+            )
+            .into());
         }
     };
     let session = mfa::complete_sign_in(&state.kensa, &b.mfa_ticket, factor, &meta.0).await;
@@ -174,7 +186,11 @@ pub async fn start(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResp
               (status = 409, description = "`mfa_already_enabled` or `mfa_not_enabled` (no enrolment started)", body = Problem, content_type = "application/problem+json"),
               (status = 429, body = Problem, content_type = "application/problem+json",
                   headers(("Retry-After" = u64, description = "Seconds to wait")))))]
-pub async fn confirm(state: web::Data<AppState>, auth: Auth, body: JsonBody<MfaCodeRequest>) -> ApiResult<HttpResponse> {
+pub async fn confirm(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: JsonBody<MfaCodeRequest>,
+) -> ApiResult<HttpResponse> {
     bounded(&[("code", Some(&body.0.code))])?;
     let codes = mfa::confirm_enrolment(&state.kensa, &auth.0, &body.0.code).await;
     rate_limit::answer_for(auth.0.meta(), codes.map(|c| HttpResponse::Ok().json(c)).map_err(Into::into))
@@ -191,7 +207,11 @@ pub async fn confirm(state: web::Data<AppState>, auth: Auth, body: JsonBody<MfaC
               (status = 409, description = "`mfa_not_enabled` or `mfa_required_by_policy`", body = Problem, content_type = "application/problem+json"),
               (status = 429, body = Problem, content_type = "application/problem+json",
                   headers(("Retry-After" = u64, description = "Seconds to wait")))))]
-pub async fn disable(state: web::Data<AppState>, auth: Auth, body: JsonBody<MfaCodeRequest>) -> ApiResult<HttpResponse> {
+pub async fn disable(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: JsonBody<MfaCodeRequest>,
+) -> ApiResult<HttpResponse> {
     bounded(&[("code", Some(&body.0.code))])?;
     let done = mfa::disable(&state.kensa, &auth.0, &body.0.code).await;
     rate_limit::answer_for(auth.0.meta(), done.map(|()| HttpResponse::NoContent().finish()).map_err(Into::into))
@@ -207,7 +227,11 @@ pub async fn disable(state: web::Data<AppState>, auth: Auth, body: JsonBody<MfaC
               (status = 409, description = "`mfa_not_enabled`", body = Problem, content_type = "application/problem+json"),
               (status = 429, body = Problem, content_type = "application/problem+json",
                   headers(("Retry-After" = u64, description = "Seconds to wait")))))]
-pub async fn regenerate(state: web::Data<AppState>, auth: Auth, body: JsonBody<MfaCodeRequest>) -> ApiResult<HttpResponse> {
+pub async fn regenerate(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: JsonBody<MfaCodeRequest>,
+) -> ApiResult<HttpResponse> {
     bounded(&[("code", Some(&body.0.code))])?;
     let codes = mfa::regenerate_recovery_codes(&state.kensa, &auth.0, &body.0.code).await;
     rate_limit::answer_for(auth.0.meta(), codes.map(|c| HttpResponse::Ok().json(c)).map_err(Into::into))

@@ -19,6 +19,22 @@ crate::web::i18n::texts!(AccountTexts, ACCOUNT_JA, ACCOUNT_EN {
     recovery_title: "リカバリーコード", "Recovery codes";
     recovery_intro: "認証アプリが使えなくなったときに、それぞれ1回だけ使えます。今すぐ安全な場所に保管してください。再表示はできません。", "Each works once when your authenticator app is not at hand. Store them somewhere safe now: they are not shown again.";
     continue_label: "続ける", "Continue";
+    account_title: "アカウントのセキュリティ", "Account security";
+    mfa_on: "二要素認証は有効です。", "Two-factor authentication is on.";
+    mfa_off: "二要素認証は無効です。パスワードが漏れても不正にサインインされないよう、有効にしてください。", "Two-factor authentication is off. Turn it on so that a leaked password alone cannot sign anyone in.";
+    mfa_set_up: "二要素認証を設定する", "Set up two-factor authentication";
+    mfa_disable: "二要素認証を無効にする", "Turn off two-factor authentication";
+    mfa_turned_off: "二要素認証を無効にしました。", "Two-factor authentication is off.";
+    recovery_left: "残りのリカバリーコード", "Recovery codes left";
+    sessions_title: "サインイン中の端末", "Where you are signed in";
+    device: "端末", "Device";
+    address: "接続元", "Address";
+    signed_in_at: "サインイン日時", "Signed in";
+    last_used: "最終利用", "Last used";
+    end: "終了", "End";
+    this_device: "この端末", "this device";
+    end_others: "他のすべての端末でサインアウト", "Sign out everywhere else";
+    sessions_ended: "サインインを終了しました。", "Signed out there.";
 });
 
 impl Lang {

@@ -33,7 +33,7 @@ fn nav(w: &Web) -> Markup {
                     }
                 }
                 div.account {
-                    span { (t.signed_in_as) " " strong { (me.user.name) } " · " (me.organization.name) }
+                    span { (t.signed_in_as) " " a href="/account" { strong { (me.user.name) } } " · " (me.organization.name) }
                     form method="post" action="/sign-out" {
                         (csrf_field(w))
                         button.link type="submit" { (t.sign_out) }

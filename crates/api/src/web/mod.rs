@@ -21,7 +21,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, Resource, web};
 
 use pages::{
-    assessment, assessments, campaigns, claims, comparison, invitations, mfa, session, settings, suppliers, upload,
+    account, assessment, assessments, campaigns, claims, comparison, invitations, mfa, session, settings, suppliers,
+    upload,
 };
 
 async fn method_not_allowed() -> Result<HttpResponse, crate::error::ApiError> {
@@ -74,6 +75,12 @@ pub const PAGE_PATHS: &[&str] = &[
     "/comparison",
     "/comparison/export",
     "/settings",
+    "/account",
+    "/account/mfa",
+    "/account/mfa/confirm",
+    "/account/mfa/disable",
+    "/account/sessions/{id}/end",
+    "/account/sessions/end-others",
     "/settings/users/{id}",
     "/settings/invitations",
     "/settings/organization",
@@ -120,6 +127,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/campaigns/{id}").route(web::get().to(campaigns::show)))
         .service(page("/comparison").route(web::get().to(comparison::show)))
         .service(page("/comparison/export").route(web::get().to(comparison::download)))
+        .service(page("/account").route(web::get().to(account::show)))
+        .service(page("/account/mfa").route(web::post().to(account::start_mfa)))
+        .service(page("/account/mfa/confirm").route(web::post().to(account::confirm_mfa)))
+        .service(page("/account/mfa/disable").route(web::post().to(account::disable_mfa)))
+        .service(page("/account/sessions/end-others").route(web::post().to(account::end_others)))
+        .service(page("/account/sessions/{id}/end").route(web::post().to(account::end_session)))
         .service(page("/settings").route(web::get().to(settings::show)))
         .service(page("/settings/users/{id}").route(web::post().to(settings::update_user)))
         .service(page("/settings/invitations").route(web::post().to(settings::invite)))

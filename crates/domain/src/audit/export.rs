@@ -8,10 +8,10 @@ use serde::Deserialize;
 use std::io::Write;
 use uuid::Uuid;
 
+use crate::Kensa;
 use crate::entities::audit_events::{Column, Entity, Model};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::export::CsvOut;
-use crate::Kensa;
 use crate::tenant::{Role, TenantCtx};
 
 /// The longest period one export covers.
@@ -71,7 +71,11 @@ fn period(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> DomainResul
     }
     let (Some(from), Some(to)) = (from, to) else { return Err(DomainError::Validation(errors)) };
     if to <= from || to - from > MAX_PERIOD {
-        return Err(DomainError::validation("to", ErrorCode::OutOfRange, "after `from`, and at most 366 days after it"));
+        return Err(DomainError::validation(
+            "to",
+            ErrorCode::OutOfRange,
+            "after `from`, and at most 366 days after it",
+        ));
     }
     Ok((from, to))
 }
@@ -172,7 +176,9 @@ pub async fn export(
         events += rows.len();
         after = rows.last().map(|r| r.id);
         let full = rows.len() as u64 == PAGE;
-        out = tokio::task::spawn_blocking(move || out.write(&rows).map(|()| out)).await.map_err(DomainError::internal)??;
+        out = tokio::task::spawn_blocking(move || out.write(&rows).map(|()| out))
+            .await
+            .map_err(DomainError::internal)??;
         if !full {
             break;
         }

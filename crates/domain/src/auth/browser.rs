@@ -14,8 +14,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::service::{principal, session_open, tenant_of};
-use super::{policy, sign_ins};
 use super::{Session, tokens};
+use super::{policy, sign_ins};
 use crate::audit::{self, NewAuditEvent};
 use crate::entities::{browser_sessions, refresh_tokens};
 use crate::error::{DomainError, DomainResult};

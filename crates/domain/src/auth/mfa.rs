@@ -197,9 +197,8 @@ fn matching_step(totp: &TOTP, code: &str, now: DateTime<Utc>) -> Option<i64> {
 
 fn new_recovery_code() -> String {
     let mut rng = rand::rng();
-    let chars: Vec<char> = (0..16)
-        .map(|_| RECOVERY_ALPHABET[(rng.next_u32() as usize) % RECOVERY_ALPHABET.len()] as char)
-        .collect();
+    let chars: Vec<char> =
+        (0..16).map(|_| RECOVERY_ALPHABET[(rng.next_u32() as usize) % RECOVERY_ALPHABET.len()] as char).collect();
     chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
 }
 
@@ -240,7 +239,13 @@ async fn enabled_totp(conn: &impl sea_orm::ConnectionTrait, user_id: Uuid) -> Do
 
 /// Accepts `step` for the user unless a step as late was accepted already (a replayed or
 /// older code); `confirming` accepts it for a pending enrolment and turns MFA on.
-async fn accept_step(conn: &WriteTx, user_id: Uuid, step: i64, confirming: bool, now: DateTime<Utc>) -> DomainResult<bool> {
+async fn accept_step(
+    conn: &WriteTx,
+    user_id: Uuid,
+    step: i64,
+    confirming: bool,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
     let mut update = user_totp::Entity::update_many().col_expr(user_totp::Column::LastStep, Expr::value(step));
     update = if confirming {
         update.col_expr(user_totp::Column::EnabledAt, Expr::value(now)).filter(user_totp::Column::EnabledAt.is_null())
@@ -403,7 +408,8 @@ pub async fn purge_expired_tickets(k: &Kensa, now: DateTime<Utc>) -> DomainResul
         .limit(1_000)
         .to_owned();
     let txn = k.begin_write().await?;
-    let done = mfa_tickets::Entity::delete_many().filter(mfa_tickets::Column::Id.in_subquery(expired)).exec(&txn).await?;
+    let done =
+        mfa_tickets::Entity::delete_many().filter(mfa_tickets::Column::Id.in_subquery(expired)).exec(&txn).await?;
     txn.commit().await?;
     Ok(done.rows_affected)
 }
@@ -439,7 +445,11 @@ pub async fn complete_sign_in(
 }
 
 /// Enrolment the policy requires, with the ticket a correct password gave.
-pub async fn start_enrolment_with_ticket(k: &Kensa, raw_ticket: &str, meta: &RequestMeta) -> DomainResult<TotpEnrolment> {
+pub async fn start_enrolment_with_ticket(
+    k: &Kensa,
+    raw_ticket: &str,
+    meta: &RequestMeta,
+) -> DomainResult<TotpEnrolment> {
     let (_, user) = ticket(k, raw_ticket, Purpose::Enrol).await?;
     start_enrolment_for(k, &user, meta).await
 }

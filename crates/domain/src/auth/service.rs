@@ -4,9 +4,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::json;
 use tracing::instrument;
 
+use super::mfa::{self, LoginOutcome};
 use super::session::{self, Session};
 use super::throttle::{self, Policy};
-use super::mfa::{self, LoginOutcome};
 use super::{notice, password, sign_ins, tokens};
 use crate::audit::{self, NewAuditEvent};
 use crate::entities::refresh_tokens;

@@ -14,10 +14,10 @@ use uuid::Uuid;
 use super::plan;
 use super::schedule::{Schedule, ScheduleOverride};
 use crate::Kensa;
+use crate::auth::policy::{PolicyChange, SecurityPolicy};
 use crate::entities::{campaigns, organization_settings};
 use crate::error::{DomainError, DomainResult};
 use crate::precondition::IfMatch;
-use crate::auth::policy::{PolicyChange, SecurityPolicy};
 use crate::tenant::{AdminCtx, TenantCtx};
 
 /// The settings as owners and admins see and change them.

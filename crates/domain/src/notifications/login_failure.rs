@@ -73,7 +73,7 @@ pub async fn prepare_new_sign_in(
         return Ok(None);
     }
     let mut sessions_url = k.public_url.clone();
-    sessions_url.set_path("/settings");
+    sessions_url.set_path("/account");
     Ok(Some(NewSignInNotice {
         to: user.email,
         locale: user.locale,

@@ -175,8 +175,8 @@ pub fn new_sign_in(n: &NewSignInNotice) -> OutgoingMail {
         .fact("接続元", "From address", &n.address, &n.address)
         .fact("端末", "Device", &n.device, &n.device)
         .para(
-            "ご自身の操作であれば対応は不要です。心当たりがない場合は、設定画面でそのサインインを終了し、パスワードを変更して、二要素認証を有効にしてください。",
-            "If that was you, nothing needs doing. If not, end that sign-in in your settings, change your password and turn on two-factor authentication.",
+            "ご自身の操作であれば対応は不要です。心当たりがない場合は、アカウント画面でそのサインインを終了し、パスワードを変更して、二要素認証を有効にしてください。",
+            "If that was you, nothing needs doing. If not, end that sign-in on your account page, change your password and turn on two-factor authentication.",
         )
         .link("サインインの一覧を確認する", "Review your sign-ins", &n.sessions_url)
         .mail(&n.to, subject, None)

@@ -57,25 +57,31 @@ fn qr(uri: &str, label: &str) -> Markup {
     }
 }
 
+/// Where an enrolment form posts, what rides along, and whether the policy asked for it.
+pub struct EnrolForm<'a> {
+    pub action: String,
+    pub hidden: Vec<(&'static str, &'a str)>,
+    pub required_by_policy: bool,
+}
+
 /// "Scan this, then enter the first code." The secret rides back in the form only to show
 /// the same QR code again after a wrong code; the server never reads it.
 pub fn enrolment(
     w: &Web,
-    next: &str,
-    ticket: &str,
+    form: EnrolForm<'_>,
     enrolment: &TotpEnrolment,
     invalid: bool,
     status: StatusCode,
 ) -> HttpResponse {
     let a = w.lang.account();
     let body = html! {
-        (layout::notice("info", a.mfa_enrol_required))
+        @if form.required_by_policy { (layout::notice("info", a.mfa_enrol_required)) }
         p { (a.mfa_enrol_steps) }
         (qr(&enrolment.otpauth_uri, a.mfa_qr_label))
         p { (a.mfa_secret) ": " code.secret { (enrolment.secret) } }
-        form.card method="post" action=(action("/sign-in/mfa/enrol", next)) {
+        form.card method="post" action=(form.action) {
             (csrf_field(w))
-            input type="hidden" name="mfa_ticket" value=(ticket);
+            @for (name, value) in &form.hidden { input type="hidden" name=(name) value=(value); }
             input type="hidden" name="secret" value=(enrolment.secret);
             input type="hidden" name="otpauth_uri" value=(enrolment.otpauth_uri);
             (code_input(w, invalid))
@@ -85,11 +91,25 @@ pub fn enrolment(
     layout::respond(w, status, layout::page(w, a.mfa_enrol_title, body))
 }
 
+/// The enrolment as the form that was refused showed it (from its hidden fields).
+pub fn shown(form: &crate::web::context::Form) -> TotpEnrolment {
+    TotpEnrolment { secret: form.get("secret").to_owned(), otpauth_uri: form.get("otpauth_uri").to_owned() }
+}
+
+/// The sign-in's enrolment form.
+pub fn sign_in_enrolment<'a>(next: &str, ticket: &'a str) -> EnrolForm<'a> {
+    EnrolForm {
+        action: action("/sign-in/mfa/enrol", next),
+        hidden: vec![("mfa_ticket", ticket)],
+        required_by_policy: true,
+    }
+}
+
 fn next_of(query: &NextQuery) -> String {
     local_path(query.next.as_deref()).unwrap_or_else(|| "/assessments".into())
 }
 
-fn is_invalid_code(e: &DomainError) -> bool {
+pub fn is_invalid_code(e: &DomainError) -> bool {
     matches!(e, DomainError::Unauthenticated { code: ErrorCode::InvalidMfaCode, .. })
 }
 
@@ -117,11 +137,7 @@ pub async fn enrol(posted: Posted, query: web::Query<NextQuery>) -> ApiResult<Ht
             adopt(&w, &enrolled.session, page).await
         }
         Err(e) if is_invalid_code(&e) => {
-            let shown = TotpEnrolment {
-                secret: form.get("secret").to_owned(),
-                otpauth_uri: form.get("otpauth_uri").to_owned(),
-            };
-            Ok(enrolment(&w, &next, ticket, &shown, true, StatusCode::UNAUTHORIZED))
+            Ok(enrolment(&w, sign_in_enrolment(&next, ticket), &shown(&form), true, StatusCode::UNAUTHORIZED))
         }
         Err(e) => sign_in_again(&w, &next, e, w.lang.account().mfa_ticket_dead),
     }

@@ -77,7 +77,10 @@ pub async fn submit(posted: Posted, query: web::Query<NextQuery>) -> ApiResult<H
         Ok(LoginOutcome::SignedIn(session)) => start_session(&w, &session, &next).await,
         Ok(LoginOutcome::MfaRequired(c)) if c.enrolment_required => {
             match mfa::start_enrolment_with_ticket(&w.state.kensa, &c.mfa_ticket, &w.meta).await {
-                Ok(e) => Ok(super::mfa::enrolment(&w, &next, &c.mfa_ticket, &e, false, StatusCode::OK)),
+                Ok(e) => {
+                    let form = super::mfa::sign_in_enrolment(&next, &c.mfa_ticket);
+                    Ok(super::mfa::enrolment(&w, form, &e, false, StatusCode::OK))
+                }
                 Err(e) => sign_in_again(&w, &next, e, w.lang.account().mfa_ticket_dead),
             }
         }

@@ -1,0 +1,130 @@
+//! The account-security pages: the sign-in's second step, the enrolment a policy forces,
+//! and `/account` (two-factor on and off, sign-ins ended).
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, TestResult, spawn_app};
+use crate::mfa::{code, enrol};
+use crate::web_client::{Page, Visitor};
+
+/// The value of the first `name="…"` input of the page.
+fn field(page: &Page, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    page.html
+        .find(&marker)
+        .map(|i| &page.html[i + marker.len()..])
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A visitor who chose English (a signed-in user's own language wins over the header).
+async fn english(app: &crate::helpers::TestApp) -> Visitor<'_> {
+    let mut visitor = Visitor::with_language(app, "en");
+    visitor.get("/language/en?next=/sign-in").await;
+    visitor
+}
+
+#[tokio::test]
+async fn a_user_with_two_factors_gives_the_code_on_the_second_page() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Pages MFA").await;
+    let (secret, _) = enrol(&app, &owner).await?;
+    let mut visitor = english(&app).await;
+    let step = visitor.submit("/sign-in", "/sign-in", &[("email", &owner.email), ("password", PASSWORD)]).await;
+    assert_eq!(step.status, StatusCode::OK, "{}", step.html);
+    assert!(!visitor.cookies.keys().any(|k| k.ends_with("kensa_session")), "no session before the code");
+    assert!(step.html.contains("autocomplete=\"one-time-code\""), "{}", step.html);
+    let ticket = field(&step, "mfa_ticket");
+    let wrong =
+        visitor.post("/sign-in/mfa", &[("_csrf", &step.csrf()), ("mfa_ticket", &ticket), ("code", "000000")]).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.html.contains("The code is not valid"), "{}", wrong.html);
+    app.clock.advance(chrono::Duration::seconds(30));
+    let right = code(&app, &secret, 0);
+    let done =
+        visitor.post("/sign-in/mfa", &[("_csrf", &wrong.csrf()), ("mfa_ticket", &ticket), ("code", &right)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    assert!(visitor.cookies.keys().any(|k| k.ends_with("kensa_session")));
+    let account = visitor.get("/account").await;
+    assert_eq!(account.status, StatusCode::OK);
+    assert!(
+        account.html.contains("Two-factor authentication is on") && account.html.contains("this device"),
+        "{}",
+        account.html
+    );
+    // A dead ticket sends the visitor back to the password.
+    let again =
+        visitor.post("/sign-in/mfa", &[("_csrf", &account.csrf()), ("mfa_ticket", &ticket), ("code", &right)]).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+    assert!(again.html.contains("name=\"password\""), "{}", again.html);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_required_enrolment_shows_a_qr_code_then_the_recovery_codes() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Pages Policy").await;
+    let set =
+        app.patch("/api/v1/organization/settings", Some(&owner.access_token), json!({ "mfa_required": true })).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let mut visitor = english(&app).await;
+    let step = visitor.submit("/sign-in", "/sign-in", &[("email", &owner.email), ("password", PASSWORD)]).await;
+    assert_eq!(step.status, StatusCode::OK, "{}", step.html);
+    assert!(step.html.contains("Your organization requires two-factor authentication"), "{}", step.html);
+    assert!(step.html.contains("<svg"), "a QR code");
+    let secret = field(&step, "secret");
+    let form = [
+        ("_csrf", step.csrf()),
+        ("mfa_ticket", field(&step, "mfa_ticket")),
+        ("secret", secret.clone()),
+        ("otpauth_uri", field(&step, "otpauth_uri")),
+        ("code", code(&app, &secret, 0)),
+    ];
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = visitor.post("/sign-in/mfa/enrol", &fields).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.html);
+    assert_eq!(done.html.matches("<li><code>").count(), 10, "{}", done.html);
+    assert!(visitor.cookies.keys().any(|k| k.ends_with("kensa_session")));
+    assert_eq!(visitor.get("/assessments").await.status, StatusCode::OK);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_account_page_turns_two_factors_on_and_off_and_ends_other_sign_ins() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Pages Account").await;
+    let mut visitor = english(&app).await;
+    visitor.sign_in(&owner.email, PASSWORD).await;
+    let page = visitor.get("/account").await;
+    assert!(page.html.contains("Two-factor authentication is off"), "{}", page.html);
+    let enrolment = visitor.post("/account/mfa", &[("_csrf", &page.csrf())]).await;
+    assert_eq!(enrolment.status, StatusCode::OK, "{}", enrolment.html);
+    let secret = field(&enrolment, "secret");
+    let uri = field(&enrolment, "otpauth_uri");
+    let wrong = visitor
+        .post(
+            "/account/mfa/confirm",
+            &[("_csrf", &page.csrf()), ("secret", &secret), ("otpauth_uri", &uri), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(field(&wrong, "secret"), secret, "the same QR code again");
+    let ok = visitor.post("/account/mfa/confirm", &[("_csrf", &page.csrf()), ("code", &code(&app, &secret, 0))]).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.html);
+    assert_eq!(ok.html.matches("<li><code>").count(), 10);
+    assert!(visitor.get("/account").await.html.contains("Two-factor authentication is on"));
+    app.clock.advance(chrono::Duration::seconds(30));
+    let off = visitor.post("/account/mfa/disable", &[("_csrf", &page.csrf()), ("code", &code(&app, &secret, 0))]).await;
+    assert_eq!(off.location(), "/account?done=mfa_off");
+
+    // The sign-up's API sign-in is another device: ended from here.
+    assert!(visitor.get("/account").await.html.matches("/end\"").count() >= 2);
+    let ended = visitor.post("/account/sessions/end-others", &[("_csrf", &page.csrf())]).await;
+    assert_eq!(ended.location(), "/account?done=sessions_ended");
+    let refused = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": owner.refresh_token })).await;
+    refused.assert_problem(401, "invalid_refresh_token");
+    assert_eq!(visitor.get("/account").await.status, StatusCode::OK, "this browser stays signed in");
+    Ok(())
+}

@@ -108,6 +108,10 @@ pub async fn resolve(k: &Kensa, cookie: &str, meta: RequestMeta) -> DomainResult
     // The organization may have shorter limits than the defaults.
     let policy = policy::load(&k.db, principal.user.organization_id).await?;
     if !within(&row, &policy, now) {
+        // Ended for good (and so swept), not only refused; best effort, as a touch is.
+        if let Err(e) = expire(k, &row, &policy, now).await {
+            tracing::warn!(error = %e, "could not end an expired browser session");
+        }
         return Ok(None);
     }
     // Best effort: a page read must not fail because its session could not be touched (a
@@ -134,6 +138,25 @@ async fn touch(k: &Kensa, row: &browser_sessions::Model, meta: &RequestMeta, now
         .await?;
     sign_ins::touch(&txn, row.family_id, meta, now).await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Ends the sign-in of a browser session past its organization's limits.
+async fn expire(
+    k: &Kensa,
+    row: &browser_sessions::Model,
+    policy: &policy::SecurityPolicy,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let reason = if now - row.created_at >= policy.lifetime() {
+        sign_ins::EndReason::Lifetime
+    } else {
+        sign_ins::EndReason::IdleTimeout
+    };
+    let txn = k.begin_write().await?;
+    sign_ins::close(&txn, row.family_id, now, reason).await?;
+    txn.commit().await?;
+    k.principals.invalidate_session(row.family_id);
     Ok(())
 }
 

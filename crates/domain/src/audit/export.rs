@@ -111,7 +111,7 @@ fn csv_row(r: &Model) -> Vec<String> {
 }
 
 enum Out {
-    Csv(CsvOut<std::fs::File>),
+    Csv(Box<CsvOut<std::fs::File>>),
     Json { file: std::io::BufWriter<std::fs::File>, first: bool },
 }
 
@@ -155,7 +155,7 @@ pub async fn export(
     let (from, to) = period(from, to)?;
     let (file, path) = tempfile::NamedTempFile::new().map_err(DomainError::internal)?.into_parts();
     let mut out = match format {
-        AuditFormat::Csv => Out::Csv(CsvOut::new(file, HEADER)?),
+        AuditFormat::Csv => Out::Csv(Box::new(CsvOut::new(file, HEADER)?)),
         AuditFormat::Json => {
             let mut file = std::io::BufWriter::new(file);
             file.write_all(b"[").map_err(DomainError::internal)?;

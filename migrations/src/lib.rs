@@ -18,6 +18,7 @@ mod m0010_chasing;
 mod m0011_webhooks;
 mod m0012_browser_sessions;
 mod m0013_api_keys;
+mod m0015_email_verification;
 mod util;
 
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_webhooks::Migration),
             Box::new(m0012_browser_sessions::Migration),
             Box::new(m0013_api_keys::Migration),
+            Box::new(m0015_email_verification::Migration),
         ]
     }
 }

@@ -29,6 +29,8 @@ impl Modify for BearerAuth {
     servers((url = "http://localhost:8080", description = "A local kensa-api (`cargo run`); use your deployment's URL")),
     paths(
         rest::auth::signup, rest::auth::login, rest::auth::refresh, rest::auth::logout, rest::me::me,
+        rest::account::request_reset, rest::account::reset_password, rest::account::verify_email,
+        rest::account::resend_verification,
         rest::users::list, rest::users::invite, rest::users::invitation, rest::users::update,
         rest::user_invitations::preview, rest::user_invitations::accept,
         rest::templates::list, rest::templates::get, rest::templates::export, rest::templates::create,

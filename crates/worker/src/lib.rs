@@ -14,7 +14,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use kensa_domain::jobs::{self, ClaimedJob, Job};
-use kensa_domain::notifications::{assessment, event_mail, events, login_failure, supplier_claim, user_invitation};
+use kensa_domain::notifications::{
+    account, assessment, event_mail, events, login_failure, supplier_claim, user_invitation,
+};
 use kensa_domain::webhooks::{self, DeliveryEvent};
 use kensa_domain::{DomainError, Kensa};
 use tokio::sync::watch;
@@ -219,6 +221,15 @@ impl Worker {
                     .await?
                     .map(|n| templates::login_failures(&n))
             }
+            Job::EmailVerificationMail { user_id, .. } => {
+                account::prepare_verification(k, *user_id, now).await?.map(|m| templates::verify_email(&m))
+            }
+            Job::PasswordResetMail { user_id, .. } => {
+                account::prepare_reset(k, *user_id, now).await?.map(|m| templates::password_reset(&m))
+            }
+            Job::PasswordChangedMail { user_id, address, at } => account::prepare_password_changed(k, *user_id, address, *at)
+                .await?
+                .map(|n| templates::password_changed(&n)),
             Job::SupplierClaimMail { claim_id, user_id } => {
                 supplier_claim::prepare(k, *claim_id, *user_id).await?.map(|m| templates::supplier_claim(&m))
             }

@@ -12,6 +12,7 @@ pub mod context;
 mod errors;
 pub mod forms;
 pub mod i18n;
+pub mod i18n_account;
 pub mod i18n_buyer;
 pub mod layout;
 pub mod pages;
@@ -20,7 +21,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, Resource, web};
 
 use pages::{
-    assessment, assessments, campaigns, claims, comparison, invitations, session, settings, suppliers, upload,
+    account, assessment, assessments, campaigns, claims, comparison, invitations, session, settings, suppliers, upload,
 };
 
 async fn method_not_allowed() -> Result<HttpResponse, crate::error::ApiError> {
@@ -47,6 +48,9 @@ pub const PAGE_PATHS: &[&str] = &[
     "/",
     "/sign-in",
     "/sign-out",
+    "/forgot-password",
+    "/reset/{token}",
+    "/verify/{token}",
     "/language/{lang}",
     "/invitations/{token}",
     "/invitations/{token}/link",
@@ -82,6 +86,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/").route(web::get().to(session::home)))
         .service(page("/sign-in").route(web::get().to(session::page)).route(web::post().to(session::submit)))
         .service(page("/sign-out").route(web::post().to(session::sign_out)))
+        .service(
+            page("/forgot-password").route(web::get().to(account::forgot)).route(web::post().to(account::forgot_submit)),
+        )
+        .service(
+            page("/reset/{token}").route(web::get().to(account::reset_page)).route(web::post().to(account::reset_submit)),
+        )
+        .service(
+            page("/verify/{token}").route(web::get().to(account::verify_page)).route(web::post().to(account::verify_submit)),
+        )
         .service(page("/language/{lang}").route(web::get().to(session::language)))
         .service(
             page("/invitations/{token}")

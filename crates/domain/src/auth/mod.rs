@@ -2,13 +2,16 @@
 
 pub mod browser;
 pub mod hash_pool;
+pub mod mail_links;
 pub mod notice;
 pub mod password;
 pub mod principal_cache;
+pub mod reset;
 mod service;
 pub(crate) mod session;
 pub mod throttle;
 pub mod tokens;
+pub mod verification;
 
 pub use service::{LoginInput, SignupInput, authenticate, login, logout, refresh, signup};
 pub(crate) use service::{create_account, reserve_account_creation, validate_signup};

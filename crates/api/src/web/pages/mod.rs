@@ -1,3 +1,4 @@
+pub mod account;
 pub mod assessment;
 pub mod assessments;
 pub mod buyer;

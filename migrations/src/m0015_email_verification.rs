@@ -27,7 +27,10 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .alter_table(
-                Table::alter().table("organizations").add_column(timestamp_with_time_zone_null("verified_at")).to_owned(),
+                Table::alter()
+                    .table("organizations")
+                    .add_column(timestamp_with_time_zone_null("verified_at"))
+                    .to_owned(),
             )
             .await?;
         let db = manager.get_connection();

@@ -42,7 +42,6 @@ error_codes! {
     CsrfFailed = "csrf_failed",
     DownloadsBusy = "downloads_busy",
     Duplicate = "duplicate",
-    EmailAlreadyVerified = "email_already_verified",
     EmailTaken = "email_taken",
     EmailUnverified = "email_unverified",
     Empty = "empty",

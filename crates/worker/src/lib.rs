@@ -227,9 +227,11 @@ impl Worker {
             Job::PasswordResetMail { user_id, .. } => {
                 account::prepare_reset(k, *user_id, now).await?.map(|m| templates::password_reset(&m))
             }
-            Job::PasswordChangedMail { user_id, address, at } => account::prepare_password_changed(k, *user_id, address, *at)
-                .await?
-                .map(|n| templates::password_changed(&n)),
+            Job::PasswordChangedMail { user_id, address, at } => {
+                account::prepare_password_changed(k, *user_id, address, *at)
+                    .await?
+                    .map(|n| templates::password_changed(&n))
+            }
             Job::SupplierClaimMail { claim_id, user_id } => {
                 supplier_claim::prepare(k, *claim_id, *user_id).await?.map(|m| templates::supplier_claim(&m))
             }

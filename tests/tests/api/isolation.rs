@@ -90,6 +90,8 @@ pub fn rows(a_viewer: &str, builtin: &str, a_template: &str, invitation: &str) -
     let invite: fn() -> Value = || json!({ "email": unique_email("matrix"), "role": "viewer" });
     vec![
         row(M::GET, "/api/v1/me".into(), None, ALL, None),
+        // About the caller's own address only (verified here: no mail, `already_verified`).
+        row(M::POST, "/api/v1/me/verify-email".into(), Some(|| json!({})), ALL, None),
         row(M::GET, "/api/v1/users".into(), None, ADMINS, None),
         row(M::POST, "/api/v1/users/invitations".into(), Some(invite), ADMINS, None),
         row(M::GET, format!("/api/v1/users/invitations/{invitation}"), None, ADMINS, Some(404)),

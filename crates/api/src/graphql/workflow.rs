@@ -391,12 +391,11 @@ impl WorkflowMutation {
     }
 
     /// Mails the signed-in user a new link that verifies their address (REST
-    /// `POST /api/v1/me/verify-email`): at most 3 an hour; `email_already_verified` when
-    /// there is nothing to verify.
+    /// `POST /api/v1/me/verify-email`), at most 3 an hour: `true`; `false` (no mail) when
+    /// the address is verified already.
     async fn resend_verification_mail(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let (k, t) = caller(ctx)?;
-        kensa_domain::auth::verification::resend(k, t).await.map_err(gql)?;
-        Ok(true)
+        kensa_domain::auth::verification::resend(k, t).await.map_err(gql)
     }
 
     /// Upload evidence as base64 (GraphQL bodies are capped at 8 MiB, so files up to about

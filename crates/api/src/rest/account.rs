@@ -15,7 +15,7 @@ use crate::state::AppState;
 /// What 202 answers: the same words whatever happens next.
 #[derive(Serialize, ToSchema)]
 pub struct RequestAccepted {
-    /// `accepted`
+    /// `accepted`, or `already_verified` (nothing to send)
     pub status: &'static str,
     pub message: &'static str,
 }
@@ -42,21 +42,27 @@ pub async fn verify_email(state: web::Data<AppState>, meta: Meta, token: web::Pa
 
 /// Mail a new verification link
 ///
-/// For the signed-in user whose address is not verified yet. At most 3 an hour (429 with
-/// `Retry-After`).
+/// For the signed-in user whose address is not verified yet (`status: accepted`); an
+/// address verified already gets no mail (`status: already_verified`). At most 3 links an
+/// hour (429 with `Retry-After`).
 #[utoipa::path(post, path = "/api/v1/me/verify-email", operation_id = "resendVerificationMail", tag = "auth",
     security(("bearer" = [])),
     responses((status = 202, description = "A new link is on its way", body = RequestAccepted),
               (status = 403, description = "`forbidden`: an API key has no address to verify", body = Problem,
                   content_type = "application/problem+json"),
-              (status = 409, description = "`email_already_verified`", body = Problem, content_type = "application/problem+json"),
               (status = 429, body = Problem, content_type = "application/problem+json",
                   headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn resend_verification(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
     let result = verification::resend(&state.kensa, &auth.0).await;
-    let answer = result.map(|()| {
-        HttpResponse::Accepted()
-            .json(RequestAccepted { status: "accepted", message: "a new verification link is on its way to your address" })
+    let answer = result.map(|sent| {
+        HttpResponse::Accepted().json(if sent {
+            RequestAccepted { status: "accepted", message: "a new verification link is on its way to your address" }
+        } else {
+            RequestAccepted {
+                status: "already_verified",
+                message: "your address is verified already; no mail was sent",
+            }
+        })
     });
     rate_limit::answer_for(auth.0.meta(), answer.map_err(Into::into))
 }

@@ -87,13 +87,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/sign-in").route(web::get().to(session::page)).route(web::post().to(session::submit)))
         .service(page("/sign-out").route(web::post().to(session::sign_out)))
         .service(
-            page("/forgot-password").route(web::get().to(account::forgot)).route(web::post().to(account::forgot_submit)),
+            page("/forgot-password")
+                .route(web::get().to(account::forgot))
+                .route(web::post().to(account::forgot_submit)),
         )
         .service(
-            page("/reset/{token}").route(web::get().to(account::reset_page)).route(web::post().to(account::reset_submit)),
+            page("/reset/{token}")
+                .route(web::get().to(account::reset_page))
+                .route(web::post().to(account::reset_submit)),
         )
         .service(
-            page("/verify/{token}").route(web::get().to(account::verify_page)).route(web::post().to(account::verify_submit)),
+            page("/verify/{token}")
+                .route(web::get().to(account::verify_page))
+                .route(web::post().to(account::verify_submit)),
         )
         .service(page("/language/{lang}").route(web::get().to(session::language)))
         .service(

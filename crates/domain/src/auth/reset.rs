@@ -12,8 +12,8 @@ use std::time::Duration;
 use tracing::instrument;
 
 use super::mail_links::{self, Purpose};
-use super::throttle::{self, Policy};
 use super::password;
+use super::throttle::{self, Policy};
 use crate::audit::{self, NewAuditEvent};
 use crate::entities::{browser_sessions, refresh_tokens, users};
 use crate::error::{DomainError, DomainResult, ErrorCode};
@@ -79,9 +79,10 @@ pub async fn complete(k: &Kensa, token: &str, new_password: &str, meta: &Request
     attempt.allowed()?;
     let now = k.now();
     let row = mail_links::usable(&k.db, token, Purpose::PasswordReset, now).await?;
-    let user = users_repo::find_by_id(&k.db, row.user_id).await?.filter(|u| u.active).ok_or(
-        DomainError::Gone { code: ErrorCode::LinkInvalid, detail: "this link is not valid; ask for a new one" },
-    )?;
+    let user = users_repo::find_by_id(&k.db, row.user_id).await?.filter(|u| u.active).ok_or(DomainError::Gone {
+        code: ErrorCode::LinkInvalid,
+        detail: "this link is not valid; ask for a new one",
+    })?;
     let org = crate::entities::organizations::Entity::find_by_id(user.organization_id).one(&k.db).await?;
     let org_name = org.map(|o| o.name).unwrap_or_default();
     let mut v = Validator::default();
@@ -104,7 +105,12 @@ pub async fn complete(k: &Kensa, token: &str, new_password: &str, meta: &Request
     if verified {
         audit::record(
             &txn,
-            NewAuditEvent::by_user(&user, "auth.email_verified", meta, json!({ "email": row.email, "via": "password_reset" })),
+            NewAuditEvent::by_user(
+                &user,
+                "auth.email_verified",
+                meta,
+                json!({ "email": row.email, "via": "password_reset" }),
+            ),
         )
         .await?;
     }

@@ -26,15 +26,15 @@ pub(crate) async fn queue(conn: &WriteTx, user_id: uuid::Uuid, now: DateTime<Utc
     Ok(())
 }
 
-/// Mails the signed-in user a new link (202). Throttled per user (429 with `Retry-After`);
-/// 409 `email_already_verified` when there is nothing to verify.
+/// Mails the signed-in user a new link: `true`. `false` (and no mail) when their address is
+/// verified already. Throttled per user (429 with `Retry-After`).
 #[instrument(skip_all, fields(org = %ctx.org_id()))]
-pub async fn resend(k: &Kensa, ctx: &TenantCtx) -> DomainResult<()> {
+pub async fn resend(k: &Kensa, ctx: &TenantCtx) -> DomainResult<bool> {
     // An API key is no person with an address.
     let user_id = ctx.user_id().ok_or(DomainError::Forbidden)?;
     let user = users_repo::find_by_id(&k.db, user_id.0).await?.ok_or(DomainError::NotFound("user"))?;
     if user.email_verified_at.is_some() {
-        return Err(DomainError::conflict(ErrorCode::EmailAlreadyVerified, "your email address is verified already"));
+        return Ok(false);
     }
     let attempt = k.throttle.reserve(&format!("verify:user:{}", user.id), &RESENDS).await?;
     ctx.meta().quotas.record(attempt.report("verify-email", &RESENDS));
@@ -45,7 +45,7 @@ pub async fn resend(k: &Kensa, ctx: &TenantCtx) -> DomainResult<()> {
     audit::record(&txn, NewAuditEvent::by_user(&user, "auth.verification_requested", ctx.meta(), json!({}))).await?;
     txn.commit().await?;
     k.wake_worker();
-    Ok(())
+    Ok(true)
 }
 
 /// Follows a verification link: the address it was sent to is verified (and, for an
@@ -78,4 +78,3 @@ pub async fn verify(k: &Kensa, token: &str, meta: &RequestMeta) -> DomainResult<
 }
 
 pub use mail_links::ensure_may_mail;
-

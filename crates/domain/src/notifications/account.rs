@@ -58,7 +58,11 @@ async fn link_mail(
 
 /// `None` when the user is gone, deactivated or verified already.
 #[instrument(skip_all, fields(user = %user_id))]
-pub async fn prepare_verification(k: &Kensa, user_id: Uuid, now: DateTime<Utc>) -> DomainResult<Option<AccountLinkMail>> {
+pub async fn prepare_verification(
+    k: &Kensa,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<AccountLinkMail>> {
     let Some(user) = users_repo::find_by_id(&k.db, user_id).await? else { return Ok(None) };
     if !user.active || user.email_verified_at.is_some() {
         return Ok(None);

@@ -91,7 +91,12 @@ pub(crate) async fn insert_organization(
     verified: bool,
 ) -> DomainResult<organizations::Model> {
     let now = conn.now();
-    let row = organizations::Model { id: Uuid::now_v7(), name: name.to_owned(), created_at: now, verified_at: verified.then_some(now) };
+    let row = organizations::Model {
+        id: Uuid::now_v7(),
+        name: name.to_owned(),
+        created_at: now,
+        verified_at: verified.then_some(now),
+    };
     organizations::Entity::insert(organizations::ActiveModel::from(row.clone())).exec_without_returning(conn).await?;
     Ok(row)
 }

@@ -191,7 +191,7 @@ async fn the_gate_also_covers_resends_and_reviews() -> TestResult {
     let app = spawn_app().await;
     let buyer = app.signup("Buyer").await;
     let (supplier, _) = app.create_supplier(&buyer, "Parts Co", 1).await;
-    let campaign = app.create_campaign(&buyer, &[supplier.clone()], None).await;
+    let campaign = app.create_campaign(&buyer, std::slice::from_ref(&supplier), None).await;
     let assessment = campaign["assessments"][0]["id"].as_str().unwrap_or_default().to_owned();
     // As if the organization had never verified (the gate reads the database each time).
     let org: uuid::Uuid = buyer.org_id.parse()?;

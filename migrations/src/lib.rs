@@ -19,6 +19,7 @@ mod m0011_webhooks;
 mod m0012_browser_sessions;
 mod m0013_api_keys;
 mod m0014_sign_ins_and_mfa;
+mod m0015_email_verification;
 mod util;
 
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_browser_sessions::Migration),
             Box::new(m0013_api_keys::Migration),
             Box::new(m0014_sign_ins_and_mfa::Migration),
+            Box::new(m0015_email_verification::Migration),
         ]
     }
 }

@@ -90,6 +90,7 @@ impl ApiError {
                 }
                 D::Unauthenticated { code, .. } => (StatusCode::UNAUTHORIZED, *code, "Unauthorized"),
                 D::Forbidden => (StatusCode::FORBIDDEN, ErrorCode::Forbidden, "Forbidden"),
+                D::Refused { code, .. } => (StatusCode::FORBIDDEN, *code, "Forbidden"),
                 D::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound, "Not found"),
                 D::Conflict { code, .. } => (StatusCode::CONFLICT, *code, "Conflict"),
                 D::Gone { code, .. } => (StatusCode::GONE, *code, "Gone"),

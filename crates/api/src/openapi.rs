@@ -32,6 +32,8 @@ impl Modify for BearerAuth {
         rest::mfa::complete, rest::mfa::enrol_at_sign_in, rest::mfa::confirm_at_sign_in, rest::mfa::status,
         rest::mfa::start, rest::mfa::confirm, rest::mfa::disable, rest::mfa::regenerate,
         rest::sessions::list, rest::sessions::end_others, rest::sessions::end,
+        rest::account::request_reset, rest::account::reset_password, rest::account::verify_email,
+        rest::account::resend_verification,
         rest::users::list, rest::users::invite, rest::users::invitation, rest::users::update,
         rest::user_invitations::preview, rest::user_invitations::accept,
         rest::templates::list, rest::templates::get, rest::templates::export, rest::templates::create,

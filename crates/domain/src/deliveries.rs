@@ -150,6 +150,7 @@ pub async fn get(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<Deliv
 #[instrument(skip_all, fields(org = %admin.tenant().org_id(), delivery = %id))]
 pub async fn resend(k: &Kensa, admin: AdminCtx<'_>, id: Uuid) -> DomainResult<Delivery> {
     find(k, admin, id).await?;
+    crate::auth::verification::ensure_may_mail(&k.db, admin.tenant().org_id().0).await?;
     let txn = k.begin_write().await?;
     let now = txn.now();
     let updated = jobs::Entity::update_many()

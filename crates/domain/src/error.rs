@@ -42,6 +42,10 @@ pub enum DomainError {
     /// 403: authenticated, but the role does not allow this.
     #[error("your role does not allow this action")]
     Forbidden,
+    /// 403 with its own code: allowed for the role, but not yet for this account (e.g. an
+    /// organization whose owner has not verified their address mails no one).
+    #[error("{detail}")]
+    Refused { code: ErrorCode, detail: &'static str },
     /// 404: absent, or belonging to another tenant (which must look the same).
     #[error("{0} not found")]
     NotFound(&'static str),

@@ -14,7 +14,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use kensa_domain::jobs::{self, ClaimedJob, Job};
-use kensa_domain::notifications::{assessment, event_mail, events, login_failure, supplier_claim, user_invitation};
+use kensa_domain::notifications::{
+    account, assessment, event_mail, events, login_failure, supplier_claim, user_invitation,
+};
 use kensa_domain::webhooks::{self, DeliveryEvent};
 use kensa_domain::{DomainError, Kensa};
 use tokio::sync::watch;
@@ -229,6 +231,17 @@ impl Worker {
                 login_failure::prepare_new_sign_in(k, *user_id, address, user_agent.as_deref(), *at)
                     .await?
                     .map(|n| templates::new_sign_in(&n))
+            }
+            Job::EmailVerificationMail { user_id, .. } => {
+                account::prepare_verification(k, *user_id, now).await?.map(|m| templates::verify_email(&m))
+            }
+            Job::PasswordResetMail { user_id, .. } => {
+                account::prepare_reset(k, *user_id, now).await?.map(|m| templates::password_reset(&m))
+            }
+            Job::PasswordChangedMail { user_id, address, at } => {
+                account::prepare_password_changed(k, *user_id, address, *at)
+                    .await?
+                    .map(|n| templates::password_changed(&n))
             }
             Job::SupplierClaimMail { claim_id, user_id } => {
                 supplier_claim::prepare(k, *claim_id, *user_id).await?.map(|m| templates::supplier_claim(&m))

@@ -96,6 +96,8 @@ pub fn rows(a_viewer: &str, builtin: &str, a_template: &str, invitation: &str) -
         row(M::POST, "/api/v1/me/mfa/totp".into(), None, ALL, None),
         row(M::GET, "/api/v1/me/sessions".into(), None, ALL, None),
         row(M::DELETE, "/api/v1/me/sessions".into(), None, ALL, None),
+        // About the caller's own address only (verified here: no mail, `already_verified`).
+        row(M::POST, "/api/v1/me/verify-email".into(), Some(|| json!({})), ALL, None),
         row(M::GET, "/api/v1/users".into(), None, ADMINS, None),
         row(M::POST, "/api/v1/users/invitations".into(), Some(invite), ADMINS, None),
         row(M::GET, format!("/api/v1/users/invitations/{invitation}"), None, ADMINS, Some(404)),

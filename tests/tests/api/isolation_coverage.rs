@@ -33,6 +33,14 @@ const ANONYMOUS_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/auth/mfa"),
     ("POST", "/api/v1/auth/mfa/totp"),
     ("POST", "/api/v1/auth/mfa/totp/confirm"),
+    // Password reset and address verification: the mailed token in the path is the
+    // credential; asking for a reset answers the same for every address
+    // (`password_reset::the_answer_is_the_same_whether_or_not_the_address_has_an_account`),
+    // and a token of another tenant's user is as unknown as a made-up one (410
+    // `link_invalid` alike, see `email_verification` and `password_reset`).
+    ("POST", "/api/v1/auth/password-reset"),
+    ("POST", "/api/v1/auth/password-reset/{token}"),
+    ("POST", "/api/v1/auth/verify-email/{token}"),
     // Probes and scraping, for the orchestrator and Prometheus.
     ("GET", "/healthz"),
     ("GET", "/readyz"),

@@ -70,6 +70,8 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
             admins_of_their_own,
             Own,
         ),
+        // The caller's own address only.
+        row("resendVerificationMail", "mutation { resendVerificationMail }".into(), readable_by_both, Own),
         row("templates", "{ templates { edges { node { id } } } }".into(), readable_by_both, Own),
         row("template", format!(r#"{{ template(id: "{builtin}") {{ id }} }}"#), readable_by_both, Own),
         row("templateExport", format!(r#"{{ templateExport(id: "{builtin}") {{ key }} }}"#), readable_by_both, Own),

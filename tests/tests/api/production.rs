@@ -74,6 +74,7 @@ async fn every_response_that_carries_a_token_is_never_stored() -> TestResult {
     let refresh =
         app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": login.body["refresh_token"].as_str() })).await;
     let owner = crate::helpers::member(email, &login.body);
+    app.mark_verified(&owner).await;
 
     let invitee = unique_email("reviewer");
     let invited = app

@@ -243,6 +243,7 @@ async fn full_cycle(words: &Words) -> BrowserResult {
         )
         .await;
     let buyer = crate::helpers::member(buyer_email.clone(), &signup.body);
+    app.mark_verified(&buyer).await;
     let (supplier_id, contact) = app.create_supplier(&buyer, "Browser Parts", 1).await;
     let campaign = app.create_campaign(&buyer, &[supplier_id], Some(1)).await;
     let assessment = campaign["assessments"][0]["id"].as_str().unwrap_or_default().to_owned();

@@ -26,6 +26,10 @@ const NO_TENANT_DATA: &[(&str, &str)] = &[
     ("/invitations/{token}", "the token is the credential"),
     ("/invitations/{token}/link", "the token is the credential"),
     ("/join/{token}", "the token is the credential"),
+    ("/reset/{token}", "the token is the credential"),
+    ("/verify/{token}", "the token is the credential"),
+    // Answers the same for every address (see `password_reset`).
+    ("/forgot-password", "the same answer whatever the address"),
     // Writes that create in the caller's own organization only.
     ("/suppliers/import", "imports into the caller's organization"),
     ("/settings/invitations", "invites into the caller's organization"),

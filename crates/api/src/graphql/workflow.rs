@@ -390,6 +390,14 @@ impl WorkflowMutation {
         Ok(true)
     }
 
+    /// Mails the signed-in user a new link that verifies their address (REST
+    /// `POST /api/v1/me/verify-email`), at most 3 an hour: `true`; `false` (no mail) when
+    /// the address is verified already.
+    async fn resend_verification_mail(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let (k, t) = caller(ctx)?;
+        kensa_domain::auth::verification::resend(k, t).await.map_err(gql)
+    }
+
     /// Upload evidence as base64 (GraphQL bodies are capped at 8 MiB, so files up to about
     /// 6 MiB; larger ones through the REST multipart upload). Same checks as REST.
     // Each argument is a GraphQL argument of the mutation.

@@ -296,7 +296,7 @@ pub async fn cancel(
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/resend-invitation", operation_id = "resendInvitation", tag = "assessments",
     security(("bearer" = [])), params(IdempotencyHeader, ("id" = Uuid, Path, description = "The assessment's id")),
     responses((status = 202, description = "The mail is queued"),
-              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "`forbidden` for the role; `email_unverified` until the organization's owner verified their address", body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`invalid_transition`: the assessment is no longer open, or `supplier_deleted`", body = Problem, content_type = "application/problem+json")))]
 pub async fn resend(
     state: web::Data<AppState>,

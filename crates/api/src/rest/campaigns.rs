@@ -29,7 +29,7 @@ pub struct CampaignPage {
     request_body = CampaignInput,
     params(IdempotencyHeader), responses((status = 201, description = "The campaign", body = Campaign,
                   headers(("Location" = String, description = "`/api/v1/campaigns/{id}`"))),
-              (status = 403, body = Problem, content_type = "application/problem+json")))]
+              (status = 403, description = "`forbidden` for the role; `email_unverified` until the organization's owner verified their address", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     state: web::Data<AppState>,
     auth: Auth,

@@ -71,7 +71,7 @@ pub async fn update_settings(
     request_body = OpenReviewInput,
     responses((status = 201, description = "The new assessment", body = Assessment,
                   headers(("Location" = String, description = "`/api/v1/assessments/{id}`"))),
-              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "`forbidden` for the role; `email_unverified` until the organization's owner verified their address", body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`review_already_open`", body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]

@@ -67,7 +67,7 @@ pub async fn get(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) 
 #[utoipa::path(post, path = "/api/v1/deliveries/{id}/resend", operation_id = "resendDelivery", tag = "deliveries",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "The delivery's id")),
     responses((status = 200, description = "The delivery, pending again", body = Delivery),
-              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "`forbidden` for the role; `email_unverified` until the organization's owner verified their address", body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`invalid_transition`: not dead", body = Problem, content_type = "application/problem+json")))]
 pub async fn resend(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {

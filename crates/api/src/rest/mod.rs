@@ -1,6 +1,7 @@
 //! REST routes under `/api/v1`. Every resource answers 405 (problem+json) for methods it
 //! does not serve.
 
+pub mod account;
 pub mod api_keys;
 pub mod assessments;
 pub mod audit;
@@ -57,6 +58,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::delete().to(sessions::end_others)),
             )
             .service(resource("/me/sessions/{id}").route(web::delete().to(sessions::end)))
+            .service(resource("/auth/password-reset").route(web::post().to(account::request_reset)))
+            .service(resource("/auth/password-reset/{token}").route(web::post().to(account::reset_password)))
+            .service(resource("/auth/verify-email/{token}").route(web::post().to(account::verify_email)))
+            .service(resource("/me/verify-email").route(web::post().to(account::resend_verification)))
             .service(resource("/api-keys").route(web::get().to(api_keys::list)).route(web::post().to(api_keys::create)))
             .service(resource("/api-keys/{id}").route(web::delete().to(api_keys::revoke)))
             .service(resource("/users").route(web::get().to(users::list)))

@@ -51,7 +51,7 @@ pub struct InviteRequest {
     request_body = InviteRequest,
     params(IdempotencyHeader), responses((status = 201, description = "Invited; the mail is queued", body = Invitation,
                   headers(("Location" = String, description = "`/api/v1/users/invitations/{id}`"))),
-              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "`forbidden` for the role; `email_unverified` until the organization's owner verified their address", body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`email_taken`: the address is already a member of the organization", body = Problem,
                   content_type = "application/problem+json")))]
 pub async fn invite(

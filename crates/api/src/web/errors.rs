@@ -9,12 +9,13 @@ use actix_web::middleware::Next;
 use maud::html;
 
 use super::context;
-use super::i18n::Texts;
+use super::i18n::Lang;
 use super::layout;
 use crate::error::PROBLEM_CONTENT_TYPE;
 
 /// The title and text of an error page, by the problem's code and status.
-pub fn explain(t: &'static Texts, status: StatusCode, code: &str) -> (&'static str, &'static str) {
+pub fn explain(lang: Lang, status: StatusCode, code: &str) -> (&'static str, &'static str) {
+    let t = lang.texts();
     match code {
         "invitation_used" => (t.link_used_title, t.link_used_body),
         "invitation_revoked" => (t.link_revoked_title, t.link_revoked_body),
@@ -22,6 +23,7 @@ pub fn explain(t: &'static Texts, status: StatusCode, code: &str) -> (&'static s
         "csrf_failed" => (t.csrf_title, t.csrf_body),
         "too_many_requests" => (t.error_title, t.too_many_attempts),
         "session_revoked" => (t.signed_out_title, t.signed_out_body),
+        "email_unverified" => (lang.account().unverified_title, lang.account().unverified_body),
         _ => match status {
             StatusCode::NOT_FOUND => (t.not_found_title, t.not_found_body),
             StatusCode::FORBIDDEN => (t.forbidden_title, t.forbidden_body),
@@ -86,7 +88,7 @@ pub async fn page_layer(
         Err(e) => return Ok(ServiceResponse::new(http_req, actix_web::ResponseError::error_response(&e))),
     };
     let t = w.t();
-    let (title, text) = explain(t, status, &code);
+    let (title, text) = explain(w.lang, status, &code);
     let page = layout::page(
         &w,
         title,

@@ -63,6 +63,9 @@ pub fn page(w: &Web, title: &str, body: Markup) -> Markup {
                 a.skip href="#main" { (t.skip_to_content) }
                 (nav(w))
                 main #main tabindex="-1" {
+                    @if w.session.as_ref().and_then(|s| s.tenant.principal()).is_some_and(|me| !me.organization.verified) {
+                        (notice("info", w.lang.account().unverified_banner))
+                    }
                     h1 { (title) }
                     (body)
                 }

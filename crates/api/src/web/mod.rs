@@ -21,8 +21,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, Resource, web};
 
 use pages::{
-    account, assessment, assessments, campaigns, claims, comparison, invitations, mfa, session, settings, suppliers,
-    upload,
+    account, assessment, assessments, campaigns, claims, comparison, invitations, mfa, recovery, session, settings,
+    suppliers, upload,
 };
 
 async fn method_not_allowed() -> Result<HttpResponse, crate::error::ApiError> {
@@ -51,6 +51,9 @@ pub const PAGE_PATHS: &[&str] = &[
     "/sign-in/mfa",
     "/sign-in/mfa/enrol",
     "/sign-out",
+    "/forgot-password",
+    "/reset/{token}",
+    "/verify/{token}",
     "/language/{lang}",
     "/invitations/{token}",
     "/invitations/{token}/link",
@@ -94,6 +97,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/sign-in/mfa").route(web::post().to(mfa::verify)))
         .service(page("/sign-in/mfa/enrol").route(web::post().to(mfa::enrol)))
         .service(page("/sign-out").route(web::post().to(session::sign_out)))
+        .service(
+            page("/forgot-password")
+                .route(web::get().to(recovery::forgot))
+                .route(web::post().to(recovery::forgot_submit)),
+        )
+        .service(
+            page("/reset/{token}")
+                .route(web::get().to(recovery::reset_page))
+                .route(web::post().to(recovery::reset_submit)),
+        )
+        .service(
+            page("/verify/{token}")
+                .route(web::get().to(recovery::verify_page))
+                .route(web::post().to(recovery::verify_submit)),
+        )
         .service(page("/language/{lang}").route(web::get().to(session::language)))
         .service(
             page("/invitations/{token}")

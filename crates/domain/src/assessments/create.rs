@@ -46,6 +46,8 @@ pub(crate) async fn create_many(
     schedule: &Schedule,
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<assessments::Model>> {
+    // Every assessment created here mails its supplier.
+    crate::auth::verification::ensure_may_mail(conn, ctx.org_id().0).await?;
     let mut rows = Vec::with_capacity(new.len());
     let (mut invitations, mut mails, mut events_out, mut events) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for n in new {

@@ -399,8 +399,11 @@ async fn accept_new(k: &Kensa, token: &str, input: AcceptNew, meta: &RequestMeta
         },
     )
     .await?;
+    // Accepting as the very address the invitation was mailed to proves it (a colleague at
+    // the same domain is linked too, but their own address is still unproven).
+    let proven = u.invitation.email.trim().eq_ignore_ascii_case(valid.email());
     let txn = k.begin_write().await?;
-    let session = auth::create_account(k, &txn, valid, meta).await?;
+    let session = auth::create_account(k, &txn, valid, proven, meta).await?;
     let who = Acceptor {
         org: session.organization.id,
         user: Some(session.user.id),
@@ -410,6 +413,9 @@ async fn accept_new(k: &Kensa, token: &str, input: AcceptNew, meta: &RequestMeta
     };
     let claim = link_or_claim(&txn, &u, who, now).await?;
     txn.commit().await?;
+    if !proven {
+        k.wake_worker();
+    }
     match claim {
         None => Ok(Acceptance::Linked(session)),
         Some(claim_id) => {
@@ -521,6 +527,7 @@ pub(crate) async fn queue_mail(
     resent: bool,
     now: DateTime<Utc>,
 ) -> DomainResult<Option<supplier_invitations::Model>> {
+    crate::auth::verification::ensure_may_mail(conn, assessment.buyer_organization_id).await?;
     if assessment.supplier_organization_id.is_some() {
         let resent_at = resent.then_some(now);
         let job = Job::AssessmentNoticeMail { assessment_id: assessment.id, resent_at };

@@ -2,16 +2,19 @@
 
 pub mod browser;
 pub mod hash_pool;
+pub mod mail_links;
 pub mod mfa;
 pub mod notice;
 pub mod password;
 pub mod policy;
 pub mod principal_cache;
+pub mod reset;
 mod service;
 pub(crate) mod session;
 pub mod sign_ins;
 pub mod throttle;
 pub mod tokens;
+pub mod verification;
 
 pub use mfa::{LoginOutcome, MfaChallenge};
 pub use service::{LoginInput, SignupInput, authenticate, login, logout, refresh, signup};

@@ -45,6 +45,12 @@ pub(crate) struct ValidSignup {
 }
 crate::redacted_debug!(ValidSignup { org_name, name, email, locale } secret { password_hash });
 
+impl ValidSignup {
+    pub(crate) fn email(&self) -> &str {
+        self.email.as_str()
+    }
+}
+
 const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Reserves one anonymous account creation (sign-up or accepting an invitation as a new
@@ -81,14 +87,18 @@ pub(crate) async fn validate_signup(k: &Kensa, input: SignupInput) -> DomainResu
 }
 
 /// Creates the organization and its owner inside `conn`'s transaction and signs them in.
+/// `proven`: the owner came through a link mailed to this very address, so it and the
+/// organization are verified; otherwise a verification mail is queued and the organization
+/// mails no one until the owner follows it.
 pub(crate) async fn create_account(
     k: &Kensa,
     conn: &crate::WriteTx,
     valid: ValidSignup,
+    proven: bool,
     meta: &RequestMeta,
 ) -> DomainResult<Session> {
     let now = k.now();
-    let org = users_repo::insert_organization(conn, &valid.org_name).await?;
+    let org = users_repo::insert_organization(conn, &valid.org_name, proven).await?;
     let user = users_repo::insert(
         conn,
         NewUser {
@@ -98,6 +108,7 @@ pub(crate) async fn create_account(
             password_hash: valid.password_hash,
             role: Role::Owner,
             locale: valid.locale,
+            email_verified: proven,
         },
     )
     .await
@@ -115,6 +126,9 @@ pub(crate) async fn create_account(
         },
     )
     .await?;
+    if !proven {
+        super::verification::queue(conn, user.id, now).await?;
+    }
     session::start(k, conn, user, meta, now).await
 }
 
@@ -124,8 +138,9 @@ pub async fn signup(k: &Kensa, input: SignupInput, meta: &RequestMeta) -> Domain
     reserve_account_creation(k, meta).await?;
     let valid = validate_signup(k, input).await?;
     let txn = k.begin_write().await?;
-    let session = create_account(k, &txn, valid, meta).await?;
+    let session = create_account(k, &txn, valid, false, meta).await?;
     txn.commit().await?;
+    k.wake_worker();
     Ok(session)
 }
 

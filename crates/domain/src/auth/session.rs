@@ -111,8 +111,9 @@ mod tests {
                 locale: crate::users::model::Locale::Ja,
                 active: true,
                 created_at: now,
+                email_verified: false,
             },
-            organization: Organization { id: Uuid::nil(), name: "Acme".into(), created_at: now },
+            organization: Organization { id: Uuid::nil(), name: "Acme".into(), created_at: now, verified: false },
         };
         let printed = format!("{session:?}");
         assert!(!printed.contains("secret-value"), "{printed}");

@@ -259,14 +259,14 @@ async fn end_many(k: &Kensa, ctx: &TenantCtx, ids: Vec<Uuid>) -> DomainResult<()
     Ok(())
 }
 
-/// Ends every sign-in of the user (after a password reset) in `conn`'s transaction; returns
-/// the ids, whose principal-cache entries the caller clears after committing.
+/// Ends every sign-in of the user (after a password reset) in `conn`'s transaction; the
+/// caller clears the user's principal-cache entries after committing.
 pub(crate) async fn close_all_of_user(
     conn: &WriteTx,
     user_id: Uuid,
     now: DateTime<Utc>,
     reason: EndReason,
-) -> DomainResult<Vec<Uuid>> {
+) -> DomainResult<()> {
     let ids: Vec<Uuid> = sign_ins::Entity::find()
         .filter(sign_ins::Column::UserId.eq(user_id))
         .filter(sign_ins::Column::EndedAt.is_null())
@@ -275,10 +275,10 @@ pub(crate) async fn close_all_of_user(
         .into_tuple()
         .all(conn)
         .await?;
-    for id in &ids {
-        close(conn, *id, now, reason).await?;
+    for id in ids {
+        close(conn, id, now, reason).await?;
     }
-    Ok(ids)
+    Ok(())
 }
 
 /// Deletes at most 1,000 sign-ins that ended (or were last used) longer than

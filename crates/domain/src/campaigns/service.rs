@@ -110,6 +110,7 @@ fn validate(input: &CampaignInput, today: NaiveDate) -> Vec<FieldError> {
 #[instrument(skip_all, fields(org = %editor.tenant().org_id(), suppliers = input.supplier_ids.len()))]
 pub async fn create(k: &Kensa, editor: EditorCtx<'_>, input: CampaignInput) -> DomainResult<Campaign> {
     let ctx = editor.tenant();
+    crate::auth::verification::ensure_may_mail(&k.db, ctx.org_id().0).await?;
     let mut errors = validate(&input, k.today());
     let template = crate::templates::repo::find_visible(&k.db, ctx, input.template_id).await?;
     if template.is_none() {

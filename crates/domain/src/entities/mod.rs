@@ -12,6 +12,7 @@ pub mod audit_events;
 pub mod browser_sessions;
 pub mod campaigns;
 pub mod comparison_rows;
+pub mod email_tokens;
 pub mod evidence;
 pub mod idempotency_keys;
 pub mod jobs;

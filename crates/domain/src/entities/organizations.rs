@@ -7,6 +7,8 @@ pub struct Model {
     pub id: Uuid,
     pub name: String,
     pub created_at: DateTimeUtc,
+    /// When its owner proved their address; until then it cannot mail anyone outside it.
+    pub verified_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

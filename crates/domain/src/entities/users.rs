@@ -15,10 +15,12 @@ pub struct Model {
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When the user followed a link mailed to their address (or joined through one).
+    pub email_verified_at: Option<DateTimeUtc>,
 }
 
 // The password hash stays out of logs: it is what an offline guesser needs.
-crate::redacted_debug!(Model { id, organization_id, email, name, role, locale, active, created_at, updated_at } secret { password_hash });
+crate::redacted_debug!(Model { id, organization_id, email, name, role, locale, active, created_at, updated_at, email_verified_at } secret { password_hash });
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}

@@ -48,6 +48,18 @@ pub enum Job {
         user_agent: Option<String>,
         at: DateTime<Utc>,
     },
+    /// Mail a user a link that verifies their address (the link is made when it is sent;
+    /// nothing is sent once the address is verified).
+    EmailVerificationMail { user_id: Uuid, requested_at: DateTime<Utc> },
+    /// Mail a user a password-reset link (made when it is sent, ending the older ones).
+    PasswordResetMail { user_id: Uuid, requested_at: DateTime<Utc> },
+    /// Tell a user their password was changed with a reset link, and from where.
+    PasswordChangedMail {
+        user_id: Uuid,
+        /// The client address the reset came from.
+        address: String,
+        at: DateTime<Utc>,
+    },
     /// Tell one of the buyer's owners or admins that an invitation was claimed by someone
     /// other than the invited contact.
     SupplierClaimMail { claim_id: Uuid, user_id: Uuid },
@@ -70,7 +82,7 @@ pub enum Job {
 
 impl Job {
     /// Every kind, as stored in `jobs.kind` (a test checks them against serde's tags).
-    pub const KINDS: [&'static str; 9] = [
+    pub const KINDS: [&'static str; 12] = [
         "user_invitation_mail",
         "assessment_invitation_mail",
         "assessment_notice_mail",
@@ -80,6 +92,9 @@ impl Job {
         "event_mail",
         "webhook_delivery",
         "new_sign_in_notice_mail",
+        "email_verification_mail",
+        "password_reset_mail",
+        "password_changed_mail",
     ];
 
     /// The `kind` column.
@@ -94,6 +109,9 @@ impl Job {
             Job::EventMail { .. } => Self::KINDS[6],
             Job::WebhookDelivery { .. } => Self::KINDS[7],
             Job::NewSignInNoticeMail { .. } => Self::KINDS[8],
+            Job::EmailVerificationMail { .. } => Self::KINDS[9],
+            Job::PasswordResetMail { .. } => Self::KINDS[10],
+            Job::PasswordChangedMail { .. } => Self::KINDS[11],
         }
     }
 
@@ -125,6 +143,10 @@ impl Job {
             Job::Event { event } => format!("{kind}:{}", event.key()),
             Job::EventMail { event, to, .. } => format!("{kind}:{}:{}", event.key(), to.to_lowercase()),
             Job::WebhookDelivery { endpoint_id, event_key, .. } => format!("{kind}:{endpoint_id}:{event_key}"),
+            // Each request is its own step (the callers throttle them).
+            Job::EmailVerificationMail { user_id, requested_at: at }
+            | Job::PasswordResetMail { user_id, requested_at: at }
+            | Job::PasswordChangedMail { user_id, at, .. } => format!("{kind}:{user_id}:{}", at.timestamp_micros()),
         }
     }
 
@@ -169,6 +191,9 @@ mod tests {
                 event_key: format!("sent:{id}"),
                 body: "{}".into(),
             },
+            Job::EmailVerificationMail { user_id: id, requested_at: at },
+            Job::PasswordResetMail { user_id: id, requested_at: at },
+            Job::PasswordChangedMail { user_id: id, address: "203.0.113.9".into(), at },
         ]
     }
 

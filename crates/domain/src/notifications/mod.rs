@@ -4,6 +4,7 @@
 //! exist when the mail goes out (a fresh invitation token, of which only the hash is stored).
 //! The worker turns the result into text (`kensa_worker::mail::templates`) and sends it.
 
+pub mod account;
 pub mod assessment;
 pub mod event_mail;
 pub mod events;

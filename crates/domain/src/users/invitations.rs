@@ -92,6 +92,8 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
             password_hash,
             role,
             locale,
+            // The invitation was mailed to this address: following it proved it.
+            email_verified: true,
         },
     )
     .await

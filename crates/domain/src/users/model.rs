@@ -127,6 +127,9 @@ pub struct User {
     pub locale: Locale,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// Whether the user proved their address (followed a link mailed to it, or joined
+    /// through one).
+    pub email_verified: bool,
 }
 
 impl User {
@@ -140,6 +143,7 @@ impl User {
             locale: Locale::try_from(row.locale.as_str())?,
             active: row.active,
             created_at: row.created_at,
+            email_verified: row.email_verified_at.is_some(),
         })
     }
 }
@@ -151,11 +155,15 @@ pub struct Organization {
     pub id: Uuid,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// Whether its owner verified their address. Until then the organization can explore
+    /// but mails no one outside it (campaigns, supplier and user invitations: 403
+    /// `email_unverified`).
+    pub verified: bool,
 }
 
 impl From<organizations::Model> for Organization {
     fn from(row: organizations::Model) -> Self {
-        Self { id: row.id, name: row.name, created_at: row.created_at }
+        Self { id: row.id, name: row.name, created_at: row.created_at, verified: row.verified_at.is_some() }
     }
 }
 

@@ -60,6 +60,8 @@ pub(crate) struct NewUser<'a> {
     pub password_hash: String,
     pub role: Role,
     pub locale: super::model::Locale,
+    /// The address is proven already (the user joins through a link mailed to it).
+    pub email_verified: bool,
 }
 
 /// Returns the raw database error so callers can tell a taken email (unique index) apart.
@@ -76,13 +78,25 @@ pub(crate) async fn insert(conn: &crate::WriteTx, new: NewUser<'_>) -> Result<us
         active: true,
         created_at: now,
         updated_at: now,
+        email_verified_at: new.email_verified.then_some(now),
     };
     users::Entity::insert(users::ActiveModel::from(row.clone())).exec_without_returning(conn).await?;
     Ok(row)
 }
 
-pub(crate) async fn insert_organization(conn: &crate::WriteTx, name: &str) -> DomainResult<organizations::Model> {
-    let row = organizations::Model { id: Uuid::now_v7(), name: name.to_owned(), created_at: conn.now() };
+/// `verified`: its owner's address is proven already (see [`NewUser::email_verified`]).
+pub(crate) async fn insert_organization(
+    conn: &crate::WriteTx,
+    name: &str,
+    verified: bool,
+) -> DomainResult<organizations::Model> {
+    let now = conn.now();
+    let row = organizations::Model {
+        id: Uuid::now_v7(),
+        name: name.to_owned(),
+        created_at: now,
+        verified_at: verified.then_some(now),
+    };
     organizations::Entity::insert(organizations::ActiveModel::from(row.clone())).exec_without_returning(conn).await?;
     Ok(row)
 }

@@ -49,6 +49,7 @@ pub struct InviteInput {
 #[instrument(skip_all, fields(org = %admin.tenant().org_id()))]
 pub async fn invite(k: &Kensa, admin: AdminCtx<'_>, input: InviteInput) -> DomainResult<Invitation> {
     let ctx = admin.tenant();
+    crate::auth::verification::ensure_may_mail(&k.db, ctx.org_id().0).await?;
     let mut v = Validator::default();
     let email = v.check(EmailAddress::parse("email", &input.email));
     let role = v.check(input.role.parse::<Role>().map_err(|_| {

@@ -51,7 +51,12 @@ async fn an_event_reaches_each_active_subscribed_endpoint_once_with_a_stable_id(
     let k = kensa(dir.path()).await?;
     let (org, other) = (Uuid::now_v7(), Uuid::now_v7());
     for id in [org, other] {
-        let row = organizations::ActiveModel { id: Set(id), name: Set("Org".into()), created_at: Set(k.now()) };
+        let row = organizations::ActiveModel {
+            id: Set(id),
+            name: Set("Org".into()),
+            created_at: Set(k.now()),
+            verified_at: Set(Some(k.now())),
+        };
         organizations::Entity::insert(row).exec_without_returning(&k.db).await?;
     }
     let submitted = EventType::AssessmentSubmitted;

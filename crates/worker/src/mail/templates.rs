@@ -7,6 +7,7 @@
 //! function writes its content once with [`Compose`], which renders the text and HTML parts.
 
 use chrono::{DateTime, Utc};
+use kensa_domain::notifications::account::{AccountLinkMail, PasswordChanged};
 use kensa_domain::notifications::assessment::AssessmentMail;
 use kensa_domain::notifications::login_failure::{LoginNotice, NewSignInNotice};
 use kensa_domain::notifications::supplier_claim::ClaimMail;
@@ -179,6 +180,84 @@ pub fn new_sign_in(n: &NewSignInNotice) -> OutgoingMail {
             "If that was you, nothing needs doing. If not, end that sign-in on your account page, change your password and turn on two-factor authentication.",
         )
         .link("サインインの一覧を確認する", "Review your sign-ins", &n.sessions_url)
+        .mail(&n.to, subject, None)
+}
+
+/// "Verify your address": the link sent at sign-up (or when the user asks again).
+pub fn verify_email(m: &AccountLinkMail) -> OutgoingMail {
+    let expires = utc(m.expires_at);
+    let subject = if m.locale == "en" {
+        "Kensa: verify your email address / メールアドレスの確認"
+    } else {
+        "【Kensa】メールアドレスの確認 / Verify your email address"
+    };
+    Compose::new(&m.locale)
+        .para(
+            "Kensa へのご登録ありがとうございます。このアドレスがあなたのものであることを確認させてください。\n\
+             確認が済むまで、取引先へのチェックシート送付や招待はできません。",
+            "Thank you for signing up to Kensa. Please confirm that this address is yours.\n\
+             Until you do, your organization cannot send check sheets or invitations.",
+        )
+        .fact("アカウント", "Account", &m.to, &m.to)
+        .link(
+            format!("次のリンクを開いて確認してください（{expires} まで有効、1 回のみ使用可）"),
+            format!("Open this link to verify it (valid until {expires}, single use)"),
+            &m.link,
+        )
+        .para("心当たりがない場合は、このメールを破棄してください。", "If you did not sign up, ignore this mail.")
+        .mail(&m.to, subject, None)
+}
+
+/// "Reset your password": the link asked for on the sign-in page.
+pub fn password_reset(m: &AccountLinkMail) -> OutgoingMail {
+    let expires = utc(m.expires_at);
+    let subject = if m.locale == "en" {
+        "Kensa: reset your password / パスワードの再設定"
+    } else {
+        "【Kensa】パスワードの再設定 / Reset your password"
+    };
+    Compose::new(&m.locale)
+        .para(
+            "Kensa のあなたのアカウントについて、パスワードの再設定が依頼されました。",
+            "Someone asked to reset the password of your Kensa account.",
+        )
+        .fact("アカウント", "Account", &m.to, &m.to)
+        .link(
+            format!("次のリンクから新しいパスワードを設定してください（{expires} まで有効、1 回のみ使用可）"),
+            format!("Set a new password with this link (valid until {expires}, single use)"),
+            &m.link,
+        )
+        .para(
+            "ご自身で依頼していない場合は、このメールを破棄してください。パスワードは変更されません。",
+            "If you did not ask for this, ignore this mail: your password stays as it is.",
+        )
+        .mail(&m.to, subject, None)
+}
+
+/// "Your password was changed", with when and from where, and what to do if it was not
+/// the recipient. It carries no link that signs anyone in.
+pub fn password_changed(n: &PasswordChanged) -> OutgoingMail {
+    let at = utc(n.at);
+    let subject = if n.locale == "en" {
+        "Kensa: your password was changed / パスワード変更のお知らせ"
+    } else {
+        "【Kensa】パスワード変更のお知らせ / Your password was changed"
+    };
+    Compose::new(&n.locale)
+        .para(
+            "Kensa のあなたのアカウントのパスワードが、再設定リンクによって変更されました。\n\
+             すべての端末でサインアウトしました。新しいパスワードでサインインしてください。",
+            "The password of your Kensa account was changed with a reset link.\n\
+             Every session was signed out: sign in with the new password.",
+        )
+        .fact("アカウント", "Account", &n.to, &n.to)
+        .fact("変更日時", "Changed at", &at, &at)
+        .fact("接続元", "From address", &n.address, &n.address)
+        .link(
+            "ご自身の操作でない場合は、すぐに次のページからパスワードを再設定し、管理者に連絡してください",
+            "If this was not you, reset your password at once on this page and tell your administrator",
+            &n.reset_url,
+        )
         .mail(&n.to, subject, None)
 }
 

@@ -8,6 +8,7 @@ pub mod comparison;
 pub mod invitations;
 pub mod mfa;
 pub mod radar;
+pub mod recovery;
 pub mod session;
 pub mod settings;
 pub mod suppliers;

@@ -58,6 +58,7 @@ fn form(w: &Web, next: &str, email: &str, errors: &[FieldError], failure: Option
             (Input::new("password", t.password).kind("password").autocomplete("current-password").render(w.lang, errors))
             p { button type="submit" { (t.sign_in) } }
         }
+        p { a href="/forgot-password" { (w.lang.account().forgot_link) } }
     }
 }
 

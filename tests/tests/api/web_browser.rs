@@ -350,6 +350,14 @@ async fn full_cycle(words: &Words) -> BrowserResult {
     let status = app.get(&format!("/api/v1/assessments/{assessment}"), Some(&buyer.access_token)).await;
     assert_eq!(status.body["status"], "accepted");
 
+    // The buyer's own account: its sign-ins, and setting up a second factor (the QR code).
+    reviewer.goto(&app.url("/account")).await?;
+    reviewer.wait().for_element(Locator::Css("#sessions-heading")).await?;
+    album.page(&reviewer, "account").await?;
+    click(&reviewer, "form[action='/account/mfa'] button[type=submit]").await?;
+    reviewer.wait().for_element(Locator::Css("figure.qr svg")).await?;
+    album.page(&reviewer, "mfa-enrolment").await?;
+
     supplier.close().await?;
     reviewer.close().await?;
     let _ = tokio::fs::remove_dir_all(&dir).await;

@@ -57,8 +57,8 @@ const INVALID_CODE: DomainError =
 pub struct TotpEnrolment {
     /// Base32; for apps that cannot scan the URI.
     pub secret: String,
-    /// `otpauth://totp/Kensa:<email>?secret=…&issuer=Kensa&algorithm=SHA1&digits=6&period=30`,
-    /// usually shown as a QR code.
+    /// `otpauth://totp/Kensa:<email>?secret=…&issuer=Kensa` (SHA-1, 6 digits and 30 s are
+    /// the URI's defaults), usually shown as a QR code.
     pub otpauth_uri: String,
 }
 crate::redacted_debug!(TotpEnrolment {} secret { secret, otpauth_uri });

@@ -60,7 +60,7 @@ fn sessions_section(w: &Web, sessions: &[SignIn]) -> Markup {
     html! {
         section.card aria-labelledby="sessions-heading" {
             h2 #sessions-heading { (a.sessions_title) }
-            div.table-wrap { table {
+            div.table-wrap { table.sessions {
                 thead { tr {
                     th scope="col" { (a.device) }
                     th scope="col" { (a.address) }

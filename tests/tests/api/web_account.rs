@@ -128,3 +128,56 @@ async fn the_account_page_turns_two_factors_on_and_off_and_ends_other_sign_ins()
     assert_eq!(visitor.get("/account").await.status, StatusCode::OK, "this browser stays signed in");
     Ok(())
 }
+
+#[tokio::test]
+async fn owners_set_the_security_policy_and_manage_api_keys_in_the_settings() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Pages Settings").await;
+    let mut visitor = english(&app).await;
+    visitor.sign_in(&owner.email, PASSWORD).await;
+    let page = visitor.get("/settings").await;
+    assert!(page.html.contains("Account security policy") && page.html.contains("API keys"), "{}", page.html);
+    let csrf = page.csrf();
+    let bad = visitor
+        .post("/settings/security", &[("_csrf", &csrf), ("session_idle_minutes", "1"), ("session_lifetime_days", "30")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("aria-invalid=\"true\""), "{}", bad.html);
+    let saved = visitor
+        .post(
+            "/settings/security",
+            &[
+                ("_csrf", &csrf),
+                ("mfa_required_for_admins", "1"),
+                ("session_idle_minutes", "60"),
+                ("session_lifetime_days", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let settings = app.get("/api/v1/organization/settings", Some(&owner.access_token)).await;
+    assert_eq!(
+        (
+            &settings.body["mfa_required"],
+            &settings.body["mfa_required_for_admins"],
+            &settings.body["session_idle_minutes"]
+        ),
+        (&json!(false), &json!(true), &json!(60))
+    );
+
+    let created =
+        visitor.post("/settings/api-keys", &[("_csrf", &csrf), ("name", "ERP"), ("scope", "read_only")]).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.html);
+    let marker = "id=\"new-key\">";
+    let start = created.html.find(marker).ok_or("no key shown")? + marker.len();
+    let key: String = created.html[start..].chars().take_while(|c| *c != '<').collect();
+    assert!(key.starts_with("kensa_live_"), "{key}");
+    assert_eq!(app.get("/api/v1/suppliers", Some(&key)).await.status, StatusCode::OK);
+    let listed = app.get("/api/v1/api-keys", Some(&owner.access_token)).await;
+    let id = listed.body["data"][0]["id"].as_str().ok_or("id")?.to_owned();
+    assert!(!visitor.get("/settings").await.html.contains(&key), "shown once only");
+    let revoked = visitor.post(&format!("/settings/api-keys/{id}/revoke"), &[("_csrf", &csrf)]).await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    app.get("/api/v1/suppliers", Some(&key)).await.assert_problem(401, "invalid_token");
+    Ok(())
+}

@@ -34,6 +34,8 @@ const NO_TENANT_DATA: &[(&str, &str)] = &[
     ("/suppliers/import", "imports into the caller's organization"),
     ("/settings/invitations", "invites into the caller's organization"),
     ("/settings/organization", "the caller's organization's settings"),
+    ("/settings/security", "the caller's organization's settings"),
+    ("/settings/api-keys", "creates in the caller's organization"),
     // The caller's own account: its second factor and its own sign-ins.
     ("/account", "the caller's own account"),
     ("/account/mfa", "the caller's own account"),
@@ -87,6 +89,10 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
     assert!(!claim.is_empty(), "a claim to aim at");
     let me = app.get("/api/v1/me", Some(&buyer.access_token)).await;
     let buyer_user = me.body["user"]["id"].as_str().unwrap_or_default().to_owned();
+    let key = app
+        .post("/api/v1/api-keys", Some(&buyer.access_token), serde_json::json!({ "name": "ERP", "scope": "read_only" }))
+        .await;
+    let buyer_key = key.body["id"].as_str().unwrap_or_default().to_owned();
     let sessions = app.get("/api/v1/me/sessions", Some(&buyer.access_token)).await;
     let buyer_session = sessions.body["data"][0]["id"].as_str().unwrap_or_default().to_owned();
 
@@ -132,6 +138,12 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
         row("/comparison/export", "GET", "/comparison/export?format=csv".into(), Expect::Nothing),
         row("/settings", "GET", "/settings".into(), Expect::Nothing),
         row("/settings/users/{id}", "POST", format!("/settings/users/{buyer_user}"), Expect::NotFound),
+        row(
+            "/settings/api-keys/{id}/revoke",
+            "POST",
+            format!("/settings/api-keys/{buyer_key}/revoke"),
+            Expect::NotFound,
+        ),
         row("/account/sessions/{id}/end", "POST", format!("/account/sessions/{buyer_session}/end"), Expect::NotFound),
     ];
 

@@ -87,6 +87,9 @@ pub const PAGE_PATHS: &[&str] = &[
     "/settings/users/{id}",
     "/settings/invitations",
     "/settings/organization",
+    "/settings/security",
+    "/settings/api-keys",
+    "/settings/api-keys/{id}/revoke",
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -154,5 +157,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/settings").route(web::get().to(settings::show)))
         .service(page("/settings/users/{id}").route(web::post().to(settings::update_user)))
         .service(page("/settings/invitations").route(web::post().to(settings::invite)))
-        .service(page("/settings/organization").route(web::post().to(settings::update_schedule)));
+        .service(page("/settings/organization").route(web::post().to(settings::update_schedule)))
+        .service(page("/settings/security").route(web::post().to(settings::update_security)))
+        .service(page("/settings/api-keys").route(web::post().to(settings::create_api_key)))
+        .service(page("/settings/api-keys/{id}/revoke").route(web::post().to(settings::revoke_api_key)));
 }

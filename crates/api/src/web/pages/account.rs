@@ -103,7 +103,7 @@ async fn render(w: &Web, notice: Option<&str>, error: Option<&str>, status: Stat
     let mfa_status = mfa::status(k, ctx).await?;
     let sessions = sign_ins::list(k, ctx).await?;
     let body = html! {
-        @if let Some(message) = notice { (layout::notice("success", message)) }
+        @if let Some(message) = notice { (layout::notice("ok", message)) }
         (mfa_section(w, &mfa_status, error))
         (sessions_section(w, &sessions))
     };

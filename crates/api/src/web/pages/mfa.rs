@@ -147,7 +147,7 @@ pub async fn enrol(posted: Posted, query: web::Query<NextQuery>) -> ApiResult<Ht
 pub fn recovery_codes(w: &Web, codes: &[String], next: &str) -> HttpResponse {
     let a = w.lang.account();
     let body = html! {
-        (layout::notice("success", a.recovery_intro))
+        (layout::notice("ok", a.recovery_intro))
         ul.recovery-codes { @for code in codes { li { code { (code) } } } }
         p { a.button href=(next) { (a.continue_label) } }
     };

@@ -1,9 +1,12 @@
 //! `/settings`: the organization's members (role change, deactivation), colleague
-//! invitations and the reminder schedule. Every part is the owners' and admins' (the
-//! services refuse anyone else, and so does the page: 403).
+//! invitations, the reminder schedule, the account-security policy (MFA, session limits)
+//! and the API keys. Every part is the owners' and admins' (the services refuse anyone
+//! else, and so does the page: 403).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use kensa_domain::api_keys::{ApiKey, CreatedApiKey, NewApiKey, Scope};
+use kensa_domain::auth::policy::PolicyChange;
 use kensa_domain::chase::schedule::ScheduleOverride;
 use kensa_domain::chase::settings::{self, OrganizationSettings};
 use kensa_domain::ids::UserId;
@@ -28,6 +31,8 @@ const PENDING_SHOWN: u64 = 100;
 const INVITE_FIELDS: [&str; 2] = ["email", "role"];
 const SCHEDULE_FIELDS: [&str; 4] =
     ["reminder_offsets", "overdue_interval_days", "escalation_after_days", "review_lead_days"];
+const SECURITY_FIELDS: [&str; 4] =
+    ["mfa_required", "mfa_required_for_admins", "session_idle_minutes", "session_lifetime_days"];
 
 #[derive(Deserialize)]
 pub struct SettingsQuery {
@@ -40,7 +45,12 @@ pub struct SettingsQuery {
 struct Refused<'a> {
     invite: Option<(&'a Form, Vec<FieldError>)>,
     schedule: Option<(&'a Form, Vec<FieldError>)>,
+    security: Option<(&'a Form, Vec<FieldError>)>,
+    api_key: Option<(&'a Form, Vec<FieldError>)>,
 }
+
+/// A key just made: shown once, above everything else.
+struct NewKey<'a>(&'a CreatedApiKey);
 
 fn role_select(w: &Web, id: &str, selected: Role) -> Markup {
     html! {
@@ -154,11 +164,111 @@ fn schedule(w: &Web, s: &OrganizationSettings, refused: Option<&(&Form, Vec<Fiel
     }
 }
 
+fn security(w: &Web, s: &OrganizationSettings, refused: Option<&(&Form, Vec<FieldError>)>) -> Markup {
+    let t = w.t();
+    let a = w.lang.account();
+    let empty = Vec::new();
+    let errors = refused.map_or(&empty, |r| &r.1);
+    let checked = |name: &str, saved: bool| refused.map_or(saved, |r| r.0.opt(name).is_some());
+    let value = |name: &str, saved: String| refused.map_or(saved, |r| r.0.get(name).to_owned());
+    let idle = value("session_idle_minutes", s.session_idle_minutes.to_string());
+    let lifetime = value("session_lifetime_days", s.session_lifetime_days.to_string());
+    html! {
+        section.card aria-labelledby="security-heading" {
+            h2 #security-heading { (a.policy_title) }
+            (summary(w.lang, t.form_errors, &general_errors(errors, &SECURITY_FIELDS)))
+            form method="post" action="/settings/security" {
+                (csrf_field(w))
+                input type="hidden" name="version" value=(s.version);
+                p { label {
+                    input type="checkbox" name="mfa_required" value="1" checked[checked("mfa_required", s.mfa_required)];
+                    " " (a.policy_mfa_everyone)
+                } }
+                p { label {
+                    input type="checkbox" name="mfa_required_for_admins" value="1"
+                        checked[checked("mfa_required_for_admins", s.mfa_required_for_admins)];
+                    " " (a.policy_mfa_admins)
+                } }
+                (Input::new("session_idle_minutes", a.policy_idle).kind("number").value(&idle).hint(a.policy_idle_hint).render(w.lang, errors))
+                (Input::new("session_lifetime_days", a.policy_lifetime).kind("number").value(&lifetime).hint(a.policy_lifetime_hint).render(w.lang, errors))
+                p { button type="submit" { (t.save) } }
+            }
+        }
+    }
+}
+
+fn api_keys(w: &Web, keys: &[ApiKey], refused: Option<&(&Form, Vec<FieldError>)>, new: Option<NewKey<'_>>) -> Markup {
+    let t = w.t();
+    let a = w.lang.account();
+    let b = w.lang.buyer();
+    let empty = Vec::new();
+    let errors = refused.map_or(&empty, |r| &r.1);
+    let name = refused.map(|r| r.0.get("name").to_owned()).unwrap_or_default();
+    html! {
+        section.card aria-labelledby="keys-heading" {
+            h2 #keys-heading { (a.keys_title) }
+            @if let Some(NewKey(created)) = new {
+                (layout::notice("ok", a.key_shown_once))
+                p { code.secret #new-key { (created.key) } }
+            }
+            p { (a.keys_lead) }
+            @if !keys.is_empty() {
+                div.table-wrap { table.sessions {
+                    thead { tr {
+                        th scope="col" { (a.key_name) }
+                        th scope="col" { (a.key_scope) }
+                        th scope="col" { (a.key_prefix) }
+                        th scope="col" { (a.last_used) }
+                        th scope="col" { (b.actions) }
+                    } }
+                    tbody { @for k in keys {
+                        tr {
+                            th scope="row" { (k.name) }
+                            td { (k.scope.as_str()) }
+                            td { code { (k.prefix) "…" } }
+                            td { (k.last_used_at.map(|at| layout::datetime(w, at)).unwrap_or_else(|| "—".into())) }
+                            td {
+                                @if k.revoked_at.is_some() { (a.key_revoked) } @else {
+                                    form.inline method="post" action={ "/settings/api-keys/" (k.id) "/revoke" } {
+                                        (csrf_field(w))
+                                        button.danger type="submit" aria-label={ (a.key_revoke) " " (k.name) } { (a.key_revoke) }
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                } }
+            }
+            (summary(w.lang, t.form_errors, &general_errors(errors, &["name", "scope", "expires_at"])))
+            form method="post" action="/settings/api-keys" {
+                (csrf_field(w))
+                (Input::new("name", a.key_name).id("key-name").value(&name).render(w.lang, errors))
+                label for="key-scope" { (a.key_scope) }
+                select #key-scope name="scope" {
+                    @for scope in Scope::ALL { option value=(scope.as_str()) { (scope.as_str()) } }
+                }
+                p { button type="submit" { (a.key_create) } }
+            }
+        }
+    }
+}
+
 async fn render(
     w: &Web,
     cursor: Option<&str>,
     done: Option<&str>,
     refused: Refused<'_>,
+    status: StatusCode,
+) -> ApiResult<HttpResponse> {
+    render_with(w, cursor, done, refused, None, status).await
+}
+
+async fn render_with(
+    w: &Web,
+    cursor: Option<&str>,
+    done: Option<&str>,
+    refused: Refused<'_>,
+    new_key: Option<NewKey<'_>>,
     status: StatusCode,
 ) -> ApiResult<HttpResponse> {
     let ctx = signed_in!(w);
@@ -170,6 +280,7 @@ async fn render(
     let found = users::service::list(k, admin, &page).await?;
     let pending = users::service::pending_invitations(k, admin, PENDING_SHOWN).await?;
     let current = settings::get(k, ctx).await?;
+    let keys = kensa_domain::api_keys::list(k, admin, &PageRequest::parse(Some(MAX_LIMIT), None)?).await?;
     let body = html! {
         (done_notice(w, done))
         section aria-labelledby="members-heading" {
@@ -179,6 +290,8 @@ async fn render(
         }
         (invitations(w, &pending, refused.invite.as_ref()))
         (schedule(w, &current, refused.schedule.as_ref()))
+        (security(w, &current, refused.security.as_ref()))
+        (api_keys(w, &keys.data, refused.api_key.as_ref(), new_key))
     };
     Ok(layout::respond(w, status, layout::page(w, b.settings_title, body)))
 }
@@ -272,4 +385,67 @@ pub async fn update_schedule(posted: Posted) -> ApiResult<HttpResponse> {
         },
     };
     render(&w, None, None, Refused { schedule: Some((&form, errors)), ..Refused::default() }, status).await
+}
+
+fn number<T: std::str::FromStr>(form: &Form, name: &str, errors: &mut Vec<FieldError>) -> Option<T> {
+    let raw = form.opt(name)?;
+    raw.trim()
+        .parse::<T>()
+        .map_err(|_| errors.push(FieldError::new(name, ErrorCode::InvalidValue, "a whole number")))
+        .ok()
+}
+
+/// `POST /settings/security`: the MFA policy and the session limits (unchecked boxes are off).
+pub async fn update_security(posted: Posted) -> ApiResult<HttpResponse> {
+    let Posted { w, form } = posted;
+    let ctx = signed_in!(w);
+    let admin = ctx.admin()?;
+    let version = form.get("version").parse::<i32>().map_or(IfMatch::Any, IfMatch::Version);
+    let mut errors = Vec::new();
+    let change = PolicyChange {
+        mfa_required: Some(form.opt("mfa_required").is_some()),
+        mfa_required_for_admins: Some(form.opt("mfa_required_for_admins").is_some()),
+        session_idle_minutes: number(&form, "session_idle_minutes", &mut errors),
+        session_lifetime_days: number(&form, "session_lifetime_days", &mut errors),
+    };
+    let (errors, status) = if !errors.is_empty() {
+        (errors, StatusCode::UNPROCESSABLE_ENTITY)
+    } else {
+        match settings::update(&w.state.kensa, admin, change.into(), version).await {
+            Ok(_) => return Ok(redirect("/settings?done=settings_saved")),
+            Err(e @ DomainError::Validation(_)) => (field_errors(&e), StatusCode::UNPROCESSABLE_ENTITY),
+            Err(DomainError::PreconditionFailed { .. }) => (
+                vec![FieldError::new("version", ErrorCode::PreconditionFailed, w.lang.buyer().settings_changed)],
+                StatusCode::CONFLICT,
+            ),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    render(&w, None, None, Refused { security: Some((&form, errors)), ..Refused::default() }, status).await
+}
+
+/// `POST /settings/api-keys`: the key is shown on the answer, once.
+pub async fn create_api_key(posted: Posted) -> ApiResult<HttpResponse> {
+    let Posted { w, form } = posted;
+    let ctx = signed_in!(w);
+    let admin = ctx.admin()?;
+    let input = NewApiKey { name: form.get("name").to_owned(), scope: form.get("scope").to_owned(), expires_at: None };
+    match kensa_domain::api_keys::create(&w.state.kensa, admin, input).await {
+        Ok(created) => {
+            render_with(&w, None, None, Refused::default(), Some(NewKey(&created)), StatusCode::CREATED).await
+        }
+        Err(e @ DomainError::Validation(_)) => {
+            let refused = Refused { api_key: Some((&form, field_errors(&e))), ..Refused::default() };
+            render(&w, None, None, refused, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /settings/api-keys/{id}/revoke`
+pub async fn revoke_api_key(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let w = posted.w;
+    let ctx = signed_in!(w);
+    kensa_domain::api_keys::revoke(&w.state.kensa, ctx.admin()?, *id).await?;
+    Ok(redirect("/settings?done=settings_saved"))
 }

@@ -296,11 +296,7 @@ async fn verify(k: &Kensa, user: &users::Model, factor: &SecondFactor, meta: &Re
     };
     if !accepted {
         txn.rollback().await?;
-        let txn = k.begin_write().await?;
-        let details = json!({ "method": factor.method() });
-        audit::record(&txn, NewAuditEvent::by_user(user, "auth.mfa_failed", meta, details)).await?;
-        txn.commit().await?;
-        return Err(INVALID_CODE);
+        return Err(refused(k, user, meta, json!({ "method": factor.method() })).await?);
     }
     if matches!(factor, SecondFactor::RecoveryCode(_)) {
         let left = codes_left(&txn, user.id).await?;
@@ -310,6 +306,20 @@ async fn verify(k: &Kensa, user: &users::Model, factor: &SecondFactor, meta: &Re
     txn.commit().await?;
     k.throttle.reset(&key).await?;
     Ok(())
+}
+
+/// Audits a wrong code (in a transaction of its own: the refused one was rolled back) and
+/// answers the error to give.
+async fn refused(
+    k: &Kensa,
+    user: &users::Model,
+    meta: &RequestMeta,
+    details: serde_json::Value,
+) -> DomainResult<DomainError> {
+    let txn = k.begin_write().await?;
+    audit::record(&txn, NewAuditEvent::by_user(user, "auth.mfa_failed", meta, details)).await?;
+    txn.commit().await?;
+    Ok(INVALID_CODE)
 }
 
 fn not_enabled() -> DomainError {
@@ -552,11 +562,7 @@ async fn confirm_for(k: &Kensa, user: &users::Model, code: &str, meta: &RequestM
     };
     if !accepted {
         txn.rollback().await?;
-        let txn = k.begin_write().await?;
-        let details = json!({ "method": "totp", "enrolment": true });
-        audit::record(&txn, NewAuditEvent::by_user(user, "auth.mfa_failed", meta, details)).await?;
-        txn.commit().await?;
-        return Err(INVALID_CODE);
+        return Err(refused(k, user, meta, json!({ "method": "totp", "enrolment": true })).await?);
     }
     let recovery_codes = replace_recovery_codes(&txn, user.id, now).await?;
     audit::record(&txn, NewAuditEvent::by_user(user, "auth.mfa_enabled", meta, json!({ "method": "totp" }))).await?;

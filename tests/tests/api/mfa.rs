@@ -286,3 +286,53 @@ async fn graphql_enrols_and_turns_off_like_rest() -> TestResult {
     assert_eq!(off.body["data"]["disableTotp"], true, "{}", off.body);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_new_colleague_enrols_before_any_token_when_the_policy_requires_it() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Join Policy").await;
+    let set =
+        app.patch("/api/v1/organization/settings", Some(&owner.access_token), json!({ "mfa_required": true })).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let email = crate::helpers::unique_email("joiner");
+    let invited = app
+        .post("/api/v1/users/invitations", Some(&owner.access_token), json!({ "email": email, "role": "viewer" }))
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
+    app.run_worker().await;
+    let token = app.invitation_token_for(&email);
+    let accepted = app
+        .post(
+            &format!("/api/v1/user-invitations/{token}/accept"),
+            None,
+            json!({ "name": "Joiner", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
+    assert_eq!(accepted.body["enrolment_required"], true, "{}", accepted.body);
+    assert!(accepted.body.get("access_token").is_none(), "no token before enrolment: {}", accepted.body);
+    let t = accepted.body["mfa_ticket"].as_str().ok_or("ticket")?;
+    let enrolment = app.post("/api/v1/auth/mfa/totp", None, json!({ "mfa_ticket": t })).await;
+    let secret = enrolment.body["secret"].as_str().ok_or("secret")?;
+    let done = app
+        .post("/api/v1/auth/mfa/totp/confirm", None, json!({ "mfa_ticket": t, "code": code(&app, secret, 0) }))
+        .await;
+    assert!(done.body["access_token"].is_string(), "{}", done.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_api_key_cannot_change_the_security_policy() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Key Policy").await;
+    let key = app.post("/api/v1/api-keys", Some(&owner.access_token), json!({ "name": "K", "scope": "admin" })).await;
+    let key = key.body["key"].as_str().ok_or("key")?.to_owned();
+    let weaker = app.patch("/api/v1/organization/settings", Some(&key), json!({ "session_lifetime_days": 30 })).await;
+    weaker.assert_problem(403, "forbidden");
+    let schedule = app.patch("/api/v1/organization/settings", Some(&key), json!({ "review_lead_days": 20 })).await;
+    assert_eq!(schedule.status, StatusCode::OK, "the schedule stays an admin key's: {}", schedule.body);
+    let long =
+        app.post("/api/v1/me/mfa/totp/confirm", Some(&owner.access_token), json!({ "code": "1".repeat(65) })).await;
+    long.assert_problem(422, "validation_failed");
+    Ok(())
+}

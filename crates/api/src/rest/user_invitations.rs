@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use kensa_domain::auth::Session;
+use kensa_domain::auth::LoginOutcome;
 use kensa_domain::users::InvitationPreview;
 use kensa_domain::users::invitations::{self, AcceptInput};
 use serde::Deserialize;
@@ -43,12 +43,15 @@ kensa_domain::redacted_debug!(AcceptInvitationRequest { name, locale } secret { 
 
 /// Accept a colleague invitation
 ///
-/// Creates the user with the invited email and role and signs them in. 409 `email_taken`
+/// Creates the user with the invited email and role and signs them in; when the
+/// organization requires a second factor of that role, the answer is instead
+/// `{mfa_required: true, enrolment_required: true, mfa_ticket}` (enrol with it at
+/// `POST /api/v1/auth/mfa/totp`, as at a sign-in). 409 `email_taken`
 /// when the address already has an account (in any organization); 429 and 503 as for
 /// sign-up.
 #[utoipa::path(post, path = "/api/v1/user-invitations/{token}/accept", operation_id = "acceptUserInvitation", tag = "users",
     params(("token" = String, Path, description = "The token of the mailed link")), request_body = AcceptInvitationRequest,
-    responses((status = 201, description = "The user exists and is signed in", body = Session,
+    responses((status = 201, description = "The user exists and is signed in (or must enrol a second factor first)", body = LoginOutcome,
                   headers(("Location" = String, description = "`/api/v1/me`: the new user"))),
               (status = 409, description = "`email_taken`: the address already has an account", body = Problem,
                   content_type = "application/problem+json"),
@@ -65,8 +68,8 @@ pub async fn accept(
     body: JsonBody<AcceptInvitationRequest>,
 ) -> ApiResult<HttpResponse> {
     let input = AcceptInput { name: body.0.name, password: body.0.password, locale: body.0.locale };
-    let session = invitations::accept(&state.kensa, &token, input, &meta.0).await?;
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, "/api/v1/me")).json(session))
+    let outcome = invitations::accept(&state.kensa, &token, input, &meta.0).await?;
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, "/api/v1/me")).json(outcome))
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ crate::web::i18n::texts!(AccountTexts, ACCOUNT_JA, ACCOUNT_EN {
     policy_mfa_everyone: "全員に二要素認証を必須にする", "Require two-factor authentication of everyone";
     policy_mfa_admins: "オーナーと管理者に二要素認証を必須にする", "Require two-factor authentication of owners and admins";
     policy_idle: "無操作でサインアウトするまで（分）", "Sign out after inactivity (minutes)";
-    policy_idle_hint: "5〜10080（既定 480 = 8時間）。", "5 to 10080 (default 480 = 8 hours).";
+    policy_idle_hint: "30〜10080（既定 480 = 8時間）。", "30 to 10080 (default 480 = 8 hours).";
     policy_lifetime: "サインインの有効期間（日）", "Sign-in lifetime (days)";
     policy_lifetime_hint: "1〜30（既定 30）。この期間が過ぎると、使用中でも再度サインインが必要です。", "1 to 30 (default 30): after it, even a sign-in in use must sign in again.";
     keys_title: "API キー", "API keys";

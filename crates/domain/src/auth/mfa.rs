@@ -13,7 +13,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::json;
@@ -40,6 +40,10 @@ const ISSUER: &str = "Kensa";
 /// Code attempts per user, whatever the ticket or address: like passwords, 5 free, then each
 /// attempt waits twice as long as the last (up to 15 minutes).
 pub const CODE_ATTEMPTS: Policy = super::throttle::LOGIN_PER_ACCOUNT_AND_ADDRESS;
+/// Enrolments started per user (each makes a secret and an audit event).
+const ENROLMENTS: Policy = Policy { free: 10, window: std::time::Duration::from_secs(15 * 60), backoff: None };
+/// The longest code or recovery code looked at (a recovery code is 19 characters).
+const MAX_CODE_LENGTH: usize = 64;
 /// Recovery codes: no look-alike characters.
 const RECOVERY_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
 
@@ -112,7 +116,7 @@ pub enum LoginOutcome {
 }
 
 /// Signed in by the first code of an enrolment the policy required.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrolledSession {
     #[serde(flatten)]
@@ -120,6 +124,7 @@ pub struct EnrolledSession {
     /// Shown once.
     pub recovery_codes: Vec<String>,
 }
+crate::redacted_debug!(EnrolledSession { session } secret { recovery_codes });
 
 /// A TOTP code or a recovery code.
 #[derive(Clone)]
@@ -271,6 +276,18 @@ async fn use_recovery_code(conn: &WriteTx, user_id: Uuid, code: &str, now: DateT
     Ok(done.rows_affected == 1)
 }
 
+/// Refuses a code longer than any code is, before anything is counted (GraphQL and REST alike).
+pub fn check_length(field: &str, code: &str) -> DomainResult<()> {
+    if code.len() > MAX_CODE_LENGTH {
+        return Err(DomainError::validation(
+            field,
+            ErrorCode::TooLong,
+            format!("must be at most {MAX_CODE_LENGTH} bytes"),
+        ));
+    }
+    Ok(())
+}
+
 /// Counts one code attempt of the user (429 past the allowance), before the code is looked at.
 async fn reserve_attempt(k: &Kensa, user_id: Uuid, meta: &RequestMeta) -> DomainResult<String> {
     let key = format!("mfa:user:{user_id}");
@@ -322,6 +339,13 @@ async fn refused(
     Ok(INVALID_CODE)
 }
 
+fn already_enabled() -> DomainError {
+    DomainError::conflict(
+        ErrorCode::MfaAlreadyEnabled,
+        "two-factor authentication is on already; turn it off first to enrol another app",
+    )
+}
+
 fn not_enabled() -> DomainError {
     DomainError::conflict(ErrorCode::MfaNotEnabled, "two-factor authentication is not turned on for this user")
 }
@@ -351,6 +375,23 @@ async fn issue_ticket(k: &Kensa, user_id: Uuid, purpose: Purpose) -> DomainResul
         mfa_ticket: raw,
         expires_in: TICKET_TTL.num_seconds(),
     })
+}
+
+/// The ticket a new user enrols with when the policy requires a second factor at once.
+pub(crate) async fn enrolment_ticket(k: &Kensa, user_id: Uuid) -> DomainResult<MfaChallenge> {
+    issue_ticket(k, user_id, Purpose::Enrol).await
+}
+
+/// Ends every open ticket of the user (a password reset: a ticket won with the old password
+/// must not outlive it), in `txn`.
+pub(crate) async fn void_tickets(txn: &WriteTx, user_id: Uuid, now: DateTime<Utc>) -> DomainResult<()> {
+    mfa_tickets::Entity::update_many()
+        .col_expr(mfa_tickets::Column::UsedAt, Expr::value(now))
+        .filter(mfa_tickets::Column::UserId.eq(user_id))
+        .filter(mfa_tickets::Column::UsedAt.is_null())
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// The live ticket `raw` of `purpose` and its (active) user.
@@ -508,25 +549,35 @@ pub async fn start_enrolment(k: &Kensa, ctx: &TenantCtx) -> DomainResult<TotpEnr
 
 async fn start_enrolment_for(k: &Kensa, user: &users::Model, meta: &RequestMeta) -> DomainResult<TotpEnrolment> {
     if enabled_totp(&k.db, user.id).await?.is_some() {
-        return Err(DomainError::conflict(
-            ErrorCode::MfaAlreadyEnabled,
-            "two-factor authentication is on already; turn it off first to enrol another app",
-        ));
+        return Err(already_enabled());
     }
+    // Each call writes a secret and an audit event: bounded per user.
+    let attempt = k.throttle.reserve(&format!("mfa:enrol:{}", user.id), &ENROLMENTS).await?;
+    meta.quotas.record(attempt.report("mfa-enrol", &ENROLMENTS));
+    attempt.allowed()?;
     let secret = new_secret()?;
     let otpauth_uri = totp(&secret, &user.email)?.get_url();
     let now = k.now();
     let txn = k.begin_write().await?;
-    user_totp::Entity::delete_by_id(user.id).exec(&txn).await?;
-    user_totp::Entity::insert(user_totp::ActiveModel::from(user_totp::Model {
+    // Only a pending enrolment is replaced: one confirmed meanwhile stays.
+    user_totp::Entity::delete_many()
+        .filter(user_totp::Column::UserId.eq(user.id))
+        .filter(user_totp::Column::EnabledAt.is_null())
+        .exec(&txn)
+        .await?;
+    let inserted = user_totp::Entity::insert(user_totp::ActiveModel::from(user_totp::Model {
         user_id: user.id,
         secret: secret.clone(),
         enabled_at: None,
         last_step: None,
         created_at: now,
     }))
+    .on_conflict(OnConflict::column(user_totp::Column::UserId).do_nothing().to_owned())
     .exec_without_returning(&txn)
     .await?;
+    if inserted == 0 {
+        return Err(already_enabled());
+    }
     audit::record(&txn, NewAuditEvent::by_user(user, "auth.mfa_enrolment_started", meta, json!({}))).await?;
     txn.commit().await?;
     Ok(TotpEnrolment { secret, otpauth_uri })
@@ -534,6 +585,7 @@ async fn start_enrolment_for(k: &Kensa, user: &users::Model, meta: &RequestMeta)
 
 /// The first code from the app: MFA is on from now, and here are the recovery codes.
 pub async fn confirm_enrolment(k: &Kensa, ctx: &TenantCtx, code: &str) -> DomainResult<RecoveryCodes> {
+    check_length("code", code)?;
     let user = caller(k, ctx).await?;
     confirm_for(k, &user, code, ctx.meta()).await
 }
@@ -574,6 +626,7 @@ async fn confirm_for(k: &Kensa, user: &users::Model, code: &str, meta: &RequestM
 /// Turns MFA off, with a current code or a recovery code; refused while the organization's
 /// policy requires it of the caller.
 pub async fn disable(k: &Kensa, ctx: &TenantCtx, code: &str) -> DomainResult<()> {
+    check_length("code", code)?;
     let user = caller(k, ctx).await?;
     if policy::load(&k.db, user.organization_id).await?.requires_mfa(ctx.role()) {
         return Err(DomainError::conflict(
@@ -592,6 +645,7 @@ pub async fn disable(k: &Kensa, ctx: &TenantCtx, code: &str) -> DomainResult<()>
 
 /// New recovery codes (the old ones stop working), with a current code.
 pub async fn regenerate_recovery_codes(k: &Kensa, ctx: &TenantCtx, code: &str) -> DomainResult<RecoveryCodes> {
+    check_length("code", code)?;
     let user = caller(k, ctx).await?;
     verify(k, &user, &SecondFactor::parse(code), ctx.meta()).await?;
     let txn = k.begin_write().await?;

@@ -13,7 +13,9 @@ use crate::tenant::Role;
 
 pub const DEFAULT_IDLE_MINUTES: u32 = 8 * 60;
 pub const DEFAULT_LIFETIME_DAYS: u16 = 30;
-const IDLE_MINUTES: std::ops::RangeInclusive<u32> = 5..=7 * 24 * 60;
+// At least twice the access-token lifetime: a client in use refreshes within 15 minutes,
+// so only a sign-in really left alone goes idle.
+const IDLE_MINUTES: std::ops::RangeInclusive<u32> = 30..=7 * 24 * 60;
 // At most the refresh-token lifetime, which no sign-in outlives.
 const LIFETIME_DAYS: std::ops::RangeInclusive<u16> = 1..=30;
 
@@ -90,7 +92,7 @@ impl PolicyChange {
         if let Some(m) = self.session_idle_minutes
             && !IDLE_MINUTES.contains(&m)
         {
-            errors.push(FieldError::new("session_idle_minutes", ErrorCode::InvalidValue, "5 to 10080 minutes"));
+            errors.push(FieldError::new("session_idle_minutes", ErrorCode::InvalidValue, "30 to 10080 minutes"));
         }
         if let Some(d) = self.session_lifetime_days
             && !LIFETIME_DAYS.contains(&d)

@@ -50,11 +50,26 @@ pub async fn request(k: &Kensa, email: &str, meta: &RequestMeta) -> DomainResult
     by_account.allowed()?;
     let user = users_repo::find_by_email(&k.db, email.as_str()).await?.filter(|u| u.active);
     let now = k.now();
-    // The same transaction either way; only an existing account gets rows in it.
+    // A written transaction either way (an empty one would commit without a disk flush,
+    // and the time saved would tell that the address has no account): an unknown address
+    // is audited without an organization, as failed sign-ins of unknown addresses are.
     let txn = k.begin_write().await?;
-    if let Some(user) = &user {
-        jobs::enqueue(&txn, &Job::PasswordResetMail { user_id: user.id, requested_at: now }, now).await?;
-        audit::record(&txn, NewAuditEvent::by_user(user, "auth.password_reset_requested", meta, json!({}))).await?;
+    match &user {
+        Some(user) => {
+            jobs::enqueue(&txn, &Job::PasswordResetMail { user_id: user.id, requested_at: now }, now).await?;
+            audit::record(&txn, NewAuditEvent::by_user(user, "auth.password_reset_requested", meta, json!({}))).await?;
+        }
+        None => {
+            let unknown = NewAuditEvent {
+                organization_id: None,
+                actor_user_id: None,
+                action: "auth.password_reset_requested",
+                target: None,
+                meta,
+                details: json!({ "email": email.as_str(), "account": false }),
+            };
+            audit::record(&txn, unknown).await?;
+        }
     }
     txn.commit().await?;
     if user.is_some() {
@@ -126,6 +141,7 @@ pub async fn complete(k: &Kensa, token: &str, new_password: &str, meta: &Request
 /// the principal cache after the commit.
 async fn end_every_session(txn: &WriteTx, user_id: uuid::Uuid, now: DateTime<Utc>) -> DomainResult<()> {
     super::sign_ins::close_all_of_user(txn, user_id, now, super::sign_ins::EndReason::PasswordReset).await?;
+    super::mfa::void_tickets(txn, user_id, now).await?;
     refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
         .filter(refresh_tokens::Column::UserId.eq(user_id))

@@ -41,7 +41,7 @@ pub struct SignIn {
     pub created_at: DateTime<Utc>,
     /// The last refresh or page view (an API client refreshes at least every 15 minutes).
     pub last_used_at: DateTime<Utc>,
-    /// The client address of the last use.
+    /// The client address it signed in from.
     pub address: Option<String>,
     /// The client's `User-Agent` at the last use: the device.
     pub user_agent: Option<String>,
@@ -96,12 +96,10 @@ pub(crate) async fn record(
     Ok(())
 }
 
-/// Moves the sign-in's last use to `now` (from `meta`'s address and device).
+/// Moves the sign-in's last use to `now` (and its device to `meta`'s).
 pub(crate) async fn touch(conn: &WriteTx, family: Uuid, meta: &RequestMeta, now: DateTime<Utc>) -> DomainResult<()> {
+    // The address stays the one signed in from: it is what "a new address?" compares with.
     let mut update = sign_ins::Entity::update_many().col_expr(sign_ins::Column::LastUsedAt, Expr::value(now));
-    if let Some(address) = &meta.client_ip {
-        update = update.col_expr(sign_ins::Column::Address, Expr::value(address.clone()));
-    }
     if let Some(agent) = &meta.user_agent {
         update = update.col_expr(sign_ins::Column::UserAgent, Expr::value(agent.clone()));
     }
@@ -174,7 +172,10 @@ pub(crate) async fn check_before_refresh(
 pub(crate) async fn address_is_new(k: &Kensa, user_id: Uuid, address: Option<&str>) -> DomainResult<bool> {
     let Some(address) = address else { return Ok(false) };
     let known = |filter: Option<&str>| {
-        let mut q = sign_ins::Entity::find().filter(sign_ins::Column::UserId.eq(user_id));
+        // Sign-ins from before addresses were kept (no address) say nothing either way.
+        let mut q = sign_ins::Entity::find()
+            .filter(sign_ins::Column::UserId.eq(user_id))
+            .filter(sign_ins::Column::Address.is_not_null());
         if let Some(a) = filter {
             q = q.filter(sign_ins::Column::Address.eq(a));
         }

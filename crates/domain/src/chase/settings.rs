@@ -37,7 +37,7 @@ pub struct OrganizationSettings {
     pub mfa_required: bool,
     /// Owners and admins must sign in with a second factor.
     pub mfa_required_for_admins: bool,
-    /// A sign-in ends after this many minutes without use (5–10080; default 480).
+    /// A sign-in ends after this many minutes without use (30–10080; default 480).
     pub session_idle_minutes: u32,
     /// A sign-in ends this many days after the password was given in any case (1–30; default 30).
     pub session_lifetime_days: u16,
@@ -99,7 +99,7 @@ pub struct SettingsChange {
     pub review_lead_days: Option<u16>,
     pub mfa_required: Option<bool>,
     pub mfa_required_for_admins: Option<bool>,
-    /// 5–10080 minutes (a week), at most the lifetime.
+    /// 30–10080 minutes (a week), at most the lifetime.
     pub session_idle_minutes: Option<u32>,
     /// 1–30 days.
     pub session_lifetime_days: Option<u16>,
@@ -207,6 +207,10 @@ pub async fn update(
     };
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
+    }
+    // People set the account-security policy: a leaked integration key must not weaken it.
+    if !policy_change.is_empty() && (ctx.api_key().is_some() || ctx.user_id().is_none()) {
+        return Err(DomainError::Forbidden);
     }
     let org = ctx.org_id().0;
     let txn = k.begin_write().await?;

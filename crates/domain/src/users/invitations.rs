@@ -10,7 +10,7 @@ use super::model::{InvitationPreview, Validator};
 use super::repo::{self, NewUser};
 use crate::Kensa;
 use crate::audit::{self, NewAuditEvent};
-use crate::auth::{Session, password, session, tokens};
+use crate::auth::{LoginOutcome, password, session, tokens};
 use crate::entities::{organizations, user_invitations};
 use crate::error::{DomainError, DomainResult, is_unique_violation};
 use crate::ids::{OrganizationId, UserId};
@@ -48,11 +48,12 @@ pub struct AcceptInput {
 }
 crate::redacted_debug!(AcceptInput { name, locale } secret { password });
 
-/// Creates the invited user and signs them in. The invitation is consumed by a conditional
+/// Creates the invited user and signs them in (or, when the organization requires a second
+/// factor of the role, answers the enrolment ticket). The invitation is consumed by a conditional
 /// update, so two concurrent accepts cannot both succeed. The inviting admin was not told
 /// whether the address already had an account (in any organization); the invitee is, here.
 #[instrument(skip_all)]
-pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMeta) -> DomainResult<Session> {
+pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMeta) -> DomainResult<LoginOutcome> {
     crate::auth::reserve_account_creation(k, meta).await?;
     let now = k.now();
     let invitation = usable(k, token, now).await?;
@@ -110,9 +111,15 @@ pub async fn accept(k: &Kensa, token: &str, input: AcceptInput, meta: &RequestMe
         },
     )
     .await?;
+    // An organization that requires a second factor of this role gets it before any token:
+    // the new user enrols with the ticket, as at a sign-in.
+    if crate::auth::policy::load(&txn, invitation.organization_id).await?.requires_mfa(role) {
+        txn.commit().await?;
+        return Ok(LoginOutcome::MfaRequired(crate::auth::mfa::enrolment_ticket(k, user.id).await?));
+    }
     let session = session::start(k, &txn, user, meta, now).await?;
     txn.commit().await?;
-    Ok(session)
+    Ok(LoginOutcome::SignedIn(session))
 }
 
 /// A Kensa account belongs to one organization, and this address already has one.

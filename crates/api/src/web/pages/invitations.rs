@@ -5,6 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use kensa_domain::assessments::invitations::{self, AcceptNew, Accepted, InvitationPreview};
+use kensa_domain::auth::{LoginOutcome, mfa};
 use kensa_domain::users::invitations as user_invitations;
 use kensa_domain::{DomainError, FieldError};
 use maud::{Markup, html};
@@ -176,7 +177,17 @@ pub async fn accept_join(posted: Posted, token: web::Path<String>) -> ApiResult<
         locale: Some(w.lang.code().to_owned()),
     };
     match user_invitations::accept(&w.state.kensa, &token, input, &w.meta).await {
-        Ok(session) => start_session(&w, &session, "/assessments").await,
+        Ok(LoginOutcome::SignedIn(session)) => start_session(&w, &session, "/assessments").await,
+        Ok(LoginOutcome::MfaRequired(c)) => {
+            // The organization requires a second factor: enrolled here before any session.
+            match mfa::start_enrolment_with_ticket(&w.state.kensa, &c.mfa_ticket, &w.meta).await {
+                Ok(e) => {
+                    let form = super::mfa::sign_in_enrolment("/assessments", &c.mfa_ticket);
+                    Ok(super::mfa::enrolment(&w, form, &e, false, StatusCode::OK))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
         Err(e @ (DomainError::Validation(_) | DomainError::Conflict { .. })) => {
             let preview = user_invitations::preview(&w.state.kensa, &token).await?;
             let body = join_page(&w, &token, &preview, Some(&form), &field_errors(&e));

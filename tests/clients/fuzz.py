@@ -128,7 +128,10 @@ def main():
         "--no-color",
         *extra,
     ]
-    return subprocess.run(command, cwd=work).returncode
+    # fuzz_hooks.py works around a CPython 3.11.7 bug in hypothesis' lambda descriptions.
+    env = dict(os.environ, SCHEMATHESIS_HOOKS="fuzz_hooks")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [HERE, os.environ.get("PYTHONPATH")]))
+    return subprocess.run(command, cwd=work, env=env).returncode
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ pub async fn verify_email(state: web::Data<AppState>, meta: Meta, token: web::Pa
 #[utoipa::path(post, path = "/api/v1/me/verify-email", operation_id = "resendVerificationMail", tag = "auth",
     security(("bearer" = [])),
     responses((status = 202, description = "A new link is on its way", body = RequestAccepted),
-              (status = 403, description = "`forbidden`: an API key has no address to verify", body = Problem,
+              (status = 404, description = "The caller is an API key: it has no address to verify", body = Problem,
                   content_type = "application/problem+json"),
               (status = 429, body = Problem, content_type = "application/problem+json",
                   headers(("Retry-After" = u64, description = "Seconds to wait")))))]

@@ -183,6 +183,7 @@ pub async fn start(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResp
     request_body = MfaCodeRequest,
     responses((status = 200, description = "MFA is on", body = RecoveryCodes),
               (status = 401, description = "`invalid_mfa_code`", body = Problem, content_type = "application/problem+json"),
+              (status = 404, description = "The caller is an API key", body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`mfa_already_enabled` or `mfa_not_enabled` (no enrolment started)", body = Problem, content_type = "application/problem+json"),
               (status = 429, body = Problem, content_type = "application/problem+json",
                   headers(("Retry-After" = u64, description = "Seconds to wait")))))]
@@ -204,6 +205,7 @@ pub async fn confirm(
     request_body = MfaCodeRequest,
     responses((status = 204, description = "MFA is off"),
               (status = 401, description = "`invalid_mfa_code`", body = Problem, content_type = "application/problem+json"),
+              (status = 404, description = "The caller is an API key", body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`mfa_not_enabled` or `mfa_required_by_policy`", body = Problem, content_type = "application/problem+json"),
               (status = 429, body = Problem, content_type = "application/problem+json",
                   headers(("Retry-After" = u64, description = "Seconds to wait")))))]
@@ -224,6 +226,7 @@ pub async fn disable(
     security(("bearer" = [])), request_body = MfaCodeRequest,
     responses((status = 200, description = "The new codes, shown this once", body = RecoveryCodes),
               (status = 401, description = "`invalid_mfa_code`", body = Problem, content_type = "application/problem+json"),
+              (status = 404, description = "The caller is an API key", body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "`mfa_not_enabled`", body = Problem, content_type = "application/problem+json"),
               (status = 429, body = Problem, content_type = "application/problem+json",
                   headers(("Retry-After" = u64, description = "Seconds to wait")))))]

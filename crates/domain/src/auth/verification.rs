@@ -30,8 +30,8 @@ pub(crate) async fn queue(conn: &WriteTx, user_id: uuid::Uuid, now: DateTime<Utc
 /// verified already. Throttled per user (429 with `Retry-After`).
 #[instrument(skip_all, fields(org = %ctx.org_id()))]
 pub async fn resend(k: &Kensa, ctx: &TenantCtx) -> DomainResult<bool> {
-    // An API key is no person with an address.
-    let user_id = ctx.user_id().ok_or(DomainError::Forbidden)?;
+    // An API key is no person with an address: like every `/me` route, there is none.
+    let user_id = ctx.user_id().ok_or(DomainError::NotFound("user"))?;
     let user = users_repo::find_by_id(&k.db, user_id.0).await?.ok_or(DomainError::NotFound("user"))?;
     if user.email_verified_at.is_some() {
         return Ok(false);

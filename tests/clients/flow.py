@@ -43,7 +43,7 @@ from kensa_client.api.assessments import (  # noqa: E402
     submit_assessment,
 )
 from kensa_client.api.audit import list_audit_events  # noqa: E402
-from kensa_client.api.auth import get_me, log_out, refresh_session, sign_up  # noqa: E402
+from kensa_client.api.auth import get_me, log_out, refresh_session, sign_up, verify_email  # noqa: E402
 from kensa_client.api.campaigns import create_campaign, get_campaign  # noqa: E402
 from kensa_client.api.evidence import download_evidence, list_evidence, upload_evidence  # noqa: E402
 from kensa_client.api.invitations import accept_invitation, preview_invitation  # noqa: E402
@@ -134,6 +134,10 @@ def main():
     me = expect(get_me.sync_detailed(client=buyer), 200)
     assert me.organization.name == "Acme Parts" and me.role.value == "owner"
     step("sign up and read /me")
+
+    # The owner follows the link mailed at sign-up: until then the organization mails no one.
+    expect(verify_email.sync_detailed(mail_token("aki@acme.example", "/verify/"), client=anonymous), 204)
+    step("verify the owner's address")
 
     # 2. The catalog: the built-in check sheet, Lv1 items only.
     templates = expect(list_templates.sync_detailed(client=buyer), 200)

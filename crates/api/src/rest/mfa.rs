@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, web};
 use kensa_domain::auth::Session;
 use kensa_domain::auth::mfa::{self, EnrolledSession, MfaStatus, RecoveryCodes, SecondFactor, TotpEnrolment};
-use kensa_domain::error::FieldError;
 use kensa_domain::{DomainError, ErrorCode};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -58,18 +57,6 @@ pub struct MfaCodeRequest {
 }
 kensa_domain::redacted_debug!(MfaCodeRequest {} secret { code });
 
-const TOO_LONG: usize = 64;
-
-/// Refuses fields longer than any ticket or code before anything is counted.
-fn bounded(fields: &[(&str, Option<&str>)]) -> Result<(), DomainError> {
-    let errors: Vec<FieldError> = fields
-        .iter()
-        .filter(|(_, v)| v.is_some_and(|v| v.len() > TOO_LONG))
-        .map(|(name, _)| FieldError::new(*name, ErrorCode::TooLong, format!("must be at most {TOO_LONG} bytes")))
-        .collect();
-    if errors.is_empty() { Ok(()) } else { Err(DomainError::Validation(errors)) }
-}
-
 const MFA_PROBLEMS: &str = "`invalid_mfa_ticket` (unknown, used, expired after 5 minutes, or 5 wrong codes: sign in again) or `invalid_mfa_code`";
 
 /// Complete a sign-in with a second factor
@@ -89,7 +76,7 @@ pub async fn complete(
     body: JsonBody<MfaSignInRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
-    bounded(&[
+    mfa::check_lengths(&[
         ("mfa_ticket", Some(&b.mfa_ticket)),
         ("code", b.code.as_deref()),
         ("recovery_code", b.recovery_code.as_deref()),
@@ -124,7 +111,7 @@ pub async fn enrol_at_sign_in(
     meta: Meta,
     body: JsonBody<MfaTicketRequest>,
 ) -> ApiResult<HttpResponse> {
-    bounded(&[("mfa_ticket", Some(&body.0.mfa_ticket))])?;
+    mfa::check_lengths(&[("mfa_ticket", Some(&body.0.mfa_ticket))])?;
     let enrolment = mfa::start_enrolment_with_ticket(&state.kensa, &body.0.mfa_ticket, &meta.0).await?;
     Ok(HttpResponse::Ok().json(enrolment))
 }
@@ -146,7 +133,7 @@ pub async fn confirm_at_sign_in(
     body: JsonBody<MfaEnrolmentConfirmRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
-    bounded(&[("mfa_ticket", Some(&b.mfa_ticket)), ("code", Some(&b.code))])?;
+    mfa::check_lengths(&[("mfa_ticket", Some(&b.mfa_ticket)), ("code", Some(&b.code))])?;
     let session = mfa::confirm_enrolment_with_ticket(&state.kensa, &b.mfa_ticket, &b.code, &meta.0).await;
     rate_limit::answer_for(&meta.0, session.map(|s| HttpResponse::Ok().json(s)).map_err(Into::into))
 }
@@ -192,7 +179,7 @@ pub async fn confirm(
     auth: Auth,
     body: JsonBody<MfaCodeRequest>,
 ) -> ApiResult<HttpResponse> {
-    bounded(&[("code", Some(&body.0.code))])?;
+    mfa::check_lengths(&[("code", Some(&body.0.code))])?;
     let codes = mfa::confirm_enrolment(&state.kensa, &auth.0, &body.0.code).await;
     rate_limit::answer_for(auth.0.meta(), codes.map(|c| HttpResponse::Ok().json(c)).map_err(Into::into))
 }
@@ -214,7 +201,7 @@ pub async fn disable(
     auth: Auth,
     body: JsonBody<MfaCodeRequest>,
 ) -> ApiResult<HttpResponse> {
-    bounded(&[("code", Some(&body.0.code))])?;
+    mfa::check_lengths(&[("code", Some(&body.0.code))])?;
     let done = mfa::disable(&state.kensa, &auth.0, &body.0.code).await;
     rate_limit::answer_for(auth.0.meta(), done.map(|()| HttpResponse::NoContent().finish()).map_err(Into::into))
 }
@@ -235,7 +222,7 @@ pub async fn regenerate(
     auth: Auth,
     body: JsonBody<MfaCodeRequest>,
 ) -> ApiResult<HttpResponse> {
-    bounded(&[("code", Some(&body.0.code))])?;
+    mfa::check_lengths(&[("code", Some(&body.0.code))])?;
     let codes = mfa::regenerate_recovery_codes(&state.kensa, &auth.0, &body.0.code).await;
     rate_limit::answer_for(auth.0.meta(), codes.map(|c| HttpResponse::Ok().json(c)).map_err(Into::into))
 }

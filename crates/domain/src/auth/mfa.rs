@@ -25,7 +25,7 @@ use super::throttle::Policy;
 use super::{Session, policy, tokens};
 use crate::audit::{self, NewAuditEvent};
 use crate::entities::{mfa_tickets, recovery_codes, user_totp, users};
-use crate::error::{DomainError, DomainResult, ErrorCode};
+use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::tenant::{RequestMeta, Role, TenantCtx};
 use crate::users::repo as users_repo;
 use crate::{Kensa, WriteTx};
@@ -276,16 +276,19 @@ async fn use_recovery_code(conn: &WriteTx, user_id: Uuid, code: &str, now: DateT
     Ok(done.rows_affected == 1)
 }
 
-/// Refuses a code longer than any code is, before anything is counted (GraphQL and REST alike).
-pub fn check_length(field: &str, code: &str) -> DomainResult<()> {
-    if code.len() > MAX_CODE_LENGTH {
-        return Err(DomainError::validation(
-            field,
-            ErrorCode::TooLong,
-            format!("must be at most {MAX_CODE_LENGTH} bytes"),
-        ));
-    }
-    Ok(())
+/// Refuses every field longer than any code or ticket is, all named at once, before
+/// anything is counted (REST bodies, GraphQL arguments and page forms alike).
+pub fn check_lengths(fields: &[(&str, Option<&str>)]) -> DomainResult<()> {
+    let errors: Vec<FieldError> = fields
+        .iter()
+        .filter(|(_, v)| v.is_some_and(|v| v.len() > MAX_CODE_LENGTH))
+        .map(|(name, _)| FieldError::new(*name, ErrorCode::TooLong, format!("must be at most {MAX_CODE_LENGTH} bytes")))
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(DomainError::Validation(errors)) }
+}
+
+fn check_length(field: &str, code: &str) -> DomainResult<()> {
+    check_lengths(&[(field, Some(code))])
 }
 
 /// Counts one code attempt of the user (429 past the allowance), before the code is looked at.

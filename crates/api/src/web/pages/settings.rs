@@ -340,11 +340,6 @@ pub async fn invite(posted: Posted) -> ApiResult<HttpResponse> {
     render(&w, None, None, Refused { invite: Some((&form, errors)), ..Refused::default() }, status).await
 }
 
-fn days(form: &Form, name: &str, errors: &mut Vec<FieldError>) -> Option<u16> {
-    let raw = form.opt(name)?;
-    raw.parse::<u16>().map_err(|_| errors.push(FieldError::new(name, ErrorCode::InvalidValue, "a number of days"))).ok()
-}
-
 fn schedule_of(form: &Form) -> Result<ScheduleOverride, Vec<FieldError>> {
     let mut errors = Vec::new();
     let offsets: Result<Vec<u16>, _> = form
@@ -360,9 +355,9 @@ fn schedule_of(form: &Form) -> Result<ScheduleOverride, Vec<FieldError>> {
         .ok();
     let change = ScheduleOverride {
         reminder_offsets,
-        overdue_interval_days: days(form, "overdue_interval_days", &mut errors),
-        escalation_after_days: days(form, "escalation_after_days", &mut errors),
-        review_lead_days: days(form, "review_lead_days", &mut errors),
+        overdue_interval_days: number(form, "overdue_interval_days", "a number of days", &mut errors),
+        escalation_after_days: number(form, "escalation_after_days", "a number of days", &mut errors),
+        review_lead_days: number(form, "review_lead_days", "a number of days", &mut errors),
     };
     if errors.is_empty() { Ok(change) } else { Err(errors) }
 }
@@ -387,12 +382,11 @@ pub async fn update_schedule(posted: Posted) -> ApiResult<HttpResponse> {
     render(&w, None, None, Refused { schedule: Some((&form, errors)), ..Refused::default() }, status).await
 }
 
-fn number<T: std::str::FromStr>(form: &Form, name: &str, errors: &mut Vec<FieldError>) -> Option<T> {
+/// The field as a number, or `None` when left empty; a field that is no number is an error
+/// saying what it should be.
+fn number<T: std::str::FromStr>(form: &Form, name: &str, what: &str, errors: &mut Vec<FieldError>) -> Option<T> {
     let raw = form.opt(name)?;
-    raw.trim()
-        .parse::<T>()
-        .map_err(|_| errors.push(FieldError::new(name, ErrorCode::InvalidValue, "a whole number")))
-        .ok()
+    raw.trim().parse::<T>().map_err(|_| errors.push(FieldError::new(name, ErrorCode::InvalidValue, what))).ok()
 }
 
 /// `POST /settings/security`: the MFA policy and the session limits (unchecked boxes are off).
@@ -405,8 +399,8 @@ pub async fn update_security(posted: Posted) -> ApiResult<HttpResponse> {
     let change = PolicyChange {
         mfa_required: Some(form.opt("mfa_required").is_some()),
         mfa_required_for_admins: Some(form.opt("mfa_required_for_admins").is_some()),
-        session_idle_minutes: number(&form, "session_idle_minutes", &mut errors),
-        session_lifetime_days: number(&form, "session_lifetime_days", &mut errors),
+        session_idle_minutes: number(&form, "session_idle_minutes", "a whole number", &mut errors),
+        session_lifetime_days: number(&form, "session_lifetime_days", "a whole number", &mut errors),
     };
     let (errors, status) = if !errors.is_empty() {
         (errors, StatusCode::UNPROCESSABLE_ENTITY)

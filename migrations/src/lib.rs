@@ -20,6 +20,7 @@ mod m0012_browser_sessions;
 mod m0013_api_keys;
 mod m0014_sign_ins_and_mfa;
 mod m0015_email_verification;
+mod m0016_answers_by_assessment;
 mod util;
 
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_api_keys::Migration),
             Box::new(m0014_sign_ins_and_mfa::Migration),
             Box::new(m0015_email_verification::Migration),
+            Box::new(m0016_answers_by_assessment::Migration),
         ]
     }
 }

@@ -27,9 +27,9 @@ SELECT assessment_id, :'org', supplier_id, NULL, NULL, :'template', 3, current_d
        now() - (n % 300) * interval '1 hour', NULL, NULL, now() - interval '30 days', now()
 FROM seed;
 -- Each item: implemented with the supplier's maturity, else partially, not implemented or N/A.
-INSERT INTO answers (id, assessment_id, item_no, status, comment, reason, remediation_plan, remediation_due,
+INSERT INTO answers (assessment_id, item_no, status, comment, reason, remediation_plan, remediation_due,
                      answered_by, created_at, updated_at)
-SELECT gen_random_uuid(), s.assessment_id, i,
+SELECT s.assessment_id, i,
        CASE WHEN r < s.maturity THEN 'implemented'
             WHEN r < s.maturity + (1 - s.maturity) * 0.5 THEN 'partially_implemented'
             WHEN r < s.maturity + (1 - s.maturity) * 0.9 THEN 'not_implemented'

@@ -28,9 +28,9 @@ SELECT assessment_id, ctx.org, supplier_id, NULL, NULL, ctx.template, 3, date('n
        'submitted', 2, strftime('%Y-%m-%dT%H:%M:%S.000000+00:00', 'now', '-' || (n % 300) || ' hours'), NULL, NULL,
        ctx.now, ctx.now
 FROM seed, ctx;
-INSERT INTO answers (id, assessment_id, item_no, status, comment, reason, remediation_plan, remediation_due,
+INSERT INTO answers (assessment_id, item_no, status, comment, reason, remediation_plan, remediation_due,
                      answered_by, created_at, updated_at)
-SELECT randomblob(16), assessment_id, i,
+SELECT assessment_id, i,
        CASE WHEN r < maturity THEN 'implemented'
             WHEN r < maturity + (1 - maturity) * 0.5 THEN 'partially_implemented'
             WHEN r < maturity + (1 - maturity) * 0.9 THEN 'not_implemented'

@@ -4,11 +4,17 @@
 Against a running kensa-api (default http://127.0.0.1:18081, whose KENSA_DATA_DIR is given
 with --data-dir so the invitation mail can be read from the outbox):
 
-1. signs up a buyer, imports N suppliers from a CSV (target level 3),
+1. signs up a buyer, verifies its address with the mailed link, imports N suppliers from a
+   CSV (target level 3),
 2. times POST /api/v1/campaigns for all of them,
-3. accepts one invitation as a new supplier organization,
-4. writes the bulk body of all 153 answers and a wrk Lua script, and prints the wrk command
-   that saves the full answer set repeatedly.
+3. accepts --writers invitations, each as a new supplier organization,
+4. with --build-up, answers those assessments first: `bulk` saves each one's 153 answers in
+   one request, `single` saves them one item at a time, round-robin over the assessments, the
+   way suppliers answer over weeks (each assessment's answers are then written between
+   everyone else's),
+5. writes the bulk body of all 153 answers and wrk Lua scripts (bulk.lua, single.lua) in
+   which the requests go round-robin over the writers' assessments (so any -t/-c works), and
+   prints the wrk commands.
 
 Only the standard library; loopback only.
 """
@@ -28,6 +34,7 @@ PASSWORD = "correct-Horse-battery-9"
 
 
 def call(base, method, path, body=None, token=None, content_type="application/json"):
+    """One request; raises on a non-2xx answer."""
     data = None
     headers = {}
     if body is not None:
@@ -41,7 +48,7 @@ def call(base, method, path, body=None, token=None, content_type="application/js
         return json.loads(raw) if raw else None
 
 
-def outbox_token(data_dir, to):
+def outbox_token(data_dir, to, marker="/invitations/"):
     for path in sorted(pathlib.Path(data_dir, "outbox").glob("*.eml")):
         msg = email.message_from_bytes(path.read_bytes())
         if to not in (msg["To"] or ""):
@@ -49,10 +56,20 @@ def outbox_token(data_dir, to):
         for part in msg.walk():
             payload = part.get_payload(decode=True)
             if payload:
-                match = re.search(r"/invitations/([A-Za-z0-9_-]+)", payload.decode("utf-8", "replace"))
+                match = re.search(re.escape(marker) + r"([A-Za-z0-9_-]+)", payload.decode("utf-8", "replace"))
                 if match:
                     return match.group(1)
     return None
+
+
+def wait_for(probe, what, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.2)  # the embedded worker is mailing
+    raise SystemExit(f"timed out waiting for {what}")
 
 
 def rss(pid):
@@ -72,6 +89,8 @@ def main():
     parser.add_argument("--out", default="/tmp/kensa-bench")
     parser.add_argument("--writers", type=int, default=8, help="suppliers that accept, one per wrk connection")
     parser.add_argument("--pid", type=int, help="server process, to report its memory")
+    parser.add_argument("--build-up", choices=["none", "bulk", "single"], default="none",
+                        help="answer the writers' assessments before the wrk runs, in one request each or item by item")
     args = parser.parse_args()
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -80,6 +99,9 @@ def main():
     buyer = call(args.base, "POST", "/api/v1/auth/signup", {
         "organization_name": f"Bench Buyer {run}", "name": "Buyer", "email": f"buyer-{run}@bench.example", "password": PASSWORD})
     token = buyer["access_token"]
+    # An unverified organization mails no one: follow the link the embedded worker mailed.
+    verify = wait_for(lambda: outbox_token(args.data_dir, f"buyer-{run}@", "/verify/"), "the verification mail")
+    call(args.base, "POST", f"/api/v1/auth/verify-email/{verify}")
 
     rows = ["name,contact_name,contact_email,tier,target_level,tags"]
     rows += [f"Supplier {i},Contact {i},s{i}-{run}@bench.example,tier{1 + i % 3},3,bench" for i in range(args.suppliers)]
@@ -106,8 +128,8 @@ def main():
         time.sleep(0.5)  # the embedded worker is mailing the invitations
     print(f"outbox: {len(list(pathlib.Path(args.data_dir, 'outbox').glob('*.eml')))} mails{rss(args.pid)}")
 
-    # Each wrk connection writes its own supplier's assessment, as real suppliers do.
-    paths, tokens, body = [], [], None
+    # Each writer is its own supplier organization answering its own assessment.
+    writers, body = [], None
     for i in range(args.writers):
         invite = outbox_token(args.data_dir, f"s{i}-{run}@")
         if invite is None:
@@ -123,28 +145,56 @@ def main():
             answers = [{"no": q["no"], "status": statuses[j % 3], "comment": "bench"} for j, q in enumerate(questions)]
             body = json.dumps({"answers": answers})
             print(f"{len(answers)} answers per request")
-        paths.append(f"/api/v1/assessments/{assessment}/answers")
-        tokens.append(access)
+        writers.append((f"/api/v1/assessments/{assessment}/answers", access))
+    build_up(args, writers, json.loads(body)["answers"])
     (out / "answers.json").write_text(body)
-    lua = (
-        "local paths = {" + ",".join(f'"{p}"' for p in paths) + "}\n"
-        "local tokens = {" + ",".join(f'"{t}"' for t in tokens) + "}\n"
-        "local counter = 0\n"
-        "function setup(thread)\n  counter = counter + 1\n  thread:set(\"id\", counter)\nend\n"
-        "function init(args)\n  wrk.method = \"POST\"\n"
-        f"  wrk.body = [[{body}]]\n"
-        "  wrk.headers[\"Content-Type\"] = \"application/json\"\n"
-        "  wrk.headers[\"Authorization\"] = \"Bearer \" .. tokens[id]\n"
-        "  wrk.path = paths[id]\nend\n"
-        "function request()\n  return wrk.format(nil, wrk.path)\nend\n"
+    for name, lua in wrk_scripts(writers, body).items():
+        (out / name).write_text(lua)
+        print(f"wrk -t2 -c8 -d20s --latency -s {out / name} {args.base}")
+    (out / "writers.json").write_text(json.dumps([{"path": p, "token": t} for p, t in writers]))
+
+
+def build_up(args, writers, answers):
+    """Answers every writer's assessment before the runs, in one request each or item by item."""
+    started = time.perf_counter()
+    if args.build_up == "bulk":
+        for path, access in writers:
+            call(args.base, "POST", path, {"answers": answers}, access)
+    elif args.build_up == "single":
+        for answer in answers:
+            item = {k: v for k, v in answer.items() if k != "no"}
+            for path, access in writers:
+                call(args.base, "PUT", f"{path}/{answer['no']}", item, access, "application/json")
+    else:
+        return
+    print(f"built up {len(writers)} assessments ({args.build_up}): {time.perf_counter() - started:.1f} s")
+
+
+def wrk_scripts(writers, body):
+    """wrk Lua scripts that save the whole answer set (bulk.lua) or one answer (single.lua),
+    each request to the next writer's assessment in turn; threads start at different writers."""
+    head = (
+        "local paths = {" + ",".join(f'"{p}"' for p, _ in writers) + "}\n"
+        "local tokens = {" + ",".join(f'"{t}"' for _, t in writers) + "}\n"
+        "local threads = 0\n"
+        "function setup(thread)\n  thread:set(\"first\", threads)\n  threads = threads + 1\nend\n"
+        "local n = 0\n"
+        "function init(args)\n  n = first * 7\nend\n"
     )
-    (out / "bulk.lua").write_text(lua)
-    # The same connections saving one answer each (PUT …/answers/1).
-    single = lua.replace(f"  wrk.body = [[{body}]]\n", '  wrk.body = [[{"status":"implemented","comment":"bench"}]]\n')
-    single = single.replace('wrk.method = \"POST\"', 'wrk.method = \"PUT\"').replace("wrk.path = paths[id]", 'wrk.path = paths[id] .. "/1"')
-    (out / "single.lua").write_text(single)
-    print(f"wrk -t{args.writers} -c{args.writers} -d20s --latency -s {out / 'bulk.lua'} {args.base}")
-    print(f"wrk -t{args.writers} -c{args.writers} -d20s --latency -s {out / 'single.lua'} {args.base}")
+    def script(method, suffix, payload):
+        return head + (
+            f"local body = [[{payload}]]\n"
+            "function request()\n"
+            "  n = n + 1\n"
+            "  local i = (n % #paths) + 1\n"
+            f"  return wrk.format(\"{method}\", paths[i]{suffix}, "
+            "{[\"Content-Type\"] = \"application/json\", [\"Authorization\"] = \"Bearer \" .. tokens[i]}, body)\n"
+            "end\n"
+        )
+    return {
+        "bulk.lua": script("POST", "", body),
+        "single.lua": script("PUT", ' .. "/1"', '{"status":"implemented","comment":"bench"}'),
+    }
 
 
 if __name__ == "__main__":

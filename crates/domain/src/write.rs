@@ -5,6 +5,7 @@
 //! `let (_, txn)` pattern released it at once) nor held through reads after the commit.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -28,6 +29,7 @@ impl WriteQueue {
     /// up front, so a transaction that reads first can never fail to upgrade) behind the
     /// in-process queue.
     pub(crate) async fn begin(&self, db: &DatabaseConnection, now: DateTime<Utc>) -> Result<WriteTx, DbErr> {
+        let asked = Instant::now();
         let lock = match &self.0 {
             Some(queue) => Some(queue.clone().lock_owned().await),
             None => None,
@@ -37,9 +39,15 @@ impl WriteQueue {
             ..Default::default()
         };
         let txn = db.begin_with_options(options).await?;
-        Ok(WriteTx { txn, now, _lock: lock })
+        Ok(WriteTx { txn, now, asked, began: Instant::now(), _lock: lock })
     }
 }
+
+/// A write transaction slower than this in any phase is logged with the time of each phase,
+/// so a slow tail can be told apart: waiting for the queue or a pooled connection (`wait`),
+/// the work inside (`work`), or the commit itself (`commit`: the WAL write and fsync, and on
+/// SQLite a checkpoint if one falls due).
+const SLOW_PHASE: Duration = Duration::from_millis(50);
 
 /// A write transaction and, on SQLite, the write lock. Dropped without [`WriteTx::commit`], it
 /// rolls back (sea-orm's transaction does so on drop) and then frees the lock.
@@ -49,6 +57,9 @@ pub struct WriteTx {
     /// The clock's time when the transaction began: every row it writes carries this one
     /// timestamp.
     now: DateTime<Utc>,
+    /// When the transaction was asked for, and when it began (lock and connection in hand).
+    asked: Instant,
+    began: Instant,
     _lock: Option<OwnedMutexGuard<()>>,
 }
 
@@ -58,8 +69,19 @@ impl WriteTx {
     }
 
     pub async fn commit(self) -> Result<(), DbErr> {
-        let Self { txn, _lock, .. } = self;
-        txn.commit().await
+        let Self { txn, asked, began, _lock, .. } = self;
+        let committing = Instant::now();
+        let committed = txn.commit().await;
+        let (wait, work, commit) = (began - asked, committing - began, committing.elapsed());
+        if wait.max(work).max(commit) >= SLOW_PHASE {
+            tracing::warn!(
+                wait_ms = wait.as_millis(),
+                work_ms = work.as_millis(),
+                commit_ms = commit.as_millis(),
+                "slow write transaction"
+            );
+        }
+        committed
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {

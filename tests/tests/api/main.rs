@@ -1,5 +1,6 @@
 //! The one integration-test binary: the real app over HTTP, a fresh database per test.
 
+mod answer_layout;
 mod answering;
 mod api_keys;
 mod audit;

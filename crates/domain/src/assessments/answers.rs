@@ -121,7 +121,6 @@ pub async fn save(
         let item_no = i32::try_from(no).map_err(DomainError::internal)?;
         let old = existing.get(&item_no);
         let row = answers::Model {
-            id: old.map_or_else(Uuid::now_v7, |o| o.id),
             assessment_id: id,
             item_no,
             status: input.status.as_str().to_owned(),

@@ -106,7 +106,9 @@ pub async fn update(
         return Err(DomainError::conflict(ErrorCode::RemediationClosed, format!("No.{no} has no open remediation")));
     }
     let old = json!({ "remediation_due": answer.remediation_due, "note": answer.remediation_note });
-    let mut change = answers::Entity::update_many().filter(answers::Column::Id.eq(answer.id));
+    let mut change = answers::Entity::update_many()
+        .filter(answers::Column::AssessmentId.eq(answer.assessment_id))
+        .filter(answers::Column::ItemNo.eq(answer.item_no));
     let mut new = json!({});
     if input.done {
         change = change.col_expr(answers::Column::RemediationDoneAt, Expr::value(now));
@@ -135,7 +137,10 @@ pub async fn update(
         .filter(assessments::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    let updated = answers::Entity::find_by_id(answer.id).one(&txn).await?.ok_or(DomainError::NotFound("answer"))?;
+    let updated = answers::Entity::find_by_id((answer.assessment_id, answer.item_no))
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("answer"))?;
     txn.commit().await?;
     super::service::answer_view(&updated)
 }

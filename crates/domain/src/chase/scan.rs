@@ -191,7 +191,8 @@ async fn remediations(k: &Kensa, today: NaiveDate, now: DateTime<Utc>) -> Domain
                 for i in &items {
                     answers::Entity::update_many()
                         .col_expr(answers::Column::RemediationFollowedUpOn, Expr::value(i.remediation_due))
-                        .filter(answers::Column::Id.eq(i.id))
+                        .filter(answers::Column::AssessmentId.eq(i.assessment_id))
+                        .filter(answers::Column::ItemNo.eq(i.item_no))
                         .exec(&txn)
                         .await?;
                 }

@@ -35,7 +35,7 @@ pub(crate) async fn item_counts(
     .expr_as(Expr::col((ANS, answers::Column::ItemNo)), "item_no")
     .expr_as(Expr::col((ANS, answers::Column::Status)), "status")
     .expr_as(Expr::col((SC, scores::Column::TargetLevel)), "target_level")
-    .expr_as(Func::count(Expr::col((ANS, answers::Column::Id))), "n")
+    .expr_as(Func::count(Expr::col((ANS, answers::Column::ItemNo))), "n")
     .add_group_by([
         Expr::col((ANS, answers::Column::ItemNo)),
         Expr::col((ANS, answers::Column::Status)),

@@ -185,7 +185,7 @@ pub(crate) async fn answered(
     let counts: Vec<(Uuid, i64)> = answers::Entity::find()
         .select_only()
         .column(answers::Column::AssessmentId)
-        .column_as(answers::Column::Id.count(), "answered")
+        .column_as(answers::Column::ItemNo.count(), "answered")
         .filter(any)
         .group_by(answers::Column::AssessmentId)
         .into_tuple()

@@ -3,9 +3,10 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "answers")]
 pub struct Model {
+    /// With `item_no`, the key: one assessment's answers are stored together (migration m0016).
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
     pub assessment_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
     pub item_no: i32,
     pub status: String,
     pub comment: Option<String>,

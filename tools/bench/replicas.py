@@ -37,7 +37,9 @@ the comparison has snapshots).
    at once; meanwhile each API process in turn is drained at haproxy, sent SIGTERM, restarted
    and re-enabled. Then it waits until every job is done (a killed worker's jobs come back
    when their lease ends, 5 minutes after the claim) and counts the mails per recipient
-   and per Message-ID: expected exactly one each.
+   and per Message-ID: expected exactly one each;
+4. a fourth campaign, no load: at a tenth of it mailed, one worker gets SIGTERM (as a deploy
+   does); how long it takes to exit, and that every mail still goes out exactly once.
 
 `soak` runs one api + one worker: set-up, then the mixed workload in 5-minute wrk runs for
 `--minutes`, a campaign of `--soak-campaign` suppliers at the start of each window, VmRSS of
@@ -147,15 +149,17 @@ class Mailbox:
 
     def __init__(self, path):
         self.path, self.offset, self.mails = path, 0, []
+        self.lock = threading.Lock()
 
     def poll(self):
-        with open(self.path, "rb") as f:
-            f.seek(self.offset)
-            data = f.read()
-        end = data.rfind(b"\n") + 1
-        self.offset += end
-        self.mails += [json.loads(line) for line in data[:end].splitlines() if line]
-        return self.mails
+        with self.lock:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+            end = data.rfind(b"\n") + 1
+            self.offset += end
+            self.mails += [json.loads(line) for line in data[:end].splitlines() if line]
+            return list(self.mails)
 
     def link(self, to, kind, timeout=60):
         deadline = time.time() + timeout
@@ -449,7 +453,9 @@ def template_id(c, token):
     return next(t["id"] for t in call(c.base, "GET", "/api/v1/templates", token=token)["data"] if t["key"] == "jama-japia")
 
 
-def campaign(c, token, ids, name):
+def campaign(c, buyer, ids, name):
+    buyer.session.renew(c)  # access tokens live 15 minutes
+    token = buyer.token
     due = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
     return call(c.base, "POST", "/api/v1/campaigns",
                 {"name": name, "template_id": template_id(c, token), "due_date": due, "supplier_ids": ids}, token)
@@ -469,7 +475,7 @@ class Buyer:
 def setup_main(c, connections):
     """The buyer the workload reads as, and one supplier (assessment) per wrk connection."""
     main = Buyer(c, "main", 200)
-    campaign(c, main.token, main.ids, "Main")
+    campaign(c, main, main.ids, "Main")
     writers, bulk, nos = [], None, None
     for i in range(connections + 8):
         invite = c.mailbox.link(f"main-{i}-{c.run}@bench.example", "invitations")
@@ -674,8 +680,17 @@ def phase(c, name, buyer, lua_args, seconds, connections, campaign_size, faults=
     started = time.perf_counter()
     load = Load(c, lua, out, seconds, connections)
     time.sleep(3)
-    campaign(c, buyer.token, buyer.ids[:campaign_size], f"Campaign {name}")
+    campaign(c, buyer, buyer.ids[:campaign_size], f"Campaign {name}")
     queued = time.perf_counter()
+    mailed_at = []
+
+    def watch():
+        while c.mailbox.count(f"{buyer.marker}-") < campaign_size and load.proc.returncode is None:
+            time.sleep(0.1)
+        mailed_at.append(time.perf_counter() - queued)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     events = faults(c, buyer.marker, campaign_size) if faults else []
     result = load.wait()
     after = c.cpu()
@@ -683,8 +698,10 @@ def phase(c, name, buyer, lua_args, seconds, connections, campaign_size, faults=
     cpu = cpu_delta(before, after)
     cpu["wrk"] = load.cpu
     mailed = c.mailbox.count(f"{buyer.marker}-")
-    result.update(name=name, cpu=cpu, window_s=window, mailed_in_window=mailed, events=events)
+    load_avg = pathlib.Path("/proc/loadavg").read_text().split()[0]
+    result.update(name=name, cpu=cpu, window_s=window, mailed_in_window=mailed, events=events, load_avg=load_avg)
     result["campaign_queued_after_s"] = round(queued - started, 1)
+    result["campaign_mailed_s"] = round(mailed_at[0], 1) if mailed_at else None
     return result
 
 
@@ -730,7 +747,7 @@ def fmt_ms(v):
 def report_phase(r, offered):
     lines = [f"### {r['name']}",
              f"offered {offered} req/s, achieved {r['rps']:.1f} req/s over {r['duration']:.0f} s "
-             f"({r['requests']} requests); latency ms p50/p90/p99/p99.9 "
+             f"({r['requests']} requests, load average {r['load_avg']} at the end); latency ms p50/p90/p99/p99.9 "
              f"{'/'.join(fmt_ms(r['all'][p]) for p in (50, 90, 99, 99.9))}",
              f"non-2xx: {r['non2xx'] or 'none'}; socket errors: {r['errors_detail']}; "
              f"unexpected (non-2xx other than 409, socket errors): {r['unexpected']}",
@@ -742,8 +759,9 @@ def report_phase(r, offered):
     for g in GROUPS:
         lines.append(f"| {g} | {r['cpu'].get(g, 0):.1f} | {1000 * r['cpu'].get(g, 0) / max(r['requests'], 1):.2f} |")
     lines.append(f"| all | {total:.1f} | {1000 * total / max(r['requests'], 1):.2f} |")
-    lines.append(f"campaign queued at {r['campaign_queued_after_s']} s; mails at the sink by the end of the window: "
-                 f"{r['mailed_in_window']}")
+    lines.append(f"campaign queued at {r['campaign_queued_after_s']} s, every invitation at the sink "
+                 f"{r['campaign_mailed_s']} s later (None: not within the window); mails at the sink by the end "
+                 f"of the window: {r['mailed_in_window']}")
     for kind, detail in r["events"]:
         lines.append(f"- {kind}: {detail}")
     return "\n".join(lines)
@@ -757,9 +775,14 @@ def cmd_run(args):
         c.start(apis=1, workers=1)
         print(f"work dir {work}; haproxy on {c.base}", flush=True)
         main, writers, bulk, nos = setup_main(c, args.connections)
-        buyers = {name: Buyer(c, name, args.campaign) for name in ("ca", "cb", "cc")}
+        buyers = {name: Buyer(c, name, args.campaign) for name in ("ca", "cb", "cc", "cd")}
         lua_args = (main, writers, bulk, nos, args.rate, args.connections)
         print("set-up done", flush=True)
+        if args.stop_only:
+            c.start_api(2)
+            c.start_worker(2)
+            stop_worker(c, buyers, args, results)
+            return
 
         r = phase(c, "1 api + 1 worker", buyers["ca"], lua_args, args.duration, args.connections, args.campaign)
         r["mail_s"] = wait_mailed(c, "ca", args.campaign, 600)
@@ -783,12 +806,30 @@ def cmd_run(args):
         r["mail"] = mail_check(c, "cc", args.campaign)
         results["faults"] = r
         print(f"all mailed after {r['mail_s']} s: {r['mail']}", flush=True)
+        stop_worker(c, buyers, args, results)
         stats = psql(c.db_url, "SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status").split()
         print(f"jobs by status: {stats}")
         (work / "results.json").write_text(json.dumps(results, indent=1, default=str))
         print(f"results in {work / 'results.json'}")
     finally:
         c.close()
+
+
+def stop_worker(c, buyers, args, results):
+    """4. A worker told to stop (SIGTERM, as a deploy does) while a campaign is being mailed:
+    how long it takes to exit, and how many of the campaign's mails had gone out by then."""
+    campaign(c, buyers["cd"], buyers["cd"].ids[:args.campaign], "Campaign stop")
+    while c.mailbox.count("cd-") < args.campaign // 10:
+        time.sleep(0.02)
+    at = c.mailbox.count("cd-")
+    t0 = time.perf_counter()
+    c.stop(c.workers[2], "worker", signal.SIGTERM)
+    stop = {"sink_had": at, "exit_s": round(time.perf_counter() - t0, 2), "sink_at_exit": c.mailbox.count("cd-")}
+    c.start_worker(2)
+    stop["mail_s"] = wait_mailed(c, "cd", args.campaign, 900)
+    stop["mail"] = mail_check(c, "cd", args.campaign)
+    results["sigterm"] = stop
+    print(f"### a worker stopped with SIGTERM mid-campaign\n{stop}", flush=True)
 
 
 # ---------------------------------------------------------------- `soak`
@@ -798,6 +839,7 @@ def cmd_soak(args):
     work = pathlib.Path(tempfile.mkdtemp(prefix="kensa-soak-"))
     c = Cluster(args, work)
     rows = []
+    stop = threading.Event()
     try:
         c.start(apis=1, workers=1)
         print(f"work dir {work}; haproxy on {c.base}", flush=True)
@@ -812,15 +854,13 @@ def cmd_soak(args):
             rows.append({"minute": minute, "api_rss_mib": rss_mib(c.apis[1].pid),
                          "worker_rss_mib": rss_mib(c.workers[1].pid)})
 
-        stop = threading.Event()
-
         def sampler():
             k = 1
             while not stop.wait(max(0, t_start + 60 * k - time.perf_counter())):
                 sample()
                 k += 1
 
-        thread = threading.Thread(target=sampler)
+        thread = threading.Thread(target=sampler, daemon=True)
         thread.start()
         for w in range(windows):
             out = work / f"wrk-soak-{w}.txt"
@@ -828,7 +868,7 @@ def cmd_soak(args):
             write_lua(c, lua, out, main, writers, bulk, nos, args.rate, args.connections)
             load = Load(c, lua, out, 300, args.connections)
             part = soak_buyer.ids[w * args.soak_campaign:(w + 1) * args.soak_campaign]
-            campaign(c, soak_buyer.token, part, f"Soak {w}")
+            campaign(c, soak_buyer, part, f"Soak {w}")
             r = load.wait()
             row = {"window": w + 1, "requests": r["requests"], "rps": round(r["rps"], 1),
                    "errors": r["unexpected"], "non2xx": sum(r["non2xx"].values()),
@@ -838,20 +878,26 @@ def cmd_soak(args):
             while len(rows) < 5 * (w + 1) and thread.is_alive():
                 time.sleep(0.5)
             rows[min(len(rows), 5 * (w + 1)) - 1].update(row)
+            write_csv(rows, args.csv)
         stop.set()
         thread.join()
         mailed = mail_check(c, "soak", args.soak_campaign * windows)
         print(f"soak mails: {mailed}")
     finally:
+        stop.set()
         c.close()
+    write_csv(rows, args.csv)
+    print(f"wrote {args.csv}")
+    chart(rows, args.png)
+
+
+def write_csv(rows, path):
     fields = ["minute", "api_rss_mib", "worker_rss_mib", "window", "requests", "rps", "errors", "non2xx", "p50_ms", "p99_ms"]
-    with open(args.csv, "w") as f:
+    with open(path, "w") as f:
         f.write(",".join(fields) + "\n")
         for row in rows:
             f.write(",".join("" if row.get(k) is None else (f"{row[k]:.1f}" if isinstance(row[k], float) else str(row[k]))
                              for k in fields) + "\n")
-    print(f"wrote {args.csv}")
-    chart(rows, args.png)
 
 
 def chart(rows, png):
@@ -895,6 +941,7 @@ def main():
     run.add_argument("--duration", type=int, default=60, help="seconds of each phase")
     run.add_argument("--campaign", type=int, default=2000)
     run.add_argument("--kills", type=int, default=3)
+    run.add_argument("--stop-only", action="store_true", help="only step 4 (a worker stopped with SIGTERM)")
     soak = sub.choices["soak"]
     soak.add_argument("--minutes", type=int, default=30)
     soak.add_argument("--soak-campaign", type=int, default=300, help="suppliers invited at the start of each window")

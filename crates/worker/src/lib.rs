@@ -104,6 +104,11 @@ impl Worker {
     /// The jobs of a claimed batch run concurrently, at most `concurrency` at once (most of a
     /// job is waiting for the mail server); each is completed or failed on its own.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<RunReport, WorkerError> {
+        self.pass(now, None).await
+    }
+
+    /// [`Self::run_once`], stopping between batches once `stop` turns true.
+    async fn pass(&self, now: DateTime<Utc>, stop: Option<&watch::Receiver<bool>>) -> Result<RunReport, WorkerError> {
         let mut report = RunReport::default();
         self.sweep(now).await?;
         let started = std::time::Instant::now();
@@ -118,6 +123,14 @@ impl Worker {
             info!(scan = ?report.scan, elapsed_ms = report.scan_time.as_millis(), "due work decided");
         }
         loop {
+            // Told to stop (SIGTERM: a deploy, a scale-down), a worker finishes the batch in hand
+            // and claims no more, so it exits within its grace period instead of draining the
+            // whole queue and being killed mid-batch, which sends the mails of jobs it had not yet
+            // marked done a second time (see `Self::run`). What it leaves is still pending, for
+            // the other workers at once.
+            if stop.is_some_and(|stop| *stop.borrow()) {
+                return Ok(report);
+            }
             // No more than run at once: a claimed job waiting behind slow deliveries would
             // see its lease lapse and be taken over, then sent twice.
             let limit = BATCH.min(u64::try_from(self.concurrency).unwrap_or(BATCH));
@@ -186,11 +199,16 @@ impl Worker {
         Ok(())
     }
 
-    /// Loops until `shutdown` turns true. A job in progress is finished first.
+    /// Loops until `shutdown` turns true. The batch in progress is finished first (at most
+    /// `concurrency` jobs); no other is claimed after.
+    ///
+    /// A worker killed instead (SIGKILL, a lost machine) leaves its claimed jobs to the lease:
+    /// another worker runs them once it ends, 5 minutes after the claim. A mail the SMTP
+    /// server had accepted, but whose job was not yet marked done, then goes out twice.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
         info!(worker = %self.id, "worker started");
         while !*shutdown.borrow() {
-            match self.run_once(self.kensa.now()).await {
+            match self.pass(self.kensa.now(), Some(&shutdown)).await {
                 Ok(report) if report.succeeded + report.retried > 0 => {
                     info!(?report, "jobs processed");
                     if let Some(reports) = &self.reports {

@@ -213,6 +213,49 @@ async fn the_jobs_of_one_batch_run_concurrently_up_to_the_configured_bound() -> 
     Ok(())
 }
 
+/// A mailer that asks the worker to stop at its first send, as SIGTERM does mid-campaign.
+struct StopAtFirstSend {
+    stop: tokio::sync::watch::Sender<bool>,
+    sent: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Mailer for StopAtFirstSend {
+    async fn send(&self, _mail: OutgoingMail) -> Result<(), WorkerError> {
+        self.stop.send_replace(true);
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_worker_told_to_stop_finishes_its_batch_and_leaves_the_rest_pending() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    for _ in 0..6 {
+        app.post(
+            "/api/v1/users/invitations",
+            Some(&owner.access_token),
+            json!({ "email": unique_email("stopping"), "role": "viewer" }),
+        )
+        .await;
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mailer = std::sync::Arc::new(StopAtFirstSend { stop, sent: Default::default() });
+    let worker = Worker::new(app.kensa.clone(), mailer.clone()).with_concurrency(2);
+
+    tokio::time::timeout(std::time::Duration::from_secs(30), worker.run(stopped))
+        .await
+        .map_err(|_| "the worker did not stop")?;
+
+    // The batch in hand (two jobs) is finished; the other four were never claimed, so another
+    // worker takes them at once instead of after a lease.
+    assert_eq!(mailer.sent.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(jobs::stats(&app.kensa).await?, vec![("done".to_owned(), 2), ("pending".to_owned(), 4)]);
+    assert_eq!(app.run_worker_at(app.kensa.now()).await.succeeded, 4);
+    Ok(())
+}
+
 /// `(kind, status, attempts, last_error)` of every job.
 async fn job_rows(app: &TestApp) -> Result<Vec<(String, String, i32, Option<String>)>, Box<dyn std::error::Error>> {
     let backend = app.db.get_database_backend();

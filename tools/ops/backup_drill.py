@@ -439,8 +439,9 @@ def compare(source, restored, restore_db):
     log(f"check: {len(source)} tables identical to the source, {total} rows (count and SHA-256; "
         f"{left} rows of the writer's organization checked below instead)")
     for table in NAMED:
-        log(f"check:   {table:<14} {source[table][0] + source[table][2]:>8} rows back"
-            f" (restored copy counts {restore_db.count(table)})")
+        back = restore_db.count(table)
+        check(back == source[table][0] + source[table][2], f"{table}: {back} rows back of {source[table][0] + source[table][2]}")
+        log(f"check:   {table:<14} {back:>8} rows back")
 
 
 def check_evidence(source_files, restored_folder, restore_db):
@@ -610,6 +611,9 @@ def drill(args):
             f" (attempt {attempts}, {overlapped} saves overlapped it; {len(saves)} saves in all)"
             + (f"\nbackup:   kensa-api said: {said}" if said else ""))
         log(f"backup: evidence {tree_bytes(backup_dir / 'evidence') / 1e6:.1f} MB copied in {evidence_seconds:.2f} s")
+        if args.mode == "postgres":
+            size = source_db.psql("SELECT pg_size_pretty(pg_database_size(current_database()))")[0][0]
+            log(f"backup: the source database holds {size} (pg_database_size)")
 
         # Restore into an empty folder (and database).
         restore_dir = work / "restore"
@@ -730,8 +734,7 @@ def main():
     parser.add_argument("--work", help="folder for the backup and the restore [a new temporary one]")
     parser.add_argument("--keep", action="store_true", help="keep the work folder and leave nothing running")
     args = parser.parse_args()
-    check_args = args.suppliers >= 1
-    if not check_args:
+    if args.suppliers < 1:
         parser.error("--suppliers must be at least 1")
     try:
         drill(args)

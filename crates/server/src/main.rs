@@ -1,6 +1,6 @@
 //! `kensa-api`: `serve` (the default) migrates the database, serves the API and, unless
 //! `KENSA_EMBEDDED_WORKER=false`, runs the worker loop in the same process; `migrate`,
-//! `demo` and `export-schemas` do one thing and exit. See `kensa-api --help`. Built by the
+//! `demo`, `backup` and `export-schemas` do one thing and exit. See `kensa-api --help`. Built by the
 //! `kensa-server` crate, which composes `kensa-api` (the library) and `kensa-worker`.
 
 use std::process::ExitCode;

@@ -9,6 +9,9 @@ that promise honest (CI runs it):
 
 - it starts the given kensa-api in a new temporary directory, so `./data` (SQLite file,
   outbox, evidence) is fresh and `data/outbox/` in the blocks means that server's outbox;
+  that directory stands in for the repository root: the repository's `tools/` is linked
+  into it (blocks run `python3 tools/...`), and `target/release/kensa-api` (and
+  `kensa-worker`) are the binaries under test, as `cargo run --release` would have built;
 - it runs all blocks in ONE bash session (variables set by one block are seen by the next)
   under `set -euo pipefail`, and stops at the first failing command, printing it with its
   README line and the end of the server's log;
@@ -128,6 +131,10 @@ def main():
         sys.exit(f"no runnable ```sh blocks in {readme}")
 
     work = tempfile.mkdtemp(prefix="kensa-readme-")
+    os.symlink(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), os.path.join(work, "tools"))
+    os.makedirs(os.path.join(work, "target", "release"))
+    for binary in (api, worker):
+        os.symlink(binary, os.path.join(work, "target", "release", os.path.basename(binary)))
     env = {k: v for k, v in os.environ.items() if not k.startswith("KENSA_") and k not in SERVICE_VARS}
     server_env = dict(env, KENSA_LOG="warn")
     if args.port != 8080:

@@ -121,6 +121,11 @@ fn create_private_file(_path: &std::path::Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The SQLite database file `settings` name, if they name one (not PostgreSQL, not memory).
+pub fn sqlite_file(settings: &Settings) -> Option<std::path::PathBuf> {
+    settings.is_sqlite().then(|| sqlite_path(settings.database_url.expose())).flatten()
+}
+
 fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod campaigns;
 pub mod chase;
 pub mod clock;

@@ -38,6 +38,15 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Copy the SQLite database to FILE while the server runs and writes: a consistent
+    /// snapshot (VACUUM INTO), flushed, opened and checked. PostgreSQL: use pg_dump
+    /// (docs/operations.md).
+    Backup {
+        /// The file to write (refused if it exists); restore by putting it in place of
+        /// $KENSA_DATA_DIR/kensa.db while the server is stopped (docs/operations.md).
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
     /// Write openapi.json and schema.graphql from the code (a test fails when they drift).
     ExportSchemas {
         /// Directory to write into.

@@ -1,6 +1,6 @@
 //! `kensa-api`: `serve` (the default) migrates the database, serves the API and, unless
 //! `KENSA_EMBEDDED_WORKER=false`, runs the worker loop in the same process; `migrate`,
-//! `demo` and `export-schemas` do one thing and exit. See `kensa-api --help`. Built by the
+//! `demo`, `backup` and `export-schemas` do one thing and exit. See `kensa-api --help`. Built by the
 //! `kensa-server` crate, which composes `kensa-api` (the library) and `kensa-worker`.
 
 use std::process::ExitCode;
@@ -10,6 +10,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use kensa_domain::auth::throttle::MemoryThrottle;
 use kensa_domain::config::Settings;
 use kensa_server::Server;
 use kensa_server::cli::{self, Command};
@@ -59,6 +60,7 @@ async fn run(command: Command) -> ExitCode {
             Err(e) => fail(e),
         },
         Command::Demo { force } => demo(settings, force).await,
+        Command::Backup { output } => backup(settings, output).await,
         // Handled before the runtime starts.
         Command::ExportSchemas { .. } => ExitCode::SUCCESS,
     }
@@ -77,6 +79,40 @@ async fn serve(settings: Settings) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(format!("server failed: {e}")),
+    }
+}
+
+/// Connects as the server would (no migration: the copy is of what is there) and writes the
+/// snapshot. A database file that does not exist is refused rather than created empty.
+async fn backup(settings: Settings, output: std::path::PathBuf) -> ExitCode {
+    if let Some(file) = kensa_domain::db::sqlite_file(&settings)
+        && !file.exists()
+    {
+        return fail(format!("DATABASE_URL: no database at {}", file.display()));
+    }
+    if !settings.is_sqlite() {
+        return fail(kensa_domain::backup::BackupError::NotSqlite);
+    }
+    let kensa = match kensa_domain::Kensa::connect(&settings, std::sync::Arc::new(MemoryThrottle::default())).await {
+        Ok(kensa) => kensa,
+        Err(e) => return fail(e),
+    };
+    let written = kensa_domain::backup::sqlite_snapshot(&kensa, &output).await;
+    kensa.close().await;
+    match written {
+        Ok(snapshot) => {
+            let counts: Vec<String> = snapshot.counts.iter().map(|(table, n)| format!("{table} {n}")).collect();
+            println!(
+                "wrote {} ({} bytes) in {} ms, checked in {} ms: {}",
+                snapshot.path.display(),
+                snapshot.bytes,
+                snapshot.copy.as_millis(),
+                snapshot.check.as_millis(),
+                counts.join(", ")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }
 

@@ -19,7 +19,7 @@ fn help_of(result: Result<impl std::fmt::Debug, clap::Error>) -> Result<(i32, Er
 fn kensa_api_help_exits_zero_and_lists_every_environment_variable() -> TestResult {
     let (code, kind, help) = help_of(api_cli::try_parse_from(["kensa-api", "--help"]))?;
     assert_eq!((code, kind), (0, ErrorKind::DisplayHelp));
-    for command in ["serve", "migrate", "demo", "export-schemas"] {
+    for command in ["serve", "migrate", "demo", "backup", "export-schemas"] {
         assert!(help.contains(command), "the help names `{command}`:\n{help}");
     }
     for variable in KNOWN_VARIABLES {
@@ -55,6 +55,12 @@ fn kensa_api_without_a_subcommand_serves() -> TestResult {
         api_cli::try_parse_from(["kensa-api", "demo", "--force"])?.subcommand(),
         ApiCommand::Demo { force: true }
     );
+    assert_eq!(
+        api_cli::try_parse_from(["kensa-api", "backup", "--output", "/backups/k.db"])?.subcommand(),
+        ApiCommand::Backup { output: "/backups/k.db".into() }
+    );
+    let (code, kind, _) = help_of(api_cli::try_parse_from(["kensa-api", "backup"]))?;
+    assert_eq!((code, kind), (2, ErrorKind::MissingRequiredArgument), "a backup names its file");
     assert_eq!(
         api_cli::try_parse_from(["kensa-api", "export-schemas"])?.subcommand(),
         ApiCommand::ExportSchemas { dir: "openapi".into() }

@@ -6,6 +6,7 @@ mod api_keys;
 mod audit;
 mod auth;
 mod auth_hardening;
+mod backup;
 mod campaigns;
 mod catalog;
 mod chasing;

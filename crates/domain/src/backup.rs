@@ -1,0 +1,132 @@
+//! An online backup of the embedded SQLite database (`kensa-api backup --output FILE`).
+//!
+//! `VACUUM INTO` runs inside one read transaction, so the copy is a consistent snapshot of
+//! the last commit before it began, while the server keeps reading and writing (WAL lets
+//! writers proceed past a reader). It goes through the application's own connection
+//! settings, so an operator needs no `sqlite3` program. PostgreSQL is backed up with
+//! `pg_dump` (see docs/operations.md), not here.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+
+use crate::Kensa;
+
+/// Why a backup was not written. Its own type: these are operator-facing messages of a
+/// command, not API problems.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error(
+        "DATABASE_URL is PostgreSQL: back it up with `pg_dump --format=custom` (see docs/operations.md); \
+         `backup` copies the embedded SQLite database"
+    )]
+    NotSqlite,
+    #[error("{0}: already exists; a backup never overwrites a file")]
+    Exists(PathBuf),
+    #[error("{0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error("{0}: {1}")]
+    Database(PathBuf, String),
+    #[error("{0}: the copy failed its integrity check: {1}")]
+    Corrupt(PathBuf, String),
+}
+
+/// What was written, for the command's report.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub path: PathBuf,
+    pub bytes: u64,
+    /// `VACUUM INTO` and the flush to disk.
+    pub copy: Duration,
+    /// Opening the copy and `PRAGMA integrity_check`.
+    pub check: Duration,
+    /// Rows of the tables that matter most, counted in the copy.
+    pub counts: Vec<(&'static str, i64)>,
+}
+
+/// Tables whose rows the report counts (read from the copy, not the live database).
+const COUNTED: [&str; 5] = ["organizations", "assessments", "answers", "evidence", "audit_events"];
+
+/// Writes a consistent copy of the database to `output` (created 0600: it holds password
+/// hashes and TOTP secrets), then opens the copy and checks it. The copy is made under
+/// `output.partial` and renamed when complete and flushed, so an interrupted backup never
+/// leaves a file that looks whole.
+pub async fn sqlite_snapshot(k: &Kensa, output: &Path) -> Result<Snapshot, BackupError> {
+    if k.db.get_database_backend() != DatabaseBackend::Sqlite {
+        return Err(BackupError::NotSqlite);
+    }
+    if output.exists() {
+        return Err(BackupError::Exists(output.to_owned()));
+    }
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |e: std::io::Error| BackupError::Io(path, e)
+    };
+    let partial = PathBuf::from(format!("{}.partial", output.display()));
+    match std::fs::remove_file(&partial) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&partial)(e)),
+        _ => {}
+    }
+    // VACUUM INTO accepts an empty file: creating it first sets its mode.
+    create_private(&partial).map_err(io(&partial))?;
+    let target = partial.to_str().ok_or_else(|| {
+        BackupError::Io(partial.clone(), std::io::Error::new(std::io::ErrorKind::InvalidInput, "not UTF-8"))
+    })?;
+    let started = Instant::now();
+    let vacuum = Statement::from_sql_and_values(DatabaseBackend::Sqlite, "VACUUM INTO ?", [target.into()]);
+    if let Err(e) = k.db.execute_raw(vacuum).await {
+        let _ = std::fs::remove_file(&partial);
+        return Err(BackupError::Database(output.to_owned(), e.to_string()));
+    }
+    // SQLite does not fsync what VACUUM INTO writes.
+    std::fs::File::open(&partial).and_then(|f| f.sync_all()).map_err(io(&partial))?;
+    std::fs::rename(&partial, output).map_err(io(output))?;
+    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
+    }
+    let copy = started.elapsed();
+    let started = Instant::now();
+    let counts = check(output).await?;
+    let bytes = std::fs::metadata(output).map_err(io(output))?.len();
+    Ok(Snapshot { path: output.to_owned(), bytes, copy, check: started.elapsed(), counts })
+}
+
+/// Opens the copy read-only, as a restored server would, and checks every page and index.
+async fn check(path: &Path) -> Result<Vec<(&'static str, i64)>, BackupError> {
+    let fail = |e: sea_orm::DbErr| BackupError::Database(path.to_owned(), e.to_string());
+    let url = format!("sqlite://{}?mode=ro", path.display());
+    let mut options = sea_orm::ConnectOptions::new(url);
+    options.sqlx_logging(false).max_connections(1);
+    let copy = sea_orm::Database::connect(options).await.map_err(fail)?;
+    let sql = |text: &str| Statement::from_string(DatabaseBackend::Sqlite, text);
+    let verdict: Vec<String> = copy
+        .query_all_raw(sql("PRAGMA integrity_check"))
+        .await
+        .map_err(fail)?
+        .iter()
+        .filter_map(|row| row.try_get_by_index::<String>(0).ok())
+        .collect();
+    if verdict != ["ok"] {
+        let _ = copy.close().await;
+        return Err(BackupError::Corrupt(path.to_owned(), verdict.join("; ")));
+    }
+    let mut counts = Vec::with_capacity(COUNTED.len());
+    for table in COUNTED {
+        let row = copy.query_one_raw(sql(&format!("SELECT count(*) FROM {table}"))).await.map_err(fail)?;
+        counts.push((table, row.and_then(|r| r.try_get_by_index::<i64>(0).ok()).unwrap_or_default()));
+    }
+    copy.close().await.map_err(fail)?;
+    Ok(counts)
+}
+
+#[cfg(unix)]
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map(drop)
+}
+
+#[cfg(not(unix))]
+fn create_private(path: &Path) -> std::io::Result<()> {
+    std::fs::OpenOptions::new().write(true).create_new(true).open(path).map(drop)
+}

@@ -16,6 +16,7 @@ source "$(dirname "$0")/lib.sh"
 db=$2 build_up=$3 runs=${4:-3} scripts=${5:-"bulk.lua single.lua"}
 start_server "$1" "$db"
 setup 64 "$build_up"
+set_up_lines=$(wc -l < "$dir/server.log")
 for entry in $scripts; do
   script=${entry%%:*} n=$runs
   [ "$script" != "$entry" ] && n=${entry#*:}
@@ -23,5 +24,5 @@ for entry in $scripts; do
   python3 "$here/save_runs.py" --base "$base" --wrk-dir "$dir/wrk" --script "$script" --runs "$n" \
     --server-pid "$pid" "${pg_args[@]}"
 done
-echo "server log lines at warn or above: $(grep -c . "$dir/server.log" || true)"
-grep -m5 'slow write' "$dir/server.log" || true
+echo "server log lines at warn or above: $set_up_lines during set-up, $(($(wc -l < "$dir/server.log") - set_up_lines)) during the runs"
+tail -n +"$((set_up_lines + 1))" "$dir/server.log" | grep -m5 'slow write' || true

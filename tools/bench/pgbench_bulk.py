@@ -42,7 +42,7 @@ def log_file(admin):
 
 
 def statements(text, database):
-    """(sql, parameters) of every statement of `database` in the log text, in order."""
+    """(pid, sql, parameters) of every statement of `database` in the log text, in order."""
     found, pending = [], None
     lines = text.splitlines()
     for i, line in enumerate(lines):
@@ -53,13 +53,14 @@ def statements(text, database):
         if kind == "LOG":
             stmt = re.match(r"duration: [\d.]+ ms\s+(?:execute [^:]*|statement): (.*)", body)
             if not stmt:
+                pending = None  # a parse or bind step: its DETAIL is not an execution's
                 continue
             sql = [stmt.group(1)]
             for more in lines[i + 1:]:
                 if not more.startswith("\t"):
                     break
                 sql.append(more.strip())
-            pending = [" ".join(sql), {}]
+            pending = [int(match.group(1)), " ".join(sql), {}]
             found.append(pending)
         elif kind == "DETAIL" and pending is not None and body.startswith("parameters:"):
             params = body[len("parameters:"):]
@@ -68,8 +69,25 @@ def statements(text, database):
                     break
                 params += " " + more.strip()
             for number, value in re.findall(r"\$(\d+) = (NULL|'(?:[^']|'')*')", params):
-                pending[1][int(number)] = value
+                pending[2][int(number)] = value
     return found
+
+
+def the_request(captured, assessment):
+    """The statements of the request alone: those of the connections that touched the
+    assessment, from the first such statement to the last (the embedded worker's polls run
+    on other connections at the same time)."""
+    touching = [i for i, (_, _, params) in enumerate(captured) if f"'{assessment}'" in params.values()]
+    if not touching:
+        raise SystemExit("no captured statement names the assessment")
+    pids = {captured[i][0] for i in touching}
+    first, last = touching[0], touching[-1]
+    # The transaction's BEGIN comes just before its first statement, its COMMIT just after.
+    while first > 0 and captured[first - 1][0] in pids and captured[first - 1][1] == "BEGIN":
+        first -= 1
+    while last + 1 < len(captured) and captured[last + 1][0] in pids and captured[last + 1][1] in ("COMMIT", "ROLLBACK"):
+        last += 1
+    return [(sql, params) for pid, sql, params in captured[first:last + 1] if pid in pids]
 
 
 def literal(value):
@@ -116,21 +134,21 @@ def main():
     with log.open("rb") as f:
         f.seek(start)
         text = f.read().decode("utf-8", "replace")
-    captured = statements(text, args.database)
-    if not captured:
-        raise SystemExit(f"no statements of {args.database} in {log}")
     assessment = first["path"].split("/")[4]
+    captured = the_request(statements(text, args.database), assessment)
 
     # Each pgbench client writes its own writer's assessment.
     psql(url, "DROP TABLE IF EXISTS bench_writers")
     psql(url, "CREATE TABLE bench_writers (n int PRIMARY KEY, aid uuid NOT NULL)")
     values = ",".join(f"({i}, '{w['path'].split('/')[4]}')" for i, w in enumerate(writers))
     psql(url, f"INSERT INTO bench_writers VALUES {values}")
-    script = [f"SELECT aid FROM bench_writers WHERE n = :client_id % {len(writers)} \\gset"]
+    script = [f"SELECT aid AS kensa_assessment FROM bench_writers WHERE n = :client_id % {len(writers)} \\gset"]
     for sql, params in captured:
-        line = inline(sql, params).replace(f"'{assessment}'", ":aid")
+        line = inline(sql, params).replace(f"'{assessment}'", ":kensa_assessment")
         script.append(line + ";")
     (out / "bulk_save.sql").write_text("\n".join(script) + "\n")
+    print(f"pgbench script: {out / 'bulk_save.sql'}")
+    pathlib.Path("/tmp/kensa-bulk_save.sql").write_text("\n".join(script) + "\n")
     print(f"captured {len(captured)} statements of one bulk save:")
     for sql, _ in captured:
         print("  " + (sql if len(sql) < 140 else sql[:137] + "..."))

@@ -13,8 +13,11 @@ use serde::de::DeserializeOwned;
 use crate::error::ApiError;
 use crate::extract::{MAX_JSON_VALUES, bearer_token, if_match_value, json_values_exceed, parse_json, parse_query};
 
+/// A target's checks: they panic on a finding.
+pub type Check = fn(&[u8]);
+
 /// The targets by name: the fuzz binaries and the seed folders are named so.
-pub const TARGETS: [(&str, fn(&[u8])); 7] = [
+pub const TARGETS: [(&str, Check); 7] = [
     ("supplier_csv", supplier_csv),
     ("template_json", template_json),
     ("json_body", json_body),

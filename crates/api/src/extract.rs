@@ -48,11 +48,15 @@ pub fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
 
 /// The bearer token of the request, if any.
 pub fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else { return Ok(None) };
+    req.headers().get(header::AUTHORIZATION).map(bearer_token).transpose()
+}
+
+/// The token of an `Authorization` header value (401 unless `Bearer <token>`).
+pub fn bearer_token(value: &header::HeaderValue) -> Result<String, ApiError> {
     let value = value.to_str().map_err(|_| ApiError::BadRequest("Authorization header is not ASCII".into()))?;
     match value.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
-            Ok(Some(token.trim().to_owned()))
+            Ok(token.trim().to_owned())
         }
         _ => Err(DomainError::Unauthenticated {
             code: ErrorCode::InvalidToken,
@@ -226,7 +230,11 @@ fn strip_position(message: &str) -> String {
 /// `If-Match: "3"` (or `3`, or `W/"3"`): the version the client last saw; `*`: any.
 /// Anything else is 400 naming the header.
 pub fn if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(IfMatch::Absent) };
+    req.headers().get(header::IF_MATCH).map_or(Ok(IfMatch::Absent), if_match_value)
+}
+
+/// One `If-Match` header value (see [`if_match`]).
+pub fn if_match_value(value: &header::HeaderValue) -> Result<IfMatch, ApiError> {
     let text = value.to_str().unwrap_or_default().trim();
     if text == "*" {
         return Ok(IfMatch::Any);

@@ -6,6 +6,8 @@ pub mod contract;
 pub mod error;
 pub mod exposure;
 pub mod extract;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod graphql;
 pub mod health;
 pub mod idempotency;

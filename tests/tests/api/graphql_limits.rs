@@ -107,6 +107,20 @@ async fn a_document_of_450_aliases_is_refused_before_it_runs() -> TestResult {
     Ok(())
 }
 
+/// Found by fuzzing: a lone quote in a block string once hid the brackets after it from the
+/// nesting bound, and the parser's recursion on 6,000 of them overflowed the stack, which
+/// aborted the server, for an anonymous caller.
+#[tokio::test]
+async fn brackets_after_a_block_string_count_towards_the_nesting_bound() -> TestResult {
+    let app = spawn_app().await;
+    let (open, close) = ("[".repeat(6000), "]".repeat(6000));
+    let deep = format!(r#"{{ invitation(token: """x " y""") {{ buyerName }} f(b: {open}{close}) }}"#);
+    send(&app, None, &op(&deep)).await?.assert_problem(400, "query_too_deep");
+    let reply = send(&app, None, &op("{ __typename }")).await?;
+    assert_eq!(reply.body["data"]["__typename"], "Query", "the server still answers: {}", reply.body);
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_9000_comment_mutation_document_is_refused_and_nothing_is_written() -> TestResult {
     let app = spawn_app().await;

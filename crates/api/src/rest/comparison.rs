@@ -116,7 +116,8 @@ filtered_query! {
 }
 
 impl ComparisonQuery {
-    fn request(self) -> kensa_domain::DomainResult<ComparisonRequest> {
+    /// The checked request (422 naming every field at fault); pure, so it is fuzzed as is.
+    pub fn request(self) -> kensa_domain::DomainResult<ComparisonRequest> {
         let filter = self.filter(self.template_id);
         ComparisonRequest::parse(filter, self.sort, self.order, self.sort_category, self.limit, self.cursor)
     }

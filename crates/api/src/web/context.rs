@@ -153,7 +153,11 @@ pub fn local_path(next: Option<&str>) -> Option<String> {
 
 /// `Accept-Language` decides between Japanese and English: the first of the two it names.
 fn from_accept_language(req: &HttpRequest) -> Option<Lang> {
-    let value = req.headers().get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+    accept_language(req.headers().get(header::ACCEPT_LANGUAGE)?.to_str().ok()?)
+}
+
+/// The language an `Accept-Language` value prefers, of the two the pages speak.
+pub fn accept_language(value: &str) -> Option<Lang> {
     let mut tags: Vec<(f32, Lang)> = value
         .split(',')
         .filter_map(|part| {

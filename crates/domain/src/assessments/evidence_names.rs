@@ -47,10 +47,10 @@ pub fn sanitise(raw: &str, content_type: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let mut cleaned = String::with_capacity(last.len());
     let mut space = false;
-    for c in last.nfc() {
-        if c.is_control() || is_invisible(c) {
-            continue;
-        }
+    // Hidden characters go before normalising: removed after, they could leave combining
+    // marks side by side out of canonical order, a name that is not NFC and that a second
+    // pass (names are sanitised again when served) would change (found by fuzzing).
+    for c in last.chars().filter(|c| !c.is_control() && !is_invisible(*c)).nfc() {
         if c.is_whitespace() {
             space = true;
             continue;
@@ -122,7 +122,11 @@ mod tests {
 
     #[test]
     fn sanitising_twice_changes_nothing() {
-        for raw in ["report\u{202E}fdp.bat", "a.pdf.exe", "報告書.xlsx", ". .", "x".repeat(300).as_str()] {
+        // The last: marks a control character kept apart (fuzzing found them left out of order).
+        let long = "x".repeat(300);
+        let cases: [&str; 6] =
+            ["report\u{202E}fdp.bat", "a.pdf.exe", "報告書.xlsx", ". .", &long, "a\u{35C}\u{1}\u{34D}"];
+        for raw in cases {
             let once = sanitise(raw, "application/pdf");
             assert_eq!(sanitise(&once, "application/pdf"), once, "{raw}");
         }

@@ -113,16 +113,17 @@ fn io(what: &str, path: &Path, e: std::io::Error) -> DomainError {
     DomainError::internal(format!("{what} ({}): {e}", path.display()))
 }
 
-/// UTF-8 validation over chunks that may split a character.
+/// UTF-8 validation over chunks that may split a character (public for the fuzz target
+/// `evidence_upload`, which holds it to `std::str::from_utf8` on the whole file).
 #[derive(Default)]
-struct Utf8Check {
+pub struct Utf8Check {
     failed: bool,
     /// The start of a character cut by the chunk boundary (at most 3 bytes).
     carry: Vec<u8>,
 }
 
 impl Utf8Check {
-    fn feed(&mut self, mut rest: &[u8]) {
+    pub fn feed(&mut self, mut rest: &[u8]) {
         if self.failed {
             return;
         }
@@ -147,7 +148,7 @@ impl Utf8Check {
         }
     }
 
-    fn finish(self) -> bool {
+    pub fn finish(self) -> bool {
         !self.failed && self.carry.is_empty()
     }
 }

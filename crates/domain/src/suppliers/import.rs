@@ -130,12 +130,26 @@ fn reasons(errors: &[FieldError]) -> String {
     errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
 }
 
-#[instrument(skip_all, fields(org = %editor.tenant().org_id(), bytes = bytes.len()))]
-pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: bool) -> DomainResult<ImportReport> {
-    let ctx = editor.tenant();
+/// A file read and checked, before anything is looked up or written.
+pub struct ParsedFile {
+    rows: Vec<ParsedRow>,
+    /// Rows refused by the file alone (shape, values, an email twice), by line.
+    pub rejected: Vec<RejectedRow>,
+}
+
+impl ParsedFile {
+    /// Rows that may be applied.
+    pub fn accepted(&self) -> usize {
+        self.rows.len()
+    }
+}
+
+/// Everything the import checks without a database: the encoding, the header, every row's
+/// values, and the same email twice in one file (the later row is refused rather than
+/// silently winning). Pure, so the fuzz target `supplier_csv` calls exactly this.
+pub fn parse_file(bytes: &[u8]) -> DomainResult<ParsedFile> {
     let text = decode(bytes).map_err(|e| DomainError::validation("file", ErrorCode::InvalidEncoding, e))?;
     let (rows, mut rejected) = parse_rows(&text)?;
-    // The same email twice in one file: the later row is refused rather than silently winning.
     let mut first_line: HashMap<String, usize> = HashMap::new();
     let mut unique = Vec::with_capacity(rows.len());
     for row in rows {
@@ -150,6 +164,13 @@ pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: boo
         }
     }
     rejected.sort_by_key(|r| r.line);
+    Ok(ParsedFile { rows: unique, rejected })
+}
+
+#[instrument(skip_all, fields(org = %editor.tenant().org_id(), bytes = bytes.len()))]
+pub async fn import(k: &Kensa, editor: EditorCtx<'_>, bytes: &[u8], partial: bool) -> DomainResult<ImportReport> {
+    let ctx = editor.tenant();
+    let ParsedFile { rows: unique, rejected } = parse_file(bytes)?;
     if !rejected.is_empty() && !partial {
         return Ok(ImportReport { created: 0, updated: 0, rejected, applied: false });
     }

@@ -81,15 +81,23 @@ pub async fn sqlite_snapshot(k: &Kensa, output: &Path) -> Result<Snapshot, Backu
     }
     // SQLite does not fsync what VACUUM INTO writes.
     std::fs::File::open(&partial).and_then(|f| f.sync_all()).map_err(io(&partial))?;
+    let copy = started.elapsed();
+    // Checked before it takes the final name: a copy that fails the check is never published.
+    let started = Instant::now();
+    let counts = match check(&partial).await {
+        Ok(counts) => counts,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    let checked = started.elapsed();
     std::fs::rename(&partial, output).map_err(io(output))?;
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
     }
-    let copy = started.elapsed();
-    let started = Instant::now();
-    let counts = check(output).await?;
     let bytes = std::fs::metadata(output).map_err(io(output))?.len();
-    Ok(Snapshot { path: output.to_owned(), bytes, copy, check: started.elapsed(), counts })
+    Ok(Snapshot { path: output.to_owned(), bytes, copy, check: checked, counts })
 }
 
 /// Opens the copy read-only, as a restored server would, and checks every page and index.

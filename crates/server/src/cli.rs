@@ -42,8 +42,9 @@ pub enum Command {
     /// snapshot (VACUUM INTO), flushed, opened and checked. PostgreSQL: use pg_dump
     /// (docs/operations.md).
     Backup {
-        /// The file to write (refused if it exists); restore by putting it in place of
-        /// $KENSA_DATA_DIR/kensa.db while the server is stopped (docs/operations.md).
+        /// The file to write (refused if it exists); restore it as kensa.db into an empty
+        /// data directory, no -wal/-shm beside it, while the server is stopped
+        /// (docs/operations.md).
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
     },

@@ -521,3 +521,41 @@ async fn dead_deliveries_are_listed_for_owners_and_admins_and_can_be_resent() ->
         .assert_problem(409, "invalid_transition");
     Ok(())
 }
+
+/// A review opened from an assessment with evidence carries the files over as new records
+/// (the old ones stay with last year's assessment).
+#[tokio::test]
+async fn a_review_opened_after_an_assessment_with_evidence_carries_the_files_as_new_records() -> TestResult {
+    let app = spawn_app().await;
+    let (buyer, supplier, assessment) = app.invited_supplier(1).await;
+    let (b, s) = (Some(buyer.access_token.as_str()), Some(supplier.access_token.as_str()));
+    assert_eq!(app.answer_all(&supplier, &assessment).await.status, StatusCode::OK);
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(pdf).file_name("policy.pdf").mime_str("application/pdf")?);
+    let uploaded = app
+        .client
+        .post(app.url(&format!("/api/v1/assessments/{assessment}/evidence")))
+        .bearer_auth(&supplier.access_token)
+        .multipart(form)
+        .send()
+        .await?;
+    assert_eq!(uploaded.status(), StatusCode::CREATED);
+    let reply = app.post(&format!("/api/v1/assessments/{assessment}/submit"), s, json!({})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = app.post(&format!("/api/v1/assessments/{assessment}/review"), b, json!({ "decision": "accept" })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let view = app.get(&format!("/api/v1/assessments/{assessment}"), b).await;
+    let supplier_id = view.body["supplier"]["id"].as_str().unwrap_or_default().to_owned();
+
+    let opened = app.post(&format!("/api/v1/suppliers/{supplier_id}/reviews"), b, json!({})).await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.body);
+    let next = opened.body["id"].as_str().unwrap_or_default().to_owned();
+    let old = app.get(&format!("/api/v1/assessments/{assessment}/evidence"), b).await;
+    let new = app.get(&format!("/api/v1/assessments/{next}/evidence"), b).await;
+    let (old, new) = (old.body["data"].clone(), new.body["data"].clone());
+    assert_eq!(new.as_array().map(Vec::len), Some(1), "{new}");
+    assert_eq!(new[0]["filename"], old[0]["filename"]);
+    assert_ne!(new[0]["id"], old[0]["id"], "a record of its own");
+    Ok(())
+}

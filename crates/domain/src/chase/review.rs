@@ -171,7 +171,14 @@ async fn carry_over(
     let files: Vec<evidence::ActiveModel> = files
         .into_iter()
         .filter(|e| e.item_no.is_none_or(|n| u32::try_from(n).is_ok_and(|n| scope.contains(&n))))
-        .map(|e| evidence::ActiveModel::from(evidence::Model { assessment_id: to.id, created_at: now, ..e }))
+        .map(|e| {
+            evidence::ActiveModel::from(evidence::Model {
+                id: Uuid::now_v7(),
+                assessment_id: to.id,
+                created_at: now,
+                ..e
+            })
+        })
         .collect();
     for chunk in files.chunks(300) {
         evidence::Entity::insert_many(chunk.to_vec()).exec_without_returning(tx).await?;

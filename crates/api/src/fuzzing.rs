@@ -210,15 +210,8 @@ pub fn list_query(data: &[u8]) {
         }
         1 => {
             if let Some(q) = query::<rest::suppliers::SupplierQuery>(&raw) {
-                page(q.limit, q.cursor.as_deref());
-                let filter = kensa_domain::suppliers::model::SupplierFilter {
-                    q: q.q,
-                    tier: q.tier,
-                    target_level: q.target_level,
-                    tag: q.tag,
-                    review_status: q.review_status,
-                    updated_since: q.updated_since,
-                };
+                let ((limit, cursor), filter) = q.into_parts();
+                page(limit, cursor.as_deref());
                 if let Err(e) = kensa_domain::suppliers::model::validate_filter(&filter) {
                     client_error(e);
                 }

@@ -531,16 +531,8 @@ async fn a_review_opened_after_an_assessment_with_evidence_carries_the_files_as_
     let (b, s) = (Some(buyer.access_token.as_str()), Some(supplier.access_token.as_str()));
     assert_eq!(app.answer_all(&supplier, &assessment).await.status, StatusCode::OK);
     let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
-    let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(pdf).file_name("policy.pdf").mime_str("application/pdf")?);
-    let uploaded = app
-        .client
-        .post(app.url(&format!("/api/v1/assessments/{assessment}/evidence")))
-        .bearer_auth(&supplier.access_token)
-        .multipart(form)
-        .send()
-        .await?;
-    assert_eq!(uploaded.status(), StatusCode::CREATED);
+    let uploaded = app.upload_evidence(&supplier, &assessment, "policy.pdf", "application/pdf", pdf).await;
+    assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.body);
     let reply = app.post(&format!("/api/v1/assessments/{assessment}/submit"), s, json!({})).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let reply = app.post(&format!("/api/v1/assessments/{assessment}/review"), b, json!({ "decision": "accept" })).await;

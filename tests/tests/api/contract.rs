@@ -96,15 +96,7 @@ async fn every_created_resource_answers_with_its_location() -> TestResult {
         assert_eq!(fetched.body["id"], made.body["id"], "{}", location(made));
     }
 
-    let form = Form::new().part("file", Part::bytes(b"policy\n".to_vec()).file_name("p.txt").mime_str("text/plain")?);
-    let sent = app
-        .client
-        .post(app.url(&format!("/api/v1/assessments/{assessment}/evidence")))
-        .bearer_auth(&supplier.access_token)
-        .multipart(form)
-        .send()
-        .await?;
-    let evidence = TestApp::read(sent).await;
+    let evidence = app.upload_evidence(&supplier, &assessment, "p.txt", "text/plain", b"policy\n".to_vec()).await;
     let download = format!("/api/v1/assessments/{assessment}/evidence/{}", evidence.body["id"].as_str().unwrap_or("?"));
     assert_eq!((evidence.status, location(&evidence)), (StatusCode::CREATED, download.as_str()));
     let fetched = app.client.get(app.url(&download)).bearer_auth(&buyer.access_token).send().await?;

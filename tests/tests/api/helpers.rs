@@ -634,6 +634,33 @@ impl TestApp {
     }
 
     /// Answers every in-scope item `implemented` in one bulk request.
+    /// Uploads one evidence file (multipart `file`) as `member`.
+    pub async fn upload_evidence(
+        &self,
+        member: &Member,
+        assessment: &str,
+        name: &str,
+        mime: &str,
+        bytes: Vec<u8>,
+    ) -> Reply {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        let part = match part.mime_str(mime) {
+            Ok(part) => part,
+            Err(e) => panic!("a test's MIME type {mime:?}: {e}"),
+        };
+        let sent = self
+            .client
+            .post(self.url(&format!("/api/v1/assessments/{assessment}/evidence")))
+            .bearer_auth(&member.access_token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await;
+        match sent {
+            Ok(response) => TestApp::read(response).await,
+            Err(e) => panic!("upload to {assessment}: {e}"),
+        }
+    }
+
     pub async fn answer_all(&self, supplier: &Member, assessment: &str) -> Reply {
         let answers: Vec<Value> = self
             .scope_of(supplier, assessment)

@@ -44,6 +44,21 @@ pub struct SupplierQuery {
     pub cursor: Option<String>,
 }
 
+impl SupplierQuery {
+    /// The page asked for, and the filters as the domain takes them.
+    pub fn into_parts(self) -> ((Option<u64>, Option<String>), SupplierFilter) {
+        let filter = SupplierFilter {
+            q: self.q,
+            tier: self.tier,
+            target_level: self.target_level,
+            tag: self.tag,
+            review_status: self.review_status,
+            updated_since: self.updated_since,
+        };
+        ((self.limit, self.cursor), filter)
+    }
+}
+
 fn created(supplier: &Supplier) -> HttpResponse {
     let location = format!("/api/v1/suppliers/{}", supplier.id);
     HttpResponse::Created()
@@ -82,16 +97,8 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/suppliers", operation_id = "listSuppliers", tag = "suppliers", security(("bearer" = [])),
     params(SupplierQuery), responses((status = 200, description = "A page of suppliers", body = SupplierPage)))]
 pub async fn list(state: web::Data<AppState>, auth: Auth, query: Query<SupplierQuery>) -> ApiResult<HttpResponse> {
-    let q = query.into_inner();
-    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
-    let filter = SupplierFilter {
-        q: q.q,
-        tier: q.tier,
-        target_level: q.target_level,
-        tag: q.tag,
-        review_status: q.review_status,
-        updated_since: q.updated_since,
-    };
+    let ((limit, cursor), filter) = query.into_inner().into_parts();
+    let page = PageRequest::parse(limit, cursor.as_deref())?;
     let result = suppliers::service::list(&state.kensa, &auth.0, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(SupplierPage { data: result.data, next_cursor: result.next_cursor }))
 }

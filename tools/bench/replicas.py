@@ -660,16 +660,22 @@ def wait_mailed(c, marker, n, timeout):
 
 def mail_check(c, marker, n):
     mails = [m for m in c.mailbox.poll() if any(r.startswith(f"{marker}-") for r in m["rcpt"])]
-    per_rcpt, per_id = {}, {}
+    per_rcpt, per_id, links = {}, {}, {}
     for m in mails:
         for r in m["rcpt"]:
             per_rcpt[r] = per_rcpt.get(r, 0) + 1
+            links.setdefault(r, set()).add(tuple(m["links"]))
         per_id[m["id"]] = per_id.get(m["id"], 0) + 1
     expected = {f"{marker}-{i}-{c.run}@bench.example" for i in range(n)}
     dup_rcpt = {r: k for r, k in per_rcpt.items() if k > 1}
     return {"messages": len(mails), "recipients": len(per_rcpt), "lost": len(expected - set(per_rcpt)),
             "duplicate_recipients": len(dup_rcpt), "extra_messages": sum(k - 1 for k in dup_rcpt.values()),
-            "duplicate_message_ids": sum(k - 1 for k in per_id.values() if k > 1)}
+            "duplicate_message_ids": sum(k - 1 for k in per_id.values() if k > 1),
+            # A copy resent after a crash is the same message (Message-ID from the job) with the
+            # same link (token from the job): a recipient with two different links means the
+            # retry killed the first copy's link.
+            "extra_copies_as_distinct_messages": len(per_id) - len(per_rcpt),
+            "recipients_with_differing_links": sum(1 for v in links.values() if len(v) > 1)}
 
 
 def phase(c, name, buyer, lua_args, seconds, connections, campaign_size, faults=None):

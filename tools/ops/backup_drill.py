@@ -4,6 +4,7 @@ an empty folder, and prove that everything came back.
 
     python3 tools/ops/backup_drill.py sqlite   --api target/release/kensa-api [--suppliers 1000]
     python3 tools/ops/backup_drill.py postgres --api target/release/kensa-api [--suppliers 1000]
+    python3 tools/ops/backup_drill.py postgres --api target/release/kensa-api --s3 http://127.0.0.1:19000
     python3 tools/ops/backup_drill.py sqlite   --api target/release/kensa-api --base http://localhost:8080 --data-dir data
 
 1. Seeds through the HTTP API: a buyer (address verified through the mailed link), N
@@ -19,9 +20,11 @@ an empty folder, and prove that everything came back.
    out and checked separately), and the SHA-256 of every evidence file.
 3. Backs up while the writer writes: SQLite with `kensa-api backup --output FILE` (VACUUM
    INTO through the app's connection), PostgreSQL with `pg_dump --format=custom`; then the
-   evidence folder (`cp -a`; for S3 see docs/operations.md). Until one backup overlapped a
+   evidence folder (`cp -a`), or with --s3 ENDPOINT the evidence bucket, object by object
+   into a backup bucket (what `aws s3 sync` does; boto3). Until one backup overlapped a
    write, it backs up again (at most 10 times).
-4. Restores into an EMPTY folder (and for PostgreSQL an empty database kensa_drill_restore),
+4. Restores into an EMPTY folder (and for PostgreSQL an empty database kensa_drill_restore;
+   with --s3 an empty bucket),
    then proves: every table identical to the source (count and hash), the named tables
    (organizations, assessments, answers, evidence, audit_events) counted in full; every
    evidence file back with its SHA-256, and every evidence row's file present with the
@@ -425,6 +428,71 @@ def tree_bytes(folder):
     return sum(p.stat().st_size for p in pathlib.Path(folder).rglob("*") if p.is_file())
 
 
+class Folder:
+    """The evidence store of the embedded mode: `$KENSA_DATA_DIR/evidence`."""
+
+    def __init__(self, path):
+        self.path = pathlib.Path(path)
+        self.env = {}
+
+    def files(self):
+        return evidence_files(self.path)
+
+    def copy_to(self, other):
+        copy_tree(self.path, other.path)
+
+    def size(self):
+        return tree_bytes(self.path)
+
+    def __str__(self):
+        return str(self.path)
+
+
+class Bucket:
+    """An S3 evidence bucket (keys as stored, no prefix). boto3, with the drill's own keys."""
+
+    def __init__(self, endpoint, name):
+        import boto3  # only the S3 drill needs it (pip install boto3; moto brings it)
+
+        self.endpoint, self.name = endpoint, name
+        self.s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                               aws_access_key_id="kensa-drill", aws_secret_access_key="kensa-drill-secret")
+        self.env = {"KENSA_S3_ENDPOINT": endpoint, "KENSA_S3_BUCKET": name,
+                    "KENSA_S3_ACCESS_KEY_ID": "kensa-drill", "KENSA_S3_SECRET_ACCESS_KEY": "kensa-drill-secret"}
+
+    def create_empty(self):
+        self.s3.create_bucket(Bucket=self.name)
+        check(self.keys() == [], f"bucket {self.name} is not empty")
+        return self
+
+    def keys(self):
+        keys = []
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.name):
+            keys += [o["Key"] for o in page.get("Contents", [])]
+        return sorted(keys)
+
+    def files(self):
+        files = {}
+        for key in self.keys():
+            data = self.s3.get_object(Bucket=self.name, Key=key)["Body"].read()
+            files[key] = (len(data), hashlib.sha256(data).hexdigest())
+        return files
+
+    def copy_to(self, other):
+        # Server-side copies, object by object: what `aws s3 sync s3://a s3://b` does.
+        for key in self.keys():
+            other.s3.copy_object(Bucket=other.name, Key=key, CopySource={"Bucket": self.name, "Key": key})
+
+    def size(self):
+        total = 0
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.name):
+            total += sum(o["Size"] for o in page.get("Contents", []))
+        return total
+
+    def __str__(self):
+        return f"s3://{self.name} at {self.endpoint}"
+
+
 # ---------------------------------------------------------------- the checks
 
 
@@ -444,8 +512,8 @@ def compare(source, restored, restore_db):
         log(f"check:   {table:<14} {back:>8} rows back")
 
 
-def check_evidence(source_files, restored_folder, restore_db):
-    restored = evidence_files(restored_folder)
+def check_evidence(source_files, restored_store, restore_db):
+    restored = restored_store.files()
     missing = [k for k in source_files if k not in restored]
     changed = [k for k in source_files if k in restored and restored[k] != source_files[k]]
     check(not missing and not changed, f"evidence files missing {missing[:5]} or changed {changed[:5]}")
@@ -547,18 +615,23 @@ def drill(args):
         if args.base:
             check(args.mode == "sqlite", "--base is for the SQLite drill (a running server's --data-dir)")
             source_dir = pathlib.Path(args.data_dir).resolve()
+            check(not args.s3, "--s3 starts its own server: leave out --base")
+            source_store = None
             api = Api(args.base)
             source_env = None
         else:
             source_dir = work / "source"
+            source_store = Bucket(args.s3, f"kensa-drill-src-{run}").create_empty() if args.s3 else None
             server = Server(api_bin, source_dir, f"{PG}/kensa_drill_src" if args.mode == "postgres" else None, extra={
                 "KENSA_SIGNUPS_PER_ADDRESS_PER_HOUR": "1000000", "KENSA_SIGNUPS_PER_HOUR": "1000000",
-                "KENSA_WORKER_CONCURRENCY": "16"})
+                "KENSA_WORKER_CONCURRENCY": "16", **(source_store.env if source_store else {})})
             servers.append(server)
             api = Api(server.base)
             source_env = server.env
         source_db = SqliteDb(source_dir / "kensa.db") if args.mode == "sqlite" else PostgresDb("kensa_drill_src")
-        log(f"drill: {args.mode}, source {api.base} with data in {source_dir}; work folder {work}")
+        source_store = source_store or Folder(source_dir / "evidence")
+        log(f"drill: {args.mode}, source {api.base} with data in {source_dir}, evidence in {source_store}; "
+            f"work folder {work}")
 
         started = time.perf_counter()
         seeded = seed(api, source_dir / "outbox", args.suppliers, run)
@@ -576,7 +649,7 @@ def drill(args):
         writer.start()
         writer.wait_for(3)
         source_before = fingerprint(source_db, exclude)
-        files_before = evidence_files(source_dir / "evidence")
+        files_before = source_store.files()
 
         backup_dir = work / "backup"
         if args.mode == "sqlite":
@@ -599,7 +672,8 @@ def drill(args):
 
         (db_backup, backup_seconds, said), began, ended, overlapped, attempts = run_backups(args, writer, backup_once)
         evidence_began = time.perf_counter()
-        copy_tree(source_dir / "evidence", backup_dir / "evidence")
+        backup_store = Bucket(args.s3, f"kensa-drill-backup-{run}").create_empty() if args.s3 else Folder(backup_dir / "evidence")
+        source_store.copy_to(backup_store)
         evidence_seconds = time.perf_counter() - evidence_began
         # The signing key (KENSA_JWT_SECRET in production; here the generated file).
         if (source_dir / "jwt-secret").exists():
@@ -610,7 +684,7 @@ def drill(args):
         log(f"backup: {db_backup.name} {db_backup.stat().st_size / 1e6:.1f} MB in {backup_seconds:.2f} s"
             f" (attempt {attempts}, {overlapped} saves overlapped it; {len(saves)} saves in all)"
             + (f"\nbackup:   kensa-api said: {said}" if said else ""))
-        log(f"backup: evidence {tree_bytes(backup_dir / 'evidence') / 1e6:.1f} MB copied in {evidence_seconds:.2f} s")
+        log(f"backup: evidence {backup_store.size() / 1e6:.1f} MB copied to {backup_store} in {evidence_seconds:.2f} s")
         if args.mode == "postgres":
             size = source_db.psql("SELECT pg_size_pretty(pg_database_size(current_database()))")[0][0]
             log(f"backup: the source database holds {size} (pg_database_size)")
@@ -634,7 +708,8 @@ def drill(args):
         db_restore_seconds = time.perf_counter() - restore_began
         if (backup_dir / "jwt-secret").exists():
             shutil.copy2(backup_dir / "jwt-secret", restore_dir / "jwt-secret")
-        copy_tree(backup_dir / "evidence", restore_dir / "evidence")
+        restore_store = Bucket(args.s3, f"kensa-drill-restore-{run}").create_empty() if args.s3 else Folder(restore_dir / "evidence")
+        backup_store.copy_to(restore_store)
         restore_seconds = time.perf_counter() - restore_began
         log(f"restore: database in {db_restore_seconds:.2f} s, with the evidence {restore_seconds:.2f} s")
 
@@ -657,13 +732,13 @@ def drill(args):
                     f"{'the state before' if restored[table][:2] == source_before[table][:2] else 'the state after'}")
                 restored[table] = source_before[table]
         compare(source_before, restored, restore_db)
-        check_evidence(files_before, restore_dir / "evidence", restore_db)
+        check_evidence(files_before, restore_store, restore_db)
         k, done_before, begun = check_writes(restore_db, writer_info, saves, began, ended)
         log(f"check: the copy holds exactly the writer's first {k} saves ({done_before} had finished before the "
             f"backup began, {begun} had begun before it ended), each answer as its newest event says")
 
         serve_began = time.perf_counter()
-        restored_server = Server(api_bin, restore_dir, restore_url, worker=False)
+        restored_server = Server(api_bin, restore_dir, restore_url, worker=False, extra=restore_store.env)
         servers.append(restored_server)
         log(f"restore: the restored server answered /readyz after {time.perf_counter() - serve_began:.2f} s "
             f"(time to recover: {restore_seconds + time.perf_counter() - serve_began:.1f} s)")
@@ -733,6 +808,8 @@ def main():
     parser.add_argument("--data-dir", default="data", help="its KENSA_DATA_DIR, with --base [%(default)s]")
     parser.add_argument("--work", help="folder for the backup and the restore [a new temporary one]")
     parser.add_argument("--keep", action="store_true", help="keep the work folder and leave nothing running")
+    parser.add_argument("--s3", metavar="ENDPOINT",
+                        help="keep the evidence in S3 buckets at this endpoint (e.g. moto: http://127.0.0.1:19000)")
     args = parser.parse_args()
     if args.suppliers < 1:
         parser.error("--suppliers must be at least 1")

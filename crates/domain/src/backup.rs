@@ -49,9 +49,11 @@ pub struct Snapshot {
 const COUNTED: [&str; 5] = ["organizations", "assessments", "answers", "evidence", "audit_events"];
 
 /// Writes a consistent copy of the database to `output` (created 0600: it holds password
-/// hashes and TOTP secrets), then opens the copy and checks it. The copy is made under
-/// `output.partial` and renamed when complete and flushed, so an interrupted backup never
-/// leaves a file that looks whole.
+/// hashes and TOTP secrets), then opens the copy and checks it. The copy is made under a
+/// name of its own (`output.<random>.partial`, so two backups to one name never share a
+/// file) and linked to `output` only when complete, flushed and checked: an interrupted
+/// backup never leaves a file that looks whole, and the link fails rather than overwrite a
+/// file that appeared meanwhile.
 pub async fn sqlite_snapshot(k: &Kensa, output: &Path) -> Result<Snapshot, BackupError> {
     if k.db.get_database_backend() != DatabaseBackend::Sqlite {
         return Err(BackupError::NotSqlite);
@@ -63,11 +65,9 @@ pub async fn sqlite_snapshot(k: &Kensa, output: &Path) -> Result<Snapshot, Backu
         let path = path.to_owned();
         move |e: std::io::Error| BackupError::Io(path, e)
     };
-    let partial = PathBuf::from(format!("{}.partial", output.display()));
-    match std::fs::remove_file(&partial) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&partial)(e)),
-        _ => {}
-    }
+    let mut partial = output.as_os_str().to_owned();
+    partial.push(format!(".{}.partial", uuid::Uuid::new_v4().simple()));
+    let partial = PathBuf::from(partial);
     // VACUUM INTO accepts an empty file: creating it first sets its mode.
     create_private(&partial).map_err(io(&partial))?;
     let target = partial.to_str().ok_or_else(|| {
@@ -92,7 +92,13 @@ pub async fn sqlite_snapshot(k: &Kensa, output: &Path) -> Result<Snapshot, Backu
         }
     };
     let checked = started.elapsed();
-    std::fs::rename(&partial, output).map_err(io(output))?;
+    // A hard link never replaces an existing file (a rename would).
+    let published = std::fs::hard_link(&partial, output);
+    let _ = std::fs::remove_file(&partial);
+    match published {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(BackupError::Exists(output.to_owned())),
+        other => other.map_err(io(output))?,
+    }
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
     }
@@ -103,9 +109,13 @@ pub async fn sqlite_snapshot(k: &Kensa, output: &Path) -> Result<Snapshot, Backu
 /// Opens the copy read-only, as a restored server would, and checks every page and index.
 async fn check(path: &Path) -> Result<Vec<(&'static str, i64)>, BackupError> {
     let fail = |e: sea_orm::DbErr| BackupError::Database(path.to_owned(), e.to_string());
-    let url = format!("sqlite://{}?mode=ro", path.display());
-    let mut options = sea_orm::ConnectOptions::new(url);
-    options.sqlx_logging(false).max_connections(1);
+    // The path as a file name, not inside a URL: `?`, `#` or `%` in it stay what they are.
+    let file = path.to_owned();
+    let mut options = sea_orm::ConnectOptions::new("sqlite::memory:");
+    options
+        .sqlx_logging(false)
+        .max_connections(1)
+        .map_sqlx_sqlite_opts(move |o| o.filename(&file).in_memory(false).shared_cache(false).read_only(true));
     let copy = sea_orm::Database::connect(options).await.map_err(fail)?;
     let sql = |text: &str| Statement::from_string(DatabaseBackend::Sqlite, text);
     let verdict: Vec<String> = copy

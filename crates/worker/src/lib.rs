@@ -231,11 +231,13 @@ impl Worker {
         let job = claimed.job.as_ref().map_err(|e| WorkerError::Payload(e.clone()))?;
         let k = &self.kensa;
         let mail = match job {
-            Job::UserInvitationMail { invitation_id } => {
-                user_invitation::prepare(k, *invitation_id, now).await?.map(|d| templates::user_invitation(&d))
-            }
+            Job::UserInvitationMail { invitation_id } => user_invitation::prepare(k, claimed.id, *invitation_id, now)
+                .await?
+                .map(|d| templates::user_invitation(&d)),
             Job::AssessmentInvitationMail { invitation_id } => {
-                assessment::prepare_invitation(k, *invitation_id, now).await?.map(|m| templates::assessment(&m))
+                assessment::prepare_invitation(k, claimed.id, *invitation_id, now)
+                    .await?
+                    .map(|m| templates::assessment(&m))
             }
             Job::AssessmentNoticeMail { assessment_id, .. } => {
                 assessment::prepare_notice(k, *assessment_id).await?.map(|m| templates::assessment(&m))
@@ -251,10 +253,10 @@ impl Worker {
                     .map(|n| templates::new_sign_in(&n))
             }
             Job::EmailVerificationMail { user_id, .. } => {
-                account::prepare_verification(k, *user_id, now).await?.map(|m| templates::verify_email(&m))
+                account::prepare_verification(k, claimed.id, *user_id, now).await?.map(|m| templates::verify_email(&m))
             }
             Job::PasswordResetMail { user_id, .. } => {
-                account::prepare_reset(k, *user_id, now).await?.map(|m| templates::password_reset(&m))
+                account::prepare_reset(k, claimed.id, *user_id, now).await?.map(|m| templates::password_reset(&m))
             }
             Job::PasswordChangedMail { user_id, address, at } => {
                 account::prepare_password_changed(k, *user_id, address, *at)
@@ -276,11 +278,12 @@ impl Worker {
                 None
             }
             Job::EventMail { event, to, locale } => {
-                event_mail::prepare(k, event, to, *locale, now).await?.map(|m| event_templates::event(&m))
+                event_mail::prepare(k, claimed.id, event, to, *locale, now).await?.map(|m| event_templates::event(&m))
             }
         };
         match mail {
-            Some(mail) => self.mailer.send(mail).await,
+            // One Message-ID per job: a copy resent after a crash is recognisably the same mail.
+            Some(mail) => self.mailer.send(mail.for_job(claimed.id)).await,
             None => Ok(()),
         }
     }

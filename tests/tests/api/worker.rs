@@ -8,7 +8,9 @@ use kensa_worker::{Worker, WorkerError};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 
-use crate::helpers::{TestApp, TestResult, external_service, spawn_app, spawn_app_with, unique_email};
+use crate::helpers::{
+    PASSWORD, TestApp, TestResult, external_service, link_token, spawn_app, spawn_app_with, unique_email,
+};
 
 #[tokio::test]
 async fn two_workers_never_deliver_the_same_job_twice() -> TestResult {
@@ -44,6 +46,54 @@ async fn a_job_held_by_a_dead_worker_is_taken_over_when_its_lease_ends() -> Test
     assert_eq!(app.run_worker_at(now + Duration::minutes(1)).await.succeeded, 0, "the lease still holds");
     assert_eq!(app.run_worker_at(now + Duration::minutes(6)).await.succeeded, 1);
     assert_eq!(app.mails_to(&email).len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_mail_resent_after_its_worker_died_is_the_same_message_and_both_links_work() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    let email = unique_email("resent");
+    app.post("/api/v1/users/invitations", Some(&owner.access_token), json!({ "email": email, "role": "viewer" })).await;
+    let asked = app.post("/api/v1/auth/password-reset", None, json!({ "email": owner.email })).await;
+    assert_eq!(asked.status, reqwest::StatusCode::ACCEPTED, "{}", asked.body);
+    let now = app.kensa.now();
+    assert_eq!(app.run_worker_at(now).await.succeeded, 2, "the invitation and the reset");
+    // The two mails went out, then the worker died before it marked their jobs done (SIGKILL
+    // between the mail server's "250" and the commit): the jobs are still running under it.
+    app.execute_sql(
+        "UPDATE jobs SET status = 'running', locked_by = 'dead-worker', locked_until = updated_at \
+         WHERE kind IN ('user_invitation_mail', 'password_reset_mail')",
+    )
+    .await;
+    assert_eq!(app.run_worker_at(now + Duration::minutes(6)).await.succeeded, 2, "the lease ended: sent again");
+
+    for (to, marker) in [(email.as_str(), "/join/"), (owner.email.as_str(), "/reset/")] {
+        let copies: Vec<_> =
+            app.parsed_mails().into_iter().filter(|m| m.is_to(to) && m.text.contains(marker)).collect();
+        assert_eq!(copies.len(), 2, "{to}");
+        let ids: Vec<Option<String>> = copies.iter().map(|m| m.header("message-id")).collect();
+        assert!(ids[0].as_deref().is_some_and(|id| id.starts_with("<job.")), "{ids:?}");
+        assert_eq!(ids[0], ids[1], "one message, twice");
+        assert_eq!(link_token(&copies[0].text, marker), link_token(&copies[1].text, marker), "the same link");
+    }
+    // The one link both copies carry works (a fresh token on the retry would have killed the
+    // first copy's).
+    let token = link_token(&app.mails_to(&email)[0], "/join/").ok_or("no link")?;
+    let accepted = app
+        .post(
+            &format!("/api/v1/user-invitations/{token}/accept"),
+            None,
+            json!({ "name": "Late", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(accepted.status, reqwest::StatusCode::CREATED, "{}", accepted.body);
+    let reset_mail = app.mails_to(&owner.email).into_iter().find(|m| m.contains("/reset/")).unwrap_or_default();
+    let token = link_token(&reset_mail, "/reset/").ok_or("no reset link")?;
+    let reset = app
+        .post(&format!("/api/v1/auth/password-reset/{token}"), None, json!({ "password": "Another-Staple-battery-42" }))
+        .await;
+    assert!(reset.status.is_success(), "{}: {}", reset.status, reset.body);
     Ok(())
 }
 

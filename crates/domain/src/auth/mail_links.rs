@@ -55,8 +55,20 @@ pub(crate) async fn issue(
     conn: &crate::WriteTx,
     user: &users::Model,
     purpose: Purpose,
+    token: String,
     now: DateTime<Utc>,
 ) -> DomainResult<(String, DateTime<Utc>)> {
+    let token_hash = tokens::hash_token(&token);
+    // The same mail job tried again (its worker died after the mail server took the mail):
+    // the link it mailed stays as it is, so the first copy keeps working.
+    let earlier = email_tokens::Entity::find()
+        .filter(email_tokens::Column::TokenHash.eq(token_hash.clone()))
+        .filter(email_tokens::Column::UserId.eq(user.id))
+        .one(conn)
+        .await?;
+    if let Some(earlier) = earlier {
+        return Ok((token, earlier.expires_at));
+    }
     if purpose == Purpose::PasswordReset {
         email_tokens::Entity::update_many()
             .col_expr(email_tokens::Column::UsedAt, Expr::value(now))
@@ -66,12 +78,11 @@ pub(crate) async fn issue(
             .exec(conn)
             .await?;
     }
-    let token = tokens::random_token();
     let expires_at = now + purpose.ttl();
     email_tokens::Entity::insert(email_tokens::ActiveModel::from(email_tokens::Model {
         id: Uuid::now_v7(),
         purpose: purpose.as_str().to_owned(),
-        token_hash: tokens::hash_token(&token),
+        token_hash,
         user_id: user.id,
         email: user.email.clone(),
         created_at: now,

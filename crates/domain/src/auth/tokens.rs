@@ -4,6 +4,7 @@ use crate::error::ErrorCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,8 @@ pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Key of [`Self::mail_link_token`], derived from the secret (never the secret itself).
+    link_key: [u8; 32],
 }
 
 impl std::fmt::Debug for JwtKeys {
@@ -62,7 +65,25 @@ impl JwtKeys {
         // tests and `run-once --now` see tokens expire when their clock says so.
         validation.validate_exp = false;
         validation.leeway = 0;
-        Self { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), validation }
+        let link_key = Sha256::new().chain_update(b"kensa mail link tokens v1\0").chain_update(bytes).finalize().into();
+        Self {
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+            validation,
+            link_key,
+        }
+    }
+
+    /// The token of the link a mail job sends: HMAC-SHA256 of the job id under a key derived
+    /// from the secret, 256 bits like [`random_token`]. The same job always mails the same
+    /// link, so when a worker dies after the mail server accepted a mail but before the job
+    /// was marked done, the copy sent on the retry carries the link the first copy already
+    /// has, and both work (a fresh token would have silently killed the first one).
+    pub fn mail_link_token(&self, job: crate::ids::JobId) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.link_key).unwrap_or_else(|_| unreachable!());
+        mac.update(b"job\0");
+        mac.update(job.0.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
     pub fn issue(&self, user_id: Uuid, org_id: Uuid, sid: Uuid, now: DateTime<Utc>) -> Result<String, DomainError> {

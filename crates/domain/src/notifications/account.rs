@@ -9,6 +9,7 @@ use crate::Kensa;
 use crate::auth::mail_links::{self, Purpose};
 use crate::entities::users;
 use crate::error::DomainResult;
+use crate::ids::JobId;
 use crate::users::repo as users_repo;
 
 /// A mail with a single-use link to the account's address (`Debug` hides the link).
@@ -40,10 +41,11 @@ async fn link_mail(
     user: &users::Model,
     purpose: Purpose,
     path: &str,
+    job: JobId,
     now: DateTime<Utc>,
 ) -> DomainResult<AccountLinkMail> {
     let txn = k.begin_write().await?;
-    let (token, expires_at) = mail_links::issue(&txn, user, purpose, now).await?;
+    let (token, expires_at) = mail_links::issue(&txn, user, purpose, k.jwt.mail_link_token(job), now).await?;
     txn.commit().await?;
     let mut link = k.public_url.clone();
     link.set_path(&format!("{path}{token}"));
@@ -60,6 +62,7 @@ async fn link_mail(
 #[instrument(skip_all, fields(user = %user_id))]
 pub async fn prepare_verification(
     k: &Kensa,
+    job: JobId,
     user_id: Uuid,
     now: DateTime<Utc>,
 ) -> DomainResult<Option<AccountLinkMail>> {
@@ -67,17 +70,22 @@ pub async fn prepare_verification(
     if !user.active || user.email_verified_at.is_some() {
         return Ok(None);
     }
-    link_mail(k, &user, Purpose::VerifyEmail, "/verify/", now).await.map(Some)
+    link_mail(k, &user, Purpose::VerifyEmail, "/verify/", job, now).await.map(Some)
 }
 
 /// `None` when the user is gone or deactivated. The new link ends the older ones.
 #[instrument(skip_all, fields(user = %user_id))]
-pub async fn prepare_reset(k: &Kensa, user_id: Uuid, now: DateTime<Utc>) -> DomainResult<Option<AccountLinkMail>> {
+pub async fn prepare_reset(
+    k: &Kensa,
+    job: JobId,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<AccountLinkMail>> {
     let Some(user) = users_repo::find_by_id(&k.db, user_id).await? else { return Ok(None) };
     if !user.active {
         return Ok(None);
     }
-    link_mail(k, &user, Purpose::PasswordReset, "/reset/", now).await.map(Some)
+    link_mail(k, &user, Purpose::PasswordReset, "/reset/", job, now).await.map(Some)
 }
 
 /// `None` when the user is gone.

@@ -13,6 +13,7 @@ use crate::assessments::model::Status;
 use crate::auth::tokens;
 use crate::entities::{assessments, organizations, supplier_invitations, suppliers, templates};
 use crate::error::DomainResult;
+use crate::ids::JobId;
 
 /// What the worker needs to mail about an assessment. `link` may hold a live invitation
 /// token, so `Debug` never prints it.
@@ -62,11 +63,12 @@ async fn mail_for(
 /// accepted or revoked meanwhile.
 pub(crate) async fn fresh_token(
     k: &Kensa,
+    job: JobId,
     invitation: &supplier_invitations::Model,
     assessment: &assessments::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<Option<(String, DateTime<Utc>)>> {
-    let token = tokens::random_token();
+    let token = k.jwt.mail_link_token(job);
     // Counted from the moment the link goes out: a mail delayed by retries still gets its week.
     let expires_at = link_expiry(assessment.due_date, now).max(invitation.expires_at);
     // The write queue is held for the update only. The update repeats the checks: a resend,
@@ -89,6 +91,7 @@ pub(crate) async fn fresh_token(
 /// `None` when the invitation no longer needs one.
 pub async fn prepare_invitation(
     k: &Kensa,
+    job: JobId,
     invitation_id: Uuid,
     now: DateTime<Utc>,
 ) -> DomainResult<Option<AssessmentMail>> {
@@ -105,7 +108,7 @@ pub async fn prepare_invitation(
         return Ok(None);
     }
     let to = invitation.email.clone();
-    let Some((token, expires_at)) = fresh_token(k, &invitation, &assessment, now).await? else {
+    let Some((token, expires_at)) = fresh_token(k, job, &invitation, &assessment, now).await? else {
         return Ok(None);
     };
     let mut link = k.public_url.clone();

@@ -15,6 +15,7 @@ use crate::assessments::model::{Assessment, Status};
 use crate::chase::schedule::Step;
 use crate::entities::{assessment_comments, assessments, supplier_invitations, suppliers};
 use crate::error::DomainResult;
+use crate::ids::JobId;
 use crate::users::model::Locale;
 
 crate::closed_set::closed_set! {
@@ -96,6 +97,7 @@ fn page(k: &Kensa, path: &str) -> String {
 /// the link of a reminder always works. Only the hash is stored.
 async fn fresh_invitation(
     k: &Kensa,
+    job: JobId,
     a: &assessments::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<Option<(String, DateTime<Utc>)>> {
@@ -107,7 +109,7 @@ async fn fresh_invitation(
         .one(&k.db)
         .await?;
     let Some(invitation) = open else { return Ok(None) };
-    let fresh = super::assessment::fresh_token(k, &invitation, a, now).await?;
+    let fresh = super::assessment::fresh_token(k, job, &invitation, a, now).await?;
     Ok(fresh.map(|(token, expires_at)| (page(k, &format!("/invitations/{token}")), expires_at)))
 }
 
@@ -191,6 +193,7 @@ async fn submitter(k: &Kensa, assessment_id: Uuid) -> DomainResult<Option<String
 
 pub async fn prepare(
     k: &Kensa,
+    job: JobId,
     event: &Event,
     to: &str,
     locale: Locale,
@@ -227,7 +230,7 @@ pub async fn prepare(
             let contact = suppliers::Entity::find_by_id(row.supplier_id).one(&k.db).await?;
             let to_contact = contact.is_some_and(|c| c.contact_email.eq_ignore_ascii_case(to));
             let fresh = if to_contact && row.supplier_organization_id.is_none() {
-                fresh_invitation(k, &row, now).await?
+                fresh_invitation(k, job, &row, now).await?
             } else {
                 None
             };

@@ -10,6 +10,7 @@ use crate::Kensa;
 use crate::auth::tokens;
 use crate::entities::{organizations, user_invitations, users};
 use crate::error::DomainResult;
+use crate::ids::JobId;
 use crate::tenant::Role;
 
 /// Everything the worker needs to mail an invitation; the token in `link` is fresh and
@@ -30,7 +31,12 @@ crate::redacted_debug!(InvitationDelivery { to, organization_name, inviter_name,
 /// needs. `None` when the invitation no longer needs a mail (accepted, revoked, expired).
 /// Only the hash is stored, so the raw token never rests in the database.
 #[instrument(skip_all, fields(invitation = %invitation_id))]
-pub async fn prepare(k: &Kensa, invitation_id: Uuid, now: DateTime<Utc>) -> DomainResult<Option<InvitationDelivery>> {
+pub async fn prepare(
+    k: &Kensa,
+    job: JobId,
+    invitation_id: Uuid,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<InvitationDelivery>> {
     let Some(invitation) = user_invitations::Entity::find_by_id(invitation_id).one(&k.db).await? else {
         return Ok(None);
     };
@@ -39,7 +45,7 @@ pub async fn prepare(k: &Kensa, invitation_id: Uuid, now: DateTime<Utc>) -> Doma
     }
     let org = organizations::Entity::find_by_id(invitation.organization_id).one(&k.db).await?;
     let inviter = users::Entity::find_by_id(invitation.invited_by).one(&k.db).await?;
-    let token = tokens::random_token();
+    let token = k.jwt.mail_link_token(job);
     let role = Role::try_from(invitation.role.as_str())?;
     let (to, expires_at) = (invitation.email.clone(), invitation.expires_at);
     {

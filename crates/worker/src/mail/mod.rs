@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use kensa_domain::config::Settings;
+use kensa_domain::ids::JobId;
 use lettre::message::header::{ContentTransferEncoding, ContentType, MessageId};
 use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::PoolConfig;
@@ -33,9 +34,19 @@ pub struct OutgoingMail {
     /// its users typed it), named in the footer; `None`: a mail about the recipient's own
     /// account.
     pub contact: Option<String>,
+    /// The job that sends it; its `Message-ID` is made from this when set.
+    pub job: Option<JobId>,
 }
 
 impl OutgoingMail {
+    /// The mail as sent by `job`: `Message-ID: <job.{id}@{host}>` on every attempt, so a
+    /// copy that a retry sends after a crash is the same message to a mail client (Gmail,
+    /// for one, shows a repeated `Message-ID` once) and to anyone counting.
+    pub fn for_job(mut self, job: JobId) -> Self {
+        self.job = Some(job);
+        self
+    }
+
     /// The `text/plain` part.
     pub fn text(&self) -> String {
         self.body.text(self.contact.as_deref())
@@ -90,7 +101,10 @@ fn build(envelope: &Envelope, mail: &OutgoingMail, encoding: ContentTransferEnco
         .from(envelope.from.clone())
         .to(Mailbox::new(None, address))
         .subject(safe::header_text(&mail.subject))
-        .header(MessageId::from(format!("<{}@{}>", uuid::Uuid::new_v4(), envelope.id_domain)))
+        .header(MessageId::from(match mail.job {
+            Some(job) => format!("<job.{}@{}>", job.0, envelope.id_domain),
+            None => format!("<{}@{}>", uuid::Uuid::new_v4(), envelope.id_domain),
+        }))
         .multipart(parts)
         .map_err(|e| WorkerError::Mail(e.to_string()))
 }

@@ -138,6 +138,7 @@ impl Compose {
             subject: subject.into(),
             body: self,
             contact: contact.map(str::to_owned),
+            job: None,
         }
     }
 

@@ -14,5 +14,5 @@ python3 "$here/save_runs.py" --base "$base" --wrk-dir "$dir/wrk" --script bulk.l
   --server-pid "$pid" "${pg_args[@]}"
 echo "### pgbench: the same statements, 8 clients"
 for _ in $(seq 1 "$runs"); do
-  python3 "$here/pgbench_bulk.py" --base "$base" --wrk-dir "$dir/wrk"
+  python3 "$here/pgbench_bulk.py" --base "$base" --wrk-dir "$dir/wrk" --database "${KENSA_BENCH_DB:-kensa_bench}"
 done

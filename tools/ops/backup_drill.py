@@ -452,7 +452,10 @@ class Bucket:
     """An S3 evidence bucket (keys as stored, no prefix). boto3, with the drill's own keys."""
 
     def __init__(self, endpoint, name):
-        import boto3  # only the S3 drill needs it (pip install boto3; moto brings it)
+        try:
+            import boto3  # only the S3 drill needs it (moto brings it)
+        except ImportError:
+            raise DrillFailed("--s3 needs boto3: python3 -m pip install boto3") from None
 
         self.endpoint, self.name = endpoint, name
         self.s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
@@ -482,6 +485,12 @@ class Bucket:
         # Server-side copies, object by object: what `aws s3 sync s3://a s3://b` does.
         for key in self.keys():
             other.s3.copy_object(Bucket=other.name, Key=key, CopySource={"Bucket": self.name, "Key": key})
+
+    def delete(self):
+        """Empties and removes the bucket (a drill's copies of evidence must not linger)."""
+        for key in self.keys():
+            self.s3.delete_object(Bucket=self.name, Key=key)
+        self.s3.delete_bucket(Bucket=self.name)
 
     def size(self):
         total = 0
@@ -750,6 +759,9 @@ def drill(args):
                 s.stop()
             servers.clear()
             shutil.rmtree(work, ignore_errors=True)
+            for store in (source_store, backup_store, restore_store):
+                if isinstance(store, Bucket):
+                    store.delete()
             if args.mode == "postgres":
                 for name in ("kensa_drill_src", "kensa_drill_restore"):
                     PostgresDb("postgres").psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -65,7 +65,10 @@ pub async fn sqlite_snapshot(k: &Kensa, output: &Path) -> Result<Snapshot, Backu
         let path = path.to_owned();
         move |e: std::io::Error| BackupError::Io(path, e)
     };
-    let mut partial = output.as_os_str().to_owned();
+    // Absolute: SQLite opens `VACUUM INTO`'s target as a URI, and a relative name starting
+    // with `file:` would be read as one.
+    let absolute = std::path::absolute(output).map_err(io(output))?;
+    let mut partial = absolute.into_os_string();
     partial.push(format!(".{}.partial", uuid::Uuid::new_v4().simple()));
     let partial = PathBuf::from(partial);
     // VACUUM INTO accepts an empty file: creating it first sets its mode.
@@ -92,18 +95,33 @@ pub async fn sqlite_snapshot(k: &Kensa, output: &Path) -> Result<Snapshot, Backu
         }
     };
     let checked = started.elapsed();
-    // A hard link never replaces an existing file (a rename would).
-    let published = std::fs::hard_link(&partial, output);
-    let _ = std::fs::remove_file(&partial);
-    match published {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(BackupError::Exists(output.to_owned())),
-        other => other.map_err(io(output))?,
-    }
+    publish(&partial, output)?;
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
     }
     let bytes = std::fs::metadata(output).map_err(io(output))?.len();
     Ok(Snapshot { path: output.to_owned(), bytes, copy, check: checked, counts })
+}
+
+/// Gives the checked copy its final name without ever replacing a file: a hard link, which
+/// fails if `output` exists. File systems without hard links (FAT, some network mounts) get
+/// a check and a rename instead. Whatever fails, the copy stays under its partial name and
+/// the error names it, so a good backup is never thrown away.
+fn publish(partial: &Path, output: &Path) -> Result<(), BackupError> {
+    let kept = |e: std::io::Error| {
+        let detail = format!("{e}; the checked copy is kept as {}", partial.display());
+        BackupError::Io(output.to_owned(), std::io::Error::new(e.kind(), detail))
+    };
+    match std::fs::hard_link(partial, output) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let _ = std::fs::remove_file(partial);
+            return Err(BackupError::Exists(output.to_owned()));
+        }
+        Err(_) if !output.exists() => return std::fs::rename(partial, output).map_err(kept),
+        Err(e) => return Err(kept(e)),
+    }
+    std::fs::remove_file(partial).map_err(kept)
 }
 
 /// Opens the copy read-only, as a restored server would, and checks every page and index.

@@ -72,3 +72,20 @@ fn the_api_and_the_worker_depend_on_the_domain_and_never_on_each_other() -> Test
     assert!(server.contains("kensa-api") && server.contains("kensa-worker"), "kensa-server composes both: {server:?}");
     Ok(())
 }
+
+/// sqlx-core 0.9.0 as published leaves Nagle's algorithm on (sqlx#4335): every multi-statement
+/// PostgreSQL write then waits ~40 ms. The build must use the patched copy in vendor/ until a
+/// release with the fix replaces 0.9.0 (then drop the patch and this test together).
+#[test]
+fn the_postgres_driver_is_the_copy_with_tcp_nodelay() -> TestResult {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))?;
+    let sqlx_core: Vec<&str> = lock.split("[[package]]").filter(|p| p.contains("name = \"sqlx-core\"\n")).collect();
+    assert!(!sqlx_core.is_empty(), "no sqlx-core in Cargo.lock");
+    for entry in sqlx_core.into_iter().filter(|p| p.contains("version = \"0.9.0\"\n")) {
+        assert!(!entry.contains("source = "), "sqlx-core 0.9.0 comes from a registry, not vendor/: {entry}");
+        let socket = std::fs::read_to_string(root.join("vendor/sqlx-core/src/net/socket/mod.rs"))?;
+        assert!(socket.contains("stream.set_nodelay(true)?;"), "vendor/sqlx-core lost its TCP_NODELAY patch");
+    }
+    Ok(())
+}

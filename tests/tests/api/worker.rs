@@ -98,6 +98,31 @@ async fn a_mail_resent_after_its_worker_died_is_the_same_message_and_both_links_
 }
 
 #[tokio::test]
+async fn a_link_mail_retried_after_its_link_was_used_is_not_sent_again() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    app.post("/api/v1/auth/password-reset", None, json!({ "email": owner.email })).await;
+    let now = app.kensa.now();
+    app.run_worker_at(now).await;
+    let reset_mails = || app.mails_to(&owner.email).into_iter().filter(|m| m.contains("/reset/")).count();
+    let token = app.mails_to(&owner.email).iter().find_map(|m| link_token(m, "/reset/")).ok_or("no reset link")?;
+    let used = app
+        .post(&format!("/api/v1/auth/password-reset/{token}"), None, json!({ "password": "Another-Staple-battery-42" }))
+        .await;
+    assert!(used.status.is_success(), "{}: {}", used.status, used.body);
+    // The worker that sent it died before marking the job done; the retry finds the link used.
+    app.execute_sql(
+        "UPDATE jobs SET status = 'running', locked_by = 'dead-worker', locked_until = updated_at \
+         WHERE kind = 'password_reset_mail'",
+    )
+    .await;
+    app.run_worker_at(now + Duration::minutes(6)).await;
+    assert_eq!(reset_mails(), 1, "no second mail with a dead link");
+    assert!(jobs::stats(&app.kensa).await?.iter().all(|(status, _)| status == "done"));
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_worker_whose_lease_was_taken_over_writes_nothing_back() -> TestResult {
     let app = spawn_app().await;
     let owner = app.signup("Acme").await;

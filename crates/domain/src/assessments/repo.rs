@@ -141,11 +141,15 @@ async fn answers_where(
     v: &Visible,
     numbers: Option<Vec<i32>>,
 ) -> DomainResult<HashMap<i32, answers::Model>> {
-    let mut query = answers::Entity::find().filter(answers::Column::AssessmentId.eq(v.id()));
+    let mut query = answers::Entity::find()
+        .select_only()
+        .columns(answers::ByPosition::columns())
+        .filter(answers::Column::AssessmentId.eq(v.id()));
     if let Some(numbers) = numbers {
         query = query.filter(answers::Column::ItemNo.is_in(numbers));
     }
-    Ok(query.all(conn).await?.into_iter().map(|a| (a.item_no, a)).collect())
+    let rows = query.into_model::<answers::ByPosition>().all(conn).await?;
+    Ok(rows.into_iter().map(|answers::ByPosition(a)| (a.item_no, a)).collect())
 }
 
 /// Inserts new answers and overwrites existing ones in place, one statement per chunk.

@@ -57,17 +57,30 @@ pub(crate) async fn issue(
     purpose: Purpose,
     token: String,
     now: DateTime<Utc>,
-) -> DomainResult<(String, DateTime<Utc>)> {
+) -> DomainResult<Option<(String, DateTime<Utc>)>> {
     let token_hash = tokens::hash_token(&token);
-    // The same mail job tried again (its worker died after the mail server took the mail):
-    // the link it mailed stays as it is, so the first copy keeps working.
+    let expires_at = now + purpose.ttl();
+    // The same mail job tried again (its worker died after the mail server took the mail, or
+    // the server refused it): the link it mailed stays the same, so a first copy keeps
+    // working, and gets its full lifetime from this attempt. No mail at all when that link
+    // was used or ended by a newer one meanwhile, or went to an address the account no
+    // longer has: the mail would carry a dead link.
     let earlier = email_tokens::Entity::find()
         .filter(email_tokens::Column::TokenHash.eq(token_hash.clone()))
         .filter(email_tokens::Column::UserId.eq(user.id))
         .one(conn)
         .await?;
     if let Some(earlier) = earlier {
-        return Ok((token, earlier.expires_at));
+        if earlier.email != user.email {
+            return Ok(None);
+        }
+        let renewed = email_tokens::Entity::update_many()
+            .col_expr(email_tokens::Column::ExpiresAt, Expr::value(expires_at))
+            .filter(email_tokens::Column::Id.eq(earlier.id))
+            .filter(email_tokens::Column::UsedAt.is_null())
+            .exec(conn)
+            .await?;
+        return Ok((renewed.rows_affected == 1).then_some((token, expires_at)));
     }
     if purpose == Purpose::PasswordReset {
         email_tokens::Entity::update_many()
@@ -78,7 +91,6 @@ pub(crate) async fn issue(
             .exec(conn)
             .await?;
     }
-    let expires_at = now + purpose.ttl();
     email_tokens::Entity::insert(email_tokens::ActiveModel::from(email_tokens::Model {
         id: Uuid::now_v7(),
         purpose: purpose.as_str().to_owned(),
@@ -91,7 +103,7 @@ pub(crate) async fn issue(
     }))
     .exec_without_returning(conn)
     .await?;
-    Ok((token, expires_at))
+    Ok(Some((token, expires_at)))
 }
 
 /// The link's row while it still works (410 `link_invalid`, `link_used` or

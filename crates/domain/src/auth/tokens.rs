@@ -74,15 +74,22 @@ impl JwtKeys {
         }
     }
 
-    /// The token of the link a mail job sends: HMAC-SHA256 of the job id under a key derived
-    /// from the secret, 256 bits like [`random_token`]. The same job always mails the same
-    /// link, so when a worker dies after the mail server accepted a mail but before the job
-    /// was marked done, the copy sent on the retry carries the link the first copy already
-    /// has, and both work (a fresh token would have silently killed the first one).
-    pub fn mail_link_token(&self, job: crate::ids::JobId) -> String {
+    /// The token of the link a mail job sends for `subject` (the row whose token it is: an
+    /// invitation, or a user with the link's `purpose`): HMAC-SHA256 of the three under a key
+    /// derived from the secret, 256 bits like [`random_token`]. The same job always mails the
+    /// same link for the same row, so when a worker dies after the mail server accepted a mail
+    /// but before the job was marked done, the copy sent on the retry carries the link the
+    /// first copy already has, and both work (a fresh token would have silently killed the
+    /// first one). The row is part of it because one job may land on another row when tried
+    /// again (a reminder whose invitation was replaced meanwhile), and each row's token must
+    /// be its own (token hashes are unique).
+    pub fn mail_link_token(&self, job: crate::ids::JobId, purpose: &str, subject: Uuid) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.link_key).unwrap_or_else(|_| unreachable!());
         mac.update(b"job\0");
         mac.update(job.0.as_bytes());
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(subject.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
@@ -157,4 +164,29 @@ pub fn ensure_link_usable(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::JobId;
+
+    fn keys(secret: &str) -> JwtKeys {
+        JwtKeys::new(&Secret::new(secret.to_owned()))
+    }
+
+    #[test]
+    fn a_mail_link_token_is_the_jobs_own_for_one_row_and_unguessable_without_the_secret() {
+        let (k, job, row) = (keys("a-secret-of-more-than-thirty-two-bytes!"), JobId(Uuid::now_v7()), Uuid::now_v7());
+        let token = k.mail_link_token(job, "user_invitation", row);
+        assert_eq!(token, k.mail_link_token(job, "user_invitation", row), "every attempt of the job");
+        assert_eq!(URL_SAFE_NO_PAD.decode(&token).map(|b| b.len()), Ok(32));
+        let others = [
+            k.mail_link_token(JobId(Uuid::now_v7()), "user_invitation", row),
+            k.mail_link_token(job, "user_invitation", Uuid::now_v7()),
+            k.mail_link_token(job, "password_reset", row),
+            keys("another-secret-of-more-than-thirty-two-bytes").mail_link_token(job, "user_invitation", row),
+        ];
+        assert!(others.iter().all(|other| *other != token), "another job, row, purpose or secret: another token");
+    }
 }

@@ -43,19 +43,22 @@ async fn link_mail(
     path: &str,
     job: JobId,
     now: DateTime<Utc>,
-) -> DomainResult<AccountLinkMail> {
+) -> DomainResult<Option<AccountLinkMail>> {
     let txn = k.begin_write().await?;
-    let (token, expires_at) = mail_links::issue(&txn, user, purpose, k.jwt.mail_link_token(job), now).await?;
+    let token = k.jwt.mail_link_token(job, purpose.as_str(), user.id);
+    let Some((token, expires_at)) = mail_links::issue(&txn, user, purpose, token, now).await? else {
+        return Ok(None);
+    };
     txn.commit().await?;
     let mut link = k.public_url.clone();
     link.set_path(&format!("{path}{token}"));
-    Ok(AccountLinkMail {
+    Ok(Some(AccountLinkMail {
         to: user.email.clone(),
         name: user.name.clone(),
         locale: user.locale.clone(),
         link: link.to_string(),
         expires_at,
-    })
+    }))
 }
 
 /// `None` when the user is gone, deactivated or verified already.
@@ -70,7 +73,7 @@ pub async fn prepare_verification(
     if !user.active || user.email_verified_at.is_some() {
         return Ok(None);
     }
-    link_mail(k, &user, Purpose::VerifyEmail, "/verify/", job, now).await.map(Some)
+    link_mail(k, &user, Purpose::VerifyEmail, "/verify/", job, now).await
 }
 
 /// `None` when the user is gone or deactivated. The new link ends the older ones.
@@ -85,7 +88,7 @@ pub async fn prepare_reset(
     if !user.active {
         return Ok(None);
     }
-    link_mail(k, &user, Purpose::PasswordReset, "/reset/", job, now).await.map(Some)
+    link_mail(k, &user, Purpose::PasswordReset, "/reset/", job, now).await
 }
 
 /// `None` when the user is gone.

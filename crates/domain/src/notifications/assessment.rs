@@ -68,7 +68,7 @@ pub(crate) async fn fresh_token(
     assessment: &assessments::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<Option<(String, DateTime<Utc>)>> {
-    let token = k.jwt.mail_link_token(job);
+    let token = k.jwt.mail_link_token(job, "supplier_invitation", invitation.id);
     // Counted from the moment the link goes out: a mail delayed by retries still gets its week.
     let expires_at = link_expiry(assessment.due_date, now).max(invitation.expires_at);
     // The write queue is held for the update only. The update repeats the checks: a resend,

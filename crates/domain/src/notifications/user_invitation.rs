@@ -45,7 +45,7 @@ pub async fn prepare(
     }
     let org = organizations::Entity::find_by_id(invitation.organization_id).one(&k.db).await?;
     let inviter = users::Entity::find_by_id(invitation.invited_by).one(&k.db).await?;
-    let token = k.jwt.mail_link_token(job);
+    let token = k.jwt.mail_link_token(job, "user_invitation", invitation.id);
     let role = Role::try_from(invitation.role.as_str())?;
     let (to, expires_at) = (invitation.email.clone(), invitation.expires_at);
     {

@@ -13,10 +13,12 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 db=$3 rounds=${4:-5} script=${5:-single.lua}
-KENSA_BENCH_PORT=18081 KENSA_BENCH_DB=kensa_bench start_server "$1" "$db"
+KENSA_BENCH_PORT=18081 KENSA_BENCH_DB=kensa_bench
+start_server "$1" "$db"
 setup 64 single
 a=("$base" "$dir" "$pid" "${pg_args[@]}")
-KENSA_BENCH_PORT=18082 KENSA_BENCH_DB=kensa_bench_b start_server "$2" "$db"
+KENSA_BENCH_PORT=18082 KENSA_BENCH_DB=kensa_bench_b
+start_server "$2" "$db"
 setup 64 single
 b=("$base" "$dir" "$pid" "${pg_args[@]}")
 for round in $(seq 1 "$rounds"); do

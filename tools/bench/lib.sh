@@ -24,7 +24,7 @@ start_server() {
     env_vars+=(DATABASE_URL="$pg_url")
     pg_args=(--postgres "$pg_url")
   fi
-  (cd "$dir" && exec env "${env_vars[@]}" "$bin" > "$dir/server.log" 2>&1) &
+  (cd "$dir" && exec env -u KENSA_BENCH_PORT -u KENSA_BENCH_DB "${env_vars[@]}" "$bin" > "$dir/server.log" 2>&1) &
   pid=$!
   cleanup="kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf '$dir'; $cleanup"
   # shellcheck disable=SC2064 # expanded now: this server's pid and folder

@@ -49,6 +49,13 @@ async fn a_job_held_by_a_dead_worker_is_taken_over_when_its_lease_ends() -> Test
     Ok(())
 }
 
+/// Puts the jobs matching `filter` back as a dead worker left them: sent, not marked done,
+/// still running under a lease that ends when they were last updated.
+async fn died_before_done(app: &TestApp, filter: &str) {
+    let sql = "UPDATE jobs SET status = 'running', locked_by = 'dead-worker', locked_until = updated_at";
+    app.execute_sql(&format!("{sql} WHERE {filter}")).await;
+}
+
 #[tokio::test]
 async fn a_mail_resent_after_its_worker_died_is_the_same_message_and_both_links_work() -> TestResult {
     let app = spawn_app().await;
@@ -61,11 +68,7 @@ async fn a_mail_resent_after_its_worker_died_is_the_same_message_and_both_links_
     assert_eq!(app.run_worker_at(now).await.succeeded, 2, "the invitation and the reset");
     // The two mails went out, then the worker died before it marked their jobs done (SIGKILL
     // between the mail server's "250" and the commit): the jobs are still running under it.
-    app.execute_sql(
-        "UPDATE jobs SET status = 'running', locked_by = 'dead-worker', locked_until = updated_at \
-         WHERE kind IN ('user_invitation_mail', 'password_reset_mail')",
-    )
-    .await;
+    died_before_done(&app, "kind IN ('user_invitation_mail', 'password_reset_mail')").await;
     assert_eq!(app.run_worker_at(now + Duration::minutes(6)).await.succeeded, 2, "the lease ended: sent again");
 
     for (to, marker) in [(email.as_str(), "/join/"), (owner.email.as_str(), "/reset/")] {
@@ -111,11 +114,7 @@ async fn a_link_mail_retried_after_its_link_was_used_is_not_sent_again() -> Test
         .await;
     assert!(used.status.is_success(), "{}: {}", used.status, used.body);
     // The worker that sent it died before marking the job done; the retry finds the link used.
-    app.execute_sql(
-        "UPDATE jobs SET status = 'running', locked_by = 'dead-worker', locked_until = updated_at \
-         WHERE kind = 'password_reset_mail'",
-    )
-    .await;
+    died_before_done(&app, "kind = 'password_reset_mail'").await;
     app.run_worker_at(now + Duration::minutes(6)).await;
     assert_eq!(reset_mails(), 1, "no second mail with a dead link");
     assert!(jobs::stats(&app.kensa).await?.iter().all(|(status, _)| status == "done"));

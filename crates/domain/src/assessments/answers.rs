@@ -58,16 +58,23 @@ fn violations(input: &AnswerInput, scale: &AnswerScale, prefix: &str) -> Vec<Fie
     errors
 }
 
-/// Whether the history would see a change between the two (what [`snapshot`] keeps).
-fn same_answer(a: &answers::Model, b: &answers::Model) -> bool {
+type Kept<'a> = (&'a str, &'a Option<String>, &'a Option<String>, &'a Option<String>, Option<chrono::NaiveDate>);
+
+/// The fields of an answer the history keeps: one list for [`same_answer`] and [`snapshot`].
+fn kept(a: &answers::Model) -> Kept<'_> {
     (&a.status, &a.comment, &a.reason, &a.remediation_plan, a.remediation_due)
-        == (&b.status, &b.comment, &b.reason, &b.remediation_plan, b.remediation_due)
+}
+
+/// Whether the history would see a change between the two.
+fn same_answer(a: &answers::Model, b: &answers::Model) -> bool {
+    kept(a) == kept(b)
 }
 
 /// What the history keeps of an answer.
 fn snapshot(a: &answers::Model) -> serde_json::Value {
-    json!({ "status": a.status, "comment": a.comment, "reason": a.reason,
-        "remediation_plan": a.remediation_plan, "remediation_due": a.remediation_due })
+    let (status, comment, reason, remediation_plan, remediation_due) = kept(a);
+    json!({ "status": status, "comment": comment, "reason": reason,
+        "remediation_plan": remediation_plan, "remediation_due": remediation_due })
 }
 
 fn trimmed(v: Option<String>) -> Option<String> {

@@ -21,6 +21,7 @@ mod m0013_api_keys;
 mod m0014_sign_ins_and_mfa;
 mod m0015_email_verification;
 mod m0016_answers_by_assessment;
+mod m0017_answer_library;
 mod util;
 
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_sign_ins_and_mfa::Migration),
             Box::new(m0015_email_verification::Migration),
             Box::new(m0016_answers_by_assessment::Migration),
+            Box::new(m0017_answer_library::Migration),
         ]
     }
 }

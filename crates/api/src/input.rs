@@ -71,6 +71,63 @@ fn render(prefix: &str, path: &[Seg]) -> String {
     if out.is_empty() { "body".into() } else { out }
 }
 
+/// True when `body` is one well-formed JSON document whose every string and key keeps the
+/// text rule. Reads the bytes without building anything (strings without escapes are
+/// borrowed), so a valid document can be deserialized straight into its type; false sends the
+/// caller to [`text_problems`] and [`from_body`], which say what is wrong and where.
+pub fn text_rule_kept(body: &[u8]) -> bool {
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    serde::Deserialize::deserialize(&mut reader).is_ok_and(|TextRuleKept| reader.end().is_ok())
+}
+
+/// A JSON value that was read only to check the text rule in every string and key.
+struct TextRuleKept;
+
+impl<'de> serde::Deserialize<'de> for TextRuleKept {
+    fn deserialize<D: serde::Deserializer<'de>>(reader: D) -> Result<Self, D::Error> {
+        reader.deserialize_any(TextRuleKept)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TextRuleKept {
+    type Value = TextRuleKept;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self, E> {
+        match kensa_domain::text::check_chars("", text) {
+            Ok(()) => Ok(self),
+            Err(_) => Err(E::custom("breaks the text rule")),
+        }
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<Self, A::Error> {
+        while items.next_element::<TextRuleKept>()?.is_some() {}
+        Ok(self)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        while map.next_key::<TextRuleKept>()?.is_some() {
+            map.next_value::<TextRuleKept>()?;
+        }
+        Ok(self)
+    }
+}
+
 /// Every string or key of `value` that breaks the text rule, with `prefix` before each path.
 pub fn text_problems(prefix: &str, value: &Value) -> Vec<FieldError> {
     fn walk(prefix: &str, value: &Value, path: &mut Vec<Seg>, out: &mut Vec<FieldError>) {
@@ -364,6 +421,25 @@ mod tests {
         due: chrono::NaiveDate,
         items: Vec<Item>,
         level: Option<i32>,
+    }
+
+    #[test]
+    fn the_quick_text_check_agrees_with_the_full_one() {
+        let documents: [&[u8]; 9] = [
+            br#"{"name":"a\tb","items":[{"no":1,"status":"yes"}],"due":null}"#,
+            br#"{"name":"\u0007"}"#,
+            br#"{"na\u0000me":"x"}"#,
+            b"{\"name\":\"\xe2\x80\xae\"}",
+            br#"["ok", 1, 2.5, -3, true, null, {"deep":[["\u001b"]]}]"#,
+            br#""plain""#,
+            br#"{"name":"x"} trailing"#,
+            br#"{"name":"#,
+            b"",
+        ];
+        for body in documents {
+            let full = serde_json::from_slice::<Value>(body).is_ok_and(|v| text_problems("", &v).is_empty());
+            assert_eq!(text_rule_kept(body), full, "{}", String::from_utf8_lossy(body));
+        }
     }
 
     fn fields(value: Value) -> Vec<String> {

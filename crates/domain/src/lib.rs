@@ -24,6 +24,7 @@ pub mod graphql;
 pub mod idempotency;
 pub mod ids;
 pub mod jobs;
+pub mod library;
 pub mod notifications;
 pub mod pagination;
 pub mod precondition;

@@ -633,7 +633,6 @@ impl TestApp {
             .unwrap_or_default()
     }
 
-    /// Answers every in-scope item `implemented` in one bulk request.
     /// Uploads one evidence file (multipart `file`) as `member`.
     pub async fn upload_evidence(
         &self,
@@ -661,6 +660,7 @@ impl TestApp {
         }
     }
 
+    /// Answers every in-scope item `implemented` in one bulk request.
     pub async fn answer_all(&self, supplier: &Member, assessment: &str) -> Reply {
         let answers: Vec<Value> = self
             .scope_of(supplier, assessment)

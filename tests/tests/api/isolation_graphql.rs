@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use crate::helpers::{Reply, TestApp, TestResult, due_in, graphql_input, spawn_app};
 use crate::isolation_parties::{
     Ids, Rule, Stranger, admins_of_their_own, answerers, buyer_admins, buyer_editors_of_registry, buyer_readers,
-    buyer_reviewers, callers, editors_of_their_own, meets, new_template, participants, parties, readable_by_both,
-    refers_to_the_unknown, the_signed_in_owner,
+    buyer_reviewers, callers, editors_of_their_own, library_keepers, library_keepers_of_a_template, meets,
+    new_template, participants, parties, readable_by_both, refers_to_the_unknown, the_signed_in_owner,
 };
 
 pub struct GraphqlRow {
@@ -75,6 +75,35 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         row("templates", "{ templates { edges { node { id } } } }".into(), readable_by_both, Own),
         row("template", format!(r#"{{ template(id: "{builtin}") {{ id }} }}"#), readable_by_both, Own),
         row("templateExport", format!(r#"{{ templateExport(id: "{builtin}") {{ key }} }}"#), readable_by_both, Own),
+        row(
+            "saveLibraryAnswer",
+            format!(
+                r#"mutation {{ saveLibraryAnswer(templateId: "{builtin}", no: 1, input: {{ status: IMPLEMENTED }}) {{ no }} }}"#
+            ),
+            library_keepers,
+            Own,
+        ),
+        row("library", format!(r#"{{ library(templateId: "{builtin}") {{ templateId }} }}"#), library_keepers, Own),
+        row(
+            "library",
+            format!(r#"{{ library(templateId: "{a_template}") {{ templateId }} }}"#),
+            library_keepers_of_a_template,
+            NotFound,
+        ),
+        row("prefillPreview", format!(r#"{{ prefillPreview(assessmentId: "{x}") {{ prefilled }} }}"#), answerers, NotFound),
+        row(
+            "prefillAssessment",
+            format!(r#"mutation {{ prefillAssessment(assessmentId: "{x}") {{ prefilled }} }}"#),
+            answerers,
+            NotFound,
+        ),
+        GraphqlRow {
+            field: "deleteLibraryAnswer",
+            query: format!(r#"mutation {{ deleteLibraryAnswer(templateId: "{builtin}", no: 1) }}"#),
+            rule: library_keepers,
+            stranger: Own,
+            destructive: true,
+        },
         row("suppliers", "{ suppliers { edges { node { id } } } }".into(), readable_by_both, EmptyList),
         row("supplier", format!(r#"{{ supplier(id: "{sup}") {{ id }} }}"#), buyer_readers, NotFound),
         row("campaigns", "{ campaigns { edges { node { id } } } }".into(), readable_by_both, EmptyList),

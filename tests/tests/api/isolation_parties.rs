@@ -263,6 +263,25 @@ pub fn admins_of_their_own(_: &str, role: &str) -> Expect {
     }
 }
 
+/// Keepers of their own organization's answer library (owners, admins, respondents), on
+/// either side: every organization has one.
+pub fn library_keepers(_: &str, role: &str) -> Expect {
+    match role {
+        "owner" | "admin" | "respondent" => Expect::Ok,
+        _ => Expect::Forbidden,
+    }
+}
+
+/// The library of A's own template line: A's keepers; the supplier organization was never
+/// shown that template (not found), and its other roles are refused before that.
+pub fn library_keepers_of_a_template(org: &str, role: &str) -> Expect {
+    match (org, role) {
+        ("A", "owner" | "admin" | "respondent") => Expect::Ok,
+        (_, "owner" | "admin" | "respondent") => Expect::NotFound,
+        _ => Expect::Forbidden,
+    }
+}
+
 /// A public https URL: saved without a delivery being tried (no worker runs here).
 fn new_api_key() -> Value {
     json!({ "name": "Matrix ERP", "scope": "read_only" })
@@ -378,6 +397,28 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         row(M::GET, "/api/v1/comparison/summary".into(), None, readable_by_both, Own),
         row(M::GET, "/api/v1/comparison/export?format=csv".into(), None, readable_by_both, Own),
         row(M::GET, format!("/api/v1/campaigns/{c}"), None, buyer_readers, NotFound),
+        // Each organization's own answer library; the stranger writes and reads its own.
+        row(
+            M::PUT,
+            format!("/api/v1/library/{}/items/1", ids.builtin_template),
+            Some(Body::Json(json!({ "status": "implemented" }))),
+            library_keepers,
+            Own,
+        ),
+        row(M::GET, format!("/api/v1/library/{}", ids.builtin_template), None, library_keepers, Own),
+        row(M::GET, format!("/api/v1/library/{}", ids.a_template), None, library_keepers_of_a_template, NotFound),
+        row(M::GET, format!("/api/v1/assessments/{x}/prefill"), None, answerers, NotFound),
+        row(M::POST, format!("/api/v1/assessments/{x}/prefill"), Some(Body::Json(json!({}))), answerers, NotFound),
+        // The first keeper removes item 1, the next find it gone (404); the stranger removes
+        // the one it wrote above.
+        PartyRow {
+            method: M::DELETE,
+            path: format!("/api/v1/library/{}/items/1", ids.builtin_template),
+            body: None,
+            rule: library_keepers,
+            stranger: Own,
+            destructive: true,
+        },
         row(M::GET, "/api/v1/organization/settings".into(), None, admins_of_their_own, Own),
         row(
             M::PATCH,

@@ -36,6 +36,7 @@ mod isolation_coverage;
 mod isolation_graphql;
 mod isolation_parties;
 mod jobs;
+mod library;
 mod mail_layout;
 mod mfa;
 mod operations;

@@ -19,6 +19,7 @@ pub mod guard;
 mod http;
 mod idempotent;
 mod input_check;
+mod library;
 pub mod limits;
 mod mutation;
 mod query;

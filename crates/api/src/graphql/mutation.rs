@@ -19,6 +19,7 @@ pub struct Mutation(
     super::chasing::ChasingMutation,
     super::webhooks::WebhookMutation,
     super::account::AccountMutation,
+    super::library::LibraryMutation,
 );
 
 /// The REST bound on a template document (4 MiB) holds for GraphQL too, whose signed-in

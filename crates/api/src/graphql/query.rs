@@ -19,6 +19,7 @@ pub struct Query(
     super::chasing::ChasingQuery,
     super::webhooks::WebhookQuery,
     super::account::AccountQuery,
+    super::library::LibraryQuery,
 );
 
 #[Object]

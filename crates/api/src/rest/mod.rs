@@ -11,6 +11,7 @@ pub mod chasing;
 pub mod comparison;
 pub mod deliveries;
 pub mod evidence;
+pub mod library;
 pub mod me;
 pub mod mfa;
 pub mod page;
@@ -131,6 +132,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 resource("/assessments/{id}/evidence/{evidence_id}")
                     .route(web::get().to(evidence::download))
                     .route(web::delete().to(evidence::delete)),
+            )
+            .service(
+                resource("/assessments/{id}/prefill")
+                    .route(web::get().to(library::preview))
+                    .route(web::post().to(library::prefill)),
+            )
+            .service(resource("/library/{template_id}").route(web::get().to(library::get)))
+            .service(
+                resource("/library/{template_id}/items/{no}")
+                    .route(web::put().to(library::put_item))
+                    .route(web::delete().to(library::delete_item)),
             )
             .service(resource("/comparison").route(web::get().to(comparison::list)))
             .service(resource("/comparison/heatmap").route(web::get().to(comparison::heatmap)))

@@ -24,7 +24,7 @@ use crate::tenant::TenantCtx;
 const MAX_TEXT: usize = 10_000;
 
 /// Every rule an answer breaks, with `prefix` before each field (`items.12.`).
-fn violations(input: &AnswerInput, scale: &AnswerScale, prefix: &str) -> Vec<FieldError> {
+pub(crate) fn violations(input: &AnswerInput, scale: &AnswerScale, prefix: &str) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let f = |name: &str| format!("{prefix}{name}");
     if !scale.entry(input.status).is_some_and(|e| e.enabled) {
@@ -71,7 +71,7 @@ fn same_answer(a: &answers::Model, b: &answers::Model) -> bool {
 }
 
 /// What the history keeps of an answer.
-fn snapshot(a: &answers::Model) -> serde_json::Value {
+pub(crate) fn snapshot(a: &answers::Model) -> serde_json::Value {
     let (status, comment, reason, remediation_plan, remediation_due) = kept(a);
     json!({ "status": status, "comment": comment, "reason": reason,
         "remediation_plan": remediation_plan, "remediation_due": remediation_due })
@@ -199,6 +199,7 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: impl Into<If
     // Scored inside the transaction: the row lock taken by `advance` keeps answers still.
     let score = crate::scoring::snapshot::compute(k, &txn, visible.row()).await?;
     crate::scoring::snapshot::store(&txn, visible.row(), &score).await?;
+    crate::library::record_submitted(&txn, ctx, &visible, txn.now()).await?;
     crate::audit::record_action(&txn, ctx, "assessment.submitted", Some(("assessment", id.to_string())), json!({}))
         .await?;
     txn.commit().await?;

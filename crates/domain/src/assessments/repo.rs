@@ -3,10 +3,15 @@
 //! access [`Visible`] (reads) or a capability made from it (writes), never a bare id.
 
 use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IdenStatic, ModelTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, Statement,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -133,8 +138,19 @@ pub(crate) async fn answers_to(
     a: Answerer<'_>,
     numbers: Vec<i32>,
 ) -> DomainResult<HashMap<i32, answers::Model>> {
-    answers_where(tx, a.visible(), Some(numbers)).await
+    // A checklist saved whole names most items: reading all of the assessment's answers (at
+    // most one per item) is cheaper than binding every number into the query.
+    if numbers.len() <= NUMBERS_BOUND {
+        return answers_where(tx, a.visible(), Some(numbers)).await;
+    }
+    let mut all = answers_where(tx, a.visible(), None).await?;
+    let wanted: std::collections::HashSet<i32> = numbers.into_iter().collect();
+    all.retain(|no, _| wanted.contains(no));
+    Ok(all)
 }
+
+/// The most item numbers [`answers_to`] puts into its query.
+const NUMBERS_BOUND: usize = 16;
 
 async fn answers_where(
     conn: &impl ConnectionTrait,
@@ -152,30 +168,67 @@ async fn answers_where(
     Ok(rows.into_iter().map(|answers::ByPosition(a)| (a.item_no, a)).collect())
 }
 
+/// What a save overwrites in an answer that exists; the rest (when it was created, its
+/// remediation progress) stays.
+const OVERWRITTEN: [answers::Column; 8] = [
+    answers::Column::Status,
+    answers::Column::Comment,
+    answers::Column::Reason,
+    answers::Column::RemediationPlan,
+    answers::Column::RemediationDue,
+    answers::Column::AnsweredBy,
+    answers::Column::CarriedOver,
+    answers::Column::UpdatedAt,
+];
+
+/// Most answers in one statement (14 values each: within SQLite's 32,766 parameters).
+const UPSERT_CHUNK: usize = 300;
+
 /// Inserts new answers and overwrites existing ones in place, one statement per chunk.
 pub(crate) async fn upsert_answers(tx: &WriteTx, a: Answerer<'_>, rows: &[answers::Model]) -> DomainResult<()> {
     if rows.iter().any(|r| r.assessment_id != a.visible().id()) {
         return Err(DomainError::internal("an answer of another assessment"));
     }
-    let on_conflict = OnConflict::columns([answers::Column::AssessmentId, answers::Column::ItemNo])
-        .update_columns([
-            answers::Column::Status,
-            answers::Column::Comment,
-            answers::Column::Reason,
-            answers::Column::RemediationPlan,
-            answers::Column::RemediationDue,
-            answers::Column::AnsweredBy,
-            answers::Column::CarriedOver,
-            answers::Column::UpdatedAt,
-        ])
-        .to_owned();
-    for chunk in rows.chunks(300) {
-        answers::Entity::insert_many(chunk.iter().cloned().map(answers::ActiveModel::from))
-            .on_conflict(on_conflict.clone())
-            .exec_without_returning(tx)
-            .await?;
+    let backend = tx.get_database_backend();
+    for chunk in rows.chunks(UPSERT_CHUNK) {
+        let values: Vec<sea_orm::Value> =
+            chunk.iter().flat_map(|row| answers::ByPosition::columns().map(|c| row.get(c))).collect();
+        tx.execute_raw(Statement::from_sql_and_values(backend, &*upsert_sql(backend, chunk.len()), values)).await?;
     }
     Ok(())
+}
+
+/// The upsert of `rows` answers (their values in [`answers::ByPosition::columns`] order),
+/// written once per backend and row count. Built by sea-orm's `insert_many` for every save,
+/// the statement of a 153-answer bulk save (2,142 placeholders) cost 15 % of the request's
+/// server CPU (docs/benchmarks.md, "Against the physical limit").
+fn upsert_sql(backend: DatabaseBackend, rows: usize) -> Arc<str> {
+    type Written = Mutex<HashMap<(bool, usize), Arc<str>>>;
+    static WRITTEN: LazyLock<Written> = LazyLock::new(Written::default);
+    let numbered = backend == DatabaseBackend::Postgres;
+    let mut written = WRITTEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    written
+        .entry((numbered, rows))
+        .or_insert_with(|| {
+            let columns: Vec<&str> = answers::ByPosition::columns().map(|c| c.as_str()).collect();
+            let mut sql = format!("INSERT INTO answers ({}) VALUES ", columns.join(", "));
+            let mut n = 0;
+            for row in 0..rows {
+                sql.push_str(if row == 0 { "(" } else { ", (" });
+                for column in 0..columns.len() {
+                    n += 1;
+                    let separator = if column == 0 { "" } else { ", " };
+                    let _ = if numbered { write!(sql, "{separator}${n}") } else { write!(sql, "{separator}?") };
+                }
+                sql.push(')');
+            }
+            let overwrite: Vec<String> =
+                OVERWRITTEN.iter().map(|c| format!("{0} = excluded.{0}", c.as_str())).collect();
+            sql.push_str(" ON CONFLICT (assessment_id, item_no) DO UPDATE SET ");
+            sql.push_str(&overwrite.join(", "));
+            Arc::from(sql)
+        })
+        .clone()
 }
 
 /// One write to the assessment, inside `tx`: reads the row again as it is now (locked until
@@ -364,12 +417,16 @@ pub(crate) async fn delete_evidence(tx: &WriteTx, a: Answerer<'_>, row: &evidenc
     Ok(())
 }
 
-/// Bytes of evidence held by the assessment.
-/// Whether an evidence row still names the stored file (reviews share last year's files).
+/// Whether an evidence row or a supplier's answer library still names the stored file
+/// (reviews share last year's files; libraries keep the files of submitted answers).
 pub(crate) async fn storage_key_in_use(conn: &impl ConnectionTrait, key: &str) -> DomainResult<bool> {
-    Ok(evidence::Entity::find().filter(evidence::Column::StorageKey.eq(key)).one(conn).await?.is_some())
+    if evidence::Entity::find().filter(evidence::Column::StorageKey.eq(key)).one(conn).await?.is_some() {
+        return Ok(true);
+    }
+    crate::library::refers_to(conn, key).await
 }
 
+/// Bytes of evidence held by the assessment.
 pub(crate) async fn evidence_bytes(conn: &impl ConnectionTrait, v: &Visible) -> DomainResult<i64> {
     let sizes: Vec<i64> = evidence::Entity::find()
         .select_only()
@@ -421,4 +478,22 @@ where
     }
     let rows = query.order_by_asc(id).limit(page.limit + 1).all(conn).await?;
     Ok(Page::from_rows(rows, page.limit, key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_upsert_numbers_every_value_on_postgres_and_marks_them_on_sqlite() {
+        let pg = upsert_sql(DatabaseBackend::Postgres, 2);
+        assert!(pg.contains("($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14), ($15, "), "{pg}");
+        assert!(pg.contains("$28)") && !pg.contains("$29"), "{pg}");
+        let sqlite = upsert_sql(DatabaseBackend::Sqlite, 1);
+        assert_eq!(sqlite.matches('?').count(), 14, "{sqlite}");
+        for sql in [&pg, &sqlite] {
+            assert!(sql.ends_with("updated_at = excluded.updated_at"), "{sql}");
+            assert!(!sql.contains("created_at = excluded"), "creation time and remediation progress stay: {sql}");
+        }
+    }
 }

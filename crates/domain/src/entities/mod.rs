@@ -16,6 +16,8 @@ pub mod email_tokens;
 pub mod evidence;
 pub mod idempotency_keys;
 pub mod jobs;
+pub mod library_answers;
+pub mod library_evidence;
 pub mod mfa_tickets;
 pub mod organization_settings;
 pub mod organizations;

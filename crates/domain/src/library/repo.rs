@@ -1,0 +1,162 @@
+//! The library's tables. Every query names the organization: a library is only ever read
+//! or written by its own organization's id.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::Line;
+use crate::WriteTx;
+use crate::entities::{assessments, library_answers, library_evidence, templates};
+use crate::error::DomainResult;
+use crate::tenant::TenantCtx;
+
+fn of_line<E: EntityTrait>(
+    query: sea_orm::Select<E>,
+    organization: Uuid,
+    line: &Line,
+    cols: (E::Column, E::Column, E::Column),
+) -> sea_orm::Select<E>
+where
+    E::Column: ColumnTrait,
+{
+    query
+        .filter(cols.0.eq(organization))
+        .filter(cols.1.eq(line.owner_key.as_str()))
+        .filter(cols.2.eq(line.key.as_str()))
+}
+
+pub(super) async fn answers(
+    conn: &impl ConnectionTrait,
+    organization: Uuid,
+    line: &Line,
+) -> DomainResult<Vec<library_answers::Model>> {
+    use library_answers::Column as C;
+    let query =
+        of_line(library_answers::Entity::find(), organization, line, (C::OrganizationId, C::LineOwnerKey, C::LineKey));
+    Ok(query.order_by_asc(C::ItemNo).all(conn).await?)
+}
+
+pub(super) async fn files(
+    conn: &impl ConnectionTrait,
+    organization: Uuid,
+    line: &Line,
+) -> DomainResult<Vec<library_evidence::Model>> {
+    use library_evidence::Column as C;
+    let query =
+        of_line(library_evidence::Entity::find(), organization, line, (C::OrganizationId, C::LineOwnerKey, C::LineKey));
+    Ok(query.order_by_asc(C::ItemNo).order_by_asc(C::CreatedAt).all(conn).await?)
+}
+
+/// Whether an assessment addressed to the caller's organization uses the template.
+pub(super) async fn answers_template(
+    conn: &impl ConnectionTrait,
+    ctx: &TenantCtx,
+    template: Uuid,
+) -> DomainResult<bool> {
+    Ok(assessments::Entity::find()
+        .filter(assessments::Column::TemplateId.eq(template))
+        .filter(assessments::Column::SupplierOrganizationId.eq(ctx.org_id().0))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// The assessment of the same line that the supplier organization last submitted to the
+/// same buyer, other than `row`.
+pub(super) async fn last_given(
+    conn: &impl ConnectionTrait,
+    row: &assessments::Model,
+    line: &Line,
+) -> DomainResult<Option<assessments::Model>> {
+    let Some(supplier) = row.supplier_organization_id else { return Ok(None) };
+    let versions: Vec<Uuid> = templates::Entity::find()
+        .filter(templates::Column::OwnerKey.eq(line.owner_key.as_str()))
+        .filter(templates::Column::Key.eq(line.key.as_str()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    Ok(assessments::Entity::find()
+        .filter(assessments::Column::SupplierOrganizationId.eq(supplier))
+        .filter(assessments::Column::BuyerOrganizationId.eq(row.buyer_organization_id))
+        .filter(assessments::Column::TemplateId.is_in(versions))
+        .filter(assessments::Column::SubmittedAt.is_not_null())
+        .filter(assessments::Column::Id.ne(row.id))
+        .order_by_desc(assessments::Column::SubmittedAt)
+        .one(conn)
+        .await?)
+}
+
+/// Inserts library answers and overwrites those that exist.
+pub(super) async fn upsert_answers(tx: &WriteTx, rows: Vec<library_answers::Model>) -> DomainResult<()> {
+    use library_answers::Column as C;
+    let on_conflict = OnConflict::columns([C::OrganizationId, C::LineOwnerKey, C::LineKey, C::ItemNo])
+        .update_columns([
+            C::Status,
+            C::Comment,
+            C::Reason,
+            C::RemediationPlan,
+            C::RemediationDue,
+            C::SourceAssessmentId,
+            C::UpdatedBy,
+            C::UpdatedAt,
+        ])
+        .to_owned();
+    for chunk in rows.chunks(300) {
+        library_answers::Entity::insert_many(chunk.iter().cloned().map(library_answers::ActiveModel::from))
+            .on_conflict(on_conflict.clone())
+            .exec_without_returning(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Replaces the evidence references of `items` with `files`.
+pub(super) async fn replace_files(
+    tx: &WriteTx,
+    organization: Uuid,
+    line: &Line,
+    items: Vec<i32>,
+    files: Vec<library_evidence::Model>,
+) -> DomainResult<()> {
+    use library_evidence::Column as C;
+    for chunk in items.chunks(300) {
+        library_evidence::Entity::delete_many()
+            .filter(C::OrganizationId.eq(organization))
+            .filter(C::LineOwnerKey.eq(line.owner_key.as_str()))
+            .filter(C::LineKey.eq(line.key.as_str()))
+            .filter(C::ItemNo.is_in(chunk.iter().copied()))
+            .exec(tx)
+            .await?;
+    }
+    for chunk in files.chunks(300) {
+        library_evidence::Entity::insert_many(chunk.iter().cloned().map(library_evidence::ActiveModel::from))
+            .exec_without_returning(tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Removes an item's answer and evidence references; false when it had no answer.
+pub(super) async fn delete_item(tx: &WriteTx, organization: Uuid, line: &Line, no: i32) -> DomainResult<bool> {
+    replace_files(tx, organization, line, vec![no], Vec::new()).await?;
+    use library_answers::Column as C;
+    let deleted = library_answers::Entity::delete_many()
+        .filter(C::OrganizationId.eq(organization))
+        .filter(C::LineOwnerKey.eq(line.owner_key.as_str()))
+        .filter(C::LineKey.eq(line.key.as_str()))
+        .filter(C::ItemNo.eq(no))
+        .exec(tx)
+        .await?;
+    Ok(deleted.rows_affected > 0)
+}
+
+pub(super) async fn refers_to(conn: &impl ConnectionTrait, storage_key: &str) -> DomainResult<bool> {
+    Ok(library_evidence::Entity::find()
+        .filter(library_evidence::Column::StorageKey.eq(storage_key))
+        .one(conn)
+        .await?
+        .is_some())
+}

@@ -135,8 +135,8 @@ async fn a_submission_fills_the_library_which_prefills_the_next_assessment_of_an
         .await
         .assert_problem(422, "assessment_incomplete");
 
-    // Prefilled again, nothing changes: confirmed answers are kept, carried-over ones are
-    // overwritten by the same library answers, and the evidence is not copied twice.
+    // Prefilled again, nothing is written: the confirmed answer is kept, the carried-over
+    // ones are already the library's, and the evidence is not copied twice.
     let confirm = app
         .request(
             reqwest::Method::PUT,
@@ -148,7 +148,8 @@ async fn a_submission_fills_the_library_which_prefills_the_next_assessment_of_an
     assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
     let again = app.post(&format!("/api/v1/assessments/{other}/prefill"), s, json!({})).await;
     assert_eq!(item(&again.body, lead)["action"], "keep_answer", "{}", again.body);
-    assert_eq!(again.body["prefilled"].as_u64(), Some(scope.len() as u64 - 1));
+    assert_eq!(again.body["prefilled"], 0, "{}", again.body);
+    assert_eq!(again.body["version"], confirm.body["version"], "nothing written, no new version");
     let evidence = app.get(&format!("/api/v1/assessments/{other}/evidence"), s).await;
     assert_eq!(evidence.body["data"].as_array().map(Vec::len), Some(1));
 
@@ -242,5 +243,47 @@ async fn graphql_reads_edits_and_prefills_through_the_same_services() -> TestRes
     let removed =
         app.graphql(s, &format!(r#"mutation {{ deleteLibraryAnswer(templateId: "{builtin}", no: {no}) }}"#)).await;
     assert_eq!(removed.body["data"]["deleteLibraryAnswer"], true, "{}", removed.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_stored_file_stays_while_a_library_names_it_and_goes_with_the_last_name() -> TestResult {
+    let app = spawn_app().await;
+    let (buyer, supplier, first) = app.invited_supplier(1).await;
+    let s = Some(supplier.access_token.as_str());
+    let scope = app.scope_of(&supplier, &first).await;
+    let form = reqwest::multipart::Form::new().text("item_no", scope[0].to_string()).part(
+        "file",
+        reqwest::multipart::Part::bytes(b"%PDF-1.4 kept".to_vec()).file_name("kept.pdf").mime_str("application/pdf")?,
+    );
+    let sent = app
+        .client
+        .post(app.url(&format!("/api/v1/assessments/{first}/evidence")))
+        .bearer_auth(&supplier.access_token)
+        .multipart(form)
+        .send()
+        .await?;
+    let uploaded = TestApp::read(sent).await;
+    let evidence = uploaded.body["id"].as_str().ok_or("evidence id")?.to_owned();
+    assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.body);
+    // Where the upload stored the file (`assessments::evidence`: assessment/evidence).
+    let key = format!("{first}/{evidence}");
+    assert!(app.kensa.evidence_store.get(&key).await.is_ok(), "the upload is stored under {key}");
+    answer_and_submit(&app, &supplier, &first, &scope).await;
+    let changes = json!({ "decision": "request_changes", "comment": "Please check" });
+    let sent_back = app.post(&format!("/api/v1/assessments/{first}/review"), Some(&buyer.access_token), changes).await;
+    assert_eq!(sent_back.status, StatusCode::OK, "{}", sent_back.body);
+
+    // Removed from the assessment, the file stays: the library still names it.
+    let path = format!("/api/v1/assessments/{first}/evidence/{evidence}");
+    assert_eq!(app.delete(&path, s).await.status, StatusCode::NO_CONTENT);
+    assert!(app.kensa.evidence_store.get(&key).await.is_ok(), "the library's file was removed");
+    // Submitted again without it, nothing names the file any more: it goes.
+    let resubmitted = app.post(&format!("/api/v1/assessments/{first}/submit"), s, json!({})).await;
+    assert_eq!(resubmitted.status, StatusCode::OK, "{}", resubmitted.body);
+    let builtin = app.builtin_template(&supplier).await;
+    let library = app.get(&format!("/api/v1/library/{builtin}"), s).await;
+    assert_eq!(item(&library.body, scope[0])["evidence"], json!([]), "{}", library.body);
+    assert!(app.kensa.evidence_store.get(&key).await.is_err(), "a file nothing names was kept");
     Ok(())
 }

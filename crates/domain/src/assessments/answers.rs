@@ -66,7 +66,7 @@ fn kept(a: &answers::Model) -> Kept<'_> {
 }
 
 /// Whether the history would see a change between the two.
-fn same_answer(a: &answers::Model, b: &answers::Model) -> bool {
+pub(crate) fn same_answer(a: &answers::Model, b: &answers::Model) -> bool {
     kept(a) == kept(b)
 }
 
@@ -199,10 +199,11 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: impl Into<If
     // Scored inside the transaction: the row lock taken by `advance` keeps answers still.
     let score = crate::scoring::snapshot::compute(k, &txn, visible.row()).await?;
     crate::scoring::snapshot::store(&txn, visible.row(), &score).await?;
-    crate::library::record_submitted(&txn, ctx, &visible, txn.now()).await?;
+    let unreferenced = crate::library::record_submitted(&txn, ctx, &visible, txn.now()).await?;
     crate::audit::record_action(&txn, ctx, "assessment.submitted", Some(("assessment", id.to_string())), json!({}))
         .await?;
     txn.commit().await?;
+    crate::library::release(k, unreferenced).await;
     Ok(())
 }
 

@@ -29,7 +29,7 @@ pub use model::{
 
 use crate::Kensa;
 use crate::assessments::access::{self, Visible};
-use crate::assessments::answers::{snapshot, violations};
+use crate::assessments::answers::{same_answer, snapshot, violations};
 use crate::assessments::history::{self, NewEvent};
 use crate::assessments::service::scope;
 use crate::assessments::{AnswerInput, HistoryKind, Status};
@@ -140,7 +140,7 @@ pub async fn view(k: &Kensa, ctx: &TenantCtx, template_id: Uuid) -> DomainResult
 
 /// Writes one item of the library by hand (the draft profile), checked against the rules of
 /// `template_id`'s checklist. Its evidence files stay as they are.
-#[instrument(skip_all, fields(org = %ctx.org_id(), template = %template_id, no))]
+#[instrument(skip_all, fields(org = %ctx.org_id(), template = %template_id, no = no))]
 pub async fn save_item(
     k: &Kensa,
     ctx: &TenantCtx,
@@ -191,16 +191,16 @@ pub async fn save_item(
 }
 
 /// Removes one item (its answer and its evidence references) from the library.
-#[instrument(skip_all, fields(org = %ctx.org_id(), template = %template_id, no))]
+#[instrument(skip_all, fields(org = %ctx.org_id(), template = %template_id, no = no))]
 pub async fn delete_item(k: &Kensa, ctx: &TenantCtx, template_id: Uuid, no: u32) -> DomainResult<()> {
     keeper(ctx)?;
     let template = template_for(k, ctx, template_id).await?;
     let line = Line::of(&template);
     let no = i32::try_from(no).map_err(|_| DomainError::NotFound("item"))?;
     let txn = k.begin_write().await?;
-    if !repo::delete_item(&txn, ctx.org_id().0, &line, no).await? {
+    let Some(removed) = repo::delete_item(&txn, ctx.org_id().0, &line, no).await? else {
         return Err(DomainError::NotFound("item"));
-    }
+    };
     crate::audit::record_action(
         &txn,
         ctx,
@@ -210,6 +210,7 @@ pub async fn delete_item(k: &Kensa, ctx: &TenantCtx, template_id: Uuid, no: u32)
     )
     .await?;
     txn.commit().await?;
+    release(k, Unreferenced(removed)).await;
     Ok(())
 }
 
@@ -319,15 +320,9 @@ pub async fn prefill(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: impl Into<I
     let (_, version) = crate::assessments::repo::advance(&txn, ctx, &visible, if_match, Status::after_answer).await?;
     // Planned after the row lock: a colleague's save that committed first is kept.
     let Planned { mut plan, copy, existing } = plan(k, &txn, ctx, &visible, version).await?;
-    if copy.is_empty() {
-        // Nothing to copy: the version bump is not committed.
-        txn.rollback().await?;
-        plan.version = visible.row().version;
-        return Ok(plan);
-    }
     let now = txn.now();
     let (mut rows, mut events, mut copied) = (Vec::new(), Vec::new(), Vec::new());
-    let held: HashSet<(Option<i32>, String)> = crate::assessments::repo::evidence(&txn, &visible, None)
+    let mut held: HashSet<(Option<i32>, String)> = crate::assessments::repo::evidence(&txn, &visible, None)
         .await?
         .data
         .into_iter()
@@ -351,20 +346,23 @@ pub async fn prefill(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: impl Into<I
             created_at: old.map_or(now, |o| o.created_at),
             updated_at: now,
         };
-        events.push(history::row(
-            ctx,
-            now,
-            NewEvent {
-                assessment_id: visible.id(),
-                kind: HistoryKind::AnswerChanged,
-                item_no: Some(entry.item_no),
-                old_value: old.map(snapshot),
-                new_value: Some(snapshot(&row)),
-            },
-        ));
-        rows.push(row);
+        // Already carried over as the library has it: nothing to write for the answer.
+        if !old.is_some_and(|o| o.carried_over && same_answer(o, &row)) {
+            events.push(history::row(
+                ctx,
+                now,
+                NewEvent {
+                    assessment_id: visible.id(),
+                    kind: HistoryKind::AnswerChanged,
+                    item_no: Some(entry.item_no),
+                    old_value: old.map(snapshot),
+                    new_value: Some(snapshot(&row)),
+                },
+            ));
+            rows.push(row);
+        }
         for f in item_files {
-            if held.contains(&(Some(entry.item_no), f.sha256.clone())) {
+            if !held.insert((Some(entry.item_no), f.sha256.clone())) {
                 continue;
             }
             copied.push(evidence::Model {
@@ -381,11 +379,29 @@ pub async fn prefill(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: impl Into<I
             });
         }
     }
+    if rows.is_empty() && copied.is_empty() {
+        // Nothing to write: the version bump is not committed (the version is the one the
+        // row lock found).
+        txn.rollback().await?;
+        plan.version = version - 1;
+        return Ok(plan);
+    }
     crate::assessments::repo::upsert_answers(&txn, answerer, &rows).await?;
-    history::record(&txn, events).await?;
     for file in &copied {
         crate::assessments::repo::insert_evidence(&txn, answerer, file).await?;
+        events.push(history::row(
+            ctx,
+            now,
+            NewEvent {
+                assessment_id: visible.id(),
+                kind: HistoryKind::EvidenceAdded,
+                item_no: file.item_no,
+                old_value: None,
+                new_value: Some(json!({ "evidence_id": file.id, "file_name": file.file_name, "sha256": file.sha256 })),
+            },
+        ));
     }
+    history::record(&txn, events).await?;
     plan.prefilled = u32::try_from(rows.len()).map_err(DomainError::internal)?;
     crate::audit::record_action(
         &txn,
@@ -407,15 +423,19 @@ pub(crate) async fn record_submitted(
     ctx: &TenantCtx,
     visible: &Visible,
     now: DateTime<Utc>,
-) -> DomainResult<()> {
+) -> DomainResult<Unreferenced> {
     let row = visible.row();
-    let Some(organization) = row.supplier_organization_id else { return Ok(()) };
+    let Some(organization) = row.supplier_organization_id else { return Ok(Unreferenced(Vec::new())) };
     let template =
         templates::Entity::find_by_id(row.template_id).one(tx).await?.ok_or(DomainError::NotFound("template"))?;
     let line = Line::of(&template);
     let answered = crate::assessments::repo::answers(tx, visible).await?;
+    // In item order: two submissions of the same line lock the library's rows in the same
+    // order and cannot deadlock on PostgreSQL.
+    let mut answered: Vec<answers::Model> = answered.into_values().collect();
+    answered.sort_by_key(|a| a.item_no);
     let rows: Vec<library_answers::Model> = answered
-        .values()
+        .iter()
         .map(|a| library_answers::Model {
             organization_id: organization,
             line_owner_key: line.owner_key.clone(),
@@ -437,7 +457,8 @@ pub(crate) async fn record_submitted(
         .data
         .into_iter()
         .filter_map(|e| {
-            let no = e.item_no?;
+            // Only an answered item's files: the others have no library entry to go with.
+            let no = e.item_no.filter(|no| numbers.binary_search(no).is_ok())?;
             Some(library_evidence::Model {
                 id: Uuid::now_v7(),
                 organization_id: organization,
@@ -454,7 +475,29 @@ pub(crate) async fn record_submitted(
         })
         .collect();
     repo::upsert_answers(tx, rows).await?;
-    repo::replace_files(tx, organization, &line, numbers, files).await
+    repo::replace_files(tx, organization, &line, numbers, files).await.map(Unreferenced)
+}
+
+/// Storage keys a library stopped naming: after the change commits, [`release`] removes
+/// the stored files nothing else names.
+#[must_use]
+pub(crate) struct Unreferenced(Vec<String>);
+
+/// Removes the stored files of `keys` that no assessment and no library names any more.
+/// After the commit, so a rolled-back change keeps its files; a file that cannot be removed
+/// is logged and left (it is unreachable, not lost).
+pub(crate) async fn release(k: &Kensa, Unreferenced(keys): Unreferenced) {
+    for key in keys {
+        match crate::assessments::repo::storage_key_in_use(&k.db, &key).await {
+            Ok(true) => {}
+            Ok(false) => {
+                if let Err(e) = k.evidence_store.delete(&key).await {
+                    tracing::warn!(error = %e, "a stored file the library no longer names was not removed");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not check whether a stored file is still named"),
+        }
+    }
 }
 
 /// Whether a library refers to the stored file (evidence removal keeps such files).

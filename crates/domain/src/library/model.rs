@@ -40,7 +40,7 @@ pub struct LibraryAnswer {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Library {
-    /// The newest version of the line the caller can read.
+    /// The template the library was asked by (any version of the line).
     pub template_id: Uuid,
     pub template_name: String,
     /// By item number.
@@ -108,7 +108,8 @@ pub struct PrefillPlan {
     pub last_given_at: Option<DateTime<Utc>>,
     /// By item number.
     pub items: Vec<PrefillItem>,
-    /// Items copied in (0 in a preview).
+    /// Answers written (0 in a preview; one already carried over as the library has it is
+    /// not written again).
     pub prefilled: u32,
     /// The assessment's version after the prefill (its current version in a preview).
     pub version: i32,

@@ -2,7 +2,7 @@
 //! or written by its own organization's id.
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::Line;
@@ -113,35 +113,50 @@ pub(super) async fn upsert_answers(tx: &WriteTx, rows: Vec<library_answers::Mode
     Ok(())
 }
 
-/// Replaces the evidence references of `items` with `files`.
+/// Replaces the evidence references of `items` with `files`; returns the storage keys of
+/// the references it removed.
 pub(super) async fn replace_files(
     tx: &WriteTx,
     organization: Uuid,
     line: &Line,
     items: Vec<i32>,
     files: Vec<library_evidence::Model>,
-) -> DomainResult<()> {
+) -> DomainResult<Vec<String>> {
     use library_evidence::Column as C;
+    let mut removed = Vec::new();
     for chunk in items.chunks(300) {
-        library_evidence::Entity::delete_many()
-            .filter(C::OrganizationId.eq(organization))
-            .filter(C::LineOwnerKey.eq(line.owner_key.as_str()))
-            .filter(C::LineKey.eq(line.key.as_str()))
-            .filter(C::ItemNo.is_in(chunk.iter().copied()))
-            .exec(tx)
+        let of_items = Condition::all()
+            .add(C::OrganizationId.eq(organization))
+            .add(C::LineOwnerKey.eq(line.owner_key.as_str()))
+            .add(C::LineKey.eq(line.key.as_str()))
+            .add(C::ItemNo.is_in(chunk.iter().copied()));
+        let keys: Vec<String> = library_evidence::Entity::find()
+            .select_only()
+            .column(C::StorageKey)
+            .filter(of_items.clone())
+            .into_tuple()
+            .all(tx)
             .await?;
+        removed.extend(keys);
+        library_evidence::Entity::delete_many().filter(of_items).exec(tx).await?;
     }
     for chunk in files.chunks(300) {
         library_evidence::Entity::insert_many(chunk.iter().cloned().map(library_evidence::ActiveModel::from))
             .exec_without_returning(tx)
             .await?;
     }
-    Ok(())
+    Ok(removed)
 }
 
-/// Removes an item's answer and evidence references; false when it had no answer.
-pub(super) async fn delete_item(tx: &WriteTx, organization: Uuid, line: &Line, no: i32) -> DomainResult<bool> {
-    replace_files(tx, organization, line, vec![no], Vec::new()).await?;
+/// Removes an item's answer and evidence references: the storage keys of the references,
+/// or `None` when the item had no answer.
+pub(super) async fn delete_item(
+    tx: &WriteTx,
+    organization: Uuid,
+    line: &Line,
+    no: i32,
+) -> DomainResult<Option<Vec<String>>> {
+    let removed = replace_files(tx, organization, line, vec![no], Vec::new()).await?;
     use library_answers::Column as C;
     let deleted = library_answers::Entity::delete_many()
         .filter(C::OrganizationId.eq(organization))
@@ -150,7 +165,7 @@ pub(super) async fn delete_item(tx: &WriteTx, organization: Uuid, line: &Line, n
         .filter(C::ItemNo.eq(no))
         .exec(tx)
         .await?;
-    Ok(deleted.rows_affected > 0)
+    Ok((deleted.rows_affected > 0).then_some(removed))
 }
 
 pub(super) async fn refers_to(conn: &impl ConnectionTrait, storage_key: &str) -> DomainResult<bool> {

@@ -34,6 +34,28 @@ async fn answer_and_submit(app: &TestApp, supplier: &Member, assessment: &str, s
     assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
 }
 
+/// Uploads a small PDF named `name` as evidence for item `no`.
+async fn upload_for_item(
+    app: &TestApp,
+    supplier: &Member,
+    assessment: &str,
+    no: u64,
+    name: &str,
+) -> Result<crate::helpers::Reply, Box<dyn std::error::Error>> {
+    let file = reqwest::multipart::Part::bytes(format!("%PDF-1.4 {name}").into_bytes())
+        .file_name(name.to_owned())
+        .mime_str("application/pdf")?;
+    let form = reqwest::multipart::Form::new().text("item_no", no.to_string()).part("file", file);
+    let sent = app
+        .client
+        .post(app.url(&format!("/api/v1/assessments/{assessment}/evidence")))
+        .bearer_auth(&supplier.access_token)
+        .multipart(form)
+        .send()
+        .await?;
+    Ok(TestApp::read(sent).await)
+}
+
 /// A second buyer sends the built-in sheet to the same supplier organization, which links
 /// it to its account: the new assessment's id.
 async fn second_buyers_assessment(app: &TestApp, supplier: &Member) -> String {
@@ -55,18 +77,8 @@ async fn a_submission_fills_the_library_which_prefills_the_next_assessment_of_an
     let s = Some(supplier.access_token.as_str());
     let scope = app.scope_of(&supplier, &first).await;
     let (lead, second_item) = (scope[0], scope[1]);
-    let form = reqwest::multipart::Form::new().text("item_no", lead.to_string()).part(
-        "file",
-        reqwest::multipart::Part::bytes(b"%PDF-1.4 mfa".to_vec()).file_name("mfa.pdf").mime_str("application/pdf")?,
-    );
-    let uploaded = app
-        .client
-        .post(app.url(&format!("/api/v1/assessments/{first}/evidence")))
-        .bearer_auth(&supplier.access_token)
-        .multipart(form)
-        .send()
-        .await?;
-    assert_eq!(uploaded.status(), StatusCode::CREATED);
+    let uploaded = upload_for_item(&app, &supplier, &first, lead, "mfa.pdf").await?;
+    assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.body);
     answer_and_submit(&app, &supplier, &first, &scope).await;
 
     // The submission is in the library, with the evidence of its item.
@@ -252,18 +264,7 @@ async fn a_stored_file_stays_while_a_library_names_it_and_goes_with_the_last_nam
     let (buyer, supplier, first) = app.invited_supplier(1).await;
     let s = Some(supplier.access_token.as_str());
     let scope = app.scope_of(&supplier, &first).await;
-    let form = reqwest::multipart::Form::new().text("item_no", scope[0].to_string()).part(
-        "file",
-        reqwest::multipart::Part::bytes(b"%PDF-1.4 kept".to_vec()).file_name("kept.pdf").mime_str("application/pdf")?,
-    );
-    let sent = app
-        .client
-        .post(app.url(&format!("/api/v1/assessments/{first}/evidence")))
-        .bearer_auth(&supplier.access_token)
-        .multipart(form)
-        .send()
-        .await?;
-    let uploaded = TestApp::read(sent).await;
+    let uploaded = upload_for_item(&app, &supplier, &first, scope[0], "kept.pdf").await?;
     let evidence = uploaded.body["id"].as_str().ok_or("evidence id")?.to_owned();
     assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.body);
     // Where the upload stored the file (`assessments::evidence`: assessment/evidence).

@@ -53,14 +53,7 @@ async fn newest_in_line(conn: &impl ConnectionTrait, template: &templates::Model
 
 /// Whether the supplier has an assessment of the template's line in hand.
 async fn in_flight(conn: &impl ConnectionTrait, supplier_id: Uuid, template: &templates::Model) -> DomainResult<bool> {
-    let line: Vec<Uuid> = templates::Entity::find()
-        .filter(templates::Column::OwnerKey.eq(&template.owner_key))
-        .filter(templates::Column::Key.eq(&template.key))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|t| t.id)
-        .collect();
+    let line = crate::templates::repo::line_versions(conn, &template.owner_key, &template.key).await?;
     Ok(assessments::Entity::find()
         .filter(assessments::Column::SupplierId.eq(supplier_id))
         .filter(assessments::Column::TemplateId.is_in(line))
@@ -80,14 +73,7 @@ async fn last_accepted(
         .filter(assessments::Column::SupplierId.eq(supplier_id))
         .filter(assessments::Column::Status.eq("accepted"));
     if let Some(t) = line {
-        let ids: Vec<Uuid> = templates::Entity::find()
-            .filter(templates::Column::OwnerKey.eq(&t.owner_key))
-            .filter(templates::Column::Key.eq(&t.key))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|t| t.id)
-            .collect();
+        let ids = crate::templates::repo::line_versions(conn, &t.owner_key, &t.key).await?;
         query = query.filter(assessments::Column::TemplateId.is_in(ids));
     }
     Ok(query.order_by_desc(assessments::Column::AcceptedAt).one(conn).await?)

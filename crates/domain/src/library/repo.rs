@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::Line;
 use crate::WriteTx;
-use crate::entities::{assessments, library_answers, library_evidence, templates};
+use crate::entities::{assessments, library_answers, library_evidence};
 use crate::error::DomainResult;
 use crate::tenant::TenantCtx;
 
@@ -70,14 +70,7 @@ pub(super) async fn last_given(
     line: &Line,
 ) -> DomainResult<Option<assessments::Model>> {
     let Some(supplier) = row.supplier_organization_id else { return Ok(None) };
-    let versions: Vec<Uuid> = templates::Entity::find()
-        .filter(templates::Column::OwnerKey.eq(line.owner_key.as_str()))
-        .filter(templates::Column::Key.eq(line.key.as_str()))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|t| t.id)
-        .collect();
+    let versions = crate::templates::repo::line_versions(conn, &line.owner_key, &line.key).await?;
     Ok(assessments::Entity::find()
         .filter(assessments::Column::SupplierOrganizationId.eq(supplier))
         .filter(assessments::Column::BuyerOrganizationId.eq(row.buyer_organization_id))

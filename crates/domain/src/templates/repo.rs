@@ -15,6 +15,19 @@ fn visible_to(ctx: &TenantCtx) -> Condition {
     Condition::any().add(templates::Column::Builtin.eq(true)).add(templates::Column::OrganizationId.eq(ctx.org_id().0))
 }
 
+/// The ids of every version of a template line (`owner_key`, `key`): what re-reviews and
+/// the answer library follow across versions.
+pub(crate) async fn line_versions(conn: &impl ConnectionTrait, owner_key: &str, key: &str) -> DomainResult<Vec<Uuid>> {
+    Ok(templates::Entity::find()
+        .select_only()
+        .column(templates::Column::Id)
+        .filter(templates::Column::OwnerKey.eq(owner_key))
+        .filter(templates::Column::Key.eq(key))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
 /// A template the caller may read: a built-in or one of its organization's.
 pub async fn find_visible(
     conn: &impl ConnectionTrait,

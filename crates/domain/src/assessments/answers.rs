@@ -77,8 +77,37 @@ pub(crate) fn snapshot(a: &answers::Model) -> serde_json::Value {
         "remediation_plan": remediation_plan, "remediation_due": remediation_due })
 }
 
-fn trimmed(v: Option<String>) -> Option<String> {
+pub(crate) fn trimmed(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// The row `input` is written as for item `at` = (assessment, item) by the caller at `now`,
+/// over `old` if the item had an answer: its creation time and remediation progress stay.
+/// One place for a save and a prefill from the answer library.
+pub(crate) fn answer_row(
+    ctx: &TenantCtx,
+    now: chrono::DateTime<chrono::Utc>,
+    at: (Uuid, i32),
+    input: AnswerInput,
+    carried_over: bool,
+    old: Option<&answers::Model>,
+) -> answers::Model {
+    answers::Model {
+        assessment_id: at.0,
+        item_no: at.1,
+        status: input.status.as_str().to_owned(),
+        comment: trimmed(input.comment),
+        reason: trimmed(input.reason),
+        remediation_plan: trimmed(input.remediation_plan),
+        remediation_due: input.remediation_due,
+        answered_by: ctx.user_id().map(|u| u.0),
+        carried_over,
+        remediation_done_at: old.and_then(|o| o.remediation_done_at),
+        remediation_note: old.and_then(|o| o.remediation_note.clone()),
+        remediation_followed_up_on: old.and_then(|o| o.remediation_followed_up_on),
+        created_at: old.map_or(now, |o| o.created_at),
+        updated_at: now,
+    }
 }
 
 /// Saves `inputs` (item number → answer) as one change: validated as a whole, all saved or
@@ -133,23 +162,8 @@ pub async fn save(
     for (no, input) in inputs {
         let item_no = i32::try_from(no).map_err(DomainError::internal)?;
         let old = existing.get(&item_no);
-        let row = answers::Model {
-            assessment_id: id,
-            item_no,
-            status: input.status.as_str().to_owned(),
-            comment: trimmed(input.comment),
-            reason: trimmed(input.reason),
-            remediation_plan: trimmed(input.remediation_plan),
-            remediation_due: input.remediation_due,
-            answered_by: ctx.user_id().map(|u| u.0),
-            // Saving an answer confirms it, carried over or not.
-            carried_over: false,
-            remediation_done_at: old.and_then(|o| o.remediation_done_at),
-            remediation_note: old.and_then(|o| o.remediation_note.clone()),
-            remediation_followed_up_on: old.and_then(|o| o.remediation_followed_up_on),
-            created_at: old.map_or(now, |o| o.created_at),
-            updated_at: now,
-        };
+        // Saving an answer confirms it, carried over or not.
+        let row = answer_row(ctx, now, (id, item_no), input, false, old);
         saved.push(answer_view(&row)?);
         // Compared as fields: most of a re-saved checklist is unchanged, and building two
         // JSON values per item only to compare them was a measurable share of a bulk save.

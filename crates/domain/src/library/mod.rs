@@ -29,7 +29,7 @@ pub use model::{
 
 use crate::Kensa;
 use crate::assessments::access::{self, Visible};
-use crate::assessments::answers::{same_answer, snapshot, violations};
+use crate::assessments::answers::{answer_row, same_answer, snapshot, trimmed, violations};
 use crate::assessments::history::{self, NewEvent};
 use crate::assessments::service::scope;
 use crate::assessments::{AnswerInput, HistoryKind, Status};
@@ -92,6 +92,17 @@ fn given(
 
 fn library_given(r: &library_answers::Model) -> DomainResult<GivenAnswer> {
     given(&r.status, (&r.comment, &r.reason, &r.remediation_plan), r.remediation_due)
+}
+
+/// The library's answer as an answer input: what a prefill checks and writes.
+fn library_input(r: &library_answers::Model) -> DomainResult<AnswerInput> {
+    Ok(AnswerInput {
+        status: AnswerStatus::try_from(r.status.as_str())?,
+        comment: r.comment.clone(),
+        reason: r.reason.clone(),
+        remediation_plan: r.remediation_plan.clone(),
+        remediation_due: r.remediation_due,
+    })
 }
 
 fn answer_given(r: &answers::Model) -> DomainResult<GivenAnswer> {
@@ -160,7 +171,6 @@ pub async fn save_item(
     }
     let line = Line::of(&template);
     let now = k.now();
-    let trimmed = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let row = library_answers::Model {
         organization_id: ctx.org_id().0,
         line_owner_key: line.owner_key.clone(),
@@ -252,13 +262,7 @@ async fn plan(
             continue;
         }
         let offered = library_given(&entry)?;
-        let input = AnswerInput {
-            status: offered.status,
-            comment: offered.comment.clone(),
-            reason: offered.reason.clone(),
-            remediation_plan: offered.remediation_plan.clone(),
-            remediation_due: offered.remediation_due,
-        };
+        let input = library_input(&entry)?;
         let action = if existing.get(&entry.item_no).is_some_and(|a| !a.carried_over) {
             PrefillAction::KeepAnswer
         } else if !violations(&input, &parsed.1, "").is_empty() {
@@ -330,22 +334,7 @@ pub async fn prefill(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: impl Into<I
         .collect();
     for (entry, item_files) in &copy {
         let old = existing.get(&entry.item_no);
-        let row = answers::Model {
-            assessment_id: visible.id(),
-            item_no: entry.item_no,
-            status: entry.status.clone(),
-            comment: entry.comment.clone(),
-            reason: entry.reason.clone(),
-            remediation_plan: entry.remediation_plan.clone(),
-            remediation_due: entry.remediation_due,
-            answered_by: ctx.user_id().map(|u| u.0),
-            carried_over: true,
-            remediation_done_at: old.and_then(|o| o.remediation_done_at),
-            remediation_note: old.and_then(|o| o.remediation_note.clone()),
-            remediation_followed_up_on: old.and_then(|o| o.remediation_followed_up_on),
-            created_at: old.map_or(now, |o| o.created_at),
-            updated_at: now,
-        };
+        let row = answer_row(ctx, now, (visible.id(), entry.item_no), library_input(entry)?, true, old);
         // Already carried over as the library has it: nothing to write for the answer.
         if !old.is_some_and(|o| o.carried_over && same_answer(o, &row)) {
             events.push(history::row(

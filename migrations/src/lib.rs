@@ -22,6 +22,7 @@ mod m0014_sign_ins_and_mfa;
 mod m0015_email_verification;
 mod m0016_answers_by_assessment;
 mod m0017_answer_library;
+mod m0018_shares;
 mod util;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_email_verification::Migration),
             Box::new(m0016_answers_by_assessment::Migration),
             Box::new(m0017_answer_library::Migration),
+            Box::new(m0018_shares::Migration),
         ]
     }
 }

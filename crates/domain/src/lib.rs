@@ -29,6 +29,7 @@ pub mod notifications;
 pub mod pagination;
 pub mod precondition;
 pub mod scoring;
+pub mod shares;
 pub mod suppliers;
 pub mod templates;
 pub mod tenant;

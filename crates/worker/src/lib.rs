@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use kensa_domain::jobs::{self, ClaimedJob, Job};
 use kensa_domain::notifications::{
-    account, assessment, event_mail, events, login_failure, supplier_claim, user_invitation,
+    account, assessment, event_mail, events, login_failure, sharing, supplier_claim, user_invitation,
 };
 use kensa_domain::webhooks::{self, DeliveryEvent};
 use kensa_domain::{DomainError, Kensa};
@@ -265,6 +265,12 @@ impl Worker {
             }
             Job::SupplierClaimMail { claim_id, user_id } => {
                 supplier_claim::prepare(k, *claim_id, *user_id).await?.map(|m| templates::supplier_claim(&m))
+            }
+            Job::ShareRequestMail { request_id, user_id } => {
+                sharing::prepare_request(k, *request_id, *user_id).await?.map(|m| templates::share_request(&m))
+            }
+            Job::ShareReceivedMail { share_id, user_id } => {
+                sharing::prepare_share(k, *share_id, *user_id, now).await?.map(|m| templates::share_received(&m))
             }
             Job::WebhookDelivery { endpoint_id, event_type, body, .. } => {
                 return self.deliver_webhook(claimed, *endpoint_id, *event_type, body, now).await;

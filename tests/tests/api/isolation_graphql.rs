@@ -7,7 +7,8 @@ use crate::helpers::{Reply, TestApp, TestResult, due_in, graphql_input, spawn_ap
 use crate::isolation_parties::{
     Ids, Rule, Stranger, admins_of_their_own, answerers, buyer_admins, buyer_editors_of_registry, buyer_readers,
     buyer_reviewers, callers, editors_of_their_own, library_keepers, library_keepers_of_a_template, meets,
-    new_template, participants, parties, readable_by_both, refers_to_the_unknown, the_signed_in_owner,
+    new_template, participants, parties, readable_by_both, refers_to_the_unknown, share_recipient_procurers,
+    share_recipients, supplier_admins, the_signed_in_owner,
 };
 
 pub struct GraphqlRow {
@@ -37,6 +38,7 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
     let (x, e, sup, c) = (&ids.assessment, &ids.evidence, &ids.supplier_record, &ids.campaign);
     let (builtin, a_template, w) = (&ids.builtin_template, &ids.a_template, &ids.webhook);
     let claim = uuid::Uuid::new_v4();
+    let (sh, rq) = (&ids.share, &ids.share_request);
     let row = |field: &'static str, query: String, rule: Rule, stranger: Stranger| GraphqlRow {
         field,
         query,
@@ -104,6 +106,41 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
             stranger: Own,
             destructive: true,
         },
+        row("shares", "{ shares { edges { node { id } } } }".into(), readable_by_both, EmptyList),
+        row("shareRequests", "{ shareRequests { edges { node { id } } } }".into(), readable_by_both, EmptyList),
+        row(
+            "sharedComparison",
+            "{ sharedComparison { edges { node { share { id } score { overall } } } } }".into(),
+            readable_by_both,
+            EmptyList,
+        ),
+        row("share", format!(r#"{{ share(id: "{sh}") {{ id }} }}"#), readable_by_both, NotFound),
+        row(
+            "sharedAssessment",
+            format!(r#"{{ sharedAssessment(shareId: "{sh}") {{ targetLevel }} }}"#),
+            share_recipients,
+            NotFound,
+        ),
+        row(
+            "acceptShareTerms",
+            format!(r#"mutation {{ acceptShareTerms(id: "{sh}") {{ id }} }}"#),
+            share_recipient_procurers,
+            NotFound,
+        ),
+        row(
+            "createShare",
+            format!(
+                r#"mutation {{ createShare(input: {{ templateId: "{builtin}", recipientDomain: "example.org", scope: SCORES }}) {{ id linkToken }} }}"#
+            ),
+            admins_of_their_own,
+            Own,
+        ),
+        row(
+            "requestShare",
+            format!(r#"mutation {{ requestShare(input: {{ supplierId: "{sup}", templateId: "{builtin}" }}) {{ id }} }}"#),
+            buyer_editors_of_registry,
+            NotFound,
+        ),
         row("suppliers", "{ suppliers { edges { node { id } } } }".into(), readable_by_both, EmptyList),
         row("supplier", format!(r#"{{ supplier(id: "{sup}") {{ id }} }}"#), buyer_readers, NotFound),
         row("campaigns", "{ campaigns { edges { node { id } } } }".into(), readable_by_both, EmptyList),
@@ -260,6 +297,14 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
             r#"mutation { acceptInvitation(token: "not-a-real-token") { status } }"#.into(),
             admins_of_their_own,
         ),
+        last(
+            "claimShare",
+            r#"mutation { claimShare(token: "no-such-link") { id } }"#.into(),
+            editors_of_their_own,
+        ),
+        last("declineShareRequest", format!(r#"mutation {{ declineShareRequest(id: "{rq}") {{ id }} }}"#), supplier_admins),
+        last("cancelShareRequest", format!(r#"mutation {{ cancelShareRequest(id: "{rq}") {{ id }} }}"#), buyer_reviewers),
+        last("revokeShare", format!(r#"mutation {{ revokeShare(id: "{sh}") }}"#), supplier_admins),
         last(
             "approveSupplierClaim",
             format!(r#"mutation {{ approveSupplierClaim(id: "{claim}") {{ id }} }}"#),

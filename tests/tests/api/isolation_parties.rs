@@ -70,6 +70,10 @@ pub struct Ids {
     pub api_key: String,
     /// A second sign-in of A's owner (not the one the matrix calls with).
     pub session: String,
+    /// S's live share of its answer library with A (answers, no terms).
+    pub share: String,
+    /// A's open request that S share its answers to the built-in sheet.
+    pub share_request: String,
 }
 
 impl Ids {
@@ -88,6 +92,8 @@ impl Ids {
             webhook: id(),
             api_key: id(),
             session: id(),
+            share: id(),
+            share_request: id(),
         }
     }
 }
@@ -177,6 +183,18 @@ pub async fn parties(app: &TestApp) -> Parties {
         .and_then(|s| s["id"].as_str())
         .unwrap_or_default()
         .to_owned();
+    let shared = app
+        .post(
+            "/api/v1/shares",
+            Some(&s_owner.access_token),
+            json!({ "template_id": builtin_template, "recipient_organization_id": a_owner.org_id, "scope": "answers" }),
+        )
+        .await;
+    let share = shared.body["id"].as_str().unwrap_or_default().to_owned();
+    let asked = app
+        .post("/api/v1/share-requests", a, json!({ "supplier_id": supplier_record, "template_id": builtin_template }))
+        .await;
+    let share_request = asked.body["id"].as_str().unwrap_or_default().to_owned();
     let b_owner = app.signup("Stranger B").await;
     let ids = Ids {
         assessment,
@@ -190,6 +208,8 @@ pub async fn parties(app: &TestApp) -> Parties {
         webhook,
         api_key,
         session,
+        share,
+        share_request,
     };
     Parties { members, b_owner, ids }
 }
@@ -278,6 +298,35 @@ pub fn library_keepers_of_a_template(org: &str, role: &str) -> Expect {
     match (org, role) {
         ("A", "owner" | "admin" | "respondent") => Expect::Ok,
         (_, "owner" | "admin" | "respondent") => Expect::NotFound,
+        _ => Expect::Forbidden,
+    }
+}
+
+/// The recipient of S's share (A) reads it, whatever the role; S, its owner, reads only the
+/// share itself, not through the recipient's route.
+pub fn share_recipients(org: &str, _: &str) -> Expect {
+    if org == "A" { Expect::Ok } else { Expect::NotFound }
+}
+
+/// The recipient's owners, admins and reviewers decide on the share (its terms).
+pub fn share_recipient_procurers(org: &str, role: &str) -> Expect {
+    match (org, role) {
+        ("A", "owner" | "admin" | "reviewer") => Expect::Ok,
+        ("A", _) => Expect::Forbidden,
+        _ => Expect::NotFound,
+    }
+}
+
+/// A file that is not in the share: no one finds it, the recipient included (the real
+/// download is in `shares::a_shared_submission_stays_as_it_was_…`).
+pub fn no_one(_: &str, _: &str) -> Expect {
+    Expect::NotFound
+}
+
+/// The supplier organization's owners and admins (its shares, the requests made to it).
+pub fn supplier_admins(org: &str, role: &str) -> Expect {
+    match (org, role) {
+        ("S", "owner" | "admin") => Expect::Ok,
         _ => Expect::Forbidden,
     }
 }
@@ -419,6 +468,36 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
             stranger: Own,
             destructive: true,
         },
+        // Sharing: S shared its library with A, and A asked S for a share.
+        row(M::GET, "/api/v1/shares".into(), None, readable_by_both, EmptyList),
+        row(M::GET, "/api/v1/share-requests".into(), None, readable_by_both, EmptyList),
+        row(M::GET, "/api/v1/comparison/shared".into(), None, readable_by_both, EmptyList),
+        row(M::GET, format!("/api/v1/shares/{}", ids.share), None, readable_by_both, NotFound),
+        row(M::GET, format!("/api/v1/shares/{}/assessment", ids.share), None, share_recipients, NotFound),
+        row(M::GET, format!("/api/v1/shares/{}/evidence/{}", ids.share, uuid::Uuid::new_v4()), None, no_one, NotFound),
+        row(
+            M::POST,
+            format!("/api/v1/shares/{}/accept-terms", ids.share),
+            Some(Body::Json(json!({}))),
+            share_recipient_procurers,
+            NotFound,
+        ),
+        row(
+            M::POST,
+            "/api/v1/shares".into(),
+            Some(Body::Json(
+                json!({ "template_id": ids.builtin_template, "recipient_domain": "example.org", "scope": "scores" }),
+            )),
+            admins_of_their_own,
+            Own,
+        ),
+        row(
+            M::POST,
+            "/api/v1/share-requests".into(),
+            Some(Body::Json(json!({ "supplier_id": sup, "template_id": ids.builtin_template }))),
+            buyer_editors_of_registry,
+            NotFound,
+        ),
         row(M::GET, "/api/v1/organization/settings".into(), None, admins_of_their_own, Own),
         row(
             M::PATCH,
@@ -458,6 +537,16 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
             Some(Body::Json(json!({}))),
             admins_of_their_own,
         ),
+        // No link has this token: a procurer gets past the role check to a 404.
+        last(M::POST, "/api/v1/shares/claim/no-such-link".into(), Some(Body::Json(json!({}))), editors_of_their_own),
+        last(
+            M::POST,
+            format!("/api/v1/share-requests/{}/decline", ids.share_request),
+            Some(Body::Json(json!({}))),
+            supplier_admins,
+        ),
+        last(M::DELETE, format!("/api/v1/share-requests/{}", ids.share_request), None, buyer_reviewers),
+        last(M::DELETE, format!("/api/v1/shares/{}", ids.share), None, supplier_admins),
         last(M::POST, "/api/v1/campaigns".into(), Some(Body::Json(campaign)), buyer_editors_of_registry),
         // Not dead: an admin gets past the access check to a 409.
         last(M::POST, format!("/api/v1/deliveries/{}/resend", ids.delivery), Some(Body::Json(json!({}))), buyer_admins),

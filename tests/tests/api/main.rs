@@ -51,6 +51,7 @@ mod schemas;
 mod score_history;
 mod scores;
 mod sessions;
+mod shares;
 mod smtp_server;
 mod smtp_sink;
 mod stored_values;

@@ -66,8 +66,17 @@ keyed_by_id!(
     assessments::claims::SupplierClaim,
     kensa_domain::webhooks::Webhook,
     kensa_domain::deliveries::Delivery,
-    kensa_domain::api_keys::ApiKey
+    kensa_domain::api_keys::ApiKey,
+    kensa_domain::shares::Share,
+    kensa_domain::shares::ShareRequest
 );
+
+/// Shared comparison rows page by their share.
+impl Keyed for kensa_domain::shares::SharedComparisonRow {
+    fn key(&self) -> Uuid {
+        self.share.id
+    }
+}
 
 /// Score history entries page by their assessment.
 impl Keyed for kensa_domain::scoring::ScoreHistoryEntry {

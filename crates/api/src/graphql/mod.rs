@@ -25,6 +25,7 @@ mod mutation;
 mod query;
 pub mod refusal;
 mod scores;
+mod sharing;
 mod text_guard;
 mod webhooks;
 mod workflow;

@@ -20,6 +20,7 @@ pub struct Mutation(
     super::webhooks::WebhookMutation,
     super::account::AccountMutation,
     super::library::LibraryMutation,
+    super::sharing::SharingMutation,
 );
 
 /// The REST bound on a template document (4 MiB) holds for GraphQL too, whose signed-in

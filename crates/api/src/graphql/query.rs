@@ -20,6 +20,7 @@ pub struct Query(
     super::webhooks::WebhookQuery,
     super::account::AccountQuery,
     super::library::LibraryQuery,
+    super::sharing::SharingQuery,
 );
 
 #[Object]

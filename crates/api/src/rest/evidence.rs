@@ -325,19 +325,29 @@ pub(crate) async fn file_response(
     evidence_id: Uuid,
 ) -> ApiResult<HttpResponse> {
     let (meta, file, slot) = evidence::download(&state.kensa, ctx, id, evidence_id).await?;
-    let disposition = attachment(&meta.file_name);
+    Ok(stored_file_response(&meta.file_name, meta.content_type, meta.sha256, file, slot))
+}
+
+/// A stored file as an attachment (assessments' and shares' evidence).
+pub(crate) fn stored_file_response(
+    name: &str,
+    content_type: String,
+    sha256: String,
+    file: kensa_domain::assessments::evidence_store::StoredFile,
+    slot: kensa_domain::assessments::evidence::DownloadSlot,
+) -> HttpResponse {
     // Streamed from the store a chunk at a time. The slot goes with the body, so it is held
     // until the last byte has been written.
     let body = file.body.map(move |chunk| {
         let _held = &slot;
         chunk
     });
-    Ok(HttpResponse::Ok()
-        .content_type(meta.content_type)
-        .insert_header((header::CONTENT_DISPOSITION, disposition))
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CONTENT_DISPOSITION, attachment(name)))
         .insert_header(("x-content-type-options", "nosniff"))
-        .insert_header(("x-checksum-sha256", meta.sha256))
-        .body(actix_web::body::SizedStream::new(file.size, body)))
+        .insert_header(("x-checksum-sha256", sha256))
+        .body(actix_web::body::SizedStream::new(file.size, body))
 }
 
 /// Delete evidence

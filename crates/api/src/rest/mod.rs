@@ -17,6 +17,7 @@ pub mod mfa;
 pub mod page;
 pub mod scores;
 pub mod sessions;
+pub mod shares;
 pub mod supplier_claims;
 pub mod supplier_invitations;
 pub mod suppliers;
@@ -144,10 +145,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::put().to(library::put_item))
                     .route(web::delete().to(library::delete_item)),
             )
+            // `/shares/claim/…` before `/shares/{id}/…`: a literal segment is not an id.
+            .service(resource("/shares").route(web::get().to(shares::list)).route(web::post().to(shares::create)))
+            .service(resource("/shares/claim/{token}").route(web::post().to(shares::claim)))
+            .service(resource("/shares/{id}").route(web::get().to(shares::get)).route(web::delete().to(shares::revoke)))
+            .service(resource("/shares/{id}/assessment").route(web::get().to(shares::read)))
+            .service(resource("/shares/{id}/evidence/{file_id}").route(web::get().to(shares::download)))
+            .service(resource("/shares/{id}/accept-terms").route(web::post().to(shares::accept_terms)))
+            .service(
+                resource("/share-requests")
+                    .route(web::get().to(shares::list_requests))
+                    .route(web::post().to(shares::request)),
+            )
+            .service(resource("/share-requests/{id}").route(web::delete().to(shares::cancel)))
+            .service(resource("/share-requests/{id}/decline").route(web::post().to(shares::decline)))
             .service(resource("/comparison").route(web::get().to(comparison::list)))
             .service(resource("/comparison/heatmap").route(web::get().to(comparison::heatmap)))
             .service(resource("/comparison/items").route(web::get().to(comparison::items)))
             .service(resource("/comparison/summary").route(web::get().to(comparison::summary)))
+            .service(resource("/comparison/shared").route(web::get().to(shares::shared_comparison)))
             .service(resource("/comparison/export").route(web::get().to(comparison::export)))
             .service(resource("/audit-events").route(web::get().to(audit::list)))
             .service(resource("/audit-events/export").route(web::get().to(audit::export)))

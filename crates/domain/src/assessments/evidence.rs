@@ -312,13 +312,19 @@ pub async fn download(
     evidence_id: Uuid,
 ) -> DomainResult<(Evidence, StoredFile, DownloadSlot)> {
     let (_, row) = find(k, ctx, id, evidence_id).await?;
+    let slot = download_slot(k)?;
+    let file = k.evidence_store.get(&row.storage_key).await?;
+    Ok((view(row), file, slot))
+}
+
+/// One of the process's download slots (every stored-file download holds one), or 503.
+pub(crate) fn download_slot(k: &Kensa) -> DomainResult<DownloadSlot> {
     let slot = k.uploads.downloads.clone().try_acquire_owned().map_err(|_| DomainError::Overloaded {
         code: ErrorCode::DownloadsBusy,
         detail: "too many downloads are in progress; retry shortly",
         retry_after_secs: 2,
     })?;
-    let file = k.evidence_store.get(&row.storage_key).await?;
-    Ok((view(row), file, DownloadSlot(slot)))
+    Ok(DownloadSlot(slot))
 }
 
 /// Removes a file while answers are editable; returns the assessment's new version. With

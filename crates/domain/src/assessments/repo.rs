@@ -417,13 +417,14 @@ pub(crate) async fn delete_evidence(tx: &WriteTx, a: Answerer<'_>, row: &evidenc
     Ok(())
 }
 
-/// Whether an evidence row or a supplier's answer library still names the stored file
-/// (reviews share last year's files; libraries keep the files of submitted answers).
+/// Whether an evidence row, a supplier's answer library or a share still names the stored
+/// file (reviews share last year's files; libraries keep the files of submitted answers;
+/// a snapshot share keeps the files it was given).
 pub(crate) async fn storage_key_in_use(conn: &impl ConnectionTrait, key: &str) -> DomainResult<bool> {
     if evidence::Entity::find().filter(evidence::Column::StorageKey.eq(key)).one(conn).await?.is_some() {
         return Ok(true);
     }
-    crate::library::refers_to(conn, key).await
+    Ok(crate::library::refers_to(conn, key).await? || crate::shares::refers_to(conn, key).await?)
 }
 
 /// Bytes of evidence held by the assessment.

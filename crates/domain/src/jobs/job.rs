@@ -63,6 +63,11 @@ pub enum Job {
     /// Tell one of the buyer's owners or admins that an invitation was claimed by someone
     /// other than the invited contact.
     SupplierClaimMail { claim_id: Uuid, user_id: Uuid },
+    /// Tell one of the supplier's owners or admins that a buyer asks it to share its answers.
+    ShareRequestMail { request_id: Uuid, user_id: Uuid },
+    /// Tell one of the recipient's owners, admins or reviewers that a supplier shared its
+    /// answers with their organization.
+    ShareReceivedMail { share_id: Uuid, user_id: Uuid },
     /// Something happened that people and webhook endpoints must hear about: the worker fans
     /// it out into one delivery per recipient and endpoint.
     Event { event: Event },
@@ -82,7 +87,7 @@ pub enum Job {
 
 impl Job {
     /// Every kind, as stored in `jobs.kind` (a test checks them against serde's tags).
-    pub const KINDS: [&'static str; 12] = [
+    pub const KINDS: [&'static str; 14] = [
         "user_invitation_mail",
         "assessment_invitation_mail",
         "assessment_notice_mail",
@@ -95,6 +100,8 @@ impl Job {
         "email_verification_mail",
         "password_reset_mail",
         "password_changed_mail",
+        "share_request_mail",
+        "share_received_mail",
     ];
 
     /// The `kind` column.
@@ -112,6 +119,8 @@ impl Job {
             Job::EmailVerificationMail { .. } => Self::KINDS[9],
             Job::PasswordResetMail { .. } => Self::KINDS[10],
             Job::PasswordChangedMail { .. } => Self::KINDS[11],
+            Job::ShareRequestMail { .. } => Self::KINDS[12],
+            Job::ShareReceivedMail { .. } => Self::KINDS[13],
         }
     }
 
@@ -140,6 +149,9 @@ impl Job {
                 format!("{kind}:{user_id}:{address}:{}", at.date_naive())
             }
             Job::SupplierClaimMail { claim_id, user_id } => format!("{kind}:{claim_id}:{user_id}"),
+            Job::ShareRequestMail { request_id: id, user_id } | Job::ShareReceivedMail { share_id: id, user_id } => {
+                format!("{kind}:{id}:{user_id}")
+            }
             Job::Event { event } => format!("{kind}:{}", event.key()),
             Job::EventMail { event, to, .. } => format!("{kind}:{}:{}", event.key(), to.to_lowercase()),
             Job::WebhookDelivery { endpoint_id, event_key, .. } => format!("{kind}:{endpoint_id}:{event_key}"),
@@ -194,6 +206,8 @@ mod tests {
             Job::EmailVerificationMail { user_id: id, requested_at: at },
             Job::PasswordResetMail { user_id: id, requested_at: at },
             Job::PasswordChangedMail { user_id: id, address: "203.0.113.9".into(), at },
+            Job::ShareRequestMail { request_id: id, user_id: Uuid::now_v7() },
+            Job::ShareReceivedMail { share_id: id, user_id: Uuid::now_v7() },
         ]
     }
 

@@ -13,7 +13,7 @@
 //! 403 on its prefill, and every other organization finds nothing.
 
 pub mod model;
-mod repo;
+pub(crate) mod repo;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -47,7 +47,7 @@ pub(crate) struct Line {
 }
 
 impl Line {
-    fn of(template: &templates::Model) -> Self {
+    pub(crate) fn of(template: &templates::Model) -> Self {
         Self { owner_key: template.owner_key.clone(), key: template.key.clone() }
     }
 }
@@ -64,7 +64,7 @@ fn keeper(ctx: &TenantCtx) -> DomainResult<()> {
 
 /// A template the caller may address the library by: a built-in, one of its organization's,
 /// or the template of an assessment addressed to it.
-async fn template_for(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<templates::Model> {
+pub(crate) async fn template_for(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<templates::Model> {
     if let Some(t) = crate::templates::repo::find_visible(&k.db, ctx, id).await? {
         return Ok(t);
     }
@@ -470,7 +470,7 @@ pub(crate) async fn record_submitted(
 /// Storage keys a library stopped naming: after the change commits, [`release`] removes
 /// the stored files nothing else names.
 #[must_use]
-pub(crate) struct Unreferenced(Vec<String>);
+pub(crate) struct Unreferenced(pub(crate) Vec<String>);
 
 /// Removes the stored files of `keys` that no assessment and no library names any more.
 /// After the commit, so a rolled-back change keeps its files; a file that cannot be removed

@@ -26,7 +26,7 @@ where
         .filter(cols.2.eq(line.key.as_str()))
 }
 
-pub(super) async fn answers(
+pub(crate) async fn answers(
     conn: &impl ConnectionTrait,
     organization: Uuid,
     line: &Line,
@@ -37,7 +37,7 @@ pub(super) async fn answers(
     Ok(query.order_by_asc(C::ItemNo).all(conn).await?)
 }
 
-pub(super) async fn files(
+pub(crate) async fn files(
     conn: &impl ConnectionTrait,
     organization: Uuid,
     line: &Line,

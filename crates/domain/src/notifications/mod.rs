@@ -9,5 +9,6 @@ pub mod assessment;
 pub mod event_mail;
 pub mod events;
 pub mod login_failure;
+pub mod sharing;
 pub mod supplier_claim;
 pub mod user_invitation;

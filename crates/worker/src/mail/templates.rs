@@ -10,8 +10,10 @@ use chrono::{DateTime, Utc};
 use kensa_domain::notifications::account::{AccountLinkMail, PasswordChanged};
 use kensa_domain::notifications::assessment::AssessmentMail;
 use kensa_domain::notifications::login_failure::{LoginNotice, NewSignInNotice};
+use kensa_domain::notifications::sharing::{ShareReceivedMail, ShareRequestMail};
 use kensa_domain::notifications::supplier_claim::ClaimMail;
 use kensa_domain::notifications::user_invitation::InvitationDelivery;
+use kensa_domain::shares::ShareScope;
 use kensa_domain::tenant::Role;
 
 use super::OutgoingMail;
@@ -122,6 +124,80 @@ pub fn supplier_claim(m: &ClaimMail) -> OutgoingMail {
         .link("次の Kensa のページで確認してください", "Review it in Kensa", &m.link)
         // About the recipient's own organization: Kensa's footer for their account.
         .mail(&m.to, subject, None)
+}
+
+/// A buyer asks the recipient's organization to share its answers to a checklist.
+pub fn share_request(m: &ShareRequestMail) -> OutgoingMail {
+    let subject = if m.locale == "en" {
+        "Kensa: a customer asks you to share your answers / 回答共有の依頼"
+    } else {
+        "Kensa: 回答共有の依頼 / A customer asks you to share your answers"
+    };
+    let mut mail = Compose::new(&m.locale)
+        .para(
+            "Kensa からのお知らせです。取引先から、チェックシートの回答を共有するよう依頼がありました。\n\
+             回答済みの評価または回答ライブラリを共有するか、依頼を辞退してください。共有の範囲・期限・条件はあなたが決めます。",
+            "This is a message from Kensa. A customer asks your organization to share its answers to a check sheet.\n\
+             Share a submitted assessment or your answer library, or decline. You choose the scope, expiry and terms.",
+        )
+        .field("依頼元", "Asked by", &m.requester_name)
+        .field("チェックシート", "Check sheet", &m.template_name);
+    if let Some(message) = &m.message {
+        mail = mail.field("依頼元からのメッセージ", "Their message", message);
+    }
+    mail.link("依頼の一覧（Kensa API）", "The requests (Kensa API)", &m.link).mail(
+        &m.to,
+        subject,
+        Some(&m.requester_name),
+    )
+}
+
+/// A supplier shared its answers with the recipient's organization.
+pub fn share_received(m: &ShareReceivedMail) -> OutgoingMail {
+    let subject = if m.locale == "en" {
+        "Kensa: a supplier shared its answers with you / 回答が共有されました"
+    } else {
+        "Kensa: 回答が共有されました / A supplier shared its answers with you"
+    };
+    let (scope_ja, scope_en) = match m.scope {
+        ShareScope::Scores => ("スコアのみ", "scores only"),
+        ShareScope::Answers => ("スコアと回答", "scores and answers"),
+        ShareScope::AnswersAndEvidence => ("スコア・回答・証跡ファイル", "scores, answers and evidence files"),
+    };
+    let expires = utc(m.expires_at);
+    let (given_ja, given_en) = match m.submitted_at {
+        Some(at) => (format!("{} に提出された回答", utc(at)), format!("the answers submitted on {}", utc(at))),
+        None => (
+            "回答ライブラリ（最新の回答に追従）".to_owned(),
+            "the answer library (follows its latest answers)".to_owned(),
+        ),
+    };
+    let mut mail = Compose::new(&m.locale)
+        .para(
+            "Kensa からのお知らせです。取引先が、チェックシートの回答をあなたの組織と共有しました。",
+            "This is a message from Kensa. A supplier shared its answers to a check sheet with your organization.",
+        )
+        .field("共有元", "Shared by", &m.owner_name)
+        .field("チェックシート", "Check sheet", &m.template_name)
+        .fact("共有された内容", "What is shared", &given_ja, &given_en)
+        .fact("範囲", "Scope", scope_ja, scope_en)
+        .fact("有効期限", "Until", &expires, &expires);
+    if m.has_terms {
+        mail = mail.para(
+            "閲覧の前に、共有元が定めた条件への同意が必要です。閲覧とダウンロードは共有元の監査ログに記録されます。",
+            "Its terms must be accepted before reading. Every read and download is recorded in the supplier's audit trail.",
+        );
+    } else {
+        mail = mail.para(
+            "閲覧とダウンロードは共有元の監査ログに記録されます。",
+            "Every read and download is recorded in the supplier's audit trail.",
+        );
+    }
+    mail.link("共有された回答（Kensa API）", "The shared answers (Kensa API)", &m.link).mail(
+        &m.to,
+        subject,
+        Some(&m.owner_name),
+    )
 }
 
 /// Repeated failed sign-ins to the recipient's account. Says what happened and what to do;

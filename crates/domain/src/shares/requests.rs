@@ -1,0 +1,192 @@
+//! Share requests: a buyer asks a supplier in its registry to share its answers to a
+//! checklist instead of answering the buyer's own questionnaire.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde_json::json;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::model::{NewShareRequest, ShareRequest, ShareRequestStatus};
+use super::{procurer, repo, sharer};
+use crate::Kensa;
+use crate::assessments::model::PartyRef;
+use crate::entities::share_requests;
+use crate::error::{DomainError, DomainResult, ErrorCode};
+use crate::pagination::{Page, PageRequest};
+use crate::tenant::TenantCtx;
+use crate::users::model::Validator;
+
+async fn views(
+    conn: &impl sea_orm::ConnectionTrait,
+    rows: Vec<share_requests::Model>,
+    viewer: Uuid,
+) -> DomainResult<Vec<ShareRequest>> {
+    // Collected before each await (see `super::views`).
+    let parties: Vec<Uuid> =
+        rows.iter().flat_map(|r| [r.requester_organization_id, r.supplier_organization_id]).collect();
+    let organizations = repo::organization_names(conn, parties).await?;
+    let template_ids: Vec<Uuid> = rows.iter().map(|r| r.template_id).collect();
+    let templates = repo::template_names(conn, template_ids).await?;
+    let party = |id: Uuid| PartyRef { id, name: organizations.get(&id).cloned().unwrap_or_default() };
+    rows.into_iter()
+        .map(|r| {
+            Ok(ShareRequest {
+                id: r.id,
+                status: ShareRequestStatus::try_from(r.status.as_str())?,
+                requester: party(r.requester_organization_id),
+                supplier: party(r.supplier_organization_id),
+                // The registry record is the requester's own business.
+                supplier_id: (r.requester_organization_id == viewer).then_some(r.supplier_id),
+                template_id: r.template_id,
+                template_name: templates.get(&r.template_id).cloned().unwrap_or_default(),
+                message: r.message,
+                share_id: r.share_id,
+                created_at: r.created_at,
+                resolved_at: r.resolved_at,
+            })
+        })
+        .collect()
+}
+
+async fn view(
+    conn: &impl sea_orm::ConnectionTrait,
+    row: share_requests::Model,
+    viewer: Uuid,
+) -> DomainResult<ShareRequest> {
+    views(conn, vec![row], viewer).await?.pop().ok_or(DomainError::NotFound("share request"))
+}
+
+/// Asks the supplier of the caller's registry record `supplier_id` to share its answers to
+/// the checklist of `template_id`. An open request for the same supplier and checklist is
+/// answered again rather than repeated: `(request, false)`.
+#[instrument(skip_all, fields(org = %ctx.org_id()))]
+pub async fn request(k: &Kensa, ctx: &TenantCtx, input: NewShareRequest) -> DomainResult<(ShareRequest, bool)> {
+    procurer(ctx)?;
+    let org = ctx.org_id().0;
+    let mut v = Validator::default();
+    if let Some(message) = &input.message {
+        v.check(crate::text::multi_line("message", message, 2_000));
+    }
+    v.finish()?;
+    let supplier = crate::suppliers::repo::find(&k.db, ctx, input.supplier_id).await?.ok_or_else(|| {
+        DomainError::validation("supplier_id", ErrorCode::NotFound, "no such supplier in your registry")
+    })?;
+    let Some(supplier_org) = supplier.supplier_organization_id else {
+        return Err(DomainError::validation(
+            "supplier_id",
+            ErrorCode::InvalidValue,
+            "the supplier has no organization on Kensa yet: send it an assessment instead",
+        ));
+    };
+    let template = crate::templates::repo::find_visible(&k.db, ctx, input.template_id)
+        .await?
+        .ok_or_else(|| DomainError::validation("template_id", ErrorCode::NotFound, "no such template"))?;
+    let txn = k.begin_write().await?;
+    // The registry record locked first: two requests for it at once (PostgreSQL) see each
+    // other's open request instead of both inserting one.
+    crate::entities::suppliers::Entity::find_by_id(supplier.id).lock_exclusive().one(&txn).await?;
+    if let Some(open) = repo::open_request(&txn, org, supplier_org, template.id).await? {
+        txn.rollback().await?;
+        return Ok((view(&k.db, open, org).await?, false));
+    }
+    let row = share_requests::Model {
+        id: Uuid::now_v7(),
+        requester_organization_id: org,
+        supplier_id: supplier.id,
+        supplier_organization_id: supplier_org,
+        template_id: template.id,
+        message: input.message.as_deref().map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned),
+        status: ShareRequestStatus::Open.as_str().to_owned(),
+        share_id: None,
+        created_by: ctx.user_id().map(|u| u.0),
+        created_at: txn.now(),
+        resolved_at: None,
+    };
+    share_requests::Entity::insert(share_requests::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
+    crate::notifications::sharing::queue_request(&txn, &row).await?;
+    let details = json!({ "supplier_id": supplier.id, "template_id": template.id });
+    crate::audit::record_action(
+        &txn,
+        ctx,
+        "share_request.created",
+        Some(("share_request", row.id.to_string())),
+        details,
+    )
+    .await?;
+    txn.commit().await?;
+    k.wake_worker();
+    Ok((view(&k.db, row, org).await?, true))
+}
+
+/// Requests the caller's organization made or was asked, oldest first.
+#[instrument(skip_all, fields(org = %ctx.org_id()))]
+pub async fn list_requests(k: &Kensa, ctx: &TenantCtx, page: &PageRequest) -> DomainResult<Page<ShareRequest>> {
+    let org = ctx.org_id().0;
+    let rows = repo::requests_page(&k.db, org, page).await?;
+    let page_rows = Page::from_rows(rows, page.limit, |r| r.id);
+    Ok(Page { data: views(&k.db, page_rows.data, org).await?, next_cursor: page_rows.next_cursor })
+}
+
+/// Moves the request from open to `status` (with the share that fulfilled it); false when
+/// it was no longer open. One conditional update: of two closings racing, one wins.
+pub(super) async fn close_if_open(
+    tx: &crate::WriteTx,
+    id: Uuid,
+    status: ShareRequestStatus,
+    share: Option<Uuid>,
+) -> DomainResult<bool> {
+    use share_requests::Column as C;
+    let done = share_requests::Entity::update_many()
+        .col_expr(C::Status, Expr::value(status.as_str()))
+        .col_expr(C::ShareId, Expr::value(share))
+        .col_expr(C::ResolvedAt, Expr::value(tx.now()))
+        .filter(C::Id.eq(id))
+        .filter(C::Status.eq(ShareRequestStatus::Open.as_str()))
+        .exec(tx)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// Closes an open request as `status`, by the side `allowed` says may.
+async fn close(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    id: Uuid,
+    status: ShareRequestStatus,
+    side_may: impl Fn(&share_requests::Model, Uuid) -> bool,
+    role: fn(&TenantCtx) -> DomainResult<()>,
+    action: &'static str,
+) -> DomainResult<ShareRequest> {
+    let org = ctx.org_id().0;
+    let row = repo::request_of(&k.db, org, id).await?.ok_or(DomainError::NotFound("share request"))?;
+    if !side_may(&row, org) {
+        return Err(DomainError::Forbidden);
+    }
+    role(ctx)?;
+    let txn = k.begin_write().await?;
+    if !close_if_open(&txn, id, status, None).await? {
+        return Err(DomainError::Conflict {
+            code: ErrorCode::RequestClosed,
+            detail: "the request is no longer open".into(),
+        });
+    }
+    crate::audit::record_action(&txn, ctx, action, Some(("share_request", id.to_string())), json!({})).await?;
+    txn.commit().await?;
+    let row = repo::request_of(&k.db, org, id).await?.ok_or(DomainError::NotFound("share request"))?;
+    view(&k.db, row, org).await
+}
+
+/// The supplier's owners and admins decline an open request.
+#[instrument(skip_all, fields(org = %ctx.org_id(), request = %id))]
+pub async fn decline_request(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<ShareRequest> {
+    let asked = |r: &share_requests::Model, org: Uuid| r.supplier_organization_id == org;
+    close(k, ctx, id, ShareRequestStatus::Declined, asked, sharer, "share_request.declined").await
+}
+
+/// The requester's owners, admins and reviewers withdraw an open request.
+#[instrument(skip_all, fields(org = %ctx.org_id(), request = %id))]
+pub async fn cancel_request(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<ShareRequest> {
+    let asked_by = |r: &share_requests::Model, org: Uuid| r.requester_organization_id == org;
+    close(k, ctx, id, ShareRequestStatus::Cancelled, asked_by, procurer, "share_request.cancelled").await
+}

@@ -30,7 +30,9 @@ impl MigrationTrait for Migration {
                     .table("share_requests")
                     .col(pk_uuid("id"))
                     .col(uuid("requester_organization_id"))
-                    .col(uuid("supplier_id"))
+                    // The requester's registry record of the supplier; null for a request made
+                    // by reviewing a share from a supplier the requester has no record of.
+                    .col(uuid_null("supplier_id"))
                     .col(uuid("supplier_organization_id"))
                     .col(uuid("template_id"))
                     .col(text_null("message"))
@@ -41,6 +43,8 @@ impl MigrationTrait for Migration {
                         "cancelled",
                     ])))
                     .col(uuid_null("share_id"))
+                    // The share whose review asked for changes, when the request came from one.
+                    .col(uuid_null("reviewed_share_id"))
                     .col(uuid_null("created_by"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone_null("resolved_at"))
@@ -75,6 +79,14 @@ impl MigrationTrait for Migration {
                     .col(text_null("terms"))
                     .col(timestamp_with_time_zone_null("terms_accepted_at"))
                     .col(uuid_null("terms_accepted_by"))
+                    // The recipient's review of what it was given.
+                    .col(
+                        string_null("review_decision")
+                            .check(Expr::col("review_decision").is_in(["accept", "request_changes"])),
+                    )
+                    .col(text_null("review_comment"))
+                    .col(timestamp_with_time_zone_null("reviewed_at"))
+                    .col(uuid_null("reviewed_by"))
                     // A snapshot's content as shared: target level, submission time, answers.
                     .col(timestamp_with_time_zone_null("submitted_at"))
                     .col(json_null("content"))

@@ -172,8 +172,8 @@ impl Worker {
         }
     }
 
-    /// Deletes expired idempotency keys, unusable browser sessions, sign-ins ended long ago
-    /// and expired MFA tickets, at most once a
+    /// Deletes expired idempotency keys, unusable browser sessions, sign-ins ended long ago,
+    /// expired MFA tickets and the evidence references of expired shares, at most once a
     /// [`SWEEP_INTERVAL`].
     async fn sweep(&self, now: DateTime<Utc>) -> Result<(), WorkerError> {
         {
@@ -195,6 +195,10 @@ impl Worker {
         let tickets = kensa_domain::auth::mfa::purge_expired_tickets(&self.kensa, now).await?;
         if sign_ins + tickets > 0 {
             info!(sign_ins, mfa_tickets = tickets, "old sign-ins and expired MFA tickets deleted");
+        }
+        let shares = kensa_domain::shares::release_expired(&self.kensa, now).await?;
+        if shares > 0 {
+            info!(shares, "evidence of expired shares released");
         }
         Ok(())
     }

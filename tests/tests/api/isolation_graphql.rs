@@ -128,6 +128,12 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
             NotFound,
         ),
         row(
+            "reviewShare",
+            format!(r#"mutation {{ reviewShare(id: "{sh}", input: {{ decision: ACCEPT }}) {{ share {{ id }} }} }}"#),
+            share_recipient_procurers,
+            NotFound,
+        ),
+        row(
             "createShare",
             format!(
                 r#"mutation {{ createShare(input: {{ templateId: "{builtin}", recipientDomain: "example.org", scope: SCORES }}) {{ id linkToken }} }}"#

@@ -484,6 +484,13 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         ),
         row(
             M::POST,
+            format!("/api/v1/shares/{}/review", ids.share),
+            Some(Body::Json(json!({ "decision": "accept" }))),
+            share_recipient_procurers,
+            NotFound,
+        ),
+        row(
+            M::POST,
             "/api/v1/shares".into(),
             Some(Body::Json(
                 json!({ "template_id": ids.builtin_template, "recipient_domain": "example.org", "scope": "scores" }),

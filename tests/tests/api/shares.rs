@@ -4,6 +4,7 @@
 //! downloads under audit, and loses it on revocation or expiry.
 
 use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::{Member, TestApp, TestResult, spawn_app};
@@ -137,6 +138,30 @@ async fn a_shared_submission_stays_as_it_was_is_read_under_audit_and_is_lost_on_
     assert!(viewed.iter().all(|e| e["client_ip"].is_null() && e["request_id"].is_null()), "the recipient's own");
     assert_eq!(audit_actions(&app, &supplier, "share.evidence_downloaded").await.len(), 1);
     assert_eq!(audit_actions(&app, &supplier, "share.terms_accepted").await.len(), 1);
+
+    // Chubu asks for changes: a request to Tokai Seiki with the comment; then accepts.
+    let review = format!("/api/v1/shares/{share}/review");
+    let bare = app.post(&review, c, json!({ "decision": "request_changes" })).await;
+    bare.assert_problem(422, "validation_failed");
+    assert_eq!(bare.body["errors"][0]["field"], "comment");
+    app.post(&review, Some(&viewer.access_token), json!({ "decision": "accept" }))
+        .await
+        .assert_problem(403, "forbidden");
+    let asked = app.post(&review, c, json!({ "decision": "request_changes", "comment": "Item 1: which MFA?" })).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert_eq!(asked.body["share"]["review"]["decision"], "request_changes");
+    let request = asked.body["request"]["id"].as_str().ok_or("request")?.to_owned();
+    assert_eq!(asked.body["request"]["reviewed_share_id"], share.as_str());
+    assert!(asked.body["request"]["supplier_id"].is_null(), "Chubu has no record of Tokai");
+    let again = app.post(&review, c, json!({ "decision": "request_changes", "comment": "And item 2" })).await;
+    assert_eq!(again.body["request"]["id"], request.as_str(), "one open request per checklist");
+    let theirs = app.get("/api/v1/share-requests", s).await;
+    assert_eq!(ids(&theirs.body), vec![request.clone()]);
+    assert_eq!(theirs.body["data"][0]["message"], "Item 1: which MFA?");
+    let accepted = app.post(&review, c, json!({ "decision": "accept" })).await;
+    assert_eq!(accepted.body["share"]["review"]["decision"], "accept");
+    assert!(accepted.body["request"].is_null());
+    assert_eq!(app.get(&format!("/api/v1/shares/{share}"), s).await.body["review"]["decision"], "accept");
 
     // Nobody else finds it; the buyer that sent the assessment neither.
     for other in [&buyer, &app.signup("Stranger").await] {
@@ -291,6 +316,23 @@ async fn a_share_link_for_an_email_domain_is_claimed_once_by_a_verified_user_the
     let read = app.get(&format!("/api/v1/shares/{share}/assessment"), Some(&viewer.access_token)).await;
     assert_eq!(read.status, StatusCode::OK, "{}", read.body);
     assert!(read.body["evidence"].is_null(), "answers scope: no files");
+
+    // Once expired, the worker's sweep drops the snapshot's file references (the stored file
+    // stays: the assessment still holds it).
+    let held = || async {
+        let backend = app.db.get_database_backend();
+        let count = "SELECT COUNT(*) AS n FROM share_evidence";
+        let row = app.db.query_one_raw(sea_orm::Statement::from_string(backend, count)).await.ok().flatten();
+        row.and_then(|r| r.try_get::<i64>("", "n").ok()).unwrap_or(-1)
+    };
+    assert_eq!(held().await, 1);
+    app.execute_sql("UPDATE shares SET expires_at = created_at").await;
+    app.run_worker().await;
+    assert_eq!(held().await, 0);
+    let download = app.get(&format!("/api/v1/assessments/{assessment}/evidence"), s).await;
+    let file = download.body["data"][0]["id"].as_str().ok_or("file")?.to_owned();
+    let bytes = app.get(&format!("/api/v1/assessments/{assessment}/evidence/{file}"), s).await;
+    assert_eq!(bytes.bytes, b"%PDF-1.4 policy");
     Ok(())
 }
 

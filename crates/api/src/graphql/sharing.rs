@@ -3,7 +3,8 @@
 
 use async_graphql::{Context, Object};
 use kensa_domain::shares::{
-    self, NewShare, NewShareRequest, Share, ShareDirection, ShareRequest, SharedAssessment, SharedComparisonRow,
+    self, NewShare, NewShareRequest, NewShareReview, Share, ShareDirection, ShareRequest, ShareReviewed,
+    SharedAssessment, SharedComparisonRow,
 };
 use uuid::Uuid;
 
@@ -96,6 +97,18 @@ impl SharingMutation {
     async fn accept_share_terms(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Share> {
         let (k, t) = caller(ctx)?;
         shares::accept_terms(k, t, id).await.map_err(gql)
+    }
+
+    /// Review a share (accept, or ask for changes: a share request to the supplier), as
+    /// `POST /api/v1/shares/{id}/review`.
+    async fn review_share(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: NewShareReview,
+    ) -> async_graphql::Result<ShareReviewed> {
+        let (k, t) = caller(ctx)?;
+        shares::review(k, t, id, input).await.map_err(gql)
     }
 
     /// Claim a share sent to the caller's email domain, as `POST /api/v1/shares/claim/{token}`.

@@ -152,6 +152,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/shares/{id}/assessment").route(web::get().to(shares::read)))
             .service(resource("/shares/{id}/evidence/{file_id}").route(web::get().to(shares::download)))
             .service(resource("/shares/{id}/accept-terms").route(web::post().to(shares::accept_terms)))
+            .service(resource("/shares/{id}/review").route(web::post().to(shares::review)))
             .service(
                 resource("/share-requests")
                     .route(web::get().to(shares::list_requests))

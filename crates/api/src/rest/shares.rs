@@ -3,7 +3,10 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use kensa_domain::pagination::PageRequest;
-use kensa_domain::shares::{self, NewShare, NewShareRequest, Share, ShareDirection, ShareRequest, SharedAssessment};
+use kensa_domain::shares::{
+    self, NewShare, NewShareRequest, NewShareReview, Share, ShareDirection, ShareRequest, ShareReviewed,
+    SharedAssessment,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -151,6 +154,30 @@ pub async fn download(
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn accept_terms(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(shares::accept_terms(&state.kensa, &auth.0, *id).await?))
+}
+
+/// Review a share
+///
+/// `accept`, or `request_changes` with a `comment`: that opens a share request to the
+/// supplier with the comment as its message (or answers with the one already open for the
+/// checklist), which the supplier answers with a new share. The latest review replaces an
+/// earlier one and shows on the share to both sides; each is in both organizations' audit
+/// trails. The recipient's owners, admins and reviewers, after accepting the terms.
+#[utoipa::path(post, path = "/api/v1/shares/{id}/review", operation_id = "reviewShare", tag = "sharing",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The share's id")),
+    request_body = NewShareReview,
+    responses((status = 200, body = ShareReviewed),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`terms_not_accepted`", body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "`validation_failed` naming `comment`", body = Problem, content_type = "application/problem+json")))]
+pub async fn review(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<Uuid>,
+    body: JsonBody<NewShareReview>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(shares::review(&state.kensa, &auth.0, *id, body.0).await?))
 }
 
 /// Claim a share sent to your email domain

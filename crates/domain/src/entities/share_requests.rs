@@ -7,13 +7,14 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub requester_organization_id: Uuid,
-    /// The requester's registry record of the supplier.
-    pub supplier_id: Uuid,
+    /// The requester's registry record of the supplier, when it has one.
+    pub supplier_id: Option<Uuid>,
     pub supplier_organization_id: Uuid,
     pub template_id: Uuid,
     pub message: Option<String>,
     pub status: String,
     pub share_id: Option<Uuid>,
+    pub reviewed_share_id: Option<Uuid>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub resolved_at: Option<DateTimeUtc>,

@@ -21,6 +21,10 @@ pub struct Model {
     pub terms: Option<String>,
     pub terms_accepted_at: Option<DateTimeUtc>,
     pub terms_accepted_by: Option<Uuid>,
+    pub review_decision: Option<String>,
+    pub review_comment: Option<String>,
+    pub reviewed_at: Option<DateTimeUtc>,
+    pub reviewed_by: Option<Uuid>,
     /// A snapshot's submission time: when the shared answers were given.
     pub submitted_at: Option<DateTimeUtc>,
     pub content: Option<Json>,

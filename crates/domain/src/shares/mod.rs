@@ -17,6 +17,7 @@ mod create;
 pub mod model;
 mod repo;
 mod requests;
+mod review;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -29,12 +30,12 @@ pub use comparison::{SharedComparisonRow, shared_comparison};
 pub use content::{download, read};
 pub use create::create;
 pub use model::{
-    NewShare, NewShareRequest, Share, ShareDirection, ShareKind, ShareRequest, ShareRequestStatus, ShareScope,
-    ShareState, SharedAssessment, SharedFile,
+    NewShare, NewShareRequest, NewShareReview, Share, ShareDirection, ShareKind, ShareRequest, ShareRequestStatus,
+    ShareReview, ShareReviewDecision, ShareReviewed, ShareScope, ShareState, SharedAssessment, SharedFile,
 };
 pub use requests::{cancel_request, decline_request, list_requests, request};
+pub use review::review;
 
-use crate::assessments::model::PartyRef;
 use crate::audit::{self, NewAuditEvent};
 use crate::entities::shares;
 use crate::error::{DomainError, DomainResult, ErrorCode};
@@ -72,14 +73,9 @@ async fn views(
     viewer: Uuid,
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<Share>> {
-    // Collected before each await: a borrowing iterator held across it would make the
-    // future's lifetimes too specific for async-graphql's resolvers.
-    let parties: Vec<Uuid> =
-        rows.iter().flat_map(|r| [Some(r.organization_id), r.recipient_organization_id]).flatten().collect();
-    let organizations = repo::organization_names(conn, parties).await?;
-    let template_ids: Vec<Uuid> = rows.iter().map(|r| r.template_id).collect();
-    let templates = repo::template_names(conn, template_ids).await?;
-    let party = |id: Uuid| PartyRef { id, name: organizations.get(&id).cloned().unwrap_or_default() };
+    let parties = rows.iter().flat_map(|r| [Some(r.organization_id), r.recipient_organization_id]).flatten();
+    let names = repo::Names::of(conn, parties.collect(), rows.iter().map(|r| r.template_id).collect()).await?;
+    let party = |id: Uuid| names.party(id);
     rows.into_iter()
         .map(|r| {
             Ok(Share {
@@ -91,10 +87,18 @@ async fn views(
                 recipient_domain: r.recipient_domain.clone(),
                 assessment_id: r.assessment_id.filter(|_| r.organization_id == viewer),
                 template_id: r.template_id,
-                template_name: templates.get(&r.template_id).cloned().unwrap_or_default(),
+                template_name: names.template(r.template_id),
                 scope: ShareScope::try_from(r.scope.as_str())?,
                 terms: r.terms,
                 terms_accepted_at: r.terms_accepted_at,
+                review: match (r.review_decision.as_deref(), r.reviewed_at) {
+                    (Some(decision), Some(reviewed_at)) => Some(ShareReview {
+                        decision: ShareReviewDecision::try_from(decision)?,
+                        comment: r.review_comment.clone(),
+                        reviewed_at,
+                    }),
+                    _ => None,
+                },
                 share_request_id: r.share_request_id,
                 submitted_at: r.submitted_at,
                 created_at: r.created_at,
@@ -308,6 +312,24 @@ pub async fn revoke(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<()> {
     txn.commit().await?;
     crate::library::release(k, crate::library::Unreferenced(keys)).await;
     Ok(())
+}
+
+/// Drops the evidence references of expired shares (the recipient can no longer download
+/// them) and removes the stored files nothing else names; the worker's sweep calls it.
+/// Returns how many shares it released, at most 200 per call.
+pub async fn release_expired(k: &Kensa, now: DateTime<Utc>) -> DomainResult<usize> {
+    let ids = repo::expired_with_files(&k.db, now, 200).await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let txn = k.begin_write().await?;
+    let mut keys = Vec::new();
+    for id in &ids {
+        keys.extend(repo::drop_files(&txn, *id).await?);
+    }
+    txn.commit().await?;
+    crate::library::release(k, crate::library::Unreferenced(keys)).await;
+    Ok(ids.len())
 }
 
 /// Whether a share refers to the stored file (evidence removal keeps such files).

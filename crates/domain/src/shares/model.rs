@@ -64,6 +64,47 @@ closed_set! {
 }
 
 closed_set! {
+    /// The recipient's decision on what it was given.
+    pub enum ShareReviewDecision("share review decision") {
+        Accept => "accept",
+        /// Asks the supplier for changes: an open share request to it, with the comment.
+        RequestChanges => "request_changes",
+    }
+}
+
+/// The recipient's latest review of a share.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct ShareReview {
+    pub decision: ShareReviewDecision,
+    pub comment: Option<String>,
+    pub reviewed_at: DateTime<Utc>,
+}
+
+/// A review of a share by its recipient.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct NewShareReview {
+    pub decision: ShareReviewDecision,
+    /// Required to ask for changes: what the supplier should change (the request's message).
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub comment: Option<String>,
+}
+
+/// What a review did: the share with its review, and the request to the supplier when it
+/// asked for changes.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct ShareReviewed {
+    pub share: Share,
+    pub request: Option<ShareRequest>,
+}
+
+closed_set! {
     /// Where a share request stands.
     pub enum ShareRequestStatus("share request status") {
         Open => "open",
@@ -96,6 +137,8 @@ pub struct Share {
     /// Text the recipient must accept before reading (e.g. a confidentiality clause).
     pub terms: Option<String>,
     pub terms_accepted_at: Option<DateTime<Utc>>,
+    /// The recipient's latest review; null until it reviews.
+    pub review: Option<ShareReview>,
     pub share_request_id: Option<Uuid>,
     /// When the shared answers were given: a snapshot's submission; null for a live profile.
     pub submitted_at: Option<DateTime<Utc>>,
@@ -110,7 +153,7 @@ pub struct Share {
 
 crate::redacted_debug!(Share {
     id, kind, state, owner, recipient, recipient_domain, assessment_id, template_id, template_name, scope, terms,
-    terms_accepted_at, share_request_id, submitted_at, created_at, expires_at, revoked_at
+    terms_accepted_at, review, share_request_id, submitted_at, created_at, expires_at, revoked_at
 } secret { link_token });
 
 /// What the supplier shares, with whom, how and for how long. Exactly one of
@@ -184,6 +227,8 @@ pub struct ShareRequest {
     pub template_name: String,
     pub message: Option<String>,
     pub share_id: Option<Uuid>,
+    /// The share whose review asked for changes, when the request came from one.
+    pub reviewed_share_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
 }

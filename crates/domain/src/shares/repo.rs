@@ -108,6 +108,28 @@ pub(super) async fn drop_files(tx: &crate::WriteTx, share: Uuid) -> DomainResult
     Ok(keys)
 }
 
+/// Up to `limit` expired shares that still hold evidence references.
+pub(super) async fn expired_with_files(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> DomainResult<Vec<Uuid>> {
+    let expired = sea_orm::sea_query::Query::select()
+        .column(shares::Column::Id)
+        .from(shares::Entity)
+        .and_where(shares::Column::ExpiresAt.lte(now))
+        .to_owned();
+    Ok(share_evidence::Entity::find()
+        .select_only()
+        .column(share_evidence::Column::ShareId)
+        .distinct()
+        .filter(share_evidence::Column::ShareId.in_subquery(expired))
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
 pub(super) async fn refers_to(conn: &impl ConnectionTrait, storage_key: &str) -> DomainResult<bool> {
     Ok(share_evidence::Entity::find()
         .filter(share_evidence::Column::StorageKey.eq(storage_key))
@@ -116,8 +138,37 @@ pub(super) async fn refers_to(conn: &impl ConnectionTrait, storage_key: &str) ->
         .is_some())
 }
 
+/// The names a list of shares or requests shows: of its organizations and templates.
+pub(super) struct Names {
+    organizations: HashMap<Uuid, String>,
+    templates: HashMap<Uuid, String>,
+}
+
+impl Names {
+    /// Both lookups, from ids collected before the awaits (a borrowing iterator held across
+    /// one makes the future's lifetimes too specific for async-graphql's resolvers).
+    pub(super) async fn of(
+        conn: &impl ConnectionTrait,
+        organizations: Vec<Uuid>,
+        templates: Vec<Uuid>,
+    ) -> DomainResult<Self> {
+        Ok(Self {
+            organizations: organization_names(conn, organizations).await?,
+            templates: template_names(conn, templates).await?,
+        })
+    }
+
+    pub(super) fn party(&self, id: Uuid) -> crate::assessments::model::PartyRef {
+        crate::assessments::model::PartyRef { id, name: self.organizations.get(&id).cloned().unwrap_or_default() }
+    }
+
+    pub(super) fn template(&self, id: Uuid) -> String {
+        self.templates.get(&id).cloned().unwrap_or_default()
+    }
+}
+
 /// Organization names by id.
-pub(super) async fn organization_names(
+async fn organization_names(
     conn: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> DomainResult<HashMap<Uuid, String>> {
@@ -134,7 +185,7 @@ pub(super) async fn organization_names(
 }
 
 /// Template names by id.
-pub(super) async fn template_names(
+async fn template_names(
     conn: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> DomainResult<HashMap<Uuid, String>> {

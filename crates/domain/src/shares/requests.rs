@@ -10,7 +10,6 @@ use uuid::Uuid;
 use super::model::{NewShareRequest, ShareRequest, ShareRequestStatus};
 use super::{procurer, repo, sharer};
 use crate::Kensa;
-use crate::assessments::model::PartyRef;
 use crate::entities::share_requests;
 use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::pagination::{Page, PageRequest};
@@ -22,13 +21,9 @@ async fn views(
     rows: Vec<share_requests::Model>,
     viewer: Uuid,
 ) -> DomainResult<Vec<ShareRequest>> {
-    // Collected before each await (see `super::views`).
-    let parties: Vec<Uuid> =
-        rows.iter().flat_map(|r| [r.requester_organization_id, r.supplier_organization_id]).collect();
-    let organizations = repo::organization_names(conn, parties).await?;
-    let template_ids: Vec<Uuid> = rows.iter().map(|r| r.template_id).collect();
-    let templates = repo::template_names(conn, template_ids).await?;
-    let party = |id: Uuid| PartyRef { id, name: organizations.get(&id).cloned().unwrap_or_default() };
+    let parties = rows.iter().flat_map(|r| [r.requester_organization_id, r.supplier_organization_id]);
+    let names = repo::Names::of(conn, parties.collect(), rows.iter().map(|r| r.template_id).collect()).await?;
+    let party = |id: Uuid| names.party(id);
     rows.into_iter()
         .map(|r| {
             Ok(ShareRequest {
@@ -37,11 +32,12 @@ async fn views(
                 requester: party(r.requester_organization_id),
                 supplier: party(r.supplier_organization_id),
                 // The registry record is the requester's own business.
-                supplier_id: (r.requester_organization_id == viewer).then_some(r.supplier_id),
+                supplier_id: r.supplier_id.filter(|_| r.requester_organization_id == viewer),
                 template_id: r.template_id,
-                template_name: templates.get(&r.template_id).cloned().unwrap_or_default(),
+                template_name: names.template(r.template_id),
                 message: r.message,
                 share_id: r.share_id,
+                reviewed_share_id: r.reviewed_share_id,
                 created_at: r.created_at,
                 resolved_at: r.resolved_at,
             })
@@ -49,7 +45,7 @@ async fn views(
         .collect()
 }
 
-async fn view(
+pub(super) async fn view(
     conn: &impl sea_orm::ConnectionTrait,
     row: share_requests::Model,
     viewer: Uuid,
@@ -93,12 +89,13 @@ pub async fn request(k: &Kensa, ctx: &TenantCtx, input: NewShareRequest) -> Doma
     let row = share_requests::Model {
         id: Uuid::now_v7(),
         requester_organization_id: org,
-        supplier_id: supplier.id,
+        supplier_id: Some(supplier.id),
         supplier_organization_id: supplier_org,
         template_id: template.id,
         message: input.message.as_deref().map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned),
         status: ShareRequestStatus::Open.as_str().to_owned(),
         share_id: None,
+        reviewed_share_id: None,
         created_by: ctx.user_id().map(|u| u.0),
         created_at: txn.now(),
         resolved_at: None,

@@ -1,0 +1,99 @@
+//! The recipient reviews what it was given: accepts it, or asks the supplier for changes,
+//! which becomes an open share request to the supplier (answered with a new share).
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde_json::json;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::model::{NewShareReview, ShareRequestStatus, ShareReviewDecision, ShareReviewed};
+use super::{procurer, record_in_owners_trail, repo, view};
+use crate::Kensa;
+use crate::audit;
+use crate::entities::{share_requests, shares};
+use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
+use crate::tenant::TenantCtx;
+use crate::users::model::Validator;
+
+fn comment(input: &NewShareReview) -> DomainResult<Option<String>> {
+    let mut v = Validator::default();
+    let text = input.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    if let Some(text) = text {
+        v.check(crate::text::multi_line("comment", text, 2_000));
+    } else if input.decision == ShareReviewDecision::RequestChanges {
+        v.check::<()>(Err(FieldError::new("comment", ErrorCode::Required, "say what the supplier should change")));
+    }
+    v.finish()?;
+    Ok(text.map(str::to_owned))
+}
+
+/// Records the recipient's review of the share (the latest replaces an earlier one). Asking
+/// for changes opens a share request to the supplier with the comment, or answers with the
+/// one already open for the same checklist. The recipient's owners, admins and reviewers,
+/// once the terms are accepted.
+#[instrument(skip_all, fields(org = %ctx.org_id(), share = %id))]
+pub async fn review(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: NewShareReview) -> DomainResult<ShareReviewed> {
+    let (org, now) = (ctx.org_id().0, k.now());
+    let row = repo::readable(&k.db, org, id, now).await?.ok_or(DomainError::NotFound("share"))?;
+    procurer(ctx)?;
+    let comment = comment(&input)?;
+    if row.terms.is_some() && row.terms_accepted_at.is_none() {
+        return Err(DomainError::Conflict {
+            code: ErrorCode::TermsNotAccepted,
+            detail: "accept the share's terms before reviewing it".into(),
+        });
+    }
+    let txn = k.begin_write().await?;
+    // The share's row locked: two reviews asking for changes at once open one request.
+    shares::Entity::find_by_id(id).lock_exclusive().one(&txn).await?;
+    shares::Entity::update_many()
+        .col_expr(shares::Column::ReviewDecision, Expr::value(input.decision.as_str()))
+        .col_expr(shares::Column::ReviewComment, Expr::value(comment.clone()))
+        .col_expr(shares::Column::ReviewedAt, Expr::value(txn.now()))
+        .col_expr(shares::Column::ReviewedBy, Expr::value(ctx.user_id().map(|u| u.0)))
+        .filter(shares::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let request = match input.decision {
+        ShareReviewDecision::Accept => None,
+        ShareReviewDecision::RequestChanges => {
+            match repo::open_request(&txn, org, row.organization_id, row.template_id).await? {
+                Some(open) => Some(open),
+                None => {
+                    let record = repo::registry_records(&txn, org, vec![row.organization_id]).await?;
+                    let asked = share_requests::Model {
+                        id: Uuid::now_v7(),
+                        requester_organization_id: org,
+                        supplier_id: record.get(&row.organization_id).map(|s| s.id),
+                        supplier_organization_id: row.organization_id,
+                        template_id: row.template_id,
+                        message: comment.clone(),
+                        status: ShareRequestStatus::Open.as_str().to_owned(),
+                        share_id: None,
+                        reviewed_share_id: Some(id),
+                        created_by: ctx.user_id().map(|u| u.0),
+                        created_at: txn.now(),
+                        resolved_at: None,
+                    };
+                    share_requests::Entity::insert(share_requests::ActiveModel::from(asked.clone()))
+                        .exec_without_returning(&txn)
+                        .await?;
+                    crate::notifications::sharing::queue_request(&txn, &asked).await?;
+                    Some(asked)
+                }
+            }
+        }
+    };
+    let details = json!({ "decision": input.decision.as_str(), "share_request_id": request.as_ref().map(|r| r.id) });
+    record_in_owners_trail(&txn, ctx, &row, "share.reviewed", details.clone()).await?;
+    audit::record_action(&txn, ctx, "share.reviewed", Some(("share", id.to_string())), details).await?;
+    txn.commit().await?;
+    k.wake_worker();
+    let row = repo::readable(&k.db, org, id, now).await?.ok_or(DomainError::NotFound("share"))?;
+    let request = match request {
+        Some(r) => Some(super::requests::view(&k.db, r, org).await?),
+        None => None,
+    };
+    Ok(ShareReviewed { share: view(&k.db, row, org, now).await?, request })
+}

@@ -161,6 +161,9 @@ async fn a_shared_submission_stays_as_it_was_is_read_under_audit_and_is_lost_on_
     let accepted = app.post(&review, c, json!({ "decision": "accept" })).await;
     assert_eq!(accepted.body["share"]["review"]["decision"], "accept");
     assert!(accepted.body["request"].is_null());
+    let withdrawn = app.get("/api/v1/share-requests", s).await;
+    assert_eq!(withdrawn.body["data"][0]["status"], "cancelled", "accepting withdraws the review's request");
+    assert_eq!(audit_actions(&app, &chubu, "share_request.created").await.len(), 1);
     assert_eq!(app.get(&format!("/api/v1/shares/{share}"), s).await.body["review"]["decision"], "accept");
 
     // Nobody else finds it; the buyer that sent the assessment neither.
@@ -269,9 +272,16 @@ async fn a_buyer_asks_and_the_supplier_shares_its_live_library_in_reply_until_it
         .await
         .assert_problem(404, "not_found");
 
-    // Expired: gone for the recipient, shown as expired to the supplier.
-    // The only share of this app (ids are stored as blobs on SQLite).
-    app.execute_sql("UPDATE shares SET expires_at = created_at").await;
+    // A day before its twelve months: still readable; then expired by the app's clock, gone
+    // for the recipient and shown as expired to the supplier (both sign in again: their
+    // tokens expired by the same clock).
+    let expires_at: chrono::DateTime<chrono::Utc> = created.body["expires_at"].as_str().ok_or("expiry")?.parse()?;
+    app.clock.set(expires_at - chrono::Duration::days(1));
+    let chubu = app.signed_in_again(&chubu).await;
+    assert_eq!(app.get(&path, Some(&chubu.access_token)).await.status, StatusCode::OK);
+    app.clock.set(expires_at);
+    let (chubu, supplier) = (app.signed_in_again(&chubu).await, app.signed_in_again(&supplier).await);
+    let (c, s) = (Some(chubu.access_token.as_str()), Some(supplier.access_token.as_str()));
     app.get(&path, c).await.assert_problem(404, "not_found");
     assert_eq!(ids(&app.get("/api/v1/shares", c).await.body), Vec::<String>::new());
     assert_eq!(app.get(&format!("/api/v1/shares/{share}"), s).await.body["state"], "expired");
@@ -326,9 +336,11 @@ async fn a_share_link_for_an_email_domain_is_claimed_once_by_a_verified_user_the
         row.and_then(|r| r.try_get::<i64>("", "n").ok()).unwrap_or(-1)
     };
     assert_eq!(held().await, 1);
-    app.execute_sql("UPDATE shares SET expires_at = created_at").await;
+    app.clock.advance(chrono::Duration::days(366));
     app.run_worker().await;
     assert_eq!(held().await, 0);
+    let supplier = app.signed_in_again(&supplier).await;
+    let s = Some(supplier.access_token.as_str());
     let download = app.get(&format!("/api/v1/assessments/{assessment}/evidence"), s).await;
     let file = download.body["data"][0]["id"].as_str().ok_or("file")?.to_owned();
     let bytes = app.get(&format!("/api/v1/assessments/{assessment}/evidence/{file}"), s).await;

@@ -79,9 +79,9 @@ pub async fn request(k: &Kensa, ctx: &TenantCtx, input: NewShareRequest) -> Doma
         .await?
         .ok_or_else(|| DomainError::validation("template_id", ErrorCode::NotFound, "no such template"))?;
     let txn = k.begin_write().await?;
-    // The registry record locked first: two requests for it at once (PostgreSQL) see each
-    // other's open request instead of both inserting one.
-    crate::entities::suppliers::Entity::find_by_id(supplier.id).lock_exclusive().one(&txn).await?;
+    // Two requests at once (PostgreSQL; also a review asking for changes) see each other's
+    // open request instead of both inserting one.
+    lock_requester(&txn, org).await?;
     if let Some(open) = repo::open_request(&txn, org, supplier_org, template.id).await? {
         txn.rollback().await?;
         return Ok((view(&k.db, open, org).await?, false));
@@ -123,6 +123,13 @@ pub async fn list_requests(k: &Kensa, ctx: &TenantCtx, page: &PageRequest) -> Do
     let rows = repo::requests_page(&k.db, org, page).await?;
     let page_rows = Page::from_rows(rows, page.limit, |r| r.id);
     Ok(Page { data: views(&k.db, page_rows.data, org).await?, next_cursor: page_rows.next_cursor })
+}
+
+/// Locks the requesting organization's row: every path that opens a share request takes
+/// it first, so that one open request per supplier and checklist holds on PostgreSQL.
+pub(super) async fn lock_requester(tx: &crate::WriteTx, organization: Uuid) -> DomainResult<()> {
+    crate::entities::organizations::Entity::find_by_id(organization).lock_exclusive().one(tx).await?;
+    Ok(())
 }
 
 /// Moves the request from open to `status` (with the share that fulfilled it); false when

@@ -35,18 +35,26 @@ fn comment(input: &NewShareReview) -> DomainResult<Option<String>> {
 #[instrument(skip_all, fields(org = %ctx.org_id(), share = %id))]
 pub async fn review(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: NewShareReview) -> DomainResult<ShareReviewed> {
     let (org, now) = (ctx.org_id().0, k.now());
-    let row = repo::readable(&k.db, org, id, now).await?.ok_or(DomainError::NotFound("share"))?;
+    repo::readable(&k.db, org, id, now).await?.ok_or(DomainError::NotFound("share"))?;
     procurer(ctx)?;
     let comment = comment(&input)?;
+    let txn = k.begin_write().await?;
+    // The requester's organization row first, as a share request takes it: two ways of
+    // opening a request to the same supplier (PostgreSQL) open one. Then the share, read
+    // again under its lock: a revocation or expiry that won the race is a 404 here.
+    super::requests::lock_requester(&txn, org).await?;
+    let row = shares::Entity::find_by_id(id)
+        .filter(repo::readable_by(org, txn.now()))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("share"))?;
     if row.terms.is_some() && row.terms_accepted_at.is_none() {
         return Err(DomainError::Conflict {
             code: ErrorCode::TermsNotAccepted,
             detail: "accept the share's terms before reviewing it".into(),
         });
     }
-    let txn = k.begin_write().await?;
-    // The share's row locked: two reviews asking for changes at once open one request.
-    shares::Entity::find_by_id(id).lock_exclusive().one(&txn).await?;
     shares::Entity::update_many()
         .col_expr(shares::Column::ReviewDecision, Expr::value(input.decision.as_str()))
         .col_expr(shares::Column::ReviewComment, Expr::value(comment.clone()))
@@ -56,10 +64,14 @@ pub async fn review(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: NewShareReview)
         .exec(&txn)
         .await?;
     let request = match input.decision {
-        ShareReviewDecision::Accept => None,
+        // Accepted after all: the request this share's review opened is no longer wanted.
+        ShareReviewDecision::Accept => {
+            withdraw_review_requests(&txn, id).await?;
+            None
+        }
         ShareReviewDecision::RequestChanges => {
             match repo::open_request(&txn, org, row.organization_id, row.template_id).await? {
-                Some(open) => Some(open),
+                Some(open) => Some(open.id),
                 None => {
                     let record = repo::registry_records(&txn, org, vec![row.organization_id]).await?;
                     let asked = share_requests::Model {
@@ -80,20 +92,40 @@ pub async fn review(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: NewShareReview)
                         .exec_without_returning(&txn)
                         .await?;
                     crate::notifications::sharing::queue_request(&txn, &asked).await?;
-                    Some(asked)
+                    let details = json!({ "reviewed_share_id": id, "template_id": row.template_id });
+                    let target = Some(("share_request", asked.id.to_string()));
+                    audit::record_action(&txn, ctx, "share_request.created", target, details).await?;
+                    Some(asked.id)
                 }
             }
         }
     };
-    let details = json!({ "decision": input.decision.as_str(), "share_request_id": request.as_ref().map(|r| r.id) });
+    let details = json!({ "decision": input.decision.as_str(), "share_request_id": request });
     record_in_owners_trail(&txn, ctx, &row, "share.reviewed", details.clone()).await?;
     audit::record_action(&txn, ctx, "share.reviewed", Some(("share", id.to_string())), details).await?;
     txn.commit().await?;
     k.wake_worker();
-    let row = repo::readable(&k.db, org, id, now).await?.ok_or(DomainError::NotFound("share"))?;
+    // Both read after the commit: what they are now, not what this call saw.
+    let share = shares::Entity::find_by_id(id).one(&k.db).await?.ok_or(DomainError::NotFound("share"))?;
     let request = match request {
-        Some(r) => Some(super::requests::view(&k.db, r, org).await?),
+        Some(r) => match repo::request_of(&k.db, org, r).await? {
+            Some(r) => Some(super::requests::view(&k.db, r, org).await?),
+            None => None,
+        },
         None => None,
     };
-    Ok(ShareReviewed { share: view(&k.db, row, org, now).await?, request })
+    Ok(ShareReviewed { share: view(&k.db, share, org, now).await?, request })
+}
+
+/// Cancels the open request that a review of the share opened, if there is one.
+async fn withdraw_review_requests(tx: &crate::WriteTx, share: Uuid) -> DomainResult<()> {
+    use share_requests::Column as C;
+    share_requests::Entity::update_many()
+        .col_expr(C::Status, Expr::value(ShareRequestStatus::Cancelled.as_str()))
+        .col_expr(C::ResolvedAt, Expr::value(tx.now()))
+        .filter(C::ReviewedShareId.eq(share))
+        .filter(C::Status.eq(ShareRequestStatus::Open.as_str()))
+        .exec(tx)
+        .await?;
+    Ok(())
 }

@@ -51,6 +51,7 @@ impl Modify for BearerAuth {
         rest::library::get, rest::library::put_item, rest::library::delete_item, rest::library::preview,
         rest::library::prefill,
         rest::shares::create, rest::shares::list, rest::shares::get, rest::shares::revoke, rest::shares::read,
+        rest::shares::read_score, rest::shares::read_questions, rest::shares::read_evidence,
         rest::shares::download, rest::shares::accept_terms, rest::shares::review, rest::shares::claim, rest::shares::request,
         rest::shares::list_requests, rest::shares::decline, rest::shares::cancel, rest::shares::shared_comparison,
         rest::comparison::list, rest::comparison::heatmap, rest::comparison::items, rest::comparison::summary, rest::comparison::export,

@@ -474,6 +474,10 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         row(M::GET, "/api/v1/comparison/shared".into(), None, readable_by_both, EmptyList),
         row(M::GET, format!("/api/v1/shares/{}", ids.share), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/shares/{}/assessment", ids.share), None, share_recipients, NotFound),
+        row(M::GET, format!("/api/v1/shares/{}/assessment/score", ids.share), None, share_recipients, NotFound),
+        row(M::GET, format!("/api/v1/shares/{}/assessment/questions", ids.share), None, share_recipients, NotFound),
+        // A share of answers without evidence: no one finds its file list.
+        row(M::GET, format!("/api/v1/shares/{}/assessment/evidence", ids.share), None, no_one, NotFound),
         row(M::GET, format!("/api/v1/shares/{}/evidence/{}", ids.share, uuid::Uuid::new_v4()), None, no_one, NotFound),
         row(
             M::POST,

@@ -108,6 +108,10 @@ async fn a_shared_submission_stays_as_it_was_is_read_under_audit_and_is_lost_on_
     assert!(questions.iter().all(|q| q["answer"]["status"] == "implemented" && q["answer"]["answered_by"].is_null()));
     let file = read.body["evidence"][0].clone();
     assert_eq!(file["file_name"], "policy.pdf");
+    // The same parts at the sub-routes, in the shapes of an assessment's.
+    assert_eq!(app.get(&format!("{path}/score"), c).await.body, read.body["score"]);
+    assert_eq!(app.get(&format!("{path}/questions"), c).await.body["data"], read.body["questions"]);
+    assert_eq!(app.get(&format!("{path}/evidence"), c).await.body["data"], read.body["evidence"]);
     let download = app.get(&format!("/api/v1/shares/{share}/evidence/{}", file["id"].as_str().unwrap_or("")), c).await;
     assert_eq!(download.status, StatusCode::OK);
     assert_eq!(download.bytes, b"%PDF-1.4 policy");
@@ -133,7 +137,7 @@ async fn a_shared_submission_stays_as_it_was_is_read_under_audit_and_is_lost_on_
 
     // Every read, download and the acceptance are in the supplier's trail, by the recipient.
     let viewed = audit_actions(&app, &supplier, "share.viewed").await;
-    assert_eq!(viewed.len(), 2);
+    assert_eq!(viewed.len(), 5);
     assert!(viewed.iter().all(|e| e["details"]["by_organization_id"] == chubu.org_id.as_str()));
     assert!(viewed.iter().all(|e| e["client_ip"].is_null() && e["request_id"].is_null()), "the recipient's own");
     assert_eq!(audit_actions(&app, &supplier, "share.evidence_downloaded").await.len(), 1);
@@ -243,6 +247,8 @@ async fn a_buyer_asks_and_the_supplier_shares_its_live_library_in_reply_until_it
     let read = app.get(&path, c).await;
     assert_eq!(read.status, StatusCode::OK, "{}", read.body);
     assert!(read.body["questions"].is_null() && read.body["evidence"].is_null(), "{}", read.body);
+    app.get(&format!("{path}/questions"), c).await.assert_problem(404, "not_found");
+    app.get(&format!("{path}/evidence"), c).await.assert_problem(404, "not_found");
     assert_eq!(read.body["target_level"], 3);
     let before = read.body["score"]["levels"]["1"]["implemented"].as_u64().ok_or("implemented")?;
     // The library moves, and the live share with it.

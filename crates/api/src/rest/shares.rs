@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, JsonBody, Query};
+use crate::rest::assessments::QuestionList;
 use crate::rest::evidence::{FileBytes, stored_file_response};
 use crate::rest::page::PageQuery;
 use crate::state::AppState;
@@ -116,6 +117,56 @@ pub async fn revoke(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>)
               (status = 409, description = "`terms_not_accepted`", body = Problem, content_type = "application/problem+json")))]
 pub async fn read(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(shares::read(&state.kensa, &auth.0, *id).await?))
+}
+
+/// The shared score
+///
+/// The score part of `GET /api/v1/shares/{id}/assessment`, in the shape of
+/// `GET /api/v1/assessments/{id}/score`. Recorded in the supplier's audit trail.
+#[utoipa::path(get, path = "/api/v1/shares/{id}/assessment/score", operation_id = "readShareScore", tag = "sharing",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The share's id")),
+    responses((status = 200, body = kensa_domain::scoring::Score),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`terms_not_accepted`", body = Problem, content_type = "application/problem+json")))]
+pub async fn read_score(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let shared = shares::read_part(&state.kensa, &auth.0, *id, shares::SharedPart::Score).await?;
+    Ok(HttpResponse::Ok().json(shared.score))
+}
+
+/// The shared questions
+///
+/// The in-scope items with their answers, in the shape of
+/// `GET /api/v1/assessments/{id}/questions`; 404 for a share of scores only. Recorded in the
+/// supplier's audit trail.
+#[utoipa::path(get, path = "/api/v1/shares/{id}/assessment/questions", operation_id = "readShareQuestions", tag = "sharing",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The share's id")),
+    responses((status = 200, body = QuestionList),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`terms_not_accepted`", body = Problem, content_type = "application/problem+json")))]
+pub async fn read_questions(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let shared = shares::read_part(&state.kensa, &auth.0, *id, shares::SharedPart::Questions).await?;
+    Ok(HttpResponse::Ok().json(QuestionList { data: shared.questions.unwrap_or_default(), next_cursor: None }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SharedFileList {
+    pub data: Vec<shares::SharedFile>,
+    /// Always null: every file is in the list.
+    pub next_cursor: Option<String>,
+}
+
+/// The shared evidence files
+///
+/// Their descriptions (download each at `…/evidence/{file_id}`); 404 unless the scope is
+/// `answers_and_evidence`. Recorded in the supplier's audit trail.
+#[utoipa::path(get, path = "/api/v1/shares/{id}/assessment/evidence", operation_id = "readShareEvidence", tag = "sharing",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The share's id")),
+    responses((status = 200, body = SharedFileList),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "`terms_not_accepted`", body = Problem, content_type = "application/problem+json")))]
+pub async fn read_evidence(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let shared = shares::read_part(&state.kensa, &auth.0, *id, shares::SharedPart::Evidence).await?;
+    Ok(HttpResponse::Ok().json(SharedFileList { data: shared.evidence.unwrap_or_default(), next_cursor: None }))
 }
 
 /// Download a shared evidence file

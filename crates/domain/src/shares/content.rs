@@ -180,12 +180,45 @@ pub(super) async fn current_score(k: &Kensa, row: &shares::Model) -> DomainResul
     score_of(row, &parsed, &answers, target_level).map(Some)
 }
 
+/// Which part of a share a read asks for: the sub-routes of `GET /api/v1/shares/{id}/assessment`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SharedPart {
+    Whole,
+    Score,
+    /// Not in the `scores` scope (404).
+    Questions,
+    /// Only in the `answers_and_evidence` scope (404 otherwise).
+    Evidence,
+}
+
+impl SharedPart {
+    fn as_str(self) -> &'static str {
+        match self {
+            SharedPart::Whole => "whole",
+            SharedPart::Score => "score",
+            SharedPart::Questions => "questions",
+            SharedPart::Evidence => "evidence",
+        }
+    }
+}
+
 /// What the recipient may read of the share, as its scope allows. Recorded in the owner's
 /// audit trail (`share.viewed`).
-#[instrument(skip_all, fields(org = %ctx.org_id(), share = %id))]
 pub async fn read(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<SharedAssessment> {
+    read_part(k, ctx, id, SharedPart::Whole).await
+}
+
+/// [`read`] for one part; a part the scope does not include is not found. Recorded in the
+/// owner's audit trail with the part.
+#[instrument(skip_all, fields(org = %ctx.org_id(), share = %id, part = part.as_str()))]
+pub async fn read_part(k: &Kensa, ctx: &TenantCtx, id: Uuid, part: SharedPart) -> DomainResult<SharedAssessment> {
     let row = readable(k, ctx, id).await?;
     let scope = ShareScope::try_from(row.scope.as_str())?;
+    match part {
+        SharedPart::Questions if !scope.answers() => return Err(DomainError::NotFound("questions")),
+        SharedPart::Evidence if !scope.evidence() => return Err(DomainError::NotFound("evidence")),
+        _ => {}
+    }
     let parsed = k.template_contents.load(&k.db, row.template_id).await?;
     let (answers, target_level) = shared_answers(k, &row).await?;
     let score = score_of(&row, &parsed, &answers, target_level)?;
@@ -202,7 +235,8 @@ pub async fn read(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<SharedAs
     };
     let evidence = if scope.evidence() { Some(files(k, &row).await?.into_iter().map(|f| f.0).collect()) } else { None };
     let txn = k.begin_write().await?;
-    record_in_owners_trail(&txn, ctx, &row, "share.viewed", json!({ "scope": row.scope })).await?;
+    let details = json!({ "scope": row.scope, "part": part.as_str() });
+    record_in_owners_trail(&txn, ctx, &row, "share.viewed", details).await?;
     txn.commit().await?;
     let share = view(&k.db, row, ctx.org_id().0, k.now()).await?;
     Ok(SharedAssessment { share, target_level, score, questions, evidence })

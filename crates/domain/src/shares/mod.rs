@@ -27,7 +27,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 pub use comparison::{SharedComparisonRow, shared_comparison};
-pub use content::{download, read};
+pub use content::{SharedPart, download, read, read_part};
 pub use create::create;
 pub use model::{
     NewShare, NewShareRequest, NewShareReview, Share, ShareDirection, ShareKind, ShareRequest, ShareRequestStatus,

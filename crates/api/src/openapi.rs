@@ -48,7 +48,7 @@ impl Modify for BearerAuth {
         rest::assessments::resend, rest::assessments::comments, rest::assessments::comment, rest::scores::score, rest::assessments::add_comment, rest::assessments::history,
         rest::scores::gaps, rest::scores::supplier_scores,
         rest::evidence::upload, rest::evidence::list, rest::evidence::download, rest::evidence::delete,
-        rest::library::get, rest::library::put_item, rest::library::delete_item, rest::library::preview,
+        rest::library::lines, rest::library::get, rest::library::put_item, rest::library::delete_item, rest::library::preview,
         rest::library::prefill,
         rest::shares::create, rest::shares::list, rest::shares::get, rest::shares::revoke, rest::shares::read,
         rest::shares::read_score, rest::shares::read_questions, rest::shares::read_evidence,

@@ -86,6 +86,7 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
             Own,
         ),
         row("library", format!(r#"{{ library(templateId: "{builtin}") {{ templateId }} }}"#), library_keepers, Own),
+        row("libraryLines", "{ libraryLines { templateId items } }".into(), library_keepers, Own),
         row(
             "library",
             format!(r#"{{ library(templateId: "{a_template}") {{ templateId }} }}"#),

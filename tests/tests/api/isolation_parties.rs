@@ -455,6 +455,7 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
             Own,
         ),
         row(M::GET, format!("/api/v1/library/{}", ids.builtin_template), None, library_keepers, Own),
+        row(M::GET, "/api/v1/library".into(), None, library_keepers, Own),
         row(M::GET, format!("/api/v1/library/{}", ids.a_template), None, library_keepers_of_a_template, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/prefill"), None, answerers, NotFound),
         row(M::POST, format!("/api/v1/assessments/{x}/prefill"), Some(Body::Json(json!({}))), answerers, NotFound),

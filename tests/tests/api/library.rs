@@ -91,6 +91,12 @@ async fn a_submission_fills_the_library_which_prefills_the_next_assessment_of_an
     assert_eq!(lead_entry["remediation_plan"], "Roll out MFA");
     assert_eq!(lead_entry["source_assessment_id"], first.as_str());
     assert_eq!(lead_entry["evidence"][0]["file_name"], "mfa.pdf");
+    // The library's lines: the built-in sheet's, with every submitted item.
+    let lines = app.get("/api/v1/library", s).await;
+    assert_eq!(lines.status, StatusCode::OK, "{}", lines.body);
+    assert_eq!(lines.body["data"].as_array().map(Vec::len), Some(1));
+    assert_eq!(lines.body["data"][0]["template_id"], builtin.as_str());
+    assert_eq!(lines.body["data"][0]["items"], scope.len());
 
     // Edited as a draft profile: checked like an answer, then kept without a source.
     let path = format!("/api/v1/library/{builtin}/items/{second_item}");

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Object};
 use kensa_domain::assessments::AnswerInput;
-use kensa_domain::library::{self, Library, LibraryAnswer, PrefillPlan};
+use kensa_domain::library::{self, Library, LibraryAnswer, LibraryLine, PrefillPlan};
 use uuid::Uuid;
 
 use super::gql;
@@ -19,6 +19,12 @@ impl LibraryQuery {
     async fn library(&self, ctx: &Context<'_>, template_id: Uuid) -> async_graphql::Result<Library> {
         let (k, t) = caller(ctx)?;
         library::view(k, t, template_id).await.map_err(gql)
+    }
+
+    /// Every line the organization's library holds answers for, as `GET /api/v1/library`.
+    async fn library_lines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<LibraryLine>> {
+        let (k, t) = caller(ctx)?;
+        library::lines(k, t).await.map_err(gql)
     }
 
     /// What a prefill of the assessment from the library would do, as

@@ -2,12 +2,33 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use kensa_domain::assessments::AnswerInput;
-use kensa_domain::library::{self, Library, LibraryAnswer, PrefillPlan};
+use kensa_domain::library::{self, Library, LibraryAnswer, LibraryLine, PrefillPlan};
 use uuid::Uuid;
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, JsonBody, etag, if_match};
 use crate::state::AppState;
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct LibraryLineList {
+    pub data: Vec<LibraryLine>,
+    /// Always null: every line is in the list.
+    pub next_cursor: Option<String>,
+}
+
+/// The answer library's lines
+///
+/// Every template line the caller's organization's library holds answers for: its newest
+/// version (read the line's answers at `GET /api/v1/library/{template_id}`), how many items
+/// and when the newest answer was. Owners, admins and respondents.
+#[utoipa::path(get, path = "/api/v1/library", operation_id = "listLibraryLines", tag = "library",
+    security(("bearer" = [])),
+    responses((status = 200, body = LibraryLineList),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn lines(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
+    let data = library::lines(&state.kensa, &auth.0).await?;
+    Ok(HttpResponse::Ok().json(LibraryLineList { data, next_cursor: None }))
+}
 
 /// The answer library of a template line
 ///

@@ -139,6 +139,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(library::preview))
                     .route(web::post().to(library::prefill)),
             )
+            .service(resource("/library").route(web::get().to(library::lines)))
             .service(resource("/library/{template_id}").route(web::get().to(library::get)))
             .service(
                 resource("/library/{template_id}/items/{no}")

@@ -24,7 +24,8 @@ use tracing::instrument;
 use uuid::Uuid;
 
 pub use model::{
-    GivenAnswer, Library, LibraryAnswer, LibraryFile, PrefillAction, PrefillChange, PrefillItem, PrefillPlan,
+    GivenAnswer, Library, LibraryAnswer, LibraryFile, LibraryLine, PrefillAction, PrefillChange, PrefillItem,
+    PrefillPlan,
 };
 
 use crate::Kensa;
@@ -135,6 +136,21 @@ fn answer_view(r: &library_answers::Model, files: &[library_evidence::Model]) ->
         updated_at: r.updated_at,
         evidence: files.iter().filter(|f| f.item_no == r.item_no).map(file_view).collect(),
     })
+}
+
+/// Every line the caller's library holds answers for, by line: its newest version, the
+/// items answered and when the newest was.
+#[instrument(skip_all, fields(org = %ctx.org_id()))]
+pub async fn lines(k: &Kensa, ctx: &TenantCtx) -> DomainResult<Vec<LibraryLine>> {
+    keeper(ctx)?;
+    let mut out = Vec::new();
+    for (line, items, updated_at) in repo::lines(&k.db, ctx.org_id().0).await? {
+        // A line whose templates are all gone has nothing to address it by.
+        if let Some(template) = repo::newest_version(&k.db, &line).await? {
+            out.push(LibraryLine { template_id: template.id, template_name: template.name, items, updated_at });
+        }
+    }
+    Ok(out)
 }
 
 /// The caller's library for the line of `template_id`.

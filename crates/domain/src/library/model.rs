@@ -114,3 +114,17 @@ pub struct PrefillPlan {
     /// The assessment's version after the prefill (its current version in a preview).
     pub version: i32,
 }
+
+/// One template line the organization's library has answers for.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct LibraryLine {
+    /// The line's newest version: address the line's library by it.
+    pub template_id: Uuid,
+    pub template_name: String,
+    /// Items the library answers.
+    pub items: u32,
+    /// The newest answer's time.
+    pub updated_at: DateTime<Utc>,
+}

@@ -48,6 +48,45 @@ pub(crate) async fn files(
     Ok(query.order_by_asc(C::ItemNo).order_by_asc(C::CreatedAt).all(conn).await?)
 }
 
+/// Line, item count and newest answer time of every line the organization's library holds.
+pub(super) async fn lines(
+    conn: &impl ConnectionTrait,
+    organization: Uuid,
+) -> DomainResult<Vec<(Line, u32, chrono::DateTime<chrono::Utc>)>> {
+    use library_answers::Column as C;
+    let rows: Vec<(String, String, chrono::DateTime<chrono::Utc>)> = library_answers::Entity::find()
+        .select_only()
+        .column(C::LineOwnerKey)
+        .column(C::LineKey)
+        .column(C::UpdatedAt)
+        .filter(C::OrganizationId.eq(organization))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut lines: std::collections::BTreeMap<(String, String), (u32, chrono::DateTime<chrono::Utc>)> =
+        std::collections::BTreeMap::new();
+    for (owner_key, key, at) in rows {
+        let entry = lines.entry((owner_key, key)).or_insert((0, at));
+        entry.0 += 1;
+        entry.1 = entry.1.max(at);
+    }
+    Ok(lines.into_iter().map(|((owner_key, key), (n, at))| (Line { owner_key, key }, n, at)).collect())
+}
+
+/// The newest version of a line.
+pub(super) async fn newest_version(
+    conn: &impl ConnectionTrait,
+    line: &Line,
+) -> DomainResult<Option<crate::entities::templates::Model>> {
+    use crate::entities::templates;
+    Ok(templates::Entity::find()
+        .filter(templates::Column::OwnerKey.eq(line.owner_key.as_str()))
+        .filter(templates::Column::Key.eq(line.key.as_str()))
+        .order_by_desc(templates::Column::Version)
+        .one(conn)
+        .await?)
+}
+
 /// Whether an assessment addressed to the caller's organization uses the template.
 pub(super) async fn answers_template(
     conn: &impl ConnectionTrait,

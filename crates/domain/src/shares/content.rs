@@ -70,21 +70,7 @@ async fn shared_answers(k: &Kensa, row: &shares::Model) -> DomainResult<(HashMap
         }
         ShareKind::Live => {
             let rows = crate::library::repo::answers(&k.db, row.organization_id, &line(row)).await?;
-            let answers = rows
-                .into_iter()
-                .map(|a| {
-                    let frozen = FrozenAnswer {
-                        no: a.item_no,
-                        status: a.status,
-                        comment: a.comment,
-                        reason: a.reason,
-                        remediation_plan: a.remediation_plan,
-                        remediation_due: a.remediation_due,
-                        updated_at: a.updated_at,
-                    };
-                    (a.item_no, as_answer(row.id, frozen))
-                })
-                .collect();
+            let answers = rows.into_iter().map(|a| (a.item_no, as_answer(row.id, FrozenAnswer::from(a)))).collect();
             Ok((answers, LIVE_TARGET_LEVEL))
         }
     }

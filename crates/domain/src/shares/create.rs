@@ -157,19 +157,8 @@ async fn freeze(
         .await?
         .ok_or(DomainError::NotFound("assessment"))?;
     shareable(Status::try_from(row.status.as_str())?)?;
-    let mut answers: Vec<FrozenAnswer> = crate::assessments::repo::answers(tx, visible)
-        .await?
-        .into_values()
-        .map(|a| FrozenAnswer {
-            no: a.item_no,
-            status: a.status,
-            comment: a.comment,
-            reason: a.reason,
-            remediation_plan: a.remediation_plan,
-            remediation_due: a.remediation_due,
-            updated_at: a.updated_at,
-        })
-        .collect();
+    let mut answers: Vec<FrozenAnswer> =
+        crate::assessments::repo::answers(tx, visible).await?.into_values().map(FrozenAnswer::from).collect();
     answers.sort_by_key(|a| a.no);
     let score = match crate::scoring::snapshot::stored(tx, row.id).await? {
         Some(score) => score,
@@ -308,7 +297,7 @@ pub async fn create(k: &Kensa, ctx: &TenantCtx, input: NewShare) -> DomainResult
         link_hash: link_token.as_deref().map(crate::auth::tokens::hash_token),
         share_request_id: request.as_ref().map(|r| r.id),
         scope: input.scope.as_str().to_owned(),
-        terms: input.terms.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned),
+        terms: crate::assessments::answers::trimmed(input.terms),
         terms_accepted_at: None,
         terms_accepted_by: None,
         review_decision: None,

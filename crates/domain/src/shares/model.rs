@@ -265,3 +265,24 @@ pub(crate) struct FrozenAnswer {
     pub remediation_due: Option<chrono::NaiveDate>,
     pub updated_at: DateTime<Utc>,
 }
+
+/// The shared fields of an answer row and of a library answer are the same.
+macro_rules! frozen_from {
+    ($($row:ty),*) => {$(
+        impl From<$row> for FrozenAnswer {
+            fn from(a: $row) -> Self {
+                Self {
+                    no: a.item_no,
+                    status: a.status,
+                    comment: a.comment,
+                    reason: a.reason,
+                    remediation_plan: a.remediation_plan,
+                    remediation_due: a.remediation_due,
+                    updated_at: a.updated_at,
+                }
+            }
+        }
+    )*};
+}
+
+frozen_from!(crate::entities::answers::Model, crate::entities::library_answers::Model);

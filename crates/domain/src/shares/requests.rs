@@ -86,34 +86,55 @@ pub async fn request(k: &Kensa, ctx: &TenantCtx, input: NewShareRequest) -> Doma
         txn.rollback().await?;
         return Ok((view(&k.db, open, org).await?, false));
     }
-    let row = share_requests::Model {
-        id: Uuid::now_v7(),
-        requester_organization_id: org,
+    let opening = Opening {
         supplier_id: Some(supplier.id),
         supplier_organization_id: supplier_org,
         template_id: template.id,
-        message: input.message.as_deref().map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned),
-        status: ShareRequestStatus::Open.as_str().to_owned(),
-        share_id: None,
+        message: crate::assessments::answers::trimmed(input.message),
         reviewed_share_id: None,
-        created_by: ctx.user_id().map(|u| u.0),
-        created_at: txn.now(),
-        resolved_at: None,
     };
-    share_requests::Entity::insert(share_requests::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
-    crate::notifications::sharing::queue_request(&txn, &row).await?;
-    let details = json!({ "supplier_id": supplier.id, "template_id": template.id });
-    crate::audit::record_action(
-        &txn,
-        ctx,
-        "share_request.created",
-        Some(("share_request", row.id.to_string())),
-        details,
-    )
-    .await?;
+    let row = open(&txn, ctx, opening).await?;
     txn.commit().await?;
     k.wake_worker();
     Ok((view(&k.db, row, org).await?, true))
+}
+
+/// A share request to open, by the caller's organization.
+pub(super) struct Opening {
+    /// The requester's registry record of the supplier, when it has one.
+    pub supplier_id: Option<Uuid>,
+    pub supplier_organization_id: Uuid,
+    pub template_id: Uuid,
+    pub message: Option<String>,
+    /// The share whose review asks for changes, when one does.
+    pub reviewed_share_id: Option<Uuid>,
+}
+
+/// Opens the request in the caller's transaction (after [`lock_requester`] and a check
+/// that none is open): the row, the supplier's mail, the requester's audit event.
+pub(super) async fn open(tx: &crate::WriteTx, ctx: &TenantCtx, o: Opening) -> DomainResult<share_requests::Model> {
+    let row = share_requests::Model {
+        id: Uuid::now_v7(),
+        requester_organization_id: ctx.org_id().0,
+        supplier_id: o.supplier_id,
+        supplier_organization_id: o.supplier_organization_id,
+        template_id: o.template_id,
+        message: o.message,
+        status: ShareRequestStatus::Open.as_str().to_owned(),
+        share_id: None,
+        reviewed_share_id: o.reviewed_share_id,
+        created_by: ctx.user_id().map(|u| u.0),
+        created_at: tx.now(),
+        resolved_at: None,
+    };
+    share_requests::Entity::insert(share_requests::ActiveModel::from(row.clone())).exec_without_returning(tx).await?;
+    crate::notifications::sharing::queue_request(tx, &row).await?;
+    let details = json!({
+        "supplier_id": row.supplier_id, "template_id": row.template_id, "reviewed_share_id": row.reviewed_share_id,
+    });
+    let target = Some(("share_request", row.id.to_string()));
+    crate::audit::record_action(tx, ctx, "share_request.created", target, details).await?;
+    Ok(row)
 }
 
 /// Requests the caller's organization made or was asked, oldest first.

@@ -8,6 +8,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::model::{NewShareReview, ShareRequestStatus, ShareReviewDecision, ShareReviewed};
+use super::requests::{Opening, open};
 use super::{procurer, record_in_owners_trail, repo, view};
 use crate::Kensa;
 use crate::audit;
@@ -18,14 +19,14 @@ use crate::users::model::Validator;
 
 fn comment(input: &NewShareReview) -> DomainResult<Option<String>> {
     let mut v = Validator::default();
-    let text = input.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    if let Some(text) = text {
+    let text = crate::assessments::answers::trimmed(input.comment.clone());
+    if let Some(text) = &text {
         v.check(crate::text::multi_line("comment", text, 2_000));
     } else if input.decision == ShareReviewDecision::RequestChanges {
         v.check::<()>(Err(FieldError::new("comment", ErrorCode::Required, "say what the supplier should change")));
     }
     v.finish()?;
-    Ok(text.map(str::to_owned))
+    Ok(text)
 }
 
 /// Records the recipient's review of the share (the latest replaces an earlier one). Asking
@@ -74,28 +75,14 @@ pub async fn review(k: &Kensa, ctx: &TenantCtx, id: Uuid, input: NewShareReview)
                 Some(open) => Some(open.id),
                 None => {
                     let record = repo::registry_records(&txn, org, vec![row.organization_id]).await?;
-                    let asked = share_requests::Model {
-                        id: Uuid::now_v7(),
-                        requester_organization_id: org,
+                    let opening = Opening {
                         supplier_id: record.get(&row.organization_id).map(|s| s.id),
                         supplier_organization_id: row.organization_id,
                         template_id: row.template_id,
                         message: comment.clone(),
-                        status: ShareRequestStatus::Open.as_str().to_owned(),
-                        share_id: None,
                         reviewed_share_id: Some(id),
-                        created_by: ctx.user_id().map(|u| u.0),
-                        created_at: txn.now(),
-                        resolved_at: None,
                     };
-                    share_requests::Entity::insert(share_requests::ActiveModel::from(asked.clone()))
-                        .exec_without_returning(&txn)
-                        .await?;
-                    crate::notifications::sharing::queue_request(&txn, &asked).await?;
-                    let details = json!({ "reviewed_share_id": id, "template_id": row.template_id });
-                    let target = Some(("share_request", asked.id.to_string()));
-                    audit::record_action(&txn, ctx, "share_request.created", target, details).await?;
-                    Some(asked.id)
+                    Some(open(&txn, ctx, opening).await?.id)
                 }
             }
         }

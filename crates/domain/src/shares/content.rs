@@ -88,7 +88,7 @@ fn file_view(id: Uuid, item_no: Option<i32>, f: (&str, &str, i64, &str)) -> Shar
 }
 
 /// The level the share shows items up to: a snapshot's target level, every level of a live
-/// profile.
+/// profile (read without the answers, for a download).
 fn target_of(row: &shares::Model) -> DomainResult<u8> {
     #[derive(serde::Deserialize)]
     struct Target {
@@ -106,9 +106,9 @@ fn target_of(row: &shares::Model) -> DomainResult<u8> {
 
 /// The shared files with their storage keys: those of the whole assessment and of items the
 /// share shows (not of items above its level, whose answers it does not show either).
-async fn files(k: &Kensa, row: &shares::Model) -> DomainResult<Vec<(SharedFile, String)>> {
+async fn files(k: &Kensa, row: &shares::Model, target_level: u8) -> DomainResult<Vec<(SharedFile, String)>> {
     let parsed = k.template_contents.load(&k.db, row.template_id).await?;
-    let in_scope = crate::assessments::service::scope(&parsed.0, i32::from(target_of(row)?));
+    let in_scope = crate::assessments::service::scope(&parsed.0, i32::from(target_level));
     let shown = |f: &SharedFile| f.item_no.is_none_or(|no| in_scope.contains(&no));
     Ok(files_of(k, row).await?.into_iter().filter(|(f, _)| shown(f)).collect())
 }
@@ -219,7 +219,11 @@ pub async fn read_part(k: &Kensa, ctx: &TenantCtx, id: Uuid, part: SharedPart) -
     } else {
         None
     };
-    let evidence = if scope.evidence() { Some(files(k, &row).await?.into_iter().map(|f| f.0).collect()) } else { None };
+    let evidence = if scope.evidence() {
+        Some(files(k, &row, target_level).await?.into_iter().map(|f| f.0).collect())
+    } else {
+        None
+    };
     let txn = k.begin_write().await?;
     let details = json!({ "scope": row.scope, "part": part.as_str() });
     record_in_owners_trail(&txn, ctx, &row, "share.viewed", details).await?;
@@ -241,8 +245,11 @@ pub async fn download(
     if !ShareScope::try_from(row.scope.as_str())?.evidence() {
         return Err(DomainError::NotFound("evidence"));
     }
-    let (file, storage_key) =
-        files(k, &row).await?.into_iter().find(|(f, _)| f.id == file_id).ok_or(DomainError::NotFound("evidence"))?;
+    let (file, storage_key) = files(k, &row, target_of(&row)?)
+        .await?
+        .into_iter()
+        .find(|(f, _)| f.id == file_id)
+        .ok_or(DomainError::NotFound("evidence"))?;
     let slot = crate::assessments::evidence::download_slot(k)?;
     let stored = k.evidence_store.get(&storage_key).await?;
     let txn = k.begin_write().await?;

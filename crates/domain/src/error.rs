@@ -114,6 +114,17 @@ impl From<sea_orm::DbErr> for DomainError {
     fn from(e: sea_orm::DbErr) -> Self {
         match &e {
             sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_) => Self::Unavailable("database".into()),
+            // A pooled connection that broke since its last use (pooled connections are only
+            // checked after being idle, see `db::connect`): the database is away, not wrong.
+            sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(sqlx))
+            | sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(sqlx))
+                if matches!(
+                    **sqlx,
+                    sea_orm::sqlx::Error::Io(_) | sea_orm::sqlx::Error::PoolClosed | sea_orm::sqlx::Error::PoolTimedOut
+                ) =>
+            {
+                Self::Unavailable("database".into())
+            }
             _ => Self::Internal(e.to_string()),
         }
     }

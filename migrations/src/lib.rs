@@ -23,6 +23,7 @@ mod m0015_email_verification;
 mod m0016_answers_by_assessment;
 mod m0017_answer_library;
 mod m0018_shares;
+mod m0019_supply_chain;
 mod util;
 
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_answers_by_assessment::Migration),
             Box::new(m0017_answer_library::Migration),
             Box::new(m0018_shares::Migration),
+            Box::new(m0019_supply_chain::Migration),
         ]
     }
 }

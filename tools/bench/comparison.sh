@@ -10,6 +10,10 @@
 #   tools/bench/comparison.sh postgres [SUPPLIERS]    # needs psql/pgbench and PostgreSQL at $PGURL
 #   tools/bench/comparison.sh sqlite [SUPPLIERS]      # needs sqlite3
 #
+# With SHARED=N (PostgreSQL), N organizations have also shared a submitted assessment with the
+# buyer (tools/bench/comparison_shares_seed.sql, after the back-fill): the comparison is
+# measured with them present, and so is the shared comparison (`/comparison/shared`).
+#
 # The binary is $BIN (default target/release/kensa-api: cargo build --release); $DURATION
 # sets each wrk run (default 20s). (Not KENSA_*: the server refuses unknown KENSA_ variables.)
 set -euo pipefail
@@ -58,6 +62,13 @@ echo "seeded $n suppliers and $((n * 153)) answers in $(python3 -c "print(round(
 echo -n "first start after seeding (back-fills $n snapshots): "; start
 # The planner's statistics, now that the back-fill wrote the snapshots and comparison rows.
 if [[ $backend == postgres ]]; then psql "$DATABASE_URL" -qc ANALYZE; else sqlite3 "$dir/data/kensa.db" ANALYZE; fi
+if [[ $backend == postgres && ${SHARED:-0} -gt 0 ]]; then
+  stop
+  t0=$(date +%s.%N)
+  psql "$DATABASE_URL" -q -v org="$org" -v shared="$SHARED" -f "$here/comparison_shares_seed.sql"
+  echo "seeded $SHARED shares in $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s"
+  start > /dev/null
+fi
 token=$(login)
 auth="authorization: Bearer $token"
 tpl=$(curl -sf "$base/api/v1/templates" -H "$auth" | json data.0.id)
@@ -74,6 +85,10 @@ measure "comparison, first page by overall" "/api/v1/comparison?sort=overall&ord
 measure "comparison, page 5 by overall" "/api/v1/comparison?sort=overall&order=desc&limit=50&cursor=$cursor"
 measure "comparison, category 7 below 0.5" "/api/v1/comparison?category=7&below=0.5&sort=overall&order=desc&limit=50"
 measure "comparison, by supplier name" "/api/v1/comparison?limit=50"
+if [[ $backend == postgres && ${SHARED:-0} -gt 0 ]]; then
+  measure "shared comparison, first 50 shares" "/api/v1/comparison/shared?limit=50"
+  measure "shared comparison, 200 shares" "/api/v1/comparison/shared?limit=200"
+fi
 if [[ $backend == postgres ]]; then
   measure "heat map, 200 suppliers" "/api/v1/comparison/heatmap?sort=overall&order=desc&limit=200"
   measure "item statistics (153 items)" "/api/v1/comparison/items?template_id=$tpl"

@@ -31,6 +31,7 @@ pub mod precondition;
 pub mod scoring;
 pub mod shares;
 pub mod suppliers;
+pub mod supply_chain;
 pub mod templates;
 pub mod tenant;
 pub mod text;

@@ -8,7 +8,7 @@ use crate::isolation_parties::{
     Ids, Rule, Stranger, admins_of_their_own, answerers, buyer_admins, buyer_editors_of_registry, buyer_readers,
     buyer_reviewers, callers, editors_of_their_own, library_keepers, library_keepers_of_a_template, meets,
     new_template, participants, parties, readable_by_both, refers_to_the_unknown, share_recipient_procurers,
-    share_recipients, supplier_admins, the_signed_in_owner,
+    share_recipients, supplier_admins, the_signed_in_owner, tier1_admins,
 };
 
 pub struct GraphqlRow {
@@ -38,7 +38,7 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
     let (x, e, sup, c) = (&ids.assessment, &ids.evidence, &ids.supplier_record, &ids.campaign);
     let (builtin, a_template, w) = (&ids.builtin_template, &ids.a_template, &ids.webhook);
     let claim = uuid::Uuid::new_v4();
-    let (sh, rq) = (&ids.share, &ids.share_request);
+    let (sh, rq, fw) = (&ids.share, &ids.share_request, &ids.forward);
     let row = |field: &'static str, query: String, rule: Rule, stranger: Stranger| GraphqlRow {
         field,
         query,
@@ -108,6 +108,37 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
             destructive: true,
         },
         row("shares", "{ shares { edges { node { id } } } }".into(), readable_by_both, EmptyList),
+        row(
+            "forwardingConsent",
+            format!(r#"{{ forwardingConsent(assessmentId: "{x}") {{ consent }} }}"#),
+            readable_by_both,
+            NotFound,
+        ),
+        row(
+            "setForwardingConsent",
+            format!(r#"mutation {{ setForwardingConsent(assessmentId: "{x}", input: {{ consent: NAMED }}) {{ consent }} }}"#),
+            supplier_admins,
+            NotFound,
+        ),
+        row("supplyChainForwards", "{ supplyChainForwards { edges { node { id } } } }".into(), readable_by_both, EmptyList),
+        row(
+            "supplyChainForward",
+            format!(r#"{{ supplyChainForward(id: "{fw}") {{ forward {{ id }} figure {{ asked }} }} }}"#),
+            readable_by_both,
+            NotFound,
+        ),
+        row(
+            "supplyChainBelow",
+            "{ supplyChainBelow { edges { node { forward { id } figure { counted } } } } }".into(),
+            readable_by_both,
+            EmptyList,
+        ),
+        row(
+            "forwardSupplyChain",
+            format!(r#"mutation {{ forwardSupplyChain(input: {{ assessmentId: "{x}" }}) {{ id }} }}"#),
+            tier1_admins,
+            NotFound,
+        ),
         row("shareRequests", "{ shareRequests { edges { node { id } } } }".into(), readable_by_both, EmptyList),
         row(
             "sharedComparison",
@@ -312,6 +343,11 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
         last("declineShareRequest", format!(r#"mutation {{ declineShareRequest(id: "{rq}") {{ id }} }}"#), supplier_admins),
         last("cancelShareRequest", format!(r#"mutation {{ cancelShareRequest(id: "{rq}") {{ id }} }}"#), buyer_reviewers),
         last("revokeShare", format!(r#"mutation {{ revokeShare(id: "{sh}") }}"#), supplier_admins),
+        last(
+            "revokeSupplyChainForward",
+            format!(r#"mutation {{ revokeSupplyChainForward(id: "{fw}") {{ id }} }}"#),
+            supplier_admins,
+        ),
         last(
             "approveSupplierClaim",
             format!(r#"mutation {{ approveSupplierClaim(id: "{claim}") {{ id }} }}"#),

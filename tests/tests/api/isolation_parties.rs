@@ -74,6 +74,8 @@ pub struct Ids {
     pub share: String,
     /// A's open request that S share its answers to the built-in sheet.
     pub share_request: String,
+    /// S's forward of its supply chain below to A, made from assessment X.
+    pub forward: String,
 }
 
 impl Ids {
@@ -94,6 +96,7 @@ impl Ids {
             session: id(),
             share: id(),
             share_request: id(),
+            forward: id(),
         }
     }
 }
@@ -195,6 +198,10 @@ pub async fn parties(app: &TestApp) -> Parties {
         .post("/api/v1/share-requests", a, json!({ "supplier_id": supplier_record, "template_id": builtin_template }))
         .await;
     let share_request = asked.body["id"].as_str().unwrap_or_default().to_owned();
+    let forwarded = app
+        .post("/api/v1/supply-chain/forwards", Some(&s_owner.access_token), json!({ "assessment_id": assessment }))
+        .await;
+    let forward = forwarded.body["id"].as_str().unwrap_or_default().to_owned();
     let b_owner = app.signup("Stranger B").await;
     let ids = Ids {
         assessment,
@@ -210,6 +217,7 @@ pub async fn parties(app: &TestApp) -> Parties {
         session,
         share,
         share_request,
+        forward,
     };
     Parties { members, b_owner, ids }
 }
@@ -327,6 +335,16 @@ pub fn no_one(_: &str, _: &str) -> Expect {
 pub fn supplier_admins(org: &str, role: &str) -> Expect {
     match (org, role) {
         ("S", "owner" | "admin") => Expect::Ok,
+        _ => Expect::Forbidden,
+    }
+}
+
+/// The Tier-1's owners and admins forward from an assessment they answer; the buyer's own
+/// are told there is no such assessment for them to forward from (422 naming it).
+pub fn tier1_admins(org: &str, role: &str) -> Expect {
+    match (org, role) {
+        ("S", "owner" | "admin") => Expect::Ok,
+        ("A", "owner" | "admin") => Expect::NotFound,
         _ => Expect::Forbidden,
     }
 }
@@ -510,6 +528,25 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
             buyer_editors_of_registry,
             NotFound,
         ),
+        // The cascade: S (a Tier-1) forwarded its supply chain below to A from assessment X.
+        row(M::GET, format!("/api/v1/assessments/{x}/forwarding-consent"), None, readable_by_both, NotFound),
+        row(
+            M::PUT,
+            format!("/api/v1/assessments/{x}/forwarding-consent"),
+            Some(Body::Json(json!({ "consent": "anonymous" }))),
+            supplier_admins,
+            NotFound,
+        ),
+        row(M::GET, "/api/v1/supply-chain/forwards".into(), None, readable_by_both, EmptyList),
+        row(M::GET, format!("/api/v1/supply-chain/forwards/{}", ids.forward), None, readable_by_both, NotFound),
+        row(M::GET, "/api/v1/comparison/supply-chain".into(), None, readable_by_both, EmptyList),
+        row(
+            M::POST,
+            "/api/v1/supply-chain/forwards".into(),
+            Some(Body::Json(json!({ "assessment_id": x }))),
+            tier1_admins,
+            NotFound,
+        ),
         row(M::GET, "/api/v1/organization/settings".into(), None, admins_of_their_own, Own),
         row(
             M::PATCH,
@@ -559,6 +596,7 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         ),
         last(M::DELETE, format!("/api/v1/share-requests/{}", ids.share_request), None, buyer_reviewers),
         last(M::DELETE, format!("/api/v1/shares/{}", ids.share), None, supplier_admins),
+        last(M::DELETE, format!("/api/v1/supply-chain/forwards/{}", ids.forward), None, supplier_admins),
         last(M::POST, "/api/v1/campaigns".into(), Some(Body::Json(campaign)), buyer_editors_of_registry),
         // Not dead: an admin gets past the access check to a 409.
         last(M::POST, format!("/api/v1/deliveries/{}/resend", ids.delivery), Some(Body::Json(json!({}))), buyer_admins),

@@ -58,6 +58,7 @@ mod stored_values;
 mod supplier_claims;
 mod supplier_export;
 mod suppliers;
+mod supply_chain;
 mod template_bounds;
 mod templates;
 mod tokens;

@@ -113,6 +113,12 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
         row("/assessments/{id}/items/{no}", "POST", format!("/assessments/{a}/items/{no}"), Expect::NotFound),
         row("/assessments/{id}/submit", "POST", format!("/assessments/{a}/submit"), Expect::NotFound),
         row("/assessments/{id}/review", "POST", format!("/assessments/{a}/review"), Expect::NotFound),
+        row(
+            "/assessments/{id}/forwarding-consent",
+            "POST",
+            format!("/assessments/{a}/forwarding-consent"),
+            Expect::NotFound,
+        ),
         row("/assessments/{id}/comments", "POST", format!("/assessments/{a}/comments"), Expect::NotFound),
         row("/assessments/{id}/evidence", "POST", format!("/assessments/{a}/evidence"), Expect::NotFound),
         row(
@@ -151,7 +157,14 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
     for r in &rows {
         let page = match r.method {
             "GET" => visitor.get(&r.path).await,
-            _ => visitor.post(&r.path, &[("_csrf", &token), ("role", "viewer"), ("decision", "accept")]).await,
+            _ => {
+                visitor
+                    .post(
+                        &r.path,
+                        &[("_csrf", &token), ("role", "viewer"), ("decision", "accept"), ("consent", "named")],
+                    )
+                    .await
+            }
         };
         match r.expect {
             Expect::NotFound => {

@@ -68,8 +68,16 @@ keyed_by_id!(
     kensa_domain::deliveries::Delivery,
     kensa_domain::api_keys::ApiKey,
     kensa_domain::shares::Share,
-    kensa_domain::shares::ShareRequest
+    kensa_domain::shares::ShareRequest,
+    kensa_domain::supply_chain::SupplyChainForward
 );
+
+/// The supply chain below pages by its forward.
+impl Keyed for kensa_domain::supply_chain::SupplyChainBelow {
+    fn key(&self) -> Uuid {
+        self.forward.id
+    }
+}
 
 /// Shared comparison rows page by their share.
 impl Keyed for kensa_domain::shares::SharedComparisonRow {

@@ -26,6 +26,7 @@ mod query;
 pub mod refusal;
 mod scores;
 mod sharing;
+mod supply_chain;
 mod text_guard;
 mod webhooks;
 mod workflow;

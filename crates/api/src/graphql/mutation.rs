@@ -21,6 +21,7 @@ pub struct Mutation(
     super::account::AccountMutation,
     super::library::LibraryMutation,
     super::sharing::SharingMutation,
+    super::supply_chain::SupplyChainMutation,
 );
 
 /// The REST bound on a template document (4 MiB) holds for GraphQL too, whose signed-in

@@ -21,6 +21,7 @@ pub struct Query(
     super::account::AccountQuery,
     super::library::LibraryQuery,
     super::sharing::SharingQuery,
+    super::supply_chain::SupplyChainQuery,
 );
 
 #[Object]

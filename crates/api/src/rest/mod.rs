@@ -21,6 +21,7 @@ pub mod shares;
 pub mod supplier_claims;
 pub mod supplier_invitations;
 pub mod suppliers;
+pub mod supply_chain;
 pub mod templates;
 pub mod user_invitations;
 pub mod users;
@@ -115,6 +116,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/assessments/{id}/cancel").route(web::post().to(assessments::cancel)))
             .service(resource("/assessments/{id}/resend-invitation").route(web::post().to(assessments::resend)))
             .service(
+                resource("/assessments/{id}/forwarding-consent")
+                    .route(web::get().to(supply_chain::get_consent))
+                    .route(web::put().to(supply_chain::set_consent)),
+            )
+            .service(
                 resource("/assessments/{id}/comments")
                     .route(web::get().to(assessments::comments))
                     .route(web::post().to(assessments::add_comment)),
@@ -169,6 +175,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/comparison/items").route(web::get().to(comparison::items)))
             .service(resource("/comparison/summary").route(web::get().to(comparison::summary)))
             .service(resource("/comparison/shared").route(web::get().to(shares::shared_comparison)))
+            .service(resource("/comparison/supply-chain").route(web::get().to(supply_chain::below)))
+            .service(
+                resource("/supply-chain/forwards")
+                    .route(web::get().to(supply_chain::list_forwards))
+                    .route(web::post().to(supply_chain::forward)),
+            )
+            .service(
+                resource("/supply-chain/forwards/{id}")
+                    .route(web::get().to(supply_chain::get_forward))
+                    .route(web::delete().to(supply_chain::revoke_forward)),
+            )
             .service(resource("/comparison/export").route(web::get().to(comparison::export)))
             .service(resource("/audit-events").route(web::get().to(audit::list)))
             .service(resource("/audit-events/export").route(web::get().to(audit::export)))

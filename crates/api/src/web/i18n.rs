@@ -213,6 +213,12 @@ texts!(Texts, JA, EN {
     changes_requested_banner: "依頼元から修正依頼がありました。ハイライトされた項目とコメントを確認してください。", "The buyer asked for changes: see the highlighted items and comments.";
     concerned: "修正依頼の対象", "Changes requested here";
     review_title: "レビュー", "Review";
+    consent_title: "サプライチェーン集計への参加", "Counting in the supply chain figure";
+    consent_lead: "依頼元が自社の顧客にサプライチェーンの集計（回答した取引先の数、達成レベルの分布、カテゴリ別の達成率）を転送するとき、この回答を含めてよいかを選んでください。いつでも変更できます。", "When this buyer forwards a supply chain figure (how many of its suppliers answered, their achieved levels, category achievements) to its own customers, may these answers count in it? You can change this at any time.";
+    consent_none: "含めない", "Do not count them";
+    consent_anonymous: "匿名で含める", "Count them anonymously";
+    consent_named: "社名と達成レベルを添えて含める", "Count them with our name and achieved level";
+    consent_saved: "集計への参加の設定を保存しました。", "Saved your choice for the supply chain figure.";
     accept: "承認する", "Accept";
     request_changes: "修正を依頼する", "Request changes";
     review_comment: "取引先へのコメント", "Comment to the supplier";

@@ -3,4 +3,4 @@
 pub mod export;
 mod repo;
 
-pub use repo::{AuditEvent, AuditFilter, NewAuditEvent, list, record, record_action};
+pub use repo::{AuditEvent, AuditFilter, NewAuditEvent, list, record, record_action, record_many};

@@ -77,11 +77,26 @@ fn with_key_actor(details: serde_json::Value, meta: &RequestMeta) -> serde_json:
 }
 
 pub async fn record(conn: &crate::WriteTx, event: NewAuditEvent<'_>) -> DomainResult<()> {
+    Entity::insert(row(conn, event)).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+/// Several events in one statement (a page of reads, each recorded), in the given order.
+pub async fn record_many(conn: &crate::WriteTx, events: Vec<NewAuditEvent<'_>>) -> DomainResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<audit_events::ActiveModel> = events.into_iter().map(|e| row(conn, e)).collect();
+    Entity::insert_many(rows).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+fn row(conn: &crate::WriteTx, event: NewAuditEvent<'_>) -> audit_events::ActiveModel {
     let (target_type, target_id) = match event.target {
         Some((t, id)) => (Some(t.to_owned()), Some(id)),
         None => (None, None),
     };
-    let row = audit_events::ActiveModel {
+    audit_events::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(event.organization_id.map(|o| o.0)),
         actor_user_id: Set(event.actor_user_id.map(|u| u.0)),
@@ -92,9 +107,7 @@ pub async fn record(conn: &crate::WriteTx, event: NewAuditEvent<'_>) -> DomainRe
         request_id: Set(event.meta.request_id.clone()),
         details: Set(with_key_actor(event.details, event.meta)),
         created_at: Set(conn.now()),
-    };
-    Entity::insert(row).exec_without_returning(conn).await?;
-    Ok(())
+    }
 }
 
 /// Newest first; the cursor is the last id seen (ids are time-ordered UUID v7).

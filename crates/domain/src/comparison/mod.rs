@@ -8,7 +8,7 @@ pub mod cursor;
 pub mod export;
 pub mod model;
 mod page;
-mod repo;
+pub(crate) mod repo;
 pub mod service;
 pub mod stats;
 mod workbook;

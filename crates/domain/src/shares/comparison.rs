@@ -8,7 +8,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::model::Share;
-use super::{content, record_in_owners_trail, repo, views};
+use super::{content, record_in_owners_trails, repo, views};
 use crate::Kensa;
 use crate::comparison::ComparisonSupplier;
 use crate::entities::{shares, suppliers};
@@ -32,7 +32,7 @@ pub struct SharedComparisonRow {
     pub score: Option<Score>,
 }
 
-fn as_supplier(s: suppliers::Model) -> ComparisonSupplier {
+pub(crate) fn as_supplier(s: suppliers::Model) -> ComparisonSupplier {
     ComparisonSupplier {
         id: s.id,
         name: s.name,
@@ -79,10 +79,8 @@ pub async fn shared_comparison(
         page_rows.data.iter().zip(&scores).filter(|(_, s)| s.is_some()).map(|(r, _)| r).collect();
     if !shown.is_empty() {
         let txn = k.begin_write().await?;
-        for row in shown {
-            record_in_owners_trail(&txn, ctx, row, "share.viewed", json!({ "scope": "scores", "via": "comparison" }))
-                .await?;
-        }
+        let details = json!({ "scope": "scores", "via": "comparison" });
+        record_in_owners_trails(&txn, ctx, &shown, "share.viewed", details).await?;
         txn.commit().await?;
     }
     let shares = views(&k.db, page_rows.data, org, now).await?;

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use serde::Deserialize;
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
@@ -136,6 +137,10 @@ async fn files_of(k: &Kensa, row: &shares::Model) -> DomainResult<Vec<(SharedFil
 
 /// The share's score: a snapshot's as stored when shared, a live profile's from the
 /// library's answers now.
+fn stored_score(row: &shares::Model, stored: &serde_json::Value) -> DomainResult<Score> {
+    Score::deserialize(stored).map_err(|e| DomainError::Internal(format!("share {} score: {e}", row.id)))
+}
+
 fn score_of(
     row: &shares::Model,
     parsed: &crate::templates::repo::Parsed,
@@ -143,8 +148,7 @@ fn score_of(
     target_level: u8,
 ) -> DomainResult<Score> {
     if let (Some(stored), ShareKind::Snapshot) = (&row.score, ShareKind::try_from(row.kind.as_str())?) {
-        return serde_json::from_value(stored.clone())
-            .map_err(|e| DomainError::Internal(format!("share {} score: {e}", row.id)));
+        return stored_score(row, stored);
     }
     let mut given = Vec::with_capacity(answers.len());
     for a in answers.values() {
@@ -161,6 +165,22 @@ pub(super) async fn current_score(k: &Kensa, row: &shares::Model) -> DomainResul
     if row.terms.is_some() && row.terms_accepted_at.is_none() {
         return Ok(None);
     }
+    // A snapshot's score was stored when it was shared: its 153 frozen answers need not be
+    // parsed for it (a page of the shared comparison reads one score per row).
+    if let (Some(stored), ShareKind::Snapshot) = (&row.score, ShareKind::try_from(row.kind.as_str())?) {
+        return stored_score(row, stored).map(Some);
+    }
+    // A snapshot without a stored score, listed without its content (`repo::page`): read it.
+    let full;
+    let row = if row.content.is_none() && row.kind == ShareKind::Snapshot.as_str() {
+        full = <shares::Entity as sea_orm::EntityTrait>::find_by_id(row.id)
+            .one(&k.db)
+            .await?
+            .ok_or(DomainError::NotFound("share"))?;
+        &full
+    } else {
+        row
+    };
     let parsed = k.template_contents.load(&k.db, row.template_id).await?;
     let (answers, target_level) = shared_answers(k, row).await?;
     score_of(row, &parsed, &answers, target_level).map(Some)

@@ -11,11 +11,11 @@
 //!
 //! Nobody else sees a share: another organization finds nothing (404), whatever id it tries.
 
-mod comparison;
+pub(crate) mod comparison;
 mod content;
 mod create;
 pub mod model;
-mod repo;
+pub(crate) mod repo;
 mod requests;
 mod review;
 
@@ -128,6 +128,17 @@ async fn record_in_owners_trail(
     action: &'static str,
     details: serde_json::Value,
 ) -> DomainResult<()> {
+    record_in_owners_trails(tx, ctx, &[row], action, details).await
+}
+
+/// The same event for each of `rows`, in one statement.
+async fn record_in_owners_trails(
+    tx: &WriteTx,
+    ctx: &TenantCtx,
+    rows: &[&shares::Model],
+    action: &'static str,
+    details: serde_json::Value,
+) -> DomainResult<()> {
     let mut details = details;
     if let serde_json::Value::Object(map) = &mut details {
         map.insert("by_organization_id".into(), json!(ctx.org_id().0));
@@ -137,18 +148,18 @@ async fn record_in_owners_trail(
     }
     // Another organization's trail: not the caller's address, request id or key details.
     let meta = crate::tenant::RequestMeta::default();
-    audit::record(
-        tx,
-        NewAuditEvent {
+    let events = rows
+        .iter()
+        .map(|row| NewAuditEvent {
             organization_id: Some(OrganizationId(row.organization_id)),
             actor_user_id: ctx.user_id(),
             action,
             target: Some(("share", row.id.to_string())),
             meta: &meta,
-            details,
-        },
-    )
-    .await
+            details: details.clone(),
+        })
+        .collect();
+    audit::record_many(tx, events).await
 }
 
 /// The caller's shares: those it made, those made to it (still readable), or both.

@@ -49,7 +49,7 @@ pub(super) async fn standing(conn: &impl ConnectionTrait, organization: Uuid, no
 }
 
 /// The caller's registry records of the organizations, the oldest per organization.
-pub(super) async fn registry_records(
+pub(crate) async fn registry_records(
     conn: &impl ConnectionTrait,
     caller: Uuid,
     organizations: Vec<Uuid>,
@@ -70,13 +70,21 @@ pub(super) async fn by_link(conn: &impl ConnectionTrait, link_hash: &str) -> Dom
     Ok(shares::Entity::find().filter(shares::Column::LinkHash.eq(link_hash)).one(conn).await?)
 }
 
-/// A page of shares matching `which`, oldest first.
+/// A page of shares matching `which`, oldest first, without a snapshot's frozen answers
+/// (`content` is null: a list shows shares and their stored scores, never answers, and 153
+/// answers per row were most of a comparison page's time).
 pub(super) async fn page(
     conn: &impl ConnectionTrait,
     which: Condition,
     page: &PageRequest,
 ) -> DomainResult<Vec<shares::Model>> {
-    let mut query = shares::Entity::find().filter(which);
+    use sea_orm::{Iterable, sea_query::Expr};
+    let columns = shares::Column::iter().filter(|c| !matches!(c, shares::Column::Content));
+    let mut query = shares::Entity::find()
+        .select_only()
+        .columns(columns)
+        .column_as(Expr::value(Option::<serde_json::Value>::None), "content")
+        .filter(which);
     if let Some(cursor) = page.cursor {
         query = query.filter(shares::Column::Id.gt(cursor));
     }
@@ -141,7 +149,7 @@ pub(super) async fn refers_to(conn: &impl ConnectionTrait, storage_key: &str) ->
 }
 
 /// The names a list of shares or requests shows: of its organizations and templates.
-pub(super) struct Names {
+pub(crate) struct Names {
     organizations: HashMap<Uuid, String>,
     templates: HashMap<Uuid, String>,
 }
@@ -149,7 +157,7 @@ pub(super) struct Names {
 impl Names {
     /// Both lookups, from ids collected before the awaits (a borrowing iterator held across
     /// one makes the future's lifetimes too specific for async-graphql's resolvers).
-    pub(super) async fn of(
+    pub(crate) async fn of(
         conn: &impl ConnectionTrait,
         organizations: Vec<Uuid>,
         templates: Vec<Uuid>,
@@ -160,11 +168,11 @@ impl Names {
         })
     }
 
-    pub(super) fn party(&self, id: Uuid) -> crate::assessments::model::PartyRef {
+    pub(crate) fn party(&self, id: Uuid) -> crate::assessments::model::PartyRef {
         crate::assessments::model::PartyRef { id, name: self.organizations.get(&id).cloned().unwrap_or_default() }
     }
 
-    pub(super) fn template(&self, id: Uuid) -> String {
+    pub(crate) fn template(&self, id: Uuid) -> String {
         self.templates.get(&id).cloned().unwrap_or_default()
     }
 }

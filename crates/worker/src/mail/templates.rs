@@ -95,6 +95,15 @@ pub fn assessment(m: &AssessmentMail) -> OutgoingMail {
         )
         .fact("回答期限", "Due date", &due, &due)
         .link(ja_action, en_action, &m.link)
+        .para(
+            "取引先が自社の顧客にサプライチェーンの集計（回答した取引先の数、達成レベルの分布、カテゴリ別の達成率）を\
+             転送するとき、この回答を含めてよいかは貴社が決めます（既定は「含めない」）。上のリンクから開く評価の画面で\
+             「含めない」「匿名で含める」「社名と達成レベルを添えて含める」を選べ、いつでも変更できます。",
+            "Your customer may forward a supply chain figure (how many of its suppliers answered, their achieved \
+             levels, category achievements) to its own customers. Whether your answers count in it is your decision \
+             (by default they do not): choose not at all, anonymously or with your name and achieved level on the \
+             assessment's page behind the link above, and change it at any time.",
+        )
         .mail(&m.to, subject, Some(&m.buyer_name))
 }
 

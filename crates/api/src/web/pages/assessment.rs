@@ -18,8 +18,9 @@ use kensa_domain::assessments::model::{Answer, AnswerInput, Comment, Question, S
 use kensa_domain::assessments::review::{self, CommentInput, Decision, ItemComment, ReviewInput};
 use kensa_domain::assessments::sheet::{Sheet, sheet};
 use kensa_domain::precondition::IfMatch;
+use kensa_domain::supply_chain::{self, ForwardingConsent, SetForwardingConsent};
 use kensa_domain::templates::AnswerStatus;
-use kensa_domain::tenant::TenantCtx;
+use kensa_domain::tenant::{Role, TenantCtx};
 use kensa_domain::{DomainError, ErrorCode, FieldError};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -37,7 +38,8 @@ pub struct SheetQuery {
     /// `1`–`3`, or empty for every level (the filter form always sends the field).
     level: Option<String>,
     unanswered: Option<String>,
-    /// A notice after a redirect: `saved`, `submitted`, `accepted`, `changes_requested`.
+    /// A notice after a redirect: `saved`, `submitted`, `accepted`, `changes_requested`,
+    /// `consent`.
     done: Option<String>,
 }
 
@@ -51,6 +53,8 @@ struct Extras {
     /// Positions in `evidence` by item, the same way.
     files_by_item: HashMap<Option<i32>, Vec<usize>>,
     names: HashMap<Uuid, String>,
+    /// The supplier's forwarding consent (read on the supplier's side only).
+    consent: Option<ForwardingConsent>,
 }
 
 /// What the visitor typed into one item and why it came back.
@@ -101,12 +105,18 @@ async fn extras(w: &Web, ctx: &TenantCtx, id: Uuid) -> ApiResult<Extras> {
     for (i, e) in evidence.iter().enumerate() {
         files_by_item.entry(e.item_no).or_default().push(i);
     }
+    let consent = match supply_chain::consent(k, ctx, id).await {
+        Ok(view) => Some(view.consent),
+        Err(DomainError::NotFound(_) | DomainError::Forbidden) => None,
+        Err(e) => return Err(e.into()),
+    };
     Ok(Extras {
         evidence,
         files_by_item,
         comments,
         by_item,
         names: kensa_domain::users::service::colleague_names(k, ctx).await?,
+        consent,
     })
 }
 
@@ -428,6 +438,40 @@ fn review_panel(w: &Web, sheet: &Sheet) -> Markup {
     }
 }
 
+/// The supplier decides whether its buyer may count these answers in the supply chain figure
+/// the buyer forwards to its own customers (the cascade). Owners and admins change it.
+fn consent_panel(w: &Web, sheet: &Sheet, consent: ForwardingConsent, can_change: bool) -> Markup {
+    let t = w.t();
+    let choices = [
+        (ForwardingConsent::None, t.consent_none),
+        (ForwardingConsent::Anonymous, t.consent_anonymous),
+        (ForwardingConsent::Named, t.consent_named),
+    ];
+    html! {
+        section.card aria-labelledby="consent-heading" {
+            h2 #consent-heading { (t.consent_title) }
+            p.hint { (t.consent_lead) }
+            @if can_change {
+                form #consent-form method="post" action={ "/assessments/" (sheet.assessment.id) "/forwarding-consent" } {
+                    (csrf_field(w))
+                    fieldset {
+                        legend { (t.consent_title) }
+                        @for (value, label) in choices {
+                            label.check {
+                                input type="radio" name="consent" value=(value.as_str()) checked[consent == value];
+                                " " (label)
+                            }
+                        }
+                    }
+                    div.actions { button.secondary type="submit" { (t.save) } }
+                }
+            } @else {
+                p { @for (value, label) in choices { @if consent == value { (label) } } }
+            }
+        }
+    }
+}
+
 struct Render<'a> {
     sheet: &'a Sheet,
     extras: &'a Extras,
@@ -457,6 +501,7 @@ fn sheet_page(w: &Web, r: &Render<'_>) -> Markup {
             Some("accepted") => (layout::notice("ok", t.accepted_ok)),
             Some("changes_requested") => (layout::notice("ok", t.changes_requested_ok)),
             Some("saved") => (layout::notice("ok", t.saved)),
+            Some("consent") => (layout::notice("ok", t.consent_saved)),
             _ => {}
         }
         @if sheet.side == Side::Supplier && a.status == Status::ChangesRequested {
@@ -507,6 +552,9 @@ fn sheet_page(w: &Web, r: &Render<'_>) -> Markup {
             @if sheet.can_answer || sheet.can_review { (comment_form(w, sheet, None)) }
         }
         @if editable { (submit_panel(w, sheet, &r.refused)) }
+        @if let (Side::Supplier, Some(consent)) = (sheet.side, r.extras.consent) {
+            (consent_panel(w, sheet, consent, w.tenant().is_some_and(|c| matches!(c.role(), Role::Owner | Role::Admin))))
+        }
         @if sheet.can_review && a.status == Status::Submitted { (review_panel(w, sheet)) }
     }
 }
@@ -711,6 +759,19 @@ pub async fn review(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpRespon
         Decision::RequestChanges => "changes_requested",
     };
     Ok(redirect(&format!("/assessments/{id}?done={done}")))
+}
+
+pub async fn set_consent(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let Posted { w, form } = posted;
+    let ctx = signed_in!(w);
+    let id = *id;
+    let Some(consent) = ForwardingConsent::parse(form.get("consent")) else {
+        // Another organization's assessment is not found, whatever was posted.
+        supply_chain::consent(&w.state.kensa, ctx, id).await?;
+        return Err(DomainError::validation("consent", ErrorCode::InvalidValue, "none, anonymous or named").into());
+    };
+    supply_chain::set_consent(&w.state.kensa, ctx, id, SetForwardingConsent { consent }).await?;
+    Ok(redirect(&format!("/assessments/{id}?done=consent#consent-heading")))
 }
 
 pub async fn add_comment(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {

@@ -6,6 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{Member, TestApp, TestResult, spawn_app};
+use crate::web_client::Visitor;
 
 fn items(reply: &Value) -> Vec<Value> {
     reply["items"].as_array().cloned().unwrap_or_default()
@@ -58,6 +59,33 @@ async fn upload_for_item(
 
 /// A second buyer sends the built-in sheet to the same supplier organization, which links
 /// it to its account: the new assessment's id.
+#[tokio::test]
+async fn the_assessment_page_offers_the_librarys_answers_and_fills_them_in() -> TestResult {
+    let app = spawn_app().await;
+    let (_, supplier, first) = app.invited_supplier(1).await;
+    let scope = app.scope_of(&supplier, &first).await;
+    answer_and_submit(&app, &supplier, &first, &scope).await;
+    let other = second_buyers_assessment(&app, &supplier).await;
+    let mut page = Visitor::signed_in(&app, &supplier.email, "en").await;
+    let path = format!("/assessments/{other}");
+    let sheet = page.get(&path).await;
+    assert!(sheet.html.contains("prefill-form"), "{}", sheet.html);
+    assert!(sheet.html.contains(&format!("Never answered to this buyer: {}", scope.len())), "{}", sheet.html);
+    let done = page.submit(&path, &format!("{path}/prefill"), &[]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    assert!(done.location().ends_with("done=prefilled"), "{}", done.location());
+    let s = Some(supplier.access_token.as_str());
+    let questions = app.get(&format!("/api/v1/assessments/{other}/questions?limit=200"), s).await;
+    let carried = questions.body["data"]
+        .as_array()
+        .map(|q| q.iter().filter(|q| q["answer"]["carried_over"] == true).count())
+        .unwrap_or_default();
+    assert_eq!(carried, scope.len(), "every item waits for confirmation");
+    // Nothing more to fill in: the offer is gone.
+    assert!(!page.get(&path).await.html.contains("prefill-form"));
+    Ok(())
+}
+
 async fn second_buyers_assessment(app: &TestApp, supplier: &Member) -> String {
     let buyer = app.signup("Second Motors").await;
     let (record, email) = app.create_supplier(&buyer, "Parts Co", 1).await;

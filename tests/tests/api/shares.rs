@@ -8,6 +8,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::{Member, TestApp, TestResult, spawn_app};
+use crate::web_client::Visitor;
 
 /// The supplier answers every in-scope item `implemented` (with one file on the first item)
 /// and submits.
@@ -271,6 +272,10 @@ async fn a_buyer_asks_and_the_supplier_shares_its_live_library_in_reply_until_it
     assert_eq!(shared_row["share"]["id"], share.as_str());
     assert_eq!(shared_row["supplier"]["id"], record.as_str());
     assert_eq!(shared_row["score"], after.body["score"]);
+    // The same row on Chubu's comparison page, marked as shared.
+    let mut page = Visitor::signed_in(&app, &chubu.email, "en").await;
+    let html = page.get("/comparison").await.html;
+    assert!(html.contains("Answers shared with you") && html.contains("Answer library (live)"), "{html}");
     // The stranger's comparison has no shared rows; the supplier's neither (it is the owner).
     assert_eq!(ids(&app.get("/api/v1/comparison/shared", s).await.body), Vec::<String>::new());
     // Scores only: no file to download.

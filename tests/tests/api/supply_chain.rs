@@ -200,6 +200,16 @@ async fn an_oem_sees_its_tier1s_supply_chain_below_only_as_far_as_each_tier2_con
     let one = app.get(&format!("/api/v1/supply-chain/forwards/{forward}"), o).await;
     assert_eq!(one.body["figure"]["counted"], 2, "{}", one.body);
 
+    // The OEM's comparison page shows the Tier-1's line below its own table.
+    let mut oem_page = Visitor::signed_in(&app, &oem.email, "en").await;
+    let compared = oem_page.get("/comparison").await;
+    assert!(
+        compared.html.contains("Supply chain below") && compared.html.contains("Named Parts KK (Lv"),
+        "{}",
+        compared.html
+    );
+    assert!(!compared.html.contains("Quiet Parts KK"));
+
     // A Tier-2 withdraws: out of the next read.
     consent(&app, named, named_a, "none").await;
     let figure = below(&app, &oem).await["figure"].clone();

@@ -113,6 +113,7 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
         row("/assessments/{id}/items/{no}", "POST", format!("/assessments/{a}/items/{no}"), Expect::NotFound),
         row("/assessments/{id}/submit", "POST", format!("/assessments/{a}/submit"), Expect::NotFound),
         row("/assessments/{id}/review", "POST", format!("/assessments/{a}/review"), Expect::NotFound),
+        row("/assessments/{id}/prefill", "POST", format!("/assessments/{a}/prefill"), Expect::NotFound),
         row(
             "/assessments/{id}/forwarding-consent",
             "POST",

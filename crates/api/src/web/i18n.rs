@@ -213,6 +213,14 @@ texts!(Texts, JA, EN {
     changes_requested_banner: "依頼元から修正依頼がありました。ハイライトされた項目とコメントを確認してください。", "The buyer asked for changes: see the highlighted items and comments.";
     concerned: "修正依頼の対象", "Changes requested here";
     review_title: "レビュー", "Review";
+    prefill_title: "回答ライブラリから記入", "Fill in from your answer library";
+    prefill_lead: "これまでに提出した回答から記入できる項目:", "Items your earlier answers can fill in:";
+    prefill_new: "この依頼元には初めて回答する項目", "Never answered to this buyer";
+    prefill_unchanged: "前回この依頼元に回答した内容と同じ", "As last answered to this buyer";
+    prefill_changed: "前回この依頼元に回答した内容から変更あり", "Changed since last answered to this buyer";
+    prefill_hint: "記入した回答は確認待ちになります。各項目を確認または修正してから提出してください。既に回答した項目はそのままです。", "Filled-in answers wait for your confirmation: confirm or change each before submitting. Items you already answered stay as they are.";
+    prefill_button: "ライブラリから記入する", "Fill in from the library";
+    prefilled_ok: "ライブラリから記入しました。各項目を確認してください。", "Filled in from the library: confirm each item.";
     consent_title: "サプライチェーン集計への参加", "Counting in the supply chain figure";
     consent_lead: "依頼元が自社の顧客にサプライチェーンの集計（回答した取引先の数、達成レベルの分布、カテゴリ別の達成率）を転送するとき、この回答を含めてよいかを選んでください。いつでも変更できます。", "When this buyer forwards a supply chain figure (how many of its suppliers answered, their achieved levels, category achievements) to its own customers, may these answers count in it? You can change this at any time.";
     consent_none: "含めない", "Do not count them";

@@ -64,6 +64,7 @@ pub const PAGE_PATHS: &[&str] = &[
     "/assessments/{id}/submit",
     "/assessments/{id}/review",
     "/assessments/{id}/forwarding-consent",
+    "/assessments/{id}/prefill",
     "/assessments/{id}/comments",
     "/assessments/{id}/evidence",
     "/assessments/{id}/evidence/{evidence_id}",
@@ -134,6 +135,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/assessments/{id}/submit").route(web::post().to(assessment::submit)))
         .service(page("/assessments/{id}/review").route(web::post().to(assessment::review)))
         .service(page("/assessments/{id}/forwarding-consent").route(web::post().to(assessment::set_consent)))
+        .service(page("/assessments/{id}/prefill").route(web::post().to(assessment::prefill)))
         .service(page("/assessments/{id}/comments").route(web::post().to(assessment::add_comment)))
         .service(page("/assessments/{id}/evidence").route(web::post().to(upload::upload)))
         .service(page("/assessments/{id}/evidence/{evidence_id}").route(web::get().to(assessment::download)))

@@ -17,6 +17,7 @@ use kensa_domain::assessments::evidence::{self, Evidence};
 use kensa_domain::assessments::model::{Answer, AnswerInput, Comment, Question, Side, Status, Visibility};
 use kensa_domain::assessments::review::{self, CommentInput, Decision, ItemComment, ReviewInput};
 use kensa_domain::assessments::sheet::{Sheet, sheet};
+use kensa_domain::library::{self, PrefillAction, PrefillChange, PrefillItem, PrefillPlan};
 use kensa_domain::precondition::IfMatch;
 use kensa_domain::supply_chain::{self, ForwardingConsent, SetForwardingConsent};
 use kensa_domain::templates::AnswerStatus;
@@ -55,6 +56,8 @@ struct Extras {
     names: HashMap<Uuid, String>,
     /// The supplier's forwarding consent (read on the supplier's side only).
     consent: Option<ForwardingConsent>,
+    /// What the answer library would fill in (answerers only).
+    prefill: Option<PrefillPlan>,
 }
 
 /// What the visitor typed into one item and why it came back.
@@ -110,6 +113,11 @@ async fn extras(w: &Web, ctx: &TenantCtx, id: Uuid) -> ApiResult<Extras> {
         Err(DomainError::NotFound(_) | DomainError::Forbidden) => None,
         Err(e) => return Err(e.into()),
     };
+    let prefill = match library::preview(k, ctx, id).await {
+        Ok(plan) => Some(plan),
+        Err(DomainError::NotFound(_) | DomainError::Forbidden) => None,
+        Err(e) => return Err(e.into()),
+    };
     Ok(Extras {
         evidence,
         files_by_item,
@@ -117,6 +125,7 @@ async fn extras(w: &Web, ctx: &TenantCtx, id: Uuid) -> ApiResult<Extras> {
         by_item,
         names: kensa_domain::users::service::colleague_names(k, ctx).await?,
         consent,
+        prefill,
     })
 }
 
@@ -438,6 +447,49 @@ fn review_panel(w: &Web, sheet: &Sheet) -> Markup {
     }
 }
 
+/// The library's answers for items this assessment has no answer to yet (a carried-over
+/// answer counts as one: the offer is for what is still blank).
+fn offered<'a>(sheet: &Sheet, plan: &'a PrefillPlan) -> Vec<&'a PrefillItem> {
+    let answered: BTreeSet<u32> = sheet
+        .categories
+        .iter()
+        .flat_map(|c| &c.sections)
+        .flat_map(|s| &s.questions)
+        .filter(|q| q.answer.is_some())
+        .map(|q| q.no)
+        .collect();
+    plan.items.iter().filter(|i| i.action == PrefillAction::Prefill && !answered.contains(&i.no)).collect()
+}
+
+/// The answer library's offer: how many items it would fill in, how they compare with what
+/// this buyer last got, and the button that does it (answers stay carried over until
+/// confirmed, like a re-review's).
+fn prefill_panel(w: &Web, sheet: &Sheet, plan: &PrefillPlan) -> Markup {
+    let t = w.t();
+    let fills = offered(sheet, plan);
+    let count = |change: PrefillChange| fills.iter().filter(|i| i.change == change).count();
+    let changed: Vec<String> =
+        fills.iter().filter(|i| i.change == PrefillChange::Changed).map(|i| format!("No.{}", i.no)).collect();
+    html! {
+        section.card aria-labelledby="prefill-heading" {
+            h2 #prefill-heading { (t.prefill_title) }
+            p { (t.prefill_lead) " " strong { (fills.len()) } }
+            ul {
+                li { (t.prefill_new) ": " (count(PrefillChange::New)) }
+                li { (t.prefill_unchanged) ": " (count(PrefillChange::Unchanged)) }
+                li { (t.prefill_changed) ": " (count(PrefillChange::Changed))
+                    @if !changed.is_empty() { " (" (changed.join(", ")) ")" } }
+            }
+            p.hint { (t.prefill_hint) }
+            form #prefill-form method="post" action={ "/assessments/" (sheet.assessment.id) "/prefill" } {
+                (csrf_field(w))
+                input type="hidden" name="version" value=(sheet.assessment.version);
+                div.actions { button.secondary type="submit" { (t.prefill_button) } }
+            }
+        }
+    }
+}
+
 /// The supplier decides whether its buyer may count these answers in the supply chain figure
 /// the buyer forwards to its own customers (the cascade). Owners and admins change it.
 fn consent_panel(w: &Web, sheet: &Sheet, consent: ForwardingConsent, can_change: bool) -> Markup {
@@ -502,6 +554,7 @@ fn sheet_page(w: &Web, r: &Render<'_>) -> Markup {
             Some("changes_requested") => (layout::notice("ok", t.changes_requested_ok)),
             Some("saved") => (layout::notice("ok", t.saved)),
             Some("consent") => (layout::notice("ok", t.consent_saved)),
+            Some("prefilled") => (layout::notice("ok", t.prefilled_ok)),
             _ => {}
         }
         @if sheet.side == Side::Supplier && a.status == Status::ChangesRequested {
@@ -511,6 +564,9 @@ fn sheet_page(w: &Web, r: &Render<'_>) -> Markup {
             (layout::notice("warn", t.read_only))
         }
         (progress_panel(w, sheet))
+        @if let Some(plan) = r.extras.prefill.as_ref().filter(|p| editable && !offered(sheet, p).is_empty()) {
+            (prefill_panel(w, sheet, plan))
+        }
         form.filters method="get" action={ "/assessments/" (a.id) } {
             div {
                 label for="level" { (t.level) }
@@ -759,6 +815,14 @@ pub async fn review(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpRespon
         Decision::RequestChanges => "changes_requested",
     };
     Ok(redirect(&format!("/assessments/{id}?done={done}")))
+}
+
+pub async fn prefill(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let Posted { w, form } = posted;
+    let ctx = signed_in!(w);
+    let id = *id;
+    library::prefill(&w.state.kensa, ctx, id, version_of(&form)).await?;
+    Ok(redirect(&format!("/assessments/{id}?done=prefilled")))
 }
 
 pub async fn set_consent(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {

@@ -9,6 +9,8 @@ use kensa_domain::comparison::{
     self, ComparisonCategory, ComparisonFilter, ComparisonRequest, ComparisonRow, ComparisonSort, HeatmapRow, SortOrder,
 };
 use kensa_domain::pagination::PageRequest;
+use kensa_domain::shares::{self, ShareKind, SharedComparisonRow};
+use kensa_domain::supply_chain::{self, SupplyChainBelow};
 use kensa_domain::templates;
 use kensa_domain::{DomainError, ErrorCode};
 use maud::{Markup, html};
@@ -235,6 +237,78 @@ fn table(w: &Web, q: &CompareQuery, p: &Parsed, rows: &[ComparisonRow]) -> Marku
     }
 }
 
+/// What suppliers shared with the caller's organization (a page of `/comparison/shared`):
+/// beside the assessments it sent, marked as shared and dated.
+fn shared_table(w: &Web, rows: &[SharedComparisonRow]) -> Markup {
+    let t = w.t();
+    let b = w.lang.buyer();
+    html! {
+        section aria-labelledby="shared-heading" {
+            h2 #shared-heading { (b.shared_title) }
+            p.hint { (b.shared_lead) }
+            div.table-wrap { table.shared {
+                thead { tr {
+                    th scope="col" { (t.supplier) }
+                    th scope="col" { (b.shared_kind) }
+                    th scope="col" { (b.shared_date) }
+                    th scope="col" { (b.overall) }
+                    th scope="col" { (b.achieved_level) }
+                    th scope="col" { (b.shared_until) }
+                } }
+                tbody { @for r in rows {
+                    tr {
+                        th scope="row" { (r.supplier.as_ref().map_or(r.share.owner.name.as_str(), |s| s.name.as_str())) }
+                        td { (match r.share.kind { ShareKind::Snapshot => b.shared_snapshot, ShareKind::Live => b.shared_live }) }
+                        td { (layout::date(w, r.share.submitted_at.unwrap_or(r.share.created_at).date_naive())) }
+                        @match &r.score {
+                            Some(s) => { td.num { (percent(s.overall)) } td.num { "Lv" (s.achieved_level) } }
+                            None => { td colspan="2" { (b.terms_pending) } }
+                        }
+                        td { (layout::date(w, r.share.expires_at.date_naive())) }
+                    }
+                } }
+            } }
+        }
+    }
+}
+
+/// The supply chain below each Tier-1 that forwarded its figure (a page of
+/// `/comparison/supply-chain`).
+fn below_table(w: &Web, rows: &[SupplyChainBelow]) -> Markup {
+    let t = w.t();
+    let b = w.lang.buyer();
+    html! {
+        section aria-labelledby="below-heading" {
+            h2 #below-heading { (b.below_title) }
+            p.hint { (b.below_lead) }
+            div.table-wrap { table.below {
+                thead { tr {
+                    th scope="col" { (t.supplier) }
+                    th scope="col" { (b.below_asked) }
+                    th scope="col" { (b.below_answered) }
+                    th scope="col" { (b.below_counted) }
+                    th scope="col" { (b.below_levels) }
+                    th scope="col" { (b.below_named) }
+                } }
+                tbody { @for r in rows {
+                    @let f = &r.figure;
+                    tr {
+                        th scope="row" { (r.supplier.as_ref().map_or(r.forward.organization.name.as_str(), |s| s.name.as_str())) }
+                        td.num { (f.asked) }
+                        td.num { (f.answered) }
+                        td.num { (f.counted) }
+                        td { (f.levels.none) " / " (f.levels.level1) " / " (f.levels.level2) " / " (f.levels.level3) }
+                        td { @for (i, n) in f.named.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            (n.name) " (Lv" (n.achieved_level) ")"
+                        } }
+                    }
+                } }
+            } }
+        }
+    }
+}
+
 /// The heat class of an achievement: five steps of 20 %, `none` without a figure.
 fn heat(a: Option<f64>) -> &'static str {
     match a {
@@ -311,6 +385,11 @@ pub async fn show(w: Web, query: web::Query<CompareQuery>) -> ApiResult<HttpResp
     let map = comparison::service::heatmap(k, ctx, &request).await?;
     let templates = templates::service::list(k, ctx, &PageRequest::parse(Some(200), None)?).await?.data;
     let rows: Vec<ComparisonRow> = list.rows.into_iter().map(|(_, r)| r).collect();
+    // What others shared and forwarded, first pages (each shared score shown is a view in
+    // the supplier's trail, as over the API).
+    let first = PageRequest::parse(Some(PAGE_SIZE), None)?;
+    let shared = shares::shared_comparison(k, ctx, p.filter.template_id, &first).await?.data;
+    let below = supply_chain::supply_chain_below(k, ctx, p.filter.template_id, &first).await?.data;
     let heat_rows: Vec<HeatmapRow> = map.page.rows.into_iter().map(|(_, r)| r).collect();
     let more = list.next_cursor.as_ref().map(|next| {
         let mut pairs = query.filter_pairs();
@@ -339,6 +418,8 @@ pub async fn show(w: Web, query: web::Query<CompareQuery>) -> ApiResult<HttpResp
             }
         }
         @if let Some(href) = &more { p { a href=(href) { (t.more) } } }
+        @if !shared.is_empty() { (shared_table(&w, &shared)) }
+        @if !below.is_empty() { (below_table(&w, &below)) }
     };
     Ok(layout::ok(&w, b.comparison_title, body))
 }

@@ -35,7 +35,7 @@ use crate::assessments::history::{self, NewEvent};
 use crate::assessments::service::scope;
 use crate::assessments::{AnswerInput, HistoryKind, Status};
 use crate::entities::{answers, evidence, library_answers, library_evidence, templates};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::precondition::IfMatch;
 use crate::templates::AnswerStatus;
 use crate::tenant::{Role, TenantCtx};
@@ -50,6 +50,15 @@ pub(crate) struct Line {
 impl Line {
     pub(crate) fn of(template: &templates::Model) -> Self {
         Self { owner_key: template.owner_key.clone(), key: template.key.clone() }
+    }
+
+    /// The line of a `template_id` filter: a template the caller may see, else a 422 naming
+    /// the field.
+    pub(crate) async fn of_filter(k: &Kensa, ctx: &TenantCtx, template_id: Uuid) -> DomainResult<Self> {
+        let template = crate::templates::repo::find_visible(&k.db, ctx, template_id)
+            .await?
+            .ok_or_else(|| DomainError::validation("template_id", ErrorCode::NotFound, "no such template"))?;
+        Ok(Self::of(&template))
     }
 }
 

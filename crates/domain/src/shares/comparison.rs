@@ -12,7 +12,7 @@ use super::{content, record_in_owners_trails, repo, views};
 use crate::Kensa;
 use crate::comparison::ComparisonSupplier;
 use crate::entities::{shares, suppliers};
-use crate::error::{DomainError, DomainResult, ErrorCode};
+use crate::error::DomainResult;
 use crate::library::Line;
 use crate::pagination::{Page, PageRequest};
 use crate::scoring::Score;
@@ -55,10 +55,7 @@ pub async fn shared_comparison(
     let (org, now) = (ctx.org_id().0, k.now());
     let mut which = Condition::all().add(repo::readable_by(org, now));
     if let Some(id) = template_id {
-        let template = crate::templates::repo::find_visible(&k.db, ctx, id)
-            .await?
-            .ok_or_else(|| DomainError::validation("template_id", ErrorCode::NotFound, "no such template"))?;
-        let line = Line::of(&template);
+        let line = Line::of_filter(k, ctx, id).await?;
         which = which
             .add(shares::Column::LineOwnerKey.eq(line.owner_key.as_str()))
             .add(shares::Column::LineKey.eq(line.key.as_str()));

@@ -9,7 +9,7 @@ use super::forwards::{self, page_of, readable_by};
 use super::model::SupplyChainBelow;
 use crate::Kensa;
 use crate::entities::supply_chain_forwards as rows;
-use crate::error::{DomainError, DomainResult, ErrorCode};
+use crate::error::{DomainError, DomainResult};
 use crate::library::Line;
 use crate::pagination::{Page, PageRequest};
 use crate::shares::comparison::as_supplier;
@@ -54,10 +54,7 @@ pub async fn supply_chain_below(
     let org = ctx.org_id().0;
     let mut which = Condition::all().add(readable_by(org));
     if let Some(id) = template_id {
-        let template = crate::templates::repo::find_visible(&k.db, ctx, id)
-            .await?
-            .ok_or_else(|| DomainError::validation("template_id", ErrorCode::NotFound, "no such template"))?;
-        let line = Line::of(&template);
+        let line = Line::of_filter(k, ctx, id).await?;
         which = which
             .add(rows::Column::LineOwnerKey.eq(line.owner_key.as_str()))
             .add(rows::Column::LineKey.eq(line.key.as_str()));

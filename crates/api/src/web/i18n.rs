@@ -214,15 +214,16 @@ texts!(Texts, JA, EN {
     concerned: "修正依頼の対象", "Changes requested here";
     review_title: "レビュー", "Review";
     prefill_title: "回答ライブラリから記入", "Fill in from your answer library";
-    prefill_lead: "これまでに提出した回答から記入できる項目:", "Items your earlier answers can fill in:";
+    prefill_lead: "これまでに提出した回答で記入する項目:", "Items your earlier answers would fill in:";
     prefill_new: "この依頼元には初めて回答する項目", "Never answered to this buyer";
     prefill_unchanged: "前回この依頼元に回答した内容と同じ", "As last answered to this buyer";
     prefill_changed: "前回この依頼元に回答した内容から変更あり", "Changed since last answered to this buyer";
-    prefill_hint: "記入した回答は確認待ちになります。各項目を確認または修正してから提出してください。既に回答した項目はそのままです。", "Filled-in answers wait for your confirmation: confirm or change each before submitting. Items you already answered stay as they are.";
+    prefill_hint: "空欄の項目と、前回のレビューから引き継いだ未確認の回答のうちライブラリと異なるものを記入します。記入した回答は確認待ちになります。確認済みの回答はそのままです。", "Fills in the blank items and the answers carried over from the last review (not yet confirmed) that differ from the library. Filled-in answers wait for your confirmation; confirmed answers stay as they are.";
     prefill_button: "ライブラリから記入する", "Fill in from the library";
     prefilled_ok: "ライブラリから記入しました。各項目を確認してください。", "Filled in from the library: confirm each item.";
     consent_title: "サプライチェーン集計への参加", "Counting in the supply chain figure";
     consent_lead: "依頼元が自社の顧客にサプライチェーンの集計（回答した取引先の数、達成レベルの分布、カテゴリ別の達成率）を転送するとき、この回答を含めてよいかを選んでください。いつでも変更できます。", "When this buyer forwards a supply chain figure (how many of its suppliers answered, their achieved levels, category achievements) to its own customers, may these answers count in it? You can change this at any time.";
+    consent_question: "この回答を依頼元の集計に含めてよいですか", "May this buyer count these answers in its figure?";
     consent_none: "含めない", "Do not count them";
     consent_anonymous: "匿名で含める", "Count them anonymously";
     consent_named: "社名と達成レベルを添えて含める", "Count them with our name and achieved level";

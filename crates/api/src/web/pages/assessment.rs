@@ -17,7 +17,7 @@ use kensa_domain::assessments::evidence::{self, Evidence};
 use kensa_domain::assessments::model::{Answer, AnswerInput, Comment, Question, Side, Status, Visibility};
 use kensa_domain::assessments::review::{self, CommentInput, Decision, ItemComment, ReviewInput};
 use kensa_domain::assessments::sheet::{Sheet, sheet};
-use kensa_domain::library::{self, PrefillAction, PrefillChange, PrefillItem, PrefillPlan};
+use kensa_domain::library::{self, GivenAnswer, PrefillAction, PrefillChange, PrefillItem, PrefillPlan};
 use kensa_domain::precondition::IfMatch;
 use kensa_domain::supply_chain::{self, ForwardingConsent, SetForwardingConsent};
 use kensa_domain::templates::AnswerStatus;
@@ -96,7 +96,8 @@ fn size(bytes: i64) -> String {
     if bytes < 1024 { format!("{bytes} B") } else { format!("{} KiB", bytes / 1024) }
 }
 
-async fn extras(w: &Web, ctx: &TenantCtx, id: Uuid) -> ApiResult<Extras> {
+async fn extras(w: &Web, ctx: &TenantCtx, sheet: &Sheet) -> ApiResult<Extras> {
+    let id = sheet.assessment.id;
     let k = &w.state.kensa;
     let comments = review::comments(k, ctx, id, None).await?;
     let mut by_item: HashMap<Option<i32>, Vec<usize>> = HashMap::new();
@@ -113,10 +114,15 @@ async fn extras(w: &Web, ctx: &TenantCtx, id: Uuid) -> ApiResult<Extras> {
         Err(DomainError::NotFound(_) | DomainError::Forbidden) => None,
         Err(e) => return Err(e.into()),
     };
-    let prefill = match library::preview(k, ctx, id).await {
-        Ok(plan) => Some(plan),
-        Err(DomainError::NotFound(_) | DomainError::Forbidden) => None,
-        Err(e) => return Err(e.into()),
+    // The library's offer is for a sheet the caller can still answer.
+    let prefill = if sheet.can_answer && sheet.assessment.status.editable() {
+        match library::preview(k, ctx, id).await {
+            Ok(plan) => Some(plan),
+            Err(DomainError::NotFound(_) | DomainError::Forbidden) => None,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
     };
     Ok(Extras {
         evidence,
@@ -447,18 +453,26 @@ fn review_panel(w: &Web, sheet: &Sheet) -> Markup {
     }
 }
 
-/// The library's answers for items this assessment has no answer to yet (a carried-over
-/// answer counts as one: the offer is for what is still blank).
+/// What a prefill would change: items with no answer yet, and answers carried over from the
+/// last review (not yet confirmed) that differ from the library's. Confirmed answers are
+/// never touched, and a carried-over answer equal to the library's is not offered again.
 fn offered<'a>(sheet: &Sheet, plan: &'a PrefillPlan) -> Vec<&'a PrefillItem> {
-    let answered: BTreeSet<u32> = sheet
+    let answers: HashMap<u32, &Answer> = sheet
         .categories
         .iter()
         .flat_map(|c| &c.sections)
         .flat_map(|s| &s.questions)
-        .filter(|q| q.answer.is_some())
-        .map(|q| q.no)
+        .filter_map(|q| q.answer.as_ref().map(|a| (q.no, a)))
         .collect();
-    plan.items.iter().filter(|i| i.action == PrefillAction::Prefill && !answered.contains(&i.no)).collect()
+    let same = |a: &Answer, l: &GivenAnswer| {
+        (a.status, &a.comment, &a.reason, &a.remediation_plan, a.remediation_due)
+            == (l.status, &l.comment, &l.reason, &l.remediation_plan, l.remediation_due)
+    };
+    plan.items
+        .iter()
+        .filter(|i| i.action == PrefillAction::Prefill)
+        .filter(|i| answers.get(&i.no).is_none_or(|a| a.carried_over && !same(a, &i.library)))
+        .collect()
 }
 
 /// The answer library's offer: how many items it would fill in, how they compare with what
@@ -483,7 +497,6 @@ fn prefill_panel(w: &Web, sheet: &Sheet, plan: &PrefillPlan) -> Markup {
             p.hint { (t.prefill_hint) }
             form #prefill-form method="post" action={ "/assessments/" (sheet.assessment.id) "/prefill" } {
                 (csrf_field(w))
-                input type="hidden" name="version" value=(sheet.assessment.version);
                 div.actions { button.secondary type="submit" { (t.prefill_button) } }
             }
         }
@@ -507,7 +520,7 @@ fn consent_panel(w: &Web, sheet: &Sheet, consent: ForwardingConsent, can_change:
                 form #consent-form method="post" action={ "/assessments/" (sheet.assessment.id) "/forwarding-consent" } {
                     (csrf_field(w))
                     fieldset {
-                        legend { (t.consent_title) }
+                        legend { (t.consent_question) }
                         @for (value, label) in choices {
                             label.check {
                                 input type="radio" name="consent" value=(value.as_str()) checked[consent == value];
@@ -622,7 +635,7 @@ fn title(sheet: &Sheet) -> String {
 async fn render(w: &Web, id: Uuid, query: &SheetQuery, status: StatusCode) -> ApiResult<HttpResponse> {
     let Some(ctx) = w.tenant() else { return Err(DomainError::NotFound("assessment").into()) };
     let sheet = sheet(&w.state.kensa, ctx, id).await?;
-    let extras = extras(w, ctx, id).await?;
+    let extras = extras(w, ctx, &sheet).await?;
     let body = sheet_page(w, &Render { sheet: &sheet, extras: &extras, query, draft: None, refused: Vec::new() });
     Ok(layout::respond(w, status, layout::page(w, &title(&sheet), body)))
 }
@@ -714,13 +727,13 @@ pub async fn save_item(req: HttpRequest, posted: Posted, path: web::Path<(Uuid, 
     match outcome {
         Ok(()) if !script => Ok(redirect(&format!("/assessments/{id}?done=saved#item-{no}"))),
         Ok(()) => {
-            let extras = extras(&w, ctx, id).await?;
+            let extras = extras(&w, ctx, &sheet).await?;
             Ok(fragment(&w, &sheet, &extras, no, None, StatusCode::OK, true))
         }
         Err((errors, conflict)) => {
             let status = if conflict { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
             let draft = Draft { no, form: &form, errors, conflict };
-            let extras = extras(&w, ctx, id).await?;
+            let extras = extras(&w, ctx, &sheet).await?;
             if script {
                 return Ok(fragment(&w, &sheet, &extras, no, Some(&draft), status, false));
             }
@@ -767,7 +780,7 @@ pub async fn submit(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpRespon
         Ok(()) => Ok(redirect(&format!("/assessments/{id}?done=submitted"))),
         Err(e @ (DomainError::Unprocessable { .. } | DomainError::PreconditionFailed { .. })) => {
             let sheet = sheet(&w.state.kensa, ctx, id).await?;
-            let extras = extras(&w, ctx, id).await?;
+            let extras = extras(&w, ctx, &sheet).await?;
             let query = SheetQuery::default();
             let refused = match &e {
                 DomainError::PreconditionFailed { .. } => {
@@ -818,10 +831,12 @@ pub async fn review(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpRespon
 }
 
 pub async fn prefill(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let Posted { w, form } = posted;
+    let Posted { w, .. } = posted;
     let ctx = signed_in!(w);
     let id = *id;
-    library::prefill(&w.state.kensa, ctx, id, version_of(&form)).await?;
+    // No version: the page's own saves move it on without reloading the panel, and a prefill
+    // plans under the row lock and never overwrites a confirmed answer.
+    library::prefill(&w.state.kensa, ctx, id, IfMatch::Any).await?;
     Ok(redirect(&format!("/assessments/{id}?done=prefilled")))
 }
 

@@ -8,7 +8,7 @@ use kensa_domain::comparison::export::{self, ExportFormat};
 use kensa_domain::comparison::{
     self, ComparisonCategory, ComparisonFilter, ComparisonRequest, ComparisonRow, ComparisonSort, HeatmapRow, SortOrder,
 };
-use kensa_domain::pagination::PageRequest;
+use kensa_domain::pagination::{Page, PageRequest};
 use kensa_domain::shares::{self, ShareKind, SharedComparisonRow};
 use kensa_domain::supply_chain::{self, SupplyChainBelow};
 use kensa_domain::templates;
@@ -237,6 +237,15 @@ fn table(w: &Web, q: &CompareQuery, p: &Parsed, rows: &[ComparisonRow]) -> Marku
     }
 }
 
+/// A page's rows, or none when its `template_id` filter names a template the caller cannot see.
+fn unless_unknown<T>(page: Result<Page<T>, DomainError>) -> ApiResult<Vec<T>> {
+    match page {
+        Ok(page) => Ok(page.data),
+        Err(DomainError::Validation(_)) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// What suppliers shared with the caller's organization (a page of `/comparison/shared`):
 /// beside the assessments it sent, marked as shared and dated.
 fn shared_table(w: &Web, rows: &[SharedComparisonRow]) -> Markup {
@@ -259,12 +268,12 @@ fn shared_table(w: &Web, rows: &[SharedComparisonRow]) -> Markup {
                     tr {
                         th scope="row" { (r.supplier.as_ref().map_or(r.share.owner.name.as_str(), |s| s.name.as_str())) }
                         td { (match r.share.kind { ShareKind::Snapshot => b.shared_snapshot, ShareKind::Live => b.shared_live }) }
-                        td { (layout::date(w, r.share.submitted_at.unwrap_or(r.share.created_at).date_naive())) }
+                        td { (layout::datetime(w, r.share.submitted_at.unwrap_or(r.share.created_at))) }
                         @match &r.score {
                             Some(s) => { td.num { (percent(s.overall)) } td.num { "Lv" (s.achieved_level) } }
                             None => { td colspan="2" { (b.terms_pending) } }
                         }
-                        td { (layout::date(w, r.share.expires_at.date_naive())) }
+                        td { (layout::datetime(w, r.share.expires_at)) }
                     }
                 } }
             } }
@@ -387,9 +396,14 @@ pub async fn show(w: Web, query: web::Query<CompareQuery>) -> ApiResult<HttpResp
     let rows: Vec<ComparisonRow> = list.rows.into_iter().map(|(_, r)| r).collect();
     // What others shared and forwarded, first pages (each shared score shown is a view in
     // the supplier's trail, as over the API).
-    let first = PageRequest::parse(Some(PAGE_SIZE), None)?;
-    let shared = shares::shared_comparison(k, ctx, p.filter.template_id, &first).await?.data;
-    let below = supply_chain::supply_chain_below(k, ctx, p.filter.template_id, &first).await?.data;
+    // Only with the table's first page (a later page would repeat them), and a template the
+    // caller cannot see shows nothing here as it does above.
+    let (mut shared, mut below) = (Vec::new(), Vec::new());
+    if query.cursor.is_none() {
+        let first = PageRequest::parse(Some(PAGE_SIZE), None)?;
+        shared = unless_unknown(shares::shared_comparison(k, ctx, p.filter.template_id, &first).await)?;
+        below = unless_unknown(supply_chain::supply_chain_below(k, ctx, p.filter.template_id, &first).await)?;
+    }
     let heat_rows: Vec<HeatmapRow> = map.page.rows.into_iter().map(|(_, r)| r).collect();
     let more = list.next_cursor.as_ref().map(|next| {
         let mut pairs = query.filter_pairs();

@@ -71,6 +71,25 @@ async fn graphql_keys_are_per_organization_and_never_replay_a_rest_request() -> 
 }
 
 #[tokio::test]
+async fn a_retried_create_share_with_its_key_returns_the_first_share_and_its_link_once() -> TestResult {
+    let app = spawn_app().await;
+    let (_, supplier, _) = app.invited_supplier(1).await;
+    let template = app.builtin_template(&supplier).await;
+    let query = "mutation($i: NewShare!, $k: String) { createShare(input: $i, idempotencyKey: $k) { id linkToken } }";
+    let input = json!({ "templateId": template, "recipientDomain": "chubu.example", "scope": "SCORES" });
+    let first = gql(&app, &supplier, query, json!({ "i": input, "k": "gql-share-1" })).await;
+    let retry = gql(&app, &supplier, query, json!({ "i": input, "k": "gql-share-1" })).await;
+    assert!(first["errors"].is_null() && first["data"]["createShare"]["linkToken"].is_string(), "{first}");
+    assert_eq!(retry["data"], first["data"], "the first share and its link again");
+    let listed = app.get("/api/v1/shares?direction=outgoing", Some(&supplier.access_token)).await;
+    assert_eq!(listed.body["data"].as_array().map(Vec::len), Some(1), "one share: {}", listed.body);
+    let other = json!({ "templateId": template, "recipientDomain": "kanto.example", "scope": "SCORES" });
+    let reused = gql(&app, &supplier, query, json!({ "i": other, "k": "gql-share-1" })).await;
+    assert_eq!(reused["errors"][0]["extensions"]["code"], "idempotency_key_reused", "{reused}");
+    Ok(())
+}
+
+#[tokio::test]
 async fn graphql_lists_filter_by_updated_since_and_closed_sets_are_enums() -> TestResult {
     let app = spawn_app().await;
     let (buyer, supplier, id) = app.invited_supplier(1).await;

@@ -1,5 +1,5 @@
 //! `idempotencyKey` on GraphQL's creating mutations (`createSupplier`, `createCampaign`,
-//! `uploadEvidence`, `addComment`): the rules and the table of REST's `Idempotency-Key`
+//! `uploadEvidence`, `addComment`, `createShare`, …): the rules and the table of REST's `Idempotency-Key`
 //! (`kensa_domain::idempotency`): per organization and user, 24 hours; the same input again
 //! gets the first result without doing anything twice, other input under the same key is
 //! `idempotency_key_reused`, and a retry while the first still runs is

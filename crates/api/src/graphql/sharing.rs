@@ -80,10 +80,23 @@ pub struct SharingMutation;
 #[Object]
 impl SharingMutation {
     /// Share a submitted assessment or the live library, as `POST /api/v1/shares` (the
-    /// answer's `linkToken` is shown only here).
-    async fn create_share(&self, ctx: &Context<'_>, input: NewShare) -> async_graphql::Result<Share> {
-        let (k, t) = caller(ctx)?;
-        shares::create(k, t, input).await.map_err(gql)
+    /// answer's `linkToken` is shown only here, and to a retry with the same key).
+    async fn create_share(
+        &self,
+        ctx: &Context<'_>,
+        input: NewShare,
+        #[graphql(
+            desc = "Retry-safe: the same key and input within 24 h returns the first result, as REST's `Idempotency-Key`."
+        )]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<Share> {
+        let k = ctx.data::<kensa_domain::Kensa>()?.clone();
+        let t = ctx.data::<super::Caller>()?.require()?.clone();
+        let request = super::idempotent::Request::new("createShare", &input)?;
+        super::idempotent::run(&k.clone(), &t.clone(), idempotency_key, request, async move {
+            shares::create(&k, &t, input).await.map_err(gql)
+        })
+        .await
     }
 
     /// Revoke a share, as `DELETE /api/v1/shares/{id}`.

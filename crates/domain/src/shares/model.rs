@@ -73,7 +73,7 @@ closed_set! {
 }
 
 /// The recipient's latest review of a share.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct ShareReview {
@@ -117,7 +117,8 @@ closed_set! {
 }
 
 /// One share, as its owner and its recipient see it.
-#[derive(Clone, Serialize)]
+// Deserialize: a creation's answer is kept for an idempotent retry.
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Share {
@@ -159,7 +160,7 @@ crate::redacted_debug!(Share {
 /// What the supplier shares, with whom, how and for how long. Exactly one of
 /// `assessment_id` and `template_id`, and exactly one of `recipient_organization_id`,
 /// `recipient_domain` and `share_request_id`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 #[serde(deny_unknown_fields)]

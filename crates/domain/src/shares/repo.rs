@@ -178,20 +178,25 @@ impl Names {
 }
 
 /// Organization names by id.
-async fn organization_names(
+pub(crate) async fn organization_names(
     conn: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> DomainResult<HashMap<Uuid, String>> {
     let ids: Vec<Uuid> = ids.into_iter().collect();
-    let rows: Vec<(Uuid, String)> = organizations::Entity::find()
-        .select_only()
-        .column(organizations::Column::Id)
-        .column(organizations::Column::Name)
-        .filter(organizations::Column::Id.is_in(ids))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().collect())
+    let mut out = HashMap::with_capacity(ids.len());
+    // In chunks: a supply chain figure may name many organizations.
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(Uuid, String)> = organizations::Entity::find()
+            .select_only()
+            .column(organizations::Column::Id)
+            .column(organizations::Column::Name)
+            .filter(organizations::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
 /// Template names by id.

@@ -13,8 +13,8 @@ use uuid::Uuid;
 use super::model::{ForwardingConsent, LevelDistribution, NamedSubSupplier, SupplyChainCategory, SupplyChainFigure};
 use crate::assessments::Status;
 use crate::entities::{
-    assessment_scores as scores, assessments, comparison_rows as rows, forwarding_consents as consents, organizations,
-    suppliers, templates,
+    assessment_scores as scores, assessments, comparison_rows as rows, forwarding_consents as consents, suppliers,
+    templates,
 };
 use crate::error::DomainResult;
 use crate::library::Line;
@@ -216,7 +216,8 @@ pub(super) async fn compute(
 
     let named_ones: Vec<&Scored> =
         counted.iter().map(|(_, s)| *s).filter(|s| s.consent == ForwardingConsent::Named).collect();
-    let names = organization_names(conn, named_ones.iter().filter_map(|s| s.organization_id).collect()).await?;
+    let names =
+        crate::shares::repo::organization_names(conn, named_ones.iter().filter_map(|s| s.organization_id)).await?;
     let mut named: Vec<NamedSubSupplier> = named_ones
         .iter()
         .filter_map(|s| {
@@ -235,23 +236,6 @@ pub(super) async fn compute(
         named,
         computed_at: now,
     })
-}
-
-async fn organization_names(conn: &impl ConnectionTrait, ids: Vec<Uuid>) -> DomainResult<HashMap<Uuid, String>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let rows: Vec<(Uuid, String)> = organizations::Entity::find()
-            .select_only()
-            .column(organizations::Column::Id)
-            .column(organizations::Column::Name)
-            .filter(organizations::Column::Id.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        out.extend(rows);
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

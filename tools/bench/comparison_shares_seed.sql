@@ -1,14 +1,18 @@
 -- 1,000 (:shared) organizations that each shared a submitted assessment of the built-in check
 -- sheet with the buyer, as snapshots with 153 frozen answers and the stored score, written in
 -- bulk after the back-fill (tools/bench/comparison.sh, SHARED=N). The answers and scores are
--- copies of :shared of the buyer's own seeded assessments, so they are realistic in size.
+-- copies of :shared of the buyer's own seeded assessments, so they are realistic in size, and
+-- the buyer's registry record of each copied assessment's supplier is linked to the sharing
+-- organization: the registry comparison shows each share beside that supplier's row.
 -- PostgreSQL; psql variables: org (the buyer's organization id), shared.
 \set ON_ERROR_STOP on
 BEGIN;
 SELECT id AS template, owner_key, key FROM templates WHERE builtin ORDER BY version DESC LIMIT 1 \gset
 CREATE TEMP TABLE sharers ON COMMIT DROP AS
-  SELECT gen_random_uuid() AS org_id, gen_random_uuid() AS share_id, a.id AS source, row_number() OVER () AS n
-  FROM (SELECT id FROM assessments WHERE buyer_organization_id = :'org' ORDER BY random() LIMIT :shared) a;
+  SELECT gen_random_uuid() AS org_id, gen_random_uuid() AS share_id, a.id AS source, a.supplier_id,
+         row_number() OVER () AS n
+  FROM (SELECT DISTINCT ON (supplier_id) id, supplier_id FROM assessments WHERE buyer_organization_id = :'org'
+        ORDER BY supplier_id, random() LIMIT :shared) a;
 INSERT INTO organizations (id, name, created_at, verified_at)
 SELECT org_id, 'Sharing Supplier ' || lpad(n::text, 5, '0'), now(), now() FROM sharers;
 INSERT INTO shares (id, organization_id, kind, assessment_id, template_id, line_owner_key, line_key,
@@ -22,5 +26,6 @@ SELECT s.share_id, s.org_id, 'snapshot', NULL, :'template', :'owner_key', :'key'
           FROM answers x WHERE x.assessment_id = a.id)),
        sc.score, now() - (s.n % 100) * interval '1 hour', now() + interval '300 days'
 FROM sharers s JOIN assessments a ON a.id = s.source JOIN assessment_scores sc ON sc.assessment_id = a.id;
+UPDATE suppliers SET supplier_organization_id = s.org_id FROM sharers s WHERE suppliers.id = s.supplier_id;
 COMMIT;
 ANALYZE;

@@ -272,10 +272,50 @@ async fn a_buyer_asks_and_the_supplier_shares_its_live_library_in_reply_until_it
     assert_eq!(shared_row["share"]["id"], share.as_str());
     assert_eq!(shared_row["supplier"]["id"], record.as_str());
     assert_eq!(shared_row["score"], after.body["score"]);
-    // The same row on Chubu's comparison page, marked as shared.
+    // And beside Chubu's own row for Parts Co (its assessment is not answered yet): the
+    // shared figures, marked and dated, in the table and in the heat map.
+    let own = app.get(&format!("/api/v1/comparison?template_id={builtin}"), c).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    let row = &own.body["data"][0];
+    assert_eq!(row["supplier"]["id"], record.as_str());
+    assert!(row["score"].is_null(), "{row}");
+    assert_eq!(row["shared"]["share_id"], share.as_str());
+    assert_eq!(row["shared"]["kind"], "live");
+    assert!(row["shared"]["submitted_at"].is_null() && row["shared"]["shared_at"].is_string(), "{row}");
+    assert_eq!(row["shared"]["score"]["overall"], after.body["score"]["overall"]);
+    assert_eq!(row["shared"]["score"]["achieved_level"], after.body["score"]["achieved_level"]);
+    assert_eq!(row["shared"]["score"]["levels"]["1"], after.body["score"]["levels"]["1"]["achievement"]);
+    let heat = app.get(&format!("/api/v1/comparison/heatmap?template_id={builtin}"), c).await;
+    let heat_row = &heat.body["data"][0];
+    assert_eq!(heat_row["share_id"], share.as_str());
+    assert!(heat_row["assessment_id"].is_null());
+    let cells: Vec<&Value> = heat_row["categories"].as_array().ok_or("cells")?.iter().map(|c| &c["achievement"]).collect();
+    let shared_cells: Vec<&Value> =
+        after.body["score"]["categories"].as_array().ok_or("categories")?.iter().map(|c| &c["achievement"]).collect();
+    assert_eq!(cells, shared_cells);
+    let query = r#"{ comparison(filter: {templateId: "TEMPLATE"}) { edges { node { score { overall } shared { shareId kind score { overall achievedLevel } } } } } }"#;
+    let gql = app.graphql(c, &query.replace("TEMPLATE", &builtin)).await;
+    let node = &gql.body["data"]["comparison"]["edges"][0]["node"];
+    assert_eq!(node["shared"]["shareId"], share.as_str(), "{}", gql.body);
+    assert_eq!(node["shared"]["kind"], "LIVE");
+    assert_eq!(node["shared"]["score"]["overall"], after.body["score"]["overall"]);
+    // The export carries it in its last columns.
+    let csv = app.get(&format!("/api/v1/comparison/export?format=csv&template_id={builtin}"), c).await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    let text = String::from_utf8(csv.bytes.get(3..).ok_or("csv")?.to_vec())?;
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert!(lines[0].ends_with("shared_share_id,shared_kind,shared_answers_of,shared_overall,shared_achieved_level"));
+    let cells: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(cells[cells.len() - 5..cells.len() - 3], [share.as_str(), "live"], "{}", lines[1]);
+    assert_eq!(cells.last().copied(), after.body["score"]["achieved_level"].as_u64().map(|l| l.to_string()).as_deref());
+    // The supplier's trail has each of these reads as a view through the comparison.
+    let views = audit_actions(&app, &supplier, "share.viewed").await;
+    assert!(views.iter().filter(|v| v["details"]["via"] == "comparison").count() >= 4, "{views:?}");
+    // The same on Chubu's comparison page: the row with the shared badge, and the shared list.
     let mut page = Visitor::signed_in(&app, &chubu.email, "en").await;
     let html = page.get("/comparison").await.html;
     assert!(html.contains("Answers shared with you") && html.contains("Answer library (live)"), "{html}");
+    assert!(html.contains(r#"class="badge shared""#), "{html}");
     // The stranger's comparison has no shared rows; the supplier's neither (it is the owner).
     assert_eq!(ids(&app.get("/api/v1/comparison/shared", s).await.body), Vec::<String>::new());
     // Scores only: no file to download.
@@ -295,6 +335,8 @@ async fn a_buyer_asks_and_the_supplier_shares_its_live_library_in_reply_until_it
     let (c, s) = (Some(chubu.access_token.as_str()), Some(supplier.access_token.as_str()));
     app.get(&path, c).await.assert_problem(404, "not_found");
     assert_eq!(ids(&app.get("/api/v1/shares", c).await.body), Vec::<String>::new());
+    let own = app.get(&format!("/api/v1/comparison?template_id={builtin}"), c).await;
+    assert!(own.body["data"][0]["shared"].is_null(), "{}", own.body);
     assert_eq!(app.get(&format!("/api/v1/shares/{share}"), s).await.body["state"], "expired");
     Ok(())
 }

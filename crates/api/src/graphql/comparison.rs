@@ -12,6 +12,7 @@ use kensa_domain::comparison::{
     ComparisonScore, ComparisonSort, ComparisonSummary, ComparisonSupplier, HeatmapRow, ItemSort, ItemStats, Ranked,
     SortOrder,
 };
+use kensa_domain::shares::{ComparisonShared, ShareKind, ShareScope};
 use kensa_domain::tenant::TenantCtx;
 use uuid::Uuid;
 
@@ -69,6 +70,10 @@ pub struct RowGql {
     pub assessment: ComparisonAssessment,
     /// Null until an assessment of the pair was submitted.
     pub score: Option<ScoreGql>,
+    /// The supplier's answers for this template line shared with the caller by the
+    /// supplier's organization, when such a share is readable now; sorting, filters and
+    /// statistics use `score` only.
+    pub shared: Option<SharedGql>,
 }
 
 impl From<ComparisonRow> for RowGql {
@@ -78,6 +83,58 @@ impl From<ComparisonRow> for RowGql {
             template_id: r.template_id,
             assessment: r.assessment,
             score: r.score.map(Into::into),
+            shared: r.shared.map(Into::into),
+        }
+    }
+}
+
+/// A share's figures beside a comparison row.
+#[derive(SimpleObject)]
+#[graphql(name = "ComparisonSharedScore")]
+pub struct SharedScoreGql {
+    pub overall: Option<f64>,
+    pub level1: Option<f64>,
+    pub level2: Option<f64>,
+    pub level3: Option<f64>,
+    pub achieved_level: u8,
+    pub meets_target: bool,
+    pub target_level: u8,
+}
+
+/// A share beside a comparison row: the supplier's answers given elsewhere and shared with
+/// the caller (read it whole with `sharedAssessment(id: shareId)`).
+#[derive(SimpleObject)]
+#[graphql(name = "ComparisonShared")]
+pub struct SharedGql {
+    pub share_id: Uuid,
+    pub kind: ShareKind,
+    pub scope: ShareScope,
+    /// When the shared answers were submitted (a snapshot); null for a live profile.
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub shared_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// Null until the share's terms are accepted.
+    pub score: Option<SharedScoreGql>,
+}
+
+impl From<ComparisonShared> for SharedGql {
+    fn from(s: ComparisonShared) -> Self {
+        Self {
+            share_id: s.share_id,
+            kind: s.kind,
+            scope: s.scope,
+            submitted_at: s.submitted_at,
+            shared_at: s.shared_at,
+            expires_at: s.expires_at,
+            score: s.score.map(|f| SharedScoreGql {
+                overall: f.overall,
+                level1: f.levels.l1,
+                level2: f.levels.l2,
+                level3: f.levels.l3,
+                achieved_level: f.achieved_level,
+                meets_target: f.meets_target,
+                target_level: f.target_level,
+            }),
         }
     }
 }

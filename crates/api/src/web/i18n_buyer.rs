@@ -70,6 +70,8 @@ crate::web::i18n::texts!(BuyerTexts, BUYER_JA, BUYER_EN {
     shared_date: "日付", "Date";
     shared_until: "有効期限", "Until";
     terms_pending: "条件への同意待ち", "Terms not accepted yet";
+    shared_badge: "共有", "Shared";
+    shared_badge_hint: "依頼した回答の提出前に、取引先が共有した回答の数値です。", "Figures of answers the supplier shared with you, shown until it submits the assessment you sent.";
     below_title: "その先のサプライチェーン", "Supply chain below";
     below_lead: "取引先（Tier-1）が転送した、その取引先の集計です。数と分布は同意した取引先のみ、社名は社名の表示に同意した取引先のみです。", "Figures your Tier-1 suppliers forwarded about their own suppliers: distributions count only those that consented, names only those that agreed to be named.";
     below_asked: "依頼", "Asked";

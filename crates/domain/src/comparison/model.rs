@@ -255,6 +255,11 @@ pub struct ComparisonRow {
     pub assessment: ComparisonAssessment,
     /// Null until an assessment of the pair was submitted.
     pub score: Option<ComparisonScore>,
+    /// The supplier's answers for this template line shared with the caller by the
+    /// supplier's organization (when the record is linked to one and such a share is
+    /// readable now), marked as shared and dated; null otherwise. Sorting, filters and
+    /// statistics use `score` only.
+    pub shared: Option<crate::shares::ComparisonShared>,
 }
 
 /// One category's achievement in a heatmap row.
@@ -278,6 +283,9 @@ pub struct HeatmapRow {
     pub template_id: Uuid,
     /// The scored (submitted or accepted) assessment; null before the first submission.
     pub assessment_id: Option<Uuid>,
+    /// Set when the cells are a share's (see the comparison row's `shared`): the buyer has
+    /// no submitted assessment of its own for the row and the supplier shared one.
+    pub share_id: Option<Uuid>,
     pub categories: Vec<HeatmapCell>,
 }
 

@@ -110,12 +110,23 @@ async fn progress(k: &Kensa, rows: &[RowData]) -> DomainResult<HashMap<Uuid, Pro
         .collect())
 }
 
+/// The share each row shows beside its own score (see [`crate::shares::ComparisonShared`]).
+async fn shared_on(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    rows: impl Iterator<Item = &RowData>,
+) -> DomainResult<HashMap<(Uuid, Uuid), crate::shares::comparison::RowShare>> {
+    let pairs: Vec<(Uuid, Uuid)> = rows.map(|r| (r.supplier_id, r.template_id)).collect();
+    crate::shares::comparison::for_registry_rows(k, ctx, &pairs).await
+}
+
 /// `GET /api/v1/comparison`: any member of the buyer may read it; an organization that
 /// registered no suppliers has no rows.
 #[instrument(skip_all, fields(org = %ctx.org_id(), sort = req.sort.key.as_str()))]
 pub async fn list(k: &Kensa, ctx: &TenantCtx, req: &ComparisonRequest) -> DomainResult<Ranked<ComparisonRow>> {
     let (rows, more) = page_rows(k, ctx, req).await?;
     let progress = progress(k, &rows).await?;
+    let mut shared = shared_on(k, ctx, rows.iter()).await?;
     let today = k.today();
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -131,6 +142,7 @@ pub async fn list(k: &Kensa, ctx: &TenantCtx, req: &ComparisonRequest) -> Domain
                 progress: progress.get(&r.current_id).copied().unwrap_or(Progress { answered: 0, total: 0 }),
             },
             score: score(r)?,
+            shared: shared.remove(&(r.supplier_id, r.template_id)).map(|s| s.shown),
         });
     }
     Ok(ranked(req, &rows, out, more))
@@ -173,20 +185,27 @@ pub async fn heatmap(k: &Kensa, ctx: &TenantCtx, req: &ComparisonRequest) -> Dom
     let templates = contents(k, rows.iter().map(|r| r.template_id).collect()).await?;
     let scored: Vec<Uuid> = rows.iter().filter_map(|r| r.scored_id).collect();
     let achievements = repo::category_achievements(&k.db, scored).await?;
+    // A row's own submitted assessment fills its cells; a share only the rows without one.
+    let shared = shared_on(k, ctx, rows.iter().filter(|r| r.scored_id.is_none())).await?;
     let none = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let content = templates.get(&r.template_id).ok_or(DomainError::NotFound("template"))?;
-        let scored = r.scored_id.and_then(|id| achievements.get(&id)).unwrap_or(&none);
+        let share = shared.get(&(r.supplier_id, r.template_id)).filter(|s| s.score.is_some());
+        let cells: HashMap<u32, Option<f64>> = match share.and_then(|s| s.score.as_ref()) {
+            Some(score) => score.categories.iter().map(|c| (c.number, c.achievement)).collect(),
+            None => r.scored_id.and_then(|id| achievements.get(&id)).unwrap_or(&none).clone(),
+        };
         out.push(HeatmapRow {
             supplier: supplier(r),
             template_id: r.template_id,
             assessment_id: r.scored_id,
+            share_id: share.map(|s| s.shown.share_id),
             categories: content
                 .0
                 .categories
                 .iter()
-                .map(|c| HeatmapCell { number: c.number, achievement: scored.get(&c.number).copied().flatten() })
+                .map(|c| HeatmapCell { number: c.number, achievement: cells.get(&c.number).copied().flatten() })
                 .collect(),
         });
     }

@@ -113,13 +113,32 @@ fn cells(r: &ExportRow, layout: &Layout) -> Vec<String> {
         out.push(fraction(score.and_then(|s| s.levels.get(level).copied().flatten())));
     }
     out.extend(layout.columns.iter().map(|c| fraction(r.categories.get(&c.number).copied().flatten())));
+    out.extend(shared_cells(r.row.shared.as_ref()));
     out
+}
+
+/// The columns after the categories: what the supplier shared for the row (see
+/// [`crate::shares::ComparisonShared`]), blank when nothing is.
+const SHARED_HEADER: [&str; 5] =
+    ["shared_share_id", "shared_kind", "shared_answers_of", "shared_overall", "shared_achieved_level"];
+
+fn shared_cells(shared: Option<&crate::shares::ComparisonShared>) -> [String; 5] {
+    let Some(s) = shared else { return Default::default() };
+    let figures = s.score.as_ref();
+    [
+        s.share_id.to_string(),
+        s.kind.as_str().to_owned(),
+        s.submitted_at.unwrap_or(s.shared_at).to_rfc3339(),
+        fraction(figures.and_then(|f| f.overall)),
+        figures.map(|f| f.achieved_level.to_string()).unwrap_or_default(),
+    ]
 }
 
 fn header(layout: &Layout) -> Vec<String> {
     let mut out: Vec<String> = HEADER.iter().map(|h| (*h).to_owned()).collect();
     out.extend(["level2".to_owned(), "level3".to_owned()]);
     out.extend(layout.columns.iter().map(|c| format!("category_{}", c.number)));
+    out.extend(SHARED_HEADER.iter().map(|h| (*h).to_owned()));
     out
 }
 
@@ -155,7 +174,7 @@ impl Formats {
     }
 }
 
-const SUMMARY_HEADER: [&str; 12] = [
+const SUMMARY_HEADER: [&str; 15] = [
     "Supplier",
     "Tier",
     "Target level",
@@ -168,6 +187,9 @@ const SUMMARY_HEADER: [&str; 12] = [
     "Lv2",
     "Lv3",
     "Achieved level",
+    "Shared: answers of",
+    "Shared: overall",
+    "Shared: achieved level",
 ];
 
 fn write_text(sheet: &mut Worksheet, row: u32, col: u16, text: &str) -> Result<(), XlsxError> {
@@ -204,6 +226,13 @@ fn summary_line(sheet: &mut Worksheet, row: u32, r: &ExportRow, f: &Formats) -> 
     if let Some(s) = score {
         let format = if s.meets_target { &f.met } else { &f.missed };
         sheet.write_number_with_format(row, 11, s.achieved_level, format)?;
+    }
+    if let Some(shared) = &r.row.shared {
+        write_text(sheet, row, 12, &shared.submitted_at.unwrap_or(shared.shared_at).to_rfc3339())?;
+        if let Some(figures) = &shared.score {
+            write_fraction(sheet, row, 13, figures.overall, f)?;
+            sheet.write_number(row, 14, figures.achieved_level)?;
+        }
     }
     Ok(())
 }

@@ -26,7 +26,7 @@ use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
-pub use comparison::{SharedComparisonRow, shared_comparison};
+pub use comparison::{ComparisonShared, SharedComparisonRow, SharedFigures, shared_comparison};
 pub use content::{SharedPart, download, read, read_part};
 pub use create::create;
 pub use model::{

@@ -265,3 +265,62 @@ pub(super) async fn requests_page(
     }
     Ok(query.order_by_asc(C::Id).limit(page.limit + 1).all(conn).await?)
 }
+
+/// The organizations the caller's registry records are linked to, by record id (records
+/// without an organization are left out).
+pub(crate) async fn linked_organizations(
+    conn: &impl ConnectionTrait,
+    caller: Uuid,
+    records: Vec<Uuid>,
+) -> DomainResult<HashMap<Uuid, Uuid>> {
+    use crate::entities::suppliers;
+    let rows: Vec<(Uuid, Option<Uuid>)> = suppliers::Entity::find()
+        .select_only()
+        .column(suppliers::Column::Id)
+        .column(suppliers::Column::SupplierOrganizationId)
+        .filter(suppliers::Column::OrganizationId.eq(caller))
+        .filter(suppliers::Column::Id.is_in(records))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(id, org)| org.map(|o| (id, o))).collect())
+}
+
+/// The line of each template.
+pub(crate) async fn template_lines(
+    conn: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+) -> DomainResult<HashMap<Uuid, crate::library::Line>> {
+    let rows = templates::Entity::find().filter(templates::Column::Id.is_in(ids)).all(conn).await?;
+    Ok(rows.iter().map(|t| (t.id, crate::library::Line::of(t))).collect())
+}
+
+/// The shares the caller can read now from these organizations on these lines, without a
+/// snapshot's frozen answers.
+pub(super) async fn readable_from(
+    conn: &impl ConnectionTrait,
+    caller: Uuid,
+    organizations: Vec<Uuid>,
+    lines: &[&crate::library::Line],
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<shares::Model>> {
+    use sea_orm::{Iterable, sea_query::Expr};
+    let mut on_lines = Condition::any();
+    for line in lines {
+        on_lines = on_lines.add(
+            Condition::all()
+                .add(shares::Column::LineOwnerKey.eq(line.owner_key.as_str()))
+                .add(shares::Column::LineKey.eq(line.key.as_str())),
+        );
+    }
+    let columns = shares::Column::iter().filter(|c| !matches!(c, shares::Column::Content));
+    Ok(shares::Entity::find()
+        .select_only()
+        .columns(columns)
+        .column_as(Expr::value(Option::<serde_json::Value>::None), "content")
+        .filter(readable_by(caller, now))
+        .filter(shares::Column::OrganizationId.is_in(organizations))
+        .filter(on_lines)
+        .all(conn)
+        .await?)
+}

@@ -220,8 +220,9 @@ fn table(w: &Web, q: &CompareQuery, p: &Parsed, rows: &[ComparisonRow]) -> Marku
                     }
                     td { (layout::date(w, r.assessment.due_date)) }
                     td { (r.assessment.progress.answered) " / " (r.assessment.progress.total) }
-                    @match &r.score {
-                        Some(s) => {
+                    @let shared = r.shared.as_ref().and_then(|s| s.score.as_ref().map(|f| (s, f)));
+                    @match (&r.score, shared) {
+                        (Some(s), _) => {
                             td.num { a href={ "/assessments/" (s.assessment_id) } { (percent(s.overall)) } }
                             td.num { (percent(s.levels.l1)) }
                             td.num { (percent(s.levels.l2)) }
@@ -229,7 +230,23 @@ fn table(w: &Web, q: &CompareQuery, p: &Parsed, rows: &[ComparisonRow]) -> Marku
                             td.num { "Lv" (s.achieved_level) }
                             td { (if s.meets_target { t.yes } else { t.no }) }
                         }
-                        None => { td.num colspan="6" { (b.not_scored) } }
+                        // Until the supplier submits what was sent, what it shared stands in,
+                        // marked as shared and dated.
+                        (None, Some((share, f))) => {
+                            td.num {
+                                (percent(f.overall)) " "
+                                span.badge.shared title=(b.shared_badge_hint) {
+                                    (b.shared_badge) " " (layout::datetime(w, share.submitted_at.unwrap_or(share.shared_at)))
+                                }
+                            }
+                            td.num { (percent(f.levels.l1)) }
+                            td.num { (percent(f.levels.l2)) }
+                            td.num { (percent(f.levels.l3)) }
+                            td.num { "Lv" (f.achieved_level) }
+                            td { (if f.meets_target { t.yes } else { t.no }) }
+                        }
+                        (None, None) if r.shared.is_some() => { td.num colspan="6" { (b.terms_pending) } }
+                        (None, None) => { td.num colspan="6" { (b.not_scored) } }
                     }
                 }
             } }
@@ -362,7 +379,7 @@ fn radars(w: &Web, rows: &[HeatmapRow], columns: &[ComparisonCategory]) -> Marku
     let b = w.lang.buyer();
     html! {
         div.radars {
-            @for r in rows.iter().filter(|r| r.assessment_id.is_some()) {
+            @for r in rows.iter().filter(|r| r.assessment_id.is_some() || r.share_id.is_some()) {
                 @let axes: Vec<(u32, Option<f64>)> = columns.iter()
                     .map(|c| (c.number, r.categories.iter().find(|x| x.number == c.number).and_then(|x| x.achievement)))
                     .collect();

@@ -24,6 +24,7 @@ mod m0016_answers_by_assessment;
 mod m0017_answer_library;
 mod m0018_shares;
 mod m0019_supply_chain;
+mod m0020_sharing_mail;
 mod util;
 
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_answer_library::Migration),
             Box::new(m0018_shares::Migration),
             Box::new(m0019_supply_chain::Migration),
+            Box::new(m0020_sharing_mail::Migration),
         ]
     }
 }

@@ -88,6 +88,12 @@ measure "comparison, by supplier name" "/api/v1/comparison?limit=50"
 if [[ $backend == postgres && ${SHARED:-0} -gt 0 ]]; then
   measure "shared comparison, first 50 shares" "/api/v1/comparison/shared?limit=50"
   measure "shared comparison, 200 shares" "/api/v1/comparison/shared?limit=200"
+  # Registry rows that all carry a share, then the same rows once every share is revoked:
+  # the difference is what reading the shares beside the rows costs.
+  measure "comparison, 50 rows each with a share" "/api/v1/comparison?tag=shared&limit=50"
+  psql "$DATABASE_URL" -qc "UPDATE shares SET revoked_at = now()"
+  measure "the same 50 rows, shares revoked" "/api/v1/comparison?tag=shared&limit=50"
+  psql "$DATABASE_URL" -qc "UPDATE shares SET revoked_at = NULL"
 fi
 if [[ $backend == postgres ]]; then
   measure "heat map, 200 suppliers" "/api/v1/comparison/heatmap?sort=overall&order=desc&limit=200"

@@ -3,7 +3,8 @@
 -- bulk after the back-fill (tools/bench/comparison.sh, SHARED=N). The answers and scores are
 -- copies of :shared of the buyer's own seeded assessments, so they are realistic in size, and
 -- the buyer's registry record of each copied assessment's supplier is linked to the sharing
--- organization: the registry comparison shows each share beside that supplier's row.
+-- organization (and tagged `shared`): the registry comparison shows each share beside that
+-- supplier's row, and `?tag=shared` pages through rows that all have one.
 -- PostgreSQL; psql variables: org (the buyer's organization id), shared.
 \set ON_ERROR_STOP on
 BEGIN;
@@ -26,6 +27,7 @@ SELECT s.share_id, s.org_id, 'snapshot', NULL, :'template', :'owner_key', :'key'
           FROM answers x WHERE x.assessment_id = a.id)),
        sc.score, now() - (s.n % 100) * interval '1 hour', now() + interval '300 days'
 FROM sharers s JOIN assessments a ON a.id = s.source JOIN assessment_scores sc ON sc.assessment_id = a.id;
-UPDATE suppliers SET supplier_organization_id = s.org_id FROM sharers s WHERE suppliers.id = s.supplier_id;
+UPDATE suppliers SET supplier_organization_id = s.org_id, tags = '["shared"]', tag_text = '|shared|'
+FROM sharers s WHERE suppliers.id = s.supplier_id;
 COMMIT;
 ANALYZE;

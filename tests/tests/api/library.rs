@@ -322,3 +322,39 @@ async fn a_stored_file_stays_while_a_library_names_it_and_goes_with_the_last_nam
     assert!(app.kensa.evidence_store.get(&key).await.is_err(), "a file nothing names was kept");
     Ok(())
 }
+
+#[tokio::test]
+async fn the_library_pages_show_a_line_of_a_buyers_own_checklist() -> TestResult {
+    let app = spawn_app().await;
+    let (buyer, supplier, _) = app.invited_supplier(1).await;
+    let b = Some(buyer.access_token.as_str());
+    let builtin = app.builtin_template(&buyer).await;
+    let clone =
+        app.post(&format!("/api/v1/templates/{builtin}/clone"), b, json!({ "name": "Buyer Motors sheet" })).await;
+    assert_eq!(clone.status, StatusCode::CREATED, "{}", clone.body);
+    let own = clone.body["id"].as_str().ok_or("clone")?.to_owned();
+    let record = app.get("/api/v1/suppliers", b).await.body["data"][0]["id"].clone();
+    let body = json!({ "name": "Own sheet", "template_id": own, "due_date": crate::helpers::due_in(30), "supplier_ids": [record] });
+    let campaign = app.post("/api/v1/campaigns", b, body).await;
+    assert_eq!(campaign.status, StatusCode::CREATED, "{}", campaign.body);
+    let assessment = campaign.body["assessments"][0]["id"].as_str().ok_or("assessment")?.to_owned();
+    let scope = app.scope_of(&supplier, &assessment).await;
+    answer_and_submit(&app, &supplier, &assessment, &scope).await;
+
+    // The supplier's library page lists the line by the version it was sent and opens it.
+    let mut page = Visitor::signed_in(&app, &supplier.email, "en").await;
+    let lines = page.get("/library").await;
+    assert!(
+        lines.html.contains(&format!("/library/{own}")) && lines.html.contains("Buyer Motors sheet"),
+        "{}",
+        lines.html
+    );
+    let line = page.get(&format!("/library/{own}")).await;
+    assert_eq!(line.status, StatusCode::OK, "{}", line.html);
+    assert!(line.html.contains(&format!(r#"id="item-{}""#, scope[0])), "{}", line.html);
+    // A stranger's library has no such line, and the page is not found for it.
+    let stranger = app.signup("Stranger KK").await;
+    let mut other = Visitor::signed_in(&app, &stranger.email, "en").await;
+    assert_eq!(other.get(&format!("/library/{own}")).await.status, StatusCode::NOT_FOUND);
+    Ok(())
+}

@@ -289,7 +289,8 @@ async fn a_buyer_asks_and_the_supplier_shares_its_live_library_in_reply_until_it
     let heat_row = &heat.body["data"][0];
     assert_eq!(heat_row["share_id"], share.as_str());
     assert!(heat_row["assessment_id"].is_null());
-    let cells: Vec<&Value> = heat_row["categories"].as_array().ok_or("cells")?.iter().map(|c| &c["achievement"]).collect();
+    let cells: Vec<&Value> =
+        heat_row["categories"].as_array().ok_or("cells")?.iter().map(|c| &c["achievement"]).collect();
     let shared_cells: Vec<&Value> =
         after.body["score"]["categories"].as_array().ok_or("categories")?.iter().map(|c| &c["achievement"]).collect();
     assert_eq!(cells, shared_cells);
@@ -310,7 +311,11 @@ async fn a_buyer_asks_and_the_supplier_shares_its_live_library_in_reply_until_it
     assert_eq!(cells.last().copied(), after.body["score"]["achieved_level"].as_u64().map(|l| l.to_string()).as_deref());
     // The supplier's trail has each of these reads as a view through the comparison.
     let views = audit_actions(&app, &supplier, "share.viewed").await;
-    assert!(views.iter().filter(|v| v["details"]["via"] == "comparison").count() >= 4, "{views:?}");
+    assert_eq!(views.iter().filter(|v| v["details"]["via"] == "comparison").count(), 5, "{views:?}");
+    // A GraphQL selection without `shared` reads no share and records no view.
+    let plain = app.graphql(c, "{ comparison { edges { node { score { overall } } } } }").await;
+    assert!(plain.body["errors"].is_null(), "{}", plain.body);
+    assert_eq!(audit_actions(&app, &supplier, "share.viewed").await.len(), views.len());
     // The same on Chubu's comparison page: the row with the shared badge, and the shared list.
     let mut page = Visitor::signed_in(&app, &chubu.email, "en").await;
     let html = page.get("/comparison").await.html;
@@ -478,5 +483,164 @@ async fn a_share_names_every_problem_of_its_input_and_shares_only_what_is_the_su
     assert_eq!(refused.body["errors"][0]["code"], "not_allowed");
     let back = json!({ "template_id": own_sheet, "scope": "scores", "recipient_organization_id": buyer.org_id });
     assert_eq!(app.post("/api/v1/shares", s, back).await.status, StatusCode::CREATED);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_sharing_and_library_pages_do_what_the_api_does() -> TestResult {
+    let app = spawn_app().await;
+    let (_, supplier, assessment) = app.invited_supplier(1).await;
+    let s = Some(supplier.access_token.as_str());
+    submitted_with_a_file(&app, &supplier, &assessment).await?;
+    let (chubu, record) = second_buyer_with(&app, &supplier).await;
+    let c = Some(chubu.access_token.as_str());
+    let builtin = app.builtin_template(&chubu).await;
+    let asked = app.post("/api/v1/share-requests", c, json!({ "supplier_id": record, "template_id": builtin })).await;
+    let request = asked.body["id"].as_str().ok_or("request")?.to_owned();
+
+    // The supplier answers the request on /sharing: its library, with answers and evidence.
+    let mut tokai = Visitor::signed_in(&app, &supplier.email, "en").await;
+    let sharing = tokai.get("/sharing").await;
+    assert_eq!(sharing.status, StatusCode::OK);
+    assert!(sharing.html.contains("Requests to you") && sharing.html.contains("Chubu Motors"), "{}", sharing.html);
+    let action = format!("/sharing/requests/{request}/share");
+    let template = builtin.clone();
+    let fields = [("template_id", template.as_str()), ("scope", "answers_and_evidence")];
+    let replied = tokai.submit("/sharing", &action, &fields).await;
+    assert_eq!(replied.status, StatusCode::SEE_OTHER, "{}", replied.html);
+    let outgoing = app.get("/api/v1/shares?direction=outgoing", s).await;
+    let share = outgoing.body["data"][0]["id"].as_str().ok_or("share")?.to_owned();
+    assert_eq!(outgoing.body["data"][0]["kind"], "live");
+    assert_eq!(app.get("/api/v1/share-requests", c).await.body["data"][0]["status"], "fulfilled");
+
+    // A new share's form names what is wrong, keeps what was typed, and saves nothing.
+    let source = format!("assessment:{assessment}");
+    let bad = [("source", source.as_str()), ("recipient_organization_id", "nope"), ("scope", "answers")];
+    let refused = tokai.submit("/sharing", "/sharing/shares", &bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("not an organization id") && refused.html.contains(r#"value="nope""#));
+    assert_eq!(ids(&app.get("/api/v1/shares?direction=outgoing", s).await.body).len(), 1);
+    // A domain link: its address shown this once; Chubu's owner claims it through the page.
+    let link = [("source", source.as_str()), ("recipient_domain", "example.com"), ("scope", "answers_and_evidence")];
+    let made = tokai.submit("/sharing", "/sharing/shares", &link).await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.html);
+    let at = made.html.find("/shares/claim/").ok_or("claim link")?;
+    let claim_path: String = made.html[at..].chars().take_while(|ch| *ch != '<' && *ch != '"').collect();
+    let mut chubu_page = Visitor::signed_in(&app, &chubu.email, "en").await;
+    let claimed = chubu_page.submit(&claim_path, &claim_path, &[]).await;
+    assert_eq!(claimed.status, StatusCode::SEE_OTHER, "{}", claimed.html);
+    let snapshot = claimed.location().trim_start_matches("/shares/").to_owned();
+    assert_eq!(ids(&app.get("/api/v1/shares?direction=incoming", c).await.body).len(), 2);
+
+    // Chubu reads both: score and answers, and the snapshot's file, whose download is audited.
+    let list = chubu_page.get("/sharing").await;
+    assert!(list.html.contains("Shared with you") && list.html.contains(&format!("/shares/{share}")), "{}", list.html);
+    let read = chubu_page.get(&format!("/shares/{share}")).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.html);
+    assert!(read.html.contains("Answer library (live)") && read.html.contains("Implemented"), "{}", read.html);
+    let read = chubu_page.get(&format!("/shares/{snapshot}")).await;
+    assert!(read.html.contains("policy.pdf"), "{}", read.html);
+    let at = read.html.find(&format!("/shares/{snapshot}/evidence/")).ok_or("file link")?;
+    let file_path: String = read.html[at..].chars().take_while(|ch| *ch != '"').collect();
+    let download = chubu_page.request(reqwest::Method::GET, &file_path).send().await?;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.bytes().await?.as_ref(), b"%PDF-1.4 policy");
+    assert_eq!(audit_actions(&app, &supplier, "share.evidence_downloaded").await.len(), 1);
+    // Asking for changes needs a comment; with one, it is a request to Tokai Seiki.
+    let review = format!("/shares/{share}/review");
+    let bare = chubu_page.submit(&format!("/shares/{share}"), &review, &[("decision", "request_changes")]).await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = [("decision", "request_changes"), ("comment", "Which MFA on item 1?")];
+    let asked = chubu_page.submit(&format!("/shares/{share}"), &review, &fields).await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.html);
+    let theirs = tokai.get("/sharing").await;
+    assert!(theirs.html.contains("Which MFA on item 1?"), "{}", theirs.html);
+
+    // The library page edits the library, which the live share follows.
+    let lines = tokai.get("/library").await;
+    assert!(lines.html.contains(&format!("/library/{builtin}")), "{}", lines.html);
+    let first = app.scope_of(&supplier, &assessment).await[0];
+    let line = format!("/library/{builtin}");
+    let item = format!("{line}/items/{first}");
+    let wrong = tokai.submit(&line, &item, &[("status", "maybe")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let saved =
+        tokai.submit(&line, &item, &[("status", "not_implemented"), ("remediation_plan", "MFA by March")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let library = app.get(&format!("/api/v1/library/{builtin}"), s).await;
+    let edited = library.body["items"].as_array().ok_or("items")?.iter().find(|i| i["no"] == first).cloned();
+    assert_eq!(edited.as_ref().map(|i| i["remediation_plan"].clone()), Some(json!("MFA by March")), "{}", library.body);
+    let after = chubu_page.get(&format!("/shares/{share}")).await;
+    assert!(after.html.contains("Not implemented"), "{}", after.html);
+
+    // Nobody else reads it; once revoked on the page, Chubu neither.
+    let stranger = app.signup("Stranger").await;
+    let mut other = Visitor::signed_in(&app, &stranger.email, "en").await;
+    assert_eq!(other.get(&format!("/shares/{share}")).await.status, StatusCode::NOT_FOUND);
+    let revoked = tokai.submit("/sharing", &format!("/sharing/shares/{share}/revoke"), &[]).await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    assert_eq!(chubu_page.get(&format!("/shares/{share}")).await.status, StatusCode::NOT_FOUND);
+    Ok(())
+}
+
+#[tokio::test]
+async fn asking_and_sharing_again_mail_the_other_side_at_most_once_a_day() -> TestResult {
+    let app = spawn_app().await;
+    let (_, supplier, assessment) = app.invited_supplier(1).await;
+    submitted_with_a_file(&app, &supplier, &assessment).await?;
+    let (chubu, record) = second_buyer_with(&app, &supplier).await;
+    let builtin = app.builtin_template(&chubu).await;
+    let marker = "asks your organization to share";
+    let asked =
+        |app: &TestApp, supplier: &Member| app.mails_to(&supplier.email).iter().filter(|m| m.contains(marker)).count();
+    let body = json!({ "supplier_id": record, "template_id": builtin });
+
+    // Asked and withdrawn before the mail went out: nothing is mailed, and nothing held back.
+    let withdrawn = app.post("/api/v1/share-requests", Some(&chubu.access_token), body.clone()).await;
+    let withdrawn = withdrawn.body["id"].as_str().ok_or("request")?.to_owned();
+    app.delete(&format!("/api/v1/share-requests/{withdrawn}"), Some(&chubu.access_token)).await;
+    // Ask (mailed), withdraw, ask again the same day: the supplier's owner is mailed once;
+    // every request is in its list.
+    let first = app.post("/api/v1/share-requests", Some(&chubu.access_token), body.clone()).await;
+    let first = first.body["id"].as_str().ok_or("request")?.to_owned();
+    app.run_worker().await;
+    assert_eq!(asked(&app, &supplier), 1);
+    app.delete(&format!("/api/v1/share-requests/{first}"), Some(&chubu.access_token)).await;
+    let again = app.post("/api/v1/share-requests", Some(&chubu.access_token), body.clone()).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    app.run_worker().await;
+    assert_eq!(asked(&app, &supplier), 1);
+    assert_eq!(ids(&app.get("/api/v1/share-requests", Some(&supplier.access_token)).await.body).len(), 3);
+    // A day later, a new request is mailed again.
+    app.clock.advance(chrono::Duration::hours(25));
+    let (chubu, supplier) = (app.signed_in_again(&chubu).await, app.signed_in_again(&supplier).await);
+    let again = again.body["id"].as_str().ok_or("request")?.to_owned();
+    app.delete(&format!("/api/v1/share-requests/{again}"), Some(&chubu.access_token)).await;
+    let third = app.post("/api/v1/share-requests", Some(&chubu.access_token), body).await;
+    assert_eq!(third.status, StatusCode::CREATED, "{}", third.body);
+    app.run_worker().await;
+    assert_eq!(asked(&app, &supplier), 2);
+
+    // Shares pushed the same day: Chubu's owner hears of the first one mailed only; a share
+    // in reply to Chubu's own request is always told.
+    let s = Some(supplier.access_token.as_str());
+    let told = |app: &TestApp| {
+        app.mails_to(&chubu.email).iter().filter(|m| m.contains("shared its answers to a check sheet")).count()
+    };
+    let push = json!({ "assessment_id": assessment, "recipient_organization_id": chubu.org_id, "scope": "scores" });
+    // One revoked before its mail went out holds nothing back.
+    let mistaken = app.post("/api/v1/shares", s, push.clone()).await;
+    let mistaken = mistaken.body["id"].as_str().ok_or("share")?.to_owned();
+    assert_eq!(app.delete(&format!("/api/v1/shares/{mistaken}"), s).await.status, StatusCode::NO_CONTENT);
+    for _ in 0..2 {
+        assert_eq!(app.post("/api/v1/shares", s, push.clone()).await.status, StatusCode::CREATED);
+        app.run_worker().await;
+    }
+    assert_eq!(told(&app), 1);
+    let third = third.body["id"].as_str().ok_or("request")?;
+    let reply = json!({ "template_id": builtin, "share_request_id": third, "scope": "scores" });
+    assert_eq!(app.post("/api/v1/shares", s, reply).await.status, StatusCode::CREATED);
+    app.run_worker().await;
+    assert_eq!(told(&app), 2);
     Ok(())
 }

@@ -245,5 +245,54 @@ async fn an_oem_sees_its_tier1s_supply_chain_below_only_as_far_as_each_tier2_con
     assert_eq!(trail(&app, named, "assessment.forwarding_consent_set").await, 2);
     assert_eq!(trail(&app, &tier1, "supply_chain.forwarded").await, 2);
     assert_eq!(trail(&app, &tier1, "supply_chain.forward_revoked").await, 1);
+    // Every figure the OEM read is in the Tier-1's trail, by the OEM; the Tier-1's own reads
+    // of what it forwarded are not.
+    let viewed = trail(&app, &tier1, "supply_chain.viewed").await;
+    assert!(viewed >= 4, "{viewed}");
+    let renewed = renewed.body["id"].as_str().ok_or("forward")?.to_owned();
+    let own_read = app.get(&format!("/api/v1/supply-chain/forwards/{renewed}"), t1).await;
+    assert_eq!(own_read.status, StatusCode::OK, "{}", own_read.body);
+    assert_eq!(trail(&app, &tier1, "supply_chain.viewed").await, viewed);
+    let oem_read = app.get(&format!("/api/v1/supply-chain/forwards/{renewed}"), o).await;
+    assert_eq!(oem_read.status, StatusCode::OK, "{}", oem_read.body);
+    let events = app.get("/api/v1/audit-events?action=supply_chain.viewed", t1).await;
+    assert_eq!(events.body["data"].as_array().map(Vec::len), Some(viewed + 1));
+    assert_eq!(events.body["data"][0]["details"]["by_organization_id"], oem.org_id.as_str());
+    assert!(events.body["data"][0]["client_ip"].is_null(), "not the OEM's address");
+    assert!(events.body["data"][0]["request_id"].is_null(), "not the OEM's request");
+    assert_eq!(trail(&app, &oem, "supply_chain.viewed").await, 0);
+
+    // The OEM withdraws the assessment the forward was made for: the forward ends with it.
+    let cancelled = app.post(&format!("/api/v1/assessments/{oem_assessment}/cancel"), o, json!({})).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    let gone = app.get("/api/v1/comparison/supply-chain", o).await;
+    assert_eq!(gone.body["data"].as_array().map(Vec::len), Some(0), "{}", gone.body);
+    let own = app.get(&format!("/api/v1/supply-chain/forwards/{renewed}"), t1).await;
+    assert!(!own.body["forward"]["revoked_at"].is_null(), "{}", own.body);
+    let ended = app.get("/api/v1/audit-events?action=supply_chain.forward_ended", t1).await;
+    assert_eq!(ended.body["data"].as_array().map(Vec::len), Some(1), "{}", ended.body);
+    assert_eq!(ended.body["data"][0]["details"]["by_organization_id"], oem.org_id.as_str());
+    assert!(ended.body["data"][0]["request_id"].is_null(), "not the OEM's request");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_forward_ends_with_the_campaign_its_assessment_was_sent_in() -> TestResult {
+    let app = spawn_app().await;
+    let (oem, tier1, oem_assessment) = app.invited_supplier(1).await;
+    let (o, t1) = (Some(oem.access_token.as_str()), Some(tier1.access_token.as_str()));
+    let forwarded = app.post("/api/v1/supply-chain/forwards", t1, json!({ "assessment_id": oem_assessment })).await;
+    assert_eq!(forwarded.status, StatusCode::CREATED, "{}", forwarded.body);
+    let forward = forwarded.body["id"].as_str().ok_or("forward id")?.to_owned();
+    let campaign = app.get(&format!("/api/v1/assessments/{oem_assessment}"), o).await.body["campaign_id"].clone();
+    let campaign = campaign.as_str().ok_or("campaign")?;
+    let cancelled = app.post(&format!("/api/v1/campaigns/{campaign}/cancel"), o, json!({})).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    let own = app.get(&format!("/api/v1/supply-chain/forwards/{forward}"), t1).await;
+    assert!(!own.body["forward"]["revoked_at"].is_null(), "{}", own.body);
+    app.get(&format!("/api/v1/supply-chain/forwards/{forward}"), o).await.assert_problem(404, "not_found");
+    // A cancelled assessment cannot be forwarded again.
+    let refused = app.post("/api/v1/supply-chain/forwards", t1, json!({ "assessment_id": oem_assessment })).await;
+    refused.assert_problem(422, "validation_failed");
     Ok(())
 }

@@ -350,6 +350,15 @@ async fn full_cycle(words: &Words) -> BrowserResult {
     let status = app.get(&format!("/api/v1/assessments/{assessment}"), Some(&buyer.access_token)).await;
     assert_eq!(status.body["status"], "accepted");
 
+    // The supplier's answer library (filled by the submission) and its sharing page.
+    supplier.goto(&app.url("/library")).await?;
+    click(&supplier, "main table a").await?;
+    supplier.wait().for_element(Locator::Css(&format!("#item-{first} form.answer"))).await?;
+    album.page(&supplier, "library").await?;
+    supplier.goto(&app.url("/sharing")).await?;
+    supplier.wait().for_element(Locator::Css("#new-share")).await?;
+    album.page(&supplier, "sharing").await?;
+
     // The buyer's own account: its sign-ins, and setting up a second factor (the QR code).
     reviewer.goto(&app.url("/account")).await?;
     reviewer.wait().for_element(Locator::Css("#sessions-heading")).await?;

@@ -42,6 +42,11 @@ const NO_TENANT_DATA: &[(&str, &str)] = &[
     ("/account/mfa/confirm", "the caller's own account"),
     ("/account/mfa/disable", "the caller's own account"),
     ("/account/sessions/end-others", "the caller's own sign-ins"),
+    // The caller's own answer library (a template anyone may see names the line).
+    ("/library/{template_id}/items/{no}", "the caller's own library"),
+    // Shares made from the caller's organization (the service refuses another's assessment).
+    ("/sharing/shares", "shares from the caller's organization"),
+    ("/shares/claim/{token}", "the token is the credential"),
 ];
 
 /// A stranger's request and what it must meet.
@@ -96,6 +101,32 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
     let sessions = app.get("/api/v1/me/sessions", Some(&buyer.access_token)).await;
     let buyer_session = sessions.body["data"][0]["id"].as_str().unwrap_or_default().to_owned();
 
+    // The supplier shares its library with the buyer, which had asked for it, and makes a
+    // second request of its own to withdraw: the shares and requests to aim at.
+    let s = Some(supplier.access_token.as_str());
+    assert_eq!(app.answer_all(&supplier, &assessment).await.status, StatusCode::OK);
+    let submitted = app.post(&format!("/api/v1/assessments/{assessment}/submit"), s, serde_json::json!({})).await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    let builtin = app.builtin_template(&buyer).await;
+    let record = app.get("/api/v1/suppliers", Some(&buyer.access_token)).await.body["data"][0]["id"].clone();
+    let request = app
+        .post(
+            "/api/v1/share-requests",
+            Some(&buyer.access_token),
+            serde_json::json!({ "supplier_id": record, "template_id": builtin }),
+        )
+        .await;
+    let request = request.body["id"].as_str().unwrap_or_default().to_owned();
+    let shared = app
+        .post(
+            "/api/v1/shares",
+            s,
+            serde_json::json!({ "template_id": builtin, "recipient_organization_id": buyer.org_id,
+                                "scope": "answers_and_evidence", "terms": "Confidential" }),
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::CREATED, "{}", shared.body);
+    let share = shared.body["id"].as_str().unwrap_or_default().to_owned();
     let stranger = app.signup("Stranger Motors").await;
     let mut visitor = Visitor::new(&app).english();
     visitor.sign_in(&stranger.email, PASSWORD).await;
@@ -143,6 +174,22 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
         row("/campaigns/{id}", "GET", format!("/campaigns/{campaign_id}"), Expect::NotFound),
         row("/comparison", "GET", "/comparison".into(), Expect::Nothing),
         row("/comparison/export", "GET", "/comparison/export?format=csv".into(), Expect::Nothing),
+        row("/library", "GET", "/library".into(), Expect::Nothing),
+        row("/library/{template_id}", "GET", format!("/library/{builtin}"), Expect::Nothing),
+        row("/sharing", "GET", "/sharing".into(), Expect::Nothing),
+        row("/sharing/shares/{id}/revoke", "POST", format!("/sharing/shares/{share}/revoke"), Expect::NotFound),
+        row("/sharing/requests/{id}/share", "POST", format!("/sharing/requests/{request}/share"), Expect::NotFound),
+        row("/sharing/requests/{id}/decline", "POST", format!("/sharing/requests/{request}/decline"), Expect::NotFound),
+        row(
+            "/sharing/requests/{id}/withdraw",
+            "POST",
+            format!("/sharing/requests/{request}/withdraw"),
+            Expect::NotFound,
+        ),
+        row("/shares/{id}", "GET", format!("/shares/{share}"), Expect::NotFound),
+        row("/shares/{id}/accept-terms", "POST", format!("/shares/{share}/accept-terms"), Expect::NotFound),
+        row("/shares/{id}/review", "POST", format!("/shares/{share}/review"), Expect::NotFound),
+        row("/shares/{id}/evidence/{file_id}", "GET", format!("/shares/{share}/evidence/{evidence}"), Expect::NotFound),
         row("/settings", "GET", "/settings".into(), Expect::Nothing),
         row("/settings/users/{id}", "POST", format!("/settings/users/{buyer_user}"), Expect::NotFound),
         row(
@@ -162,7 +209,14 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
                 visitor
                     .post(
                         &r.path,
-                        &[("_csrf", &token), ("role", "viewer"), ("decision", "accept"), ("consent", "named")],
+                        &[
+                            ("_csrf", &token),
+                            ("role", "viewer"),
+                            ("decision", "accept"),
+                            ("consent", "named"),
+                            ("template_id", &builtin),
+                            ("scope", "answers"),
+                        ],
                     )
                     .await
             }
@@ -204,6 +258,10 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
     assert_eq!(still.body["data"].as_array().map(Vec::len), Some(1));
     let claims = app.get("/api/v1/supplier-claims", Some(&buyer.access_token)).await;
     assert_eq!(claims.body["data"][0]["status"], "pending");
+    let theirs = app.get(&format!("/api/v1/shares/{share}"), s).await;
+    assert_eq!((theirs.body["state"].as_str(), theirs.body["terms_accepted_at"].is_null()), (Some("active"), true));
+    let requests = app.get("/api/v1/share-requests", Some(&buyer.access_token)).await;
+    assert_eq!(requests.body["data"][0]["status"], "open");
 
     // Every page route is a row or in the list above.
     let covered: BTreeSet<&str> =

@@ -10,7 +10,7 @@ use kensa_domain::assessments::Status;
 use kensa_domain::comparison::{
     self, ComparisonAssessment, ComparisonCategory, ComparisonFilter, ComparisonRequest, ComparisonRow,
     ComparisonScore, ComparisonSort, ComparisonSummary, ComparisonSupplier, HeatmapRow, ItemSort, ItemStats, Ranked,
-    SortOrder,
+    SharesBeside, SortOrder,
 };
 use kensa_domain::shares::{ComparisonShared, ShareKind, ShareScope};
 use kensa_domain::tenant::TenantCtx;
@@ -189,7 +189,11 @@ impl ComparisonFields {
         after: Option<String>,
     ) -> async_graphql::Result<Paged<RowGql>> {
         let (k, t) = caller(ctx)?;
-        let req = request(filter, sort, order, sort_category, first, after)?;
+        let mut req = request(filter, sort, order, sort_category, first, after)?;
+        // Shares are read (and their views recorded) only for a selection that shows them.
+        if !ctx.look_ahead().field("edges").field("node").field("shared").exists() {
+            req.shares = SharesBeside::Skip;
+        }
         let page = comparison::service::list(k, t, &req).await.map_err(page_error)?;
         let page: Ranked<RowGql> =
             Ranked { rows: page.rows.into_iter().map(|(c, r)| (c, r.into())).collect(), next_cursor: page.next_cursor };
@@ -212,7 +216,11 @@ impl ComparisonFields {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, HeatmapRow, HeatmapColumns>> {
         let (k, t) = caller(ctx)?;
-        let req = request(filter, sort, order, sort_category, first, after)?;
+        let mut req = request(filter, sort, order, sort_category, first, after)?;
+        let node = ctx.look_ahead().field("edges").field("node");
+        if !node.field("categories").exists() && !node.field("shareId").exists() {
+            req.shares = SharesBeside::Skip;
+        }
         let heatmap = comparison::service::heatmap(k, t, &req).await.map_err(page_error)?;
         Ok(connection(heatmap.page, HeatmapColumns { categories: heatmap.categories }))
     }

@@ -29,6 +29,8 @@ fn nav(w: &Web) -> Markup {
                         li { a href="/suppliers" { (t.nav_suppliers) } }
                         li { a href="/campaigns" { (t.nav_campaigns) } }
                         li { a href="/comparison" { (t.nav_comparison) } }
+                        li { a href="/sharing" { (w.lang.sharing().nav_sharing) } }
+                        li { a href="/library" { (w.lang.sharing().nav_library) } }
                         li { a href="/settings" { (t.nav_settings) } }
                     }
                 }

@@ -14,6 +14,7 @@ pub mod forms;
 pub mod i18n;
 pub mod i18n_account;
 pub mod i18n_buyer;
+pub mod i18n_sharing;
 pub mod layout;
 pub mod pages;
 
@@ -21,8 +22,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, Resource, web};
 
 use pages::{
-    account, assessment, assessments, campaigns, claims, comparison, invitations, mfa, recovery, session, settings,
-    suppliers, upload,
+    account, assessment, assessments, campaigns, claims, comparison, invitations, library, mfa, recovery, session,
+    settings, sharing, suppliers, upload,
 };
 
 async fn method_not_allowed() -> Result<HttpResponse, crate::error::ApiError> {
@@ -79,6 +80,20 @@ pub const PAGE_PATHS: &[&str] = &[
     "/campaigns/{id}",
     "/comparison",
     "/comparison/export",
+    "/library",
+    "/library/{template_id}",
+    "/library/{template_id}/items/{no}",
+    "/sharing",
+    "/sharing/shares",
+    "/sharing/shares/{id}/revoke",
+    "/sharing/requests/{id}/share",
+    "/sharing/requests/{id}/decline",
+    "/sharing/requests/{id}/withdraw",
+    "/shares/claim/{token}",
+    "/shares/{id}",
+    "/shares/{id}/accept-terms",
+    "/shares/{id}/review",
+    "/shares/{id}/evidence/{file_id}",
     "/settings",
     "/account",
     "/account/mfa",
@@ -152,6 +167,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/campaigns/{id}").route(web::get().to(campaigns::show)))
         .service(page("/comparison").route(web::get().to(comparison::show)))
         .service(page("/comparison/export").route(web::get().to(comparison::download)))
+        .service(page("/library").route(web::get().to(library::lines)))
+        .service(page("/library/{template_id}").route(web::get().to(library::line)))
+        .service(page("/library/{template_id}/items/{no}").route(web::post().to(library::save_item)))
+        .service(page("/sharing").route(web::get().to(sharing::show)))
+        .service(page("/sharing/shares").route(web::post().to(sharing::create)))
+        .service(page("/sharing/shares/{id}/revoke").route(web::post().to(sharing::revoke)))
+        .service(page("/sharing/requests/{id}/share").route(web::post().to(sharing::reply)))
+        .service(page("/sharing/requests/{id}/decline").route(web::post().to(sharing::decline)))
+        .service(page("/sharing/requests/{id}/withdraw").route(web::post().to(sharing::withdraw)))
+        .service(
+            page("/shares/claim/{token}")
+                .route(web::get().to(sharing::claim_page))
+                .route(web::post().to(sharing::claim)),
+        )
+        .service(page("/shares/{id}").route(web::get().to(sharing::shared)))
+        .service(page("/shares/{id}/accept-terms").route(web::post().to(sharing::accept_terms)))
+        .service(page("/shares/{id}/review").route(web::post().to(sharing::review)))
+        .service(page("/shares/{id}/evidence/{file_id}").route(web::get().to(sharing::download)))
         .service(page("/account").route(web::get().to(account::show)))
         .service(page("/account/mfa").route(web::post().to(account::start_mfa)))
         .service(page("/account/mfa/confirm").route(web::post().to(account::confirm_mfa)))

@@ -201,6 +201,7 @@ pub async fn cancel(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: impl Into<If
     let txn = k.begin_write().await?;
     repo::advance(&txn, ctx, &visible, if_match, Status::cancel).await?;
     super::invitations::revoke_pending(&txn, id, txn.now()).await?;
+    crate::supply_chain::end_with_assessment(&txn, ctx, id).await?;
     crate::audit::record_action(&txn, ctx, "assessment.cancelled", Some(("assessment", id.to_string())), json!({}))
         .await?;
     txn.commit().await?;

@@ -277,6 +277,7 @@ pub async fn cancel(k: &Kensa, editor: EditorCtx<'_>, id: Uuid) -> DomainResult<
             Err(e) => return Err(e),
         }
         invitations::revoke_pending(&txn, visible.id(), now).await?;
+        crate::supply_chain::end_with_assessment(&txn, ctx, visible.id()).await?;
         cancelled += 1;
     }
     crate::audit::record_action(

@@ -16,5 +16,5 @@ mod workbook;
 pub use model::{
     CategoryAverage, ComparisonAssessment, ComparisonCategory, ComparisonFilter, ComparisonRequest, ComparisonRow,
     ComparisonScore, ComparisonSort, ComparisonSummary, ComparisonSupplier, Heatmap, HeatmapCell, HeatmapRow,
-    ItemCounts, ItemSort, ItemStats, OverallBucket, Ranked, SortOrder, StatusCounts,
+    ItemCounts, ItemSort, ItemStats, OverallBucket, Ranked, SharesBeside, SortOrder, StatusCounts,
 };

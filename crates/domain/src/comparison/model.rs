@@ -167,6 +167,22 @@ pub struct ComparisonRequest {
     pub sort: SortSpec,
     pub limit: u64,
     pub cursor: Option<String>,
+    /// What the page does with the shares beside its rows (read and recorded unless said).
+    pub shares: SharesBeside,
+}
+
+/// Whether a comparison page reads the shares beside its rows, and whether their scores
+/// count as views in the suppliers' trails.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SharesBeside {
+    /// Read, each score shown a `share.viewed` (what a caller sees).
+    #[default]
+    Record,
+    /// Read without recording: the same page's rows were recorded by another read of it
+    /// (the web page's heat map after its table).
+    Quiet,
+    /// Not read: the caller did not ask for them (a GraphQL selection without `shared`).
+    Skip,
 }
 
 impl ComparisonRequest {
@@ -192,7 +208,7 @@ impl ComparisonRequest {
         }
         v.finish()?;
         let sort = sort.ok_or_else(|| DomainError::internal("a sort without an error"))?;
-        Ok(Self { filter, sort, limit, cursor: cursor.filter(|c| !c.is_empty()) })
+        Ok(Self { filter, sort, limit, cursor: cursor.filter(|c| !c.is_empty()), shares: SharesBeside::Record })
     }
 }
 

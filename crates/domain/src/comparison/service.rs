@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::cursor::{self, After};
 use super::model::{
     ComparisonAssessment, ComparisonCategory, ComparisonRequest, ComparisonRow, ComparisonScore, ComparisonSupplier,
-    Heatmap, HeatmapCell, HeatmapRow, Ranked,
+    Heatmap, HeatmapCell, HeatmapRow, Ranked, SharesBeside,
 };
 use super::page::{self, RowData};
 use super::repo;
@@ -114,10 +114,14 @@ async fn progress(k: &Kensa, rows: &[RowData]) -> DomainResult<HashMap<Uuid, Pro
 async fn shared_on(
     k: &Kensa,
     ctx: &TenantCtx,
+    mode: SharesBeside,
     rows: impl Iterator<Item = &RowData>,
 ) -> DomainResult<HashMap<(Uuid, Uuid), crate::shares::comparison::RowShare>> {
+    if mode == SharesBeside::Skip {
+        return Ok(HashMap::new());
+    }
     let pairs: Vec<(Uuid, Uuid)> = rows.map(|r| (r.supplier_id, r.template_id)).collect();
-    crate::shares::comparison::for_registry_rows(k, ctx, &pairs).await
+    crate::shares::comparison::for_registry_rows(k, ctx, &pairs, mode == SharesBeside::Record).await
 }
 
 /// `GET /api/v1/comparison`: any member of the buyer may read it; an organization that
@@ -126,7 +130,7 @@ async fn shared_on(
 pub async fn list(k: &Kensa, ctx: &TenantCtx, req: &ComparisonRequest) -> DomainResult<Ranked<ComparisonRow>> {
     let (rows, more) = page_rows(k, ctx, req).await?;
     let progress = progress(k, &rows).await?;
-    let mut shared = shared_on(k, ctx, rows.iter()).await?;
+    let mut shared = shared_on(k, ctx, req.shares, rows.iter()).await?;
     let today = k.today();
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -186,7 +190,7 @@ pub async fn heatmap(k: &Kensa, ctx: &TenantCtx, req: &ComparisonRequest) -> Dom
     let scored: Vec<Uuid> = rows.iter().filter_map(|r| r.scored_id).collect();
     let achievements = repo::category_achievements(&k.db, scored).await?;
     // A row's own submitted assessment fills its cells; a share only the rows without one.
-    let shared = shared_on(k, ctx, rows.iter().filter(|r| r.scored_id.is_none())).await?;
+    let shared = shared_on(k, ctx, req.shares, rows.iter().filter(|r| r.scored_id.is_none())).await?;
     let none = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {

@@ -154,12 +154,66 @@ pub async fn lines(k: &Kensa, ctx: &TenantCtx) -> DomainResult<Vec<LibraryLine>>
     keeper(ctx)?;
     let mut out = Vec::new();
     for (line, items, updated_at) in repo::lines(&k.db, ctx.org_id().0).await? {
-        // A line whose templates are all gone has nothing to address it by.
-        if let Some(template) = repo::newest_version(&k.db, &line).await? {
+        // A line whose templates are all gone, or that the caller can no longer address by
+        // any version, has nothing to address it by.
+        if let Some(template) = newest_addressable(k, ctx, &line).await? {
             out.push(LibraryLine { template_id: template.id, template_name: template.name, items, updated_at });
         }
     }
     Ok(out)
+}
+
+/// The newest version of the line that the caller can address (see [`template_for`]): a
+/// buyer's own checklist only in the versions the caller was sent.
+async fn newest_addressable(k: &Kensa, ctx: &TenantCtx, line: &Line) -> DomainResult<Option<templates::Model>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let versions = crate::templates::repo::line_versions(&k.db, &line.owner_key, &line.key).await?;
+    let mut found: Vec<templates::Model> =
+        templates::Entity::find().filter(templates::Column::Id.is_in(versions)).all(&k.db).await?;
+    found.sort_by_key(|t| std::cmp::Reverse(t.version));
+    for template in found {
+        match template_for(k, ctx, template.id).await {
+            Ok(t) => return Ok(Some(t)),
+            Err(DomainError::NotFound(_)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
+/// The version of a share request's checklist line that the asked supplier can address: a
+/// reply names the requester's checklist, which for a buyer's own checklist may be a version
+/// the supplier was never sent. `None` unless `request` asks the caller's organization about
+/// `template_id`.
+pub(crate) async fn version_for_request(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    request: Uuid,
+    template_id: Uuid,
+) -> DomainResult<Option<templates::Model>> {
+    use crate::entities::share_requests;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let asked = share_requests::Entity::find_by_id(request)
+        .filter(share_requests::Column::SupplierOrganizationId.eq(ctx.org_id().0))
+        .filter(share_requests::Column::TemplateId.eq(template_id))
+        .one(&k.db)
+        .await?;
+    let Some(asked) = asked else { return Ok(None) };
+    let Some(template) = templates::Entity::find_by_id(asked.template_id).one(&k.db).await? else { return Ok(None) };
+    newest_addressable(k, ctx, &Line::of(&template)).await
+}
+
+/// The checklist a library page shows the line by: `template_id`'s tree and answer scale,
+/// for a template the caller can address as [`view`] takes it.
+#[instrument(skip_all, fields(org = %ctx.org_id(), template = %template_id))]
+pub async fn checklist(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    template_id: Uuid,
+) -> DomainResult<crate::templates::service::TemplateView> {
+    keeper(ctx)?;
+    let template = template_for(k, ctx, template_id).await?;
+    crate::templates::service::view(&template, crate::templates::service::TreeFilter::default())
 }
 
 /// The caller's library for the line of `template_id`.

@@ -73,20 +73,6 @@ pub(super) async fn lines(
     Ok(lines.into_iter().map(|((owner_key, key), (n, at))| (Line { owner_key, key }, n, at)).collect())
 }
 
-/// The newest version of a line.
-pub(super) async fn newest_version(
-    conn: &impl ConnectionTrait,
-    line: &Line,
-) -> DomainResult<Option<crate::entities::templates::Model>> {
-    use crate::entities::templates;
-    Ok(templates::Entity::find()
-        .filter(templates::Column::OwnerKey.eq(line.owner_key.as_str()))
-        .filter(templates::Column::Key.eq(line.key.as_str()))
-        .order_by_desc(templates::Column::Version)
-        .one(conn)
-        .await?)
-}
-
 /// Whether an assessment addressed to the caller's organization uses the template.
 pub(super) async fn answers_template(
     conn: &impl ConnectionTrait,

@@ -2,6 +2,7 @@
 //! admins, and "a supplier shared its answers with you" to the recipient's owners, admins
 //! and reviewers (who accept terms and read).
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
@@ -36,6 +37,9 @@ pub struct ShareReceivedMail {
     pub has_terms: bool,
     pub link: String,
 }
+
+/// The least time between two sharing mails from one organization to another.
+const MAIL_INTERVAL: chrono::Duration = chrono::Duration::hours(24);
 
 /// Active members of `organization` in `roles`.
 async fn members(conn: &impl ConnectionTrait, organization: Uuid, roles: &[&str]) -> DomainResult<Vec<Uuid>> {
@@ -82,15 +86,41 @@ async fn recipient(k: &Kensa, user_id: Uuid, organization: Uuid) -> DomainResult
     Ok(users::Entity::find_by_id(user_id).one(&k.db).await?.filter(|u| u.active && u.organization_id == organization))
 }
 
-/// `None` once the request is no longer open or the recipient left.
+/// `None` once the request is no longer open or the recipient left, or while another
+/// request from the same requester was mailed to the supplier within the day.
 pub async fn prepare_request(k: &Kensa, request_id: Uuid, user_id: Uuid) -> DomainResult<Option<ShareRequestMail>> {
     let Some(row) = share_requests::Entity::find_by_id(request_id).one(&k.db).await? else { return Ok(None) };
     if ShareRequestStatus::try_from(row.status.as_str())? != ShareRequestStatus::Open {
         return Ok(None);
     }
     let Some(user) = recipient(k, user_id, row.supplier_organization_id).await? else { return Ok(None) };
+    // At most one request mail a day from one requester to one supplier organization: a
+    // request asked again (withdrawn and repeated, or for another checklist) within a day of
+    // one that was mailed waits in the supplier's list and `/sharing` instead.
+    use share_requests::Column as C;
+    let now = k.now();
+    let mailed_before = share_requests::Entity::find()
+        .select_only()
+        .column(C::Id)
+        .filter(C::RequesterOrganizationId.eq(row.requester_organization_id))
+        .filter(C::SupplierOrganizationId.eq(row.supplier_organization_id))
+        .filter(C::Id.ne(row.id))
+        .filter(C::MailedAt.gt(now - MAIL_INTERVAL))
+        .into_tuple::<Uuid>()
+        .one(&k.db)
+        .await?;
+    if mailed_before.is_some() {
+        return Ok(None);
+    }
+    share_requests::Entity::update_many()
+        .col_expr(C::MailedAt, Expr::value(now))
+        .filter(C::Id.eq(row.id))
+        .filter(C::MailedAt.is_null())
+        .exec(&k.db)
+        .await?;
     let mut link = k.public_url.clone();
-    link.set_path("/api/v1/share-requests");
+    // The page that lists it with its answers (share, decline); the API lists the same.
+    link.set_path("/sharing");
     Ok(Some(ShareRequestMail {
         to: user.email,
         locale: user.locale,
@@ -102,7 +132,9 @@ pub async fn prepare_request(k: &Kensa, request_id: Uuid, user_id: Uuid) -> Doma
     }))
 }
 
-/// `None` once the share was revoked or expired, or the recipient left.
+/// `None` once the share was revoked or expired, or the recipient left, or (unless it answers
+/// the recipient's request) while another share from the same supplier was mailed to the
+/// recipient within the day.
 pub async fn prepare_share(
     k: &Kensa,
     share_id: Uuid,
@@ -115,8 +147,32 @@ pub async fn prepare_share(
         return Ok(None);
     }
     let Some(user) = recipient(k, user_id, organization).await? else { return Ok(None) };
+    // A share made in reply to the recipient's own request is always told; others at most
+    // once a day from one organization to another (the later ones are in its lists).
+    use shares::Column as C;
+    if row.share_request_id.is_none() {
+        let mailed_before = shares::Entity::find()
+            .select_only()
+            .column(C::Id)
+            .filter(C::OrganizationId.eq(row.organization_id))
+            .filter(C::RecipientOrganizationId.eq(organization))
+            .filter(C::Id.ne(row.id))
+            .filter(C::MailedAt.gt(now - MAIL_INTERVAL))
+            .into_tuple::<Uuid>()
+            .one(&k.db)
+            .await?;
+        if mailed_before.is_some() {
+            return Ok(None);
+        }
+    }
+    shares::Entity::update_many()
+        .col_expr(C::MailedAt, Expr::value(now))
+        .filter(C::Id.eq(row.id))
+        .filter(C::MailedAt.is_null())
+        .exec(&k.db)
+        .await?;
     let mut link = k.public_url.clone();
-    link.set_path(&format!("/api/v1/shares/{share_id}/assessment"));
+    link.set_path(&format!("/shares/{share_id}"));
     Ok(Some(ShareReceivedMail {
         to: user.email,
         locale: user.locale,

@@ -113,11 +113,7 @@ impl From<&Score> for SharedFigures {
     fn from(s: &Score) -> Self {
         Self {
             overall: s.overall,
-            levels: PerLevel {
-                l1: s.levels.l1.achievement,
-                l2: s.levels.l2.achievement,
-                l3: s.levels.l3.achievement,
-            },
+            levels: PerLevel { l1: s.levels.l1.achievement, l2: s.levels.l2.achievement, l3: s.levels.l3.achievement },
             achieved_level: s.achieved_level,
             meets_target: s.meets_target,
             target_level: s.target_level,
@@ -160,12 +156,13 @@ fn preference(row: &shares::Model) -> (bool, Option<DateTime<Utc>>, DateTime<Utc
 /// For the registry rows `(supplier id, template id)` of a comparison page, the share each
 /// shows: the preferred readable share of the supplier's organization (when the record is
 /// linked to one) on the template's line. Each score shown is a `share.viewed` in the
-/// supplier's trail, as on the shared comparison. At most one share per row, so a page of
+/// supplier's trail (when `record`), as on the shared comparison. At most one share per row, so a page of
 /// 200 rows computes at most 200 scores.
 pub(crate) async fn for_registry_rows(
     k: &Kensa,
     ctx: &TenantCtx,
     rows: &[(Uuid, Uuid)],
+    record: bool,
 ) -> DomainResult<HashMap<(Uuid, Uuid), RowShare>> {
     if rows.is_empty() {
         return Ok(HashMap::new());
@@ -215,7 +212,7 @@ pub(crate) async fn for_registry_rows(
         };
         out.insert((supplier, template), RowShare { shown: view, score });
     }
-    if !shown.is_empty() {
+    if record && !shown.is_empty() {
         let txn = k.begin_write().await?;
         let details = json!({ "scope": "scores", "via": "comparison" });
         record_in_owners_trails(&txn, ctx, &shown.iter().collect::<Vec<_>>(), "share.viewed", details).await?;

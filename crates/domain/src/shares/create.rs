@@ -240,14 +240,20 @@ pub async fn create(k: &Kensa, ctx: &TenantCtx, input: NewShare) -> DomainResult
             (Some(visible), template)
         }
         None => {
-            let template = crate::library::template_for(k, ctx, input.template_id.unwrap_or_default()).await.map_err(
-                |e| match e {
-                    DomainError::NotFound(_) => {
-                        DomainError::validation("template_id", ErrorCode::NotFound, "no such template")
+            let wanted = input.template_id.unwrap_or_default();
+            let unknown = || DomainError::validation("template_id", ErrorCode::NotFound, "no such template");
+            let template = match crate::library::template_for(k, ctx, wanted).await {
+                Ok(template) => template,
+                // A reply may name the requester's checklist as the request does: the library
+                // is kept by line, so any version of it the caller was sent will do.
+                Err(DomainError::NotFound(_)) => match input.share_request_id {
+                    Some(request) => {
+                        crate::library::version_for_request(k, ctx, request, wanted).await?.ok_or_else(unknown)?
                     }
-                    other => other,
+                    None => return Err(unknown()),
                 },
-            )?;
+                Err(other) => return Err(other),
+            };
             (None, template)
         }
     };
@@ -311,6 +317,7 @@ pub async fn create(k: &Kensa, ctx: &TenantCtx, input: NewShare) -> DomainResult
         created_at: now,
         expires_at,
         revoked_at: None,
+        mailed_at: None,
     };
     shares::Entity::insert(shares::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
     for chunk in files.chunks(300) {

@@ -126,6 +126,7 @@ pub(super) async fn open(tx: &crate::WriteTx, ctx: &TenantCtx, o: Opening) -> Do
         created_by: ctx.user_id().map(|u| u.0),
         created_at: tx.now(),
         resolved_at: None,
+        mailed_at: None,
     };
     share_requests::Entity::insert(share_requests::ActiveModel::from(row.clone())).exec_without_returning(tx).await?;
     crate::notifications::sharing::queue_request(tx, &row).await?;

@@ -19,7 +19,37 @@ use crate::tenant::TenantCtx;
 /// Figures computed by one page of the supply chain below.
 pub const MAX_FIGURES_PER_PAGE: u64 = 20;
 
-async fn below(k: &Kensa, viewer: Uuid, rows: Vec<rows::Model>) -> DomainResult<Vec<SupplyChainBelow>> {
+/// Each figure the recipient reads is a `supply_chain.viewed` in the forwarding Tier-1's
+/// trail, as a share's reads are in the supplier's (without the reader's address, request
+/// id or key: another organization's details).
+async fn record_views(k: &Kensa, ctx: &TenantCtx, read: &[&rows::Model]) -> DomainResult<()> {
+    if read.is_empty() {
+        return Ok(());
+    }
+    let meta = crate::tenant::RequestMeta::default();
+    let mut details = serde_json::json!({ "by_organization_id": ctx.org_id().0 });
+    if ctx.meta().api_key.is_some() {
+        details["by_api_key"] = serde_json::json!(true);
+    }
+    let events = read
+        .iter()
+        .map(|r| crate::audit::NewAuditEvent {
+            organization_id: Some(crate::ids::OrganizationId(r.organization_id)),
+            actor_user_id: ctx.user_id(),
+            action: "supply_chain.viewed",
+            target: Some(("supply_chain_forward", r.id.to_string())),
+            meta: &meta,
+            details: details.clone(),
+        })
+        .collect();
+    let txn = k.begin_write().await?;
+    crate::audit::record_many(&txn, events).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn below(k: &Kensa, ctx: &TenantCtx, rows: Vec<rows::Model>) -> DomainResult<Vec<SupplyChainBelow>> {
+    let viewer = ctx.org_id().0;
     let now = k.now();
     let records = registry_records(&k.db, viewer, rows.iter().map(|r| r.organization_id).collect()).await?;
     let mut figures = Vec::with_capacity(rows.len());
@@ -32,6 +62,7 @@ async fn below(k: &Kensa, viewer: Uuid, rows: Vec<rows::Model>) -> DomainResult<
         .iter()
         .map(|r| records.get(&r.organization_id).filter(|_| r.recipient_organization_id == viewer).cloned())
         .collect();
+    record_views(k, ctx, &rows.iter().filter(|r| r.recipient_organization_id == viewer).collect::<Vec<_>>()).await?;
     let views = forwards::views(&k.db, rows).await?;
     Ok(views
         .into_iter()
@@ -63,7 +94,7 @@ pub async fn supply_chain_below(
     let page = PageRequest { limit: page.limit.min(MAX_FIGURES_PER_PAGE), ..*page };
     let found = page_of(&k.db, which, &page).await?;
     let page_rows = Page::from_rows(found, page.limit, |r| r.id);
-    Ok(Page { data: below(k, org, page_rows.data).await?, next_cursor: page_rows.next_cursor })
+    Ok(Page { data: below(k, ctx, page_rows.data).await?, next_cursor: page_rows.next_cursor })
 }
 
 /// `GET /api/v1/supply-chain/forwards/{id}`: one forward with its figure, for its recipient
@@ -75,5 +106,5 @@ pub async fn supply_chain_forward(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> Domai
         Some(row) => row,
         None => forwards::owned(&k.db, org, id).await?.ok_or(DomainError::NotFound("supply chain forward"))?,
     };
-    below(k, org, vec![row]).await?.pop().ok_or(DomainError::NotFound("supply chain forward"))
+    below(k, ctx, vec![row]).await?.pop().ok_or(DomainError::NotFound("supply chain forward"))
 }

@@ -90,6 +90,20 @@ pub async fn forward(
     let txn = k.begin_write().await?;
     // Serializes this organization's forwards: two at once cannot both find none standing.
     organizations::Entity::find_by_id(org).lock_exclusive().one(&txn).await?;
+    // The assessment as it is now, under the lock a cancellation takes: a cancellation that
+    // committed since the check above refuses the forward, one that comes later ends it.
+    let current = crate::entities::assessments::Entity::find_by_id(row.id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound("assessment"))?;
+    if current.status == Status::Cancelled.as_str() {
+        return Err(DomainError::validation(
+            "assessment_id",
+            ErrorCode::InvalidTransition,
+            "the buyer cancelled this assessment",
+        ));
+    }
     let standing = forwards::Entity::find()
         .filter(forwards::Column::OrganizationId.eq(org))
         .filter(forwards::Column::RecipientOrganizationId.eq(row.buyer_organization_id))
@@ -198,4 +212,38 @@ pub(super) async fn readable(
     id: Uuid,
 ) -> DomainResult<Option<forwards::Model>> {
     Ok(forwards::Entity::find_by_id(id).filter(readable_by(organization)).one(conn).await?)
+}
+
+/// The buyer withdrew the assessment a forward was made for: the forward ends with it (in
+/// the cancellation's transaction, which holds the assessment's row), as if the Tier-1 had
+/// revoked it, and the Tier-1's trail says so (`supply_chain.forward_ended`, by the buyer;
+/// not the buyer's address or request id). Nothing to do for an assessment without one.
+pub(crate) async fn end_with_assessment(tx: &crate::WriteTx, ctx: &TenantCtx, assessment: Uuid) -> DomainResult<()> {
+    let standing = forwards::Entity::find()
+        .filter(forwards::Column::AssessmentId.eq(assessment))
+        .filter(forwards::Column::RevokedAt.is_null())
+        .all(tx)
+        .await?;
+    if standing.is_empty() {
+        return Ok(());
+    }
+    forwards::Entity::update_many()
+        .col_expr(forwards::Column::RevokedAt, Expr::value(tx.now()))
+        .filter(forwards::Column::Id.is_in(standing.iter().map(|f| f.id)))
+        .exec(tx)
+        .await?;
+    let meta = crate::tenant::RequestMeta::default();
+    let details = json!({ "by_organization_id": ctx.org_id().0, "assessment_id": assessment });
+    let events = standing
+        .iter()
+        .map(|f| crate::audit::NewAuditEvent {
+            organization_id: Some(crate::ids::OrganizationId(f.organization_id)),
+            actor_user_id: ctx.user_id(),
+            action: "supply_chain.forward_ended",
+            target: Some(("supply_chain_forward", f.id.to_string())),
+            meta: &meta,
+            details: details.clone(),
+        })
+        .collect();
+    crate::audit::record_many(tx, events).await
 }

@@ -16,6 +16,7 @@ mod below;
 mod consent;
 mod figures;
 mod forwards;
+pub(crate) use forwards::end_with_assessment;
 pub mod model;
 
 pub use below::{MAX_FIGURES_PER_PAGE, supply_chain_below, supply_chain_forward};

@@ -111,7 +111,7 @@ fn summary(row: &templates::Model, content: &Content) -> TemplateSummary {
     }
 }
 
-fn view(row: &templates::Model, filter: TreeFilter) -> DomainResult<TemplateView> {
+pub(crate) fn view(row: &templates::Model, filter: TreeFilter) -> DomainResult<TemplateView> {
     let content = content_of(row)?;
     let answer_scale = serde_json::from_value(row.answer_scale.clone()).map_err(DomainError::internal)?;
     let filtered = content.filtered(filter.max_level, filter.category);

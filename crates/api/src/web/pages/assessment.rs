@@ -257,7 +257,7 @@ fn answer_facts(w: &Web, sheet: &Sheet, a: &Answer) -> Markup {
     }
 }
 
-fn textarea(w: &Web, id: &str, name: &str, label: &str, value: &str, errors: &[FieldError]) -> Markup {
+pub(crate) fn textarea(w: &Web, id: &str, name: &str, label: &str, value: &str, errors: &[FieldError]) -> Markup {
     let mine = errors_for(errors, name);
     html! {
         label for=(id) { (label) }
@@ -650,7 +650,7 @@ fn from_script(req: &HttpRequest) -> bool {
     req.headers().get("x-requested-with").is_some_and(|v| v == "fetch")
 }
 
-fn parse_input(form: &Form) -> Result<AnswerInput, Vec<FieldError>> {
+pub(crate) fn parse_input(form: &Form) -> Result<AnswerInput, Vec<FieldError>> {
     let mut errors = Vec::new();
     let status = match AnswerStatus::ALL.into_iter().find(|s| s.as_str() == form.get("status")) {
         Some(s) => Some(s),

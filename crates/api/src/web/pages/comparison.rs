@@ -6,7 +6,8 @@ use actix_web::{HttpResponse, web};
 use kensa_domain::assessments::model::Status;
 use kensa_domain::comparison::export::{self, ExportFormat};
 use kensa_domain::comparison::{
-    self, ComparisonCategory, ComparisonFilter, ComparisonRequest, ComparisonRow, ComparisonSort, HeatmapRow, SortOrder,
+    self, ComparisonCategory, ComparisonFilter, ComparisonRequest, ComparisonRow, ComparisonSort, HeatmapRow,
+    SharesBeside, SortOrder,
 };
 use kensa_domain::pagination::{Page, PageRequest};
 use kensa_domain::shares::{self, ShareKind, SharedComparisonRow};
@@ -243,7 +244,9 @@ fn table(w: &Web, q: &CompareQuery, p: &Parsed, rows: &[ComparisonRow]) -> Marku
                             td.num { (percent(f.levels.l2)) }
                             td.num { (percent(f.levels.l3)) }
                             td.num { "Lv" (f.achieved_level) }
-                            td { (if f.meets_target { t.yes } else { t.no }) }
+                            // Against this buyer's target for the supplier, not the level
+                            // the shared answers were given for.
+                            td { (if i32::from(f.achieved_level) >= r.supplier.target_level { t.yes } else { t.no }) }
                         }
                         (None, None) if r.shared.is_some() => { td.num colspan="6" { (b.terms_pending) } }
                         (None, None) => { td.num colspan="6" { (b.not_scored) } }
@@ -364,7 +367,10 @@ fn heatmap(w: &Web, q: &CompareQuery, p: &Parsed, columns: &[ComparisonCategory]
             } }
             tbody { @for r in rows {
                 tr {
-                    th scope="row" { (r.supplier.name) }
+                    th scope="row" {
+                        (r.supplier.name)
+                        @if r.share_id.is_some() { " " span.badge.shared title=(b.shared_badge_hint) { (b.shared_badge) } }
+                    }
                     @for c in columns {
                         @let a = r.categories.iter().find(|x| x.number == c.number).and_then(|x| x.achievement);
                         td class={ "cell " (heat(a)) } { (percent(a)) }
@@ -386,7 +392,10 @@ fn radars(w: &Web, rows: &[HeatmapRow], columns: &[ComparisonCategory]) -> Marku
                 @let label = format!("{}: {}", r.supplier.name, b.radar_label);
                 figure.radar {
                     (radar::chart(&label, &axes))
-                    figcaption { (r.supplier.name) }
+                    figcaption {
+                        (r.supplier.name)
+                        @if r.share_id.is_some() { " " span.badge.shared { (b.shared_badge) } }
+                    }
                 }
             }
         }
@@ -408,7 +417,9 @@ pub async fn show(w: Web, query: web::Query<CompareQuery>) -> ApiResult<HttpResp
         query.cursor.clone(),
     )?;
     let list = comparison::service::list(k, ctx, &request).await?;
-    let map = comparison::service::heatmap(k, ctx, &request).await?;
+    // The same page's rows: their shares' views were recorded by the table's read.
+    let quiet = ComparisonRequest { shares: SharesBeside::Quiet, ..request };
+    let map = comparison::service::heatmap(k, ctx, &quiet).await?;
     let templates = templates::service::list(k, ctx, &PageRequest::parse(Some(200), None)?).await?.data;
     let rows: Vec<ComparisonRow> = list.rows.into_iter().map(|(_, r)| r).collect();
     // What others shared and forwarded, first pages (each shared score shown is a view in
@@ -444,7 +455,7 @@ pub async fn show(w: Web, query: web::Query<CompareQuery>) -> ApiResult<HttpResp
             }
             section aria-labelledby="radar-heading" {
                 h2 #radar-heading { (b.radar) }
-                @if heat_rows.iter().all(|r| r.assessment_id.is_none()) { p { (b.not_scored) } }
+                @if heat_rows.iter().all(|r| r.assessment_id.is_none() && r.share_id.is_none()) { p { (b.not_scored) } }
                 (radars(&w, &heat_rows, &map.categories))
             }
         }

@@ -39,6 +39,7 @@ error_codes! {
     ClaimPending = "claim_pending",
     ConcurrentUpdate = "concurrent_update",
     ContentMismatch = "content_mismatch",
+    CrosswalkUnavailable = "crosswalk_unavailable",
     CsrfFailed = "csrf_failed",
     DownloadsBusy = "downloads_busy",
     Duplicate = "duplicate",

@@ -12,6 +12,7 @@ pub mod clock;
 mod closed_set;
 pub mod comparison;
 pub mod config;
+pub mod crosswalk;
 pub mod db;
 pub mod deliveries;
 pub mod demo;

@@ -50,6 +50,67 @@ fn levels_match_the_published_distribution_with_four_inferred() -> TestResult {
     Ok(())
 }
 
+#[test]
+fn the_inferred_levels_follow_metis_list_where_it_cites_the_item() -> TestResult {
+    let doc = builtin()?;
+    let crosswalk = kensa_domain::crosswalk::mapping();
+    for (_, _, item) in items(&doc).into_iter().filter(|(_, _, i)| i.level_inferred) {
+        let reason = item.level_reason.as_deref().unwrap_or_default();
+        match crosswalk.items[&item.no].meti_level.as_deref() {
+            // Cited: the level is METI's, and the reason names the list.
+            Some(level) => {
+                assert_eq!(level, item.level.to_string(), "No.{}", item.no);
+                assert!(reason.contains("METI") && reason.contains("2026-03-27"), "No.{}: {reason}", item.no);
+            }
+            None => assert!(reason.contains("does not cite"), "No.{}: {reason}", item.no),
+        }
+    }
+    let level = |no: u32| items(&doc).iter().find(|(_, _, i)| i.no == no).map(|(_, _, i)| i.level);
+    assert_eq!([level(39), level(40), level(142), level(153)], [Some(3), Some(1), Some(2), Some(2)]);
+    Ok(())
+}
+
+/// Japanese script (kana and kanji) left in an English text.
+fn has_japanese(text: &str) -> bool {
+    text.chars().any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+}
+
+#[test]
+fn every_text_has_its_english_translation_line_by_line() -> TestResult {
+    let doc = builtin()?;
+    assert!(
+        doc.translation.as_deref().is_some_and(|t| t.contains("Kensa") && t.contains("not")),
+        "{:?}",
+        doc.translation
+    );
+    for c in &doc.categories {
+        let purpose = c.purpose_en.as_deref().unwrap_or_default();
+        assert!(c.purpose.is_empty() || !purpose.is_empty(), "category {} purpose", c.number);
+        assert!(!has_japanese(purpose), "category {}: {purpose}", c.number);
+        for s in &c.sections {
+            let requirement = s.requirement_en.as_deref().unwrap_or_default();
+            assert!(s.requirement.is_empty() || !requirement.is_empty(), "section {} requirement", s.code);
+            assert!(!has_japanese(requirement), "section {}: {requirement}", s.code);
+        }
+    }
+    for (_, _, item) in items(&doc) {
+        let question = item.question_en.as_deref().unwrap_or_default();
+        assert!(!question.is_empty() && !has_japanese(question), "No.{} question: {question:?}", item.no);
+        for (name, ja, en) in [
+            ("criteria", &item.criteria, &item.criteria_en),
+            ("scope", &item.scope, &item.scope_en),
+            ("frequency", &item.frequency, &item.frequency_en),
+            ("notes", &item.notes, &item.notes_en),
+        ] {
+            assert_eq!(en.len(), ja.len(), "No.{} {name}", item.no);
+            for line in en {
+                assert!(!line.is_empty() && !has_japanese(line), "No.{} {name}: {line:?}", item.no);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// One item as the seed states it.
 #[derive(Debug, Default)]
 struct SeedItem {

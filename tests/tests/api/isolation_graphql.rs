@@ -198,6 +198,12 @@ pub fn graphql_rows(ids: &Ids) -> Vec<GraphqlRow> {
             NotFound,
         ),
         row(
+            "assessmentCrosswalk",
+            format!(r#"{{ assessmentCrosswalk(id: "{x}") {{ stars {{ star supported }} }} }}"#),
+            readable_by_both,
+            NotFound,
+        ),
+        row(
             "supplierScores",
             format!(r#"{{ supplierScores(supplierId: "{sup}") {{ nodes {{ assessmentId }} }} }}"#),
             buyer_readers,

@@ -406,6 +406,7 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         row(M::GET, format!("/api/v1/assessments/{x}/history"), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/score"), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/gaps"), None, readable_by_both, NotFound),
+        row(M::GET, format!("/api/v1/assessments/{x}/crosswalk"), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/evidence"), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/evidence/{e}"), None, readable_by_both, NotFound),
         row(M::POST, format!("/api/v1/assessments/{x}/evidence"), Some(Body::Pdf), answerers, NotFound),

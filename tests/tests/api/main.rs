@@ -18,6 +18,7 @@ mod config;
 mod consistency;
 mod contract;
 mod crate_graph;
+mod crosswalk;
 mod demo;
 mod email_verification;
 mod evidence;

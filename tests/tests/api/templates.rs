@@ -183,7 +183,7 @@ async fn a_buyer_clones_the_builtin_and_overrides_an_inferred_level() -> TestRes
     for category in categories.as_array_mut().ok_or("categories")? {
         for section in category["sections"].as_array_mut().ok_or("sections")? {
             for item in section["items"].as_array_mut().ok_or("items")? {
-                if item["no"] == 142 {
+                if item["no"] == 39 {
                     item["level"] = json!(2);
                     item["level_inferred"] = json!(false);
                     item["level_reason"] = json!("Acme decided Lv2");

@@ -685,3 +685,27 @@ async fn a_session_in_daily_use_still_ends_thirty_days_after_sign_in() {
     let ended = visitor.get("/assessments").await;
     assert_eq!(ended.status, StatusCode::SEE_OTHER, "30 days after sign-in the session is over");
 }
+
+#[tokio::test]
+async fn the_check_sheet_reads_in_english_with_the_japanese_original_one_click_away() -> crate::helpers::TestResult {
+    let app = spawn_app().await;
+    let (_, supplier, assessment) = app.invited_supplier(1).await;
+    let english = "The company has formulated its own information security policy.";
+    let japanese = "自社の情報セキュリティ対応方針(ポリシー)を策定している";
+    let path = format!("/assessments/{assessment}");
+    let mut en = Visitor::signed_in(&app, &supplier.email, "en").await;
+    let page = en.get(&path).await;
+    assert!(page.html.contains(english) && page.html.contains("Japanese original"), "{}", page.html);
+    assert!(page.html.contains(japanese), "the original in the page, behind its summary");
+    assert!(page.html.contains("Policy"), "the category's English name");
+    let mut ja = Visitor::signed_in(&app, &supplier.email, "ja").await;
+    let page = ja.get(&path).await;
+    assert!(page.html.contains(japanese) && !page.html.contains(english), "{}", page.html);
+    // The API carries both, and the template says whose the English is.
+    let questions =
+        app.get(&format!("/api/v1/assessments/{assessment}/questions?limit=1"), Some(&supplier.access_token)).await;
+    assert_eq!(questions.body["data"][0]["question"], japanese);
+    assert_eq!(questions.body["data"][0]["question_en"], english);
+    assert_eq!(questions.body["data"][0]["no"], 1);
+    Ok(())
+}

@@ -3,6 +3,7 @@
 //! beside the type in the domain: see `kensa_domain::graphql`.)
 
 use async_graphql::{Context, Object};
+use kensa_domain::crosswalk::Crosswalk;
 use kensa_domain::scoring::{self, Gap, ScoreHistoryEntry};
 use uuid::Uuid;
 
@@ -27,6 +28,14 @@ impl ScoresQuery {
     ) -> async_graphql::Result<Vec<Gap>> {
         let (k, t) = caller(ctx)?;
         scoring::gaps::of_assessment(k, t, id, include_unanswered).await.map_err(gql)
+    }
+
+    /// The assessment's readiness against METI's SCS ★3/★4 criteria and the ISO/IEC 27001
+    /// references they cite, from its answers, as `GET …/crosswalk`: indicative only. Either
+    /// side; `CROSSWALK_UNAVAILABLE` for a checklist other than the JAMA/JAPIA check sheet.
+    async fn assessment_crosswalk(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Crosswalk> {
+        let (k, t) = caller(ctx)?;
+        kensa_domain::crosswalk::of_assessment(k, t, id).await.map_err(gql)
     }
 
     /// The supplier's stored scores, newest submission first, with the change since the

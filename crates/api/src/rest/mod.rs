@@ -129,6 +129,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/assessments/{id}/history").route(web::get().to(assessments::history)))
             .service(resource("/assessments/{id}/score").route(web::get().to(scores::score)))
             .service(resource("/assessments/{id}/gaps").route(web::get().to(scores::gaps)))
+            .service(resource("/assessments/{id}/crosswalk").route(web::get().to(scores::crosswalk)))
             .service(resource("/assessments/{id}/remediations/{no}").route(web::post().to(chasing::update_remediation)))
             .service(
                 resource("/assessments/{id}/evidence")

@@ -2,13 +2,14 @@
 //! scores (the buyer).
 
 use actix_web::{HttpResponse, web};
+use kensa_domain::crosswalk::{self, Crosswalk};
 use kensa_domain::pagination::PageRequest;
 use kensa_domain::scoring::{self, Gap, Score, ScoreHistoryEntry};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::error::ApiResult;
+use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Query};
 use crate::state::AppState;
 
@@ -59,6 +60,24 @@ pub async fn gaps(
     let include_unanswered = query.include_unanswered.unwrap_or(false);
     let data = scoring::gaps::of_assessment(&state.kensa, &auth.0, path.into_inner(), include_unanswered).await?;
     Ok(HttpResponse::Ok().json(GapList { data, next_cursor: None }))
+}
+
+/// Get the crosswalk readiness
+///
+/// From the assessment's answers: per SCS criterion of METI's supply-chain security rating
+/// scheme (★3/★4) that cites a check-sheet item, whether the in-scope, applicable items citing
+/// it are all implemented (`supported`), some (`partly_supported`), none
+/// (`not_supported`) or none counts (`not_assessed`); counts per ★ level; the ISO/IEC
+/// 27001:2022 references those items reach; and each item's references. Indicative only,
+/// from mapping data of 2026-03-27 (see `mapping`). Either side; 409
+/// `crosswalk_unavailable` for a checklist other than the JAMA/JAPIA check sheet or a copy.
+#[utoipa::path(get, path = "/api/v1/assessments/{id}/crosswalk", operation_id = "getAssessmentCrosswalk", tag = "scores",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The assessment's id")),
+    responses((status = 200, description = "The readiness view", body = Crosswalk),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn crosswalk(state: web::Data<AppState>, auth: Auth, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(crosswalk::of_assessment(&state.kensa, &auth.0, path.into_inner()).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -245,6 +245,16 @@ pub struct Question {
     pub scope: Vec<String>,
     pub frequency: Vec<String>,
     pub notes: Vec<String>,
+    /// The category's name in English, where the template has one.
+    pub category_name_en: Option<String>,
+    /// The question in English where the template has a translation (the built-in check
+    /// sheet's is Kensa's, not the association's: see the template's `translation`).
+    pub question_en: Option<String>,
+    /// `criteria` in English line by line; empty without a translation.
+    pub criteria_en: Vec<String>,
+    pub scope_en: Vec<String>,
+    pub frequency_en: Vec<String>,
+    pub notes_en: Vec<String>,
     pub answer: Option<Answer>,
 }
 

@@ -186,6 +186,12 @@ pub(crate) fn question(
         scope: item.scope.clone(),
         frequency: item.frequency.clone(),
         notes: item.notes.clone(),
+        category_name_en: category.name_en.clone(),
+        question_en: item.question_en.clone(),
+        criteria_en: item.criteria_en.clone(),
+        scope_en: item.scope_en.clone(),
+        frequency_en: item.frequency_en.clone(),
+        notes_en: item.notes_en.clone(),
         answer,
     })
 }

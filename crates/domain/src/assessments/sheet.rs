@@ -33,12 +33,14 @@ pub struct SheetCategory {
     pub name: String,
     pub name_en: Option<String>,
     pub purpose: String,
+    pub purpose_en: Option<String>,
     pub sections: Vec<SheetSection>,
 }
 
 pub struct SheetSection {
     pub code: String,
     pub requirement: String,
+    pub requirement_en: Option<String>,
     pub questions: Vec<Question>,
 }
 
@@ -66,6 +68,7 @@ pub async fn sheet(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Sheet> 
                 sections.push(SheetSection {
                     code: section.code.clone(),
                     requirement: section.requirement.clone(),
+                    requirement_en: section.requirement_en.clone(),
                     questions,
                 });
             }
@@ -76,6 +79,7 @@ pub async fn sheet(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Sheet> 
                 name: category.name.clone(),
                 name_en: category.name_en.clone(),
                 purpose: category.purpose.clone(),
+                purpose_en: category.purpose_en.clone(),
                 sections,
             });
         }

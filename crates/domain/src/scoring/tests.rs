@@ -19,6 +19,7 @@ pub(super) fn item(no: u32, level: u8) -> Item {
         frequency: Vec::new(),
         notes: Vec::new(),
         text_note: None,
+        ..Item::default()
     }
 }
 
@@ -26,6 +27,7 @@ pub(super) fn item(no: u32, level: u8) -> Item {
 pub(super) fn content(categories: &[(u32, &[(u32, u8)])]) -> Content {
     Content {
         source: None,
+        translation: None,
         anomalies: Vec::new(),
         categories: categories
             .iter()
@@ -34,9 +36,11 @@ pub(super) fn content(categories: &[(u32, &[(u32, u8)])]) -> Content {
                 name: format!("Category {number}"),
                 name_en: None,
                 purpose: String::new(),
+                purpose_en: None,
                 sections: vec![Section {
                     code: format!("{number}-1"),
                     requirement: String::new(),
+                    requirement_en: None,
                     items: items.iter().map(|&(no, level)| item(no, level)).collect(),
                 }],
             })

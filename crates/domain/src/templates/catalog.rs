@@ -15,6 +15,9 @@ use crate::error::{DomainError, DomainResult};
 
 pub const BUILTIN_OWNER: &str = "builtin";
 
+/// The built-in JAMA/JAPIA check sheet's key (its line, with [`BUILTIN_OWNER`]).
+pub const JAMA_JAPIA_KEY: &str = "jama-japia";
+
 /// The JAMA/JAPIA check sheet (see `crates/domain/catalog/` and the README).
 pub const JAMA_JAPIA_JSON: &str = include_str!("../../catalog/jama-japia.json");
 

@@ -33,7 +33,7 @@ pub mod limits {
     pub const LABEL_CHARS: usize = 100;
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject, async_graphql::InputObject))]
 #[cfg_attr(feature = "graphql", graphql(input_name = "ItemInput"))]
@@ -67,6 +67,26 @@ pub struct Item {
     /// Where the text is not the source's own (reconstructed or editorial), why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_note: Option<String>,
+    /// The question in English (for the built-in check sheet: Kensa's translation, not the
+    /// association's; see the template's `translation`). Null where there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question_en: Option<String>,
+    /// `criteria` in English, line by line (empty where there is no translation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub criteria_en: Vec<String>,
+    /// `scope` in English, line by line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub scope_en: Vec<String>,
+    /// `frequency` in English, line by line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub frequency_en: Vec<String>,
+    /// `notes` in English, line by line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub notes_en: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -79,6 +99,9 @@ pub struct Section {
     #[serde(default)]
     #[cfg_attr(feature = "graphql", graphql(default))]
     pub requirement: String,
+    /// The requirement in English, where there is a translation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement_en: Option<String>,
     // Output through `Section::items` below, which carries the GraphQL cost.
     #[cfg_attr(feature = "graphql", graphql(skip_output))]
     pub items: Vec<Item>,
@@ -109,6 +132,9 @@ pub struct Category {
     #[serde(default)]
     #[cfg_attr(feature = "graphql", graphql(default))]
     pub purpose: String,
+    /// The purpose in English, where there is a translation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose_en: Option<String>,
     #[cfg_attr(feature = "graphql", graphql(skip_output))]
     pub sections: Vec<Section>,
 }
@@ -292,6 +318,10 @@ pub struct TemplateDocument {
     pub language: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Whose the `*_en` texts are (for the built-in check sheet: Kensa's translation, not the
+    /// association's official English edition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translation: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "graphql", graphql(default))]
     pub answer_scale: AnswerScale,
@@ -310,6 +340,9 @@ fn default_language() -> String {
 pub struct Content {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Whose the `*_en` texts are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translation: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub anomalies: Vec<Anomaly>,
     pub categories: Vec<Category>,
@@ -394,7 +427,12 @@ impl Content {
             })
             .filter(|c| !c.sections.is_empty())
             .collect();
-        Content { source: self.source.clone(), anomalies: self.anomalies.clone(), categories }
+        Content {
+            source: self.source.clone(),
+            translation: self.translation.clone(),
+            anomalies: self.anomalies.clone(),
+            categories,
+        }
     }
 }
 
@@ -454,6 +492,25 @@ fn item_violations(errors: &mut Vec<FieldError>, ipath: &str, item: &Item) {
         [("criteria", &item.criteria), ("scope", &item.scope), ("frequency", &item.frequency), ("notes", &item.notes)]
     {
         lines(errors, format!("{ipath}.{name}"), list);
+    }
+    if let Some(question_en) = &item.question_en {
+        required(errors, format!("{ipath}.question_en"), question_en, limits::QUESTION_CHARS);
+    }
+    // A translation goes line by line: none, or one English line per line.
+    for (name, original, english) in [
+        ("criteria_en", &item.criteria, &item.criteria_en),
+        ("scope_en", &item.scope, &item.scope_en),
+        ("frequency_en", &item.frequency, &item.frequency_en),
+        ("notes_en", &item.notes, &item.notes_en),
+    ] {
+        lines(errors, format!("{ipath}.{name}"), english);
+        if !english.is_empty() && english.len() != original.len() {
+            errors.push(FieldError::new(
+                format!("{ipath}.{name}"),
+                ErrorCode::InvalidValue,
+                format!("{} lines for {} in the original: none, or one per line", english.len(), original.len()),
+            ));
+        }
     }
 }
 
@@ -520,6 +577,9 @@ impl TemplateDocument {
                 bounded(&mut errors, format!("{cpath}.name_en"), name_en, NAME_CHARS);
             }
             bounded(&mut errors, format!("{cpath}.purpose"), &category.purpose, NOTE_CHARS);
+            if let Some(purpose_en) = &category.purpose_en {
+                bounded(&mut errors, format!("{cpath}.purpose_en"), purpose_en, NOTE_CHARS);
+            }
             if category.sections.is_empty() {
                 errors.push(FieldError::new(
                     format!("{cpath}.sections"),
@@ -541,6 +601,9 @@ impl TemplateDocument {
                     ));
                 }
                 bounded(&mut errors, format!("{spath}.requirement"), &section.requirement, NOTE_CHARS);
+                if let Some(requirement_en) = &section.requirement_en {
+                    bounded(&mut errors, format!("{spath}.requirement_en"), requirement_en, NOTE_CHARS);
+                }
                 if section.items.is_empty() {
                     errors.push(FieldError::new(
                         format!("{spath}.items"),
@@ -568,7 +631,12 @@ impl TemplateDocument {
     }
 
     pub fn content(&self) -> Content {
-        Content { source: self.source.clone(), anomalies: self.anomalies.clone(), categories: self.categories.clone() }
+        Content {
+            source: self.source.clone(),
+            translation: self.translation.clone(),
+            anomalies: self.anomalies.clone(),
+            categories: self.categories.clone(),
+        }
     }
 }
 

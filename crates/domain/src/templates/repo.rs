@@ -135,6 +135,7 @@ pub fn document(row: &templates::Model) -> DomainResult<TemplateDocument> {
         guideline_version: row.guideline_version.clone(),
         language: row.language.clone(),
         source: content.source,
+        translation: content.translation,
         answer_scale,
         anomalies: content.anomalies,
         categories: content.categories,
@@ -237,12 +238,19 @@ mod tests {
             frequency: vec![],
             notes: vec![],
             text_note: None,
+            ..Item::default()
         };
-        let section = Section { code: "1".into(), requirement: String::new(), items: vec![item] };
-        let category =
-            Category { number: 1, name: "c".into(), name_en: None, purpose: String::new(), sections: vec![section] };
+        let section = Section { code: "1".into(), requirement: String::new(), requirement_en: None, items: vec![item] };
+        let category = Category {
+            number: 1,
+            name: "c".into(),
+            name_en: None,
+            purpose: String::new(),
+            purpose_en: None,
+            sections: vec![section],
+        };
         std::sync::Arc::new((
-            Content { source: None, anomalies: vec![], categories: vec![category] },
+            Content { source: None, translation: None, anomalies: vec![], categories: vec![category] },
             AnswerScale::default(),
         ))
     }

@@ -52,6 +52,9 @@ pub struct TemplateView {
     pub summary: TemplateSummary,
     pub answer_scale: AnswerScale,
     pub anomalies: Vec<Anomaly>,
+    /// Whose the `*_en` texts are: for the built-in check sheet, Kensa's translation, not
+    /// the associations' official English edition.
+    pub translation: Option<String>,
     // GraphQL cost: 24 categories, as the built-in.
     #[cfg_attr(feature = "graphql", graphql(complexity = "24 * child_complexity"))]
     pub categories: Vec<Category>,
@@ -119,6 +122,7 @@ pub(crate) fn view(row: &templates::Model, filter: TreeFilter) -> DomainResult<T
         summary: summary(row, &content),
         answer_scale,
         anomalies: filtered.anomalies.clone(),
+        translation: filtered.translation.clone(),
         filtered_item_count: filtered.item_count(),
         categories: filtered.categories,
     })

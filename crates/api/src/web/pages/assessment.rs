@@ -332,6 +332,42 @@ fn answer_form(w: &Web, sheet: &Sheet, q: &Question, draft: Option<&Draft<'_>>) 
     }
 }
 
+/// An item's question, criteria, scope and frequency in the page's language: in English
+/// where the template has a translation (marked as Kensa's for the built-in), with the
+/// Japanese original one click away; otherwise as the template states it.
+fn item_text(w: &Web, q: &Question) -> Markup {
+    let t = w.t();
+    let text = |question: &str, criteria: &[String], scope: &[String], frequency: &[String]| {
+        html! {
+            p { (question) }
+            @if !criteria.is_empty() {
+                p.meta { (t.criteria) }
+                ul { @for c in criteria { li { (c) } } }
+            }
+            @if !scope.is_empty() { p.meta { (t.scope_label) ": " (scope.join(" / ")) } }
+            @if !frequency.is_empty() { p.meta { (t.frequency) ": " (frequency.join(" / ")) } }
+        }
+    };
+    let english = q.question_en.as_deref().filter(|_| w.lang == crate::web::i18n::Lang::En);
+    match english {
+        Some(question) => {
+            // A list without its own translation shows the original lines.
+            let pick = |en: &'_ [String], ja: &'_ [String]| -> Vec<String> {
+                if en.is_empty() { ja.to_vec() } else { en.to_vec() }
+            };
+            html! {
+                (text(question, &pick(&q.criteria_en, &q.criteria), &pick(&q.scope_en, &q.scope),
+                    &pick(&q.frequency_en, &q.frequency)))
+                details.original {
+                    summary { (t.japanese_original) }
+                    div lang="ja" { (text(&q.question, &q.criteria, &q.scope, &q.frequency)) }
+                }
+            }
+        }
+        None => text(&q.question, &q.criteria, &q.scope, &q.frequency),
+    }
+}
+
 fn item_card(
     w: &Web,
     sheet: &Sheet,
@@ -356,13 +392,7 @@ fn item_card(
         article class=(class) id={ "item-" (no) } data-swap aria-labelledby={ "item-title-" (no) } {
             h4 id={ "item-title-" (no) } { "No." (no) " " span.badge { "Lv" (q.level) } }
             @if is_concerned { (layout::notice("error", t.concerned)) }
-            p { (q.question) }
-            @if !q.criteria.is_empty() {
-                p.meta { (t.criteria) }
-                ul { @for c in &q.criteria { li { (c) } } }
-            }
-            @if !q.scope.is_empty() { p.meta { (t.scope_label) ": " (q.scope.join(" / ")) } }
-            @if !q.frequency.is_empty() { p.meta { (t.frequency) ": " (q.frequency.join(" / ")) } }
+            (item_text(w, q))
             @if draft.is_some_and(|d| d.conflict) {
                 div.notice.error role="alert" {
                     strong { (t.conflict_title) }
@@ -603,10 +633,15 @@ fn sheet_page(w: &Web, r: &Render<'_>) -> Markup {
             }).filter(|(_, qs): &(_, Vec<&Question>)| !qs.is_empty()).collect();
             @if !sections.is_empty() {
                 section.category aria-labelledby={ "cat-" (c.number) } {
-                    h2 id={ "cat-" (c.number) } { (c.number) ". " (c.name) }
-                    @if !c.purpose.is_empty() { p.purpose { strong { (t.purpose) ": " } (c.purpose) } }
+                    @let english = w.lang == crate::web::i18n::Lang::En;
+                    h2 id={ "cat-" (c.number) } {
+                        (c.number) ". " (c.name_en.as_deref().filter(|_| english).unwrap_or(&c.name))
+                    }
+                    @let purpose = c.purpose_en.as_deref().filter(|_| english).unwrap_or(&c.purpose);
+                    @if !purpose.is_empty() { p.purpose { strong { (t.purpose) ": " } (purpose) } }
                     @for (s, questions) in &sections {
-                        @if !s.requirement.is_empty() { h3 { (s.code) " " (s.requirement) } }
+                        @let requirement = s.requirement_en.as_deref().filter(|_| english).unwrap_or(&s.requirement);
+                        @if !requirement.is_empty() { h3 { (s.code) " " (requirement) } }
                         @for q in questions {
                             @let draft = r.draft.as_ref().filter(|d| d.no == q.no);
                             (item_card(w, sheet, r.extras, q, &concerned, draft, false))

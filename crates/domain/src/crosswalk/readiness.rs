@@ -1,0 +1,269 @@
+//! `GET /api/v1/assessments/{id}/crosswalk`: from an assessment's answers, which SCS criteria
+//! the implemented items support, per ★ level, and which ISO/IEC 27001 references they
+//! touch. Indicative: a criterion is "supported" when every in-scope, applicable item citing
+//! it is implemented — what those items ask, not what the criterion's assessor will check.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::data::{ItemReferences, MAPPING_SOURCE, MAPPING_VERSION, mapping};
+use crate::Kensa;
+use crate::assessments::{access, repo};
+use crate::entities::templates;
+use crate::error::{DomainError, DomainResult, ErrorCode};
+use crate::templates::AnswerStatus;
+use crate::tenant::TenantCtx;
+
+crate::closed_set::closed_set! {
+    /// How far an assessment's implemented items support one SCS criterion.
+    pub enum CriterionStatus("criterion status") {
+        /// Every in-scope, applicable item citing it is implemented.
+        Supported => "supported",
+        /// Some are implemented or partially implemented, not all.
+        PartlySupported => "partly_supported",
+        /// None of them is implemented, even partially (unanswered counts as not).
+        NotSupported => "not_supported",
+        /// No item citing it is in the assessment's scope and applicable.
+        NotAssessed => "not_assessed",
+    }
+}
+
+crate::closed_set::closed_set! {
+    /// A criterion's ★ level in METI's list.
+    pub enum StarLevel("star level") {
+        /// ★3: the self-assessed level.
+        Star3 => "3",
+        /// ★4: the third-party-assessed level.
+        Star4 => "4",
+        /// The list states ★3/★4 for the items citing it and no level for the criterion alone.
+        Unstated => "unstated",
+    }
+}
+
+/// One SCS criterion and what the assessment says about it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct CriterionReadiness {
+    /// The criterion's number in METI's list (`1-3-1-1`).
+    pub code: String,
+    pub star: StarLevel,
+    pub status: CriterionStatus,
+    /// The check-sheet items citing it.
+    pub items: Vec<u32>,
+    /// Those of them answered `implemented`.
+    pub implemented: Vec<u32>,
+}
+
+/// Counts of criteria by status, for one ★ level.
+#[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct StarCounts {
+    pub star: String,
+    pub criteria: u32,
+    pub supported: u32,
+    pub partly_supported: u32,
+    pub not_supported: u32,
+    pub not_assessed: u32,
+}
+
+/// An ISO/IEC 27001:2022 reference and the items that reach it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct IsoReference {
+    /// A clause (`5.2`) or Annex A control (`A.5.1`).
+    pub reference: String,
+    /// The items whose citing criteria name it.
+    pub items: Vec<u32>,
+    /// Those of them answered `implemented`: the reference is touched when there is one.
+    pub implemented: Vec<u32>,
+    pub touched: bool,
+}
+
+/// Where the figures come from, with every answer.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct CrosswalkMapping {
+    pub version: String,
+    pub source: String,
+    /// Always true: a readiness indication from the check sheet's answers, not an SCS
+    /// rating or an ISO/IEC 27001 assessment.
+    pub indicative: bool,
+}
+
+/// The assessment's crosswalk.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct Crosswalk {
+    pub assessment_id: Uuid,
+    pub mapping: CrosswalkMapping,
+    /// Per ★ level (`3`, `4`, `unstated`): how many criteria each status has.
+    pub stars: Vec<StarCounts>,
+    /// Every criterion citing an item of the template, by code.
+    // GraphQL cost: 142 criteria in the list.
+    #[cfg_attr(feature = "graphql", graphql(complexity = "142 * child_complexity"))]
+    pub criteria: Vec<CriterionReadiness>,
+    /// Every ISO/IEC 27001 reference of those criteria, by reference.
+    #[cfg_attr(feature = "graphql", graphql(complexity = "100 * child_complexity"))]
+    pub iso27001: Vec<IsoReference>,
+    /// Per item of the template, what cites it (items no criterion cites are listed too,
+    /// with empty references).
+    #[cfg_attr(feature = "graphql", graphql(complexity = "153 * child_complexity"))]
+    pub items: Vec<ItemReferences>,
+}
+
+/// Whether the template is the JAMA/JAPIA check sheet the mapping is about: the built-in, or
+/// an organization's copy of it (its items keep their numbers).
+async fn is_jama_japia(k: &Kensa, template: &templates::Model) -> DomainResult<bool> {
+    let builtin = |t: &templates::Model| t.builtin && t.key == crate::templates::catalog::JAMA_JAPIA_KEY;
+    if builtin(template) {
+        return Ok(true);
+    }
+    let Some(source) = template.source_template_id else { return Ok(false) };
+    use sea_orm::EntityTrait;
+    Ok(templates::Entity::find_by_id(source).one(&k.db).await?.is_some_and(|t| builtin(&t)))
+}
+
+/// What an item's answer gives a criterion citing it: `None` when the item is out of scope
+/// or not applicable (it does not count), else (implemented, at least partly).
+fn contribution(in_scope: bool, status: Option<AnswerStatus>) -> Option<(bool, bool)> {
+    match (in_scope, status) {
+        (false, _) | (_, Some(AnswerStatus::NotApplicable)) => None,
+        (true, Some(AnswerStatus::Implemented)) => Some((true, true)),
+        (true, Some(AnswerStatus::PartiallyImplemented)) => Some((false, true)),
+        (true, Some(AnswerStatus::NotImplemented) | None) => Some((false, false)),
+    }
+}
+
+fn status_of(parts: &[(bool, bool)]) -> CriterionStatus {
+    if parts.is_empty() {
+        CriterionStatus::NotAssessed
+    } else if parts.iter().all(|p| p.0) {
+        CriterionStatus::Supported
+    } else if parts.iter().any(|p| p.1) {
+        CriterionStatus::PartlySupported
+    } else {
+        CriterionStatus::NotSupported
+    }
+}
+
+/// Either side of the assessment. 409 `crosswalk_unavailable` for a template that is not
+/// the JAMA/JAPIA check sheet (or a copy of it).
+#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
+pub async fn of_assessment(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Crosswalk> {
+    use sea_orm::EntityTrait;
+    let visible = access::load(&k.db, ctx, id).await?;
+    let row = visible.row();
+    let template =
+        templates::Entity::find_by_id(row.template_id).one(&k.db).await?.ok_or(DomainError::NotFound("template"))?;
+    if !is_jama_japia(k, &template).await? {
+        return Err(DomainError::conflict(
+            ErrorCode::CrosswalkUnavailable,
+            "the crosswalk maps the JAMA/JAPIA check sheet; this assessment uses another checklist",
+        ));
+    }
+    let content = k.template_contents.load(&k.db, row.template_id).await?;
+    let answers = repo::answers(&k.db, &visible).await?;
+    // Item number → its contribution, for the items the template has.
+    let mut given: HashMap<u32, Option<(bool, bool)>> = HashMap::new();
+    for (_, _, item) in content.0.items() {
+        let status = match answers.get(&i32::try_from(item.no).map_err(DomainError::internal)?) {
+            Some(a) => Some(AnswerStatus::try_from(a.status.as_str())?),
+            None => None,
+        };
+        given.insert(item.no, contribution(i32::from(item.level) <= row.target_level, status));
+    }
+    let implemented = |no: &u32| given.get(no).copied().flatten().is_some_and(|c| c.0);
+    let m = mapping();
+    let mut criteria = Vec::new();
+    let mut stars: BTreeMap<&str, StarCounts> = BTreeMap::new();
+    for (code, citing) in &m.criteria {
+        let items: Vec<u32> = citing.iter().copied().filter(|no| given.contains_key(no)).collect();
+        if items.is_empty() {
+            continue;
+        }
+        let parts: Vec<(bool, bool)> = items.iter().filter_map(|no| given.get(no).copied().flatten()).collect();
+        let status = status_of(&parts);
+        let star = match m.stars.get(code).map(String::as_str) {
+            Some("3") => StarLevel::Star3,
+            Some("4") => StarLevel::Star4,
+            _ => StarLevel::Unstated,
+        };
+        let counts = stars
+            .entry(star.as_str())
+            .or_insert_with(|| StarCounts { star: star.as_str().to_owned(), ..StarCounts::default() });
+        counts.criteria += 1;
+        match status {
+            CriterionStatus::Supported => counts.supported += 1,
+            CriterionStatus::PartlySupported => counts.partly_supported += 1,
+            CriterionStatus::NotSupported => counts.not_supported += 1,
+            CriterionStatus::NotAssessed => counts.not_assessed += 1,
+        }
+        let implemented_items = items.iter().copied().filter(implemented).collect();
+        criteria.push(CriterionReadiness { code: code.clone(), star, status, items, implemented: implemented_items });
+    }
+    let mut iso: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    let mut items = Vec::new();
+    for (_, _, item) in content.0.items() {
+        let refs = m.items.get(&item.no).cloned().unwrap_or(ItemReferences {
+            no: item.no,
+            meti_level: None,
+            scs_criteria: Vec::new(),
+            scs_star: None,
+            iso27001: Vec::new(),
+            nist_csf: None,
+        });
+        items.push(refs);
+    }
+    for refs in &items {
+        for r in m.items.get(&refs.no).map(|r| r.iso27001.as_slice()).unwrap_or_default() {
+            iso.entry(r.as_str()).or_default().push(refs.no);
+        }
+    }
+    let iso27001 = iso
+        .into_iter()
+        .map(|(reference, items)| {
+            let implemented: Vec<u32> = items.iter().copied().filter(implemented).collect();
+            IsoReference { reference: reference.to_owned(), touched: !implemented.is_empty(), items, implemented }
+        })
+        .collect();
+    Ok(Crosswalk {
+        assessment_id: id,
+        mapping: CrosswalkMapping {
+            version: MAPPING_VERSION.to_owned(),
+            source: MAPPING_SOURCE.to_owned(),
+            indicative: true,
+        },
+        stars: stars.into_values().collect(),
+        criteria,
+        iso27001,
+        items,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_criterion_is_supported_only_when_every_counted_item_is_implemented() {
+        use AnswerStatus::*;
+        let c = |s| contribution(true, Some(s));
+        assert_eq!(status_of(&[]), CriterionStatus::NotAssessed);
+        assert_eq!(contribution(false, Some(Implemented)), None, "out of scope does not count");
+        assert_eq!(c(NotApplicable), None, "not applicable does not count");
+        let parts = |v: Vec<Option<(bool, bool)>>| v.into_iter().flatten().collect::<Vec<_>>();
+        assert_eq!(status_of(&parts(vec![c(Implemented), c(Implemented)])), CriterionStatus::Supported);
+        assert_eq!(status_of(&parts(vec![c(Implemented), c(NotApplicable)])), CriterionStatus::Supported);
+        assert_eq!(status_of(&parts(vec![c(Implemented), c(NotImplemented)])), CriterionStatus::PartlySupported);
+        assert_eq!(status_of(&parts(vec![c(PartiallyImplemented)])), CriterionStatus::PartlySupported);
+        assert_eq!(status_of(&parts(vec![c(NotImplemented), contribution(true, None)])), CriterionStatus::NotSupported);
+    }
+}

@@ -1,0 +1,104 @@
+//! The crosswalk to METI's SCS ★3/★4 criteria and ISO/IEC 27001: an assessment's readiness
+//! view, checked against a case computed by hand from `catalog/jama-scs-crosswalk.csv`.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestResult, spawn_app};
+
+fn criterion<'a>(view: &'a Value, code: &str) -> &'a Value {
+    view["criteria"].as_array().and_then(|c| c.iter().find(|c| c["code"] == code)).unwrap_or(&Value::Null)
+}
+
+#[tokio::test]
+async fn the_readiness_view_matches_a_case_computed_by_hand() -> TestResult {
+    let app = spawn_app().await;
+    // Target level 2: Lv1 and Lv2 items are in scope, Lv3 ones are not.
+    let (buyer, supplier, assessment) = app.invited_supplier(2).await;
+    let saved = app.answer_all(&supplier, &assessment).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    // No.3 not implemented, No.4 partly, No.10 not applicable, No.29 not implemented.
+    let changes = json!({ "answers": [
+        { "no": 3, "status": "not_implemented" },
+        { "no": 4, "status": "partially_implemented", "remediation_plan": "Sign NDAs", "remediation_due": "2027-03-31" },
+        { "no": 10, "status": "not_applicable", "reason": "No personal data" },
+        { "no": 29, "status": "not_implemented" },
+    ] });
+    let s = Some(supplier.access_token.as_str());
+    let changed = app.post(&format!("/api/v1/assessments/{assessment}/answers"), s, changes).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+
+    let view = app.get(&format!("/api/v1/assessments/{assessment}/crosswalk"), s).await;
+    assert_eq!(view.status, StatusCode::OK, "{}", view.body);
+    let v = &view.body;
+    assert_eq!(v["mapping"]["version"], "2026-03-27");
+    assert_eq!(v["mapping"]["indicative"], true);
+    // By hand from the file: 1-3-1-1 is cited by No.1 (implemented) alone; 1-3-1-2 and
+    // 1-3-1-3 by No.3 alone (not implemented); 1-2-3-1 by No.4 alone (partly); 1-1-1-1 by
+    // No.9 and No.10 (N/A does not count, No.9 implemented); 4-2-1-3 by No.28-30 (No.29 not
+    // implemented); 2-1-3-1 by No.42 alone, a Lv3 item outside the target.
+    let expect = [
+        ("1-3-1-1", "supported", "3"),
+        ("1-3-1-2", "not_supported", "3"),
+        ("1-3-1-3", "not_supported", "3"),
+        ("1-2-3-1", "partly_supported", "3"),
+        ("1-3-1-4", "supported", "4"),
+        ("1-1-1-1", "supported", "4"),
+        ("4-2-1-3", "partly_supported", "4"),
+        ("2-1-3-1", "not_assessed", "4"),
+        ("4-2-1-4", "supported", "unstated"),
+    ];
+    for (code, status, star) in expect {
+        let c = criterion(v, code);
+        assert_eq!((c["status"].as_str(), c["star"].as_str()), (Some(status), Some(star)), "{code}: {c}");
+    }
+    assert_eq!(criterion(v, "4-2-1-3")["items"], json!([28, 29, 30]));
+    assert_eq!(criterion(v, "4-2-1-3")["implemented"], json!([28, 30]));
+    // Every criterion once, and the per-star counts add up to them.
+    let criteria = v["criteria"].as_array().ok_or("criteria")?;
+    assert_eq!(criteria.len(), 142);
+    let counted: u64 = v["stars"].as_array().ok_or("stars")?.iter().map(|s| s["criteria"].as_u64().unwrap_or(0)).sum();
+    assert_eq!(counted, 142);
+    for s in v["stars"].as_array().ok_or("stars")? {
+        let statuses = ["supported", "partly_supported", "not_supported", "not_assessed"];
+        let of = |status: &str| criteria.iter().filter(|c| c["star"] == s["star"] && c["status"] == status).count();
+        for status in statuses {
+            assert_eq!(s[status].as_u64(), Some(of(status) as u64), "{} {status}", s["star"]);
+        }
+    }
+    // ISO/IEC 27001: A.5.1 is reached by No.1-3 (No.1 and No.2 implemented: touched); each
+    // item lists its references, the 60 uncited ones with none.
+    let iso = v["iso27001"].as_array().ok_or("iso")?;
+    let a51 = iso.iter().find(|r| r["reference"] == "A.5.1").ok_or("A.5.1")?;
+    assert_eq!(
+        (a51["items"].clone(), a51["implemented"].clone(), a51["touched"].clone()),
+        (json!([1, 2, 3]), json!([1, 2]), json!(true))
+    );
+    let items = v["items"].as_array().ok_or("items")?;
+    assert_eq!(items.len(), 153);
+    assert_eq!(items.iter().filter(|i| i["scs_criteria"].as_array().is_some_and(|c| c.is_empty())).count(), 60);
+    assert_eq!(items[0]["nist_csf"], "GV");
+
+    // The buyer reads the same; GraphQL too.
+    let theirs = app.get(&format!("/api/v1/assessments/{assessment}/crosswalk"), Some(&buyer.access_token)).await;
+    assert_eq!(theirs.body["criteria"], v["criteria"]);
+    let q = format!(
+        r#"{{ assessmentCrosswalk(id: "{assessment}") {{ stars {{ star supported }} criteria {{ code status }} }} }}"#
+    );
+    let gql = app.graphql(Some(&buyer.access_token), &q).await;
+    let first = &gql.body["data"]["assessmentCrosswalk"]["criteria"][0];
+    assert_eq!(first["code"], v["criteria"][0]["code"], "{}", gql.body);
+
+    // A checklist that is not the JAMA/JAPIA check sheet has no crosswalk.
+    let doc = json!({ "key": "own", "name": "Own", "guideline_version": "1", "language": "en",
+        "categories": [{ "number": 1, "name": "All", "sections": [{ "code": "1-1", "items": [
+            { "no": 1, "level": 1, "question": "Is there a policy?", "criteria": ["written down"] } ] }] }] });
+    let own = app.post("/api/v1/templates", Some(&buyer.access_token), doc).await;
+    assert_eq!(own.status, StatusCode::CREATED, "{}", own.body);
+    let record = app.get("/api/v1/suppliers", Some(&buyer.access_token)).await.body["data"][0]["id"].clone();
+    let body = json!({ "name": "Own", "template_id": own.body["id"], "due_date": crate::helpers::due_in(30), "supplier_ids": [record] });
+    let campaign = app.post("/api/v1/campaigns", Some(&buyer.access_token), body).await;
+    let other = campaign.body["assessments"][0]["id"].as_str().ok_or("assessment")?.to_owned();
+    app.get(&format!("/api/v1/assessments/{other}/crosswalk"), s).await.assert_problem(409, "crosswalk_unavailable");
+    Ok(())
+}

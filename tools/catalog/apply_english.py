@@ -54,6 +54,7 @@ def main(parts):
         ordered[key] = value
         if key == "source":
             ordered["translation"] = NOTE
+    ordered.setdefault("translation", NOTE)
     CATALOG.write_text(json.dumps(ordered, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     missing = [n for n, i in items.items() if "question_en" not in i]
     print(f"wrote {CATALOG}; items without English: {missing or 'none'}")

@@ -53,7 +53,7 @@ fn levels_match_the_published_distribution_with_four_inferred() -> TestResult {
 #[test]
 fn the_inferred_levels_follow_metis_list_where_it_cites_the_item() -> TestResult {
     let doc = builtin()?;
-    let crosswalk = kensa_domain::crosswalk::mapping();
+    let crosswalk = kensa_domain::crosswalk::mapping()?;
     for (_, _, item) in items(&doc).into_iter().filter(|(_, _, i)| i.level_inferred) {
         let reason = item.level_reason.as_deref().unwrap_or_default();
         match crosswalk.items[&item.no].meti_level.as_deref() {

@@ -47,6 +47,8 @@ async fn the_readiness_view_matches_a_case_computed_by_hand() -> TestResult {
         ("4-2-1-3", "partly_supported", "4"),
         ("2-1-3-1", "not_assessed", "4"),
         ("4-2-1-4", "supported", "unstated"),
+        // Cited by No.53 (in scope, implemented) and No.120 (Lv3, unassessed): at most partly.
+        ("4-4-3-2", "partly_supported", "4"),
     ];
     for (code, status, star) in expect {
         let c = criterion(v, code);
@@ -54,6 +56,8 @@ async fn the_readiness_view_matches_a_case_computed_by_hand() -> TestResult {
     }
     assert_eq!(criterion(v, "4-2-1-3")["items"], json!([28, 29, 30]));
     assert_eq!(criterion(v, "4-2-1-3")["implemented"], json!([28, 30]));
+    assert_eq!(criterion(v, "4-4-3-2")["unassessed"], json!([120]));
+    assert_eq!(criterion(v, "2-1-3-1")["unassessed"], json!([42]));
     // Every criterion once, and the per-star counts add up to them.
     let criteria = v["criteria"].as_array().ok_or("criteria")?;
     assert_eq!(criteria.len(), 142);
@@ -89,13 +93,25 @@ async fn the_readiness_view_matches_a_case_computed_by_hand() -> TestResult {
     let first = &gql.body["data"]["assessmentCrosswalk"]["criteria"][0];
     assert_eq!(first["code"], v["criteria"][0]["code"], "{}", gql.body);
 
+    // A buyer's copy of the check sheet maps item by item as the built-in does.
+    let b = Some(buyer.access_token.as_str());
+    let builtin = app.builtin_template(&buyer).await;
+    let copy = app.post(&format!("/api/v1/templates/{builtin}/clone"), b, json!({ "name": "Copy" })).await;
+    let record = app.get("/api/v1/suppliers", b).await.body["data"][0]["id"].clone();
+    let body = json!({ "name": "Copy", "template_id": copy.body["id"], "due_date": crate::helpers::due_in(30), "supplier_ids": [record] });
+    let sent = app.post("/api/v1/campaigns", b, body).await;
+    let copied = sent.body["assessments"][0]["id"].as_str().ok_or("assessment")?.to_owned();
+    let view = app.get(&format!("/api/v1/assessments/{copied}/crosswalk"), s).await;
+    assert_eq!(view.status, StatusCode::OK, "{}", view.body);
+    assert_eq!(view.body["items"].as_array().map(Vec::len), Some(153));
+    assert_eq!(criterion(&view.body, "1-3-1-1")["status"], "not_supported", "nothing answered yet");
+
     // A checklist that is not the JAMA/JAPIA check sheet has no crosswalk.
     let doc = json!({ "key": "own", "name": "Own", "guideline_version": "1", "language": "en",
         "categories": [{ "number": 1, "name": "All", "sections": [{ "code": "1-1", "items": [
             { "no": 1, "level": 1, "question": "Is there a policy?", "criteria": ["written down"] } ] }] }] });
     let own = app.post("/api/v1/templates", Some(&buyer.access_token), doc).await;
     assert_eq!(own.status, StatusCode::CREATED, "{}", own.body);
-    let record = app.get("/api/v1/suppliers", Some(&buyer.access_token)).await.body["data"][0]["id"].clone();
     let body = json!({ "name": "Own", "template_id": own.body["id"], "due_date": crate::helpers::due_in(30), "supplier_ids": [record] });
     let campaign = app.post("/api/v1/campaigns", Some(&buyer.access_token), body).await;
     let other = campaign.body["assessments"][0]["id"].as_str().ok_or("assessment")?.to_owned();

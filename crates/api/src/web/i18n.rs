@@ -114,7 +114,7 @@ texts!(Texts, JA, EN {
     too_many_attempts: "試行回数が多すぎます。しばらく待ってから再度お試しください。", "Too many attempts. Wait a moment and try again.";
     form_errors: "入力内容を確認してください。", "Please check the form.";
     save: "保存", "Save";
-    japanese_original: "日本語の原文", "Japanese original (the English is Kensa's translation, not the associations')";
+    japanese_original: "日本語の原文", "Japanese original";
     saved: "保存しました", "Saved";
     not_saved: "保存されませんでした。入力内容は残っています。ページを再読み込みするか、サインインし直してください。", "Not saved. What you typed is still here; reload the page or sign in again.";
     cancel: "キャンセル", "Cancel";

@@ -116,16 +116,14 @@ pub(crate) fn parse(csv: &str) -> Result<Mapping, String> {
 }
 
 /// The compiled-in mapping. Its file is checked by a unit test (items 1–153 exactly), so a
-/// parse failure here cannot ship; should it happen, the mapping is empty and every
-/// criterion reads "not assessed" rather than the process failing.
-pub fn mapping() -> &'static Mapping {
-    static MAPPING: OnceLock<Mapping> = OnceLock::new();
-    MAPPING.get_or_init(|| {
-        parse(CSV).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "the crosswalk file does not parse");
-            Mapping { items: BTreeMap::new(), criteria: BTreeMap::new(), stars: BTreeMap::new() }
-        })
-    })
+/// parse failure cannot ship; should one happen, every use answers 500 rather than an empty
+/// view.
+pub fn mapping() -> crate::error::DomainResult<&'static Mapping> {
+    static MAPPING: OnceLock<Result<Mapping, String>> = OnceLock::new();
+    MAPPING
+        .get_or_init(|| parse(CSV))
+        .as_ref()
+        .map_err(|e| crate::error::DomainError::internal(format!("the crosswalk file does not parse: {e}")))
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ use uuid::Uuid;
 use super::data::{ItemReferences, MAPPING_SOURCE, MAPPING_VERSION, mapping};
 use crate::Kensa;
 use crate::assessments::{access, repo};
-use crate::entities::templates;
 use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::templates::AnswerStatus;
 use crate::tenant::TenantCtx;
@@ -56,19 +55,29 @@ pub struct CriterionReadiness {
     pub items: Vec<u32>,
     /// Those of them answered `implemented`.
     pub implemented: Vec<u32>,
+    /// Those that could not be judged: above the assessment's target level, or not in its
+    /// checklist (a copy that dropped or rewrote them). With any, the criterion is at most
+    /// partly supported.
+    pub unassessed: Vec<u32>,
 }
 
 /// Counts of criteria by status, for one ★ level.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct StarCounts {
-    pub star: String,
+    pub star: StarLevel,
     pub criteria: u32,
     pub supported: u32,
     pub partly_supported: u32,
     pub not_supported: u32,
     pub not_assessed: u32,
+}
+
+impl StarCounts {
+    fn of(star: StarLevel) -> Self {
+        Self { star, criteria: 0, supported: 0, partly_supported: 0, not_supported: 0, not_assessed: 0 }
+    }
 }
 
 /// An ISO/IEC 27001:2022 reference and the items that reach it.
@@ -106,46 +115,55 @@ pub struct Crosswalk {
     pub mapping: CrosswalkMapping,
     /// Per ★ level (`3`, `4`, `unstated`): how many criteria each status has.
     pub stars: Vec<StarCounts>,
-    /// Every criterion citing an item of the template, by code.
+    /// Every criterion of the list, by code.
     // GraphQL cost: 142 criteria in the list.
     #[cfg_attr(feature = "graphql", graphql(complexity = "142 * child_complexity"))]
     pub criteria: Vec<CriterionReadiness>,
     /// Every ISO/IEC 27001 reference of those criteria, by reference.
     #[cfg_attr(feature = "graphql", graphql(complexity = "100 * child_complexity"))]
     pub iso27001: Vec<IsoReference>,
-    /// Per item of the template, what cites it (items no criterion cites are listed too,
-    /// with empty references).
+    /// Per item of the checklist that is the check sheet's (by number and Japanese question),
+    /// what cites it (items no criterion cites are listed too, with empty references).
     #[cfg_attr(feature = "graphql", graphql(complexity = "153 * child_complexity"))]
     pub items: Vec<ItemReferences>,
 }
 
-/// Whether the template is the JAMA/JAPIA check sheet the mapping is about: the built-in, or
-/// an organization's copy of it (its items keep their numbers).
-async fn is_jama_japia(k: &Kensa, template: &templates::Model) -> DomainResult<bool> {
-    let builtin = |t: &templates::Model| t.builtin && t.key == crate::templates::catalog::JAMA_JAPIA_KEY;
-    if builtin(template) {
-        return Ok(true);
-    }
-    let Some(source) = template.source_template_id else { return Ok(false) };
-    use sea_orm::EntityTrait;
-    Ok(templates::Entity::find_by_id(source).one(&k.db).await?.is_some_and(|t| builtin(&t)))
+/// The template's items the mapping speaks of: those whose number and Japanese question are
+/// the built-in check sheet's (in a copy, an item renumbered or rewritten is not the item the
+/// list cites, and a checklist of other items has none).
+fn mapped_items(content: &crate::templates::model::Content) -> DomainResult<BTreeMap<u32, u8>> {
+    let builtin = crate::templates::catalog::builtin_documents()?;
+    let questions: HashMap<u32, &str> = builtin
+        .iter()
+        .filter(|d| d.key == crate::templates::catalog::JAMA_JAPIA_KEY)
+        .flat_map(|d| d.categories.iter().flat_map(|c| c.sections.iter().flat_map(|s| s.items.iter())))
+        .map(|i| (i.no, i.question.as_str()))
+        .collect();
+    Ok(content
+        .items()
+        .filter(|(_, _, item)| questions.get(&item.no) == Some(&item.question.as_str()))
+        .map(|(_, _, item)| (item.no, item.level))
+        .collect())
 }
 
-/// What an item's answer gives a criterion citing it: `None` when the item is out of scope
-/// or not applicable (it does not count), else (implemented, at least partly).
-fn contribution(in_scope: bool, status: Option<AnswerStatus>) -> Option<(bool, bool)> {
-    match (in_scope, status) {
-        (false, _) | (_, Some(AnswerStatus::NotApplicable)) => None,
-        (true, Some(AnswerStatus::Implemented)) => Some((true, true)),
-        (true, Some(AnswerStatus::PartiallyImplemented)) => Some((false, true)),
-        (true, Some(AnswerStatus::NotImplemented) | None) => Some((false, false)),
+/// What an in-scope item's answer gives a criterion citing it: `None` when it is not
+/// applicable (it does not count), else (implemented, at least partly).
+fn contribution(status: Option<AnswerStatus>) -> Option<(bool, bool)> {
+    match status {
+        Some(AnswerStatus::NotApplicable) => None,
+        Some(AnswerStatus::Implemented) => Some((true, true)),
+        Some(AnswerStatus::PartiallyImplemented) => Some((false, true)),
+        Some(AnswerStatus::NotImplemented) | None => Some((false, false)),
     }
 }
 
-fn status_of(parts: &[(bool, bool)]) -> CriterionStatus {
+/// `parts`: the counted items' contributions; `unassessed`: whether any citing item could not
+/// be judged (above the target level, or not in the checklist): then the criterion is at
+/// most partly supported.
+fn status_of(parts: &[(bool, bool)], unassessed: bool) -> CriterionStatus {
     if parts.is_empty() {
         CriterionStatus::NotAssessed
-    } else if parts.iter().all(|p| p.0) {
+    } else if parts.iter().all(|p| p.0) && !unassessed {
         CriterionStatus::Supported
     } else if parts.iter().any(|p| p.1) {
         CriterionStatus::PartlySupported
@@ -154,51 +172,48 @@ fn status_of(parts: &[(bool, bool)]) -> CriterionStatus {
     }
 }
 
-/// Either side of the assessment. 409 `crosswalk_unavailable` for a template that is not
-/// the JAMA/JAPIA check sheet (or a copy of it).
+/// Either side of the assessment. 409 `crosswalk_unavailable` for a checklist without any
+/// item of the JAMA/JAPIA check sheet (by number and Japanese question).
 #[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
 pub async fn of_assessment(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Crosswalk> {
-    use sea_orm::EntityTrait;
     let visible = access::load(&k.db, ctx, id).await?;
     let row = visible.row();
-    let template =
-        templates::Entity::find_by_id(row.template_id).one(&k.db).await?.ok_or(DomainError::NotFound("template"))?;
-    if !is_jama_japia(k, &template).await? {
+    let content = k.template_contents.load(&k.db, row.template_id).await?;
+    let mapped = mapped_items(&content.0)?;
+    if mapped.is_empty() {
         return Err(DomainError::conflict(
             ErrorCode::CrosswalkUnavailable,
-            "the crosswalk maps the JAMA/JAPIA check sheet; this assessment uses another checklist",
+            "the crosswalk maps the JAMA/JAPIA check sheet; this assessment's checklist has none of its items",
         ));
     }
-    let content = k.template_contents.load(&k.db, row.template_id).await?;
+    let m = mapping()?;
     let answers = repo::answers(&k.db, &visible).await?;
-    // Item number → its contribution, for the items the template has.
+    // Item number → its contribution (`None`: not applicable, does not count), for the
+    // mapped items in scope; the others are unassessed.
     let mut given: HashMap<u32, Option<(bool, bool)>> = HashMap::new();
-    for (_, _, item) in content.0.items() {
-        let status = match answers.get(&i32::try_from(item.no).map_err(DomainError::internal)?) {
+    for (&no, &level) in &mapped {
+        if i32::from(level) > row.target_level {
+            continue;
+        }
+        let status = match answers.get(&i32::try_from(no).map_err(DomainError::internal)?) {
             Some(a) => Some(AnswerStatus::try_from(a.status.as_str())?),
             None => None,
         };
-        given.insert(item.no, contribution(i32::from(item.level) <= row.target_level, status));
+        given.insert(no, contribution(status));
     }
     let implemented = |no: &u32| given.get(no).copied().flatten().is_some_and(|c| c.0);
-    let m = mapping();
     let mut criteria = Vec::new();
     let mut stars: BTreeMap<&str, StarCounts> = BTreeMap::new();
-    for (code, citing) in &m.criteria {
-        let items: Vec<u32> = citing.iter().copied().filter(|no| given.contains_key(no)).collect();
-        if items.is_empty() {
-            continue;
-        }
+    for (code, items) in &m.criteria {
+        let unassessed: Vec<u32> = items.iter().copied().filter(|no| !given.contains_key(no)).collect();
         let parts: Vec<(bool, bool)> = items.iter().filter_map(|no| given.get(no).copied().flatten()).collect();
-        let status = status_of(&parts);
+        let status = status_of(&parts, !unassessed.is_empty());
         let star = match m.stars.get(code).map(String::as_str) {
             Some("3") => StarLevel::Star3,
             Some("4") => StarLevel::Star4,
             _ => StarLevel::Unstated,
         };
-        let counts = stars
-            .entry(star.as_str())
-            .or_insert_with(|| StarCounts { star: star.as_str().to_owned(), ..StarCounts::default() });
+        let counts = stars.entry(star.as_str()).or_insert_with(|| StarCounts::of(star));
         counts.criteria += 1;
         match status {
             CriterionStatus::Supported => counts.supported += 1,
@@ -207,23 +222,19 @@ pub async fn of_assessment(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult
             CriterionStatus::NotAssessed => counts.not_assessed += 1,
         }
         let implemented_items = items.iter().copied().filter(implemented).collect();
-        criteria.push(CriterionReadiness { code: code.clone(), star, status, items, implemented: implemented_items });
+        criteria.push(CriterionReadiness {
+            code: code.clone(),
+            star,
+            status,
+            items: items.clone(),
+            implemented: implemented_items,
+            unassessed,
+        });
     }
     let mut iso: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-    let mut items = Vec::new();
-    for (_, _, item) in content.0.items() {
-        let refs = m.items.get(&item.no).cloned().unwrap_or(ItemReferences {
-            no: item.no,
-            meti_level: None,
-            scs_criteria: Vec::new(),
-            scs_star: None,
-            iso27001: Vec::new(),
-            nist_csf: None,
-        });
-        items.push(refs);
-    }
+    let items: Vec<ItemReferences> = mapped.keys().filter_map(|no| m.items.get(no).cloned()).collect();
     for refs in &items {
-        for r in m.items.get(&refs.no).map(|r| r.iso27001.as_slice()).unwrap_or_default() {
+        for r in &refs.iso27001 {
             iso.entry(r.as_str()).or_default().push(refs.no);
         }
     }
@@ -255,15 +266,18 @@ mod tests {
     #[test]
     fn a_criterion_is_supported_only_when_every_counted_item_is_implemented() {
         use AnswerStatus::*;
-        let c = |s| contribution(true, Some(s));
-        assert_eq!(status_of(&[]), CriterionStatus::NotAssessed);
-        assert_eq!(contribution(false, Some(Implemented)), None, "out of scope does not count");
+        let c = |s| contribution(Some(s));
+        assert_eq!(status_of(&[], false), CriterionStatus::NotAssessed);
         assert_eq!(c(NotApplicable), None, "not applicable does not count");
         let parts = |v: Vec<Option<(bool, bool)>>| v.into_iter().flatten().collect::<Vec<_>>();
-        assert_eq!(status_of(&parts(vec![c(Implemented), c(Implemented)])), CriterionStatus::Supported);
-        assert_eq!(status_of(&parts(vec![c(Implemented), c(NotApplicable)])), CriterionStatus::Supported);
-        assert_eq!(status_of(&parts(vec![c(Implemented), c(NotImplemented)])), CriterionStatus::PartlySupported);
-        assert_eq!(status_of(&parts(vec![c(PartiallyImplemented)])), CriterionStatus::PartlySupported);
-        assert_eq!(status_of(&parts(vec![c(NotImplemented), contribution(true, None)])), CriterionStatus::NotSupported);
+        assert_eq!(status_of(&parts(vec![c(Implemented), c(Implemented)]), false), CriterionStatus::Supported);
+        assert_eq!(status_of(&parts(vec![c(Implemented), c(NotApplicable)]), false), CriterionStatus::Supported);
+        assert_eq!(status_of(&parts(vec![c(Implemented)]), true), CriterionStatus::PartlySupported, "one unassessed");
+        assert_eq!(status_of(&parts(vec![c(Implemented), c(NotImplemented)]), false), CriterionStatus::PartlySupported);
+        assert_eq!(status_of(&parts(vec![c(PartiallyImplemented)]), false), CriterionStatus::PartlySupported);
+        assert_eq!(
+            status_of(&parts(vec![c(NotImplemented), contribution(None)]), false),
+            CriterionStatus::NotSupported
+        );
     }
 }

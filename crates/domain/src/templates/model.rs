@@ -537,6 +537,9 @@ impl TemplateDocument {
         if let Some(source) = &self.source {
             bounded(&mut errors, "source".into(), source, SOURCE_CHARS);
         }
+        if let Some(translation) = &self.translation {
+            bounded(&mut errors, "translation".into(), translation, SOURCE_CHARS);
+        }
         if counted(&mut errors, "answer_scale.statuses", &self.answer_scale.statuses, SCALE_ENTRIES) {
             errors.extend(self.answer_scale.violations("answer_scale"));
         }

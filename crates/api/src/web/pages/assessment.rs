@@ -333,38 +333,48 @@ fn answer_form(w: &Web, sheet: &Sheet, q: &Question, draft: Option<&Draft<'_>>) 
 }
 
 /// An item's question, criteria, scope and frequency in the page's language: in English
-/// where the template has a translation (marked as Kensa's for the built-in), with the
-/// Japanese original one click away; otherwise as the template states it.
+/// where the template has a translation (the template's `translation` says whose), with the
+/// Japanese original one click away; otherwise as the template states it. Texts in the
+/// other language than the page's carry their own `lang`.
 fn item_text(w: &Web, q: &Question) -> Markup {
     let t = w.t();
-    let text = |question: &str, criteria: &[String], scope: &[String], frequency: &[String]| {
+    // Each text with the language it is in when that is not the page's.
+    type Lines<'a> = (&'a [String], Option<&'static str>);
+    let block = |question: (&str, Option<&'static str>),
+                 criteria: Lines<'_>,
+                 scope: Lines<'_>,
+                 frequency: Lines<'_>| {
         html! {
-            p { (question) }
-            @if !criteria.is_empty() {
+            p lang=[question.1] { (question.0) }
+            @if !criteria.0.is_empty() {
                 p.meta { (t.criteria) }
-                ul { @for c in criteria { li { (c) } } }
+                ul lang=[criteria.1] { @for c in criteria.0 { li { (c) } } }
             }
-            @if !scope.is_empty() { p.meta { (t.scope_label) ": " (scope.join(" / ")) } }
-            @if !frequency.is_empty() { p.meta { (t.frequency) ": " (frequency.join(" / ")) } }
+            @if !scope.0.is_empty() { p.meta { (t.scope_label) ": " span lang=[scope.1] { (scope.0.join(" / ")) } } }
+            @if !frequency.0.is_empty() {
+                p.meta { (t.frequency) ": " span lang=[frequency.1] { (frequency.0.join(" / ")) } }
+            }
         }
     };
     let english = q.question_en.as_deref().filter(|_| w.lang == crate::web::i18n::Lang::En);
     match english {
         Some(question) => {
-            // A list without its own translation shows the original lines.
-            let pick = |en: &'_ [String], ja: &'_ [String]| -> Vec<String> {
-                if en.is_empty() { ja.to_vec() } else { en.to_vec() }
+            // A list without its own translation shows the original lines, marked Japanese.
+            let pick = |en: &'_ [String], ja: &'_ [String]| -> (Vec<String>, Option<&'static str>) {
+                if en.is_empty() { (ja.to_vec(), Some("ja")) } else { (en.to_vec(), None) }
             };
+            let (criteria, scope, frequency) =
+                (pick(&q.criteria_en, &q.criteria), pick(&q.scope_en, &q.scope), pick(&q.frequency_en, &q.frequency));
             html! {
-                (text(question, &pick(&q.criteria_en, &q.criteria), &pick(&q.scope_en, &q.scope),
-                    &pick(&q.frequency_en, &q.frequency)))
+                (block((question, None), (&criteria.0, criteria.1), (&scope.0, scope.1), (&frequency.0, frequency.1)))
                 details.original {
-                    summary { (t.japanese_original) }
-                    div lang="ja" { (text(&q.question, &q.criteria, &q.scope, &q.frequency)) }
+                    summary { (t.japanese_original) span.visually-hidden { " No." (q.no) } }
+                    (block((&q.question, Some("ja")), (&q.criteria, Some("ja")), (&q.scope, Some("ja")),
+                        (&q.frequency, Some("ja"))))
                 }
             }
         }
-        None => text(&q.question, &q.criteria, &q.scope, &q.frequency),
+        None => block((&q.question, None), (&q.criteria, None), (&q.scope, None), (&q.frequency, None)),
     }
 }
 

@@ -3,4 +3,4 @@
 pub mod export;
 mod repo;
 
-pub use repo::{AuditEvent, AuditFilter, NewAuditEvent, list, record, record_action, record_many};
+pub use repo::{AuditEvent, AuditFilter, NewAuditEvent, list, record, record_action, record_in_trails_of, record_many};

@@ -173,3 +173,38 @@ pub async fn record_action(
     )
     .await
 }
+
+/// The same action by the context's user, recorded in other organizations' trails (one
+/// event per `(organization, target id)`, one statement): a share's owner when its recipient
+/// reads it, a Tier-1 when its buyer reads or ends a forward. The details name the acting
+/// organization (`by_organization_id`, and `by_api_key` when a key acted); the caller's
+/// address, request id and key details stay in its own trail.
+pub async fn record_in_trails_of(
+    conn: &crate::WriteTx,
+    ctx: &crate::tenant::TenantCtx,
+    action: &'static str,
+    target_kind: &'static str,
+    targets: impl IntoIterator<Item = (uuid::Uuid, uuid::Uuid)>,
+    details: serde_json::Value,
+) -> DomainResult<()> {
+    let mut details = details;
+    if let serde_json::Value::Object(map) = &mut details {
+        map.insert("by_organization_id".into(), serde_json::json!(ctx.org_id().0));
+        if ctx.meta().api_key.is_some() {
+            map.insert("by_api_key".into(), serde_json::json!(true));
+        }
+    }
+    let meta = RequestMeta::default();
+    let events = targets
+        .into_iter()
+        .map(|(organization, target)| NewAuditEvent {
+            organization_id: Some(crate::ids::OrganizationId(organization)),
+            actor_user_id: ctx.user_id(),
+            action,
+            target: Some((target_kind, target.to_string())),
+            meta: &meta,
+            details: details.clone(),
+        })
+        .collect();
+    record_many(conn, events).await
+}

@@ -132,18 +132,30 @@ pub struct Crosswalk {
 /// the built-in check sheet's (in a copy, an item renumbered or rewritten is not the item the
 /// list cites, and a checklist of other items has none).
 fn mapped_items(content: &crate::templates::model::Content) -> DomainResult<BTreeMap<u32, u8>> {
-    let builtin = crate::templates::catalog::builtin_documents()?;
-    let questions: HashMap<u32, &str> = builtin
-        .iter()
-        .filter(|d| d.key == crate::templates::catalog::JAMA_JAPIA_KEY)
-        .flat_map(|d| d.categories.iter().flat_map(|c| c.sections.iter().flat_map(|s| s.items.iter())))
-        .map(|i| (i.no, i.question.as_str()))
-        .collect();
+    let questions = builtin_questions()?;
     Ok(content
         .items()
-        .filter(|(_, _, item)| questions.get(&item.no) == Some(&item.question.as_str()))
+        .filter(|(_, _, item)| questions.get(&item.no).map(String::as_str) == Some(item.question.as_str()))
         .map(|(_, _, item)| (item.no, item.level))
         .collect())
+}
+
+/// The built-in check sheet's Japanese question per item number, read from the compiled-in
+/// catalog once.
+fn builtin_questions() -> DomainResult<&'static HashMap<u32, String>> {
+    static QUESTIONS: std::sync::OnceLock<Result<HashMap<u32, String>, String>> = std::sync::OnceLock::new();
+    QUESTIONS
+        .get_or_init(|| {
+            let docs = crate::templates::catalog::builtin_documents().map_err(|e| e.to_string())?;
+            Ok(docs
+                .iter()
+                .filter(|d| d.key == crate::templates::catalog::JAMA_JAPIA_KEY)
+                .flat_map(|d| d.categories.iter().flat_map(|c| c.sections.iter().flat_map(|s| s.items.iter())))
+                .map(|i| (i.no, i.question.clone()))
+                .collect())
+        })
+        .as_ref()
+        .map_err(|e| DomainError::internal(format!("the built-in catalog: {e}")))
 }
 
 /// What an in-scope item's answer gives a criterion citing it: `None` when it is not

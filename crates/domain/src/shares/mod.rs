@@ -36,10 +36,9 @@ pub use model::{
 pub use requests::{cancel_request, decline_request, list_requests, request};
 pub use review::review;
 
-use crate::audit::{self, NewAuditEvent};
+use crate::audit;
 use crate::entities::shares;
 use crate::error::{DomainError, DomainResult, ErrorCode};
-use crate::ids::OrganizationId;
 use crate::pagination::{Page, PageRequest};
 use crate::tenant::{Role, TenantCtx};
 use crate::{Kensa, WriteTx};
@@ -131,7 +130,7 @@ async fn record_in_owners_trail(
     record_in_owners_trails(tx, ctx, &[row], action, details).await
 }
 
-/// The same event for each of `rows`, in one statement.
+/// The same event for each of `rows`, in its owner's trail, in one statement.
 async fn record_in_owners_trails(
     tx: &WriteTx,
     ctx: &TenantCtx,
@@ -139,27 +138,8 @@ async fn record_in_owners_trails(
     action: &'static str,
     details: serde_json::Value,
 ) -> DomainResult<()> {
-    let mut details = details;
-    if let serde_json::Value::Object(map) = &mut details {
-        map.insert("by_organization_id".into(), json!(ctx.org_id().0));
-        if ctx.meta().api_key.is_some() {
-            map.insert("by_api_key".into(), json!(true));
-        }
-    }
-    // Another organization's trail: not the caller's address, request id or key details.
-    let meta = crate::tenant::RequestMeta::default();
-    let events = rows
-        .iter()
-        .map(|row| NewAuditEvent {
-            organization_id: Some(OrganizationId(row.organization_id)),
-            actor_user_id: ctx.user_id(),
-            action,
-            target: Some(("share", row.id.to_string())),
-            meta: &meta,
-            details: details.clone(),
-        })
-        .collect();
-    audit::record_many(tx, events).await
+    let targets = rows.iter().map(|row| (row.organization_id, row.id));
+    audit::record_in_trails_of(tx, ctx, action, "share", targets, details).await
 }
 
 /// The caller's shares: those it made, those made to it (still readable), or both.

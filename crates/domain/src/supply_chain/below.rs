@@ -2,6 +2,7 @@
 //! beside the recipient's own registry record of that Tier-1.
 
 use sea_orm::{ColumnTrait, Condition};
+use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
@@ -26,24 +27,10 @@ async fn record_views(k: &Kensa, ctx: &TenantCtx, read: &[&rows::Model]) -> Doma
     if read.is_empty() {
         return Ok(());
     }
-    let meta = crate::tenant::RequestMeta::default();
-    let mut details = serde_json::json!({ "by_organization_id": ctx.org_id().0 });
-    if ctx.meta().api_key.is_some() {
-        details["by_api_key"] = serde_json::json!(true);
-    }
-    let events = read
-        .iter()
-        .map(|r| crate::audit::NewAuditEvent {
-            organization_id: Some(crate::ids::OrganizationId(r.organization_id)),
-            actor_user_id: ctx.user_id(),
-            action: "supply_chain.viewed",
-            target: Some(("supply_chain_forward", r.id.to_string())),
-            meta: &meta,
-            details: details.clone(),
-        })
-        .collect();
     let txn = k.begin_write().await?;
-    crate::audit::record_many(&txn, events).await?;
+    let targets = read.iter().map(|r| (r.organization_id, r.id));
+    crate::audit::record_in_trails_of(&txn, ctx, "supply_chain.viewed", "supply_chain_forward", targets, json!({}))
+        .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -232,18 +232,8 @@ pub(crate) async fn end_with_assessment(tx: &crate::WriteTx, ctx: &TenantCtx, as
         .filter(forwards::Column::Id.is_in(standing.iter().map(|f| f.id)))
         .exec(tx)
         .await?;
-    let meta = crate::tenant::RequestMeta::default();
-    let details = json!({ "by_organization_id": ctx.org_id().0, "assessment_id": assessment });
-    let events = standing
-        .iter()
-        .map(|f| crate::audit::NewAuditEvent {
-            organization_id: Some(crate::ids::OrganizationId(f.organization_id)),
-            actor_user_id: ctx.user_id(),
-            action: "supply_chain.forward_ended",
-            target: Some(("supply_chain_forward", f.id.to_string())),
-            meta: &meta,
-            details: details.clone(),
-        })
-        .collect();
-    crate::audit::record_many(tx, events).await
+    let targets = standing.iter().map(|f| (f.organization_id, f.id));
+    let details = json!({ "assessment_id": assessment });
+    crate::audit::record_in_trails_of(tx, ctx, "supply_chain.forward_ended", "supply_chain_forward", targets, details)
+        .await
 }

@@ -46,7 +46,7 @@ impl Modify for BearerAuth {
         rest::assessments::list, rest::assessments::get, rest::assessments::questions, rest::assessments::put_answer,
         rest::assessments::post_answers, rest::assessments::submit, rest::assessments::review, rest::assessments::cancel,
         rest::assessments::resend, rest::assessments::comments, rest::assessments::comment, rest::scores::score, rest::assessments::add_comment, rest::assessments::history,
-        rest::scores::gaps, rest::scores::crosswalk, rest::scores::supplier_scores,
+        rest::scores::gaps, rest::scores::crosswalk, rest::workbook::download, rest::workbook::upload, rest::scores::supplier_scores,
         rest::evidence::upload, rest::evidence::list, rest::evidence::download, rest::evidence::delete,
         rest::library::lines, rest::library::get, rest::library::put_item, rest::library::delete_item, rest::library::preview,
         rest::library::prefill,

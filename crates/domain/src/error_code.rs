@@ -48,6 +48,7 @@ error_codes! {
     Empty = "empty",
     EvidenceQuotaExceeded = "evidence_quota_exceeded",
     Forbidden = "forbidden",
+    FormulaNotAllowed = "formula_not_allowed",
     IdempotencyKeyInUse = "idempotency_key_in_use",
     IdempotencyKeyReused = "idempotency_key_reused",
     ImportRejected = "import_rejected",
@@ -143,6 +144,9 @@ error_codes! {
     UnsupportedType = "unsupported_type",
     UploadsBusy = "uploads_busy",
     ValidationFailed = "validation_failed",
+    WorkbookMismatch = "workbook_mismatch",
+    WorkbookOutdated = "workbook_outdated",
+    WorkbookUnreadable = "workbook_unreadable",
 }
 
 impl std::fmt::Display for ErrorCode {

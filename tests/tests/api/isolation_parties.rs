@@ -36,6 +36,8 @@ pub enum Body {
     Fresh(fn() -> Value),
     Csv(&'static str),
     Pdf,
+    /// A body sent as an Excel workbook (its content is the caller's to choose).
+    Xlsx(&'static [u8]),
 }
 
 pub type Rule = fn(&str, &str) -> Expect;
@@ -129,9 +131,9 @@ async fn send(app: &TestApp, method: &Method, path: &str, token: Option<&str>, b
         None => None,
         Some(Body::Json(v)) => Some(v.clone()),
         Some(Body::Fresh(f)) => Some(f()),
-        Some(Body::Csv(_) | Body::Pdf) => None,
+        Some(Body::Csv(_) | Body::Pdf | Body::Xlsx(_)) => None,
     };
-    if !matches!(body, Some(Body::Csv(_) | Body::Pdf)) {
+    if !matches!(body, Some(Body::Csv(_) | Body::Pdf | Body::Xlsx(_))) {
         return app.request(method.clone(), path, token, json).await;
     }
     let mut req = app.client.request(method.clone(), app.url(path));
@@ -140,6 +142,9 @@ async fn send(app: &TestApp, method: &Method, path: &str, token: Option<&str>, b
     }
     req = match body {
         Some(Body::Csv(text)) => req.header("content-type", "text/csv").body(*text),
+        Some(Body::Xlsx(bytes)) => {
+            req.header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").body(*bytes)
+        }
         _ => req.multipart(pdf_form()),
     };
     match req.send().await {
@@ -407,6 +412,9 @@ pub fn party_rows(ids: &Ids) -> Vec<PartyRow> {
         row(M::GET, format!("/api/v1/assessments/{x}/score"), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/gaps"), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/crosswalk"), None, readable_by_both, NotFound),
+        row(M::GET, format!("/api/v1/assessments/{x}/workbook"), None, readable_by_both, NotFound),
+        // Not a workbook: an answerer gets past the access check to 422 workbook_unreadable.
+        last(M::PUT, format!("/api/v1/assessments/{x}/workbook"), Some(Body::Xlsx(b"PK not a workbook")), answerers),
         row(M::GET, format!("/api/v1/assessments/{x}/evidence"), None, readable_by_both, NotFound),
         row(M::GET, format!("/api/v1/assessments/{x}/evidence/{e}"), None, readable_by_both, NotFound),
         row(M::POST, format!("/api/v1/assessments/{x}/evidence"), Some(Body::Pdf), answerers, NotFound),

@@ -75,5 +75,6 @@ mod webhook_events;
 mod webhook_receiver;
 mod webhook_snippets;
 mod webhooks;
+mod workbook;
 mod worker;
 mod worker_processes;

@@ -126,7 +126,7 @@ pub struct SavedAnswers {
     pub version: i32,
 }
 
-fn saved(answers: Vec<Answer>, version: i32) -> HttpResponse {
+pub(crate) fn saved(answers: Vec<Answer>, version: i32) -> HttpResponse {
     HttpResponse::Ok().insert_header(etag(version)).json(SavedAnswers { answers, version })
 }
 

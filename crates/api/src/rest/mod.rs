@@ -26,6 +26,7 @@ pub mod templates;
 pub mod user_invitations;
 pub mod users;
 pub mod webhooks;
+pub mod workbook;
 
 use actix_web::{Resource, web};
 
@@ -130,6 +131,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/assessments/{id}/score").route(web::get().to(scores::score)))
             .service(resource("/assessments/{id}/gaps").route(web::get().to(scores::gaps)))
             .service(resource("/assessments/{id}/crosswalk").route(web::get().to(scores::crosswalk)))
+            .service(
+                resource("/assessments/{id}/workbook")
+                    .route(web::get().to(workbook::download))
+                    .route(web::put().to(workbook::upload)),
+            )
             .service(resource("/assessments/{id}/remediations/{no}").route(web::post().to(chasing::update_remediation)))
             .service(
                 resource("/assessments/{id}/evidence")

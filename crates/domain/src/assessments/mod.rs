@@ -16,6 +16,7 @@ pub mod review;
 pub mod service;
 pub mod sheet;
 pub mod staging;
+pub mod workbook;
 
 pub(crate) use create::{NewAssessment, create_many};
 pub use model::{

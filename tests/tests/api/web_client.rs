@@ -157,6 +157,26 @@ impl<'a> Visitor<'a> {
         page
     }
 
+    /// Uploads a workbook as the assessment page's Excel form does.
+    pub async fn upload_workbook(&mut self, assessment: &str, bytes: Vec<u8>) -> Page {
+        let page = self.get(&format!("/assessments/{assessment}")).await;
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name("checksheet.xlsx")
+            .mime_str("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .unwrap_or_else(|e| panic!("mime: {e}"));
+        let form = reqwest::multipart::Form::new().text("_csrf", page.csrf()).part("file", part);
+        let response = self
+            .app
+            .client
+            .post(self.app.url(&format!("/assessments/{assessment}/workbook")))
+            .header("cookie", self.cookie_header())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("upload: {e}"));
+        self.keep(response).await
+    }
+
     /// Uploads a file as the page's evidence form does.
     pub async fn upload(&mut self, assessment: &str, item_no: u32, name: &str, bytes: Vec<u8>, mime: &str) -> Page {
         let page = self.get(&format!("/assessments/{assessment}")).await;

@@ -153,6 +153,8 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
         ),
         row("/assessments/{id}/comments", "POST", format!("/assessments/{a}/comments"), Expect::NotFound),
         row("/assessments/{id}/evidence", "POST", format!("/assessments/{a}/evidence"), Expect::NotFound),
+        row("/assessments/{id}/workbook", "GET", format!("/assessments/{a}/workbook"), Expect::NotFound),
+        row("/assessments/{id}/workbook", "POST", format!("/assessments/{a}/workbook"), Expect::NotFound),
         row(
             "/assessments/{id}/evidence/{evidence_id}",
             "GET",

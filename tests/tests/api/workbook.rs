@@ -11,6 +11,7 @@ use rust_xlsxwriter::{Format, Formula, Workbook};
 use serde_json::{Value, json};
 
 use crate::helpers::{Member, Reply, TestApp, TestResult, external_program, spawn_app};
+use crate::web_client::Visitor;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -546,5 +547,32 @@ async fn a_workbook_filled_by_openpyxl_opens_cleanly_and_imports() -> TestResult
         assert_eq!(saved[&scope[0]]["status"], "implemented");
         assert_eq!(saved[&scope[1]]["reason"], format!("openpyxl {lang}"));
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_assessment_page_downloads_and_uploads_the_workbook() -> TestResult {
+    let app = spawn_app().await;
+    let (_, supplier, assessment) = app.invited_supplier(1).await;
+    let scope = app.scope_of(&supplier, &assessment).await;
+    let mut visitor = Visitor::signed_in(&app, &supplier.email, "ja").await;
+    let page = visitor.get(&format!("/assessments/{assessment}")).await;
+    assert!(page.html.contains("workbook-heading"), "the Excel panel");
+    assert!(page.html.contains(&format!("/assessments/{assessment}/workbook?lang=en")));
+
+    let response = visitor.request(Method::GET, &format!("/assessments/{assessment}/workbook?lang=ja")).send().await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut copy = BookCopy::read(&response.bytes().await?)?;
+    let items = copy.sheet("チェックシート");
+    let bad = items.put(scope[0], "回答", text("たぶん"));
+    let refused = visitor.upload_workbook(&assessment, copy.write()?).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
+    assert!(refused.html.contains(&bad) && refused.html.contains(&format!("No.{}", scope[0])), "{}", refused.html);
+
+    copy.sheet("チェックシート").put(scope[0], "回答", text("実施している"));
+    let saved = visitor.upload_workbook(&assessment, copy.write()?).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    assert_eq!(saved.location(), format!("/assessments/{assessment}?done=workbook"));
+    assert_eq!(answers(&app, &supplier, &assessment).await[&scope[0]]["status"], "implemented");
     Ok(())
 }

@@ -48,13 +48,17 @@ pub async fn download(
     query: Query<WorkbookQuery>,
 ) -> ApiResult<HttpResponse> {
     let lang = query.into_inner().lang.unwrap_or(Locale::Ja);
-    let file = workbook::export(&state.kensa, &auth.0, path.into_inner(), lang).await?;
-    Ok(HttpResponse::Ok()
+    Ok(workbook_response(workbook::export(&state.kensa, &auth.0, path.into_inner(), lang).await?))
+}
+
+/// A written workbook as a download (the web page's link answers with it too).
+pub fn workbook_response(file: workbook::Exported) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type(CONTENT_TYPE)
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", file.file_name)))
         .insert_header(crate::extract::etag(file.version))
         .insert_header(("x-content-type-options", "nosniff"))
-        .body(file.bytes))
+        .body(file.bytes)
 }
 
 /// Upload a filled workbook

@@ -23,7 +23,7 @@ use actix_web::{HttpResponse, Resource, web};
 
 use pages::{
     account, assessment, assessments, campaigns, claims, comparison, invitations, library, mfa, recovery, session,
-    settings, sharing, suppliers, upload,
+    settings, sharing, suppliers, upload, workbook,
 };
 
 async fn method_not_allowed() -> Result<HttpResponse, crate::error::ApiError> {
@@ -70,6 +70,7 @@ pub const PAGE_PATHS: &[&str] = &[
     "/assessments/{id}/evidence",
     "/assessments/{id}/evidence/{evidence_id}",
     "/assessments/{id}/evidence/{evidence_id}/delete",
+    "/assessments/{id}/workbook",
     "/supplier-claims",
     "/supplier-claims/{id}",
     "/supplier-claims/{id}/approve",
@@ -153,6 +154,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/assessments/{id}/prefill").route(web::post().to(assessment::prefill)))
         .service(page("/assessments/{id}/comments").route(web::post().to(assessment::add_comment)))
         .service(page("/assessments/{id}/evidence").route(web::post().to(upload::upload)))
+        .service(
+            page("/assessments/{id}/workbook")
+                .route(web::get().to(workbook::download))
+                .route(web::post().to(workbook::upload)),
+        )
         .service(page("/assessments/{id}/evidence/{evidence_id}").route(web::get().to(assessment::download)))
         .service(
             page("/assessments/{id}/evidence/{evidence_id}/delete").route(web::post().to(assessment::delete_evidence)),

@@ -608,6 +608,7 @@ fn sheet_page(w: &Web, r: &Render<'_>) -> Markup {
             Some("saved") => (layout::notice("ok", t.saved)),
             Some("consent") => (layout::notice("ok", t.consent_saved)),
             Some("prefilled") => (layout::notice("ok", t.prefilled_ok)),
+            Some("workbook") => (layout::notice("ok", t.workbook_saved)),
             _ => {}
         }
         @if sheet.side == Side::Supplier && a.status == Status::ChangesRequested {
@@ -620,6 +621,7 @@ fn sheet_page(w: &Web, r: &Render<'_>) -> Markup {
         @if let Some(plan) = r.extras.prefill.as_ref().filter(|p| editable && !offered(sheet, p).is_empty()) {
             (prefill_panel(w, sheet, plan))
         }
+        (super::workbook::panel(w, a.id, editable))
         form.filters method="get" action={ "/assessments/" (a.id) } {
             div {
                 label for="level" { (t.level) }

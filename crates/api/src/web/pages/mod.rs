@@ -15,3 +15,4 @@ pub mod settings;
 pub mod sharing;
 pub mod suppliers;
 pub mod upload;
+pub mod workbook;

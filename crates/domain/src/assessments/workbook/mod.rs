@@ -10,7 +10,7 @@ mod write;
 
 pub use layout::{CONTENT_TYPE, Column};
 pub use read::import;
-pub use write::export;
+pub use write::{Exported, export};
 
 /// The largest workbook an upload may be, compressed: a filled 153-item check sheet is
 /// about 40 KB.

@@ -177,6 +177,9 @@ fn write_items(s: &mut Worksheet, input: &Input, editable: bool, f: &Formats) ->
     s.write_string(0, HELPER_CREDIT, "credit")?;
     s.set_row_height(0, 32)?;
     s.set_freeze_panes(1, 1)?;
+    // Printed on A4 landscape, one page wide, the header on every page.
+    s.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 0);
+    s.set_repeat_rows(0, 0)?;
 
     let scale_range = scale_range(&input.sheet.scale);
     let mut row = 1u32;
@@ -198,6 +201,17 @@ fn write_items(s: &mut Worksheet, input: &Input, editable: bool, f: &Formats) ->
                 text(s, row, Column::Scope.position(), &lines(lang, &q.scope, &q.scope_en), &f.text)?;
                 text(s, row, Column::Frequency.position(), &lines(lang, &q.frequency, &q.frequency_en), &f.text)?;
                 write_answer(s, row, q, input, f)?;
+                s.set_row_height(
+                    row,
+                    row_height(&[
+                        (Column::Requirement, requirement),
+                        (Column::Question, pick(lang, &q.question, q.question_en.as_deref())),
+                        (Column::Criteria, &lines(lang, &q.criteria, &q.criteria_en)),
+                        (Column::Scope, &lines(lang, &q.scope, &q.scope_en)),
+                        (Column::Frequency, &lines(lang, &q.frequency, &q.frequency_en)),
+                        (Column::Category, &category_name),
+                    ]),
+                )?;
                 s.write_number(row, HELPER_CATEGORY, f64::from(category.number))?;
                 write_helpers(s, row, q, &input.sheet.scale, &scale_range)?;
                 row += 1;
@@ -217,6 +231,25 @@ fn write_items(s: &mut Worksheet, input: &Input, editable: bool, f: &Formats) ->
         ..ProtectionOptions::new()
     });
     Ok(())
+}
+
+/// A row tall enough for its longest wrapped text (spreadsheets do not size rows of a
+/// written file by themselves): lines per column from its width, a wide character counting
+/// twice, 15 points a line.
+fn row_height(texts: &[(Column, &str)]) -> f64 {
+    let lines = texts
+        .iter()
+        .map(|(column, text)| {
+            let width = column.width().max(1.0);
+            text.split('\n')
+                .map(|line| {
+                    let chars: f64 = line.chars().map(|c| if c.is_ascii() { 1.0 } else { 2.0 }).sum();
+                    (chars / width).ceil().max(1.0)
+                })
+                .sum::<f64>()
+        })
+        .fold(1.0, f64::max);
+    (lines * 15.0 + 3.0).min(409.0)
 }
 
 fn write_answer(s: &mut Worksheet, row: u32, q: &Question, input: &Input, f: &Formats) -> Result<(), XlsxError> {
@@ -368,6 +401,8 @@ fn write_cover(s: &mut Worksheet, input: &Input, items: &str, last: u32, f: &For
     s.set_column_width(0, 24)?;
     s.set_column_width(1, 44)?;
     s.set_column_width(2, 14)?;
+    // One A4 page in landscape: the figures on the left, the radar chart on the right.
+    s.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 1);
     text(s, 0, 0, &input.template_name, &f.title)?;
     let rows: [(&str, String); 7] = [
         (l("依頼元", "Buyer"), a.buyer.name.clone()),
@@ -444,7 +479,7 @@ fn write_cover(s: &mut Worksheet, input: &Input, items: &str, last: u32, f: &For
     text(s, row, 2, l("達成率", "Achievement"), &f.header)?;
     for c in &input.score.categories {
         row += 1;
-        s.write_number(row, 0, f64::from(c.number))?;
+        s.write_number_with_format(row, 0, f64::from(c.number), &Format::new().set_align(FormatAlign::Left))?;
         let name = input
             .sheet
             .categories

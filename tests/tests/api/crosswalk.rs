@@ -118,3 +118,26 @@ async fn the_readiness_view_matches_a_case_computed_by_hand() -> TestResult {
     app.get(&format!("/api/v1/assessments/{other}/crosswalk"), s).await.assert_problem(409, "crosswalk_unavailable");
     Ok(())
 }
+
+#[tokio::test]
+async fn the_assessment_page_shows_what_cites_each_item() -> TestResult {
+    let app = spawn_app().await;
+    let (buyer, supplier, assessment) = app.invited_supplier(1).await;
+    let mut visitor = crate::web_client::Visitor::signed_in(&app, &buyer.email, "en").await;
+    let page = visitor.get(&format!("/assessments/{assessment}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // No.1 is cited by 1-3-1-1 (★3) with ISO/IEC 27001 5.2, 7.3 and A.5.1, function GV.
+    let card = |no: u64| page.html.split("<article").find(|a| a.contains(&format!("id=\"item-{no}\""))).unwrap_or("");
+    let item = card(1);
+    assert!(item.contains("Cited by (indicative): METI SCS ★3 1-3-1-1 · ISO/IEC 27001 5.2, 7.3, A.5.1 · NIST CSF GV"), "{item}");
+    // An item no criterion cites shows no line.
+    let uncited = app.get(&format!("/api/v1/assessments/{assessment}/crosswalk"), Some(&supplier.access_token)).await;
+    let no = uncited.body["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["scs_criteria"] == json!([])))
+        .and_then(|i| i["no"].as_u64())
+        .ok_or("an uncited item")?;
+    let item = card(no);
+    assert!(!item.is_empty() && !item.contains("METI SCS"), "No.{no}: {item}");
+    Ok(())
+}

@@ -222,6 +222,7 @@ texts!(Texts, JA, EN {
     prefill_hint: "空欄の項目と、前回のレビューから引き継いだ未確認の回答のうちライブラリと異なるものを記入します。記入した回答は確認待ちになります。確認済みの回答はそのままです。", "Fills in the blank items and the answers carried over from the last review (not yet confirmed) that differ from the library. Filled-in answers wait for your confirmation; confirmed answers stay as they are.";
     prefill_button: "ライブラリから記入する", "Fill in from the library";
     prefilled_ok: "ライブラリから記入しました。各項目を確認してください。", "Filled in from the library: confirm each item.";
+    cited_by: "参照（参考）", "Cited by (indicative)";
     workbook_title: "Excelで回答する", "Answer in Excel";
     workbook_lead_answer: "チェックシートをExcelファイルでダウンロードし、オフラインで記入してアップロードできます。アップロードは全項目を検証し、問題があればセルごとに示して何も保存しません。ダウンロード後にここで回答を変更した場合は、もう一度ダウンロードしてください。", "Download the check sheet as an Excel workbook, fill it in offline and upload it. The upload checks every cell; with any problem nothing is saved and each one is shown by its cell. If answers change here after the download, download it again.";
     workbook_lead_read: "チェックシートを閲覧用のExcelファイルでダウンロードできます。", "Download the check sheet as a read-only Excel workbook.";

@@ -18,5 +18,5 @@ mod readiness;
 pub use data::{ItemReferences, MAPPING_SOURCE, MAPPING_VERSION, Mapping, mapping};
 pub use readiness::{
     CriterionReadiness, CriterionStatus, Crosswalk, CrosswalkMapping, IsoReference, StarCounts, StarLevel,
-    of_assessment,
+    of_assessment, references_for,
 };

@@ -158,6 +158,15 @@ fn builtin_questions() -> DomainResult<&'static HashMap<u32, String>> {
         .map_err(|e| DomainError::internal(format!("the built-in catalog: {e}")))
 }
 
+/// What cites each item of a template that is the check sheet's (the same items the
+/// readiness view maps), for showing beside the items. The caller has read the template
+/// through an assessment it can see.
+pub async fn references_for(k: &Kensa, template_id: Uuid) -> DomainResult<BTreeMap<u32, &'static ItemReferences>> {
+    let content = k.template_contents.load(&k.db, template_id).await?;
+    let m = mapping()?;
+    Ok(mapped_items(&content.0)?.keys().filter_map(|no| m.items.get(no).map(|r| (*no, r))).collect())
+}
+
 /// What an in-scope item's answer gives a criterion citing it: `None` when it is not
 /// applicable (it does not count), else (implemented, at least partly).
 fn contribution(status: Option<AnswerStatus>) -> Option<(bool, bool)> {

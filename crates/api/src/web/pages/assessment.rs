@@ -58,6 +58,8 @@ struct Extras {
     consent: Option<ForwardingConsent>,
     /// What the answer library would fill in (answerers only).
     prefill: Option<PrefillPlan>,
+    /// What cites each item that is the check sheet's (METI SCS, ISO/IEC 27001, NIST CSF).
+    references: std::collections::BTreeMap<u32, &'static kensa_domain::crosswalk::ItemReferences>,
 }
 
 /// What the visitor typed into one item and why it came back.
@@ -132,6 +134,7 @@ async fn extras(w: &Web, ctx: &TenantCtx, sheet: &Sheet) -> ApiResult<Extras> {
         names: kensa_domain::users::service::colleague_names(k, ctx).await?,
         consent,
         prefill,
+        references: kensa_domain::crosswalk::references_for(k, sheet.assessment.template_id).await?,
     })
 }
 
@@ -403,6 +406,15 @@ fn item_card(
             h4 id={ "item-title-" (no) } { "No." (no) " " span.badge { "Lv" (q.level) } }
             @if is_concerned { (layout::notice("error", t.concerned)) }
             (item_text(w, q))
+            @if let Some(r) = extras.references.get(&no).filter(|r| !r.scs_criteria.is_empty()) {
+                p.meta.references {
+                    (t.cited_by) ": METI SCS"
+                    @if let Some(star) = &r.scs_star { " ★" (star) }
+                    " " (r.scs_criteria.join(", "))
+                    @if !r.iso27001.is_empty() { " · ISO/IEC 27001 " (r.iso27001.join(", ")) }
+                    @if let Some(f) = &r.nist_csf { " · NIST CSF " (f) }
+                }
+            }
             @if draft.is_some_and(|d| d.conflict) {
                 div.notice.error role="alert" {
                     strong { (t.conflict_title) }

@@ -129,7 +129,10 @@ async fn the_assessment_page_shows_what_cites_each_item() -> TestResult {
     // No.1 is cited by 1-3-1-1 (★3) with ISO/IEC 27001 5.2, 7.3 and A.5.1, function GV.
     let card = |no: u64| page.html.split("<article").find(|a| a.contains(&format!("id=\"item-{no}\""))).unwrap_or("");
     let item = card(1);
-    assert!(item.contains("Cited by (indicative): METI SCS ★3 1-3-1-1 · ISO/IEC 27001 5.2, 7.3, A.5.1 · NIST CSF GV"), "{item}");
+    assert!(
+        item.contains("Cited by (indicative): METI SCS ★3 1-3-1-1 · ISO/IEC 27001 5.2, 7.3, A.5.1 · NIST CSF GV"),
+        "{item}"
+    );
     // An item no criterion cites shows no line.
     let uncited = app.get(&format!("/api/v1/assessments/{assessment}/crosswalk"), Some(&supplier.access_token)).await;
     let no = uncited.body["items"]

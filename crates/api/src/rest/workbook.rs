@@ -70,7 +70,7 @@ pub fn workbook_response(file: workbook::Exported) -> HttpResponse {
 /// with the item's number. The check sheet's columns may be in any order and headed in
 /// Japanese or English; answers may be the Japanese or English label or the API's code;
 /// formulas in input cells are refused. A workbook of another assessment is refused
-/// (`workbook_mismatch`), one downloaded before the answers last changed too
+/// (`workbook_mismatch`), one downloaded before the assessment last changed (its version) too
 /// (`workbook_outdated`). Without `If-Match` the workbook's own version is the
 /// precondition. The supplier's owners, admins and respondents, while the assessment is
 /// open.
@@ -83,7 +83,7 @@ pub fn workbook_response(file: workbook::Exported) -> HttpResponse {
                   headers(("ETag" = String, description = "The assessment's version, quoted (`\"4\"`): send it back in `If-Match`"))),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"),
-              (status = 409, description = "`workbook_outdated`: downloaded before the answers last changed; \
+              (status = 409, description = "`workbook_outdated`: downloaded before the assessment last changed; \
                   `assessment_locked`: the status does not allow answers", body = Problem, content_type = "application/problem+json"),
               (status = 412, body = Problem, content_type = "application/problem+json"),
               (status = 413, description = "`payload_too_large`: over 4 MiB", body = Problem, content_type = "application/problem+json"),

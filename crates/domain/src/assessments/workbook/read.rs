@@ -121,7 +121,7 @@ pub async fn import(
             ErrorCode::WorkbookOutdated,
             format!(
                 "this workbook was downloaded at version {} and the assessment is now at version {current} \
-                 (answers changed since): download it again and carry your changes over",
+                 (it changed since): download it again and carry your changes over",
                 meta.version
             ),
         ));

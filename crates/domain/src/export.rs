@@ -1,4 +1,4 @@
-//! Cells of every CSV (and, later, spreadsheet) file Kensa writes.
+//! Cells of every CSV and XLSX file Kensa writes.
 //!
 //! A spreadsheet runs a cell that begins with `=`, `+`, `-` or `@` as a formula, and TAB or
 //! CR can make a cell begin with one after the program trims it; a supplier named
@@ -7,6 +7,10 @@
 //! spreadsheets show as text. A cell that already begins with `'` and a formula character
 //! gets one more `'`, so that [`restore_cell`] (used by Kensa's own imports) gives back
 //! exactly the value that was exported.
+//!
+//! An XLSX text cell is a string, which a spreadsheet never evaluates; [`xlsx_text`] keeps
+//! its value exactly and marks a formula-like one with the quote prefix (`'` typed before
+//! it), so that editing the cell does not make it a formula either.
 
 use std::borrow::Cow;
 
@@ -17,13 +21,29 @@ fn escaped(value: &str) -> bool {
     rest.len() < value.len() && rest.starts_with(FORMULA_STARTS)
 }
 
+/// Whether a spreadsheet would evaluate the text typed into a cell.
+fn formula_like(value: &str) -> bool {
+    value.starts_with(FORMULA_STARTS)
+}
+
+/// A text cell of an XLSX sheet, its value exactly as given.
+pub fn xlsx_text(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    (row, col): (u32, u16),
+    value: &str,
+    format: &rust_xlsxwriter::Format,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    if formula_like(value) {
+        sheet.write_string_with_format(row, col, value, &format.clone().set_quote_prefix())?;
+    } else {
+        sheet.write_string_with_format(row, col, value, format)?;
+    }
+    Ok(())
+}
+
 /// The cell as written: `'` before a value a spreadsheet would evaluate.
 pub fn neutralise_cell(value: &str) -> Cow<'_, str> {
-    if value.starts_with(FORMULA_STARTS) || escaped(value) {
-        Cow::Owned(format!("'{value}"))
-    } else {
-        Cow::Borrowed(value)
-    }
+    if formula_like(value) || escaped(value) { Cow::Owned(format!("'{value}")) } else { Cow::Borrowed(value) }
 }
 
 /// The value of a cell written by [`neutralise_cell`]: one leading `'` before a formula

@@ -227,7 +227,7 @@ async fn a_filled_workbook_round_trips_japanese_and_english_labels_and_formula_l
     items.put(c, "対象外の理由", text("No personal data is handled"));
     items.put(d, "回答", text("実施していない"));
     items.put(d, "対策計画", text("=1+1 is how the plan starts"));
-    items.put(d, "対策期日", text("2027/06/30"));
+    items.put(d, "対策期日", text("2027/06/30 0:00:00"));
     items.put(d, "備考", text("@SUM(A1) stays text"));
     let filled = upload(&app, &supplier, &assessment, copy.write()?, &[("if-match", "\"1\"")]).await;
     assert_eq!(filled.status, StatusCode::OK, "{}", filled.body);
@@ -256,7 +256,8 @@ async fn a_filled_workbook_round_trips_japanese_and_english_labels_and_formula_l
     let items = copy.sheet("チェックシート");
     let (plan_col, row_d) = (items.column("対策計画"), items.row_of(d));
     assert_eq!(items.text_at((items.row_of(b), answer_col)), "一部実施している");
-    assert_eq!(items.text_at((row_d, plan_col)), "'=1+1 is how the plan starts");
+    assert_eq!(items.text_at((row_d, plan_col)), "=1+1 is how the plan starts", "kept exactly, as a string");
+    assert!(zip_part(&again.bytes, "xl/styles.xml")?.contains("quotePrefix=\"1\""), "marked as typed text");
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(again.bytes.clone()))?;
     let cover = book.worksheet_range("表紙")?;
     let score = app.get(&format!("/api/v1/assessments/{assessment}/score"), Some(&buyer.access_token)).await;
@@ -271,7 +272,8 @@ async fn a_filled_workbook_round_trips_japanese_and_english_labels_and_formula_l
     assert_eq!(figure("達成レベル"), Some(Data::Float(achieved)));
     let unchanged = upload(&app, &supplier, &assessment, copy.write()?, &[]).await;
     assert_eq!(unchanged.status, StatusCode::OK, "{}", unchanged.body);
-    assert_eq!(essentials(&answers(&app, &supplier, &assessment).await), essentials(&saved));
+    assert_eq!((unchanged.header("etag"), &unchanged.body["answers"]), ("\"2\"", &json!([])), "no new version");
+    assert_eq!(answers(&app, &supplier, &assessment).await, saved, "not even saved again");
 
     // The buyer's copy is for reading: it downloads, it cannot upload.
     let buyers = download(&app, &buyer, &assessment, "en").await;
@@ -286,10 +288,12 @@ async fn a_filled_workbook_round_trips_japanese_and_english_labels_and_formula_l
     Ok(())
 }
 
-/// What an answer says (not when or by whom it was saved).
-fn essentials(answers: &HashMap<u64, Value>) -> HashMap<u64, Value> {
-    let fields = ["status", "comment", "reason", "remediation_plan", "remediation_due"];
-    answers.iter().map(|(no, a)| (*no, fields.iter().map(|f| a[*f].clone()).collect::<Value>())).collect()
+/// The text of one part of the archive.
+fn zip_part(bytes: &[u8], name: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name(name)?, &mut text)?;
+    Ok(text)
 }
 
 #[tokio::test]
@@ -316,9 +320,12 @@ async fn every_bad_cell_is_reported_by_address_and_item_and_nothing_is_saved() -
         (items.put(n(5), "回答", text("Implemented")), "", 0),
         (items.put(n(5), "対策計画", text("Nothing to do")), "not_allowed", n(5)),
         (items.put(n(6), "対象外の理由", text("An answer is missing")), "required", n(6)),
+        (items.put(n(8), "回答", text("実施している")), "", 0),
+        (items.put(n(8), "対策期日", Put::Date(2027, 3, 31)), "not_allowed", n(8)),
     ];
     // Not applicable without a reason is reported at the reason cell; a plan beside
-    // `implemented` at the plan cell; a reason without an answer at the answer cell.
+    // `implemented` at the plan cell, a date alone at the date cell; a reason without an
+    // answer at the answer cell.
     expected[2].0 = expected[2].0.replace(
         &cell(items.row_of(n(2)), items.column("回答")),
         &cell(items.row_of(n(2)), items.column("対象外の理由")),
@@ -511,6 +518,10 @@ async fn what_is_not_a_kensa_workbook_is_refused_before_it_is_read() -> TestResu
     Ok(())
 }
 
+/// The answer labels of the default scale (SPEC), as the workbook offers them.
+const LABELS_JA: [&str; 4] = ["実施している", "一部実施している", "実施していない", "対象外"];
+const LABELS_EN: [&str; 4] = ["Implemented", "Partially implemented", "Not implemented", "Not applicable"];
+
 /// Python's openpyxl opens the downloaded workbook without a warning, finds its dropdown,
 /// protection and hidden sheet, fills answers by header and saves; the upload reads its file.
 #[tokio::test]
@@ -541,6 +552,21 @@ async fn a_workbook_filled_by_openpyxl_opens_cleanly_and_imports() -> TestResult
             String::from_utf8_lossy(&run.stdout),
             String::from_utf8_lossy(&run.stderr)
         );
+        // The dropdown lists exactly the scale's labels, the workbook's language first, and the
+        // score helpers look up every label: no header cell inside a range, none left out.
+        let resolved: Value = serde_json::from_slice(&run.stdout)?;
+        let (ja, en) = (LABELS_JA.map(Value::from), LABELS_EN.map(Value::from));
+        let dropdown: Vec<Value> = if lang == "ja" {
+            ja.iter().chain(&en).cloned().collect()
+        } else {
+            en.iter().chain(&ja).cloned().collect()
+        };
+        assert_eq!(resolved["dropdown"]["values"], Value::from(dropdown), "{lang}");
+        assert_eq!(resolved["dropdown"]["below"], Value::Null, "{lang}");
+        let lookup = resolved["lookup"]["values"].as_array().cloned().unwrap_or_default();
+        assert_eq!(lookup.len(), 8, "{lang}: {lookup:?}");
+        assert!(ja.iter().chain(&en).all(|label| lookup.contains(label)), "{lang}: {lookup:?}");
+        assert_eq!(resolved["lookup"]["below"], Value::Null, "{lang}");
         let reply = upload(&app, &supplier, &assessment, std::fs::read(&output)?, &[]).await;
         assert_eq!(reply.status, StatusCode::OK, "{lang}: {}", reply.body);
         let saved = answers(&app, &supplier, &assessment).await;

@@ -64,16 +64,17 @@ fn too_many(code: ErrorCode, detail: String) -> ApiError {
     DomainError::Unprocessable { code, detail, errors: Vec::new() }.into()
 }
 
-/// The body as it arrives, cut off (and `over` set) past [`MAX_BODY_BYTES`].
+/// The body as it arrives, cut off (and `over` set) past `limit` bytes.
 pub(crate) fn counted(
     payload: web::Payload,
+    limit: usize,
     over: Rc<Cell<bool>>,
 ) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> {
     let mut seen = 0usize;
     payload.map(move |chunk| {
         let chunk = chunk?;
         seen += chunk.len();
-        if seen > MAX_BODY_BYTES {
+        if seen > limit {
             over.set(true);
             return Err(actix_web::error::PayloadError::Overflow);
         }
@@ -91,9 +92,15 @@ pub(crate) struct UploadForm {
     pub fields: Vec<(String, String)>,
 }
 
-pub(crate) async fn read_form(state: &AppState, mut form: Multipart, over: &Cell<bool>) -> ApiResult<UploadForm> {
+/// A form [`counted`] against `limit`.
+pub(crate) async fn read_form(
+    state: &AppState,
+    mut form: Multipart,
+    limit: usize,
+    over: &Cell<bool>,
+) -> ApiResult<UploadForm> {
     let too_large = |e: actix_multipart::MultipartError| {
-        if over.get() { ApiError::PayloadTooLarge(MAX_BODY_BYTES) } else { malformed(e) }
+        if over.get() { ApiError::PayloadTooLarge(limit) } else { malformed(e) }
     };
     let mut file = None;
     let mut item_no = None;
@@ -178,7 +185,7 @@ pub(crate) async fn read_form(state: &AppState, mut form: Multipart, over: &Cell
                   content_type = "application/problem+json"),
               (status = 422, description = "`validation_failed` naming `file` or `item_no` (`content_mismatch`, `required`, …), \
                   `too_many_parts`, `too_many_files`, `evidence_quota_exceeded`", body = Problem, content_type = "application/problem+json"),
-              (status = 503, description = "`overloaded`: too many uploads at once; wait `Retry-After` seconds", body = Problem,
+              (status = 503, description = "`uploads_busy`: too many uploads at once; wait `Retry-After` seconds", body = Problem,
                   content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
               (status = 428, body = Problem, content_type = "application/problem+json"),
               (status = 412, body = Problem, content_type = "application/problem+json")))]
@@ -227,8 +234,8 @@ async fn receive(
         evidence::admit(&state.kensa, &auth.0, id).await?
     };
     let over = Rc::new(Cell::new(false));
-    let form = Multipart::new(req.headers(), counted(payload, over.clone()));
-    let UploadForm { file, item_no, .. } = read_form(&state, form, &over).await?;
+    let form = Multipart::new(req.headers(), counted(payload, MAX_BODY_BYTES, over.clone()));
+    let UploadForm { file, item_no, .. } = read_form(&state, form, MAX_BODY_BYTES, &over).await?;
     let (file_name, content_type, file) = file.ok_or_else(|| {
         ApiError::from(DomainError::validation("file", ErrorCode::Required, "send the file in the field `file`"))
     })?;

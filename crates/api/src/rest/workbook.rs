@@ -72,8 +72,10 @@ pub fn workbook_response(file: workbook::Exported) -> HttpResponse {
 /// formulas in input cells are refused. A workbook of another assessment is refused
 /// (`workbook_mismatch`), one downloaded before the assessment last changed (its version) too
 /// (`workbook_outdated`). Without `If-Match` the workbook's own version is the
-/// precondition. The supplier's owners, admins and respondents, while the assessment is
-/// open.
+/// precondition. A row that says what is already saved is left as it is (a carried-over
+/// answer stays to be confirmed): `answers` lists the changed ones, and a workbook uploaded
+/// again unchanged makes no new version. The supplier's owners, admins and respondents,
+/// while the assessment is open.
 #[utoipa::path(put, path = "/api/v1/assessments/{id}/workbook", operation_id = "putAssessmentWorkbook", tag = "assessments",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The assessment's id"),
@@ -90,7 +92,9 @@ pub fn workbook_response(file: workbook::Exported) -> HttpResponse {
               (status = 415, description = "`unsupported_media_type`: not an `.xlsx` body", body = Problem,
                   content_type = "application/problem+json"),
               (status = 422, description = "`validation_failed` (every bad cell in `errors`), `workbook_unreadable` or \
-                  `workbook_mismatch`", body = Problem, content_type = "application/problem+json")))]
+                  `workbook_mismatch`", body = Problem, content_type = "application/problem+json"),
+              (status = 503, description = "`uploads_busy`: too many uploads at once; wait `Retry-After` seconds", body = Problem,
+                  content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn upload(
     state: web::Data<AppState>,
     auth: Auth,
@@ -106,6 +110,8 @@ pub async fn upload(
         ));
     }
     let precondition = if_match(&req)?;
+    // Parsing is bounded by the upload slots evidence uses, taken before any byte is read.
+    let _slot = kensa_domain::assessments::evidence::slot(&state.kensa)?;
     let bytes = crate::extract::read_body(&req, payload, MAX_UPLOAD_BYTES).await?;
     let (answers, version) =
         workbook::import(&state.kensa, &auth.0, path.into_inner(), bytes.to_vec(), precondition).await?;

@@ -31,8 +31,8 @@ pub async fn upload(req: HttpRequest, w: Web, path: web::Path<Uuid>, payload: we
     }
     let _slot = evidence::admit(&w.state.kensa, ctx, id).await?;
     let over = Rc::new(Cell::new(false));
-    let form = Multipart::new(req.headers(), counted(payload, over.clone()));
-    let UploadForm { file, item_no, fields } = read_form(&w.state, form, &over).await?;
+    let form = Multipart::new(req.headers(), counted(payload, MAX_BODY_BYTES, over.clone()));
+    let UploadForm { file, item_no, fields } = read_form(&w.state, form, MAX_BODY_BYTES, &over).await?;
     let field_token = fields.iter().find(|(name, _)| name == CSRF_FIELD).map(|(_, v)| v.as_str());
     if !header_token.as_deref().or(field_token).is_some_and(|t| same_token(t, w.csrf())) {
         return Err(csrf_refused());

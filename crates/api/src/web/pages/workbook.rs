@@ -8,6 +8,7 @@ use std::rc::Rc;
 use actix_multipart::Multipart;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use kensa_domain::assessments::evidence;
 use kensa_domain::assessments::workbook::{self, MAX_UPLOAD_BYTES};
 use kensa_domain::precondition::IfMatch;
 use kensa_domain::users::Locale;
@@ -40,9 +41,11 @@ pub async fn upload(req: HttpRequest, w: Web, path: web::Path<Uuid>, payload: we
     if declared.is_some_and(|n| n > limit) {
         return Err(ApiError::PayloadTooLarge(MAX_UPLOAD_BYTES));
     }
+    // Parsing is bounded by the upload slots evidence uses, taken before any byte is read.
+    let _slot = evidence::slot(&w.state.kensa)?;
     let over = Rc::new(Cell::new(false));
-    let form = Multipart::new(req.headers(), counted(payload, over.clone()));
-    let UploadForm { file, fields, .. } = read_form(&w.state, form, &over).await?;
+    let form = Multipart::new(req.headers(), counted(payload, limit, over.clone()));
+    let UploadForm { file, fields, .. } = read_form(&w.state, form, limit, &over).await?;
     let token = fields.iter().find(|(name, _)| name == CSRF_FIELD).map(|(_, v)| v.as_str());
     if !token.is_some_and(|t| same_token(t, w.csrf())) {
         return Err(csrf_refused());

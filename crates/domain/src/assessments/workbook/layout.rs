@@ -14,10 +14,10 @@ pub(super) const META_SHEET: &str = "_kensa";
 /// Its first cell: what marks a workbook as Kensa's, and the layout's version.
 pub(super) const META_MARK: &str = "kensa_workbook";
 pub(super) const META_FORMAT: i64 = 1;
-/// The answer labels Excel's formulas look up (label, status, credit, applicable), from
-/// this row of the hidden sheet down.
-pub(super) const SCALE_FIRST_ROW: u32 = 11;
-/// The dropdown's labels, in column H of the hidden sheet from the same row down.
+/// The 0-based row of the hidden sheet that heads the answer labels Excel's formulas look
+/// up (label, status, credit, applicable); the labels are listed from the next row down.
+pub(super) const SCALE_HEADER_ROW: u32 = 11;
+/// The dropdown's labels, in column H of the hidden sheet under the same header.
 pub(super) const DROPDOWN_COLUMN: u16 = 7;
 
 pub(super) fn cover_sheet(lang: Locale) -> &'static str {
@@ -175,11 +175,13 @@ pub(super) fn fold(text: &str) -> String {
         .collect()
 }
 
-/// Every spelling of every enabled answer: the Japanese and English labels and the API's
-/// code (`implemented`).
+/// Every spelling of every answer: the Japanese and English labels and the API's code
+/// (`implemented`). Switched-off answers are listed too, so an answer given before the buyer
+/// switched its status off still counts as it does in the score (the dropdown offers only
+/// enabled ones).
 pub(super) fn spellings(scale: &AnswerScale) -> Vec<(String, AnswerStatus)> {
     let mut out = Vec::new();
-    for entry in scale.statuses.iter().filter(|e| e.enabled) {
+    for entry in &scale.statuses {
         for label in [entry.label_ja.as_str(), entry.label_en.as_str(), entry.status.as_str()] {
             if !out.iter().any(|(l, _): &(String, AnswerStatus)| fold(l) == fold(label)) {
                 out.push((label.to_owned(), entry.status));

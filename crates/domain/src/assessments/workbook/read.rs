@@ -13,9 +13,9 @@ use uuid::Uuid;
 
 use super::layout::{self, Column, META_FORMAT, META_MARK, META_SHEET, cell_name};
 use crate::Kensa;
-use crate::assessments::access;
 use crate::assessments::answers::{self, violations};
 use crate::assessments::model::{Answer, AnswerInput};
+use crate::assessments::{access, repo};
 use crate::error::{DomainError, DomainResult, ErrorCode, FieldError};
 use crate::export::restore_cell;
 use crate::precondition::IfMatch;
@@ -31,6 +31,10 @@ const MAX_PARTS: usize = 1_000;
 /// Cells read from the check sheet: rows and columns beyond are refused, not allocated.
 const MAX_ROWS: u32 = 5_000;
 const MAX_COLUMNS: u16 = 100;
+/// The most characters a spreadsheet cell holds (Excel's limit).
+const MAX_CELL_CHARS: usize = 32_767;
+/// The text read from one sheet: a filled check sheet holds well under 1 MiB.
+const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
 /// Rows searched for the header.
 const HEADER_ROWS: u32 = 20;
 /// Problems reported at once (a wholly wrong sheet would otherwise list thousands).
@@ -157,6 +161,8 @@ pub async fn import(
             let column = match e.field.as_str() {
                 "status" => Column::Answer,
                 "reason" => Column::Reason,
+                // The rule names the plan for both; a date alone is reported at its cell.
+                "remediation_plan" if row.input.remediation_plan.is_none() => Column::RemediationDue,
                 "remediation_plan" => Column::RemediationPlan,
                 "remediation_due" => Column::RemediationDue,
                 _ => Column::Remark,
@@ -178,6 +184,21 @@ pub async fn import(
     // Without If-Match the workbook's own version is the precondition, checked under the
     // assessment's row lock like any save.
     let if_match = if if_match == IfMatch::Absent { IfMatch::Version(meta.version) } else { if_match };
+    // A row that says what is saved is left alone: the file uploaded again unchanged changes
+    // nothing (no new version), and a carried-over answer stays to be confirmed.
+    let saved = repo::answers_of(&k.db, &visible).await?;
+    let now = k.now();
+    inputs.retain(|(no, input)| {
+        let old = i32::try_from(*no).ok().and_then(|n| saved.get(&n));
+        !old.is_some_and(|old| {
+            let row = answers::answer_row(ctx, now, (id, old.item_no), input.clone(), old.carried_over, Some(old));
+            answers::same_answer(old, &row)
+        })
+    });
+    if inputs.is_empty() {
+        if_match.check(k.require_if_match, current)?;
+        return Ok((Vec::new(), current));
+    }
     answers::save(k, ctx, id, inputs, if_match, false).await
 }
 
@@ -213,12 +234,19 @@ fn read(bytes: &[u8], scale: &AnswerScale) -> DomainResult<Filled> {
     let others: Vec<String> =
         names.iter().filter(|n| n.as_str() != META_SHEET && !order.contains(n)).cloned().collect();
     order.extend(others);
+    // The first sheet headed with every answer column; failing that, the first with No. and
+    // 回答, whose missing columns are then reported.
+    let mut partial = None;
     for name in order {
         let cells = grid(&mut book, &name, MAX_ROWS, MAX_COLUMNS)?;
-        if let Some(header_row) = header_row(&cells) {
-            let (rows, problems) = rows(&name, &cells, header_row, scale);
-            return Ok(Filled { meta, sheet: name, rows, problems });
+        match header_row(&cells) {
+            Some((header, true)) => return Ok(filled(meta, name, &cells, header, scale)),
+            Some((header, false)) if partial.is_none() => partial = Some((name, cells, header)),
+            _ => {}
         }
+    }
+    if let Some((name, cells, header)) = partial {
+        return Ok(filled(meta, name, &cells, header, scale));
     }
     Err(unreadable(
         "no sheet has a header row with No. and 回答 / Answer: keep the check sheet's header row (the columns may be \
@@ -255,40 +283,69 @@ fn check_archive(bytes: &[u8]) -> DomainResult<()> {
 }
 
 /// The cells of a sheet within `rows` × `columns`, read one by one; a value beyond is refused
-/// with its address rather than allocated.
+/// with its address rather than allocated, and so is a text longer than a spreadsheet cell
+/// holds or more text than a check sheet has (a large shared string repeated in every cell
+/// would otherwise be copied into each).
 fn grid(book: &mut Xlsx<Cursor<&[u8]>>, sheet: &str, rows: u32, columns: u16) -> DomainResult<Grid> {
     let unreadable_sheet = |e: calamine::XlsxError| unreadable(format!("sheet {sheet} is unreadable: {e}"));
     let mut reader = book.worksheet_cells_reader(sheet).map_err(unreadable_sheet)?;
     let mut out = Grid::new();
-    while let Some(cell) = reader.next_cell_with_formula().map_err(unreadable_sheet)? {
+    let mut kept = 0usize;
+    // With formula metadata, not expanded formula texts: a shared formula is known as one by
+    // its index alone (expanding makes calamine keep a table as long as the largest index).
+    while let Some(cell) = reader.next_cell_with_formula_metadata().map_err(unreadable_sheet)? {
         let (row, col) = cell.pos;
-        let value = match cell.value {
-            DataRef::Empty => None,
-            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Some(Value::Text(s)),
-            DataRef::SharedString(s) => Some(Value::Text(s.to_owned())),
-            DataRef::Int(i) => Some(Value::Number(i as f64)),
-            DataRef::Float(f) => Some(Value::Number(f)),
-            DataRef::Bool(b) => Some(Value::Bool(b)),
-            DataRef::DateTime(d) => Some(match d.as_datetime() {
-                Some(dt) => Value::Date(dt.date()),
-                None => Value::Number(d.as_f64()),
-            }),
-            DataRef::Error(e) => Some(Value::Error(e.to_string())),
+        let formula = cell.formula.is_some();
+        let text = match &cell.value {
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Some(s.as_str()),
+            DataRef::SharedString(s) => Some(*s),
+            _ => None,
         };
         // A cell holding only spaces is an empty one.
-        let value = value.filter(|v| !matches!(v, Value::Text(t) if t.trim().is_empty()));
-        let formula = cell.formula.is_some_and(|f| !f.is_empty());
-        if value.is_none() && !formula {
+        let empty = matches!(cell.value, DataRef::Empty) || text.is_some_and(|t| t.trim().is_empty());
+        if empty && !formula {
             continue;
         }
         let col = u16::try_from(col).unwrap_or(u16::MAX);
+        let at = || cell_name(row, col);
         if row >= rows || col >= columns {
             return Err(unreadable(format!(
                 "sheet {sheet} has a value at {}, beyond the check sheet (at most {rows} rows and {columns} columns)",
-                cell_name(row, col)
+                at()
             )));
         }
-        out.insert((row, col), Cell { value: value.unwrap_or(Value::Text(String::new())), formula });
+        if let Some(t) = text {
+            // A text has no more characters than bytes: only a long one is counted (and the
+            // first too long is refused, so no text is counted twice).
+            if t.len() > MAX_CELL_CHARS && t.chars().count() > MAX_CELL_CHARS {
+                return Err(unreadable(format!(
+                    "{sheet}!{} holds more than {MAX_CELL_CHARS} characters, more than a spreadsheet cell can",
+                    at()
+                )));
+            }
+            kept += t.len();
+            if kept > MAX_TEXT_BYTES {
+                return Err(unreadable(format!(
+                    "sheet {sheet} holds more than {} MiB of text (at {}): upload the check sheet alone",
+                    MAX_TEXT_BYTES / 1024 / 1024,
+                    at()
+                )));
+            }
+        }
+        let value = match cell.value {
+            DataRef::Empty => Value::Text(String::new()),
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Value::Text(s),
+            DataRef::SharedString(s) => Value::Text(s.to_owned()),
+            DataRef::Int(i) => Value::Number(i as f64),
+            DataRef::Float(f) => Value::Number(f),
+            DataRef::Bool(b) => Value::Bool(b),
+            DataRef::DateTime(d) => match d.as_datetime() {
+                Some(dt) => Value::Date(dt.date()),
+                None => Value::Number(d.as_f64()),
+            },
+            DataRef::Error(e) => Value::Error(e.to_string()),
+        };
+        out.insert((row, col), Cell { value, formula });
     }
     Ok(out)
 }
@@ -325,13 +382,20 @@ fn read_meta(cells: &Grid) -> DomainResult<Meta> {
     })
 }
 
-/// The first row (of the first twenty) that heads both the No. and the answer column.
-fn header_row(cells: &Grid) -> Option<u32> {
-    (0..HEADER_ROWS).find(|&r| {
+/// The first row (of the first twenty) that heads both the No. and the answer column, and
+/// whether it heads every column read.
+fn header_row(cells: &Grid) -> Option<(u32, bool)> {
+    (0..HEADER_ROWS).find_map(|r| {
         let found: Vec<Column> =
             cells.range((r, 0)..(r, MAX_COLUMNS)).filter_map(|(_, c)| Column::by_header(&text_of(Some(c)))).collect();
-        found.contains(&Column::No) && found.contains(&Column::Answer)
+        (found.contains(&Column::No) && found.contains(&Column::Answer))
+            .then(|| (r, Column::READ.iter().all(|c| found.contains(c))))
     })
+}
+
+fn filled(meta: Meta, sheet: String, cells: &Grid, header: u32, scale: &AnswerScale) -> Filled {
+    let (rows, problems) = rows(&sheet, cells, header, scale);
+    Filled { meta, sheet, rows, problems }
 }
 
 /// The filled rows under the header, and every problem of the header and the cells.
@@ -470,7 +534,8 @@ fn date_of(value: &Value) -> Option<NaiveDate> {
         Value::Date(d) => Some(*d),
         Value::Text(t) => {
             let t = t.trim();
-            let t = t.get(..10).filter(|_| t.len() > 10 && t.as_bytes().get(10) == Some(&b'T')).unwrap_or(t);
+            // A date with a time of day (`2027-03-31T00:00:00`, `2027/03/31 0:00:00`): the date.
+            let t = t.get(..10).filter(|_| matches!(t.as_bytes().get(10), Some(b'T' | b' '))).unwrap_or(t);
             ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"].iter().find_map(|f| NaiveDate::parse_from_str(t, f).ok())
         }
         Value::Number(n) if n.fract() == 0.0 && (1.0..2_958_466.0).contains(n) => {
@@ -496,6 +561,79 @@ mod tests {
         }
         assert!(zip.finish().is_ok());
         out.into_inner()
+    }
+
+    /// A one-sheet workbook (sheet `S`) with the given sheet data and shared strings.
+    fn workbook(sheet_data: &str, shared: &[String]) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let strings: String = shared.iter().map(|t| format!("<si><t>{t}</t></si>")).collect();
+        let parts = [
+            (
+                "[Content_Types].xml",
+                r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#.to_owned(),
+            ),
+            (
+                "_rels/.rels",
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned(),
+            ),
+            (
+                "xl/workbook.xml",
+                r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned(),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#.to_owned(),
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                format!(r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{sheet_data}</sheetData></worksheet>"#),
+            ),
+            (
+                "xl/sharedStrings.xml",
+                format!(r#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{0}" uniqueCount="{0}">{strings}</sst>"#, shared.len()),
+            ),
+        ];
+        for (name, text) in parts {
+            assert!(zip.start_file(name, options).is_ok());
+            assert!(zip.write_all(text.as_bytes()).is_ok());
+        }
+        assert!(zip.finish().is_ok());
+        out.into_inner()
+    }
+
+    fn grid_of(bytes: &[u8]) -> DomainResult<Grid> {
+        let mut book: Xlsx<Cursor<&[u8]>> = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
+        grid(&mut book, "S", MAX_ROWS, MAX_COLUMNS)
+    }
+
+    fn refused_with(result: &DomainResult<Grid>, words: &str) -> bool {
+        matches!(result, Err(DomainError::Unprocessable { code: ErrorCode::WorkbookUnreadable, detail, .. })
+            if detail.contains(words))
+    }
+
+    #[test]
+    fn a_shared_formula_with_a_huge_index_is_a_formula_not_an_allocation() {
+        let data = r#"<row r="2"><c r="A2"><f t="shared" ref="A2:A3" si="4000000000000">1+1</f><v>2</v></c></row><row r="3"><c r="A3"><f t="shared" si="4000000000000"/><v>2</v></c></row>"#;
+        let cells = grid_of(&workbook(data, &[]));
+        let cells = cells.as_ref().map(|g| g.values().map(|c| c.formula).collect::<Vec<_>>());
+        assert!(matches!(&cells, Ok(f) if f == &[true, true]), "{cells:?}");
+    }
+
+    #[test]
+    fn a_text_longer_than_a_cell_or_more_text_than_a_sheet_is_refused_by_address() {
+        let long = "あ".repeat(MAX_CELL_CHARS + 1);
+        let one = grid_of(&workbook(r#"<row r="1"><c r="B1" t="s"><v>0</v></c></row>"#, &[long]));
+        assert!(refused_with(&one, "S!B1 holds more than 32767 characters"), "{:?}", one.map(|g| g.len()));
+        // A shared string within a cell's limit repeated in 2,000 cells: refused before it is
+        // copied 2,000 times.
+        let row: String =
+            (1..=2_000).map(|r| format!(r#"<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>"#)).collect();
+        let many = grid_of(&workbook(&row, &["x".repeat(MAX_CELL_CHARS)]));
+        assert!(refused_with(&many, "more than 16 MiB of text"), "{:?}", many.map(|g| g.len()));
+        let fine = grid_of(&workbook(r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#, &["ok".to_owned()]));
+        assert!(matches!(&fine, Ok(g) if g.len() == 1), "{:?}", fine.map(|g| g.len()));
     }
 
     #[test]

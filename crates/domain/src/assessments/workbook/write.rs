@@ -12,14 +12,14 @@ use uuid::Uuid;
 
 use super::layout::{
     self, Column, DROPDOWN_COLUMN, HELPER_APPLICABLE, HELPER_CATEGORY, HELPER_CREDIT, META_FORMAT, META_MARK,
-    META_SHEET, SCALE_FIRST_ROW, cell_name,
+    META_SHEET, SCALE_HEADER_ROW, cell_name,
 };
 use crate::Kensa;
 use crate::assessments::model::{Question, Status};
 use crate::assessments::sheet::{Sheet, sheet};
 use crate::entities::templates;
 use crate::error::{DomainError, DomainResult};
-use crate::export::neutralise_cell;
+use crate::export::xlsx_text;
 use crate::scoring::Score;
 use crate::templates::AnswerScale;
 use crate::tenant::TenantCtx;
@@ -145,8 +145,7 @@ fn write(input: &Input) -> Result<Vec<u8>, XlsxError> {
 }
 
 fn text(sheet: &mut Worksheet, row: u32, col: u16, value: &str, format: &Format) -> Result<(), XlsxError> {
-    sheet.write_string_with_format(row, col, neutralise_cell(value).as_ref(), format)?;
-    Ok(())
+    xlsx_text(sheet, (row, col), value, format)
 }
 
 /// The text in the workbook's language: the English where the template has it.
@@ -289,11 +288,18 @@ fn write_answer(s: &mut Worksheet, row: u32, q: &Question, input: &Input, f: &Fo
     Ok(())
 }
 
-/// `'_kensa'!$D$12:$G$n`: every spelling of an answer with its status, credit and whether it
+/// The Excel row numbers (1-based) of `count` entries listed under the hidden sheet's
+/// header row (the 0-based row `SCALE_HEADER_ROW`, so Excel's row `SCALE_HEADER_ROW + 1`).
+fn listed_rows(count: usize) -> (u32, u32) {
+    let first = SCALE_HEADER_ROW + 2;
+    (first, first + u32::try_from(count).unwrap_or(1).max(1) - 1)
+}
+
+/// `'_kensa'!$D$13:$G$n`: every spelling of an answer with its status, credit and whether it
 /// counts.
 fn scale_range(scale: &AnswerScale) -> String {
-    let last = SCALE_FIRST_ROW + u32::try_from(layout::spellings(scale).len()).unwrap_or(1);
-    format!("'{META_SHEET}'!$D${}:$G${last}", SCALE_FIRST_ROW + 1)
+    let (first, last) = listed_rows(layout::spellings(scale).len());
+    format!("'{META_SHEET}'!$D${first}:$G${last}")
 }
 
 /// Whether the item counts (not applicable: 0) and the credit it earns, as formulas over the
@@ -321,10 +327,9 @@ fn column_range(col: u16, last: u32) -> (u32, u16, u32, u16) {
 /// texts of at most 10,000 characters, a real date.
 fn validate_inputs(s: &mut Worksheet, last: u32, input: &Input) -> Result<(), XlsxError> {
     let en = input.lang == Locale::En;
-    let count = u32::try_from(layout::dropdown(&input.sheet.scale, input.lang).len()).unwrap_or(1);
-    let first = SCALE_FIRST_ROW + 1;
+    let (first, last_label) = listed_rows(layout::dropdown(&input.sheet.scale, input.lang).len());
     let letter = cell_name(0, DROPDOWN_COLUMN).replace('1', "");
-    let list = format!("='{META_SHEET}'!${letter}${first}:${letter}${}", first + count - 1);
+    let list = format!("='{META_SHEET}'!${letter}${first}:${letter}${last_label}");
     let answer = DataValidation::new()
         .allow_list_formula(Formula::new(list))
         .set_error_title(if en { "Answer" } else { "回答" })?
@@ -525,7 +530,7 @@ fn write_meta(s: &mut Worksheet, input: &Input) -> Result<(), XlsxError> {
         s.write_string(row, 0, key)?;
         s.write_string(row, 1, &value)?;
     }
-    let header = SCALE_FIRST_ROW;
+    let header = SCALE_HEADER_ROW;
     for (col, name) in (3u16..).zip(["label", "status", "credit", "applicable"]) {
         s.write_string(header, col, name)?;
     }

@@ -25,6 +25,7 @@ mod m0017_answer_library;
 mod m0018_shares;
 mod m0019_supply_chain;
 mod m0020_sharing_mail;
+mod m0021_scs_readiness;
 mod util;
 
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_shares::Migration),
             Box::new(m0019_supply_chain::Migration),
             Box::new(m0020_sharing_mail::Migration),
+            Box::new(m0021_scs_readiness::Migration),
         ]
     }
 }

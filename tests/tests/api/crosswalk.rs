@@ -4,6 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::comparison::{names, portfolio};
 use crate::helpers::{TestResult, spawn_app};
 
 fn criterion<'a>(view: &'a Value, code: &str) -> &'a Value {
@@ -142,5 +143,83 @@ async fn the_assessment_page_shows_what_cites_each_item() -> TestResult {
         .ok_or("an uncited item")?;
     let item = card(no);
     assert!(!item.is_empty() && !item.contains("METI SCS"), "No.{no}: {item}");
+
+    // The questions API carries the same references per item (empty for an uncited one).
+    let questions = app.get(&format!("/api/v1/assessments/{assessment}/questions"), Some(&supplier.access_token)).await;
+    let of = |n: u64| {
+        questions.body["data"].as_array().and_then(|q| q.iter().find(|q| q["no"] == n)).map(|q| q["references"].clone())
+    };
+    let first = of(1).ok_or("No.1")?;
+    assert_eq!(
+        (&first["scs_criteria"], &first["scs_star"], &first["nist_csf"]),
+        (&json!(["1-3-1-1"]), &json!("3"), &json!("GV"))
+    );
+    assert_eq!(first["iso27001"], json!(["5.2", "7.3", "A.5.1"]));
+    assert_eq!(of(no).ok_or("uncited")?["scs_criteria"], json!([]));
+    Ok(())
+}
+
+/// The comparison shows each scored row's SCS readiness as the crosswalk computes it from
+/// the submitted answers, and filters by it: rows without a score never match, a share out
+/// of 0–1 is refused naming the field, and GraphQL filters the same.
+#[tokio::test]
+async fn the_comparison_shows_and_filters_by_scs_readiness() -> TestResult {
+    let app = spawn_app().await;
+    let p = portfolio(&app).await;
+    let token = Some(p.buyer.access_token.as_str());
+    // Each scored supplier's ★3 and ★4 shares, from its crosswalk.
+    let mut shares: Vec<(&str, f64, f64)> = Vec::new();
+    for name in ["Alpha Parts", "Bravo Castings", "Charlie Electronics"] {
+        let view = app.get(&format!("/api/v1/assessments/{}/crosswalk", p.get(name)?.assessment), token).await;
+        assert_eq!(view.status, StatusCode::OK, "{}", view.body);
+        let share = |star: &str| -> Result<f64, String> {
+            let counts = view.body["stars"]
+                .as_array()
+                .and_then(|s| s.iter().find(|s| s["star"] == star))
+                .ok_or(format!("no ★{star} in {}", view.body))?;
+            let (supported, criteria) = (counts["supported"].as_f64(), counts["criteria"].as_f64());
+            Ok(supported.zip(criteria).map(|(s, c)| s / c).ok_or("counts")?)
+        };
+        shares.push((name, share("3")?, share("4")?));
+    }
+    let (alpha, bravo) = (shares[0].1, shares[1].1);
+    assert!(alpha > 0.0 && bravo == 0.0, "{shares:?}");
+
+    let rows = app.get("/api/v1/comparison", token).await;
+    assert_eq!(rows.status, StatusCode::OK, "{}", rows.body);
+    for (name, star3, star4) in &shares {
+        let row = rows.body["data"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["supplier"]["name"] == *name))
+            .ok_or(format!("no row for {name}"))?;
+        let scs = &row["score"]["scs"];
+        let near = |v: &Value, want: f64| v.as_f64().is_some_and(|v| (v - want).abs() < 1e-9);
+        assert!(near(&scs["star3"], *star3) && near(&scs["star4"], *star4), "{name}: {scs} vs {star3}, {star4}");
+    }
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let expected = |min: f64| -> Vec<String> {
+        sorted(shares.iter().filter(|s| s.1 >= min - 1e-9).map(|s| s.0.to_owned()).collect())
+    };
+    for min in [0.0, alpha, 1.0] {
+        let got = names(&app.get(&format!("/api/v1/comparison?scs_star3_min={min}"), token).await);
+        assert_eq!(sorted(got), expected(min), "scs_star3_min={min}");
+    }
+    assert!(!expected(0.0).contains(&"Delta Logistics".to_owned()), "never submitted: no score, no match");
+    let refused = app.get("/api/v1/comparison?scs_star4_min=1.5", token).await;
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(refused.body["errors"][0]["field"], "scs_star4_min", "{}", refused.body);
+
+    let graphql = app
+        .graphql(token, &format!("{{ comparison(filter: {{ scsStar3Min: {alpha} }}) {{ nodes {{ supplier {{ name }} score {{ scs {{ star3 }} }} }} }} }}"))
+        .await;
+    assert!(graphql.body["errors"].is_null(), "{}", graphql.body);
+    let got: Vec<String> = graphql.body["data"]["comparison"]["nodes"]
+        .as_array()
+        .map(|n| n.iter().filter_map(|n| n["supplier"]["name"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    assert_eq!(sorted(got), expected(alpha));
     Ok(())
 }

@@ -40,6 +40,9 @@ pub struct ScoreGql {
     pub achieved_level: u8,
     pub meets_target: bool,
     pub target_level: u8,
+    /// The share of METI SCS ★3 and ★4 criteria the answers support (indicative); null for
+    /// a checklist without the check sheet's items.
+    pub scs: Option<kensa_domain::crosswalk::ScsReadiness>,
 }
 
 impl From<ComparisonScore> for ScoreGql {
@@ -56,6 +59,7 @@ impl From<ComparisonScore> for ScoreGql {
             achieved_level: s.achieved_level,
             meets_target: s.meets_target,
             target_level: s.target_level,
+            scs: s.scs,
         }
     }
 }

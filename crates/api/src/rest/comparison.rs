@@ -54,6 +54,14 @@ macro_rules! filtered_query {
             pub below: Option<f64>,
             /// Part of the supplier's name or contact email, any case (as the supplier list).
             pub q: Option<String>,
+            /// Rows whose scored assessment supports at least this share (0–1) of METI SCS ★3
+            /// criteria (the crosswalk's readiness view, indicative). Rows without a score, or
+            /// of a checklist without the check sheet's items, do not match.
+            #[param(minimum = 0.0, maximum = 1.0)]
+            pub scs_star3_min: Option<f64>,
+            /// The same for ★4 criteria.
+            #[param(minimum = 0.0, maximum = 1.0)]
+            pub scs_star4_min: Option<f64>,
         }
 
         impl $name {
@@ -70,6 +78,8 @@ macro_rules! filtered_query {
                     category: self.category,
                     below: self.below,
                     q: self.q.clone(),
+                    scs_star3_min: self.scs_star3_min,
+                    scs_star4_min: self.scs_star4_min,
                 }
             }
         }

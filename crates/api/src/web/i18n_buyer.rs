@@ -59,6 +59,10 @@ crate::web::i18n::texts!(BuyerTexts, BUYER_JA, BUYER_EN {
     achieved_level: "達成レベル", "Achieved level";
     meets_target: "目標達成", "Meets target";
     not_scored: "提出された回答はまだありません。", "Nothing submitted yet.";
+    scs_star3: "SCS ★3 対応（参考）", "SCS ★3 readiness (indicative)";
+    scs_star3_short: "★3（参考）", "★3 (indicative)";
+    scs_star3_hint: "経産省 SCS 評価制度の★3基準のうち、回答（実施している）が支える割合。評価ではなく参考値です。", "The share of METI SCS ★3 criteria the answers (implemented) support: an indication, not a rating.";
+    at_least: "以上", "or more";
     heatmap: "カテゴリ別ヒートマップ", "Category heat map";
     heatmap_caption: "カテゴリ（1〜24）ごとの達成率。見出しの番号で並べ替えます。", "Achievement per category (1–24); a column's number sorts by it.";
     radar: "レーダーチャート", "Radar charts";

@@ -211,8 +211,7 @@ pub async fn submit(k: &Kensa, ctx: &TenantCtx, id: Uuid, if_match: impl Into<If
     let txn = k.begin_write().await?;
     repo::advance(&txn, ctx, &visible, if_match, Status::submit).await?;
     // Scored inside the transaction: the row lock taken by `advance` keeps answers still.
-    let score = crate::scoring::snapshot::compute(k, &txn, visible.row()).await?;
-    crate::scoring::snapshot::store(&txn, visible.row(), &score).await?;
+    crate::scoring::snapshot::record(k, &txn, visible.row()).await?;
     let unreferenced = crate::library::record_submitted(&txn, ctx, &visible, txn.now()).await?;
     crate::audit::record_action(&txn, ctx, "assessment.submitted", Some(("assessment", id.to_string())), json!({}))
         .await?;

@@ -255,6 +255,10 @@ pub struct Question {
     pub scope_en: Vec<String>,
     pub frequency_en: Vec<String>,
     pub notes_en: Vec<String>,
+    /// What cites the item in the crosswalk (METI SCS criteria and ★, ISO/IEC 27001, NIST
+    /// CSF; indicative); null for an item that is not the check sheet's (by number and
+    /// Japanese question). An item no criterion cites has empty references.
+    pub references: Option<crate::crosswalk::ItemReferences>,
     pub answer: Option<Answer>,
 }
 

@@ -153,22 +153,25 @@ pub async fn questions(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Vec
     let visible = access::load(&k.db, ctx, id).await?;
     let content = k.template_contents.load(&k.db, visible.row().template_id).await?;
     let answers = repo::answers(&k.db, &visible).await?;
+    let references = crate::crosswalk::references_for(k, visible.row().template_id).await?;
     let mut out = Vec::new();
     for (category, section, item) in content.0.items() {
         if i32::from(item.level) > visible.row().target_level {
             continue;
         }
-        out.push(question(category, section, item, &answers)?);
+        out.push(question(category, section, item, &answers, &references)?);
     }
     Ok(out)
 }
 
-/// One item as a question, with its answer from `answers` (by item number).
+/// One item as a question, with its answer from `answers` and what cites it from
+/// `references` (by item number; see [`crate::crosswalk::references_for`]).
 pub(crate) fn question(
     category: &crate::templates::model::Category,
     section: &crate::templates::model::Section,
     item: &crate::templates::model::Item,
     answers: &std::collections::HashMap<i32, answers::Model>,
+    references: &std::collections::BTreeMap<u32, &'static crate::crosswalk::ItemReferences>,
 ) -> DomainResult<Question> {
     let answer = match answers.get(&i32::try_from(item.no).map_err(DomainError::internal)?) {
         Some(a) => Some(answer_view(a)?),
@@ -192,6 +195,7 @@ pub(crate) fn question(
         scope_en: item.scope_en.clone(),
         frequency_en: item.frequency_en.clone(),
         notes_en: item.notes_en.clone(),
+        references: references.get(&item.no).map(|r| (*r).clone()),
         answer,
     })
 }

@@ -55,6 +55,7 @@ pub async fn sheet(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Sheet> 
     let visible = access::load(&k.db, ctx, id).await?;
     let parsed = k.template_contents.load(&k.db, visible.row().template_id).await?;
     let answers = repo::answers(&k.db, &visible).await?;
+    let references = crate::crosswalk::references_for(k, visible.row().template_id).await?;
     let target = visible.row().target_level;
     let mut categories = Vec::new();
     for category in &parsed.0.categories {
@@ -62,7 +63,7 @@ pub async fn sheet(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Sheet> 
         for section in &category.sections {
             let mut questions = Vec::new();
             for item in section.items.iter().filter(|i| i32::from(i.level) <= target) {
-                questions.push(question(category, section, item, &answers)?);
+                questions.push(question(category, section, item, &answers, &references)?);
             }
             if !questions.is_empty() {
                 sections.push(SheetSection {

@@ -51,8 +51,9 @@ crate::closed_set::closed_set! {
 }
 
 /// Which rows the comparison, heatmap, item statistics and summary take. Absent fields do
-/// not filter. Score filters (`meets_target`, `achieved_level`, `category`/`below`) leave
-/// out rows without a submitted or accepted assessment.
+/// not filter. Score filters (`meets_target`, `achieved_level`, `category`/`below`,
+/// `scs_star3_min`/`scs_star4_min`) leave out rows without a submitted or accepted
+/// assessment.
 #[derive(Clone, Debug, Default)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 pub struct ComparisonFilter {
@@ -78,6 +79,11 @@ pub struct ComparisonFilter {
     pub below: Option<f64>,
     /// Part of the supplier's name or contact email, any case (as the supplier list).
     pub q: Option<String>,
+    /// Rows whose scored assessment supports at least this share (0–1) of METI SCS ★3
+    /// criteria (indicative; see the assessment's crosswalk).
+    pub scs_star3_min: Option<f64>,
+    /// The same for ★4 criteria.
+    pub scs_star4_min: Option<f64>,
 }
 
 impl ComparisonFilter {
@@ -96,8 +102,12 @@ impl ComparisonFilter {
                 format!("must be a category number, 1–{MAX_CATEGORY}"),
             )));
         }
-        if self.below.is_some_and(|b| !(0.0..=1.0).contains(&b)) {
-            v.check::<()>(Err(FieldError::new("below", ErrorCode::OutOfRange, "must be between 0 and 1")));
+        for (name, value) in
+            [("below", self.below), ("scs_star3_min", self.scs_star3_min), ("scs_star4_min", self.scs_star4_min)]
+        {
+            if value.is_some_and(|b| !(0.0..=1.0).contains(&b)) {
+                v.check::<()>(Err(FieldError::new(name, ErrorCode::OutOfRange, "must be between 0 and 1")));
+            }
         }
         match (self.category, self.below) {
             (Some(_), None) => v.check::<()>(Err(FieldError::new(
@@ -260,6 +270,9 @@ pub struct ComparisonScore {
     pub meets_target: bool,
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3))]
     pub target_level: u8,
+    /// The share of METI SCS ★3 and ★4 criteria the scored answers support (the crosswalk's
+    /// readiness view, indicative); null for a checklist without the check sheet's items.
+    pub scs: Option<crate::crosswalk::ScsReadiness>,
 }
 
 /// One (supplier, template) of the buyer.

@@ -167,6 +167,8 @@ pub(crate) struct RowData {
     pub achieved_level: Option<i32>,
     pub meets_target: Option<bool>,
     pub score_target: Option<i32>,
+    pub scs_star3: Option<f64>,
+    pub scs_star4: Option<f64>,
     pub scored_status: Option<String>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub accepted_at: Option<DateTime<Utc>>,
@@ -197,6 +199,8 @@ fn read_row(r: &QueryResult, kind: Kind) -> Result<RowData, sea_orm::DbErr> {
         achieved_level: r.try_get("", "achieved_level")?,
         meets_target: r.try_get("", "meets_target")?,
         score_target: r.try_get("", "score_target")?,
+        scs_star3: r.try_get("", "scs_star3")?,
+        scs_star4: r.try_get("", "scs_star4")?,
         scored_status: r.try_get("", "scored_status")?,
         submitted_at: r.try_get("", "submitted_at")?,
         accepted_at: r.try_get("", "accepted_at")?,
@@ -256,6 +260,8 @@ fn part_statement(
         .expr_as(Expr::col((SC, scores::Column::AchievedLevel)), "achieved_level")
         .expr_as(Expr::col((SC, scores::Column::MeetsTarget)), "meets_target")
         .expr_as(Expr::col((SC, scores::Column::TargetLevel)), "score_target")
+        .expr_as(Expr::col((SC, scores::Column::ScsStar3)), "scs_star3")
+        .expr_as(Expr::col((SC, scores::Column::ScsStar4)), "scs_star4")
         .expr_as(Expr::col((SA, assessments::Column::Status)), "scored_status")
         .expr_as(Expr::col((SA, assessments::Column::SubmittedAt)), "submitted_at")
         .expr_as(Expr::col((SA, assessments::Column::AcceptedAt)), "accepted_at")

@@ -148,6 +148,14 @@ pub(super) fn filtered_with(
     if let Some(level) = filter.achieved_level {
         q.and_where(Expr::col((SC, scores::Column::AchievedLevel)).eq(level));
     }
+    // A share is compared a hair below its threshold: 2/3 stored as a double still counts as
+    // at least 0.6666666666666666 given as text.
+    if let Some(min) = filter.scs_star3_min {
+        q.and_where(Expr::col((SC, scores::Column::ScsStar3)).gte(min - 1e-9));
+    }
+    if let Some(min) = filter.scs_star4_min {
+        q.and_where(Expr::col((SC, scores::Column::ScsStar4)).gte(min - 1e-9));
+    }
     if let (Some(category), Some(below)) = (filter.category, filter.below) {
         q.join_as(
             JoinType::InnerJoin,

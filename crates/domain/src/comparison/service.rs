@@ -83,6 +83,7 @@ fn score(r: &RowData) -> DomainResult<Option<ComparisonScore>> {
         achieved_level: u8::try_from(achieved).map_err(DomainError::internal)?,
         meets_target: meets,
         target_level: u8::try_from(target).map_err(DomainError::internal)?,
+        scs: r.scs_star3.zip(r.scs_star4).map(|(star3, star4)| crate::crosswalk::ScsReadiness { star3, star4 }),
     }))
 }
 

@@ -16,7 +16,8 @@ mod data;
 mod readiness;
 
 pub use data::{ItemReferences, MAPPING_SOURCE, MAPPING_VERSION, Mapping, mapping};
+pub(crate) use readiness::readiness_of;
 pub use readiness::{
-    CriterionReadiness, CriterionStatus, Crosswalk, CrosswalkMapping, IsoReference, StarCounts, StarLevel,
-    of_assessment, references_for,
+    CriterionReadiness, CriterionStatus, Crosswalk, CrosswalkMapping, IsoReference, ScsReadiness, StarCounts,
+    StarLevel, of_assessment, references_for,
 };

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::data::{ItemReferences, MAPPING_SOURCE, MAPPING_VERSION, mapping};
+use super::data::{ItemReferences, MAPPING_SOURCE, MAPPING_VERSION, Mapping, mapping};
 use crate::Kensa;
 use crate::assessments::{access, repo};
 use crate::error::{DomainError, DomainResult, ErrorCode};
@@ -193,38 +193,45 @@ fn status_of(parts: &[(bool, bool)], unassessed: bool) -> CriterionStatus {
     }
 }
 
-/// Either side of the assessment. 409 `crosswalk_unavailable` for a checklist without any
-/// item of the JAMA/JAPIA check sheet (by number and Japanese question).
-#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
-pub async fn of_assessment(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Crosswalk> {
-    let visible = access::load(&k.db, ctx, id).await?;
-    let row = visible.row();
-    let content = k.template_contents.load(&k.db, row.template_id).await?;
-    let mapped = mapped_items(&content.0)?;
-    if mapped.is_empty() {
-        return Err(DomainError::conflict(
-            ErrorCode::CrosswalkUnavailable,
-            "the crosswalk maps the JAMA/JAPIA check sheet; this assessment's checklist has none of its items",
-        ));
-    }
-    let m = mapping()?;
-    let answers = repo::answers(&k.db, &visible).await?;
-    // Item number → its contribution (`None`: not applicable, does not count), for the
-    // mapped items in scope; the others are unassessed.
-    let mut given: HashMap<u32, Option<(bool, bool)>> = HashMap::new();
-    for (&no, &level) in &mapped {
-        if i32::from(level) > row.target_level {
-            continue;
-        }
-        let status = match answers.get(&i32::try_from(no).map_err(DomainError::internal)?) {
-            Some(a) => Some(AnswerStatus::try_from(a.status.as_str())?),
-            None => None,
-        };
-        given.insert(no, contribution(status));
-    }
+/// The share of each ★ level's criteria that an assessment's answers support: what a score
+/// snapshot keeps, so that the comparison can filter and show it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+pub struct ScsReadiness {
+    /// Supported ★3 criteria over all ★3 criteria of the list (0–1).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 1.0))]
+    pub star3: f64,
+    /// Supported ★4 criteria over all ★4 criteria of the list (0–1).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.0, maximum = 1.0))]
+    pub star4: f64,
+}
+
+/// What the answers give the mapped items and the criteria citing them.
+struct Evaluated {
+    /// Item number → its contribution (`None`: not applicable, does not count), for the
+    /// mapped items in scope; the others are unassessed.
+    given: HashMap<u32, Option<(bool, bool)>>,
+    criteria: Vec<CriterionReadiness>,
+    stars: BTreeMap<&'static str, StarCounts>,
+}
+
+/// The criteria of the list as `statuses` (item number → answer; absent: unanswered) support
+/// them, for the `mapped` items (number → level) up to `target_level`.
+fn evaluate(
+    m: &Mapping,
+    mapped: &BTreeMap<u32, u8>,
+    target_level: i32,
+    statuses: &HashMap<u32, AnswerStatus>,
+) -> Evaluated {
+    let given: HashMap<u32, Option<(bool, bool)>> = mapped
+        .iter()
+        .filter(|(_, level)| i32::from(**level) <= target_level)
+        .map(|(no, _)| (*no, contribution(statuses.get(no).copied())))
+        .collect();
     let implemented = |no: &u32| given.get(no).copied().flatten().is_some_and(|c| c.0);
     let mut criteria = Vec::new();
-    let mut stars: BTreeMap<&str, StarCounts> = BTreeMap::new();
+    let mut stars: BTreeMap<&'static str, StarCounts> = BTreeMap::new();
     for (code, items) in &m.criteria {
         let unassessed: Vec<u32> = items.iter().copied().filter(|no| !given.contains_key(no)).collect();
         let parts: Vec<(bool, bool)> = items.iter().filter_map(|no| given.get(no).copied().flatten()).collect();
@@ -252,6 +259,51 @@ pub async fn of_assessment(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult
             unassessed,
         });
     }
+    Evaluated { given, criteria, stars }
+}
+
+/// The readiness a score snapshot keeps: `None` for a checklist without any item of the
+/// check sheet (by number and Japanese question).
+pub(crate) fn readiness_of(
+    content: &crate::templates::model::Content,
+    target_level: i32,
+    statuses: &HashMap<u32, AnswerStatus>,
+) -> DomainResult<Option<ScsReadiness>> {
+    let mapped = mapped_items(content)?;
+    if mapped.is_empty() {
+        return Ok(None);
+    }
+    let e = evaluate(mapping()?, &mapped, target_level, statuses);
+    let share = |star: StarLevel| {
+        e.stars
+            .get(star.as_str())
+            .filter(|c| c.criteria > 0)
+            .map_or(0.0, |c| f64::from(c.supported) / f64::from(c.criteria))
+    };
+    Ok(Some(ScsReadiness { star3: share(StarLevel::Star3), star4: share(StarLevel::Star4) }))
+}
+
+/// Either side of the assessment. 409 `crosswalk_unavailable` for a checklist without any
+/// item of the JAMA/JAPIA check sheet (by number and Japanese question).
+#[instrument(skip_all, fields(org = %ctx.org_id(), assessment = %id))]
+pub async fn of_assessment(k: &Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Crosswalk> {
+    let visible = access::load(&k.db, ctx, id).await?;
+    let row = visible.row();
+    let content = k.template_contents.load(&k.db, row.template_id).await?;
+    let mapped = mapped_items(&content.0)?;
+    if mapped.is_empty() {
+        return Err(DomainError::conflict(
+            ErrorCode::CrosswalkUnavailable,
+            "the crosswalk maps the JAMA/JAPIA check sheet; this assessment's checklist has none of its items",
+        ));
+    }
+    let m = mapping()?;
+    let mut statuses = HashMap::new();
+    for (no, a) in repo::answers(&k.db, &visible).await? {
+        statuses.insert(u32::try_from(no).map_err(DomainError::internal)?, AnswerStatus::try_from(a.status.as_str())?);
+    }
+    let Evaluated { given, criteria, stars } = evaluate(m, &mapped, row.target_level, &statuses);
+    let implemented = |no: &u32| given.get(no).copied().flatten().is_some_and(|c| c.0);
     let mut iso: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     let items: Vec<ItemReferences> = mapped.keys().filter_map(|no| m.items.get(no).cloned()).collect();
     for refs in &items {

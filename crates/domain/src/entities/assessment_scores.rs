@@ -19,6 +19,14 @@ pub struct Model {
     pub achieved_level: i32,
     pub meets_target: bool,
     pub score: Json,
+    /// Share of SCS ★3 / ★4 criteria supported (indicative); null for a checklist the
+    /// crosswalk does not map.
+    #[sea_orm(column_type = "Double", nullable)]
+    pub scs_star3: Option<f64>,
+    #[sea_orm(column_type = "Double", nullable)]
+    pub scs_star4: Option<f64>,
+    /// The crosswalk version the shares were computed with; null: not computed yet.
+    pub scs_mapping: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

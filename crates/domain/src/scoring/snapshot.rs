@@ -3,12 +3,13 @@
 //! newest assessment and to the newest scored one. Both are written in the transaction of
 //! the change that moves them, so a comparison never reads a pointer without its snapshot.
 
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::{Score, ScoringPlan, score};
 use crate::assessments::Status;
+use crate::crosswalk::ScsReadiness;
 use crate::entities::{answers, assessment_category_scores, assessment_scores, assessments, comparison_rows};
 use crate::error::{DomainError, DomainResult};
 use crate::templates::AnswerStatus;
@@ -16,6 +17,15 @@ use crate::{Kensa, WriteTx};
 
 /// The assessment's score from its answers as they are in `conn` now.
 pub(crate) async fn compute(k: &Kensa, conn: &impl ConnectionTrait, row: &assessments::Model) -> DomainResult<Score> {
+    Ok(evaluate(k, conn, row).await?.0)
+}
+
+/// The score and the SCS readiness of the assessment's answers as they are in `conn` now.
+async fn evaluate(
+    k: &Kensa,
+    conn: &impl ConnectionTrait,
+    row: &assessments::Model,
+) -> DomainResult<(Score, Option<ScsReadiness>)> {
     let template = k.template_contents.load(conn, row.template_id).await?;
     let plan = ScoringPlan::new(&template.0, &template.1);
     let given: Vec<(i32, String)> = answers::Entity::find()
@@ -30,11 +40,24 @@ pub(crate) async fn compute(k: &Kensa, conn: &impl ConnectionTrait, row: &assess
     for (no, status) in given {
         parsed.push((u32::try_from(no).map_err(DomainError::internal)?, AnswerStatus::try_from(status.as_str())?));
     }
-    Ok(score(&plan, u8::try_from(row.target_level).map_err(DomainError::internal)?, parsed))
+    let readiness = crate::crosswalk::readiness_of(&template.0, row.target_level, &parsed.iter().copied().collect())?;
+    Ok((score(&plan, u8::try_from(row.target_level).map_err(DomainError::internal)?, parsed), readiness))
 }
 
-/// Stores `score` as the assessment's snapshot, replacing an earlier one.
-pub(crate) async fn store(tx: &WriteTx, row: &assessments::Model, score: &Score) -> DomainResult<()> {
+/// Scores the assessment from its answers in `tx` and stores the snapshot, replacing an
+/// earlier one: at submission, under the row lock that keeps the answers still.
+pub(crate) async fn record(k: &Kensa, tx: &WriteTx, row: &assessments::Model) -> DomainResult<()> {
+    let (score, readiness) = evaluate(k, tx, row).await?;
+    store(tx, row, &score, readiness).await
+}
+
+/// Stores `score` and `readiness` as the assessment's snapshot, replacing an earlier one.
+async fn store(
+    tx: &WriteTx,
+    row: &assessments::Model,
+    score: &Score,
+    readiness: Option<ScsReadiness>,
+) -> DomainResult<()> {
     let snapshot = assessment_scores::Model {
         assessment_id: row.id,
         buyer_organization_id: row.buyer_organization_id,
@@ -47,6 +70,9 @@ pub(crate) async fn store(tx: &WriteTx, row: &assessments::Model, score: &Score)
         achieved_level: i32::from(score.achieved_level),
         meets_target: score.meets_target,
         score: serde_json::to_value(score).map_err(DomainError::internal)?,
+        scs_star3: readiness.map(|r| r.star3),
+        scs_star4: readiness.map(|r| r.star4),
+        scs_mapping: Some(crate::crosswalk::MAPPING_VERSION.to_owned()),
     };
     // Upserts: replicas back-filling together at start must not collide.
     use assessment_scores::Column as S;
@@ -63,6 +89,9 @@ pub(crate) async fn store(tx: &WriteTx, row: &assessments::Model, score: &Score)
                     S::AchievedLevel,
                     S::MeetsTarget,
                     S::Score,
+                    S::ScsStar3,
+                    S::ScsStar4,
+                    S::ScsMapping,
                 ])
                 .to_owned(),
         )
@@ -203,10 +232,38 @@ pub async fn backfill(k: &Kensa) -> DomainResult<usize> {
         .await?;
     for row in &missing {
         let txn = k.begin_write().await?;
-        let score = compute(k, &txn, row).await?;
-        store(&txn, row, &score).await?;
+        record(k, &txn, row).await?;
         refresh_comparison(&txn, row.buyer_organization_id, row.supplier_id, row.template_id).await?;
         txn.commit().await?;
+    }
+    // Snapshots stored before the SCS readiness was kept, or with another crosswalk version:
+    // their readiness from the answers as submitted (a snapshot's assessment is submitted or
+    // accepted, its answers no longer change).
+    let stale: Vec<Uuid> = assessment_scores::Entity::find()
+        .select_only()
+        .column(assessment_scores::Column::AssessmentId)
+        .filter(
+            sea_orm::Condition::any()
+                .add(assessment_scores::Column::ScsMapping.is_null())
+                .add(assessment_scores::Column::ScsMapping.ne(crate::crosswalk::MAPPING_VERSION)),
+        )
+        .into_tuple()
+        .all(&k.db)
+        .await?;
+    for chunk in stale.chunks(500) {
+        let rows = assessments::Entity::find().filter(assessments::Column::Id.is_in(chunk.to_vec())).all(&k.db).await?;
+        for row in &rows {
+            let txn = k.begin_write().await?;
+            let (_, readiness) = evaluate(k, &txn, row).await?;
+            assessment_scores::Entity::update_many()
+                .col_expr(assessment_scores::Column::ScsStar3, Expr::value(readiness.map(|r| r.star3)))
+                .col_expr(assessment_scores::Column::ScsStar4, Expr::value(readiness.map(|r| r.star4)))
+                .col_expr(assessment_scores::Column::ScsMapping, Expr::value(crate::crosswalk::MAPPING_VERSION))
+                .filter(assessment_scores::Column::AssessmentId.eq(row.id))
+                .exec(&txn)
+                .await?;
+            txn.commit().await?;
+        }
     }
     for (buyer, supplier, template) in unpaired {
         let txn = k.begin_write().await?;

@@ -229,10 +229,11 @@ pub async fn read_part(k: &Kensa, ctx: &TenantCtx, id: Uuid, part: SharedPart) -
     let (answers, target_level) = shared_answers(k, &row).await?;
     let score = score_of(&row, &parsed, &answers, target_level)?;
     let questions = if scope.answers() {
+        let references = crate::crosswalk::references_for(k, row.template_id).await?;
         let mut out = Vec::new();
         for (category, section, item) in parsed.0.items() {
             if item.level <= target_level {
-                out.push(crate::assessments::service::question(category, section, item, &answers)?);
+                out.push(crate::assessments::service::question(category, section, item, &answers, &references)?);
             }
         }
         Some(out)

@@ -35,6 +35,7 @@ pub struct CompareQuery {
     tag: Option<String>,
     status: Option<String>,
     q: Option<String>,
+    scs_star3_min: Option<String>,
     sort: Option<String>,
     order: Option<String>,
     sort_category: Option<String>,
@@ -76,12 +77,22 @@ impl CompareQuery {
             None => None,
             Some(c) => Some(c.parse::<i32>().map_err(|_| invalid("sort_category", "a category number"))?),
         };
+        let scs_star3_min = match blank(&self.scs_star3_min) {
+            None => None,
+            Some(m) => Some(
+                m.parse::<f64>()
+                    .ok()
+                    .filter(|m| (0.0..=1.0).contains(m))
+                    .ok_or_else(|| invalid("scs_star3_min", "a share between 0 and 1"))?,
+            ),
+        };
         let filter = ComparisonFilter {
             template_id,
             tier: blank(&self.tier),
             tag: blank(&self.tag),
             status,
             q: blank(&self.q),
+            scs_star3_min,
             ..ComparisonFilter::default()
         };
         Ok(Parsed { filter, sort, order, sort_category })
@@ -95,6 +106,7 @@ impl CompareQuery {
             ("tag", &self.tag),
             ("status", &self.status),
             ("q", &self.q),
+            ("scs_star3_min", &self.scs_star3_min),
         ]
         .into_iter()
         .filter_map(|(k, v)| blank(v).map(|v| (k, v)))
@@ -145,6 +157,7 @@ fn filters(w: &Web, q: &CompareQuery, templates: &[templates::TemplateSummary]) 
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let status = v(&q.status);
     let template = v(&q.template_id);
+    let scs3 = v(&q.scs_star3_min);
     html! {
         form.filters method="get" action="/comparison" role="search" {
             div { label for="c-q" { (b.search) } input #c-q type="search" name="q" value=(v(&q.q)); }
@@ -165,6 +178,15 @@ fn filters(w: &Web, q: &CompareQuery, templates: &[templates::TemplateSummary]) 
                         option value=(tpl.id) selected[template == tpl.id.to_string()] {
                             (w.lang.pick(&tpl.name, tpl.name_en.as_deref().unwrap_or(&tpl.name)))
                         }
+                    }
+                }
+            }
+            div {
+                label for="c-scs3" { (b.scs_star3) }
+                select #c-scs3 name="scs_star3_min" title=(b.scs_star3_hint) {
+                    option value="" { (b.any) }
+                    @for (value, shown) in [("0.5", "50%"), ("0.8", "80%"), ("1", "100%")] {
+                        option value=(value) selected[scs3 == value] { (shown) " " (b.at_least) }
                     }
                 }
             }
@@ -207,6 +229,7 @@ fn table(w: &Web, q: &CompareQuery, p: &Parsed, rows: &[ComparisonRow]) -> Marku
                 (sortable(q, p, ComparisonSort::Level3, "Lv3"))
                 (sortable(q, p, ComparisonSort::AchievedLevel, b.achieved_level))
                 th scope="col" { (b.meets_target) }
+                th scope="col" title=(b.scs_star3_hint) { (b.scs_star3_short) }
             } }
             tbody { @for r in rows {
                 tr {
@@ -230,6 +253,7 @@ fn table(w: &Web, q: &CompareQuery, p: &Parsed, rows: &[ComparisonRow]) -> Marku
                             td.num { (percent(s.levels.l3)) }
                             td.num { "Lv" (s.achieved_level) }
                             td { (if s.meets_target { t.yes } else { t.no }) }
+                            td.num { (percent(s.scs.map(|r| r.star3))) }
                         }
                         // Until the supplier submits what was sent, what it shared stands in,
                         // marked as shared and dated.
@@ -247,9 +271,10 @@ fn table(w: &Web, q: &CompareQuery, p: &Parsed, rows: &[ComparisonRow]) -> Marku
                             // Against this buyer's target for the supplier, not the level
                             // the shared answers were given for.
                             td { (if i32::from(f.achieved_level) >= r.supplier.target_level { t.yes } else { t.no }) }
+                            td.num { "—" }
                         }
-                        (None, None) if r.shared.is_some() => { td.num colspan="6" { (b.terms_pending) } }
-                        (None, None) => { td.num colspan="6" { (b.not_scored) } }
+                        (None, None) if r.shared.is_some() => { td.num colspan="7" { (b.terms_pending) } }
+                        (None, None) => { td.num colspan="7" { (b.not_scored) } }
                     }
                 }
             } }

@@ -207,7 +207,22 @@ async fn the_comparison_shows_and_filters_by_scs_readiness() -> TestResult {
         let got = names(&app.get(&format!("/api/v1/comparison?scs_star3_min={min}"), token).await);
         assert_eq!(sorted(got), expected(min), "scs_star3_min={min}");
     }
-    assert!(!expected(0.0).contains(&"Delta Logistics".to_owned()), "never submitted: no score, no match");
+    let everyone = names(&app.get("/api/v1/comparison", token).await);
+    let at_zero = names(&app.get("/api/v1/comparison?scs_star3_min=0", token).await);
+    assert!(everyone.contains(&"Delta Logistics".to_owned()), "{everyone:?}");
+    assert!(!at_zero.contains(&"Delta Logistics".to_owned()), "never submitted: no score, no match: {at_zero:?}");
+    let star4 = shares[0].2;
+    let got = names(&app.get(&format!("/api/v1/comparison?scs_star4_min={star4}"), token).await);
+    let want: Vec<String> = sorted(shares.iter().filter(|s| s.2 >= star4 - 1e-9).map(|s| s.0.to_owned()).collect());
+    assert_eq!(sorted(got), want, "scs_star4_min={star4}");
+
+    // A snapshot stored before the readiness was kept (or under another crosswalk version)
+    // gets it when Kensa starts.
+    app.execute_sql("UPDATE assessment_scores SET scs_star3 = NULL, scs_star4 = NULL, scs_mapping = NULL").await;
+    assert!(names(&app.get("/api/v1/comparison?scs_star3_min=0", token).await).is_empty());
+    kensa_domain::scoring::snapshot::backfill(&app.kensa).await?;
+    let again = names(&app.get("/api/v1/comparison?scs_star3_min=0", token).await);
+    assert_eq!(sorted(again), expected(0.0), "brought up to date");
     let refused = app.get("/api/v1/comparison?scs_star4_min=1.5", token).await;
     refused.assert_problem(422, "validation_failed");
     assert_eq!(refused.body["errors"][0]["field"], "scs_star4_min", "{}", refused.body);

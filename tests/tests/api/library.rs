@@ -352,6 +352,14 @@ async fn the_library_pages_show_a_line_of_a_buyers_own_checklist() -> TestResult
     let line = page.get(&format!("/library/{own}")).await;
     assert_eq!(line.status, StatusCode::OK, "{}", line.html);
     assert!(line.html.contains(&format!(r#"id="item-{}""#, scope[0])), "{}", line.html);
+    // In English with the Japanese original one click away (the copy kept the translation).
+    let questions = app.get(&format!("/api/v1/assessments/{assessment}/questions"), Some(&supplier.access_token)).await;
+    let first = &questions.body["data"][0];
+    let (ja, en) = (first["question"].as_str().ok_or("ja")?, first["question_en"].as_str().ok_or("en")?);
+    let card = line.html.split("<article").find(|a| a.contains(&format!(r#"id="item-{}""#, scope[0]))).unwrap_or("");
+    let escaped = |t: &str| t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    assert!(card.contains(&escaped(en)), "{card}");
+    assert!(card.contains(r#"<details class="original">"#) && card.contains(&escaped(ja)), "{card}");
     // A stranger's library has no such line, and the page is not found for it.
     let stranger = app.signup("Stranger KK").await;
     let mut other = Visitor::signed_in(&app, &stranger.email, "en").await;

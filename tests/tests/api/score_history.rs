@@ -83,6 +83,14 @@ async fn gaps_list_partial_and_missing_items_with_their_plans_by_level_then_numb
     assert_eq!((&first["remediation_due"], &first["overdue_remediation"]), (&Value::Null, &json!(false)));
     assert!(first["category"]["number"].is_u64() && first["category"]["name"].is_string(), "{first}");
     assert!(first["section"].is_string() && first["question"].is_string(), "{first}");
+    // The English texts beside the Japanese, as the questions carry them.
+    let questions = app.get(&format!("/api/v1/assessments/{id}/questions"), Some(&buyer.access_token)).await;
+    let question = questions.body["data"].as_array().and_then(|q| q.iter().find(|q| q["no"] == partial)).ok_or("q")?;
+    assert!(question["question_en"].is_string(), "{question}");
+    assert_eq!(
+        (&first["question_en"], &first["category"]["name_en"]),
+        (&question["question_en"], &question["category_name_en"])
+    );
     let second = &gaps.body["data"][1];
     assert_eq!((second["level"].as_u64(), second["status"].as_str()), (Some(2), Some("not_implemented")));
     assert_eq!(second["remediation_due"], due.to_string());

@@ -188,12 +188,34 @@ async fn a_buyer_clones_the_builtin_and_overrides_an_inferred_level() -> TestRes
                     item["level_inferred"] = json!(false);
                     item["level_reason"] = json!("Acme decided Lv2");
                 }
+                // A rewritten Japanese question sent back with its old English: the English
+                // (a translation of the old text) is dropped; one given anew is kept.
+                if item["no"] == 1 {
+                    item["question"] = json!("自社の情報セキュリティ方針を策定し、経営層が承認している");
+                }
+                if item["no"] == 3 {
+                    item["question"] = json!("情報セキュリティ方針を全従業員に周知している");
+                    item["question_en"] = json!("The policy is made known to every employee.");
+                }
             }
         }
     }
     let patched = app.patch(&format!("/api/v1/templates/{clone_id}"), token, json!({ "categories": categories })).await;
     assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
     assert_eq!(patched.body["level_counts"], json!({ "1": 50, "2": 75, "3": 28 }));
+    let items: Vec<Value> = patched.body["categories"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["sections"].as_array().into_iter().flatten())
+        .flat_map(|s| s["items"].as_array().into_iter().flatten())
+        .cloned()
+        .collect();
+    let item = |no: u64| items.iter().find(|i| i["no"] == no).cloned().unwrap_or_default();
+    assert!(item(1)["question_en"].is_null(), "{}", item(1));
+    assert!(!item(1)["criteria_en"].as_array().is_none_or(Vec::is_empty), "criteria untouched keep theirs");
+    assert_eq!(item(3)["question_en"], "The policy is made known to every employee.");
+    assert!(item(2)["question_en"].is_string(), "an untouched item keeps its English");
 
     // The built-in is untouched.
     let original = app.get(&format!("/api/v1/templates/{id}"), token).await;

@@ -225,6 +225,7 @@ async fn a_filled_workbook_round_trips_japanese_and_english_labels_and_formula_l
     items.put(b, "対策期日", Put::Date(2027, 3, 31));
     items.put(c, "回答", text("not_applicable"));
     items.put(c, "対象外の理由", text("No personal data is handled"));
+    items.put(c, "備考", text("'=x keeps its quote"));
     items.put(d, "回答", text("実施していない"));
     items.put(d, "対策計画", text("=1+1 is how the plan starts"));
     items.put(d, "対策期日", text("2027/06/30 0:00:00"));
@@ -245,6 +246,7 @@ async fn a_filled_workbook_round_trips_japanese_and_english_labels_and_formula_l
         (field(c, "status"), field(c, "reason")),
         (json!("not_applicable"), json!("No personal data is handled"))
     );
+    assert_eq!(field(c, "comment"), "'=x keeps its quote", "a leading quote is part of the text");
     assert_eq!(field(d, "remediation_plan"), "=1+1 is how the plan starts", "formula-like text is kept as text");
     assert_eq!((field(d, "comment"), field(d, "remediation_due")), (json!("@SUM(A1) stays text"), json!("2027-06-30")));
     assert!(saved[&scope[4]].is_null(), "an empty row stays unanswered");

@@ -110,10 +110,11 @@ pub async fn upload(
         ));
     }
     let precondition = if_match(&req)?;
-    // Parsing is bounded by the upload slots evidence uses, taken before any byte is read.
-    let _slot = kensa_domain::assessments::evidence::slot(&state.kensa)?;
+    let id = path.into_inner();
+    // Parsing is bounded by the upload slots evidence uses, taken (by someone who may answer
+    // this open assessment) before any byte is read.
+    let _slot = kensa_domain::assessments::evidence::admit(&state.kensa, &auth.0, id).await?;
     let bytes = crate::extract::read_body(&req, payload, MAX_UPLOAD_BYTES).await?;
-    let (answers, version) =
-        workbook::import(&state.kensa, &auth.0, path.into_inner(), bytes.to_vec(), precondition).await?;
+    let (answers, version) = workbook::import(&state.kensa, &auth.0, id, bytes.to_vec(), precondition).await?;
     Ok(saved(answers, version))
 }

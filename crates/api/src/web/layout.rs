@@ -121,3 +121,20 @@ pub fn progress(label: &str, done: usize, total: usize) -> Markup {
         }
     }
 }
+
+/// An item's question in the page's language: on an English page its English where the
+/// template has one, with the Japanese original one click away; otherwise the Japanese
+/// (marked `lang="ja"` on an English page).
+pub fn question(w: &Web, ja: &str, en: Option<&str>) -> Markup {
+    let english_page = w.lang == super::i18n::Lang::En;
+    match en.filter(|_| english_page) {
+        Some(en) => html! {
+            (en)
+            details.original {
+                summary { (w.t().japanese_original) }
+                span lang="ja" { (ja) }
+            }
+        },
+        None => html! { span lang=[english_page.then_some("ja")] { (ja) } },
+    }
+}

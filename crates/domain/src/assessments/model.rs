@@ -258,6 +258,8 @@ pub struct Question {
     /// What cites the item in the crosswalk (METI SCS criteria and ★, ISO/IEC 27001, NIST
     /// CSF; indicative); null for an item that is not the check sheet's (by number and
     /// Japanese question). An item no criterion cites has empty references.
+    // GraphQL cost 1: reference data of a few short fields, not a query of its own.
+    #[cfg_attr(feature = "graphql", graphql(complexity = 1))]
     pub references: Option<crate::crosswalk::ItemReferences>,
     pub answer: Option<Answer>,
 }

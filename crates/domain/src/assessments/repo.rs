@@ -152,11 +152,6 @@ pub(crate) async fn answers_to(
 /// The most item numbers [`answers_to`] puts into its query.
 const NUMBERS_BOUND: usize = 16;
 
-/// Every answer of an assessment the caller sees, by item number (read outside a write).
-pub(crate) async fn answers_of(conn: &impl ConnectionTrait, v: &Visible) -> DomainResult<HashMap<i32, answers::Model>> {
-    answers_where(conn, v, None).await
-}
-
 async fn answers_where(
     conn: &impl ConnectionTrait,
     v: &Visible,

@@ -5,8 +5,7 @@
 //! supplier, the achieved level green when the target is met and red when not), a category
 //! sheet (the heat map, a three-colour scale), and for small exports one sheet per supplier
 //! with its answers and a radar chart of its categories. Text goes into typed string cells,
-//! which Excel never evaluates, exactly as it is; a formula-like one carries the quote prefix
-//! ([`crate::export::xlsx_text`]) so that editing it does not make it a formula.
+//! which Excel never evaluates; it is neutralised all the same, so both files read alike.
 
 use std::io::Write;
 use std::path::Path;
@@ -22,7 +21,7 @@ use super::export::{ExportRow, Layout};
 use crate::Kensa;
 use crate::entities::answers;
 use crate::error::{DomainError, DomainResult};
-use crate::export::{CsvOut, xlsx_text};
+use crate::export::{CsvOut, neutralise_cell};
 
 /// One answer as a supplier sheet shows it.
 pub(crate) struct AnswerLine {
@@ -194,7 +193,8 @@ const SUMMARY_HEADER: [&str; 15] = [
 ];
 
 fn write_text(sheet: &mut Worksheet, row: u32, col: u16, text: &str) -> Result<(), XlsxError> {
-    xlsx_text(sheet, (row, col), text, &Format::new())
+    sheet.write_string(row, col, neutralise_cell(text).as_ref())?;
+    Ok(())
 }
 
 fn write_fraction(sheet: &mut Worksheet, row: u32, col: u16, value: Option<f64>, f: &Formats) -> Result<(), XlsxError> {

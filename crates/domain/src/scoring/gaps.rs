@@ -28,6 +28,8 @@ pub struct CategoryRef {
     pub number: u32,
     /// Its name in the template's language.
     pub name: String,
+    /// Its name in English, where the template has one.
+    pub name_en: Option<String>,
 }
 
 /// One in-scope item that is not (fully) implemented.
@@ -44,6 +46,9 @@ pub struct Gap {
     pub section: String,
     /// The requirement (要求事項).
     pub question: String,
+    /// The question in English, where the template has a translation (the built-in check
+    /// sheet's is Kensa's: see the template's `translation`).
+    pub question_en: Option<String>,
     /// `not_implemented` or `partially_implemented`; `null` for an item not answered yet
     /// (listed only when unanswered items are asked for).
     pub status: Option<AnswerStatus>,
@@ -91,9 +96,14 @@ pub async fn of_assessment(k: &Kensa, ctx: &TenantCtx, id: Uuid, include_unanswe
         gaps.push(Gap {
             no: item.no,
             level: item.level,
-            category: CategoryRef { number: category.number, name: category.name.clone() },
+            category: CategoryRef {
+                number: category.number,
+                name: category.name.clone(),
+                name_en: category.name_en.clone(),
+            },
             section: section.code.clone(),
             question: item.question.clone(),
+            question_en: item.question_en.clone(),
             status,
             remediation_plan,
             overdue_remediation: remediation_due.is_some_and(|due| due < today),

@@ -15,39 +15,48 @@ use crate::error::{DomainError, DomainResult};
 use crate::templates::AnswerStatus;
 use crate::{Kensa, WriteTx};
 
-/// The assessment's score from its answers as they are in `conn` now.
-pub(crate) async fn compute(k: &Kensa, conn: &impl ConnectionTrait, row: &assessments::Model) -> DomainResult<Score> {
-    Ok(evaluate(k, conn, row).await?.0)
-}
-
-/// The score and the SCS readiness of the assessment's answers as they are in `conn` now.
-async fn evaluate(
-    k: &Kensa,
-    conn: &impl ConnectionTrait,
-    row: &assessments::Model,
-) -> DomainResult<(Score, Option<ScsReadiness>)> {
-    let template = k.template_contents.load(conn, row.template_id).await?;
-    let plan = ScoringPlan::new(&template.0, &template.1);
-    let given: Vec<(i32, String)> = answers::Entity::find()
+/// The answers' statuses by item number, as they are in `conn` now.
+async fn given(conn: &impl ConnectionTrait, assessment_id: Uuid) -> DomainResult<Vec<(u32, AnswerStatus)>> {
+    let rows: Vec<(i32, String)> = answers::Entity::find()
         .select_only()
         .column(answers::Column::ItemNo)
         .column(answers::Column::Status)
-        .filter(answers::Column::AssessmentId.eq(row.id))
+        .filter(answers::Column::AssessmentId.eq(assessment_id))
         .into_tuple()
         .all(conn)
         .await?;
-    let mut parsed = Vec::with_capacity(given.len());
-    for (no, status) in given {
+    let mut parsed = Vec::with_capacity(rows.len());
+    for (no, status) in rows {
         parsed.push((u32::try_from(no).map_err(DomainError::internal)?, AnswerStatus::try_from(status.as_str())?));
     }
-    let readiness = crate::crosswalk::readiness_of(&template.0, row.target_level, &parsed.iter().copied().collect())?;
-    Ok((score(&plan, u8::try_from(row.target_level).map_err(DomainError::internal)?, parsed), readiness))
+    Ok(parsed)
 }
 
-/// Scores the assessment from its answers in `tx` and stores the snapshot, replacing an
-/// earlier one: at submission, under the row lock that keeps the answers still.
+/// The assessment's score from its answers as they are in `conn` now.
+pub(crate) async fn compute(k: &Kensa, conn: &impl ConnectionTrait, row: &assessments::Model) -> DomainResult<Score> {
+    let template = k.template_contents.load(conn, row.template_id).await?;
+    let plan = ScoringPlan::new(&template.0, &template.1);
+    let target = u8::try_from(row.target_level).map_err(DomainError::internal)?;
+    Ok(score(&plan, target, given(conn, row.id).await?))
+}
+
+/// The SCS readiness of the assessment's answers as they are in `conn` now.
+async fn readiness(
+    k: &Kensa,
+    conn: &impl ConnectionTrait,
+    row: &assessments::Model,
+) -> DomainResult<Option<ScsReadiness>> {
+    let template = k.template_contents.load(conn, row.template_id).await?;
+    let statuses = given(conn, row.id).await?.into_iter().collect();
+    crate::crosswalk::readiness_of(&template.0, row.target_level, &statuses)
+}
+
+/// Scores the assessment from its answers in `tx` and stores the snapshot with its SCS
+/// readiness, replacing an earlier one: at submission, under the row lock that keeps the
+/// answers still.
 pub(crate) async fn record(k: &Kensa, tx: &WriteTx, row: &assessments::Model) -> DomainResult<()> {
-    let (score, readiness) = evaluate(k, tx, row).await?;
+    let score = compute(k, tx, row).await?;
+    let readiness = readiness(k, tx, row).await?;
     store(tx, row, &score, readiness).await
 }
 
@@ -236,9 +245,9 @@ pub async fn backfill(k: &Kensa) -> DomainResult<usize> {
         refresh_comparison(&txn, row.buyer_organization_id, row.supplier_id, row.template_id).await?;
         txn.commit().await?;
     }
-    // Snapshots stored before the SCS readiness was kept, or with another crosswalk version:
-    // their readiness from the answers as submitted (a snapshot's assessment is submitted or
-    // accepted, its answers no longer change).
+    // Snapshots stored before the SCS readiness was kept, or with another crosswalk version,
+    // of assessments still submitted or accepted (the ones the comparison reads; their
+    // answers are those the snapshot scored): their readiness from those answers.
     let stale: Vec<Uuid> = assessment_scores::Entity::find()
         .select_only()
         .column(assessment_scores::Column::AssessmentId)
@@ -250,11 +259,16 @@ pub async fn backfill(k: &Kensa) -> DomainResult<usize> {
         .into_tuple()
         .all(&k.db)
         .await?;
+    let mut refreshed = 0;
     for chunk in stale.chunks(500) {
-        let rows = assessments::Entity::find().filter(assessments::Column::Id.is_in(chunk.to_vec())).all(&k.db).await?;
+        let rows = assessments::Entity::find()
+            .filter(assessments::Column::Id.is_in(chunk.to_vec()))
+            .filter(assessments::Column::Status.is_in([Status::Submitted.as_str(), Status::Accepted.as_str()]))
+            .all(&k.db)
+            .await?;
         for row in &rows {
             let txn = k.begin_write().await?;
-            let (_, readiness) = evaluate(k, &txn, row).await?;
+            let readiness = readiness(k, &txn, row).await?;
             assessment_scores::Entity::update_many()
                 .col_expr(assessment_scores::Column::ScsStar3, Expr::value(readiness.map(|r| r.star3)))
                 .col_expr(assessment_scores::Column::ScsStar4, Expr::value(readiness.map(|r| r.star4)))
@@ -263,7 +277,14 @@ pub async fn backfill(k: &Kensa) -> DomainResult<usize> {
                 .exec(&txn)
                 .await?;
             txn.commit().await?;
+            refreshed += 1;
         }
+    }
+    if refreshed > 0 {
+        tracing::info!(
+            refreshed,
+            "stored the SCS readiness of score snapshots kept before it (or another crosswalk version)"
+        );
     }
     for (buyer, supplier, template) in unpaired {
         let txn = k.begin_write().await?;

@@ -272,7 +272,10 @@ async fn try_update(
     doc.guideline_version = patch.guideline_version.unwrap_or(doc.guideline_version);
     doc.language = patch.language.unwrap_or(doc.language);
     doc.answer_scale = patch.answer_scale.unwrap_or(doc.answer_scale);
-    doc.categories = patch.categories.unwrap_or(doc.categories);
+    if let Some(mut categories) = patch.categories {
+        super::translation::drop_stale_english(&doc.categories, &mut categories);
+        doc.categories = categories;
+    }
     let problems = doc.violations();
     if !problems.is_empty() {
         return Err(DomainError::Validation(problems));

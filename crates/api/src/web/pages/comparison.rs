@@ -253,7 +253,9 @@ fn table(w: &Web, q: &CompareQuery, p: &Parsed, rows: &[ComparisonRow]) -> Marku
                             td.num { (percent(s.levels.l3)) }
                             td.num { "Lv" (s.achieved_level) }
                             td { (if s.meets_target { t.yes } else { t.no }) }
-                            td.num { (percent(s.scs.map(|r| r.star3))) }
+                            // Rounded down: a share shown as 80 % is one the "80 % or more"
+                            // filter keeps.
+                            td.num { (percent(s.scs.map(|r| (r.star3 * 100.0 + 1e-9).floor() / 100.0))) }
                         }
                         // Until the supplier submits what was sent, what it shared stands in,
                         // marked as shared and dated.

@@ -108,7 +108,7 @@ async fn line_page(w: &Web, template_id: Uuid, draft: Option<&Draft<'_>>) -> Api
                 @for s in &c.sections { @for item in &s.items {
                     article.item id={ "item-" (item.no) } {
                         h3 { "No." (item.no) " · Lv" (item.level) }
-                        p { (item.question) }
+                        div { (layout::question(w, &item.question, item.question_en.as_deref())) }
                         (item_form(w, &template, item.no, view.items.iter().find(|a| a.no == item.no),
                             draft.filter(|d| d.no == item.no)))
                     }

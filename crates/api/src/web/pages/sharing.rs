@@ -536,7 +536,7 @@ async fn shared_page(w: &Web, ctx: &TenantCtx, id: Uuid, errors: &[FieldError], 
                         tr {
                             th scope="row" { (q.no) }
                             td { (q.level) }
-                            td { (q.question) }
+                            td { (layout::question(w, &q.question, q.question_en.as_deref())) }
                             td { @match &q.answer {
                                 Some(a) => { (w.lang.answer_status(a.status))
                                     @if let Some(c) = &a.comment { br; small { (c) } } }

@@ -32,17 +32,17 @@ pub async fn download(w: Web, path: web::Path<Uuid>, query: Query<WorkbookQuery>
 pub async fn upload(req: HttpRequest, w: Web, path: web::Path<Uuid>, payload: web::Payload) -> ApiResult<HttpResponse> {
     let ctx = signed_in!(w);
     let id = *path;
-    // Another organization's assessment is not found before any byte of the form is read.
-    kensa_domain::assessments::service::get(&w.state.kensa, ctx, id).await?;
+    // Another organization's assessment is not found, and an upload slot (which bounds the
+    // parses, shared with evidence) is taken by someone who may answer it, before any byte
+    // of the form is read.
+    let _slot = evidence::admit(&w.state.kensa, ctx, id).await?;
     // The file and a CSRF token: a little over the workbook's own limit.
     let limit = MAX_UPLOAD_BYTES + 64 * 1024;
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return Err(ApiError::PayloadTooLarge(MAX_UPLOAD_BYTES));
+        return Err(ApiError::PayloadTooLarge(limit));
     }
-    // Parsing is bounded by the upload slots evidence uses, taken before any byte is read.
-    let _slot = evidence::slot(&w.state.kensa)?;
     let over = Rc::new(Cell::new(false));
     let form = Multipart::new(req.headers(), counted(payload, limit, over.clone()));
     let UploadForm { file, fields, .. } = read_form(&w.state, form, limit, &over).await?;

@@ -13,7 +13,10 @@ pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.sp
 pub(super) const META_SHEET: &str = "_kensa";
 /// Its first cell: what marks a workbook as Kensa's, and the layout's version.
 pub(super) const META_MARK: &str = "kensa_workbook";
-pub(super) const META_FORMAT: i64 = 1;
+/// 2: texts written exactly (formula-like ones with the quote prefix); 1, still read: such
+/// texts were written with a leading `'`, removed again on reading.
+pub(super) const META_FORMAT: i64 = 2;
+pub(super) const META_FORMAT_QUOTED: i64 = 1;
 /// The 0-based row of the hidden sheet that heads the answer labels Excel's formulas look
 /// up (label, status, credit, applicable); the labels are listed from the next row down.
 pub(super) const SCALE_HEADER_ROW: u32 = 11;

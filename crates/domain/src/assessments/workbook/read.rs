@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::layout::{self, Column, META_FORMAT, META_MARK, META_SHEET, cell_name};
+use super::layout::{self, Column, META_FORMAT, META_FORMAT_QUOTED, META_MARK, META_SHEET, cell_name};
 use crate::Kensa;
 use crate::assessments::answers::{self, violations};
 use crate::assessments::model::{Answer, AnswerInput};
@@ -60,6 +60,8 @@ type Grid = BTreeMap<(u32, u16), Cell>;
 
 /// What the hidden sheet says the workbook is.
 struct Meta {
+    /// The layout's version (`META_FORMAT`, or the older `META_FORMAT_QUOTED`).
+    format: i64,
     assessment_id: Uuid,
     version: i32,
     template_hash: String,
@@ -186,7 +188,7 @@ pub async fn import(
     let if_match = if if_match == IfMatch::Absent { IfMatch::Version(meta.version) } else { if_match };
     // A row that says what is saved is left alone: the file uploaded again unchanged changes
     // nothing (no new version), and a carried-over answer stays to be confirmed.
-    let saved = repo::answers_of(&k.db, &visible).await?;
+    let saved = repo::answers(&k.db, &visible).await?;
     let now = k.now();
     inputs.retain(|(no, input)| {
         let old = i32::try_from(*no).ok().and_then(|n| saved.get(&n));
@@ -238,7 +240,10 @@ fn read(bytes: &[u8], scale: &AnswerScale) -> DomainResult<Filled> {
     // 回答, whose missing columns are then reported.
     let mut partial = None;
     for name in order {
-        let cells = grid(&mut book, &name, MAX_ROWS, MAX_COLUMNS)?;
+        let mut cells = grid(&mut book, &name, MAX_ROWS, MAX_COLUMNS)?;
+        if meta.format == META_FORMAT_QUOTED {
+            unquote(&mut cells);
+        }
         match header_row(&cells) {
             Some((header, true)) => return Ok(filled(meta, name, &cells, header, scale)),
             Some((header, false)) if partial.is_none() => partial = Some((name, cells, header)),
@@ -350,9 +355,22 @@ fn grid(book: &mut Xlsx<Cursor<&[u8]>>, sheet: &str, rows: u32, columns: u16) ->
     Ok(out)
 }
 
+/// A workbook of the older layout wrote a formula-like text with a leading `'`: the text as
+/// it was saved.
+fn unquote(cells: &mut Grid) {
+    for cell in cells.values_mut() {
+        if let Value::Text(t) = &mut cell.value {
+            let restored = restore_cell(t);
+            if restored.len() != t.len() {
+                *t = restored.to_owned();
+            }
+        }
+    }
+}
+
 fn text_of(cell: Option<&Cell>) -> String {
     match cell.map(|c| &c.value) {
-        Some(Value::Text(s)) => restore_cell(s).trim().to_owned(),
+        Some(Value::Text(s)) => s.trim().to_owned(),
         Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{n:.0}"),
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::Date(d)) => d.to_string(),
@@ -368,14 +386,15 @@ fn read_meta(cells: &Grid) -> DomainResult<Meta> {
         return Err(not_kensa());
     }
     let format = text_of(cells.get(&(0, 1)));
-    if format != META_FORMAT.to_string() {
+    let Some(format) = [META_FORMAT, META_FORMAT_QUOTED].into_iter().find(|f| f.to_string() == format) else {
         return Err(unreadable(format!(
             "this workbook's layout (version {format}) is not one Kensa reads: download it again"
         )));
-    }
+    };
     let value =
         |key: &str| (1..20u32).find(|r| text_of(cells.get(&(*r, 0))) == key).map(|r| text_of(cells.get(&(r, 1))));
     Ok(Meta {
+        format,
         assessment_id: value("assessment_id").and_then(|v| Uuid::parse_str(&v).ok()).ok_or_else(not_kensa)?,
         version: value("version").and_then(|v| v.parse().ok()).ok_or_else(not_kensa)?,
         template_hash: value("template_hash").ok_or_else(not_kensa)?,

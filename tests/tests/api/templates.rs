@@ -203,14 +203,7 @@ async fn a_buyer_clones_the_builtin_and_overrides_an_inferred_level() -> TestRes
     let patched = app.patch(&format!("/api/v1/templates/{clone_id}"), token, json!({ "categories": categories })).await;
     assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
     assert_eq!(patched.body["level_counts"], json!({ "1": 50, "2": 75, "3": 28 }));
-    let items: Vec<Value> = patched.body["categories"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|c| c["sections"].as_array().into_iter().flatten())
-        .flat_map(|s| s["items"].as_array().into_iter().flatten())
-        .cloned()
-        .collect();
+    let items = all_items(&patched.body);
     let item = |no: u64| items.iter().find(|i| i["no"] == no).cloned().unwrap_or_default();
     assert!(item(1)["question_en"].is_null(), "{}", item(1));
     assert!(!item(1)["criteria_en"].as_array().is_none_or(Vec::is_empty), "criteria untouched keep theirs");

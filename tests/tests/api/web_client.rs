@@ -165,16 +165,7 @@ impl<'a> Visitor<'a> {
             .mime_str("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             .unwrap_or_else(|e| panic!("mime: {e}"));
         let form = reqwest::multipart::Form::new().text("_csrf", page.csrf()).part("file", part);
-        let response = self
-            .app
-            .client
-            .post(self.app.url(&format!("/assessments/{assessment}/workbook")))
-            .header("cookie", self.cookie_header())
-            .multipart(form)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("upload: {e}"));
-        self.keep(response).await
+        self.post_multipart(&format!("/assessments/{assessment}/workbook"), form).await
     }
 
     /// Uploads a file as the page's evidence form does.
@@ -187,10 +178,15 @@ impl<'a> Visitor<'a> {
                     panic!("mime {mime}: {e}");
                 }),
             );
+        self.post_multipart(&format!("/assessments/{assessment}/evidence"), form).await
+    }
+
+    /// Posts a page's multipart form with the session's cookie.
+    async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> Page {
         let response = self
             .app
             .client
-            .post(self.app.url(&format!("/assessments/{assessment}/evidence")))
+            .post(self.app.url(path))
             .header("cookie", self.cookie_header())
             .multipart(form)
             .send()

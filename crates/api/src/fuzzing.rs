@@ -312,8 +312,10 @@ pub fn small_inputs(data: &[u8]) {
             Err(e) => invalid(vec![e]),
         },
         8 => {
-            let keys =
-                kensa_domain::auth::tokens::JwtKeys::new(&Secret::new("fuzz-secret-fuzz-secret-fuzz-secret".into()));
+            let keys = kensa_domain::auth::tokens::JwtKeys::new(
+                &Secret::new("fuzz-secret-fuzz-secret-fuzz-secret".into()),
+                None,
+            );
             let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
             match keys.verify(&text(data), now) {
                 Ok(_) => panic!("a token these keys never issued was accepted"),

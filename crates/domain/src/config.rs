@@ -56,6 +56,9 @@ pub struct Settings {
     pub mail_from: String,
     /// `None` means "generate one into the data directory" (refused in production).
     pub jwt_secret: Option<Secret<String>>,
+    /// The key tokens were signed with before the current one: still accepted for
+    /// verification (for one token lifetime after a rotation), never used to sign.
+    pub jwt_previous_secret: Option<Secret<String>>,
     pub embedded_worker: bool,
     pub log: String,
     pub log_format: LogFormat,
@@ -260,6 +263,9 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "SMTP_URL",
     "KENSA_MAIL_FROM",
     "KENSA_JWT_SECRET",
+    "KENSA_JWT_SECRET_FILE",
+    "KENSA_JWT_PREVIOUS_SECRET",
+    "KENSA_JWT_PREVIOUS_SECRET_FILE",
     "KENSA_EMBEDDED_WORKER",
     "KENSA_LOG",
     "KENSA_LOG_FORMAT",
@@ -269,7 +275,9 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_S3_REGION",
     "KENSA_S3_ACCESS_KEY_ID",
     "KENSA_S3_SECRET_ACCESS_KEY",
+    "KENSA_S3_SECRET_ACCESS_KEY_FILE",
     "KENSA_S3_SESSION_TOKEN",
+    "KENSA_S3_SESSION_TOKEN_FILE",
     "KENSA_S3_CREDENTIALS",
     "KENSA_TRUSTED_PROXIES",
     "KENSA_SIGNUPS_PER_ADDRESS_PER_HOUR",
@@ -278,6 +286,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_DB_CONNECT_TIMEOUT",
     "KENSA_METRICS_BIND",
     "KENSA_METRICS_TOKEN",
+    "KENSA_METRICS_TOKEN_FILE",
     "KENSA_PUBLIC_DOCS",
     "KENSA_GRAPHQL_INTROSPECTION",
     "KENSA_GRAPHIQL",
@@ -311,6 +320,12 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
     ("SMTP_URL", "smtp://host:port, smtps://user:pass@host [default: unset, .eml files in $KENSA_DATA_DIR/outbox]"),
     ("KENSA_MAIL_FROM", "sender of every mail [default: Kensa <no-reply@kensa.localhost>]"),
     ("KENSA_JWT_SECRET", "HS256 key, at least 32 bytes; required in production [default: generated into the data dir]"),
+    ("KENSA_JWT_SECRET_FILE", "a file holding KENSA_JWT_SECRET (a mounted secret) [default: unset]"),
+    (
+        "KENSA_JWT_PREVIOUS_SECRET",
+        "the key before a rotation: its tokens still verify, new ones use KENSA_JWT_SECRET [default: unset]",
+    ),
+    ("KENSA_JWT_PREVIOUS_SECRET_FILE", "a file holding KENSA_JWT_PREVIOUS_SECRET [default: unset]"),
     ("KENSA_EMBEDDED_WORKER", "the API process also runs the worker loop [default: true]"),
     ("KENSA_LOG", "log filter in tracing syntax [default: info]"),
     ("KENSA_LOG_FORMAT", "pretty or json [default: pretty]"),
@@ -320,7 +335,9 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
     ("KENSA_S3_REGION", "signing region [default: us-east-1]"),
     ("KENSA_S3_ACCESS_KEY_ID", "access key (required with KENSA_S3_ENDPOINT unless KENSA_S3_CREDENTIALS=aws-chain)"),
     ("KENSA_S3_SECRET_ACCESS_KEY", "secret key (required with KENSA_S3_ACCESS_KEY_ID)"),
+    ("KENSA_S3_SECRET_ACCESS_KEY_FILE", "a file holding KENSA_S3_SECRET_ACCESS_KEY [default: unset]"),
     ("KENSA_S3_SESSION_TOKEN", "session token of temporary keys [default: unset]"),
+    ("KENSA_S3_SESSION_TOKEN_FILE", "a file holding KENSA_S3_SESSION_TOKEN [default: unset]"),
     (
         "KENSA_S3_CREDENTIALS",
         "keys, or aws-chain for AWS_* keys, IRSA, ECS/EKS or instance credentials [default: keys]",
@@ -335,6 +352,7 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
     ("KENSA_DB_CONNECT_TIMEOUT", "seconds start-up waits for PostgreSQL, 1-60 [default: 3]"),
     ("KENSA_METRICS_BIND", "a second listener serving only /metrics [default: unset]"),
     ("KENSA_METRICS_TOKEN", "bearer token /metrics requires, at least 16 bytes [default: unset]"),
+    ("KENSA_METRICS_TOKEN_FILE", "a file holding KENSA_METRICS_TOKEN [default: unset]"),
     (
         "KENSA_PUBLIC_DOCS",
         "/docs and /api/v1/openapi.json on the public port [default: true in development, false in production]",
@@ -367,6 +385,46 @@ pub fn environment_help() -> String {
     help
 }
 
+/// Settings that may be read from a file instead (a mounted Kubernetes or Docker secret, not
+/// an environment variable every process of the container can read): `NAME_FILE` names the
+/// file, whose content without its trailing line break is the value.
+pub const FILE_VARIABLES: &[&str] = &[
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SMTP_URL",
+    "KENSA_JWT_SECRET",
+    "KENSA_JWT_PREVIOUS_SECRET",
+    "KENSA_S3_SECRET_ACCESS_KEY",
+    "KENSA_S3_SESSION_TOKEN",
+    "KENSA_METRICS_TOKEN",
+];
+
+/// A secret file larger than this is refused (a wrong path, not a key).
+const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
+
+/// `vars` with every `NAME_FILE` of [`FILE_VARIABLES`] read into `NAME`.
+fn with_secret_files(mut vars: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, ConfigError> {
+    use std::io::Read;
+    for name in FILE_VARIABLES {
+        let variable = format!("{name}_FILE");
+        let Some(path) = vars.get(&variable).map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) else {
+            continue;
+        };
+        if vars.get(*name).is_some_and(|v| !v.trim().is_empty()) {
+            return Err(ConfigError::new(&variable, format!("set {name} or {variable}, not both")));
+        }
+        let mut text = String::new();
+        std::fs::File::open(&path)
+            .and_then(|f| f.take(MAX_SECRET_FILE_BYTES + 1).read_to_string(&mut text))
+            .map_err(|e| ConfigError::new(&variable, format!("{path}: {e}")))?;
+        if text.len() as u64 > MAX_SECRET_FILE_BYTES {
+            return Err(ConfigError::new(&variable, format!("{path} is larger than 64 KiB: not a secret")));
+        }
+        vars.insert((*name).to_owned(), text.trim_end_matches(['\n', '\r']).to_owned());
+    }
+    Ok(vars)
+}
+
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(std::env::vars().collect())
@@ -376,6 +434,7 @@ impl Settings {
         if let Some(unknown) = vars.keys().find(|k| k.starts_with("KENSA_") && !KNOWN_VARIABLES.contains(&k.as_str())) {
             return Err(ConfigError::new(unknown, "unknown setting (see the configuration table in README.md)"));
         }
+        let vars = with_secret_files(vars)?;
         let get = |key: &str| vars.get(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
 
         let env = match get("KENSA_ENV").as_deref() {
@@ -409,6 +468,19 @@ impl Settings {
             .map(|u| parse_url("SMTP_URL", &u, &["smtp", "smtps"]).map(|_| Secret::new(u)))
             .transpose()?;
         let jwt_secret = get("KENSA_JWT_SECRET").map(Secret::new);
+        let jwt_previous_secret = get("KENSA_JWT_PREVIOUS_SECRET").map(Secret::new);
+        if jwt_previous_secret.as_ref().is_some_and(|s| s.expose().len() < MIN_JWT_SECRET_BYTES) {
+            return Err(ConfigError::new(
+                "KENSA_JWT_PREVIOUS_SECRET",
+                format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
+            ));
+        }
+        if jwt_previous_secret.is_some() && jwt_secret.is_none() {
+            return Err(ConfigError::new(
+                "KENSA_JWT_PREVIOUS_SECRET",
+                "a previous key belongs to a rotation: set the new one as KENSA_JWT_SECRET",
+            ));
+        }
         match (&jwt_secret, env) {
             (Some(s), _) if s.expose().len() < MIN_JWT_SECRET_BYTES => {
                 return Err(ConfigError::new(
@@ -542,6 +614,7 @@ impl Settings {
             smtp_url,
             mail_from: get("KENSA_MAIL_FROM").unwrap_or_else(|| "Kensa <no-reply@kensa.localhost>".into()),
             jwt_secret,
+            jwt_previous_secret,
             embedded_worker,
             log: get("KENSA_LOG").unwrap_or_else(|| "info".into()),
             log_format,
@@ -759,6 +832,47 @@ mod tests {
         assert_eq!(auth.client_address(ip("198.51.100.1"), &["203.0.113.9"]), ip("198.51.100.1"));
         // A garbled hop stops the walk at the last address known good.
         assert_eq!(auth.client_address(ip("::1"), &["nonsense"]), ip("::1"));
+        Ok(())
+    }
+
+    fn from(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_vars(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+    }
+
+    #[test]
+    fn secrets_are_read_from_files_named_by_the_file_variables() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let write = |name: &str, text: &str| -> Result<String, std::io::Error> {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text)?;
+            Ok(path.display().to_string())
+        };
+        let (jwt, previous, db) = (
+            write("jwt", "a-mounted-secret-of-more-than-thirty-two-bytes\n")?,
+            write("previous", "the-previous-secret-of-more-than-thirty-two-bytes")?,
+            write("db", "postgres://kensa:s3cret@db.internal/kensa\r\n")?,
+        );
+        let s = from(&[
+            ("KENSA_JWT_SECRET_FILE", &jwt),
+            ("KENSA_JWT_PREVIOUS_SECRET_FILE", &previous),
+            ("DATABASE_URL_FILE", &db),
+        ])?;
+        assert_eq!(
+            s.jwt_secret.map(|k| k.expose().clone()).as_deref(),
+            Some("a-mounted-secret-of-more-than-thirty-two-bytes")
+        );
+        assert!(s.jwt_previous_secret.is_some_and(|k| k.expose().starts_with("the-previous")));
+        assert_eq!(s.database_url.expose(), "postgres://kensa:s3cret@db.internal/kensa");
+        // Both ways at once, a missing file, a short key read from a file: refused by name.
+        let both = from(&[("KENSA_JWT_SECRET", "x".repeat(40).as_str()), ("KENSA_JWT_SECRET_FILE", &jwt)]);
+        assert!(both.is_err_and(|e| e.variable == "KENSA_JWT_SECRET_FILE" && e.message.contains("not both")));
+        let missing = from(&[("SMTP_URL_FILE", "/nonexistent/smtp")]);
+        assert!(missing.is_err_and(|e| e.variable == "SMTP_URL_FILE" && e.message.contains("/nonexistent/smtp")));
+        let short = from(&[("KENSA_JWT_SECRET_FILE", &write("short", "too short")?)]);
+        assert!(short.is_err_and(|e| e.variable == "KENSA_JWT_SECRET"));
+        // A previous key without a current one is no rotation.
+        let alone = from(&[("KENSA_JWT_PREVIOUS_SECRET", "y".repeat(40).as_str())]);
+        assert!(alone.is_err_and(|e| e.variable == "KENSA_JWT_PREVIOUS_SECRET"));
         Ok(())
     }
 

@@ -139,7 +139,7 @@ impl Kensa {
         let db = db::connect(settings).await?;
         Ok(Self {
             db,
-            jwt: auth::tokens::JwtKeys::new(&secret),
+            jwt: auth::tokens::JwtKeys::new(&secret, settings.jwt_previous_secret.as_ref()),
             throttle,
             public_url: settings.public_url.clone(),
             job_wakeup: Arc::new(Notify::new()),

@@ -38,6 +38,9 @@ pub struct Claims {
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// The key before a rotation: its tokens still verify until they expire (one access
+    /// token lifetime), nothing is signed with it.
+    previous: Option<DecodingKey>,
     validation: Validation,
     /// Key of [`Self::mail_link_token`], derived from the secret (never the secret itself).
     link_key: [u8; 32],
@@ -53,7 +56,8 @@ impl std::fmt::Debug for JwtKeys {
 const EXPIRY_LEEWAY_SECS: i64 = 5;
 
 impl JwtKeys {
-    pub fn new(secret: &Secret<String>) -> Self {
+    /// Keys for `secret`, also accepting tokens signed with `previous` (a rotation's old key).
+    pub fn new(secret: &Secret<String>, previous: Option<&Secret<String>>) -> Self {
         let bytes = secret.expose().as_bytes();
         // Only HS256 is accepted: `none` and every other algorithm fail verification.
         let mut validation = Validation::new(Algorithm::HS256);
@@ -69,6 +73,7 @@ impl JwtKeys {
         Self {
             encoding: EncodingKey::from_secret(bytes),
             decoding: DecodingKey::from_secret(bytes),
+            previous: previous.map(|p| DecodingKey::from_secret(p.expose().as_bytes())),
             validation,
             link_key,
         }
@@ -109,7 +114,9 @@ impl JwtKeys {
 
     /// The signature, audience and issuer, then the expiry against `now` (5 s of leeway).
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, DomainError> {
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let decode = |key: &DecodingKey| jsonwebtoken::decode::<Claims>(token, key, &self.validation);
+        let claims = decode(&self.decoding)
+            .or_else(|e| self.previous.as_ref().map_or(Err(e), decode))
             .map(|data| data.claims)
             .map_err(|_| DomainError::Unauthenticated {
                 code: ErrorCode::InvalidToken,
@@ -172,7 +179,31 @@ mod tests {
     use crate::ids::JobId;
 
     fn keys(secret: &str) -> JwtKeys {
-        JwtKeys::new(&Secret::new(secret.to_owned()))
+        JwtKeys::new(&Secret::new(secret.to_owned()), None)
+    }
+
+    #[test]
+    fn after_a_rotation_tokens_of_the_previous_key_verify_and_new_ones_use_the_new_key() {
+        let (old, new) =
+            ("the-old-secret-of-more-than-thirty-two-bytes", "the-new-secret-of-more-than-thirty-two-bytes");
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let (user, org, sid) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let before = keys(old);
+        let issued_before = before.issue(user, org, sid, now).unwrap_or_default();
+        let rotated = JwtKeys::new(&Secret::new(new.to_owned()), Some(&Secret::new(old.to_owned())));
+        // During the overlap: a token signed with the previous key still verifies...
+        assert!(matches!(rotated.verify(&issued_before, now), Ok(c) if c.sub == user));
+        // ...and new tokens are signed with the new key: verified by it alone, not by the old.
+        let issued_after = rotated.issue(user, org, sid, now).unwrap_or_default();
+        assert!(keys(new).verify(&issued_after, now).is_ok());
+        assert!(before.verify(&issued_after, now).is_err(), "not signed with the previous key");
+        // Once the previous key is dropped (a token lifetime later), its tokens are refused;
+        // and an old token expires on its own time either way.
+        assert!(keys(new).verify(&issued_before, now).is_err());
+        assert!(rotated.verify(&issued_before, now + ACCESS_TOKEN_TTL + Duration::seconds(10)).is_err());
+        // A key that was never this service's is refused with or without a previous one.
+        let stranger = keys("a-stranger-secret-of-more-than-thirty-two-bytes").issue(user, org, sid, now);
+        assert!(rotated.verify(&stranger.unwrap_or_default(), now).is_err());
     }
 
     #[test]

@@ -55,8 +55,12 @@ async fn readiness(
 /// readiness, replacing an earlier one: at submission, under the row lock that keeps the
 /// answers still.
 pub(crate) async fn record(k: &Kensa, tx: &WriteTx, row: &assessments::Model) -> DomainResult<()> {
-    let score = compute(k, tx, row).await?;
-    let readiness = readiness(k, tx, row).await?;
+    // One read of the template and the answers for both figures.
+    let template = k.template_contents.load(tx, row.template_id).await?;
+    let answers = given(tx, row.id).await?;
+    let readiness = crate::crosswalk::readiness_of(&template.0, row.target_level, &answers.iter().copied().collect())?;
+    let target = u8::try_from(row.target_level).map_err(DomainError::internal)?;
+    let score = score(&ScoringPlan::new(&template.0, &template.1), target, answers);
     store(tx, row, &score, readiness).await
 }
 

@@ -83,6 +83,11 @@ pub struct Settings {
     pub auth: AuthLimits,
     /// Jobs of one claimed batch a worker carries out at once (`KENSA_WORKER_CONCURRENCY`).
     pub worker_concurrency: usize,
+    /// The worker's own port for `/healthz`, `/readyz` and `/metrics` (`KENSA_WORKER_HEALTH_BIND`).
+    pub worker_health_bind: Option<SocketAddr>,
+    /// The worker's `/healthz` fails once its loop has finished nothing for this long
+    /// (`KENSA_WORKER_STALL_SECONDS`).
+    pub worker_stall_after: Duration,
     /// Writes to versioned resources without `If-Match` answer 428 (`KENSA_REQUIRE_IF_MATCH`).
     pub require_if_match: bool,
     /// Where webhook deliveries may go.
@@ -100,6 +105,9 @@ pub struct WebhookPolicy {
 
 /// Jobs a worker runs at once unless `KENSA_WORKER_CONCURRENCY` says otherwise.
 pub const DEFAULT_WORKER_CONCURRENCY: usize = 4;
+/// How long a worker loop may finish nothing before its `/healthz` fails, unless
+/// `KENSA_WORKER_STALL_SECONDS` says otherwise: longer than a batch of deliveries can take.
+pub const DEFAULT_WORKER_STALL_SECONDS: u64 = 300;
 /// A bound against typos: well before this, a worker's jobs mostly wait for the database pool.
 pub const MAX_WORKER_CONCURRENCY: u64 = 64;
 
@@ -295,6 +303,8 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_MAX_CONCURRENT_UPLOADS",
     "KENSA_ORG_STORAGE_QUOTA_MB",
     "KENSA_WORKER_CONCURRENCY",
+    "KENSA_WORKER_HEALTH_BIND",
+    "KENSA_WORKER_STALL_SECONDS",
     "KENSA_REQUIRE_IF_MATCH",
     "KENSA_WEBHOOK_ALLOW_PRIVATE",
 ];
@@ -367,6 +377,14 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
     ("KENSA_ORG_STORAGE_QUOTA_MB", "evidence an organization may hold, MiB [default: 5120]"),
     ("KENSA_GRAPHQL_CONCURRENCY", "GraphQL requests executing at once per process [default: 2 x CPU cores]"),
     ("KENSA_WORKER_CONCURRENCY", "jobs (mails) one worker carries out at once, 1-64 [default: 4]"),
+    (
+        "KENSA_WORKER_HEALTH_BIND",
+        "the worker's own port for /healthz, /readyz and /metrics, e.g. 0.0.0.0:9091 [default: none]",
+    ),
+    (
+        "KENSA_WORKER_STALL_SECONDS",
+        "the worker's /healthz fails when its loop finished nothing for this long, 30-3600 [default: 300]",
+    ),
     (
         "KENSA_REQUIRE_IF_MATCH",
         "writes to versioned resources without If-Match answer 428 precondition_required [default: false]",
@@ -540,16 +558,7 @@ impl Settings {
                 }
             },
         };
-        let metrics_bind = get("KENSA_METRICS_BIND")
-            .map(|raw| {
-                raw.parse::<SocketAddr>().map_err(|_| {
-                    ConfigError::new(
-                        "KENSA_METRICS_BIND",
-                        format!("expected an address such as 127.0.0.1:9090, got {raw:?}"),
-                    )
-                })
-            })
-            .transpose()?;
+        let metrics_bind = socket_address(&get, "KENSA_METRICS_BIND")?;
         let metrics_token = get("KENSA_METRICS_TOKEN").map(Secret::new);
         if metrics_token.as_ref().is_some_and(|t| t.expose().len() < MIN_METRICS_TOKEN_BYTES) {
             return Err(ConfigError::new(
@@ -591,8 +600,24 @@ impl Settings {
         let org_storage_quota_mb = positive(&get, "KENSA_ORG_STORAGE_QUOTA_MB", 5_120)?;
         let worker_concurrency =
             bounded(&get, "KENSA_WORKER_CONCURRENCY", DEFAULT_WORKER_CONCURRENCY as u64, MAX_WORKER_CONCURRENCY)?;
+        // Longer than one batch can take (SMTP: 60 s to connect, 120 s to send; webhooks 15 s).
+        let worker_stall_after = Duration::from_secs(
+            get("KENSA_WORKER_STALL_SECONDS")
+                .map(|raw| {
+                    raw.parse::<u64>().ok().filter(|s| (30..=3600).contains(s)).ok_or_else(|| {
+                        ConfigError::new(
+                            "KENSA_WORKER_STALL_SECONDS",
+                            format!("expected whole seconds from 30 to 3600, got {raw:?}"),
+                        )
+                    })
+                })
+                .transpose()?
+                .unwrap_or(DEFAULT_WORKER_STALL_SECONDS),
+        );
         Ok(Self {
             worker_concurrency: usize::try_from(worker_concurrency).unwrap_or(DEFAULT_WORKER_CONCURRENCY),
+            worker_health_bind: socket_address(&get, "KENSA_WORKER_HEALTH_BIND")?,
+            worker_stall_after,
             auth,
             require_if_match,
             webhooks,
@@ -780,6 +805,17 @@ fn bounded(get: &dyn Fn(&str) -> Option<String>, variable: &str, default: u64, m
             })
         }
     }
+}
+
+/// A listening address such as `0.0.0.0:9090`, or `None` when unset.
+fn socket_address(get: &impl Fn(&str) -> Option<String>, variable: &str) -> Result<Option<SocketAddr>, ConfigError> {
+    get(variable)
+        .map(|raw| {
+            raw.parse::<SocketAddr>().map_err(|_| {
+                ConfigError::new(variable, format!("expected an address such as 127.0.0.1:9090, got {raw:?}"))
+            })
+        })
+        .transpose()
 }
 
 /// A whole number of at least 1, or `default` when unset.

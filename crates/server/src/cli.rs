@@ -32,6 +32,9 @@ pub enum Command {
     Serve,
     /// Migrate the database and load the built-in check sheet, then exit.
     Migrate,
+    /// Ask this container's API (KENSA_BIND) whether it is up: exit 0 when /healthz answers
+    /// 2xx, 1 otherwise (Docker's HEALTHCHECK; the image has no curl).
+    Healthcheck,
     /// Fill a fresh database with a demo: a buyer, 20 suppliers, assessments in every state.
     Demo {
         /// Add the demo even though the database already holds organizations.

@@ -4,6 +4,7 @@
 
 use kensa_api::Application;
 use kensa_domain::config::{ConfigError, Settings};
+use kensa_worker::health::{self, HealthServer};
 use kensa_worker::{Worker, mail};
 use tokio::sync::watch;
 
@@ -12,6 +13,8 @@ pub struct Server {
     worker: Option<Worker>,
     /// Where the embedded worker hears other replicas' wake-ups: Redis URL and channel.
     wakeups: Option<(String, String)>,
+    /// The embedded worker's health port (`KENSA_WORKER_HEALTH_BIND`), when set.
+    health: Option<HealthServer>,
 }
 
 impl Server {
@@ -25,7 +28,11 @@ impl Server {
             .embedded_worker
             .then(|| Worker::new(app.kensa(), mailer).with_concurrency(settings.worker_concurrency));
         let wakeups = settings.redis_url.as_ref().map(|url| (url.expose().clone(), settings.wakeup_channel()));
-        Ok(Self { app, worker, wakeups })
+        let health = match &worker {
+            Some(worker) => health::serve_if_configured(&settings, worker, &app.kensa())?,
+            None => None,
+        };
+        Ok(Self { app, worker, wakeups, health })
     }
 
     pub fn port(&self) -> u16 {
@@ -45,6 +52,9 @@ impl Server {
         let _ = stop.send(true);
         if let Some(worker) = worker {
             let _ = worker.await;
+        }
+        if let Some(health) = self.health {
+            health.stop().await;
         }
         result
     }

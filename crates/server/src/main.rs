@@ -49,6 +49,15 @@ async fn run(command: Command) -> ExitCode {
         Ok(settings) => settings,
         Err(e) => return fail(e),
     };
+    if command == Command::Healthcheck {
+        return match kensa_worker::health::check(settings.bind).await {
+            Ok(answer) => {
+                println!("{answer}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        };
+    }
     let _log_guard = kensa_worker::telemetry::init(&settings);
     match command {
         Command::Serve => serve(settings).await,
@@ -61,8 +70,8 @@ async fn run(command: Command) -> ExitCode {
         },
         Command::Demo { force } => demo(settings, force).await,
         Command::Backup { output } => backup(settings, output).await,
-        // Handled before the runtime starts.
-        Command::ExportSchemas { .. } => ExitCode::SUCCESS,
+        // Handled before the runtime starts, and before logging.
+        Command::ExportSchemas { .. } | Command::Healthcheck => ExitCode::SUCCESS,
     }
 }
 

@@ -27,6 +27,9 @@ pub struct Cli {
 pub enum Command {
     /// Work until SIGTERM or Ctrl-C, waking on new jobs (Redis with REDIS_URL) and polling.
     Run,
+    /// Ask this container's worker health port (KENSA_WORKER_HEALTH_BIND) whether the loop is
+    /// alive: exit 0 when /healthz answers 2xx, 1 otherwise (Docker's HEALTHCHECK).
+    Healthcheck,
     /// Do what is due at one instant, then exit (for cron and tests).
     RunOnce {
         /// The instant, RFC 3339 (e.g. 2026-12-01T09:00:00Z) [default: now].

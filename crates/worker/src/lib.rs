@@ -2,9 +2,11 @@
 //! out (mail today; reminders, annual reviews and webhooks build on the same loop).
 
 pub mod cli;
+pub mod health;
 pub mod mail;
 pub mod process;
 pub mod telemetry;
+pub mod vitals;
 pub mod wakeups;
 pub mod webhook;
 
@@ -63,6 +65,8 @@ pub struct Worker {
     last_sweep: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
     /// Sends webhook deliveries (or why it could not be built: each delivery fails with it).
     webhooks: Arc<Result<webhook::WebhookSender, String>>,
+    /// Its heartbeat and counters, for the health port.
+    vitals: Arc<vitals::Vitals>,
 }
 
 /// How often a worker deletes expired records.
@@ -72,6 +76,7 @@ impl Worker {
     pub fn new(kensa: Kensa, mailer: Arc<dyn Mailer>) -> Self {
         let id = format!("{}-{}", std::process::id(), uuid_suffix());
         let webhooks = Arc::new(webhook::WebhookSender::new(kensa.webhooks));
+        let vitals = Arc::new(vitals::Vitals::new(kensa.now()));
         Self {
             kensa,
             mailer,
@@ -81,7 +86,13 @@ impl Worker {
             reports: None,
             last_sweep: Arc::default(),
             webhooks,
+            vitals,
         }
+    }
+
+    /// Its heartbeat and counters (what [`health`] serves).
+    pub fn vitals(&self) -> Arc<vitals::Vitals> {
+        self.vitals.clone()
     }
 
     pub fn with_poll_interval(mut self, interval: Duration) -> Self {
@@ -119,6 +130,8 @@ impl Worker {
             Err(e) => error!(error = %e, "due-scan failed; queued jobs still go out"),
         }
         report.scan_time = started.elapsed();
+        self.vitals.scanned(&report.scan, report.scan_time);
+        self.vitals.progressed(self.kensa.now());
         if report.scan.total() > 0 {
             info!(scan = ?report.scan, elapsed_ms = report.scan_time.as_millis(), "due work decided");
         }
@@ -145,12 +158,20 @@ impl Worker {
                 .buffer_unordered(self.concurrency)
                 .collect()
                 .await;
+            let (before_succeeded, before_retried) = (report.succeeded, report.retried);
+            let mut unrecorded = None;
             for outcome in outcomes {
-                if outcome? {
-                    report.succeeded += 1;
-                } else {
-                    report.retried += 1;
+                match outcome {
+                    Ok(true) => report.succeeded += 1,
+                    Ok(false) => report.retried += 1,
+                    Err(e) => unrecorded = Some(e),
                 }
+            }
+            self.vitals.jobs(report.succeeded - before_succeeded, report.retried - before_retried);
+            // A long drain is progress batch by batch, not only when the queue is empty.
+            self.vitals.progressed(self.kensa.now());
+            if let Some(e) = unrecorded {
+                return Err(e);
             }
         }
     }
@@ -212,7 +233,12 @@ impl Worker {
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
         info!(worker = %self.id, "worker started");
         while !*shutdown.borrow() {
-            match self.pass(self.kensa.now(), Some(&shutdown)).await {
+            let outcome = self.pass(self.kensa.now(), Some(&shutdown)).await;
+            self.vitals.passed(outcome.is_ok());
+            // A failed pass (the database is away) is a loop that still turns: readiness, not
+            // liveness, reports the database, and a restart would not bring it back.
+            self.vitals.progressed(self.kensa.now());
+            match outcome {
                 Ok(report) if report.succeeded + report.retried > 0 => {
                     info!(?report, "jobs processed");
                     if let Some(reports) = &self.reports {

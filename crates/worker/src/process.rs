@@ -35,6 +35,14 @@ pub fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    if command == Command::Healthcheck {
+        let bind = settings
+            .worker_health_bind
+            .ok_or("KENSA_WORKER_HEALTH_BIND is not set: this worker serves no health port")?;
+        let answer = crate::health::check(bind).await?;
+        println!("{answer}");
+        return Ok(());
+    }
     let _log_guard = telemetry::init(&settings);
     let mut kensa =
         Kensa::connect(&settings, std::sync::Arc::new(MemoryThrottle::default())).await.map_err(|e| e.to_string())?;
@@ -60,17 +68,22 @@ async fn run(command: Command) -> Result<(), String> {
             println!("{} succeeded, {} retried", report.succeeded, report.retried);
             Ok(())
         }
+        Command::Healthcheck => Ok(()),
         Command::Run => {
             let (tx, rx) = tokio::sync::watch::channel(false);
             if let Some(url) = &settings.redis_url {
                 let channel = settings.wakeup_channel();
                 tokio::spawn(crate::wakeups::listen(url.expose().clone(), channel, wakeup, rx.clone(), None));
             }
+            let health = crate::health::serve_if_configured(&settings, &worker, &kensa).map_err(|e| e.to_string())?;
             tokio::spawn(async move {
                 shutdown_signal().await;
                 let _ = tx.send(true);
             });
             worker.run(rx).await;
+            if let Some(health) = health {
+                health.stop().await;
+            }
             Ok(())
         }
     }

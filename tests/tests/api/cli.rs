@@ -50,6 +50,7 @@ fn kensa_api_without_a_subcommand_serves() -> TestResult {
     assert_eq!(api_cli::try_parse_from(["kensa-api"])?.subcommand(), ApiCommand::Serve);
     assert_eq!(api_cli::try_parse_from(["kensa-api", "serve"])?.subcommand(), ApiCommand::Serve);
     assert_eq!(api_cli::try_parse_from(["kensa-api", "migrate"])?.subcommand(), ApiCommand::Migrate);
+    assert_eq!(api_cli::try_parse_from(["kensa-api", "healthcheck"])?.subcommand(), ApiCommand::Healthcheck);
     assert_eq!(api_cli::try_parse_from(["kensa-api", "demo"])?.subcommand(), ApiCommand::Demo { force: false });
     assert_eq!(
         api_cli::try_parse_from(["kensa-api", "demo", "--force"])?.subcommand(),
@@ -99,6 +100,7 @@ fn kensa_worker_run_once_takes_an_rfc_3339_instant() -> TestResult {
     let expected = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")?.with_timezone(&chrono::Utc);
     assert_eq!(parsed.command, WorkerCommand::RunOnce { now: Some(expected) });
     assert_eq!(worker_cli::try_parse_from(["kensa-worker", "run"])?.command, WorkerCommand::Run);
+    assert_eq!(worker_cli::try_parse_from(["kensa-worker", "healthcheck"])?.command, WorkerCommand::Healthcheck);
 
     let (code, kind, message) = help_of(worker_cli::try_parse_from(["kensa-worker", "run-once", "--now", "tomorrow"]))?;
     assert_eq!((code, kind), (2, ErrorKind::ValueValidation));

@@ -29,6 +29,13 @@ fn nothing_set_gives_the_embedded_defaults() -> TestResult {
     assert_eq!(s.log, "info");
     assert_eq!(s.worker_concurrency, 4);
     assert_eq!(Settings::from_vars(vars(&[("KENSA_WORKER_CONCURRENCY", "64")]))?.worker_concurrency, 64);
+    assert_eq!((s.worker_health_bind, s.worker_stall_after.as_secs()), (None, 300));
+    let health = Settings::from_vars(vars(&[
+        ("KENSA_WORKER_HEALTH_BIND", "0.0.0.0:9091"),
+        ("KENSA_WORKER_STALL_SECONDS", "30"),
+    ]))?;
+    assert_eq!(health.worker_health_bind.map(|a| a.to_string()).as_deref(), Some("0.0.0.0:9091"));
+    assert_eq!(health.worker_stall_after.as_secs(), 30);
     Ok(())
 }
 
@@ -65,6 +72,10 @@ fn bad_values_are_refused_naming_the_variable() {
     assert_eq!(refused(&[("KENSA_METRICS_BIND", "9090")]), "KENSA_METRICS_BIND");
     assert_eq!(refused(&[("KENSA_METRICS_TOKEN", "short")]), "KENSA_METRICS_TOKEN");
     assert_eq!(refused(&[("KENSA_PUBLIC_DOCS", "maybe")]), "KENSA_PUBLIC_DOCS");
+    assert_eq!(refused(&[("KENSA_WORKER_HEALTH_BIND", "9091")]), "KENSA_WORKER_HEALTH_BIND");
+    for stall in ["29", "3601", "five minutes"] {
+        assert_eq!(refused(&[("KENSA_WORKER_STALL_SECONDS", stall)]), "KENSA_WORKER_STALL_SECONDS");
+    }
     for concurrency in ["0", "65", "four", "-1"] {
         assert_eq!(refused(&[("KENSA_WORKER_CONCURRENCY", concurrency)]), "KENSA_WORKER_CONCURRENCY");
     }

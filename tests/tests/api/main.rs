@@ -77,4 +77,5 @@ mod webhook_snippets;
 mod webhooks;
 mod workbook;
 mod worker;
+mod worker_health;
 mod worker_processes;

@@ -88,6 +88,18 @@ async fn jobs_text(k: &kensa_domain::Kensa) -> String {
     for (kind, _, n) in rows.iter().filter(|r| r.1 == "done") {
         let _ = writeln!(out, "kensa_jobs_completed_total{{kind=\"{kind}\"}} {n}");
     }
+    // How far behind the workers are: 0 when nothing due waits.
+    let now = k.now();
+    let Ok(oldest) = kensa_domain::jobs::oldest_due(k, now).await else {
+        out.push_str("# TYPE kensa_jobs_scrape_ok gauge\nkensa_jobs_scrape_ok 0\n");
+        return out;
+    };
+    let waited = oldest.map_or(0.0, |at| (now - at).num_milliseconds().max(0) as f64 / 1000.0);
+    let _ = writeln!(
+        out,
+        "# HELP kensa_jobs_oldest_due_seconds How long the longest-waiting due job has waited.\n\
+         # TYPE kensa_jobs_oldest_due_seconds gauge\nkensa_jobs_oldest_due_seconds {waited}"
+    );
     out.push_str("# TYPE kensa_jobs_scrape_ok gauge\nkensa_jobs_scrape_ok 1\n");
     out
 }

@@ -37,6 +37,33 @@ async fn metrics_count_requests_per_route_and_status() -> TestResult {
 }
 
 #[tokio::test]
+async fn metrics_show_the_outbox_and_how_long_its_oldest_due_job_has_waited() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    for _ in 0..2 {
+        let email = crate::helpers::unique_email("metrics");
+        let body = serde_json::json!({ "email": email, "role": "viewer" });
+        app.post("/api/v1/users/invitations", Some(&owner.access_token), body).await;
+    }
+    app.clock.advance(chrono::Duration::minutes(10));
+    let scrape = || async { app.client.get(app.url("/metrics")).send().await?.text().await };
+    let text = scrape().await?;
+    for line in [
+        r#"kensa_jobs{kind="user_invitation_mail",state="pending"} 2"#,
+        "kensa_jobs_oldest_due_seconds 600",
+        "kensa_jobs_scrape_ok 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line} in:\n{text}");
+    }
+    app.run_worker().await;
+    let text = scrape().await?;
+    for line in [r#"kensa_jobs_completed_total{kind="user_invitation_mail"} 2"#, "kensa_jobs_oldest_due_seconds 0"] {
+        assert!(text.lines().any(|l| l == line), "missing {line} in:\n{text}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
 async fn the_openapi_document_and_docs_ui_are_served() -> TestResult {
     let app = spawn_app().await;
     let doc = app.get("/api/v1/openapi.json", None).await;

@@ -12,5 +12,5 @@ pub use job::Job;
 pub(crate) use repo::enqueue_webhook;
 pub use repo::{
     Channel, ClaimedJob, Delivery, Enqueued, MAX_ATTEMPTS, claim_due, complete, enqueue, enqueue_deliveries,
-    enqueue_many, fail, gauges, record_response, retry_delay, stats,
+    enqueue_many, fail, gauges, oldest_due, record_response, retry_delay, stats,
 };

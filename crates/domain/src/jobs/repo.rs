@@ -288,3 +288,26 @@ pub async fn gauges(k: &Kensa) -> DomainResult<Vec<(String, String, i64)>> {
     let stmt = statement(k.db.get_database_backend(), sql, vec![]);
     Ok(Row::find_by_statement(stmt).all(&k.db).await?.into_iter().map(|r| (r.kind, r.state, r.n)).collect())
 }
+
+/// When the longest-waiting due job became due (`None` when nothing is due): how far the
+/// workers are behind, for `/metrics`. A job whose lease lapsed counts from its lapse.
+pub async fn oldest_due(k: &Kensa, now: DateTime<Utc>) -> DomainResult<Option<DateTime<Utc>>> {
+    use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
+    let pending = Condition::all().add(jobs::Column::Status.eq("pending")).add(jobs::Column::RunAt.lte(now));
+    let due = jobs::Entity::find()
+        .filter(pending)
+        .order_by_asc(jobs::Column::RunAt)
+        .limit(1)
+        .one(&k.db)
+        .await?
+        .map(|j| j.run_at);
+    let lapsed = jobs::Entity::find()
+        .filter(jobs::Column::Status.eq("running"))
+        .filter(jobs::Column::LockedUntil.lt(now))
+        .order_by_asc(jobs::Column::LockedUntil)
+        .limit(1)
+        .one(&k.db)
+        .await?
+        .and_then(|j| j.locked_until);
+    Ok(due.into_iter().chain(lapsed).min())
+}

@@ -8,7 +8,9 @@
 - every probe names a port its container declares;
 - every variable the ConfigMap and the compose file set is one `kensa-api --help` lists (the
   binary refuses unknown KENSA_* variables at start, and ignores other typos), and every
-  *_FILE path of the ConfigMap lies under the secrets mount of each Deployment.
+  *_FILE path of the ConfigMap lies under the secrets mount of each Deployment;
+- every metric an alert of deploy/prometheus/alerts.yaml reads is one the code exports, and
+  deploy/README.md explains every alert.
 
     check.py --api target/debug/kensa-api
 
@@ -115,6 +117,18 @@ def main():
     for key in compose.get("x-kensa-env", {}):
         if key not in variables:
             problems.append(f"docker-compose.yml x-kensa-env sets {key}, which kensa-api does not know")
+
+    alerts = documents(ROOT / "deploy" / "prometheus" / "alerts.yaml")[0]
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "crates").rglob("*.rs"))
+    runbook = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
+    for group in alerts["groups"]:
+        for rule in group["rules"]:
+            for metric in set(re.findall(r"\bkensa_[a-z_]+", rule["expr"])):
+                base = re.sub(r"_(bucket|count|sum)$", "", metric)
+                if f'"{base}"' not in source and f"{base}{{" not in source and f"{base} " not in source:
+                    problems.append(f"alert {rule['alert']} reads {metric}, which the code does not export")
+            if f"`{rule['alert']}`" not in runbook:
+                problems.append(f"alert {rule['alert']} is not explained in deploy/README.md")
 
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)

@@ -129,3 +129,58 @@ async fn an_access_token_expires_by_the_app_clock_not_the_system_clock() -> Test
     assert_eq!(me_status(&app, &owner.access_token).await, (401, "token_expired".to_owned()));
     Ok(())
 }
+
+/// Another replica on `app`'s database and clock, with its own JWT keys (a rolled pod).
+async fn replica(app: &TestApp, current: &str, previous: Option<&str>) -> Result<String, Box<dyn std::error::Error>> {
+    let mut vars = app.vars.clone();
+    vars.insert("KENSA_JWT_SECRET".into(), current.into());
+    match previous {
+        Some(previous) => vars.insert("KENSA_JWT_PREVIOUS_SECRET".into(), previous.into()),
+        None => vars.remove("KENSA_JWT_PREVIOUS_SECRET"),
+    };
+    let settings = kensa_domain::config::Settings::from_vars(vars)?;
+    let replica = kensa_api::Application::build_with_clock(settings, app.clock.clone()).await?;
+    let base = format!("http://127.0.0.1:{}", replica.port());
+    tokio::spawn(replica.run_until_stopped());
+    Ok(base)
+}
+
+async fn status_at(app: &TestApp, base: &str, token: &str) -> Result<u16, Box<dyn std::error::Error>> {
+    Ok(app.client.get(format!("{base}/api/v1/me")).bearer_auth(token).send().await?.status().as_u16())
+}
+
+#[tokio::test]
+async fn a_key_rotation_signs_nobody_out_and_ends_the_old_key_after_the_overlap() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Acme").await;
+    let new_key = "rotated-secret-rotated-secret-rotated-0123456789";
+
+    // During the overlap: the rolled replica accepts the old key's tokens...
+    let rolled = replica(&app, new_key, Some(JWT_SECRET)).await?;
+    assert_eq!(status_at(&app, &rolled, &owner.access_token).await?, 200);
+    // ...and signs new ones with the new key only: the old replica does not know it.
+    let login = app
+        .client
+        .post(format!("{rolled}/api/v1/auth/login"))
+        .json(&json!({ "email": owner.email, "password": crate::helpers::PASSWORD }))
+        .send()
+        .await?;
+    assert_eq!(login.status().as_u16(), 200);
+    let fresh = login.json::<Value>().await?["access_token"].as_str().ok_or("no access token")?.to_owned();
+    assert_eq!(status_at(&app, &rolled, &fresh).await?, 200);
+    assert_eq!(status_at(&app, &app.address, &fresh).await?, 401, "the old replica cannot verify the new key");
+    // The refresh token is a database row: it survives the rotation on either replica.
+    let refreshed = app
+        .client
+        .post(format!("{rolled}/api/v1/auth/refresh"))
+        .json(&json!({ "refresh_token": owner.refresh_token }))
+        .send()
+        .await?;
+    assert_eq!(refreshed.status().as_u16(), 200);
+
+    // After the overlap the previous key is dropped: its tokens are refused, the new ones verify.
+    let after = replica(&app, new_key, None).await?;
+    assert_eq!(status_at(&app, &after, &owner.access_token).await?, 401);
+    assert_eq!(status_at(&app, &after, &fresh).await?, 200);
+    Ok(())
+}

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """How long the worker takes to drain a queue of supplier invitations (see docs/benchmarks.md).
 
-    worker_drain.py queue --api BIN --dir DIR [--jobs 5000]
-        starts BIN (kensa-api) on SQLite in DIR without a worker, signs up a buyer, imports
-        N suppliers and sends them one campaign (N invitation jobs), stops it;
+    worker_drain.py queue --api BIN --worker WORKER_BIN --dir DIR [--jobs 5000]
+        starts BIN (kensa-api) on SQLite in DIR without a worker, signs up a buyer, verifies
+        its address with the link WORKER_BIN mails (an unverified organization mails no one),
+        imports N suppliers and sends them one campaign (N invitation jobs), stops it;
     worker_drain.py drain --worker BIN --queue DIR [--migrate-with API_BIN]
                           [--concurrency N] [--smtp-url URL]
         copies DIR (so one queue serves every run), migrates the copy with API_BIN when given
-        (a queue made by an older binary), times `BIN run-once` and counts the jobs by status.
+        (a queue made by an older binary), times `BIN run-once`, reads its peak resident
+        memory (the child's ru_maxrss) and counts the jobs by status.
 
 Without --smtp-url the mails go to the copy's outbox. With --pg URL (an administrator's URL,
 e.g. postgres://postgres@127.0.0.1:5432/postgres) the queue lives in PostgreSQL: a database
@@ -20,6 +22,7 @@ import datetime
 import json
 import os
 import pathlib
+import resource
 import shutil
 import socket
 import sqlite3
@@ -27,6 +30,8 @@ import subprocess
 import time
 import urllib.request
 import uuid
+
+from workflow import outbox_token
 
 PASSWORD = "correct-Horse-battery-9"
 SECRET = "bench-secret-bench-secret-bench-secret-0123"
@@ -97,6 +102,9 @@ def queue(args):
         token = call(base, "POST", "/api/v1/auth/signup", {
             "organization_name": f"Bench {run}", "name": "Buyer", "email": f"buyer-{run}@bench.example",
             "password": PASSWORD})["access_token"]
+        subprocess.run([args.worker, "run-once"], env=env, check=True, capture_output=True)
+        verify = outbox_token(data_dir, f"buyer-{run}@", "/verify/")
+        call(base, "POST", f"/api/v1/auth/verify-email/{verify}")
         rows = ["name,contact_name,contact_email,tier,target_level,tags"]
         rows += [f"Supplier {i},Contact {i},s{i}-{run}@bench.example,tier1,3,bench" for i in range(args.jobs)]
         call(base, "POST", "/api/v1/suppliers/import", "\n".join(rows).encode(), token, "text/csv")
@@ -134,8 +142,15 @@ def drain(args):
         subprocess.run([args.migrate_with, "migrate"], env=env, check=True, capture_output=True)
     env = env_for(run_dir, KENSA_WORKER_CONCURRENCY=args.concurrency, SMTP_URL=args.smtp_url, DATABASE_URL=database_url)
     started = time.perf_counter()
-    done = subprocess.run([args.worker, "run-once"], env=env, check=True, capture_output=True, text=True)
+    worker = subprocess.Popen([args.worker, "run-once"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    stdout, stderr = worker.communicate()
+    # communicate() reaped the child; its rusage is in RUSAGE_CHILDREN, the only child so far
+    # unless --migrate-with ran before (then the larger of the two).
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     elapsed = time.perf_counter() - started
+    if worker.returncode != 0:
+        raise SystemExit(f"the worker failed: {stderr}")
     count = "SELECT status, COUNT(*) FROM jobs GROUP BY status"
     if args.pg:
         lines = psql(database_url, count).split()
@@ -145,7 +160,8 @@ def drain(args):
             statuses = dict(db.execute(count).fetchall())
     with open("/proc/loadavg") as f:
         load = f.read().split()[0]
-    print(f"drained in {elapsed:.1f} s ({done.stdout.strip()}; jobs {statuses}; load average {load})")
+    print(f"drained in {elapsed:.1f} s ({stdout.strip()}; jobs {statuses}; peak RSS {peak_mib:.1f} MiB; "
+          f"load average {load})")
 
 
 def main():
@@ -153,6 +169,7 @@ def main():
     sub = parser.add_subparsers(dest="command", required=True)
     q = sub.add_parser("queue")
     q.add_argument("--api", required=True)
+    q.add_argument("--worker", required=True)
     q.add_argument("--dir", required=True)
     q.add_argument("--jobs", type=int, default=5000)
     q.add_argument("--pg")

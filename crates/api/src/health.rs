@@ -8,6 +8,9 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+/// How long `/readyz` waits for the database or Redis.
+const PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Serialize, ToSchema)]
 pub struct Health {
     /// `ok` (liveness) or `ready` (readiness).
@@ -36,11 +39,18 @@ pub async fn healthz() -> HttpResponse {
               (status = 503, description = "`service_unavailable`: the database or Redis does not answer", body = crate::error::Problem,
                   content_type = "application/problem+json")))]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    kensa_domain::db::ping(&state.kensa).await?;
+    // A dependency that accepts connections but never answers must fail the probe, not hang it
+    // past the kubelet's timeout (which would read as a failure with no reason given).
+    let unavailable = |what: &str| ApiError::Domain(DomainError::Unavailable(what.into()));
+    tokio::time::timeout(PING_TIMEOUT, kensa_domain::db::ping(&state.kensa))
+        .await
+        .map_err(|_| unavailable("database"))??;
     if let Some(redis) = &state.redis {
         let mut conn = redis.clone();
-        let pong: Result<String, _> = redis::cmd("PING").query_async(&mut conn).await;
-        pong.map_err(|_| ApiError::Domain(DomainError::Unavailable("redis".into())))?;
+        let pong = tokio::time::timeout(PING_TIMEOUT, redis::cmd("PING").query_async::<String>(&mut conn)).await;
+        if !matches!(pong, Ok(Ok(_))) {
+            return Err(unavailable("redis"));
+        }
     }
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }

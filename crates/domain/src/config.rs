@@ -108,6 +108,9 @@ pub const DEFAULT_WORKER_CONCURRENCY: usize = 4;
 /// How long a worker loop may finish nothing before its `/healthz` fails, unless
 /// `KENSA_WORKER_STALL_SECONDS` says otherwise: longer than a batch of deliveries can take.
 pub const DEFAULT_WORKER_STALL_SECONDS: u64 = 300;
+/// A healthy batch can take 120 s (one SMTP send at its timeout): a shorter limit would have
+/// the liveness probe restart workers that are merely waiting for a slow mail server.
+pub const MIN_WORKER_STALL_SECONDS: u64 = 180;
 /// A bound against typos: well before this, a worker's jobs mostly wait for the database pool.
 pub const MAX_WORKER_CONCURRENCY: u64 = 64;
 
@@ -389,7 +392,7 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
     ),
     (
         "KENSA_WORKER_STALL_SECONDS",
-        "the worker's /healthz fails when its loop finished nothing for this long, 30-3600 [default: 300]",
+        "the worker's /healthz fails when its loop finished nothing for this long, 180-3600 [default: 300]",
     ),
     (
         "KENSA_REQUIRE_IF_MATCH",
@@ -606,14 +609,15 @@ impl Settings {
         let org_storage_quota_mb = positive(&get, "KENSA_ORG_STORAGE_QUOTA_MB", 5_120)?;
         let worker_concurrency =
             bounded(&get, "KENSA_WORKER_CONCURRENCY", DEFAULT_WORKER_CONCURRENCY as u64, MAX_WORKER_CONCURRENCY)?;
-        // Longer than one batch can take (SMTP: 60 s to connect, 120 s to send; webhooks 15 s).
+        // Longer than one batch can take: its slowest job, an SMTP send bounded at 120 s from
+        // connecting to the last byte (webhooks: 15 s).
         let worker_stall_after = Duration::from_secs(
             get("KENSA_WORKER_STALL_SECONDS")
                 .map(|raw| {
-                    raw.parse::<u64>().ok().filter(|s| (30..=3600).contains(s)).ok_or_else(|| {
+                    raw.parse::<u64>().ok().filter(|s| (MIN_WORKER_STALL_SECONDS..=3600).contains(s)).ok_or_else(|| {
                         ConfigError::new(
                             "KENSA_WORKER_STALL_SECONDS",
-                            format!("expected whole seconds from 30 to 3600, got {raw:?}"),
+                            format!("expected whole seconds from {MIN_WORKER_STALL_SECONDS} to 3600, got {raw:?}"),
                         )
                     })
                 })

@@ -26,8 +26,8 @@ use serde::Serialize;
 use crate::Worker;
 use crate::vitals::Vitals;
 
-/// How long `/readyz` waits for Redis before it calls it unreachable.
-const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long `/readyz` waits for the database or Redis before it calls it unreachable.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long `healthcheck` waits for an answer (Docker's own default timeout is 30 s).
 const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -162,7 +162,9 @@ async fn readyz(probe: web::Data<Probe>) -> HttpResponse {
             format!("{what} does not answer"),
         )
     };
-    if kensa_domain::db::ping(&probe.kensa).await.is_err() {
+    // A database that accepts connections but never answers must fail the probe, not hang it.
+    let database = tokio::time::timeout(PING_TIMEOUT, kensa_domain::db::ping(&probe.kensa)).await;
+    if !matches!(database, Ok(Ok(_))) {
         return unavailable("the database");
     }
     if let Some(url) = &probe.redis_url
@@ -181,7 +183,7 @@ async fn redis_answers(url: &str) -> bool {
         let mut connection = client.get_multiplexed_async_connection().await?;
         redis::cmd("PING").query_async::<String>(&mut connection).await
     };
-    matches!(tokio::time::timeout(REDIS_TIMEOUT, ping).await, Ok(Ok(_)))
+    matches!(tokio::time::timeout(PING_TIMEOUT, ping).await, Ok(Ok(_)))
 }
 
 async fn metrics(probe: web::Data<Probe>) -> HttpResponse {

@@ -122,6 +122,8 @@ impl Worker {
     async fn pass(&self, now: DateTime<Utc>, stop: Option<&watch::Receiver<bool>>) -> Result<RunReport, WorkerError> {
         let mut report = RunReport::default();
         self.sweep(now).await?;
+        // The sweep and the scan each may take a while on a large database: each is progress.
+        self.vitals.progressed(self.kensa.now());
         let started = std::time::Instant::now();
         // A failed scan (a deadlock, a bad row) must not hold up the mail already queued:
         // it is logged and tried again on the next pass.
@@ -164,7 +166,11 @@ impl Worker {
                 match outcome {
                     Ok(true) => report.succeeded += 1,
                     Ok(false) => report.retried += 1,
-                    Err(e) => unrecorded = Some(e),
+                    // Each is logged: only the last is returned, and the others would be lost.
+                    Err(e) => {
+                        error!(error = %e, "a job's outcome could not be recorded; its lease will end and it runs again");
+                        unrecorded = Some(e);
+                    }
                 }
             }
             self.vitals.jobs(report.succeeded - before_succeeded, report.retried - before_retried);

@@ -32,10 +32,10 @@ fn nothing_set_gives_the_embedded_defaults() -> TestResult {
     assert_eq!((s.worker_health_bind, s.worker_stall_after.as_secs()), (None, 300));
     let health = Settings::from_vars(vars(&[
         ("KENSA_WORKER_HEALTH_BIND", "0.0.0.0:9091"),
-        ("KENSA_WORKER_STALL_SECONDS", "30"),
+        ("KENSA_WORKER_STALL_SECONDS", "180"),
     ]))?;
     assert_eq!(health.worker_health_bind.map(|a| a.to_string()).as_deref(), Some("0.0.0.0:9091"));
-    assert_eq!(health.worker_stall_after.as_secs(), 30);
+    assert_eq!(health.worker_stall_after.as_secs(), 180);
     Ok(())
 }
 
@@ -73,7 +73,7 @@ fn bad_values_are_refused_naming_the_variable() {
     assert_eq!(refused(&[("KENSA_METRICS_TOKEN", "short")]), "KENSA_METRICS_TOKEN");
     assert_eq!(refused(&[("KENSA_PUBLIC_DOCS", "maybe")]), "KENSA_PUBLIC_DOCS");
     assert_eq!(refused(&[("KENSA_WORKER_HEALTH_BIND", "9091")]), "KENSA_WORKER_HEALTH_BIND");
-    for stall in ["29", "3601", "five minutes"] {
+    for stall in ["179", "3601", "five minutes"] {
         assert_eq!(refused(&[("KENSA_WORKER_STALL_SECONDS", stall)]), "KENSA_WORKER_STALL_SECONDS");
     }
     for concurrency in ["0", "65", "four", "-1"] {

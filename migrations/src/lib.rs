@@ -26,6 +26,7 @@ mod m0018_shares;
 mod m0019_supply_chain;
 mod m0020_sharing_mail;
 mod m0021_scs_readiness;
+mod m0022_audit_chain;
 mod util;
 
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_supply_chain::Migration),
             Box::new(m0020_sharing_mail::Migration),
             Box::new(m0021_scs_readiness::Migration),
+            Box::new(m0022_audit_chain::Migration),
         ]
     }
 }

@@ -58,7 +58,7 @@ impl Modify for BearerAuth {
         rest::supply_chain::list_forwards, rest::supply_chain::get_forward, rest::supply_chain::revoke_forward,
         rest::supply_chain::below,
         rest::comparison::list, rest::comparison::heatmap, rest::comparison::items, rest::comparison::summary, rest::comparison::export,
-        rest::audit::list, rest::audit::export,
+        rest::audit::list, rest::audit::export, rest::audit::verify,
         rest::chasing::get_settings, rest::chasing::update_settings, rest::chasing::open_review,
         rest::chasing::update_remediation,
         rest::deliveries::list, rest::deliveries::get, rest::deliveries::resend,

@@ -164,6 +164,10 @@ pub async fn migrate(k: &crate::Kensa) -> DomainResult<()> {
     if backfilled > 0 {
         tracing::info!(backfilled, "stored the scores of assessments submitted before scores were kept");
     }
+    let sealed = crate::audit::chain::seal_unchained(k).await?;
+    if sealed > 0 {
+        tracing::info!(sealed, "audit events recorded before the hash chain chained");
+    }
     Ok(())
 }
 

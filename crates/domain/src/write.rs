@@ -39,7 +39,7 @@ impl WriteQueue {
             ..Default::default()
         };
         let txn = db.begin_with_options(options).await?;
-        Ok(WriteTx { txn, now, asked, began: Instant::now(), _lock: lock })
+        Ok(WriteTx { txn, now, asked, began: Instant::now(), audit: std::sync::Mutex::default(), _lock: lock })
     }
 }
 
@@ -60,6 +60,10 @@ pub struct WriteTx {
     /// When the transaction was asked for, and when it began (lock and connection in hand).
     asked: Instant,
     began: Instant,
+    /// The audit events recorded so far, chained and inserted at commit (`audit::chain`):
+    /// the chain heads are locked only for the commit, in one order, whatever order the
+    /// transaction recorded its events in.
+    audit: std::sync::Mutex<Vec<crate::audit::chain::Pending>>,
     _lock: Option<OwnedMutexGuard<()>>,
 }
 
@@ -68,9 +72,16 @@ impl WriteTx {
         self.now
     }
 
+    /// Audit events to chain and insert when the transaction commits.
+    pub(crate) fn defer_audit(&self, events: Vec<crate::audit::chain::Pending>) {
+        self.audit.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(events);
+    }
+
     pub async fn commit(self) -> Result<(), DbErr> {
-        let Self { txn, asked, began, _lock, .. } = self;
+        let Self { txn, now, asked, began, audit, _lock } = self;
         let committing = Instant::now();
+        let audit = audit.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        crate::audit::chain::append(&txn, audit, now).await?;
         let committed = txn.commit().await;
         let (wait, work, commit) = (began - asked, committing - began, committing.elapsed());
         if wait.max(work).max(commit) >= SLOW_PHASE {

@@ -70,6 +70,9 @@ async fn run(command: Command) -> ExitCode {
         },
         Command::Demo { force } => demo(settings, force).await,
         Command::Backup { output } => backup(settings, output).await,
+        Command::Audit { command: cli::AuditCommand::Verify { organization, seq, hash } } => {
+            audit_verify(settings, organization, seq, hash).await
+        }
         // Handled before the runtime starts, and before logging.
         Command::ExportSchemas { .. } | Command::Healthcheck => ExitCode::SUCCESS,
     }
@@ -88,6 +91,24 @@ async fn serve(settings: Settings) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(format!("server failed: {e}")),
+    }
+}
+
+/// Exit status of `audit verify` when a chain is broken (1 is an error, 2 a usage error).
+const CHAIN_BROKEN: u8 = 3;
+
+async fn audit_verify(
+    settings: Settings,
+    organization: Option<uuid::Uuid>,
+    seq: Option<i64>,
+    hash: Option<String>,
+) -> ExitCode {
+    match cli::audit_verify(&settings, organization, seq, hash.as_deref()).await {
+        Ok(report) => {
+            report.reports.iter().for_each(|r| println!("{}", serde_json::to_string(r).unwrap_or_default()));
+            if report.broken() { ExitCode::from(CHAIN_BROKEN) } else { ExitCode::SUCCESS }
+        }
+        Err(e) => fail(e),
     }
 }
 

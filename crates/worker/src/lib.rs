@@ -133,6 +133,12 @@ impl Worker {
         }
         report.scan_time = started.elapsed();
         self.vitals.scanned(&report.scan, report.scan_time);
+        // Like the scan, a failure here must not hold up the mail already queued.
+        match kensa_domain::audit::checkpoint::record_due(&self.kensa, now).await {
+            Ok(0) => {}
+            Ok(checkpoints) => info!(checkpoints, "audit checkpoints recorded"),
+            Err(e) => error!(error = %e, "recording the audit checkpoints failed; tried again next pass"),
+        }
         self.vitals.progressed(self.kensa.now());
         if report.scan.total() > 0 {
             info!(scan = ?report.scan, elapsed_ms = report.scan_time.as_millis(), "due work decided");
@@ -223,6 +229,10 @@ impl Worker {
         if sign_ins + tickets > 0 {
             info!(sign_ins, mfa_tickets = tickets, "old sign-ins and expired MFA tickets deleted");
         }
+        let sealed = kensa_domain::audit::chain::seal_unchained(&self.kensa).await?;
+        if sealed > 0 {
+            info!(sealed, "audit events of an older version chained");
+        }
         let shares = kensa_domain::shares::release_expired(&self.kensa, now).await?;
         if shares > 0 {
             info!(shares, "evidence of expired shares released");
@@ -307,6 +317,11 @@ impl Worker {
             }
             Job::ShareReceivedMail { share_id, user_id } => {
                 sharing::prepare_share(k, *share_id, *user_id, now).await?.map(|m| templates::share_received(&m))
+            }
+            Job::AuditCheckpointMail { checkpoint_id, user_id } => {
+                kensa_domain::audit::checkpoint::prepare_mail(k, *checkpoint_id, *user_id)
+                    .await?
+                    .map(|n| templates::audit_checkpoint(&n))
             }
             Job::WebhookDelivery { endpoint_id, event_type, body, .. } => {
                 return self.deliver_webhook(claimed, *endpoint_id, *event_type, body, now).await;

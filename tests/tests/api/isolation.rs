@@ -103,6 +103,7 @@ pub fn rows(a_viewer: &str, builtin: &str, a_template: &str, invitation: &str) -
         row(M::GET, format!("/api/v1/users/invitations/{invitation}"), None, ADMINS, Some(404)),
         row(M::PATCH, format!("/api/v1/users/{a_viewer}"), Some(|| json!({ "role": "viewer" })), ADMINS, Some(404)),
         row(M::GET, "/api/v1/audit-events".into(), None, ADMINS, None),
+        row(M::GET, "/api/v1/audit-events/verify".into(), None, ADMINS, None),
         row(
             M::GET,
             "/api/v1/audit-events/export?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z".into(),

@@ -4,6 +4,7 @@ mod answer_layout;
 mod answering;
 mod api_keys;
 mod audit;
+mod audit_chain;
 mod auth;
 mod auth_hardening;
 mod backup;

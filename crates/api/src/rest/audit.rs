@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kensa_domain::audit::export::AuditFormat;
+use kensa_domain::audit::verify::{Checkpoint, Verification};
 use kensa_domain::audit::{self, AuditEvent, AuditFilter};
 use kensa_domain::pagination::PageRequest;
 use serde::{Deserialize, Serialize};
@@ -75,4 +76,34 @@ pub async fn export(state: web::Data<AppState>, auth: Auth, query: Query<AuditEx
     let file = audit::export::export(&state.kensa, &auth.0, q.from, q.to, format).await?;
     let name = format!("audit-{}.{}", state.kensa.today(), format.extension());
     crate::rest::page::file_download(file.path, &name, format.content_type()).await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct VerifyQuery {
+    /// A checkpoint to compare with the chain: the event number of a checkpoint mail. Give
+    /// `hash` with it.
+    pub seq: Option<i64>,
+    /// The checkpoint's hash: 64 lowercase hexadecimal digits.
+    pub hash: Option<String>,
+}
+
+/// Verify the audit trail's hash chain
+///
+/// Recomputes every event's SHA-256 and link, oldest first, and compares the chain with its
+/// head and with the daily checkpoints (those recorded, and the one given as `seq` and
+/// `hash`, e.g. from a checkpoint mail). Answers `intact` with the head's number and hash, or
+/// `broken` with the first broken link: the event, what is wrong, the expected and the found
+/// hash. Owners and admins.
+#[utoipa::path(get, path = "/api/v1/audit-events/verify", operation_id = "verifyAuditChain", tag = "audit", security(("bearer" = [])),
+    params(VerifyQuery),
+    responses((status = 200, description = "The verification, intact or broken", body = Verification),
+              (status = 403, description = "Not an owner or admin", body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "`seq` without `hash` (or the reverse), or either malformed", body = Problem,
+                  content_type = "application/problem+json")))]
+pub async fn verify(state: web::Data<AppState>, auth: Auth, query: Query<VerifyQuery>) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let admin = auth.0.admin()?;
+    let given = Checkpoint::parse(q.seq, q.hash.as_deref())?;
+    let report = kensa_domain::audit::verify::verify_own(&state.kensa, admin, given).await?;
+    Ok(HttpResponse::Ok().json(report))
 }

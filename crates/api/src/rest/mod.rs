@@ -196,6 +196,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/comparison/export").route(web::get().to(comparison::export)))
             .service(resource("/audit-events").route(web::get().to(audit::list)))
             .service(resource("/audit-events/export").route(web::get().to(audit::export)))
+            .service(resource("/audit-events/verify").route(web::get().to(audit::verify)))
             .service(
                 resource("/organization/settings")
                     .route(web::get().to(chasing::get_settings))

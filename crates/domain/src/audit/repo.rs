@@ -1,9 +1,10 @@
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::entities::audit_events::{self, Column, Entity};
+use super::chain::Pending;
+use crate::entities::audit_events::{Column, Entity};
 use crate::error::DomainResult;
 use crate::ids::{OrganizationId, UserId};
 use crate::pagination::{Page, PageRequest};
@@ -54,6 +55,11 @@ pub struct AuditEvent {
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub details: serde_json::Value,
     pub created_at: DateTime<Utc>,
+    /// The event's place in the organization's hash chain (`GET /api/v1/audit-events/verify`);
+    /// null for a moment after an update, until the worker seals events an older version wrote.
+    pub seq: Option<i64>,
+    /// SHA-256 of the event's canonical content and the previous event's hash (lowercase hex).
+    pub hash: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -76,37 +82,35 @@ fn with_key_actor(details: serde_json::Value, meta: &RequestMeta) -> serde_json:
     }
 }
 
+/// Recorded with the transaction: the event is chained and inserted when `conn` commits
+/// (`audit::chain`), and never if it rolls back.
 pub async fn record(conn: &crate::WriteTx, event: NewAuditEvent<'_>) -> DomainResult<()> {
-    Entity::insert(row(conn, event)).exec_without_returning(conn).await?;
+    conn.defer_audit(vec![pending(conn, event)]);
     Ok(())
 }
 
-/// Several events in one statement (a page of reads, each recorded), in the given order.
+/// Several events, chained in the given order (a page of reads, each recorded).
 pub async fn record_many(conn: &crate::WriteTx, events: Vec<NewAuditEvent<'_>>) -> DomainResult<()> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<audit_events::ActiveModel> = events.into_iter().map(|e| row(conn, e)).collect();
-    Entity::insert_many(rows).exec_without_returning(conn).await?;
+    conn.defer_audit(events.into_iter().map(|e| pending(conn, e)).collect());
     Ok(())
 }
 
-fn row(conn: &crate::WriteTx, event: NewAuditEvent<'_>) -> audit_events::ActiveModel {
+fn pending(conn: &crate::WriteTx, event: NewAuditEvent<'_>) -> Pending {
     let (target_type, target_id) = match event.target {
         Some((t, id)) => (Some(t.to_owned()), Some(id)),
         None => (None, None),
     };
-    audit_events::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(event.organization_id.map(|o| o.0)),
-        actor_user_id: Set(event.actor_user_id.map(|u| u.0)),
-        action: Set(event.action.to_owned()),
-        target_type: Set(target_type),
-        target_id: Set(target_id),
-        client_ip: Set(event.meta.client_ip.clone()),
-        request_id: Set(event.meta.request_id.clone()),
-        details: Set(with_key_actor(event.details, event.meta)),
-        created_at: Set(conn.now()),
+    Pending {
+        id: Uuid::now_v7(),
+        organization_id: event.organization_id.map(|o| o.0),
+        actor_user_id: event.actor_user_id.map(|u| u.0),
+        action: event.action.to_owned(),
+        target_type,
+        target_id,
+        client_ip: event.meta.client_ip.clone(),
+        request_id: event.meta.request_id.clone(),
+        details: with_key_actor(event.details, event.meta),
+        created_at: conn.now(),
     }
 }
 
@@ -149,6 +153,8 @@ pub async fn list(
         request_id: r.request_id,
         details: r.details,
         created_at: r.created_at,
+        seq: r.seq,
+        hash: r.hash,
     }))
 }
 

@@ -15,6 +15,10 @@ pub struct Model {
     pub request_id: Option<String>,
     pub details: Json,
     pub created_at: DateTimeUtc,
+    /// The event's place in its organization's hash chain (`audit::chain`); null until sealed.
+    pub seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ pub mod assessment_comments;
 pub mod assessment_events;
 pub mod assessment_scores;
 pub mod assessments;
+pub mod audit_checkpoints;
 pub mod audit_events;
 pub mod browser_sessions;
 pub mod campaigns;

@@ -68,6 +68,8 @@ pub enum Job {
     /// Tell one of the recipient's owners, admins or reviewers that a supplier shared its
     /// answers with their organization.
     ShareReceivedMail { share_id: Uuid, user_id: Uuid },
+    /// Mail one of an organization's owners the day's audit checkpoint (its chain's head).
+    AuditCheckpointMail { checkpoint_id: Uuid, user_id: Uuid },
     /// Something happened that people and webhook endpoints must hear about: the worker fans
     /// it out into one delivery per recipient and endpoint.
     Event { event: Event },
@@ -87,7 +89,7 @@ pub enum Job {
 
 impl Job {
     /// Every kind, as stored in `jobs.kind` (a test checks them against serde's tags).
-    pub const KINDS: [&'static str; 14] = [
+    pub const KINDS: [&'static str; 15] = [
         "user_invitation_mail",
         "assessment_invitation_mail",
         "assessment_notice_mail",
@@ -102,6 +104,7 @@ impl Job {
         "password_changed_mail",
         "share_request_mail",
         "share_received_mail",
+        "audit_checkpoint_mail",
     ];
 
     /// The `kind` column.
@@ -121,6 +124,7 @@ impl Job {
             Job::PasswordChangedMail { .. } => Self::KINDS[11],
             Job::ShareRequestMail { .. } => Self::KINDS[12],
             Job::ShareReceivedMail { .. } => Self::KINDS[13],
+            Job::AuditCheckpointMail { .. } => Self::KINDS[14],
         }
     }
 
@@ -148,7 +152,10 @@ impl Job {
             Job::NewSignInNoticeMail { user_id, address, at, .. } => {
                 format!("{kind}:{user_id}:{address}:{}", at.date_naive())
             }
-            Job::SupplierClaimMail { claim_id, user_id } => format!("{kind}:{claim_id}:{user_id}"),
+            Job::SupplierClaimMail { claim_id: id, user_id }
+            | Job::AuditCheckpointMail { checkpoint_id: id, user_id } => {
+                format!("{kind}:{id}:{user_id}")
+            }
             Job::ShareRequestMail { request_id: id, user_id } | Job::ShareReceivedMail { share_id: id, user_id } => {
                 format!("{kind}:{id}:{user_id}")
             }
@@ -208,6 +215,7 @@ mod tests {
             Job::PasswordChangedMail { user_id: id, address: "203.0.113.9".into(), at },
             Job::ShareRequestMail { request_id: id, user_id: Uuid::now_v7() },
             Job::ShareReceivedMail { share_id: id, user_id: Uuid::now_v7() },
+            Job::AuditCheckpointMail { checkpoint_id: id, user_id: Uuid::now_v7() },
         ]
     }
 

@@ -7,6 +7,7 @@
 //! function writes its content once with [`Compose`], which renders the text and HTML parts.
 
 use chrono::{DateTime, Utc};
+use kensa_domain::audit::checkpoint::CheckpointNotice;
 use kensa_domain::notifications::account::{AccountLinkMail, PasswordChanged};
 use kensa_domain::notifications::assessment::AssessmentMail;
 use kensa_domain::notifications::login_failure::{LoginNotice, NewSignInNotice};
@@ -344,6 +345,35 @@ pub fn password_changed(n: &PasswordChanged) -> OutgoingMail {
             &n.reset_url,
         )
         .mail(&n.to, subject, None)
+}
+
+pub fn audit_checkpoint(n: &CheckpointNotice) -> OutgoingMail {
+    let at = utc(n.at);
+    let seq = n.seq.to_string();
+    let subject = if n.locale == "en" {
+        "Kensa: today's audit trail checkpoint / 監査ログのチェックポイント"
+    } else {
+        "【Kensa】監査ログのチェックポイント / Today's audit trail checkpoint"
+    };
+    Compose::new(&n.locale)
+        .para(
+            "Kensa からのお知らせです。組織の監査ログ（ハッシュチェーン）の現在の先頭を記録しました。\n\
+             このメールを保管してください。監査ログがこの時点以前に書き換えられていれば、\n\
+             下の番号とハッシュがチェーンと一致しなくなります。",
+            "This is a message from Kensa. We recorded the current head of your organization's audit trail\n\
+             (a hash chain). Keep this mail: if the trail up to this point is ever rewritten, the number and\n\
+             hash below no longer match the chain.",
+        )
+        .field("組織名", "Organization", &n.organization)
+        .fact("記録日時", "Recorded at", &at, &at)
+        .fact("イベント番号", "Event number", &seq, &seq)
+        .fact("ハッシュ (SHA-256)", "Hash (SHA-256)", &n.hash, &n.hash)
+        .link(
+            "オーナーまたは管理者としてサインインした API クライアントで、次のアドレスから照合できます",
+            "An owner or admin can check it against the chain with an API client signed in at this address",
+            &n.verify_url,
+        )
+        .mail(&n.to, subject, Some(&n.organization))
 }
 
 #[cfg(test)]

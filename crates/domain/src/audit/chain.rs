@@ -1,0 +1,309 @@
+//! The audit trail as one hash chain per organization: tamper-evident, not tamper-proof.
+//!
+//! Each event stores its place in its organization's chain (`seq`, from 1), the hash of the
+//! event before it (`prev_hash`; the first links to [`GENESIS`]) and its own `hash`: the
+//! SHA-256 of `prev_hash`, a line break and the event's [`canonical`] text. Editing an event
+//! changes what its content hashes to; deleting one leaves a gap in `seq` and a `prev_hash`
+//! that links to nothing; rewriting the chain from some point on to hide either changes every
+//! later hash, the head (`audit_chain_heads`) and the checkpoints mailed to the owners.
+//!
+//! Events are chained when their transaction commits ([`crate::WriteTx::commit`]): the chain
+//! heads of the organizations it recorded events for are locked in one order (`SELECT … FOR
+//! UPDATE` on PostgreSQL; SQLite has one writer), extended, and the events inserted. The chain
+//! is therefore in commit order, and concurrent writers never interleave within a chain or
+//! deadlock across chains.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryResult};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::db::statement;
+use crate::entities::audit_events;
+
+/// What the first event of a chain links to.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// The chain of events that belong to no organization (a sign-in to an unknown address…).
+pub const SYSTEM_CHAIN: &str = "system";
+/// Names the canonical form: a later change of it must be a new version, verified as such.
+const FORM: &str = "kensa-audit-v1";
+/// Events inserted per statement (SQLite binds at most 32,766 values; an event takes 13).
+const INSERT_CHUNK: usize = 500;
+
+/// An audit event as recorded, before it takes its place in the chain.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub id: Uuid,
+    pub organization_id: Option<Uuid>,
+    pub actor_user_id: Option<Uuid>,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+    pub details: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Pending {
+    fn chain(&self) -> String {
+        chain_key(self.organization_id)
+    }
+}
+
+impl From<audit_events::Model> for Pending {
+    fn from(m: audit_events::Model) -> Self {
+        Self {
+            id: m.id,
+            organization_id: m.organization_id,
+            actor_user_id: m.actor_user_id,
+            action: m.action,
+            target_type: m.target_type,
+            target_id: m.target_id,
+            client_ip: m.client_ip,
+            request_id: m.request_id,
+            details: m.details,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// The chain an organization's events (or, for `None`, the events of no organization) are in.
+pub fn chain_key(organization: Option<Uuid>) -> String {
+    organization.map_or_else(|| SYSTEM_CHAIN.to_owned(), |o| o.to_string())
+}
+
+/// The event's content as one line of JSON: a fixed array of its fields, timestamps to the
+/// microsecond (what both databases store), object keys sorted at every depth (PostgreSQL's
+/// `jsonb` does not keep them in order), no insignificant space.
+pub fn canonical(e: &Pending, seq: i64) -> String {
+    let fields = Value::Array(vec![
+        Value::from(FORM),
+        Value::from(chain_key(e.organization_id)),
+        Value::from(seq),
+        Value::from(e.id.to_string()),
+        Value::from(e.created_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()),
+        e.actor_user_id.map_or(Value::Null, |u| Value::from(u.to_string())),
+        Value::from(e.action.as_str()),
+        e.target_type.as_deref().map_or(Value::Null, Value::from),
+        e.target_id.as_deref().map_or(Value::Null, Value::from),
+        e.client_ip.as_deref().map_or(Value::Null, Value::from),
+        e.request_id.as_deref().map_or(Value::Null, Value::from),
+        e.details.clone(),
+    ]);
+    let mut out = String::new();
+    write_sorted(&fields, &mut out);
+    out
+}
+
+fn write_sorted(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (key, value)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::from(key.as_str()).to_string());
+                out.push(':');
+                write_sorted(value, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_sorted(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// The hash of an event at `seq` whose predecessor's hash is `prev` (lowercase hex).
+pub fn link(prev: &str, e: &Pending, seq: i64) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(prev.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(canonical(e, seq).as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// An event with its place in the chain.
+struct Linked {
+    event: Pending,
+    seq: i64,
+    prev_hash: String,
+    hash: String,
+}
+
+/// Extends each chain by its events, in the order given, and moves the heads. The heads are
+/// locked in the order of their keys: every writer takes them in that order, so two writers
+/// that both record in organizations A and B wait for each other instead of deadlocking.
+async fn extend(conn: &impl ConnectionTrait, events: Vec<Pending>, now: DateTime<Utc>) -> Result<Vec<Linked>, DbErr> {
+    let mut chains: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
+    for event in events {
+        chains.entry(event.chain()).or_default().push(event);
+    }
+    let mut linked = Vec::new();
+    for (chain, events) in chains {
+        let (mut seq, mut hash) = lock_head(conn, &chain, now).await?;
+        for event in events {
+            seq += 1;
+            let next = link(&hash, &event, seq);
+            linked.push(Linked { event, seq, prev_hash: std::mem::replace(&mut hash, next.clone()), hash: next });
+        }
+        let backend = conn.get_database_backend();
+        conn.execute_raw(statement(
+            backend,
+            "UPDATE audit_chain_heads SET seq = $1, hash = $2 WHERE chain = $3",
+            vec![seq.into(), hash.into(), chain.into()],
+        ))
+        .await?;
+    }
+    Ok(linked)
+}
+
+/// The chain's head, created at the genesis when it has none, and locked until the
+/// transaction ends.
+async fn lock_head(conn: &impl ConnectionTrait, chain: &str, now: DateTime<Utc>) -> Result<(i64, String), DbErr> {
+    let backend = conn.get_database_backend();
+    conn.execute_raw(statement(
+        backend,
+        "INSERT INTO audit_chain_heads (chain, seq, hash, started_at) VALUES ($1, 0, $2, $3) ON CONFLICT (chain) DO NOTHING",
+        vec![chain.into(), GENESIS.into(), now.into()],
+    ))
+    .await?;
+    // SQLite's one writer is the lock there (the write transaction began IMMEDIATE).
+    let lock = if backend == sea_orm::DatabaseBackend::Postgres { " FOR UPDATE" } else { "" };
+    let row = conn
+        .query_one_raw(statement(
+            backend,
+            &format!("SELECT seq, hash FROM audit_chain_heads WHERE chain = $1{lock}"),
+            vec![chain.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("the audit chain head of {chain}")))?;
+    head_of(&row)
+}
+
+fn head_of(row: &QueryResult) -> Result<(i64, String), DbErr> {
+    Ok((row.try_get("", "seq")?, row.try_get("", "hash")?))
+}
+
+/// Chains and inserts the events a transaction recorded, just before it commits.
+pub(crate) async fn append(conn: &impl ConnectionTrait, events: Vec<Pending>, now: DateTime<Utc>) -> Result<(), DbErr> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<audit_events::ActiveModel> = extend(conn, events, now).await?.into_iter().map(row).collect();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
+        audit_events::Entity::insert_many(chunk).exec_without_returning(conn).await?;
+    }
+    Ok(())
+}
+
+fn row(l: Linked) -> audit_events::ActiveModel {
+    let e = l.event;
+    audit_events::ActiveModel {
+        id: Set(e.id),
+        organization_id: Set(e.organization_id),
+        actor_user_id: Set(e.actor_user_id),
+        action: Set(e.action),
+        target_type: Set(e.target_type),
+        target_id: Set(e.target_id),
+        client_ip: Set(e.client_ip),
+        request_id: Set(e.request_id),
+        details: Set(e.details),
+        created_at: Set(e.created_at),
+        seq: Set(Some(l.seq)),
+        prev_hash: Set(Some(l.prev_hash)),
+        hash: Set(Some(l.hash)),
+    }
+}
+
+/// Events sealed per transaction by [`seal_unchained`].
+const SEAL_BATCH: u64 = 500;
+
+/// Chains the events stored without a place in the chain, oldest first: those recorded before
+/// the chain existed, and those an older version writes during a rolling update. Run after
+/// the migrations and by the worker. Returns how many it sealed.
+pub async fn seal_unchained(k: &crate::Kensa) -> crate::error::DomainResult<u64> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut sealed = 0;
+    loop {
+        let tx = k.begin_write().await?;
+        let batch = audit_events::Entity::find()
+            .filter(audit_events::Column::Seq.is_null())
+            .order_by_asc(audit_events::Column::Id)
+            .limit(SEAL_BATCH)
+            .all(&tx)
+            .await?;
+        if batch.is_empty() {
+            tx.commit().await?;
+            return Ok(sealed);
+        }
+        let count = batch.len() as u64;
+        let backend = tx.get_database_backend();
+        for l in extend(&tx, batch.into_iter().map(Pending::from).collect(), tx.now()).await? {
+            tx.execute_raw(statement(
+                backend,
+                "UPDATE audit_events SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4 AND seq IS NULL",
+                vec![l.seq.into(), l.prev_hash.into(), l.hash.into(), l.event.id.into()],
+            ))
+            .await?;
+        }
+        tx.commit().await?;
+        sealed += count;
+        if count < SEAL_BATCH {
+            return Ok(sealed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(details: Value) -> Pending {
+        Pending {
+            id: Uuid::nil(),
+            organization_id: Some(Uuid::nil()),
+            actor_user_id: None,
+            action: "user.invited".into(),
+            target_type: Some("user".into()),
+            target_id: Some("42".into()),
+            client_ip: Some("192.0.2.1".into()),
+            request_id: None,
+            details,
+            created_at: DateTime::<Utc>::from_timestamp_micros(1_764_000_000_123_456).unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn the_canonical_form_sorts_keys_at_every_depth_and_keeps_microseconds() {
+        let a = event(serde_json::json!({ "b": 1, "a": { "z": [ { "y": 2, "x": 1 } ], "c": "ü\"" } }));
+        let text = canonical(&a, 7);
+        assert_eq!(
+            text,
+            r#"["kensa-audit-v1","00000000-0000-0000-0000-000000000000",7,"00000000-0000-0000-0000-000000000000","2025-11-24T16:00:00.123456Z",null,"user.invited","user","42","192.0.2.1",null,{"a":{"c":"ü\"","z":[{"x":1,"y":2}]},"b":1}]"#
+        );
+        // The same content in another key order hashes the same; another seq or link does not.
+        let reordered = event(serde_json::json!({ "a": { "c": "ü\"", "z": [ { "x": 1, "y": 2 } ] }, "b": 1 }));
+        assert_eq!(link(GENESIS, &a, 7), link(GENESIS, &reordered, 7));
+        assert_ne!(link(GENESIS, &a, 7), link(GENESIS, &a, 8));
+        assert_ne!(link(GENESIS, &a, 7), link(&link(GENESIS, &a, 7), &a, 7));
+        assert_eq!(link(GENESIS, &a, 7).len(), 64);
+    }
+}

@@ -41,6 +41,9 @@ impl MigrationTrait for Migration {
                     .col(string("hash"))
                     // When the chain began: its first daily checkpoint falls due a day later.
                     .col(timestamp_with_time_zone("started_at"))
+                    // The last checkpoint's place and time (the worker's due query reads them).
+                    .col(big_integer("checkpoint_seq").default(0))
+                    .col(timestamp_with_time_zone_null("checkpoint_at"))
                     .to_owned(),
             )
             .await?;

@@ -81,7 +81,11 @@ impl WriteTx {
         let Self { txn, now, asked, began, audit, _lock } = self;
         let committing = Instant::now();
         let audit = audit.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-        crate::audit::chain::append(&txn, audit, now).await?;
+        if let Err(e) = crate::audit::chain::append(&txn, audit, now).await {
+            // Rolled back before the lock is released (`_lock` would go first otherwise).
+            let _ = txn.rollback().await;
+            return Err(e);
+        }
         let committed = txn.commit().await;
         let (wait, work, commit) = (began - asked, committing - began, committing.elapsed());
         if wait.max(work).max(commit) >= SLOW_PHASE {

@@ -133,12 +133,6 @@ impl Worker {
         }
         report.scan_time = started.elapsed();
         self.vitals.scanned(&report.scan, report.scan_time);
-        // Like the scan, a failure here must not hold up the mail already queued.
-        match kensa_domain::audit::checkpoint::record_due(&self.kensa, now).await {
-            Ok(0) => {}
-            Ok(checkpoints) => info!(checkpoints, "audit checkpoints recorded"),
-            Err(e) => error!(error = %e, "recording the audit checkpoints failed; tried again next pass"),
-        }
         self.vitals.progressed(self.kensa.now());
         if report.scan.total() > 0 {
             info!(scan = ?report.scan, elapsed_ms = report.scan_time.as_millis(), "due work decided");
@@ -206,7 +200,8 @@ impl Worker {
     }
 
     /// Deletes expired idempotency keys, unusable browser sessions, sign-ins ended long ago,
-    /// expired MFA tickets and the evidence references of expired shares, at most once a
+    /// expired MFA tickets and the evidence references of expired shares, seals audit events
+    /// an older version wrote and records the audit checkpoints that fell due, at most once a
     /// [`SWEEP_INTERVAL`].
     async fn sweep(&self, now: DateTime<Utc>) -> Result<(), WorkerError> {
         {
@@ -232,6 +227,12 @@ impl Worker {
         let sealed = kensa_domain::audit::chain::seal_unchained(&self.kensa).await?;
         if sealed > 0 {
             info!(sealed, "audit events of an older version chained");
+        }
+        // A failure here must not hold up the rest of the sweep, nor the mail already queued.
+        match kensa_domain::audit::checkpoint::record_due(&self.kensa, now).await {
+            Ok(0) => {}
+            Ok(checkpoints) => info!(checkpoints, "audit checkpoints recorded"),
+            Err(e) => error!(error = %e, "recording the audit checkpoints failed; tried again at the next sweep"),
         }
         let shares = kensa_domain::shares::release_expired(&self.kensa, now).await?;
         if shares > 0 {

@@ -135,8 +135,29 @@ async fn an_edited_or_deleted_row_is_found_by_the_endpoint_and_the_command() -> 
     assert_eq!(link["problem"], "content_changed", "the forged hash is not the content's: {report}");
     app.execute_sql(&format!("UPDATE audit_events SET hash = '{hash}' WHERE hash = '{forged}'")).await;
 
-    // Deleting the last event: the chain ends before its head.
+    // The head moved back one event: the last event lies past it.
+    let org = &owner.org_id;
     let (last_seq, last_hash) = chain[chain.len() - 1].clone();
+    let (prev_seq, prev_hash) = chain[chain.len() - 2].clone();
+    let head = |seq: i64, hash: &str| {
+        format!("UPDATE audit_chain_heads SET seq = {seq}, hash = '{hash}' WHERE chain = '{org}'")
+    };
+    app.execute_sql(&head(prev_seq, &prev_hash)).await;
+    let report = verify(&app, &owner, "").await;
+    let link = &report["broken"];
+    assert_eq!((link["problem"].as_str(), link["seq"].as_i64()), (Some("beyond_head"), Some(last_seq)), "{report}");
+    assert_eq!(command(&app, &owner, None).await?, (report, true));
+    // A head whose hash is not the last event's: that event was replaced, hash and all.
+    app.execute_sql(&head(last_seq, &forged)).await;
+    let report = verify(&app, &owner, "").await;
+    let link = &report["broken"];
+    assert_eq!((link["problem"].as_str(), link["seq"].as_i64()), (Some("head_mismatch"), Some(last_seq)), "{report}");
+    let hashes = (link["expected_hash"].as_str(), link["found_hash"].as_str());
+    assert_eq!(hashes, (Some(forged.as_str()), Some(last_hash.as_str())));
+    app.execute_sql(&head(last_seq, &last_hash)).await;
+    assert_eq!(verify(&app, &owner, "").await["status"], "intact");
+
+    // Deleting the last event: the chain ends before its head.
     app.execute_sql(&format!("DELETE FROM audit_events WHERE hash = '{last_hash}'")).await;
     let report = verify(&app, &owner, "").await;
     let link = &report["broken"];
@@ -250,6 +271,25 @@ async fn events_without_a_place_in_the_chain_are_sealed_by_the_worker() -> TestR
         (Some("intact"), Some(before as u64), Some(0)),
         "{report}"
     );
+
+    // A day after the upgrade, an event without a place was not written by Kensa: it is
+    // reported, never sealed.
+    app.clock.advance(chrono::Duration::hours(25));
+    let owner = app.signed_in_again(&owner).await;
+    let chain = chain_of(&app, &owner).await;
+    let (last, previous) = (chain[chain.len() - 1].1.clone(), chain[chain.len() - 2].clone());
+    let (org, cleared) = (&owner.org_id, "seq = NULL, prev_hash = NULL, hash = NULL");
+    app.execute_sql(&format!("UPDATE audit_events SET {cleared} WHERE hash = '{last}'")).await;
+    app.execute_sql(&format!(
+        "UPDATE audit_chain_heads SET seq = {}, hash = '{}' WHERE chain = '{org}'",
+        previous.0, previous.1
+    ))
+    .await;
+    app.run_worker().await;
+    let report = verify(&app, &owner, "").await;
+    let found = (report["status"].as_str(), report["broken"]["problem"].as_str(), report["unsealed"].as_u64());
+    assert_eq!(found, (Some("broken"), Some("unsealed"), Some(1)), "{report}");
+    assert!(report["broken"]["event_id"].is_string());
     Ok(())
 }
 

@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryResult};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryResult, Statement};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -193,7 +193,28 @@ async fn lock_head(conn: &impl ConnectionTrait, chain: &str, now: DateTime<Utc>)
         ))
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("the audit chain head of {chain}")))?;
-    head_of(&row)
+    let head = head_of(&row)?;
+    // A head at the genesis over a chain that has events: the head was deleted (or a partial
+    // restore lost it). Restarting the chain would collide with its numbers or hide the loss:
+    // refuse, loudly, until an operator looks (`kensa-api audit verify`).
+    if head.0 == 0 {
+        let count = "SELECT COUNT(*) AS n FROM audit_events WHERE seq IS NOT NULL AND organization_id";
+        let query = match chain {
+            SYSTEM_CHAIN => statement(backend, &format!("{count} IS NULL"), vec![]),
+            _ => {
+                let org = chain.parse::<Uuid>().map_err(|e| DbErr::Custom(e.to_string()))?;
+                statement(backend, &format!("{count} = $1"), vec![org.into()])
+            }
+        };
+        let chained = conn.query_one_raw(query).await?.map(|row| row.try_get::<i64>("", "n")).transpose()?.unwrap_or(0);
+        if chained > 0 {
+            tracing::error!(chain, chained, "the audit chain's head is missing while its events are there");
+            return Err(DbErr::Custom(format!(
+                "the audit chain head of {chain} is missing while {chained} chained events exist; run `kensa-api audit verify`"
+            )));
+        }
+    }
+    Ok(head)
 }
 
 fn head_of(row: &QueryResult) -> Result<(i64, String), DbErr> {
@@ -236,14 +257,49 @@ fn row(l: Linked) -> audit_events::ActiveModel {
 /// Events sealed per transaction by [`seal_unchained`].
 const SEAL_BATCH: u64 = 500;
 
+/// How long after the chain's migration events without a place in it are still sealed:
+/// long enough for any rolling update to finish. After it, such an event is not one an older
+/// version wrote but one someone inserted, and verification reports it instead.
+pub const SEALING_WINDOW: chrono::Duration = chrono::Duration::hours(24);
+
+/// When the chain's migration ran (`seaql_migrations.applied_at`, Unix seconds).
+pub async fn chained_since(conn: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let row = conn
+        .query_one_raw(statement(
+            conn.get_database_backend(),
+            "SELECT applied_at FROM seaql_migrations WHERE version = $1",
+            vec!["m0022_audit_chain".into()],
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "applied_at")).transpose()?.and_then(|s| DateTime::from_timestamp(s, 0)))
+}
+
+/// Whether events without a place in the chain are still sealed at `now` (see
+/// [`SEALING_WINDOW`]).
+pub async fn sealing_open(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    Ok(chained_since(conn).await?.is_some_and(|since| now < since + SEALING_WINDOW))
+}
+
 /// Chains the events stored without a place in the chain, oldest first: those recorded before
-/// the chain existed, and those an older version writes during a rolling update. Run after
-/// the migrations and by the worker. Returns how many it sealed.
+/// the chain existed, and those an older version writes during a rolling update, for a
+/// [`SEALING_WINDOW`] after the migration. Run after the migrations and by the worker.
+/// Sealers take turns (an advisory lock on PostgreSQL; SQLite's one writer), and each
+/// event is sealed exactly once or the batch rolls back. Returns how many it sealed.
 pub async fn seal_unchained(k: &crate::Kensa) -> crate::error::DomainResult<u64> {
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    if !sealing_open(&k.db, k.now()).await? {
+        return Ok(0);
+    }
     let mut sealed = 0;
     loop {
         let tx = k.begin_write().await?;
+        if tx.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            tx.execute_raw(Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT pg_advisory_xact_lock(7316355)",
+            ))
+            .await?;
+        }
         let batch = audit_events::Entity::find()
             .filter(audit_events::Column::Seq.is_null())
             .order_by_asc(audit_events::Column::Id)
@@ -257,12 +313,20 @@ pub async fn seal_unchained(k: &crate::Kensa) -> crate::error::DomainResult<u64>
         let count = batch.len() as u64;
         let backend = tx.get_database_backend();
         for l in extend(&tx, batch.into_iter().map(Pending::from).collect(), tx.now()).await? {
-            tx.execute_raw(statement(
-                backend,
-                "UPDATE audit_events SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4 AND seq IS NULL",
-                vec![l.seq.into(), l.prev_hash.into(), l.hash.into(), l.event.id.into()],
-            ))
-            .await?;
+            let updated = tx
+                .execute_raw(statement(
+                    backend,
+                    "UPDATE audit_events SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4 AND seq IS NULL",
+                    vec![l.seq.into(), l.prev_hash.into(), l.hash.into(), l.event.id.into()],
+                ))
+                .await?;
+            if updated.rows_affected() != 1 {
+                // Dropping `tx` rolls the batch back, heads included.
+                return Err(crate::error::DomainError::Internal(format!(
+                    "audit event {} was sealed meanwhile",
+                    l.event.id
+                )));
+            }
         }
         tx.commit().await?;
         sealed += count;

@@ -22,72 +22,80 @@ const PER_PASS: usize = 200;
 
 /// Records a checkpoint for every organization whose chain grew since its last one, once that
 /// is a day old (a new chain: a day after it began), and queues a mail to each of its active
-/// owners. Returns how many it recorded.
+/// owners. Returns how many it recorded. Cheap to call often: one query over the heads, which
+/// carry when their chain was last checkpointed.
 pub async fn record_due(k: &crate::Kensa, now: DateTime<Utc>) -> DomainResult<usize> {
-    let heads =
+    let due =
         k.db.query_all_raw(statement(
             k.db.get_database_backend(),
-            "SELECT chain, seq, hash, started_at FROM audit_chain_heads WHERE chain <> $1 AND seq > 0",
-            vec![SYSTEM_CHAIN.into()],
+            "SELECT chain FROM audit_chain_heads \
+             WHERE chain <> $1 AND seq > checkpoint_seq AND COALESCE(checkpoint_at, started_at) <= $2",
+            vec![SYSTEM_CHAIN.into(), (now - INTERVAL).into()],
         ))
         .await?;
-    let latest: Vec<(Uuid, i64, DateTime<Utc>)> = audit_checkpoints::Entity::find()
-        .select_only()
-        .column(audit_checkpoints::Column::OrganizationId)
-        .column_as(audit_checkpoints::Column::Seq.max(), "seq")
-        .column_as(audit_checkpoints::Column::CreatedAt.max(), "created_at")
-        .group_by(audit_checkpoints::Column::OrganizationId)
-        .into_tuple()
-        .all(&k.db)
-        .await?;
-    let latest: std::collections::HashMap<Uuid, (i64, DateTime<Utc>)> =
-        latest.into_iter().map(|(org, seq, at)| (org, (seq, at))).collect();
     let mut recorded = 0;
-    for head in heads {
-        if recorded == PER_PASS {
-            break;
-        }
+    for head in due.into_iter().take(PER_PASS) {
         let chain: String = head.try_get("", "chain")?;
         let Ok(org) = chain.parse::<Uuid>() else { continue };
-        let (seq, hash, started): (i64, String, DateTime<Utc>) =
-            (head.try_get("", "seq")?, head.try_get("", "hash")?, head.try_get("", "started_at")?);
-        let (last_seq, since) = latest.get(&org).copied().unwrap_or((0, started));
-        if seq <= last_seq || now - since < INTERVAL {
-            continue;
+        if record(k, org, now).await? {
+            recorded += 1;
         }
-        record(k, org, seq, hash, now).await?;
-        recorded += 1;
     }
     Ok(recorded)
 }
 
-async fn record(k: &crate::Kensa, org: Uuid, seq: i64, hash: String, now: DateTime<Utc>) -> DomainResult<()> {
+/// Records the organization's checkpoint if it is still due once its head is locked: workers
+/// that find it due at once record it once, the first to lock it.
+async fn record(k: &crate::Kensa, org: Uuid, now: DateTime<Utc>) -> DomainResult<bool> {
     let tx = k.begin_write().await?;
+    let backend = tx.get_database_backend();
+    // SQLite's one writer is the lock there.
+    let lock = if backend == sea_orm::DatabaseBackend::Postgres { " FOR UPDATE" } else { "" };
+    let head = tx
+        .query_one_raw(statement(
+            backend,
+            &format!(
+                "SELECT seq, hash, checkpoint_seq, COALESCE(checkpoint_at, started_at) AS since \
+                 FROM audit_chain_heads WHERE chain = $1{lock}"
+            ),
+            vec![org.to_string().into()],
+        ))
+        .await?;
+    let Some(head) = head else { return Ok(false) };
+    let (seq, hash, last, since): (i64, String, i64, DateTime<Utc>) = (
+        head.try_get("", "seq")?,
+        head.try_get("", "hash")?,
+        head.try_get("", "checkpoint_seq")?,
+        head.try_get("", "since")?,
+    );
     // An organization that is gone keeps no checkpoints (and has no one to mail).
-    if organizations::Entity::find_by_id(org).one(&tx).await?.is_none() {
-        return Ok(tx.commit().await?);
+    let gone = organizations::Entity::find_by_id(org).one(&tx).await?.is_none();
+    if seq <= last || now - since < INTERVAL || gone {
+        tx.commit().await?;
+        return Ok(false);
     }
     let id = Uuid::now_v7();
-    let inserted = audit_checkpoints::Entity::insert(audit_checkpoints::ActiveModel {
+    audit_checkpoints::Entity::insert(audit_checkpoints::ActiveModel {
         id: Set(id),
         organization_id: Set(org),
         seq: Set(seq),
         hash: Set(hash),
         created_at: Set(now),
     })
-    .on_conflict_do_nothing_on([audit_checkpoints::Column::OrganizationId, audit_checkpoints::Column::Seq])
     .exec_without_returning(&tx)
     .await?;
-    // Another worker recorded this head a moment ago, and queued the mails.
-    if !matches!(inserted, sea_orm::TryInsertResult::Inserted(1)) {
-        return Ok(tx.commit().await?);
-    }
+    tx.execute_raw(statement(
+        backend,
+        "UPDATE audit_chain_heads SET checkpoint_seq = $1, checkpoint_at = $2 WHERE chain = $3",
+        vec![seq.into(), now.into(), org.to_string().into()],
+    ))
+    .await?;
     for owner in owners(&tx, org).await? {
         jobs::enqueue(&tx, &Job::AuditCheckpointMail { checkpoint_id: id, user_id: owner }, now).await?;
     }
     tx.commit().await?;
     k.wake_worker();
-    Ok(())
+    Ok(true)
 }
 
 async fn owners(conn: &impl ConnectionTrait, org: Uuid) -> DomainResult<Vec<Uuid>> {

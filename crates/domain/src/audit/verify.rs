@@ -46,6 +46,15 @@ pub enum Break {
     /// The chain's head is gone while its events are there (`event_id`, `seq`: the last
     /// event; `expected_hash` the genesis an empty chain would have).
     HeadMissing,
+    /// The chain's last event does not have the head's hash (`expected_hash`): it was
+    /// replaced together with its stored hash.
+    HeadMismatch,
+    /// An event lies past the chain's head (`expected_hash`, the head's hash; `found_hash`,
+    /// the link it stores): it was added without moving the head.
+    BeyondHead,
+    /// An event has no place in the chain after the sealing window (24 hours after the
+    /// upgrade that introduced the chain): it was inserted directly (`seq` 0, no hashes).
+    Unsealed,
     /// The event at a checkpoint's `seq` does not have the checkpoint's hash (the chain was
     /// rewritten from there on, or the checkpoint given was not this chain's).
     CheckpointMismatch,
@@ -80,8 +89,9 @@ pub struct Verification {
     pub head_hash: String,
     /// Checkpoints compared with the chain (the worker's, and the one given, if any).
     pub checkpoints: u64,
-    /// Events stored without a place in the chain yet (recorded by an older version during
-    /// an update); the worker seals them within minutes.
+    /// Events stored without a place in the chain: recorded by an older version during an
+    /// update, which the worker seals within minutes. After the sealing window they break the
+    /// chain (`unsealed`).
     pub unsealed: u64,
     /// The first broken link, when `status` is `broken`.
     pub broken: Option<BrokenLink>,
@@ -122,14 +132,36 @@ impl Checkpoint {
 
 /// Verifies the chain of `organization` (`None`: the events of no organization), against
 /// the worker's checkpoints and `given`.
+///
+/// Everything is read in one snapshot (a read-only REPEATABLE READ transaction on PostgreSQL,
+/// one read transaction on SQLite): events and checkpoints written meanwhile are not seen, so
+/// they cannot look like a break, and anything past the head is tampering.
 pub async fn verify(
     k: &crate::Kensa,
     organization: Option<Uuid>,
     given: Option<Checkpoint>,
 ) -> DomainResult<Verification> {
-    let db = &k.db;
+    use sea_orm::{AccessMode, DatabaseBackend, IsolationLevel, TransactionTrait};
+    let snapshot = match k.db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            k.db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
+        }
+        _ => k.db.begin().await?,
+    };
+    let sealing = chain::sealing_open(&snapshot, k.now()).await?;
+    let report = walk(&snapshot, organization, given, sealing).await;
+    // Read only: nothing to keep.
+    let _ = snapshot.rollback().await;
+    report
+}
+
+async fn walk(
+    db: &impl ConnectionTrait,
+    organization: Option<Uuid>,
+    given: Option<Checkpoint>,
+    sealing: bool,
+) -> DomainResult<Verification> {
     let key = chain::chain_key(organization);
-    // The head first: events appended while the walk runs lie past it and are not read.
     let head = db
         .query_one_raw(statement(
             db.get_database_backend(),
@@ -188,6 +220,43 @@ pub async fn verify(
         report.broken = Some(link);
         Ok(report)
     };
+    // Past the head, in a snapshot: events added without moving the head.
+    let beyond = audit_events::Entity::find()
+        .filter(in_chain())
+        .filter(audit_events::Column::Seq.gt(head_seq))
+        .order_by_asc(audit_events::Column::Seq)
+        .one(db)
+        .await?;
+    if head_seq > 0
+        && let Some(event) = beyond
+    {
+        let link = BrokenLink {
+            problem: Break::BeyondHead,
+            event_id: Some(event.id),
+            seq: event.seq.unwrap_or_default(),
+            expected_hash: head_hash,
+            found_hash: event.prev_hash.unwrap_or_default(),
+        };
+        return broken(report, link);
+    }
+    // Once the sealing window has closed, an event without a place in the chain was not
+    // written by Kensa.
+    if unsealed > 0 && !sealing {
+        let first = audit_events::Entity::find()
+            .filter(in_chain())
+            .filter(audit_events::Column::Seq.is_null())
+            .order_by_asc(audit_events::Column::Id)
+            .one(db)
+            .await?;
+        let link = BrokenLink {
+            problem: Break::Unsealed,
+            event_id: first.map(|e| e.id),
+            seq: 0,
+            expected_hash: String::new(),
+            found_hash: String::new(),
+        };
+        return broken(report, link);
+    }
     if let Some(last) = headless {
         let link = BrokenLink {
             problem: Break::HeadMissing,
@@ -198,7 +267,7 @@ pub async fn verify(
         };
         return broken(report, link);
     }
-    let (mut last_seq, mut last_hash) = (0_i64, GENESIS.to_owned());
+    let (mut last_seq, mut last_hash, mut last_id) = (0_i64, GENESIS.to_owned(), None);
     loop {
         let rows = audit_events::Entity::find()
             .filter(in_chain())
@@ -238,14 +307,25 @@ pub async fn verify(
                     return broken(report, at(Break::CheckpointMismatch, checkpoint, &stored_hash));
                 }
             }
-            (last_seq, last_hash) = (seq, stored_hash);
+            (last_seq, last_hash, last_id) = (seq, stored_hash, Some(row.id));
             report.events += 1;
         }
         if fetched < PAGE {
             break;
         }
     }
-    if last_seq != head_seq || last_hash != head_hash {
+    if last_seq == head_seq && last_hash != head_hash {
+        // The last event was replaced, hash and all: the head still names the original.
+        let link = BrokenLink {
+            problem: Break::HeadMismatch,
+            event_id: last_id,
+            seq: last_seq,
+            expected_hash: head_hash,
+            found_hash: last_hash,
+        };
+        return broken(report, link);
+    }
+    if last_seq != head_seq {
         let link = BrokenLink {
             problem: Break::TailMissing,
             event_id: None,

@@ -373,7 +373,9 @@ pub fn audit_checkpoint(n: &CheckpointNotice) -> OutgoingMail {
             "An owner or admin can check it against the chain with an API client signed in at this address",
             &n.verify_url,
         )
-        .mail(&n.to, subject, Some(&n.organization))
+        // Kensa's own security mail, not one sent at the organization's request: no footer
+        // naming it as the sender.
+        .mail(&n.to, subject, None)
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ mod m0019_supply_chain;
 mod m0020_sharing_mail;
 mod m0021_scs_readiness;
 mod m0022_audit_chain;
+mod m0023_organization_exports;
 mod util;
 
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0020_sharing_mail::Migration),
             Box::new(m0021_scs_readiness::Migration),
             Box::new(m0022_audit_chain::Migration),
+            Box::new(m0023_organization_exports::Migration),
         ]
     }
 }

@@ -47,6 +47,8 @@ error_codes! {
     EmailUnverified = "email_unverified",
     Empty = "empty",
     EvidenceQuotaExceeded = "evidence_quota_exceeded",
+    ExportNotReady = "export_not_ready",
+    ExportRunning = "export_running",
     Forbidden = "forbidden",
     FormulaNotAllowed = "formula_not_allowed",
     IdempotencyKeyInUse = "idempotency_key_in_use",

@@ -28,6 +28,7 @@ pub mod jobs;
 pub mod library;
 pub mod notifications;
 pub mod pagination;
+pub mod portability;
 pub mod precondition;
 pub mod scoring;
 pub mod shares;

@@ -51,6 +51,14 @@ pub enum Command {
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
     },
+    /// Read an organization's archive (`POST /api/v1/organization/export`) into this Kensa as
+    /// that organization, after migrating; refused when the organization is here already.
+    /// Its users set passwords with reset links; its API keys and webhooks start unusable.
+    Import {
+        /// The archive (a ZIP file with manifest.json).
+        #[arg(long, value_name = "FILE")]
+        archive: PathBuf,
+    },
     /// The audit trail: `audit verify` recomputes the hash chains.
     Audit {
         #[command(subcommand)]

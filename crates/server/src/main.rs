@@ -70,6 +70,7 @@ async fn run(command: Command) -> ExitCode {
         },
         Command::Demo { force } => demo(settings, force).await,
         Command::Backup { output } => backup(settings, output).await,
+        Command::Import { archive } => import(settings, archive).await,
         Command::Audit { command: cli::AuditCommand::Verify { organization, seq, hash } } => {
             audit_verify(settings, organization, seq, hash).await
         }
@@ -91,6 +92,30 @@ async fn serve(settings: Settings) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(format!("server failed: {e}")),
+    }
+}
+
+async fn import(settings: Settings, archive: std::path::PathBuf) -> ExitCode {
+    let kensa = match cli::prepare(&settings).await {
+        Ok(kensa) => kensa,
+        Err(e) => return fail(e),
+    };
+    let imported = kensa_domain::portability::archive::import(&kensa, &archive).await;
+    kensa.close().await;
+    match imported {
+        Ok(manifest) => {
+            let rows: u64 = manifest.tables.values().map(|p| p.rows).sum();
+            println!(
+                "imported organization {} ({}): {rows} rows in {} tables, {} evidence files, {} other organizations stood in",
+                manifest.organization_id,
+                manifest.organization_name,
+                manifest.tables.len(),
+                manifest.evidence.len(),
+                manifest.counterparties.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }
 

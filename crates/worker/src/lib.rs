@@ -228,6 +228,10 @@ impl Worker {
         if sealed > 0 {
             info!(sealed, "audit events of an older version chained");
         }
+        let purged = kensa_domain::portability::exports::purge_expired(&self.kensa, now).await?;
+        if purged > 0 {
+            info!(purged, "expired organization exports deleted");
+        }
         // A failure here must not hold up the rest of the sweep, nor the mail already queued.
         match kensa_domain::audit::checkpoint::record_due(&self.kensa, now).await {
             Ok(0) => {}
@@ -318,6 +322,10 @@ impl Worker {
             }
             Job::ShareReceivedMail { share_id, user_id } => {
                 sharing::prepare_share(k, *share_id, *user_id, now).await?.map(|m| templates::share_received(&m))
+            }
+            Job::OrganizationExport { export_id } => {
+                kensa_domain::portability::exports::run(k, *export_id).await?;
+                None
             }
             Job::AuditCheckpointMail { checkpoint_id, user_id } => {
                 kensa_domain::audit::checkpoint::prepare_mail(k, *checkpoint_id, *user_id)

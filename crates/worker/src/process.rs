@@ -46,6 +46,10 @@ async fn run(command: Command) -> Result<(), String> {
     let _log_guard = telemetry::init(&settings);
     let mut kensa =
         Kensa::connect(&settings, std::sync::Arc::new(MemoryThrottle::default())).await.map_err(|e| e.to_string())?;
+    // Where the API keeps evidence, the worker reads it (and writes organization exports).
+    if let Some(s3) = &settings.s3 {
+        kensa.evidence_store = kensa_domain::assessments::s3_store::evidence_store(s3).map_err(|e| e.to_string())?;
+    }
     if let Command::RunOnce { now: Some(at) } = &command {
         // Every date decision of this pass (due, overdue, expiry, schedules) sees `--now`.
         kensa = kensa.with_clock(kensa_domain::clock::ManualClock::starting_at(*at));

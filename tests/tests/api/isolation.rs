@@ -15,6 +15,8 @@ struct Fixture {
     a_template: String,
     /// A pending invitation of organization A.
     invitation: String,
+    /// A ready export of organization A.
+    a_export: String,
 }
 
 impl Fixture {
@@ -39,7 +41,11 @@ impl Fixture {
             )
             .await;
         let invitation = invited.body["id"].as_str().unwrap_or_default().to_owned();
-        Self { a, b_owner, builtin_template, a_template, invitation }
+        // An export of A's, written (a link needs a ready one).
+        let export = app.post("/api/v1/organization/export", Some(&owner.access_token), json!({})).await;
+        let a_export = export.body["id"].as_str().unwrap_or_default().to_owned();
+        app.run_worker().await;
+        Self { a, b_owner, builtin_template, a_template, invitation, a_export }
     }
 
     fn a(&self, role: &str) -> &Member {
@@ -85,7 +91,7 @@ fn row(
 
 /// The single-organization rows; ids are parameters so that the completeness test can list
 /// them without a running app.
-pub fn rows(a_viewer: &str, builtin: &str, a_template: &str, invitation: &str) -> Vec<Row> {
+pub fn rows(a_viewer: &str, builtin: &str, a_template: &str, invitation: &str, a_export: &str) -> Vec<Row> {
     use Method as M;
     let invite: fn() -> Value = || json!({ "email": unique_email("matrix"), "role": "viewer" });
     vec![
@@ -104,6 +110,16 @@ pub fn rows(a_viewer: &str, builtin: &str, a_template: &str, invitation: &str) -
         row(M::PATCH, format!("/api/v1/users/{a_viewer}"), Some(|| json!({ "role": "viewer" })), ADMINS, Some(404)),
         row(M::GET, "/api/v1/audit-events".into(), None, ADMINS, None),
         row(M::GET, "/api/v1/audit-events/verify".into(), None, ADMINS, None),
+        row(M::POST, "/api/v1/organization/export".into(), Some(|| json!({})), &["owner"], None),
+        row(M::GET, "/api/v1/organization/exports".into(), None, &["owner"], None),
+        row(M::GET, format!("/api/v1/organization/exports/{a_export}"), None, &["owner"], Some(404)),
+        row(
+            M::POST,
+            format!("/api/v1/organization/exports/{a_export}/link"),
+            Some(|| json!({})),
+            &["owner"],
+            Some(404),
+        ),
         row(
             M::GET,
             "/api/v1/audit-events/export?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z".into(),
@@ -136,7 +152,7 @@ async fn every_route_refuses_anonymous_wrong_role_and_other_tenant_callers() -> 
     let app = spawn_app().await;
     let fixture = Fixture::build(&app).await;
     let f = &fixture;
-    for row in rows(&f.a("viewer").user_id, &f.builtin_template, &f.a_template, &f.invitation) {
+    for row in rows(&f.a("viewer").user_id, &f.builtin_template, &f.a_template, &f.invitation, &f.a_export) {
         let label = format!("{} {}", row.method, row.path);
         let anonymous = app.request(row.method.clone(), &row.path, None, row.body.map(|b| b())).await;
         assert_eq!(anonymous.status.as_u16(), 401, "{label} anonymous: {}", anonymous.body);

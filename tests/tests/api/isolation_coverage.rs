@@ -41,6 +41,10 @@ const ANONYMOUS_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/auth/password-reset"),
     ("POST", "/api/v1/auth/password-reset/{token}"),
     ("POST", "/api/v1/auth/verify-email/{token}"),
+    // An organization's archive: the single-use token in the path is the credential, and an
+    // unknown, used or expired one answers 410 `link_invalid` alike
+    // (`portability::an_owner_exports_follows_the_progress_and_downloads_the_archive_once`).
+    ("GET", "/api/v1/exports/download/{token}"),
     // Probes and scraping, for the orchestrator and Prometheus.
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -96,7 +100,7 @@ fn template_of<'t>(path: &str, templates: &'t BTreeSet<String>) -> Option<&'t St
 fn matrix_requests() -> Vec<(Method, String)> {
     let id = || uuid::Uuid::new_v4().to_string();
     let mut requests: Vec<(Method, String)> =
-        rows(&id(), &id(), &id(), &id()).into_iter().map(|row| (row.method, row.path)).collect();
+        rows(&id(), &id(), &id(), &id(), &id()).into_iter().map(|row| (row.method, row.path)).collect();
     requests.extend(party_rows(&Ids::placeholders()).into_iter().map(|row| (row.method, row.path)));
     requests
 }

@@ -43,6 +43,7 @@ mod mail_layout;
 mod mfa;
 mod operations;
 mod password_reset;
+mod portability;
 mod preconditions;
 mod problems;
 mod production;

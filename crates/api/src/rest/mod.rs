@@ -11,6 +11,7 @@ pub mod chasing;
 pub mod comparison;
 pub mod deliveries;
 pub mod evidence;
+pub mod exports;
 pub mod library;
 pub mod me;
 pub mod mfa;
@@ -197,6 +198,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/audit-events").route(web::get().to(audit::list)))
             .service(resource("/audit-events/export").route(web::get().to(audit::export)))
             .service(resource("/audit-events/verify").route(web::get().to(audit::verify)))
+            .service(resource("/organization/export").route(web::post().to(exports::start)))
+            .service(resource("/organization/exports").route(web::get().to(exports::list)))
+            .service(resource("/organization/exports/{id}").route(web::get().to(exports::get)))
+            .service(resource("/organization/exports/{id}/link").route(web::post().to(exports::link)))
+            .service(resource("/exports/download/{token}").route(web::get().to(exports::download)))
             .service(
                 resource("/organization/settings")
                     .route(web::get().to(chasing::get_settings))

@@ -13,6 +13,7 @@ pub mod model;
 pub mod remediation;
 pub(crate) mod repo;
 pub mod review;
+pub mod s3_store;
 pub mod service;
 pub mod sheet;
 pub mod staging;

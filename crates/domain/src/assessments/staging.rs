@@ -52,6 +52,29 @@ impl Staged {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// A file written elsewhere (an organization's export archive), measured and hashed; it
+    /// is removed when dropped, as an upload is.
+    pub async fn adopt(path: tempfile::TempPath) -> DomainResult<Self> {
+        use tokio::io::AsyncReadExt;
+        let mut file = tokio::fs::File::open(&path).await.map_err(|e| io("reading a staged file", &path, e))?;
+        let (mut hasher, mut size, mut head, mut utf8) = (Sha256::new(), 0, Vec::new(), Utf8Check::default());
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            let n = file.read(&mut buffer).await.map_err(|e| io("reading a staged file", &path, e))?;
+            if n == 0 {
+                break;
+            }
+            let chunk = &buffer[..n];
+            if head.len() < HEAD_BYTES {
+                head.extend_from_slice(&chunk[..(HEAD_BYTES - head.len()).min(n)]);
+            }
+            hasher.update(chunk);
+            utf8.feed(chunk);
+            size += n;
+        }
+        Ok(Self { path, size, sha256: hex::encode(hasher.finalize()), head, utf8: utf8.finish() })
+    }
 }
 
 impl Stager {

@@ -1,7 +1,7 @@
 use sea_orm::FromQueryResult;
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "answers")]
 pub struct Model {
     /// With `item_no`, the key: one assessment's answers are stored together (migration m0016).

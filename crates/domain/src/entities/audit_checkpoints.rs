@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A chain head the worker recorded (and mailed to the organization's owners).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "audit_checkpoints")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One item of a supplier organization's answer library (migration m0017).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "library_answers")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

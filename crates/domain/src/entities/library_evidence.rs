@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An evidence file kept with a library answer: a reference to a stored object (migration m0017).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "library_evidence")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An evidence file of a frozen share: a reference to a stored object (migration m0018).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "share_evidence")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A buyer's request that a supplier organization share its answers (migration m0018).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "share_requests")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// What a supplier organization shares with another one (migration m0018).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "shares")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -9,6 +9,9 @@ pub struct Model {
     /// Always stored lower-cased: emails compare case-insensitively.
     pub email: String,
     pub name: String,
+    /// Never serialised (an organization's export carries no password hash); read back as
+    /// empty, which no password matches: an imported user sets one with a reset link.
+    #[serde(skip_serializing, default)]
     pub password_hash: String,
     pub role: String,
     pub locale: String,

@@ -70,6 +70,8 @@ pub enum Job {
     ShareReceivedMail { share_id: Uuid, user_id: Uuid },
     /// Mail one of an organization's owners the day's audit checkpoint (its chain's head).
     AuditCheckpointMail { checkpoint_id: Uuid, user_id: Uuid },
+    /// Write an organization's archive (`portability::exports`).
+    OrganizationExport { export_id: Uuid },
     /// Something happened that people and webhook endpoints must hear about: the worker fans
     /// it out into one delivery per recipient and endpoint.
     Event { event: Event },
@@ -89,7 +91,7 @@ pub enum Job {
 
 impl Job {
     /// Every kind, as stored in `jobs.kind` (a test checks them against serde's tags).
-    pub const KINDS: [&'static str; 15] = [
+    pub const KINDS: [&'static str; 16] = [
         "user_invitation_mail",
         "assessment_invitation_mail",
         "assessment_notice_mail",
@@ -105,6 +107,7 @@ impl Job {
         "share_request_mail",
         "share_received_mail",
         "audit_checkpoint_mail",
+        "organization_export",
     ];
 
     /// The `kind` column.
@@ -125,6 +128,7 @@ impl Job {
             Job::ShareRequestMail { .. } => Self::KINDS[12],
             Job::ShareReceivedMail { .. } => Self::KINDS[13],
             Job::AuditCheckpointMail { .. } => Self::KINDS[14],
+            Job::OrganizationExport { .. } => Self::KINDS[15],
         }
     }
 
@@ -160,6 +164,7 @@ impl Job {
                 format!("{kind}:{id}:{user_id}")
             }
             Job::Event { event } => format!("{kind}:{}", event.key()),
+            Job::OrganizationExport { export_id } => format!("{kind}:{export_id}"),
             Job::EventMail { event, to, .. } => format!("{kind}:{}:{}", event.key(), to.to_lowercase()),
             Job::WebhookDelivery { endpoint_id, event_key, .. } => format!("{kind}:{endpoint_id}:{event_key}"),
             // Each request is its own step (the callers throttle them).
@@ -216,6 +221,7 @@ mod tests {
             Job::ShareRequestMail { request_id: id, user_id: Uuid::now_v7() },
             Job::ShareReceivedMail { share_id: id, user_id: Uuid::now_v7() },
             Job::AuditCheckpointMail { checkpoint_id: id, user_id: Uuid::now_v7() },
+            Job::OrganizationExport { export_id: id },
         ]
     }
 

@@ -19,12 +19,17 @@ use crate::tenant::AdminCtx;
 
 const NOT_FOUND: DomainError = DomainError::NotFound("webhook");
 
+/// A new signing secret (shown to the owner once; an imported endpoint gets one too).
+pub(crate) fn new_secret() -> String {
+    format!("{SECRET_PREFIX}{}", crate::auth::tokens::random_token())
+}
+
 #[instrument(skip_all, fields(org = %admin.tenant().org_id()))]
 pub async fn create(k: &Kensa, admin: AdminCtx<'_>, input: WebhookCreate) -> DomainResult<CreatedWebhook> {
     let ctx = admin.tenant();
     let org = ctx.org_id().0;
     let fields = Fields::parse_create(input, k.webhooks)?;
-    let secret = format!("{SECRET_PREFIX}{}", crate::auth::tokens::random_token());
+    let secret = new_secret();
     let txn = k.begin_write().await?;
     // Serialises creations per organization on PostgreSQL, so that two at once cannot both
     // take the last place.

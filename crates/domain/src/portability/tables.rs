@@ -1,0 +1,137 @@
+//! Every table, and how its rows belong to an organization: what an export carries and what
+//! an erasure removes. A test holds this list to the migrated schema, so a new table cannot
+//! be forgotten by either.
+
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
+use uuid::Uuid;
+
+/// How a table's rows belong to an organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Rows whose column is the organization's id.
+    Own(&'static str),
+    /// Rows where any of the columns is the organization's id: it took part (a buyer's and a
+    /// supplier's assessment, a share's owner and recipient).
+    Any(&'static [&'static str]),
+    /// Rows of assessments the organization took part in (`assessment_id`).
+    OfAssessments,
+    /// Rows of shares it gave or received (`share_id`).
+    OfShares,
+    /// Rows of its users (`user_id`).
+    OfUsers,
+    /// The audit chain heads (`chain` is the organization's id as text).
+    Chain,
+    /// The organization's own check sheets, and the ones of others its assessments use (a
+    /// buyer's sheet a supplier answered). Built-in sheets are Kensa's, not the
+    /// organization's: the manifest names them by content hash instead.
+    Templates,
+}
+
+impl Reach {
+    /// The rows of `org`, as a condition on the table's own columns.
+    pub fn condition(self, org: Uuid) -> Condition {
+        let col = |name: &str| Expr::col(Alias::new(name));
+        let any = |columns: &[&str]| columns.iter().fold(Condition::any(), |c, name| c.add(col(name).eq(org)));
+        // `column` is one of the `picked` values of the rows of `table` that meet `rows`.
+        let within = |column: &str, picked: &str, table: &str, rows: Condition| {
+            let select = Query::select().column(Alias::new(picked)).from(Alias::new(table)).cond_where(rows).to_owned();
+            Condition::all().add(col(column).in_subquery(select))
+        };
+        match self {
+            Reach::Own(column) => Condition::all().add(col(column).eq(org)),
+            Reach::Any(columns) => any(columns),
+            Reach::OfAssessments => within("assessment_id", "id", "assessments", any(ASSESSMENT_PARTIES)),
+            Reach::OfShares => within("share_id", "id", "shares", any(SHARE_PARTIES)),
+            Reach::OfUsers => within("user_id", "id", "users", any(&["organization_id"])),
+            Reach::Chain => Condition::all().add(col("chain").eq(org.to_string())),
+            Reach::Templates => Condition::any().add(col("organization_id").eq(org)).add(
+                Condition::all().add(col("builtin").eq(false)).add(within(
+                    "id",
+                    "template_id",
+                    "assessments",
+                    any(ASSESSMENT_PARTIES),
+                )),
+            ),
+        }
+    }
+}
+
+const ASSESSMENT_PARTIES: &[&str] = &["buyer_organization_id", "supplier_organization_id"];
+const SHARE_PARTIES: &[&str] = &["organization_id", "recipient_organization_id"];
+
+/// Whether an export carries a table's rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Carried {
+    /// As JSON Lines, in this order (parents before children: the import's order).
+    Yes,
+    /// Never: credentials, sessions and one-time tokens (useless elsewhere, dangerous in a
+    /// file), caches and the outbox.
+    No,
+}
+
+/// One table of the schema.
+#[derive(Clone, Copy, Debug)]
+pub struct Table {
+    pub name: &'static str,
+    pub reach: Reach,
+    pub carried: Carried,
+    /// Columns left out of the export (secrets; the import fills in what is safe).
+    pub withheld: &'static [&'static str],
+}
+
+const fn carried(name: &'static str, reach: Reach, withheld: &'static [&'static str]) -> Table {
+    Table { name, reach, carried: Carried::Yes, withheld }
+}
+
+const fn kept_back(name: &'static str, reach: Reach) -> Table {
+    Table { name, reach, carried: Carried::No, withheld: &[] }
+}
+
+/// Every table, parents first.
+pub const TABLES: &[Table] = &[
+    carried("organizations", Reach::Own("id"), &[]),
+    carried("organization_settings", Reach::Own("organization_id"), &[]),
+    // Without password hashes (the entity never serialises them): imported users set a
+    // password with a reset link.
+    carried("users", Reach::Own("organization_id"), &[]),
+    carried("user_invitations", Reach::Own("organization_id"), &["token_hash"]),
+    carried("api_keys", Reach::Own("organization_id"), &["key_hash"]),
+    carried("templates", Reach::Templates, &[]),
+    carried("suppliers", Reach::Any(&["organization_id", "supplier_organization_id"]), &[]),
+    carried("campaigns", Reach::Own("organization_id"), &[]),
+    carried("assessments", Reach::Any(ASSESSMENT_PARTIES), &[]),
+    carried("supplier_invitations", Reach::OfAssessments, &["token_hash"]),
+    carried("answers", Reach::OfAssessments, &[]),
+    carried("assessment_comments", Reach::OfAssessments, &[]),
+    carried("assessment_events", Reach::OfAssessments, &[]),
+    carried("assessment_scores", Reach::OfAssessments, &[]),
+    carried("assessment_category_scores", Reach::OfAssessments, &[]),
+    carried("evidence", Reach::OfAssessments, &[]),
+    carried("forwarding_consents", Reach::OfAssessments, &[]),
+    carried("supplier_claims", Reach::Any(&["buyer_organization_id", "claimant_organization_id"]), &[]),
+    carried("comparison_rows", Reach::Own("buyer_organization_id"), &[]),
+    carried("library_answers", Reach::Own("organization_id"), &[]),
+    carried("library_evidence", Reach::Own("organization_id"), &[]),
+    carried("shares", Reach::Any(SHARE_PARTIES), &["link_hash"]),
+    carried("share_evidence", Reach::OfShares, &[]),
+    carried("share_requests", Reach::Any(&["requester_organization_id", "supplier_organization_id"]), &[]),
+    carried("supply_chain_forwards", Reach::Any(&["organization_id", "recipient_organization_id"]), &[]),
+    // The signing secret stays behind: an imported endpoint is inactive with a new secret.
+    carried("webhook_endpoints", Reach::Own("organization_id"), &["secret"]),
+    carried("sign_ins", Reach::OfUsers, &[]),
+    carried("audit_events", Reach::Own("organization_id"), &[]),
+    carried("audit_checkpoints", Reach::Own("organization_id"), &[]),
+    carried("audit_chain_heads", Reach::Chain, &[]),
+    kept_back("browser_sessions", Reach::OfUsers),
+    kept_back("refresh_tokens", Reach::OfUsers),
+    kept_back("email_tokens", Reach::OfUsers),
+    kept_back("mfa_tickets", Reach::OfUsers),
+    kept_back("user_totp", Reach::OfUsers),
+    kept_back("recovery_codes", Reach::OfUsers),
+    kept_back("idempotency_keys", Reach::Own("organization_id")),
+    kept_back("jobs", Reach::Own("organization_id")),
+    kept_back("organization_exports", Reach::Own("organization_id")),
+];
+
+/// Tables that hold no organization's data: the migration ledger.
+pub const NOT_ORGANIZATION_DATA: &[&str] = &["seaql_migrations"];

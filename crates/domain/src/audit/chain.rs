@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryResult, Statement};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryResult, Statement};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -33,43 +33,9 @@ const FORM: &str = "kensa-audit-v1";
 /// Events inserted per statement (SQLite binds at most 32,766 values; an event takes 13).
 const INSERT_CHUNK: usize = 500;
 
-/// An audit event as recorded, before it takes its place in the chain.
-#[derive(Clone, Debug)]
-pub struct Pending {
-    pub id: Uuid,
-    pub organization_id: Option<Uuid>,
-    pub actor_user_id: Option<Uuid>,
-    pub action: String,
-    pub target_type: Option<String>,
-    pub target_id: Option<String>,
-    pub client_ip: Option<String>,
-    pub request_id: Option<String>,
-    pub details: Value,
-    pub created_at: DateTime<Utc>,
-}
-
-impl Pending {
-    fn chain(&self) -> String {
-        chain_key(self.organization_id)
-    }
-}
-
-impl From<audit_events::Model> for Pending {
-    fn from(m: audit_events::Model) -> Self {
-        Self {
-            id: m.id,
-            organization_id: m.organization_id,
-            actor_user_id: m.actor_user_id,
-            action: m.action,
-            target_type: m.target_type,
-            target_id: m.target_id,
-            client_ip: m.client_ip,
-            request_id: m.request_id,
-            details: m.details,
-            created_at: m.created_at,
-        }
-    }
-}
+/// An audit event as recorded, before it takes its place in the chain: the row with `seq`,
+/// `prev_hash` and `hash` still empty ([`extend`] fills them in).
+pub type Pending = audit_events::Model;
 
 /// The chain an organization's events (or, for `None`, the events of no organization) are in.
 pub fn chain_key(organization: Option<Uuid>) -> String {
@@ -138,29 +104,24 @@ pub fn link(prev: &str, e: &Pending, seq: i64) -> String {
     hex::encode(hasher.finalize())
 }
 
-/// An event with its place in the chain.
-struct Linked {
-    event: Pending,
-    seq: i64,
-    prev_hash: String,
-    hash: String,
-}
-
 /// Extends each chain by its events, in the order given, and moves the heads. The heads are
 /// locked in the order of their keys: every writer takes them in that order, so two writers
 /// that both record in organizations A and B wait for each other instead of deadlocking.
-async fn extend(conn: &impl ConnectionTrait, events: Vec<Pending>, now: DateTime<Utc>) -> Result<Vec<Linked>, DbErr> {
+async fn extend(conn: &impl ConnectionTrait, events: Vec<Pending>, now: DateTime<Utc>) -> Result<Vec<Pending>, DbErr> {
     let mut chains: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
     for event in events {
-        chains.entry(event.chain()).or_default().push(event);
+        chains.entry(chain_key(event.organization_id)).or_default().push(event);
     }
     let mut linked = Vec::new();
     for (chain, events) in chains {
         let (mut seq, mut hash) = lock_head(conn, &chain, now).await?;
-        for event in events {
+        for mut event in events {
             seq += 1;
             let next = link(&hash, &event, seq);
-            linked.push(Linked { event, seq, prev_hash: std::mem::replace(&mut hash, next.clone()), hash: next });
+            event.seq = Some(seq);
+            event.prev_hash = Some(std::mem::replace(&mut hash, next.clone()));
+            event.hash = Some(next);
+            linked.push(event);
         }
         let backend = conn.get_database_backend();
         conn.execute_raw(statement(
@@ -226,32 +187,12 @@ pub(crate) async fn append(conn: &impl ConnectionTrait, events: Vec<Pending>, no
     if events.is_empty() {
         return Ok(());
     }
-    let rows: Vec<audit_events::ActiveModel> = extend(conn, events, now).await?.into_iter().map(row).collect();
-    let mut rows = rows.into_iter().peekable();
+    let mut rows = extend(conn, events, now).await?.into_iter().map(audit_events::ActiveModel::from).peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
         audit_events::Entity::insert_many(chunk).exec_without_returning(conn).await?;
     }
     Ok(())
-}
-
-fn row(l: Linked) -> audit_events::ActiveModel {
-    let e = l.event;
-    audit_events::ActiveModel {
-        id: Set(e.id),
-        organization_id: Set(e.organization_id),
-        actor_user_id: Set(e.actor_user_id),
-        action: Set(e.action),
-        target_type: Set(e.target_type),
-        target_id: Set(e.target_id),
-        client_ip: Set(e.client_ip),
-        request_id: Set(e.request_id),
-        details: Set(e.details),
-        created_at: Set(e.created_at),
-        seq: Set(Some(l.seq)),
-        prev_hash: Set(Some(l.prev_hash)),
-        hash: Set(Some(l.hash)),
-    }
 }
 
 /// Events sealed per transaction by [`seal_unchained`].
@@ -312,20 +253,17 @@ pub async fn seal_unchained(k: &crate::Kensa) -> crate::error::DomainResult<u64>
         }
         let count = batch.len() as u64;
         let backend = tx.get_database_backend();
-        for l in extend(&tx, batch.into_iter().map(Pending::from).collect(), tx.now()).await? {
+        for l in extend(&tx, batch, tx.now()).await? {
             let updated = tx
                 .execute_raw(statement(
                     backend,
                     "UPDATE audit_events SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4 AND seq IS NULL",
-                    vec![l.seq.into(), l.prev_hash.into(), l.hash.into(), l.event.id.into()],
+                    vec![l.seq.into(), l.prev_hash.into(), l.hash.into(), l.id.into()],
                 ))
                 .await?;
             if updated.rows_affected() != 1 {
                 // Dropping `tx` rolls the batch back, heads included.
-                return Err(crate::error::DomainError::Internal(format!(
-                    "audit event {} was sealed meanwhile",
-                    l.event.id
-                )));
+                return Err(crate::error::DomainError::Internal(format!("audit event {} was sealed meanwhile", l.id)));
             }
         }
         tx.commit().await?;
@@ -352,6 +290,9 @@ mod tests {
             request_id: None,
             details,
             created_at: DateTime::<Utc>::from_timestamp_micros(1_764_000_000_123_456).unwrap_or_default(),
+            seq: None,
+            prev_hash: None,
+            hash: None,
         }
     }
 

@@ -111,6 +111,9 @@ fn pending(conn: &crate::WriteTx, event: NewAuditEvent<'_>) -> Pending {
         request_id: event.meta.request_id.clone(),
         details: with_key_actor(event.details, event.meta),
         created_at: conn.now(),
+        seq: None,
+        prev_hash: None,
+        hash: None,
     }
 }
 

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::chain::{self, GENESIS, Pending};
+use super::chain::{self, GENESIS};
 use crate::db::statement;
 use crate::entities::{audit_checkpoints, audit_events};
 use crate::error::DomainResult;
@@ -295,7 +295,7 @@ async fn walk(
             if stored_prev != last_hash {
                 return broken(report, at(Break::LinkBroken, &last_hash, &stored_prev));
             }
-            let found = chain::link(&stored_prev, &Pending::from(row.clone()), seq);
+            let found = chain::link(&stored_prev, &row, seq);
             if found != stored_hash {
                 return broken(report, at(Break::ContentChanged, &stored_hash, &found));
             }

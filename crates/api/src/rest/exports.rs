@@ -79,7 +79,7 @@ pub async fn link(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -
 /// The archive (`application/zip`), once per link. The token in the path is the credential.
 #[utoipa::path(get, path = "/api/v1/exports/download/{token}", operation_id = "downloadOrganizationExport", tag = "organization",
     params(("token" = String, Path, description = "The link's token")),
-    responses((status = 200, description = "The archive", content_type = "application/zip", body = Vec<u8>,
+    responses((status = 200, description = "The archive", content((super::evidence::FileBytes = "application/zip")),
                   headers(("Content-Disposition" = String, description = "`attachment; filename=\"kensa-export-….zip\"`"),
                           ("X-Checksum-SHA256" = String, description = "The archive's SHA-256, hex"))),
               (status = 410, description = "`link_invalid`: used, expired or unknown", body = Problem,

@@ -28,6 +28,7 @@ mod m0020_sharing_mail;
 mod m0021_scs_readiness;
 mod m0022_audit_chain;
 mod m0023_organization_exports;
+mod m0024_organization_erasure;
 mod util;
 
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0021_scs_readiness::Migration),
             Box::new(m0022_audit_chain::Migration),
             Box::new(m0023_organization_exports::Migration),
+            Box::new(m0024_organization_erasure::Migration),
         ]
     }
 }

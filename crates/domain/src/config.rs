@@ -68,6 +68,9 @@ pub struct Settings {
     pub max_concurrent_uploads: usize,
     /// Evidence an organization may hold, in MiB (`KENSA_ORG_STORAGE_QUOTA_MB`).
     pub org_storage_quota_mb: u64,
+    /// Days between an owner's request to erase the organization and the erasure
+    /// (`KENSA_ERASURE_GRACE_DAYS`, 1–365, default 30); any owner can cancel meanwhile.
+    pub erasure_grace_days: u64,
     /// GraphQL's own switches and bounds.
     pub graphql: GraphqlSettings,
     /// A second listener that serves only `GET /metrics` (then not served on `bind`).
@@ -607,6 +610,7 @@ impl Settings {
         let webhooks = WebhookPolicy { https_only: env == Environment::Production, allow_private };
         let max_concurrent_uploads = positive(&get, "KENSA_MAX_CONCURRENT_UPLOADS", 8)?;
         let org_storage_quota_mb = positive(&get, "KENSA_ORG_STORAGE_QUOTA_MB", 5_120)?;
+        let erasure_grace_days = bounded(&get, "KENSA_ERASURE_GRACE_DAYS", 30, 365)?;
         let worker_concurrency =
             bounded(&get, "KENSA_WORKER_CONCURRENCY", DEFAULT_WORKER_CONCURRENCY as u64, MAX_WORKER_CONCURRENCY)?;
         // Longer than one batch can take: its slowest job, an SMTP send bounded at 120 s from
@@ -639,6 +643,7 @@ impl Settings {
             graphql,
             max_concurrent_uploads: usize::try_from(max_concurrent_uploads).unwrap_or(usize::MAX),
             org_storage_quota_mb,
+            erasure_grace_days,
             env,
             data_dir,
             database_url: Secret::new(database_url),

@@ -85,6 +85,8 @@ pub struct Kensa {
     /// Where webhook deliveries may go (checked when an endpoint is saved, and by the worker).
     pub webhooks: config::WebhookPolicy,
     writes: write::WriteQueue,
+    /// Between an owner's request to erase the organization and the erasure.
+    pub erasure_grace: chrono::Duration,
     /// Where "now" comes from (see [`clock`]).
     time: clock::Time,
 }
@@ -158,6 +160,7 @@ impl Kensa {
             require_if_match: settings.require_if_match,
             webhooks: settings.webhooks,
             writes: write::WriteQueue::new(settings.is_sqlite()),
+            erasure_grace: chrono::Duration::days(i64::try_from(settings.erasure_grace_days).unwrap_or(30)),
             time: clock::Time::default(),
         })
     }

@@ -201,7 +201,8 @@ impl Worker {
 
     /// Deletes expired idempotency keys, unusable browser sessions, sign-ins ended long ago,
     /// expired MFA tickets and the evidence references of expired shares, seals audit events
-    /// an older version wrote and records the audit checkpoints that fell due, at most once a
+    /// an older version wrote, records the audit checkpoints that fell due, queues the
+    /// erasures whose grace period ended and deletes evidence past its retention, at most once a
     /// [`SWEEP_INTERVAL`].
     async fn sweep(&self, now: DateTime<Utc>) -> Result<(), WorkerError> {
         {
@@ -237,6 +238,14 @@ impl Worker {
             Ok(0) => {}
             Ok(checkpoints) => info!(checkpoints, "audit checkpoints recorded"),
             Err(e) => error!(error = %e, "recording the audit checkpoints failed; tried again at the next sweep"),
+        }
+        let erasures = kensa_domain::portability::erasure::queue_due(&self.kensa, now).await?;
+        if erasures > 0 {
+            info!(erasures, "organizations whose erasure fell due handed to the job queue");
+        }
+        let expired = kensa_domain::portability::retention::apply(&self.kensa, now).await?;
+        if expired > 0 {
+            info!(files = expired, "evidence past its organization's retention deleted");
         }
         let shares = kensa_domain::shares::release_expired(&self.kensa, now).await?;
         if shares > 0 {
@@ -326,6 +335,15 @@ impl Worker {
             Job::OrganizationExport { export_id } => {
                 kensa_domain::portability::exports::run(k, *export_id).await?;
                 None
+            }
+            Job::OrganizationErasure { erasure_id } => {
+                kensa_domain::portability::erasure::run(k, *erasure_id).await?;
+                None
+            }
+            Job::OrganizationErasureMail { erasure_id, user_id, cancelled } => {
+                kensa_domain::portability::erasure::prepare_mail(k, *erasure_id, *user_id, *cancelled)
+                    .await?
+                    .map(|n| templates::organization_erasure(&n))
             }
             Job::AuditCheckpointMail { checkpoint_id, user_id } => {
                 kensa_domain::audit::checkpoint::prepare_mail(k, *checkpoint_id, *user_id)

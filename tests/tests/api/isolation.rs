@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Member, TestApp, TestResult, spawn_app, unique_email};
+use crate::helpers::{Member, PASSWORD, TestApp, TestResult, spawn_app, unique_email};
 
 /// Organization A with one member per role, and organization B's owner.
 struct Fixture {
@@ -112,6 +112,10 @@ pub fn rows(a_viewer: &str, builtin: &str, a_template: &str, invitation: &str, a
         row(M::GET, "/api/v1/audit-events/verify".into(), None, ADMINS, None),
         row(M::POST, "/api/v1/organization/export".into(), Some(|| json!({})), &["owner"], None),
         row(M::GET, "/api/v1/organization/exports".into(), None, &["owner"], None),
+        // The caller's own organization, in this order: scheduled, read, cancelled.
+        row(M::DELETE, "/api/v1/organization".into(), Some(|| json!({ "password": PASSWORD })), &["owner"], None),
+        row(M::GET, "/api/v1/organization/erasure".into(), None, &["owner"], None),
+        row(M::DELETE, "/api/v1/organization/erasure".into(), None, &["owner"], None),
         row(M::GET, format!("/api/v1/organization/exports/{a_export}"), None, &["owner"], Some(404)),
         row(
             M::POST,

@@ -22,6 +22,7 @@ mod crate_graph;
 mod crosswalk;
 mod demo;
 mod email_verification;
+mod erasure;
 mod evidence;
 mod evidence_names;
 mod graphql;

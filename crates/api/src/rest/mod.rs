@@ -10,6 +10,7 @@ pub mod campaigns;
 pub mod chasing;
 pub mod comparison;
 pub mod deliveries;
+pub mod erasure;
 pub mod evidence;
 pub mod exports;
 pub mod library;
@@ -198,6 +199,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/audit-events").route(web::get().to(audit::list)))
             .service(resource("/audit-events/export").route(web::get().to(audit::export)))
             .service(resource("/audit-events/verify").route(web::get().to(audit::verify)))
+            .service(resource("/organization").route(web::delete().to(erasure::schedule)))
+            .service(
+                resource("/organization/erasure")
+                    .route(web::get().to(erasure::get))
+                    .route(web::delete().to(erasure::cancel)),
+            )
             .service(resource("/organization/export").route(web::post().to(exports::start)))
             .service(resource("/organization/exports").route(web::get().to(exports::list)))
             .service(resource("/organization/exports/{id}").route(web::get().to(exports::get)))

@@ -646,6 +646,53 @@ pub async fn disable(k: &Kensa, ctx: &TenantCtx, code: &str) -> DomainResult<()>
     Ok(())
 }
 
+/// The signed-in user proves again that they are themselves before something that cannot be
+/// undone (erasing the organization): their password and, with MFA on, a current code or a
+/// recovery code. Throttled like a sign-in; a wrong password is audited. A person only: an
+/// API key has no password.
+pub async fn reauthenticate(
+    k: &Kensa,
+    ctx: &TenantCtx,
+    password: &str,
+    code: Option<&str>,
+) -> DomainResult<users::Model> {
+    if ctx.api_key().is_some() {
+        return Err(DomainError::Forbidden);
+    }
+    check_lengths(&[("code", code)])?;
+    if password.chars().count() > super::password::MAX_LENGTH {
+        let message = format!("must be at most {} characters", super::password::MAX_LENGTH);
+        return Err(DomainError::Validation(vec![FieldError::new("password", ErrorCode::TooLong, message)]));
+    }
+    let user = caller(k, ctx).await?;
+    let key = format!("reauth:user:{}", user.id);
+    let attempt = k.throttle.reserve(&key, &CODE_ATTEMPTS).await?;
+    ctx.meta().quotas.record(attempt.report("reauthentication", &CODE_ATTEMPTS));
+    attempt.allowed()?;
+    if !k.passwords.verify(password, &user.password_hash).await? {
+        let txn = k.begin_write().await?;
+        audit::record(&txn, NewAuditEvent::by_user(&user, "auth.reauthentication_failed", ctx.meta(), json!({})))
+            .await?;
+        txn.commit().await?;
+        return Err(DomainError::Refused {
+            code: ErrorCode::ReauthenticationFailed,
+            detail: "the password is not correct",
+        });
+    }
+    if enabled_totp(&k.db, user.id).await?.is_some() {
+        let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+            return Err(DomainError::Validation(vec![FieldError::new(
+                "code",
+                ErrorCode::Required,
+                "two-factor authentication is on: give a current code or a recovery code",
+            )]));
+        };
+        verify(k, &user, &SecondFactor::parse(code), ctx.meta()).await?;
+    }
+    k.throttle.reset(&key).await?;
+    Ok(user)
+}
+
 /// New recovery codes (the old ones stop working), with a current code.
 pub async fn regenerate_recovery_codes(k: &Kensa, ctx: &TenantCtx, code: &str) -> DomainResult<RecoveryCodes> {
     check_length("code", code)?;

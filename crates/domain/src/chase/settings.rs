@@ -41,6 +41,9 @@ pub struct OrganizationSettings {
     pub session_idle_minutes: u32,
     /// A sign-in ends this many days after the password was given in any case (1–30; default 30).
     pub session_lifetime_days: u16,
+    /// Years evidence files stay after their assessment was accepted; then the worker deletes
+    /// them (answers and scores stay). 0: for good (the default).
+    pub evidence_retention_years: u16,
     /// Moves on with every change: the `ETag`, for `If-Match`.
     pub version: i32,
     /// None while the defaults were never changed.
@@ -66,7 +69,13 @@ impl OrganizationSettings {
         }
     }
 
-    fn from_parts(s: Schedule, p: SecurityPolicy, version: i32, updated_at: Option<DateTime<Utc>>) -> Self {
+    fn from_parts(
+        s: Schedule,
+        p: SecurityPolicy,
+        evidence_retention_years: u16,
+        version: i32,
+        updated_at: Option<DateTime<Utc>>,
+    ) -> Self {
         Self {
             reminder_offsets: s.reminder_offsets,
             overdue_interval_days: s.overdue_interval_days,
@@ -76,6 +85,7 @@ impl OrganizationSettings {
             mfa_required_for_admins: p.mfa_required_for_admins,
             session_idle_minutes: p.session_idle_minutes,
             session_lifetime_days: p.session_lifetime_days,
+            evidence_retention_years,
             version,
             updated_at,
         }
@@ -103,10 +113,15 @@ pub struct SettingsChange {
     pub session_idle_minutes: Option<u32>,
     /// 1–30 days.
     pub session_lifetime_days: Option<u16>,
+    /// 0–30 years; 0 keeps evidence for good.
+    pub evidence_retention_years: Option<u16>,
 }
 
+/// Evidence is kept at most this many years after acceptance, when a limit is set.
+pub const MAX_RETENTION_YEARS: u16 = 30;
+
 impl SettingsChange {
-    fn split(self) -> (ScheduleOverride, PolicyChange) {
+    fn split(self) -> (ScheduleOverride, PolicyChange, Option<u16>) {
         (
             ScheduleOverride {
                 reminder_offsets: self.reminder_offsets,
@@ -120,6 +135,7 @@ impl SettingsChange {
                 session_idle_minutes: self.session_idle_minutes,
                 session_lifetime_days: self.session_lifetime_days,
             },
+            self.evidence_retention_years,
         )
     }
 }
@@ -154,7 +170,7 @@ fn days(raw: i32) -> u16 {
 
 fn view(row: Option<organization_settings::Model>) -> DomainResult<OrganizationSettings> {
     let Some(row) = row else {
-        return Ok(OrganizationSettings::from_parts(Schedule::default(), SecurityPolicy::default(), 1, None));
+        return Ok(OrganizationSettings::from_parts(Schedule::default(), SecurityPolicy::default(), 0, 1, None));
     };
     let policy = SecurityPolicy::from_row(&row);
     let offsets: Vec<u16> = serde_json::from_value(row.reminder_offsets).map_err(DomainError::internal)?;
@@ -164,7 +180,8 @@ fn view(row: Option<organization_settings::Model>) -> DomainResult<OrganizationS
         escalation_after_days: days(row.escalation_after_days),
         review_lead_days: days(row.review_lead_days),
     };
-    Ok(OrganizationSettings::from_parts(schedule, policy, row.version, Some(row.updated_at)))
+    let retention = u16::try_from(row.evidence_retention_years.clamp(0, i32::from(MAX_RETENTION_YEARS))).unwrap_or(0);
+    Ok(OrganizationSettings::from_parts(schedule, policy, retention, row.version, Some(row.updated_at)))
 }
 
 /// The organization's settings (defaults when never changed).
@@ -195,8 +212,15 @@ pub async fn update(
 ) -> DomainResult<OrganizationSettings> {
     let if_match = if_match.into();
     let ctx = admin.tenant();
-    let (change, policy_change) = change.split();
+    let (change, policy_change, retention) = change.split();
     let mut errors = policy_change.violations();
+    if retention.is_some_and(|years| years > MAX_RETENTION_YEARS) {
+        errors.push(crate::error::FieldError::new(
+            "evidence_retention_years",
+            crate::error::ErrorCode::OutOfRange,
+            format!("0 (for good) to {MAX_RETENTION_YEARS} years"),
+        ));
+    }
     let change = match change.validated("") {
         Ok(change) => change,
         Err(DomainError::Validation(more)) => {
@@ -209,7 +233,8 @@ pub async fn update(
         return Err(DomainError::Validation(errors));
     }
     // People set the account-security policy: a leaked integration key must not weaken it.
-    if !policy_change.is_empty() && (ctx.api_key().is_some() || ctx.user_id().is_none()) {
+    // Nor shorten how long evidence is kept (the worker deletes what falls out of it).
+    if (!policy_change.is_empty() || retention.is_some()) && (ctx.api_key().is_some() || ctx.user_id().is_none()) {
         return Err(DomainError::Forbidden);
     }
     let org = ctx.org_id().0;
@@ -230,6 +255,7 @@ pub async fn update(
         mfa_required_for_admins: policy.mfa_required_for_admins,
         session_idle_minutes: i32::try_from(policy.session_idle_minutes).unwrap_or(i32::MAX),
         session_lifetime_days: i32::from(policy.session_lifetime_days),
+        evidence_retention_years: i32::from(retention.unwrap_or(current.evidence_retention_years)),
         version: current.version + 1,
         updated_at: now,
     };
@@ -243,6 +269,7 @@ pub async fn update(
             organization_settings::Column::MfaRequiredForAdmins,
             organization_settings::Column::SessionIdleMinutes,
             organization_settings::Column::SessionLifetimeDays,
+            organization_settings::Column::EvidenceRetentionYears,
             organization_settings::Column::Version,
             organization_settings::Column::UpdatedAt,
         ])
@@ -252,8 +279,12 @@ pub async fn update(
         .exec_without_returning(&txn)
         .await?;
     plan::replan_organization(&txn, org, &schedule).await?;
-    if change != ScheduleOverride::default() || policy_change.is_empty() {
-        crate::audit::record_action(&txn, ctx, "organization.settings_updated", None, json!(change)).await?;
+    if change != ScheduleOverride::default() || retention.is_some() || policy_change.is_empty() {
+        let mut details = json!(change);
+        if let (Some(years), Some(map)) = (retention, details.as_object_mut()) {
+            map.insert("evidence_retention_years".into(), json!(years));
+        }
+        crate::audit::record_action(&txn, ctx, "organization.settings_updated", None, details).await?;
     }
     if !policy_change.is_empty() {
         // Its own event: auditors look for changes of the security policy by name.
@@ -261,5 +292,6 @@ pub async fn update(
         crate::audit::record_action(&txn, ctx, "organization.security_policy_updated", None, details).await?;
     }
     txn.commit().await?;
-    Ok(OrganizationSettings::from_parts(schedule, policy, current.version + 1, Some(now)))
+    let retention = retention.unwrap_or(current.evidence_retention_years);
+    Ok(OrganizationSettings::from_parts(schedule, policy, retention, current.version + 1, Some(now)))
 }

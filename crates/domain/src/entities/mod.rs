@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod library_answers;
 pub mod library_evidence;
 pub mod mfa_tickets;
+pub mod organization_erasures;
 pub mod organization_exports;
 pub mod organization_settings;
 pub mod organizations;

@@ -16,6 +16,8 @@ pub struct Model {
     pub mfa_required_for_admins: bool,
     pub session_idle_minutes: i32,
     pub session_lifetime_days: i32,
+    /// Years evidence stays after its assessment was accepted; 0: for good (m0024).
+    pub evidence_retention_years: i32,
     pub version: i32,
     pub updated_at: DateTimeUtc,
 }

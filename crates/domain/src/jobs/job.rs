@@ -72,6 +72,10 @@ pub enum Job {
     AuditCheckpointMail { checkpoint_id: Uuid, user_id: Uuid },
     /// Write an organization's archive (`portability::exports`).
     OrganizationExport { export_id: Uuid },
+    /// Erase an organization whose grace period ended (`portability::erasure`).
+    OrganizationErasure { erasure_id: Uuid },
+    /// Tell one of the organization's users that its erasure was scheduled, or cancelled.
+    OrganizationErasureMail { erasure_id: Uuid, user_id: Uuid, cancelled: bool },
     /// Something happened that people and webhook endpoints must hear about: the worker fans
     /// it out into one delivery per recipient and endpoint.
     Event { event: Event },
@@ -91,7 +95,7 @@ pub enum Job {
 
 impl Job {
     /// Every kind, as stored in `jobs.kind` (a test checks them against serde's tags).
-    pub const KINDS: [&'static str; 16] = [
+    pub const KINDS: [&'static str; 18] = [
         "user_invitation_mail",
         "assessment_invitation_mail",
         "assessment_notice_mail",
@@ -108,6 +112,8 @@ impl Job {
         "share_received_mail",
         "audit_checkpoint_mail",
         "organization_export",
+        "organization_erasure",
+        "organization_erasure_mail",
     ];
 
     /// The `kind` column.
@@ -129,6 +135,8 @@ impl Job {
             Job::ShareReceivedMail { .. } => Self::KINDS[13],
             Job::AuditCheckpointMail { .. } => Self::KINDS[14],
             Job::OrganizationExport { .. } => Self::KINDS[15],
+            Job::OrganizationErasure { .. } => Self::KINDS[16],
+            Job::OrganizationErasureMail { .. } => Self::KINDS[17],
         }
     }
 
@@ -165,6 +173,10 @@ impl Job {
             }
             Job::Event { event } => format!("{kind}:{}", event.key()),
             Job::OrganizationExport { export_id } => format!("{kind}:{export_id}"),
+            Job::OrganizationErasure { erasure_id } => format!("{kind}:{erasure_id}"),
+            Job::OrganizationErasureMail { erasure_id, user_id, cancelled } => {
+                format!("{kind}:{erasure_id}:{user_id}:{}", if *cancelled { "cancelled" } else { "scheduled" })
+            }
             Job::EventMail { event, to, .. } => format!("{kind}:{}:{}", event.key(), to.to_lowercase()),
             Job::WebhookDelivery { endpoint_id, event_key, .. } => format!("{kind}:{endpoint_id}:{event_key}"),
             // Each request is its own step (the callers throttle them).
@@ -222,6 +234,8 @@ mod tests {
             Job::ShareReceivedMail { share_id: id, user_id: Uuid::now_v7() },
             Job::AuditCheckpointMail { checkpoint_id: id, user_id: Uuid::now_v7() },
             Job::OrganizationExport { export_id: id },
+            Job::OrganizationErasure { erasure_id: id },
+            Job::OrganizationErasureMail { erasure_id: id, user_id: Uuid::now_v7(), cancelled: true },
         ]
     }
 

@@ -6,7 +6,10 @@
 //! (counts and SHA-256 of every part, the organizations it dealt with, the audit chain's head).
 
 pub mod archive;
+pub mod erasure;
 pub mod exports;
+pub mod redact;
+pub mod retention;
 pub mod tables;
 
 use sea_orm::{ConnectionTrait, EntityTrait, PrimaryKeyToColumn, QueryFilter, QueryOrder, QuerySelect};
@@ -104,6 +107,36 @@ where
     Ok(())
 }
 
+/// Redacts the rows of `table` that meet `rows` (see [`redact::Redaction`]); returns how
+/// many changed. Reads them at once: callers keep `rows` to one assessment, or to what the
+/// organization's counterparties keep (a row per buyer).
+async fn redact<E>(
+    conn: &impl ConnectionTrait,
+    table: &Table,
+    rows: sea_orm::Condition,
+    redaction: &redact::Redaction,
+    cleared: &[&str],
+) -> DomainResult<u64>
+where
+    E: EntityTrait,
+    E::Model: Serialize + for<'de> Deserialize<'de> + sea_orm::IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E> + sea_orm::ActiveModelBehavior + Send,
+{
+    use sea_orm::ActiveModelTrait;
+    let mut changed = 0;
+    for model in E::find().filter(rows).all(conn).await? {
+        let mut value = serde_json::to_value(&model).map_err(DomainError::internal)?;
+        if !redaction.row(table.name, cleared, &mut value) {
+            continue;
+        }
+        let model: E::Model = serde_json::from_value(value)
+            .map_err(|e| DomainError::internal(format!("redacting {}: {e}", table.name)))?;
+        E::update(sea_orm::IntoActiveModel::into_active_model(model).reset_all()).exec(conn).await?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
 /// The typed reading and writing of each table by its name.
 macro_rules! by_table {
     ($($table:ident),* $(,)?) => {
@@ -123,6 +156,19 @@ macro_rules! by_table {
             match table {
                 $(stringify!($table) => load::<entities::$table::Entity>(conn, rows).await,)*
                 other => Err(DomainError::Internal(format!("the import knows no table {other}"))),
+            }
+        }
+
+        async fn redact_table(
+            conn: &impl ConnectionTrait,
+            table: &Table,
+            rows: sea_orm::Condition,
+            redaction: &redact::Redaction,
+            cleared: &[&str],
+        ) -> DomainResult<u64> {
+            match table.name {
+                $(stringify!($table) => redact::<entities::$table::Entity>(conn, table, rows, redaction, cleared).await,)*
+                other => Err(DomainError::Internal(format!("the erasure cannot redact table {other}"))),
             }
         }
     };

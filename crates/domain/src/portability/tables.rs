@@ -69,6 +69,22 @@ pub enum Carried {
     No,
 }
 
+/// What an erasure of the organization does to a table's rows (`portability::erasure`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Erased {
+    /// Every row it reaches goes.
+    Deleted,
+    /// Rows whose `owner` column names another organization stay with that one, redacted
+    /// (its users' names and addresses replaced, their ids emptied, the `cleared` columns
+    /// emptied); the organization's own go.
+    KeptByOwner { owner: &'static str, cleared: &'static [&'static str] },
+    /// Rows of an assessment another organization keeps as its buyer stay, redacted; those of
+    /// the organization's own assessments go.
+    WithKeptAssessment,
+    /// The erasure's own record: the tombstone stays, without anyone's id.
+    Tombstone,
+}
+
 /// One table of the schema.
 #[derive(Clone, Copy, Debug)]
 pub struct Table {
@@ -77,14 +93,59 @@ pub struct Table {
     pub carried: Carried,
     /// Columns left out of the export (secrets; the import fills in what is safe).
     pub withheld: &'static [&'static str],
+    pub erased: Erased,
 }
 
 const fn carried(name: &'static str, reach: Reach, withheld: &'static [&'static str]) -> Table {
-    Table { name, reach, carried: Carried::Yes, withheld }
+    Table { name, reach, carried: Carried::Yes, withheld, erased: Erased::Deleted }
 }
 
 const fn kept_back(name: &'static str, reach: Reach) -> Table {
-    Table { name, reach, carried: Carried::No, withheld: &[] }
+    Table { name, reach, carried: Carried::No, withheld: &[], erased: Erased::Deleted }
+}
+
+impl Table {
+    const fn erased(mut self, erased: Erased) -> Self {
+        self.erased = erased;
+        self
+    }
+}
+
+/// The assessments another organization keeps when `org` is erased: it answered them as
+/// their supplier.
+pub fn kept_assessments(org: Uuid) -> Condition {
+    Condition::all()
+        .add(Expr::col(Alias::new("supplier_organization_id")).eq(org))
+        .add(Expr::col(Alias::new("buyer_organization_id")).ne(org))
+}
+
+impl Reach {
+    /// The rows of `org` an erasure keeps for another organization (see [`Erased`]); `None`
+    /// when it keeps none of the table.
+    pub fn kept(self, erased: Erased, org: Uuid) -> Option<Condition> {
+        match erased {
+            Erased::Deleted | Erased::Tombstone => None,
+            Erased::KeptByOwner { owner, .. } => {
+                Some(Condition::all().add(self.condition(org)).add(Expr::col(Alias::new(owner)).ne(org)))
+            }
+            Erased::WithKeptAssessment => {
+                let select = Query::select()
+                    .column(Alias::new("id"))
+                    .from(Alias::new("assessments"))
+                    .cond_where(kept_assessments(org))
+                    .to_owned();
+                Some(Condition::all().add(Expr::col(Alias::new("assessment_id")).in_subquery(select)))
+            }
+        }
+    }
+
+    /// The rows of `org` an erasure deletes: those it reaches and does not keep.
+    pub fn erased(self, erased: Erased, org: Uuid) -> Condition {
+        match self.kept(erased, org) {
+            Some(kept) => Condition::all().add(self.condition(org)).add(kept.not()),
+            None => self.condition(org),
+        }
+    }
 }
 
 /// Every table, parents first.
@@ -96,16 +157,27 @@ pub const TABLES: &[Table] = &[
     carried("users", Reach::Own("organization_id"), &[]),
     carried("user_invitations", Reach::Own("organization_id"), &["token_hash"]),
     carried("api_keys", Reach::Own("organization_id"), &["key_hash"]),
-    carried("templates", Reach::Templates, &[]),
-    carried("suppliers", Reach::Any(&["organization_id", "supplier_organization_id"]), &[]),
+    // A buyer's sheet its supplier answered stays the buyer's.
+    carried("templates", Reach::Templates, &[]).erased(Erased::KeptByOwner { owner: "organization_id", cleared: &[] }),
+    // A buyer's record of the organization as its supplier stays the buyer's, unlinked and
+    // without automatic re-reviews (they would go to no one).
+    carried("suppliers", Reach::Any(&["organization_id", "supplier_organization_id"]), &[]).erased(
+        Erased::KeptByOwner {
+            owner: "organization_id",
+            cleared: &["supplier_organization_id", "next_review_on", "review_opens_on"],
+        },
+    ),
     carried("campaigns", Reach::Own("organization_id"), &[]),
-    carried("assessments", Reach::Any(ASSESSMENT_PARTIES), &[]),
+    // What the organization answered as a supplier stays with its buyer, redacted.
+    carried("assessments", Reach::Any(ASSESSMENT_PARTIES), &[])
+        .erased(Erased::KeptByOwner { owner: "buyer_organization_id", cleared: &[] }),
     carried("supplier_invitations", Reach::OfAssessments, &["token_hash"]),
-    carried("answers", Reach::OfAssessments, &[]),
-    carried("assessment_comments", Reach::OfAssessments, &[]),
-    carried("assessment_events", Reach::OfAssessments, &[]),
-    carried("assessment_scores", Reach::OfAssessments, &[]),
-    carried("assessment_category_scores", Reach::OfAssessments, &[]),
+    carried("answers", Reach::OfAssessments, &[]).erased(Erased::WithKeptAssessment),
+    carried("assessment_comments", Reach::OfAssessments, &[]).erased(Erased::WithKeptAssessment),
+    carried("assessment_events", Reach::OfAssessments, &[]).erased(Erased::WithKeptAssessment),
+    carried("assessment_scores", Reach::OfAssessments, &[]).erased(Erased::WithKeptAssessment),
+    carried("assessment_category_scores", Reach::OfAssessments, &[]).erased(Erased::WithKeptAssessment),
+    // The files it uploaded go, also from what its buyers keep.
     carried("evidence", Reach::OfAssessments, &[]),
     carried("forwarding_consents", Reach::OfAssessments, &[]),
     carried("supplier_claims", Reach::Any(&["buyer_organization_id", "claimant_organization_id"]), &[]),
@@ -131,6 +203,7 @@ pub const TABLES: &[Table] = &[
     kept_back("idempotency_keys", Reach::Own("organization_id")),
     kept_back("jobs", Reach::Own("organization_id")),
     kept_back("organization_exports", Reach::Own("organization_id")),
+    kept_back("organization_erasures", Reach::Own("organization_id")).erased(Erased::Tombstone),
 ];
 
 /// Tables that hold no organization's data: the migration ledger.

@@ -14,6 +14,7 @@ use kensa_domain::notifications::login_failure::{LoginNotice, NewSignInNotice};
 use kensa_domain::notifications::sharing::{ShareReceivedMail, ShareRequestMail};
 use kensa_domain::notifications::supplier_claim::ClaimMail;
 use kensa_domain::notifications::user_invitation::InvitationDelivery;
+use kensa_domain::portability::erasure::ErasureNotice;
 use kensa_domain::shares::ShareScope;
 use kensa_domain::tenant::Role;
 
@@ -375,6 +376,45 @@ pub fn audit_checkpoint(n: &CheckpointNotice) -> OutgoingMail {
         )
         // Kensa's own security mail, not one sent at the organization's request: no footer
         // naming it as the sender.
+        .mail(&n.to, subject, None)
+}
+
+pub fn organization_erasure(n: &ErasureNotice) -> OutgoingMail {
+    let at = utc(n.erase_at);
+    let subject = match (n.cancelled, n.locale == "en") {
+        (false, true) => "Kensa: your organization will be erased / 組織の消去が予定されました",
+        (false, false) => "【Kensa】組織の消去が予定されました / Your organization will be erased",
+        (true, true) => "Kensa: the erasure of your organization was cancelled / 組織の消去が取り消されました",
+        (true, false) => "【Kensa】組織の消去が取り消されました / The erasure of your organization was cancelled",
+    };
+    let compose = if n.cancelled {
+        Compose::new(&n.locale).para(
+            "Kensa からのお知らせです。組織の消去はオーナーによって取り消されました。\n\
+             データはこれまでどおり残ります。",
+            "This is a message from Kensa. An owner cancelled the erasure of your organization.\n\
+             Its data stays as it was.",
+        )
+    } else {
+        Compose::new(&n.locale).para(
+            "Kensa からのお知らせです。オーナーが組織の消去を依頼しました。下記の日時に、\n\
+             組織のユーザー、回答、証跡ファイル、監査ログなどすべてのデータが消去され、元に戻せません。\n\
+             取引先のバイヤーに提出済みの回答は、担当者の氏名とアドレスを伏せてバイヤーの手元に残ります。\n\
+             それまではどのオーナーでも取り消せます。必要なデータは先にエクスポートしてください。",
+            "This is a message from Kensa. An owner asked for your organization to be erased. At the time\n\
+             below its users, answers, evidence files, audit trail and all other data are erased for good.\n\
+             Answers it submitted to buyers stay with them, with the names and addresses of its people replaced.\n\
+             Until then any owner can cancel it. Export what you need to keep first.",
+        )
+    };
+    let compose = compose.field("組織名", "Organization", &n.organization);
+    let compose = if n.cancelled { compose } else { compose.fact("消去日時", "Erased at", &at, &at) };
+    compose
+        .link(
+            "オーナーは次のアドレスで状況を確認し、DELETE で取り消せます",
+            "Owners see it, and cancel it with DELETE, at this address",
+            &n.settings_url,
+        )
+        // Kensa's own notice about the account, not mail the organization sends: no footer.
         .mail(&n.to, subject, None)
 }
 

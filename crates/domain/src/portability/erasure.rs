@@ -1,0 +1,456 @@
+//! An owner asks for the organization to be erased; after a grace period in which any owner
+//! can cancel (every user is mailed both ways), the worker erases it in one transaction:
+//! what the organization owns goes, what its buyers keep of its answers stays with them
+//! redacted (`tables::Erased`, `redact`), and a tombstone with no one's name in it records
+//! that it happened.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use tracing::info;
+use uuid::Uuid;
+
+use super::redact::{ERASED_ORGANIZATION, Redaction};
+use super::tables::{Erased, TABLES, kept_assessments};
+use crate::entities::organization_erasures::{self, Column, Entity};
+use crate::entities::{assessments, organizations, users};
+use crate::error::{DomainError, DomainResult, ErrorCode};
+use crate::jobs::{self, Job};
+use crate::tenant::{Role, TenantCtx};
+
+const NOT_FOUND: DomainError = DomainError::NotFound("erasure");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErasureStatus {
+    /// Waiting for `erase_at`; any owner can cancel it.
+    Scheduled,
+    /// Cancelled by an owner.
+    Cancelled,
+    /// The worker is erasing the organization.
+    Erasing,
+    /// Done: only the tombstone is left.
+    Erased,
+}
+
+impl ErasureStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::Cancelled => "cancelled",
+            Self::Erasing => "erasing",
+            Self::Erased => "erased",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "cancelled" => Self::Cancelled,
+            "erasing" => Self::Erasing,
+            "erased" => Self::Erased,
+            _ => Self::Scheduled,
+        }
+    }
+}
+
+/// An erasure as the organization's owners see it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrganizationErasure {
+    pub id: Uuid,
+    pub status: ErasureStatus,
+    pub requested_by: Option<Uuid>,
+    pub requested_at: DateTime<Utc>,
+    /// When the worker erases the organization, unless an owner cancels first.
+    pub erase_at: DateTime<Utc>,
+    pub cancelled_by: Option<Uuid>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+impl From<organization_erasures::Model> for OrganizationErasure {
+    fn from(m: organization_erasures::Model) -> Self {
+        Self {
+            id: m.id,
+            status: ErasureStatus::parse(&m.status),
+            requested_by: m.requested_by,
+            requested_at: m.requested_at,
+            erase_at: m.erase_at,
+            cancelled_by: m.cancelled_by,
+            cancelled_at: m.cancelled_at,
+        }
+    }
+}
+
+/// The caller proves it is them again: their password and, with MFA on, a code.
+#[derive(Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Reauthentication {
+    /// The caller's password.
+    pub password: String,
+    /// A current authenticator code or a recovery code; required when the caller has MFA on.
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+impl std::fmt::Debug for Reauthentication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reauthentication { .. }")
+    }
+}
+
+fn owner(ctx: &TenantCtx) -> DomainResult<()> {
+    if ctx.role() == Role::Owner && ctx.user_id().is_some() && ctx.api_key().is_none() {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden)
+    }
+}
+
+/// Schedules the erasure of the caller's organization (owners, re-authenticated), after
+/// [`crate::Kensa::erasure_grace`]. Every active user is mailed.
+pub async fn schedule(k: &crate::Kensa, ctx: &TenantCtx, proof: Reauthentication) -> DomainResult<OrganizationErasure> {
+    owner(ctx)?;
+    crate::auth::mfa::reauthenticate(k, ctx, &proof.password, proof.code.as_deref()).await?;
+    let org = ctx.org_id().0;
+    let tx = k.begin_write().await?;
+    organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
+    if let Some(open) = open_erasure(&tx, org).await? {
+        return Err(DomainError::conflict(
+            ErrorCode::ErasureScheduled,
+            format!("the organization's erasure is {} already (on {})", open.status, open.erase_at.to_rfc3339()),
+        ));
+    }
+    let now = tx.now();
+    let row = organization_erasures::Model {
+        id: Uuid::now_v7(),
+        organization_id: org,
+        status: ErasureStatus::Scheduled.as_str().into(),
+        requested_by: ctx.user_id().map(|u| u.0),
+        requested_at: now,
+        erase_at: now + k.erasure_grace,
+        cancelled_by: None,
+        cancelled_at: None,
+        erased_at: None,
+        counts: None,
+    };
+    Entity::insert(organization_erasures::ActiveModel::from(row.clone())).exec_without_returning(&tx).await?;
+    tell_everyone(&tx, org, row.id, false).await?;
+    let details = serde_json::json!({ "erase_at": row.erase_at });
+    crate::audit::record_action(
+        &tx,
+        ctx,
+        "organization.erasure_scheduled",
+        Some(("erasure", row.id.to_string())),
+        details,
+    )
+    .await?;
+    tx.commit().await?;
+    k.wake_worker();
+    Ok(row.into())
+}
+
+/// The organization's latest erasure request (owners).
+pub async fn current(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<OrganizationErasure> {
+    owner(ctx)?;
+    let row = Entity::find()
+        .filter(Column::OrganizationId.eq(ctx.org_id().0))
+        .order_by_desc(Column::RequestedAt)
+        .one(&k.db)
+        .await?
+        .ok_or(NOT_FOUND)?;
+    Ok(row.into())
+}
+
+/// Cancels the scheduled erasure (any owner); every active user is mailed.
+pub async fn cancel(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<OrganizationErasure> {
+    owner(ctx)?;
+    let org = ctx.org_id().0;
+    let tx = k.begin_write().await?;
+    organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
+    let row = open_erasure(&tx, org).await?.ok_or(NOT_FOUND)?;
+    if ErasureStatus::parse(&row.status) != ErasureStatus::Scheduled {
+        return Err(DomainError::conflict(
+            ErrorCode::ErasureStarted,
+            "the erasure has begun and can no longer be cancelled",
+        ));
+    }
+    let now = tx.now();
+    let mut active: organization_erasures::ActiveModel = row.clone().into();
+    active.status = Set(ErasureStatus::Cancelled.as_str().into());
+    active.cancelled_by = Set(ctx.user_id().map(|u| u.0));
+    active.cancelled_at = Set(Some(now));
+    let row = Entity::update(active).exec(&tx).await?;
+    tell_everyone(&tx, org, row.id, true).await?;
+    crate::audit::record_action(
+        &tx,
+        ctx,
+        "organization.erasure_cancelled",
+        Some(("erasure", row.id.to_string())),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    k.wake_worker();
+    Ok(row.into())
+}
+
+async fn open_erasure(conn: &impl ConnectionTrait, org: Uuid) -> DomainResult<Option<organization_erasures::Model>> {
+    Ok(Entity::find()
+        .filter(Column::OrganizationId.eq(org))
+        .filter(Column::Status.is_in([ErasureStatus::Scheduled.as_str(), ErasureStatus::Erasing.as_str()]))
+        .one(conn)
+        .await?)
+}
+
+async fn tell_everyone(tx: &crate::WriteTx, org: Uuid, erasure_id: Uuid, cancelled: bool) -> DomainResult<()> {
+    let people: Vec<Uuid> = users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .filter(users::Column::OrganizationId.eq(org))
+        .filter(users::Column::Active.eq(true))
+        .into_tuple()
+        .all(tx)
+        .await?;
+    let now = tx.now();
+    for user_id in people {
+        jobs::enqueue(tx, &Job::OrganizationErasureMail { erasure_id, user_id, cancelled }, now).await?;
+    }
+    Ok(())
+}
+
+/// The sweep: erasures whose grace period ended are handed to a job, once each.
+pub async fn queue_due(k: &crate::Kensa, now: DateTime<Utc>) -> DomainResult<u64> {
+    let due: Vec<Uuid> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::Status.eq(ErasureStatus::Scheduled.as_str()))
+        .filter(Column::EraseAt.lte(now))
+        .into_tuple()
+        .all(&k.db)
+        .await?;
+    let mut queued = 0;
+    for id in due {
+        let tx = k.begin_write().await?;
+        // Only while still scheduled: an owner may have cancelled since, or a worker queued it.
+        let taken = Entity::update_many()
+            .col_expr(Column::Status, Expr::value(ErasureStatus::Erasing.as_str()))
+            .filter(Column::Id.eq(id))
+            .filter(Column::Status.eq(ErasureStatus::Scheduled.as_str()))
+            .exec(&tx)
+            .await?;
+        if taken.rows_affected == 1 {
+            jobs::enqueue(&tx, &Job::OrganizationErasure { erasure_id: id }, tx.now()).await?;
+            queued += 1;
+        }
+        tx.commit().await?;
+    }
+    if queued > 0 {
+        k.wake_worker();
+    }
+    Ok(queued)
+}
+
+/// Rows removed and redacted in one table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erasure {
+    pub deleted: u64,
+    pub redacted: u64,
+}
+
+/// Tables holding stored files, and the column naming each.
+const STORED_FILES: &[(&str, &str)] = &[
+    ("evidence", "storage_key"),
+    ("library_evidence", "storage_key"),
+    ("share_evidence", "storage_key"),
+    ("organization_exports", "storage_key"),
+];
+
+/// The job: erases the organization in one transaction, then deletes the stored files no one
+/// else names. Nothing to do once cancelled or done.
+pub async fn run(k: &crate::Kensa, erasure_id: Uuid) -> DomainResult<()> {
+    let tx = k.begin_write().await?;
+    let Some(erasure) = Entity::find_by_id(erasure_id).lock_exclusive().one(&tx).await? else { return Ok(()) };
+    if ErasureStatus::parse(&erasure.status) != ErasureStatus::Erasing {
+        return Ok(());
+    }
+    let org = erasure.organization_id;
+    let Some(organization) = organizations::Entity::find_by_id(org).one(&tx).await? else {
+        return Err(DomainError::internal(format!("erasure {erasure_id}: organization {org} is missing")));
+    };
+    let now = tx.now();
+    // What the organization's buyers keep points at a stand-in without users.
+    let stand_in = organizations::Model {
+        id: Uuid::now_v7(),
+        name: ERASED_ORGANIZATION.into(),
+        created_at: now,
+        verified_at: None,
+    };
+    organizations::Entity::insert(organizations::ActiveModel::from(stand_in.clone()))
+        .exec_without_returning(&tx)
+        .await?;
+    let mut redaction = Redaction::organization(org, stand_in.id, &organization.name);
+    let mut named = vec![org.to_string()];
+    for user in users::Entity::find().filter(users::Column::OrganizationId.eq(org)).all(&tx).await? {
+        redaction.user(user.id, &user.name, &user.email);
+        named.extend([user.id.to_string(), user.email.to_lowercase()]);
+    }
+    let files = stored_files(&tx, org).await?;
+    let kept: Vec<Uuid> = assessments::Entity::find()
+        .select_only()
+        .column(assessments::Column::Id)
+        .filter(kept_assessments(org))
+        .into_tuple()
+        .all(&tx)
+        .await?;
+    let mut counts = BTreeMap::new();
+    // Children first: the conditions of a child table read its parents.
+    for table in TABLES.iter().rev() {
+        if table.erased == Erased::Tombstone {
+            continue;
+        }
+        let delete = Query::delete()
+            .from_table(Alias::new(table.name))
+            .cond_where(table.reach.erased(table.erased, org))
+            .to_owned();
+        let deleted = tx.execute(&delete).await?.rows_affected();
+        let redacted = match table.erased {
+            Erased::WithKeptAssessment => {
+                let mut redacted = 0;
+                for assessment in &kept {
+                    let rows = Condition::all().add(Expr::col(Alias::new("assessment_id")).eq(*assessment));
+                    redacted += super::redact_table(&tx, table, rows, &redaction, &[]).await?;
+                }
+                redacted
+            }
+            Erased::KeptByOwner { cleared, .. } => match table.reach.kept(table.erased, org) {
+                Some(rows) => super::redact_table(&tx, table, rows, &redaction, cleared).await?,
+                None => 0,
+            },
+            Erased::Deleted | Erased::Tombstone => 0,
+        };
+        if deleted + redacted > 0 {
+            counts.insert(table.name.to_owned(), Erasure { deleted, redacted });
+        }
+    }
+    // Jobs about its people (mail to them, notices of their sign-ins), done or waiting.
+    let jobs_deleted = delete_jobs_naming(&tx, &named).await?;
+    if jobs_deleted > 0 {
+        counts.entry("jobs".to_owned()).or_insert_with(Erasure::default).deleted += jobs_deleted;
+    }
+    // Its buyers keep what it submitted; what it had not submitted can no longer come.
+    let withdrawn = assessments::Entity::update_many()
+        .col_expr(assessments::Column::Status, Expr::value("cancelled"))
+        .col_expr(assessments::Column::CancelledAt, Expr::value(now))
+        .col_expr(assessments::Column::NextChaseOn, Expr::value(Option::<chrono::NaiveDate>::None))
+        .col_expr(assessments::Column::EscalatesOn, Expr::value(Option::<chrono::NaiveDate>::None))
+        .col_expr(assessments::Column::UpdatedAt, Expr::value(now))
+        .filter(assessments::Column::Id.is_in(kept.clone()))
+        .filter(assessments::Column::Status.is_in(["sent", "in_progress", "changes_requested"]))
+        .exec(&tx)
+        .await?
+        .rows_affected;
+    // The tombstone: earlier (cancelled) requests go, this one stays without anyone's id.
+    Entity::delete_many().filter(Column::OrganizationId.eq(org)).filter(Column::Id.ne(erasure_id)).exec(&tx).await?;
+    let mut done: organization_erasures::ActiveModel = erasure.into();
+    done.status = Set(ErasureStatus::Erased.as_str().into());
+    done.requested_by = Set(None);
+    done.cancelled_by = Set(None);
+    done.erased_at = Set(Some(now));
+    done.counts = Set(Some(
+        serde_json::json!({ "tables": counts, "assessments_kept_by_buyers": kept.len(), "assessments_withdrawn": withdrawn }),
+    ));
+    Entity::update(done).exec(&tx).await?;
+    tx.commit().await?;
+    let mut removed = 0;
+    for key in files {
+        if !crate::assessments::repo::storage_key_in_use(&k.db, &key).await? {
+            k.evidence_store.delete(&key).await?;
+            removed += 1;
+        }
+    }
+    info!(erasure = %erasure_id, organization = %org, kept = kept.len(), files = removed, "organization erased");
+    Ok(())
+}
+
+/// Deletes the jobs whose payload, key or target names one of `needles` (ids, lowercased
+/// addresses).
+async fn delete_jobs_naming(conn: &impl ConnectionTrait, needles: &[String]) -> DomainResult<u64> {
+    use crate::entities::jobs;
+    use sea_orm::sea_query::{Func, LikeExpr};
+    let mut deleted = 0;
+    for needle in needles {
+        let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = || LikeExpr::new(format!("%{escaped}%")).escape('\\');
+        let text = |column: jobs::Column| Func::lower(Expr::col(column).cast_as(Alias::new("TEXT")));
+        let naming = Condition::any()
+            .add(Expr::expr(text(jobs::Column::Payload)).like(pattern()))
+            .add(Expr::expr(text(jobs::Column::DedupeKey)).like(pattern()))
+            .add(Expr::expr(text(jobs::Column::Target)).like(pattern()));
+        deleted += jobs::Entity::delete_many().filter(naming).exec(conn).await?.rows_affected;
+    }
+    Ok(deleted)
+}
+
+/// Every stored file the organization's rows name (evidence, library, shares, exports).
+async fn stored_files(conn: &impl ConnectionTrait, org: Uuid) -> DomainResult<Vec<String>> {
+    let mut keys = std::collections::BTreeSet::new();
+    for (name, column) in STORED_FILES {
+        let Some(table) = TABLES.iter().find(|t| t.name == *name) else { continue };
+        let select = Query::select()
+            .column(Alias::new(*column))
+            .from(Alias::new(*name))
+            .cond_where(table.reach.erased(table.erased, org))
+            .to_owned();
+        for row in conn.query_all(&select).await? {
+            if let Some(key) = row.try_get_by_index::<Option<String>>(0).map_err(DomainError::internal)? {
+                keys.insert(key);
+            }
+        }
+    }
+    Ok(keys.into_iter().collect())
+}
+
+/// What a user's mail about the erasure says.
+#[derive(Clone, Debug)]
+pub struct ErasureNotice {
+    pub to: String,
+    pub name: String,
+    pub locale: String,
+    pub organization: String,
+    pub cancelled: bool,
+    pub erase_at: DateTime<Utc>,
+    pub settings_url: String,
+}
+
+/// The mail for one user, or None when they or the erasure are gone.
+pub async fn prepare_mail(
+    k: &crate::Kensa,
+    erasure_id: Uuid,
+    user_id: Uuid,
+    cancelled: bool,
+) -> DomainResult<Option<ErasureNotice>> {
+    let Some(erasure) = Entity::find_by_id(erasure_id).one(&k.db).await? else { return Ok(None) };
+    let Some(user) = users::Entity::find_by_id(user_id).one(&k.db).await? else { return Ok(None) };
+    if user.organization_id != erasure.organization_id || !user.active {
+        return Ok(None);
+    }
+    let Some(org) = organizations::Entity::find_by_id(erasure.organization_id).one(&k.db).await? else {
+        return Ok(None);
+    };
+    let mut settings_url = k.public_url.clone();
+    settings_url.set_path("/api/v1/organization/erasure");
+    Ok(Some(ErasureNotice {
+        to: user.email,
+        name: user.name,
+        locale: user.locale,
+        organization: org.name,
+        cancelled,
+        erase_at: erasure.erase_at,
+        settings_url: settings_url.to_string(),
+    }))
+}

@@ -1,0 +1,251 @@
+//! Erasing an organization (issue 18): scheduled by an owner who signs in again, cancellable
+//! for the grace period, then carried out by the worker on the injected clock. What a buyer
+//! keeps of the erased supplier's answers stays, with placeholders; nothing else of the
+//! organization is left in any table.
+
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::{Member, PASSWORD, TestApp, TestResult, spawn_app};
+
+async fn erase(app: &TestApp, member: &Member, password: &str) -> crate::helpers::Reply {
+    app.request(
+        Method::DELETE,
+        "/api/v1/organization",
+        Some(&member.access_token),
+        Some(json!({ "password": password })),
+    )
+    .await
+}
+
+/// Every row of every table as one text each, `(table, row)`: uuids as written and, where
+/// SQLite keeps them as blobs, as hex.
+async fn every_row(app: &TestApp) -> Result<Vec<(String, String)>, Box<dyn std::error::Error>> {
+    let backend = app.db.get_database_backend();
+    let tables = match backend {
+        DatabaseBackend::Postgres => {
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()"
+        }
+        _ => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    };
+    let mut rows = Vec::new();
+    for table in app.db.query_all_raw(Statement::from_string(backend, tables)).await? {
+        let name: String = table.try_get("", "name")?;
+        let select = match backend {
+            DatabaseBackend::Postgres => format!("SELECT CAST(t AS TEXT) AS row FROM \"{name}\" t"),
+            _ => {
+                let columns = format!("SELECT name FROM pragma_table_info('{name}')");
+                let mut parts = Vec::new();
+                for column in app.db.query_all_raw(Statement::from_string(backend, columns)).await? {
+                    let column: String = column.try_get("", "name")?;
+                    parts.push(format!("COALESCE(quote(\"{column}\"), '')"));
+                }
+                format!("SELECT {} AS row FROM \"{name}\"", parts.join(" || '|' || "))
+            }
+        };
+        for row in app.db.query_all_raw(Statement::from_string(backend, select)).await? {
+            rows.push((name.clone(), row.try_get::<String>("", "row")?));
+        }
+    }
+    Ok(rows)
+}
+
+/// The forms an id takes in a row's text.
+fn id_forms(id: &str) -> [String; 2] {
+    [id.to_lowercase(), id.replace('-', "").to_uppercase()]
+}
+
+async fn query_one(app: &TestApp, sql: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let backend = app.db.get_database_backend();
+    let row = app.db.query_one_raw(Statement::from_string(backend, sql.to_owned())).await?.ok_or("no row")?;
+    Ok(row.try_get_by_index::<String>(0)?)
+}
+
+#[tokio::test]
+async fn an_erased_supplier_leaves_its_buyer_the_answers_with_placeholders_and_nothing_else() -> TestResult {
+    let app = spawn_app().await;
+    let (buyer, supplier, assessment) = app.invited_supplier(1).await;
+    let admin = app.add_member(&supplier, "admin").await;
+    // Names no other row would hold by chance.
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let (owner_name, admin_name, org_name) =
+        (format!("Yamashita Hanako {tag}"), format!("Kobayashi Ichiro {tag}"), format!("Parts Co KK {tag}"));
+    app.execute_sql(&format!("UPDATE users SET name = '{owner_name}' WHERE email = '{}'", supplier.email)).await;
+    app.execute_sql(&format!("UPDATE users SET name = '{admin_name}' WHERE email = '{}'", admin.email)).await;
+    app.execute_sql(&format!("UPDATE organizations SET name = '{org_name}' WHERE name = 'Parts Co KK'")).await;
+    let owner = Some(supplier.access_token.as_str());
+
+    assert_eq!(app.answer_all(&supplier, &assessment).await.status, StatusCode::OK);
+    let uploaded = app.upload_evidence(&supplier, &assessment, "policy.txt", "text/plain", b"policy\n".to_vec()).await;
+    assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.body);
+    let note = json!({ "body": format!("Answered by {owner_name}, write to {}", supplier.email) });
+    let commented = app.post(&format!("/api/v1/assessments/{assessment}/comments"), owner, note).await;
+    assert_eq!(commented.status, StatusCode::CREATED, "{}", commented.body);
+    let submitted = app.post(&format!("/api/v1/assessments/{assessment}/submit"), owner, json!({})).await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    assert_eq!(app.post("/api/v1/organization/export", owner, json!({})).await.status, StatusCode::ACCEPTED);
+    app.run_worker().await;
+    let storage_key = query_one(&app, "SELECT storage_key FROM evidence").await?;
+    let before = app.get(&format!("/api/v1/assessments/{assessment}"), Some(&buyer.access_token)).await;
+    assert_eq!(before.status, StatusCode::OK);
+
+    // Owners only, people only, with the right password.
+    erase(&app, &admin, PASSWORD).await.assert_problem(403, "forbidden");
+    erase(&app, &supplier, "not the password").await.assert_problem(403, "reauthentication_failed");
+    app.request(Method::DELETE, "/api/v1/organization", owner, Some(json!({ "password": PASSWORD, "extra": 1 })))
+        .await
+        .assert_problem(422, "validation_failed");
+    let scheduled = erase(&app, &supplier, PASSWORD).await;
+    assert_eq!(scheduled.status, StatusCode::ACCEPTED, "{}", scheduled.body);
+    assert_eq!(scheduled.body["status"], "scheduled");
+    let erase_at: chrono::DateTime<chrono::Utc> = serde_json::from_value(scheduled.body["erase_at"].clone())?;
+    assert_eq!(erase_at - app.kensa.now(), chrono::Duration::days(30));
+    erase(&app, &supplier, PASSWORD).await.assert_problem(409, "erasure_scheduled");
+    // Every user hears of it.
+    app.run_worker().await;
+    for m in [&supplier, &admin] {
+        let mails = app.mails_to(&m.email);
+        assert!(mails.iter().any(|m| m.contains("asked for your organization to be erased")), "{mails:?}");
+    }
+    assert!(app.mails_to(&buyer.email).iter().all(|m| !m.contains("asked for your organization to be erased")));
+
+    // The grace period: nothing happens.
+    app.clock.advance(chrono::Duration::days(29));
+    app.run_worker().await;
+    let supplier = app.signed_in_again(&supplier).await;
+    let pending = app.get("/api/v1/organization/erasure", Some(&supplier.access_token)).await;
+    assert_eq!(pending.body["status"], "scheduled", "{}", pending.body);
+
+    app.clock.advance(chrono::Duration::days(2));
+    app.run_worker().await;
+    app.run_worker().await;
+
+    // The buyer keeps the submitted answers, without the people who gave them.
+    let buyer = app.signed_in_again(&buyer).await;
+    let kept = app.get(&format!("/api/v1/assessments/{assessment}"), Some(&buyer.access_token)).await;
+    assert_eq!(kept.status, StatusCode::OK, "{}", kept.body);
+    assert_eq!(kept.body["status"], "submitted");
+    assert_eq!(before.body["progress"], json!({ "answered": 50, "total": 50 }), "{}", before.body);
+    assert_eq!(kept.body["progress"], before.body["progress"]);
+    assert_ne!(kept.body["supplier_organization_id"], before.body["supplier_organization_id"]);
+    let comments = app.get(&format!("/api/v1/assessments/{assessment}/comments"), Some(&buyer.access_token)).await;
+    let text = comments.body.to_string();
+    assert!(text.contains("Answered by (消去済み / erased), write to erased@erased.invalid"), "{text}");
+    let files = app.get(&format!("/api/v1/assessments/{assessment}/evidence"), Some(&buyer.access_token)).await;
+    assert_eq!(files.body["data"].as_array().map(Vec::len), Some(0), "{}", files.body);
+    assert!(app.kensa.evidence_store.get(&storage_key).await.is_err(), "the uploaded file is gone from the store");
+
+    // The tombstone: the organization's id, the time, rows per table, no one's id.
+    let tombstone = query_one(
+        &app,
+        "SELECT status FROM organization_erasures WHERE requested_by IS NULL AND erased_at IS NOT NULL",
+    )
+    .await?;
+    assert_eq!(tombstone, "erased");
+
+    // Nothing else of the organization anywhere: its id, its people's ids, names and addresses.
+    // The one exception: another organization's audit trail keeps the ids it recorded (the
+    // buyer's "supplier.invitation_accepted"): rewriting it is what its hash chain exposes, and
+    // the ids lead to nothing now. It holds none of the names or addresses.
+    let mut ids: Vec<String> = Vec::new();
+    for id in [&supplier.org_id, &supplier.user_id, &admin.user_id] {
+        ids.extend(id_forms(id));
+    }
+    let people = [supplier.email.clone(), admin.email.clone(), owner_name, admin_name, org_name, tag];
+    let mut found = Vec::new();
+    let mut ids_in_trails = 0;
+    for (table, row) in every_row(&app).await? {
+        if table == "organization_erasures" {
+            continue;
+        }
+        for needle in ids.iter().chain(&people) {
+            if row.to_lowercase().contains(&needle.to_lowercase()) {
+                if table == "audit_events" && ids.contains(needle) {
+                    ids_in_trails += 1;
+                } else {
+                    found.push(format!("{table}: {needle} in {row}"));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "left behind:\n{}", found.join("\n"));
+    assert!(ids_in_trails > 0, "the buyer's trail recorded the acceptance");
+    app.login(&supplier.email, PASSWORD).await.assert_problem(401, "invalid_credentials");
+    app.login(&admin.email, PASSWORD).await.assert_problem(401, "invalid_credentials");
+    Ok(())
+}
+
+#[tokio::test]
+async fn any_owner_cancels_an_erasure_within_the_grace_period_and_nothing_is_erased() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Tokai Seiki").await;
+    let second = app.add_member(&owner, "owner").await;
+    let member = app.add_member(&owner, "viewer").await;
+    assert_eq!(erase(&app, &owner, PASSWORD).await.status, StatusCode::ACCEPTED);
+    app.delete("/api/v1/organization/erasure", Some(&member.access_token)).await.assert_problem(403, "forbidden");
+    let cancelled = app.delete("/api/v1/organization/erasure", Some(&second.access_token)).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    assert_eq!(
+        (cancelled.body["status"].as_str(), cancelled.body["cancelled_by"].as_str()),
+        (Some("cancelled"), Some(second.user_id.as_str()))
+    );
+    app.delete("/api/v1/organization/erasure", Some(&second.access_token)).await.assert_problem(404, "not_found");
+    app.run_worker().await;
+    for m in [&owner, &second, &member] {
+        let mails = app.mails_to(&m.email);
+        assert!(mails.iter().any(|m| m.contains("asked for your organization to be erased")), "{mails:?}");
+        assert!(mails.iter().any(|m| m.contains("cancelled the erasure of your organization")), "{mails:?}");
+    }
+    app.clock.advance(chrono::Duration::days(31));
+    app.run_worker().await;
+    let owner = app.signed_in_again(&owner).await;
+    let erasure = app.get("/api/v1/organization/erasure", Some(&owner.access_token)).await;
+    assert_eq!(erasure.body["status"], "cancelled");
+    let users = app.get("/api/v1/users", Some(&owner.access_token)).await;
+    assert_eq!(users.body["data"].as_array().map(Vec::len), Some(3), "{}", users.body);
+    let trail = app.get("/api/v1/audit-events?action=organization.erasure_cancelled", Some(&owner.access_token)).await;
+    assert_eq!(trail.body["data"].as_array().map(Vec::len), Some(1));
+    // A new request is possible again.
+    assert_eq!(erase(&app, &owner, PASSWORD).await.status, StatusCode::ACCEPTED);
+    Ok(())
+}
+
+#[tokio::test]
+async fn evidence_goes_the_configured_years_after_acceptance_and_the_answers_stay() -> TestResult {
+    let app = spawn_app().await;
+    let (buyer, supplier, assessment) = app.invited_supplier(1).await;
+    let b = Some(buyer.access_token.as_str());
+    let set = app.patch("/api/v1/organization/settings", b, json!({ "evidence_retention_years": 31 })).await;
+    set.assert_problem(422, "validation_failed");
+    let set = app.patch("/api/v1/organization/settings", b, json!({ "evidence_retention_years": 1 })).await;
+    assert_eq!((set.status, &set.body["evidence_retention_years"]), (StatusCode::OK, &Value::from(1)), "{}", set.body);
+    assert_eq!(app.answer_all(&supplier, &assessment).await.status, StatusCode::OK);
+    let uploaded = app.upload_evidence(&supplier, &assessment, "policy.txt", "text/plain", b"policy\n".to_vec()).await;
+    assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.body);
+    let path = format!("/api/v1/assessments/{assessment}");
+    assert_eq!(
+        app.post(&format!("{path}/submit"), Some(&supplier.access_token), json!({})).await.status,
+        StatusCode::OK
+    );
+    let accepted = app.post(&format!("{path}/review"), b, json!({ "decision": "accept" })).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+
+    app.clock.advance(chrono::Duration::days(364));
+    app.run_worker().await;
+    let buyer = app.signed_in_again(&buyer).await;
+    let b = Some(buyer.access_token.as_str());
+    assert_eq!(app.get(&format!("{path}/evidence"), b).await.body["data"].as_array().map(Vec::len), Some(1));
+
+    app.clock.advance(chrono::Duration::days(2));
+    app.run_worker().await;
+    let buyer = app.signed_in_again(&buyer).await;
+    let b = Some(buyer.access_token.as_str());
+    assert_eq!(app.get(&format!("{path}/evidence"), b).await.body["data"].as_array().map(Vec::len), Some(0));
+    let kept = app.get(&path, b).await;
+    assert_eq!((kept.status, kept.body["status"].as_str()), (StatusCode::OK, Some("accepted")));
+    assert_eq!(kept.body["progress"], json!({ "answered": 50, "total": 50 }), "{}", kept.body);
+    let trail = app.get("/api/v1/audit-events?action=evidence.retention_expired", b).await;
+    assert_eq!(trail.body["data"][0]["details"]["files"], 1, "{}", trail.body);
+    Ok(())
+}

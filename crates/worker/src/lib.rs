@@ -239,13 +239,15 @@ impl Worker {
             Ok(checkpoints) => info!(checkpoints, "audit checkpoints recorded"),
             Err(e) => error!(error = %e, "recording the audit checkpoints failed; tried again at the next sweep"),
         }
-        let erasures = kensa_domain::portability::erasure::queue_due(&self.kensa, now).await?;
-        if erasures > 0 {
-            info!(erasures, "organizations whose erasure fell due handed to the job queue");
+        match kensa_domain::portability::erasure::queue_due(&self.kensa, now).await {
+            Ok(0) => {}
+            Ok(erasures) => info!(erasures, "organizations whose erasure fell due handed to the job queue"),
+            Err(e) => error!(error = %e, "queuing the due erasures failed; tried again at the next sweep"),
         }
-        let expired = kensa_domain::portability::retention::apply(&self.kensa, now).await?;
-        if expired > 0 {
-            info!(files = expired, "evidence past its organization's retention deleted");
+        match kensa_domain::portability::retention::apply(&self.kensa, now).await {
+            Ok(0) => {}
+            Ok(files) => info!(files, "evidence past its organization's retention deleted"),
+            Err(e) => error!(error = %e, "applying evidence retention failed; tried again at the next sweep"),
         }
         let shares = kensa_domain::shares::release_expired(&self.kensa, now).await?;
         if shares > 0 {

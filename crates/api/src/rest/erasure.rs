@@ -58,7 +58,7 @@ pub async fn get(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpRespon
     responses((status = 200, description = "Cancelled", body = OrganizationErasure),
               (status = 403, description = "Not an owner", body = Problem, content_type = "application/problem+json"),
               (status = 404, description = "No erasure is scheduled", body = Problem, content_type = "application/problem+json"),
-              (status = 409, description = "`erasure_started`: the worker is erasing the organization", body = Problem,
+              (status = 409, description = "`erasure_started`: the organization was erased meanwhile", body = Problem,
                   content_type = "application/problem+json")))]
 pub async fn cancel(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(erasure::cancel(&state.kensa, &auth.0).await?))

@@ -173,18 +173,22 @@ pub async fn cancel(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<Organizat
     let tx = k.begin_write().await?;
     organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
     let row = open_erasure(&tx, org).await?.ok_or(NOT_FOUND)?;
-    if ErasureStatus::parse(&row.status) != ErasureStatus::Scheduled {
-        return Err(DomainError::conflict(
-            ErrorCode::ErasureStarted,
-            "the erasure has begun and can no longer be cancelled",
-        ));
-    }
+    // The worker erases in one transaction: until it commits nothing is erased, and an
+    // erasure whose job keeps failing can still be called off. Only if the row is still
+    // open: a worker that committed meanwhile made it `erased`.
     let now = tx.now();
-    let mut active: organization_erasures::ActiveModel = row.clone().into();
-    active.status = Set(ErasureStatus::Cancelled.as_str().into());
-    active.cancelled_by = Set(ctx.user_id().map(|u| u.0));
-    active.cancelled_at = Set(Some(now));
-    let row = Entity::update(active).exec(&tx).await?;
+    let cancelled = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(ErasureStatus::Cancelled.as_str()))
+        .col_expr(Column::CancelledBy, Expr::value(ctx.user_id().map(|u| u.0)))
+        .col_expr(Column::CancelledAt, Expr::value(now))
+        .filter(Column::Id.eq(row.id))
+        .filter(Column::Status.is_in([ErasureStatus::Scheduled.as_str(), ErasureStatus::Erasing.as_str()]))
+        .exec(&tx)
+        .await?;
+    if cancelled.rows_affected != 1 {
+        return Err(DomainError::conflict(ErrorCode::ErasureStarted, "the organization was erased meanwhile"));
+    }
+    let row = Entity::find_by_id(row.id).one(&tx).await?.ok_or(NOT_FOUND)?;
     tell_everyone(&tx, org, row.id, true).await?;
     crate::audit::record_action(
         &tx,
@@ -282,6 +286,16 @@ pub async fn run(k: &crate::Kensa, erasure_id: Uuid) -> DomainResult<()> {
     let Some(organization) = organizations::Entity::find_by_id(org).one(&tx).await? else {
         return Err(DomainError::internal(format!("erasure {erasure_id}: organization {org} is missing")));
     };
+    // An export being written would put its archive back after the erasure: wait for it
+    // (the job is tried again later).
+    let exporting = crate::entities::organization_exports::Entity::find()
+        .filter(crate::entities::organization_exports::Column::OrganizationId.eq(org))
+        .filter(crate::entities::organization_exports::Column::Status.is_in(["queued", "running"]))
+        .one(&tx)
+        .await?;
+    if let Some(export) = exporting {
+        return Err(DomainError::Unavailable(format!("erasure {erasure_id} waits for export {} to finish", export.id)));
+    }
     let now = tx.now();
     // What the organization's buyers keep points at a stand-in without users.
     let stand_in = organizations::Model {
@@ -294,7 +308,7 @@ pub async fn run(k: &crate::Kensa, erasure_id: Uuid) -> DomainResult<()> {
         .exec_without_returning(&tx)
         .await?;
     let mut redaction = Redaction::organization(org, stand_in.id, &organization.name);
-    let mut named = vec![org.to_string()];
+    let mut named = Vec::new();
     for user in users::Entity::find().filter(users::Column::OrganizationId.eq(org)).all(&tx).await? {
         redaction.user(user.id, &user.name, &user.email);
         named.extend([user.id.to_string(), user.email.to_lowercase()]);
@@ -331,14 +345,14 @@ pub async fn run(k: &crate::Kensa, erasure_id: Uuid) -> DomainResult<()> {
                 Some(rows) => super::redact_table(&tx, table, rows, &redaction, cleared).await?,
                 None => 0,
             },
-            Erased::Deleted | Erased::Tombstone => 0,
+            Erased::Deleted | Erased::KeptAsIsByOwner { .. } | Erased::Tombstone => 0,
         };
         if deleted + redacted > 0 {
             counts.insert(table.name.to_owned(), Erasure { deleted, redacted });
         }
     }
     // Jobs about its people (mail to them, notices of their sign-ins), done or waiting.
-    let jobs_deleted = delete_jobs_naming(&tx, &named).await?;
+    let jobs_deleted = delete_jobs_naming(&tx, &named, &org.to_string()).await?;
     if jobs_deleted > 0 {
         counts.entry("jobs".to_owned()).or_insert_with(Erasure::default).deleted += jobs_deleted;
     }
@@ -349,7 +363,7 @@ pub async fn run(k: &crate::Kensa, erasure_id: Uuid) -> DomainResult<()> {
         .col_expr(assessments::Column::NextChaseOn, Expr::value(Option::<chrono::NaiveDate>::None))
         .col_expr(assessments::Column::EscalatesOn, Expr::value(Option::<chrono::NaiveDate>::None))
         .col_expr(assessments::Column::UpdatedAt, Expr::value(now))
-        .filter(assessments::Column::Id.is_in(kept.clone()))
+        .filter(kept_assessments(stand_in.id))
         .filter(assessments::Column::Status.is_in(["sent", "in_progress", "changes_requested"]))
         .exec(&tx)
         .await?
@@ -368,31 +382,45 @@ pub async fn run(k: &crate::Kensa, erasure_id: Uuid) -> DomainResult<()> {
     tx.commit().await?;
     let mut removed = 0;
     for key in files {
-        if !crate::assessments::repo::storage_key_in_use(&k.db, &key).await? {
-            k.evidence_store.delete(&key).await?;
-            removed += 1;
+        // One failed delete does not keep the others; what is left is logged (its key only).
+        let deleted = match crate::assessments::repo::storage_key_in_use(&k.db, &key).await {
+            Ok(false) => k.evidence_store.delete(&key).await.map(|()| true),
+            Ok(true) => Ok(false),
+            Err(e) => Err(e),
+        };
+        match deleted {
+            Ok(true) => removed += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(erasure = %erasure_id, key = %key, error = %e, "a stored file of an erased organization was not deleted")
+            }
         }
     }
     info!(erasure = %erasure_id, organization = %org, kept = kept.len(), files = removed, "organization erased");
     Ok(())
 }
 
-/// Deletes the jobs whose payload, key or target names one of `needles` (ids, lowercased
-/// addresses).
-async fn delete_jobs_naming(conn: &impl ConnectionTrait, needles: &[String]) -> DomainResult<u64> {
+/// Deletes the jobs about the erased people: those whose payload holds one of `people` (ids,
+/// lowercased addresses) as a whole JSON value, or whose target is one; and the finished
+/// jobs of other organizations that name the erased organization (`org`). Others' waiting
+/// jobs are left to run.
+async fn delete_jobs_naming(conn: &impl ConnectionTrait, people: &[String], org: &str) -> DomainResult<u64> {
     use crate::entities::jobs;
     use sea_orm::sea_query::{Func, LikeExpr};
-    let mut deleted = 0;
-    for needle in needles {
+    let holding = |needle: &str| {
         let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let pattern = || LikeExpr::new(format!("%{escaped}%")).escape('\\');
-        let text = |column: jobs::Column| Func::lower(Expr::col(column).cast_as(Alias::new("TEXT")));
-        let naming = Condition::any()
-            .add(Expr::expr(text(jobs::Column::Payload)).like(pattern()))
-            .add(Expr::expr(text(jobs::Column::DedupeKey)).like(pattern()))
-            .add(Expr::expr(text(jobs::Column::Target)).like(pattern()));
-        deleted += jobs::Entity::delete_many().filter(naming).exec(conn).await?.rows_affected;
+        let payload = Func::lower(Expr::col(jobs::Column::Payload).cast_as(Alias::new("TEXT")));
+        Expr::expr(payload).like(LikeExpr::new(format!("%\"{escaped}\"%")).escape('\\'))
+    };
+    let about_people = people.iter().fold(Condition::any(), |c, needle| {
+        c.add(holding(needle)).add(Func::lower(Expr::col(jobs::Column::Target)).eq(needle.as_str()))
+    });
+    let finished_about_org = Condition::all().add(holding(org)).add(jobs::Column::Status.is_in(["done", "failed"]));
+    let mut deleted = 0;
+    if !people.is_empty() {
+        deleted += jobs::Entity::delete_many().filter(about_people).exec(conn).await?.rows_affected;
     }
+    deleted += jobs::Entity::delete_many().filter(finished_about_org).exec(conn).await?.rows_affected;
     Ok(deleted)
 }
 

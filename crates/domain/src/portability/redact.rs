@@ -37,15 +37,22 @@ pub struct Redaction {
     short_names: HashSet<String>,
 }
 
+/// `text` in any case, as a whole word where it starts or ends with a letter or digit of
+/// ASCII: "Ted" is not taken out of "accepted". Japanese is written without spaces, so a name
+/// in it is looked for as it stands ("山田さん").
 fn any_case(text: &str) -> Option<regex::Regex> {
-    regex::RegexBuilder::new(&regex::escape(text)).case_insensitive(true).build().ok()
+    let edge = |c: Option<char>| if c.is_some_and(|c| c.is_ascii_alphanumeric()) { r"\b" } else { "" };
+    let pattern = format!("{}{}{}", edge(text.chars().next()), regex::escape(text), edge(text.chars().last()));
+    regex::RegexBuilder::new(&pattern).case_insensitive(true).build().ok()
 }
 
 impl Redaction {
     pub fn organization(org: Uuid, stand_in: Uuid, name: &str) -> Self {
         Self {
             organization: Some((org.to_string(), stand_in.to_string())),
-            organization_name: Some(name).filter(|n| !n.trim().is_empty()).and_then(any_case),
+            organization_name: Some(name.trim())
+                .filter(|n| n.chars().count() >= SHORTEST_NAME_IN_TEXT)
+                .and_then(any_case),
             ..Self::default()
         }
     }
@@ -113,6 +120,10 @@ impl Redaction {
         {
             return Some(stand_in.clone());
         }
+        // Another id stays as it is: a name made of hex letters ("Abe") must not bend it.
+        if uuid::Uuid::try_parse(s).is_ok() {
+            return None;
+        }
         if self.short_names.contains(s.trim()) {
             return Some(ERASED_NAME.to_owned());
         }
@@ -153,6 +164,8 @@ mod tests {
         let mut r = Redaction::organization(org, stand_in, "Hamamatsu Koki");
         r.user(user, "Sato Hanako", "hanako@koki.example");
         r.user(Uuid::now_v7(), "Li", "li@koki.example");
+        r.user(Uuid::now_v7(), "Ted", "ted@koki.example");
+        r.user(Uuid::now_v7(), "Abe", "abe@koki.example");
         let mut row = json!({
             "name": "Hamamatsu Koki",
             "search_text": "hamamatsu koki sato hanako hanako@koki.example",
@@ -161,6 +174,8 @@ mod tests {
             "answered_by": user.to_string(),
             "details": { "by": ["Li", "Limit by Sato Hanako of Hamamatsu Koki"] },
             "untouched": 3,
+            "status": "accepted",
+            "id": "01a22662-abe0-7000-8000-00000000abe0",
         });
         assert!(r.row("suppliers", &["next_review_on"], &mut row));
         assert_eq!(
@@ -173,6 +188,8 @@ mod tests {
                 "answered_by": null,
                 "details": { "by": [ERASED_NAME, format!("Limit by {ERASED_NAME} of {ERASED_ORGANIZATION}")] },
                 "untouched": 3,
+                "status": "accepted",
+                "id": "01a22662-abe0-7000-8000-00000000abe0",
             })
         );
         let mut clean = json!({ "name": "Nagoya Motors" });

@@ -78,6 +78,9 @@ pub enum Erased {
     /// (its users' names and addresses replaced, their ids emptied, the `cleared` columns
     /// emptied); the organization's own go.
     KeptByOwner { owner: &'static str, cleared: &'static [&'static str] },
+    /// Rows whose `owner` column names another organization stay with it untouched (a
+    /// buyer's check sheet, shared by all its suppliers' assessments); its own go.
+    KeptAsIsByOwner { owner: &'static str },
     /// Rows of an assessment another organization keeps as its buyer stay, redacted; those of
     /// the organization's own assessments go.
     WithKeptAssessment,
@@ -125,7 +128,7 @@ impl Reach {
     pub fn kept(self, erased: Erased, org: Uuid) -> Option<Condition> {
         match erased {
             Erased::Deleted | Erased::Tombstone => None,
-            Erased::KeptByOwner { owner, .. } => {
+            Erased::KeptByOwner { owner, .. } | Erased::KeptAsIsByOwner { owner } => {
                 Some(Condition::all().add(self.condition(org)).add(Expr::col(Alias::new(owner)).ne(org)))
             }
             Erased::WithKeptAssessment => {
@@ -158,7 +161,7 @@ pub const TABLES: &[Table] = &[
     carried("user_invitations", Reach::Own("organization_id"), &["token_hash"]),
     carried("api_keys", Reach::Own("organization_id"), &["key_hash"]),
     // A buyer's sheet its supplier answered stays the buyer's.
-    carried("templates", Reach::Templates, &[]).erased(Erased::KeptByOwner { owner: "organization_id", cleared: &[] }),
+    carried("templates", Reach::Templates, &[]).erased(Erased::KeptAsIsByOwner { owner: "organization_id" }),
     // A buyer's record of the organization as its supplier stays the buyer's, unlinked and
     // without automatic re-reviews (they would go to no one).
     carried("suppliers", Reach::Any(&["organization_id", "supplier_organization_id"]), &[]).erased(

@@ -134,13 +134,12 @@ pub async fn prepare_mail(
     let Some(checkpoint) = audit_checkpoints::Entity::find_by_id(checkpoint_id).one(&k.db).await? else {
         return Ok(None);
     };
-    let Some(user) = users::Entity::find_by_id(user_id).one(&k.db).await? else { return Ok(None) };
-    if user.organization_id != checkpoint.organization_id || !user.active || user.role != Role::Owner.as_str() {
-        return Ok(None);
-    }
-    let Some(org) = organizations::Entity::find_by_id(checkpoint.organization_id).one(&k.db).await? else {
+    let Some((user, org)) = crate::users::repo::active_member(&k.db, user_id, checkpoint.organization_id).await? else {
         return Ok(None);
     };
+    if user.role != Role::Owner.as_str() {
+        return Ok(None);
+    }
     let mut verify_url = k.public_url.clone();
     verify_url.set_path("/api/v1/audit-events/verify");
     verify_url.set_query(Some(&format!("seq={}&hash={}", checkpoint.seq, checkpoint.hash)));

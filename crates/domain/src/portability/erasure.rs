@@ -463,11 +463,7 @@ pub async fn prepare_mail(
     cancelled: bool,
 ) -> DomainResult<Option<ErasureNotice>> {
     let Some(erasure) = Entity::find_by_id(erasure_id).one(&k.db).await? else { return Ok(None) };
-    let Some(user) = users::Entity::find_by_id(user_id).one(&k.db).await? else { return Ok(None) };
-    if user.organization_id != erasure.organization_id || !user.active {
-        return Ok(None);
-    }
-    let Some(org) = organizations::Entity::find_by_id(erasure.organization_id).one(&k.db).await? else {
+    let Some((user, org)) = crate::users::repo::active_member(&k.db, user_id, erasure.organization_id).await? else {
         return Ok(None);
     };
     let mut settings_url = k.public_url.clone();

@@ -108,3 +108,17 @@ pub async fn update(conn: &crate::WriteTx, row: users::Model, role: Role, active
     model.updated_at = Set(conn.now());
     Ok(users::Entity::update(model).exec(conn).await?)
 }
+
+/// An active user of `organization` and the organization, for a mail about it; `None` when
+/// either is gone or the user left or was deactivated since the mail was queued.
+pub(crate) async fn active_member(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    organization: Uuid,
+) -> DomainResult<Option<(users::Model, organizations::Model)>> {
+    let Some(user) = users::Entity::find_by_id(user_id).one(conn).await? else { return Ok(None) };
+    if user.organization_id != organization || !user.active {
+        return Ok(None);
+    }
+    Ok(organizations::Entity::find_by_id(organization).one(conn).await?.map(|org| (user, org)))
+}

@@ -29,6 +29,7 @@ mod m0021_scs_readiness;
 mod m0022_audit_chain;
 mod m0023_organization_exports;
 mod m0024_organization_erasure;
+mod m0025_personal_data;
 mod util;
 
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0022_audit_chain::Migration),
             Box::new(m0023_organization_exports::Migration),
             Box::new(m0024_organization_erasure::Migration),
+            Box::new(m0025_personal_data::Migration),
         ]
     }
 }

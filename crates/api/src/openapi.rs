@@ -60,6 +60,7 @@ impl Modify for BearerAuth {
         rest::comparison::list, rest::comparison::heatmap, rest::comparison::items, rest::comparison::summary, rest::comparison::export,
         rest::audit::list, rest::audit::export, rest::audit::verify,
         rest::erasure::schedule, rest::erasure::get, rest::erasure::cancel,
+        rest::personal_data::export, rest::personal_data::erase, rest::personal_data::get_erasure, rest::personal_data::cancel_erasure,
         rest::exports::start, rest::exports::list, rest::exports::get, rest::exports::link, rest::exports::download,
         rest::chasing::get_settings, rest::chasing::update_settings, rest::chasing::open_review,
         rest::chasing::update_remediation,

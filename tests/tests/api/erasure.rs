@@ -9,6 +9,11 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Member, PASSWORD, TestApp, TestResult, spawn_app};
 
+async fn erase_user(app: &TestApp, by: &Member, user_id: &str, password: &str) -> crate::helpers::Reply {
+    let body = json!({ "password": password });
+    app.request(Method::DELETE, &format!("/api/v1/users/{user_id}"), Some(&by.access_token), Some(body)).await
+}
+
 async fn erase(app: &TestApp, member: &Member, password: &str) -> crate::helpers::Reply {
     app.request(
         Method::DELETE,
@@ -145,32 +150,28 @@ async fn an_erased_supplier_leaves_its_buyer_the_answers_with_placeholders_and_n
     assert_eq!(tombstone, "erased");
 
     // Nothing else of the organization anywhere: its id, its people's ids, names and addresses.
-    // The one exception: another organization's audit trail keeps the ids it recorded (the
-    // buyer's "supplier.invitation_accepted"): rewriting it is what its hash chain exposes, and
-    // the ids lead to nothing now. It holds none of the names or addresses.
+    // The buyer's audit trail recorded the supplier accepting its invitation: those events are
+    // redacted, and the buyer's chain still verifies, saying so.
     let mut ids: Vec<String> = Vec::new();
     for id in [&supplier.org_id, &supplier.user_id, &admin.user_id] {
         ids.extend(id_forms(id));
     }
     let people = [supplier.email.clone(), admin.email.clone(), owner_name, admin_name, org_name, tag];
     let mut found = Vec::new();
-    let mut ids_in_trails = 0;
     for (table, row) in every_row(&app).await? {
         if table == "organization_erasures" {
             continue;
         }
         for needle in ids.iter().chain(&people) {
             if row.to_lowercase().contains(&needle.to_lowercase()) {
-                if table == "audit_events" && ids.contains(needle) {
-                    ids_in_trails += 1;
-                } else {
-                    found.push(format!("{table}: {needle} in {row}"));
-                }
+                found.push(format!("{table}: {needle} in {row}"));
             }
         }
     }
     assert!(found.is_empty(), "left behind:\n{}", found.join("\n"));
-    assert!(ids_in_trails > 0, "the buyer's trail recorded the acceptance");
+    let report = app.get("/api/v1/audit-events/verify", Some(&buyer.access_token)).await;
+    assert_eq!(report.body["status"], "intact", "{}", report.body);
+    assert!(report.body["redacted"].as_u64().is_some_and(|n| n > 0), "{}", report.body);
     app.login(&supplier.email, PASSWORD).await.assert_problem(401, "invalid_credentials");
     app.login(&admin.email, PASSWORD).await.assert_problem(401, "invalid_credentials");
     Ok(())
@@ -247,5 +248,194 @@ async fn evidence_goes_the_configured_years_after_acceptance_and_the_answers_sta
     assert_eq!(kept.body["progress"], json!({ "answered": 50, "total": 50 }), "{}", kept.body);
     let trail = app.get("/api/v1/audit-events?action=evidence.retention_expired", b).await;
     assert_eq!(trail.body["data"][0]["details"]["files"], 1, "{}", trail.body);
+    Ok(())
+}
+
+/// The `data/<table>.jsonl` parts of a downloaded archive, and its manifest.
+async fn download_export(
+    app: &TestApp,
+    member: &Member,
+    id: &str,
+) -> Result<(Value, std::collections::BTreeMap<String, Vec<Value>>), Box<dyn std::error::Error>> {
+    use std::io::Read;
+    let link = app.post(&format!("/api/v1/organization/exports/{id}/link"), Some(&member.access_token), json!({})).await;
+    assert_eq!(link.status, StatusCode::OK, "{}", link.body);
+    let url = link.body["url"].as_str().ok_or("no url")?;
+    let archive = app.get(&url[url.find("/api/v1/exports/download/").ok_or("no path")?..], None).await;
+    assert_eq!(archive.status, StatusCode::OK);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive.bytes.clone()))?;
+    let manifest: Value = serde_json::from_reader(zip.by_name("manifest.json")?)?;
+    let mut parts = std::collections::BTreeMap::new();
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i)?;
+        let name = file.name()?.to_string();
+        assert!(!name.starts_with("evidence/"), "a personal archive carries no evidence files: {name}");
+        let Some(table) = name.strip_prefix("data/").and_then(|n| n.strip_suffix(".jsonl")) else { continue };
+        let mut text = String::new();
+        file.read_to_string(&mut text)?;
+        let rows = text.lines().map(serde_json::from_str).collect::<Result<Vec<Value>, _>>()?;
+        parts.insert(table.to_owned(), rows);
+    }
+    Ok((manifest, parts))
+}
+
+#[tokio::test]
+async fn a_person_takes_their_data_away_then_is_erased_everywhere_and_every_trail_still_verifies() -> TestResult {
+    let app = spawn_app().await;
+    let (buyer, owner, assessment) = app.invited_supplier(1).await;
+    let person = app.add_member(&owner, "respondent").await;
+    let colleague = app.add_member(&owner, "viewer").await;
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let name = format!("Nakamura Aiko {tag}");
+    app.execute_sql(&format!("UPDATE users SET name = '{name}' WHERE email = '{}'", person.email)).await;
+    let p = Some(person.access_token.as_str());
+    assert_eq!(app.answer_all(&person, &assessment).await.status, StatusCode::OK);
+    let note = json!({ "body": format!("{name} answered; ask {} about No.3", person.email) });
+    let commented = app.post(&format!("/api/v1/assessments/{assessment}/comments"), p, note).await;
+    assert_eq!(commented.status, StatusCode::CREATED, "{}", commented.body);
+    let submitted =
+        app.post(&format!("/api/v1/assessments/{assessment}/submit"), Some(&owner.access_token), json!({})).await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    // A failed sign-in with their address is in a trail too.
+    app.login(&person.email, "not the password").await.assert_problem(401, "invalid_credentials");
+    let person = app.signed_in_again(&person).await;
+    let p = Some(person.access_token.as_str());
+
+    // Their archive: they ask for it themselves; a colleague cannot, nor see it.
+    let path = format!("/api/v1/users/{}", person.user_id);
+    app.post(&format!("{path}/export"), Some(&colleague.access_token), json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    let started = app.post(&format!("{path}/export"), p, json!({})).await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
+    assert_eq!(started.body["subject_user_id"], person.user_id.as_str());
+    let id = started.body["id"].as_str().ok_or("no id")?.to_owned();
+    app.run_worker().await;
+    let person = app.signed_in_again(&person).await;
+    let ready = app.get(&format!("/api/v1/organization/exports/{id}"), Some(&person.access_token)).await;
+    assert_eq!(ready.body["status"], "ready", "{}", ready.body);
+    let colleague = app.signed_in_again(&colleague).await;
+    app.get(&format!("/api/v1/organization/exports/{id}"), Some(&colleague.access_token))
+        .await
+        .assert_problem(403, "forbidden");
+    let listed = app.get("/api/v1/organization/exports", Some(&colleague.access_token)).await;
+    assert_eq!(listed.body["data"], json!([]), "{}", listed.body);
+    let (manifest, parts) = download_export(&app, &person, &id).await?;
+    assert_eq!(manifest["format"], "kensa-personal-data-v1");
+    assert_eq!(manifest["subject_user_id"], person.user_id.as_str());
+    assert_eq!(parts["users"].len(), 1);
+    assert_eq!(parts["users"][0]["email"], person.email.as_str());
+    assert!(parts["users"][0].get("password_hash").is_none());
+    assert_eq!(parts["answers"].len(), 50, "every answer they gave");
+    assert!(parts["answers"].iter().all(|a| a["answered_by"] == person.user_id.as_str()));
+    assert_eq!(parts["assessment_comments"].len(), 1);
+    assert!(!parts["sign_ins"].is_empty());
+    assert!(parts["audit_events"].iter().all(|e| e["actor_user_id"] == person.user_id.as_str()));
+    // Only rows naming them: no organization, no other member, no buyer's supplier record.
+    assert!(!parts.contains_key("organizations"), "{:?}", parts.keys());
+    assert_eq!(parts.get("suppliers").map(Vec::len), Some(0));
+
+    // Erasure: an owner for anyone, anyone for themselves, with their password; never the last
+    // owner.
+    erase_user(&app, &colleague, &person.user_id, PASSWORD).await.assert_problem(403, "forbidden");
+    erase_user(&app, &owner, &person.user_id, "not the password").await.assert_problem(403, "reauthentication_failed");
+    erase_user(&app, &owner, &owner.user_id, PASSWORD).await.assert_problem(409, "last_owner");
+    erase_user(&app, &owner, &buyer.user_id, PASSWORD).await.assert_problem(404, "not_found");
+    let owner = app.signed_in_again(&owner).await;
+    let scheduled = erase_user(&app, &owner, &person.user_id, PASSWORD).await;
+    assert_eq!(scheduled.status, StatusCode::ACCEPTED, "{}", scheduled.body);
+    assert_eq!(
+        (scheduled.body["status"].as_str(), scheduled.body["user_id"].as_str()),
+        (Some("scheduled"), Some(person.user_id.as_str()))
+    );
+    erase_user(&app, &owner, &person.user_id, PASSWORD).await.assert_problem(409, "erasure_scheduled");
+    let seen = app.get(&format!("{path}/erasure"), Some(&person.access_token)).await;
+    assert_eq!(seen.body["status"], "scheduled", "{}", seen.body);
+    app.run_worker().await;
+    for m in [&person, &owner] {
+        let mails = app.mails_to(&m.email);
+        assert!(mails.iter().any(|m| m.contains("asked for the personal data of the person below")), "{mails:?}");
+    }
+    assert!(app.mails_to(&colleague.email).iter().all(|m| !m.contains("personal data of the person below")));
+
+    app.clock.advance(chrono::Duration::days(31));
+    app.run_worker().await;
+    app.run_worker().await;
+
+    // The organization keeps what they did, without them.
+    let owner = app.signed_in_again(&owner).await;
+    let o = Some(owner.access_token.as_str());
+    let done = app.get(&format!("/api/v1/organization/exports/{id}"), o).await;
+    done.assert_problem(404, "not_found");
+    let kept = app.get(&format!("/api/v1/assessments/{assessment}"), o).await;
+    assert_eq!(kept.body["progress"], json!({ "answered": 50, "total": 50 }), "{}", kept.body);
+    let comments = app.get(&format!("/api/v1/assessments/{assessment}/comments"), o).await;
+    let text = comments.body.to_string();
+    assert!(text.contains("(消去済み / erased) answered; ask erased@erased.invalid about No.3"), "{text}");
+    let users = app.get("/api/v1/users", o).await;
+    assert_eq!(users.body["data"].as_array().map(Vec::len), Some(2), "{}", users.body);
+
+    // Nothing of them anywhere, the tombstone and every audit trail included.
+    let needles: Vec<String> =
+        id_forms(&person.user_id).into_iter().chain([person.email.clone(), name.clone(), tag.clone()]).collect();
+    let mut found = Vec::new();
+    for (table, row) in every_row(&app).await? {
+        for needle in &needles {
+            if row.to_lowercase().contains(&needle.to_lowercase()) {
+                found.push(format!("{table}: {needle} in {row}"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "left behind:\n{}", found.join("\n"));
+    // (A sign-in with the address now records it anew, as any unknown address.)
+    app.login(&person.email, PASSWORD).await.assert_problem(401, "invalid_credentials");
+
+    // Every trail still verifies, and says how many of its events were redacted.
+    let buyer = app.signed_in_again(&buyer).await;
+    for m in [&owner, &buyer] {
+        let report = app.get("/api/v1/audit-events/verify", Some(&m.access_token)).await;
+        assert_eq!(report.body["status"], "intact", "{}", report.body);
+    }
+    let report = app.get("/api/v1/audit-events/verify", o).await;
+    assert!(report.body["redacted"].as_u64().is_some_and(|n| n > 0), "{}", report.body);
+    let trail = app.get("/api/v1/audit-events?action=audit.redacted", o).await;
+    assert_eq!(trail.body["data"][0]["details"]["reason"], "user_erased", "{}", trail.body);
+    let erased = app.get("/api/v1/audit-events?action=user.erased", o).await;
+    assert_eq!(erased.body["data"].as_array().map(Vec::len), Some(1), "{}", erased.body);
+
+    // Marking an event redacted outside an erasure is found.
+    let by_place = format!(
+        "UPDATE audit_events SET redacted_at = created_at, details = '{{}}' WHERE seq = 1 AND redacted_at IS NULL AND \
+         organization_id = (SELECT organization_id FROM users WHERE email = '{}')",
+        owner.email
+    );
+    app.execute_sql(&by_place).await;
+    let report = app.get("/api/v1/audit-events/verify", o).await;
+    assert_eq!(report.body["status"], "broken", "{}", report.body);
+    assert_eq!(report.body["broken"]["problem"], "redaction_undeclared", "{}", report.body);
+    assert_eq!(report.body["broken"]["seq"], 1, "{}", report.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_person_cancels_their_own_erasure_and_keeps_their_account() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Chubu Denso").await;
+    let person = app.add_member(&owner, "admin").await;
+    let path = format!("/api/v1/users/{}", person.user_id);
+    let scheduled = erase_user(&app, &person, &person.user_id, PASSWORD).await;
+    assert_eq!(scheduled.status, StatusCode::ACCEPTED, "{}", scheduled.body);
+    app.get(&format!("/api/v1/users/{}/erasure", owner.user_id), Some(&person.access_token))
+        .await
+        .assert_problem(403, "forbidden");
+    let cancelled = app.delete(&format!("{path}/erasure"), Some(&person.access_token)).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    assert_eq!(cancelled.body["status"], "cancelled");
+    app.delete(&format!("{path}/erasure"), Some(&owner.access_token)).await.assert_problem(404, "not_found");
+    app.run_worker().await;
+    assert!(app.mails_to(&owner.email).iter().any(|m| m.contains("The erasure of the person below was cancelled")));
+    app.clock.advance(chrono::Duration::days(31));
+    app.run_worker().await;
+    assert_eq!(app.login(&person.email, PASSWORD).await.status, StatusCode::OK);
     Ok(())
 }

@@ -17,6 +17,8 @@ struct Fixture {
     invitation: String,
     /// A ready export of organization A.
     a_export: String,
+    /// A member of A in none of the roles' places: the person of the personal-data rows.
+    a_subject: Member,
 }
 
 impl Fixture {
@@ -45,7 +47,8 @@ impl Fixture {
         let export = app.post("/api/v1/organization/export", Some(&owner.access_token), json!({})).await;
         let a_export = export.body["id"].as_str().unwrap_or_default().to_owned();
         app.run_worker().await;
-        Self { a, b_owner, builtin_template, a_template, invitation, a_export }
+        let a_subject = app.add_member(&owner, "viewer").await;
+        Self { a, b_owner, builtin_template, a_template, invitation, a_export, a_subject }
     }
 
     fn a(&self, role: &str) -> &Member {
@@ -91,7 +94,14 @@ fn row(
 
 /// The single-organization rows; ids are parameters so that the completeness test can list
 /// them without a running app.
-pub fn rows(a_viewer: &str, builtin: &str, a_template: &str, invitation: &str, a_export: &str) -> Vec<Row> {
+pub fn rows(
+    a_viewer: &str,
+    builtin: &str,
+    a_template: &str,
+    invitation: &str,
+    a_export: &str,
+    a_subject: &str,
+) -> Vec<Row> {
     use Method as M;
     let invite: fn() -> Value = || json!({ "email": unique_email("matrix"), "role": "viewer" });
     vec![
@@ -111,7 +121,14 @@ pub fn rows(a_viewer: &str, builtin: &str, a_template: &str, invitation: &str, a
         row(M::GET, "/api/v1/audit-events".into(), None, ADMINS, None),
         row(M::GET, "/api/v1/audit-events/verify".into(), None, ADMINS, None),
         row(M::POST, "/api/v1/organization/export".into(), Some(|| json!({})), &["owner"], None),
-        row(M::GET, "/api/v1/organization/exports".into(), None, &["owner"], None),
+        // Anyone lists the exports they asked for (owners: all of them).
+        row(M::GET, "/api/v1/organization/exports".into(), None, ALL, None),
+        // A person's data: owners, or the person (tested in `erasure`), in this order:
+        // exported, erasure scheduled, read, cancelled.
+        row(M::POST, format!("/api/v1/users/{a_subject}/export"), Some(|| json!({})), &["owner"], Some(404)),
+        row(M::DELETE, format!("/api/v1/users/{a_subject}"), Some(|| json!({ "password": PASSWORD })), &["owner"], Some(404)),
+        row(M::GET, format!("/api/v1/users/{a_subject}/erasure"), None, &["owner"], Some(404)),
+        row(M::DELETE, format!("/api/v1/users/{a_subject}/erasure"), None, &["owner"], Some(404)),
         // The caller's own organization, in this order: scheduled, read, cancelled.
         row(M::DELETE, "/api/v1/organization".into(), Some(|| json!({ "password": PASSWORD })), &["owner"], None),
         row(M::GET, "/api/v1/organization/erasure".into(), None, &["owner"], None),
@@ -156,7 +173,8 @@ async fn every_route_refuses_anonymous_wrong_role_and_other_tenant_callers() -> 
     let app = spawn_app().await;
     let fixture = Fixture::build(&app).await;
     let f = &fixture;
-    for row in rows(&f.a("viewer").user_id, &f.builtin_template, &f.a_template, &f.invitation, &f.a_export) {
+    let (viewer, subject) = (&f.a("viewer").user_id, &f.a_subject.user_id);
+    for row in rows(viewer, &f.builtin_template, &f.a_template, &f.invitation, &f.a_export, subject) {
         let label = format!("{} {}", row.method, row.path);
         let anonymous = app.request(row.method.clone(), &row.path, None, row.body.map(|b| b())).await;
         assert_eq!(anonymous.status.as_u16(), 401, "{label} anonymous: {}", anonymous.body);

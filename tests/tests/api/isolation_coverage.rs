@@ -100,7 +100,7 @@ fn template_of<'t>(path: &str, templates: &'t BTreeSet<String>) -> Option<&'t St
 fn matrix_requests() -> Vec<(Method, String)> {
     let id = || uuid::Uuid::new_v4().to_string();
     let mut requests: Vec<(Method, String)> =
-        rows(&id(), &id(), &id(), &id(), &id()).into_iter().map(|row| (row.method, row.path)).collect();
+        rows(&id(), &id(), &id(), &id(), &id(), &id()).into_iter().map(|row| (row.method, row.path)).collect();
     requests.extend(party_rows(&Ids::placeholders()).into_iter().map(|row| (row.method, row.path)));
     requests
 }

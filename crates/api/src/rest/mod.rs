@@ -17,6 +17,7 @@ pub mod library;
 pub mod me;
 pub mod mfa;
 pub mod page;
+pub mod personal_data;
 pub mod scores;
 pub mod sessions;
 pub mod shares;
@@ -73,7 +74,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/users").route(web::get().to(users::list)))
             .service(resource("/users/invitations").route(web::post().to(users::invite)))
             .service(resource("/users/invitations/{id}").route(web::get().to(users::invitation)))
-            .service(resource("/users/{id}").route(web::patch().to(users::update)))
+            .service(
+                resource("/users/{id}")
+                    .route(web::patch().to(users::update))
+                    .route(web::delete().to(personal_data::erase)),
+            )
+            .service(
+                resource("/users/{id}/erasure")
+                    .route(web::get().to(personal_data::get_erasure))
+                    .route(web::delete().to(personal_data::cancel_erasure)),
+            )
+            .service(resource("/users/{id}/export").route(web::post().to(personal_data::export)))
             .service(resource("/user-invitations/{token}").route(web::get().to(user_invitations::preview)))
             .service(resource("/user-invitations/{token}/accept").route(web::post().to(user_invitations::accept)))
             .service(

@@ -28,8 +28,13 @@ use crate::entities::audit_events;
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 /// The chain of events that belong to no organization (a sign-in to an unknown address…).
 pub const SYSTEM_CHAIN: &str = "system";
-/// Names the canonical form: a later change of it must be a new version, verified as such.
+/// Names the first canonical form: every field of the event, hashed as it stands.
 const FORM: &str = "kensa-audit-v1";
+/// Names the second form (events with a `personal_digest`): the personal fields (actor,
+/// target id, client address, details) enter the hash through their salted digest, so that an
+/// erasure can replace them (`audit::redaction`) and the chain still verifies. A later change
+/// must be a new version, verified as such.
+const FORM_V2: &str = "kensa-audit-v2";
 /// Events inserted per statement (SQLite binds at most 32,766 values; an event takes 13).
 const INSERT_CHUNK: usize = 500;
 
@@ -44,14 +49,31 @@ pub fn chain_key(organization: Option<Uuid>) -> String {
 
 /// The event's content as one line of JSON: a fixed array of its fields, timestamps to the
 /// microsecond (what both databases store), object keys sorted at every depth (PostgreSQL's
-/// `jsonb` does not keep them in order), no insignificant space.
+/// `jsonb` does not keep them in order), no insignificant space. Events with a
+/// `personal_digest` take the second form, which hashes it in place of the personal fields.
 pub fn canonical(e: &Pending, seq: i64) -> String {
+    if let Some(digest) = &e.personal_digest {
+        let fields = Value::Array(vec![
+            Value::from(FORM_V2),
+            Value::from(chain_key(e.organization_id)),
+            Value::from(seq),
+            Value::from(e.id.to_string()),
+            Value::from(timestamp(e)),
+            Value::from(e.action.as_str()),
+            e.target_type.as_deref().map_or(Value::Null, Value::from),
+            e.request_id.as_deref().map_or(Value::Null, Value::from),
+            Value::from(digest.as_str()),
+        ]);
+        let mut out = String::new();
+        write_sorted(&fields, &mut out);
+        return out;
+    }
     let fields = Value::Array(vec![
         Value::from(FORM),
         Value::from(chain_key(e.organization_id)),
         Value::from(seq),
         Value::from(e.id.to_string()),
-        Value::from(e.created_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()),
+        Value::from(timestamp(e)),
         e.actor_user_id.map_or(Value::Null, |u| Value::from(u.to_string())),
         Value::from(e.action.as_str()),
         e.target_type.as_deref().map_or(Value::Null, Value::from),
@@ -63,6 +85,33 @@ pub fn canonical(e: &Pending, seq: i64) -> String {
     let mut out = String::new();
     write_sorted(&fields, &mut out);
     out
+}
+
+fn timestamp(e: &Pending) -> String {
+    e.created_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// The SHA-256 (lowercase hex) of the event's salt and its personal fields in canonical form:
+/// what the second form hashes in their place. None without a salt (a redacted event, or one
+/// of the first form).
+pub fn personal_digest(e: &Pending) -> Option<String> {
+    let salt = e.salt.as_deref()?;
+    let fields = Value::Array(vec![
+        Value::from(salt),
+        e.actor_user_id.map_or(Value::Null, |u| Value::from(u.to_string())),
+        e.target_id.as_deref().map_or(Value::Null, Value::from),
+        e.client_ip.as_deref().map_or(Value::Null, Value::from),
+        e.details.clone(),
+    ]);
+    let mut text = String::new();
+    write_sorted(&fields, &mut text);
+    Some(hex::encode(Sha256::digest(text.as_bytes())))
+}
+
+/// Gives a new event its salt and digest: it is chained in the second form.
+pub(crate) fn salt(e: &mut Pending) {
+    e.salt = Some(crate::auth::tokens::random_token());
+    e.personal_digest = personal_digest(e);
 }
 
 fn write_sorted(value: &Value, out: &mut String) {
@@ -187,6 +236,8 @@ pub(crate) async fn append(conn: &impl ConnectionTrait, events: Vec<Pending>, no
     if events.is_empty() {
         return Ok(());
     }
+    let mut events = events;
+    events.iter_mut().for_each(salt);
     let mut rows = extend(conn, events, now).await?.into_iter().map(audit_events::ActiveModel::from).peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
@@ -293,6 +344,9 @@ mod tests {
             seq: None,
             prev_hash: None,
             hash: None,
+            salt: None,
+            personal_digest: None,
+            redacted_at: None,
         }
     }
 
@@ -310,5 +364,31 @@ mod tests {
         assert_ne!(link(GENESIS, &a, 7), link(GENESIS, &a, 8));
         assert_ne!(link(GENESIS, &a, 7), link(&link(GENESIS, &a, 7), &a, 7));
         assert_eq!(link(GENESIS, &a, 7).len(), 64);
+    }
+
+    #[test]
+    fn the_second_form_hashes_the_personal_fields_through_their_salted_digest() {
+        let mut a = event(serde_json::json!({ "email": "hanako@koki.example" }));
+        salt(&mut a);
+        let digest = a.personal_digest.clone().unwrap_or_default();
+        assert_eq!(digest.len(), 64);
+        let text = canonical(&a, 3);
+        assert!(text.starts_with(r#"["kensa-audit-v2","#), "{text}");
+        assert!(text.ends_with(&format!(r#",null,"{digest}"]"#)), "{text}");
+        assert!(!text.contains("hanako") && !text.contains("192.0.2.1"), "{text}");
+        // Replacing the personal fields leaves the link as it was while the digest is kept…
+        let before = link(GENESIS, &a, 3);
+        let mut redacted = a.clone();
+        redacted.details = serde_json::json!({ "email": "erased@erased.invalid" });
+        redacted.client_ip = None;
+        assert_eq!(link(GENESIS, &redacted, 3), before);
+        // …but the digest no longer matches them; another salt gives another digest.
+        assert_ne!(personal_digest(&redacted), Some(digest.clone()));
+        let mut b = a.clone();
+        salt(&mut b);
+        assert_ne!(b.personal_digest, Some(digest));
+        // Another action changes the link.
+        redacted.action = "user.deactivated".into();
+        assert_ne!(link(GENESIS, &redacted, 3), before);
     }
 }

@@ -3,6 +3,7 @@
 pub mod chain;
 pub mod checkpoint;
 pub mod export;
+pub mod redaction;
 mod repo;
 pub mod verify;
 

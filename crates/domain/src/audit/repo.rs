@@ -114,6 +114,9 @@ fn pending(conn: &crate::WriteTx, event: NewAuditEvent<'_>) -> Pending {
         seq: None,
         prev_hash: None,
         hash: None,
+        salt: None,
+        personal_digest: None,
+        redacted_at: None,
     }
 }
 

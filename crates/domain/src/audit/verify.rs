@@ -58,6 +58,10 @@ pub enum Break {
     /// The event at a checkpoint's `seq` does not have the checkpoint's hash (the chain was
     /// rewritten from there on, or the checkpoint given was not this chain's).
     CheckpointMismatch,
+    /// An event is marked redacted, but no redaction record (`audit.redacted`) later in the
+    /// chain names it: its personal fields were replaced outside an erasure. `expected_hash`
+    /// is empty, `found_hash` the event's hash.
+    RedactionUndeclared,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -93,6 +97,10 @@ pub struct Verification {
     /// update, which the worker seals within minutes. After the sealing window they break the
     /// chain (`unsealed`).
     pub unsealed: u64,
+    /// Events whose personal fields an erasure replaced (each named by a redaction record in
+    /// the chain). Their other fields still verify; those of the first form (before the
+    /// upgrade that added the digest) only by their link.
+    pub redacted: u64,
     /// The first broken link, when `status` is `broken`.
     pub broken: Option<BrokenLink>,
 }
@@ -213,6 +221,7 @@ async fn walk(
         head_hash: head_hash.clone(),
         checkpoints: compared,
         unsealed,
+        redacted: 0,
         broken: None,
     };
     let broken = |mut report: Verification, link: BrokenLink| {
@@ -268,6 +277,8 @@ async fn walk(
         return broken(report, link);
     }
     let (mut last_seq, mut last_hash, mut last_id) = (0_i64, GENESIS.to_owned(), None);
+    // Redacted events, and the events the chain's redaction records name.
+    let (mut redacted, mut declared) = (Vec::new(), std::collections::HashSet::new());
     loop {
         let rows = audit_events::Entity::find()
             .filter(in_chain())
@@ -295,9 +306,26 @@ async fn walk(
             if stored_prev != last_hash {
                 return broken(report, at(Break::LinkBroken, &last_hash, &stored_prev));
             }
-            let found = chain::link(&stored_prev, &row, seq);
-            if found != stored_hash {
-                return broken(report, at(Break::ContentChanged, &stored_hash, &found));
+            if row.redacted_at.is_some() {
+                // The personal fields were replaced: the rest still hashes to the link, through
+                // the digest kept (second form); a first-form event keeps only its link.
+                redacted.push((row.id, seq, stored_hash.clone()));
+            } else if let Some(stored_digest) = &row.personal_digest {
+                let digest = chain::personal_digest(&row);
+                if digest.as_ref() != Some(stored_digest) {
+                    // Reported like any edit: the stored hash, and what the content hashes to now.
+                    let now = audit_events::Model { personal_digest: digest, ..row.clone() };
+                    return broken(report, at(Break::ContentChanged, &stored_hash, &chain::link(&stored_prev, &now, seq)));
+                }
+                if row.action == super::redaction::RECORD {
+                    declared.extend(super::redaction::declared(&row.details));
+                }
+            }
+            if row.redacted_at.is_none() || row.personal_digest.is_some() {
+                let found = chain::link(&stored_prev, &row, seq);
+                if found != stored_hash {
+                    return broken(report, at(Break::ContentChanged, &stored_hash, &found));
+                }
             }
             for checkpoint in [checkpoints.get(&seq), given_apart.as_ref().filter(|g| g.seq == seq).map(|g| &g.hash)]
                 .into_iter()
@@ -313,6 +341,12 @@ async fn walk(
         if fetched < PAGE {
             break;
         }
+    }
+    report.redacted = redacted.len() as u64;
+    if let Some((id, seq, hash)) = redacted.into_iter().find(|(_, seq, _)| !declared.contains(seq)) {
+        let link =
+            BrokenLink { problem: Break::RedactionUndeclared, event_id: Some(id), seq, expected_hash: String::new(), found_hash: hash };
+        return broken(report, link);
     }
     if last_seq == head_seq && last_hash != head_hash {
         // The last event was replaced, hash and all: the head still names the original.

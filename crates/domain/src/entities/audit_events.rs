@@ -19,6 +19,14 @@ pub struct Model {
     pub seq: Option<i64>,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
+    /// Random, per event (hex); hashed with the personal fields into `personal_digest`.
+    /// Emptied when the event is redacted, so that the digest no longer confirms a guess.
+    pub salt: Option<String>,
+    /// SHA-256 of `salt` and the personal fields (`audit::chain::personal_digest`); the chain
+    /// hashes this instead of them. Null for events of the first form (`kensa-audit-v1`).
+    pub personal_digest: Option<String>,
+    /// When an erasure replaced the personal fields (`audit::redaction`).
+    pub redacted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

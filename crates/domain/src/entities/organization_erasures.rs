@@ -8,6 +8,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub organization_id: Uuid,
+    /// The one person to erase (migration m0025); null: the whole organization. Emptied once
+    /// erased.
+    pub user_id: Option<Uuid>,
     /// `scheduled`, `cancelled`, `erasing` or `erased`.
     pub status: String,
     pub requested_by: Option<Uuid>,

@@ -8,6 +8,9 @@ pub struct Model {
     pub id: Uuid,
     pub organization_id: Uuid,
     pub requested_by: Option<Uuid>,
+    /// The one person whose data this archive holds (migration m0025); null: the whole
+    /// organization.
+    pub subject_user_id: Option<Uuid>,
     /// `queued`, `running`, `ready`, `failed` or `expired`.
     pub status: String,
     /// Percent of the tables written.

@@ -5,13 +5,13 @@ use std::io::{BufRead, Read, Write};
 use std::path::Path;
 
 use futures_util::StreamExt;
-use sea_orm::{EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::tables::{Carried, TABLES};
-use super::{FORMAT, Manifest, Part, dump_table, load_table};
+use super::{FORMAT, Manifest, PERSONAL_FORMAT, Part, dump_table, load_table};
 use crate::entities::{organizations, templates};
 use crate::error::{DomainError, DomainResult, ErrorCode};
 
@@ -32,25 +32,38 @@ fn io_error(e: std::io::Error) -> DomainError {
 
 /// Writes the archive of `org` to `path` and returns its manifest.
 pub async fn write(k: &crate::Kensa, org: Uuid, path: &Path) -> DomainResult<Manifest> {
-    write_with_progress(k, org, path, None).await
+    write_with_progress(k, org, None, path, None).await
 }
 
-/// [`write`], recording on the export `export` how many of the tables are written.
+/// [`write`], of the rows naming one person of `org` when `subject` is given (their id), and
+/// recording on the export `export` how many of the tables are written.
 pub async fn write_with_progress(
     k: &crate::Kensa,
     org: Uuid,
+    subject: Option<Uuid>,
     path: &Path,
     export: Option<Uuid>,
 ) -> DomainResult<Manifest> {
+    let person = match subject {
+        Some(id) => Some(
+            crate::entities::users::Entity::find_by_id(id)
+                .filter(crate::entities::users::Column::OrganizationId.eq(org))
+                .one(&k.db)
+                .await?
+                .ok_or(DomainError::NotFound("user"))?,
+        ),
+        None => None,
+    };
     let organization =
         organizations::Entity::find_by_id(org).one(&k.db).await?.ok_or(DomainError::NotFound("organization"))?;
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).map_err(io_error)?);
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(true);
     let mut manifest = Manifest {
-        format: FORMAT.into(),
+        format: if person.is_some() { PERSONAL_FORMAT } else { FORMAT }.into(),
         organization_id: org,
         organization_name: organization.name,
+        subject_user_id: subject,
         exported_at: k.now(),
         tables: BTreeMap::new(),
         evidence: BTreeMap::new(),
@@ -67,10 +80,19 @@ pub async fn write_with_progress(
             let percent = i32::try_from(done * 90 / carried.len()).unwrap_or(0);
             super::exports::progressed(k, export, percent).await?;
         }
+        // One person's archive holds the rows of the organization's that name them, and no
+        // evidence files (the organization's documents, not their data).
+        let condition = match &person {
+            None => table.reach.condition(org),
+            Some(p) => match table.naming(p.id, &p.email) {
+                Some(naming) => sea_orm::Condition::all().add(table.reach.condition(org)).add(naming),
+                None => continue,
+            },
+        };
         zip.start_file(format!("data/{}.jsonl", table.name), options).map_err(zip_error)?;
         let mut hasher = Sha256::new();
-        let names_files = FILES.contains(&table.name);
-        let rows = dump_table(&k.db, table, org, &mut |value| {
+        let names_files = person.is_none() && FILES.contains(&table.name);
+        let rows = dump_table(&k.db, table, condition, &mut |value| {
             if let Value::Object(map) = &value {
                 if names_files
                     && let (Some(Value::String(sha)), Some(Value::String(key))) =

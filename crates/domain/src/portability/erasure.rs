@@ -14,6 +14,7 @@ use tracing::info;
 use uuid::Uuid;
 
 use super::redact::{ERASED_ORGANIZATION, Redaction};
+use crate::audit::redaction::Forgotten;
 use super::tables::{Erased, TABLES, kept_assessments};
 use crate::entities::organization_erasures::{self, Column, Entity};
 use crate::entities::{assessments, organizations, users};
@@ -38,7 +39,7 @@ pub enum ErasureStatus {
 }
 
 impl ErasureStatus {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Self::Scheduled => "scheduled",
             Self::Cancelled => "cancelled",
@@ -47,7 +48,7 @@ impl ErasureStatus {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    pub(super) fn parse(s: &str) -> Self {
         match s {
             "cancelled" => Self::Cancelled,
             "erasing" => Self::Erasing,
@@ -63,6 +64,9 @@ impl ErasureStatus {
 pub struct OrganizationErasure {
     pub id: Uuid,
     pub status: ErasureStatus,
+    /// The one person to erase (`DELETE /api/v1/users/{id}`); null: the whole organization.
+    /// Null again once erased.
+    pub user_id: Option<Uuid>,
     pub requested_by: Option<Uuid>,
     pub requested_at: DateTime<Utc>,
     /// When the worker erases the organization, unless an owner cancels first.
@@ -76,6 +80,7 @@ impl From<organization_erasures::Model> for OrganizationErasure {
         Self {
             id: m.id,
             status: ErasureStatus::parse(&m.status),
+            user_id: m.user_id,
             requested_by: m.requested_by,
             requested_at: m.requested_at,
             erase_at: m.erase_at,
@@ -129,6 +134,7 @@ pub async fn schedule(k: &crate::Kensa, ctx: &TenantCtx, proof: Reauthentication
     let row = organization_erasures::Model {
         id: Uuid::now_v7(),
         organization_id: org,
+        user_id: None,
         status: ErasureStatus::Scheduled.as_str().into(),
         requested_by: ctx.user_id().map(|u| u.0),
         requested_at: now,
@@ -159,6 +165,7 @@ pub async fn current(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<Organiza
     owner(ctx)?;
     let row = Entity::find()
         .filter(Column::OrganizationId.eq(ctx.org_id().0))
+        .filter(Column::UserId.is_null())
         .order_by_desc(Column::RequestedAt)
         .one(&k.db)
         .await?
@@ -173,22 +180,7 @@ pub async fn cancel(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<Organizat
     let tx = k.begin_write().await?;
     organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
     let row = open_erasure(&tx, org).await?.ok_or(NOT_FOUND)?;
-    // The worker erases in one transaction: until it commits nothing is erased, and an
-    // erasure whose job keeps failing can still be called off. Only if the row is still
-    // open: a worker that committed meanwhile made it `erased`.
-    let now = tx.now();
-    let cancelled = Entity::update_many()
-        .col_expr(Column::Status, Expr::value(ErasureStatus::Cancelled.as_str()))
-        .col_expr(Column::CancelledBy, Expr::value(ctx.user_id().map(|u| u.0)))
-        .col_expr(Column::CancelledAt, Expr::value(now))
-        .filter(Column::Id.eq(row.id))
-        .filter(Column::Status.is_in([ErasureStatus::Scheduled.as_str(), ErasureStatus::Erasing.as_str()]))
-        .exec(&tx)
-        .await?;
-    if cancelled.rows_affected != 1 {
-        return Err(DomainError::conflict(ErrorCode::ErasureStarted, "the organization was erased meanwhile"));
-    }
-    let row = Entity::find_by_id(row.id).one(&tx).await?.ok_or(NOT_FOUND)?;
+    let row = call_off(&tx, ctx, row).await?;
     tell_everyone(&tx, org, row.id, true).await?;
     crate::audit::record_action(
         &tx,
@@ -199,23 +191,71 @@ pub async fn cancel(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<Organizat
     )
     .await?;
     tx.commit().await?;
+    SignedOut::of(&row).forget_cached(k);
     k.wake_worker();
     Ok(row.into())
+}
+
+/// Marks an open erasure cancelled, and lets back in whom its worker had signed out.
+pub(super) async fn call_off(
+    tx: &crate::WriteTx,
+    ctx: &TenantCtx,
+    row: organization_erasures::Model,
+) -> DomainResult<organization_erasures::Model> {
+    // The worker erases in one transaction: until it commits nothing is erased, and an
+    // erasure whose job keeps failing can still be called off. Only if the row is still
+    // open: a worker that committed meanwhile made it `erased`.
+    let now = tx.now();
+    let cancelled = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(ErasureStatus::Cancelled.as_str()))
+        .col_expr(Column::CancelledBy, Expr::value(ctx.user_id().map(|u| u.0)))
+        .col_expr(Column::CancelledAt, Expr::value(now))
+        .filter(Column::Id.eq(row.id))
+        .filter(Column::Status.is_in([ErasureStatus::Scheduled.as_str(), ErasureStatus::Erasing.as_str()]))
+        .exec(tx)
+        .await?;
+    if cancelled.rows_affected != 1 {
+        return Err(DomainError::conflict(ErrorCode::ErasureStarted, "the erasure was carried out meanwhile"));
+    }
+    SignedOut::of(&row).let_back_in(tx).await?;
+    Entity::find_by_id(row.id).one(tx).await?.ok_or(NOT_FOUND)
+}
+
+/// Whether the worker is erasing the organization (no new export may start).
+pub(super) async fn erasing(conn: &impl ConnectionTrait, org: Uuid) -> DomainResult<bool> {
+    Ok(Entity::find()
+        .filter(Column::OrganizationId.eq(org))
+        .filter(Column::UserId.is_null())
+        .filter(Column::Status.eq(ErasureStatus::Erasing.as_str()))
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 async fn open_erasure(conn: &impl ConnectionTrait, org: Uuid) -> DomainResult<Option<organization_erasures::Model>> {
     Ok(Entity::find()
         .filter(Column::OrganizationId.eq(org))
+        .filter(Column::UserId.is_null())
         .filter(Column::Status.is_in([ErasureStatus::Scheduled.as_str(), ErasureStatus::Erasing.as_str()]))
         .one(conn)
         .await?)
 }
 
 async fn tell_everyone(tx: &crate::WriteTx, org: Uuid, erasure_id: Uuid, cancelled: bool) -> DomainResult<()> {
+    tell(tx, Condition::all().add(users::Column::OrganizationId.eq(org)), erasure_id, cancelled).await
+}
+
+/// Mails the active users `who` selects about the erasure.
+pub(super) async fn tell(
+    tx: &crate::WriteTx,
+    who: Condition,
+    erasure_id: Uuid,
+    cancelled: bool,
+) -> DomainResult<()> {
     let people: Vec<Uuid> = users::Entity::find()
         .select_only()
         .column(users::Column::Id)
-        .filter(users::Column::OrganizationId.eq(org))
+        .filter(who)
         .filter(users::Column::Active.eq(true))
         .into_tuple()
         .all(tx)
@@ -274,28 +314,153 @@ const STORED_FILES: &[(&str, &str)] = &[
     ("organization_exports", "storage_key"),
 ];
 
-/// The job: erases the organization in one transaction, then deletes the stored files no one
-/// else names. Nothing to do once cancelled or done.
-pub async fn run(k: &crate::Kensa, erasure_id: Uuid) -> DomainResult<()> {
+/// Who the worker signed out before erasing (noted in `counts` while erasing), so that a
+/// cancel can let them back in.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(super) struct SignedOut {
+    users: Vec<Uuid>,
+    api_keys: Vec<Uuid>,
+}
+
+impl SignedOut {
+    pub(super) fn of(row: &organization_erasures::Model) -> Self {
+        let noted = row.counts.as_ref().and_then(|c| c.get("signed_out")).cloned();
+        noted.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+    }
+
+    /// Reactivates the accounts and keys the worker had stopped.
+    async fn let_back_in(&self, tx: &crate::WriteTx) -> DomainResult<()> {
+        use crate::entities::api_keys;
+        if !self.users.is_empty() {
+            users::Entity::update_many()
+                .col_expr(users::Column::Active, Expr::value(true))
+                .filter(users::Column::Id.is_in(self.users.clone()))
+                .exec(tx)
+                .await?;
+        }
+        if !self.api_keys.is_empty() {
+            api_keys::Entity::update_many()
+                .col_expr(api_keys::Column::RevokedAt, Expr::value(Option::<DateTime<Utc>>::None))
+                .filter(api_keys::Column::Id.is_in(self.api_keys.clone()))
+                .exec(tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// This process's cached principals of those users go (other replicas' within seconds).
+    pub(super) fn forget_cached(&self, k: &crate::Kensa) {
+        for user in &self.users {
+            k.principals.invalidate(*user);
+        }
+    }
+}
+
+/// Before erasing, in a transaction of its own: deactivates the accounts of `people` that
+/// are active, revokes their refresh tokens and deletes their browser sessions, and revokes
+/// the API keys of `keys_of`, so that no one is still writing while the erasure runs (the
+/// API's caches of who is signed in last a few seconds). Who was stopped is noted in the
+/// erasure's counts; a retried job adds to the note.
+pub(super) async fn sign_out(
+    k: &crate::Kensa,
+    erasure: &organization_erasures::Model,
+    people: Vec<Uuid>,
+    keys_of: Option<Uuid>,
+) -> DomainResult<()> {
+    use crate::entities::{api_keys, browser_sessions, refresh_tokens};
     let tx = k.begin_write().await?;
-    let Some(erasure) = Entity::find_by_id(erasure_id).lock_exclusive().one(&tx).await? else { return Ok(()) };
+    let now = tx.now();
+    let mut noted = SignedOut::of(erasure);
+    let active: Vec<Uuid> = users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .filter(users::Column::Id.is_in(people.clone()))
+        .filter(users::Column::Active.eq(true))
+        .into_tuple()
+        .all(&tx)
+        .await?;
+    users::Entity::update_many()
+        .col_expr(users::Column::Active, Expr::value(false))
+        .filter(users::Column::Id.is_in(active.clone()))
+        .exec(&tx)
+        .await?;
+    noted.users.extend(active);
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::UserId.is_in(people.clone()))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(&tx)
+        .await?;
+    browser_sessions::Entity::delete_many().filter(browser_sessions::Column::UserId.is_in(people)).exec(&tx).await?;
+    if let Some(org) = keys_of {
+        let keys: Vec<Uuid> = api_keys::Entity::find()
+            .select_only()
+            .column(api_keys::Column::Id)
+            .filter(api_keys::Column::OrganizationId.eq(org))
+            .filter(api_keys::Column::RevokedAt.is_null())
+            .into_tuple()
+            .all(&tx)
+            .await?;
+        api_keys::Entity::update_many()
+            .col_expr(api_keys::Column::RevokedAt, Expr::value(now))
+            .filter(api_keys::Column::Id.is_in(keys.clone()))
+            .exec(&tx)
+            .await?;
+        noted.api_keys.extend(keys);
+    }
+    // Only while still erasing: a cancel in between let everyone back in already.
+    let counts = serde_json::json!({ "signed_out": noted });
+    let still = Entity::update_many()
+        .col_expr(Column::Counts, Expr::value(counts))
+        .filter(Column::Id.eq(erasure.id))
+        .filter(Column::Status.eq(ErasureStatus::Erasing.as_str()))
+        .exec(&tx)
+        .await?;
+    if still.rows_affected == 1 {
+        tx.commit().await?;
+        noted.forget_cached(k);
+    }
+    Ok(())
+}
+
+/// The job: signs out everyone concerned, then erases the organization (or the one person,
+/// `portability::person`) in one transaction, then deletes the stored files no one else
+/// names. Nothing to do once cancelled or done.
+pub async fn run(k: &crate::Kensa, erasure_id: Uuid) -> DomainResult<()> {
+    let Some(erasure) = Entity::find_by_id(erasure_id).one(&k.db).await? else { return Ok(()) };
     if ErasureStatus::parse(&erasure.status) != ErasureStatus::Erasing {
         return Ok(());
     }
+    if let Some(user) = erasure.user_id {
+        return super::person::erase(k, erasure, user).await;
+    }
     let org = erasure.organization_id;
-    let Some(organization) = organizations::Entity::find_by_id(org).one(&tx).await? else {
-        return Err(DomainError::internal(format!("erasure {erasure_id}: organization {org} is missing")));
-    };
     // An export being written would put its archive back after the erasure: wait for it
     // (the job is tried again later).
     let exporting = crate::entities::organization_exports::Entity::find()
         .filter(crate::entities::organization_exports::Column::OrganizationId.eq(org))
         .filter(crate::entities::organization_exports::Column::Status.is_in(["queued", "running"]))
-        .one(&tx)
+        .one(&k.db)
         .await?;
     if let Some(export) = exporting {
         return Err(DomainError::Unavailable(format!("erasure {erasure_id} waits for export {} to finish", export.id)));
     }
+    let people: Vec<Uuid> = users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .filter(users::Column::OrganizationId.eq(org))
+        .into_tuple()
+        .all(&k.db)
+        .await?;
+    sign_out(k, &erasure, people, Some(org)).await?;
+    let tx = k.begin_write().await?;
+    let Some(erasure) = Entity::find_by_id(erasure_id).lock_exclusive().one(&tx).await? else { return Ok(()) };
+    if ErasureStatus::parse(&erasure.status) != ErasureStatus::Erasing {
+        return Ok(());
+    }
+    let Some(organization) = organizations::Entity::find_by_id(org).one(&tx).await? else {
+        return Err(DomainError::internal(format!("erasure {erasure_id}: organization {org} is missing")));
+    };
     let now = tx.now();
     // What the organization's buyers keep points at a stand-in without users.
     let stand_in = organizations::Model {
@@ -309,9 +474,12 @@ pub async fn run(k: &crate::Kensa, erasure_id: Uuid) -> DomainResult<()> {
         .await?;
     let mut redaction = Redaction::organization(org, stand_in.id, &organization.name);
     let mut named = Vec::new();
+    let mut forgotten = Forgotten { users: Vec::new(), needles: vec![org.to_string()] };
     for user in users::Entity::find().filter(users::Column::OrganizationId.eq(org)).all(&tx).await? {
         redaction.user(user.id, &user.name, &user.email);
         named.extend([user.id.to_string(), user.email.to_lowercase()]);
+        forgotten.users.push(user.id);
+        forgotten.needles.extend(needles(&user));
     }
     let files = stored_files(&tx, org).await?;
     let kept: Vec<Uuid> = assessments::Entity::find()
@@ -351,8 +519,13 @@ pub async fn run(k: &crate::Kensa, erasure_id: Uuid) -> DomainResult<()> {
             counts.insert(table.name.to_owned(), Erasure { deleted, redacted });
         }
     }
+    // What other organizations' audit trails say of it and its people.
+    let audit_redacted = crate::audit::redaction::forget(&tx, &forgotten, &redaction, Some(org), "organization_erased").await?;
+    if audit_redacted > 0 {
+        counts.entry("audit_events".to_owned()).or_insert_with(Erasure::default).redacted += audit_redacted;
+    }
     // Jobs about its people (mail to them, notices of their sign-ins), done or waiting.
-    let jobs_deleted = delete_jobs_naming(&tx, &named, &org.to_string()).await?;
+    let jobs_deleted = delete_jobs_naming(&tx, &named, Some(&org.to_string())).await?;
     if jobs_deleted > 0 {
         counts.entry("jobs".to_owned()).or_insert_with(Erasure::default).deleted += jobs_deleted;
     }
@@ -404,7 +577,11 @@ pub async fn run(k: &crate::Kensa, erasure_id: Uuid) -> DomainResult<()> {
 /// lowercased addresses) as a whole JSON value, or whose target is one; and the finished
 /// jobs of other organizations that name the erased organization (`org`). Others' waiting
 /// jobs are left to run.
-async fn delete_jobs_naming(conn: &impl ConnectionTrait, people: &[String], org: &str) -> DomainResult<u64> {
+pub(super) async fn delete_jobs_naming(
+    conn: &impl ConnectionTrait,
+    people: &[String],
+    org: Option<&str>,
+) -> DomainResult<u64> {
     use crate::entities::jobs;
     use sea_orm::sea_query::{Func, LikeExpr};
     let holding = |needle: &str| {
@@ -415,13 +592,22 @@ async fn delete_jobs_naming(conn: &impl ConnectionTrait, people: &[String], org:
     let about_people = people.iter().fold(Condition::any(), |c, needle| {
         c.add(holding(needle)).add(Func::lower(Expr::col(jobs::Column::Target)).eq(needle.as_str()))
     });
-    let finished_about_org = Condition::all().add(holding(org)).add(jobs::Column::Status.is_in(["done", "failed"]));
     let mut deleted = 0;
     if !people.is_empty() {
         deleted += jobs::Entity::delete_many().filter(about_people).exec(conn).await?.rows_affected;
     }
-    deleted += jobs::Entity::delete_many().filter(finished_about_org).exec(conn).await?.rows_affected;
+    if let Some(org) = org {
+        let finished_about_org =
+            Condition::all().add(holding(org)).add(jobs::Column::Status.is_in(["done", "failed"]));
+        deleted += jobs::Entity::delete_many().filter(finished_about_org).exec(conn).await?.rows_affected;
+    }
     Ok(deleted)
+}
+
+/// The texts that find the audit events about a person: their id and address (lowercased).
+/// Not their name: "Admin" would find every role change; the events found lose the name too.
+pub(super) fn needles(user: &users::Model) -> Vec<String> {
+    vec![user.id.to_string(), user.email.to_lowercase()]
 }
 
 /// Every stored file the organization's rows name (evidence, library, shares, exports).
@@ -450,6 +636,8 @@ pub struct ErasureNotice {
     pub name: String,
     pub locale: String,
     pub organization: String,
+    /// The one person to erase, when it is not the whole organization.
+    pub person: Option<String>,
     pub cancelled: bool,
     pub erase_at: DateTime<Utc>,
     pub settings_url: String,
@@ -466,13 +654,21 @@ pub async fn prepare_mail(
     let Some((user, org)) = crate::users::repo::active_member(&k.db, user_id, erasure.organization_id).await? else {
         return Ok(None);
     };
+    let person = match erasure.user_id {
+        Some(subject) => Some(users::Entity::find_by_id(subject).one(&k.db).await?.map(|u| u.name).unwrap_or_default()),
+        None => None,
+    };
     let mut settings_url = k.public_url.clone();
-    settings_url.set_path("/api/v1/organization/erasure");
+    match erasure.user_id {
+        Some(subject) => settings_url.set_path(&format!("/api/v1/users/{subject}/erasure")),
+        None => settings_url.set_path("/api/v1/organization/erasure"),
+    }
     Ok(Some(ErasureNotice {
         to: user.email,
         name: user.name,
         locale: user.locale,
         organization: org.name,
+        person,
         cancelled,
         erase_at: erasure.erase_at,
         settings_url: settings_url.to_string(),

@@ -13,6 +13,7 @@ use crate::auth::tokens::{hash_token, random_token};
 use crate::entities::organization_exports::{self, Column, Entity};
 use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::jobs::{self, Job};
+use crate::ids::UserId;
 use crate::tenant::{Role, TenantCtx};
 
 /// How long an archive is kept once written.
@@ -78,6 +79,9 @@ pub struct OrganizationExport {
     pub sha256: Option<String>,
     pub error: Option<String>,
     pub requested_by: Option<Uuid>,
+    /// The one person whose data the archive holds (`POST /api/v1/users/{id}/export`); null:
+    /// the whole organization.
+    pub subject_user_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     /// When the archive is deleted.
     pub expires_at: DateTime<Utc>,
@@ -98,6 +102,7 @@ impl From<organization_exports::Model> for OrganizationExport {
             sha256: m.sha256,
             error: m.error,
             requested_by: m.requested_by,
+            subject_user_id: m.subject_user_id,
             created_at: m.created_at,
             expires_at: m.expires_at,
             downloaded_at: m.downloaded_at,
@@ -121,15 +126,43 @@ fn owner(ctx: &TenantCtx) -> DomainResult<()> {
 /// Queues an export of the caller's organization (owners). One at a time.
 pub async fn start(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<OrganizationExport> {
     owner(ctx)?;
+    queue(k, ctx, None).await
+}
+
+/// Queues an archive of what names one person of the caller's organization (a personal-data
+/// request): owners for anyone, anyone for themselves. One export at a time per organization.
+pub async fn start_for_person(k: &crate::Kensa, ctx: &TenantCtx, subject: UserId) -> DomainResult<OrganizationExport> {
+    crate::users::repo::find_in_org(&k.db, ctx, subject).await?.ok_or(DomainError::NotFound("user"))?;
+    if ctx.role() != Role::Owner && ctx.user_id() != Some(subject) {
+        return Err(DomainError::Forbidden);
+    }
+    queue(k, ctx, Some(subject.0)).await
+}
+
+async fn queue(k: &crate::Kensa, ctx: &TenantCtx, subject: Option<Uuid>) -> DomainResult<OrganizationExport> {
     let org = ctx.org_id().0;
     let tx = k.begin_write().await?;
     // Serialises requests per organization on PostgreSQL (SQLite has one writer).
     crate::entities::organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
+    // An archive written while the worker erases would outlive the erasure.
+    if super::erasure::erasing(&tx, org).await? {
+        return Err(DomainError::conflict(ErrorCode::ErasureStarted, "the organization is being erased"));
+    }
+    // One archive of the organization at a time; one of each person at a time, which asking
+    // again gives back.
+    let subject_is = match subject {
+        Some(user) => Column::SubjectUserId.eq(user),
+        None => Column::SubjectUserId.is_null(),
+    };
     let busy = Entity::find()
         .filter(Column::OrganizationId.eq(org))
+        .filter(subject_is)
         .filter(Column::Status.is_in([ExportStatus::Queued.as_str(), ExportStatus::Running.as_str()]))
         .one(&tx)
         .await?;
+    if let Some(busy) = busy.as_ref().filter(|_| subject.is_some()) {
+        return Ok(busy.clone().into());
+    }
     if let Some(busy) = busy {
         return Err(DomainError::conflict(
             ErrorCode::ExportRunning,
@@ -141,6 +174,7 @@ pub async fn start(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<Organizati
         id: Uuid::now_v7(),
         organization_id: org,
         requested_by: ctx.user_id().map(|u| u.0),
+        subject_user_id: subject,
         status: ExportStatus::Queued.as_str().into(),
         progress: 0,
         manifest: None,
@@ -157,33 +191,39 @@ pub async fn start(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<Organizati
     };
     Entity::insert(organization_exports::ActiveModel::from(row.clone())).exec_without_returning(&tx).await?;
     jobs::enqueue(&tx, &Job::OrganizationExport { export_id: row.id }, now).await?;
-    crate::audit::record_action(
-        &tx,
-        ctx,
-        "organization.export_requested",
-        Some(("export", row.id.to_string())),
-        serde_json::json!({}),
-    )
-    .await?;
+    let (action, target) = match subject {
+        Some(user) => ("user.export_requested", ("user", user.to_string())),
+        None => ("organization.export_requested", ("export", row.id.to_string())),
+    };
+    crate::audit::record_action(&tx, ctx, action, Some(target), serde_json::json!({ "export": row.id })).await?;
     tx.commit().await?;
     k.wake_worker();
     Ok(row.into())
 }
 
+/// Owners see every export of the organization; anyone else the archives they asked for or
+/// that hold their own data.
 async fn find(k: &crate::Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<organization_exports::Model> {
-    owner(ctx)?;
-    Entity::find_by_id(id).filter(Column::OrganizationId.eq(ctx.org_id().0)).one(&k.db).await?.ok_or(NOT_FOUND)
+    let row =
+        Entity::find_by_id(id).filter(Column::OrganizationId.eq(ctx.org_id().0)).one(&k.db).await?.ok_or(NOT_FOUND)?;
+    let me = ctx.user_id().map(|u| u.0);
+    let theirs = me.is_some() && (row.requested_by == me || row.subject_user_id == me);
+    if ctx.role() == Role::Owner || theirs { Ok(row) } else { Err(DomainError::Forbidden) }
 }
 
 pub async fn get(k: &crate::Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<OrganizationExport> {
     Ok(find(k, ctx, id).await?.into())
 }
 
-/// The organization's latest exports, newest first.
+/// The organization's latest exports, newest first (anyone but an owner: those they asked
+/// for).
 pub async fn list(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<Vec<OrganizationExport>> {
-    owner(ctx)?;
-    let rows = Entity::find()
-        .filter(Column::OrganizationId.eq(ctx.org_id().0))
+    let mut query = Entity::find().filter(Column::OrganizationId.eq(ctx.org_id().0));
+    if ctx.role() != Role::Owner {
+        let Some(me) = ctx.user_id() else { return Err(DomainError::Forbidden) };
+        query = query.filter(sea_orm::Condition::any().add(Column::RequestedBy.eq(me.0)).add(Column::SubjectUserId.eq(me.0)));
+    }
+    let rows = query
         .order_by_desc(Column::Id)
         .limit(LISTED)
         .all(&k.db)
@@ -279,7 +319,10 @@ pub async fn redeem(k: &crate::Kensa, token: &str) -> DomainResult<Download> {
     tx.commit().await?;
     let file = k.evidence_store.get(row.storage_key.as_deref().unwrap_or_default()).await?;
     Ok(Download {
-        file_name: format!("kensa-export-{}-{}.zip", row.organization_id, row.created_at.format("%Y%m%d")),
+        file_name: match row.subject_user_id {
+            Some(user) => format!("kensa-personal-data-{user}-{}.zip", row.created_at.format("%Y%m%d")),
+            None => format!("kensa-export-{}-{}.zip", row.organization_id, row.created_at.format("%Y%m%d")),
+        },
         sha256: row.sha256.unwrap_or_default(),
         file,
         slot,
@@ -341,7 +384,7 @@ async fn write_and_store(
     let file =
         tempfile::Builder::new().prefix("export-").suffix(".zip").tempfile_in(dir).map_err(DomainError::internal)?;
     let path = file.into_temp_path();
-    let manifest = super::archive::write_with_progress(k, row.organization_id, &path, Some(row.id)).await?;
+    let manifest = super::archive::write_with_progress(k, row.organization_id, row.subject_user_id, &path, Some(row.id)).await?;
     let staged = crate::assessments::staging::Staged::adopt(path).await?;
     let key = format!("exports/{}/{}.zip", row.organization_id, row.id);
     k.evidence_store.put(&key, &staged).await?;

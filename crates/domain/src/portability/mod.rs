@@ -8,6 +8,7 @@
 pub mod archive;
 pub mod erasure;
 pub mod exports;
+pub mod person;
 pub mod redact;
 pub mod retention;
 pub mod tables;
@@ -23,6 +24,9 @@ use tables::Table;
 
 /// Names the archive's layout; an import refuses any other.
 pub const FORMAT: &str = "kensa-export-v1";
+/// Names the layout of one person's archive (the same parts, only rows naming them, no
+/// evidence files); not for import.
+pub const PERSONAL_FORMAT: &str = "kensa-personal-data-v1";
 /// Rows read per query while exporting.
 const PAGE: u64 = 500;
 
@@ -32,6 +36,9 @@ pub struct Manifest {
     pub format: String,
     pub organization_id: Uuid,
     pub organization_name: String,
+    /// The one person whose data this is (a personal-data archive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_user_id: Option<Uuid>,
     pub exported_at: chrono::DateTime<chrono::Utc>,
     /// Per table: rows and the SHA-256 of its `data/<table>.jsonl`.
     pub tables: std::collections::BTreeMap<String, Part>,
@@ -51,12 +58,12 @@ pub struct Part {
     pub sha256: String,
 }
 
-/// Reads every row of `table` that belongs to `org`, a page at a time, oldest key first, as
-/// JSON without the withheld columns.
+/// Reads every row of `table` that meets `rows`, a page at a time, oldest key first, as JSON
+/// without the withheld columns.
 async fn dump<E>(
     conn: &impl ConnectionTrait,
     table: &Table,
-    org: Uuid,
+    rows: sea_orm::Condition,
     row: &mut (dyn FnMut(Value) -> DomainResult<()> + Send),
 ) -> DomainResult<u64>
 where
@@ -64,9 +71,10 @@ where
     E::Model: Serialize + Send + Sync,
 {
     use sea_orm::Iterable;
+    let condition = rows;
     let mut rows = 0;
     loop {
-        let mut query = E::find().filter(table.reach.condition(org));
+        let mut query = E::find().filter(condition.clone());
         for key in E::PrimaryKey::iter() {
             query = query.order_by_asc(key.into_column());
         }
@@ -143,11 +151,11 @@ macro_rules! by_table {
         async fn dump_table(
             conn: &impl ConnectionTrait,
             table: &Table,
-            org: Uuid,
+            rows: sea_orm::Condition,
             row: &mut (dyn FnMut(Value) -> DomainResult<()> + Send),
         ) -> DomainResult<u64> {
             match table.name {
-                $(stringify!($table) => dump::<entities::$table::Entity>(conn, table, org, row).await,)*
+                $(stringify!($table) => dump::<entities::$table::Entity>(conn, table, rows, row).await,)*
                 other => Err(DomainError::Internal(format!("the export knows no table {other}"))),
             }
         }
@@ -205,4 +213,6 @@ by_table!(
     audit_events,
     audit_checkpoints,
     audit_chain_heads,
+    // Not carried, but redacted when a person who asked for one is erased.
+    organization_exports,
 );

@@ -88,6 +88,16 @@ pub enum Erased {
     Tombstone,
 }
 
+/// What erasing one person does to the rows that name them (`portability::person`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PersonErased {
+    /// The row is theirs (their account, sessions, sign-ins): it goes.
+    Deleted,
+    /// The row is the organization's (an answer they gave, a comment they wrote): it stays,
+    /// with their id emptied and their name and address replaced.
+    Redacted,
+}
+
 /// One table of the schema.
 #[derive(Clone, Copy, Debug)]
 pub struct Table {
@@ -97,20 +107,70 @@ pub struct Table {
     /// Columns left out of the export (secrets; the import fills in what is safe).
     pub withheld: &'static [&'static str],
     pub erased: Erased,
+    /// Columns naming a person: a user's id, or an address (a column whose name ends in
+    /// `email`). A test holds every `*_by`, `*user_id` and `*email` column to this list.
+    pub people: &'static [&'static str],
+    pub person_erased: PersonErased,
 }
 
 const fn carried(name: &'static str, reach: Reach, withheld: &'static [&'static str]) -> Table {
-    Table { name, reach, carried: Carried::Yes, withheld, erased: Erased::Deleted }
+    Table {
+        name,
+        reach,
+        carried: Carried::Yes,
+        withheld,
+        erased: Erased::Deleted,
+        people: &[],
+        person_erased: PersonErased::Redacted,
+    }
 }
 
 const fn kept_back(name: &'static str, reach: Reach) -> Table {
-    Table { name, reach, carried: Carried::No, withheld: &[], erased: Erased::Deleted }
+    Table {
+        name,
+        reach,
+        carried: Carried::No,
+        withheld: &[],
+        erased: Erased::Deleted,
+        people: &[],
+        person_erased: PersonErased::Redacted,
+    }
 }
 
 impl Table {
     const fn erased(mut self, erased: Erased) -> Self {
         self.erased = erased;
         self
+    }
+
+    /// The columns naming a person, whose rows stay redacted when that person is erased.
+    const fn people(mut self, columns: &'static [&'static str]) -> Self {
+        self.people = columns;
+        self
+    }
+
+    /// The columns naming a person, whose rows go when that person is erased.
+    const fn personal(mut self, columns: &'static [&'static str]) -> Self {
+        self.people = columns;
+        self.person_erased = PersonErased::Deleted;
+        self
+    }
+
+    /// The rows that name the person `user` (by id, or by `email` in any case); None when the
+    /// table names no one.
+    pub fn naming(&self, user: Uuid, email: &str) -> Option<Condition> {
+        use sea_orm::sea_query::Func;
+        if self.people.is_empty() {
+            return None;
+        }
+        let email = email.to_lowercase();
+        Some(self.people.iter().fold(Condition::any(), |c, column| {
+            if column.ends_with("email") {
+                c.add(Expr::expr(Func::lower(Expr::col(Alias::new(*column)))).eq(email.as_str()))
+            } else {
+                c.add(Expr::col(Alias::new(*column)).eq(user))
+            }
+        }))
     }
 }
 
@@ -157,9 +217,10 @@ pub const TABLES: &[Table] = &[
     carried("organization_settings", Reach::Own("organization_id"), &[]),
     // Without password hashes (the entity never serialises them): imported users set a
     // password with a reset link.
-    carried("users", Reach::Own("organization_id"), &[]),
-    carried("user_invitations", Reach::Own("organization_id"), &["token_hash"]),
-    carried("api_keys", Reach::Own("organization_id"), &["key_hash"]),
+    carried("users", Reach::Own("organization_id"), &[]).personal(&["id", "email"]),
+    // The invitations a person sent, and the one that brought them, go with them.
+    carried("user_invitations", Reach::Own("organization_id"), &["token_hash"]).personal(&["invited_by", "email"]),
+    carried("api_keys", Reach::Own("organization_id"), &["key_hash"]).people(&["created_by"]),
     // A buyer's sheet its supplier answered stays the buyer's.
     carried("templates", Reach::Templates, &[]).erased(Erased::KeptAsIsByOwner { owner: "organization_id" }),
     // A buyer's record of the organization as its supplier stays the buyer's, unlinked and
@@ -169,44 +230,64 @@ pub const TABLES: &[Table] = &[
             owner: "organization_id",
             cleared: &["supplier_organization_id", "next_review_on", "review_opens_on"],
         },
-    ),
-    carried("campaigns", Reach::Own("organization_id"), &[]),
+    )
+    .people(&["contact_email"]),
+    carried("campaigns", Reach::Own("organization_id"), &[]).people(&["created_by"]),
     // What the organization answered as a supplier stays with its buyer, redacted.
     carried("assessments", Reach::Any(ASSESSMENT_PARTIES), &[])
         .erased(Erased::KeptByOwner { owner: "buyer_organization_id", cleared: &[] }),
-    carried("supplier_invitations", Reach::OfAssessments, &["token_hash"]),
-    carried("answers", Reach::OfAssessments, &[]).erased(Erased::WithKeptAssessment),
-    carried("assessment_comments", Reach::OfAssessments, &[]).erased(Erased::WithKeptAssessment),
-    carried("assessment_events", Reach::OfAssessments, &[]).erased(Erased::WithKeptAssessment),
+    carried("supplier_invitations", Reach::OfAssessments, &["token_hash"]).people(&["email"]),
+    carried("answers", Reach::OfAssessments, &[]).erased(Erased::WithKeptAssessment).people(&["answered_by"]),
+    carried("assessment_comments", Reach::OfAssessments, &[])
+        .erased(Erased::WithKeptAssessment)
+        .people(&["author_user_id"]),
+    carried("assessment_events", Reach::OfAssessments, &[])
+        .erased(Erased::WithKeptAssessment)
+        .people(&["actor_user_id"]),
     carried("assessment_scores", Reach::OfAssessments, &[]).erased(Erased::WithKeptAssessment),
     carried("assessment_category_scores", Reach::OfAssessments, &[]).erased(Erased::WithKeptAssessment),
     // The files it uploaded go, also from what its buyers keep.
-    carried("evidence", Reach::OfAssessments, &[]),
-    carried("forwarding_consents", Reach::OfAssessments, &[]),
-    carried("supplier_claims", Reach::Any(&["buyer_organization_id", "claimant_organization_id"]), &[]),
+    carried("evidence", Reach::OfAssessments, &[]).people(&["uploaded_by"]),
+    carried("forwarding_consents", Reach::OfAssessments, &[]).people(&["updated_by"]),
+    carried("supplier_claims", Reach::Any(&["buyer_organization_id", "claimant_organization_id"]), &[]).people(&[
+        "claimant_user_id",
+        "claimant_email",
+        "decided_by",
+    ]),
     carried("comparison_rows", Reach::Own("buyer_organization_id"), &[]),
-    carried("library_answers", Reach::Own("organization_id"), &[]),
+    carried("library_answers", Reach::Own("organization_id"), &[]).people(&["updated_by"]),
     carried("library_evidence", Reach::Own("organization_id"), &[]),
-    carried("shares", Reach::Any(SHARE_PARTIES), &["link_hash"]),
+    carried("shares", Reach::Any(SHARE_PARTIES), &["link_hash"]).people(&[
+        "terms_accepted_by",
+        "reviewed_by",
+        "created_by",
+    ]),
     carried("share_evidence", Reach::OfShares, &[]),
-    carried("share_requests", Reach::Any(&["requester_organization_id", "supplier_organization_id"]), &[]),
-    carried("supply_chain_forwards", Reach::Any(&["organization_id", "recipient_organization_id"]), &[]),
+    carried("share_requests", Reach::Any(&["requester_organization_id", "supplier_organization_id"]), &[])
+        .people(&["created_by"]),
+    carried("supply_chain_forwards", Reach::Any(&["organization_id", "recipient_organization_id"]), &[])
+        .people(&["created_by"]),
     // The signing secret stays behind: an imported endpoint is inactive with a new secret.
     carried("webhook_endpoints", Reach::Own("organization_id"), &["secret"]),
-    carried("sign_ins", Reach::OfUsers, &[]),
-    carried("audit_events", Reach::Own("organization_id"), &[]),
+    carried("sign_ins", Reach::OfUsers, &[]).personal(&["user_id"]),
+    // A person's events in every trail are redacted by `audit::redaction`, not row by row.
+    carried("audit_events", Reach::Own("organization_id"), &[]).people(&["actor_user_id"]),
     carried("audit_checkpoints", Reach::Own("organization_id"), &[]),
     carried("audit_chain_heads", Reach::Chain, &[]),
-    kept_back("browser_sessions", Reach::OfUsers),
-    kept_back("refresh_tokens", Reach::OfUsers),
-    kept_back("email_tokens", Reach::OfUsers),
-    kept_back("mfa_tickets", Reach::OfUsers),
-    kept_back("user_totp", Reach::OfUsers),
-    kept_back("recovery_codes", Reach::OfUsers),
-    kept_back("idempotency_keys", Reach::Own("organization_id")),
+    kept_back("browser_sessions", Reach::OfUsers).personal(&["user_id"]),
+    kept_back("refresh_tokens", Reach::OfUsers).personal(&["user_id"]),
+    kept_back("email_tokens", Reach::OfUsers).personal(&["user_id", "email"]),
+    kept_back("mfa_tickets", Reach::OfUsers).personal(&["user_id"]),
+    kept_back("user_totp", Reach::OfUsers).personal(&["user_id"]),
+    kept_back("recovery_codes", Reach::OfUsers).personal(&["user_id"]),
+    kept_back("idempotency_keys", Reach::Own("organization_id")).personal(&["user_id"]),
     kept_back("jobs", Reach::Own("organization_id")),
-    kept_back("organization_exports", Reach::Own("organization_id")),
-    kept_back("organization_erasures", Reach::Own("organization_id")).erased(Erased::Tombstone),
+    // A person's own archive goes with them (`portability::person`); who asked for another
+    // is forgotten.
+    kept_back("organization_exports", Reach::Own("organization_id")).people(&["requested_by", "subject_user_id"]),
+    kept_back("organization_erasures", Reach::Own("organization_id"))
+        .erased(Erased::Tombstone)
+        .people(&["user_id", "requested_by", "cancelled_by"]),
 ];
 
 /// Tables that hold no organization's data: the migration ledger.

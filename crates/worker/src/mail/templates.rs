@@ -380,6 +380,9 @@ pub fn audit_checkpoint(n: &CheckpointNotice) -> OutgoingMail {
 }
 
 pub fn organization_erasure(n: &ErasureNotice) -> OutgoingMail {
+    if let Some(person) = &n.person {
+        return person_erasure(n, person);
+    }
     let at = utc(n.erase_at);
     let subject = match (n.cancelled, n.locale == "en") {
         (false, true) => "Kensa: your organization will be erased / 組織の消去が予定されました",
@@ -415,6 +418,45 @@ pub fn organization_erasure(n: &ErasureNotice) -> OutgoingMail {
             &n.settings_url,
         )
         // Kensa's own notice about the account, not mail the organization sends: no footer.
+        .mail(&n.to, subject, None)
+}
+
+/// The mail about one person's erasure, to them and to the owners.
+fn person_erasure(n: &ErasureNotice, person: &str) -> OutgoingMail {
+    let at = utc(n.erase_at);
+    let subject = match (n.cancelled, n.locale == "en") {
+        (false, true) => "Kensa: a person's data will be erased / 個人データの消去が予定されました",
+        (false, false) => "【Kensa】個人データの消去が予定されました / A person's data will be erased",
+        (true, true) => "Kensa: the erasure of a person's data was cancelled / 個人データの消去が取り消されました",
+        (true, false) => "【Kensa】個人データの消去が取り消されました / The erasure of a person's data was cancelled",
+    };
+    let compose = if n.cancelled {
+        Compose::new(&n.locale).para(
+            "Kensa からのお知らせです。下記の方の個人データの消去は取り消されました。\n\
+             アカウントとデータはこれまでどおり残ります。",
+            "This is a message from Kensa. The erasure of the person below was cancelled.\n\
+             Their account and data stay as they were.",
+        )
+    } else {
+        Compose::new(&n.locale).para(
+            "Kensa からのお知らせです。下記の方の個人データの消去が依頼されました。下記の日時に、\n\
+             アカウント、セッション、サインイン履歴が消去され、回答・コメント・監査ログなど組織の記録からは\n\
+             氏名・アドレス・ID が伏せられます。元に戻せません。それまでは本人かオーナーが取り消せます。",
+            "This is a message from Kensa. Someone asked for the personal data of the person below to be\n\
+             erased. At the time below their account, sessions and sign-ins are erased, and their name,\n\
+             address and id are replaced in the organization's records (answers, comments, audit trail).\n\
+             It cannot be undone. Until then they or any owner can cancel it.",
+        )
+    };
+    let compose = compose.field("組織名", "Organization", &n.organization).field("対象者", "Person", person);
+    let compose = if n.cancelled { compose } else { compose.fact("消去日時", "Erased at", &at, &at) };
+    compose
+        .link(
+            "本人とオーナーは次のアドレスで状況を確認し、DELETE で取り消せます",
+            "They and the owners see it, and cancel it with DELETE, at this address",
+            &n.settings_url,
+        )
+        // Kensa's own notice about an account, not mail the organization sends: no footer.
         .mail(&n.to, subject, None)
 }
 

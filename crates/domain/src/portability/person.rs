@@ -1,0 +1,291 @@
+//! One person's data, on request (the APPI's and the GDPR's rights of access and erasure):
+//! an owner asks for any member, anyone for themselves.
+//!
+//! The archive of what names them is an export with a subject (`exports::start_for_person`).
+//! Their erasure runs like the organization's (`erasure`): the request re-authenticates the
+//! caller, waits out the grace period in which they or any owner can cancel it (they and the
+//! owners are mailed both ways), then the worker signs them out and, in one transaction,
+//! deletes what is theirs alone (account, sessions, sign-ins, invitations) and keeps what is
+//! the organization's (answers they gave, comments, history, shares…) with their id emptied
+//! and their name and address replaced — in every organization, audit trails included
+//! (`audit::redaction`). The erasure's row stays as the tombstone, without their id.
+
+use std::collections::BTreeMap;
+
+use sea_orm::sea_query::{Alias, Condition, Expr, Query};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tracing::info;
+use uuid::Uuid;
+
+use super::erasure::{
+    ErasureStatus, Erasure, OrganizationErasure, Reauthentication, call_off, delete_jobs_naming, needles, sign_out,
+    tell,
+};
+use super::redact::Redaction;
+use super::tables::{Erased, PersonErased, TABLES};
+use crate::audit::redaction::Forgotten;
+use crate::entities::organization_erasures::{self, Column, Entity};
+use crate::entities::{organization_exports, organizations, users};
+use crate::error::{DomainError, DomainResult, ErrorCode};
+use crate::ids::UserId;
+use crate::tenant::{Role, TenantCtx};
+
+const NOT_FOUND: DomainError = DomainError::NotFound("erasure");
+
+/// The member `subject` of the caller's organization, if the caller may ask about them: an
+/// owner for anyone, anyone for themselves, as a person (not with an API key).
+async fn subject_of(conn: &impl ConnectionTrait, ctx: &TenantCtx, subject: UserId) -> DomainResult<users::Model> {
+    let user = crate::users::repo::find_in_org(conn, ctx, subject).await?.ok_or(DomainError::NotFound("user"))?;
+    let person = ctx.user_id().is_some() && ctx.api_key().is_none();
+    if person && (ctx.role() == Role::Owner || ctx.user_id() == Some(subject)) {
+        Ok(user)
+    } else {
+        Err(DomainError::Forbidden)
+    }
+}
+
+/// The subject and the organization's active owners.
+fn subject_and_owners(org: Uuid, subject: Uuid) -> Condition {
+    Condition::any().add(users::Column::Id.eq(subject)).add(
+        Condition::all()
+            .add(users::Column::OrganizationId.eq(org))
+            .add(users::Column::Role.eq(Role::Owner.as_str())),
+    )
+}
+
+/// Whether someone other than `subject` is an active owner of `org`.
+async fn other_owner(conn: &impl ConnectionTrait, org: Uuid, subject: Uuid) -> DomainResult<bool> {
+    Ok(users::Entity::find()
+        .filter(users::Column::OrganizationId.eq(org))
+        .filter(users::Column::Role.eq(Role::Owner.as_str()))
+        .filter(users::Column::Active.eq(true))
+        .filter(users::Column::Id.ne(subject))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+async fn open_erasure(conn: &impl ConnectionTrait, subject: Uuid) -> DomainResult<Option<organization_erasures::Model>> {
+    Ok(Entity::find()
+        .filter(Column::UserId.eq(subject))
+        .filter(Column::Status.is_in([ErasureStatus::Scheduled.as_str(), ErasureStatus::Erasing.as_str()]))
+        .one(conn)
+        .await?)
+}
+
+/// Schedules the erasure of one member after [`crate::Kensa::erasure_grace`] (an owner for
+/// anyone, anyone for themselves; re-authenticated). The organization's last active owner
+/// cannot be erased. They and the owners are mailed.
+pub async fn schedule(
+    k: &crate::Kensa,
+    ctx: &TenantCtx,
+    subject: UserId,
+    proof: Reauthentication,
+) -> DomainResult<OrganizationErasure> {
+    subject_of(&k.db, ctx, subject).await?;
+    crate::auth::mfa::reauthenticate(k, ctx, &proof.password, proof.code.as_deref()).await?;
+    let org = ctx.org_id().0;
+    let tx = k.begin_write().await?;
+    organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
+    let user = subject_of(&tx, ctx, subject).await?;
+    if user.role == Role::Owner.as_str() && !other_owner(&tx, org, user.id).await? {
+        return Err(DomainError::conflict(
+            ErrorCode::LastOwner,
+            "the organization's last owner cannot be erased; make another user owner first, or erase the organization",
+        ));
+    }
+    if let Some(open) = open_erasure(&tx, user.id).await? {
+        return Err(DomainError::conflict(
+            ErrorCode::ErasureScheduled,
+            format!("this person's erasure is {} already (on {})", open.status, open.erase_at.to_rfc3339()),
+        ));
+    }
+    let now = tx.now();
+    let row = organization_erasures::Model {
+        id: Uuid::now_v7(),
+        organization_id: org,
+        user_id: Some(user.id),
+        status: ErasureStatus::Scheduled.as_str().into(),
+        requested_by: ctx.user_id().map(|u| u.0),
+        requested_at: now,
+        erase_at: now + k.erasure_grace,
+        cancelled_by: None,
+        cancelled_at: None,
+        erased_at: None,
+        counts: None,
+    };
+    Entity::insert(organization_erasures::ActiveModel::from(row.clone())).exec_without_returning(&tx).await?;
+    tell(&tx, subject_and_owners(org, user.id), row.id, false).await?;
+    let details = serde_json::json!({ "erase_at": row.erase_at, "erasure": row.id });
+    crate::audit::record_action(&tx, ctx, "user.erasure_scheduled", Some(("user", user.id.to_string())), details)
+        .await?;
+    tx.commit().await?;
+    k.wake_worker();
+    Ok(row.into())
+}
+
+/// The latest erasure request about the member (an owner, or they themselves).
+pub async fn current(k: &crate::Kensa, ctx: &TenantCtx, subject: UserId) -> DomainResult<OrganizationErasure> {
+    let user = subject_of(&k.db, ctx, subject).await?;
+    let row = Entity::find()
+        .filter(Column::OrganizationId.eq(ctx.org_id().0))
+        .filter(Column::UserId.eq(user.id))
+        .order_by_desc(Column::RequestedAt)
+        .one(&k.db)
+        .await?
+        .ok_or(NOT_FOUND)?;
+    Ok(row.into())
+}
+
+/// Cancels the member's scheduled erasure (any owner, or they themselves); they and the
+/// owners are mailed.
+pub async fn cancel(k: &crate::Kensa, ctx: &TenantCtx, subject: UserId) -> DomainResult<OrganizationErasure> {
+    let org = ctx.org_id().0;
+    let tx = k.begin_write().await?;
+    organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
+    let user = subject_of(&tx, ctx, subject).await?;
+    let row = open_erasure(&tx, user.id).await?.ok_or(NOT_FOUND)?;
+    let row = call_off(&tx, ctx, row).await?;
+    tell(&tx, subject_and_owners(org, user.id), row.id, true).await?;
+    let details = serde_json::json!({ "erasure": row.id });
+    crate::audit::record_action(&tx, ctx, "user.erasure_cancelled", Some(("user", user.id.to_string())), details)
+        .await?;
+    tx.commit().await?;
+    super::erasure::SignedOut::of(&row).forget_cached(k);
+    k.wake_worker();
+    Ok(row.into())
+}
+
+/// The job's part for one person (`erasure::run`).
+pub(super) async fn erase(k: &crate::Kensa, erasure: organization_erasures::Model, subject: Uuid) -> DomainResult<()> {
+    let org = erasure.organization_id;
+    let Some(user) = users::Entity::find_by_id(subject).one(&k.db).await? else {
+        return Err(DomainError::internal(format!("erasure {}: user {subject} is missing", erasure.id)));
+    };
+    // The last owner is not erased: the organization would have no one to run it. The owners
+    // were mailed when it was scheduled; the subject hears that it was called off.
+    if user.role == Role::Owner.as_str() && !other_owner(&k.db, org, subject).await? {
+        let tx = k.begin_write().await?;
+        let called_off = Entity::update_many()
+            .col_expr(Column::Status, Expr::value(ErasureStatus::Cancelled.as_str()))
+            .col_expr(Column::CancelledAt, Expr::value(tx.now()))
+            .filter(Column::Id.eq(erasure.id))
+            .filter(Column::Status.eq(ErasureStatus::Erasing.as_str()))
+            .exec(&tx)
+            .await?;
+        if called_off.rows_affected == 1 {
+            tell(&tx, subject_and_owners(org, subject), erasure.id, true).await?;
+        }
+        tx.commit().await?;
+        info!(erasure = %erasure.id, "not erased: the last owner of the organization");
+        return Ok(());
+    }
+    // Their own archive being written would outlive them: wait for it (tried again later).
+    let exporting = organization_exports::Entity::find()
+        .filter(organization_exports::Column::SubjectUserId.eq(subject))
+        .filter(organization_exports::Column::Status.is_in(["queued", "running"]))
+        .one(&k.db)
+        .await?;
+    if let Some(export) = exporting {
+        return Err(DomainError::Unavailable(format!("erasure {} waits for export {} to finish", erasure.id, export.id)));
+    }
+    sign_out(k, &erasure, vec![subject], None).await?;
+
+    let tx = k.begin_write().await?;
+    let Some(erasure) = Entity::find_by_id(erasure.id).lock_exclusive().one(&tx).await? else { return Ok(()) };
+    if ErasureStatus::parse(&erasure.status) != ErasureStatus::Erasing {
+        return Ok(());
+    }
+    let mut redaction = Redaction::default();
+    redaction.user(user.id, &user.name, &user.email);
+    let files: Vec<String> = organization_exports::Entity::find()
+        .select_only()
+        .column(organization_exports::Column::StorageKey)
+        .filter(organization_exports::Column::SubjectUserId.eq(subject))
+        .into_tuple::<Option<String>>()
+        .all(&tx)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    organization_exports::Entity::delete_many()
+        .filter(organization_exports::Column::SubjectUserId.eq(subject))
+        .exec(&tx)
+        .await?;
+    let mut counts: BTreeMap<String, Erasure> = BTreeMap::new();
+    // Children first: a row naming them goes (or loses them) before their account does.
+    for table in TABLES.iter().rev() {
+        // Audit trails are redacted as chains below; the erasure's own row is the tombstone.
+        if table.name == "audit_events" || table.erased == Erased::Tombstone {
+            continue;
+        }
+        let Some(rows) = table.naming(user.id, &user.email) else { continue };
+        let count = match table.person_erased {
+            PersonErased::Deleted => {
+                let delete = Query::delete().from_table(Alias::new(table.name)).cond_where(rows).to_owned();
+                Erasure { deleted: tx.execute(&delete).await?.rows_affected(), redacted: 0 }
+            }
+            PersonErased::Redacted => {
+                Erasure { deleted: 0, redacted: super::redact_table(&tx, table, rows, &redaction, &[]).await? }
+            }
+        };
+        if count.deleted + count.redacted > 0 {
+            counts.insert(table.name.to_owned(), count);
+        }
+    }
+    // Earlier requests about them (cancelled) are forgotten with them; who asked for others'
+    // is forgotten too.
+    Entity::delete_many()
+        .filter(Column::UserId.eq(subject))
+        .filter(Column::Id.ne(erasure.id))
+        .exec(&tx)
+        .await?;
+    for column in [Column::RequestedBy, Column::CancelledBy] {
+        Entity::update_many()
+            .col_expr(column, Expr::value(Option::<Uuid>::None))
+            .filter(column.eq(subject))
+            .filter(Column::Id.ne(erasure.id))
+            .exec(&tx)
+            .await?;
+    }
+    let forgotten = Forgotten { users: vec![subject], needles: needles(&user) };
+    let audit_redacted = crate::audit::redaction::forget(&tx, &forgotten, &redaction, None, "user_erased").await?;
+    if audit_redacted > 0 {
+        counts.insert("audit_events".to_owned(), Erasure { deleted: 0, redacted: audit_redacted });
+    }
+    let jobs_deleted = delete_jobs_naming(&tx, &needles(&user), None).await?;
+    if jobs_deleted > 0 {
+        counts.insert("jobs".to_owned(), Erasure { deleted: jobs_deleted, redacted: 0 });
+    }
+    let now = tx.now();
+    let counts = serde_json::json!({ "tables": counts });
+    let mut done: organization_erasures::ActiveModel = erasure.clone().into();
+    done.status = Set(ErasureStatus::Erased.as_str().into());
+    done.user_id = Set(None);
+    done.requested_by = Set(None);
+    done.cancelled_by = Set(None);
+    done.erased_at = Set(Some(now));
+    done.counts = Set(Some(counts.clone()));
+    Entity::update(done).exec(&tx).await?;
+    crate::audit::record(
+        &tx,
+        crate::audit::NewAuditEvent {
+            organization_id: Some(crate::ids::OrganizationId(org)),
+            actor_user_id: None,
+            action: "user.erased",
+            target: Some(("erasure", erasure.id.to_string())),
+            meta: &crate::tenant::RequestMeta::default(),
+            details: counts,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    k.principals.invalidate(subject);
+    for key in files {
+        if let Err(e) = k.evidence_store.delete(&key).await {
+            tracing::warn!(erasure = %erasure.id, key = %key, error = %e, "an erased person's archive was not deleted");
+        }
+    }
+    info!(erasure = %erasure.id, organization = %org, "person erased");
+    Ok(())
+}

@@ -134,6 +134,38 @@ async fn every_table_of_the_schema_says_how_it_belongs_to_an_organization() -> T
     Ok(())
 }
 
+/// Every column that names a person (`*_by`, `*user_id`, `*email`) is one a personal-data
+/// request finds them by (`Table::people`): a new one cannot be forgotten by the export or the
+/// erasure of a person.
+#[tokio::test]
+async fn every_column_naming_a_person_is_known_to_personal_data_requests() -> TestResult {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    let app = spawn_app().await;
+    let backend = app.db.get_database_backend();
+    let mut missing = Vec::new();
+    for table in kensa_domain::portability::tables::TABLES {
+        let sql = match backend {
+            DatabaseBackend::Postgres => format!(
+                "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() \
+                 AND table_name = '{}'",
+                table.name
+            ),
+            _ => format!("SELECT name FROM pragma_table_info('{}')", table.name),
+        };
+        for row in app.db.query_all_raw(Statement::from_string(backend, sql)).await? {
+            let column: String = row.try_get("", "name")?;
+            // `jobs.locked_by` names the worker process holding a job, not a person.
+            let names_a_person = ["_by", "user_id", "email"].iter().any(|end| column.ends_with(end))
+                && (table.name, column.as_str()) != ("jobs", "locked_by");
+            if names_a_person && !table.people.contains(&column.as_str()) {
+                missing.push(format!("{}.{column}", table.name));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "columns naming a person missing from portability::tables: {missing:?}");
+    Ok(())
+}
+
 #[tokio::test]
 async fn an_owner_exports_follows_the_progress_and_downloads_the_archive_once() -> TestResult {
     use sha2::Digest;

@@ -24,7 +24,8 @@ impl MigrationName for Migration {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // SQLite alters one column per statement.
-        for column in [string_null("salt"), string_null("personal_digest"), timestamp_with_time_zone_null("redacted_at")]
+        for column in
+            [string_null("salt"), string_null("personal_digest"), timestamp_with_time_zone_null("redacted_at")]
         {
             let mut column = column;
             manager.alter_table(Table::alter().table("audit_events").add_column(&mut column).to_owned()).await?;

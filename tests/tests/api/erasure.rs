@@ -258,7 +258,8 @@ async fn download_export(
     id: &str,
 ) -> Result<(Value, std::collections::BTreeMap<String, Vec<Value>>), Box<dyn std::error::Error>> {
     use std::io::Read;
-    let link = app.post(&format!("/api/v1/organization/exports/{id}/link"), Some(&member.access_token), json!({})).await;
+    let link =
+        app.post(&format!("/api/v1/organization/exports/{id}/link"), Some(&member.access_token), json!({})).await;
     assert_eq!(link.status, StatusCode::OK, "{}", link.body);
     let url = link.body["url"].as_str().ok_or("no url")?;
     let archive = app.get(&url[url.find("/api/v1/exports/download/").ok_or("no path")?..], None).await;

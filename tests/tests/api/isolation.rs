@@ -126,7 +126,13 @@ pub fn rows(
         // A person's data: owners, or the person (tested in `erasure`), in this order:
         // exported, erasure scheduled, read, cancelled.
         row(M::POST, format!("/api/v1/users/{a_subject}/export"), Some(|| json!({})), &["owner"], Some(404)),
-        row(M::DELETE, format!("/api/v1/users/{a_subject}"), Some(|| json!({ "password": PASSWORD })), &["owner"], Some(404)),
+        row(
+            M::DELETE,
+            format!("/api/v1/users/{a_subject}"),
+            Some(|| json!({ "password": PASSWORD })),
+            &["owner"],
+            Some(404),
+        ),
         row(M::GET, format!("/api/v1/users/{a_subject}/erasure"), None, &["owner"], Some(404)),
         row(M::DELETE, format!("/api/v1/users/{a_subject}/erasure"), None, &["owner"], Some(404)),
         // The caller's own organization, in this order: scheduled, read, cancelled.

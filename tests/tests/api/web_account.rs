@@ -181,3 +181,55 @@ async fn owners_set_the_security_policy_and_manage_api_keys_in_the_settings() ->
     app.get("/api/v1/suppliers", Some(&key)).await.assert_problem(401, "invalid_token");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_member_takes_their_data_and_schedules_then_cancels_their_erasure_on_the_account_page() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Pages Data").await;
+    let member = app.add_member(&owner, "respondent").await;
+    // A signed-in user's own language wins: theirs is English.
+    app.execute_sql("UPDATE users SET locale = 'en'").await;
+    let mut visitor = Visitor::new(&app).english();
+    visitor.sign_in(&member.email, PASSWORD).await;
+    let page = visitor.get("/account").await;
+    assert!(page.html.contains("Your data") && page.html.contains("Prepare an archive of my data"), "{}", page.html);
+
+    let started = visitor.submit("/account", "/account/data/export", &[]).await;
+    assert_eq!((started.status, started.location()), (StatusCode::SEE_OTHER, "/account?done=export_started#data"));
+    app.run_worker().await;
+    let page = visitor.get("/account").await;
+    assert!(page.html.contains("Ready"), "{}", page.html);
+    let marker = "action=\"/account/data/exports/";
+    let id = page.html.find(marker).map(|i| &page.html[i + marker.len()..]).and_then(|r| r.split('/').next());
+    let id = id.ok_or("no download form")?.to_owned();
+    let link = visitor.post(&format!("/account/data/exports/{id}/download"), &[("_csrf", &page.csrf())]).await;
+    assert_eq!(link.status, StatusCode::SEE_OTHER, "{}", link.html);
+    assert!(link.location().starts_with("/api/v1/exports/download/"), "{}", link.location());
+    let archive = app.get(link.location(), None).await;
+    assert_eq!((archive.status, archive.content_type()), (StatusCode::OK, "application/zip"));
+
+    let wrong = visitor.submit("/account", "/account/erasure", &[("password", "not the password")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.html.contains("The password is not correct."), "{}", wrong.html);
+    let scheduled = visitor.submit("/account", "/account/erasure", &[("password", PASSWORD)]).await;
+    assert_eq!(scheduled.status, StatusCode::SEE_OTHER, "{}", scheduled.html);
+    let page = visitor.get("/account?done=erasure_scheduled").await;
+    assert!(page.html.contains("This account will be erased at"), "{}", page.html);
+    let cancelled = visitor.submit("/account", "/account/erasure/cancel", &[]).await;
+    assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
+    let page = visitor.get("/account?done=erasure_cancelled").await;
+    assert!(page.html.contains("The erasure of your account was cancelled."), "{}", page.html);
+    assert!(page.html.contains("Erase my account"), "{}", page.html);
+    let erasure = app.get(&format!("/api/v1/users/{}/erasure", member.user_id), Some(&owner.access_token)).await;
+    assert_eq!(erasure.body["status"], "cancelled", "{}", erasure.body);
+
+    // The organization's last owner is told why not.
+    let mut owner_visitor = Visitor::new(&app).english();
+    owner_visitor.sign_in(&owner.email, PASSWORD).await;
+    let refused = owner_visitor.submit("/account", "/account/erasure", &[("password", PASSWORD)]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // (The owner's cached principal still reads Japanese: the words are the same.)
+    let said = ["last owner cannot be erased", "組織の最後のオーナーは消去できません"];
+    assert!(said.iter().any(|s| refused.html.contains(s)), "{}", refused.html);
+    Ok(())
+}

@@ -42,6 +42,9 @@ const NO_TENANT_DATA: &[(&str, &str)] = &[
     ("/account/mfa/confirm", "the caller's own account"),
     ("/account/mfa/disable", "the caller's own account"),
     ("/account/sessions/end-others", "the caller's own sign-ins"),
+    ("/account/data/export", "the caller's own data"),
+    ("/account/erasure", "the caller's own account"),
+    ("/account/erasure/cancel", "the caller's own account"),
     // The caller's own answer library (a template anyone may see names the line).
     ("/library/{template_id}/items/{no}", "the caller's own library"),
     // Shares made from the caller's organization (the service refuses another's assessment).
@@ -100,6 +103,8 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
     let buyer_key = key.body["id"].as_str().unwrap_or_default().to_owned();
     let sessions = app.get("/api/v1/me/sessions", Some(&buyer.access_token)).await;
     let buyer_session = sessions.body["data"][0]["id"].as_str().unwrap_or_default().to_owned();
+    let export = app.post("/api/v1/organization/export", Some(&buyer.access_token), serde_json::json!({})).await;
+    let buyer_export = export.body["id"].as_str().unwrap_or_default().to_owned();
 
     // The supplier shares its library with the buyer, which had asked for it, and makes a
     // second request of its own to withdraw: the shares and requests to aim at.
@@ -201,6 +206,12 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
             Expect::NotFound,
         ),
         row("/account/sessions/{id}/end", "POST", format!("/account/sessions/{buyer_session}/end"), Expect::NotFound),
+        row(
+            "/account/data/exports/{id}/download",
+            "POST",
+            format!("/account/data/exports/{buyer_export}/download"),
+            Expect::NotFound,
+        ),
     ];
 
     let token = visitor.get("/assessments").await.csrf();

@@ -102,6 +102,10 @@ pub const PAGE_PATHS: &[&str] = &[
     "/account/mfa/disable",
     "/account/sessions/{id}/end",
     "/account/sessions/end-others",
+    "/account/data/export",
+    "/account/data/exports/{id}/download",
+    "/account/erasure",
+    "/account/erasure/cancel",
     "/settings/users/{id}",
     "/settings/invitations",
     "/settings/organization",
@@ -197,6 +201,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/account/mfa/disable").route(web::post().to(account::disable_mfa)))
         .service(page("/account/sessions/end-others").route(web::post().to(account::end_others)))
         .service(page("/account/sessions/{id}/end").route(web::post().to(account::end_session)))
+        .service(page("/account/data/export").route(web::post().to(account::export_data)))
+        .service(page("/account/data/exports/{id}/download").route(web::post().to(account::download_data)))
+        .service(page("/account/erasure").route(web::post().to(account::erase)))
+        .service(page("/account/erasure/cancel").route(web::post().to(account::cancel_erasure)))
         .service(page("/settings").route(web::get().to(settings::show)))
         .service(page("/settings/users/{id}").route(web::post().to(settings::update_user)))
         .service(page("/settings/invitations").route(web::post().to(settings::invite)))

@@ -46,9 +46,9 @@ impl Forgotten {
         }
         for needle in &self.needles {
             let escaped = needle.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            any = any.add(Column::TargetId.eq(needle.as_str())).add(
-                Expr::expr(details.clone()).like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
-            );
+            any = any
+                .add(Column::TargetId.eq(needle.as_str()))
+                .add(Expr::expr(details.clone()).like(LikeExpr::new(format!("%{escaped}%")).escape('\\')));
         }
         any
     }
@@ -86,7 +86,10 @@ pub async fn forget(
         }
         let field = |name: &str| personal.get(name).cloned().unwrap_or(Value::Null);
         let mut update = Entity::update_many()
-            .col_expr(Column::ActorUserId, Expr::value(field("actor_user_id").as_str().and_then(|s| s.parse::<Uuid>().ok())))
+            .col_expr(
+                Column::ActorUserId,
+                Expr::value(field("actor_user_id").as_str().and_then(|s| s.parse::<Uuid>().ok())),
+            )
             .col_expr(Column::TargetId, Expr::value(field("target_id").as_str().map(str::to_owned)))
             .col_expr(Column::Details, Expr::value(field("details")))
             .filter(Column::Id.eq(event.id));

@@ -315,7 +315,10 @@ async fn walk(
                 if digest.as_ref() != Some(stored_digest) {
                     // Reported like any edit: the stored hash, and what the content hashes to now.
                     let now = audit_events::Model { personal_digest: digest, ..row.clone() };
-                    return broken(report, at(Break::ContentChanged, &stored_hash, &chain::link(&stored_prev, &now, seq)));
+                    return broken(
+                        report,
+                        at(Break::ContentChanged, &stored_hash, &chain::link(&stored_prev, &now, seq)),
+                    );
                 }
                 if row.action == super::redaction::RECORD {
                     declared.extend(super::redaction::declared(&row.details));
@@ -344,8 +347,13 @@ async fn walk(
     }
     report.redacted = redacted.len() as u64;
     if let Some((id, seq, hash)) = redacted.into_iter().find(|(_, seq, _)| !declared.contains(seq)) {
-        let link =
-            BrokenLink { problem: Break::RedactionUndeclared, event_id: Some(id), seq, expected_hash: String::new(), found_hash: hash };
+        let link = BrokenLink {
+            problem: Break::RedactionUndeclared,
+            event_id: Some(id),
+            seq,
+            expected_hash: String::new(),
+            found_hash: hash,
+        };
         return broken(report, link);
     }
     if last_seq == head_seq && last_hash != head_hash {

@@ -14,8 +14,8 @@ use tracing::info;
 use uuid::Uuid;
 
 use super::redact::{ERASED_ORGANIZATION, Redaction};
-use crate::audit::redaction::Forgotten;
 use super::tables::{Erased, TABLES, kept_assessments};
+use crate::audit::redaction::Forgotten;
 use crate::entities::organization_erasures::{self, Column, Entity};
 use crate::entities::{assessments, organizations, users};
 use crate::error::{DomainError, DomainResult, ErrorCode};
@@ -246,12 +246,7 @@ async fn tell_everyone(tx: &crate::WriteTx, org: Uuid, erasure_id: Uuid, cancell
 }
 
 /// Mails the active users `who` selects about the erasure.
-pub(super) async fn tell(
-    tx: &crate::WriteTx,
-    who: Condition,
-    erasure_id: Uuid,
-    cancelled: bool,
-) -> DomainResult<()> {
+pub(super) async fn tell(tx: &crate::WriteTx, who: Condition, erasure_id: Uuid, cancelled: bool) -> DomainResult<()> {
     let people: Vec<Uuid> = users::Entity::find()
         .select_only()
         .column(users::Column::Id)
@@ -520,7 +515,8 @@ pub async fn run(k: &crate::Kensa, erasure_id: Uuid) -> DomainResult<()> {
         }
     }
     // What other organizations' audit trails say of it and its people.
-    let audit_redacted = crate::audit::redaction::forget(&tx, &forgotten, &redaction, Some(org), "organization_erased").await?;
+    let audit_redacted =
+        crate::audit::redaction::forget(&tx, &forgotten, &redaction, Some(org), "organization_erased").await?;
     if audit_redacted > 0 {
         counts.entry("audit_events".to_owned()).or_insert_with(Erasure::default).redacted += audit_redacted;
     }
@@ -597,8 +593,7 @@ pub(super) async fn delete_jobs_naming(
         deleted += jobs::Entity::delete_many().filter(about_people).exec(conn).await?.rows_affected;
     }
     if let Some(org) = org {
-        let finished_about_org =
-            Condition::all().add(holding(org)).add(jobs::Column::Status.is_in(["done", "failed"]));
+        let finished_about_org = Condition::all().add(holding(org)).add(jobs::Column::Status.is_in(["done", "failed"]));
         deleted += jobs::Entity::delete_many().filter(finished_about_org).exec(conn).await?.rows_affected;
     }
     Ok(deleted)

@@ -12,8 +12,8 @@ use super::Manifest;
 use crate::auth::tokens::{hash_token, random_token};
 use crate::entities::organization_exports::{self, Column, Entity};
 use crate::error::{DomainError, DomainResult, ErrorCode};
-use crate::jobs::{self, Job};
 use crate::ids::UserId;
+use crate::jobs::{self, Job};
 use crate::tenant::{Role, TenantCtx};
 
 /// How long an archive is kept once written.
@@ -221,13 +221,10 @@ pub async fn list(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<Vec<Organiz
     let mut query = Entity::find().filter(Column::OrganizationId.eq(ctx.org_id().0));
     if ctx.role() != Role::Owner {
         let Some(me) = ctx.user_id() else { return Err(DomainError::Forbidden) };
-        query = query.filter(sea_orm::Condition::any().add(Column::RequestedBy.eq(me.0)).add(Column::SubjectUserId.eq(me.0)));
+        query = query
+            .filter(sea_orm::Condition::any().add(Column::RequestedBy.eq(me.0)).add(Column::SubjectUserId.eq(me.0)));
     }
-    let rows = query
-        .order_by_desc(Column::Id)
-        .limit(LISTED)
-        .all(&k.db)
-        .await?;
+    let rows = query.order_by_desc(Column::Id).limit(LISTED).all(&k.db).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -384,7 +381,8 @@ async fn write_and_store(
     let file =
         tempfile::Builder::new().prefix("export-").suffix(".zip").tempfile_in(dir).map_err(DomainError::internal)?;
     let path = file.into_temp_path();
-    let manifest = super::archive::write_with_progress(k, row.organization_id, row.subject_user_id, &path, Some(row.id)).await?;
+    let manifest =
+        super::archive::write_with_progress(k, row.organization_id, row.subject_user_id, &path, Some(row.id)).await?;
     let staged = crate::assessments::staging::Staged::adopt(path).await?;
     let key = format!("exports/{}/{}.zip", row.organization_id, row.id);
     k.evidence_store.put(&key, &staged).await?;

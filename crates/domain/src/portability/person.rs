@@ -18,7 +18,7 @@ use tracing::info;
 use uuid::Uuid;
 
 use super::erasure::{
-    ErasureStatus, Erasure, OrganizationErasure, Reauthentication, call_off, delete_jobs_naming, needles, sign_out,
+    Erasure, ErasureStatus, OrganizationErasure, Reauthentication, call_off, delete_jobs_naming, needles, sign_out,
     tell,
 };
 use super::redact::Redaction;
@@ -47,9 +47,7 @@ async fn subject_of(conn: &impl ConnectionTrait, ctx: &TenantCtx, subject: UserI
 /// The subject and the organization's active owners.
 fn subject_and_owners(org: Uuid, subject: Uuid) -> Condition {
     Condition::any().add(users::Column::Id.eq(subject)).add(
-        Condition::all()
-            .add(users::Column::OrganizationId.eq(org))
-            .add(users::Column::Role.eq(Role::Owner.as_str())),
+        Condition::all().add(users::Column::OrganizationId.eq(org)).add(users::Column::Role.eq(Role::Owner.as_str())),
     )
 }
 
@@ -65,7 +63,10 @@ async fn other_owner(conn: &impl ConnectionTrait, org: Uuid, subject: Uuid) -> D
         .is_some())
 }
 
-async fn open_erasure(conn: &impl ConnectionTrait, subject: Uuid) -> DomainResult<Option<organization_erasures::Model>> {
+async fn open_erasure(
+    conn: &impl ConnectionTrait,
+    subject: Uuid,
+) -> DomainResult<Option<organization_erasures::Model>> {
     Ok(Entity::find()
         .filter(Column::UserId.eq(subject))
         .filter(Column::Status.is_in([ErasureStatus::Scheduled.as_str(), ErasureStatus::Erasing.as_str()]))
@@ -187,7 +188,10 @@ pub(super) async fn erase(k: &crate::Kensa, erasure: organization_erasures::Mode
         .one(&k.db)
         .await?;
     if let Some(export) = exporting {
-        return Err(DomainError::Unavailable(format!("erasure {} waits for export {} to finish", erasure.id, export.id)));
+        return Err(DomainError::Unavailable(format!(
+            "erasure {} waits for export {} to finish",
+            erasure.id, export.id
+        )));
     }
     sign_out(k, &erasure, vec![subject], None).await?;
 
@@ -235,11 +239,7 @@ pub(super) async fn erase(k: &crate::Kensa, erasure: organization_erasures::Mode
     }
     // Earlier requests about them (cancelled) are forgotten with them; who asked for others'
     // is forgotten too.
-    Entity::delete_many()
-        .filter(Column::UserId.eq(subject))
-        .filter(Column::Id.ne(erasure.id))
-        .exec(&tx)
-        .await?;
+    Entity::delete_many().filter(Column::UserId.eq(subject)).filter(Column::Id.ne(erasure.id)).exec(&tx).await?;
     for column in [Column::RequestedBy, Column::CancelledBy] {
         Entity::update_many()
             .col_expr(column, Expr::value(Option::<Uuid>::None))

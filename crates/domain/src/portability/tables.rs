@@ -225,13 +225,12 @@ pub const TABLES: &[Table] = &[
     carried("templates", Reach::Templates, &[]).erased(Erased::KeptAsIsByOwner { owner: "organization_id" }),
     // A buyer's record of the organization as its supplier stays the buyer's, unlinked and
     // without automatic re-reviews (they would go to no one).
-    carried("suppliers", Reach::Any(&["organization_id", "supplier_organization_id"]), &[]).erased(
-        Erased::KeptByOwner {
+    carried("suppliers", Reach::Any(&["organization_id", "supplier_organization_id"]), &[])
+        .erased(Erased::KeptByOwner {
             owner: "organization_id",
             cleared: &["supplier_organization_id", "next_review_on", "review_opens_on"],
-        },
-    )
-    .people(&["contact_email"]),
+        })
+        .people(&["contact_email"]),
     carried("campaigns", Reach::Own("organization_id"), &[]).people(&["created_by"]),
     // What the organization answered as a supplier stays with its buyer, redacted.
     carried("assessments", Reach::Any(ASSESSMENT_PARTIES), &[])
@@ -285,9 +284,11 @@ pub const TABLES: &[Table] = &[
     // A person's own archive goes with them (`portability::person`); who asked for another
     // is forgotten.
     kept_back("organization_exports", Reach::Own("organization_id")).people(&["requested_by", "subject_user_id"]),
-    kept_back("organization_erasures", Reach::Own("organization_id"))
-        .erased(Erased::Tombstone)
-        .people(&["user_id", "requested_by", "cancelled_by"]),
+    kept_back("organization_erasures", Reach::Own("organization_id")).erased(Erased::Tombstone).people(&[
+        "user_id",
+        "requested_by",
+        "cancelled_by",
+    ]),
 ];
 
 /// Tables that hold no organization's data: the migration ledger.

@@ -1,12 +1,17 @@
 //! `/account`: the signed-in user's own security, whatever their role: two-factor
 //! authentication (turned on with a QR code and a first code, off with a code) and the
 //! sign-ins of the account (each device, where and when it was last used; end one, or all
-//! others). The same services as `/api/v1/me/mfa…` and `/api/v1/me/sessions…`.
+//! others), and the user's own data (an archive of it; the erasure of the account, with the
+//! password again, cancellable for the grace period). The same services as
+//! `/api/v1/me/mfa…`, `/api/v1/me/sessions…` and `/api/v1/users/{id}/export|erasure`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use kensa_domain::auth::mfa::{self, MfaStatus};
 use kensa_domain::auth::sign_ins::{self, SignIn};
+use kensa_domain::portability::erasure::{ErasureStatus, OrganizationErasure, Reauthentication};
+use kensa_domain::portability::exports::{self, ExportStatus, OrganizationExport};
+use kensa_domain::portability::person;
 use kensa_domain::{DomainError, ErrorCode};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -96,16 +101,114 @@ fn sessions_section(w: &Web, sessions: &[SignIn]) -> Markup {
     }
 }
 
-/// The page, with a success `notice` on top or an `error` in the two-factor section.
+/// The user's own data: their archives, and the erasure of their account.
+fn data_section(
+    w: &Web,
+    archives: &[OrganizationExport],
+    erasure: Option<&OrganizationErasure>,
+    mfa_on: bool,
+    error: Option<&str>,
+) -> Markup {
+    let a = w.lang.account();
+    let status = |s: ExportStatus| match s {
+        ExportStatus::Queued | ExportStatus::Running => a.data_preparing,
+        ExportStatus::Ready => a.data_ready,
+        ExportStatus::Failed => a.data_failed,
+        ExportStatus::Expired => a.data_expired,
+    };
+    html! {
+        section.card #data aria-labelledby="data-heading" {
+            h2 #data-heading { (a.data_title) }
+            @if let Some(message) = error { (layout::notice("error", message)) }
+            p { (a.data_lead) }
+            @if !archives.is_empty() {
+                div.table-wrap { table.archives {
+                    thead { tr {
+                        th scope="col" { (a.data_requested) }
+                        th scope="col" { (a.data_status) }
+                        th scope="col" { (a.data_download) }
+                    } }
+                    tbody { @for x in archives {
+                        tr {
+                            th scope="row" { (layout::datetime(w, x.created_at)) }
+                            td { (status(x.status)) }
+                            td {
+                                @if x.status == ExportStatus::Ready {
+                                    form.inline method="post" action={ "/account/data/exports/" (x.id) "/download" } {
+                                        (csrf_field(w))
+                                        button.secondary type="submit" { (a.data_download) }
+                                    }
+                                } @else { "-" }
+                            }
+                        }
+                    } }
+                } }
+            }
+            form method="post" action="/account/data/export" {
+                (csrf_field(w))
+                p { button type="submit" { (a.data_export) } }
+            }
+            h3 { (a.erase_title) }
+            @match erasure.filter(|e| matches!(e.status, ErasureStatus::Scheduled | ErasureStatus::Erasing)) {
+                Some(e) => {
+                    p { strong { (a.erase_scheduled) " " (layout::datetime(w, e.erase_at)) } }
+                    form method="post" action="/account/erasure/cancel" {
+                        (csrf_field(w))
+                        p { button type="submit" { (a.erase_cancel) } }
+                    }
+                }
+                None => {
+                    p { (a.erase_lead) }
+                    form method="post" action="/account/erasure" {
+                        (csrf_field(w))
+                        (Input::new("password", a.erase_password).id("erase-password").kind("password").autocomplete("current-password").render(w.lang, &[]))
+                        @if mfa_on {
+                            (Input::new("code", a.mfa_code).id("erase-code").autocomplete("one-time-code").hint(a.mfa_code_hint).render(w.lang, &[]))
+                        }
+                        p { button.danger type="submit" { (a.erase_button) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The page, with a success `notice` on top, an `error` in the two-factor section or a
+/// `data_error` in the data section.
 async fn render(w: &Web, notice: Option<&str>, error: Option<&str>, status: StatusCode) -> ApiResult<HttpResponse> {
+    render_with(w, notice, error, None, status).await
+}
+
+async fn render_with(
+    w: &Web,
+    notice: Option<&str>,
+    error: Option<&str>,
+    data_error: Option<&str>,
+    status: StatusCode,
+) -> ApiResult<HttpResponse> {
     let ctx = signed_in!(w);
     let k = &w.state.kensa;
     let mfa_status = mfa::status(k, ctx).await?;
     let sessions = sign_ins::list(k, ctx).await?;
+    let me = ctx.user_id().map(|u| u.0);
+    let archives: Vec<OrganizationExport> = exports::list(k, ctx)
+        .await?
+        .into_iter()
+        .filter(|x| x.subject_user_id.is_some() && x.subject_user_id == me)
+        .collect();
+    let erasure = match ctx.user_id() {
+        Some(user) => match person::current(k, ctx, user).await {
+            Ok(e) => Some(e),
+            Err(DomainError::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
     let body = html! {
         @if let Some(message) = notice { (layout::notice("ok", message)) }
         (mfa_section(w, &mfa_status, error))
         (sessions_section(w, &sessions))
+        (data_section(w, &archives, erasure.as_ref(), mfa_status.enabled, data_error))
     };
     Ok(layout::respond(w, status, layout::page(w, w.lang.account().account_title, body)))
 }
@@ -115,6 +218,9 @@ pub async fn show(w: Web, query: web::Query<AccountQuery>) -> ApiResult<HttpResp
     let notice = match query.done.as_deref() {
         Some("mfa_off") => Some(a.mfa_turned_off),
         Some("sessions_ended") => Some(a.sessions_ended),
+        Some("export_started") => Some(a.data_export_started),
+        Some("erasure_scheduled") => Some(a.erase_done),
+        Some("erasure_cancelled") => Some(a.erase_cancelled),
         _ => None,
     };
     render(&w, notice, None, StatusCode::OK).await
@@ -181,4 +287,62 @@ pub async fn end_others(posted: Posted) -> ApiResult<HttpResponse> {
     let ctx = signed_in!(w);
     sign_ins::end_others(&w.state.kensa, ctx).await?;
     Ok(redirect("/account?done=sessions_ended"))
+}
+
+/// `POST /account/data/export`: an archive of the user's own data.
+pub async fn export_data(posted: Posted) -> ApiResult<HttpResponse> {
+    let w = posted.w;
+    let ctx = signed_in!(w);
+    let Some(user) = ctx.user_id() else { return Err(DomainError::Forbidden.into()) };
+    match exports::start_for_person(&w.state.kensa, ctx, user).await {
+        Ok(_) => Ok(redirect("/account?done=export_started#data")),
+        Err(DomainError::Conflict { .. }) => {
+            render_with(&w, None, None, Some(w.lang.account().data_unavailable), StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /account/data/exports/{id}/download`: a single-use link, followed at once.
+pub async fn download_data(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let w = posted.w;
+    let ctx = signed_in!(w);
+    let link = exports::link(&w.state.kensa, ctx, *id).await?;
+    let url = url::Url::parse(&link.url).map_err(|e| DomainError::internal(e.to_string()))?;
+    Ok(redirect(url.path()))
+}
+
+/// `POST /account/erasure`: the erasure of the user's own account, with the password again.
+pub async fn erase(posted: Posted) -> ApiResult<HttpResponse> {
+    let Posted { w, form } = posted;
+    let ctx = signed_in!(w);
+    let Some(user) = ctx.user_id() else { return Err(DomainError::Forbidden.into()) };
+    let a = w.lang.account();
+    let code = Some(form.get("code").to_owned()).filter(|c| !c.is_empty());
+    let proof = Reauthentication { password: form.get("password").to_owned(), code };
+    let refused = |message| render_with(&w, None, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY);
+    match person::schedule(&w.state.kensa, ctx, user, proof).await {
+        Ok(_) => Ok(redirect("/account?done=erasure_scheduled#data")),
+        Err(DomainError::Refused { code: ErrorCode::ReauthenticationFailed, .. }) => {
+            refused(a.erase_wrong_password).await
+        }
+        Err(DomainError::Conflict { code: ErrorCode::LastOwner, .. }) => refused(a.erase_last_owner).await,
+        Err(DomainError::Conflict { .. }) => Ok(redirect("/account#data")),
+        Err(DomainError::Validation(_)) => refused(a.mfa_invalid_code).await,
+        Err(DomainError::TooManyRequests { .. }) => {
+            render_with(&w, None, None, Some(w.t().too_many_attempts), StatusCode::TOO_MANY_REQUESTS).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /account/erasure/cancel`
+pub async fn cancel_erasure(posted: Posted) -> ApiResult<HttpResponse> {
+    let w = posted.w;
+    let ctx = signed_in!(w);
+    let Some(user) = ctx.user_id() else { return Err(DomainError::Forbidden.into()) };
+    match person::cancel(&w.state.kensa, ctx, user).await {
+        Ok(_) | Err(DomainError::NotFound(_)) => Ok(redirect("/account?done=erasure_cancelled#data")),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -233,3 +233,54 @@ async fn a_member_takes_their_data_and_schedules_then_cancels_their_erasure_on_t
     assert!(said.iter().any(|s| refused.html.contains(s)), "{}", refused.html);
     Ok(())
 }
+
+#[tokio::test]
+async fn an_owner_sets_retention_exports_and_schedules_then_cancels_the_erasure_in_the_settings() -> TestResult {
+    let app = spawn_app().await;
+    let owner = app.signup("Pages Org Data").await;
+    let admin = app.add_member(&owner, "admin").await;
+    app.execute_sql("UPDATE users SET locale = 'en'").await;
+    // The principal this process cached a moment ago still reads Japanese.
+    app.kensa.principals.invalidate(owner.user_id.parse()?);
+    // Admins see the settings, not the organization's data.
+    let mut admin_visitor = Visitor::new(&app).english();
+    admin_visitor.sign_in(&admin.email, PASSWORD).await;
+    let page = admin_visitor.get("/settings").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.html.contains("organization-data"), "{}", page.html);
+
+    let mut visitor = Visitor::new(&app).english();
+    visitor.sign_in(&owner.email, PASSWORD).await;
+    let page = visitor.get("/settings").await;
+    assert!(page.html.contains("id=\"organization-data\""), "{}", page.html);
+    let refused = visitor.submit("/settings", "/settings/retention", &[("evidence_retention_years", "31")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
+    let saved = visitor.submit("/settings", "/settings/retention", &[("evidence_retention_years", "5")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let settings = app.get("/api/v1/organization/settings", Some(&owner.access_token)).await;
+    assert_eq!(settings.body["evidence_retention_years"], 5, "{}", settings.body);
+
+    let started = visitor.submit("/settings", "/settings/export", &[]).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER);
+    app.run_worker().await;
+    let page = visitor.get("/settings").await;
+    let marker = "action=\"/settings/exports/";
+    let id = page.html.find(marker).map(|i| &page.html[i + marker.len()..]).and_then(|r| r.split('/').next());
+    let id = id.ok_or("no download form")?.to_owned();
+    let link = visitor.post(&format!("/settings/exports/{id}/download"), &[("_csrf", &page.csrf())]).await;
+    assert!(link.location().starts_with("/api/v1/exports/download/"), "{}", link.location());
+    assert_eq!(app.get(link.location(), None).await.status, StatusCode::OK);
+
+    let wrong = visitor.submit("/settings", "/settings/erasure", &[("password", "not the password")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.html.contains("The password is not correct."), "{}", wrong.html);
+    let scheduled = visitor.submit("/settings", "/settings/erasure", &[("password", PASSWORD)]).await;
+    assert_eq!(scheduled.status, StatusCode::SEE_OTHER, "{}", scheduled.html);
+    let page = visitor.get("/settings").await;
+    assert!(page.html.contains("The organization will be erased at"), "{}", page.html);
+    let cancelled = visitor.submit("/settings", "/settings/erasure/cancel", &[]).await;
+    assert_eq!(cancelled.status, StatusCode::SEE_OTHER);
+    let erasure = app.get("/api/v1/organization/erasure", Some(&owner.access_token)).await;
+    assert_eq!(erasure.body["status"], "cancelled", "{}", erasure.body);
+    Ok(())
+}

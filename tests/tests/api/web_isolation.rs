@@ -36,6 +36,10 @@ const NO_TENANT_DATA: &[(&str, &str)] = &[
     ("/settings/organization", "the caller's organization's settings"),
     ("/settings/security", "the caller's organization's settings"),
     ("/settings/api-keys", "creates in the caller's organization"),
+    ("/settings/retention", "the caller's organization's settings"),
+    ("/settings/export", "exports the caller's organization"),
+    ("/settings/erasure", "erases the caller's organization"),
+    ("/settings/erasure/cancel", "the caller's organization's erasure"),
     // The caller's own account: its second factor and its own sign-ins.
     ("/account", "the caller's own account"),
     ("/account/mfa", "the caller's own account"),
@@ -206,6 +210,12 @@ async fn a_stranger_meets_not_found_or_nothing_on_every_page() {
             Expect::NotFound,
         ),
         row("/account/sessions/{id}/end", "POST", format!("/account/sessions/{buyer_session}/end"), Expect::NotFound),
+        row(
+            "/settings/exports/{id}/download",
+            "POST",
+            format!("/settings/exports/{buyer_export}/download"),
+            Expect::NotFound,
+        ),
         row(
             "/account/data/exports/{id}/download",
             "POST",

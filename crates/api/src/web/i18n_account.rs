@@ -57,6 +57,16 @@ crate::web::i18n::texts!(AccountTexts, ACCOUNT_JA, ACCOUNT_EN {
     erase_cancelled: "アカウントの消去を取り消しました。", "The erasure of your account was cancelled.";
     erase_wrong_password: "パスワードが正しくありません。", "The password is not correct.";
     erase_last_owner: "組織の最後のオーナーは消去できません。先に別のユーザーをオーナーにしてください。", "The organization's last owner cannot be erased: make another user owner first.";
+    org_data_title: "組織のデータ", "The organization's data";
+    retention_years: "証跡ファイルの保管年数（承認後）", "Keep evidence files (years after acceptance)";
+    retention_hint: "0〜30。0 は無期限。過ぎた証跡ファイルはワーカーが削除します（回答とスコアは残ります）。", "0 to 30; 0 keeps them for good. The worker deletes older ones (answers and scores stay).";
+    org_export_title: "組織のデータの書き出し", "Export the organization's data";
+    org_export_lead: "組織が保有・関与したすべての記録と証跡ファイルを ZIP ファイルで取り出せます（7日間保管、リンクは1回限り）。", "Take every record the organization owns or took part in, with the evidence files, as one ZIP file (kept 7 days; each link works once).";
+    org_export_button: "書き出しを依頼する", "Prepare the archive";
+    org_erase_title: "組織の消去", "Erase the organization";
+    org_erase_lead: "猶予期間の後、組織のユーザー、回答、証跡ファイル、監査ログなどすべてのデータを消去します。全員にメールで知らせ、期間中はどのオーナーでも取り消せます。バイヤーに提出済みの回答は、担当者の氏名とアドレスを伏せてバイヤーに残ります。", "After the grace period, erases the organization's users, answers, evidence files, audit trail and all other data. Everyone is mailed, and any owner can cancel until then. Answers submitted to buyers stay with them, with your people's names and addresses replaced.";
+    org_erase_button: "組織の消去を依頼する", "Erase the organization";
+    org_erase_scheduled: "組織は次の日時に消去されます:", "The organization will be erased at:";
     policy_title: "アカウントのセキュリティポリシー", "Account security policy";
     policy_mfa_everyone: "全員に二要素認証を必須にする", "Require two-factor authentication of everyone";
     policy_mfa_admins: "オーナーと管理者に二要素認証を必須にする", "Require two-factor authentication of owners and admins";

@@ -22,8 +22,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, Resource, web};
 
 use pages::{
-    account, assessment, assessments, campaigns, claims, comparison, invitations, library, mfa, recovery, session,
-    settings, sharing, suppliers, upload, workbook,
+    account, assessment, assessments, campaigns, claims, comparison, invitations, library, mfa, organization_data,
+    recovery, session, settings, sharing, suppliers, upload, workbook,
 };
 
 async fn method_not_allowed() -> Result<HttpResponse, crate::error::ApiError> {
@@ -112,6 +112,11 @@ pub const PAGE_PATHS: &[&str] = &[
     "/settings/security",
     "/settings/api-keys",
     "/settings/api-keys/{id}/revoke",
+    "/settings/retention",
+    "/settings/export",
+    "/settings/exports/{id}/download",
+    "/settings/erasure",
+    "/settings/erasure/cancel",
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -211,5 +216,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/settings/organization").route(web::post().to(settings::update_schedule)))
         .service(page("/settings/security").route(web::post().to(settings::update_security)))
         .service(page("/settings/api-keys").route(web::post().to(settings::create_api_key)))
+        .service(page("/settings/retention").route(web::post().to(organization_data::update_retention)))
+        .service(page("/settings/export").route(web::post().to(organization_data::export)))
+        .service(page("/settings/exports/{id}/download").route(web::post().to(organization_data::download)))
+        .service(page("/settings/erasure").route(web::post().to(organization_data::erase)))
+        .service(page("/settings/erasure/cancel").route(web::post().to(organization_data::cancel_erasure)))
         .service(page("/settings/api-keys/{id}/revoke").route(web::post().to(settings::revoke_api_key)));
 }

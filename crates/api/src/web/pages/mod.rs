@@ -8,6 +8,7 @@ pub mod comparison;
 pub mod invitations;
 pub mod library;
 pub mod mfa;
+pub mod organization_data;
 pub mod radar;
 pub mod recovery;
 pub mod session;

@@ -1,7 +1,8 @@
 //! `/settings`: the organization's members (role change, deactivation), colleague
 //! invitations, the reminder schedule, the account-security policy (MFA, session limits)
 //! and the API keys. Every part is the owners' and admins' (the services refuse anyone
-//! else, and so does the page: 403).
+//! else, and so does the page: 403); owners also see the organization's data
+//! (`organization_data`: retention, archive, erasure).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -42,11 +43,14 @@ pub struct SettingsQuery {
 
 /// A form sent back with its refusal: which one, what was typed, what was wrong.
 #[derive(Default)]
-struct Refused<'a> {
+pub(super) struct Refused<'a> {
     invite: Option<(&'a Form, Vec<FieldError>)>,
     schedule: Option<(&'a Form, Vec<FieldError>)>,
     security: Option<(&'a Form, Vec<FieldError>)>,
     api_key: Option<(&'a Form, Vec<FieldError>)>,
+    pub(super) retention: Option<(&'a Form, Vec<FieldError>)>,
+    /// A refusal in the organization's data section.
+    pub(super) data: Option<&'a str>,
 }
 
 /// A key just made: shown once, above everything else.
@@ -253,7 +257,7 @@ fn api_keys(w: &Web, keys: &[ApiKey], refused: Option<&(&Form, Vec<FieldError>)>
     }
 }
 
-async fn render(
+pub(super) async fn render(
     w: &Web,
     cursor: Option<&str>,
     done: Option<&str>,
@@ -281,6 +285,11 @@ async fn render_with(
     let pending = users::service::pending_invitations(k, admin, PENDING_SHOWN).await?;
     let current = settings::get(k, ctx).await?;
     let keys = kensa_domain::api_keys::list(k, admin, &PageRequest::parse(Some(MAX_LIMIT), None)?).await?;
+    let data = super::organization_data::state(w).await?;
+    let mfa_on = match &data {
+        Some(_) => kensa_domain::auth::mfa::status(k, ctx).await?.enabled,
+        None => false,
+    };
     let body = html! {
         (done_notice(w, done))
         section aria-labelledby="members-heading" {
@@ -292,6 +301,9 @@ async fn render_with(
         (schedule(w, &current, refused.schedule.as_ref()))
         (security(w, &current, refused.security.as_ref()))
         (api_keys(w, &keys.data, refused.api_key.as_ref(), new_key))
+        @if let Some(data) = &data {
+            (super::organization_data::section(w, &current, data, refused.retention.as_ref(), refused.data, mfa_on))
+        }
     };
     Ok(layout::respond(w, status, layout::page(w, b.settings_title, body)))
 }

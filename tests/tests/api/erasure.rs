@@ -343,6 +343,9 @@ async fn a_person_takes_their_data_away_then_is_erased_everywhere_and_every_trai
     erase_user(&app, &owner, &owner.user_id, PASSWORD).await.assert_problem(409, "last_owner");
     erase_user(&app, &owner, &buyer.user_id, PASSWORD).await.assert_problem(404, "not_found");
     let owner = app.signed_in_again(&owner).await;
+    // The organization's archive holds them too.
+    let org_export = app.post("/api/v1/organization/export", Some(&owner.access_token), json!({})).await;
+    let org_export = org_export.body["id"].as_str().ok_or("no export")?.to_owned();
     let scheduled = erase_user(&app, &owner, &person.user_id, PASSWORD).await;
     assert_eq!(scheduled.status, StatusCode::ACCEPTED, "{}", scheduled.body);
     assert_eq!(
@@ -368,6 +371,8 @@ async fn a_person_takes_their_data_away_then_is_erased_everywhere_and_every_trai
     let o = Some(owner.access_token.as_str());
     let done = app.get(&format!("/api/v1/organization/exports/{id}"), o).await;
     done.assert_problem(404, "not_found");
+    let ended = app.get(&format!("/api/v1/organization/exports/{org_export}"), o).await;
+    assert_eq!(ended.body["status"], "expired", "the organization's archive named them: {}", ended.body);
     let kept = app.get(&format!("/api/v1/assessments/{assessment}"), o).await;
     assert_eq!(kept.body["progress"], json!({ "answered": 50, "total": 50 }), "{}", kept.body);
     let comments = app.get(&format!("/api/v1/assessments/{assessment}/comments"), o).await;
@@ -404,6 +409,34 @@ async fn a_person_takes_their_data_away_then_is_erased_everywhere_and_every_trai
     let erased = app.get("/api/v1/audit-events?action=user.erased", o).await;
     assert_eq!(erased.body["data"].as_array().map(Vec::len), Some(1), "{}", erased.body);
 
+    // A redacted event of the second form cannot pass for one of the first (whose other fields
+    // are not checked): the redaction record says it had a digest.
+    let hash = query_one(
+        &app,
+        "SELECT hash FROM audit_events WHERE redacted_at IS NOT NULL AND personal_digest IS NOT NULL ORDER BY seq LIMIT 1",
+    )
+    .await?;
+    let digest = query_one(&app, &format!("SELECT personal_digest FROM audit_events WHERE hash = '{hash}'")).await?;
+    let action = query_one(&app, &format!("SELECT action FROM audit_events WHERE hash = '{hash}'")).await?;
+    let tampered = format!("UPDATE audit_events SET personal_digest = NULL, action = 'x' WHERE hash = '{hash}'");
+    app.execute_sql(&tampered).await;
+    let mut broken = Vec::new();
+    for m in [&owner, &buyer] {
+        let report = app.get("/api/v1/audit-events/verify", Some(&m.access_token)).await;
+        if report.body["status"] == "broken" {
+            broken.push(report.body);
+        }
+    }
+    assert_eq!(broken.len(), 1, "{broken:?}");
+    assert_eq!(broken[0]["broken"]["problem"], "redaction_undeclared", "{}", broken[0]);
+    let restored =
+        format!("UPDATE audit_events SET personal_digest = '{digest}', action = '{action}' WHERE hash = '{hash}'");
+    app.execute_sql(&restored).await;
+    for m in [&owner, &buyer] {
+        let report = app.get("/api/v1/audit-events/verify", Some(&m.access_token)).await;
+        assert_eq!(report.body["status"], "intact", "{}", report.body);
+    }
+
     // Marking an event redacted outside an erasure is found.
     let by_place = format!(
         "UPDATE audit_events SET redacted_at = created_at, details = '{{}}' WHERE seq = 1 AND redacted_at IS NULL AND \
@@ -438,5 +471,41 @@ async fn a_person_cancels_their_own_erasure_and_keeps_their_account() -> TestRes
     app.clock.advance(chrono::Duration::days(31));
     app.run_worker().await;
     assert_eq!(app.login(&person.email, PASSWORD).await.status, StatusCode::OK);
+    Ok(())
+}
+
+#[tokio::test]
+async fn two_owners_erasing_each_other_leave_one_owner() -> TestResult {
+    let app = spawn_app().await;
+    let first = app.signup("Owners Both Ways").await;
+    let second = app.add_member(&first, "owner").await;
+    assert_eq!(erase_user(&app, &first, &second.user_id, PASSWORD).await.status, StatusCode::ACCEPTED);
+    // The other owner is on their way out: the first is the last one staying.
+    erase_user(&app, &second, &first.user_id, PASSWORD).await.assert_problem(409, "last_owner");
+    // A third owner makes it possible, then is demoted: when both fall due, the worker still
+    // leaves one owner.
+    let third = app.add_member(&first, "owner").await;
+    assert_eq!(erase_user(&app, &third, &first.user_id, PASSWORD).await.status, StatusCode::ACCEPTED);
+    let demoted = app
+        .patch(&format!("/api/v1/users/{}", third.user_id), Some(&first.access_token), json!({ "role": "viewer" }))
+        .await;
+    assert_eq!(demoted.status, StatusCode::OK, "{}", demoted.body);
+    app.clock.advance(chrono::Duration::days(31));
+    app.run_worker().await;
+    app.run_worker().await;
+    // One of them is erased; the other's erasure was called off, and they can sign in.
+    let signed_in: Vec<bool> = [
+        app.login(&first.email, PASSWORD).await.status == StatusCode::OK,
+        app.login(&second.email, PASSWORD).await.status == StatusCode::OK,
+    ]
+    .to_vec();
+    assert_eq!(signed_in.iter().filter(|ok| **ok).count(), 1, "{signed_in:?}");
+    let kept = if signed_in[0] { &first } else { &second };
+    let kept = app.signed_in_again(kept).await;
+    let own = app.get(&format!("/api/v1/users/{}/erasure", kept.user_id), Some(&kept.access_token)).await;
+    assert_eq!(own.body["status"], "cancelled", "{}", own.body);
+    let users = app.get("/api/v1/users", Some(&kept.access_token)).await;
+    assert_eq!(users.body["data"].as_array().map(Vec::len), Some(2), "{}", users.body);
+    assert!(app.mails_to(&kept.email).iter().any(|m| m.contains("The erasure of the person below was cancelled")));
     Ok(())
 }

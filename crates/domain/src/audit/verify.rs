@@ -59,8 +59,9 @@ pub enum Break {
     /// rewritten from there on, or the checkpoint given was not this chain's).
     CheckpointMismatch,
     /// An event is marked redacted, but no redaction record (`audit.redacted`) later in the
-    /// chain names it: its personal fields were replaced outside an erasure. `expected_hash`
-    /// is empty, `found_hash` the event's hash.
+    /// chain names it (its personal fields were replaced outside an erasure), or the record
+    /// says it had a digest that it no longer has. `expected_hash` is empty, `found_hash` the
+    /// event's hash.
     RedactionUndeclared,
 }
 
@@ -277,8 +278,10 @@ async fn walk(
         return broken(report, link);
     }
     let (mut last_seq, mut last_hash, mut last_id) = (0_i64, GENESIS.to_owned(), None);
-    // Redacted events, and the events the chain's redaction records name.
-    let (mut redacted, mut declared) = (Vec::new(), std::collections::HashSet::new());
+    // Redacted events (with whether they kept a digest), the events the chain's redaction
+    // records name, and those of them that had the second form.
+    let (mut redacted, mut declared, mut digested) =
+        (Vec::new(), std::collections::HashSet::new(), std::collections::HashSet::new());
     loop {
         let rows = audit_events::Entity::find()
             .filter(in_chain())
@@ -309,7 +312,7 @@ async fn walk(
             if row.redacted_at.is_some() {
                 // The personal fields were replaced: the rest still hashes to the link, through
                 // the digest kept (second form); a first-form event keeps only its link.
-                redacted.push((row.id, seq, stored_hash.clone()));
+                redacted.push((row.id, seq, stored_hash.clone(), row.personal_digest.is_some()));
             } else if let Some(stored_digest) = &row.personal_digest {
                 let digest = chain::personal_digest(&row);
                 if digest.as_ref() != Some(stored_digest) {
@@ -321,7 +324,9 @@ async fn walk(
                     );
                 }
                 if row.action == super::redaction::RECORD {
-                    declared.extend(super::redaction::declared(&row.details));
+                    let (events, second_form) = super::redaction::declared(&row.details);
+                    declared.extend(events);
+                    digested.extend(second_form);
                 }
             }
             if row.redacted_at.is_none() || row.personal_digest.is_some() {
@@ -346,7 +351,12 @@ async fn walk(
         }
     }
     report.redacted = redacted.len() as u64;
-    if let Some((id, seq, hash)) = redacted.into_iter().find(|(_, seq, _)| !declared.contains(seq)) {
+    // Undeclared, or declared with a digest it no longer has: without the digest the link
+    // would not be checked, and the event's other fields could be changed unseen.
+    let unsound = |(_, seq, _, has_digest): &(Uuid, i64, String, bool)| {
+        !declared.contains(seq) || (digested.contains(seq) && !has_digest)
+    };
+    if let Some((id, seq, hash, _)) = redacted.into_iter().find(unsound) {
         let link = BrokenLink {
             problem: Break::RedactionUndeclared,
             event_id: Some(id),

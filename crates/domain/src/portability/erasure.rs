@@ -217,8 +217,10 @@ pub(super) async fn call_off(
     if cancelled.rows_affected != 1 {
         return Err(DomainError::conflict(ErrorCode::ErasureStarted, "the erasure was carried out meanwhile"));
     }
+    // Read again: the worker may have noted whom it signed out after `row` was read.
+    let row = Entity::find_by_id(row.id).one(tx).await?.ok_or(NOT_FOUND)?;
     SignedOut::of(&row).let_back_in(tx).await?;
-    Entity::find_by_id(row.id).one(tx).await?.ok_or(NOT_FOUND)
+    Ok(row)
 }
 
 /// Whether the worker is erasing the organization (no new export may start).
@@ -324,7 +326,7 @@ impl SignedOut {
     }
 
     /// Reactivates the accounts and keys the worker had stopped.
-    async fn let_back_in(&self, tx: &crate::WriteTx) -> DomainResult<()> {
+    pub(super) async fn let_back_in(&self, tx: &crate::WriteTx) -> DomainResult<()> {
         use crate::entities::api_keys;
         if !self.users.is_empty() {
             users::Entity::update_many()
@@ -585,11 +587,12 @@ pub(super) async fn delete_jobs_naming(
         let payload = Func::lower(Expr::col(jobs::Column::Payload).cast_as(Alias::new("TEXT")));
         Expr::expr(payload).like(LikeExpr::new(format!("%\"{escaped}\"%")).escape('\\'))
     };
-    let about_people = people.iter().fold(Condition::any(), |c, needle| {
-        c.add(holding(needle)).add(Func::lower(Expr::col(jobs::Column::Target)).eq(needle.as_str()))
-    });
     let mut deleted = 0;
-    if !people.is_empty() {
+    // A few hundred at a time: each binds two values, well under the databases' limits.
+    for chunk in people.chunks(200) {
+        let about_people = chunk.iter().fold(Condition::any(), |c, needle| {
+            c.add(holding(needle)).add(Func::lower(Expr::col(jobs::Column::Target)).eq(needle.as_str()))
+        });
         deleted += jobs::Entity::delete_many().filter(about_people).exec(conn).await?.rows_affected;
     }
     if let Some(org) = org {

@@ -148,6 +148,11 @@ async fn queue(k: &crate::Kensa, ctx: &TenantCtx, subject: Option<Uuid>) -> Doma
     if super::erasure::erasing(&tx, org).await? {
         return Err(DomainError::conflict(ErrorCode::ErasureStarted, "the organization is being erased"));
     }
+    if let Some(user) = subject
+        && super::person::being_erased(&tx, user).await?
+    {
+        return Err(DomainError::conflict(ErrorCode::ErasureStarted, "this person is being erased"));
+    }
     // One archive of the organization at a time; one of each person at a time, which asking
     // again gives back.
     let subject_is = match subject {
@@ -207,7 +212,9 @@ async fn find(k: &crate::Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<organ
     let row =
         Entity::find_by_id(id).filter(Column::OrganizationId.eq(ctx.org_id().0)).one(&k.db).await?.ok_or(NOT_FOUND)?;
     let me = ctx.user_id().map(|u| u.0);
-    let theirs = me.is_some() && (row.requested_by == me || row.subject_user_id == me);
+    // Only personal archives: an owner who asked for the organization's and was demoted since
+    // no longer reads it.
+    let theirs = me.is_some() && row.subject_user_id.is_some() && (row.requested_by == me || row.subject_user_id == me);
     if ctx.role() == Role::Owner || theirs { Ok(row) } else { Err(DomainError::Forbidden) }
 }
 
@@ -222,6 +229,7 @@ pub async fn list(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<Vec<Organiz
     if ctx.role() != Role::Owner {
         let Some(me) = ctx.user_id() else { return Err(DomainError::Forbidden) };
         query = query
+            .filter(Column::SubjectUserId.is_not_null())
             .filter(sea_orm::Condition::any().add(Column::RequestedBy.eq(me.0)).add(Column::SubjectUserId.eq(me.0)));
     }
     let rows = query.order_by_desc(Column::Id).limit(LISTED).all(&k.db).await?;

@@ -18,8 +18,8 @@ use tracing::info;
 use uuid::Uuid;
 
 use super::erasure::{
-    Erasure, ErasureStatus, OrganizationErasure, Reauthentication, call_off, delete_jobs_naming, needles, sign_out,
-    tell,
+    Erasure, ErasureStatus, OrganizationErasure, Reauthentication, SignedOut, call_off, delete_jobs_naming, needles,
+    sign_out, tell,
 };
 use super::redact::Redaction;
 use super::tables::{Erased, PersonErased, TABLES};
@@ -51,16 +51,74 @@ fn subject_and_owners(org: Uuid, subject: Uuid) -> Condition {
     )
 }
 
-/// Whether someone other than `subject` is an active owner of `org`.
-async fn other_owner(conn: &impl ConnectionTrait, org: Uuid, subject: Uuid) -> DomainResult<bool> {
-    Ok(users::Entity::find()
-        .filter(users::Column::OrganizationId.eq(org))
+/// Whether erasing `user` would leave their organization without an active owner: no other
+/// active owner whose own erasure is not open.
+async fn last_owner(conn: &impl ConnectionTrait, user: &users::Model) -> DomainResult<bool> {
+    if user.role != Role::Owner.as_str() {
+        return Ok(false);
+    }
+    let others: Vec<Uuid> = users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .filter(users::Column::OrganizationId.eq(user.organization_id))
         .filter(users::Column::Role.eq(Role::Owner.as_str()))
         .filter(users::Column::Active.eq(true))
-        .filter(users::Column::Id.ne(subject))
+        .filter(users::Column::Id.ne(user.id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for other in others {
+        if open_erasure(conn, other).await?.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The erasure is called off in `tx`, which holds the organization's lock (its subject let
+/// back in, they and the owners told): it would leave the organization without an owner.
+async fn call_off_as_last_owner(
+    k: &crate::Kensa,
+    tx: crate::WriteTx,
+    erasure: &organization_erasures::Model,
+    subject: Uuid,
+) -> DomainResult<()> {
+    let called_off = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(ErasureStatus::Cancelled.as_str()))
+        .col_expr(Column::CancelledAt, Expr::value(tx.now()))
+        .filter(Column::Id.eq(erasure.id))
+        .filter(Column::Status.eq(ErasureStatus::Erasing.as_str()))
+        .exec(&tx)
+        .await?;
+    let mut signed_out = SignedOut::default();
+    if called_off.rows_affected == 1 {
+        let row = Entity::find_by_id(erasure.id).one(&tx).await?.ok_or(NOT_FOUND)?;
+        signed_out = SignedOut::of(&row);
+        signed_out.let_back_in(&tx).await?;
+        tell(&tx, subject_and_owners(erasure.organization_id, subject), erasure.id, true).await?;
+    }
+    tx.commit().await?;
+    signed_out.forget_cached(k);
+    info!(erasure = %erasure.id, "not erased: the last owner of the organization");
+    Ok(())
+}
+
+/// An archive of the organization still being written.
+async fn being_written(conn: &impl ConnectionTrait, org: Uuid) -> DomainResult<Option<organization_exports::Model>> {
+    Ok(organization_exports::Entity::find()
+        .filter(organization_exports::Column::OrganizationId.eq(org))
+        .filter(organization_exports::Column::Status.is_in(["queued", "running"]))
         .one(conn)
-        .await?
-        .is_some())
+        .await?)
+}
+
+fn waiting(erasure: &organization_erasures::Model, export: organization_exports::Model) -> DomainError {
+    DomainError::Unavailable(format!("erasure {} waits for export {} to finish", erasure.id, export.id))
+}
+
+/// Whether the worker is erasing the person (no archive of them may start).
+pub(super) async fn being_erased(conn: &impl ConnectionTrait, subject: Uuid) -> DomainResult<bool> {
+    Ok(open_erasure(conn, subject).await?.is_some_and(|e| ErasureStatus::parse(&e.status) == ErasureStatus::Erasing))
 }
 
 async fn open_erasure(
@@ -89,7 +147,7 @@ pub async fn schedule(
     let tx = k.begin_write().await?;
     organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
     let user = subject_of(&tx, ctx, subject).await?;
-    if user.role == Role::Owner.as_str() && !other_owner(&tx, org, user.id).await? {
+    if last_owner(&tx, &user).await? {
         return Err(DomainError::conflict(
             ErrorCode::LastOwner,
             "the organization's last owner cannot be erased; make another user owner first, or erase the organization",
@@ -152,7 +210,7 @@ pub async fn cancel(k: &crate::Kensa, ctx: &TenantCtx, subject: UserId) -> Domai
     crate::audit::record_action(&tx, ctx, "user.erasure_cancelled", Some(("user", user.id.to_string())), details)
         .await?;
     tx.commit().await?;
-    super::erasure::SignedOut::of(&row).forget_cached(k);
+    SignedOut::of(&row).forget_cached(k);
     k.wake_worker();
     Ok(row.into())
 }
@@ -163,49 +221,41 @@ pub(super) async fn erase(k: &crate::Kensa, erasure: organization_erasures::Mode
     let Some(user) = users::Entity::find_by_id(subject).one(&k.db).await? else {
         return Err(DomainError::internal(format!("erasure {}: user {subject} is missing", erasure.id)));
     };
-    // The last owner is not erased: the organization would have no one to run it. The owners
-    // were mailed when it was scheduled; the subject hears that it was called off.
-    if user.role == Role::Owner.as_str() && !other_owner(&k.db, org, subject).await? {
-        let tx = k.begin_write().await?;
-        let called_off = Entity::update_many()
-            .col_expr(Column::Status, Expr::value(ErasureStatus::Cancelled.as_str()))
-            .col_expr(Column::CancelledAt, Expr::value(tx.now()))
-            .filter(Column::Id.eq(erasure.id))
-            .filter(Column::Status.eq(ErasureStatus::Erasing.as_str()))
-            .exec(&tx)
-            .await?;
-        if called_off.rows_affected == 1 {
-            tell(&tx, subject_and_owners(org, subject), erasure.id, true).await?;
-        }
-        tx.commit().await?;
-        info!(erasure = %erasure.id, "not erased: the last owner of the organization");
-        return Ok(());
+    // Decided before anyone is signed out, under the organization's lock (two owners' erasures
+    // due at once see each other's outcome), and again in the erasing transaction below.
+    let decided = k.begin_write().await?;
+    organizations::Entity::find_by_id(org).lock_exclusive().one(&decided).await?;
+    if last_owner(&decided, &user).await? {
+        return call_off_as_last_owner(k, decided, &erasure, subject).await;
     }
-    // Their own archive being written would outlive them: wait for it (tried again later).
-    let exporting = organization_exports::Entity::find()
-        .filter(organization_exports::Column::SubjectUserId.eq(subject))
-        .filter(organization_exports::Column::Status.is_in(["queued", "running"]))
-        .one(&k.db)
-        .await?;
-    if let Some(export) = exporting {
-        return Err(DomainError::Unavailable(format!(
-            "erasure {} waits for export {} to finish",
-            erasure.id, export.id
-        )));
+    drop(decided);
+    if let Some(export) = being_written(&k.db, org).await? {
+        return Err(waiting(&erasure, export));
     }
     sign_out(k, &erasure, vec![subject], None).await?;
 
     let tx = k.begin_write().await?;
+    // Serialises with the organization's other erasures and exports.
+    organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
     let Some(erasure) = Entity::find_by_id(erasure.id).lock_exclusive().one(&tx).await? else { return Ok(()) };
     if ErasureStatus::parse(&erasure.status) != ErasureStatus::Erasing {
         return Ok(());
     }
+    if last_owner(&tx, &user).await? {
+        return call_off_as_last_owner(k, tx, &erasure, subject).await;
+    }
+    // An archive being written would hold them after the erasure (tried again later).
+    if let Some(export) = being_written(&tx, org).await? {
+        return Err(waiting(&erasure, export));
+    }
     let mut redaction = Redaction::default();
     redaction.user(user.id, &user.name, &user.email);
+    // Their own archives go; the organization's other archives, which may hold them too, end
+    // early (owners export again).
     let files: Vec<String> = organization_exports::Entity::find()
         .select_only()
         .column(organization_exports::Column::StorageKey)
-        .filter(organization_exports::Column::SubjectUserId.eq(subject))
+        .filter(organization_exports::Column::OrganizationId.eq(org))
         .into_tuple::<Option<String>>()
         .all(&tx)
         .await?
@@ -214,6 +264,14 @@ pub(super) async fn erase(k: &crate::Kensa, erasure: organization_erasures::Mode
         .collect();
     organization_exports::Entity::delete_many()
         .filter(organization_exports::Column::SubjectUserId.eq(subject))
+        .exec(&tx)
+        .await?;
+    organization_exports::Entity::update_many()
+        .col_expr(organization_exports::Column::Status, Expr::value("expired"))
+        .col_expr(organization_exports::Column::StorageKey, Expr::value(Option::<String>::None))
+        .col_expr(organization_exports::Column::LinkHash, Expr::value(Option::<String>::None))
+        .filter(organization_exports::Column::OrganizationId.eq(org))
+        .filter(organization_exports::Column::StorageKey.is_not_null())
         .exec(&tx)
         .await?;
     let mut counts: BTreeMap<String, Erasure> = BTreeMap::new();
@@ -283,7 +341,7 @@ pub(super) async fn erase(k: &crate::Kensa, erasure: organization_erasures::Mode
     k.principals.invalidate(subject);
     for key in files {
         if let Err(e) = k.evidence_store.delete(&key).await {
-            tracing::warn!(erasure = %erasure.id, key = %key, error = %e, "an erased person's archive was not deleted");
+            tracing::warn!(erasure = %erasure.id, key = %key, error = %e, "an archive naming an erased person was not deleted");
         }
     }
     info!(erasure = %erasure.id, organization = %org, "person erased");

@@ -35,6 +35,18 @@ pub struct Redaction {
     texts: Vec<(regex::Regex, &'static str)>,
     /// Names too short to be looked for inside a text.
     short_names: HashSet<String>,
+    /// The erased addresses, lowercased: a column holding one as its whole value gets a
+    /// placeholder of its own row ([`unique_address`]).
+    emails: HashSet<String>,
+}
+
+/// The placeholder of an address column: unique per row (a buyer's supplier contacts are
+/// unique per buyer), naming only the row.
+fn unique_address(row_id: Option<&str>) -> String {
+    match row_id.and_then(|id| Uuid::try_parse(id).ok()) {
+        Some(id) => format!("erased+{}@erased.invalid", id.simple()),
+        None => ERASED_EMAIL.to_owned(),
+    }
 }
 
 /// `text` in any case, as a whole word where it starts or ends with a letter or digit of
@@ -60,6 +72,9 @@ impl Redaction {
     /// Adds an erased user.
     pub fn user(&mut self, id: Uuid, name: &str, email: &str) {
         self.user_ids.insert(id.to_string());
+        if !email.trim().is_empty() {
+            self.emails.insert(email.trim().to_lowercase());
+        }
         if let Some(email) = Some(email).filter(|e| !e.is_empty()).and_then(any_case) {
             self.texts.push((email, ERASED_EMAIL));
         }
@@ -79,11 +94,17 @@ impl Redaction {
     /// become null. True when anything changed.
     pub fn row(&self, table: &str, cleared: &[&str], row: &mut Value) -> bool {
         let Value::Object(map) = row else { return false };
+        let address = unique_address(map.get("id").and_then(Value::as_str));
         let mut changed = false;
         for (column, value) in map.iter_mut() {
             if cleared.contains(&column.as_str()) {
                 changed |= !value.is_null();
                 *value = Value::Null;
+                continue;
+            }
+            if value.as_str().is_some_and(|s| self.emails.contains(&s.trim().to_lowercase())) {
+                *value = Value::String(address.clone());
+                changed = true;
                 continue;
             }
             let keep_name = BUYERS_OWN_NAMING.contains(&(table, column.as_str()));
@@ -183,7 +204,7 @@ mod tests {
             json!({
                 "name": "Hamamatsu Koki",
                 "search_text": format!("hamamatsu koki {ERASED_NAME} {ERASED_EMAIL}"),
-                "contact_email": ERASED_EMAIL,
+                "contact_email": "erased+01a22662abe07000800000000000abe0@erased.invalid",
                 "supplier_organization_id": stand_in.to_string(),
                 "answered_by": null,
                 "details": { "by": [ERASED_NAME, format!("Limit by {ERASED_NAME} of {ERASED_ORGANIZATION}")] },
@@ -191,6 +212,15 @@ mod tests {
                 "status": "accepted",
                 "id": "01a22662-abe0-7000-8000-00000000abe0",
             })
+        );
+        // Two rows holding the address as their whole value get placeholders of their own (a
+        // buyer's supplier contacts are unique).
+        let mut first = json!({ "id": Uuid::now_v7().to_string(), "contact_email": "HANAKO@koki.example" });
+        let mut second = json!({ "id": Uuid::now_v7().to_string(), "contact_email": "li@koki.example" });
+        assert!(r.row("suppliers", &[], &mut first) && r.row("suppliers", &[], &mut second));
+        assert_ne!(first["contact_email"], second["contact_email"]);
+        assert!(
+            first["contact_email"].as_str().is_some_and(|a| a.starts_with("erased+") && a.ends_with("@erased.invalid"))
         );
         let mut clean = json!({ "name": "Nagoya Motors" });
         assert!(!r.row("suppliers", &[], &mut clean));

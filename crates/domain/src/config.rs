@@ -314,6 +314,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "KENSA_WORKER_CONCURRENCY",
     "KENSA_WORKER_HEALTH_BIND",
     "KENSA_WORKER_STALL_SECONDS",
+    "KENSA_ERASURE_GRACE_DAYS",
     "KENSA_REQUIRE_IF_MATCH",
     "KENSA_WEBHOOK_ALLOW_PRIVATE",
 ];
@@ -396,6 +397,10 @@ pub const VARIABLE_HELP: &[(&str, &str)] = &[
     (
         "KENSA_WORKER_STALL_SECONDS",
         "the worker's /healthz fails when its loop finished nothing for this long, 180-3600 [default: 300]",
+    ),
+    (
+        "KENSA_ERASURE_GRACE_DAYS",
+        "days between an erasure request (an organization, a person) and the erasure, 1-365 [default: 30]",
     ),
     (
         "KENSA_REQUIRE_IF_MATCH",
@@ -888,6 +893,28 @@ mod tests {
 
     fn from(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         Settings::from_vars(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+    }
+
+    /// A setting read here but missing from `KNOWN_VARIABLES` would refuse to start when set
+    /// (as `KENSA_ERASURE_GRACE_DAYS` once did).
+    #[test]
+    fn every_setting_read_is_a_known_variable() -> Result<(), ConfigError> {
+        let source = include_str!("config.rs");
+        let mut unknown = Vec::new();
+        for (i, _) in source.match_indices("\"KENSA_") {
+            let name: String = source[i + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            let known = KNOWN_VARIABLES.contains(&name.as_str());
+            if !known && name != "KENSA_" && !unknown.contains(&name) {
+                unknown.push(name);
+            }
+        }
+        assert!(unknown.is_empty(), "read but not in KNOWN_VARIABLES: {unknown:?}");
+        assert_eq!(from(&[("KENSA_ERASURE_GRACE_DAYS", "7")])?.erasure_grace_days, 7);
+        assert!(from(&[("KENSA_ERASURE_GRACE_DAYS", "0")]).is_err_and(|e| e.variable == "KENSA_ERASURE_GRACE_DAYS"));
+        Ok(())
     }
 
     #[test]

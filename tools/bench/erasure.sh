@@ -52,6 +52,9 @@ SELECT gen_random_uuid(), ('00000000-0000-4000-8000-' || lpad(to_hex(i % 1000), 
        CASE WHEN i % 100 = 0 THEN jsonb_build_object('by_organization_id', :'org') ELSE jsonb_build_object('n', i) END,
        now(), i / 1000 + 1, repeat('0', 64), repeat('f', 64)
 FROM generate_series(0, :n - 1) AS i;
+INSERT INTO audit_chain_heads (chain, seq, hash, started_at)
+SELECT organization_id::text, MAX(seq), repeat('f', 64), now() FROM audit_events
+WHERE action = 'share.viewed' GROUP BY organization_id;
 ANALYZE audit_events;
 SQL
 else
@@ -65,6 +68,13 @@ SELECT randomblob(16), (SELECT id FROM orgs WHERE k = n % 1000), NULL, 'share.vi
        CASE WHEN n % 100 = 0 THEN '{"by_organization_id":"$org"}' ELSE '{"n":' || n || '}' END,
        '2026-11-29T00:00:00.000000+00:00', n / 1000 + 1, printf('%064d', 0), printf('%064d', 1)
 FROM i;
+-- Each made-up chain has its head (a chain without one refuses new events).
+INSERT INTO audit_chain_heads (chain, seq, hash, started_at)
+SELECT lower(substr(hex(id), 1, 8) || '-' || substr(hex(id), 9, 4) || '-' || substr(hex(id), 13, 4) || '-' ||
+             substr(hex(id), 17, 4) || '-' || substr(hex(id), 21, 12)),
+       (SELECT MAX(seq) FROM audit_events e WHERE e.organization_id = orgs.id), printf('%064d', 1),
+       '2026-11-29T00:00:00.000000+00:00'
+FROM orgs;
 SQL
 fi
 echo "seeded in $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s"
@@ -78,4 +88,4 @@ else
   q() { sqlite3 "$dir/data/kensa.db" "$1"; }
 fi
 echo "erasure: $(q "SELECT status FROM organization_erasures"), events redacted: $(q "SELECT COUNT(*) FROM audit_events WHERE redacted_at IS NOT NULL"), redaction records: $(q "SELECT COUNT(*) FROM audit_events WHERE action = 'audit.redacted'")"
-rm -rf "$dir"
+[[ ${KEEP:-0} == 1 ]] && echo "kept: $dir" || rm -rf "$dir"

@@ -130,21 +130,7 @@ pub async fn schedule(k: &crate::Kensa, ctx: &TenantCtx, proof: Reauthentication
             format!("the organization's erasure is {} already (on {})", open.status, open.erase_at.to_rfc3339()),
         ));
     }
-    let now = tx.now();
-    let row = organization_erasures::Model {
-        id: Uuid::now_v7(),
-        organization_id: org,
-        user_id: None,
-        status: ErasureStatus::Scheduled.as_str().into(),
-        requested_by: ctx.user_id().map(|u| u.0),
-        requested_at: now,
-        erase_at: now + k.erasure_grace,
-        cancelled_by: None,
-        cancelled_at: None,
-        erased_at: None,
-        counts: None,
-    };
-    Entity::insert(organization_erasures::ActiveModel::from(row.clone())).exec_without_returning(&tx).await?;
+    let row = insert_request(k, &tx, ctx, None).await?;
     tell_everyone(&tx, org, row.id, false).await?;
     let details = serde_json::json!({ "erase_at": row.erase_at });
     crate::audit::record_action(
@@ -158,6 +144,32 @@ pub async fn schedule(k: &crate::Kensa, ctx: &TenantCtx, proof: Reauthentication
     tx.commit().await?;
     k.wake_worker();
     Ok(row.into())
+}
+
+/// Records a request to erase the caller's organization, or the one person `user`, due after
+/// the grace period.
+pub(super) async fn insert_request(
+    k: &crate::Kensa,
+    tx: &crate::WriteTx,
+    ctx: &TenantCtx,
+    user: Option<Uuid>,
+) -> DomainResult<organization_erasures::Model> {
+    let now = tx.now();
+    let row = organization_erasures::Model {
+        id: Uuid::now_v7(),
+        organization_id: ctx.org_id().0,
+        user_id: user,
+        status: ErasureStatus::Scheduled.as_str().into(),
+        requested_by: ctx.user_id().map(|u| u.0),
+        requested_at: now,
+        erase_at: now + k.erasure_grace,
+        cancelled_by: None,
+        cancelled_at: None,
+        erased_at: None,
+        counts: None,
+    };
+    Entity::insert(organization_erasures::ActiveModel::from(row.clone())).exec_without_returning(tx).await?;
+    Ok(row)
 }
 
 /// The organization's latest erasure request (owners).

@@ -18,8 +18,8 @@ use tracing::info;
 use uuid::Uuid;
 
 use super::erasure::{
-    Erasure, ErasureStatus, OrganizationErasure, Reauthentication, SignedOut, call_off, delete_jobs_naming, needles,
-    sign_out, tell,
+    Erasure, ErasureStatus, OrganizationErasure, Reauthentication, SignedOut, call_off, delete_jobs_naming,
+    insert_request, needles, sign_out, tell,
 };
 use super::redact::Redaction;
 use super::tables::{Erased, PersonErased, TABLES};
@@ -159,21 +159,7 @@ pub async fn schedule(
             format!("this person's erasure is {} already (on {})", open.status, open.erase_at.to_rfc3339()),
         ));
     }
-    let now = tx.now();
-    let row = organization_erasures::Model {
-        id: Uuid::now_v7(),
-        organization_id: org,
-        user_id: Some(user.id),
-        status: ErasureStatus::Scheduled.as_str().into(),
-        requested_by: ctx.user_id().map(|u| u.0),
-        requested_at: now,
-        erase_at: now + k.erasure_grace,
-        cancelled_by: None,
-        cancelled_at: None,
-        erased_at: None,
-        counts: None,
-    };
-    Entity::insert(organization_erasures::ActiveModel::from(row.clone())).exec_without_returning(&tx).await?;
+    let row = insert_request(k, &tx, ctx, Some(user.id)).await?;
     tell(&tx, subject_and_owners(org, user.id), row.id, false).await?;
     let details = serde_json::json!({ "erase_at": row.erase_at, "erasure": row.id });
     crate::audit::record_action(&tx, ctx, "user.erasure_scheduled", Some(("user", user.id.to_string())), details)

@@ -101,6 +101,58 @@ fn sessions_section(w: &Web, sessions: &[SignIn]) -> Markup {
     }
 }
 
+/// Archives with a download button for each ready one (`{prefix}{id}/download`).
+pub(super) fn archives_table(w: &Web, archives: &[OrganizationExport], prefix: &str) -> Markup {
+    let a = w.lang.account();
+    let status = |s: ExportStatus| match s {
+        ExportStatus::Queued | ExportStatus::Running => a.data_preparing,
+        ExportStatus::Ready => a.data_ready,
+        ExportStatus::Failed => a.data_failed,
+        ExportStatus::Expired => a.data_expired,
+    };
+    html! {
+        @if !archives.is_empty() {
+            div.table-wrap { table.archives {
+                thead { tr {
+                    th scope="col" { (a.data_requested) }
+                    th scope="col" { (a.data_status) }
+                    th scope="col" { (a.data_download) }
+                } }
+                tbody { @for x in archives {
+                    tr {
+                        th scope="row" { (layout::datetime(w, x.created_at)) }
+                        td { (status(x.status)) }
+                        td {
+                            @if x.status == ExportStatus::Ready {
+                                form.inline method="post" action={ (prefix) (x.id) "/download" } {
+                                    (csrf_field(w))
+                                    button.secondary type="submit" { (a.data_download) }
+                                }
+                            } @else { "-" }
+                        }
+                    }
+                } }
+            } }
+        }
+    }
+}
+
+/// The password (and, under two-factor authentication, a code) that confirms an erasure.
+pub(super) fn erasure_form(w: &Web, action: &str, id: &str, mfa_on: bool, button: &str) -> Markup {
+    let a = w.lang.account();
+    let (password_id, code_id) = (format!("{id}-password"), format!("{id}-code"));
+    html! {
+        form method="post" action=(action) {
+            (csrf_field(w))
+            (Input::new("password", a.erase_password).id(&password_id).kind("password").autocomplete("current-password").render(w.lang, &[]))
+            @if mfa_on {
+                (Input::new("code", a.mfa_code).id(&code_id).autocomplete("one-time-code").hint(a.mfa_code_hint).render(w.lang, &[]))
+            }
+            p { button.danger type="submit" { (button) } }
+        }
+    }
+}
+
 /// The user's own data: their archives, and the erasure of their account.
 fn data_section(
     w: &Web,
@@ -110,40 +162,12 @@ fn data_section(
     error: Option<&str>,
 ) -> Markup {
     let a = w.lang.account();
-    let status = |s: ExportStatus| match s {
-        ExportStatus::Queued | ExportStatus::Running => a.data_preparing,
-        ExportStatus::Ready => a.data_ready,
-        ExportStatus::Failed => a.data_failed,
-        ExportStatus::Expired => a.data_expired,
-    };
     html! {
         section.card #data aria-labelledby="data-heading" {
             h2 #data-heading { (a.data_title) }
             @if let Some(message) = error { (layout::notice("error", message)) }
             p { (a.data_lead) }
-            @if !archives.is_empty() {
-                div.table-wrap { table.archives {
-                    thead { tr {
-                        th scope="col" { (a.data_requested) }
-                        th scope="col" { (a.data_status) }
-                        th scope="col" { (a.data_download) }
-                    } }
-                    tbody { @for x in archives {
-                        tr {
-                            th scope="row" { (layout::datetime(w, x.created_at)) }
-                            td { (status(x.status)) }
-                            td {
-                                @if x.status == ExportStatus::Ready {
-                                    form.inline method="post" action={ "/account/data/exports/" (x.id) "/download" } {
-                                        (csrf_field(w))
-                                        button.secondary type="submit" { (a.data_download) }
-                                    }
-                                } @else { "-" }
-                            }
-                        }
-                    } }
-                } }
-            }
+            (archives_table(w, archives, "/account/data/exports/"))
             form method="post" action="/account/data/export" {
                 (csrf_field(w))
                 p { button type="submit" { (a.data_export) } }
@@ -159,14 +183,7 @@ fn data_section(
                 }
                 None => {
                     p { (a.erase_lead) }
-                    form method="post" action="/account/erasure" {
-                        (csrf_field(w))
-                        (Input::new("password", a.erase_password).id("erase-password").kind("password").autocomplete("current-password").render(w.lang, &[]))
-                        @if mfa_on {
-                            (Input::new("code", a.mfa_code).id("erase-code").autocomplete("one-time-code").hint(a.mfa_code_hint).render(w.lang, &[]))
-                        }
-                        p { button.danger type="submit" { (a.erase_button) } }
-                    }
+                    (erasure_form(w, "/account/erasure", "erase", mfa_on, a.erase_button))
                 }
             }
         }

@@ -8,13 +8,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use kensa_domain::chase::settings::{self, OrganizationSettings, SettingsChange};
 use kensa_domain::portability::erasure::{self, ErasureStatus, OrganizationErasure, Reauthentication};
-use kensa_domain::portability::exports::{self, ExportStatus, OrganizationExport};
+use kensa_domain::portability::exports::{self, OrganizationExport};
 use kensa_domain::precondition::IfMatch;
 use kensa_domain::tenant::Role;
 use kensa_domain::{DomainError, ErrorCode, FieldError};
 use maud::{Markup, html};
 use uuid::Uuid;
 
+use super::account::{archives_table, erasure_form};
 use super::settings::{Refused, render};
 use crate::error::ApiResult;
 use crate::web::context::{Form, Posted, Web, redirect, signed_in};
@@ -57,12 +58,6 @@ pub fn section(
     let errors = retention_refused.map_or(&empty, |r| &r.1);
     let years = retention_refused
         .map_or(s.evidence_retention_years.to_string(), |r| r.0.get("evidence_retention_years").to_owned());
-    let status = |s: ExportStatus| match s {
-        ExportStatus::Queued | ExportStatus::Running => a.data_preparing,
-        ExportStatus::Ready => a.data_ready,
-        ExportStatus::Failed => a.data_failed,
-        ExportStatus::Expired => a.data_expired,
-    };
     let open = data.erasure.as_ref().filter(|e| matches!(e.status, ErasureStatus::Scheduled | ErasureStatus::Erasing));
     html! {
         section.card #organization-data aria-labelledby="organization-data-heading" {
@@ -76,29 +71,7 @@ pub fn section(
             }
             h3 { (a.org_export_title) }
             p { (a.org_export_lead) }
-            @if !data.archives.is_empty() {
-                div.table-wrap { table.archives {
-                    thead { tr {
-                        th scope="col" { (a.data_requested) }
-                        th scope="col" { (a.data_status) }
-                        th scope="col" { (a.data_download) }
-                    } }
-                    tbody { @for x in &data.archives {
-                        tr {
-                            th scope="row" { (layout::datetime(w, x.created_at)) }
-                            td { (status(x.status)) }
-                            td {
-                                @if x.status == ExportStatus::Ready {
-                                    form.inline method="post" action={ "/settings/exports/" (x.id) "/download" } {
-                                        (csrf_field(w))
-                                        button.secondary type="submit" { (a.data_download) }
-                                    }
-                                } @else { "-" }
-                            }
-                        }
-                    } }
-                } }
-            }
+            (archives_table(w, &data.archives, "/settings/exports/"))
             form method="post" action="/settings/export" {
                 (csrf_field(w))
                 p { button type="submit" { (a.org_export_button) } }
@@ -114,14 +87,7 @@ pub fn section(
                 }
                 None => {
                     p { (a.org_erase_lead) }
-                    form method="post" action="/settings/erasure" {
-                        (csrf_field(w))
-                        (Input::new("password", a.erase_password).id("org-erase-password").kind("password").autocomplete("current-password").render(w.lang, &[]))
-                        @if mfa_on {
-                            (Input::new("code", a.mfa_code).id("org-erase-code").autocomplete("one-time-code").hint(a.mfa_code_hint).render(w.lang, &[]))
-                        }
-                        p { button.danger type="submit" { (a.org_erase_button) } }
-                    }
+                    (erasure_form(w, "/settings/erasure", "org-erase", mfa_on, a.org_erase_button))
                 }
             }
         }

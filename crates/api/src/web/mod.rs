@@ -218,7 +218,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/settings/api-keys").route(web::post().to(settings::create_api_key)))
         .service(page("/settings/retention").route(web::post().to(organization_data::update_retention)))
         .service(page("/settings/export").route(web::post().to(organization_data::export)))
-        .service(page("/settings/exports/{id}/download").route(web::post().to(organization_data::download)))
+        .service(page("/settings/exports/{id}/download").route(web::post().to(account::download_data)))
         .service(page("/settings/erasure").route(web::post().to(organization_data::erase)))
         .service(page("/settings/erasure/cancel").route(web::post().to(organization_data::cancel_erasure)))
         .service(page("/settings/api-keys/{id}/revoke").route(web::post().to(settings::revoke_api_key)));

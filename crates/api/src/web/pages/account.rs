@@ -320,7 +320,8 @@ pub async fn export_data(posted: Posted) -> ApiResult<HttpResponse> {
     }
 }
 
-/// `POST /account/data/exports/{id}/download`: a single-use link, followed at once.
+/// `POST /account/data/exports/{id}/download` (and `/settings/exports/{id}/download`): a
+/// single-use link, followed at once. Who may have it is the service's to say.
 pub async fn download_data(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let w = posted.w;
     let ctx = signed_in!(w);
@@ -329,14 +330,19 @@ pub async fn download_data(posted: Posted, id: web::Path<Uuid>) -> ApiResult<Htt
     Ok(redirect(url.path()))
 }
 
+/// The password (and code) an erasure form sent.
+pub(super) fn proof_of(form: &crate::web::context::Form) -> Reauthentication {
+    let code = Some(form.get("code").to_owned()).filter(|c| !c.is_empty());
+    Reauthentication { password: form.get("password").to_owned(), code }
+}
+
 /// `POST /account/erasure`: the erasure of the user's own account, with the password again.
 pub async fn erase(posted: Posted) -> ApiResult<HttpResponse> {
     let Posted { w, form } = posted;
     let ctx = signed_in!(w);
     let Some(user) = ctx.user_id() else { return Err(DomainError::Forbidden.into()) };
     let a = w.lang.account();
-    let code = Some(form.get("code").to_owned()).filter(|c| !c.is_empty());
-    let proof = Reauthentication { password: form.get("password").to_owned(), code };
+    let proof = proof_of(&form);
     let refused = |message| render_with(&w, None, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY);
     match person::schedule(&w.state.kensa, ctx, user, proof).await {
         Ok(_) => Ok(redirect("/account?done=erasure_scheduled#data")),

@@ -4,18 +4,17 @@
 //! `PATCH /api/v1/organization/settings`, `/api/v1/organization/export…` and
 //! `DELETE /api/v1/organization[/erasure]`.
 
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
 use kensa_domain::chase::settings::{self, OrganizationSettings, SettingsChange};
-use kensa_domain::portability::erasure::{self, ErasureStatus, OrganizationErasure, Reauthentication};
+use kensa_domain::portability::erasure::{self, ErasureStatus, OrganizationErasure};
 use kensa_domain::portability::exports::{self, OrganizationExport};
 use kensa_domain::precondition::IfMatch;
 use kensa_domain::tenant::Role;
 use kensa_domain::{DomainError, ErrorCode, FieldError};
 use maud::{Markup, html};
-use uuid::Uuid;
 
-use super::account::{archives_table, erasure_form};
+use super::account::{archives_table, erasure_form, proof_of};
 use super::settings::{Refused, render};
 use crate::error::ApiResult;
 use crate::web::context::{Form, Posted, Web, redirect, signed_in};
@@ -149,23 +148,12 @@ pub async fn export(posted: Posted) -> ApiResult<HttpResponse> {
     }
 }
 
-/// `POST /settings/exports/{id}/download`: a single-use link, followed at once.
-pub async fn download(posted: Posted, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let w = posted.w;
-    let ctx = signed_in!(w);
-    let link = exports::link(&w.state.kensa, ctx, *id).await?;
-    let url = url::Url::parse(&link.url).map_err(|e| DomainError::internal(e.to_string()))?;
-    Ok(redirect(url.path()))
-}
-
 /// `POST /settings/erasure`: owners, with the password again.
 pub async fn erase(posted: Posted) -> ApiResult<HttpResponse> {
     let Posted { w, form } = posted;
     let ctx = signed_in!(w);
     let a = w.lang.account();
-    let code = Some(form.get("code").to_owned()).filter(|c| !c.is_empty());
-    let proof = Reauthentication { password: form.get("password").to_owned(), code };
-    let message = match erasure::schedule(&w.state.kensa, ctx, proof).await {
+    let message = match erasure::schedule(&w.state.kensa, ctx, proof_of(&form)).await {
         Ok(_) => return Ok(redirect("/settings#organization-data")),
         Err(DomainError::Refused { code: ErrorCode::ReauthenticationFailed, .. }) => a.erase_wrong_password,
         Err(DomainError::Conflict { .. }) => return Ok(redirect("/settings#organization-data")),

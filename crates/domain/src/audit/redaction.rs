@@ -32,9 +32,9 @@ pub fn declared(details: &Value) -> (Vec<i64>, Vec<i64>) {
     (seqs("events"), seqs("digested"))
 }
 
-/// Users, and texts, looked for per query: the statement binds a few values for each, well
-/// under SQLite's and PostgreSQL's limits.
-const PER_QUERY: usize = 200;
+/// Users, and texts, looked for per query (a user binds one value, a text two): well under
+/// SQLite's and PostgreSQL's limits, and one scan of every trail per thousand.
+const PER_QUERY: usize = 1000;
 
 /// Who is forgotten: erased users' ids, and the texts (ids, lowercased addresses and names)
 /// that find the events naming them.
@@ -48,13 +48,17 @@ impl Forgotten {
     /// The events that may name someone forgotten, a query's worth at a time; the redaction
     /// decides which do.
     fn conditions(&self) -> Vec<Condition> {
-        let mut all = Vec::new();
-        for users in self.users.chunks(PER_QUERY) {
-            all.push(Condition::any().add(Column::ActorUserId.is_in(users.to_vec())));
-        }
-        for needles in self.needles.chunks(PER_QUERY) {
-            all.push(Self::naming(needles));
-        }
+        let users =
+            self.users.chunks(PER_QUERY).map(|users| Condition::any().add(Column::ActorUserId.is_in(users.to_vec())));
+        let mut texts = self.needles.chunks(PER_QUERY).map(Self::naming);
+        // One scan of every trail per chunk: a person's id and texts go in one query.
+        let mut all: Vec<Condition> = users
+            .map(|u| match texts.next() {
+                Some(t) => Condition::any().add(u).add(t),
+                None => u,
+            })
+            .collect();
+        all.extend(texts);
         all
     }
 

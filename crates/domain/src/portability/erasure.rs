@@ -123,7 +123,7 @@ pub async fn schedule(k: &crate::Kensa, ctx: &TenantCtx, proof: Reauthentication
     crate::auth::mfa::reauthenticate(k, ctx, &proof.password, proof.code.as_deref()).await?;
     let org = ctx.org_id().0;
     let tx = k.begin_write().await?;
-    organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
+    organizations::Entity::find_by_id(org).lock(super::ORGANIZATION_LOCK).one(&tx).await?;
     if let Some(open) = open_erasure(&tx, org).await? {
         return Err(DomainError::conflict(
             ErrorCode::ErasureScheduled,
@@ -190,7 +190,7 @@ pub async fn cancel(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<Organizat
     owner(ctx)?;
     let org = ctx.org_id().0;
     let tx = k.begin_write().await?;
-    organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
+    organizations::Entity::find_by_id(org).lock(super::ORGANIZATION_LOCK).one(&tx).await?;
     let row = open_erasure(&tx, org).await?.ok_or(NOT_FOUND)?;
     let row = call_off(&tx, ctx, row).await?;
     tell_everyone(&tx, org, row.id, true).await?;
@@ -235,11 +235,12 @@ pub(super) async fn call_off(
     Ok(row)
 }
 
-/// Whether the worker is erasing the organization (no new export may start).
+/// Whether the worker is erasing the organization or one of its people: no new export may
+/// start (an erasure waits for the archives being written, and one started meanwhile would
+/// hold what it erases).
 pub(super) async fn erasing(conn: &impl ConnectionTrait, org: Uuid) -> DomainResult<bool> {
     Ok(Entity::find()
         .filter(Column::OrganizationId.eq(org))
-        .filter(Column::UserId.is_null())
         .filter(Column::Status.eq(ErasureStatus::Erasing.as_str()))
         .one(conn)
         .await?

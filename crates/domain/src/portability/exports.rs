@@ -143,15 +143,13 @@ async fn queue(k: &crate::Kensa, ctx: &TenantCtx, subject: Option<Uuid>) -> Doma
     let org = ctx.org_id().0;
     let tx = k.begin_write().await?;
     // Serialises requests per organization on PostgreSQL (SQLite has one writer).
-    crate::entities::organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
+    crate::entities::organizations::Entity::find_by_id(org).lock(super::ORGANIZATION_LOCK).one(&tx).await?;
     // An archive written while the worker erases would outlive the erasure.
     if super::erasure::erasing(&tx, org).await? {
-        return Err(DomainError::conflict(ErrorCode::ErasureStarted, "the organization is being erased"));
-    }
-    if let Some(user) = subject
-        && super::person::being_erased(&tx, user).await?
-    {
-        return Err(DomainError::conflict(ErrorCode::ErasureStarted, "this person is being erased"));
+        return Err(DomainError::conflict(
+            ErrorCode::ErasureStarted,
+            "the organization, or one of its people, is being erased; try again when it is done",
+        ));
     }
     // One archive of the organization at a time; one of each person at a time, which asking
     // again gives back.
@@ -206,15 +204,14 @@ async fn queue(k: &crate::Kensa, ctx: &TenantCtx, subject: Option<Uuid>) -> Doma
     Ok(row.into())
 }
 
-/// Owners see every export of the organization; anyone else the archives they asked for or
-/// that hold their own data.
+/// Owners see every export of the organization; anyone else the archives of their own data.
 async fn find(k: &crate::Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<organization_exports::Model> {
     let row =
         Entity::find_by_id(id).filter(Column::OrganizationId.eq(ctx.org_id().0)).one(&k.db).await?.ok_or(NOT_FOUND)?;
     let me = ctx.user_id().map(|u| u.0);
-    // Only personal archives: an owner who asked for the organization's and was demoted since
-    // no longer reads it.
-    let theirs = me.is_some() && row.subject_user_id.is_some() && (row.requested_by == me || row.subject_user_id == me);
+    // Only archives of their own data: an owner who asked for the organization's, or for a
+    // colleague's, and was demoted since no longer reads it.
+    let theirs = me.is_some() && row.subject_user_id == me;
     if ctx.role() == Role::Owner || theirs { Ok(row) } else { Err(DomainError::Forbidden) }
 }
 
@@ -222,15 +219,13 @@ pub async fn get(k: &crate::Kensa, ctx: &TenantCtx, id: Uuid) -> DomainResult<Or
     Ok(find(k, ctx, id).await?.into())
 }
 
-/// The organization's latest exports, newest first (anyone but an owner: those they asked
-/// for).
+/// The organization's latest exports, newest first (anyone but an owner: the archives of
+/// their own data).
 pub async fn list(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<Vec<OrganizationExport>> {
     let mut query = Entity::find().filter(Column::OrganizationId.eq(ctx.org_id().0));
     if ctx.role() != Role::Owner {
         let Some(me) = ctx.user_id() else { return Err(DomainError::Forbidden) };
-        query = query
-            .filter(Column::SubjectUserId.is_not_null())
-            .filter(sea_orm::Condition::any().add(Column::RequestedBy.eq(me.0)).add(Column::SubjectUserId.eq(me.0)));
+        query = query.filter(Column::SubjectUserId.eq(me.0));
     }
     let rows = query.order_by_desc(Column::Id).limit(LISTED).all(&k.db).await?;
     Ok(rows.into_iter().map(Into::into).collect())

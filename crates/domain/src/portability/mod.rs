@@ -27,6 +27,11 @@ pub const FORMAT: &str = "kensa-export-v1";
 /// Names the layout of one person's archive (the same parts, only rows naming them, no
 /// evidence files); not for import.
 pub const PERSONAL_FORMAT: &str = "kensa-personal-data-v1";
+/// How requests, exports and erasures of one organization take turns: its row locked `FOR NO
+/// KEY UPDATE` on PostgreSQL (SQLite has one writer), which, unlike `FOR UPDATE`, lets the
+/// organization's other writes insert rows that refer to it meanwhile.
+pub(crate) const ORGANIZATION_LOCK: sea_orm::sea_query::LockType = sea_orm::sea_query::LockType::NoKeyUpdate;
+
 /// Rows read per query while exporting.
 const PAGE: u64 = 500;
 

@@ -107,18 +107,14 @@ async fn call_off_as_last_owner(
 async fn being_written(conn: &impl ConnectionTrait, org: Uuid) -> DomainResult<Option<organization_exports::Model>> {
     Ok(organization_exports::Entity::find()
         .filter(organization_exports::Column::OrganizationId.eq(org))
-        .filter(organization_exports::Column::Status.is_in(["queued", "running"]))
+        // A failed one is tried again by its job.
+        .filter(organization_exports::Column::Status.is_in(["queued", "running", "failed"]))
         .one(conn)
         .await?)
 }
 
 fn waiting(erasure: &organization_erasures::Model, export: organization_exports::Model) -> DomainError {
     DomainError::Unavailable(format!("erasure {} waits for export {} to finish", erasure.id, export.id))
-}
-
-/// Whether the worker is erasing the person (no archive of them may start).
-pub(super) async fn being_erased(conn: &impl ConnectionTrait, subject: Uuid) -> DomainResult<bool> {
-    Ok(open_erasure(conn, subject).await?.is_some_and(|e| ErasureStatus::parse(&e.status) == ErasureStatus::Erasing))
 }
 
 async fn open_erasure(
@@ -145,7 +141,7 @@ pub async fn schedule(
     crate::auth::mfa::reauthenticate(k, ctx, &proof.password, proof.code.as_deref()).await?;
     let org = ctx.org_id().0;
     let tx = k.begin_write().await?;
-    organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
+    organizations::Entity::find_by_id(org).lock(super::ORGANIZATION_LOCK).one(&tx).await?;
     let user = subject_of(&tx, ctx, subject).await?;
     if last_owner(&tx, &user).await? {
         return Err(DomainError::conflict(
@@ -187,7 +183,7 @@ pub async fn current(k: &crate::Kensa, ctx: &TenantCtx, subject: UserId) -> Doma
 pub async fn cancel(k: &crate::Kensa, ctx: &TenantCtx, subject: UserId) -> DomainResult<OrganizationErasure> {
     let org = ctx.org_id().0;
     let tx = k.begin_write().await?;
-    organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
+    organizations::Entity::find_by_id(org).lock(super::ORGANIZATION_LOCK).one(&tx).await?;
     let user = subject_of(&tx, ctx, subject).await?;
     let row = open_erasure(&tx, user.id).await?.ok_or(NOT_FOUND)?;
     let row = call_off(&tx, ctx, row).await?;
@@ -210,7 +206,7 @@ pub(super) async fn erase(k: &crate::Kensa, erasure: organization_erasures::Mode
     // Decided before anyone is signed out, under the organization's lock (two owners' erasures
     // due at once see each other's outcome), and again in the erasing transaction below.
     let decided = k.begin_write().await?;
-    organizations::Entity::find_by_id(org).lock_exclusive().one(&decided).await?;
+    organizations::Entity::find_by_id(org).lock(super::ORGANIZATION_LOCK).one(&decided).await?;
     if last_owner(&decided, &user).await? {
         return call_off_as_last_owner(k, decided, &erasure, subject).await;
     }
@@ -222,11 +218,15 @@ pub(super) async fn erase(k: &crate::Kensa, erasure: organization_erasures::Mode
 
     let tx = k.begin_write().await?;
     // Serialises with the organization's other erasures and exports.
-    organizations::Entity::find_by_id(org).lock_exclusive().one(&tx).await?;
+    organizations::Entity::find_by_id(org).lock(super::ORGANIZATION_LOCK).one(&tx).await?;
     let Some(erasure) = Entity::find_by_id(erasure.id).lock_exclusive().one(&tx).await? else { return Ok(()) };
     if ErasureStatus::parse(&erasure.status) != ErasureStatus::Erasing {
         return Ok(());
     }
+    // As they are now (their address or role may have changed since the first look).
+    let Some(user) = users::Entity::find_by_id(subject).one(&tx).await? else {
+        return Err(DomainError::internal(format!("erasure {}: user {subject} is missing", erasure.id)));
+    };
     if last_owner(&tx, &user).await? {
         return call_off_as_last_owner(k, tx, &erasure, subject).await;
     }

@@ -352,6 +352,7 @@ pub async fn erase(posted: Posted) -> ApiResult<HttpResponse> {
         Err(DomainError::Conflict { code: ErrorCode::LastOwner, .. }) => refused(a.erase_last_owner).await,
         Err(DomainError::Conflict { .. }) => Ok(redirect("/account#data")),
         Err(DomainError::Validation(_)) => refused(a.mfa_invalid_code).await,
+        Err(e) if is_invalid_code(&e) => refused(a.mfa_invalid_code).await,
         Err(DomainError::TooManyRequests { .. }) => {
             render_with(&w, None, None, Some(w.t().too_many_attempts), StatusCode::TOO_MANY_REQUESTS).await
         }

@@ -158,6 +158,7 @@ pub async fn erase(posted: Posted) -> ApiResult<HttpResponse> {
         Err(DomainError::Refused { code: ErrorCode::ReauthenticationFailed, .. }) => a.erase_wrong_password,
         Err(DomainError::Conflict { .. }) => return Ok(redirect("/settings#organization-data")),
         Err(DomainError::Validation(_)) => a.mfa_invalid_code,
+        Err(e) if super::mfa::is_invalid_code(&e) => a.mfa_invalid_code,
         Err(DomainError::TooManyRequests { .. }) => w.t().too_many_attempts,
         Err(e) => return Err(e.into()),
     };

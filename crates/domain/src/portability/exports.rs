@@ -346,12 +346,20 @@ pub async fn run(k: &crate::Kensa, id: Uuid) -> DomainResult<()> {
     if matches!(ExportStatus::parse(&row.status), ExportStatus::Ready | ExportStatus::Expired) {
         return Ok(());
     }
-    let running = organization_exports::ActiveModel {
-        status: Set(ExportStatus::Running.as_str().into()),
-        progress: Set(0),
-        ..Default::default()
-    };
-    set(k, id, running).await?;
+    // Only while still to be written: an erasure that ended it meanwhile (expired) wins.
+    let tx = k.begin_write().await?;
+    let started = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(ExportStatus::Running.as_str()))
+        .col_expr(Column::Progress, Expr::value(0))
+        .col_expr(Column::UpdatedAt, Expr::value(tx.now()))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.is_not_in([ExportStatus::Ready.as_str(), ExportStatus::Expired.as_str()]))
+        .exec(&tx)
+        .await?;
+    tx.commit().await?;
+    if started.rows_affected != 1 {
+        return Ok(());
+    }
     let outcome = write_and_store(k, &row).await;
     let changes = match &outcome {
         Ok((manifest, staged, key)) => organization_exports::ActiveModel {

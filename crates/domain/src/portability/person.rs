@@ -107,8 +107,7 @@ async fn call_off_as_last_owner(
 async fn being_written(conn: &impl ConnectionTrait, org: Uuid) -> DomainResult<Option<organization_exports::Model>> {
     Ok(organization_exports::Entity::find()
         .filter(organization_exports::Column::OrganizationId.eq(org))
-        // A failed one is tried again by its job.
-        .filter(organization_exports::Column::Status.is_in(["queued", "running", "failed"]))
+        .filter(organization_exports::Column::Status.is_in(["queued", "running"]))
         .one(conn)
         .await?)
 }
@@ -257,7 +256,12 @@ pub(super) async fn erase(k: &crate::Kensa, erasure: organization_erasures::Mode
         .col_expr(organization_exports::Column::StorageKey, Expr::value(Option::<String>::None))
         .col_expr(organization_exports::Column::LinkHash, Expr::value(Option::<String>::None))
         .filter(organization_exports::Column::OrganizationId.eq(org))
-        .filter(organization_exports::Column::StorageKey.is_not_null())
+        // A failed one too: its job would try again and write them back.
+        .filter(
+            Condition::any()
+                .add(organization_exports::Column::StorageKey.is_not_null())
+                .add(organization_exports::Column::Status.eq("failed")),
+        )
         .exec(&tx)
         .await?;
     let mut counts: BTreeMap<String, Erasure> = BTreeMap::new();

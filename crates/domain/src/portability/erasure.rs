@@ -192,7 +192,7 @@ pub async fn cancel(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<Organizat
     let tx = k.begin_write().await?;
     organizations::Entity::find_by_id(org).lock(super::ORGANIZATION_LOCK).one(&tx).await?;
     let row = open_erasure(&tx, org).await?.ok_or(NOT_FOUND)?;
-    let row = call_off(&tx, ctx, row).await?;
+    let row = call_off(&tx, ctx.user_id().map(|u| u.0), row).await?;
     tell_everyone(&tx, org, row.id, true).await?;
     crate::audit::record_action(
         &tx,
@@ -209,9 +209,10 @@ pub async fn cancel(k: &crate::Kensa, ctx: &TenantCtx) -> DomainResult<Organizat
 }
 
 /// Marks an open erasure cancelled, and lets back in whom its worker had signed out.
+/// `by` is the user who cancelled; none when the worker called it off.
 pub(super) async fn call_off(
     tx: &crate::WriteTx,
-    ctx: &TenantCtx,
+    by: Option<Uuid>,
     row: organization_erasures::Model,
 ) -> DomainResult<organization_erasures::Model> {
     // The worker erases in one transaction: until it commits nothing is erased, and an
@@ -220,7 +221,7 @@ pub(super) async fn call_off(
     let now = tx.now();
     let cancelled = Entity::update_many()
         .col_expr(Column::Status, Expr::value(ErasureStatus::Cancelled.as_str()))
-        .col_expr(Column::CancelledBy, Expr::value(ctx.user_id().map(|u| u.0)))
+        .col_expr(Column::CancelledBy, Expr::value(by))
         .col_expr(Column::CancelledAt, Expr::value(now))
         .filter(Column::Id.eq(row.id))
         .filter(Column::Status.is_in([ErasureStatus::Scheduled.as_str(), ErasureStatus::Erasing.as_str()]))
@@ -233,6 +234,27 @@ pub(super) async fn call_off(
     let row = Entity::find_by_id(row.id).one(tx).await?.ok_or(NOT_FOUND)?;
     SignedOut::of(&row).let_back_in(tx).await?;
     Ok(row)
+}
+
+/// An error that makes the erasure's job wait (it is tried again later) while an archive of
+/// the organization is being written: it would hold what the erasure removes.
+pub(super) async fn no_export_being_written(
+    conn: &impl ConnectionTrait,
+    org: Uuid,
+    erasure_id: Uuid,
+) -> DomainResult<()> {
+    use crate::entities::organization_exports;
+    let exporting = organization_exports::Entity::find()
+        .filter(organization_exports::Column::OrganizationId.eq(org))
+        .filter(organization_exports::Column::Status.is_in(["queued", "running"]))
+        .one(conn)
+        .await?;
+    match exporting {
+        Some(export) => {
+            Err(DomainError::Unavailable(format!("erasure {erasure_id} waits for export {} to finish", export.id)))
+        }
+        None => Ok(()),
+    }
 }
 
 /// Whether the worker is erasing the organization or one of its people: no new export may
@@ -447,14 +469,7 @@ pub async fn run(k: &crate::Kensa, erasure_id: Uuid) -> DomainResult<()> {
     let org = erasure.organization_id;
     // An export being written would put its archive back after the erasure: wait for it
     // (the job is tried again later).
-    let exporting = crate::entities::organization_exports::Entity::find()
-        .filter(crate::entities::organization_exports::Column::OrganizationId.eq(org))
-        .filter(crate::entities::organization_exports::Column::Status.is_in(["queued", "running"]))
-        .one(&k.db)
-        .await?;
-    if let Some(export) = exporting {
-        return Err(DomainError::Unavailable(format!("erasure {erasure_id} waits for export {} to finish", export.id)));
-    }
+    no_export_being_written(&k.db, org, erasure_id).await?;
     let people: Vec<Uuid> = users::Entity::find()
         .select_only()
         .column(users::Column::Id)

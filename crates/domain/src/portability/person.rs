@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::erasure::{
     Erasure, ErasureStatus, OrganizationErasure, Reauthentication, SignedOut, call_off, delete_jobs_naming,
-    insert_request, needles, sign_out, tell,
+    insert_request, needles, no_export_being_written, sign_out, tell,
 };
 use super::redact::Redaction;
 use super::tables::{Erased, PersonErased, TABLES};
@@ -83,37 +83,19 @@ async fn call_off_as_last_owner(
     erasure: &organization_erasures::Model,
     subject: Uuid,
 ) -> DomainResult<()> {
-    let called_off = Entity::update_many()
-        .col_expr(Column::Status, Expr::value(ErasureStatus::Cancelled.as_str()))
-        .col_expr(Column::CancelledAt, Expr::value(tx.now()))
-        .filter(Column::Id.eq(erasure.id))
-        .filter(Column::Status.eq(ErasureStatus::Erasing.as_str()))
-        .exec(&tx)
-        .await?;
-    let mut signed_out = SignedOut::default();
-    if called_off.rows_affected == 1 {
-        let row = Entity::find_by_id(erasure.id).one(&tx).await?.ok_or(NOT_FOUND)?;
-        signed_out = SignedOut::of(&row);
-        signed_out.let_back_in(&tx).await?;
-        tell(&tx, subject_and_owners(erasure.organization_id, subject), erasure.id, true).await?;
-    }
+    let signed_out = match call_off(&tx, None, erasure.clone()).await {
+        Ok(row) => {
+            tell(&tx, subject_and_owners(erasure.organization_id, subject), erasure.id, true).await?;
+            SignedOut::of(&row)
+        }
+        // Carried out or cancelled meanwhile: nothing to call off.
+        Err(DomainError::Conflict { .. }) => SignedOut::default(),
+        Err(e) => return Err(e),
+    };
     tx.commit().await?;
     signed_out.forget_cached(k);
     info!(erasure = %erasure.id, "not erased: the last owner of the organization");
     Ok(())
-}
-
-/// An archive of the organization still being written.
-async fn being_written(conn: &impl ConnectionTrait, org: Uuid) -> DomainResult<Option<organization_exports::Model>> {
-    Ok(organization_exports::Entity::find()
-        .filter(organization_exports::Column::OrganizationId.eq(org))
-        .filter(organization_exports::Column::Status.is_in(["queued", "running"]))
-        .one(conn)
-        .await?)
-}
-
-fn waiting(erasure: &organization_erasures::Model, export: organization_exports::Model) -> DomainError {
-    DomainError::Unavailable(format!("erasure {} waits for export {} to finish", erasure.id, export.id))
 }
 
 async fn open_erasure(
@@ -185,7 +167,7 @@ pub async fn cancel(k: &crate::Kensa, ctx: &TenantCtx, subject: UserId) -> Domai
     organizations::Entity::find_by_id(org).lock(super::ORGANIZATION_LOCK).one(&tx).await?;
     let user = subject_of(&tx, ctx, subject).await?;
     let row = open_erasure(&tx, user.id).await?.ok_or(NOT_FOUND)?;
-    let row = call_off(&tx, ctx, row).await?;
+    let row = call_off(&tx, ctx.user_id().map(|u| u.0), row).await?;
     tell(&tx, subject_and_owners(org, user.id), row.id, true).await?;
     let details = serde_json::json!({ "erasure": row.id });
     crate::audit::record_action(&tx, ctx, "user.erasure_cancelled", Some(("user", user.id.to_string())), details)
@@ -210,9 +192,7 @@ pub(super) async fn erase(k: &crate::Kensa, erasure: organization_erasures::Mode
         return call_off_as_last_owner(k, decided, &erasure, subject).await;
     }
     drop(decided);
-    if let Some(export) = being_written(&k.db, org).await? {
-        return Err(waiting(&erasure, export));
-    }
+    no_export_being_written(&k.db, org, erasure.id).await?;
     sign_out(k, &erasure, vec![subject], None).await?;
 
     let tx = k.begin_write().await?;
@@ -230,9 +210,7 @@ pub(super) async fn erase(k: &crate::Kensa, erasure: organization_erasures::Mode
         return call_off_as_last_owner(k, tx, &erasure, subject).await;
     }
     // An archive being written would hold them after the erasure (tried again later).
-    if let Some(export) = being_written(&tx, org).await? {
-        return Err(waiting(&erasure, export));
-    }
+    no_export_being_written(&tx, org, erasure.id).await?;
     let mut redaction = Redaction::default();
     redaction.user(user.id, &user.name, &user.email);
     // Their own archives go; the organization's other archives, which may hold them too, end

@@ -137,18 +137,40 @@ pub(super) fn archives_table(w: &Web, archives: &[OrganizationExport], prefix: &
     }
 }
 
-/// The password (and, under two-factor authentication, a code) that confirms an erasure.
-pub(super) fn erasure_form(w: &Web, action: &str, id: &str, mfa_on: bool, button: &str) -> Markup {
+/// An erasure while it is open (when, and the cancel button posting to `{action}/cancel`),
+/// or what one does and the form asking for it at `action`: the password and, under
+/// two-factor authentication, a code. `words`: "will be erased at", the lead, the button.
+pub(super) fn erasure_part(
+    w: &Web,
+    erasure: Option<&OrganizationErasure>,
+    action: &str,
+    mfa_on: bool,
+    [scheduled, lead, button]: [&str; 3],
+) -> Markup {
     let a = w.lang.account();
+    let id = action.trim_start_matches('/').replace('/', "-");
     let (password_id, code_id) = (format!("{id}-password"), format!("{id}-code"));
+    let open = erasure.filter(|e| matches!(e.status, ErasureStatus::Scheduled | ErasureStatus::Erasing));
     html! {
-        form method="post" action=(action) {
-            (csrf_field(w))
-            (Input::new("password", a.erase_password).id(&password_id).kind("password").autocomplete("current-password").render(w.lang, &[]))
-            @if mfa_on {
-                (Input::new("code", a.mfa_code).id(&code_id).autocomplete("one-time-code").hint(a.mfa_code_hint).render(w.lang, &[]))
+        @match open {
+            Some(e) => {
+                p { strong { (scheduled) " " (layout::datetime(w, e.erase_at)) } }
+                form method="post" action={ (action) "/cancel" } {
+                    (csrf_field(w))
+                    p { button type="submit" { (a.erase_cancel) } }
+                }
             }
-            p { button.danger type="submit" { (button) } }
+            None => {
+                p { (lead) }
+                form method="post" action=(action) {
+                    (csrf_field(w))
+                    (Input::new("password", a.erase_password).id(&password_id).kind("password").autocomplete("current-password").render(w.lang, &[]))
+                    @if mfa_on {
+                        (Input::new("code", a.mfa_code).id(&code_id).autocomplete("one-time-code").hint(a.mfa_code_hint).render(w.lang, &[]))
+                    }
+                    p { button.danger type="submit" { (button) } }
+                }
+            }
         }
     }
 }
@@ -173,19 +195,7 @@ fn data_section(
                 p { button type="submit" { (a.data_export) } }
             }
             h3 { (a.erase_title) }
-            @match erasure.filter(|e| matches!(e.status, ErasureStatus::Scheduled | ErasureStatus::Erasing)) {
-                Some(e) => {
-                    p { strong { (a.erase_scheduled) " " (layout::datetime(w, e.erase_at)) } }
-                    form method="post" action="/account/erasure/cancel" {
-                        (csrf_field(w))
-                        p { button type="submit" { (a.erase_cancel) } }
-                    }
-                }
-                None => {
-                    p { (a.erase_lead) }
-                    (erasure_form(w, "/account/erasure", "erase", mfa_on, a.erase_button))
-                }
-            }
+            (erasure_part(w, erasure, "/account/erasure", mfa_on, [a.erase_scheduled, a.erase_lead, a.erase_button]))
         }
     }
 }

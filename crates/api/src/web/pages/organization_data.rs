@@ -7,14 +7,14 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use kensa_domain::chase::settings::{self, OrganizationSettings, SettingsChange};
-use kensa_domain::portability::erasure::{self, ErasureStatus, OrganizationErasure};
+use kensa_domain::portability::erasure::{self, OrganizationErasure};
 use kensa_domain::portability::exports::{self, OrganizationExport};
 use kensa_domain::precondition::IfMatch;
 use kensa_domain::tenant::Role;
 use kensa_domain::{DomainError, ErrorCode, FieldError};
 use maud::{Markup, html};
 
-use super::account::{archives_table, erasure_form, proof_of};
+use super::account::{archives_table, erasure_part, proof_of};
 use super::settings::{Refused, render};
 use crate::error::ApiResult;
 use crate::web::context::{Form, Posted, Web, redirect, signed_in};
@@ -57,7 +57,6 @@ pub fn section(
     let errors = retention_refused.map_or(&empty, |r| &r.1);
     let years = retention_refused
         .map_or(s.evidence_retention_years.to_string(), |r| r.0.get("evidence_retention_years").to_owned());
-    let open = data.erasure.as_ref().filter(|e| matches!(e.status, ErasureStatus::Scheduled | ErasureStatus::Erasing));
     html! {
         section.card #organization-data aria-labelledby="organization-data-heading" {
             h2 #organization-data-heading { (a.org_data_title) }
@@ -76,19 +75,7 @@ pub fn section(
                 p { button type="submit" { (a.org_export_button) } }
             }
             h3 { (a.org_erase_title) }
-            @match open {
-                Some(e) => {
-                    p { strong { (a.org_erase_scheduled) " " (layout::datetime(w, e.erase_at)) } }
-                    form method="post" action="/settings/erasure/cancel" {
-                        (csrf_field(w))
-                        p { button type="submit" { (a.erase_cancel) } }
-                    }
-                }
-                None => {
-                    p { (a.org_erase_lead) }
-                    (erasure_form(w, "/settings/erasure", "org-erase", mfa_on, a.org_erase_button))
-                }
-            }
+            (erasure_part(w, data.erasure.as_ref(), "/settings/erasure", mfa_on, [a.org_erase_scheduled, a.org_erase_lead, a.org_erase_button]))
         }
     }
 }
